@@ -1,0 +1,4 @@
+//! thriftc: a Thrift IDL compiler for Rust.
+
+pub mod ir;
+pub mod source;
