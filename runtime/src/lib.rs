@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod error;
 pub mod protocol;
+pub mod transport;
 
 pub use codec::{Decode, Encode, WireType};
 pub use error::{

@@ -1,0 +1,104 @@
+//! Byte sources and sinks that protocols read from and write to.
+//!
+//! A protocol is generic over these traits (static dispatch). In memory, a
+//! `&[u8]` is a source and a `Vec<u8>` a sink; on a socket the server and
+//! client use the buffered and framed transports of this module, which read
+//! one message's bytes at a time and write each message with one syscall.
+
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
+
+/// A source of bytes for a protocol reader.
+pub trait ReadBytes {
+    /// Fills `buf` entirely, or fails (`EndOfFile` if the stream ended).
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<()>;
+
+    /// Reads one byte.
+    #[inline]
+    fn read_u8(&mut self) -> Result<u8> {
+        let mut b = [0u8; 1];
+        self.read_exact(&mut b)?;
+        Ok(b[0])
+    }
+
+    /// The most bytes that can still be read in the current message: for a
+    /// slice, its length; for a frame, what is left of it; for a stream, what
+    /// is left of the maximum message size. Protocols check string lengths
+    /// and `count × minimum element size` against it before allocating.
+    fn remaining(&self) -> usize;
+
+    /// Reads exactly `len` bytes into a new vector. Callers have checked
+    /// `len <= remaining()`; implementations over a stream still grow the
+    /// vector only as bytes arrive.
+    fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        const CHUNK: usize = 64 * 1024;
+        let mut out = Vec::with_capacity(len.min(CHUNK));
+        let mut left = len;
+        let mut buf = [0u8; 4096];
+        while left > 0 {
+            let n = left.min(buf.len());
+            self.read_exact(&mut buf[..n])?;
+            out.extend_from_slice(&buf[..n]);
+            left -= n;
+        }
+        Ok(out)
+    }
+}
+
+/// A sink of bytes for a protocol writer.
+pub trait WriteBytes {
+    fn write_all(&mut self, buf: &[u8]) -> Result<()>;
+}
+
+fn eof() -> Error {
+    Error::Transport(TransportError::new(
+        TransportErrorKind::EndOfFile,
+        "unexpected end of input",
+    ))
+}
+
+impl ReadBytes for &[u8] {
+    #[inline]
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+        if self.len() < buf.len() {
+            return Err(eof());
+        }
+        let (head, tail) = self.split_at(buf.len());
+        buf.copy_from_slice(head);
+        *self = tail;
+        Ok(())
+    }
+
+    #[inline]
+    fn read_u8(&mut self) -> Result<u8> {
+        match self.split_first() {
+            Some((&b, rest)) => {
+                *self = rest;
+                Ok(b)
+            }
+            None => Err(eof()),
+        }
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        if self.len() < len {
+            return Err(eof());
+        }
+        let (head, tail) = self.split_at(len);
+        *self = tail;
+        Ok(head.to_vec())
+    }
+}
+
+impl WriteBytes for Vec<u8> {
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> Result<()> {
+        self.extend_from_slice(buf);
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Code generation: the IR to formatted Rust source files.

@@ -1,0 +1,1 @@
+//! Diagnostics as data (errors and warnings with spans), and their rendering.

@@ -1,0 +1,1 @@
+//! The pest grammar and the lowering of its parse tree to the AST.

@@ -1,0 +1,1 @@
+//! Semantic analysis: includes, name resolution, constants, checks; builds the IR.
