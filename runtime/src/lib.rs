@@ -11,3 +11,7 @@ pub use error::{
     ApplicationError, ApplicationErrorKind, Error, ProtocolError, ProtocolErrorKind, Result,
     TransportError, TransportErrorKind,
 };
+
+#[doc(hidden)]
+#[path = "codegen.rs"]
+pub mod __codegen;
