@@ -1,1 +1,214 @@
-fn main() {}
+//! Developer tasks for the thriftc workspace: `cargo xtask <task>`.
+//!
+//! - `test`: sets up what the test suite needs (a Python venv with the pinned
+//!   interop peers, Debian's `thrift` compiler when missing and installable),
+//!   says plainly what it could not set up, then runs `cargo test --workspace`.
+//! - `bless [FILTER]`: rewrites the golden files (`UPDATE_EXPECT=1`).
+//! - `bench`: criterion benchmarks, then the shared server harness when present.
+//! - `ci`: format check, clippy with `-D warnings`, then `test`.
+//!
+//! Plain `std::process::Command`; every failure prints the command to rerun.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Python packages of the interop peers, pinned.
+const PY_PEERS: &[&str] = &["thriftpy2==0.7.1", "thrift==0.25.0"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    env::set_current_dir(&root).expect("cannot enter the workspace root");
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&root, &args[1..]),
+        Some("bless") => bless(&args[1..]),
+        Some("bench") => bench(&root, &args[1..]),
+        Some("ci") => ci(&root),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print_help();
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task `{other}`; run `cargo xtask help`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("xtask: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_help() {
+    println!(
+        "cargo xtask <task>
+
+Tasks:
+  test [ARGS]      set up the Python peers and Debian's thrift compiler, then
+                   run `cargo test --workspace [ARGS]`
+  bless [FILTER]   rewrite golden files (tests whose name contains FILTER)
+  bench [ARGS]     criterion benchmarks (`cargo bench --workspace`), then the
+                   server harness of ../shared/bench when it is present
+  ci               cargo fmt --check, clippy -D warnings, then `test`"
+    );
+}
+
+fn project_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(&manifest).to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("command failed ({status}): {shown}"))
+    }
+}
+
+fn works(cmd: &mut Command) -> bool {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Creates (once) `target/py-venv` with the pinned peers; returns its python.
+fn python_venv(root: &Path, problems: &mut Vec<String>) -> Option<PathBuf> {
+    let venv = root.join("target").join("py-venv");
+    let python = venv.join("bin").join("python");
+    let check = |py: &Path| works(Command::new(py).args(["-c", "import thriftpy2, thrift"]));
+    if python.exists() && check(&python) {
+        return Some(python);
+    }
+    eprintln!("xtask: creating a Python venv for the interop peers in target/py-venv");
+    if !works(Command::new("python3").args(["-m", "venv"]).arg(&venv)) {
+        problems.push(
+            "could not create a Python venv (`python3 -m venv`): install Python 3 with venv \
+             (Debian: apt-get install python3-venv)"
+                .into(),
+        );
+        return None;
+    }
+    let pip = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(PY_PEERS)
+        .status();
+    if !matches!(pip, Ok(s) if s.success()) || !check(&python) {
+        problems.push(format!(
+            "could not install the Python peers ({}) into target/py-venv: check access to PyPI",
+            PY_PEERS.join(" ")
+        ));
+        return None;
+    }
+    Some(python)
+}
+
+/// Makes sure Debian's `thrift` compiler is on PATH, installing it when we
+/// are root on a Debian-like system.
+fn thrift_compiler(problems: &mut Vec<String>) {
+    if works(Command::new("thrift").arg("--version")) {
+        return;
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if is_root && works(Command::new("apt-get").arg("--version")) {
+        eprintln!("xtask: installing Debian's thrift-compiler");
+        let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "-qq", "thrift-compiler"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status();
+        if works(Command::new("thrift").arg("--version")) {
+            return;
+        }
+    }
+    problems.push(
+        "Apache's `thrift` compiler is missing and could not be installed: \
+         run `apt-get install thrift-compiler` (Debian) as root"
+            .into(),
+    );
+}
+
+fn test(root: &Path, extra: &[String]) -> Result<(), String> {
+    let mut problems = Vec::new();
+    thrift_compiler(&mut problems);
+    let python = python_venv(root, &mut problems);
+    if !problems.is_empty() {
+        eprintln!("xtask: could not set up everything the tests need:");
+        for p in &problems {
+            eprintln!("  - {p}");
+        }
+        eprintln!("xtask: running the tests anyway; the ones that need these will fail.");
+    }
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["test", "--workspace"]).args(extra);
+    if let Some(py) = python {
+        cmd.env("THRIFTC_PYTHON", py);
+    }
+    run(&mut cmd)
+}
+
+fn bless(args: &[String]) -> Result<(), String> {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["test", "--package", "thriftc-tests"])
+        .env("UPDATE_EXPECT", "1");
+    if let Some(filter) = args.first() {
+        cmd.args(["--", filter.as_str()]);
+    }
+    run(&mut cmd)
+}
+
+fn bench(root: &Path, extra: &[String]) -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(&cargo)
+        .args(["bench", "--workspace"])
+        .args(extra))?;
+    let harness = root.join("..").join("shared").join("bench").join("run.sh");
+    if !harness.exists() {
+        eprintln!(
+            "xtask: the server harness (../shared/bench/run.sh) is not here; \
+             skipped the server comparison"
+        );
+        return Ok(());
+    }
+    run(Command::new(&cargo).args(["build", "--release", "--bin", "bench-server"]))?;
+    let server = root.join("target").join("release").join("bench-server");
+    let servers = format!(
+        "thriftc|buffered|{} --port {{port}} --workers 0",
+        server.display()
+    );
+    run(Command::new("bash")
+        .arg(&harness)
+        .arg("matrix")
+        .env("EXTRA_SERVERS", servers))
+}
+
+fn ci(root: &Path) -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(&cargo).args(["fmt", "--all", "--", "--check"]))?;
+    run(Command::new(&cargo).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    test(root, &[])
+}
