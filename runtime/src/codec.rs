@@ -27,3 +27,381 @@ pub trait Encode: WireType {
 pub trait Decode: WireType + Sized {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self>;
 }
+
+// ------------------------------------------------------------ implementations
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash};
+
+use crate::error::{Error, ProtocolErrorKind};
+use crate::types::{Uuid, VecMap, VecSet};
+
+/// A non-empty container whose element wire type is not the one expected.
+#[cold]
+#[inline(never)]
+fn wrong_elem(found: TType, expected: TType) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::InvalidData,
+        format!("container element type {found:?}, expected {expected:?}"),
+    )
+}
+
+#[inline]
+fn check_elem(found: TType, expected: TType, len: usize) -> Result<()> {
+    if len > 0 && found != expected {
+        return Err(wrong_elem(found, expected));
+    }
+    Ok(())
+}
+
+macro_rules! scalar {
+    ($ty:ty, $ttype:ident, $write:ident, $read:ident) => {
+        impl WireType for $ty {
+            const TTYPE: TType = TType::$ttype;
+        }
+
+        impl Encode for $ty {
+            #[inline]
+            fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+                p.$write(*self)
+            }
+        }
+
+        impl Decode for $ty {
+            #[inline]
+            fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+                p.$read()
+            }
+        }
+    };
+}
+
+scalar!(bool, Bool, write_bool, read_bool);
+scalar!(i8, I8, write_i8, read_i8);
+scalar!(i16, I16, write_i16, read_i16);
+scalar!(i32, I32, write_i32, read_i32);
+scalar!(i64, I64, write_i64, read_i64);
+scalar!(f64, Double, write_double, read_double);
+
+impl WireType for String {
+    const TTYPE: TType = TType::String;
+}
+
+impl Encode for String {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_string(self)
+    }
+}
+
+impl Decode for String {
+    #[inline]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        p.read_string()
+    }
+}
+
+impl WireType for str {
+    const TTYPE: TType = TType::String;
+}
+
+impl Encode for str {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_string(self)
+    }
+}
+
+/// `binary`.
+impl WireType for Vec<u8> {
+    const TTYPE: TType = TType::String;
+}
+
+impl Encode for Vec<u8> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_binary(self)
+    }
+}
+
+impl Decode for Vec<u8> {
+    #[inline]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        p.read_binary()
+    }
+}
+
+impl WireType for Uuid {
+    const TTYPE: TType = TType::Uuid;
+}
+
+impl Encode for Uuid {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_uuid(&self.0)
+    }
+}
+
+impl Decode for Uuid {
+    #[inline]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        p.read_uuid().map(Uuid)
+    }
+}
+
+impl<T: WireType + ?Sized> WireType for Box<T> {
+    const TTYPE: TType = T::TTYPE;
+}
+
+impl<T: Encode + ?Sized> Encode for Box<T> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        (**self).encode(p)
+    }
+}
+
+impl<T: Decode> Decode for Box<T> {
+    #[inline]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        T::decode(p).map(Box::new)
+    }
+}
+
+impl<T: WireType + ?Sized> WireType for &T {
+    const TTYPE: TType = T::TTYPE;
+}
+
+impl<T: Encode + ?Sized> Encode for &T {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        (**self).encode(p)
+    }
+}
+
+// Lists and sets share their element loops.
+
+#[inline]
+fn write_elems<'a, T, P, I>(p: &mut P, set: bool, len: usize, items: I) -> Result<()>
+where
+    T: Encode + 'a,
+    P: ProtocolWrite + ?Sized,
+    I: IntoIterator<Item = &'a T>,
+{
+    if set {
+        p.write_set_begin(T::TTYPE, len)?;
+    } else {
+        p.write_list_begin(T::TTYPE, len)?;
+    }
+    for item in items {
+        item.encode(p)?;
+    }
+    if set {
+        p.write_set_end()
+    } else {
+        p.write_list_end()
+    }
+}
+
+#[inline]
+fn write_entries<'a, K, V, P, I>(p: &mut P, len: usize, entries: I) -> Result<()>
+where
+    K: Encode + 'a,
+    V: Encode + 'a,
+    P: ProtocolWrite + ?Sized,
+    I: IntoIterator<Item = (&'a K, &'a V)>,
+{
+    p.write_map_begin(K::TTYPE, V::TTYPE, len)?;
+    for (k, v) in entries {
+        k.encode(p)?;
+        v.encode(p)?;
+    }
+    p.write_map_end()
+}
+
+/// Reads a set header and checks its element type: `(len, capacity hint)`.
+#[inline]
+fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(p: &mut P) -> Result<(usize, usize)> {
+    let h = p.read_set_begin()?;
+    check_elem(h.elem, T::TTYPE, h.len)?;
+    Ok((h.len, h.capacity_hint()))
+}
+
+/// Reads a map header and checks its key and value types.
+#[inline]
+fn read_map_header<K: WireType, V: WireType, P: ProtocolRead + ?Sized>(
+    p: &mut P,
+) -> Result<(usize, usize)> {
+    let h = p.read_map_begin()?;
+    check_elem(h.key, K::TTYPE, h.len)?;
+    check_elem(h.value, V::TTYPE, h.len)?;
+    Ok((h.len, h.capacity_hint()))
+}
+
+impl<T: WireType> WireType for Vec<T> {
+    const TTYPE: TType = TType::List;
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        write_elems(p, false, self.len(), self)
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    #[inline]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        let h = p.read_list_begin()?;
+        check_elem(h.elem, T::TTYPE, h.len)?;
+        let mut out = Vec::with_capacity(h.capacity_hint());
+        for _ in 0..h.len {
+            out.push(T::decode(p)?);
+        }
+        p.read_list_end()?;
+        Ok(out)
+    }
+}
+
+impl<T: WireType, S> WireType for HashSet<T, S> {
+    const TTYPE: TType = TType::Set;
+}
+
+impl<T: Encode, S> Encode for HashSet<T, S> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        write_elems(p, true, self.len(), self)
+    }
+}
+
+impl<T: Decode + Eq + Hash, S: BuildHasher + Default> Decode for HashSet<T, S> {
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        let (len, cap) = read_set_header::<T, P>(p)?;
+        let mut out = HashSet::with_capacity_and_hasher(cap, S::default());
+        for _ in 0..len {
+            out.insert(T::decode(p)?);
+        }
+        p.read_set_end()?;
+        Ok(out)
+    }
+}
+
+impl<T: WireType> WireType for BTreeSet<T> {
+    const TTYPE: TType = TType::Set;
+}
+
+impl<T: Encode> Encode for BTreeSet<T> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        write_elems(p, true, self.len(), self)
+    }
+}
+
+impl<T: Decode + Ord> Decode for BTreeSet<T> {
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        let (len, _) = read_set_header::<T, P>(p)?;
+        let mut out = BTreeSet::new();
+        for _ in 0..len {
+            out.insert(T::decode(p)?);
+        }
+        p.read_set_end()?;
+        Ok(out)
+    }
+}
+
+impl<T: WireType> WireType for VecSet<T> {
+    const TTYPE: TType = TType::Set;
+}
+
+impl<T: Encode> Encode for VecSet<T> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        write_elems(p, true, self.len(), self.iter())
+    }
+}
+
+impl<T: Decode> Decode for VecSet<T> {
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        let (len, cap) = read_set_header::<T, P>(p)?;
+        let mut out = Vec::with_capacity(cap);
+        for _ in 0..len {
+            out.push(T::decode(p)?);
+        }
+        p.read_set_end()?;
+        Ok(VecSet(out))
+    }
+}
+
+impl<K: WireType, V: WireType, S> WireType for HashMap<K, V, S> {
+    const TTYPE: TType = TType::Map;
+}
+
+impl<K: Encode, V: Encode, S> Encode for HashMap<K, V, S> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        write_entries(p, self.len(), self)
+    }
+}
+
+impl<K: Decode + Eq + Hash, V: Decode, S: BuildHasher + Default> Decode for HashMap<K, V, S> {
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        let (len, cap) = read_map_header::<K, V, P>(p)?;
+        let mut out = HashMap::with_capacity_and_hasher(cap, S::default());
+        for _ in 0..len {
+            let k = K::decode(p)?;
+            let v = V::decode(p)?;
+            out.insert(k, v);
+        }
+        p.read_map_end()?;
+        Ok(out)
+    }
+}
+
+impl<K: WireType, V: WireType> WireType for BTreeMap<K, V> {
+    const TTYPE: TType = TType::Map;
+}
+
+impl<K: Encode, V: Encode> Encode for BTreeMap<K, V> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        write_entries(p, self.len(), self)
+    }
+}
+
+impl<K: Decode + Ord, V: Decode> Decode for BTreeMap<K, V> {
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        let (len, _) = read_map_header::<K, V, P>(p)?;
+        let mut out = BTreeMap::new();
+        for _ in 0..len {
+            let k = K::decode(p)?;
+            let v = V::decode(p)?;
+            out.insert(k, v);
+        }
+        p.read_map_end()?;
+        Ok(out)
+    }
+}
+
+impl<K: WireType, V: WireType> WireType for VecMap<K, V> {
+    const TTYPE: TType = TType::Map;
+}
+
+impl<K: Encode, V: Encode> Encode for VecMap<K, V> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        write_entries(p, self.len(), self.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<K: Decode, V: Decode> Decode for VecMap<K, V> {
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        let (len, cap) = read_map_header::<K, V, P>(p)?;
+        let mut out = Vec::with_capacity(cap);
+        for _ in 0..len {
+            let k = K::decode(p)?;
+            let v = V::decode(p)?;
+            out.push((k, v));
+        }
+        p.read_map_end()?;
+        Ok(VecMap(out))
+    }
+}

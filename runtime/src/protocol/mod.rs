@@ -8,6 +8,9 @@
 
 use crate::error::Result;
 
+pub mod binary;
+pub mod compact;
+
 /// Wire type codes (the binary protocol's numbering; the compact protocol maps
 /// its own codes onto these).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

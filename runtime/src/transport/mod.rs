@@ -42,11 +42,71 @@ pub trait ReadBytes {
         }
         Ok(out)
     }
+
+    /// Reads and discards exactly `len` bytes (skipping unknown strings).
+    /// Callers have checked `len <= remaining()`; the default reads through a
+    /// small stack buffer and allocates nothing.
+    fn skip_bytes(&mut self, len: usize) -> Result<()> {
+        let mut left = len;
+        let mut buf = [0u8; 1024];
+        while left > 0 {
+            let n = left.min(buf.len());
+            self.read_exact(&mut buf[..n])?;
+            left -= n;
+        }
+        Ok(())
+    }
 }
 
 /// A sink of bytes for a protocol writer.
 pub trait WriteBytes {
     fn write_all(&mut self, buf: &[u8]) -> Result<()>;
+
+    /// Sends what has been buffered (the end of a message). In-memory sinks
+    /// have nothing to do.
+    #[inline]
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<R: ReadBytes + ?Sized> ReadBytes for &mut R {
+    #[inline]
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+        (**self).read_exact(buf)
+    }
+
+    #[inline]
+    fn read_u8(&mut self) -> Result<u8> {
+        (**self).read_u8()
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        (**self).remaining()
+    }
+
+    #[inline]
+    fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        (**self).read_vec(len)
+    }
+
+    #[inline]
+    fn skip_bytes(&mut self, len: usize) -> Result<()> {
+        (**self).skip_bytes(len)
+    }
+}
+
+impl<W: WriteBytes + ?Sized> WriteBytes for &mut W {
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> Result<()> {
+        (**self).write_all(buf)
+    }
+
+    #[inline]
+    fn flush(&mut self) -> Result<()> {
+        (**self).flush()
+    }
 }
 
 fn eof() -> Error {
@@ -92,6 +152,15 @@ impl ReadBytes for &[u8] {
         let (head, tail) = self.split_at(len);
         *self = tail;
         Ok(head.to_vec())
+    }
+
+    #[inline]
+    fn skip_bytes(&mut self, len: usize) -> Result<()> {
+        if self.len() < len {
+            return Err(eof());
+        }
+        *self = &self[len..];
+        Ok(())
     }
 }
 

@@ -1,0 +1,692 @@
+//! The binary protocol (Apache Thrift `doc/specs/thrift-binary-protocol.md`):
+//! fixed-width big-endian integers, `i32` length prefixes, strict message
+//! headers written and both strict and old non-strict headers read.
+//!
+//! For one value in memory use the free functions:
+//!
+//! ```
+//! use thriftc_runtime::binary;
+//!
+//! let bytes = binary::encode(&vec![1i32, 2]).unwrap();
+//! assert_eq!(bytes, [8, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2]);
+//! let back: Vec<i32> = binary::decode(&bytes).unwrap();
+//! assert_eq!(back, [1, 2]);
+//! ```
+//!
+//! Over a transport, wrap it: `BinaryProtocol::new(transport, Limits::default())`.
+
+use crate::codec::{Decode, Encode};
+use crate::error::{ApplicationErrorKind, Error, ProtocolErrorKind, Result};
+use crate::limits::Limits;
+use crate::protocol::{
+    FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, ProtocolRead, ProtocolWrite,
+    TType,
+};
+use crate::transport::{ReadBytes, WriteBytes};
+
+const VERSION_1: u32 = 0x8001_0000;
+const VERSION_MASK: u32 = 0xffff_0000;
+
+/// The binary protocol over transport `T`: a reader when `T: ReadBytes`, a
+/// writer when `T: WriteBytes`.
+///
+/// Reading accepts strict headers (version word `0x8001_00tt`) and, unless
+/// [`with_strict_read`](BinaryProtocol::with_strict_read) is set, the old
+/// non-strict form (name length first). Writing always uses strict headers.
+#[derive(Debug)]
+pub struct BinaryProtocol<T> {
+    trans: T,
+    limits: Limits,
+    strict_read: bool,
+    read_depth: u32,
+    write_depth: u32,
+}
+
+impl<T> BinaryProtocol<T> {
+    /// Wraps `trans`, enforcing `limits`.
+    #[inline]
+    pub fn new(trans: T, limits: Limits) -> BinaryProtocol<T> {
+        BinaryProtocol {
+            trans,
+            limits,
+            strict_read: false,
+            read_depth: 0,
+            write_depth: 0,
+        }
+    }
+
+    /// When `true`, a message header without the version word is a
+    /// `BAD_VERSION` error (default `false`: old non-strict headers are read).
+    #[must_use]
+    #[inline]
+    pub fn with_strict_read(mut self, strict: bool) -> BinaryProtocol<T> {
+        self.strict_read = strict;
+        self
+    }
+
+    /// The transport.
+    #[inline]
+    pub fn get_ref(&self) -> &T {
+        &self.trans
+    }
+
+    /// The transport, mutably.
+    #[inline]
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.trans
+    }
+
+    /// Unwraps the transport.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.trans
+    }
+
+    /// The limits this protocol enforces.
+    #[inline]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    #[inline]
+    fn enter_write(&mut self) -> Result<()> {
+        if self.write_depth >= self.limits.max_depth() {
+            return Err(depth_limit(self.limits.max_depth()));
+        }
+        self.write_depth += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn leave_write(&mut self) {
+        self.write_depth = self.write_depth.saturating_sub(1);
+    }
+
+    #[inline]
+    fn enter_read(&mut self) -> Result<()> {
+        if self.read_depth >= self.limits.max_depth() {
+            return Err(depth_limit(self.limits.max_depth()));
+        }
+        self.read_depth += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn leave_read(&mut self) {
+        self.read_depth = self.read_depth.saturating_sub(1);
+    }
+}
+
+// ---------------------------------------------------------------- errors
+// Shared with the compact protocol. Cold: they build a message string.
+
+#[cold]
+#[inline(never)]
+pub(crate) fn invalid_data(message: &str) -> Error {
+    Error::protocol(ProtocolErrorKind::InvalidData, message)
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn negative_size(what: &str, n: i64) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::NegativeSize,
+        format!("negative {what} size {n}"),
+    )
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn size_limit(what: &str, need: u64, remaining: usize) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::SizeLimit,
+        format!("{what} needs at least {need} bytes but only {remaining} can follow"),
+    )
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn write_size_limit(len: usize) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::SizeLimit,
+        format!("length {len} does not fit the wire's i32"),
+    )
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn depth_limit(max: u32) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::DepthLimit,
+        format!("nesting deeper than {max} levels"),
+    )
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn bad_version(message: String) -> Error {
+    Error::protocol(ProtocolErrorKind::BadVersion, message)
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn bad_message_type(b: u8) -> Error {
+    Error::application(
+        ApplicationErrorKind::InvalidMessageType,
+        format!("invalid message type {b}"),
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_type(code: u8) -> Error {
+    Error::protocol(
+        ProtocolErrorKind::InvalidData,
+        format!("unknown wire type code {code}"),
+    )
+}
+
+// ------------------------------------------------------- shared helpers
+
+/// A message type byte.
+#[inline]
+pub(crate) fn message_type(b: u8) -> Result<MessageType> {
+    Ok(match b {
+        1 => MessageType::Call,
+        2 => MessageType::Reply,
+        3 => MessageType::Exception,
+        4 => MessageType::Oneway,
+        _ => return Err(bad_message_type(b)),
+    })
+}
+
+/// A binary-protocol type code; unknown codes are `INVALID_DATA`.
+#[inline]
+pub(crate) fn ttype(code: u8) -> Result<TType> {
+    Ok(match code {
+        0 => TType::Stop,
+        1 => TType::Void,
+        2 => TType::Bool,
+        3 => TType::I8,
+        4 => TType::Double,
+        6 => TType::I16,
+        8 => TType::I32,
+        10 => TType::I64,
+        11 => TType::String,
+        12 => TType::Struct,
+        13 => TType::Map,
+        14 => TType::Set,
+        15 => TType::List,
+        16 => TType::Uuid,
+        _ => return Err(unknown_type(code)),
+    })
+}
+
+/// Rejects STOP/VOID container elements (a value of those types takes no
+/// bytes, so a count of them would not be bounded by the input).
+#[inline]
+pub(crate) fn check_elem(t: TType, len: usize) -> Result<()> {
+    if len > 0 && matches!(t, TType::Stop | TType::Void) {
+        return Err(invalid_data("container element type STOP or VOID"));
+    }
+    Ok(())
+}
+
+/// `count × min_size ≤ remaining`, in 64-bit arithmetic (a count is below
+/// 2^31 and a minimum size below 2^6, so the product cannot overflow).
+#[inline]
+pub(crate) fn check_count(
+    what: &str,
+    count: i64,
+    min_size: usize,
+    remaining: usize,
+) -> Result<usize> {
+    if count < 0 {
+        return Err(negative_size(what, count));
+    }
+    let need = (count as u64).saturating_mul(min_size as u64);
+    if need > remaining as u64 {
+        return Err(size_limit(what, need, remaining));
+    }
+    Ok(count as usize)
+}
+
+/// Skips one value through `p`'s own read methods, so depth is counted by
+/// `read_struct_begin` / `read_*_begin` and every step consumes bytes.
+pub(crate) fn skip_value<P: ProtocolRead + ?Sized>(
+    p: &mut P,
+    t: TType,
+    skip_string: fn(&mut P) -> Result<()>,
+) -> Result<()> {
+    match t {
+        TType::Bool => p.read_bool().map(drop),
+        TType::I8 => p.read_i8().map(drop),
+        TType::I16 => p.read_i16().map(drop),
+        TType::I32 => p.read_i32().map(drop),
+        TType::I64 => p.read_i64().map(drop),
+        TType::Double => p.read_double().map(drop),
+        TType::Uuid => p.read_uuid().map(drop),
+        TType::String => skip_string(p),
+        TType::Struct => {
+            p.read_struct_begin()?;
+            while let Some(f) = p.read_field_begin()? {
+                skip_value(p, f.ttype, skip_string)?;
+                p.read_field_end()?;
+            }
+            p.read_struct_end()
+        }
+        TType::List | TType::Set => {
+            let h = if t == TType::List {
+                p.read_list_begin()?
+            } else {
+                p.read_set_begin()?
+            };
+            for _ in 0..h.len {
+                skip_value(p, h.elem, skip_string)?;
+            }
+            if t == TType::List {
+                p.read_list_end()
+            } else {
+                p.read_set_end()
+            }
+        }
+        TType::Map => {
+            let h = p.read_map_begin()?;
+            for _ in 0..h.len {
+                skip_value(p, h.key, skip_string)?;
+                skip_value(p, h.value, skip_string)?;
+            }
+            p.read_map_end()
+        }
+        TType::Stop | TType::Void => Err(invalid_data("cannot skip a STOP or VOID value")),
+    }
+}
+
+/// The fewest bytes a value of type `t` takes in the binary protocol.
+#[inline]
+fn min_size(t: TType) -> usize {
+    match t {
+        TType::Stop | TType::Void => 0,
+        TType::Bool | TType::I8 | TType::Struct => 1,
+        TType::I16 => 2,
+        TType::I32 | TType::String => 4,
+        TType::I64 | TType::Double => 8,
+        TType::Set | TType::List => 5,
+        TType::Map => 6,
+        TType::Uuid => 16,
+    }
+}
+
+// ---------------------------------------------------------------- reading
+
+impl<T: ReadBytes> BinaryProtocol<T> {
+    #[inline]
+    fn read_array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut b = [0u8; N];
+        self.trans.read_exact(&mut b)?;
+        Ok(b)
+    }
+
+    /// A string/binary length, checked against what can still arrive.
+    #[inline]
+    fn read_len(&mut self) -> Result<usize> {
+        let n = i32::from_be_bytes(self.read_array()?);
+        let remaining = self.trans.remaining().min(self.limits.max_message_size());
+        check_count("string", n as i64, 1, remaining)
+    }
+
+    fn skip_string(&mut self) -> Result<()> {
+        let n = self.read_len()?;
+        self.trans.skip_bytes(n)
+    }
+
+    fn read_name(&mut self, len: i32) -> Result<String> {
+        let remaining = self.trans.remaining();
+        let n = check_count("message name", len as i64, 1, remaining)?;
+        String::from_utf8(self.trans.read_vec(n)?)
+            .map_err(|_| invalid_data("message name is not UTF-8"))
+    }
+
+    #[inline]
+    fn read_collection(&mut self, what: &str) -> Result<ListHeader> {
+        let [code, a, b, c, d] = self.read_array()?;
+        let elem = ttype(code)?;
+        let count = i32::from_be_bytes([a, b, c, d]);
+        let len = check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
+        check_elem(elem, len)?;
+        self.enter_read()?;
+        Ok(ListHeader { elem, len })
+    }
+}
+
+impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
+    fn read_message_begin(&mut self) -> Result<MessageHeader> {
+        self.read_depth = 0;
+        let word = i32::from_be_bytes(self.read_array()?);
+        if word < 0 {
+            let w = word as u32;
+            if w & VERSION_MASK != VERSION_1 {
+                return Err(bad_version(format!("bad binary version word {w:#010x}")));
+            }
+            let kind = message_type((w & 0xff) as u8)?;
+            let name_len = i32::from_be_bytes(self.read_array()?);
+            let name = self.read_name(name_len)?;
+            let seqid = i32::from_be_bytes(self.read_array()?);
+            Ok(MessageHeader { name, kind, seqid })
+        } else {
+            if self.strict_read {
+                return Err(bad_version(
+                    "message header without version word (strict read)".into(),
+                ));
+            }
+            let name = self.read_name(word)?;
+            let [kind] = self.read_array()?;
+            let kind = message_type(kind)?;
+            let seqid = i32::from_be_bytes(self.read_array()?);
+            Ok(MessageHeader { name, kind, seqid })
+        }
+    }
+
+    #[inline]
+    fn read_message_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn read_struct_begin(&mut self) -> Result<()> {
+        self.enter_read()
+    }
+
+    #[inline]
+    fn read_struct_end(&mut self) -> Result<()> {
+        self.leave_read();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_field_begin(&mut self) -> Result<Option<FieldHeader>> {
+        let code = self.trans.read_u8()?;
+        if code == 0 {
+            return Ok(None);
+        }
+        let ttype = ttype(code)?;
+        let id = i16::from_be_bytes(self.read_array()?);
+        Ok(Some(FieldHeader { ttype, id }))
+    }
+
+    #[inline]
+    fn read_field_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn read_bool(&mut self) -> Result<bool> {
+        Ok(self.trans.read_u8()? != 0)
+    }
+
+    #[inline]
+    fn read_i8(&mut self) -> Result<i8> {
+        Ok(self.trans.read_u8()? as i8)
+    }
+
+    #[inline]
+    fn read_i16(&mut self) -> Result<i16> {
+        Ok(i16::from_be_bytes(self.read_array()?))
+    }
+
+    #[inline]
+    fn read_i32(&mut self) -> Result<i32> {
+        Ok(i32::from_be_bytes(self.read_array()?))
+    }
+
+    #[inline]
+    fn read_i64(&mut self) -> Result<i64> {
+        Ok(i64::from_be_bytes(self.read_array()?))
+    }
+
+    #[inline]
+    fn read_double(&mut self) -> Result<f64> {
+        Ok(f64::from_bits(u64::from_be_bytes(self.read_array()?)))
+    }
+
+    #[inline]
+    fn read_string(&mut self) -> Result<String> {
+        let n = self.read_len()?;
+        String::from_utf8(self.trans.read_vec(n)?).map_err(|_| invalid_data("string is not UTF-8"))
+    }
+
+    #[inline]
+    fn read_binary(&mut self) -> Result<Vec<u8>> {
+        let n = self.read_len()?;
+        self.trans.read_vec(n)
+    }
+
+    #[inline]
+    fn read_uuid(&mut self) -> Result<[u8; 16]> {
+        self.read_array()
+    }
+
+    #[inline]
+    fn read_list_begin(&mut self) -> Result<ListHeader> {
+        self.read_collection("list")
+    }
+
+    #[inline]
+    fn read_list_end(&mut self) -> Result<()> {
+        self.leave_read();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_set_begin(&mut self) -> Result<ListHeader> {
+        self.read_collection("set")
+    }
+
+    #[inline]
+    fn read_set_end(&mut self) -> Result<()> {
+        self.leave_read();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_map_begin(&mut self) -> Result<MapHeader> {
+        let [k, v, a, b, c, d] = self.read_array()?;
+        let key = ttype(k)?;
+        let value = ttype(v)?;
+        let count = i32::from_be_bytes([a, b, c, d]);
+        let min = min_size(key) + min_size(value);
+        let len = check_count("map", count as i64, min, self.trans.remaining())?;
+        check_elem(key, len)?;
+        check_elem(value, len)?;
+        self.enter_read()?;
+        Ok(MapHeader { key, value, len })
+    }
+
+    #[inline]
+    fn read_map_end(&mut self) -> Result<()> {
+        self.leave_read();
+        Ok(())
+    }
+
+    fn skip(&mut self, ttype: TType) -> Result<()> {
+        skip_value(self, ttype, Self::skip_string)
+    }
+}
+
+// ---------------------------------------------------------------- writing
+
+impl<T: WriteBytes> BinaryProtocol<T> {
+    #[inline]
+    fn write_len(&mut self, len: usize) -> Result<()> {
+        let n = i32::try_from(len).map_err(|_| write_size_limit(len))?;
+        self.trans.write_all(&n.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_collection(&mut self, elem: TType, len: usize) -> Result<()> {
+        let n = i32::try_from(len).map_err(|_| write_size_limit(len))?;
+        self.enter_write()?;
+        let [a, b, c, d] = n.to_be_bytes();
+        self.trans.write_all(&[elem as u8, a, b, c, d])
+    }
+}
+
+impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
+    fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()> {
+        self.write_depth = 0;
+        let word = VERSION_1 | header.kind as u32;
+        self.trans.write_all(&word.to_be_bytes())?;
+        self.write_string(&header.name)?;
+        self.trans.write_all(&header.seqid.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_message_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_struct_begin(&mut self, _name: &str) -> Result<()> {
+        self.enter_write()
+    }
+
+    #[inline]
+    fn write_struct_end(&mut self) -> Result<()> {
+        self.leave_write();
+        Ok(())
+    }
+
+    #[inline]
+    fn write_field_begin(&mut self, _name: &str, ttype: TType, id: i16) -> Result<()> {
+        let [a, b] = id.to_be_bytes();
+        self.trans.write_all(&[ttype as u8, a, b])
+    }
+
+    #[inline]
+    fn write_field_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_field_stop(&mut self) -> Result<()> {
+        self.trans.write_all(&[0])
+    }
+
+    #[inline]
+    fn write_bool(&mut self, v: bool) -> Result<()> {
+        self.trans.write_all(&[v as u8])
+    }
+
+    #[inline]
+    fn write_i8(&mut self, v: i8) -> Result<()> {
+        self.trans.write_all(&[v as u8])
+    }
+
+    #[inline]
+    fn write_i16(&mut self, v: i16) -> Result<()> {
+        self.trans.write_all(&v.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_i32(&mut self, v: i32) -> Result<()> {
+        self.trans.write_all(&v.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_i64(&mut self, v: i64) -> Result<()> {
+        self.trans.write_all(&v.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_double(&mut self, v: f64) -> Result<()> {
+        self.trans.write_all(&v.to_bits().to_be_bytes())
+    }
+
+    #[inline]
+    fn write_string(&mut self, v: &str) -> Result<()> {
+        self.write_binary(v.as_bytes())
+    }
+
+    #[inline]
+    fn write_binary(&mut self, v: &[u8]) -> Result<()> {
+        self.write_len(v.len())?;
+        self.trans.write_all(v)
+    }
+
+    #[inline]
+    fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
+        self.trans.write_all(v)
+    }
+
+    #[inline]
+    fn write_list_begin(&mut self, elem: TType, len: usize) -> Result<()> {
+        self.write_collection(elem, len)
+    }
+
+    #[inline]
+    fn write_list_end(&mut self) -> Result<()> {
+        self.leave_write();
+        Ok(())
+    }
+
+    #[inline]
+    fn write_set_begin(&mut self, elem: TType, len: usize) -> Result<()> {
+        self.write_collection(elem, len)
+    }
+
+    #[inline]
+    fn write_set_end(&mut self) -> Result<()> {
+        self.leave_write();
+        Ok(())
+    }
+
+    #[inline]
+    fn write_map_begin(&mut self, key: TType, value: TType, len: usize) -> Result<()> {
+        let n = i32::try_from(len).map_err(|_| write_size_limit(len))?;
+        self.enter_write()?;
+        let [a, b, c, d] = n.to_be_bytes();
+        self.trans.write_all(&[key as u8, value as u8, a, b, c, d])
+    }
+
+    #[inline]
+    fn write_map_end(&mut self) -> Result<()> {
+        self.leave_write();
+        Ok(())
+    }
+
+    #[inline]
+    fn flush(&mut self) -> Result<()> {
+        self.trans.flush()
+    }
+}
+
+// ------------------------------------------------------ in-memory helpers
+
+/// Encodes one value (e.g. a struct) to a new byte vector with the default
+/// [`Limits`].
+pub fn encode<V: Encode + ?Sized>(value: &V) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    encode_into(value, &mut out, Limits::default())?;
+    Ok(out)
+}
+
+/// Appends the encoding of `value` to `out`.
+pub fn encode_into<V: Encode + ?Sized>(value: &V, out: &mut Vec<u8>, limits: Limits) -> Result<()> {
+    value.encode(&mut BinaryProtocol::new(out, limits))
+}
+
+/// Decodes one value from `bytes` with the default [`Limits`]. All of
+/// `bytes` must be used: trailing bytes are an `INVALID_DATA` error.
+pub fn decode<V: Decode>(bytes: &[u8]) -> Result<V> {
+    decode_with_limits(bytes, Limits::default())
+}
+
+/// [`decode`] with explicit limits.
+pub fn decode_with_limits<V: Decode>(bytes: &[u8], limits: Limits) -> Result<V> {
+    let mut p = BinaryProtocol::new(bytes, limits);
+    let v = V::decode(&mut p)?;
+    if !p.trans.is_empty() {
+        return Err(invalid_data("trailing bytes after the value"));
+    }
+    Ok(v)
+}

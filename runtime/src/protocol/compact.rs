@@ -1,0 +1,742 @@
+//! The compact protocol (Apache Thrift `doc/specs/thrift-compact-protocol.md`):
+//! zigzag varints (at most 5 bytes for 32 bits, 10 for 64), field-id deltas,
+//! booleans folded into field headers, little-endian doubles.
+//!
+//! ```
+//! use thriftc_runtime::compact;
+//!
+//! let bytes = compact::encode(&vec![1i32, -1]).unwrap();
+//! assert_eq!(bytes, [0x25, 0x02, 0x01]);
+//! let back: Vec<i32> = compact::decode(&bytes).unwrap();
+//! assert_eq!(back, [1, -1]);
+//! ```
+//!
+//! Over a transport: `CompactProtocol::new(transport, Limits::default())`.
+//!
+//! Boolean list elements are written as `1`/`0` with element type `1`, as
+//! Apache Thrift's libraries do; both element types (`1`, `2`) and both
+//! value encodings (`1`/`0` and `1`/`2`) are read.
+
+use super::binary::{
+    bad_version, check_count, check_elem, depth_limit, invalid_data, message_type, negative_size,
+    skip_value, write_size_limit,
+};
+use crate::codec::{Decode, Encode};
+use crate::error::Result;
+use crate::limits::Limits;
+use crate::protocol::{
+    FieldHeader, ListHeader, MapHeader, MessageHeader, ProtocolRead, ProtocolWrite, TType,
+};
+use crate::transport::{ReadBytes, WriteBytes};
+
+const PROTOCOL_ID: u8 = 0x82;
+const VERSION: u8 = 1;
+const VERSION_MASK: u8 = 0x1f;
+const TYPE_SHIFT: u8 = 5;
+
+/// Compact type codes.
+mod ct {
+    pub const STOP: u8 = 0;
+    pub const BOOL_TRUE: u8 = 1;
+    pub const BOOL_FALSE: u8 = 2;
+    pub const I8: u8 = 3;
+    pub const I16: u8 = 4;
+    pub const I32: u8 = 5;
+    pub const I64: u8 = 6;
+    pub const DOUBLE: u8 = 7;
+    pub const BINARY: u8 = 8;
+    pub const LIST: u8 = 9;
+    pub const SET: u8 = 10;
+    pub const MAP: u8 = 11;
+    pub const STRUCT: u8 = 12;
+    pub const UUID: u8 = 13;
+}
+
+/// The compact code of a wire type (bool as `BOOL_TRUE`, the element type
+/// Apache's libraries write). STOP and VOID have no compact code and map to
+/// 0, which readers reject for non-empty containers.
+#[inline]
+fn compact_code(t: TType) -> u8 {
+    match t {
+        TType::Stop | TType::Void => ct::STOP,
+        TType::Bool => ct::BOOL_TRUE,
+        TType::I8 => ct::I8,
+        TType::I16 => ct::I16,
+        TType::I32 => ct::I32,
+        TType::I64 => ct::I64,
+        TType::Double => ct::DOUBLE,
+        TType::String => ct::BINARY,
+        TType::List => ct::LIST,
+        TType::Set => ct::SET,
+        TType::Map => ct::MAP,
+        TType::Struct => ct::STRUCT,
+        TType::Uuid => ct::UUID,
+    }
+}
+
+/// The wire type of a compact code in a container header (both bool codes
+/// accepted; 0 stands for STOP and is only valid for an empty container).
+#[inline]
+fn elem_type(code: u8) -> Result<TType> {
+    Ok(match code {
+        ct::STOP => TType::Stop,
+        ct::BOOL_TRUE | ct::BOOL_FALSE => TType::Bool,
+        ct::I8 => TType::I8,
+        ct::I16 => TType::I16,
+        ct::I32 => TType::I32,
+        ct::I64 => TType::I64,
+        ct::DOUBLE => TType::Double,
+        ct::BINARY => TType::String,
+        ct::LIST => TType::List,
+        ct::SET => TType::Set,
+        ct::MAP => TType::Map,
+        ct::STRUCT => TType::Struct,
+        ct::UUID => TType::Uuid,
+        _ => return Err(invalid_data("unknown compact element type")),
+    })
+}
+
+/// The fewest bytes a value of type `t` takes in the compact protocol.
+#[inline]
+fn min_size(t: TType) -> usize {
+    match t {
+        TType::Stop | TType::Void => 0,
+        TType::Double => 8,
+        TType::Uuid => 16,
+        _ => 1,
+    }
+}
+
+#[inline]
+fn zigzag32(n: i32) -> u32 {
+    ((n << 1) ^ (n >> 31)) as u32
+}
+
+#[inline]
+fn zigzag64(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)) as u64
+}
+
+#[inline]
+fn unzigzag32(n: u32) -> i32 {
+    ((n >> 1) as i32) ^ -((n & 1) as i32)
+}
+
+#[inline]
+fn unzigzag64(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
+/// The compact protocol over transport `T`: a reader when `T: ReadBytes`,
+/// a writer when `T: WriteBytes`.
+#[derive(Debug)]
+pub struct CompactProtocol<T> {
+    trans: T,
+    limits: Limits,
+    read_depth: u32,
+    write_depth: u32,
+    /// Last field id of the struct being read, and of its enclosing ones.
+    last_read_id: i16,
+    read_ids: Vec<i16>,
+    /// The value of a bool field, carried in its header.
+    pending_read_bool: Option<bool>,
+    last_write_id: i16,
+    write_ids: Vec<i16>,
+    /// The id of a bool field whose header waits for its value.
+    pending_write_bool: Option<i16>,
+}
+
+impl<T> CompactProtocol<T> {
+    /// Wraps `trans`, enforcing `limits`.
+    #[inline]
+    pub fn new(trans: T, limits: Limits) -> CompactProtocol<T> {
+        CompactProtocol {
+            trans,
+            limits,
+            read_depth: 0,
+            write_depth: 0,
+            last_read_id: 0,
+            read_ids: Vec::new(),
+            pending_read_bool: None,
+            last_write_id: 0,
+            write_ids: Vec::new(),
+            pending_write_bool: None,
+        }
+    }
+
+    /// The transport.
+    #[inline]
+    pub fn get_ref(&self) -> &T {
+        &self.trans
+    }
+
+    /// The transport, mutably.
+    #[inline]
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.trans
+    }
+
+    /// Unwraps the transport.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.trans
+    }
+
+    /// The limits this protocol enforces.
+    #[inline]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    #[inline]
+    fn enter_read(&mut self) -> Result<()> {
+        if self.read_depth >= self.limits.max_depth() {
+            return Err(depth_limit(self.limits.max_depth()));
+        }
+        self.read_depth += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn leave_read(&mut self) {
+        self.read_depth = self.read_depth.saturating_sub(1);
+    }
+
+    #[inline]
+    fn enter_write(&mut self) -> Result<()> {
+        if self.write_depth >= self.limits.max_depth() {
+            return Err(depth_limit(self.limits.max_depth()));
+        }
+        self.write_depth += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn leave_write(&mut self) {
+        self.write_depth = self.write_depth.saturating_sub(1);
+    }
+}
+
+// ---------------------------------------------------------------- reading
+
+impl<T: ReadBytes> CompactProtocol<T> {
+    /// An unsigned varint of at most 5 bytes whose value fits 32 bits.
+    #[inline]
+    fn read_varint32(&mut self) -> Result<u32> {
+        let mut out = 0u32;
+        for i in 0..4 {
+            let b = self.trans.read_u8()?;
+            out |= ((b & 0x7f) as u32) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(out);
+            }
+        }
+        let b = self.trans.read_u8()?;
+        if b > 0x0f {
+            return Err(invalid_data("varint longer than 5 bytes or above 32 bits"));
+        }
+        Ok(out | (b as u32) << 28)
+    }
+
+    /// An unsigned varint of at most 10 bytes whose value fits 64 bits.
+    #[inline]
+    fn read_varint64(&mut self) -> Result<u64> {
+        let mut out = 0u64;
+        for i in 0..9 {
+            let b = self.trans.read_u8()?;
+            out |= ((b & 0x7f) as u64) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(out);
+            }
+        }
+        let b = self.trans.read_u8()?;
+        if b > 0x01 {
+            return Err(invalid_data("varint longer than 10 bytes or above 64 bits"));
+        }
+        Ok(out | (b as u64) << 63)
+    }
+
+    /// A varint size: above `i32::MAX` it is a negative `i32` on the wire.
+    #[inline]
+    fn read_size(&mut self, what: &str, min: usize) -> Result<usize> {
+        let n = self.read_varint32()? as i32;
+        check_count(what, n as i64, min, self.trans.remaining())
+    }
+
+    #[inline]
+    fn read_len(&mut self) -> Result<usize> {
+        let n = self.read_varint32()? as i32;
+        let remaining = self.trans.remaining().min(self.limits.max_message_size());
+        check_count("string", n as i64, 1, remaining)
+    }
+
+    fn skip_string(&mut self) -> Result<()> {
+        let n = self.read_len()?;
+        self.trans.skip_bytes(n)
+    }
+
+    #[inline]
+    fn read_collection(&mut self, what: &str) -> Result<ListHeader> {
+        let b = self.trans.read_u8()?;
+        let elem = elem_type(b & 0x0f)?;
+        let min = min_size(elem);
+        let len = match b >> 4 {
+            15 => self.read_size(what, min)?,
+            n => check_count(what, n as i64, min, self.trans.remaining())?,
+        };
+        check_elem(elem, len)?;
+        self.enter_read()?;
+        Ok(ListHeader { elem, len })
+    }
+}
+
+impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
+    fn read_message_begin(&mut self) -> Result<MessageHeader> {
+        self.read_depth = 0;
+        self.last_read_id = 0;
+        self.read_ids.clear();
+        self.pending_read_bool = None;
+        let id = self.trans.read_u8()?;
+        if id != PROTOCOL_ID {
+            return Err(bad_version(format!(
+                "compact protocol id {id:#04x}, expected 0x82"
+            )));
+        }
+        let b = self.trans.read_u8()?;
+        if b & VERSION_MASK != VERSION {
+            return Err(bad_version(format!(
+                "compact protocol version {}, expected 1",
+                b & VERSION_MASK
+            )));
+        }
+        let kind = message_type(b >> TYPE_SHIFT)?;
+        let seqid = self.read_varint32()? as i32;
+        let n = self.read_len()?;
+        let name = String::from_utf8(self.trans.read_vec(n)?)
+            .map_err(|_| invalid_data("message name is not UTF-8"))?;
+        Ok(MessageHeader { name, kind, seqid })
+    }
+
+    #[inline]
+    fn read_message_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn read_struct_begin(&mut self) -> Result<()> {
+        self.enter_read()?;
+        self.read_ids.push(self.last_read_id);
+        self.last_read_id = 0;
+        Ok(())
+    }
+
+    #[inline]
+    fn read_struct_end(&mut self) -> Result<()> {
+        self.leave_read();
+        self.last_read_id = self.read_ids.pop().unwrap_or(0);
+        Ok(())
+    }
+
+    #[inline]
+    fn read_field_begin(&mut self) -> Result<Option<FieldHeader>> {
+        let b = self.trans.read_u8()?;
+        if b == ct::STOP {
+            return Ok(None);
+        }
+        let delta = (b >> 4) as i16;
+        let id = if delta != 0 {
+            self.last_read_id
+                .checked_add(delta)
+                .ok_or_else(|| invalid_data("field id delta past 32767"))?
+        } else {
+            let v = unzigzag32(self.read_varint32()?);
+            i16::try_from(v).map_err(|_| invalid_data("field id out of i16 range"))?
+        };
+        let ttype = match b & 0x0f {
+            ct::BOOL_TRUE => {
+                self.pending_read_bool = Some(true);
+                TType::Bool
+            }
+            ct::BOOL_FALSE => {
+                self.pending_read_bool = Some(false);
+                TType::Bool
+            }
+            ct::I8 => TType::I8,
+            ct::I16 => TType::I16,
+            ct::I32 => TType::I32,
+            ct::I64 => TType::I64,
+            ct::DOUBLE => TType::Double,
+            ct::BINARY => TType::String,
+            ct::LIST => TType::List,
+            ct::SET => TType::Set,
+            ct::MAP => TType::Map,
+            ct::STRUCT => TType::Struct,
+            ct::UUID => TType::Uuid,
+            _ => return Err(invalid_data("unknown compact field type")),
+        };
+        self.last_read_id = id;
+        Ok(Some(FieldHeader { ttype, id }))
+    }
+
+    #[inline]
+    fn read_field_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn read_bool(&mut self) -> Result<bool> {
+        if let Some(v) = self.pending_read_bool.take() {
+            return Ok(v);
+        }
+        match self.trans.read_u8()? {
+            1 => Ok(true),
+            0 | 2 => Ok(false),
+            _ => Err(invalid_data("bool element is not 0, 1 or 2")),
+        }
+    }
+
+    #[inline]
+    fn read_i8(&mut self) -> Result<i8> {
+        Ok(self.trans.read_u8()? as i8)
+    }
+
+    #[inline]
+    fn read_i16(&mut self) -> Result<i16> {
+        let v = unzigzag32(self.read_varint32()?);
+        i16::try_from(v).map_err(|_| invalid_data("i16 out of range"))
+    }
+
+    #[inline]
+    fn read_i32(&mut self) -> Result<i32> {
+        Ok(unzigzag32(self.read_varint32()?))
+    }
+
+    #[inline]
+    fn read_i64(&mut self) -> Result<i64> {
+        Ok(unzigzag64(self.read_varint64()?))
+    }
+
+    #[inline]
+    fn read_double(&mut self) -> Result<f64> {
+        let mut b = [0u8; 8];
+        self.trans.read_exact(&mut b)?;
+        Ok(f64::from_bits(u64::from_le_bytes(b)))
+    }
+
+    #[inline]
+    fn read_string(&mut self) -> Result<String> {
+        let n = self.read_len()?;
+        String::from_utf8(self.trans.read_vec(n)?).map_err(|_| invalid_data("string is not UTF-8"))
+    }
+
+    #[inline]
+    fn read_binary(&mut self) -> Result<Vec<u8>> {
+        let n = self.read_len()?;
+        self.trans.read_vec(n)
+    }
+
+    #[inline]
+    fn read_uuid(&mut self) -> Result<[u8; 16]> {
+        let mut b = [0u8; 16];
+        self.trans.read_exact(&mut b)?;
+        Ok(b)
+    }
+
+    #[inline]
+    fn read_list_begin(&mut self) -> Result<ListHeader> {
+        self.read_collection("list")
+    }
+
+    #[inline]
+    fn read_list_end(&mut self) -> Result<()> {
+        self.leave_read();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_set_begin(&mut self) -> Result<ListHeader> {
+        self.read_collection("set")
+    }
+
+    #[inline]
+    fn read_set_end(&mut self) -> Result<()> {
+        self.leave_read();
+        Ok(())
+    }
+
+    fn read_map_begin(&mut self) -> Result<MapHeader> {
+        let n = self.read_varint32()? as i32;
+        if n < 0 {
+            return Err(negative_size("map", n as i64));
+        }
+        let (key, value, len) = if n == 0 {
+            (TType::Stop, TType::Stop, 0)
+        } else {
+            let b = self.trans.read_u8()?;
+            let key = elem_type(b >> 4)?;
+            let value = elem_type(b & 0x0f)?;
+            let min = min_size(key) + min_size(value);
+            let len = check_count("map", n as i64, min, self.trans.remaining())?;
+            check_elem(key, len)?;
+            check_elem(value, len)?;
+            (key, value, len)
+        };
+        self.enter_read()?;
+        Ok(MapHeader { key, value, len })
+    }
+
+    #[inline]
+    fn read_map_end(&mut self) -> Result<()> {
+        self.leave_read();
+        Ok(())
+    }
+
+    fn skip(&mut self, ttype: TType) -> Result<()> {
+        skip_value(self, ttype, Self::skip_string)
+    }
+}
+
+// ---------------------------------------------------------------- writing
+
+impl<T: WriteBytes> CompactProtocol<T> {
+    #[inline]
+    fn write_varint32(&mut self, mut n: u32) -> Result<()> {
+        let mut buf = [0u8; 5];
+        let mut i = 0;
+        while n >= 0x80 {
+            buf[i] = (n as u8) | 0x80;
+            n >>= 7;
+            i += 1;
+        }
+        buf[i] = n as u8;
+        self.trans.write_all(&buf[..=i])
+    }
+
+    #[inline]
+    fn write_varint64(&mut self, mut n: u64) -> Result<()> {
+        let mut buf = [0u8; 10];
+        let mut i = 0;
+        while n >= 0x80 {
+            buf[i] = (n as u8) | 0x80;
+            n >>= 7;
+            i += 1;
+        }
+        buf[i] = n as u8;
+        self.trans.write_all(&buf[..=i])
+    }
+
+    #[inline]
+    fn write_size(&mut self, len: usize) -> Result<()> {
+        let n = i32::try_from(len).map_err(|_| write_size_limit(len))?;
+        self.write_varint32(n as u32)
+    }
+
+    #[inline]
+    fn write_field_header(&mut self, code: u8, id: i16) -> Result<()> {
+        let delta = id as i32 - self.last_write_id as i32;
+        self.last_write_id = id;
+        if (1..=15).contains(&delta) {
+            self.trans.write_all(&[(delta as u8) << 4 | code])
+        } else {
+            self.trans.write_all(&[code])?;
+            self.write_varint32(zigzag32(id as i32))
+        }
+    }
+
+    #[inline]
+    fn write_collection(&mut self, elem: TType, len: usize) -> Result<()> {
+        if i32::try_from(len).is_err() {
+            return Err(write_size_limit(len));
+        }
+        self.enter_write()?;
+        let code = compact_code(elem);
+        if len < 15 {
+            self.trans.write_all(&[(len as u8) << 4 | code])
+        } else {
+            self.trans.write_all(&[0xf0 | code])?;
+            self.write_varint32(len as u32)
+        }
+    }
+}
+
+impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
+    fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()> {
+        self.write_depth = 0;
+        self.last_write_id = 0;
+        self.write_ids.clear();
+        self.pending_write_bool = None;
+        let kind = (header.kind as u8) << TYPE_SHIFT | VERSION;
+        self.trans.write_all(&[PROTOCOL_ID, kind])?;
+        self.write_varint32(header.seqid as u32)?;
+        self.write_string(&header.name)
+    }
+
+    #[inline]
+    fn write_message_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_struct_begin(&mut self, _name: &str) -> Result<()> {
+        self.enter_write()?;
+        self.write_ids.push(self.last_write_id);
+        self.last_write_id = 0;
+        Ok(())
+    }
+
+    #[inline]
+    fn write_struct_end(&mut self) -> Result<()> {
+        self.leave_write();
+        self.last_write_id = self.write_ids.pop().unwrap_or(0);
+        Ok(())
+    }
+
+    #[inline]
+    fn write_field_begin(&mut self, _name: &str, ttype: TType, id: i16) -> Result<()> {
+        if ttype == TType::Bool {
+            self.pending_write_bool = Some(id);
+            return Ok(());
+        }
+        self.write_field_header(compact_code(ttype), id)
+    }
+
+    #[inline]
+    fn write_field_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_field_stop(&mut self) -> Result<()> {
+        self.trans.write_all(&[ct::STOP])
+    }
+
+    #[inline]
+    fn write_bool(&mut self, v: bool) -> Result<()> {
+        match self.pending_write_bool.take() {
+            Some(id) => {
+                let code = if v { ct::BOOL_TRUE } else { ct::BOOL_FALSE };
+                self.write_field_header(code, id)
+            }
+            None => self.trans.write_all(&[v as u8]),
+        }
+    }
+
+    #[inline]
+    fn write_i8(&mut self, v: i8) -> Result<()> {
+        self.trans.write_all(&[v as u8])
+    }
+
+    #[inline]
+    fn write_i16(&mut self, v: i16) -> Result<()> {
+        self.write_varint32(zigzag32(v as i32))
+    }
+
+    #[inline]
+    fn write_i32(&mut self, v: i32) -> Result<()> {
+        self.write_varint32(zigzag32(v))
+    }
+
+    #[inline]
+    fn write_i64(&mut self, v: i64) -> Result<()> {
+        self.write_varint64(zigzag64(v))
+    }
+
+    #[inline]
+    fn write_double(&mut self, v: f64) -> Result<()> {
+        self.trans.write_all(&v.to_bits().to_le_bytes())
+    }
+
+    #[inline]
+    fn write_string(&mut self, v: &str) -> Result<()> {
+        self.write_binary(v.as_bytes())
+    }
+
+    #[inline]
+    fn write_binary(&mut self, v: &[u8]) -> Result<()> {
+        self.write_size(v.len())?;
+        self.trans.write_all(v)
+    }
+
+    #[inline]
+    fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
+        self.trans.write_all(v)
+    }
+
+    #[inline]
+    fn write_list_begin(&mut self, elem: TType, len: usize) -> Result<()> {
+        self.write_collection(elem, len)
+    }
+
+    #[inline]
+    fn write_list_end(&mut self) -> Result<()> {
+        self.leave_write();
+        Ok(())
+    }
+
+    #[inline]
+    fn write_set_begin(&mut self, elem: TType, len: usize) -> Result<()> {
+        self.write_collection(elem, len)
+    }
+
+    #[inline]
+    fn write_set_end(&mut self) -> Result<()> {
+        self.leave_write();
+        Ok(())
+    }
+
+    #[inline]
+    fn write_map_begin(&mut self, key: TType, value: TType, len: usize) -> Result<()> {
+        if i32::try_from(len).is_err() {
+            return Err(write_size_limit(len));
+        }
+        self.enter_write()?;
+        if len == 0 {
+            return self.trans.write_all(&[0]);
+        }
+        self.write_varint32(len as u32)?;
+        self.trans
+            .write_all(&[compact_code(key) << 4 | compact_code(value)])
+    }
+
+    #[inline]
+    fn write_map_end(&mut self) -> Result<()> {
+        self.leave_write();
+        Ok(())
+    }
+
+    #[inline]
+    fn flush(&mut self) -> Result<()> {
+        self.trans.flush()
+    }
+}
+
+// ------------------------------------------------------ in-memory helpers
+
+/// Encodes one value (e.g. a struct) to a new byte vector with the default
+/// [`Limits`].
+pub fn encode<V: Encode + ?Sized>(value: &V) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    encode_into(value, &mut out, Limits::default())?;
+    Ok(out)
+}
+
+/// Appends the encoding of `value` to `out`.
+pub fn encode_into<V: Encode + ?Sized>(value: &V, out: &mut Vec<u8>, limits: Limits) -> Result<()> {
+    value.encode(&mut CompactProtocol::new(out, limits))
+}
+
+/// Decodes one value from `bytes` with the default [`Limits`]. All of
+/// `bytes` must be used: trailing bytes are an `INVALID_DATA` error.
+pub fn decode<V: Decode>(bytes: &[u8]) -> Result<V> {
+    decode_with_limits(bytes, Limits::default())
+}
+
+/// [`decode`] with explicit limits.
+pub fn decode_with_limits<V: Decode>(bytes: &[u8], limits: Limits) -> Result<V> {
+    let mut p = CompactProtocol::new(bytes, limits);
+    let v = V::decode(&mut p)?;
+    if !p.trans.is_empty() {
+        return Err(invalid_data("trailing bytes after the value"));
+    }
+    Ok(v)
+}
