@@ -9,3 +9,5 @@ pub use crate::protocol::{
     FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, ProtocolRead, ProtocolWrite,
     TType,
 };
+pub use crate::types::{Uuid, VecMap, VecSet};
+pub use crate::unknown::{UnknownField, Value};

@@ -8,6 +8,7 @@ pub mod limits;
 pub mod protocol;
 pub mod transport;
 pub mod types;
+pub mod unknown;
 
 pub use codec::{Decode, Encode, WireType};
 pub use error::{
@@ -18,6 +19,7 @@ pub use limits::Limits;
 pub use protocol::binary::{self, BinaryProtocol};
 pub use protocol::compact::{self, CompactProtocol};
 pub use types::{Uuid, VecMap, VecSet};
+pub use unknown::{UnknownField, Value};
 
 #[doc(hidden)]
 #[path = "codegen.rs"]
