@@ -1,0 +1,60 @@
+//! Constants and typedefs.
+//!
+//! A constant of a base or enum type is a `pub const`; a `string` is a
+//! `&str` and a `binary` a `&[u8]` constant; a `uuid` a `const` built by a
+//! `const fn`. Containers, structs and unions are `pub static` values built
+//! on first use (`std::sync::LazyLock`).
+
+use super::{docs, Ctx};
+use crate::codegen::plan::{Const, Ty, Typedef};
+use crate::ir::ConstValue;
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+pub fn render_typedef(ctx: &Ctx, t: &Typedef) -> TokenStream {
+    let name = &t.name;
+    let doc = docs(&t.doc);
+    let ty = ctx.ty(&t.ty);
+    quote! {
+        #doc
+        pub type #name = #ty;
+    }
+}
+
+pub fn render_const(ctx: &Ctx, c: &Const) -> TokenStream {
+    let name = &c.name;
+    let doc = docs(&c.doc);
+    let resolved = ctx.resolve(&c.ty).clone();
+    let declared = ctx.ty(&c.ty);
+    match (&resolved, &c.value) {
+        (Ty::String, ConstValue::String(s)) => quote! {
+            #doc
+            pub const #name: &str = #s;
+        },
+        (Ty::Binary, ConstValue::String(s)) => {
+            let lit = Literal::byte_string(s.as_bytes());
+            quote! {
+                #doc
+                pub const #name: &[u8] = #lit;
+            }
+        }
+        (
+            Ty::Bool | Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::Double | Ty::Uuid,
+            _,
+        )
+        | (_, ConstValue::Enum { .. }) => {
+            let v = ctx.value(&c.ty, &c.value);
+            quote! {
+                #doc
+                pub const #name: #declared = #v;
+            }
+        }
+        _ => {
+            let v = ctx.value(&c.ty, &c.value);
+            quote! {
+                #doc
+                pub static #name: ::std::sync::LazyLock<#declared> = ::std::sync::LazyLock::new(|| #v);
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Every Rust identifier the generator emits is decided here.
+//!
+//! Thrift names are converted with `heck` (`UpperCamelCase` for types and
+//! variants, `snake_case` for fields, functions and modules,
+//! `SCREAMING_SNAKE_CASE` for constants), then made legal Rust:
+//!
+//! - a name that starts with a digit gets a leading `_`;
+//! - a Rust keyword becomes a raw identifier (`type` → `r#type`), except the
+//!   four that cannot be raw (`self`, `Self`, `super`, `crate`), which get a
+//!   trailing `_` (`self_`); module names never use raw identifiers (they
+//!   name files), so every keyword gets a trailing `_` there;
+//! - type names that would shadow a prelude item the generated code relies on
+//!   (`Option`, `Result`, `Box`, ...) get a trailing `_` too.
+//!
+//! Two Thrift names that convert to the same Rust name in one scope are
+//! resolved by [`Scope`]: the first (in source order) keeps the name, later
+//! ones get a numeric suffix (`foo_bar`, `foo_bar2`, ...). The outcome depends
+//! only on the order of the input, so output is deterministic.
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Ident, Span};
+use std::collections::HashSet;
+
+/// Keywords that can be written as raw identifiers (`r#type`): strict and
+/// reserved keywords of the 2015–2024 editions.
+const RAW_KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be raw identifiers.
+const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// Names of the prelude and of std items that generated code refers to
+/// unqualified; a generated type of that name would shadow them.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Option", "Some", "None", "Result", "Ok", "Err", "Box", "String", "Vec", "Default", "Clone",
+    "Copy", "Debug", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord", "Send", "Sync", "Sized",
+    "Drop", "Fn", "FnMut", "FnOnce", "Iterator", "IntoIterator", "Extend", "From", "Into",
+    "ToString", "ToOwned", "AsRef", "AsMut", "TryFrom", "TryInto", "FromIterator", "Unpin",
+    "LazyLock",
+];
+
+/// A legal Rust identifier as text: either plain (`foo`) or raw (`r#type`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RustName(String);
+
+impl RustName {
+    /// The identifier as written in source (`r#type` for a raw one).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name without the `r#` prefix of a raw identifier.
+    pub fn unraw(&self) -> &str {
+        self.0.strip_prefix("r#").unwrap_or(&self.0)
+    }
+
+    /// The identifier token.
+    pub fn ident(&self) -> Ident {
+        match self.0.strip_prefix("r#") {
+            Some(raw) => Ident::new_raw(raw, Span::call_site()),
+            None => Ident::new(&self.0, Span::call_site()),
+        }
+    }
+
+    /// Appends a suffix (the result is never raw: `r#type` + `2` = `type2`).
+    fn with_suffix(&self, n: usize) -> RustName {
+        RustName(format!("{}{n}", self.unraw()))
+    }
+}
+
+impl std::fmt::Display for RustName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl quote::ToTokens for RustName {
+    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
+        self.ident().to_tokens(tokens)
+    }
+}
+
+/// Makes converted text a legal identifier (see the module docs).
+fn legalize(mut s: String, raw_ok: bool, fallback: &str) -> RustName {
+    // Identifiers must be ASCII alphanumerics and `_` here (Thrift allows
+    // `.` in identifiers; heck already turned most punctuation into `_`).
+    s.retain(|c| c.is_ascii_alphanumeric() || c == '_');
+    if s.is_empty() {
+        s.push_str(fallback);
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    if NON_RAW_KEYWORDS.contains(&s.as_str()) {
+        s.push('_');
+    } else if RAW_KEYWORDS.contains(&s.as_str()) {
+        if raw_ok {
+            s.insert_str(0, "r#");
+        } else {
+            s.push('_');
+        }
+    }
+    RustName(s)
+}
+
+/// A struct, union, exception, enum, typedef or service name: `UpperCamelCase`.
+pub fn type_name(thrift: &str) -> RustName {
+    let name = legalize(thrift.to_upper_camel_case(), true, "Unnamed");
+    if RESERVED_TYPE_NAMES.contains(&name.as_str()) {
+        return RustName(format!("{}_", name.0));
+    }
+    name
+}
+
+/// A union variant: `UpperCamelCase`.
+pub fn variant_name(thrift: &str) -> RustName {
+    legalize(thrift.to_upper_camel_case(), true, "Unnamed")
+}
+
+/// A struct field or function name: `snake_case`.
+pub fn field_name(thrift: &str) -> RustName {
+    legalize(thrift.to_snake_case(), true, "unnamed")
+}
+
+/// A constant or enum value: `SCREAMING_SNAKE_CASE`.
+pub fn const_name(thrift: &str) -> RustName {
+    legalize(thrift.to_shouty_snake_case(), true, "UNNAMED")
+}
+
+/// A module (and file) name: `snake_case`, never raw.
+pub fn module_name(thrift: &str) -> RustName {
+    legalize(thrift.to_snake_case(), false, "unnamed")
+}
+
+/// One namespace of names (the items of a module, the fields of a struct,
+/// the values of an enum): hands out unique names in request order.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    taken: HashSet<String>,
+}
+
+impl Scope {
+    pub fn new() -> Scope {
+        Scope::default()
+    }
+
+    /// Marks names as used (e.g. names of generated helpers) so later
+    /// requests avoid them.
+    pub fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.to_owned());
+    }
+
+    /// Returns `name`, or `name2`, `name3`, ... if taken; the result is
+    /// taken from then on.
+    pub fn claim(&mut self, name: RustName) -> RustName {
+        if self.taken.insert(name.unraw().to_owned()) {
+            return name;
+        }
+        let mut n = 2;
+        loop {
+            let candidate = name.with_suffix(n);
+            if self.taken.insert(candidate.unraw().to_owned()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cases() {
+        assert_eq!(type_name("my_struct").as_str(), "MyStruct");
+        assert_eq!(type_name("HTTPServer").as_str(), "HttpServer");
+        assert_eq!(field_name("fooBar").as_str(), "foo_bar");
+        assert_eq!(field_name("ID").as_str(), "id");
+        assert_eq!(const_name("maxSize").as_str(), "MAX_SIZE");
+        assert_eq!(variant_name("first_name").as_str(), "FirstName");
+    }
+
+    #[test]
+    fn keywords() {
+        assert_eq!(field_name("type").as_str(), "r#type");
+        assert_eq!(field_name("type").ident().to_string(), "r#type");
+        assert_eq!(field_name("self").as_str(), "self_");
+        assert_eq!(field_name("super").as_str(), "super_");
+        assert_eq!(field_name("crate").as_str(), "crate_");
+        assert_eq!(type_name("Self").as_str(), "Self_");
+        assert_eq!(field_name("async").as_str(), "r#async");
+        assert_eq!(field_name("gen").as_str(), "r#gen");
+        assert_eq!(module_name("type").as_str(), "type_");
+        assert_eq!(module_name("mod").as_str(), "mod_");
+    }
+
+    #[test]
+    fn digits_and_prelude() {
+        assert_eq!(field_name("1st").as_str(), "_1st");
+        assert_eq!(type_name("Result").as_str(), "Result_");
+        assert_eq!(type_name("option").as_str(), "Option_");
+        assert_eq!(type_name("").as_str(), "Unnamed");
+    }
+
+    #[test]
+    fn collisions_are_deterministic() {
+        let mut scope = Scope::new();
+        assert_eq!(scope.claim(field_name("fooBar")).as_str(), "foo_bar");
+        assert_eq!(scope.claim(field_name("foo_bar")).as_str(), "foo_bar2");
+        assert_eq!(scope.claim(field_name("FOO_BAR")).as_str(), "foo_bar3");
+        scope.reserve("unknown_fields");
+        assert_eq!(
+            scope.claim(field_name("unknownFields")).as_str(),
+            "unknown_fields2"
+        );
+        let mut scope = Scope::new();
+        assert_eq!(scope.claim(field_name("type")).as_str(), "r#type");
+        assert_eq!(scope.claim(field_name("Type")).as_str(), "type2");
+    }
+}

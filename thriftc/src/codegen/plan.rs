@@ -1,0 +1,926 @@
+//! Plan: the resolved model ([`ir::Program`]) turned into a Rust code model
+//! ([`Crate`]): modules, final identifiers, Rust types, derives and
+//! attributes. Every decision about *what* to generate is made here; the
+//! renderers in `items/` only spell it out.
+//!
+//! Graph analyses (all over the whole program, across files):
+//! - which sets and maps can be `HashSet`/`HashMap` (element type `Eq + Hash`)
+//!   or, when asked for, `BTreeSet`/`BTreeMap`; the others are `VecSet`/`VecMap`;
+//! - which of `Eq`, `Hash`, `PartialOrd`, `Ord` and `Default` each type can
+//!   implement (fixpoints: a `double` blocks `Eq`/`Hash`/`Ord`, a hash
+//!   container blocks `Hash`/`PartialOrd`/`Ord`, a union has no `Default`).
+
+use super::names::{self, RustName, Scope};
+use super::Error;
+use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, Requiredness, StructKind};
+use crate::options::{path_matches, Options};
+use proc_macro2::TokenStream;
+use std::collections::HashMap;
+
+/// The whole output: one module per IDL file.
+#[derive(Debug)]
+pub struct Crate {
+    pub modules: Vec<Module>,
+    /// What every definition became, indexed by [`DefId`].
+    pub defs: Vec<DefInfo>,
+    /// Tokens of the runtime path (`::thriftc_runtime`).
+    pub runtime: TokenStream,
+    pub keep_unknown_fields: bool,
+    pub gen_client: bool,
+    pub gen_server: bool,
+}
+
+impl Crate {
+    pub fn def(&self, id: DefId) -> &DefInfo {
+        &self.defs[id.0 as usize]
+    }
+
+    /// The planned item of a definition.
+    pub fn item(&self, id: DefId) -> &Item {
+        let info = self.def(id);
+        &self.modules[info.module].items[info.item]
+    }
+}
+
+/// One generated file.
+#[derive(Debug)]
+pub struct Module {
+    pub file: FileIdx,
+    /// Module (and file) name.
+    pub name: RustName,
+    /// The IDL file name, for the `@generated` header.
+    pub source_name: String,
+    pub items: Vec<Item>,
+}
+
+/// What a definition became.
+#[derive(Debug, Clone)]
+pub struct DefInfo {
+    /// Index into [`Crate::modules`].
+    pub module: usize,
+    /// Index into that module's items.
+    pub item: usize,
+    pub name: RustName,
+    /// Wire type of values of this definition (services: `Void`).
+    pub wire: Wire,
+    pub traits: Traits,
+}
+
+/// Which optional traits a type implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Traits {
+    pub eq: bool,
+    /// `Hash`; in this type system also exactly when `Ord` is possible.
+    pub hash: bool,
+    pub partial_ord: bool,
+    pub default: bool,
+}
+
+impl Traits {
+    const ALL: Traits = Traits {
+        eq: true,
+        hash: true,
+        partial_ord: true,
+        default: true,
+    };
+
+    pub fn ord(&self) -> bool {
+        self.eq && self.hash && self.partial_ord
+    }
+}
+
+/// A generated item.
+#[derive(Debug)]
+pub enum Item {
+    /// A struct or exception.
+    Struct(Struct),
+    Union(Struct),
+    Enum(Enum),
+    Typedef(Typedef),
+    Const(Const),
+    Service(Service),
+}
+
+/// Thrift wire types, as the generator names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    Double,
+    String,
+    Uuid,
+    Struct,
+    Map,
+    Set,
+    List,
+    Void,
+}
+
+/// Which Rust collection a set or map becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coll {
+    Hash,
+    BTree,
+    /// `VecSet` / `VecMap`: the element type is neither hashable nor ordered.
+    Vec,
+}
+
+/// A Rust type of a field, typedef or constant.
+#[derive(Debug, Clone)]
+pub enum Ty {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    Double,
+    String,
+    Binary,
+    Uuid,
+    List(Box<Ty>),
+    Set(Coll, Box<Ty>),
+    Map(Coll, Box<Ty>, Box<Ty>),
+    /// A generated type (struct, union, exception, enum, typedef).
+    Named(DefId),
+}
+
+/// A struct, exception or union (also the argument and result structs of
+/// service functions, which have no [`DefId`]).
+#[derive(Debug)]
+pub struct Struct {
+    pub def: Option<DefId>,
+    pub thrift_name: String,
+    pub name: RustName,
+    pub kind: StructKind,
+    pub doc: Option<String>,
+    /// In source order.
+    pub fields: Vec<Field>,
+    pub traits: Traits,
+    /// How `Default` is provided (structs only; unions have none).
+    pub default_impl: DefaultImpl,
+    /// Name of the field keeping unknown fields (structs, with
+    /// [`Options::keep_unknown_fields`]).
+    pub unknown_fields: Option<RustName>,
+    /// Name of the variant for an unknown field id (unions).
+    pub unknown_variant: Option<RustName>,
+    /// Extra attributes from [`Options::type_attributes`].
+    pub attrs: Vec<TokenStream>,
+}
+
+impl Struct {
+    /// Fields sorted by id (the write order).
+    pub fn fields_by_id(&self) -> Vec<&Field> {
+        let mut v: Vec<&Field> = self.fields.iter().collect();
+        v.sort_by_key(|f| f.id);
+        v
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultImpl {
+    None,
+    Derive,
+    /// Some field has a non-trivial IDL default.
+    Manual,
+}
+
+/// A struct field or union variant.
+#[derive(Debug)]
+pub struct Field {
+    pub id: i16,
+    pub thrift_name: String,
+    /// Field name (snake_case) for structs, variant name for unions.
+    pub name: RustName,
+    pub ty: Ty,
+    pub req: Requiredness,
+    /// The IDL default, unless it equals the type's `Default` value.
+    pub default: Option<ConstValue>,
+    /// Stored as `Box<T>` (recursive, or asked for).
+    pub boxed: bool,
+    pub doc: Option<String>,
+    pub attrs: Vec<TokenStream>,
+    /// The field's type implements `Default`.
+    pub ty_default: bool,
+}
+
+impl Field {
+    /// Stored as `Option<T>`.
+    pub fn is_optional(&self) -> bool {
+        self.req == Requiredness::Optional
+    }
+}
+
+#[derive(Debug)]
+pub struct Enum {
+    pub def: DefId,
+    pub thrift_name: String,
+    pub name: RustName,
+    pub doc: Option<String>,
+    pub values: Vec<EnumValue>,
+    /// Name of the associated const listing all values.
+    pub values_const: RustName,
+    pub attrs: Vec<TokenStream>,
+}
+
+#[derive(Debug)]
+pub struct EnumValue {
+    pub thrift_name: String,
+    pub name: RustName,
+    pub value: i32,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Typedef {
+    pub def: DefId,
+    pub name: RustName,
+    pub doc: Option<String>,
+    pub ty: Ty,
+}
+
+#[derive(Debug)]
+pub struct Const {
+    pub def: DefId,
+    pub name: RustName,
+    pub doc: Option<String>,
+    pub ty: Ty,
+    pub value: ConstValue,
+}
+
+/// A service: its functions' argument and result structs are planned here
+/// so the service renderer can reuse the struct renderer.
+#[derive(Debug)]
+pub struct Service {
+    pub def: DefId,
+    pub name: RustName,
+    pub functions: Vec<Function>,
+}
+
+#[derive(Debug)]
+pub struct Function {
+    pub thrift_name: String,
+    /// snake_case method name.
+    pub name: RustName,
+    pub oneway: bool,
+    pub returns: Option<Ty>,
+    /// `<Service><Method>Args`: one field per argument (ids as declared).
+    pub args: Struct,
+    /// `<Service><Method>Result`: optional `success` (id 0, absent for
+    /// `void`) plus one optional field per declared exception.
+    pub result: Struct,
+}
+
+/// Builds the plan.
+pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
+    let runtime: TokenStream = options
+        .runtime_path
+        .parse()
+        .map_err(|_| Error::BadOption(format!("runtime path `{}`", options.runtime_path)))?;
+    let mut p = Planner {
+        program,
+        options,
+        module_of_file: HashMap::new(),
+        defs: Vec::new(),
+    };
+    let mut modules = p.name_modules();
+    let mut scopes = p.name_defs(&modules);
+    p.compute_traits();
+    for (mi, module) in modules.iter_mut().enumerate() {
+        let file = program.file(module.file);
+        for &id in &file.defs {
+            let item = p.plan_def(id, &mut scopes[mi])?;
+            debug_assert_eq!(p.defs[id.0 as usize].item, module.items.len());
+            module.items.push(item);
+        }
+    }
+    Ok(Crate {
+        modules,
+        defs: p.defs,
+        runtime,
+        keep_unknown_fields: options.keep_unknown_fields,
+        gen_client: options.gen_client,
+        gen_server: options.gen_server,
+    })
+}
+
+struct Planner<'a> {
+    program: &'a ir::Program,
+    options: &'a Options,
+    module_of_file: HashMap<FileIdx, usize>,
+    defs: Vec<DefInfo>,
+}
+
+impl Planner<'_> {
+    /// Module names: `namespace rs` or the file stem, unique.
+    fn name_modules(&mut self) -> Vec<Module> {
+        let mut scope = Scope::new();
+        scope.reserve("mod");
+        let mut modules = Vec::new();
+        for (i, file) in self.program.files.iter().enumerate() {
+            let base = file.rust_namespace().unwrap_or(&file.stem);
+            let name = scope.claim(names::module_name(base));
+            let source_name = file
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("{}.thrift", file.stem));
+            self.module_of_file.insert(FileIdx(i as u32), modules.len());
+            modules.push(Module {
+                file: FileIdx(i as u32),
+                name,
+                source_name,
+                items: Vec::new(),
+            });
+        }
+        modules
+    }
+
+    /// Names of every definition, per module scope.
+    fn name_defs(&mut self, modules: &[Module]) -> Vec<Scope> {
+        let mut scopes: Vec<Scope> = modules
+            .iter()
+            .map(|_| {
+                let mut s = Scope::new();
+                s.reserve("__rt");
+                s
+            })
+            .collect();
+        let mut item_counts = vec![0usize; modules.len()];
+        // Def ids are assigned file by file; name in each file's order.
+        let mut infos: Vec<Option<DefInfo>> = vec![None; self.program.defs.len()];
+        for (mi, module) in modules.iter().enumerate() {
+            for &id in &self.program.file(module.file).defs {
+                let def = self.program.def(id);
+                let thrift = def.name.name.as_str();
+                let (name, wire) = match &def.kind {
+                    DefKind::Const(_) => (names::const_name(thrift), Wire::Void),
+                    DefKind::Struct(_) => (names::type_name(thrift), Wire::Struct),
+                    DefKind::Enum(_) => (names::type_name(thrift), Wire::I32),
+                    DefKind::Senum(_) => (names::type_name(thrift), Wire::String),
+                    DefKind::Typedef(_) => (names::type_name(thrift), Wire::Void),
+                    DefKind::Service(_) => (names::type_name(thrift), Wire::Void),
+                };
+                let name = scopes[mi].claim(name);
+                infos[id.0 as usize] = Some(DefInfo {
+                    module: mi,
+                    item: item_counts[mi],
+                    name,
+                    wire,
+                    traits: Traits::ALL,
+                });
+                item_counts[mi] += 1;
+            }
+        }
+        self.defs = infos
+            .into_iter()
+            .map(|i| {
+                i.unwrap_or(DefInfo {
+                    module: 0,
+                    item: usize::MAX,
+                    name: names::type_name("Unused"),
+                    wire: Wire::Void,
+                    traits: Traits::ALL,
+                })
+            })
+            .collect();
+        // Typedef wire types follow their targets (typedef chains are
+        // acyclic: the front end resolved them).
+        for _ in 0..self.defs.len().min(64) + 1 {
+            let mut changed = false;
+            for (i, def) in self.program.defs.iter().enumerate() {
+                if let DefKind::Typedef(t) = &def.kind {
+                    let w = self.wire_of(&t.target);
+                    if self.defs[i].wire != w {
+                        self.defs[i].wire = w;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        scopes
+    }
+
+    fn wire_of(&self, t: &ir::Type) -> Wire {
+        use ir::TypeKind as K;
+        match &t.kind {
+            K::Bool => Wire::Bool,
+            K::I8 => Wire::I8,
+            K::I16 => Wire::I16,
+            K::I32 => Wire::I32,
+            K::I64 => Wire::I64,
+            K::Double => Wire::Double,
+            K::String | K::Binary => Wire::String,
+            K::Uuid => Wire::Uuid,
+            K::List(_) => Wire::List,
+            K::Set(_) => Wire::Set,
+            K::Map(..) => Wire::Map,
+            K::Named(id) => self.defs[id.0 as usize].wire,
+        }
+    }
+
+    /// The Thrift path of a definition: `[file stem, name]`.
+    fn def_path(&self, id: DefId) -> Vec<&str> {
+        let def = self.program.def(id);
+        vec![
+            self.program.file(def.file).stem.as_str(),
+            def.name.name.as_str(),
+        ]
+    }
+
+    fn btree_for(&self, path: &[&str]) -> bool {
+        self.options.btree_all || self.options.btree_paths.iter().any(|p| path_matches(p, path))
+    }
+
+    /// Traits of an IR type given the current table; `btree` asks for
+    /// ordered collections.
+    fn traits_of(&self, t: &ir::Type, btree: bool) -> Traits {
+        use ir::TypeKind as K;
+        match &t.kind {
+            K::Bool | K::I8 | K::I16 | K::I32 | K::I64 | K::String | K::Binary | K::Uuid => {
+                Traits::ALL
+            }
+            K::Double => Traits {
+                eq: false,
+                hash: false,
+                partial_ord: true,
+                default: true,
+            },
+            K::List(e) => Traits {
+                default: true,
+                ..self.traits_of(e, btree)
+            },
+            K::Set(e) => {
+                let et = self.traits_of(e, btree);
+                self.coll_traits(coll_for(et, btree), et, Traits::ALL)
+            }
+            K::Map(k, v) => {
+                let kt = self.traits_of(k, btree);
+                let vt = self.traits_of(v, btree);
+                self.coll_traits(coll_for(kt, btree), kt, vt)
+            }
+            K::Named(id) => self.defs[id.0 as usize].traits,
+        }
+    }
+
+    fn coll_traits(&self, coll: Coll, k: Traits, v: Traits) -> Traits {
+        match coll {
+            Coll::Hash => Traits {
+                eq: v.eq,
+                hash: false,
+                partial_ord: false,
+                default: true,
+            },
+            Coll::BTree | Coll::Vec => Traits {
+                eq: k.eq && v.eq,
+                hash: k.hash && v.hash,
+                partial_ord: k.partial_ord && v.partial_ord,
+                default: true,
+            },
+        }
+    }
+
+    /// Fixpoints over the type graph (see the module docs).
+    fn compute_traits(&mut self) {
+        let n = self.program.defs.len();
+        // Every pass can only lower a flag (or, for Default, raise it), so
+        // `n + 2` passes reach the fixpoint; the bound guards bad input.
+        let passes = n + 2;
+        // 1: Eq and Hash (greatest fixpoint; the choice of collection
+        // depends on them).
+        for _ in 0..passes {
+            let mut changed = false;
+            for i in 0..n {
+                if let Some(t) = self.derived_traits(DefId(i as u32)) {
+                    let cur = &mut self.defs[i].traits;
+                    let (eq, hash) = (cur.eq && t.eq, cur.hash && t.hash && t.eq);
+                    if (eq, hash) != (cur.eq, cur.hash) {
+                        cur.eq = eq;
+                        cur.hash = hash;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // 2: PartialOrd (greatest fixpoint).
+        for _ in 0..passes {
+            let mut changed = false;
+            for i in 0..n {
+                if let Some(t) = self.derived_traits(DefId(i as u32)) {
+                    let cur = &mut self.defs[i].traits;
+                    if cur.partial_ord && !t.partial_ord {
+                        cur.partial_ord = false;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // 3: Default (least fixpoint: a struct that needs itself to be
+        // built has none).
+        for (i, def) in self.program.defs.iter().enumerate() {
+            if matches!(def.kind, DefKind::Struct(_) | DefKind::Typedef(_)) {
+                self.defs[i].traits.default = false;
+            }
+        }
+        for _ in 0..passes {
+            let mut changed = false;
+            for i in 0..n {
+                if let Some(t) = self.derived_traits(DefId(i as u32)) {
+                    let cur = &mut self.defs[i].traits;
+                    if !cur.default && t.default {
+                        cur.default = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// The traits a definition gets from its parts under the current table;
+    /// `None` for definitions without a fixed set (enums, consts, services).
+    fn derived_traits(&self, id: DefId) -> Option<Traits> {
+        let def = self.program.def(id);
+        match &def.kind {
+            DefKind::Typedef(t) => {
+                let path = self.def_path(id);
+                Some(self.traits_of(&t.target, self.btree_for(&path)))
+            }
+            DefKind::Struct(s) => {
+                let mut acc = Traits::ALL;
+                let base = self.def_path(id);
+                for f in &s.fields {
+                    let mut path = base.clone();
+                    path.push(&f.name.name);
+                    let t = self.traits_of(&f.ty, self.btree_for(&path));
+                    acc.eq &= t.eq;
+                    acc.hash &= t.hash;
+                    acc.partial_ord &= t.partial_ord;
+                    acc.default &= t.default
+                        || f.req == Requiredness::Optional
+                        || (f.default.is_some() && s.kind != StructKind::Union);
+                }
+                if s.kind == StructKind::Union {
+                    acc.default = false;
+                }
+                Some(acc)
+            }
+            DefKind::Enum(_) | DefKind::Senum(_) | DefKind::Const(_) | DefKind::Service(_) => None,
+        }
+    }
+
+    /// The planned Rust type of an IR type.
+    fn ty(&self, t: &ir::Type, btree: bool) -> Ty {
+        use ir::TypeKind as K;
+        match &t.kind {
+            K::Bool => Ty::Bool,
+            K::I8 => Ty::I8,
+            K::I16 => Ty::I16,
+            K::I32 => Ty::I32,
+            K::I64 => Ty::I64,
+            K::Double => Ty::Double,
+            K::String => Ty::String,
+            K::Binary => Ty::Binary,
+            K::Uuid => Ty::Uuid,
+            K::List(e) => Ty::List(Box::new(self.ty(e, btree))),
+            K::Set(e) => {
+                let coll = coll_for(self.traits_of(e, btree), btree);
+                Ty::Set(coll, Box::new(self.ty(e, btree)))
+            }
+            K::Map(k, v) => {
+                let coll = coll_for(self.traits_of(k, btree), btree);
+                Ty::Map(coll, Box::new(self.ty(k, btree)), Box::new(self.ty(v, btree)))
+            }
+            K::Named(id) => Ty::Named(*id),
+        }
+    }
+
+    fn type_attrs(&self, path: &[&str]) -> Result<Vec<TokenStream>, Error> {
+        parse_attrs(&self.options.type_attributes, path)
+    }
+
+    fn field_attrs(&self, path: &[&str]) -> Result<Vec<TokenStream>, Error> {
+        parse_attrs(&self.options.field_attributes, path)
+    }
+
+    fn plan_def(&mut self, id: DefId, scope: &mut Scope) -> Result<Item, Error> {
+        let def = self.program.def(id);
+        let info = self.defs[id.0 as usize].clone();
+        let path = self.def_path(id);
+        let doc = def.doc.clone();
+        Ok(match &def.kind {
+            DefKind::Struct(s) => {
+                let st = self.plan_struct(
+                    Some(id),
+                    &def.name.name,
+                    info.name.clone(),
+                    s.kind,
+                    doc,
+                    &s.fields,
+                    &path,
+                )?;
+                if s.kind == StructKind::Union {
+                    Item::Union(st)
+                } else {
+                    Item::Struct(st)
+                }
+            }
+            DefKind::Enum(e) => {
+                let mut vscope = Scope::new();
+                let values_const = names::const_name("VALUES");
+                vscope.reserve(values_const.as_str());
+                let values = e
+                    .values
+                    .iter()
+                    .map(|v| EnumValue {
+                        thrift_name: v.name.name.clone(),
+                        name: vscope.claim(names::const_name(&v.name.name)),
+                        value: v.value,
+                        doc: v.doc.clone(),
+                    })
+                    .collect();
+                Item::Enum(Enum {
+                    def: id,
+                    thrift_name: def.name.name.clone(),
+                    name: info.name,
+                    doc,
+                    values,
+                    values_const,
+                    attrs: self.type_attrs(&path)?,
+                })
+            }
+            DefKind::Senum(_) => Item::Typedef(Typedef {
+                def: id,
+                name: info.name,
+                doc,
+                ty: Ty::String,
+            }),
+            DefKind::Typedef(t) => Item::Typedef(Typedef {
+                def: id,
+                name: info.name,
+                doc,
+                ty: self.ty(&t.target, self.btree_for(&path)),
+            }),
+            DefKind::Const(c) => Item::Const(Const {
+                def: id,
+                name: info.name,
+                doc,
+                ty: self.ty(&c.ty, self.btree_for(&path)),
+                value: c.value.clone(),
+            }),
+            DefKind::Service(s) => {
+                let mut functions = Vec::new();
+                let mut fscope = Scope::new();
+                for f in &s.functions {
+                    let method = fscope.claim(names::field_name(&f.name.name));
+                    let stem = format!(
+                        "{}{}",
+                        info.name.unraw(),
+                        names::type_name(&f.name.name).unraw()
+                    );
+                    let args_name = scope.claim(names::type_name(&format!("{stem}Args")));
+                    let result_name = scope.claim(names::type_name(&format!("{stem}Result")));
+                    let mut fpath = path.clone();
+                    fpath.push(&f.name.name);
+                    let args = self.plan_struct(
+                        None,
+                        &format!("{}_args", f.name.name),
+                        args_name,
+                        StructKind::Struct,
+                        None,
+                        &f.args,
+                        &fpath,
+                    )?;
+                    let mut result = self.plan_struct(
+                        None,
+                        &format!("{}_result", f.name.name),
+                        result_name,
+                        StructKind::Struct,
+                        None,
+                        &f.throws,
+                        &fpath,
+                    )?;
+                    for fld in &mut result.fields {
+                        fld.req = Requiredness::Optional;
+                    }
+                    let returns = f
+                        .returns
+                        .as_ref()
+                        .map(|t| self.ty(t, self.btree_for(&fpath)));
+                    if let Some(ty) = &returns {
+                        let name = names::field_name("success");
+                        let taken = result.fields.iter().any(|f| f.name == name);
+                        result.fields.insert(
+                            0,
+                            Field {
+                                id: 0,
+                                thrift_name: "success".to_owned(),
+                                name: if taken {
+                                    names::field_name("success_")
+                                } else {
+                                    name
+                                },
+                                ty: ty.clone(),
+                                req: Requiredness::Optional,
+                                default: None,
+                                boxed: false,
+                                doc: None,
+                                attrs: Vec::new(),
+                                ty_default: true,
+                            },
+                        );
+                    }
+                    result.traits = self.struct_traits(&result.fields, false);
+                    result.default_impl = DefaultImpl::Derive;
+                    functions.push(Function {
+                        thrift_name: f.name.name.clone(),
+                        name: method,
+                        oneway: f.oneway,
+                        returns,
+                        args,
+                        result,
+                    });
+                }
+                Item::Service(Service {
+                    def: id,
+                    name: info.name,
+                    functions,
+                })
+            }
+        })
+    }
+
+    /// Plans a struct, exception or union from its fields. `path` is the
+    /// Thrift path of the owner (for option matching).
+    #[allow(clippy::too_many_arguments)] // internal; mirrors the struct it builds
+    fn plan_struct(
+        &self,
+        def: Option<DefId>,
+        thrift_name: &str,
+        name: RustName,
+        kind: StructKind,
+        doc: Option<String>,
+        ir_fields: &[ir::Field],
+        path: &[&str],
+    ) -> Result<Struct, Error> {
+        let union = kind == StructKind::Union;
+        let mut scope = Scope::new();
+        let unknown_fields = if !union && self.options.keep_unknown_fields {
+            let n = names::field_name("unknown_fields");
+            scope.reserve(n.as_str());
+            Some(n)
+        } else {
+            None
+        };
+        let mut fields = Vec::new();
+        for f in ir_fields {
+            let mut fpath = path.to_vec();
+            fpath.push(&f.name.name);
+            let rust = if union {
+                names::variant_name(&f.name.name)
+            } else {
+                names::field_name(&f.name.name)
+            };
+            let ty = self.ty(&f.ty, self.btree_for(&fpath));
+            let ty_default = self.traits_of(&f.ty, self.btree_for(&fpath)).default;
+            let default = f
+                .default
+                .clone()
+                .filter(|v| f.req == Requiredness::Optional || !self.is_zero_value(&ty, v));
+            fields.push(Field {
+                id: f.id,
+                thrift_name: f.name.name.clone(),
+                name: scope.claim(rust),
+                ty,
+                req: f.req,
+                default,
+                boxed: f.recursive || self.options.boxed.iter().any(|p| path_matches(p, &fpath)),
+                doc: f.doc.clone(),
+                attrs: self.field_attrs(&fpath)?,
+                ty_default,
+            });
+        }
+        let unknown_variant = union.then(|| scope.claim(names::variant_name("Unknown")));
+        let traits = match def {
+            Some(id) => self.defs[id.0 as usize].traits,
+            None => self.struct_traits(&fields, union),
+        };
+        let default_impl = if union || !traits.default {
+            DefaultImpl::None
+        } else if fields.iter().any(|f| f.default.is_some()) {
+            DefaultImpl::Manual
+        } else {
+            DefaultImpl::Derive
+        };
+        Ok(Struct {
+            def,
+            thrift_name: thrift_name.to_owned(),
+            name,
+            kind,
+            doc,
+            fields,
+            traits,
+            default_impl,
+            unknown_fields,
+            unknown_variant,
+            attrs: self.type_attrs(path)?,
+        })
+    }
+
+    /// Traits of a struct that is not a definition (function args/results).
+    fn struct_traits(&self, fields: &[Field], union: bool) -> Traits {
+        let mut acc = Traits::ALL;
+        for f in fields {
+            let t = self.ty_traits(&f.ty);
+            acc.eq &= t.eq;
+            acc.hash &= t.hash;
+            acc.partial_ord &= t.partial_ord;
+            acc.default &= t.default || f.is_optional() || f.default.is_some();
+        }
+        if union {
+            acc.default = false;
+        }
+        acc
+    }
+
+    fn ty_traits(&self, ty: &Ty) -> Traits {
+        match ty {
+            Ty::Bool | Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::String | Ty::Binary | Ty::Uuid => {
+                Traits::ALL
+            }
+            Ty::Double => Traits {
+                eq: false,
+                hash: false,
+                partial_ord: true,
+                default: true,
+            },
+            Ty::List(e) => Traits {
+                default: true,
+                ..self.ty_traits(e)
+            },
+            Ty::Set(c, e) => self.coll_traits(*c, self.ty_traits(e), Traits::ALL),
+            Ty::Map(c, k, v) => self.coll_traits(*c, self.ty_traits(k), self.ty_traits(v)),
+            Ty::Named(id) => self.defs[id.0 as usize].traits,
+        }
+    }
+
+    /// Is `v` what `Default::default()` gives for `ty`?
+    fn is_zero_value(&self, ty: &Ty, v: &ConstValue) -> bool {
+        match (ty, v) {
+            (Ty::Named(id), _) => match &self.program.def(*id).kind {
+                DefKind::Typedef(t) => {
+                    let target = self.ty(&t.target, false);
+                    self.is_zero_value(&target, v)
+                }
+                _ => false,
+            },
+            (_, ConstValue::Bool(b)) => !b,
+            (_, ConstValue::Int(i)) => *i == 0,
+            (_, ConstValue::Double(d)) => d.to_bits() == 0,
+            (_, ConstValue::String(s)) => s.is_empty(),
+            (_, ConstValue::List(l)) | (_, ConstValue::Set(l)) => l.is_empty(),
+            (_, ConstValue::Map(m)) => m.is_empty(),
+            (_, ConstValue::Uuid(u)) => u == &[0; 16],
+            _ => false,
+        }
+    }
+}
+
+/// The collection for a set element (map key) with traits `t`.
+fn coll_for(t: Traits, btree: bool) -> Coll {
+    if t.eq && t.hash {
+        if btree && t.partial_ord {
+            Coll::BTree
+        } else {
+            Coll::Hash
+        }
+    } else {
+        Coll::Vec
+    }
+}
+
+fn parse_attrs(list: &[(String, String)], path: &[&str]) -> Result<Vec<TokenStream>, Error> {
+    let mut out = Vec::new();
+    for (pat, attr) in list {
+        if path_matches(pat, path) {
+            let tokens: TokenStream = attr
+                .parse()
+                .map_err(|_| Error::BadOption(format!("attribute `{attr}` for `{pat}`")))?;
+            out.push(tokens);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,25 @@
+//! Unit tests of code generation: small IDL through the front end, then
+//! checks on the generated text.
+
+use crate::codegen::{generate, GeneratedFile};
+use crate::options::Options;
+
+fn gen_with(idl: &str, options: &Options) -> Vec<GeneratedFile> {
+    let loaded = crate::load_str("test.thrift", idl).unwrap_or_else(|e| panic!("{e}"));
+    generate(&loaded.program, options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn gen_one(idl: &str) -> String {
+    let files = gen_with(idl, &Options::default());
+    files
+        .into_iter()
+        .find(|f| f.name == "test.rs")
+        .expect("test.rs generated")
+        .contents
+}
+
+#[test]
+fn dump_bench() {
+    let text = gen_one(include_str!("../../../fixtures/bench/bench.thrift"));
+    println!("{text}");
+}

@@ -1,0 +1,121 @@
+//! [`Options`]: every setting of code generation, shared by the `thriftc gen`
+//! command line and the build.rs builder.
+//!
+//! Settings that apply to some definitions only take a *path*: the Thrift
+//! name of a definition or field, qualified by its file's stem, e.g.
+//! `shared.SharedStruct` or `shared.SharedStruct.key`. A path that starts
+//! with `.` matches by prefix (`.shared` matches everything in
+//! `shared.thrift`); any other path matches by suffix, segment by segment
+//! (`SharedStruct.key` matches the field `key` of every `SharedStruct`, and
+//! `key` every field called `key`). An empty path matches everything.
+
+use std::path::PathBuf;
+
+/// Code generation settings. `Options::default()` gives the documented
+/// defaults; set fields directly (the struct is plain data).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Path of the runtime crate as generated code names it. Generated code
+    /// reaches the runtime only through `<runtime_path>::__codegen`.
+    ///
+    /// Default `::thriftc_runtime`. Example: `crate::thrift_rt` when the
+    /// runtime is re-exported by the user's crate.
+    pub runtime_path: String,
+
+    /// Folder the generated files are written to (`<module>.rs` per IDL file
+    /// plus `mod.rs`). `None`: the caller decides (the builder uses
+    /// `$OUT_DIR`; the command line requires `--out-dir`).
+    pub out_dir: Option<PathBuf>,
+
+    /// Use `BTreeSet`/`BTreeMap` for every set and map whose element (key)
+    /// type is ordered, instead of `HashSet`/`HashMap`. Default `false`.
+    pub btree_all: bool,
+
+    /// Paths of fields (or of whole structs / files, by prefix) whose sets
+    /// and maps use `BTreeSet`/`BTreeMap` (where the element type is
+    /// ordered). Example: `["bench.Payload.attrs"]`.
+    pub btree_paths: Vec<String>,
+
+    /// Paths of fields stored boxed (`Box<T>`) even when not recursive, e.g.
+    /// to keep a large, rarely set optional field out of line. Recursive
+    /// fields are always boxed. Example: `["Tree.payload"]`.
+    pub boxed: Vec<String>,
+
+    /// Extra attributes for generated types: `(path, attribute)` pairs;
+    /// the attribute is Rust source such as `#[derive(serde::Serialize)]`.
+    /// Example: `("bench.Payload", "#[derive(Hash)]")`.
+    pub type_attributes: Vec<(String, String)>,
+
+    /// Extra attributes for generated fields and union variants, as
+    /// `(path, attribute)`. Example: `("Payload.raw", "#[serde(skip)]")`.
+    pub field_attributes: Vec<(String, String)>,
+
+    /// Keep fields this schema does not know (sent by a newer peer) when
+    /// reading a struct or exception, and write them back unchanged: each
+    /// struct gets a field `unknown_fields: Vec<UnknownField>`. Without it,
+    /// unknown fields are skipped. Union values of an unknown variant are
+    /// always kept (in the union's `Unknown` variant). Default `false`.
+    pub keep_unknown_fields: bool,
+
+    /// Generate service clients. Default `true`.
+    pub gen_client: bool,
+
+    /// Generate service handler traits and processors. Default `true`.
+    pub gen_server: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            runtime_path: "::thriftc_runtime".to_owned(),
+            out_dir: None,
+            btree_all: false,
+            btree_paths: Vec::new(),
+            boxed: Vec::new(),
+            type_attributes: Vec::new(),
+            field_attributes: Vec::new(),
+            keep_unknown_fields: false,
+            gen_client: true,
+            gen_server: true,
+        }
+    }
+}
+
+/// Does the option path `pattern` match the Thrift path `segments`
+/// (`["shared", "SharedStruct", "key"]`)? See the module docs for the rules.
+pub fn path_matches(pattern: &str, segments: &[&str]) -> bool {
+    if pattern.is_empty() || pattern == "." {
+        return true;
+    }
+    if let Some(prefix) = pattern.strip_prefix('.') {
+        let pat: Vec<&str> = prefix.split('.').collect();
+        pat.len() <= segments.len() && pat.iter().zip(segments).all(|(a, b)| a == b)
+    } else {
+        let pat: Vec<&str> = pattern.split('.').collect();
+        pat.len() <= segments.len()
+            && pat
+                .iter()
+                .rev()
+                .zip(segments.iter().rev())
+                .all(|(a, b)| a == b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn prefix_and_suffix() {
+        let p = ["shared", "SharedStruct", "key"];
+        assert!(path_matches(".shared", &p));
+        assert!(path_matches(".shared.SharedStruct", &p));
+        assert!(!path_matches(".SharedStruct", &p));
+        assert!(path_matches("SharedStruct.key", &p));
+        assert!(path_matches("key", &p));
+        assert!(!path_matches("Other.key", &p));
+        assert!(path_matches("", &p));
+        assert!(!path_matches("a.shared.SharedStruct.key", &p));
+    }
+}
