@@ -222,11 +222,12 @@ pub(crate) fn ttype(code: u8) -> Result<TType> {
     })
 }
 
-/// Rejects STOP/VOID container elements (a value of those types takes no
-/// bytes, so a count of them would not be bounded by the input).
+/// Rejects STOP/VOID elements of a non-empty container (a value of those
+/// types takes no bytes, so a count of them would not be bounded by the
+/// input). Checked before the count, so it costs O(1) whatever the count.
 #[inline]
-pub(crate) fn check_elem(t: TType, len: usize) -> Result<()> {
-    if len > 0 && matches!(t, TType::Stop | TType::Void) {
+pub(crate) fn check_elem(t: TType, count: i32) -> Result<()> {
+    if count != 0 && matches!(t, TType::Stop | TType::Void) {
         return Err(invalid_data("container element type STOP or VOID"));
     }
     Ok(())
@@ -352,8 +353,8 @@ impl<T: ReadBytes> BinaryProtocol<T> {
         let [code, a, b, c, d] = self.read_array()?;
         let elem = ttype(code)?;
         let count = i32::from_be_bytes([a, b, c, d]);
+        check_elem(elem, count)?;
         let len = check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
-        check_elem(elem, len)?;
         self.enter_read()?;
         Ok(ListHeader { elem, len })
     }
@@ -494,10 +495,10 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         let key = ttype(k)?;
         let value = ttype(v)?;
         let count = i32::from_be_bytes([a, b, c, d]);
+        check_elem(key, count)?;
+        check_elem(value, count)?;
         let min = min_size(key) + min_size(value);
         let len = check_count("map", count as i64, min, self.trans.remaining())?;
-        check_elem(key, len)?;
-        check_elem(value, len)?;
         self.enter_read()?;
         Ok(MapHeader { key, value, len })
     }

@@ -256,13 +256,6 @@ impl<T: ReadBytes> CompactProtocol<T> {
         Ok(out | (b as u64) << 63)
     }
 
-    /// A varint size: above `i32::MAX` it is a negative `i32` on the wire.
-    #[inline]
-    fn read_size(&mut self, what: &str, min: usize) -> Result<usize> {
-        let n = self.read_varint32()? as i32;
-        check_count(what, n as i64, min, self.trans.remaining())
-    }
-
     #[inline]
     fn read_len(&mut self) -> Result<usize> {
         let n = self.read_varint32()? as i32;
@@ -279,12 +272,12 @@ impl<T: ReadBytes> CompactProtocol<T> {
     fn read_collection(&mut self, what: &str) -> Result<ListHeader> {
         let b = self.trans.read_u8()?;
         let elem = elem_type(b & 0x0f)?;
-        let min = min_size(elem);
-        let len = match b >> 4 {
-            15 => self.read_size(what, min)?,
-            n => check_count(what, n as i64, min, self.trans.remaining())?,
+        let count = match b >> 4 {
+            15 => self.read_varint32()? as i32,
+            n => n as i32,
         };
-        check_elem(elem, len)?;
+        check_elem(elem, count)?;
+        let len = check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
         self.enter_read()?;
         Ok(ListHeader { elem, len })
     }
@@ -475,10 +468,10 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
             let b = self.trans.read_u8()?;
             let key = elem_type(b >> 4)?;
             let value = elem_type(b & 0x0f)?;
+            check_elem(key, n)?;
+            check_elem(value, n)?;
             let min = min_size(key) + min_size(value);
             let len = check_count("map", n as i64, min, self.trans.remaining())?;
-            check_elem(key, len)?;
-            check_elem(value, len)?;
             (key, value, len)
         };
         self.enter_read()?;
