@@ -1,1 +1,300 @@
 //! Diagnostics as data (errors and warnings with spans), and their rendering.
+//!
+//! Every stage pushes [`Diagnostic`]s into a [`Diagnostics`] collector; they
+//! become text only at the edge, through [`Diagnostics::render`], which uses
+//! `codespan-reporting` (file:line:col, the source line, a caret underline,
+//! the message and notes).
+
+use crate::source::{FileId, SourceMap, Span};
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term;
+use codespan_reporting::term::termcolor::Buffer;
+use std::fmt;
+use std::ops::Range;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A span with a message under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+    /// The primary label is underlined with `^`; secondary ones with `-`.
+    pub primary: bool,
+}
+
+/// One error or warning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// One line, lower case, no final period.
+    pub message: String,
+    pub labels: Vec<Label>,
+    /// Extra lines (`= note: ...`, `= help: ...`).
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+
+    /// Adds the primary label (the caret).
+    #[must_use]
+    pub fn primary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: true,
+        });
+        self
+    }
+
+    /// Adds a secondary label (e.g. "first defined here").
+    #[must_use]
+    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
+        self
+    }
+
+    /// Adds a `note: ...` line.
+    #[must_use]
+    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(format!("note: {}", note.into()));
+        self
+    }
+
+    /// Adds a `help: ...` line.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.notes.push(format!("help: {}", help.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// A collector of diagnostics, in the order they were reported.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.list.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.list.extend(other.list);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.list.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.list.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.list.iter()
+    }
+
+    /// Orders diagnostics by file and position (stable for equal positions),
+    /// so output does not depend on the order checks ran in.
+    pub fn sort(&mut self) {
+        self.list.sort_by_key(|d| {
+            d.labels
+                .iter()
+                .find(|l| l.primary)
+                .map(|l| (l.span.file, l.span.start))
+        });
+    }
+
+    /// Renders every diagnostic as a compiler would print it: `error: ...`,
+    /// `--> file:line:col`, the source line with a caret, notes. With
+    /// `color` the text carries ANSI colour codes.
+    pub fn render(&self, sources: &SourceMap, color: bool) -> String {
+        let mut buffer = if color {
+            Buffer::ansi()
+        } else {
+            Buffer::no_color()
+        };
+        let config = term::Config {
+            chars: term::Chars::ascii(),
+            ..term::Config::default()
+        };
+        let files = SourceFiles(sources);
+        for d in &self.list {
+            let severity = match d.severity {
+                Severity::Error => cs::Severity::Error,
+                Severity::Warning => cs::Severity::Warning,
+            };
+            let labels = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let style = if l.primary {
+                        cs::LabelStyle::Primary
+                    } else {
+                        cs::LabelStyle::Secondary
+                    };
+                    cs::Label::new(
+                        style,
+                        l.span.file,
+                        l.span.start as usize..l.span.end as usize,
+                    )
+                    .with_message(l.message.clone())
+                })
+                .collect();
+            let diagnostic = cs::Diagnostic::new(severity)
+                .with_message(d.message.clone())
+                .with_labels(labels)
+                .with_notes(d.notes.clone());
+            // Rendering into a memory buffer cannot fail on I/O; a span out of
+            // range is a bug, shown as text rather than a panic.
+            if let Err(e) = term::emit(&mut buffer, &config, &files, &diagnostic) {
+                let line = format!(
+                    "{}: {} (cannot show source: {e})\n",
+                    severity_word(d),
+                    d.message
+                );
+                std::io::Write::write_all(&mut buffer, line.as_bytes()).ok();
+            }
+        }
+        String::from_utf8_lossy(buffer.as_slice()).into_owned()
+    }
+
+    /// A one-line summary such as `2 errors, 1 warning`.
+    pub fn summary(&self) -> String {
+        fn plural(n: usize, word: &str) -> String {
+            if n == 1 {
+                format!("1 {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        }
+        let (e, w) = (self.error_count(), self.warning_count());
+        match (e, w) {
+            (0, 0) => "no problems".to_string(),
+            (e, 0) => plural(e, "error"),
+            (0, w) => plural(w, "warning"),
+            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        }
+    }
+}
+
+fn severity_word(d: &Diagnostic) -> &'static str {
+    match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// A single line without source: `error: message`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", severity_word(self), self.message)
+    }
+}
+
+/// The [`SourceMap`] seen through codespan's `Files` trait.
+struct SourceFiles<'a>(&'a SourceMap);
+
+impl<'a> Files<'a> for SourceFiles<'a> {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.0
+            .try_get(id)
+            .map(|f| f.display.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.0
+            .try_get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let starts = self.0.line_starts(id).ok_or(FilesError::FileMissing)?;
+        Ok(starts
+            .binary_search(&byte_index)
+            .unwrap_or_else(|next| next - 1))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let file = self.0.try_get(id).ok_or(FilesError::FileMissing)?;
+        let starts = self.0.line_starts(id).ok_or(FilesError::FileMissing)?;
+        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
+            given: line_index,
+            max: starts.len() - 1,
+        })?;
+        let end = starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(file.text.len());
+        Ok(start..end)
+    }
+}

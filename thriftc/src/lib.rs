@@ -7,3 +7,7 @@ pub mod ir;
 pub mod parse;
 pub mod sema;
 pub mod source;
+pub mod dump;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use sema::{Failed, FileSystem, Loaded, MemoryFs, RealFs, load, load_str, load_with};

@@ -34,6 +34,29 @@ pub struct SourceFile {
     /// The path shown in diagnostics.
     pub display: String,
     pub text: String,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Byte offsets where lines start (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self
+            .line_starts
+            .binary_search(&offset)
+            .unwrap_or_else(|next| next - 1);
+        let start = self.line_starts[line];
+        let col = self
+            .text
+            .get(start..offset.min(self.text.len()))
+            .map_or(0, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
 }
 
 /// All source files of one compilation.
@@ -49,17 +72,45 @@ impl SourceMap {
 
     /// Stores a file's text and returns its id.
     pub fn add(&mut self, path: &Path, text: String) -> FileId {
+        self.add_with_display(path, path.display().to_string(), text)
+    }
+
+    /// Stores a file's text under a path, shown in diagnostics as `display`.
+    pub fn add_with_display(&mut self, path: &Path, display: String, text: String) -> FileId {
         let id = FileId(self.files.len() as u32);
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         self.files.push(SourceFile {
             path: path.to_path_buf(),
-            display: path.display().to_string(),
+            display,
             text,
+            line_starts,
         });
         id
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
+    }
+
+    /// The file, if `id` belongs to this map.
+    pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// Byte offsets where the lines of a file start.
+    pub fn line_starts(&self, id: FileId) -> Option<&[usize]> {
+        self.try_get(id).map(SourceFile::line_starts)
+    }
+
+    /// Number of files stored.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {

@@ -1,1 +1,258 @@
 //! The pest grammar and the lowering of its parse tree to the AST.
+//!
+//! [`parse`] is the whole stage: text in, [`ast::Document`] out, or
+//! diagnostics. pest's `Pairs` never leave this module. A syntax error names
+//! what was expected in Thrift words (`expected a field type or `}``), never
+//! pest rule names: see [`expected_name`].
+
+mod lower;
+
+use crate::ast;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{FileId, Span};
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+/// The pest parser generated from `grammar.pest`.
+#[derive(pest_derive::Parser)]
+#[grammar = "parse/grammar.pest"]
+pub(crate) struct ThriftParser;
+
+/// Parses one file. Syntax errors (and errors found while lowering, such as
+/// an integer literal too large) are pushed to `diags`; `None` means the file
+/// had a syntax error.
+pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<ast::Document> {
+    match ThriftParser::parse(Rule::document, text) {
+        Ok(mut pairs) => {
+            let document = pairs.next()?;
+            Some(lower::lower_document(file, document, diags))
+        }
+        Err(error) => {
+            diags.push(syntax_error(file, text, error));
+            None
+        }
+    }
+}
+
+/// pest's detailed error tracking is a process-wide switch; the second,
+/// detailed parse of a file with an error runs under this lock.
+static DETAIL_LOCK: Mutex<()> = Mutex::new(());
+
+/// Builds the diagnostic of a syntax error: re-parses with pest's detailed
+/// tracking to learn which tokens and rules were expected at the farthest
+/// position, and names them in Thrift words.
+fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    let (mut pos, mut rules) = match (&error.location, &error.variant) {
+        (InputLocation::Pos(p), ErrorVariant::ParsingError { positives, .. }) => {
+            (*p, positives.clone())
+        }
+        (InputLocation::Span((s, _)), ErrorVariant::ParsingError { positives, .. }) => {
+            (*s, positives.clone())
+        }
+        (InputLocation::Pos(p), _) | (InputLocation::Span((p, _)), _) => (*p, Vec::new()),
+    };
+    let mut tokens = Vec::new();
+    {
+        let _guard = DETAIL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        pest::set_error_detail(true);
+        let detailed = ThriftParser::parse(Rule::document, text);
+        pest::set_error_detail(false);
+        if let Err(e) = detailed {
+            if let Some(attempts) = e.parse_attempts() {
+                if attempts.max_position >= pos {
+                    pos = attempts.max_position;
+                    for stack in attempts.call_stacks() {
+                        if let Some(rule) = stack.deepest.get_rule() {
+                            rules.push(*rule);
+                        }
+                    }
+                    tokens = attempts
+                        .expected_tokens()
+                        .into_iter()
+                        .map(|t| t.to_string())
+                        .collect();
+                }
+            }
+        }
+    }
+    let mut expected: BTreeSet<String> = BTreeSet::new();
+    let mut saw_annotations = false;
+    for rule in rules {
+        if matches!(rule, Rule::annotations | Rule::annotation) {
+            saw_annotations = true;
+        }
+        if let Some(name) = expected_name(rule) {
+            expected.insert(name.to_string());
+        }
+    }
+    // Several rules start the same way; name only the biggest.
+    if expected.contains("a field") {
+        for covered in ["a type", "a field id", "`required` or `optional`"] {
+            expected.remove(covered);
+        }
+    }
+    if expected.contains("a function") {
+        expected.remove("a type");
+    }
+    let punctuation: Vec<String> = tokens
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.as_str(),
+                "{" | "}" | "(" | ")" | "[" | "]" | "<" | ">" | ":" | "=" | "&" | "," | ";"
+            )
+        })
+        .cloned()
+        .collect();
+    expected.extend(punctuation.into_iter().map(|t| format!("`{t}`")));
+    // Separators are optional almost everywhere, and `(` mostly starts
+    // optional annotations: name them only when nothing else fits.
+    if expected.len() > 1 {
+        expected.remove("a definition");
+    }
+    if expected.contains("a value") {
+        for covered in ["a name", "a string", "an integer", "`[`", "`{`"] {
+            expected.remove(covered);
+        }
+    }
+    let optional = |t: &str| t == "`,`" || t == "`;`" || (saw_annotations && t == "`(`");
+    if expected.iter().any(|t| !optional(t)) {
+        expected.retain(|t| !optional(t));
+    } else if expected.len() > 1 && saw_annotations {
+        expected.remove("`(`");
+    }
+    let pos = pos.min(text.len());
+    let found = found_here(text, pos);
+    let message = if expected.is_empty() {
+        format!("syntax error: unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", or_list(&expected))
+    };
+    let end = next_char_end(text, pos);
+    let mut d = Diagnostic::error(message).primary(Span::new(file, pos, end), "unexpected here");
+    if let Some(hint) = keyword_hint(&text[pos..]) {
+        d = d.help(format!("did you mean `{hint}`?"));
+    }
+    d
+}
+
+/// A Thrift keyword close to the misspelt word at the start of `rest`.
+fn keyword_hint(rest: &str) -> Option<&'static str> {
+    const KEYWORDS: [&str; 22] = [
+        "include",
+        "cpp_include",
+        "namespace",
+        "const",
+        "typedef",
+        "enum",
+        "struct",
+        "union",
+        "exception",
+        "service",
+        "extends",
+        "throws",
+        "oneway",
+        "void",
+        "required",
+        "optional",
+        "string",
+        "binary",
+        "double",
+        "list",
+        "map",
+        "bool",
+    ];
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(40)
+        .collect();
+    if word.len() < 3 || KEYWORDS.contains(&word.as_str()) {
+        return None;
+    }
+    KEYWORDS
+        .iter()
+        .map(|k| (crate::sema::edit_distance(&word, k), *k))
+        .filter(|(d, _)| *d <= 1 || (*d <= 2 && word.len() >= 6))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// The end of the character at `pos` (an empty span at the end of input).
+fn next_char_end(text: &str, pos: usize) -> usize {
+    text[pos..]
+        .chars()
+        .next()
+        .map_or(pos, |c| pos + c.len_utf8())
+}
+
+/// Describes the text at `pos`: the word or character found there.
+fn found_here(text: &str, pos: usize) -> String {
+    let rest = &text[pos..];
+    let Some(c) = rest.chars().next() else {
+        return "end of file".to_string();
+    };
+    if c.is_ascii_alphanumeric() || c == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+            .take(40)
+            .collect();
+        format!("`{word}`")
+    } else if c.is_whitespace() {
+        "whitespace".to_string()
+    } else {
+        format!("`{c}`")
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &BTreeSet<String>) -> String {
+    // Put punctuation after words so that the message reads naturally.
+    let mut items: Vec<&String> = items.iter().collect();
+    items.sort_by_key(|s| (s.starts_with('`'), s.as_str()));
+    match items.as_slice() {
+        [] => String::new(),
+        [one] => (*one).clone(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(|s| s.as_str()).collect();
+            format!("{} or {last}", init.join(", "))
+        }
+    }
+}
+
+/// The Thrift words for a rule, as used in "expected ..." messages; `None`
+/// for rules that never name what the user should write.
+pub(crate) fn expected_name(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        document | include | cpp_include | namespace | const_def | typedef_def | enum_def
+        | senum_def | struct_def | union_def | exception_def | service_def | kw_include
+        | kw_cpp_include | kw_namespace | kw_const | kw_typedef | kw_enum | kw_senum
+        | kw_struct | kw_union | kw_exception | kw_service => "a definition",
+        namespace_scope => "a namespace language (e.g. `rs` or `*`)",
+        namespace_name => "a namespace name",
+        enum_value => "an enum value",
+        senum_value => "a string",
+        extends | kw_extends => "`extends`",
+        field => "a field",
+        field_id => "a field id",
+        requiredness | kw_required | kw_optional => "`required` or `optional`",
+        function | kw_oneway => "a function",
+        throws | kw_throws => "`throws`",
+        field_type | type_name | base_type | map_type | set_type | list_type | kw_map | kw_set
+        | kw_list | kw_void => "a type",
+        annotation => "an annotation",
+        const_list | const_map | const_entry | const_ref | double_lit | bool_lit => "a value",
+        int_lit => "an integer",
+        string_lit => "a string",
+        identifier => "a name",
+        annotations | field_reference | xsd_attrs | cpp_type | kw_cpp_type | kw_xsd_all
+        | kw_xsd_optional | kw_xsd_nillable | kw_xsd_attrs => return None,
+        EOI | doc_comment | WHITESPACE | COMMENT | block_comment | line_comment | header
+        | definition | function_type | container_type | const_value | list_sep | exponent
+        | ident_word | ident_start | ident_char | keyword => return None,
+    })
+}

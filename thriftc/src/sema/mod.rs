@@ -1,1 +1,223 @@
 //! Semantic analysis: includes, name resolution, constants, checks; builds the IR.
+//!
+//! The entry points are [`load`] (files on disk), [`load_with`] (any
+//! [`FileSystem`], e.g. a [`MemoryFs`] in tests) and [`load_str`] (one file
+//! given as text). Stages, each collecting every error before stopping:
+//!
+//! 1. [`include`]: read the named files and everything they include, parse
+//!    each (all syntax errors of all files), check include cycles and order
+//!    the files includes-first.
+//! 2. [`resolve`]: definitions, names, types, enums, fields, services; then
+//!    [`consts`] evaluates constants and default values against their types,
+//!    and [`graph`] marks recursive fields.
+
+mod consts;
+mod graph;
+mod include;
+mod resolve;
+mod suggest;
+
+pub(crate) use suggest::distance as edit_distance;
+
+use crate::diagnostic::Diagnostics;
+use crate::ir::Program;
+use crate::source::SourceMap;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// A checked program, and the warnings found on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub program: Program,
+    /// Warnings only (a program with errors is never built).
+    pub warnings: Diagnostics,
+}
+
+impl Loaded {
+    /// The warnings as text (see [`Diagnostics::render`]).
+    pub fn render_warnings(&self, color: bool) -> String {
+        self.warnings.render(&self.program.sources, color)
+    }
+}
+
+/// The IDL has errors: every diagnostic of the stage that failed (and the
+/// warnings before it), with the sources to render them.
+#[derive(Debug)]
+pub struct Failed {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+}
+
+impl Failed {
+    /// The diagnostics as text (see [`Diagnostics::render`]).
+    pub fn render(&self, color: bool) -> String {
+        self.diagnostics.render(&self.sources, color)
+    }
+}
+
+impl fmt::Display for Failed {
+    /// The plain (uncoloured) rendering of every diagnostic.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for Failed {}
+
+/// Where the loader reads files from.
+pub trait FileSystem {
+    /// The text of a file.
+    fn read(&self, path: &Path) -> io::Result<String>;
+    /// Whether `path` names a readable file.
+    fn is_file(&self, path: &Path) -> bool;
+    /// A path that is equal for every way of naming the same file.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+}
+
+/// The real file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealFs;
+
+/// Files larger than this are refused (an IDL file is a few MB at most).
+pub const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
+
+impl FileSystem for RealFs {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        let meta = std::fs::metadata(path)?;
+        if meta.len() > MAX_FILE_SIZE {
+            return Err(io::Error::other(format!(
+                "file is larger than {} MiB",
+                MAX_FILE_SIZE >> 20
+            )));
+        }
+        let bytes = std::fs::read(path)?;
+        String::from_utf8(bytes)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file is not valid UTF-8"))
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// Files held in memory, keyed by path (paths are compared after removing
+/// `.` and `..` components, without touching the disk).
+#[derive(Clone, Debug, Default)]
+pub struct MemoryFs {
+    files: BTreeMap<PathBuf, String>,
+}
+
+impl MemoryFs {
+    pub fn new() -> MemoryFs {
+        MemoryFs::default()
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn insert(&mut self, path: impl AsRef<Path>, text: impl Into<String>) -> &mut MemoryFs {
+        self.files.insert(normalize(path.as_ref()), text.into());
+        self
+    }
+}
+
+impl FileSystem for MemoryFs {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(&normalize(path))
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(normalize(path))
+    }
+}
+
+/// Removes `.` components and folds `dir/..` (lexically).
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last = out.components().next_back();
+                match last {
+                    Some(Component::Normal(_)) => {
+                        out.pop();
+                    }
+                    Some(Component::RootDir | Component::Prefix(_)) => {}
+                    _ => out.push(".."),
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// Loads, parses and checks `files` and everything they include, reading
+/// from disk. Includes are searched in the including file's folder, then in
+/// each of `include_dirs` in order.
+///
+/// ```no_run
+/// let loaded = thriftc::load(&["idl/service.thrift".into()], &["idl/common".into()])
+///     .map_err(|failed| failed.to_string())?;
+/// eprint!("{}", loaded.render_warnings(false));
+/// println!("{} definitions", loaded.program.defs.len());
+/// # Ok::<(), String>(())
+/// ```
+pub fn load(files: &[PathBuf], include_dirs: &[PathBuf]) -> Result<Loaded, Failed> {
+    load_with(&RealFs, files, include_dirs)
+}
+
+/// [`load`] reading through any [`FileSystem`].
+pub fn load_with(
+    fs: &dyn FileSystem,
+    files: &[PathBuf],
+    include_dirs: &[PathBuf],
+) -> Result<Loaded, Failed> {
+    let mut diags = Diagnostics::new();
+    let loaded = include::load_files(fs, files, include_dirs, &mut diags);
+    if diags.has_errors() {
+        return Err(Failed {
+            sources: loaded.sources,
+            diagnostics: diags,
+        });
+    }
+    let program = resolve::resolve(loaded, &mut diags);
+    match program {
+        Ok(program) if !diags.has_errors() => Ok(Loaded {
+            program,
+            warnings: diags,
+        }),
+        Ok(program) => Err(Failed {
+            sources: program.sources,
+            diagnostics: diags,
+        }),
+        Err(sources) => Err(Failed {
+            sources,
+            diagnostics: diags,
+        }),
+    }
+}
+
+/// Checks one file given as text (no file system; an `include` can only
+/// fail). `name` is the file name used in diagnostics and for the file's
+/// stem.
+pub fn load_str(name: &str, text: &str) -> Result<Loaded, Failed> {
+    let mut fs = MemoryFs::new();
+    fs.insert(name, text);
+    load_with(&fs, &[PathBuf::from(name)], &[])
+}

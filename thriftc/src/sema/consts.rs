@@ -1,0 +1,536 @@
+//! Constants and default values: evaluated and checked against their types.
+//!
+//! A value written in the IDL is checked where it is used: integer ranges,
+//! enum membership, element, key and value types of containers, fields of
+//! struct constants written as maps. A reference to another constant is
+//! replaced by that constant's value (converted to the type at the use, e.g.
+//! an `i8` constant used as an `i64`).
+
+use super::resolve::{Found, Lookup, Resolver, Slot};
+use super::suggest;
+use crate::ast;
+use crate::diagnostic::Diagnostic;
+use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, TypeKind};
+use crate::source::Span;
+
+/// Evaluation state of a constant definition.
+#[derive(Clone, Debug)]
+pub(super) enum ConstState {
+    Todo,
+    InProgress,
+    Done(Option<ConstValue>),
+}
+
+impl Resolver<'_> {
+    /// Evaluates every constant and every default value.
+    pub(super) fn evaluate_constants(&mut self) {
+        self.const_state = vec![ConstState::Todo; self.defs.len()];
+        for i in 0..self.defs.len() {
+            if matches!(self.defs[i].kind, DefKind::Const(_)) {
+                if let Some(v) = self.const_def_value(DefId(i as u32)) {
+                    if let DefKind::Const(c) = &mut self.defs[i].kind {
+                        c.value = v;
+                    }
+                }
+            }
+        }
+        let pending = std::mem::take(&mut self.pending_defaults);
+        for (slot, file, value) in pending {
+            let ty = match slot {
+                Slot::StructField(d, f) => match &self.defs[d.0 as usize].kind {
+                    DefKind::Struct(s) => s.fields[f].ty.clone(),
+                    _ => continue,
+                },
+                Slot::Arg(d, func, a) => match &self.defs[d.0 as usize].kind {
+                    DefKind::Service(s) => s.functions[func].args[a].ty.clone(),
+                    _ => continue,
+                },
+            };
+            let Some(v) = self.eval(file, value, &ty) else {
+                continue;
+            };
+            match slot {
+                Slot::StructField(d, f) => {
+                    if let DefKind::Struct(s) = &mut self.defs[d.0 as usize].kind {
+                        s.fields[f].default = Some(v);
+                    }
+                }
+                Slot::Arg(d, func, a) => {
+                    if let DefKind::Service(s) = &mut self.defs[d.0 as usize].kind {
+                        s.functions[func].args[a].default = Some(v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value of a constant definition, evaluating it on first use.
+    /// `None` after an error (already reported) or on a cycle.
+    fn const_def_value(&mut self, id: DefId) -> Option<ConstValue> {
+        match &self.const_state[id.0 as usize] {
+            ConstState::Done(v) => return v.clone(),
+            ConstState::InProgress => return None,
+            ConstState::Todo => {}
+        }
+        self.const_state[id.0 as usize] = ConstState::InProgress;
+        let (file, def) = self.asts[id.0 as usize];
+        let value = match (&def.kind, &self.defs[id.0 as usize].kind) {
+            (ast::DefinitionKind::Const { value, .. }, DefKind::Const(c)) => {
+                let ty = c.ty.clone();
+                self.eval(file, value, &ty)
+            }
+            _ => None,
+        };
+        self.const_state[id.0 as usize] = ConstState::Done(value.clone());
+        value
+    }
+
+    /// Evaluates `value` (written in `file`) as a value of type `ty`.
+    pub(super) fn eval(
+        &mut self,
+        file: FileIdx,
+        value: &ast::ConstValue,
+        ty: &ir::Type,
+    ) -> Option<ConstValue> {
+        let target = self.resolve_typedefs(ty);
+        match &value.kind {
+            ast::ConstKind::Int(i) => {
+                self.coerce(file, ConstValue::Int(*i), ty, value.span, "an integer")
+            }
+            ast::ConstKind::Double(d) => self.coerce(
+                file,
+                ConstValue::Double(*d),
+                ty,
+                value.span,
+                "a floating point number",
+            ),
+            ast::ConstKind::Bool(b) => {
+                self.coerce(file, ConstValue::Bool(*b), ty, value.span, "a boolean")
+            }
+            ast::ConstKind::String(s) => self.coerce(
+                file,
+                ConstValue::String(s.clone()),
+                ty,
+                value.span,
+                "a string",
+            ),
+            ast::ConstKind::Ref(ident) => self.eval_ref(file, ident, ty),
+            ast::ConstKind::List(items) => match &target.kind {
+                TypeKind::List(elem) | TypeKind::Set(elem) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    let mut ok = true;
+                    for item in items {
+                        match self.eval(file, item, elem) {
+                            Some(v) => out.push(v),
+                            None => ok = false,
+                        }
+                    }
+                    if !ok {
+                        return None;
+                    }
+                    if matches!(target.kind, TypeKind::Set(_)) {
+                        Some(ConstValue::Set(out))
+                    } else {
+                        Some(ConstValue::List(out))
+                    }
+                }
+                _ => self.mismatch(file, ty, value.span, "a list"),
+            },
+            ast::ConstKind::Map(entries) => match &target.kind {
+                TypeKind::Map(k, v) => {
+                    let mut out = Vec::with_capacity(entries.len());
+                    let mut ok = true;
+                    for (key, val) in entries {
+                        let key = self.eval(file, key, k);
+                        let val = self.eval(file, val, v);
+                        match (key, val) {
+                            (Some(key), Some(val)) => out.push((key, val)),
+                            _ => ok = false,
+                        }
+                    }
+                    ok.then_some(ConstValue::Map(out))
+                }
+                TypeKind::Named(id)
+                    if matches!(self.defs[id.0 as usize].kind, DefKind::Struct(_)) =>
+                {
+                    self.eval_struct(file, *id, entries, ty)
+                }
+                // An empty `{}` also stands for an empty list or set.
+                TypeKind::List(_) if entries.is_empty() => Some(ConstValue::List(Vec::new())),
+                TypeKind::Set(_) if entries.is_empty() => Some(ConstValue::Set(Vec::new())),
+                _ => self.mismatch(file, ty, value.span, "a map"),
+            },
+        }
+    }
+
+    /// A struct constant written as a map of field names to values.
+    fn eval_struct(
+        &mut self,
+        file: FileIdx,
+        id: DefId,
+        entries: &[(ast::ConstValue, ast::ConstValue)],
+        ty: &ir::Type,
+    ) -> Option<ConstValue> {
+        let DefKind::Struct(s) = &self.defs[id.0 as usize].kind else {
+            return None;
+        };
+        let fields: Vec<(String, ir::Type)> = s
+            .fields
+            .iter()
+            .map(|f| (f.name.name.clone(), f.ty.clone()))
+            .collect();
+        let struct_name = self.type_name(ty, file);
+        let mut out = Vec::with_capacity(entries.len());
+        let mut ok = true;
+        let mut seen: Vec<(usize, Span)> = Vec::new();
+        for (key, val) in entries {
+            let ast::ConstKind::String(name) = &key.kind else {
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "a constant of struct `{struct_name}` needs field names as keys"
+                    ))
+                    .primary(key.span, "expected a field name in quotes")
+                    .help("write `{\"field\": value, ...}`"),
+                );
+                ok = false;
+                continue;
+            };
+            let Some(index) = fields.iter().position(|(n, _)| n == name) else {
+                let mut d =
+                    Diagnostic::error(format!("struct `{struct_name}` has no field `{name}`"))
+                        .primary(key.span, "unknown field");
+                if let Some(best) = suggest::closest(name, fields.iter().map(|(n, _)| n.as_str())) {
+                    d = d.help(format!("did you mean `{best}`?"));
+                }
+                self.diags.push(d);
+                ok = false;
+                continue;
+            };
+            if let Some((_, first)) = seen.iter().find(|(i, _)| *i == index) {
+                self.diags.push(
+                    Diagnostic::error(format!("field `{name}` is given twice"))
+                        .primary(key.span, "given again here")
+                        .secondary(*first, "first given here"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push((index, key.span));
+            let field_ty = fields[index].1.clone();
+            match self.eval(file, val, &field_ty) {
+                Some(v) => out.push((index, v)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(ConstValue::Struct {
+            def: id,
+            fields: out,
+        })
+    }
+
+    /// A name used as a value: another constant, or an enum value.
+    fn eval_ref(&mut self, file: FileIdx, ident: &ast::Ident, ty: &ir::Type) -> Option<ConstValue> {
+        match self.lookup(file, &ident.name) {
+            Lookup::Found(Found::EnumValue(e, index)) => self.coerce(
+                file,
+                ConstValue::Enum { def: e, index },
+                ty,
+                ident.span,
+                "an enum value",
+            ),
+            Lookup::Found(Found::Def(id)) => {
+                if !matches!(self.defs[id.0 as usize].kind, DefKind::Const(_)) {
+                    let def = self.asts[id.0 as usize].1;
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "`{}` is {}, not a constant",
+                            ident.name,
+                            super::resolve::kind_word(&def.kind)
+                        ))
+                        .primary(ident.span, "expected a value")
+                        .secondary(def.name.span, "defined here"),
+                    );
+                    return None;
+                }
+                if matches!(self.const_state[id.0 as usize], ConstState::InProgress) {
+                    self.diags.push(
+                        Diagnostic::error(format!("constant `{}` depends on itself", ident.name))
+                            .primary(ident.span, "cyclic reference"),
+                    );
+                    return None;
+                }
+                let v = self.const_def_value(id)?;
+                let what = match &self.defs[id.0 as usize].kind {
+                    DefKind::Const(c) => format!(
+                        "constant `{}` of type `{}`",
+                        ident.name,
+                        self.type_name(&c.ty, file)
+                    ),
+                    _ => String::new(),
+                };
+                self.coerce(file, v, ty, ident.span, &what)
+            }
+            Lookup::Ambiguous(files) => {
+                self.ambiguous(ident, &files);
+                None
+            }
+            Lookup::NotFound => {
+                // `true`/`false` are literals; a bare enum value name gets a
+                // hint to qualify it.
+                let target = self.resolve_typedefs(ty);
+                if let TypeKind::Named(e) = target.kind {
+                    if let DefKind::Enum(en) = &self.defs[e.0 as usize].kind {
+                        if en.values.iter().any(|v| v.name.name == ident.name) {
+                            let enum_name = self.def_name(e, file);
+                            self.diags.push(
+                                Diagnostic::error(format!("cannot find constant `{}`", ident.name))
+                                    .primary(ident.span, "not defined")
+                                    .help(format!("did you mean `{enum_name}.{}`?", ident.name)),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                let is_const =
+                    |k: &ast::DefinitionKind| matches!(k, ast::DefinitionKind::Const { .. });
+                self.undefined(file, ident, "constant", &is_const, true);
+                None
+            }
+        }
+    }
+
+    fn mismatch(
+        &mut self,
+        file: FileIdx,
+        ty: &ir::Type,
+        span: Span,
+        found: &str,
+    ) -> Option<ConstValue> {
+        let expected = self.type_name(ty, file);
+        let resolved = self.resolve_typedefs(ty);
+        let mut d = Diagnostic::error(format!(
+            "expected a value of type `{expected}`, found {found}"
+        ))
+        .primary(span, format!("not a `{expected}`"));
+        let under = self.type_name(&resolved, file);
+        if under != expected {
+            d = d.note(format!("`{expected}` is `{under}`"));
+        }
+        if let TypeKind::Named(id) = resolved.kind {
+            if let DefKind::Struct(_) = self.defs[id.0 as usize].kind {
+                d = d.help(format!(
+                    "write a constant of `{expected}` as a map: `{{\"field\": value}}`"
+                ));
+            }
+        }
+        self.diags.push(d);
+        None
+    }
+
+    /// Converts an evaluated value to type `ty`, checking that it fits.
+    fn coerce(
+        &mut self,
+        file: FileIdx,
+        v: ConstValue,
+        ty: &ir::Type,
+        span: Span,
+        what: &str,
+    ) -> Option<ConstValue> {
+        let target = self.resolve_typedefs(ty);
+        let int_range = |k: &TypeKind| -> Option<(i64, i64, &'static str)> {
+            Some(match k {
+                TypeKind::I8 => (i64::from(i8::MIN), i64::from(i8::MAX), "i8"),
+                TypeKind::I16 => (i64::from(i16::MIN), i64::from(i16::MAX), "i16"),
+                TypeKind::I32 => (i64::from(i32::MIN), i64::from(i32::MAX), "i32"),
+                TypeKind::I64 => (i64::MIN, i64::MAX, "i64"),
+                _ => return None,
+            })
+        };
+        // An enum value used as an integer is its number.
+        let v = match (&v, &target.kind) {
+            (ConstValue::Enum { def, index }, k)
+                if int_range(k).is_some() || matches!(k, TypeKind::Double) =>
+            {
+                match &self.defs[def.0 as usize].kind {
+                    DefKind::Enum(e) => ConstValue::Int(i64::from(e.values[*index].value)),
+                    _ => v,
+                }
+            }
+            _ => v,
+        };
+        match (v, &target.kind) {
+            (ConstValue::Int(i), k) if int_range(k).is_some() => {
+                let (min, max, name) = int_range(k)?;
+                if i < min || i > max {
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "{i} does not fit in `{}`",
+                            self.type_name(ty, file)
+                        ))
+                        .primary(span, format!("out of range for {name}"))
+                        .note(format!("{name} holds {min}..={max}")),
+                    );
+                    return None;
+                }
+                Some(ConstValue::Int(i))
+            }
+            (ConstValue::Bool(b), k) if int_range(k).is_some() => {
+                Some(ConstValue::Int(i64::from(b)))
+            }
+            (ConstValue::Int(i), TypeKind::Double) => Some(ConstValue::Double(i as f64)),
+            (ConstValue::Double(d), TypeKind::Double) => Some(ConstValue::Double(d)),
+            (ConstValue::Bool(b), TypeKind::Bool) => Some(ConstValue::Bool(b)),
+            (ConstValue::Int(i), TypeKind::Bool) => match i {
+                0 => Some(ConstValue::Bool(false)),
+                1 => Some(ConstValue::Bool(true)),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error(format!("{i} is not a `bool`"))
+                            .primary(span, "expected `true`, `false`, 0 or 1"),
+                    );
+                    None
+                }
+            },
+            (ConstValue::String(s), TypeKind::String | TypeKind::Binary) => {
+                Some(ConstValue::String(s))
+            }
+            (ConstValue::String(s), TypeKind::Uuid) => match parse_uuid(&s) {
+                Some(u) => Some(ConstValue::Uuid(u)),
+                None => {
+                    self.diags.push(
+                        Diagnostic::error(format!("`{s}` is not a uuid"))
+                            .primary(span, "invalid uuid")
+                            .note("write a uuid as \"00112233-4455-6677-8899-aabbccddeeff\""),
+                    );
+                    None
+                }
+            },
+            (ConstValue::Uuid(u), TypeKind::Uuid) => Some(ConstValue::Uuid(u)),
+            (ConstValue::Int(i), TypeKind::Named(e))
+                if matches!(self.defs[e.0 as usize].kind, DefKind::Enum(_)) =>
+            {
+                let DefKind::Enum(en) = &self.defs[e.0 as usize].kind else {
+                    return None;
+                };
+                match en.values.iter().position(|v| i64::from(v.value) == i) {
+                    Some(index) => Some(ConstValue::Enum { def: *e, index }),
+                    None => {
+                        let names: Vec<String> = en
+                            .values
+                            .iter()
+                            .map(|v| format!("{} = {}", v.name.name, v.value))
+                            .collect();
+                        let enum_name = self.def_name(*e, file);
+                        self.diags.push(
+                            Diagnostic::error(format!("enum `{enum_name}` has no value {i}"))
+                                .primary(span, "not a value of the enum")
+                                .note(format!("`{enum_name}` has: {}", names.join(", "))),
+                        );
+                        None
+                    }
+                }
+            }
+            (ConstValue::Enum { def, index }, TypeKind::Named(e)) if def == *e => {
+                Some(ConstValue::Enum { def, index })
+            }
+            (ConstValue::Enum { def, .. }, TypeKind::Named(e))
+                if matches!(self.defs[e.0 as usize].kind, DefKind::Enum(_)) =>
+            {
+                let found = self.def_name(def, file);
+                let expected = self.def_name(*e, file);
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "expected a value of enum `{expected}`, found a value of enum `{found}`"
+                    ))
+                    .primary(span, format!("not a `{expected}`")),
+                );
+                None
+            }
+            (ConstValue::String(s), TypeKind::Named(e))
+                if matches!(self.defs[e.0 as usize].kind, DefKind::Senum(_)) =>
+            {
+                let DefKind::Senum(values) = &self.defs[e.0 as usize].kind else {
+                    return None;
+                };
+                if values.iter().any(|(v, _)| *v == s) {
+                    Some(ConstValue::String(s))
+                } else {
+                    let name = self.def_name(*e, file);
+                    self.diags.push(
+                        Diagnostic::error(format!("senum `{name}` has no value \"{s}\""))
+                            .primary(span, "not a value of the senum"),
+                    );
+                    None
+                }
+            }
+            (
+                ConstValue::List(items) | ConstValue::Set(items),
+                TypeKind::List(elem) | TypeKind::Set(elem),
+            ) => {
+                let elem = (**elem).clone();
+                let is_set = matches!(target.kind, TypeKind::Set(_));
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.coerce(file, item, &elem, span, what)?);
+                }
+                Some(if is_set {
+                    ConstValue::Set(out)
+                } else {
+                    ConstValue::List(out)
+                })
+            }
+            (ConstValue::Map(entries), TypeKind::Map(k, val)) => {
+                let (k, val) = ((**k).clone(), (**val).clone());
+                let mut out = Vec::with_capacity(entries.len());
+                for (a, b) in entries {
+                    out.push((
+                        self.coerce(file, a, &k, span, what)?,
+                        self.coerce(file, b, &val, span, what)?,
+                    ));
+                }
+                Some(ConstValue::Map(out))
+            }
+            (ConstValue::Struct { def, fields }, TypeKind::Named(e)) if def == *e => {
+                Some(ConstValue::Struct { def, fields })
+            }
+            _ => self.mismatch(file, ty, span, what),
+        }
+    }
+}
+
+/// Parses `00112233-4455-6677-8899-aabbccddeeff` (optionally in braces).
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let s = s
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(s);
+    let groups: Vec<&str> = s.split('-').collect();
+    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    if lens != [8, 4, 4, 4, 12] {
+        return None;
+    }
+    let hex: String = groups.concat();
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_uuid;
+
+    #[test]
+    fn uuids_parse_in_both_forms() {
+        let u = parse_uuid("00112233-4455-6677-8899-aabbccddeeff").unwrap();
+        assert_eq!(u[0], 0x00);
+        assert_eq!(u[15], 0xff);
+        assert_eq!(
+            parse_uuid("{00112233-4455-6677-8899-AABBCCDDEEFF}"),
+            Some(u)
+        );
+        assert_eq!(parse_uuid("00112233445566778899aabbccddeeff"), None);
+        assert_eq!(parse_uuid("0011223g-4455-6677-8899-aabbccddeeff"), None);
+    }
+}

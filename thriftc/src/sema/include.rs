@@ -1,0 +1,275 @@
+//! Stage 1: reading files, following `include`s, include cycles, file order.
+
+use super::{FileSystem, normalize};
+use crate::ast;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{SourceMap, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// One file read and parsed.
+pub(super) struct SourceDoc {
+    /// Canonical path.
+    pub path: PathBuf,
+    pub stem: String,
+    pub doc: ast::Document,
+    /// Each `include` of the file, resolved to an index into
+    /// [`Files::docs`], in source order.
+    pub includes: Vec<(usize, Span)>,
+}
+
+/// Every file of the program, in topological order (includes first).
+pub(super) struct Files {
+    pub sources: SourceMap,
+    pub docs: Vec<SourceDoc>,
+    /// Indices into `docs` of the files named by the user, in order.
+    pub roots: Vec<usize>,
+}
+
+/// Reads the named files and everything they include, parses them, and
+/// orders them includes-first. Errors (unreadable files, missing includes,
+/// syntax errors, include cycles) go to `diags`.
+pub(super) fn load_files(
+    fs: &dyn FileSystem,
+    files: &[PathBuf],
+    include_dirs: &[PathBuf],
+    diags: &mut Diagnostics,
+) -> Files {
+    let mut sources = SourceMap::new();
+    // Load order; `None` where the file failed to parse.
+    let mut loaded: Vec<LoadedFile> = Vec::new();
+    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+    let mut roots = Vec::new();
+
+    let mut add = |path: &Path,
+                   display: String,
+                   sources: &mut SourceMap,
+                   diags: &mut Diagnostics,
+                   loaded: &mut Vec<LoadedFile>,
+                   from: Option<Span>|
+     -> Option<usize> {
+        let canonical = fs.canonicalize(path).unwrap_or_else(|_| normalize(path));
+        if let Some(&i) = by_path.get(&canonical) {
+            return Some(i);
+        }
+        let text = match fs.read(path) {
+            Ok(text) => text,
+            Err(e) => {
+                let mut d = Diagnostic::error(format!("cannot read `{display}`: {e}"));
+                if let Some(span) = from {
+                    d = d.primary(span, "included here");
+                }
+                diags.push(d);
+                return None;
+            }
+        };
+        let id = sources.add_with_display(&canonical, display, text);
+        let doc = crate::parse::parse(id, &sources.get(id).text, diags);
+        let i = loaded.len();
+        loaded.push((canonical.clone(), doc, Vec::new()));
+        by_path.insert(canonical, i);
+        Some(i)
+    };
+
+    for file in files {
+        let display = normalize(file).display().to_string();
+        if !fs.is_file(file) {
+            diags.push(Diagnostic::error(format!(
+                "cannot read `{display}`: no such file"
+            )));
+            continue;
+        }
+        if let Some(i) = add(file, display, &mut sources, diags, &mut loaded, None) {
+            if !roots.contains(&i) {
+                roots.push(i);
+            }
+        }
+    }
+
+    // Breadth-first over includes, in load order.
+    let mut next = 0;
+    while next < loaded.len() {
+        let i = next;
+        next += 1;
+        let Some(doc) = &loaded[i].1 else { continue };
+        let file_id = doc.file;
+        let includes: Vec<(String, Span)> = doc
+            .headers
+            .iter()
+            .filter_map(|h| match h {
+                ast::Header::Include { path, span } => Some((path.clone(), *span)),
+                _ => None,
+            })
+            .collect();
+        let including = PathBuf::from(&sources.get(file_id).display);
+        let base = including
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut resolved = Vec::new();
+        for (inc, span) in includes {
+            let mut search: Vec<PathBuf> = vec![base.clone()];
+            search.extend(include_dirs.iter().cloned());
+            let found = search
+                .iter()
+                .map(|dir| dir.join(&inc))
+                .find(|candidate| fs.is_file(candidate));
+            match found {
+                Some(candidate) => {
+                    let display = normalize(&candidate).display().to_string();
+                    if let Some(j) = add(
+                        &candidate,
+                        display,
+                        &mut sources,
+                        diags,
+                        &mut loaded,
+                        Some(span),
+                    ) {
+                        resolved.push((j, span));
+                    }
+                }
+                None => {
+                    let mut d = Diagnostic::error(format!("cannot find included file `{inc}`"))
+                        .primary(span, "not found");
+                    let dirs: Vec<String> = search
+                        .iter()
+                        .map(|d| {
+                            let s = normalize(d).display().to_string();
+                            if s.is_empty() { ".".to_string() } else { s }
+                        })
+                        .collect();
+                    d = d.note(format!("searched in: {}", dirs.join(", ")));
+                    if include_dirs.is_empty() {
+                        d = d.help("add the folder that holds it with `-I DIR`");
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+        loaded[i].2 = resolved;
+    }
+
+    check_cycles(&loaded, &sources, diags);
+
+    // Topological order: post-order DFS from the roots, includes in source
+    // order; files only reachable otherwise (none) keep load order.
+    let order = topo_order(&loaded, &roots);
+    let mut new_index = vec![usize::MAX; loaded.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let mut slots: Vec<Option<LoadedFile>> = loaded.into_iter().map(Some).collect();
+    let mut docs = Vec::new();
+    for &old in &order {
+        let Some((path, doc, includes)) = slots[old].take() else {
+            continue;
+        };
+        let Some(doc) = doc else { continue };
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        docs.push(SourceDoc {
+            path,
+            stem,
+            doc,
+            includes: includes
+                .into_iter()
+                .map(|(j, span)| (new_index[j], span))
+                .collect(),
+        });
+    }
+    Files {
+        sources,
+        docs,
+        roots: roots.into_iter().map(|r| new_index[r]).collect(),
+    }
+}
+
+/// Canonical path, syntax tree (`None` after a syntax error), includes.
+type LoadedFile = (PathBuf, Option<ast::Document>, Vec<(usize, Span)>);
+
+/// Reports every include that closes a cycle.
+fn check_cycles(loaded: &[LoadedFile], sources: &SourceMap, diags: &mut Diagnostics) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let mut mark = vec![Mark::New; loaded.len()];
+    for start in 0..loaded.len() {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        // Iterative DFS: (node, next edge index); `path` mirrors the stack.
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        mark[start] = Mark::Active;
+        while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
+            let edges = &loaded[node].2;
+            if *edge < edges.len() {
+                let (to, span) = edges[*edge];
+                *edge += 1;
+                match mark[to] {
+                    Mark::New => {
+                        mark[to] = Mark::Active;
+                        stack.push((to, 0));
+                    }
+                    Mark::Active => {
+                        let pos = stack.iter().position(|&(n, _)| n == to).unwrap_or(0);
+                        let mut names: Vec<String> = stack[pos..]
+                            .iter()
+                            .map(|&(n, _)| display_of(loaded, sources, n))
+                            .collect();
+                        names.push(display_of(loaded, sources, to));
+                        diags.push(
+                            Diagnostic::error("include cycle")
+                                .primary(span, "this include closes the cycle")
+                                .note(format!("cycle: {}", names.join(" -> "))),
+                        );
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                mark[node] = Mark::Done;
+                stack.pop();
+            }
+        }
+    }
+}
+
+fn display_of(loaded: &[LoadedFile], sources: &SourceMap, n: usize) -> String {
+    match &loaded[n].1 {
+        Some(doc) => sources.get(doc.file).display.clone(),
+        None => loaded[n].0.display().to_string(),
+    }
+}
+
+/// Post-order DFS from each root in order (then any other file).
+fn topo_order(loaded: &[LoadedFile], roots: &[usize]) -> Vec<usize> {
+    let mut seen = vec![false; loaded.len()];
+    let mut order = Vec::with_capacity(loaded.len());
+    let starts = roots.iter().copied().chain(0..loaded.len());
+    for start in starts {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
+            let edges = &loaded[node].2;
+            if *edge < edges.len() {
+                let to = edges[*edge].0;
+                *edge += 1;
+                if !seen[to] {
+                    seen[to] = true;
+                    stack.push((to, 0));
+                }
+            } else {
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    order
+}
