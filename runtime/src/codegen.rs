@@ -11,3 +11,17 @@ pub use crate::protocol::{
 };
 pub use crate::types::{Uuid, VecMap, VecSet};
 pub use crate::unknown::{UnknownField, Value};
+
+// RPC: generated processors implement `Processor` and call the helpers; generated
+// clients are generic over `Channel`.
+pub use crate::client::Channel;
+pub use crate::processor::{Processor, internal_error, serve_call, serve_oneway, unknown_method};
+
+/// The error a generated client returns when a reply's result struct has no
+/// field set: `MISSING_RESULT` "m failed: unknown result".
+pub fn missing_result(method: &str) -> Error {
+    Error::application(
+        ApplicationErrorKind::MissingResult,
+        format!("{method} failed: unknown result"),
+    )
+}

@@ -2,22 +2,29 @@
 #![forbid(unsafe_code)]
 
 mod app_error;
+pub mod client;
 pub mod codec;
 pub mod error;
 pub mod limits;
+pub mod processor;
 pub mod protocol;
+pub mod server;
 pub mod transport;
 pub mod types;
 pub mod unknown;
 
+pub use client::{Channel, Client, Connector};
 pub use codec::{Decode, Encode, WireType};
 pub use error::{
     ApplicationError, ApplicationErrorKind, Error, ProtocolError, ProtocolErrorKind, Result,
     TransportError, TransportErrorKind,
 };
 pub use limits::Limits;
+pub use processor::{Processor, ProtocolKind};
 pub use protocol::binary::{self, BinaryProtocol};
 pub use protocol::compact::{self, CompactProtocol};
+pub use server::{Server, ServerHandle};
+pub use transport::Framing;
 pub use types::{Uuid, VecMap, VecSet};
 pub use unknown::{UnknownField, Value};
 

@@ -7,6 +7,15 @@
 
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 
+pub mod buffered;
+pub mod framed;
+pub mod socket;
+pub mod writer;
+
+pub use buffered::{Framing, StreamReader};
+pub use socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
+pub use writer::MessageWriter;
+
 /// A source of bytes for a protocol reader.
 pub trait ReadBytes {
     /// Fills `buf` entirely, or fails (`EndOfFile` if the stream ended).

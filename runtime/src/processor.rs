@@ -1,0 +1,426 @@
+//! The server side of a call: the [`Processor`] trait that generated service
+//! code implements, the helpers it calls for each method, and
+//! [`Multiplexed`], which routes Apache's `Service:method` names.
+//!
+//! A generated processor matches the method name and hands the rest to
+//! [`serve_call`], [`serve_oneway`] or [`unknown_method`], so the rules for
+//! errors live here, in one place:
+//!
+//! | condition | reply |
+//! | --- | --- |
+//! | arguments fail to decode | `PROTOCOL_ERROR` exception, then `Err` (the server closes an unframed connection, skips to the next frame of a framed one) |
+//! | unknown method | arguments skipped, `UNKNOWN_METHOD` "Invalid method name: 'x'", connection kept |
+//! | handler returns `Ok(result)` | `REPLY` with the result struct (declared exceptions are fields of it) |
+//! | handler returns `Err(ApplicationError)` | `EXCEPTION` with it; [`internal_error`] builds one for undeclared errors |
+//! | handler panics | `INTERNAL_ERROR` exception, same seqid; the panic is logged, the connection kept |
+//! | the result cannot be encoded | `Err(Error::Application(INTERNAL_ERROR))`: the caller drops the unsent bytes and answers that instead |
+//! | a `ONEWAY` message | never any reply, whatever happens |
+//!
+//! Replies are sent with [`ProtocolWrite::flush`]; the server's writer sends
+//! a whole message with one `write`.
+//!
+//! ```
+//! use thriftc_runtime::processor::{serve_call, unknown_method, Processor};
+//! use thriftc_runtime::protocol::{MessageHeader, ProtocolRead, ProtocolWrite};
+//! use thriftc_runtime::Result;
+//! # type PingArgs = (); // stand-ins for generated argument and result structs
+//!
+//! struct PingProcessor;
+//!
+//! impl<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized> Processor<I, O> for PingProcessor {
+//!     fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+//!         match header.name.as_str() {
+//!             // "ping" => serve_call(header, input, output, |_: PingArgs| Ok(PingResult::Success)),
+//!             _ => unknown_method(header, input, output),
+//!         }
+//!     }
+//! }
+//! ```
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use crate::codec::{Decode, Encode};
+use crate::error::{ApplicationError, ApplicationErrorKind, Error, Result};
+use crate::limits::Limits;
+use crate::protocol::binary::BinaryProtocol;
+use crate::protocol::compact::CompactProtocol;
+use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite, TType};
+
+/// Handles the CALL and ONEWAY messages of one service.
+///
+/// The caller has read the message header (`header`); `process` reads the
+/// rest of the message from `input` and, for a CALL, writes and flushes
+/// exactly one reply (REPLY or EXCEPTION) to `output`. Generated processors
+/// implement it for every protocol pair:
+///
+/// ```text
+/// impl<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized, H: Handler> Processor<I, O> for FooProcessor<H>
+/// ```
+///
+/// The trait is object safe, so [`Multiplexed`] can hold processors of
+/// different services behind `dyn`; the dispatch is one virtual call per
+/// message, never per value.
+///
+/// Errors: `Err(Error::Application(e))` means no reply was sent and the
+/// caller should drop unsent output and answer `e`; `Err(Error::Protocol(_))`
+/// means the input is out of step (any reply has been sent); transport errors
+/// mean the connection is unusable.
+pub trait Processor<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized>: Send + Sync {
+    fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()>;
+}
+
+impl<I, O, P> Processor<I, O> for Arc<P>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+    P: Processor<I, O> + ?Sized,
+{
+    #[inline]
+    fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+        (**self).process(header, input, output)
+    }
+}
+
+impl<I, O, P> Processor<I, O> for Box<P>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+    P: Processor<I, O> + ?Sized,
+{
+    #[inline]
+    fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+        (**self).process(header, input, output)
+    }
+}
+
+impl<I, O, P> Processor<I, O> for &P
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+    P: Processor<I, O> + ?Sized,
+{
+    #[inline]
+    fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+        (**self).process(header, input, output)
+    }
+}
+
+/// Serves a two-way method: reads the arguments struct `A`, runs `handler`
+/// (panics caught), and replies with the result struct `R` or the
+/// [`ApplicationError`] it returned. See the [module docs](self) for every
+/// error case.
+pub fn serve_call<I, O, A, R, F>(
+    header: &MessageHeader,
+    input: &mut I,
+    output: &mut O,
+    handler: F,
+) -> Result<()>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+    A: Decode,
+    R: Encode,
+    F: FnOnce(A) -> Result<R, ApplicationError>,
+{
+    let args = match read_args::<I, A>(input) {
+        Ok(args) => args,
+        Err(e) => return reject_args(header, output, e),
+    };
+    let result = match catch_unwind(AssertUnwindSafe(|| handler(args))) {
+        Ok(result) => result,
+        Err(panic) => Err(handler_panicked(&header.name, panic.as_ref())),
+    };
+    if header.kind == MessageType::Oneway {
+        if let Err(e) = result {
+            log::warn!("oneway-sent call to '{}' failed: {e}", header.name);
+        }
+        return Ok(());
+    }
+    match result {
+        Ok(value) => write_reply(header, output, &value),
+        Err(e) => write_exception(output, &header.name, header.seqid, &e),
+    }
+}
+
+/// Serves a oneway method: reads the arguments struct `A` and runs `handler`.
+/// Nothing is ever written, even when the handler fails or panics (both are
+/// logged).
+pub fn serve_oneway<I, O, A, F>(
+    header: &MessageHeader,
+    input: &mut I,
+    _output: &mut O,
+    handler: F,
+) -> Result<()>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+    A: Decode,
+    F: FnOnce(A) -> Result<(), ApplicationError>,
+{
+    let args = match read_args::<I, A>(input) {
+        Ok(args) => args,
+        Err(e) => {
+            log::debug!(
+                "arguments of oneway '{}' failed to decode: {e}",
+                header.name
+            );
+            return Err(e);
+        }
+    };
+    match catch_unwind(AssertUnwindSafe(|| handler(args))) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => log::warn!("oneway '{}' failed: {e}", header.name),
+        Err(panic) => {
+            handler_panicked(&header.name, panic.as_ref());
+        }
+    }
+    Ok(())
+}
+
+/// Answers a method this processor does not have: skips the arguments and
+/// replies `UNKNOWN_METHOD` "Invalid method name: 'x'" with the same name and
+/// seqid. The connection stays usable.
+pub fn unknown_method<I, O>(header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+{
+    if let Err(e) = input
+        .skip(TType::Struct)
+        .and_then(|()| input.read_message_end())
+    {
+        return reject_args(header, output, e);
+    }
+    log::debug!("unknown method '{}'", header.name);
+    if header.kind == MessageType::Oneway {
+        return Ok(());
+    }
+    let e = ApplicationError::new(
+        ApplicationErrorKind::UnknownMethod,
+        format!("Invalid method name: '{}'", header.name),
+    );
+    write_exception(output, &header.name, header.seqid, &e)
+}
+
+/// Writes and flushes an EXCEPTION message carrying `error`.
+pub fn write_exception<O: ProtocolWrite + ?Sized>(
+    output: &mut O,
+    name: &str,
+    seqid: i32,
+    error: &ApplicationError,
+) -> Result<()> {
+    let header = MessageHeader {
+        name: name.to_owned(),
+        kind: MessageType::Exception,
+        seqid,
+    };
+    output.write_message_begin(&header)?;
+    error.encode(output)?;
+    output.write_message_end()?;
+    output.flush()
+}
+
+/// The reply for a handler error that the method does not declare:
+/// `INTERNAL_ERROR` "Internal error processing m". The detail is logged, not
+/// sent to the client.
+pub fn internal_error(method: &str, detail: &dyn fmt::Display) -> ApplicationError {
+    log::error!("handler for '{method}' failed: {detail}");
+    ApplicationError::new(
+        ApplicationErrorKind::InternalError,
+        format!("Internal error processing {method}"),
+    )
+}
+
+fn read_args<I: ProtocolRead + ?Sized, A: Decode>(input: &mut I) -> Result<A> {
+    let args = A::decode(input)?;
+    input.read_message_end()?;
+    Ok(args)
+}
+
+/// Arguments that failed to decode: a `PROTOCOL_ERROR` reply for a CALL
+/// (unless the stream itself failed), then the error.
+fn reject_args<O: ProtocolWrite + ?Sized>(
+    header: &MessageHeader,
+    output: &mut O,
+    e: Error,
+) -> Result<()> {
+    if matches!(e, Error::Transport(_)) {
+        return Err(e);
+    }
+    log::debug!("arguments of '{}' failed to decode: {e}", header.name);
+    if header.kind == MessageType::Call {
+        let reply = ApplicationError::new(
+            ApplicationErrorKind::ProtocolError,
+            format!("Bad arguments for '{}': {e}", header.name),
+        );
+        write_exception(output, &header.name, header.seqid, &reply)?;
+    }
+    Err(e)
+}
+
+fn write_reply<O: ProtocolWrite + ?Sized, R: Encode>(
+    header: &MessageHeader,
+    output: &mut O,
+    value: &R,
+) -> Result<()> {
+    let reply = MessageHeader {
+        name: header.name.clone(),
+        kind: MessageType::Reply,
+        seqid: header.seqid,
+    };
+    let encoded = output
+        .write_message_begin(&reply)
+        .and_then(|()| value.encode(output))
+        .and_then(|()| output.write_message_end());
+    match encoded {
+        Ok(()) => output.flush(),
+        Err(Error::Transport(t)) => Err(Error::Transport(t)),
+        Err(e) => Err(Error::Application(internal_error(
+            &header.name,
+            &format_args!("the result cannot be encoded: {e}"),
+        ))),
+    }
+}
+
+fn handler_panicked(method: &str, panic: &(dyn Any + Send)) -> ApplicationError {
+    internal_error(method, &format_args!("panic: {}", panic_message(panic)))
+}
+
+/// The text of a panic payload.
+pub fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "(non-string panic payload)"
+    }
+}
+
+// ------------------------------------------------------------ multiplexing
+
+/// Routes Apache's multiplexed names (`Service:method`) to one processor
+/// per service, stripping the prefix before delegating (replies carry the
+/// bare method name, as Apache's `TMultiplexedProcessor` sends them).
+///
+/// `P` is the processor type behind the `Arc`s: for the server, the default
+/// `dyn` [`ServerProcessor`](crate::server::ServerProcessor); names without a
+/// `:` go to the default processor if one is set.
+pub struct Multiplexed<P: ?Sized = dyn crate::server::ServerProcessor> {
+    services: HashMap<String, Arc<P>>,
+    default: Option<Arc<P>>,
+}
+
+impl<P: ?Sized> Default for Multiplexed<P> {
+    fn default() -> Self {
+        Multiplexed {
+            services: HashMap::new(),
+            default: None,
+        }
+    }
+}
+
+impl<P: ?Sized> Multiplexed<P> {
+    /// No services yet.
+    pub fn new() -> Multiplexed<P> {
+        Multiplexed::default()
+    }
+
+    /// Serves `service`'s methods (called as `service:method`) with
+    /// `processor`. A second registration of the same name replaces the first.
+    pub fn register(&mut self, service: impl Into<String>, processor: Arc<P>) -> &mut Self {
+        self.services.insert(service.into(), processor);
+        self
+    }
+
+    /// Serves names without a `service:` prefix (clients that do not
+    /// multiplex) with `processor`.
+    pub fn register_default(&mut self, processor: Arc<P>) -> &mut Self {
+        self.default = Some(processor);
+        self
+    }
+}
+
+impl<I, O, P> Processor<I, O> for Multiplexed<P>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+    P: Processor<I, O> + ?Sized,
+{
+    fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+        match header.name.split_once(':') {
+            Some((service, method)) => match self.services.get(service) {
+                Some(p) => {
+                    let inner = MessageHeader {
+                        name: method.to_owned(),
+                        kind: header.kind,
+                        seqid: header.seqid,
+                    };
+                    p.process(&inner, input, output)
+                }
+                None => unknown_method(header, input, output),
+            },
+            None => match &self.default {
+                Some(p) => p.process(header, input, output),
+                None => unknown_method(header, input, output),
+            },
+        }
+    }
+}
+
+// ------------------------------------------------------- protocol choice
+
+/// Which wire protocol a server or client speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ProtocolKind {
+    /// Apache's `TBinaryProtocol` (strict headers written, both read).
+    #[default]
+    Binary,
+    /// Apache's `TCompactProtocol`.
+    Compact,
+}
+
+/// A protocol that can be built over any transport: lets the server and the
+/// client construct the protocol they were configured with, statically.
+pub trait WireProtocol<T>: Sized {
+    /// The protocol over `transport`, enforcing `limits`.
+    fn over(transport: T, limits: Limits) -> Self;
+    /// The transport.
+    fn transport(&self) -> &T;
+    /// The transport, mutably.
+    fn transport_mut(&mut self) -> &mut T;
+}
+
+impl<T> WireProtocol<T> for BinaryProtocol<T> {
+    #[inline]
+    fn over(transport: T, limits: Limits) -> Self {
+        BinaryProtocol::new(transport, limits)
+    }
+    #[inline]
+    fn transport(&self) -> &T {
+        self.get_ref()
+    }
+    #[inline]
+    fn transport_mut(&mut self) -> &mut T {
+        self.get_mut()
+    }
+}
+
+impl<T> WireProtocol<T> for CompactProtocol<T> {
+    #[inline]
+    fn over(transport: T, limits: Limits) -> Self {
+        CompactProtocol::new(transport, limits)
+    }
+    #[inline]
+    fn transport(&self) -> &T {
+        self.get_ref()
+    }
+    #[inline]
+    fn transport_mut(&mut self) -> &mut T {
+        self.get_mut()
+    }
+}

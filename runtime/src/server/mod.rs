@@ -1,0 +1,669 @@
+//! A threaded Thrift server on blocking sockets: one shared processor,
+//! a thread per connection or a bounded worker pool, and defaults that
+//! protect the process.
+//!
+//! ```no_run
+//! # use thriftc_runtime::server::{Server, ServerProcessor};
+//! # fn demo(processor: impl ServerProcessor) -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use thriftc_runtime::{Framing, ProtocolKind};
+//!
+//! let handle = Server::builder(processor)
+//!     .protocol(ProtocolKind::Compact)
+//!     .framing(Framing::Framed)
+//!     .idle_timeout(Duration::from_secs(30))
+//!     .bind("127.0.0.1:9090")?
+//!     .spawn()?;
+//! println!("listening on {}", handle.local_addr());
+//! // ...
+//! handle.stop(); // refuses new connections, drains in-flight calls
+//! # Ok(()) }
+//! ```
+//!
+//! # Behaviour
+//!
+//! - **Connections.** At most [`max_connections`](ServerBuilder::max_connections)
+//!   (default 1,024) are open at once. Beyond that the server *stops
+//!   accepting* (backpressure): new clients wait in the kernel's listen
+//!   backlog and are accepted as others close, rather than being accepted and
+//!   dropped. Accept errors such as `EMFILE` make the accept loop sleep
+//!   (10 ms, doubling up to 1 s) instead of spinning.
+//! - **Timeouts.** Idle time between messages (default 60 s), the time to
+//!   receive the rest of a started message (30 s) and the time a blocked
+//!   write may take (30 s) are bounded; a connection that exceeds one is
+//!   closed. `None` disables one.
+//! - **Requests.** Each message is handled by the processor (see
+//!   [`processor`](crate::processor) for the replies to each fault). A message
+//!   type other than CALL or ONEWAY closes the connection. Pipelined requests
+//!   are answered in order. A reply is sent with one `write`, and sockets
+//!   have `TCP_NODELAY`.
+//! - **Modes.** [`Mode::ThreadPerConnection`] (default) gives each connection
+//!   its own thread. [`Mode::WorkerPool`] runs `workers` threads and queues at
+//!   most `queue` accepted connections; a worker serves one connection until
+//!   it closes or times out, so idle keep-alive clients occupy workers up to
+//!   the idle timeout: prefer it when the number of threads must be fixed.
+//! - **Shutdown.** [`ServerHandle::stop`] stops accepting, shuts the read side
+//!   of every connection (idle ones end at once; a call being handled
+//!   finishes and its reply is delivered), waits up to the drain timeout
+//!   (default 30 s) and then force-closes the sockets that remain. A handler
+//!   that never returns keeps its thread, but not its socket or `stop`. The
+//!   port can be bound again as soon as `stop` returns.
+//! - **Logging** goes through the `log` facade: connection ends and
+//!   malformed input at `debug`/`info`, accept errors at `warn`, handler
+//!   panics and errors at `error`. The server never writes to stdout (a
+//!   handler panic still goes through the process's panic hook, which prints
+//!   to stderr by default).
+
+mod connection;
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::limits::Limits;
+use crate::processor::{Processor, ProtocolKind};
+use crate::protocol::binary::BinaryProtocol;
+use crate::protocol::compact::CompactProtocol;
+use crate::transport::Framing;
+use crate::transport::socket::{SocketReader, SocketWriter, tune};
+
+/// What the server needs of a processor: it handles both protocols over the
+/// server's socket transports (generated processors implement
+/// [`Processor`] for every protocol, so they qualify), and can be shared by
+/// all connection threads.
+pub trait ServerProcessor:
+    Processor<BinaryProtocol<SocketReader>, BinaryProtocol<SocketWriter>>
+    + Processor<CompactProtocol<SocketReader>, CompactProtocol<SocketWriter>>
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> ServerProcessor for T where
+    T: Processor<BinaryProtocol<SocketReader>, BinaryProtocol<SocketWriter>>
+        + Processor<CompactProtocol<SocketReader>, CompactProtocol<SocketWriter>>
+        + Send
+        + Sync
+        + 'static
+        + ?Sized
+{
+}
+
+/// How connections are given threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One thread per connection, started when it is accepted.
+    ThreadPerConnection,
+    /// `workers` threads serve connections taken from a queue that holds at
+    /// most `queue` accepted connections (the accept loop waits when it is
+    /// full).
+    WorkerPool { workers: usize, queue: usize },
+}
+
+/// Server settings; see [`ServerBuilder`] for each one.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub protocol: ProtocolKind,
+    pub framing: Framing,
+    pub mode: Mode,
+    pub max_connections: usize,
+    pub idle_timeout: Option<Duration>,
+    pub message_timeout: Option<Duration>,
+    pub write_timeout: Option<Duration>,
+    pub drain_timeout: Duration,
+    pub limits: Limits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            protocol: ProtocolKind::Binary,
+            framing: Framing::Buffered,
+            mode: Mode::ThreadPerConnection,
+            max_connections: 1024,
+            idle_timeout: Some(Duration::from_secs(60)),
+            message_timeout: Some(Duration::from_secs(30)),
+            write_timeout: Some(Duration::from_secs(30)),
+            drain_timeout: Duration::from_secs(30),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Configures a [`Server`]; start with [`Server::builder`].
+#[must_use]
+pub struct ServerBuilder<P> {
+    processor: Arc<P>,
+    config: ServerConfig,
+}
+
+impl<P: ServerProcessor> ServerBuilder<P> {
+    /// The wire protocol (default binary).
+    pub fn protocol(mut self, protocol: ProtocolKind) -> Self {
+        self.config.protocol = protocol;
+        self
+    }
+
+    /// Unframed or framed messages (default buffered, i.e. unframed).
+    pub fn framing(mut self, framing: Framing) -> Self {
+        self.config.framing = framing;
+        self
+    }
+
+    /// One thread per connection (the default).
+    pub fn thread_per_connection(mut self) -> Self {
+        self.config.mode = Mode::ThreadPerConnection;
+        self
+    }
+
+    /// A fixed pool of `workers` threads and a queue of at most `queue`
+    /// accepted connections waiting for one (both at least 1).
+    pub fn worker_pool(mut self, workers: usize, queue: usize) -> Self {
+        self.config.mode = Mode::WorkerPool {
+            workers: workers.max(1),
+            queue: queue.max(1),
+        };
+        self
+    }
+
+    /// The most connections open at once (default 1,024, at least 1);
+    /// beyond it the server stops accepting until one closes.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a connection may wait between messages (default 60 s).
+    pub fn idle_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.idle_timeout = t.into();
+        self
+    }
+
+    /// How long the rest of a message may take to arrive once its first byte
+    /// has (default 30 s).
+    pub fn message_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.message_timeout = t.into();
+        self
+    }
+
+    /// How long a write may block on a client that does not read (default
+    /// 30 s).
+    pub fn write_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.write_timeout = t.into();
+        self
+    }
+
+    /// How long [`ServerHandle::stop`] waits for in-flight calls before it
+    /// force-closes their connections (default 30 s).
+    pub fn drain_timeout(mut self, t: Duration) -> Self {
+        self.config.drain_timeout = t;
+        self
+    }
+
+    /// Message, frame and nesting limits (default [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Replaces every setting at once.
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Binds the listening socket (port 0 picks a free port; see
+    /// [`Server::local_addr`]).
+    pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server<P>> {
+        let listener = TcpListener::bind(addr)?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config: self.config,
+            local_addr,
+            stopping: AtomicBool::new(false),
+            state: Mutex::new(State {
+                listener: Some(listener),
+                accepting: Phase::NotStarted,
+                stop: Phase::NotStarted,
+                conns: HashMap::new(),
+                next_id: 0,
+                queue: VecDeque::new(),
+            }),
+            changed: Condvar::new(),
+        });
+        Ok(Server {
+            processor: self.processor,
+            shared,
+        })
+    }
+}
+
+/// A bound server, ready to [`serve`](Server::serve) in the foreground or
+/// [`spawn`](Server::spawn) in the background.
+pub struct Server<P> {
+    processor: Arc<P>,
+    shared: Arc<Shared>,
+}
+
+impl Server<()> {
+    /// Starts configuring a server for `processor`.
+    pub fn builder<P: ServerProcessor>(processor: P) -> ServerBuilder<P> {
+        ServerBuilder {
+            processor: Arc::new(processor),
+            config: ServerConfig::default(),
+        }
+    }
+}
+
+impl<P: ServerProcessor> Server<P> {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// A handle to stop the server from another thread.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Accepts and serves connections in the calling thread until
+    /// [`ServerHandle::stop`] has finished. Returns at once if the server was
+    /// stopped before.
+    pub fn serve(self) -> io::Result<()> {
+        let listener = {
+            let mut st = self.shared.lock();
+            match st.listener.take() {
+                Some(l) => {
+                    st.accepting = Phase::Running;
+                    l
+                }
+                None => return Ok(()),
+            }
+        };
+        let started = self.start_workers();
+        if started.is_ok() {
+            self.accept_loop(&listener);
+        }
+        drop(listener);
+        {
+            let mut st = self.shared.lock();
+            st.accepting = Phase::Done;
+            self.shared.changed.notify_all();
+        }
+        started?;
+        let handle = self.handle();
+        let mut st = self.shared.lock();
+        while st.stop != Phase::Done {
+            if st.stop == Phase::NotStarted {
+                // Workers failed to start: stop the server ourselves.
+                drop(st);
+                handle.stop();
+                st = self.shared.lock();
+                continue;
+            }
+            st = self.shared.wait(st);
+        }
+        Ok(())
+    }
+
+    /// Serves in a background thread; returns the handle that stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let handle = self.handle();
+        thread::Builder::new()
+            .name("thrift-accept".into())
+            .spawn(move || {
+                if let Err(e) = self.serve() {
+                    log::error!("thrift server stopped: {e}");
+                }
+            })?;
+        Ok(handle)
+    }
+
+    fn start_workers(&self) -> io::Result<()> {
+        if let Mode::WorkerPool { workers, .. } = self.shared.config.mode {
+            for i in 0..workers {
+                let shared = self.shared.clone();
+                let processor = self.processor.clone();
+                let spawned = thread::Builder::new()
+                    .name(format!("thrift-worker-{i}"))
+                    .spawn(move || worker(&shared, &*processor));
+                if let Err(e) = spawned {
+                    self.shared.stopping.store(true, Ordering::SeqCst);
+                    self.shared.changed.notify_all();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn accept_loop(&self, listener: &TcpListener) {
+        let shared = &self.shared;
+        let config = &shared.config;
+        let queue_cap = match config.mode {
+            Mode::WorkerPool { queue, .. } => queue,
+            Mode::ThreadPerConnection => usize::MAX,
+        };
+        let mut backoff = Backoff::default();
+        loop {
+            {
+                let mut st = shared.lock();
+                while !shared.is_stopping()
+                    && (st.conns.len() >= config.max_connections || st.queue.len() >= queue_cap)
+                {
+                    st = shared.wait(st);
+                }
+            }
+            if shared.is_stopping() {
+                return;
+            }
+            let (stream, peer) = match listener.accept() {
+                Ok(accepted) => {
+                    backoff.reset();
+                    accepted
+                }
+                Err(e) => {
+                    match e.kind() {
+                        io::ErrorKind::Interrupted
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset => {}
+                        _ => backoff.wait(shared, &e),
+                    }
+                    continue;
+                }
+            };
+            if shared.is_stopping() {
+                return;
+            }
+            if let Err(e) = tune(&stream, config.write_timeout) {
+                log::debug!("{peer}: cannot set up the socket: {e}");
+                continue;
+            }
+            let conn = Conn::register(shared, Arc::new(stream), peer);
+            log::debug!("{peer}: connected");
+            match config.mode {
+                Mode::ThreadPerConnection => {
+                    let processor = self.processor.clone();
+                    let shared2 = shared.clone();
+                    let spawned = thread::Builder::new()
+                        .name("thrift-conn".into())
+                        .spawn(move || connection::serve(&shared2, &*processor, conn));
+                    if let Err(e) = spawned {
+                        // The connection (moved into the failed closure) is
+                        // dropped and closed.
+                        backoff.wait(shared, &e);
+                    }
+                }
+                Mode::WorkerPool { .. } => {
+                    let mut st = shared.lock();
+                    st.queue.push_back(conn);
+                    shared.changed.notify_all();
+                }
+            }
+        }
+    }
+}
+
+impl<P> Drop for Server<P> {
+    fn drop(&mut self) {
+        // A server dropped without serving releases its port.
+        let listener = self.shared.lock().listener.take();
+        drop(listener);
+    }
+}
+
+fn worker<P: ServerProcessor + ?Sized>(shared: &Arc<Shared>, processor: &P) {
+    loop {
+        let conn = {
+            let mut st = shared.lock();
+            loop {
+                if let Some(conn) = st.queue.pop_front() {
+                    shared.changed.notify_all();
+                    break conn;
+                }
+                if shared.is_stopping() {
+                    return;
+                }
+                st = shared.wait(st);
+            }
+        };
+        connection::serve(shared, processor, conn);
+    }
+}
+
+/// Stops a server; cheap to clone and send to other threads.
+#[derive(Clone)]
+pub struct ServerHandle {
+    shared: Arc<Shared>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// Connections open now (accepted and not yet closed).
+    pub fn connections(&self) -> usize {
+        self.shared.lock().conns.len()
+    }
+
+    /// True once [`stop`](ServerHandle::stop) has finished.
+    pub fn is_stopped(&self) -> bool {
+        self.shared.lock().stop == Phase::Done
+    }
+
+    /// Stops the server gracefully and returns when it is done (see the
+    /// [module docs](self)): no new connections, idle ones closed at once,
+    /// in-flight calls finish and deliver their replies, the rest is
+    /// force-closed after the drain timeout. Idempotent: a second or
+    /// concurrent call waits for the first one; a call before
+    /// [`Server::serve`] makes `serve` return at once.
+    pub fn stop(&self) {
+        let shared = &*self.shared;
+        {
+            let mut st = shared.lock();
+            match st.stop {
+                Phase::Done => return,
+                Phase::Running => {
+                    while st.stop != Phase::Done {
+                        st = shared.wait(st);
+                    }
+                    return;
+                }
+                Phase::NotStarted => st.stop = Phase::Running,
+            }
+            shared.stopping.store(true, Ordering::SeqCst);
+            shared.changed.notify_all();
+        }
+        log::debug!("stopping the thrift server on {}", shared.local_addr);
+        self.stop_accepting();
+
+        let deadline = Instant::now() + shared.config.drain_timeout;
+        let mut st = shared.lock();
+        for stream in st.conns.values() {
+            // Idle connections see end-of-file at once; a call in progress
+            // still writes its reply, then sees end-of-file.
+            let _ = stream.shutdown(std::net::Shutdown::Read);
+        }
+        while !st.conns.is_empty() {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            st = shared.wait_timeout(st, deadline - now);
+        }
+        let abandoned = std::mem::take(&mut st.queue);
+        if !st.conns.is_empty() {
+            log::warn!(
+                "{} connection(s) still busy after the drain timeout: closing them",
+                st.conns.len()
+            );
+            for stream in st.conns.values() {
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+            }
+        }
+        drop(st);
+        drop(abandoned);
+        let mut st = shared.lock();
+        st.stop = Phase::Done;
+        shared.changed.notify_all();
+    }
+
+    /// Waits until the accept loop has dropped the listener, waking it with
+    /// a connection of our own if it is blocked in `accept`.
+    fn stop_accepting(&self) {
+        let shared = &*self.shared;
+        let mut st = shared.lock();
+        if let Some(listener) = st.listener.take() {
+            st.accepting = Phase::Done;
+            drop(listener);
+            return;
+        }
+        let wake = wake_addr(shared.local_addr);
+        while st.accepting == Phase::Running {
+            drop(st);
+            let _ = TcpStream::connect_timeout(&wake, Duration::from_millis(100));
+            st = shared.lock();
+            if st.accepting == Phase::Running {
+                st = shared.wait_timeout(st, Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Where to connect to reach a listener bound to `addr`.
+fn wake_addr(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    NotStarted,
+    Running,
+    Done,
+}
+
+/// State shared by the accept loop, the connections and the handles.
+struct Shared {
+    config: ServerConfig,
+    local_addr: SocketAddr,
+    stopping: AtomicBool,
+    state: Mutex<State>,
+    /// Signalled on every change of `state`.
+    changed: Condvar,
+}
+
+struct State {
+    /// The listener until `serve` takes it.
+    listener: Option<TcpListener>,
+    accepting: Phase,
+    stop: Phase,
+    /// Open connections, to shut them down on stop.
+    conns: HashMap<u64, Arc<TcpStream>>,
+    next_id: u64,
+    /// Accepted connections waiting for a worker (worker-pool mode).
+    queue: VecDeque<Conn>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // No code panics while holding the lock; recover anyway.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        self.changed.wait(guard).unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait_timeout<'a>(&self, guard: MutexGuard<'a, State>, t: Duration) -> MutexGuard<'a, State> {
+        match self.changed.wait_timeout(guard, t) {
+            Ok((g, _)) => g,
+            Err(e) => e.into_inner().0,
+        }
+    }
+
+    #[inline]
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// An accepted connection; unregisters itself when dropped.
+struct Conn {
+    shared: Arc<Shared>,
+    id: u64,
+    stream: Arc<TcpStream>,
+    peer: SocketAddr,
+}
+
+impl Conn {
+    fn register(shared: &Arc<Shared>, stream: Arc<TcpStream>, peer: SocketAddr) -> Conn {
+        let mut st = shared.lock();
+        let id = st.next_id;
+        st.next_id += 1;
+        st.conns.insert(id, stream.clone());
+        Conn {
+            shared: shared.clone(),
+            id,
+            stream,
+            peer,
+        }
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        st.conns.remove(&self.id);
+        self.shared.changed.notify_all();
+    }
+}
+
+/// Sleeps after accept errors: 10 ms, doubling up to 1 s, logging the
+/// first error of a run and then every 64th.
+#[derive(Default)]
+struct Backoff {
+    delay: Option<Duration>,
+    errors: u64,
+}
+
+impl Backoff {
+    fn reset(&mut self) {
+        self.delay = None;
+        self.errors = 0;
+    }
+
+    /// Sleeps, or returns early when the server state changes (a stop, a
+    /// connection closing and releasing its descriptor).
+    fn wait(&mut self, shared: &Shared, e: &io::Error) {
+        if self.errors % 64 == 0 {
+            log::warn!(
+                "accept failed ({} in a row): {e}; backing off",
+                self.errors + 1
+            );
+        }
+        self.errors += 1;
+        let d = match self.delay {
+            None => Duration::from_millis(10),
+            Some(d) => (d * 2).min(Duration::from_secs(1)),
+        };
+        self.delay = Some(d);
+        let st = shared.lock();
+        if !shared.is_stopping() {
+            drop(shared.wait_timeout(st, d));
+        }
+    }
+}

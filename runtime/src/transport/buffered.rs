@@ -1,0 +1,421 @@
+//! [`StreamReader`]: the read side of a byte stream (a socket), unframed or
+//! framed, one message at a time.
+//!
+//! The reader keeps its own read buffer (64 KiB, allocated at the first read)
+//! so a protocol's many small reads cost no syscall, and bounds each message:
+//!
+//! - **Buffered (unframed)**: a message may take at most
+//!   [`Limits::max_message_size`] bytes; [`remaining`](ReadBytes::remaining)
+//!   is what is left of that budget. Reading past it is a `SIZE_LIMIT` error.
+//! - **Framed**: [`begin_message`](StreamReader::begin_message) reads the
+//!   4-byte big-endian frame length and checks it (negative, zero, or above
+//!   [`Limits::max_frame_size`] is an error before anything is allocated);
+//!   `remaining` is the rest of the frame, and reading past the frame's end is
+//!   an end-of-file error that never consumes the next frame's bytes.
+//!
+//! The frame is not copied into a buffer of its declared size: bytes stream
+//! through the fixed read buffer, so a peer that announces 16 MB and stalls
+//! costs 64 KiB, and decoded values grow only as their bytes arrive.
+
+use std::io::{self, Read};
+
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::limits::Limits;
+use crate::transport::ReadBytes;
+use crate::transport::framed::{FRAME_HEADER_LEN, frame_len};
+
+/// Size of the read buffer of a [`StreamReader`].
+pub const READ_BUFFER_SIZE: usize = 64 * 1024;
+
+/// How messages are delimited on a stream.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Framing {
+    /// Messages follow each other with no delimiter (Apache's
+    /// `TBufferedTransport`).
+    #[default]
+    Buffered,
+    /// Each message is preceded by its length as a 4-byte big-endian integer
+    /// (Apache's `TFramedTransport`).
+    Framed,
+}
+
+/// Reads messages from a byte stream `R` (see the [module docs](self)).
+///
+/// One type serves both framings: the mode is checked once per message and
+/// per buffer refill, never per value.
+#[derive(Debug)]
+pub struct StreamReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Bytes the current message may still take: the rest of the frame, or
+    /// of the message budget.
+    left: usize,
+    framing: Framing,
+    limits: Limits,
+}
+
+impl<R: Read> StreamReader<R> {
+    /// A reader over `inner` with the given framing and limits.
+    pub fn new(inner: R, framing: Framing, limits: Limits) -> StreamReader<R> {
+        StreamReader {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
+            left: 0,
+            framing,
+            limits,
+        }
+    }
+
+    /// The underlying stream.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The underlying stream, mutably.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The framing this reader expects.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// Bytes already read from the stream and not yet consumed (e.g. the
+    /// next pipelined request).
+    pub fn buffered(&self) -> usize {
+        self.end - self.pos
+    }
+
+    /// Waits for the next message and starts its byte budget.
+    ///
+    /// Returns `Ok(false)` when the stream ended cleanly before the first
+    /// byte of a message (the peer closed between messages), `Ok(true)` when
+    /// a message has started. Framed: reads and checks the frame header.
+    pub fn begin_message(&mut self) -> Result<bool> {
+        if self.pos == self.end && self.fill()? == 0 {
+            return Ok(false);
+        }
+        match self.framing {
+            Framing::Buffered => {
+                self.left = self.limits.max_message_size();
+            }
+            Framing::Framed => {
+                let mut header = [0u8; FRAME_HEADER_LEN];
+                self.left = FRAME_HEADER_LEN;
+                self.read_exact(&mut header)?;
+                self.left = frame_len(header, self.limits.max_frame_size())?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Ends the current message. Framed: skips what the protocol left unread
+    /// in the frame, so the next message starts at the next frame.
+    pub fn end_message(&mut self) -> Result<()> {
+        match self.framing {
+            Framing::Buffered => {
+                self.left = 0;
+                Ok(())
+            }
+            Framing::Framed => {
+                let rest = self.left;
+                self.skip_bytes(rest)
+            }
+        }
+    }
+
+    /// True when, after a malformed message, the stream can continue at the
+    /// next message: framed streams can (the rest of the frame is skipped),
+    /// unframed ones cannot (the message's end is unknown).
+    pub fn can_resync(&self) -> bool {
+        self.framing == Framing::Framed
+    }
+
+    /// Reads more bytes into the buffer; returns how many (0 at end of
+    /// stream). Only called when the buffer is empty.
+    fn fill(&mut self) -> Result<usize> {
+        debug_assert_eq!(self.pos, self.end);
+        if self.buf.is_empty() {
+            self.buf = vec![0u8; READ_BUFFER_SIZE];
+        }
+        self.pos = 0;
+        self.end = 0;
+        loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(n) => {
+                    self.end = n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Checks that `n` more bytes fit in the current message.
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<()> {
+        if n > self.left {
+            return Err(self.past_end());
+        }
+        self.left -= n;
+        Ok(())
+    }
+
+    #[cold]
+    fn past_end(&self) -> Error {
+        match self.framing {
+            Framing::Framed => Error::Transport(TransportError::new(
+                TransportErrorKind::EndOfFile,
+                "read past the end of the frame",
+            )),
+            Framing::Buffered => Error::Transport(TransportError::new(
+                TransportErrorKind::SizeLimit,
+                format!(
+                    "message larger than the limit of {} bytes",
+                    self.limits.max_message_size()
+                ),
+            )),
+        }
+    }
+
+    /// Copies buffered bytes into `out`, refilling as needed.
+    fn copy_out(&mut self, mut out: &mut [u8]) -> Result<()> {
+        while !out.is_empty() {
+            if self.pos == self.end {
+                // Large reads bypass the buffer once it is drained.
+                if out.len() >= READ_BUFFER_SIZE {
+                    self.read_direct(out)?;
+                    return Ok(());
+                }
+                if self.fill()? == 0 {
+                    return Err(eof());
+                }
+            }
+            let n = out.len().min(self.end - self.pos);
+            out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            out = &mut out[n..];
+        }
+        Ok(())
+    }
+
+    fn read_direct(&mut self, mut out: &mut [u8]) -> Result<()> {
+        while !out.is_empty() {
+            match self.inner.read(out) {
+                Ok(0) => return Err(eof()),
+                Ok(n) => out = &mut out[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn eof() -> Error {
+    Error::Transport(TransportError::new(
+        TransportErrorKind::EndOfFile,
+        "the peer closed the connection in the middle of a message",
+    ))
+}
+
+impl<R: Read> ReadBytes for StreamReader<R> {
+    #[inline]
+    fn read_exact(&mut self, out: &mut [u8]) -> Result<()> {
+        self.take(out.len())?;
+        let avail = self.end - self.pos;
+        if out.len() <= avail {
+            out.copy_from_slice(&self.buf[self.pos..self.pos + out.len()]);
+            self.pos += out.len();
+            return Ok(());
+        }
+        self.copy_out(out)
+    }
+
+    #[inline]
+    fn read_u8(&mut self) -> Result<u8> {
+        self.take(1)?;
+        if self.pos == self.end && self.fill()? == 0 {
+            return Err(eof());
+        }
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        Ok(b)
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.left
+    }
+
+    fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        self.take(len)?;
+        // Grows with the bytes that arrive, never from `len` alone.
+        let mut out = Vec::with_capacity(len.min(READ_BUFFER_SIZE));
+        let mut need = len;
+        while need > 0 {
+            if self.pos == self.end && self.fill()? == 0 {
+                return Err(eof());
+            }
+            let n = need.min(self.end - self.pos);
+            out.extend_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            need -= n;
+        }
+        Ok(out)
+    }
+
+    fn skip_bytes(&mut self, len: usize) -> Result<()> {
+        self.take(len)?;
+        let mut need = len;
+        while need > 0 {
+            if self.pos == self.end && self.fill()? == 0 {
+                return Err(eof());
+            }
+            let n = need.min(self.end - self.pos);
+            self.pos += n;
+            need -= n;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream that hands out at most `chunk` bytes per read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        chunk: usize,
+        reads: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.reads += 1;
+            let n = buf.len().min(self.chunk).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn framed(data: &[u8], chunk: usize) -> StreamReader<Trickle<'_>> {
+        let t = Trickle {
+            data,
+            chunk,
+            reads: 0,
+        };
+        StreamReader::new(t, Framing::Framed, Limits::default())
+    }
+
+    #[test]
+    fn frames_are_read_one_at_a_time_without_stealing_bytes() {
+        let data = [0, 0, 0, 2, b'a', b'b', 0, 0, 0, 1, b'c'];
+        for chunk in [1, 3, 64] {
+            let mut r = framed(&data, chunk);
+            assert!(r.begin_message().unwrap());
+            assert_eq!(r.remaining(), 2);
+            let mut two = [0u8; 2];
+            r.read_exact(&mut two).unwrap();
+            assert_eq!(&two, b"ab");
+            let err = r.read_u8().unwrap_err();
+            assert!(err.is_eof(), "{err}");
+            r.end_message().unwrap();
+            assert!(r.begin_message().unwrap());
+            assert_eq!(r.read_u8().unwrap(), b'c');
+            r.end_message().unwrap();
+            assert!(!r.begin_message().unwrap());
+        }
+    }
+
+    #[test]
+    fn end_message_skips_the_unread_rest_of_a_frame() {
+        let data = [0, 0, 0, 3, 1, 2, 3, 0, 0, 0, 1, 9];
+        let mut r = framed(&data, 2);
+        assert!(r.begin_message().unwrap());
+        assert_eq!(r.read_u8().unwrap(), 1);
+        r.end_message().unwrap();
+        assert!(r.begin_message().unwrap());
+        assert_eq!(r.read_u8().unwrap(), 9);
+    }
+
+    #[test]
+    fn bad_frame_sizes_are_rejected_before_allocation() {
+        for header in [[0xff, 0xff, 0xff, 0xff], [0, 0xfa, 0, 1], [0, 0, 0, 0]] {
+            let mut r = framed(&header, 64);
+            let err = r.begin_message().unwrap_err();
+            assert!(matches!(err, Error::Transport(_)), "{err}");
+            assert!(!err.is_eof());
+        }
+    }
+
+    #[test]
+    fn truncated_frame_header_is_eof() {
+        let mut r = framed(&[0, 0], 64);
+        assert!(r.begin_message().unwrap_err().is_eof());
+    }
+
+    #[test]
+    fn buffered_budget_is_the_message_limit() {
+        let data = [1u8; 10];
+        let t = Trickle {
+            data: &data,
+            chunk: 4,
+            reads: 0,
+        };
+        let limits = Limits::default().with_max_message_size(6);
+        let mut r = StreamReader::new(t, Framing::Buffered, limits);
+        assert!(r.begin_message().unwrap());
+        assert_eq!(r.remaining(), 6);
+        assert_eq!(r.read_vec(5).unwrap(), [1; 5]);
+        let err = r.read_vec(2).unwrap_err();
+        assert!(matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::SizeLimit));
+        r.end_message().unwrap();
+        assert!(r.begin_message().unwrap());
+        assert_eq!(r.remaining(), 6);
+    }
+
+    #[test]
+    fn small_reads_are_served_from_the_buffer() {
+        let data: Vec<u8> = (0..200u8).collect();
+        let t = Trickle {
+            data: &data,
+            chunk: usize::MAX,
+            reads: 0,
+        };
+        let mut r = StreamReader::new(t, Framing::Buffered, Limits::default());
+        assert!(r.begin_message().unwrap());
+        for i in 0..200u8 {
+            assert_eq!(r.read_u8().unwrap(), i);
+        }
+        assert_eq!(r.get_ref().reads, 1);
+    }
+
+    #[test]
+    fn large_reads_and_skips_cross_buffer_refills() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| i as u8).collect();
+        let t = Trickle {
+            data: &data,
+            chunk: 10_000,
+            reads: 0,
+        };
+        let mut r = StreamReader::new(t, Framing::Buffered, Limits::default());
+        assert!(r.begin_message().unwrap());
+        r.skip_bytes(3).unwrap();
+        let v = r.read_vec(100_000).unwrap();
+        assert_eq!(v[..], data[3..100_003]);
+        let mut big = vec![0u8; 150_000];
+        r.read_exact(&mut big).unwrap();
+        assert_eq!(big[..], data[100_003..250_003]);
+        r.skip_bytes(49_997).unwrap();
+        assert!(r.read_u8().unwrap_err().is_eof());
+    }
+}

@@ -1,0 +1,186 @@
+//! TCP sockets as transports: [`SocketReader`] and [`SocketWriter`] over one
+//! shared [`TcpStream`], with the timeouts the server and client need.
+//!
+//! Both sides set `TCP_NODELAY` (see [`tune`]) and send each message with one
+//! `write` ([`MessageWriter`]), so no call waits for Nagle's algorithm or a
+//! delayed ACK.
+//!
+//! Reads go through [`TimedStream`], which applies two timeouts: an idle
+//! timeout while waiting for the first byte of a message, and a deadline for
+//! the rest of a started message (so a peer sending one byte every few
+//! seconds cannot hold a connection open). Between messages the socket's
+//! timeout is left alone, so a request that arrives in one piece costs no
+//! extra system call.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::transport::buffered::StreamReader;
+use crate::transport::writer::MessageWriter;
+
+/// The read side of a connection.
+pub type SocketReader = StreamReader<TimedStream>;
+
+/// The write side of a connection.
+pub type SocketWriter = MessageWriter<SharedStream>;
+
+/// Sets the socket options for RPC latency: `TCP_NODELAY`, and the write
+/// timeout (`None`: block indefinitely).
+pub fn tune(stream: &TcpStream, write_timeout: Option<Duration>) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    stream.set_write_timeout(write_timeout.filter(|d| !d.is_zero()))
+}
+
+/// A [`TcpStream`] shared by the read and write sides of one connection
+/// (and by the server's registry, which shuts it down on stop) without
+/// duplicating its file descriptor.
+#[derive(Clone, Debug)]
+pub struct SharedStream(pub Arc<TcpStream>);
+
+impl Read for SharedStream {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Write for SharedStream {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        (&*self.0).write_all(buf)
+    }
+
+    #[inline]
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The read half of a socket with an idle timeout between messages and a
+/// deadline for finishing a started message.
+#[derive(Debug)]
+pub struct TimedStream {
+    stream: Arc<TcpStream>,
+    idle: Option<Duration>,
+    message: Option<Duration>,
+    deadline: Option<Instant>,
+    /// The read timeout currently set on the socket.
+    current: Option<Duration>,
+}
+
+impl TimedStream {
+    /// Wraps `stream`. `idle` bounds the wait for a message to start,
+    /// `message` the time to receive the rest of it; `None` (or zero) means
+    /// no limit.
+    pub fn new(
+        stream: Arc<TcpStream>,
+        idle: Option<Duration>,
+        message: Option<Duration>,
+    ) -> io::Result<TimedStream> {
+        let idle = idle.filter(|d| !d.is_zero());
+        stream.set_read_timeout(idle)?;
+        Ok(TimedStream {
+            stream,
+            idle,
+            message: message.filter(|d| !d.is_zero()),
+            deadline: None,
+            current: idle,
+        })
+    }
+
+    /// The socket.
+    pub fn stream(&self) -> &Arc<TcpStream> {
+        &self.stream
+    }
+
+    /// Between messages: the next read waits at most the idle timeout.
+    #[inline]
+    pub fn wait_idle(&mut self) {
+        self.deadline = None;
+    }
+
+    /// A message has started: the rest of it must arrive before the message
+    /// deadline.
+    #[inline]
+    pub fn start_message(&mut self) {
+        self.deadline = self.message.and_then(|d| Instant::now().checked_add(d));
+    }
+}
+
+impl Read for TimedStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = match self.deadline {
+            None => self.idle,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "message not received before its deadline",
+                    ));
+                }
+                Some(left)
+            }
+        };
+        if want != self.current {
+            self.stream.set_read_timeout(want)?;
+            self.current = want;
+        }
+        (&*self.stream).read(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn message_deadline_stops_a_trickling_peer() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let peer = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            for _ in 0..20 {
+                if s.write_all(&[1]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+        });
+        let (s, _) = listener.accept().unwrap();
+        let mut t = TimedStream::new(
+            Arc::new(s),
+            Some(Duration::from_secs(5)),
+            Some(Duration::from_millis(150)),
+        )
+        .unwrap();
+        let mut b = [0u8; 1];
+        assert_eq!(t.read(&mut b).unwrap(), 1);
+        t.start_message();
+        let started = Instant::now();
+        let err = loop {
+            match t.read(&mut b) {
+                Ok(n) => assert_eq!(n, 1, "the peer closed early"),
+                Err(e) => break e,
+            }
+        };
+        assert!(
+            matches!(
+                err.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_millis(600));
+        drop(t);
+        peer.join().unwrap();
+    }
+}
