@@ -4,6 +4,7 @@ pub mod ast;
 pub mod codegen;
 pub mod diagnostic;
 pub mod ir;
+pub mod options;
 pub mod parse;
 pub mod sema;
 pub mod source;

@@ -10,10 +10,10 @@
 //!   implement (fixpoints: a `double` blocks `Eq`/`Hash`/`Ord`, a hash
 //!   container blocks `Hash`/`PartialOrd`/`Ord`, a union has no `Default`).
 
-use super::names::{self, RustName, Scope};
 use super::Error;
+use super::names::{self, RustName, Scope};
 use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, Requiredness, StructKind};
-use crate::options::{path_matches, Options};
+use crate::options::{Options, path_matches};
 use proc_macro2::TokenStream;
 use std::collections::HashMap;
 
@@ -434,7 +434,12 @@ impl Planner<'_> {
     }
 
     fn btree_for(&self, path: &[&str]) -> bool {
-        self.options.btree_all || self.options.btree_paths.iter().any(|p| path_matches(p, path))
+        self.options.btree_all
+            || self
+                .options
+                .btree_paths
+                .iter()
+                .any(|p| path_matches(p, path))
     }
 
     /// Traits of an IR type given the current table; `btree` asks for
@@ -602,7 +607,11 @@ impl Planner<'_> {
             }
             K::Map(k, v) => {
                 let coll = coll_for(self.traits_of(k, btree), btree);
-                Ty::Map(coll, Box::new(self.ty(k, btree)), Box::new(self.ty(v, btree)))
+                Ty::Map(
+                    coll,
+                    Box::new(self.ty(k, btree)),
+                    Box::new(self.ty(v, btree)),
+                )
             }
             K::Named(id) => Ty::Named(*id),
         }
@@ -858,9 +867,14 @@ impl Planner<'_> {
 
     fn ty_traits(&self, ty: &Ty) -> Traits {
         match ty {
-            Ty::Bool | Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::String | Ty::Binary | Ty::Uuid => {
-                Traits::ALL
-            }
+            Ty::Bool
+            | Ty::I8
+            | Ty::I16
+            | Ty::I32
+            | Ty::I64
+            | Ty::String
+            | Ty::Binary
+            | Ty::Uuid => Traits::ALL,
             Ty::Double => Traits {
                 eq: false,
                 hash: false,

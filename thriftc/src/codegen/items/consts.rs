@@ -5,7 +5,7 @@
 //! `const fn`. Containers, structs and unions are `pub static` values built
 //! on first use (`std::sync::LazyLock`).
 
-use super::{docs, Ctx};
+use super::{Ctx, docs};
 use crate::codegen::plan::{Const, Ty, Typedef};
 use crate::ir::ConstValue;
 use proc_macro2::{Literal, TokenStream};
@@ -38,10 +38,7 @@ pub fn render_const(ctx: &Ctx, c: &Const) -> TokenStream {
                 pub const #name: &[u8] = #lit;
             }
         }
-        (
-            Ty::Bool | Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::Double | Ty::Uuid,
-            _,
-        )
+        (Ty::Bool | Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::Double | Ty::Uuid, _)
         | (_, ConstValue::Enum { .. }) => {
             let v = ctx.value(&c.ty, &c.value);
             quote! {

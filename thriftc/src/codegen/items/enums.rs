@@ -12,7 +12,7 @@
 //! declared (a valid value, unlike a blanket `0`).
 
 use super::structs::derives;
-use super::{docs, int_lit, Ctx};
+use super::{Ctx, docs, int_lit};
 use crate::codegen::plan::{Enum, Traits, Wire};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -52,15 +52,11 @@ pub fn render_enum(ctx: &Ctx, e: &Enum) -> TokenStream {
     } else {
         // Several IDL names may share a value: the first one wins.
         let mut seen = std::collections::HashSet::new();
-        let arms = e
-            .values
-            .iter()
-            .filter(|v| seen.insert(v.value))
-            .map(|v| {
-                let n = &v.name;
-                let tn = &v.thrift_name;
-                quote!(Self::#n => Some(#tn),)
-            });
+        let arms = e.values.iter().filter(|v| seen.insert(v.value)).map(|v| {
+            let n = &v.name;
+            let tn = &v.thrift_name;
+            quote!(Self::#n => Some(#tn),)
+        });
         quote! {
             match self {
                 #(#arms)*
@@ -79,7 +75,7 @@ pub fn render_enum(ctx: &Ctx, e: &Enum) -> TokenStream {
         }
     });
     let tt = ctx.ttype(Wire::I32);
-    let enum_name = &e.thrift_name;
+    let unknown_fmt = format!("{}({{}})", e.thrift_name);
 
     quote! {
         #doc
@@ -105,7 +101,7 @@ pub fn render_enum(ctx: &Ctx, e: &Enum) -> TokenStream {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self.name() {
                     Some(n) => f.write_str(n),
-                    None => write!(f, "{}({})", #enum_name, self.0),
+                    None => write!(f, #unknown_fmt, self.0),
                 }
             }
         }

@@ -5,19 +5,21 @@
 //! [`render_struct`] and [`render_codec`] also serve the argument and result
 //! structs of service functions.
 
-use super::{docs, int_lit, Ctx};
+use super::{Ctx, docs, int_lit};
 use crate::codegen::plan::{DefaultImpl, Struct, Traits};
 use crate::ir::{Requiredness, StructKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// The `#[derive(...)]` list for a type with these traits.
+/// `copy` marks an enum newtype: `Copy`, and `Debug` implemented by hand.
 pub fn derives(traits: Traits, default: bool, copy: bool) -> TokenStream {
     let mut d = vec![quote!(Clone)];
     if copy {
         d.push(quote!(Copy));
+    } else {
+        d.push(quote!(Debug));
     }
-    d.push(quote!(Debug));
     if default {
         d.push(quote!(Default));
     }

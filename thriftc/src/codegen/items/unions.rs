@@ -7,7 +7,7 @@
 //! only unknown fields reads as the unknown variant (the first one).
 
 use super::structs::derives;
-use super::{docs, int_lit, Ctx};
+use super::{Ctx, docs, int_lit};
 use crate::codegen::plan::{Struct, Wire};
 use proc_macro2::TokenStream;
 use quote::quote;
