@@ -44,8 +44,8 @@ fn fixtures() -> Vec<(String, PathBuf)> {
 
 /// Generates the files of one fixture.
 pub fn generate(path: &Path) -> Vec<thriftc::codegen::GeneratedFile> {
-    let dir = path.parent().unwrap().to_path_buf();
-    let loaded = thriftc::load(&[path.to_path_buf()], &[dir])
+    let include_dirs = [root().join("fixtures/include")];
+    let loaded = thriftc::load(&[path.to_path_buf()], &include_dirs)
         .unwrap_or_else(|e| panic!("{} does not load:\n{}", path.display(), e.render(false)));
     thriftc::codegen::generate(&loaded.program, &Options::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))

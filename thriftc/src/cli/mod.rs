@@ -2,6 +2,7 @@
 //! `Args` struct and a `run` function returning the process exit code.
 
 pub mod check;
+pub mod r#gen;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::Args),
+    Gen(r#gen::Args),
 }
 
 impl Cli {
@@ -41,6 +43,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
             Command::Check(args) => check::run(args),
+            Command::Gen(args) => r#gen::run(args),
         }
     }
 }
