@@ -1,0 +1,286 @@
+//! Slow, broken and hostile peers (RELIABILITY.md c.1 25–26, c.2 33–36,
+//! c.3 36–37, c.4 45): every case is bounded by a timeout, and the server
+//! keeps answering everyone else.
+
+mod server_support;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use server_support::*;
+use thriftc_runtime::client::Channel;
+use thriftc_runtime::protocol::MessageType;
+use thriftc_runtime::{Framing, ProtocolKind};
+
+const SHORT: Duration = Duration::from_millis(200);
+
+fn short_timeouts<P: thriftc_runtime::server::ServerProcessor>(
+    calc: P,
+) -> thriftc_runtime::server::ServerBuilder<P> {
+    builder(calc)
+        .idle_timeout(SHORT)
+        .message_timeout(SHORT)
+        .write_timeout(SHORT)
+}
+
+#[test]
+fn slowloris_connections_are_closed_and_a_fresh_client_is_served() {
+    // Two workers, four slow senders: without the message deadline every
+    // worker would be held indefinitely.
+    let server = short_timeouts(Calc::default())
+        .worker_pool(2, 8)
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.local_addr();
+    let slow: Vec<_> = (0..4)
+        .map(|_| {
+            thread::spawn(move || {
+                let mut s = raw(addr);
+                let msg = message(
+                    ProtocolKind::Binary,
+                    Framing::Buffered,
+                    "add",
+                    MessageType::Call,
+                    1,
+                    &AddArgs { a: 1, b: 2 },
+                );
+                // One byte every 100 ms: each byte arrives well inside the
+                // idle timeout, but the message never completes in time.
+                let started = Instant::now();
+                for b in msg {
+                    if s.write_all(&[b]).is_err() {
+                        break;
+                    }
+                    thread::sleep(Duration::from_millis(100));
+                    if started.elapsed() > Duration::from_secs(3) {
+                        break;
+                    }
+                }
+                closed_within(&mut s, Duration::from_secs(3))
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(50));
+    let started = Instant::now();
+    let mut c = client(addr, ProtocolKind::Binary, Framing::Buffered);
+    assert_eq!(add(&mut c, 2, 2).unwrap(), 4);
+    let took = started.elapsed();
+    assert!(
+        took < SHORT + Duration::from_secs(1),
+        "fresh client waited {took:?}"
+    );
+    for t in slow {
+        assert!(t.join().unwrap(), "a slow sender was not disconnected");
+    }
+    server.stop();
+}
+
+#[test]
+fn idle_connections_are_closed_after_the_idle_timeout() {
+    let server = short_timeouts(Calc::default())
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let mut s = raw(server.local_addr());
+    let started = Instant::now();
+    assert!(closed_within(&mut s, Duration::from_secs(3)));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(150) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert!(eventually(Duration::from_secs(2), || server.connections() == 0));
+    server.stop();
+}
+
+#[test]
+fn half_a_message_then_close_frees_the_connection_quickly() {
+    for framing in [Framing::Buffered, Framing::Framed] {
+        let server = builder(Calc::default())
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let msg = message(
+            ProtocolKind::Binary,
+            framing,
+            "add",
+            MessageType::Call,
+            1,
+            &AddArgs { a: 1, b: 2 },
+        );
+        // The peer leaves half-way: the worker returns at once.
+        let mut s = raw(server.local_addr());
+        send(&mut s, &msg[..msg.len() / 2]);
+        assert!(eventually(Duration::from_secs(2), || server.connections() == 1));
+        drop(s);
+        assert!(eventually(Duration::from_secs(2), || server.connections() == 0));
+        server.stop();
+
+        // The peer stays but stalls half-way: the message deadline closes it.
+        let server = short_timeouts(Calc::default())
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut s = raw(server.local_addr());
+        send(&mut s, &msg[..msg.len() / 2]);
+        let started = Instant::now();
+        assert!(closed_within(&mut s, Duration::from_secs(3)));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        server.stop();
+    }
+}
+
+#[test]
+fn slow_reader_is_cut_off_by_the_write_timeout() {
+    let server = short_timeouts(Calc::default())
+        .idle_timeout(Duration::from_secs(10))
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.local_addr();
+    let s = raw(addr);
+    // Ask for 64 MiB of replies without ever reading them: the socket
+    // buffers fill and the server's write blocks.
+    let writer = {
+        let mut s = s.try_clone().unwrap();
+        thread::spawn(move || {
+            let big = vec![7u8; 1 << 20];
+            let msg = message(
+                ProtocolKind::Binary,
+                Framing::Buffered,
+                "echo_bin",
+                MessageType::Call,
+                1,
+                &Args1(big),
+            );
+            for _ in 0..64 {
+                if s.write_all(&msg).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    assert!(
+        eventually(Duration::from_secs(10), || server.connections() == 0),
+        "slow reader still connected"
+    );
+    writer.join().unwrap();
+    drop(s);
+    let mut c = client(addr, ProtocolKind::Binary, Framing::Buffered);
+    assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
+    server.stop();
+}
+
+#[test]
+fn client_gone_before_the_reply_is_harmless() {
+    let calc = Arc::new(Calc::default());
+    let server = builder(calc.clone())
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.local_addr();
+    for _ in 0..20 {
+        let mut s = raw(addr);
+        let big = vec![1u8; 256 * 1024];
+        let mut msg = message(
+            ProtocolKind::Binary,
+            Framing::Buffered,
+            "sleep",
+            MessageType::Call,
+            1,
+            &Args1(20i32),
+        );
+        msg.extend(message(
+            ProtocolKind::Binary,
+            Framing::Buffered,
+            "echo_bin",
+            MessageType::Call,
+            2,
+            &Args1(big),
+        ));
+        send(&mut s, &msg);
+        drop(s); // gone before either reply (EPIPE or reset on the server)
+    }
+    assert!(eventually(Duration::from_secs(5), || server.connections() == 0));
+    let mut c = client(addr, ProtocolKind::Binary, Framing::Buffered);
+    assert_eq!(add(&mut c, 5, 5).unwrap(), 10);
+    server.stop();
+}
+
+#[test]
+fn a_blocked_handler_costs_only_its_own_thread() {
+    for pool in [false, true] {
+        let calc = Arc::new(Calc::default());
+        let b = builder(calc.clone());
+        let b = if pool { b.worker_pool(2, 4) } else { b };
+        let server = b.bind("127.0.0.1:0").unwrap().spawn().unwrap();
+        let addr = server.local_addr();
+        let mut blocked = client(addr, ProtocolKind::Binary, Framing::Buffered);
+        let call = thread::spawn(move || blocked.call::<_, Ret<i32>>("gate", &NoArgs));
+        assert!(eventually(Duration::from_secs(5), || calc
+            .gate
+            .waiting
+            .load(Ordering::SeqCst)
+            == 1));
+        for i in 0..5 {
+            let mut c = client(addr, ProtocolKind::Binary, Framing::Buffered);
+            assert_eq!(add(&mut c, i, i).unwrap(), 2 * i);
+        }
+        calc.gate.open();
+        assert_eq!(call.join().unwrap().unwrap(), Ret::Success(1));
+        server.stop();
+    }
+}
+
+#[test]
+fn frame_limits_are_enforced_before_reading_the_frame() {
+    let server = builder(Calc::default())
+        .framing(Framing::Framed)
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.local_addr();
+    // 16,384,001 bytes announced: closed without reading (or allocating) it.
+    let mut s = raw(addr);
+    send(&mut s, &16_384_001u32.to_be_bytes());
+    let started = Instant::now();
+    assert!(closed_within(&mut s, Duration::from_secs(3)));
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    // A message that runs past the end of its frame does not read into the
+    // next frame: the connection closes with no reply.
+    let mut s = raw(addr);
+    let good = message(
+        ProtocolKind::Binary,
+        Framing::Framed,
+        "add",
+        MessageType::Call,
+        2,
+        &AddArgs { a: 1, b: 2 },
+    );
+    let mut bytes = good.clone();
+    let cut = 10u32; // shorter than the message inside
+    bytes[..4].copy_from_slice(&cut.to_be_bytes());
+    bytes.truncate(4 + cut as usize);
+    bytes.extend(&good);
+    send(&mut s, &bytes);
+    let mut buf = [0u8; 64];
+    match s.read(&mut buf) {
+        Ok(n) => assert_eq!(n, 0, "the server answered: {:?}", &buf[..n]),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    server.stop();
+}
