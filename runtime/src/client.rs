@@ -237,6 +237,9 @@ impl Connector {
     }
 }
 
+// One per client, never moved on the hot path: the size difference costs
+// nothing, while boxing would add an indirection to every call.
+#[allow(clippy::large_enum_variant)]
 enum Io {
     Binary(BinaryProtocol<SocketReader>, BinaryProtocol<SocketWriter>),
     Compact(CompactProtocol<SocketReader>, CompactProtocol<SocketWriter>),
