@@ -444,6 +444,20 @@ fn render_server(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
         }
         None => quote!(_ => None,),
     };
+    // A service with no methods of its own and no parent answers nothing.
+    let dispatch_body = if s.functions.is_empty() && parent(ctx, s.def).is_none() {
+        quote! {
+            let _ = (handler, header, input, output);
+            None
+        }
+    } else {
+        quote! {
+            match header.name.as_str() {
+                #(#arms)*
+                #fallback
+            }
+        }
+    };
     let proc_doc = format!(
         " Serves a [`{handler}`]: dispatches `{service}`'s methods (inherited ones \
          included) by name. Give it to the runtime's server, or register it in a \
@@ -503,10 +517,7 @@ fn render_server(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
                 I: #rt::ProtocolRead + ?Sized,
                 O: #rt::ProtocolWrite + ?Sized,
             {
-                match header.name.as_str() {
-                    #(#arms)*
-                    #fallback
-                }
+                #dispatch_body
             }
         }
 

@@ -1,0 +1,930 @@
+//! Interop with real Thrift peers: thriftpy2 and Apache Thrift's Python
+//! library (with code from Apache's compiler), over binary and compact ×
+//! buffered and framed, both directions, plus multiplexing and a load test.
+//!
+//! Our side is the generated code of `fixtures/interop` (the golden files
+//! under `tests/golden/services/interop`, kept current by the
+//! `services_golden` test). The peers and the scenario they run are in
+//! `tests/peers/interop`; the contract of every method is the doc comment
+//! in the IDL. Python comes from `$THRIFTC_PYTHON` (`cargo xtask test` sets
+//! it up), else `python3`; a missing peer fails the test with how to fix it.
+
+#![deny(warnings)]
+
+mod interop_common;
+
+#[path = "../golden/services/interop/mod.rs"]
+#[allow(dead_code)] // the generated API is broader than these tests
+mod idl;
+
+use idl::interop::*;
+use idl::shared::{BaseGetVersionError, BaseHandler, BasePingError, Level, SharedError, Version};
+use interop_common::{Combo, Lib, PeerEnv, Proto, Trans};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use thriftc_runtime::client::{Channel, Client, Connector, Multiplexed};
+use thriftc_runtime::processor::Multiplexed as MultiplexedProcessor;
+use thriftc_runtime::server::{Server, ServerHandle, ServerProcessor};
+use thriftc_runtime::{ApplicationError, ApplicationErrorKind, Framing, ProtocolKind};
+
+/// The value the peers' IDL calls `Color.VIOLET`; ours does not declare it.
+const VIOLET: Color = Color(4);
+const TEXT: &str = "h\u{e9}llo w\u{f6}rld \u{2603} \u{1d11e}";
+const PEER_TIMEOUT: Duration = Duration::from_secs(90);
+
+// ------------------------------------------------------------------ server
+
+/// Our implementation of the interop contract. Counts calls in flight to
+/// prove that calls overlap.
+#[derive(Default)]
+struct Scenario {
+    kv: Mutex<HashMap<String, String>>,
+    log: Mutex<Vec<String>>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    calls: AtomicUsize,
+}
+
+struct InFlight<'a>(&'a Scenario);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Scenario {
+    fn new() -> Arc<Scenario> {
+        let s = Scenario::default();
+        s.kv.lock().unwrap().insert("answer".into(), "42".into());
+        Arc::new(s)
+    }
+
+    fn enter(&self) -> InFlight<'_> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(self)
+    }
+}
+
+impl BaseHandler for Scenario {
+    fn get_version(&self) -> Result<Version, BaseGetVersionError> {
+        let _g = self.enter();
+        Ok(Version {
+            major: 1,
+            minor: 2,
+            tag: None,
+        })
+    }
+
+    fn ping(&self, msg: String) -> Result<String, BasePingError> {
+        let _g = self.enter();
+        if msg.is_empty() {
+            return Err(SharedError {
+                code: 400,
+                reason: "empty".into(),
+            }
+            .into());
+        }
+        Ok(format!("pong: {msg}"))
+    }
+}
+
+impl InteropHandler for Scenario {
+    fn echo_primitives(&self, value: Primitives) -> Result<Primitives, InteropEchoPrimitivesError> {
+        let _g = self.enter();
+        Ok(value)
+    }
+
+    fn echo_containers(&self, value: Containers) -> Result<Containers, InteropEchoContainersError> {
+        let _g = self.enter();
+        Ok(value)
+    }
+
+    fn echo_record(&self, value: Record) -> Result<Record, InteropEchoRecordError> {
+        let _g = self.enter();
+        Ok(value)
+    }
+
+    fn echo_choice(&self, value: Choice) -> Result<Choice, InteropEchoChoiceError> {
+        let _g = self.enter();
+        Ok(value)
+    }
+
+    fn echo_color(&self, value: Color) -> Result<Color, InteropEchoColorError> {
+        let _g = self.enter();
+        Ok(value)
+    }
+
+    fn echo_binary(&self, value: Bytes) -> Result<Bytes, InteropEchoBinaryError> {
+        let _g = self.enter();
+        Ok(value)
+    }
+
+    fn group_by_color(
+        &self,
+        records: Vec<Record>,
+    ) -> Result<HashMap<Color, Vec<Record>>, InteropGroupByColorError> {
+        let _g = self.enter();
+        Ok(group(records))
+    }
+
+    fn add(&self, a: i32, b: i64) -> Result<i64, InteropAddError> {
+        let _g = self.enter();
+        Ok(i64::from(a) + b)
+    }
+
+    fn pack(
+        &self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> Result<Primitives, InteropPackError> {
+        let _g = self.enter();
+        Ok(Primitives {
+            flag,
+            tiny,
+            small,
+            short_int,
+            medium,
+            big,
+            real,
+            text,
+            raw,
+        })
+    }
+
+    fn make_record(&self, id: i64, name: String) -> Result<Record, InteropMakeRecordError> {
+        let _g = self.enter();
+        Ok(Record {
+            id,
+            name,
+            ..Default::default()
+        })
+    }
+
+    fn lookup(&self, key: String) -> Result<String, InteropLookupError> {
+        let _g = self.enter();
+        match self.kv.lock().unwrap().get(&key) {
+            Some(v) => Ok(v.clone()),
+            None => Err(NotFound { key }.into()),
+        }
+    }
+
+    fn store(&self, key: String, value: String) -> Result<(), InteropStoreError> {
+        let _g = self.enter();
+        if key.is_empty() {
+            return Err(Invalid {
+                code: 1,
+                reason: "empty key".into(),
+                fields: Some(vec!["key".into()]),
+            }
+            .into());
+        }
+        self.kv.lock().unwrap().insert(key, value);
+        Ok(())
+    }
+
+    fn check(&self, value: i32) -> Result<i32, InteropCheckError> {
+        let _g = self.enter();
+        match value {
+            0 => Err(NotFound { key: "zero".into() }.into()),
+            v if v < 0 => Err(Invalid {
+                code: v,
+                reason: "negative".into(),
+                fields: None,
+            }
+            .into()),
+            v if v > 1000 => Err(SharedError {
+                code: v,
+                reason: "too big".into(),
+            }
+            .into()),
+            v => Ok(2 * v),
+        }
+    }
+
+    fn reset(&self) -> Result<(), InteropResetError> {
+        let _g = self.enter();
+        self.log.lock().unwrap().clear();
+        Ok(())
+    }
+
+    fn notify(&self, event: String) -> Result<(), InteropNotifyError> {
+        let _g = self.enter();
+        self.log.lock().unwrap().push(event);
+        Ok(())
+    }
+
+    fn events(&self) -> Result<Vec<String>, InteropEventsError> {
+        let _g = self.enter();
+        Ok(self.log.lock().unwrap().clone())
+    }
+
+    fn fail(&self, why: String) -> Result<i32, InteropFailError> {
+        let _g = self.enter();
+        Err(ApplicationError::new(ApplicationErrorKind::InternalError, why).into())
+    }
+
+    fn work(&self, micros: i32) -> Result<i32, InteropWorkError> {
+        let _g = self.enter();
+        std::thread::sleep(Duration::from_micros(micros.max(0) as u64));
+        Ok(micros)
+    }
+}
+
+#[derive(Default)]
+struct CounterImpl {
+    total: Mutex<i64>,
+    base: Scenario,
+}
+
+impl BaseHandler for CounterImpl {
+    fn get_version(&self) -> Result<Version, BaseGetVersionError> {
+        self.base.get_version()
+    }
+
+    fn ping(&self, msg: String) -> Result<String, BasePingError> {
+        self.base.ping(msg)
+    }
+}
+
+impl CounterHandler for CounterImpl {
+    fn increment(&self, by: i64) -> Result<i64, CounterIncrementError> {
+        let mut t = self.total.lock().unwrap();
+        *t += by;
+        Ok(*t)
+    }
+}
+
+fn group(records: Vec<Record>) -> HashMap<Color, Vec<Record>> {
+    let mut out: HashMap<Color, Vec<Record>> = HashMap::new();
+    for r in records {
+        out.entry(r.color).or_default().push(r);
+    }
+    out
+}
+
+fn protocol(p: Proto) -> ProtocolKind {
+    match p {
+        Proto::Binary => ProtocolKind::Binary,
+        Proto::Compact => ProtocolKind::Compact,
+    }
+}
+
+fn framing(t: Trans) -> Framing {
+    match t {
+        Trans::Buffered => Framing::Buffered,
+        Trans::Framed => Framing::Framed,
+    }
+}
+
+/// One of our servers; stopped when dropped.
+struct OurServer {
+    handle: ServerHandle,
+    combo: Combo,
+}
+
+impl OurServer {
+    fn port(&self) -> u16 {
+        self.handle.local_addr().port()
+    }
+}
+
+impl Drop for OurServer {
+    fn drop(&mut self) {
+        self.handle.stop();
+    }
+}
+
+/// Serves `handler` (plus a `Counter` when multiplexed) for `combo` on a
+/// free port of 127.0.0.1.
+fn serve(combo: Combo, handler: &Arc<Scenario>) -> OurServer {
+    let processor: Arc<dyn ServerProcessor> = if combo.mux {
+        let mut mux: MultiplexedProcessor = MultiplexedProcessor::new();
+        mux.register(
+            "Interop",
+            Arc::new(InteropProcessor::from_arc(handler.clone())),
+        );
+        mux.register(
+            "Counter",
+            Arc::new(CounterProcessor::new(CounterImpl::default())),
+        );
+        Arc::new(mux)
+    } else {
+        Arc::new(InteropProcessor::from_arc(handler.clone()))
+    };
+    let handle = Server::builder(processor)
+        .protocol(protocol(combo.proto))
+        .framing(framing(combo.trans))
+        .bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .spawn()
+        .expect("start the server");
+    OurServer { handle, combo }
+}
+
+/// The combinations every direction runs: the four plain ones and two
+/// multiplexed ones.
+fn combos() -> Vec<Combo> {
+    let mut c = Combo::all();
+    c.push(Combo {
+        proto: Proto::Binary,
+        trans: Trans::Buffered,
+        mux: true,
+    });
+    c.push(Combo {
+        proto: Proto::Compact,
+        trans: Trans::Framed,
+        mux: true,
+    });
+    c
+}
+
+/// A Python client runs the whole scenario against our server in every
+/// combination.
+fn python_client_to_our_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let handler = Scenario::new();
+    let servers: Vec<OurServer> = combos().into_iter().map(|c| serve(c, &handler)).collect();
+    let targets: Vec<(Combo, u16)> = servers.iter().map(|s| (s.combo, s.port())).collect();
+    let run = env.client(&targets, PEER_TIMEOUT);
+    run.assert_ok(
+        &format!("{} client -> our server", lib.name()),
+        targets.len(),
+    );
+    // Every check the peer counted was a reply it verified; make sure the
+    // calls really reached our handler.
+    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
+    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+}
+
+#[test]
+fn thriftpy2_client_to_our_server() {
+    python_client_to_our_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn apache_client_to_our_server() {
+    python_client_to_our_server(Lib::Apache);
+}
+
+/// Many Python clients at once (threads, one connection each, mixed
+/// methods, every reply checked by the peer); our handler records how many
+/// calls overlapped.
+fn python_load_on_our_server(lib: Lib, combo: Combo) {
+    const THREADS: usize = 32;
+    const CALLS: usize = 200;
+    let env = PeerEnv::new(lib);
+    let handler = Scenario::new();
+    let server = serve(combo, &handler);
+    let run = env.load((combo, server.port()), THREADS, CALLS, PEER_TIMEOUT);
+    run.assert_ok(&format!("{} load on our server", lib.name()), 1);
+    assert!(run.checks() >= THREADS * CALLS, "{}", run.stdout);
+    let calls = handler.calls.load(Ordering::SeqCst);
+    assert_eq!(
+        calls,
+        THREADS * CALLS,
+        "every call reached the handler once"
+    );
+    let max = handler.max_in_flight.load(Ordering::SeqCst);
+    assert!(
+        max >= 4,
+        "calls should overlap (thread per connection): at most {max} were in flight at once"
+    );
+    eprintln!(
+        "{} load: {calls} calls, up to {max} in flight at once",
+        lib.name()
+    );
+}
+
+#[test]
+fn thriftpy2_load_on_our_server() {
+    python_load_on_our_server(
+        Lib::Thriftpy2,
+        Combo {
+            proto: Proto::Binary,
+            trans: Trans::Buffered,
+            mux: false,
+        },
+    );
+}
+
+#[test]
+fn apache_load_on_our_server() {
+    python_load_on_our_server(
+        Lib::Apache,
+        Combo {
+            proto: Proto::Compact,
+            trans: Trans::Framed,
+            mux: false,
+        },
+    );
+}
+
+// ------------------------------------------------------------------ client
+
+/// Collects failed checks instead of stopping at the first one.
+struct Checker {
+    label: String,
+    checks: usize,
+    failures: Vec<String>,
+}
+
+impl Checker {
+    fn new(label: String) -> Checker {
+        Checker {
+            label,
+            checks: 0,
+            failures: Vec::new(),
+        }
+    }
+
+    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, what: &str, got: T, want: T) {
+        self.checks += 1;
+        if got != want {
+            let mut g = format!("{got:?}");
+            g.truncate(400);
+            let mut w = format!("{want:?}");
+            w.truncate(400);
+            self.failures
+                .push(format!("{}: {what}: got {g}, want {w}", self.label));
+        }
+    }
+
+    /// Checks an `Ok` reply.
+    fn ok<T: PartialEq + std::fmt::Debug, E: std::fmt::Display>(
+        &mut self,
+        what: &str,
+        got: Result<T, E>,
+        want: T,
+    ) {
+        match got {
+            Ok(v) => self.eq(what, v, want),
+            Err(e) => self.fail(what, format!("failed: {e}")),
+        }
+    }
+
+    fn fail(&mut self, what: &str, detail: String) {
+        self.checks += 1;
+        self.failures
+            .push(format!("{}: {what}: {detail}", self.label));
+    }
+}
+
+fn primitives() -> Vec<Primitives> {
+    vec![
+        Primitives {
+            flag: true,
+            tiny: -128,
+            small: 127,
+            short_int: -32768,
+            medium: i32::MAX,
+            big: i64::MIN,
+            real: f64::INFINITY,
+            text: TEXT.into(),
+            raw: (0..=255).collect(),
+        },
+        Primitives {
+            flag: false,
+            tiny: 0,
+            small: -1,
+            short_int: 32767,
+            medium: i32::MIN,
+            big: i64::MAX,
+            real: -2.5e-300,
+            text: String::new(),
+            raw: Vec::new(),
+        },
+        Primitives {
+            flag: true,
+            tiny: 1,
+            small: 2,
+            short_int: 3,
+            medium: 4,
+            big: 5,
+            real: std::f64::consts::PI,
+            text: "plain".into(),
+            raw: vec![0, 1, 2],
+        },
+    ]
+}
+
+fn set<T: std::hash::Hash + Eq, const N: usize>(items: [T; N]) -> HashSet<T> {
+    HashSet::from(items)
+}
+
+fn containers() -> Vec<Containers> {
+    let full = Containers {
+        ints: vec![0, 1, -1, i32::MAX, i32::MIN],
+        words: set(["a", "bb", "ccc", "", TEXT].map(String::from)),
+        counts: HashMap::from([
+            ("x".into(), 1),
+            ("y".into(), i64::MIN),
+            ("z".into(), i64::MAX),
+        ]),
+        cube: vec![
+            vec![vec![1, 2], vec![3]],
+            vec![vec![]],
+            vec![],
+            vec![vec![-4, 5, 6]],
+        ],
+        tree: HashMap::from([
+            (
+                "one".into(),
+                HashMap::from([(1, vec!["a".into(), "b".into()]), (-1, vec![])]),
+            ),
+            ("empty".into(), HashMap::new()),
+        ]),
+        mixed: vec![
+            HashMap::from([("p".into(), set([1, 2, 3])), ("q".into(), HashSet::new())]),
+            HashMap::new(),
+        ],
+        index: HashMap::from([
+            ("k".into(), vec![set([1, 2]), set([3]), HashSet::new()]),
+            ("e".into(), vec![]),
+        ]),
+        blobs: vec![vec![], vec![0, 255], (0..=255).collect()],
+        by_color: HashMap::from([
+            (Color::RED, vec![1.5, -0.25]),
+            (Color::BLUE, vec![]),
+            (VIOLET, vec![2.25]),
+        ]),
+        prims: primitives(),
+        ids: set([1, -1, 1 << 40]),
+        chunks: HashMap::from([(1, b"abc".to_vec()), (-9, vec![]), (1 << 40, vec![0; 1000])]),
+    };
+    vec![full, Containers::default()]
+}
+
+fn full_record(i: i64, color: Color) -> Record {
+    Record {
+        id: i,
+        name: format!("record {i}"),
+        note: Some("a note".into()),
+        color,
+        rank: -(i as i32),
+        aliases: Some(vec![format!("r{i}"), String::new()]),
+        created: 1_700_000_000_000 + i,
+        tags: vec!["t1".into(), TEXT.into()],
+        payload: vec![(i % 256) as u8; 3],
+        choice: Some(Choice::Text("chosen".into())),
+        level: Level::HIGH,
+        version: Some(Version {
+            major: 3,
+            minor: 4,
+            tag: Some("beta".into()),
+        }),
+        weight: -0.5,
+        greeting: "hi".into(),
+        favorite: Some(VIOLET),
+    }
+}
+
+fn records() -> Vec<Record> {
+    vec![
+        full_record(1, Color::RED),
+        full_record(2, VIOLET),
+        full_record(3, Color::RED),
+        Record {
+            id: 4,
+            name: "minimal".into(),
+            ..Default::default()
+        },
+    ]
+}
+
+fn choices() -> Vec<Choice> {
+    vec![
+        Choice::Number(-7),
+        Choice::Text(String::new()),
+        Choice::Prims(primitives().remove(0)),
+        Choice::Colors(vec![Color::GREEN, VIOLET, Color::RED]),
+    ]
+}
+
+/// The scenario of `tests/peers/interop/scenario.py`, from our client.
+fn run_checks<C: Channel>(client: &mut InteropClient<C>, c: &mut Checker, tag: &str) {
+    c.ok(
+        "getVersion",
+        client.get_version(),
+        Version {
+            major: 1,
+            minor: 2,
+            tag: None,
+        },
+    );
+    c.ok(
+        "ping",
+        client.ping(format!("hi {TEXT}")),
+        format!("pong: hi {TEXT}"),
+    );
+    match client.ping(String::new()) {
+        Err(BasePingError::Err(e)) => c.eq(
+            "ping('')",
+            e,
+            SharedError {
+                code: 400,
+                reason: "empty".into(),
+            },
+        ),
+        other => c.fail("ping('')", format!("{other:?}")),
+    }
+    for (i, p) in primitives().into_iter().enumerate() {
+        c.ok(
+            &format!("echoPrimitives[{i}]"),
+            client.echo_primitives(p.clone()),
+            p,
+        );
+    }
+    for (i, v) in containers().into_iter().enumerate() {
+        c.ok(
+            &format!("echoContainers[{i}]"),
+            client.echo_containers(v.clone()),
+            v,
+        );
+    }
+    for r in records() {
+        c.ok(
+            &format!("echoRecord[{}]", r.id),
+            client.echo_record(r.clone()),
+            r,
+        );
+    }
+    for (i, ch) in choices().into_iter().enumerate() {
+        c.ok(
+            &format!("echoChoice[{i}]"),
+            client.echo_choice(ch.clone()),
+            ch,
+        );
+    }
+    for color in [Color::RED, Color::GREEN, Color::BLUE, VIOLET] {
+        c.ok(
+            &format!("echoColor({})", color.0),
+            client.echo_color(color),
+            color,
+        );
+    }
+    for b in [
+        Vec::new(),
+        (0..=255).cycle().take(1024).collect(),
+        vec![0; 70000],
+    ] {
+        c.ok(
+            &format!("echoBinary({} bytes)", b.len()),
+            client.echo_binary(b.clone()),
+            b,
+        );
+    }
+    c.ok(
+        "groupByColor",
+        client.group_by_color(records()),
+        group(records()),
+    );
+    c.ok(
+        "groupByColor([])",
+        client.group_by_color(vec![]),
+        HashMap::new(),
+    );
+    c.ok(
+        "add",
+        client.add(i32::MAX, i64::MAX - i64::from(i32::MAX)),
+        i64::MAX,
+    );
+    c.ok("add negative", client.add(-5, 3), -2);
+    for (i, p) in primitives().into_iter().enumerate() {
+        let got = client.pack(
+            p.flag,
+            p.tiny,
+            p.small,
+            p.short_int,
+            p.medium,
+            p.big,
+            p.real,
+            p.text.clone(),
+            p.raw.clone(),
+        );
+        c.ok(&format!("pack[{i}]"), got, p);
+    }
+    c.ok(
+        "makeRecord",
+        client.make_record(7, "seven".into()),
+        Record {
+            id: 7,
+            name: "seven".into(),
+            ..Default::default()
+        },
+    );
+    c.ok(
+        "lookup(answer)",
+        client.lookup("answer".into()),
+        "42".to_owned(),
+    );
+    let missing = format!("missing-{tag}");
+    match client.lookup(missing.clone()) {
+        Err(InteropLookupError::NotFound(e)) => c.eq("lookup(missing)", e.key, missing),
+        other => c.fail("lookup(missing)", format!("{other:?}")),
+    }
+    let key = format!("key-{tag}");
+    c.ok("store", client.store(key.clone(), TEXT.into()), ());
+    c.ok("lookup(stored)", client.lookup(key), TEXT.to_owned());
+    match client.store(String::new(), "x".into()) {
+        Err(InteropStoreError::Invalid(e)) => c.eq(
+            "store('')",
+            e,
+            Invalid {
+                code: 1,
+                reason: "empty key".into(),
+                fields: Some(vec!["key".into()]),
+            },
+        ),
+        other => c.fail("store('')", format!("{other:?}")),
+    }
+    c.ok("check(21)", client.check(21), 42);
+    match client.check(0) {
+        Err(InteropCheckError::NotFound(e)) => c.eq("check(0)", e.key, "zero".to_owned()),
+        other => c.fail("check(0)", format!("{other:?}")),
+    }
+    match client.check(-3) {
+        Err(InteropCheckError::Invalid(e)) => c.eq(
+            "check(-3)",
+            e,
+            Invalid {
+                code: -3,
+                reason: "negative".into(),
+                fields: None,
+            },
+        ),
+        other => c.fail("check(-3)", format!("{other:?}")),
+    }
+    match client.check(1001) {
+        Err(InteropCheckError::SharedError(e)) => c.eq(
+            "check(1001)",
+            e,
+            SharedError {
+                code: 1001,
+                reason: "too big".into(),
+            },
+        ),
+        other => c.fail("check(1001)", format!("{other:?}")),
+    }
+    c.ok("reset", client.reset(), ());
+    c.ok("notify", client.notify(format!("one-{tag}")), ());
+    c.ok("notify", client.notify(format!("two-{tag}")), ());
+    c.ok(
+        "events",
+        client.events(),
+        vec![format!("one-{tag}"), format!("two-{tag}")],
+    );
+    match client.fail(format!("boom {tag}")) {
+        Err(InteropFailError::Application(e)) => c.eq(
+            "fail",
+            e,
+            ApplicationError::new(ApplicationErrorKind::InternalError, format!("boom {tag}")),
+        ),
+        other => c.fail("fail", format!("{other:?}")),
+    }
+    c.ok("work", client.work(50), 50);
+    c.ok(
+        "ping after errors",
+        client.ping("again".into()),
+        "pong: again".to_owned(),
+    );
+}
+
+fn connector(combo: Combo, port: u16) -> Connector {
+    Connector::new(("127.0.0.1", port))
+        .expect("address")
+        .protocol(protocol(combo.proto))
+        .framing(framing(combo.trans))
+        .read_timeout(Duration::from_secs(20))
+}
+
+/// Runs the scenario over one connection (and, when multiplexed, checks
+/// the `Counter` service on the same connection).
+fn check_combo(combo: Combo, port: u16, tag: &str) -> Checker {
+    let mut c = Checker::new(format!("{}@{port}", combo.spec()));
+    let conn: Client = match connector(combo, port).connect() {
+        Ok(conn) => conn,
+        Err(e) => {
+            c.fail("connect", e.to_string());
+            return c;
+        }
+    };
+    if combo.mux {
+        let mut conn = conn;
+        {
+            let mut client = InteropClient::multiplexed(&mut conn, "Interop");
+            run_checks(&mut client, &mut c, tag);
+        }
+        let mut counter = CounterClient::new(Multiplexed::new(&mut conn, "Counter"));
+        match counter.increment(0) {
+            Ok(start) => {
+                c.ok("Counter.increment(5)", counter.increment(5), start + 5);
+                c.ok("Counter.increment(-2)", counter.increment(-2), start + 3);
+            }
+            Err(e) => c.fail("Counter.increment(0)", e.to_string()),
+        }
+        c.ok(
+            "Counter.ping",
+            counter.ping("c".into()),
+            "pong: c".to_owned(),
+        );
+    } else {
+        let mut client = InteropClient::new(conn);
+        run_checks(&mut client, &mut c, tag);
+    }
+    c
+}
+
+/// Our client runs the scenario against a Python server in every
+/// combination.
+fn our_client_to_python_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let server = env.server(&combos());
+    let mut failures = Vec::new();
+    let mut checks = 0;
+    for (combo, port) in server.ports.clone() {
+        let c = check_combo(combo, port, &format!("{}-{port}", lib.name()));
+        checks += c.checks;
+        failures.extend(c.failures);
+    }
+    let stderr = if failures.is_empty() {
+        String::new()
+    } else {
+        server.stop()
+    };
+    assert!(
+        failures.is_empty(),
+        "our client -> {} server: {} of {checks} checks failed:\n{}\n--- server stderr\n{stderr}",
+        lib.name(),
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checks >= 45 * combos().len(), "only {checks} checks ran");
+}
+
+#[test]
+fn our_client_to_thriftpy2_server() {
+    our_client_to_python_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn our_client_to_apache_server() {
+    our_client_to_python_server(Lib::Apache);
+}
+
+/// Many of our clients at once against a Python server: one connection per
+/// thread, every reply checked.
+#[test]
+fn our_clients_concurrently_to_thriftpy2_server() {
+    const THREADS: usize = 16;
+    const CALLS: i32 = 100;
+    let env = PeerEnv::new(Lib::Thriftpy2);
+    let combo = Combo {
+        proto: Proto::Compact,
+        trans: Trans::Buffered,
+        mux: false,
+    };
+    let server = env.server(&[combo]);
+    let connector = connector(combo, server.port(combo));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let connector = connector.clone();
+            std::thread::spawn(move || -> Result<usize, String> {
+                let mut client =
+                    InteropClient::new(connector.connect().map_err(|e| e.to_string())?);
+                for i in 0..CALLS {
+                    let a = t as i32 * 1000 + i;
+                    match client.add(a, 7) {
+                        Ok(v) if v == i64::from(a) + 7 => {}
+                        other => return Err(format!("add({a}, 7) = {other:?}")),
+                    }
+                    let r = full_record(i64::from(a), Color::BLUE);
+                    match client.echo_record(r.clone()) {
+                        Ok(v) if v == r => {}
+                        other => return Err(format!("echoRecord({a}) = {other:?}")),
+                    }
+                }
+                Ok(2 * CALLS as usize)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in threads {
+        total += t
+            .join()
+            .expect("client thread")
+            .expect("every reply checks out");
+    }
+    assert_eq!(total, THREADS * 2 * CALLS as usize);
+}

@@ -1,0 +1,82 @@
+//! Golden files of generated service code: the interop suite
+//! (`fixtures/interop/interop.thrift` and what it includes) and the
+//! Rust-only service fixtures (`fixtures/services/*.thrift`), compared byte
+//! for byte with `tests/golden/services/<name>/`.
+//!
+//! The interop and services tests compile these very files (under
+//! `#![deny(warnings)]`, and clippy with `-D warnings` in CI), so a golden
+//! that is current is also one that builds and interoperates.
+//!
+//! Bless after an intended change: `UPDATE_EXPECT=1 cargo test -p
+//! thriftc-tests --test services_golden` (or `cargo xtask bless`).
+
+use std::path::{Path, PathBuf};
+use thriftc::options::Options;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `(golden folder, fixture)` pairs, sorted.
+fn fixtures() -> Vec<(String, PathBuf)> {
+    let mut out = vec![(
+        "interop".to_owned(),
+        root().join("fixtures/interop/interop.thrift"),
+    )];
+    let dir = root().join("fixtures/services");
+    for e in std::fs::read_dir(&dir).expect("fixtures/services exists") {
+        let path = e.expect("read fixtures/services").path();
+        if path.extension().is_some_and(|x| x == "thrift") {
+            let stem = path
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .replace('-', "_");
+            out.push((format!("services_{stem}"), path));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn generate(path: &Path) -> Vec<thriftc::codegen::GeneratedFile> {
+    let dir = path.parent().unwrap().to_path_buf();
+    let loaded = thriftc::load(&[path.to_path_buf()], &[dir])
+        .unwrap_or_else(|e| panic!("{} does not load:\n{}", path.display(), e.render(false)));
+    thriftc::codegen::generate(&loaded.program, &Options::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn service_goldens() {
+    let golden_root = root().join("tests/golden/services");
+    let fixtures = fixtures();
+    for (name, path) in &fixtures {
+        let files = generate(path);
+        assert!(
+            files
+                .iter()
+                .any(|f| f.contents.contains("Processor<H: ?Sized>")),
+            "{}: no processor generated",
+            path.display()
+        );
+        for f in &files {
+            expect_test::expect_file![golden_root.join(name).join(&f.name)].assert_eq(&f.contents);
+        }
+        // No stale files in the folder.
+        for e in std::fs::read_dir(golden_root.join(name)).unwrap() {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                files.iter().any(|f| f.name == n),
+                "tests/golden/services/{name}/{n} is no longer generated: delete it"
+            );
+        }
+    }
+    for e in std::fs::read_dir(&golden_root).unwrap() {
+        let n = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            fixtures.iter().any(|(f, _)| *f == n),
+            "tests/golden/services/{n} has no fixture: delete it"
+        );
+    }
+}
