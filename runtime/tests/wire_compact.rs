@@ -305,3 +305,30 @@ fn i16_out_of_range_is_invalid_data() {
         ProtocolErrorKind::InvalidData
     );
 }
+
+#[test]
+fn deep_nesting_round_trips_field_ids() {
+    // 40 levels, each with a field after the nested one: the outer field
+    // ids must be restored on the way back up.
+    let mut n = wire_support::Node {
+        value: Some(0),
+        next: None,
+    };
+    for i in 1..40 {
+        n = wire_support::Node {
+            value: Some(i),
+            next: Some(Box::new(n)),
+        };
+    }
+    crate::thrift_struct!(Wrap {
+        1 => node: wire_support::Node,
+        2 => after: i32,
+    });
+    let w = Wrap {
+        node: Some(n),
+        after: Some(9),
+    };
+    let b = compact::encode(&w).unwrap();
+    assert_eq!(compact::decode::<Wrap>(&b).unwrap(), w);
+    assert_eq!(&b[b.len() - 3..], &[0x15, 0x12, 0x00]);
+}

@@ -127,6 +127,48 @@ fn unzigzag64(n: u64) -> i64 {
     ((n >> 1) as i64) ^ -((n & 1) as i64)
 }
 
+/// The last field ids of the enclosing structs. The first levels live
+/// inline, so encoding or decoding a value allocates nothing here.
+#[derive(Debug, Default)]
+struct IdStack {
+    inline: [i16; IdStack::INLINE],
+    len: usize,
+    spill: Vec<i16>,
+}
+
+impl IdStack {
+    const INLINE: usize = 16;
+
+    #[inline]
+    fn push(&mut self, id: i16) {
+        if self.len < Self::INLINE {
+            self.inline[self.len] = id;
+        } else {
+            self.spill.push(id);
+        }
+        self.len += 1;
+    }
+
+    #[inline]
+    fn pop(&mut self) -> i16 {
+        if self.len == 0 {
+            return 0;
+        }
+        self.len -= 1;
+        if self.len < Self::INLINE {
+            self.inline[self.len]
+        } else {
+            self.spill.pop().unwrap_or(0)
+        }
+    }
+
+    #[inline]
+    fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+}
+
 /// The compact protocol over transport `T`: a reader when `T: ReadBytes`,
 /// a writer when `T: WriteBytes`.
 #[derive(Debug)]
@@ -137,11 +179,11 @@ pub struct CompactProtocol<T> {
     write_depth: u32,
     /// Last field id of the struct being read, and of its enclosing ones.
     last_read_id: i16,
-    read_ids: Vec<i16>,
+    read_ids: IdStack,
     /// The value of a bool field, carried in its header.
     pending_read_bool: Option<bool>,
     last_write_id: i16,
-    write_ids: Vec<i16>,
+    write_ids: IdStack,
     /// The id of a bool field whose header waits for its value.
     pending_write_bool: Option<i16>,
 }
@@ -156,10 +198,10 @@ impl<T> CompactProtocol<T> {
             read_depth: 0,
             write_depth: 0,
             last_read_id: 0,
-            read_ids: Vec::new(),
+            read_ids: IdStack::default(),
             pending_read_bool: None,
             last_write_id: 0,
-            write_ids: Vec::new(),
+            write_ids: IdStack::default(),
             pending_write_bool: None,
         }
     }
@@ -223,8 +265,18 @@ impl<T: ReadBytes> CompactProtocol<T> {
     /// An unsigned varint of at most 5 bytes whose value fits 32 bits.
     #[inline]
     fn read_varint32(&mut self) -> Result<u32> {
-        let mut out = 0u32;
-        for i in 0..4 {
+        let b = self.trans.read_u8()?;
+        if b < 0x80 {
+            return Ok(b as u32);
+        }
+        self.read_varint32_rest(b)
+    }
+
+    /// The rest of a varint whose first byte `first` has the continuation bit.
+    #[inline(never)]
+    fn read_varint32_rest(&mut self, first: u8) -> Result<u32> {
+        let mut out = (first & 0x7f) as u32;
+        for i in 1..4 {
             let b = self.trans.read_u8()?;
             out |= ((b & 0x7f) as u32) << (7 * i);
             if b & 0x80 == 0 {
@@ -241,8 +293,17 @@ impl<T: ReadBytes> CompactProtocol<T> {
     /// An unsigned varint of at most 10 bytes whose value fits 64 bits.
     #[inline]
     fn read_varint64(&mut self) -> Result<u64> {
-        let mut out = 0u64;
-        for i in 0..9 {
+        let b = self.trans.read_u8()?;
+        if b < 0x80 {
+            return Ok(b as u64);
+        }
+        self.read_varint64_rest(b)
+    }
+
+    #[inline(never)]
+    fn read_varint64_rest(&mut self, first: u8) -> Result<u64> {
+        let mut out = (first & 0x7f) as u64;
+        for i in 1..9 {
             let b = self.trans.read_u8()?;
             out |= ((b & 0x7f) as u64) << (7 * i);
             if b & 0x80 == 0 {
@@ -326,7 +387,7 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
     #[inline]
     fn read_struct_end(&mut self) -> Result<()> {
         self.leave_read();
-        self.last_read_id = self.read_ids.pop().unwrap_or(0);
+        self.last_read_id = self.read_ids.pop();
         Ok(())
     }
 
@@ -494,6 +555,14 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
 impl<T: WriteBytes> CompactProtocol<T> {
     #[inline]
     fn write_varint32(&mut self, mut n: u32) -> Result<()> {
+        // Fixed-size writes for the common short forms compile to a store,
+        // not a call to memcpy.
+        if n < 0x80 {
+            return self.trans.write_all(&[n as u8]);
+        }
+        if n < 0x4000 {
+            return self.trans.write_all(&[n as u8 | 0x80, (n >> 7) as u8]);
+        }
         let mut buf = [0u8; 5];
         let mut i = 0;
         while n >= 0x80 {
@@ -507,6 +576,9 @@ impl<T: WriteBytes> CompactProtocol<T> {
 
     #[inline]
     fn write_varint64(&mut self, mut n: u64) -> Result<()> {
+        if n < 0x80 {
+            return self.trans.write_all(&[n as u8]);
+        }
         let mut buf = [0u8; 10];
         let mut i = 0;
         while n >= 0x80 {
@@ -580,7 +652,7 @@ impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
     #[inline]
     fn write_struct_end(&mut self) -> Result<()> {
         self.leave_write();
-        self.last_write_id = self.write_ids.pop().unwrap_or(0);
+        self.last_write_id = self.write_ids.pop();
         Ok(())
     }
 
