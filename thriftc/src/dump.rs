@@ -36,7 +36,9 @@ pub fn dump(program: &Program, base: &Path) -> String {
             );
         }
         for inc in &file.includes {
-            let _ = writeln!(d.out, "  include `{}`", program.file(*inc).stem);
+            let inc = &program.file(*inc).path;
+            let inc = inc.strip_prefix(&base).unwrap_or(inc);
+            let _ = writeln!(d.out, "  include {}", inc.display());
         }
         for c in &file.cpp_includes {
             let _ = writeln!(d.out, "  cpp_include {c:?}");

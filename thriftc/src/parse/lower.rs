@@ -1,9 +1,14 @@
 //! Lowering of pest's parse tree (`Pairs<Rule>`) to [`crate::ast`].
 //!
-//! Every node gets a [`Span`] of byte offsets. Doc comments arrive as
-//! `doc_comment` pairs between the items of a list; each is attached to the
-//! item that follows it (a doc comment followed by nothing it could document
-//! is dropped, as Apache Thrift does).
+//! Every node gets a [`Span`] of byte offsets.
+//!
+//! Doc comments: pest runs `COMMENT` atomically, so the `doc_comment` rule
+//! it contains yields no pairs, and a grammar with explicit doc-comment
+//! slots would make a doc comment in any unusual place a syntax error. So
+//! [`doc_comments`] finds them with an exact scan of the (already parsed)
+//! text, and an item's doc is the doc comment that ends just before it with
+//! only blanks in between. A doc comment followed by nothing it could
+//! document is dropped, as Apache Thrift does.
 //!
 //! The grammar guarantees the shape of each pair; should a pair ever differ
 //! from what the code expects, an "internal error" diagnostic is reported
@@ -14,6 +19,7 @@ use crate::ast::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 use pest::iterators::{Pair, Pairs};
+use std::collections::BTreeMap;
 
 /// Deepest nesting of types and constants accepted; deeper input is
 /// rejected rather than risking the stack.
@@ -24,26 +30,45 @@ pub(super) fn lower_document(
     pair: Pair<'_, Rule>,
     diags: &mut Diagnostics,
 ) -> Document {
+    let input = pair.as_span().get_input();
+    let docs = doc_comments(input);
     let mut lower = Lower {
         file,
+        input,
+        docs,
         diags,
         depth: 0,
     };
     lower.document(pair)
 }
 
-struct Lower<'d> {
+struct Lower<'d, 'i> {
     file: FileId,
+    input: &'i str,
+    /// Doc comments by end offset: (start, text).
+    docs: BTreeMap<usize, (usize, &'i str)>,
     diags: &'d mut Diagnostics,
     depth: u32,
 }
 
 type P<'i> = Pair<'i, Rule>;
 
-impl Lower<'_> {
+impl Lower<'_, '_> {
+    /// The bytes a pair covers, without the blanks and comments pest lets a
+    /// rule end with when its last part is optional.
     fn span(&self, pair: &P<'_>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let end = if is_atomic(pair.as_rule()) {
+            s.end()
+        } else {
+            let from = pair
+                .clone()
+                .into_inner()
+                .last()
+                .map_or(s.start(), |p| p.as_span().end());
+            token_end(s.get_input(), from, s.end())
+        };
+        Span::new(self.file, s.start(), end)
     }
 
     /// Reports a parse tree the lowering did not expect (a bug, not bad input).
@@ -59,6 +84,17 @@ impl Lower<'_> {
         );
     }
 
+    /// The doc comment right before `pair` (only blanks in between).
+    fn doc(&self, pair: &P<'_>) -> Doc {
+        let start = pair.as_span().start();
+        let (&end, &(_, text)) = self.docs.range(..=start).next_back()?;
+        if self.input.get(end..start)?.trim().is_empty() {
+            clean_doc(text)
+        } else {
+            None
+        }
+    }
+
     fn ident(&self, pair: &P<'_>) -> Ident {
         Ident {
             name: pair.as_str().to_string(),
@@ -69,26 +105,20 @@ impl Lower<'_> {
     fn document(&mut self, pair: P<'_>) -> Document {
         let mut headers = Vec::new();
         let mut definitions = Vec::new();
-        let mut doc: Doc = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::doc_comment => doc = clean_doc(p.as_str()),
+                Rule::doc_comment => {}
                 Rule::include => {
-                    doc = None;
                     let span = self.span(&p);
                     let path = self.first_string(p);
                     headers.push(Header::Include { path, span });
                 }
                 Rule::cpp_include => {
-                    doc = None;
                     let span = self.span(&p);
                     let path = self.first_string(p);
                     headers.push(Header::CppInclude { path, span });
                 }
-                Rule::namespace => {
-                    doc = None;
-                    headers.push(self.namespace(p));
-                }
+                Rule::namespace => headers.push(self.namespace(p)),
                 Rule::const_def
                 | Rule::typedef_def
                 | Rule::enum_def
@@ -97,7 +127,8 @@ impl Lower<'_> {
                 | Rule::union_def
                 | Rule::exception_def
                 | Rule::service_def => {
-                    if let Some(def) = self.definition(p, doc.take()) {
+                    let doc = self.doc(&p);
+                    if let Some(def) = self.definition(p, doc) {
                         definitions.push(def);
                     }
                 }
@@ -165,10 +196,9 @@ impl Lower<'_> {
         let mut fields = Vec::new();
         let mut functions = Vec::new();
         let mut extends = None;
-        let mut pending_doc: Doc = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::doc_comment => pending_doc = clean_doc(p.as_str()),
+                Rule::doc_comment => {}
                 Rule::kw_const
                 | Rule::kw_typedef
                 | Rule::kw_enum
@@ -188,14 +218,23 @@ impl Lower<'_> {
                 | Rule::const_map
                 | Rule::const_ref => value = Some(self.const_value(p)),
                 Rule::annotations => annotations = self.annotations(p),
-                Rule::enum_value => enum_values.push(self.enum_value(p, pending_doc.take())),
+                Rule::enum_value => {
+                    let doc = self.doc(&p);
+                    enum_values.push(self.enum_value(p, doc));
+                }
                 Rule::senum_value => {
                     let s = self.span(&p);
                     let text = self.first_string(p);
                     senum_values.push((text, s));
                 }
-                Rule::field => fields.push(self.field(p, pending_doc.take())),
-                Rule::function => functions.push(self.function(p, pending_doc.take())),
+                Rule::field => {
+                    let doc = self.doc(&p);
+                    fields.push(self.field(p, doc));
+                }
+                Rule::function => {
+                    let doc = self.doc(&p);
+                    functions.push(self.function(p, doc));
+                }
                 Rule::extends => {
                     for q in children(p) {
                         if q.as_rule() == Rule::identifier {
@@ -338,23 +377,26 @@ impl Lower<'_> {
         let mut throws = Vec::new();
         let mut throws_span = None;
         let mut annotations = Vec::new();
-        let mut pending_doc: Doc = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::doc_comment => pending_doc = clean_doc(p.as_str()),
+                Rule::doc_comment => {}
                 Rule::kw_oneway => oneway_span = Some(self.span(&p)),
                 Rule::kw_void => {}
                 Rule::field_type => returns = Some(self.field_type(p)),
                 Rule::identifier => name = Some(self.ident(&p)),
-                Rule::field => args.push(self.field(p, pending_doc.take())),
+                Rule::field => {
+                    let doc = self.doc(&p);
+                    args.push(self.field(p, doc));
+                }
                 Rule::throws => {
                     throws_span = Some(self.span(&p));
-                    let mut doc: Doc = None;
                     for q in p.into_inner() {
                         match q.as_rule() {
-                            Rule::doc_comment => doc = clean_doc(q.as_str()),
-                            Rule::kw_throws => {}
-                            Rule::field => throws.push(self.field(q, doc.take())),
+                            Rule::doc_comment | Rule::kw_throws => {}
+                            Rule::field => {
+                                let doc = self.doc(&q);
+                                throws.push(self.field(q, doc));
+                            }
                             _ => self.bug(&q, "a throws list"),
                         }
                     }
@@ -570,6 +612,96 @@ impl Lower<'_> {
         let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
         unescape(inner)
     }
+}
+
+/// Every `/** ... */` comment of a file that parsed, by end offset: (start,
+/// text). Skips strings and other comments exactly as the grammar does.
+fn doc_comments(text: &str) -> BTreeMap<usize, (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut docs = BTreeMap::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'"' | b'\'') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'#' => i = skip_line(bytes, i, bytes.len()),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i, bytes.len()),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                let is_doc = bytes.get(i + 2) == Some(&b'*') && bytes.get(i + 3) != Some(&b'/');
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i = (i + 2).min(bytes.len());
+                if is_doc {
+                    if let Some(doc) = text.get(start..i) {
+                        docs.insert(i, (start, doc));
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    docs
+}
+
+/// Rules whose text may hold blanks or comment markers that are not
+/// trailing trivia (keywords need no entry: they are all letters).
+fn is_atomic(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::doc_comment
+            | Rule::namespace_scope
+            | Rule::namespace_name
+            | Rule::base_type
+            | Rule::int_lit
+            | Rule::double_lit
+            | Rule::string_lit
+            | Rule::bool_lit
+            | Rule::identifier
+    )
+}
+
+/// The end of the last token in `input[from..to]`: skips blanks and
+/// comments (the tail of a rule holds only punctuation, blanks, comments).
+fn token_end(input: &str, from: usize, to: usize) -> usize {
+    let bytes = input.as_bytes();
+    let mut i = from;
+    let mut end = from;
+    while i < to {
+        match bytes[i] {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'#' => i = skip_line(bytes, i, to),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i, to),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < to && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i = (i + 2).min(to);
+            }
+            _ => {
+                // One character of punctuation (or a BOM: 3 bytes).
+                let len = input[i..].chars().next().map_or(1, char::len_utf8);
+                i += len;
+                end = i;
+            }
+        }
+    }
+    end
+}
+
+fn skip_line(bytes: &[u8], mut i: usize, to: usize) -> usize {
+    while i < to && bytes[i] != b'\n' {
+        i += 1;
+    }
+    i
 }
 
 /// The children of a pair, without doc comments (written somewhere nothing

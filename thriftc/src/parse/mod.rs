@@ -21,17 +21,34 @@ use std::sync::Mutex;
 pub(crate) struct ThriftParser;
 
 /// Parses one file. Syntax errors (and errors found while lowering, such as
-/// an integer literal too large) are pushed to `diags`; `None` means the file
-/// had a syntax error.
-pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<ast::Document> {
+/// an integer literal too large) are pushed to `diags`.
+///
+/// After a syntax error the document holds only the headers written before
+/// the first definition (so that the includes of a broken file are still
+/// read and checked) and no definitions.
+pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::Document {
+    let empty = || ast::Document {
+        file,
+        headers: Vec::new(),
+        definitions: Vec::new(),
+    };
     match ThriftParser::parse(Rule::document, text) {
-        Ok(mut pairs) => {
-            let document = pairs.next()?;
-            Some(lower::lower_document(file, document, diags))
-        }
+        Ok(mut pairs) => match pairs.next() {
+            Some(document) => lower::lower_document(file, document, diags),
+            None => empty(),
+        },
         Err(error) => {
             diags.push(syntax_error(file, text, error));
-            None
+            match ThriftParser::parse(Rule::header_block, text) {
+                Ok(mut pairs) => match pairs.next() {
+                    Some(headers) => {
+                        let mut ignored = Diagnostics::new();
+                        lower::lower_document(file, headers, &mut ignored)
+                    }
+                    None => empty(),
+                },
+                Err(_) => empty(),
+            }
         }
     }
 }
@@ -228,10 +245,10 @@ fn or_list(items: &BTreeSet<String>) -> String {
 pub(crate) fn expected_name(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
-        document | include | cpp_include | namespace | const_def | typedef_def | enum_def
-        | senum_def | struct_def | union_def | exception_def | service_def | kw_include
-        | kw_cpp_include | kw_namespace | kw_const | kw_typedef | kw_enum | kw_senum
-        | kw_struct | kw_union | kw_exception | kw_service => "a definition",
+        document | header_block | include | cpp_include | namespace | const_def | typedef_def
+        | enum_def | senum_def | struct_def | union_def | exception_def | service_def
+        | kw_include | kw_cpp_include | kw_namespace | kw_const | kw_typedef | kw_enum
+        | kw_senum | kw_struct | kw_union | kw_exception | kw_service => "a definition",
         namespace_scope => "a namespace language (e.g. `rs` or `*`)",
         namespace_name => "a namespace name",
         enum_value => "an enum value",

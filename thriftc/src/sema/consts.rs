@@ -311,7 +311,7 @@ impl Resolver<'_> {
         let mut d = Diagnostic::error(format!(
             "expected a value of type `{expected}`, found {found}"
         ))
-        .primary(span, format!("not a `{expected}`"));
+        .primary(span, format!("expected `{expected}`"));
         let under = self.type_name(&resolved, file);
         if under != expected {
             d = d.note(format!("`{expected}` is `{under}`"));
@@ -442,7 +442,7 @@ impl Resolver<'_> {
                     Diagnostic::error(format!(
                         "expected a value of enum `{expected}`, found a value of enum `{found}`"
                     ))
-                    .primary(span, format!("not a `{expected}`")),
+                    .primary(span, format!("expected `{expected}`")),
                 );
                 None
             }

@@ -64,7 +64,7 @@ pub(super) fn load_files(
             }
         };
         let id = sources.add_with_display(&canonical, display, text);
-        let doc = crate::parse::parse(id, &sources.get(id).text, diags);
+        let doc = Some(crate::parse::parse(id, &sources.get(id).text, diags));
         let i = loaded.len();
         loaded.push((canonical.clone(), doc, Vec::new()));
         by_path.insert(canonical, i);

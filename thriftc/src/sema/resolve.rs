@@ -750,6 +750,10 @@ impl<'a> Resolver<'a> {
             let mut t = &td.target;
             while let TypeKind::Named(id) = t.kind {
                 if id == DefId(i as u32) {
+                    // Report a cycle once, at its first definition.
+                    if seen.iter().any(|d| d.0 < i as u32) {
+                        break;
+                    }
                     let names: Vec<&str> = seen
                         .iter()
                         .map(|d| self.defs[d.0 as usize].name.name.as_str())
@@ -795,7 +799,7 @@ impl<'a> Resolver<'a> {
             let mut cycle = false;
             while let Some(b) = base {
                 if chain.contains(&b) {
-                    cycle = b == DefId(i as u32);
+                    cycle = b == DefId(i as u32) && chain.iter().all(|d| d.0 >= i as u32);
                     break;
                 }
                 chain.push(b);

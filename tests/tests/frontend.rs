@@ -1,0 +1,192 @@
+//! Golden tests of the front end.
+//!
+//! - Every `fixtures/valid/*.thrift` must load without errors; its resolved
+//!   model, dumped by `thriftc::dump::dump`, followed by its warnings, is
+//!   compared with `tests/golden/ir/<stem>.ir.txt`.
+//! - Every `fixtures/invalid/*.thrift` must fail; its rendered diagnostics
+//!   (plain text) are compared with `tests/golden/diag/<stem>.stderr`.
+//!
+//! Every fixture is loaded with `-I fixtures/include`. Paths in goldens are
+//! relative to the repository root. Bless after an intended change with
+//! `UPDATE_EXPECT=1 cargo test -p thriftc-tests --test frontend` (or
+//! `cargo xtask bless`).
+
+use expect_test::expect_file;
+use std::path::{Path, PathBuf};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The `.thrift` files of a fixtures folder, sorted.
+fn fixtures(kind: &str) -> Vec<PathBuf> {
+    let dir = repo_root().join("fixtures").join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "thrift"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .expect("fixture has a name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Makes rendered text independent of where the repository is.
+fn relative(text: &str) -> String {
+    let root = repo_root();
+    let mut prefix = root.display().to_string();
+    prefix.push('/');
+    text.replace(&prefix, "")
+}
+
+fn include_dirs() -> Vec<PathBuf> {
+    vec![repo_root().join("fixtures").join("include")]
+}
+
+#[test]
+fn valid_fixtures_match_their_ir_dumps() {
+    let root = repo_root();
+    for path in fixtures("valid") {
+        let loaded = match thriftc::load(std::slice::from_ref(&path), &include_dirs()) {
+            Ok(loaded) => loaded,
+            Err(failed) => panic!(
+                "{} should be valid but has errors:\n{}",
+                path.display(),
+                relative(&failed.render(false))
+            ),
+        };
+        let mut text = thriftc::dump::dump(&loaded.program, &root);
+        if !loaded.warnings.is_empty() {
+            text.push_str("\n\n--- warnings\n");
+            text.push_str(&relative(&loaded.render_warnings(false)));
+        }
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let golden = root
+            .join("tests/golden/ir")
+            .join(format!("{}.ir.txt", stem(&path)));
+        expect_file![golden].assert_eq(&text);
+    }
+}
+
+#[test]
+fn invalid_fixtures_match_their_diagnostics() {
+    let root = repo_root();
+    for path in fixtures("invalid") {
+        let failed = match thriftc::load(std::slice::from_ref(&path), &include_dirs()) {
+            Ok(_) => panic!("{} should be rejected but loads", path.display()),
+            Err(failed) => failed,
+        };
+        assert!(
+            failed.diagnostics.has_errors(),
+            "{}: failure without an error",
+            path.display()
+        );
+        let text = relative(&failed.render(false));
+        let golden = root
+            .join("tests/golden/diag")
+            .join(format!("{}.stderr", stem(&path)));
+        expect_file![golden].assert_eq(&text);
+    }
+}
+
+/// Every golden belongs to a fixture (a renamed or deleted fixture must not
+/// leave a stale golden behind).
+#[test]
+fn every_golden_has_a_fixture() {
+    let root = repo_root();
+    for (golden_dir, suffix, kind) in [
+        ("tests/golden/ir", ".ir.txt", "valid"),
+        ("tests/golden/diag", ".stderr", "invalid"),
+    ] {
+        let stems: Vec<String> = fixtures(kind).iter().map(|p| stem(p)).collect();
+        for entry in std::fs::read_dir(root.join(golden_dir)).expect("golden folder") {
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            let fixture = name.strip_suffix(suffix).unwrap_or(&name);
+            assert!(
+                stems.iter().any(|s| s == fixture),
+                "{golden_dir}/{name} has no fixtures/{kind}/{fixture}.thrift"
+            );
+        }
+    }
+}
+
+/// The in-memory entry point: includes, warnings and errors without disk.
+#[test]
+fn memory_file_system_loads_includes() {
+    let mut fs = thriftc::MemoryFs::new();
+    fs.insert(
+        "idl/main.thrift",
+        "include \"dep.thrift\"\nstruct A { 1: dep.B b }\n",
+    );
+    fs.insert("idl/dep.thrift", "struct B { i32 x }\n");
+    let loaded = thriftc::load_with(&fs, &["idl/main.thrift".into()], &[]).expect("valid");
+    assert_eq!(loaded.program.files.len(), 2);
+    assert_eq!(loaded.program.files[0].stem, "dep", "includes come first");
+    assert_eq!(
+        loaded.warnings.warning_count(),
+        1,
+        "the field without an id"
+    );
+
+    let failed = thriftc::load_str("bad.thrift", "struct A { 1: Missing m }").unwrap_err();
+    let text = failed.render(false);
+    assert!(text.contains("bad.thrift:1:15"), "{text}");
+    assert!(text.contains("cannot find type `Missing`"), "{text}");
+}
+
+/// Recursive fields are marked exactly where a box is needed.
+#[test]
+fn recursion_marks_only_direct_cycles() {
+    let loaded = thriftc::load_str(
+        "r.thrift",
+        "struct Tree { 1: list<Tree> kids, 2: optional Tree parent, 3: Leaf leaf }\n\
+         struct Leaf { 1: i32 x }\n\
+         typedef A AliasA\n\
+         struct A { 1: optional B b }\n\
+         struct B { 1: AliasA a, 2: Leaf leaf }\n",
+    )
+    .expect("valid");
+    let flags: Vec<(String, bool)> = loaded
+        .program
+        .defs
+        .iter()
+        .filter_map(|d| match &d.kind {
+            thriftc::ir::DefKind::Struct(s) => Some(
+                s.fields
+                    .iter()
+                    .map(move |f| (format!("{}.{}", d.name.name, f.name.name), f.recursive)),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let expected: Vec<(String, bool)> = [
+        ("Tree.kids", false),
+        ("Tree.parent", true),
+        ("Tree.leaf", false),
+        ("Leaf.x", false),
+        ("A.b", true),
+        ("B.a", true),
+        ("B.leaf", false),
+    ]
+    .iter()
+    .map(|(n, r)| (n.to_string(), *r))
+    .collect();
+    assert_eq!(flags, expected);
+}
