@@ -10,8 +10,8 @@
 #[path = "../golden/rs/all.rs"]
 mod golden;
 
-use golden::codegen_types::common_types::{Level, Point};
-use golden::codegen_types::types::*;
+use golden::idl_codegen_types::common_types::{Level, Point};
+use golden::idl_codegen_types::types::*;
 use thriftc_runtime::Encode;
 use thriftc_runtime::binary::{decode, encode as try_encode};
 

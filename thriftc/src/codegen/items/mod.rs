@@ -353,12 +353,67 @@ pub fn float_lit(d: f64) -> TokenStream {
             quote!(f64::NEG_INFINITY)
         }
     } else if d.is_sign_negative() {
-        let lit = Literal::f64_unsuffixed(-d);
+        let lit = positive_float_lit(-d);
         quote!(-#lit)
     } else {
-        let lit = Literal::f64_unsuffixed(d);
+        let lit = positive_float_lit(d);
         quote!(#lit)
     }
+}
+
+/// A non-negative float literal. A value whose decimal text starts like a
+/// `std::f64::consts` constant (IDL `3.14159`) is written as an exact
+/// quotient (`314159.0 / 100000.0`, correctly rounded to the same double):
+/// clippy's `approx_constant` rejects such literals, but the IDL means
+/// exactly this value.
+fn positive_float_lit(d: f64) -> TokenStream {
+    let lit = Literal::f64_unsuffixed(d);
+    let text = lit.to_string();
+    if !looks_like_std_constant(&text) {
+        return quote!(#lit);
+    }
+    if let Some((int, frac)) = text.split_once('.') {
+        let digits: Option<u64> = format!("{int}{frac}").parse().ok();
+        if let Some(n) = digits.filter(|n| *n < (1 << 53) && frac.len() <= 22) {
+            let num = Literal::f64_unsuffixed(n as f64);
+            let den = Literal::f64_unsuffixed(10f64.powi(frac.len() as i32));
+            return quote!(#num / #den);
+        }
+    }
+    let bits = Literal::u64_unsuffixed(d.to_bits());
+    quote!(f64::from_bits(#bits))
+}
+
+/// The test clippy's `approx_constant` applies (a prefix of, or the
+/// rounding of, a known constant, with at least 3 digits).
+fn looks_like_std_constant(text: &str) -> bool {
+    use std::f64::consts as c;
+    const KNOWN: &[f64] = &[
+        c::E,
+        c::FRAC_1_PI,
+        c::FRAC_1_SQRT_2,
+        c::FRAC_2_PI,
+        c::FRAC_2_SQRT_PI,
+        c::FRAC_PI_2,
+        c::FRAC_PI_3,
+        c::FRAC_PI_4,
+        c::FRAC_PI_6,
+        c::FRAC_PI_8,
+        c::LN_10,
+        c::LN_2,
+        c::LOG10_E,
+        c::LOG2_E,
+        c::LOG2_10,
+        c::LOG10_2,
+        c::PI,
+        c::SQRT_2,
+        c::TAU,
+    ];
+    text.len() > 3
+        && KNOWN.iter().any(|k| {
+            k.to_string().starts_with(text)
+                || format!("{k:.*}", text.len().saturating_sub(2)) == text
+        })
 }
 
 /// `#[doc = "..."]` attributes, one per line (prettyplease prints `///`).
