@@ -540,24 +540,31 @@ impl ::std::error::Error for ShapesNestError {
         }
     }
 }
+/// Values the Python peers cannot carry.
+///
 /// Implement this to serve `Shapes`; serve it with [`ShapesProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait ShapesHandler: Send + Sync {
-    /// `Shapes.echoUuid`.
+    /// Returns its argument.
     fn echo_uuid(&self, id: __rt::Uuid) -> Result<__rt::Uuid, ShapesEchoUuidError>;
-    /// `Shapes.shift`.
+    /// The points, each moved by (dx, dy).
     fn shift(
         &self,
         points: ::std::collections::HashSet<Point>,
         dx: i32,
         dy: i32,
     ) -> Result<::std::collections::HashSet<Point>, ShapesShiftError>;
-    /// `Shapes.invert`.
+    /// Swaps keys and values.
     fn invert(
         &self,
         names: ::std::collections::HashMap<String, Point>,
     ) -> Result<::std::collections::HashMap<Point, String>, ShapesInvertError>;
-    /// `Shapes.nest`.
+    /// A list of three-deep structures keyed by structs.
     fn nest(
         &self,
         value: Vec<
@@ -759,9 +766,14 @@ impl<C: __rt::Channel> ShapesClient<::thriftc_runtime::client::Multiplexed<C>> {
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> ShapesClient<C> {
-    /// `Shapes.echoUuid`.
+    /// Returns its argument.
     pub fn echo_uuid(
         &mut self,
         id: __rt::Uuid,
@@ -773,7 +785,7 @@ impl<C: __rt::Channel> ShapesClient<C> {
         }
         Err(__rt::missing_result("echoUuid").into())
     }
-    /// `Shapes.shift`.
+    /// The points, each moved by (dx, dy).
     pub fn shift(
         &mut self,
         points: ::std::collections::HashSet<Point>,
@@ -787,7 +799,7 @@ impl<C: __rt::Channel> ShapesClient<C> {
         }
         Err(__rt::missing_result("shift").into())
     }
-    /// `Shapes.invert`.
+    /// Swaps keys and values.
     pub fn invert(
         &mut self,
         names: ::std::collections::HashMap<String, Point>,
@@ -799,7 +811,7 @@ impl<C: __rt::Channel> ShapesClient<C> {
         }
         Err(__rt::missing_result("invert").into())
     }
-    /// `Shapes.nest`.
+    /// A list of three-deep structures keyed by structs.
     pub fn nest(
         &mut self,
         value: Vec<
@@ -1284,7 +1296,7 @@ impl ::std::error::Error for KeywordsFooBarError {
 /// Errors of `Keywords.foo_bar`: its declared exceptions, an application error, or a failed call.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
-pub enum KeywordsFooBarError2 {
+pub enum KeywordsFooBar2Error {
     /// A `TApplicationException`. A handler returns it to send it as
     /// is; a client receives it when the server sent one.
     Application(__rt::ApplicationError),
@@ -1294,12 +1306,12 @@ pub enum KeywordsFooBarError2 {
     /// sent).
     Rpc(__rt::Error),
 }
-impl From<__rt::ApplicationError> for KeywordsFooBarError2 {
+impl From<__rt::ApplicationError> for KeywordsFooBar2Error {
     fn from(e: __rt::ApplicationError) -> Self {
         Self::Application(e)
     }
 }
-impl From<__rt::Error> for KeywordsFooBarError2 {
+impl From<__rt::Error> for KeywordsFooBar2Error {
     fn from(e: __rt::Error) -> Self {
         match e {
             __rt::Error::Application(e) => Self::Application(e),
@@ -1307,7 +1319,7 @@ impl From<__rt::Error> for KeywordsFooBarError2 {
         }
     }
 }
-impl ::std::fmt::Display for KeywordsFooBarError2 {
+impl ::std::fmt::Display for KeywordsFooBar2Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
@@ -1315,7 +1327,7 @@ impl ::std::fmt::Display for KeywordsFooBarError2 {
         }
     }
 }
-impl ::std::error::Error for KeywordsFooBarError2 {
+impl ::std::error::Error for KeywordsFooBar2Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
             Self::Rpc(e) => Some(e),
@@ -1455,18 +1467,25 @@ impl ::std::error::Error for KeywordsAsyncError {
         }
     }
 }
+/// Names that are Rust keywords, or that collide once converted.
+///
 /// Implement this to serve `Keywords`; serve it with [`KeywordsProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait KeywordsHandler: Send + Sync {
     /// `Keywords.type`.
     fn r#type(&self, r#match: i32, r#fn: i32) -> Result<i32, KeywordsTypeError>;
     /// `Keywords.fooBar`.
     fn foo_bar(&self) -> Result<(), KeywordsFooBarError>;
     /// `Keywords.foo_bar`.
-    fn foo_bar2(&self) -> Result<(), KeywordsFooBarError2>;
-    /// `Keywords.new`.
+    fn foo_bar2(&self) -> Result<(), KeywordsFooBar2Error>;
+    /// Clashes with the client's constructor.
     fn new(&self, r#loop: i32) -> Result<i32, KeywordsNewError>;
-    /// `Keywords.twice`.
+    /// The same exception type under two names.
     fn twice(&self, which: i32) -> Result<i32, KeywordsTwiceError>;
     /// `Keywords.async`.
     fn r#async(&self, r#await: String) -> Result<(), KeywordsAsyncError>;
@@ -1568,8 +1587,8 @@ impl<H: KeywordsHandler + ?Sized> KeywordsProcessor<H> {
                         |__args: KeywordsFooBarArgs2| {
                             match KeywordsHandler::foo_bar2(handler) {
                                 Ok(()) => Ok(KeywordsFooBarResult2 {}),
-                                Err(KeywordsFooBarError2::Application(e)) => Err(e),
-                                Err(KeywordsFooBarError2::Rpc(e)) => {
+                                Err(KeywordsFooBar2Error::Application(e)) => Err(e),
+                                Err(KeywordsFooBar2Error::Rpc(e)) => {
                                     Err(__rt::internal_error("foo_bar", &e))
                                 }
                             }
@@ -1709,7 +1728,12 @@ impl<C: __rt::Channel> KeywordsClient<::thriftc_runtime::client::Multiplexed<C>>
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> KeywordsClient<C> {
     /// `Keywords.type`.
     pub fn r#type(&mut self, r#match: i32, r#fn: i32) -> Result<i32, KeywordsTypeError> {
@@ -1727,12 +1751,12 @@ impl<C: __rt::Channel> KeywordsClient<C> {
         Ok(())
     }
     /// `Keywords.foo_bar`.
-    pub fn foo_bar2(&mut self) -> Result<(), KeywordsFooBarError2> {
+    pub fn foo_bar2(&mut self) -> Result<(), KeywordsFooBar2Error> {
         let __args = KeywordsFooBarArgs2 {};
         let _ = self.channel.call::<_, KeywordsFooBarResult2>("foo_bar", &__args)?;
         Ok(())
     }
-    /// `Keywords.new`.
+    /// Clashes with the client's constructor.
     pub fn new2(&mut self, r#loop: i32) -> Result<i32, KeywordsNewError> {
         let __args = KeywordsNewArgs { r#loop };
         let __reply = self.channel.call::<_, KeywordsNewResult>("new", &__args)?;
@@ -1741,7 +1765,7 @@ impl<C: __rt::Channel> KeywordsClient<C> {
         }
         Err(__rt::missing_result("new").into())
     }
-    /// `Keywords.twice`.
+    /// The same exception type under two names.
     pub fn twice(&mut self, which: i32) -> Result<i32, KeywordsTwiceError> {
         let __args = KeywordsTwiceArgs { which };
         let __reply = self.channel.call::<_, KeywordsTwiceResult>("twice", &__args)?;
@@ -2629,24 +2653,31 @@ impl ::std::error::Error for FaultyRecordedError {
         }
     }
 }
+/// A service whose handler misbehaves on request.
+///
 /// Implement this to serve `Faulty`; serve it with [`FaultyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait FaultyHandler: Send + Sync {
-    /// `Faulty.echo`.
+    /// `value`.
     fn echo(&self, value: i32) -> Result<i32, FaultyEchoError>;
-    /// `Faulty.panics`.
+    /// Panics.
     fn panics(&self, why: String) -> Result<i32, FaultyPanicsError>;
-    /// `Faulty.undeclared`.
+    /// Returns an error the method does not declare.
     fn undeclared(&self, why: String) -> Result<i32, FaultyUndeclaredError>;
-    /// `Faulty.declared`.
+    /// Raises the declared exception.
     fn declared(&self, why: String) -> Result<i32, FaultyDeclaredError>;
-    /// `Faulty.slow`.
+    /// Sleeps `millis`, then returns it.
     fn slow(&self, millis: i32) -> Result<i32, FaultySlowError>;
-    /// `Faulty.onewayPanics`.
+    /// Panics; oneway, so nothing is sent back.
     fn oneway_panics(&self, why: String) -> Result<(), FaultyOnewayPanicsError>;
-    /// `Faulty.record`.
+    /// Records `value`; oneway.
     fn record(&self, value: i32) -> Result<(), FaultyRecordError>;
-    /// `Faulty.recorded`.
+    /// The values recorded so far, in order.
     fn recorded(&self) -> Result<Vec<i32>, FaultyRecordedError>;
 }
 /// Serves a [`FaultyHandler`]: dispatches `Faulty`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
@@ -2922,9 +2953,14 @@ impl<C: __rt::Channel> FaultyClient<::thriftc_runtime::client::Multiplexed<C>> {
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> FaultyClient<C> {
-    /// `Faulty.echo`.
+    /// `value`.
     pub fn echo(&mut self, value: i32) -> Result<i32, FaultyEchoError> {
         let __args = FaultyEchoArgs { value };
         let __reply = self.channel.call::<_, FaultyEchoResult>("echo", &__args)?;
@@ -2933,7 +2969,7 @@ impl<C: __rt::Channel> FaultyClient<C> {
         }
         Err(__rt::missing_result("echo").into())
     }
-    /// `Faulty.panics`.
+    /// Panics.
     pub fn panics(&mut self, why: String) -> Result<i32, FaultyPanicsError> {
         let __args = FaultyPanicsArgs { why };
         let __reply = self.channel.call::<_, FaultyPanicsResult>("panics", &__args)?;
@@ -2942,7 +2978,7 @@ impl<C: __rt::Channel> FaultyClient<C> {
         }
         Err(__rt::missing_result("panics").into())
     }
-    /// `Faulty.undeclared`.
+    /// Returns an error the method does not declare.
     pub fn undeclared(&mut self, why: String) -> Result<i32, FaultyUndeclaredError> {
         let __args = FaultyUndeclaredArgs { why };
         let __reply = self
@@ -2953,7 +2989,7 @@ impl<C: __rt::Channel> FaultyClient<C> {
         }
         Err(__rt::missing_result("undeclared").into())
     }
-    /// `Faulty.declared`.
+    /// Raises the declared exception.
     pub fn declared(&mut self, why: String) -> Result<i32, FaultyDeclaredError> {
         let __args = FaultyDeclaredArgs { why };
         let __reply = self.channel.call::<_, FaultyDeclaredResult>("declared", &__args)?;
@@ -2965,7 +3001,7 @@ impl<C: __rt::Channel> FaultyClient<C> {
         }
         Err(__rt::missing_result("declared").into())
     }
-    /// `Faulty.slow`.
+    /// Sleeps `millis`, then returns it.
     pub fn slow(&mut self, millis: i32) -> Result<i32, FaultySlowError> {
         let __args = FaultySlowArgs { millis };
         let __reply = self.channel.call::<_, FaultySlowResult>("slow", &__args)?;
@@ -2974,19 +3010,19 @@ impl<C: __rt::Channel> FaultyClient<C> {
         }
         Err(__rt::missing_result("slow").into())
     }
-    /// `Faulty.onewayPanics`.
+    /// Panics; oneway, so nothing is sent back.
     pub fn oneway_panics(&mut self, why: String) -> Result<(), FaultyOnewayPanicsError> {
         let __args = FaultyOnewayPanicsArgs { why };
         self.channel.call_oneway("onewayPanics", &__args)?;
         Ok(())
     }
-    /// `Faulty.record`.
+    /// Records `value`; oneway.
     pub fn record(&mut self, value: i32) -> Result<(), FaultyRecordError> {
         let __args = FaultyRecordArgs { value };
         self.channel.call_oneway("record", &__args)?;
         Ok(())
     }
-    /// `Faulty.recorded`.
+    /// The values recorded so far, in order.
     pub fn recorded(&mut self) -> Result<Vec<i32>, FaultyRecordedError> {
         let __args = FaultyRecordedArgs {};
         let __reply = self.channel.call::<_, FaultyRecordedResult>("recorded", &__args)?;
@@ -3113,8 +3149,15 @@ impl ::std::error::Error for FaultyPlusPlusError {
         }
     }
 }
+/// Extends a service of the same file.
+///
 /// Implement this to serve `FaultyPlus`; serve it with [`FaultyPlusProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait FaultyPlusHandler: FaultyHandler {
     /// `FaultyPlus.plus`.
     fn plus(&self, a: i64, b: i64) -> Result<i64, FaultyPlusPlusError>;
@@ -3239,7 +3282,12 @@ impl<C: __rt::Channel> FaultyPlusClient<::thriftc_runtime::client::Multiplexed<C
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> FaultyPlusClient<C> {
     /// `FaultyPlus.plus`.
     pub fn plus(&mut self, a: i64, b: i64) -> Result<i64, FaultyPlusPlusError> {
@@ -3250,7 +3298,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         }
         Err(__rt::missing_result("plus").into())
     }
-    /// `Faulty.echo`.
+    /// `value`.
     pub fn echo(&mut self, value: i32) -> Result<i32, FaultyEchoError> {
         let __args = FaultyEchoArgs { value };
         let __reply = self.channel.call::<_, FaultyEchoResult>("echo", &__args)?;
@@ -3259,7 +3307,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         }
         Err(__rt::missing_result("echo").into())
     }
-    /// `Faulty.panics`.
+    /// Panics.
     pub fn panics(&mut self, why: String) -> Result<i32, FaultyPanicsError> {
         let __args = FaultyPanicsArgs { why };
         let __reply = self.channel.call::<_, FaultyPanicsResult>("panics", &__args)?;
@@ -3268,7 +3316,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         }
         Err(__rt::missing_result("panics").into())
     }
-    /// `Faulty.undeclared`.
+    /// Returns an error the method does not declare.
     pub fn undeclared(&mut self, why: String) -> Result<i32, FaultyUndeclaredError> {
         let __args = FaultyUndeclaredArgs { why };
         let __reply = self
@@ -3279,7 +3327,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         }
         Err(__rt::missing_result("undeclared").into())
     }
-    /// `Faulty.declared`.
+    /// Raises the declared exception.
     pub fn declared(&mut self, why: String) -> Result<i32, FaultyDeclaredError> {
         let __args = FaultyDeclaredArgs { why };
         let __reply = self.channel.call::<_, FaultyDeclaredResult>("declared", &__args)?;
@@ -3291,7 +3339,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         }
         Err(__rt::missing_result("declared").into())
     }
-    /// `Faulty.slow`.
+    /// Sleeps `millis`, then returns it.
     pub fn slow(&mut self, millis: i32) -> Result<i32, FaultySlowError> {
         let __args = FaultySlowArgs { millis };
         let __reply = self.channel.call::<_, FaultySlowResult>("slow", &__args)?;
@@ -3300,19 +3348,19 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         }
         Err(__rt::missing_result("slow").into())
     }
-    /// `Faulty.onewayPanics`.
+    /// Panics; oneway, so nothing is sent back.
     pub fn oneway_panics(&mut self, why: String) -> Result<(), FaultyOnewayPanicsError> {
         let __args = FaultyOnewayPanicsArgs { why };
         self.channel.call_oneway("onewayPanics", &__args)?;
         Ok(())
     }
-    /// `Faulty.record`.
+    /// Records `value`; oneway.
     pub fn record(&mut self, value: i32) -> Result<(), FaultyRecordError> {
         let __args = FaultyRecordArgs { value };
         self.channel.call_oneway("record", &__args)?;
         Ok(())
     }
-    /// `Faulty.recorded`.
+    /// The values recorded so far, in order.
     pub fn recorded(&mut self) -> Result<Vec<i32>, FaultyRecordedError> {
         let __args = FaultyRecordedArgs {};
         let __reply = self.channel.call::<_, FaultyRecordedResult>("recorded", &__args)?;

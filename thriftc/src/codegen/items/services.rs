@@ -86,7 +86,10 @@ fn module_service_names(ctx: &Ctx, module: usize) -> Vec<(ir::DefId, SvcNames)> 
             .functions
             .iter()
             .map(|f| {
-                let stem = names::type_name(&f.thrift_name);
+                // From the method's Rust name, so `fooBar` and `foo_bar`
+                // (methods `foo_bar`, `foo_bar2`) give `FooBarError`,
+                // `FooBar2Error`.
+                let stem = names::type_name(f.name.unraw());
                 scope.claim(names::type_name(&format!("{base}{}Error", stem.unraw())))
             })
             .collect();
@@ -468,7 +471,14 @@ fn render_server(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
         #trait_doc
         #separator
         #[doc = #trait_doc2]
-        #[allow(clippy::result_large_err, clippy::too_many_arguments)]
+        // Method names come from the IDL: `new`, `to_x`, `is_x` are whatever
+        // the service means by them.
+        #[allow(
+            clippy::result_large_err,
+            clippy::too_many_arguments,
+            clippy::new_ret_no_self,
+            clippy::wrong_self_convention
+        )]
         pub trait #handler: #supertrait {
             #(#methods)*
         }
@@ -720,7 +730,12 @@ fn render_client(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
             }
         }
 
-        #[allow(clippy::result_large_err, clippy::too_many_arguments)]
+        #[allow(
+            clippy::result_large_err,
+            clippy::too_many_arguments,
+            clippy::should_implement_trait,
+            clippy::wrong_self_convention
+        )]
         impl<C: #rt::Channel> #client<C> {
             #(#methods)*
         }
