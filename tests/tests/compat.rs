@@ -13,22 +13,22 @@
 // The tests use only some generated items; in a user's crate they are
 // public API, so unused ones are not dead code there.
 #[allow(dead_code)]
+#[path = "../golden/rs/compat_v2/mod.rs"]
+mod new;
+#[allow(dead_code)]
 #[path = "../golden/rs/compat_v1/mod.rs"]
-mod v1;
+mod old;
 #[allow(dead_code)]
 #[path = "../golden/rs/compat_v1_keep_unknown/mod.rs"]
-mod v1k;
-#[allow(dead_code)]
-#[path = "../golden/rs/compat_v2/mod.rs"]
-mod v2;
+mod old_keep;
 
 use std::collections::{HashMap, HashSet};
 use thriftc_runtime::{Decode, Encode, Result, Uuid, VecSet, binary, compact};
 
 /// A newer record with every field set, the new enum value and the new
 /// union variant.
-fn newer() -> v2::v2::Record {
-    use v2::v2::*;
+fn newer() -> new::v2::Record {
+    use new::v2::*;
     let nested = |a: i32| Nested {
         a,
         b: Some(format!("b{a}")),
@@ -68,9 +68,9 @@ fn protocols<T: Encode + Decode>() -> [(&'static str, Codec<T>); 2] {
 #[test]
 fn newer_is_read_by_older() {
     let new = newer();
-    for ((name, (enc2, _)), (_, (enc1, dec1))) in protocols::<v2::v2::Record>()
+    for ((name, (enc2, _)), (_, (enc1, dec1))) in protocols::<new::v2::Record>()
         .into_iter()
-        .zip(protocols::<v1::v1::Record>())
+        .zip(protocols::<old::v1::Record>())
     {
         let bytes = enc2(&new).unwrap();
         let old = dec1(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -81,7 +81,7 @@ fn newer_is_read_by_older() {
         assert_eq!(i32::from(old.color), 3);
         assert_eq!(old.color.name(), None);
         assert!(
-            matches!(old.choice, v1::v1::Choice::Unknown(ref f) if f.id == 3),
+            matches!(old.choice, old::v1::Choice::Unknown(ref f) if f.id == 3),
             "{name}: {:?}",
             old.choice
         );
@@ -89,12 +89,12 @@ fn newer_is_read_by_older() {
         // Written back by the older schema, read by the newer one: the
         // enum value and union variant survive; the fields the older
         // schema skipped read as the newer schema's defaults.
-        let again: v2::v2::Record = protocols::<v2::v2::Record>()
+        let again: new::v2::Record = protocols::<new::v2::Record>()
             .into_iter()
             .find(|(n, _)| *n == name)
             .map(|(_, (_, dec2))| dec2(&enc1(&old).unwrap()).unwrap())
             .unwrap();
-        assert_eq!(again.color, v2::v2::Color::BLUE);
+        assert_eq!(again.color, new::v2::Color::BLUE);
         assert_eq!(again.choice, new.choice);
         assert!(again.flag, "IDL default");
         assert_eq!(again.tiny, 7);
@@ -110,9 +110,9 @@ fn newer_is_read_by_older() {
 #[test]
 fn older_keeping_unknown_fields_writes_the_same_bytes() {
     let new = newer();
-    for ((name, (enc2, dec2)), (_, (enc1, dec1))) in protocols::<v2::v2::Record>()
+    for ((name, (enc2, dec2)), (_, (enc1, dec1))) in protocols::<new::v2::Record>()
         .into_iter()
-        .zip(protocols::<v1k::v1::Record>())
+        .zip(protocols::<old_keep::v1::Record>())
     {
         let bytes = enc2(&new).unwrap();
         let old = dec1(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -128,24 +128,24 @@ fn older_keeping_unknown_fields_writes_the_same_bytes() {
 
 #[test]
 fn older_is_read_by_newer() {
-    let old = v1::v1::Record {
+    let old = old::v1::Record {
         id: 1,
         name: "one".into(),
         stamp: None,
-        color: v1::v1::Color::GREEN,
-        choice: v1::v1::Choice::Number(5),
+        color: old::v1::Color::GREEN,
+        choice: old::v1::Choice::Number(5),
     };
-    for ((name, (enc1, _)), (_, (_, dec2))) in protocols::<v1::v1::Record>()
+    for ((name, (enc1, _)), (_, (_, dec2))) in protocols::<old::v1::Record>()
         .into_iter()
-        .zip(protocols::<v2::v2::Record>())
+        .zip(protocols::<new::v2::Record>())
     {
         let new = dec2(&enc1(&old).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let expected = v2::v2::Record {
+        let expected = new::v2::Record {
             id: 1,
             name: "one".into(),
             stamp: None,
-            color: v2::v2::Color::GREEN,
-            choice: v2::v2::Choice::Number(5),
+            color: new::v2::Color::GREEN,
+            choice: new::v2::Choice::Number(5),
             flag: true,
             tiny: 7,
             short_int: 0,
@@ -155,7 +155,7 @@ fn older_is_read_by_newer() {
             items: Vec::new(),
             tags: HashSet::new(),
             groups: HashMap::new(),
-            nested: v2::v2::Nested::default(),
+            nested: new::v2::Nested::default(),
             other: None,
             extra: None,
             comment: "none".into(),
@@ -169,13 +169,16 @@ fn older_is_read_by_newer() {
 fn nested_structs_with_extra_fields_are_read() {
     // A newer `Nested` (with `b`) inside a list, read as the older one.
     let items = vec![
-        v2::v2::Nested {
+        new::v2::Nested {
             a: 1,
             b: Some("x".into()),
         },
-        v2::v2::Nested { a: 2, b: None },
+        new::v2::Nested { a: 2, b: None },
     ];
     let bytes = binary::encode(&items).unwrap();
-    let old: Vec<v1::v1::Nested> = binary::decode(&bytes).unwrap();
-    assert_eq!(old, vec![v1::v1::Nested { a: 1 }, v1::v1::Nested { a: 2 }]);
+    let old: Vec<old::v1::Nested> = binary::decode(&bytes).unwrap();
+    assert_eq!(
+        old,
+        vec![old::v1::Nested { a: 1 }, old::v1::Nested { a: 2 }]
+    );
 }
