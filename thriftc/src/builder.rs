@@ -1,0 +1,662 @@
+//! The build.rs API: [`Builder`], the one-line [`compile`], and the [`Error`]
+//! a build script sees.
+//!
+//! A [`Builder`] collects IDL files, include folders and code generation
+//! [`Options`] (the same struct `thriftc gen` fills), then either returns the
+//! generated files in memory ([`Builder::generate`]) or writes them
+//! ([`Builder::compile`]) into `$OUT_DIR` together with an *include file*
+//! (`_thrift.rs` by default) that declares every generated module, so the
+//! user's crate needs one line:
+//!
+//! ```ignore
+//! include!(concat!(env!("OUT_DIR"), "/_thrift.rs"));
+//! ```
+//!
+//! [`Builder::compile`] prints `cargo:rerun-if-changed` for every IDL file it
+//! read (the named ones and everything they include, and nothing else), and
+//! IDL warnings as `cargo:warning` lines. Files are written only when their
+//! content changed.
+
+use crate::codegen::{self, GeneratedFile};
+use crate::options::Options;
+use crate::sema::{self, Failed};
+use quote::quote;
+use std::fmt;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Default name of the include file written next to the generated modules.
+pub const DEFAULT_INCLUDE_FILE: &str = "_thrift.rs";
+
+/// Generates Rust from Thrift IDL in a build script.
+///
+/// Every setter takes and returns `&mut Self`, so calls chain; finish with
+/// [`compile`](Builder::compile) (write the files) or
+/// [`generate`](Builder::generate) (return them).
+///
+/// ```no_run
+/// // build.rs
+/// fn main() -> Result<(), thriftc::Error> {
+///     thriftc::Builder::new()
+///         .file("idl/calculator.thrift")
+///         .include_dir("idl/common")
+///         .type_attribute("calculator.Work", "#[derive(Hash)]")
+///         .btree_map(["calculator.Work.tags"])
+///         .gen_client(false)
+///         .compile()
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    files: Vec<PathBuf>,
+    include_dirs: Vec<PathBuf>,
+    options: Options,
+    include_file: String,
+    emit_rerun_if_changed: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// A builder with no files and the default [`Options`].
+    #[must_use]
+    pub fn new() -> Builder {
+        Builder::with_options(Options::default())
+    }
+
+    /// A builder starting from the given [`Options`] (the struct the
+    /// `thriftc gen` command line fills); the setters below change it.
+    #[must_use]
+    pub fn with_options(options: Options) -> Builder {
+        Builder {
+            files: Vec::new(),
+            include_dirs: Vec::new(),
+            options,
+            include_file: DEFAULT_INCLUDE_FILE.to_owned(),
+            emit_rerun_if_changed: true,
+        }
+    }
+
+    /// The code generation settings as set so far.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Adds an IDL file to compile. Files it includes are found on their
+    /// own (see [`include_dir`](Builder::include_dir)) and generated too.
+    /// Relative paths are relative to the current folder, which in a build
+    /// script is the package's folder (where `Cargo.toml` is).
+    pub fn file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.files.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Adds several IDL files (see [`file`](Builder::file)).
+    pub fn files<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<Path>,
+    {
+        self.files
+            .extend(paths.into_iter().map(|p| p.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Adds a folder to search for `include`d files. An include is looked up
+    /// in the including file's folder first, then in each include folder in
+    /// the order added.
+    pub fn include_dir(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.include_dirs.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Adds several include folders (see [`include_dir`](Builder::include_dir)).
+    pub fn include_dirs<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<Path>,
+    {
+        self.include_dirs
+            .extend(paths.into_iter().map(|p| p.as_ref().to_path_buf()));
+        self
+    }
+
+    /// The folder the generated files are written to. Default: `$OUT_DIR`,
+    /// which cargo sets for build scripts. Created if missing.
+    pub fn out_dir(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.options.out_dir = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Path of the runtime crate as generated code names it. Default
+    /// `::thriftc_runtime`; use e.g. `crate::rt` when your crate re-exports
+    /// the runtime under another name.
+    pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Self {
+        self.options.runtime_path = path.into();
+        self
+    }
+
+    /// Adds an attribute to the generated types matching `path` (structs,
+    /// unions, exceptions, enums). `attribute` is Rust source such as
+    /// `#[derive(serde::Serialize)]`. Paths are Thrift names qualified by the
+    /// file stem: `calculator.Work`; a leading `.` matches by prefix
+    /// (`.calculator` is every type of `calculator.thrift`), anything else
+    /// by suffix (`Work`), and `.` alone matches everything. See
+    /// [`options`](crate::options) for the rules.
+    ///
+    /// ```no_run
+    /// thriftc::Builder::new()
+    ///     .file("idl/calculator.thrift")
+    ///     .type_attribute(".", "#[derive(serde::Serialize, serde::Deserialize)]")
+    ///     .compile()
+    ///     .unwrap();
+    /// ```
+    pub fn type_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.options
+            .type_attributes
+            .push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Adds an attribute to the generated fields (and union variants)
+    /// matching `path`, e.g. `("calculator.Work.comment", "#[serde(default)]")`.
+    /// Paths follow the rules of [`type_attribute`](Builder::type_attribute).
+    pub fn field_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.options
+            .field_attributes
+            .push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Uses `BTreeMap`/`BTreeSet` instead of `HashMap`/`HashSet` for the maps
+    /// and sets of the fields matching these paths (where the key type is
+    /// ordered). A type or file path (`calculator.Work`, `.calculator`)
+    /// covers all of its fields.
+    pub fn btree_map<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.options
+            .btree_paths
+            .extend(paths.into_iter().map(Into::into));
+        self
+    }
+
+    /// Uses `BTreeMap`/`BTreeSet` for every map and set whose key type is
+    /// ordered. Default `false`.
+    pub fn btree_all(&mut self, yes: bool) -> &mut Self {
+        self.options.btree_all = yes;
+        self
+    }
+
+    /// Stores the fields matching `path` boxed (`Box<T>`), e.g. to keep a
+    /// large, rarely set field out of line. Recursive fields are always
+    /// boxed.
+    pub fn boxed(&mut self, path: impl Into<String>) -> &mut Self {
+        self.options.boxed.push(path.into());
+        self
+    }
+
+    /// Generates service clients. Default `true`.
+    pub fn gen_client(&mut self, yes: bool) -> &mut Self {
+        self.options.gen_client = yes;
+        self
+    }
+
+    /// Generates service handler traits and processors. Default `true`.
+    pub fn gen_server(&mut self, yes: bool) -> &mut Self {
+        self.options.gen_server = yes;
+        self
+    }
+
+    /// Keeps fields the schema does not know (sent by a newer peer) in an
+    /// `unknown_fields` field of every struct and writes them back
+    /// unchanged. Default `false` (they are skipped).
+    pub fn keep_unknown_fields(&mut self, yes: bool) -> &mut Self {
+        self.options.keep_unknown_fields = yes;
+        self
+    }
+
+    /// Prints `cargo:rerun-if-changed=<file>` for every IDL file read by
+    /// [`compile`](Builder::compile), so cargo reruns the build script when
+    /// one of them (or a file one of them includes) changes, and only then.
+    /// Default `true`; turn it off when you print your own.
+    pub fn emit_rerun_if_changed(&mut self, yes: bool) -> &mut Self {
+        self.emit_rerun_if_changed = yes;
+        self
+    }
+
+    /// Name of the include file written next to the generated modules: it
+    /// declares each of them as `pub mod <name> { include!("<name>.rs"); }`.
+    /// Default `_thrift.rs`. Include it where the modules should live:
+    ///
+    /// ```ignore
+    /// pub mod idl {
+    ///     include!(concat!(env!("OUT_DIR"), "/_thrift.rs"));
+    /// }
+    /// ```
+    ///
+    /// The name must be a plain file name (no folder) that no generated
+    /// module uses.
+    pub fn include_file(&mut self, name: impl Into<String>) -> &mut Self {
+        self.include_file = name.into();
+        self
+    }
+
+    /// Checks the IDL and returns the generated files without writing
+    /// anything or printing anything: one `<module>.rs` per IDL file,
+    /// `mod.rs`, and the include file.
+    pub fn generate(&self) -> Result<Vec<GeneratedFile>, Error> {
+        self.run().1
+    }
+
+    /// Checks the IDL and writes the generated files to the output folder
+    /// (only those whose content changed). In a build script this also
+    /// prints `cargo:rerun-if-changed` lines (see
+    /// [`emit_rerun_if_changed`](Builder::emit_rerun_if_changed)) and the
+    /// IDL's warnings as `cargo:warning` lines.
+    pub fn compile(&self) -> Result<(), Error> {
+        let out_dir = self.resolve_out_dir()?;
+        let (read, result) = self.run();
+        let mut stdout = io::stdout().lock();
+        if self.emit_rerun_if_changed {
+            for path in &read.paths {
+                // Cargo reads instructions line by line: a path with a line
+                // break cannot be expressed, and is skipped.
+                if let Some(p) = path.to_str().filter(|p| !p.contains(['\n', '\r'])) {
+                    let _ = writeln!(stdout, "cargo:rerun-if-changed={p}");
+                }
+            }
+        }
+        for line in read.warnings.lines().filter(|l| !l.trim().is_empty()) {
+            let _ = writeln!(stdout, "cargo:warning={line}");
+        }
+        drop(stdout);
+        write_files(&out_dir, &result?)
+    }
+
+    fn resolve_out_dir(&self) -> Result<PathBuf, Error> {
+        match &self.options.out_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    Error::Config(
+                        "OUT_DIR is not set: thriftc writes to $OUT_DIR when run from a build \
+                         script (build.rs); elsewhere set a folder with `.out_dir(...)`"
+                            .to_owned(),
+                    )
+                }),
+        }
+    }
+
+    /// Loads, checks and generates; also returns what was read.
+    fn run(&self) -> (Read, Result<Vec<GeneratedFile>, Error>) {
+        let mut read = Read::default();
+        if self.files.is_empty() {
+            return (
+                read,
+                Err(Error::Config(
+                    "no IDL files to compile: add some with `.file(...)`".to_owned(),
+                )),
+            );
+        }
+        if let Err(e) = check_include_file_name(&self.include_file) {
+            return (read, Err(e));
+        }
+        let loaded = match sema::load(&self.files, &self.include_dirs) {
+            Ok(loaded) => loaded,
+            Err(failed) => {
+                read.paths = failed.sources.iter().map(|(_, f)| f.path.clone()).collect();
+                return (read, Err(Error::Idl(failed)));
+            }
+        };
+        read.paths = loaded
+            .program
+            .sources
+            .iter()
+            .map(|(_, f)| f.path.clone())
+            .collect();
+        read.warnings = loaded.render_warnings(false);
+        let result = codegen::generate(&loaded.program, &self.options)
+            .map_err(Error::Codegen)
+            .and_then(|files| add_include_file(files, &self.include_file));
+        (read, result)
+    }
+}
+
+/// What a run read: for `cargo:` instructions.
+#[derive(Default)]
+struct Read {
+    paths: Vec<PathBuf>,
+    warnings: String,
+}
+
+fn check_include_file_name(name: &str) -> Result<(), Error> {
+    let plain = !name.is_empty()
+        && !name.contains(['/', '\\'])
+        && name != "."
+        && name != ".."
+        && name != "mod.rs";
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "include file name `{name}` must be a plain file name such as `{DEFAULT_INCLUDE_FILE}` \
+             (no folder, not `mod.rs`): set the folder with `.out_dir(...)`"
+        )))
+    }
+}
+
+/// Appends the include file: every module that `mod.rs` declares, as an
+/// inline module that `include!`s its file (paths relative to the include
+/// file, so it works wherever the output folder is).
+fn add_include_file(
+    mut files: Vec<GeneratedFile>,
+    name: &str,
+) -> Result<Vec<GeneratedFile>, Error> {
+    if files.iter().any(|f| f.name == name) {
+        return Err(Error::Config(format!(
+            "include file name `{name}` is also the name of a generated module: choose another \
+             with `.include_file(...)`"
+        )));
+    }
+    let mod_rs = files
+        .iter()
+        .find(|f| f.name == "mod.rs")
+        .ok_or_else(|| Error::Codegen(codegen::Error::Internal("no mod.rs generated".into())))?;
+    let parsed = syn::parse_file(&mod_rs.contents).map_err(|e| {
+        Error::Codegen(codegen::Error::Internal(format!(
+            "mod.rs does not parse: {e}"
+        )))
+    })?;
+    let mut items = Vec::new();
+    for item in parsed.items {
+        match item {
+            syn::Item::Mod(m) if m.content.is_none() => {
+                let syn::ItemMod {
+                    attrs, vis, ident, ..
+                } = m;
+                let file = format!("{}.rs", syn::ext::IdentExt::unraw(&ident));
+                items.push(quote! {
+                    #(#attrs)*
+                    #vis mod #ident {
+                        include!(#file);
+                    }
+                });
+            }
+            other => items.push(quote!(#other)),
+        }
+    }
+    let file: syn::File = syn::parse2(quote!(#(#items)*)).map_err(|e| {
+        Error::Codegen(codegen::Error::Internal(format!(
+            "include file does not parse: {e}"
+        )))
+    })?;
+    files.push(GeneratedFile {
+        name: name.to_owned(),
+        contents: format!(
+            "// @generated by thriftc {}: every module generated from the IDL. Do not edit.\n\n{}",
+            env!("CARGO_PKG_VERSION"),
+            prettyplease::unparse(&file)
+        ),
+    });
+    Ok(files)
+}
+
+/// Writes `files` into `dir` (created if missing), skipping those whose
+/// content is unchanged so timestamps stay put.
+fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "create the output folder",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for f in files {
+        let path = dir.join(&f.name);
+        if std::fs::read(&path).is_ok_and(|old| old == f.contents.as_bytes()) {
+            continue;
+        }
+        std::fs::write(&path, &f.contents).map_err(|source| Error::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Compiles `files` (and everything they include, found in the including
+/// file's folder and then in `include_dirs`) into `$OUT_DIR` with the default
+/// [`Options`], and writes the include file `_thrift.rs`. The same as
+/// `Builder::new().files(files).include_dirs(include_dirs).compile()`.
+///
+/// ```no_run
+/// // build.rs
+/// fn main() -> Result<(), thriftc::Error> {
+///     thriftc::compile(&["idl/tutorial.thrift"], &["idl"])
+/// }
+/// ```
+pub fn compile(files: &[impl AsRef<Path>], include_dirs: &[impl AsRef<Path>]) -> Result<(), Error> {
+    Builder::new()
+        .files(files)
+        .include_dirs(include_dirs)
+        .compile()
+}
+
+/// Why a build failed.
+///
+/// `Display` (and `Debug`, so `.unwrap()` and `?` in `fn main` print the
+/// same) is the full report: for IDL errors, every diagnostic with its
+/// `file:line:col`, source line and caret, as `thriftc check` shows them.
+#[non_exhaustive]
+pub enum Error {
+    /// The IDL has errors (syntax, names, types, unreadable or missing
+    /// files); the diagnostics are in [`Failed::diagnostics`].
+    Idl(Failed),
+    /// Code generation refused an option (e.g. an attribute that is not
+    /// valid Rust) or failed.
+    Codegen(codegen::Error),
+    /// Reading or writing a file failed.
+    Io {
+        /// What was being done, e.g. `write`.
+        action: &'static str,
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The builder's settings cannot work (no files, no output folder, a bad
+    /// include file name).
+    Config(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Idl(failed) => write!(
+                f,
+                "{}thriftc: the IDL has errors ({})",
+                failed.render(false),
+                failed.diagnostics.summary()
+            ),
+            Error::Codegen(e) => write!(f, "thriftc: {e}"),
+            Error::Io {
+                action,
+                path,
+                source,
+            } => write!(f, "thriftc: cannot {action} `{}`: {source}", path.display()),
+            Error::Config(msg) => write!(f, "thriftc: {msg}"),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    /// The same text as `Display`: `build.rs` scripts usually `unwrap()`,
+    /// which prints `Debug`, and the report should stay readable.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Start on a new line so `unwrap()`'s prefix does not break the
+        // first diagnostic.
+        writeln!(f)?;
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Idl(failed) => Some(failed),
+            Error::Codegen(e) => Some(e),
+            Error::Io { source, .. } => Some(source),
+            Error::Config(_) => None,
+        }
+    }
+}
+
+impl From<Failed> for Error {
+    fn from(failed: Failed) -> Error {
+        Error::Idl(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("thriftc-builder-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn generates_modules_and_include_file() {
+        let dir = temp_dir("gen");
+        std::fs::write(
+            dir.join("shared.thrift"),
+            "struct Point { 1: i32 x, 2: i32 y }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("type.thrift"),
+            "include \"shared.thrift\"\nstruct Line { 1: shared.Point a, 2: shared.Point b }\n",
+        )
+        .unwrap();
+        let files = Builder::new()
+            .file(dir.join("type.thrift"))
+            .generate()
+            .unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["shared.rs", "type_.rs", "mod.rs", "_thrift.rs"]);
+        let include = &files[3].contents;
+        assert!(
+            include.contains("pub mod shared {\n    include!(\"shared.rs\");\n}"),
+            "{include}"
+        );
+        assert!(
+            include.contains("pub mod type_ {\n    include!(\"type_.rs\");\n}"),
+            "{include}"
+        );
+    }
+
+    #[test]
+    fn compile_writes_only_changed_files() {
+        let dir = temp_dir("write");
+        std::fs::write(dir.join("a.thrift"), "struct A { 1: i32 x }\n").unwrap();
+        let out = dir.join("out");
+        let mut b = Builder::new();
+        b.file(dir.join("a.thrift"))
+            .out_dir(&out)
+            .include_file("idl.rs");
+        b.compile().unwrap();
+        let a_rs = out.join("a.rs");
+        assert!(out.join("idl.rs").is_file() && out.join("mod.rs").is_file());
+        // Make the file look old, regenerate: an unchanged file is not rewritten.
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        std::fs::File::options()
+            .write(true)
+            .open(&a_rs)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        b.compile().unwrap();
+        assert_eq!(std::fs::metadata(&a_rs).unwrap().modified().unwrap(), old);
+        std::fs::write(dir.join("a.thrift"), "struct A { 1: i64 x }\n").unwrap();
+        b.compile().unwrap();
+        assert_ne!(std::fs::metadata(&a_rs).unwrap().modified().unwrap(), old);
+        assert!(std::fs::read_to_string(&a_rs).unwrap().contains("i64"));
+    }
+
+    #[test]
+    fn idl_error_renders_snippet_in_display_and_debug() {
+        let dir = temp_dir("err");
+        std::fs::write(dir.join("bad.thrift"), "struct A {\n  1: strin name\n}\n").unwrap();
+        let err = Builder::new()
+            .file(dir.join("bad.thrift"))
+            .out_dir(dir.join("out"))
+            .compile()
+            .unwrap_err();
+        let shown = err.to_string();
+        assert!(matches!(err, Error::Idl(_)));
+        assert!(shown.contains("bad.thrift:2:6"), "{shown}");
+        assert!(shown.contains("1: strin name"), "{shown}");
+        assert!(shown.contains('^'), "{shown}");
+        assert!(format!("{err:?}").contains(&shown));
+        assert!(!dir.join("out").exists());
+    }
+
+    #[test]
+    fn config_errors_say_what_to_do() {
+        let err = Builder::new().generate().unwrap_err();
+        assert!(err.to_string().contains(".file("), "{err}");
+        let dir = temp_dir("cfg");
+        std::fs::write(dir.join("idl.thrift"), "struct A { 1: i32 x }\n").unwrap();
+        let err = Builder::new()
+            .file(dir.join("idl.thrift"))
+            .include_file("idl.rs")
+            .generate()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("also the name of a generated module"),
+            "{err}"
+        );
+        let err = Builder::new()
+            .file(dir.join("idl.thrift"))
+            .include_file("sub/x.rs")
+            .generate()
+            .unwrap_err();
+        assert!(err.to_string().contains("plain file name"), "{err}");
+    }
+
+    #[test]
+    fn io_error_names_the_path() {
+        let dir = temp_dir("io");
+        std::fs::write(dir.join("a.thrift"), "struct A { 1: i32 x }\n").unwrap();
+        // The output folder is a file: it cannot be created.
+        let blocker = dir.join("blocker");
+        std::fs::write(&blocker, "").unwrap();
+        let err = Builder::new()
+            .file(dir.join("a.thrift"))
+            .out_dir(blocker.join("out"))
+            .compile()
+            .unwrap_err();
+        assert!(matches!(err, Error::Io { .. }));
+        assert!(err.to_string().contains("blocker"), "{err}");
+    }
+}
