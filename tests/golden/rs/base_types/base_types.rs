@@ -103,7 +103,10 @@ pub struct Containers {
     pub counts: ::std::collections::HashMap<String, i64>,
     pub table: Vec<Vec<String>>,
     pub deep: ::std::collections::HashMap<String, Vec<::std::collections::HashSet<i32>>>,
-    pub nested_maps: ::std::collections::HashMap<i32, ::std::collections::HashMap<String, Vec<u8>>>,
+    pub nested_maps: ::std::collections::HashMap<
+        i32,
+        ::std::collections::HashMap<String, Vec<u8>>,
+    >,
     pub set_of_lists: ::std::collections::HashSet<Vec<i16>>,
     pub with_cpp_type: ::std::collections::HashMap<i32, String>,
 }

@@ -107,20 +107,22 @@ impl __rt::Decode for Choice {
                 }
             };
             if value.replace(v).is_some() {
-                return Err(__rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "union `Choice` has more than one field set",
-                ));
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `Choice` has more than one field set",
+                    ),
+                );
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        value.or(unknown).ok_or_else(|| {
-            __rt::Error::protocol(
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Choice` has no field set",
-            )
-        })
+            ))
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,9 +154,7 @@ impl __rt::Decode for Nested {
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            a: f_a.unwrap_or_default(),
-        })
+        Ok(Self { a: f_a.unwrap_or_default() })
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -217,12 +217,11 @@ impl __rt::Decode for Record {
             name: f_name.unwrap_or_default(),
             stamp: f_stamp,
             color: f_color.unwrap_or_default(),
-            choice: f_choice.ok_or_else(|| {
-                __rt::Error::protocol(
+            choice: f_choice
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `choice` of `Record` is missing",
-                )
-            })?,
+                ))?,
         })
     }
 }

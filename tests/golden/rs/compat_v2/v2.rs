@@ -116,20 +116,22 @@ impl __rt::Decode for Choice {
                 }
             };
             if value.replace(v).is_some() {
-                return Err(__rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "union `Choice` has more than one field set",
-                ));
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `Choice` has more than one field set",
+                    ),
+                );
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        value.or(unknown).ok_or_else(|| {
-            __rt::Error::protocol(
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Choice` has no field set",
-            )
-        })
+            ))
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -323,12 +325,11 @@ impl __rt::Decode for Record {
             name: f_name.unwrap_or_default(),
             stamp: f_stamp,
             color: f_color.unwrap_or_default(),
-            choice: f_choice.ok_or_else(|| {
-                __rt::Error::protocol(
+            choice: f_choice
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `choice` of `Record` is missing",
-                )
-            })?,
+                ))?,
             flag: f_flag.unwrap_or(true),
             tiny: f_tiny.unwrap_or(7),
             short_int: f_short_int.unwrap_or_default(),

@@ -183,36 +183,36 @@ pub const FAVOURITE: Color = Color::GREEN;
 pub const SHADE: Shade = Color::BLUE;
 pub const BY_NUMBER: Color = Color::RED;
 pub const ENUM_AS_INT: i32 = 16;
-pub static PRIMES: ::std::sync::LazyLock<Vec<i32>> =
-    ::std::sync::LazyLock::new(|| vec![2, 3, 5, 7, 11]);
-pub static WORDS: ::std::sync::LazyLock<Vec<String>> =
-    ::std::sync::LazyLock::new(|| vec![String::from("a"), String::from("b"), String::from("c")]);
-pub static TAGS: ::std::sync::LazyLock<::std::collections::HashSet<String>> =
-    ::std::sync::LazyLock::new(|| {
-        ::std::collections::HashSet::from([String::from("x"), String::from("y")])
-    });
-pub static AGES: ::std::sync::LazyLock<::std::collections::HashMap<String, i32>> =
-    ::std::sync::LazyLock::new(|| {
-        ::std::collections::HashMap::from([(String::from("ann"), 31), (String::from("bob"), 42)])
-    });
-pub static NAMES: ::std::sync::LazyLock<::std::collections::HashMap<Color, String>> =
-    ::std::sync::LazyLock::new(|| {
-        ::std::collections::HashMap::from([
-            (Color::RED, String::from("red")),
-            (Color::GREEN, String::from("green")),
-        ])
-    });
-pub static NESTED: ::std::sync::LazyLock<::std::collections::HashMap<String, Vec<i32>>> =
-    ::std::sync::LazyLock::new(|| {
-        ::std::collections::HashMap::from([
-            (String::from("odd"), vec![1, 3]),
-            (String::from("even"), Vec::new()),
-        ])
-    });
-pub static PALETTE: ::std::sync::LazyLock<Vec<Color>> =
-    ::std::sync::LazyLock::new(|| vec![Color::RED, Color::GREEN, Color::BLUE]);
-pub static WIDENED: ::std::sync::LazyLock<Vec<i64>> =
-    ::std::sync::LazyLock::new(|| vec![2147483647, 32767, 1]);
+pub static PRIMES: ::std::sync::LazyLock<Vec<i32>> = ::std::sync::LazyLock::new(|| {
+    vec![2, 3, 5, 7, 11]
+});
+pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| {
+    vec![String::from("a"), String::from("b"), String::from("c")]
+});
+pub static TAGS: ::std::sync::LazyLock<::std::collections::HashSet<String>> = ::std::sync::LazyLock::new(||
+::std::collections::HashSet::from([String::from("x"), String::from("y")]));
+pub static AGES: ::std::sync::LazyLock<::std::collections::HashMap<String, i32>> = ::std::sync::LazyLock::new(||
+::std::collections::HashMap::from([
+    (String::from("ann"), 31),
+    (String::from("bob"), 42),
+]));
+pub static NAMES: ::std::sync::LazyLock<::std::collections::HashMap<Color, String>> = ::std::sync::LazyLock::new(||
+::std::collections::HashMap::from([
+    (Color::RED, String::from("red")),
+    (Color::GREEN, String::from("green")),
+]));
+pub static NESTED: ::std::sync::LazyLock<
+    ::std::collections::HashMap<String, Vec<i32>>,
+> = ::std::sync::LazyLock::new(|| ::std::collections::HashMap::from([
+    (String::from("odd"), vec![1, 3]),
+    (String::from("even"), Vec::new()),
+]));
+pub static PALETTE: ::std::sync::LazyLock<Vec<Color>> = ::std::sync::LazyLock::new(|| {
+    vec![Color::RED, Color::GREEN, Color::BLUE]
+});
+pub static WIDENED: ::std::sync::LazyLock<Vec<i64>> = ::std::sync::LazyLock::new(|| {
+    vec![2147483647, 32767, 1]
+});
 pub static ORIGIN: ::std::sync::LazyLock<Point> = ::std::sync::LazyLock::new(|| Point {
     x: 0,
     y: 0,
@@ -224,29 +224,10 @@ pub static LABELLED: ::std::sync::LazyLock<Point> = ::std::sync::LazyLock::new(|
     label: Some(String::from("corner")),
 });
 pub static DIAGONAL: ::std::sync::LazyLock<Segment> = ::std::sync::LazyLock::new(|| Segment {
-    head: Point {
-        x: 0,
-        y: 0,
-        label: None,
-    },
-    tail: Point {
-        x: 10,
-        y: 10,
-        label: None,
-    },
+    head: Point { x: 0, y: 0, label: None },
+    tail: Point { x: 10, y: 10, label: None },
     colors: vec![Color::RED, Color::BLUE],
 });
 pub static POINTS: ::std::sync::LazyLock<Vec<Point>> = ::std::sync::LazyLock::new(|| {
-    vec![
-        Point {
-            x: 1,
-            y: 1,
-            label: None,
-        },
-        Point {
-            x: 2,
-            y: 3,
-            label: None,
-        },
-    ]
+    vec![Point { x : 1, y : 1, label : None, }, Point { x : 2, y : 3, label : None, }]
 });

@@ -77,13 +77,13 @@ impl __rt::Decode for UsesIncludes {
         })
     }
 }
-pub static DEFAULT_PAIR: ::std::sync::LazyLock<super::shared::SharedStruct> =
-    ::std::sync::LazyLock::new(|| super::shared::SharedStruct {
-        key: 42,
-        value: String::from("v"),
-    });
-pub static LEVELS: ::std::sync::LazyLock<Vec<super::shared::Level>> =
-    ::std::sync::LazyLock::new(|| vec![super::shared::Level::LOW, super::shared::Level::HIGH]);
+pub static DEFAULT_PAIR: ::std::sync::LazyLock<super::shared::SharedStruct> = ::std::sync::LazyLock::new(||
+super::shared::SharedStruct {
+    key: 42,
+    value: String::from("v"),
+});
+pub static LEVELS: ::std::sync::LazyLock<Vec<super::shared::Level>> = ::std::sync::LazyLock::new(||
+vec![super::shared::Level::LOW, super::shared::Level::HIGH]);
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UsesSharedUpgradeArgs {
     pub old: super::shared::SharedStruct,
@@ -214,7 +214,12 @@ impl ::std::error::Error for UsesSharedUpgradeError {
     }
 }
 /// Implement this to serve `UsesShared`; serve it with [`UsesSharedProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait UsesSharedHandler: super::shared::SharedServiceHandler {
     /// `UsesShared.upgrade`.
     fn upgrade(
@@ -266,27 +271,39 @@ impl<H: UsesSharedHandler + ?Sized> UsesSharedProcessor<H> {
         O: __rt::ProtocolWrite + ?Sized,
     {
         match header.name.as_str() {
-            "upgrade" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: UsesSharedUpgradeArgs| match UsesSharedHandler::upgrade(
-                    handler, __args.old,
-                ) {
-                    Ok(v) => Ok(UsesSharedUpgradeResult {
-                        success: Some(v),
-                        error: None,
-                    }),
-                    Err(UsesSharedUpgradeError::Error(e)) => Ok(UsesSharedUpgradeResult {
-                        success: None,
-                        error: Some(e),
-                    }),
-                    Err(UsesSharedUpgradeError::Application(e)) => Err(e),
-                    Err(UsesSharedUpgradeError::Rpc(e)) => Err(__rt::internal_error("upgrade", &e)),
-                },
-            )),
+            "upgrade" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: UsesSharedUpgradeArgs| {
+                            match UsesSharedHandler::upgrade(handler, __args.old) {
+                                Ok(v) => {
+                                    Ok(UsesSharedUpgradeResult {
+                                        success: Some(v),
+                                        error: None,
+                                    })
+                                }
+                                Err(UsesSharedUpgradeError::Error(e)) => {
+                                    Ok(UsesSharedUpgradeResult {
+                                        success: None,
+                                        error: Some(e),
+                                    })
+                                }
+                                Err(UsesSharedUpgradeError::Application(e)) => Err(e),
+                                Err(UsesSharedUpgradeError::Rpc(e)) => {
+                                    Err(__rt::internal_error("upgrade", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => {
-                super::shared::SharedServiceProcessor::<H>::dispatch(handler, header, input, output)
+                super::shared::SharedServiceProcessor::<
+                    H,
+                >::dispatch(handler, header, input, output)
             }
         }
     }
@@ -341,7 +358,12 @@ impl<C: __rt::Channel> UsesSharedClient<::thriftc_runtime::client::Multiplexed<C
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> UsesSharedClient<C> {
     /// `UsesShared.upgrade`.
     pub fn upgrade(
@@ -364,11 +386,19 @@ impl<C: __rt::Channel> UsesSharedClient<C> {
     pub fn get_struct(
         &mut self,
         key: i32,
-    ) -> Result<super::shared::SharedStruct, super::shared::SharedServiceGetStructError> {
-        let __args = super::shared::SharedServiceGetStructArgs { key };
+    ) -> Result<
+        super::shared::SharedStruct,
+        super::shared::SharedServiceGetStructError,
+    > {
+        let __args = super::shared::SharedServiceGetStructArgs {
+            key,
+        };
         let __reply = self
             .channel
-            .call::<_, super::shared::SharedServiceGetStructResult>("getStruct", &__args)?;
+            .call::<
+                _,
+                super::shared::SharedServiceGetStructResult,
+            >("getStruct", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }

@@ -268,7 +268,12 @@ impl ::std::error::Error for SharedServiceGetStructError {
     }
 }
 /// Implement this to serve `SharedService`; serve it with [`SharedServiceProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait SharedServiceHandler: Send + Sync {
     /// `SharedService.getStruct`.
     fn get_struct(&self, key: i32) -> Result<SharedStruct, SharedServiceGetStructError>;
@@ -317,29 +322,35 @@ impl<H: SharedServiceHandler + ?Sized> SharedServiceProcessor<H> {
         O: __rt::ProtocolWrite + ?Sized,
     {
         match header.name.as_str() {
-            "getStruct" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: SharedServiceGetStructArgs| match SharedServiceHandler::get_struct(
-                    handler, __args.key,
-                ) {
-                    Ok(v) => Ok(SharedServiceGetStructResult {
-                        success: Some(v),
-                        error: None,
-                    }),
-                    Err(SharedServiceGetStructError::Error(e)) => {
-                        Ok(SharedServiceGetStructResult {
-                            success: None,
-                            error: Some(e),
-                        })
-                    }
-                    Err(SharedServiceGetStructError::Application(e)) => Err(e),
-                    Err(SharedServiceGetStructError::Rpc(e)) => {
-                        Err(__rt::internal_error("getStruct", &e))
-                    }
-                },
-            )),
+            "getStruct" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: SharedServiceGetStructArgs| {
+                            match SharedServiceHandler::get_struct(handler, __args.key) {
+                                Ok(v) => {
+                                    Ok(SharedServiceGetStructResult {
+                                        success: Some(v),
+                                        error: None,
+                                    })
+                                }
+                                Err(SharedServiceGetStructError::Error(e)) => {
+                                    Ok(SharedServiceGetStructResult {
+                                        success: None,
+                                        error: Some(e),
+                                    })
+                                }
+                                Err(SharedServiceGetStructError::Application(e)) => Err(e),
+                                Err(SharedServiceGetStructError::Rpc(e)) => {
+                                    Err(__rt::internal_error("getStruct", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => None,
         }
     }
@@ -394,10 +405,18 @@ impl<C: __rt::Channel> SharedServiceClient<::thriftc_runtime::client::Multiplexe
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> SharedServiceClient<C> {
     /// `SharedService.getStruct`.
-    pub fn get_struct(&mut self, key: i32) -> Result<SharedStruct, SharedServiceGetStructError> {
+    pub fn get_struct(
+        &mut self,
+        key: i32,
+    ) -> Result<SharedStruct, SharedServiceGetStructError> {
         let __args = SharedServiceGetStructArgs { key };
         let __reply = self
             .channel

@@ -9,7 +9,12 @@ impl Match {
     pub const YIELD: Match = Match(3);
     pub const SELF: Match = Match(4);
     /// Every value this schema declares, in IDL order.
-    pub const VALUES: &'static [Match] = &[Self::FN, Self::LOOP, Self::YIELD, Self::SELF];
+    pub const VALUES: &'static [Match] = &[
+        Self::FN,
+        Self::LOOP,
+        Self::YIELD,
+        Self::SELF,
+    ];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {
         match self {
@@ -346,20 +351,22 @@ impl __rt::Decode for Where {
                 }
             };
             if value.replace(v).is_some() {
-                return Err(__rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "union `where` has more than one field set",
-                ));
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `where` has more than one field set",
+                    ),
+                );
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        value.or(unknown).ok_or_else(|| {
-            __rt::Error::protocol(
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `where` has no field set",
-            )
-        })
+            ))
     }
 }
 pub type ImplAlias = Type;
@@ -582,12 +589,11 @@ impl __rt::Decode for TraitExternArgs {
         }
         p.read_struct_end()?;
         Ok(Self {
-            r#pub: f_pub.ok_or_else(|| {
-                __rt::Error::protocol(
+            r#pub: f_pub
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `pub` of `extern_args` is missing",
-                )
-            })?,
+                ))?,
         })
     }
 }
@@ -802,7 +808,12 @@ impl ::std::error::Error for TraitExternError {
     }
 }
 /// Implement this to serve `trait`; serve it with [`TraitProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait TraitHandler: Send + Sync {
     /// `trait.move`.
     fn r#move(&self, r#type: Type, r#in: Match) -> Result<Type, TraitMoveError>;
@@ -857,57 +868,97 @@ impl<H: TraitHandler + ?Sized> TraitProcessor<H> {
         O: __rt::ProtocolWrite + ?Sized,
     {
         match header.name.as_str() {
-            "move" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: TraitMoveArgs| match TraitHandler::r#move(
-                    handler,
-                    __args.r#type,
-                    __args.r#in,
-                ) {
-                    Ok(v) => Ok(TraitMoveResult {
-                        success: Some(v),
-                        r#static: None,
-                    }),
-                    Err(TraitMoveError::Static(e)) => Ok(TraitMoveResult {
-                        success: None,
-                        r#static: Some(e),
-                    }),
-                    Err(TraitMoveError::Application(e)) => Err(e),
-                    Err(TraitMoveError::Rpc(e)) => Err(__rt::internal_error("move", &e)),
-                },
-            )),
-            "async" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: TraitAsyncArgs| match TraitHandler::r#async(handler, __args.r#await) {
-                    Ok(()) => Ok(TraitAsyncResult {}),
-                    Err(TraitAsyncError::Application(e)) => Err(e),
-                    Err(TraitAsyncError::Rpc(e)) => Err(__rt::internal_error("async", &e)),
-                },
-            )),
-            "loop" => Some(__rt::serve_oneway(
-                header,
-                input,
-                output,
-                |__args: TraitLoopArgs| match TraitHandler::r#loop(handler) {
-                    Ok(()) => Ok(()),
-                    Err(TraitLoopError::Application(e)) => Err(e),
-                    Err(TraitLoopError::Rpc(e)) => Err(__rt::internal_error("loop", &e)),
-                },
-            )),
-            "extern" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: TraitExternArgs| match TraitHandler::r#extern(handler, __args.r#pub) {
-                    Ok(v) => Ok(TraitExternResult { success: Some(v) }),
-                    Err(TraitExternError::Application(e)) => Err(e),
-                    Err(TraitExternError::Rpc(e)) => Err(__rt::internal_error("extern", &e)),
-                },
-            )),
+            "move" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: TraitMoveArgs| {
+                            match TraitHandler::r#move(
+                                handler,
+                                __args.r#type,
+                                __args.r#in,
+                            ) {
+                                Ok(v) => {
+                                    Ok(TraitMoveResult {
+                                        success: Some(v),
+                                        r#static: None,
+                                    })
+                                }
+                                Err(TraitMoveError::Static(e)) => {
+                                    Ok(TraitMoveResult {
+                                        success: None,
+                                        r#static: Some(e),
+                                    })
+                                }
+                                Err(TraitMoveError::Application(e)) => Err(e),
+                                Err(TraitMoveError::Rpc(e)) => {
+                                    Err(__rt::internal_error("move", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "async" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: TraitAsyncArgs| {
+                            match TraitHandler::r#async(handler, __args.r#await) {
+                                Ok(()) => Ok(TraitAsyncResult {}),
+                                Err(TraitAsyncError::Application(e)) => Err(e),
+                                Err(TraitAsyncError::Rpc(e)) => {
+                                    Err(__rt::internal_error("async", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "loop" => {
+                Some(
+                    __rt::serve_oneway(
+                        header,
+                        input,
+                        output,
+                        |__args: TraitLoopArgs| {
+                            match TraitHandler::r#loop(handler) {
+                                Ok(()) => Ok(()),
+                                Err(TraitLoopError::Application(e)) => Err(e),
+                                Err(TraitLoopError::Rpc(e)) => {
+                                    Err(__rt::internal_error("loop", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "extern" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: TraitExternArgs| {
+                            match TraitHandler::r#extern(handler, __args.r#pub) {
+                                Ok(v) => {
+                                    Ok(TraitExternResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(TraitExternError::Application(e)) => Err(e),
+                                Err(TraitExternError::Rpc(e)) => {
+                                    Err(__rt::internal_error("extern", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => None,
         }
     }
@@ -962,7 +1013,12 @@ impl<C: __rt::Channel> TraitClient<::thriftc_runtime::client::Multiplexed<C>> {
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> TraitClient<C> {
     /// `trait.move`.
     pub fn r#move(&mut self, r#type: Type, r#in: Match) -> Result<Type, TraitMoveError> {
@@ -991,9 +1047,7 @@ impl<C: __rt::Channel> TraitClient<C> {
     /// `trait.extern`.
     pub fn r#extern(&mut self, r#pub: Where) -> Result<Where, TraitExternError> {
         let __args = TraitExternArgs { r#pub };
-        let __reply = self
-            .channel
-            .call::<_, TraitExternResult>("extern", &__args)?;
+        let __reply = self.channel.call::<_, TraitExternResult>("extern", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }

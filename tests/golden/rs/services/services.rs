@@ -288,7 +288,9 @@ impl __rt::Decode for CalculatorGroupArgs {
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CalculatorGroupResult {
-    pub success: Option<::std::collections::HashMap<String, Vec<super::shared::SharedStruct>>>,
+    pub success: Option<
+        ::std::collections::HashMap<String, Vec<super::shared::SharedStruct>>,
+    >,
 }
 impl __rt::WireType for CalculatorGroupResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -606,7 +608,12 @@ impl ::std::error::Error for CalculatorLevelError {
 /// A calculator.
 ///
 /// Implement this to serve `Calculator`; serve it with [`CalculatorProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait CalculatorHandler: super::shared::SharedServiceHandler {
     /// Pings the server.
     fn ping(&self) -> Result<(), CalculatorPingError>;
@@ -669,74 +676,128 @@ impl<H: CalculatorHandler + ?Sized> CalculatorProcessor<H> {
         O: __rt::ProtocolWrite + ?Sized,
     {
         match header.name.as_str() {
-            "ping" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: CalculatorPingArgs| match CalculatorHandler::ping(handler) {
-                    Ok(()) => Ok(CalculatorPingResult {}),
-                    Err(CalculatorPingError::Application(e)) => Err(e),
-                    Err(CalculatorPingError::Rpc(e)) => Err(__rt::internal_error("ping", &e)),
-                },
-            )),
-            "add" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: CalculatorAddArgs| match CalculatorHandler::add(
-                    handler, __args.a, __args.b,
-                ) {
-                    Ok(v) => Ok(CalculatorAddResult {
-                        success: Some(v),
-                        invalid: None,
-                        shared_error: None,
-                    }),
-                    Err(CalculatorAddError::Invalid(e)) => Ok(CalculatorAddResult {
-                        success: None,
-                        invalid: Some(e),
-                        shared_error: None,
-                    }),
-                    Err(CalculatorAddError::SharedError(e)) => Ok(CalculatorAddResult {
-                        success: None,
-                        invalid: None,
-                        shared_error: Some(e),
-                    }),
-                    Err(CalculatorAddError::Application(e)) => Err(e),
-                    Err(CalculatorAddError::Rpc(e)) => Err(__rt::internal_error("add", &e)),
-                },
-            )),
-            "log" => Some(__rt::serve_oneway(
-                header,
-                input,
-                output,
-                |__args: CalculatorLogArgs| match CalculatorHandler::log(handler, __args.line) {
-                    Ok(()) => Ok(()),
-                    Err(CalculatorLogError::Application(e)) => Err(e),
-                    Err(CalculatorLogError::Rpc(e)) => Err(__rt::internal_error("log", &e)),
-                },
-            )),
-            "group" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: CalculatorGroupArgs| match CalculatorHandler::group(handler, __args.keys) {
-                    Ok(v) => Ok(CalculatorGroupResult { success: Some(v) }),
-                    Err(CalculatorGroupError::Application(e)) => Err(e),
-                    Err(CalculatorGroupError::Rpc(e)) => Err(__rt::internal_error("group", &e)),
-                },
-            )),
-            "level" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: CalculatorLevelArgs| match CalculatorHandler::level(handler) {
-                    Ok(v) => Ok(CalculatorLevelResult { success: Some(v) }),
-                    Err(CalculatorLevelError::Application(e)) => Err(e),
-                    Err(CalculatorLevelError::Rpc(e)) => Err(__rt::internal_error("level", &e)),
-                },
-            )),
+            "ping" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: CalculatorPingArgs| {
+                            match CalculatorHandler::ping(handler) {
+                                Ok(()) => Ok(CalculatorPingResult {}),
+                                Err(CalculatorPingError::Application(e)) => Err(e),
+                                Err(CalculatorPingError::Rpc(e)) => {
+                                    Err(__rt::internal_error("ping", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "add" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: CalculatorAddArgs| {
+                            match CalculatorHandler::add(handler, __args.a, __args.b) {
+                                Ok(v) => {
+                                    Ok(CalculatorAddResult {
+                                        success: Some(v),
+                                        invalid: None,
+                                        shared_error: None,
+                                    })
+                                }
+                                Err(CalculatorAddError::Invalid(e)) => {
+                                    Ok(CalculatorAddResult {
+                                        success: None,
+                                        invalid: Some(e),
+                                        shared_error: None,
+                                    })
+                                }
+                                Err(CalculatorAddError::SharedError(e)) => {
+                                    Ok(CalculatorAddResult {
+                                        success: None,
+                                        invalid: None,
+                                        shared_error: Some(e),
+                                    })
+                                }
+                                Err(CalculatorAddError::Application(e)) => Err(e),
+                                Err(CalculatorAddError::Rpc(e)) => {
+                                    Err(__rt::internal_error("add", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "log" => {
+                Some(
+                    __rt::serve_oneway(
+                        header,
+                        input,
+                        output,
+                        |__args: CalculatorLogArgs| {
+                            match CalculatorHandler::log(handler, __args.line) {
+                                Ok(()) => Ok(()),
+                                Err(CalculatorLogError::Application(e)) => Err(e),
+                                Err(CalculatorLogError::Rpc(e)) => {
+                                    Err(__rt::internal_error("log", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "group" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: CalculatorGroupArgs| {
+                            match CalculatorHandler::group(handler, __args.keys) {
+                                Ok(v) => {
+                                    Ok(CalculatorGroupResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(CalculatorGroupError::Application(e)) => Err(e),
+                                Err(CalculatorGroupError::Rpc(e)) => {
+                                    Err(__rt::internal_error("group", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "level" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: CalculatorLevelArgs| {
+                            match CalculatorHandler::level(handler) {
+                                Ok(v) => {
+                                    Ok(CalculatorLevelResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(CalculatorLevelError::Application(e)) => Err(e),
+                                Err(CalculatorLevelError::Rpc(e)) => {
+                                    Err(__rt::internal_error("level", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => {
-                super::shared::SharedServiceProcessor::<H>::dispatch(handler, header, input, output)
+                super::shared::SharedServiceProcessor::<
+                    H,
+                >::dispatch(handler, header, input, output)
             }
         }
     }
@@ -791,22 +852,23 @@ impl<C: __rt::Channel> CalculatorClient<::thriftc_runtime::client::Multiplexed<C
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> CalculatorClient<C> {
     /// Pings the server.
     pub fn ping(&mut self) -> Result<(), CalculatorPingError> {
         let __args = CalculatorPingArgs {};
-        let _ = self
-            .channel
-            .call::<_, CalculatorPingResult>("ping", &__args)?;
+        let _ = self.channel.call::<_, CalculatorPingResult>("ping", &__args)?;
         Ok(())
     }
     /// Adds two numbers.
     pub fn add(&mut self, a: i32, b: i32) -> Result<i32, CalculatorAddError> {
         let __args = CalculatorAddArgs { a, b };
-        let __reply = self
-            .channel
-            .call::<_, CalculatorAddResult>("add", &__args)?;
+        let __reply = self.channel.call::<_, CalculatorAddResult>("add", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -833,9 +895,7 @@ impl<C: __rt::Channel> CalculatorClient<C> {
         CalculatorGroupError,
     > {
         let __args = CalculatorGroupArgs { keys };
-        let __reply = self
-            .channel
-            .call::<_, CalculatorGroupResult>("group", &__args)?;
+        let __reply = self.channel.call::<_, CalculatorGroupResult>("group", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -844,9 +904,7 @@ impl<C: __rt::Channel> CalculatorClient<C> {
     /// `Calculator.level`.
     pub fn level(&mut self) -> Result<super::shared::Level, CalculatorLevelError> {
         let __args = CalculatorLevelArgs {};
-        let __reply = self
-            .channel
-            .call::<_, CalculatorLevelResult>("level", &__args)?;
+        let __reply = self.channel.call::<_, CalculatorLevelResult>("level", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -856,11 +914,19 @@ impl<C: __rt::Channel> CalculatorClient<C> {
     pub fn get_struct(
         &mut self,
         key: i32,
-    ) -> Result<super::shared::SharedStruct, super::shared::SharedServiceGetStructError> {
-        let __args = super::shared::SharedServiceGetStructArgs { key };
+    ) -> Result<
+        super::shared::SharedStruct,
+        super::shared::SharedServiceGetStructError,
+    > {
+        let __args = super::shared::SharedServiceGetStructArgs {
+            key,
+        };
         let __reply = self
             .channel
-            .call::<_, super::shared::SharedServiceGetStructResult>("getStruct", &__args)?;
+            .call::<
+                _,
+                super::shared::SharedServiceGetStructResult,
+            >("getStruct", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -988,7 +1054,12 @@ impl ::std::error::Error for ScientificPowerError {
     }
 }
 /// Implement this to serve `Scientific`; serve it with [`ScientificProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait ScientificHandler: CalculatorHandler {
     /// `Scientific.power`.
     fn power(&self, base: f64, exponent: f64) -> Result<f64, ScientificPowerError>;
@@ -1037,20 +1108,32 @@ impl<H: ScientificHandler + ?Sized> ScientificProcessor<H> {
         O: __rt::ProtocolWrite + ?Sized,
     {
         match header.name.as_str() {
-            "power" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: ScientificPowerArgs| match ScientificHandler::power(
-                    handler,
-                    __args.base,
-                    __args.exponent,
-                ) {
-                    Ok(v) => Ok(ScientificPowerResult { success: Some(v) }),
-                    Err(ScientificPowerError::Application(e)) => Err(e),
-                    Err(ScientificPowerError::Rpc(e)) => Err(__rt::internal_error("power", &e)),
-                },
-            )),
+            "power" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: ScientificPowerArgs| {
+                            match ScientificHandler::power(
+                                handler,
+                                __args.base,
+                                __args.exponent,
+                            ) {
+                                Ok(v) => {
+                                    Ok(ScientificPowerResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(ScientificPowerError::Application(e)) => Err(e),
+                                Err(ScientificPowerError::Rpc(e)) => {
+                                    Err(__rt::internal_error("power", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => CalculatorProcessor::<H>::dispatch(handler, header, input, output),
         }
     }
@@ -1105,14 +1188,24 @@ impl<C: __rt::Channel> ScientificClient<::thriftc_runtime::client::Multiplexed<C
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> ScientificClient<C> {
     /// `Scientific.power`.
-    pub fn power(&mut self, base: f64, exponent: f64) -> Result<f64, ScientificPowerError> {
-        let __args = ScientificPowerArgs { base, exponent };
-        let __reply = self
-            .channel
-            .call::<_, ScientificPowerResult>("power", &__args)?;
+    pub fn power(
+        &mut self,
+        base: f64,
+        exponent: f64,
+    ) -> Result<f64, ScientificPowerError> {
+        let __args = ScientificPowerArgs {
+            base,
+            exponent,
+        };
+        let __reply = self.channel.call::<_, ScientificPowerResult>("power", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -1121,17 +1214,13 @@ impl<C: __rt::Channel> ScientificClient<C> {
     /// Pings the server.
     pub fn ping(&mut self) -> Result<(), CalculatorPingError> {
         let __args = CalculatorPingArgs {};
-        let _ = self
-            .channel
-            .call::<_, CalculatorPingResult>("ping", &__args)?;
+        let _ = self.channel.call::<_, CalculatorPingResult>("ping", &__args)?;
         Ok(())
     }
     /// Adds two numbers.
     pub fn add(&mut self, a: i32, b: i32) -> Result<i32, CalculatorAddError> {
         let __args = CalculatorAddArgs { a, b };
-        let __reply = self
-            .channel
-            .call::<_, CalculatorAddResult>("add", &__args)?;
+        let __reply = self.channel.call::<_, CalculatorAddResult>("add", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -1158,9 +1247,7 @@ impl<C: __rt::Channel> ScientificClient<C> {
         CalculatorGroupError,
     > {
         let __args = CalculatorGroupArgs { keys };
-        let __reply = self
-            .channel
-            .call::<_, CalculatorGroupResult>("group", &__args)?;
+        let __reply = self.channel.call::<_, CalculatorGroupResult>("group", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -1169,9 +1256,7 @@ impl<C: __rt::Channel> ScientificClient<C> {
     /// `Calculator.level`.
     pub fn level(&mut self) -> Result<super::shared::Level, CalculatorLevelError> {
         let __args = CalculatorLevelArgs {};
-        let __reply = self
-            .channel
-            .call::<_, CalculatorLevelResult>("level", &__args)?;
+        let __reply = self.channel.call::<_, CalculatorLevelResult>("level", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -1181,11 +1266,19 @@ impl<C: __rt::Channel> ScientificClient<C> {
     pub fn get_struct(
         &mut self,
         key: i32,
-    ) -> Result<super::shared::SharedStruct, super::shared::SharedServiceGetStructError> {
-        let __args = super::shared::SharedServiceGetStructArgs { key };
+    ) -> Result<
+        super::shared::SharedStruct,
+        super::shared::SharedServiceGetStructError,
+    > {
+        let __args = super::shared::SharedServiceGetStructArgs {
+            key,
+        };
         let __reply = self
             .channel
-            .call::<_, super::shared::SharedServiceGetStructResult>("getStruct", &__args)?;
+            .call::<
+                _,
+                super::shared::SharedServiceGetStructResult,
+            >("getStruct", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
@@ -1196,7 +1289,12 @@ impl<C: __rt::Channel> ScientificClient<C> {
     }
 }
 /// Implement this to serve `Empty`; serve it with [`EmptyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait EmptyHandler: Send + Sync {}
 /// Serves a [`EmptyHandler`]: dispatches `Empty`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
 pub struct EmptyProcessor<H: ?Sized> {
@@ -1295,5 +1393,10 @@ impl<C: __rt::Channel> EmptyClient<::thriftc_runtime::client::Multiplexed<C>> {
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> EmptyClient<C> {}

@@ -105,12 +105,11 @@ impl __rt::Decode for User {
         }
         p.read_struct_end()?;
         Ok(Self {
-            id: f_id.ok_or_else(|| {
-                __rt::Error::protocol(
+            id: f_id
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `id` of `User` is missing",
-                )
-            })?,
+                ))?,
             nickname: f_nickname,
             name: f_name.unwrap_or_else(|| String::from("anonymous")),
             created: f_created.unwrap_or_default(),
@@ -305,20 +304,22 @@ impl __rt::Decode for Value {
                 }
             };
             if value.replace(v).is_some() {
-                return Err(__rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "union `Value` has more than one field set",
-                ));
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `Value` has more than one field set",
+                    ),
+                );
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        value.or(unknown).ok_or_else(|| {
-            __rt::Error::protocol(
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Value` has no field set",
-            )
-        })
+            ))
     }
 }
 /// An exception carries fields like a struct.

@@ -2,8 +2,9 @@
 
 use ::thriftc_runtime::__codegen as __rt;
 pub type Id = __rt::Uuid;
-pub const NIL: __rt::Uuid =
-    __rt::Uuid::from_bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+pub const NIL: __rt::Uuid = __rt::Uuid::from_bytes([
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
 pub const FIXED: Id = __rt::Uuid::from_bytes([
     107, 167, 184, 16, 157, 173, 17, 209, 128, 180, 0, 192, 79, 212, 48, 200,
 ]);
@@ -18,9 +19,12 @@ impl Default for Entity {
     fn default() -> Self {
         Self {
             id: Default::default(),
-            parent: Some(__rt::Uuid::from_bytes([
-                107, 167, 184, 16, 157, 173, 17, 209, 128, 180, 0, 192, 79, 212, 48, 200,
-            ])),
+            parent: Some(
+                __rt::Uuid::from_bytes([
+                    107, 167, 184, 16, 157, 173, 17, 209, 128, 180, 0, 192, 79, 212, 48,
+                    200,
+                ]),
+            ),
             related: Default::default(),
             names: Default::default(),
         }
@@ -69,12 +73,11 @@ impl __rt::Decode for Entity {
         }
         p.read_struct_end()?;
         Ok(Self {
-            id: f_id.ok_or_else(|| {
-                __rt::Error::protocol(
+            id: f_id
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `id` of `Entity` is missing",
-                )
-            })?,
+                ))?,
             parent: f_parent,
             related: f_related.unwrap_or_default(),
             names: f_names.unwrap_or_default(),
@@ -192,7 +195,12 @@ impl ::std::error::Error for RegistryLookupError {
     }
 }
 /// Implement this to serve `Registry`; serve it with [`RegistryProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
 pub trait RegistryHandler: Send + Sync {
     /// `Registry.lookup`.
     fn lookup(&self, id: __rt::Uuid) -> Result<Entity, RegistryLookupError>;
@@ -241,16 +249,28 @@ impl<H: RegistryHandler + ?Sized> RegistryProcessor<H> {
         O: __rt::ProtocolWrite + ?Sized,
     {
         match header.name.as_str() {
-            "lookup" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: RegistryLookupArgs| match RegistryHandler::lookup(handler, __args.id) {
-                    Ok(v) => Ok(RegistryLookupResult { success: Some(v) }),
-                    Err(RegistryLookupError::Application(e)) => Err(e),
-                    Err(RegistryLookupError::Rpc(e)) => Err(__rt::internal_error("lookup", &e)),
-                },
-            )),
+            "lookup" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: RegistryLookupArgs| {
+                            match RegistryHandler::lookup(handler, __args.id) {
+                                Ok(v) => {
+                                    Ok(RegistryLookupResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(RegistryLookupError::Application(e)) => Err(e),
+                                Err(RegistryLookupError::Rpc(e)) => {
+                                    Err(__rt::internal_error("lookup", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => None,
         }
     }
@@ -305,14 +325,17 @@ impl<C: __rt::Channel> RegistryClient<::thriftc_runtime::client::Multiplexed<C>>
         }
     }
 }
-#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
 impl<C: __rt::Channel> RegistryClient<C> {
     /// `Registry.lookup`.
     pub fn lookup(&mut self, id: __rt::Uuid) -> Result<Entity, RegistryLookupError> {
         let __args = RegistryLookupArgs { id };
-        let __reply = self
-            .channel
-            .call::<_, RegistryLookupResult>("lookup", &__args)?;
+        let __reply = self.channel.call::<_, RegistryLookupResult>("lookup", &__args)?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }
