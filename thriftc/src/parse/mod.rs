@@ -61,6 +61,15 @@ static DETAIL_LOCK: Mutex<()> = Mutex::new(());
 /// tracking to learn which tokens and rules were expected at the farthest
 /// position, and names them in Thrift words.
 fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    if let ErrorVariant::CustomError { message } = &error.variant {
+        // pest's guards against stack exhaustion and runaway work.
+        let pos = match error.location {
+            InputLocation::Pos(p) | InputLocation::Span((p, _)) => p.min(text.len()),
+        };
+        return Diagnostic::error("nesting too deep: the file is too complex to parse")
+            .primary(Span::new(file, pos, next_char_end(text, pos)), "gave up here")
+            .note(format!("the parser stopped: {message}"));
+    }
     let (mut pos, mut rules) = match (&error.location, &error.variant) {
         (InputLocation::Pos(p), ErrorVariant::ParsingError { positives, .. }) => {
             (*p, positives.clone())

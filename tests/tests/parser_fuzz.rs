@@ -1,0 +1,226 @@
+//! Fuzzing of the front end with proptest: random bytes, random token soup
+//! and mutated fixtures go through `thriftc::load_str`, which must return
+//! (`Ok` or `Err`), never panic, and render its diagnostics without
+//! panicking either.
+//!
+//! The default run is small (256 cases per property) so that it takes
+//! seconds. Run longer with, for example:
+//!
+//! ```text
+//! PROPTEST_CASES=100000 cargo test --release -p thriftc-tests --test parser_fuzz
+//! ```
+//!
+//! A failing case is shrunk and printed by proptest; it is also saved under
+//! `tests/proptest-regressions/` so it is replayed first next time.
+
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 256;
+    }
+    config
+}
+
+fn fixture_texts() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root");
+    let mut texts = Vec::new();
+    for dir in ["fixtures/valid", "fixtures/invalid", "fixtures/include"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .expect("fixtures folder")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "thrift"))
+            .collect();
+        files.sort();
+        for f in files {
+            texts.push(std::fs::read_to_string(f).expect("fixture text"));
+        }
+    }
+    texts
+}
+
+/// Loads text as a file and renders whatever comes out.
+fn check(text: &str) {
+    match thriftc::load_str("fuzz.thrift", text) {
+        Ok(loaded) => {
+            let _ = loaded.render_warnings(false);
+            let _ = thriftc::dump::dump(&loaded.program, Path::new("."));
+        }
+        Err(failed) => {
+            assert!(failed.diagnostics.has_errors(), "failure without an error");
+            let _ = failed.render(true);
+        }
+    }
+}
+
+/// Pieces of Thrift that make random input get further than random bytes.
+const TOKENS: &[&str] = &[
+    "struct",
+    "union",
+    "exception",
+    "service",
+    "enum",
+    "senum",
+    "const",
+    "typedef",
+    "include",
+    "namespace",
+    "extends",
+    "throws",
+    "oneway",
+    "void",
+    "required",
+    "optional",
+    "list",
+    "set",
+    "map",
+    "i32",
+    "i64",
+    "string",
+    "binary",
+    "uuid",
+    "bool",
+    "double",
+    "byte",
+    "true",
+    "false",
+    "A",
+    "B",
+    "x",
+    "A.B",
+    "s.T.V",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<",
+    ">",
+    ",",
+    ";",
+    ":",
+    "=",
+    "&",
+    "1",
+    "-1",
+    "0x7f",
+    "99999999999999999999",
+    "1.5e3",
+    "\"s\"",
+    "'q'",
+    "\"",
+    "/**",
+    "*/",
+    "/* c */",
+    "// c\n",
+    "# c\n",
+    "\n",
+    " ",
+    "xsd_optional",
+    "xsd_attrs",
+    "cpp_type",
+    "\u{FEFF}",
+    "é",
+    "\\",
+];
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Delete(usize, usize),
+    Insert(usize, usize),
+    Duplicate(usize, usize),
+}
+
+fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for edit in edits {
+        let len = bytes.len().max(1);
+        match *edit {
+            Edit::Delete(at, n) => {
+                let at = at % len;
+                let end = (at + n % 16).min(bytes.len());
+                if at < end {
+                    bytes.drain(at..end);
+                }
+            }
+            Edit::Insert(at, token) => {
+                let at = (at % len).min(bytes.len());
+                let t = TOKENS[token % TOKENS.len()].as_bytes();
+                bytes.splice(at..at, t.iter().copied());
+            }
+            Edit::Duplicate(at, n) => {
+                let at = at % len;
+                let end = (at + n % 64).min(bytes.len());
+                let piece: Vec<u8> = bytes[at.min(end)..end].to_vec();
+                bytes.splice(end..end, piece);
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), any::<usize>()).prop_map(|(a, n)| Edit::Delete(a, n)),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, t)| Edit::Insert(a, t)),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, n)| Edit::Duplicate(a, n)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        check(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn token_soup_never_panics(tokens in proptest::collection::vec(0..TOKENS.len(), 0..96)) {
+        let text: Vec<&str> = tokens.iter().map(|&i| TOKENS[i]).collect();
+        check(&text.join(" "));
+    }
+
+    #[test]
+    fn mutated_fixtures_never_panic(
+        which in any::<usize>(),
+        edits in proptest::collection::vec(edit(), 1..8),
+    ) {
+        let texts = fixture_texts();
+        let text = &texts[which % texts.len()];
+        check(&apply(text, &edits));
+    }
+}
+
+/// Inputs a random search rarely builds: deep nesting, huge numbers, long
+/// names, unterminated comments and strings.
+#[test]
+fn pathological_inputs_are_rejected_cleanly() {
+    let deep_list = format!("const list<i32> X = {}", "[".repeat(100_000));
+    let deep_type = format!(
+        "struct S {{ 1: {}i32{} x }}",
+        "list<".repeat(20_000),
+        ">".repeat(20_000)
+    );
+    let nested_ok = format!("const list<i32> X = {}{}", "[".repeat(150), "]".repeat(150));
+    let long_name = format!("struct {} {{}}", "A".repeat(100_000));
+    for text in [
+        deep_list.as_str(),
+        deep_type.as_str(),
+        nested_ok.as_str(),
+        long_name.as_str(),
+        "/** unterminated doc",
+        "const string S = \"unterminated",
+        "struct S { 1: i32 x = 0x }",
+        "enum E { A = 99999999999999999999999999999 }",
+        "\u{FEFF}struct S {}",
+        "",
+    ] {
+        check(text);
+    }
+}
