@@ -3,7 +3,7 @@
 //! map to.
 //!
 //! Implemented here for: `bool`, `i8`, `i16`, `i32`, `i64`, `f64`, `String`,
-//! `Vec<u8>` (binary), [`Uuid`](crate::Uuid), `Vec<T>` (list), `HashSet<T, S>`,
+//! `Vec<u8>` (binary), [`Uuid`], `Vec<T>` (list), `HashSet<T, S>`,
 //! `BTreeSet<T>`, [`VecSet<T>`](crate::VecSet) (set), `HashMap<K, V, S>`,
 //! `BTreeMap<K, V>`, [`VecMap<K, V>`](crate::VecMap) (map) and `Box<T>`.
 //! Container decoders check each element's wire type, reserve at most

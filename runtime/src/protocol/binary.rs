@@ -14,6 +14,25 @@
 //! ```
 //!
 //! Over a transport, wrap it: `BinaryProtocol::new(transport, Limits::default())`.
+//!
+//! # Errors
+//!
+//! Both protocols report the same typed errors:
+//! - negative string or container size: `NEGATIVE_SIZE`;
+//! - a size whose bytes cannot follow (`count × minimum element size` above
+//!   [`ReadBytes::remaining`]), or a length that does not fit an `i32` on
+//!   write: `SIZE_LIMIT`, before anything is allocated;
+//! - unknown type codes, STOP/VOID elements of a non-empty container, a
+//!   container element type other than the decoder expects, invalid UTF-8 in
+//!   a `string`, over-long varints, field ids past 32767: `INVALID_DATA`;
+//! - nesting deeper than [`Limits::max_depth`] on read, write or skip:
+//!   `DEPTH_LIMIT`;
+//! - a wrong version word or protocol id: `BAD_VERSION`;
+//! - a message type other than 1..=4: an [`ApplicationError`] of kind
+//!   `InvalidMessageType`;
+//! - input that ends early: a transport `EndOfFile` error.
+//!
+//! [`ApplicationError`]: crate::ApplicationError
 
 use crate::codec::{Decode, Encode};
 use crate::error::{ApplicationErrorKind, Error, ProtocolErrorKind, Result};
