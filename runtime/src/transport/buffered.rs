@@ -1,8 +1,9 @@
 //! [`StreamReader`]: the read side of a byte stream (a socket), unframed or
 //! framed, one message at a time.
 //!
-//! The reader keeps its own read buffer (64 KiB, allocated at the first read)
-//! so a protocol's many small reads cost no syscall, and bounds each message:
+//! The reader keeps its own read buffer (allocated at the first read, 4 KiB
+//! growing to 64 KiB while bytes keep coming) so a protocol's many small
+//! reads cost no syscall, and bounds each message:
 //!
 //! - **Buffered (unframed)**: a message may take at most
 //!   [`Limits::max_message_size`] bytes; [`remaining`](ReadBytes::remaining)
@@ -14,8 +15,8 @@
 //!   an end-of-file error that never consumes the next frame's bytes.
 //!
 //! The frame is not copied into a buffer of its declared size: bytes stream
-//! through the fixed read buffer, so a peer that announces 16 MB and stalls
-//! costs 64 KiB, and decoded values grow only as their bytes arrive.
+//! through the bounded read buffer, so a peer that announces 16 MB and stalls
+//! costs a few KiB, and decoded values grow only as their bytes arrive.
 
 use std::io::{self, Read};
 
@@ -24,8 +25,13 @@ use crate::limits::Limits;
 use crate::transport::ReadBytes;
 use crate::transport::framed::{FRAME_HEADER_LEN, frame_len};
 
-/// Size of the read buffer of a [`StreamReader`].
+/// Largest size of the read buffer of a [`StreamReader`].
 pub const READ_BUFFER_SIZE: usize = 64 * 1024;
+
+/// Size of the read buffer at the first read; it doubles (up to
+/// [`READ_BUFFER_SIZE`]) each time a read fills it, so an idle or stalled
+/// connection holds 4 KiB.
+pub const INITIAL_BUFFER_SIZE: usize = 4 * 1024;
 
 /// How messages are delimited on a stream.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -141,7 +147,7 @@ impl<R: Read> StreamReader<R> {
     fn fill(&mut self) -> Result<usize> {
         debug_assert_eq!(self.pos, self.end);
         if self.buf.is_empty() {
-            self.buf = vec![0u8; READ_BUFFER_SIZE];
+            self.buf = vec![0u8; INITIAL_BUFFER_SIZE];
         }
         self.pos = 0;
         self.end = 0;
@@ -149,6 +155,10 @@ impl<R: Read> StreamReader<R> {
             match self.inner.read(&mut self.buf) {
                 Ok(n) => {
                     self.end = n;
+                    if n == self.buf.len() && n < READ_BUFFER_SIZE {
+                        // Bytes are flowing: a larger buffer for the next read.
+                        self.buf.resize(n * 2, 0);
+                    }
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -189,7 +199,7 @@ impl<R: Read> StreamReader<R> {
         while !out.is_empty() {
             if self.pos == self.end {
                 // Large reads bypass the buffer once it is drained.
-                if out.len() >= READ_BUFFER_SIZE {
+                if out.len() >= self.buf.len().max(INITIAL_BUFFER_SIZE) {
                     self.read_direct(out)?;
                     return Ok(());
                 }
