@@ -1,0 +1,129 @@
+//! `bench-server`: serves the `Bench` service of `fixtures/bench/bench.thrift`
+//! with thriftc-generated code on 127.0.0.1, in the foreground, for the
+//! performance harness (`cargo xtask bench`).
+//!
+//! ```text
+//! bench-server --port P [--framed] [--protocol binary|compact] [--workers N]
+//! ```
+//!
+//! `--workers 0` (the default) gives each connection its own thread; `N > 0`
+//! serves connections from a pool of `N` threads. `echo` and `blob` return
+//! their argument, `add` returns `a + b`, `ping` returns nothing.
+
+use std::process::ExitCode;
+use thriftc_runtime::server::Server;
+use thriftc_runtime::{Framing, ProtocolKind};
+
+// A binary uses part of the generated API only.
+#[allow(dead_code)]
+mod idl {
+    include!(concat!(env!("OUT_DIR"), "/_thrift.rs"));
+}
+
+use idl::bench::{
+    BenchAddError, BenchBlobError, BenchEchoError, BenchHandler, BenchPingError, BenchProcessor,
+    Payload,
+};
+
+/// The Bench contract; no state.
+struct Bench;
+
+impl BenchHandler for Bench {
+    fn ping(&self) -> Result<(), BenchPingError> {
+        Ok(())
+    }
+
+    fn add(&self, a: i64, b: i64) -> Result<i64, BenchAddError> {
+        Ok(a.wrapping_add(b))
+    }
+
+    fn echo(&self, p: Payload) -> Result<Payload, BenchEchoError> {
+        Ok(p)
+    }
+
+    fn blob(&self, data: Vec<u8>) -> Result<Vec<u8>, BenchBlobError> {
+        Ok(data)
+    }
+}
+
+struct Args {
+    port: u16,
+    framing: Framing,
+    protocol: ProtocolKind,
+    workers: usize,
+}
+
+const USAGE: &str =
+    "usage: bench-server --port P [--framed] [--protocol binary|compact] [--workers N]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        port: 9090,
+        framing: Framing::Buffered,
+        protocol: ProtocolKind::Binary,
+        workers: 0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match a.as_str() {
+            "--port" => {
+                let v = value("--port")?;
+                args.port = v.parse().map_err(|_| format!("bad port `{v}`"))?;
+            }
+            "--framed" => args.framing = Framing::Framed,
+            "--buffered" => args.framing = Framing::Buffered,
+            "--protocol" => {
+                args.protocol = match value("--protocol")?.as_str() {
+                    "binary" => ProtocolKind::Binary,
+                    "compact" => ProtocolKind::Compact,
+                    other => return Err(format!("unknown protocol `{other}`")),
+                }
+            }
+            "--workers" => {
+                let v = value("--workers")?;
+                args.workers = v.parse().map_err(|_| format!("bad worker count `{v}`"))?;
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bench-server: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = Server::builder(BenchProcessor::new(Bench))
+        .protocol(args.protocol)
+        .framing(args.framing);
+    if args.workers > 0 {
+        builder = builder.worker_pool(args.workers, args.workers.max(64));
+    }
+    let server = match builder.bind(("127.0.0.1", args.port)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "bench-server: cannot listen on 127.0.0.1:{}: {e}",
+                args.port
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("bench-server: listening on {}", server.local_addr());
+    match server.serve() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
