@@ -261,3 +261,32 @@ fn ten_thousand_panics_leak_nothing() {
     assert_eq!((open_fds(), threads()), (fds, thr));
     server.stop();
 }
+
+#[test]
+fn large_arguments_are_not_delayed_by_nagle() {
+    let _serial = serial();
+    // With Nagle's algorithm and delayed ACKs, the last segment of a 64 KiB
+    // message waits ~40 ms; TCP_NODELAY and one write per message avoid it.
+    for framing in [Framing::Buffered, Framing::Framed] {
+        let server = builder(Calc::default())
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut c = client(server.local_addr(), ProtocolKind::Binary, framing);
+        let arg = vec![0x5au8; 64 * 1024];
+        let started = Instant::now();
+        for _ in 0..50 {
+            let r: Ret<Vec<u8>> = c.call("echo_bin", &Args1(arg.clone())).unwrap();
+            assert!(matches!(&r, Ret::Success(v) if v.len() == arg.len()));
+        }
+        let per_call = started.elapsed() / 50;
+        eprintln!("64 KiB echo ({framing:?}): {per_call:?} per call");
+        assert!(
+            per_call < Duration::from_millis(15),
+            "{per_call:?} per call"
+        );
+        server.stop();
+    }
+}
