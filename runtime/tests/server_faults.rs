@@ -28,56 +28,61 @@ fn short_timeouts<P: thriftc_runtime::server::ServerProcessor>(
 
 #[test]
 fn slowloris_connections_are_closed_and_a_fresh_client_is_served() {
-    // Two workers, four slow senders: without the message deadline every
-    // worker would be held indefinitely.
-    let server = short_timeouts(Calc::default())
-        .worker_pool(2, 8)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
-    let addr = server.local_addr();
-    let slow: Vec<_> = (0..4)
-        .map(|_| {
-            thread::spawn(move || {
-                let mut s = raw(addr);
-                let msg = message(
-                    ProtocolKind::Binary,
-                    Framing::Buffered,
-                    "add",
-                    MessageType::Call,
-                    1,
-                    &AddArgs { a: 1, b: 2 },
-                );
-                // One byte every 100 ms: each byte arrives well inside the
-                // idle timeout, but the message never completes in time.
-                let started = Instant::now();
-                for b in msg {
-                    if s.write_all(&[b]).is_err() {
-                        break;
+    for framing in [Framing::Buffered, Framing::Framed] {
+        // Two workers, four slow senders, a long idle timeout: only the
+        // message deadline (200 ms) can free the workers.
+        let server = short_timeouts(Calc::default())
+            .idle_timeout(Duration::from_secs(30))
+            .framing(framing)
+            .worker_pool(2, 8)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        let slow: Vec<_> = (0..4)
+            .map(|_| {
+                thread::spawn(move || {
+                    let mut s = raw(addr);
+                    let args = AddArgs { a: 1, b: 2 };
+                    let msg = message(
+                        ProtocolKind::Binary,
+                        framing,
+                        "add",
+                        MessageType::Call,
+                        1,
+                        &args,
+                    );
+                    // One byte every 100 ms (the frame header too, when
+                    // framed): the message never completes in time.
+                    let started = Instant::now();
+                    for b in msg {
+                        if s.write_all(&[b]).is_err() {
+                            break;
+                        }
+                        thread::sleep(Duration::from_millis(100));
+                        if started.elapsed() > Duration::from_secs(3) {
+                            break;
+                        }
                     }
-                    thread::sleep(Duration::from_millis(100));
-                    if started.elapsed() > Duration::from_secs(3) {
-                        break;
-                    }
-                }
-                closed_within(&mut s, Duration::from_secs(3))
+                    closed_within(&mut s, Duration::from_secs(3))
+                })
             })
-        })
-        .collect();
-    thread::sleep(Duration::from_millis(50));
-    let started = Instant::now();
-    let mut c = client(addr, ProtocolKind::Binary, Framing::Buffered);
-    assert_eq!(add(&mut c, 2, 2).unwrap(), 4);
-    let took = started.elapsed();
-    assert!(
-        took < SHORT + Duration::from_secs(1),
-        "fresh client waited {took:?}"
-    );
-    for t in slow {
-        assert!(t.join().unwrap(), "a slow sender was not disconnected");
+            .collect();
+        thread::sleep(Duration::from_millis(50));
+        let started = Instant::now();
+        let mut c = client(addr, ProtocolKind::Binary, framing);
+        assert_eq!(add(&mut c, 2, 2).unwrap(), 4);
+        let took = started.elapsed();
+        assert!(
+            took < SHORT + Duration::from_secs(1),
+            "fresh client waited {took:?}"
+        );
+        for t in slow {
+            assert!(t.join().unwrap(), "a slow sender was not disconnected");
+        }
+        server.stop();
     }
-    server.stop();
 }
 
 #[test]

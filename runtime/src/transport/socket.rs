@@ -106,11 +106,14 @@ impl TimedStream {
         self.deadline = None;
     }
 
-    /// A message has started: the rest of it must arrive before the message
-    /// deadline.
+    /// A message has started (its first bytes were already buffered): the
+    /// rest of it must arrive before the message deadline. A read that
+    /// returns bytes while idle starts the deadline by itself.
     #[inline]
     pub fn start_message(&mut self) {
-        self.deadline = self.message.and_then(|d| Instant::now().checked_add(d));
+        if self.deadline.is_none() {
+            self.deadline = self.message.and_then(|d| Instant::now().checked_add(d));
+        }
     }
 }
 
@@ -133,7 +136,12 @@ impl Read for TimedStream {
             self.stream.set_read_timeout(want)?;
             self.current = want;
         }
-        (&*self.stream).read(buf)
+        let n = (&*self.stream).read(buf)?;
+        if n > 0 && self.deadline.is_none() {
+            // The first bytes of a message: its deadline runs from now.
+            self.start_message();
+        }
+        Ok(n)
     }
 }
 
@@ -163,8 +171,8 @@ mod tests {
         )
         .unwrap();
         let mut b = [0u8; 1];
+        // The first byte starts the message deadline.
         assert_eq!(t.read(&mut b).unwrap(), 1);
-        t.start_message();
         let started = Instant::now();
         let err = loop {
             match t.read(&mut b) {
