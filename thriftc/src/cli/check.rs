@@ -18,7 +18,7 @@ use std::process::ExitCode;
         Includes are looked up in the including file's folder first, then in each -I folder \
         in the order given.\n\n\
         Exit status: 0 when every file is valid (warnings allowed), 1 when there are errors, \
-        2 for a usage error."
+        2 for a usage error, 4 when a named file cannot be read."
 )]
 pub struct Args {
     /// Add a folder to search for included files (repeatable; searched in order).
@@ -40,6 +40,9 @@ pub struct Args {
 
 /// Runs `thriftc check`.
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_inputs(&args.files) {
+        return code;
+    }
     let color = stderr_color(args.color);
     let mut stderr = std::io::stderr().lock();
     match crate_load(&args) {

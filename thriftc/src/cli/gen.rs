@@ -22,7 +22,8 @@ const EXIT_STALE: u8 = 3;
         thriftc gen -I ../shared --out-dir src/idl --btree-map api.thrift\n  \
         thriftc gen --out-dir src/idl --check service.thrift   # in CI\n\n\
         Exit status: 0 on success, 1 when the IDL has errors, 2 for a usage error, \
-        3 when --check finds files that are not up to date."
+        3 when --check finds files that are not up to date, 4 when a named file cannot be \
+        read or the output cannot be written."
 )]
 pub struct Args {
     /// Add a folder to search for included files (repeatable; searched in order).
@@ -60,6 +61,9 @@ pub struct Args {
 
 /// Runs `thriftc gen`.
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_inputs(&args.files) {
+        return code;
+    }
     let color = stderr_color(args.color);
     let mut stderr = std::io::stderr().lock();
     let loaded = match thriftc::load(&args.files, &args.include_dirs) {
@@ -101,7 +105,8 @@ pub fn run(args: Args) -> ExitCode {
         }
         let _ = writeln!(
             stderr,
-            "error: not up to date in {}: {}",
+            "error: not up to date in {}: {}\n\
+             help: run the same command without --check to regenerate them",
             args.out_dir.display(),
             stale.join(", ")
         );
@@ -115,7 +120,7 @@ pub fn run(args: Args) -> ExitCode {
                 "error: cannot write to {}: {e}",
                 args.out_dir.display()
             );
-            ExitCode::FAILURE
+            ExitCode::from(super::EXIT_IO)
         }
     }
 }

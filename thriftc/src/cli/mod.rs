@@ -1,14 +1,27 @@
 //! The `thriftc` command line: one module per subcommand, each with a clap
 //! `Args` struct and a `run` function returning the process exit code.
+//!
+//! Exit codes, the same for every subcommand: [`EXIT_OK`], [`EXIT_IDL_ERROR`],
+//! [`EXIT_USAGE`] (clap's own code for a bad command line), `3` for
+//! `gen --check` finding stale files, and [`EXIT_IO`].
 
 pub mod check;
 pub mod r#gen;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Exit code: success (warnings allowed).
+pub const EXIT_OK: u8 = 0;
 /// Exit code: the IDL has errors.
 pub const EXIT_IDL_ERROR: u8 = 1;
+/// Exit code: the command line is wrong (clap exits with it).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a file named on the command line cannot be read, or an output
+/// cannot be written.
+pub const EXIT_IO: u8 = 4;
 
 /// Checks Thrift IDL and generates Rust from it.
 #[derive(Debug, Parser)]
@@ -18,12 +31,21 @@ pub const EXIT_IDL_ERROR: u8 = 1;
     about = "A Thrift IDL compiler for Rust",
     long_about = "A Thrift IDL compiler for Rust.\n\n\
         thriftc reads Thrift IDL files (and everything they include), checks them, \
-        and reports every problem with its file, line and column.",
+        and reports every problem with its file, line and column; `gen` writes idiomatic \
+        Rust for the thriftc-runtime crate. From a build script, use the `thriftc` library \
+        instead (`thriftc::compile` or `thriftc::Builder`).",
     after_help = "Examples:\n  \
         thriftc check service.thrift\n  \
-        thriftc check -I idl/common -I vendor/thrift api.thrift admin.thrift\n\n\
-        Exit status: 0 when the IDL is valid (warnings allowed), 1 when it has errors, \
-        2 for a usage error.",
+        thriftc check -I idl/common -I vendor/thrift api.thrift admin.thrift\n  \
+        thriftc gen --out-dir src/idl service.thrift\n  \
+        thriftc gen --out-dir src/idl --check service.thrift   # in CI: is src/idl up to date?\n  \
+        thriftc completions bash > ~/.local/share/bash-completion/completions/thriftc\n\n\
+        Exit status:\n  \
+        0  success (warnings allowed)\n  \
+        1  the IDL has errors (each printed with file:line:col)\n  \
+        2  usage error (unknown option, missing argument)\n  \
+        3  gen --check: generated files are missing or out of date\n  \
+        4  a file named on the command line cannot be read, or output cannot be written",
     propagate_version = true
 )]
 pub struct Cli {
@@ -36,6 +58,19 @@ pub struct Cli {
 pub enum Command {
     Check(check::Args),
     Gen(r#gen::Args),
+    Completions(CompletionsArgs),
+}
+
+/// Parses the command line and runs the subcommand; usage errors exit with
+/// [`EXIT_USAGE`], `--help` and `--version` with [`EXIT_OK`].
+pub fn main() -> ExitCode {
+    match Cli::try_parse() {
+        Ok(cli) => cli.run(),
+        Err(e) => {
+            let _ = e.print();
+            ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK })
+        }
+    }
 }
 
 impl Cli {
@@ -44,7 +79,64 @@ impl Cli {
         match self.command {
             Command::Check(args) => check::run(args),
             Command::Gen(args) => r#gen::run(args),
+            Command::Completions(args) => completions(args),
         }
+    }
+}
+
+/// Print a shell completion script for thriftc to stdout.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    thriftc completions bash > ~/.local/share/bash-completion/completions/thriftc\n  \
+    thriftc completions zsh > ~/.zfunc/_thriftc      # with `fpath+=~/.zfunc` in ~/.zshrc\n  \
+    thriftc completions fish > ~/.config/fish/completions/thriftc.fish")]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+fn completions(args: CompletionsArgs) -> ExitCode {
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "thriftc", &mut out);
+    match std::io::stdout().lock().write_all(&out) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("error: cannot write the completion script to stdout: {e}");
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
+
+/// Checks that every file named on the command line is a readable file, so
+/// a mistyped path is reported as such (exit [`EXIT_IO`]) rather than as an
+/// IDL error. Prints one line per unreadable file.
+pub fn check_inputs(files: &[PathBuf]) -> Result<(), ExitCode> {
+    let mut ok = true;
+    for file in files {
+        let problem = match std::fs::metadata(file) {
+            Ok(meta) if meta.is_dir() => Some(
+                "it is a folder; name the .thrift files in it (e.g. `dir/*.thrift`)".to_owned(),
+            ),
+            Ok(_) => std::fs::File::open(file)
+                .err()
+                .map(|e| format!("{e}; check its permissions")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(
+                "no such file; check the path (relative paths start at the current folder)"
+                    .to_owned(),
+            ),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(problem) = problem {
+            eprintln!("error: cannot read `{}`: {problem}", file.display());
+            ok = false;
+        }
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(ExitCode::from(EXIT_IO))
     }
 }
 
@@ -67,6 +159,8 @@ pub enum ColorChoice {
     /// Colour when stderr is a terminal (and NO_COLOR is not set).
     #[default]
     Auto,
+    /// Always colour.
     Always,
+    /// Never colour.
     Never,
 }

@@ -1,0 +1,216 @@
+//! The `thriftc` binary as a user runs it: help, version, and the exit code
+//! and message of each outcome of `check`, `gen`, `gen --check` and
+//! `completions` (0 ok, 1 IDL errors, 2 usage, 3 stale, 4 I/O).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn thriftc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_thriftc"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run thriftc")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("thriftc exited by a signal")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A fresh folder with `shared.thrift` and `service.thrift` (which includes
+/// it) in it.
+fn project(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("thriftc-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("shared.thrift"),
+        "struct Point {\n  1: i32 x\n  2: i32 y\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("service.thrift"),
+        "include \"shared.thrift\"\n\nservice Plotter {\n  shared.Point origin()\n}\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let dir = std::env::temp_dir();
+    let out = thriftc(&dir, &["--help"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "Usage: thriftc <COMMAND>",
+        "check",
+        "gen",
+        "completions",
+        "Examples:",
+        "thriftc gen --out-dir src/idl --check service.thrift",
+        "Exit status:",
+        "1  the IDL has errors",
+        "4  a file named on the command line cannot be read",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from --help:\n{text}"
+        );
+    }
+    let out = thriftc(&dir, &["gen", "--help"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("--check"), "{}", stdout(&out));
+}
+
+#[test]
+fn version() {
+    let out = thriftc(&std::env::temp_dir(), &["--version"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("thriftc {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn check_valid_idl_exits_0() {
+    let dir = project("ok");
+    let out = thriftc(&dir, &["check", "service.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("checked 2 files"), "{}", stderr(&out));
+}
+
+#[test]
+fn check_idl_error_exits_1_with_location() {
+    let dir = project("idl-error");
+    std::fs::write(
+        dir.join("service.thrift"),
+        "include \"shared.thrift\"\n\nservice Plotter {\n  shared.Pont origin()\n}\n",
+    )
+    .unwrap();
+    let out = thriftc(&dir, &["check", "--color=never", "service.thrift"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("service.thrift:4:3"), "{err}");
+    assert!(err.contains("shared.Pont origin()"), "{err}");
+    assert!(err.contains('^'), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = project("usage");
+    for args in [
+        &["check"][..],
+        &["check", "--no-such-flag", "service.thrift"],
+        &["gen", "service.thrift"], // --out-dir is required
+        &["frobnicate"],
+        &[],
+    ] {
+        let out = thriftc(&dir, args);
+        assert_eq!(code(&out), 2, "thriftc {args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("Usage:"),
+            "thriftc {args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn unreadable_input_exits_4_naming_the_file() {
+    let dir = project("io");
+    let out = thriftc(&dir, &["check", "service.thrift", "misspelled.thrift"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("cannot read `misspelled.thrift`"), "{err}");
+    assert!(err.contains("check the path"), "{err}");
+
+    let out = thriftc(&dir, &["gen", "--out-dir", "out", "."]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("it is a folder"), "{}", stderr(&out));
+}
+
+#[test]
+fn gen_cannot_write_exits_4_naming_the_folder() {
+    let dir = project("io-write");
+    std::fs::write(dir.join("blocker"), "").unwrap();
+    let out = thriftc(&dir, &["gen", "--out-dir", "blocker/out", "service.thrift"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("blocker"), "{}", stderr(&out));
+}
+
+#[test]
+fn gen_check_up_to_date_exits_0() {
+    let dir = project("gen-fresh");
+    let out = thriftc(&dir, &["gen", "--out-dir", "out", "service.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for file in ["shared.rs", "service.rs", "mod.rs"] {
+        assert!(dir.join("out").join(file).is_file(), "{file} not written");
+    }
+    let out = thriftc(
+        &dir,
+        &["gen", "--out-dir", "out", "--check", "service.thrift"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn gen_check_stale_exits_3_naming_the_files() {
+    let dir = project("gen-stale");
+    let out = thriftc(&dir, &["gen", "--out-dir", "out", "service.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let before = std::fs::read(dir.join("out/shared.rs")).unwrap();
+
+    // The included file changes: only shared.rs is stale.
+    std::fs::write(
+        dir.join("shared.thrift"),
+        "struct Point {\n  1: i32 x\n  2: i32 y\n  3: i32 z\n}\n",
+    )
+    .unwrap();
+    let out = thriftc(
+        &dir,
+        &["gen", "--out-dir", "out", "--check", "service.thrift"],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("shared.rs"), "{err}");
+    assert!(!err.contains("service.rs"), "{err}");
+    assert!(err.contains("without --check"), "{err}");
+    // --check writes nothing.
+    assert_eq!(std::fs::read(dir.join("out/shared.rs")).unwrap(), before);
+
+    // A generated file that is missing is stale too.
+    std::fs::remove_file(dir.join("out/service.rs")).unwrap();
+    let out = thriftc(
+        &dir,
+        &["gen", "--out-dir", "out", "--check", "service.thrift"],
+    );
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("service.rs"), "{}", stderr(&out));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let dir = std::env::temp_dir();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = thriftc(&dir, &["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(
+            script.contains("thriftc") && script.contains("gen"),
+            "{shell}:\n{script}"
+        );
+    }
+    let out = thriftc(&dir, &["completions", "cmd.exe"]);
+    assert_eq!(code(&out), 2);
+}
