@@ -424,3 +424,171 @@ impl<T> WireProtocol<T> for CompactProtocol<T> {
         self.get_mut()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::binary::BinaryProtocol;
+
+    /// Echoes an `i32` argument struct `{1: i32}` as the result `{0: i32}`.
+    struct Echo;
+
+    impl<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized> Processor<I, O> for Echo {
+        fn process(&self, h: &MessageHeader, i: &mut I, o: &mut O) -> Result<()> {
+            match h.name.as_str() {
+                "echo" => serve_call(h, i, o, |a: Field<i32>| Ok(Field(a.0))),
+                "boom" => serve_call(h, i, o, |_: Field<i32>| -> Result<Field<i32>, _> {
+                    panic!("handler bug (expected by the test)")
+                }),
+                "fire" => serve_oneway(h, i, o, |_: Field<i32>| Ok(())),
+                _ => unknown_method(h, i, o),
+            }
+        }
+    }
+
+    /// `struct { 1: T }` as arguments; written back as field 0 for results.
+    struct Field<T>(T);
+
+    impl<T> crate::codec::WireType for Field<T> {
+        const TTYPE: TType = TType::Struct;
+    }
+
+    impl Encode for Field<i32> {
+        fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+            p.write_struct_begin("r")?;
+            p.write_field_begin("success", TType::I32, 0)?;
+            p.write_i32(self.0)?;
+            p.write_field_end()?;
+            p.write_field_stop()?;
+            p.write_struct_end()
+        }
+    }
+
+    impl Decode for Field<i32> {
+        fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+            let mut v = None;
+            p.read_struct_begin()?;
+            while let Some(f) = p.read_field_begin()? {
+                match (f.id, f.ttype) {
+                    (_, TType::I32) => v = Some(p.read_i32()?),
+                    (_, t) => p.skip(t)?,
+                }
+                p.read_field_end()?;
+            }
+            p.read_struct_end()?;
+            v.map(Field).ok_or_else(|| {
+                Error::protocol(crate::ProtocolErrorKind::InvalidData, "field 1 missing")
+            })
+        }
+    }
+
+    fn request(name: &str, kind: MessageType, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut p = BinaryProtocol::new(&mut out, Limits::default());
+        p.write_message_begin(&MessageHeader {
+            name: name.into(),
+            kind,
+            seqid: 7,
+        })
+        .unwrap();
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// Runs `processor` on one request; returns its result and the reply.
+    fn run<P: for<'a> Processor<BinaryProtocol<&'a [u8]>, BinaryProtocol<Vec<u8>>>>(
+        processor: &P,
+        bytes: &[u8],
+    ) -> (Result<()>, Option<(MessageHeader, Vec<u8>)>) {
+        let mut input = BinaryProtocol::new(bytes, Limits::default());
+        let header = input.read_message_begin().unwrap();
+        let mut output = BinaryProtocol::new(Vec::new(), Limits::default());
+        let r = processor.process(&header, &mut input, &mut output);
+        let out = output.into_inner();
+        if out.is_empty() {
+            return (r, None);
+        }
+        let mut reply = BinaryProtocol::new(&out[..], Limits::default());
+        let h = reply.read_message_begin().unwrap();
+        let rest = reply.into_inner().to_vec();
+        (r, Some((h, rest)))
+    }
+
+    const ARG_5: &[u8] = &[8, 0, 1, 0, 0, 0, 5, 0];
+
+    #[test]
+    fn a_call_is_answered_with_a_reply() {
+        let (r, reply) = run(&Echo, &request("echo", MessageType::Call, ARG_5));
+        r.unwrap();
+        let (h, body) = reply.unwrap();
+        assert_eq!(
+            (h.name.as_str(), h.kind, h.seqid),
+            ("echo", MessageType::Reply, 7)
+        );
+        assert_eq!(body, [8, 0, 0, 0, 0, 0, 5, 0]);
+    }
+
+    #[test]
+    fn a_panic_is_an_internal_error_with_the_same_seqid() {
+        let (r, reply) = run(&Echo, &request("boom", MessageType::Call, ARG_5));
+        r.unwrap();
+        let (h, body) = reply.unwrap();
+        assert_eq!((h.kind, h.seqid), (MessageType::Exception, 7));
+        let e = ApplicationError::decode(&mut BinaryProtocol::new(&body[..], Limits::default()));
+        assert_eq!(e.unwrap().kind, ApplicationErrorKind::InternalError);
+    }
+
+    #[test]
+    fn undecodable_arguments_get_protocol_error_and_an_err() {
+        // A string where an i32 is expected: field 1 never set.
+        let body = [11, 0, 1, 0, 0, 0, 1, b'x', 0];
+        let (r, reply) = run(&Echo, &request("echo", MessageType::Call, &body));
+        assert!(matches!(r, Err(Error::Protocol(_))));
+        let (h, body) = reply.unwrap();
+        assert_eq!((h.kind, h.seqid), (MessageType::Exception, 7));
+        let e = ApplicationError::decode(&mut BinaryProtocol::new(&body[..], Limits::default()));
+        assert_eq!(e.unwrap().kind, ApplicationErrorKind::ProtocolError);
+    }
+
+    #[test]
+    fn unknown_methods_skip_their_arguments() {
+        let bytes = request(
+            "nope",
+            MessageType::Call,
+            &[12, 0, 1, 8, 0, 1, 0, 0, 0, 1, 0, 0],
+        );
+        let (r, reply) = run(&Echo, &bytes);
+        r.unwrap();
+        let (h, body) = reply.unwrap();
+        assert_eq!((h.name.as_str(), h.kind), ("nope", MessageType::Exception));
+        let e = ApplicationError::decode(&mut BinaryProtocol::new(&body[..], Limits::default()));
+        assert_eq!(e.unwrap().message, "Invalid method name: 'nope'");
+    }
+
+    #[test]
+    fn oneway_messages_never_get_a_reply() {
+        for name in ["fire", "echo", "boom", "nope"] {
+            let (r, reply) = run(&Echo, &request(name, MessageType::Oneway, ARG_5));
+            r.unwrap();
+            assert!(reply.is_none(), "{name}");
+        }
+    }
+
+    #[test]
+    fn multiplexed_routes_by_prefix_and_replies_with_the_bare_name() {
+        type In<'a> = BinaryProtocol<&'a [u8]>;
+        type Out = BinaryProtocol<Vec<u8>>;
+        let mut mux: Multiplexed<dyn for<'a> Processor<In<'a>, Out>> = Multiplexed::new();
+        mux.register("Svc", Arc::new(Echo));
+        let (r, reply) = run(&mux, &request("Svc:echo", MessageType::Call, ARG_5));
+        r.unwrap();
+        assert_eq!(reply.unwrap().0.name, "echo");
+        let (_, reply) = run(&mux, &request("Other:echo", MessageType::Call, ARG_5));
+        assert_eq!(reply.unwrap().0.kind, MessageType::Exception);
+        let (_, reply) = run(&mux, &request("echo", MessageType::Call, ARG_5));
+        assert_eq!(reply.unwrap().0.kind, MessageType::Exception);
+        mux.register_default(Arc::new(Echo));
+        let (_, reply) = run(&mux, &request("echo", MessageType::Call, ARG_5));
+        assert_eq!(reply.unwrap().0.kind, MessageType::Reply);
+    }
+}
