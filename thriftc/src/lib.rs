@@ -1,4 +1,187 @@
-//! thriftc: a Thrift IDL compiler for Rust.
+//! thriftc: a Thrift IDL compiler for Rust, made to run from `build.rs`.
+//!
+//! thriftc reads Thrift IDL files and everything they include, checks them
+//! (every problem is reported with `file:line:col`, the source line and a
+//! caret), and generates formatted, warning-free Rust for the
+//! [`thriftc-runtime`](https://docs.rs/thriftc-runtime) crate: structs,
+//! unions, enums, exceptions, constants, and for each service a handler
+//! trait, a processor for the runtime's threaded server, and a client.
+//!
+//! This crate is both a library (this page: the build script API) and the
+//! `thriftc` command (`thriftc check`, `thriftc gen`; behind the default
+//! feature `cli`).
+//!
+//! # A build.rs in five steps
+//!
+//! **1. Dependencies.** The runtime for your code, thriftc for the build
+//! script. `default-features = false` leaves the command line's crates
+//! (clap) out of your build:
+//!
+//! ```toml
+//! [dependencies]
+//! thriftc-runtime = "0.1"
+//!
+//! [build-dependencies]
+//! thriftc = { version = "0.1", default-features = false }
+//! ```
+//!
+//! **2. The IDL.** Say `idl/greeter.thrift`, which includes a file kept in
+//! `idl/common/`:
+//!
+//! ```thrift
+//! include "people.thrift"
+//!
+//! service Greeter {
+//!   string greet(1: people.Person who) throws (1: people.Unwelcome unwelcome)
+//! }
+//! ```
+//!
+//! **3. `build.rs`**, next to `Cargo.toml`. Paths are relative to it; the
+//! second list holds the folders searched for included files (after the
+//! including file's own folder):
+//!
+//! ```no_run
+//! fn main() -> Result<(), thriftc::Error> {
+//!     thriftc::compile(&["idl/greeter.thrift"], &["idl/common"])
+//! }
+//! ```
+//!
+//! **4. One line in your crate** brings in everything generated, one module
+//! per IDL file (named after its `namespace rs`, else its file name), here
+//! `idl::people` and `idl::greeter`:
+//!
+//! ```ignore
+//! mod idl {
+//!     include!(concat!(env!("OUT_DIR"), "/_thrift.rs"));
+//! }
+//! ```
+//!
+//! **5. Use it.** Implement the handler trait, serve it, call it:
+//!
+//! ```ignore
+//! use idl::greeter::{GreeterClient, GreeterGreetError, GreeterHandler, GreeterProcessor};
+//! use idl::people::Person;
+//! use thriftc_runtime::{Connector, Server};
+//!
+//! struct Greeter;
+//!
+//! impl GreeterHandler for Greeter {
+//!     fn greet(&self, who: Person) -> Result<String, GreeterGreetError> {
+//!         Ok(format!("Hello, {}!", who.name))
+//!     }
+//! }
+//!
+//! let server = Server::builder(GreeterProcessor::new(Greeter))
+//!     .bind("127.0.0.1:9090")?
+//!     .spawn()?;
+//! let mut client = GreeterClient::new(Connector::new("127.0.0.1:9090")?.connect()?);
+//! let person = Person { name: "Ada".into(), ..Person::default() };
+//! assert_eq!(client.greet(person)?, "Hello, Ada!");
+//! server.stop();
+//! ```
+//!
+//! `examples/quickstart` in the repository is this program, complete.
+//!
+//! # What the build script does
+//!
+//! - **Writes into `$OUT_DIR`** one `<module>.rs` per IDL file, `mod.rs`
+//!   (declares the modules, for `#[path]` users) and the *include file*
+//!   `_thrift.rs` (each module as `pub mod <module> { include!("<module>.rs"); }`).
+//!   Generated code refers to other files' types as `super::<module>::Type`,
+//!   so the modules must stay together, in any module of your crate. A file
+//!   is only written when its content changed.
+//! - **Tells cargo when to run again:** `cargo:rerun-if-changed` for every IDL
+//!   file it read, the included ones too. Editing any of them regenerates;
+//!   editing your Rust sources does not rerun the script.
+//! - **Reports IDL warnings** as `cargo:warning` lines, and **fails the
+//!   build on IDL errors** with the same report as `thriftc check`:
+//!
+//! ```text
+//! error: cannot find type `people.Persn`
+//!   --> idl/greeter.thrift:4:19
+//!   |
+//! 4 |   string greet(1: people.Persn who)
+//!   |                   ^^^^^^^^^^^^ not defined
+//!   |
+//!   = help: did you mean `people.Person`?
+//!
+//! thriftc: the IDL has errors (1 error)
+//! ```
+//!
+//! That text is [`Error`]'s `Display` *and* `Debug`, so `?` from `main` and
+//! `.unwrap()` show it alike.
+//!
+//! # Settings
+//!
+//! [`compile`] uses the defaults. For anything else use a [`Builder`]; its
+//! settings are the fields of [`Options`], the struct the `thriftc gen`
+//! command line fills too. Settings that concern some definitions take a
+//! *path* of Thrift names, qualified by the file's stem: `people.Person`
+//! (a type), `people.Person.name` (a field), `.people` (everything in
+//! `people.thrift`), `.` (everything); a path without a leading dot matches
+//! by suffix, so `Person.name` also works (see [`options`]).
+//!
+//! ```no_run
+//! fn main() -> Result<(), thriftc::Error> {
+//!     thriftc::Builder::new()
+//!         .file("idl/greeter.thrift")
+//!         .include_dir("idl/common")
+//!         // Extra derives and attributes, on types or fields.
+//!         .type_attribute("people.Person", "#[derive(Hash)]")
+//!         .field_attribute("people.Person.name", "#[doc = \"Full name.\"]")
+//!         // BTreeMap/BTreeSet instead of HashMap/HashSet: some fields, or all.
+//!         .btree_map([".people"])
+//!         // Box a large field although it is not recursive.
+//!         .boxed("people.Person.photo")
+//!         // Only the client side of services.
+//!         .gen_server(false)
+//!         // Keep fields sent by a newer schema and write them back.
+//!         .keep_unknown_fields(true)
+//!         // Where generated code finds the runtime (if you re-export it).
+//!         .runtime_path("::thriftc_runtime")
+//!         // Another include file name, e.g. when two builders share OUT_DIR.
+//!         .include_file("greeter_idl.rs")
+//!         .compile()
+//! }
+//! ```
+//!
+//! # Without writing files
+//!
+//! [`Builder::generate`] returns the files instead of writing them (and
+//! prints nothing), e.g. to inspect or post-process them:
+//!
+//! ```
+//! # let dir = std::env::temp_dir().join(format!("thriftc-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let path = dir.join("points.thrift");
+//! std::fs::write(&path, "struct Point { 1: i32 x, 2: i32 y }")?;
+//! let files = thriftc::Builder::new().file(&path).generate()?;
+//! let points = files.iter().find(|f| f.name == "points.rs").unwrap();
+//! assert!(points.contents.contains("pub struct Point"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The command line
+//!
+//! Install it from the repository with `cargo install --path thriftc`, then:
+//!
+//! ```text
+//! thriftc check -I idl/common idl/greeter.thrift
+//! thriftc gen -I idl/common --out-dir src/idl idl/greeter.thrift
+//! thriftc gen -I idl/common --out-dir src/idl --check idl/greeter.thrift   # in CI
+//! ```
+//!
+//! # The library's layers
+//!
+//! For tools built on thriftc: [`load`] (or [`load_with`] over any
+//! [`FileSystem`], [`load_str`] for one text) parses and checks IDL into an
+//! [`ir::Program`], [`codegen::generate`] turns that into
+//! [`GeneratedFile`]s, and [`Diagnostics`] render problems.
+//!
+//! # Features
+//!
+//! - `cli` (default): the `thriftc` binary, with `clap` and `clap_complete`.
+//!   Build scripts turn it off.
 
 pub mod ast;
 pub mod builder;
