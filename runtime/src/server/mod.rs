@@ -277,6 +277,35 @@ impl<P: ServerProcessor> Server<P> {
     /// [`ServerHandle::stop`] has finished. Returns at once if the server was
     /// stopped before.
     pub fn serve(self) -> io::Result<()> {
+        let Some(listener) = self.start()? else {
+            return Ok(());
+        };
+        self.run(listener);
+        Ok(())
+    }
+
+    /// Serves in a background thread; returns the handle that stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let handle = self.handle();
+        let Some(listener) = self.start()? else {
+            return Ok(handle);
+        };
+        let shared = self.shared.clone();
+        let spawned = thread::Builder::new()
+            .name("thrift-accept".into())
+            .spawn(move || self.run(listener));
+        if let Err(e) = spawned {
+            // The listener went down with the closure.
+            shared.lock().accepting = Phase::Done;
+            handle.stop();
+            return Err(e);
+        }
+        Ok(handle)
+    }
+
+    /// Takes the listener and starts the workers; `None` if the server was
+    /// stopped already.
+    fn start(&self) -> io::Result<Option<TcpListener>> {
         let listener = {
             let mut st = self.shared.lock();
             match st.listener.take() {
@@ -284,46 +313,28 @@ impl<P: ServerProcessor> Server<P> {
                     st.accepting = Phase::Running;
                     l
                 }
-                None => return Ok(()),
+                None => return Ok(None),
             }
         };
-        let started = self.start_workers();
-        if started.is_ok() {
-            self.accept_loop(&listener);
+        if let Err(e) = self.start_workers() {
+            drop(listener);
+            self.shared.lock().accepting = Phase::Done;
+            self.handle().stop();
+            return Err(e);
         }
-        drop(listener);
-        {
-            let mut st = self.shared.lock();
-            st.accepting = Phase::Done;
-            self.shared.changed.notify_all();
-        }
-        started?;
-        let handle = self.handle();
-        let mut st = self.shared.lock();
-        while st.stop != Phase::Done {
-            if st.stop == Phase::NotStarted {
-                // Workers failed to start: stop the server ourselves.
-                drop(st);
-                handle.stop();
-                st = self.shared.lock();
-                continue;
-            }
-            st = self.shared.wait(st);
-        }
-        Ok(())
+        Ok(Some(listener))
     }
 
-    /// Serves in a background thread; returns the handle that stops it.
-    pub fn spawn(self) -> io::Result<ServerHandle> {
-        let handle = self.handle();
-        thread::Builder::new()
-            .name("thrift-accept".into())
-            .spawn(move || {
-                if let Err(e) = self.serve() {
-                    log::error!("thrift server stopped: {e}");
-                }
-            })?;
-        Ok(handle)
+    /// The accept loop, then waits for `stop` to finish draining.
+    fn run(&self, listener: TcpListener) {
+        self.accept_loop(&listener);
+        drop(listener);
+        let mut st = self.shared.lock();
+        st.accepting = Phase::Done;
+        self.shared.changed.notify_all();
+        while st.stop != Phase::Done {
+            st = self.shared.wait(st);
+        }
     }
 
     fn start_workers(&self) -> io::Result<()> {
@@ -466,6 +477,10 @@ impl ServerHandle {
     /// force-closed after the drain timeout. Idempotent: a second or
     /// concurrent call waits for the first one; a call before
     /// [`Server::serve`] makes `serve` return at once.
+    ///
+    /// Called from inside a handler, `stop` waits for that very call, so it
+    /// returns only after the drain timeout: call it from another thread
+    /// (e.g. spawn one from the handler).
     pub fn stop(&self) {
         let shared = &*self.shared;
         {
