@@ -14,7 +14,7 @@ pub use crate::unknown::{UnknownField, Value};
 
 // RPC: generated processors implement `Processor` and call the helpers; generated
 // clients are generic over `Channel`.
-pub use crate::client::Channel;
+pub use crate::client::{Channel, Multiplexed};
 pub use crate::processor::{Processor, internal_error, serve_call, serve_oneway, unknown_method};
 
 /// The error a generated client returns when a reply's result struct has no

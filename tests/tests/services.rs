@@ -703,4 +703,61 @@ fn extended_service_serves_inherited_methods() {
     // A parent's client works against the child's server too.
     let mut parent = FaultyClient::new(client.into_inner());
     assert_eq!(parent.echo(6).unwrap(), 6);
+
+    // The handler can be a trait object.
+    let handler: Arc<dyn FaultyPlusHandler> = Arc::new(PlusImpl::default());
+    let server = serve(
+        FaultyPlusProcessor::from_arc(handler),
+        ProtocolKind::Compact,
+        Framing::Buffered,
+    );
+    let conn = connect(server.port(), ProtocolKind::Compact, Framing::Buffered);
+    let mut client = FaultyPlusClient::new(conn);
+    assert_eq!(client.plus(1, 2).unwrap(), 3);
+    assert_eq!(client.echo(9).unwrap(), 9);
+}
+
+/// Arguments of `panics` whose string is not UTF-8.
+struct BadUtf8Args;
+
+impl thriftc_runtime::WireType for BadUtf8Args {
+    const TTYPE: thriftc_runtime::protocol::TType = thriftc_runtime::protocol::TType::Struct;
+}
+
+impl Encode for BadUtf8Args {
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> thriftc_runtime::Result<()> {
+        p.write_struct_begin("panics_args")?;
+        p.write_field_begin("why", thriftc_runtime::protocol::TType::String, 1)?;
+        p.write_binary(&[0xff, 0xfe, 0xfd])?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+
+#[test]
+fn undecodable_arguments_get_protocol_error() {
+    for (protocol, framing) in COMBOS {
+        let (server, mut client) = faulty(protocol, framing);
+        let r: Result<FaultyPanicsResult, Error> = client.inner_mut().call("panics", &BadUtf8Args);
+        match r {
+            Err(Error::Application(e)) => {
+                assert_eq!(
+                    e.kind,
+                    ApplicationErrorKind::ProtocolError,
+                    "{protocol:?}/{framing:?}"
+                )
+            }
+            other => panic!("{protocol:?}/{framing:?}: {other:?}"),
+        }
+        // The handler never ran, and the server goes on serving: on the
+        // same connection when framed (the frame boundary is known), on a
+        // new one otherwise.
+        let mut next = if framing == Framing::Framed {
+            FaultyClient::new(client.into_inner())
+        } else {
+            FaultyClient::new(connect(server.port(), protocol, framing))
+        };
+        assert_eq!(next.echo(8).unwrap(), 8, "{protocol:?}/{framing:?}");
+    }
 }

@@ -3351,12 +3351,12 @@ impl<C: __rt::Channel> InteropClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> InteropClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> InteropClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }
@@ -3871,12 +3871,12 @@ impl<C: __rt::Channel> CounterClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> CounterClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> CounterClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }

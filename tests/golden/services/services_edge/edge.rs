@@ -757,12 +757,12 @@ impl<C: __rt::Channel> ShapesClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> ShapesClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> ShapesClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }
@@ -1719,12 +1719,12 @@ impl<C: __rt::Channel> KeywordsClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> KeywordsClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> KeywordsClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }
@@ -2944,12 +2944,12 @@ impl<C: __rt::Channel> FaultyClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> FaultyClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> FaultyClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }
@@ -3273,12 +3273,12 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> FaultyPlusClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> FaultyPlusClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }

@@ -589,7 +589,6 @@ fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Func
 
 fn render_client(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
     let rt = ctx.rt();
-    let runtime = &ctx.krate.runtime;
     let def = ctx.program.def(s.def);
     let service = &def.name.name;
     let client = &names.client;
@@ -722,11 +721,11 @@ fn render_client(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
             }
         }
 
-        impl<C: #rt::Channel> #client<#runtime::client::Multiplexed<C>> {
+        impl<C: #rt::Channel> #client<#rt::Multiplexed<C>> {
             /// Calls the service registered as `service` on a multiplexed
             /// server (method names sent as `service:method`).
             pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
-                Self { channel: #runtime::client::Multiplexed::new(channel, service) }
+                Self { channel: #rt::Multiplexed::new(channel, service) }
             }
         }
 
