@@ -2,8 +2,8 @@
 //!
 //! Every node gets a [`Span`] of byte offsets.
 //!
-//! Doc comments: pest runs `COMMENT` atomically, so the `doc_comment` rule
-//! it contains yields no pairs, and a grammar with explicit doc-comment
+//! Doc comments: pest runs `COMMENT` atomically, so even a non-silent
+//! `doc_comment` rule inside it would yield no pairs, and a grammar with explicit doc-comment
 //! slots would make a doc comment in any unusual place a syntax error. So
 //! [`doc_comments`] finds them with an exact scan of the (already parsed)
 //! text, and an item's doc is the doc comment that ends just before it with
@@ -107,7 +107,6 @@ impl Lower<'_, '_> {
         let mut definitions = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::doc_comment => {}
                 Rule::include => {
                     let span = self.span(&p);
                     let path = self.first_string(p);
@@ -198,7 +197,6 @@ impl Lower<'_, '_> {
         let mut extends = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::doc_comment => {}
                 Rule::kw_const
                 | Rule::kw_typedef
                 | Rule::kw_enum
@@ -379,8 +377,16 @@ impl Lower<'_, '_> {
         let mut annotations = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::doc_comment => {}
                 Rule::kw_oneway => oneway_span = Some(self.span(&p)),
+                Rule::kw_async => {
+                    let span = self.span(&p);
+                    oneway_span = Some(span);
+                    self.diags.push(
+                        Diagnostic::warning("`async` is the old spelling of `oneway`")
+                            .primary(span, "read as `oneway`")
+                            .help("write `oneway`"),
+                    );
+                }
                 Rule::kw_void => {}
                 Rule::field_type => returns = Some(self.field_type(p)),
                 Rule::identifier => name = Some(self.ident(&p)),
@@ -392,7 +398,7 @@ impl Lower<'_, '_> {
                     throws_span = Some(self.span(&p));
                     for q in p.into_inner() {
                         match q.as_rule() {
-                            Rule::doc_comment | Rule::kw_throws => {}
+                            Rule::kw_throws => {}
                             Rule::field => {
                                 let doc = self.doc(&q);
                                 throws.push(self.field(q, doc));
@@ -656,8 +662,7 @@ fn doc_comments(text: &str) -> BTreeMap<usize, (usize, &str)> {
 fn is_atomic(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::doc_comment
-            | Rule::namespace_scope
+        Rule::namespace_scope
             | Rule::namespace_name
             | Rule::base_type
             | Rule::int_lit
@@ -704,11 +709,9 @@ fn skip_line(bytes: &[u8], mut i: usize, to: usize) -> usize {
     i
 }
 
-/// The children of a pair, without doc comments (written somewhere nothing
-/// can be documented: ignored).
-fn children<'i>(pair: P<'i>) -> impl Iterator<Item = P<'i>> {
-    let inner: Pairs<'i, Rule> = pair.into_inner();
-    inner.filter(|p| p.as_rule() != Rule::doc_comment)
+/// The children of a pair.
+fn children<'i>(pair: P<'i>) -> Pairs<'i, Rule> {
+    pair.into_inner()
 }
 
 /// Parses `[+-]digits` or `[+-]0xHEX`; `None` when it does not fit in i64.

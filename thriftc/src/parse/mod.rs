@@ -67,7 +67,10 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
             InputLocation::Pos(p) | InputLocation::Span((p, _)) => p.min(text.len()),
         };
         return Diagnostic::error("nesting too deep: the file is too complex to parse")
-            .primary(Span::new(file, pos, next_char_end(text, pos)), "gave up here")
+            .primary(
+                Span::new(file, pos, next_char_end(text, pos)),
+                "gave up here",
+            )
             .note(format!("the parser stopped: {message}"));
     }
     let (mut pos, mut rules) = match (&error.location, &error.variant) {
@@ -266,7 +269,7 @@ pub(crate) fn expected_name(rule: Rule) -> Option<&'static str> {
         field => "a field",
         field_id => "a field id",
         requiredness | kw_required | kw_optional => "`required` or `optional`",
-        function | kw_oneway => "a function",
+        function | kw_oneway | kw_async => "a function",
         throws | kw_throws => "`throws`",
         field_type | type_name | base_type | map_type | set_type | list_type | kw_map | kw_set
         | kw_list | kw_void => "a type",
