@@ -273,6 +273,14 @@ impl Dumper<'_> {
                     }
                     line.push_str(&annotations(&f.annotations));
                     let _ = writeln!(self.out, "{line}");
+                    for a in f.args.iter().chain(&f.throws) {
+                        if let Some(doc) = &a.doc {
+                            let first = doc.lines().next().unwrap_or_default();
+                            let more = if doc.lines().count() > 1 { " ..." } else { "" };
+                            let _ =
+                                writeln!(self.out, "      `{}`: /// {first}{more}", a.name.name);
+                        }
+                    }
                 }
             }
         }
