@@ -50,6 +50,14 @@ pub struct Args {
     #[arg(long)]
     pub keep_unknown_fields: bool,
 
+    /// Do not generate service clients.
+    #[arg(long)]
+    pub no_client: bool,
+
+    /// Do not generate service handler traits and processors.
+    #[arg(long)]
+    pub no_server: bool,
+
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -84,6 +92,8 @@ pub fn run(args: Args) -> ExitCode {
     options.out_dir = Some(args.out_dir.clone());
     options.btree_all = args.btree_map;
     options.keep_unknown_fields = args.keep_unknown_fields;
+    options.gen_client = !args.no_client;
+    options.gen_server = !args.no_server;
     let files = match thriftc::codegen::generate(&loaded.program, &options) {
         Ok(files) => files,
         Err(e) => {

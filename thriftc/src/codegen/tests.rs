@@ -25,6 +25,7 @@ fn dump_bench() {
 }
 
 #[test]
+#[allow(clippy::approx_constant)] // these very values are under test
 fn floats_near_std_constants_avoid_approx_constant() {
     use crate::codegen::items::float_lit;
     assert_eq!(float_lit(3.14159).to_string(), "314159.0 / 100000.0");
