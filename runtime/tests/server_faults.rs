@@ -1,4 +1,4 @@
-//! Slow, broken and hostile peers (RELIABILITY.md c.1 25–26, c.2 33–36,
+//! Slow, broken and hostile peers (RELIABILITY.md c.1 25–26, c.2 29, 33–36,
 //! c.3 36–37, c.4 45): every case is bounded by a timeout, and the server
 //! keeps answering everyone else.
 
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use server_support::*;
 use thriftc_runtime::client::Channel;
 use thriftc_runtime::protocol::MessageType;
+use thriftc_runtime::transport::ByteBudget;
 use thriftc_runtime::{Framing, ProtocolKind};
 
 const SHORT: Duration = Duration::from_millis(200);
@@ -287,5 +288,78 @@ fn frame_limits_are_enforced_before_reading_the_frame() {
         Ok(n) => assert_eq!(n, 0, "the server answered: {:?}", &buf[..n]),
         Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
     }
+    server.stop();
+}
+
+#[test]
+fn concurrent_large_frames_share_the_in_flight_budget() {
+    let budget = ByteBudget::new(8 << 20);
+    let server = builder(Calc::default())
+        .framing(Framing::Framed)
+        .in_flight_budget(Some(budget.clone()))
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.local_addr();
+    let clients: Vec<_> = (0..8u8)
+        .map(|i| {
+            thread::spawn(move || {
+                let mut c = client(addr, ProtocolKind::Binary, Framing::Framed);
+                let arg = vec![i; 3 << 20];
+                let back: Ret<Vec<u8>> = c.call("echo_bin", &Args1(arg.clone())).unwrap();
+                assert_eq!(back, Ret::Success(arg));
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    eprintln!(
+        "8 x 3 MiB frames, 8 MiB budget: peak charge {} bytes",
+        budget.peak()
+    );
+    assert!(budget.peak() <= 8 << 20, "peak {}", budget.peak());
+    assert!(budget.peak() >= 3 << 20);
+    assert!(eventually(Duration::from_secs(2), || budget.in_use() == 0));
+    server.stop();
+}
+
+#[test]
+fn a_stalled_large_frame_holds_the_budget_only_until_its_deadline() {
+    let budget = ByteBudget::new(1 << 20);
+    let server = short_timeouts(Calc::default())
+        .idle_timeout(Duration::from_secs(10))
+        .message_timeout(Duration::from_millis(300))
+        .framing(Framing::Framed)
+        .in_flight_budget(Some(budget.clone()))
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.local_addr();
+    // Announce a 1 MiB frame and stall: the whole budget is charged.
+    let mut staller = raw(addr);
+    send(&mut staller, &(1u32 << 20).to_be_bytes());
+    assert!(eventually(Duration::from_secs(2), || budget.in_use() == 1 << 20));
+    // Small frames are not charged: served at once.
+    let mut c = client(addr, ProtocolKind::Binary, Framing::Framed);
+    let started = Instant::now();
+    assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
+    assert!(started.elapsed() < Duration::from_millis(250));
+    // A large frame waits until the staller's deadline frees the budget
+    // (its wait is bounded by the message timeout too, and starts well
+    // after the staller's).
+    thread::sleep(Duration::from_millis(150));
+    let arg = vec![3u8; 512 << 10];
+    let back: Ret<Vec<u8>> = c.call("echo_bin", &Args1(arg.clone())).unwrap();
+    assert_eq!(back, Ret::Success(arg));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(closed_within(&mut staller, Duration::from_secs(2)));
+    assert!(eventually(Duration::from_secs(2), || budget.in_use() == 0));
     server.stop();
 }

@@ -46,10 +46,15 @@ where
             return;
         }
     };
-    let mut input = I::over(
-        StreamReader::new(timed, config.framing, config.limits),
-        config.limits,
-    );
+    let mut reader = StreamReader::new(timed, config.framing, config.limits);
+    if let Some(budget) = &config.in_flight_budget {
+        reader = reader.with_budget(
+            budget.clone(),
+            config.message_timeout,
+            Some(shared.stopping.clone()),
+        );
+    }
+    let mut input = I::over(reader, config.limits);
     let mut output = O::over(
         MessageWriter::new(
             SharedStream(conn.stream.clone()),
@@ -69,7 +74,11 @@ where
             Ok(false) => return,
             Err(e) => return log_end(peer, "waiting for a message", &e),
         }
-        reader.get_mut().start_message();
+        if reader.waited_for_budget() {
+            reader.get_mut().restart_message();
+        } else {
+            reader.get_mut().start_message();
+        }
         let header = match input.read_message_begin() {
             Ok(h) => h,
             Err(e) => return log_end(peer, "reading a message header", &e),

@@ -37,6 +37,12 @@
 //!   type other than CALL or ONEWAY closes the connection. Pipelined requests
 //!   are answered in order. A reply is sent with one `write`, and sockets
 //!   have `TCP_NODELAY`.
+//! - **Memory.** Each connection reads through a buffer of at most 64 KiB
+//!   (4 KiB while idle), whatever size a frame announces. Frames larger than
+//!   64 KiB are charged to an in-flight byte budget shared by all
+//!   connections (default 64 MiB, see [`ByteBudget`]) before their body is
+//!   read, so many large requests at once wait their turn instead of
+//!   exhausting memory.
 //! - **Modes.** [`Mode::ThreadPerConnection`] (default) gives each connection
 //!   its own thread. [`Mode::WorkerPool`] runs `workers` threads and queues at
 //!   most `queue` accepted connections; a worker serves one connection until
@@ -68,8 +74,8 @@ use crate::limits::Limits;
 use crate::processor::{Processor, ProtocolKind};
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
-use crate::transport::Framing;
 use crate::transport::socket::{SocketReader, SocketWriter, tune};
+use crate::transport::{ByteBudget, Framing};
 
 /// What the server needs of a processor: it handles both protocols over the
 /// server's socket transports (generated processors implement
@@ -117,6 +123,7 @@ pub struct ServerConfig {
     pub write_timeout: Option<Duration>,
     pub drain_timeout: Duration,
     pub limits: Limits,
+    pub in_flight_budget: Option<Arc<ByteBudget>>,
 }
 
 impl Default for ServerConfig {
@@ -131,6 +138,7 @@ impl Default for ServerConfig {
             write_timeout: Some(Duration::from_secs(30)),
             drain_timeout: Duration::from_secs(30),
             limits: Limits::default(),
+            in_flight_budget: Some(ByteBudget::new(ByteBudget::DEFAULT)),
         }
     }
 }
@@ -211,6 +219,15 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         self
     }
 
+    /// The budget that frames larger than 64 KiB are charged to while they
+    /// are read and handled (default: 64 MiB for this server; `None`: no
+    /// budget). A budget can be shared by several servers. See
+    /// [`ByteBudget`].
+    pub fn in_flight_budget(mut self, budget: Option<Arc<ByteBudget>>) -> Self {
+        self.config.in_flight_budget = budget;
+        self
+    }
+
     /// Replaces every setting at once.
     pub fn config(mut self, config: ServerConfig) -> Self {
         self.config = config;
@@ -225,7 +242,7 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         let shared = Arc::new(Shared {
             config: self.config,
             local_addr,
-            stopping: AtomicBool::new(false),
+            stopping: Arc::new(AtomicBool::new(false)),
             state: Mutex::new(State {
                 listener: Some(listener),
                 accepting: Phase::NotStarted,
@@ -508,6 +525,10 @@ impl ServerHandle {
             // still writes its reply, then sees end-of-file.
             let _ = stream.shutdown(std::net::Shutdown::Read);
         }
+        if let Some(budget) = &shared.config.in_flight_budget {
+            // Frames waiting for the budget give up.
+            budget.wake_all();
+        }
         while !st.conns.is_empty() {
             let now = Instant::now();
             if now >= deadline {
@@ -575,7 +596,8 @@ enum Phase {
 struct Shared {
     config: ServerConfig,
     local_addr: SocketAddr,
-    stopping: AtomicBool,
+    /// Set once `stop` begins; shared with the readers' budget waits.
+    stopping: Arc<AtomicBool>,
     state: Mutex<State>,
     /// Signalled on every change of `state`.
     changed: Condvar,

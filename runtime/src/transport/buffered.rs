@@ -19,10 +19,14 @@
 //! costs a few KiB, and decoded values grow only as their bytes arrive.
 
 use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
 use crate::transport::ReadBytes;
+use crate::transport::budget::ByteBudget;
 use crate::transport::framed::{FRAME_HEADER_LEN, frame_len};
 
 /// Largest size of the read buffer of a [`StreamReader`].
@@ -60,6 +64,27 @@ pub struct StreamReader<R> {
     left: usize,
     framing: Framing,
     limits: Limits,
+    budget: Option<Arc<ByteBudget>>,
+    budget_wait: Option<Duration>,
+    budget_cancel: Option<Arc<AtomicBool>>,
+    /// Bytes of the current frame charged to `budget`.
+    charged: usize,
+    /// Whether the current frame had to wait for the budget.
+    waited: bool,
+}
+
+impl<R> Drop for StreamReader<R> {
+    fn drop(&mut self) {
+        self.uncharge();
+    }
+}
+
+impl<R> StreamReader<R> {
+    fn uncharge(&mut self) {
+        if let Some(b) = &self.budget {
+            b.release(std::mem::take(&mut self.charged));
+        }
+    }
 }
 
 impl<R: Read> StreamReader<R> {
@@ -73,7 +98,29 @@ impl<R: Read> StreamReader<R> {
             left: 0,
             framing,
             limits,
+            budget: None,
+            budget_wait: None,
+            budget_cancel: None,
+            charged: 0,
+            waited: false,
         }
+    }
+
+    /// Charges frames to `budget` (see [`ByteBudget`]), waiting at most
+    /// `wait` for room, and giving up early once `cancel` is set (and the
+    /// budget woken with [`ByteBudget::wake_all`]). Unframed readers ignore
+    /// it.
+    #[must_use]
+    pub fn with_budget(
+        mut self,
+        budget: Arc<ByteBudget>,
+        wait: Option<Duration>,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Self {
+        self.budget = Some(budget);
+        self.budget_wait = wait;
+        self.budget_cancel = cancel;
+        self
     }
 
     /// The underlying stream.
@@ -103,6 +150,8 @@ impl<R: Read> StreamReader<R> {
     /// byte of a message (the peer closed between messages), `Ok(true)` when
     /// a message has started. Framed: reads and checks the frame header.
     pub fn begin_message(&mut self) -> Result<bool> {
+        self.uncharge();
+        self.waited = false;
         if self.pos == self.end && self.fill()? == 0 {
             return Ok(false);
         }
@@ -114,10 +163,25 @@ impl<R: Read> StreamReader<R> {
                 let mut header = [0u8; FRAME_HEADER_LEN];
                 self.left = FRAME_HEADER_LEN;
                 self.read_exact(&mut header)?;
-                self.left = frame_len(header, self.limits.max_frame_size())?;
+                let len = frame_len(header, self.limits.max_frame_size())?;
+                if let Some(b) = &self.budget {
+                    if len > ByteBudget::UNCHARGED {
+                        let cancel = self.budget_cancel.as_deref();
+                        self.waited = b.acquire(len, self.budget_wait, cancel)?;
+                        self.charged = len;
+                    }
+                }
+                self.left = len;
             }
         }
         Ok(true)
+    }
+
+    /// True if the current frame waited for the in-flight budget (the
+    /// caller may then restart the message's deadline: the wait was not the
+    /// peer's doing).
+    pub fn waited_for_budget(&self) -> bool {
+        self.waited
     }
 
     /// Ends the current message. Framed: skips what the protocol left unread
@@ -130,7 +194,9 @@ impl<R: Read> StreamReader<R> {
             }
             Framing::Framed => {
                 let rest = self.left;
-                self.skip_bytes(rest)
+                let skipped = self.skip_bytes(rest);
+                self.uncharge();
+                skipped
             }
         }
     }

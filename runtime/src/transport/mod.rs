@@ -7,11 +7,13 @@
 
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 
+pub mod budget;
 pub mod buffered;
 pub mod framed;
 pub mod socket;
 pub mod writer;
 
+pub use budget::ByteBudget;
 pub use buffered::{Framing, StreamReader};
 pub use socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
 pub use writer::MessageWriter;

@@ -106,6 +106,14 @@ impl TimedStream {
         self.deadline = None;
     }
 
+    /// Restarts the current message's deadline from now (after a wait that
+    /// was not the peer's doing).
+    #[inline]
+    pub fn restart_message(&mut self) {
+        self.deadline = None;
+        self.start_message();
+    }
+
     /// A message has started (its first bytes were already buffered): the
     /// rest of it must arrive before the message deadline. A read that
     /// returns bytes while idle starts the deadline by itself.
