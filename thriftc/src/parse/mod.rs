@@ -3,7 +3,7 @@
 //! [`parse`] is the whole stage: text in, [`ast::Document`] out, or
 //! diagnostics. pest's `Pairs` never leave this module. A syntax error names
 //! what was expected in Thrift words (`expected a field type or `}``), never
-//! pest rule names: see [`expected_name`].
+//! pest rule names: see `expected_name`.
 
 mod lower;
 
@@ -152,7 +152,11 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     } else if expected.len() > 1 && saw_annotations {
         expected.remove("`(`");
     }
-    let pos = pos.min(text.len());
+    // pest may stop before the blanks that precede the offending token.
+    let mut pos = pos.min(text.len());
+    while let Some(c) = text[pos..].chars().next().filter(|c| c.is_whitespace()) {
+        pos += c.len_utf8();
+    }
     let found = found_here(text, pos);
     let message = if expected.is_empty() {
         format!("syntax error: unexpected {found}")
