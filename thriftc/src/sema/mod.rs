@@ -7,9 +7,9 @@
 //! 1. [`include`]: read the named files and everything they include, parse
 //!    each (all syntax errors of all files), check include cycles and order
 //!    the files includes-first.
-//! 2. [`resolve`]: definitions, names, types, enums, fields, services; then
-//!    [`consts`] evaluates constants and default values against their types,
-//!    and [`graph`] marks recursive fields.
+//! 2. `resolve`: definitions, names, types, enums, fields, services; then
+//!    `consts` evaluates constants and default values against their types,
+//!    and `graph` marks recursive fields.
 
 mod consts;
 mod graph;
