@@ -118,8 +118,10 @@ impl<C: Channel> Channel for Multiplexed<C> {
     }
 }
 
-/// Client settings; see [`Connector`] for each one.
+/// Client settings; see [`Connector`] for each one. Start from
+/// `ClientConfig::default()` and set fields (more may be added).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ClientConfig {
     pub protocol: ProtocolKind,
     pub framing: Framing,

@@ -111,8 +111,10 @@ pub enum Mode {
     WorkerPool { workers: usize, queue: usize },
 }
 
-/// Server settings; see [`ServerBuilder`] for each one.
+/// Server settings; see [`ServerBuilder`] for each one. Start from
+/// `ServerConfig::default()` and set fields (more may be added).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ServerConfig {
     pub protocol: ProtocolKind,
     pub framing: Framing,
