@@ -34,3 +34,17 @@ fn floats_near_std_constants_avoid_approx_constant() {
     assert_eq!(float_lit(0.5).to_string(), "0.5");
     assert_eq!(float_lit(1.0).to_string(), "1.0");
 }
+
+#[test]
+fn doc_lines_are_inert() {
+    use crate::codegen::items::doc_line;
+    assert_eq!(doc_line("  - if it is a group"), "\\- if it is a group");
+    assert_eq!(doc_line("* star"), "\\* star");
+    assert_eq!(doc_line("12. twelfth"), "12\\. twelfth");
+    assert_eq!(doc_line("3) third"), "3\\) third");
+    assert_eq!(doc_line("      K byte-streams"), "K byte-streams");
+    assert_eq!(doc_line("```"), "```text");
+    assert_eq!(doc_line("```json"), "```json");
+    assert_eq!(doc_line("1.5 is a number"), "1.5 is a number");
+    assert_eq!(doc_line("-1 is negative"), "-1 is negative");
+}

@@ -239,12 +239,11 @@ impl __rt::Decode for WithDefaults {
         }
         p.read_struct_end()?;
         Ok(Self {
-            must: f_must.ok_or_else(|| {
-                __rt::Error::protocol(
+            must: f_must
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `must` of `WithDefaults` is missing",
-                )
-            })?,
+                ))?,
             maybe: f_maybe,
             plain: f_plain.unwrap_or(42),
             note: f_note,
@@ -261,7 +260,9 @@ impl __rt::Decode for WithDefaults {
 pub struct Nesting {
     pub grid: Vec<Vec<i32>>,
     pub paths: ::std::collections::HashMap<String, Vec<super::common_types::Point>>,
-    pub layers: Vec<::std::collections::HashMap<String, ::std::collections::HashSet<i64>>>,
+    pub layers: Vec<
+        ::std::collections::HashMap<String, ::std::collections::HashSet<i64>>,
+    >,
     pub tags: ::std::collections::HashSet<String>,
     pub moods: ::std::collections::HashMap<i32, Mood>,
     pub items: Vec<Basics>,
@@ -401,20 +402,22 @@ impl __rt::Decode for Pick {
                 }
             };
             if value.replace(v).is_some() {
-                return Err(__rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "union `Pick` has more than one field set",
-                ));
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `Pick` has more than one field set",
+                    ),
+                );
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        value.or(unknown).ok_or_else(|| {
-            __rt::Error::protocol(
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Pick` has no field set",
-            )
-        })
+            ))
     }
 }
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
@@ -461,12 +464,11 @@ impl __rt::Decode for Holder {
         }
         p.read_struct_end()?;
         Ok(Self {
-            pick: f_pick.ok_or_else(|| {
-                __rt::Error::protocol(
+            pick: f_pick
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `pick` of `Holder` is missing",
-                )
-            })?,
+                ))?,
             other: f_other,
             mood: f_mood.unwrap_or(Mood::SAD),
         })

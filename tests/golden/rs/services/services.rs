@@ -252,6 +252,63 @@ impl __rt::Decode for CalculatorLogResult {
         Ok(Self {})
     }
 }
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CalculatorLegacyLogArgs {
+    pub line: String,
+}
+impl __rt::WireType for CalculatorLegacyLogArgs {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for CalculatorLegacyLogArgs {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("legacy_log_args")?;
+        p.write_field_begin("line", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.line, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for CalculatorLegacyLogArgs {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_line = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => f_line = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            line: f_line.unwrap_or_default(),
+        })
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CalculatorLegacyLogResult {}
+impl __rt::WireType for CalculatorLegacyLogResult {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for CalculatorLegacyLogResult {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("legacy_log_result")?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for CalculatorLegacyLogResult {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            p.skip(h.ttype)?;
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {})
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CalculatorGroupArgs {
     pub keys: ::std::collections::HashSet<i32>,
@@ -521,6 +578,48 @@ impl ::std::error::Error for CalculatorLogError {
         }
     }
 }
+/// Errors of `Calculator.legacy_log`: its declared exceptions, an application error, or a failed call.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum CalculatorLegacyLogError {
+    /// A `TApplicationException`. A handler returns it to send it as
+    /// is; a client receives it when the server sent one.
+    Application(__rt::ApplicationError),
+    /// The call failed: on a client, a transport or protocol error
+    /// before a reply arrived; returned by a handler, an undeclared
+    /// error, answered as `INTERNAL_ERROR` (the detail is logged, not
+    /// sent).
+    Rpc(__rt::Error),
+}
+impl From<__rt::ApplicationError> for CalculatorLegacyLogError {
+    fn from(e: __rt::ApplicationError) -> Self {
+        Self::Application(e)
+    }
+}
+impl From<__rt::Error> for CalculatorLegacyLogError {
+    fn from(e: __rt::Error) -> Self {
+        match e {
+            __rt::Error::Application(e) => Self::Application(e),
+            e => Self::Rpc(e),
+        }
+    }
+}
+impl ::std::fmt::Display for CalculatorLegacyLogError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Application(e) => ::std::fmt::Display::fmt(e, f),
+            Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
+        }
+    }
+}
+impl ::std::error::Error for CalculatorLegacyLogError {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            Self::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Errors of `Calculator.group`: its declared exceptions, an application error, or a failed call.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -621,6 +720,8 @@ pub trait CalculatorHandler: super::shared::SharedServiceHandler {
     fn add(&self, a: i32, b: i32) -> Result<i32, CalculatorAddError>;
     /// Fire and forget.
     fn log(&self, line: String) -> Result<(), CalculatorLogError>;
+    /// `async` is the old spelling of `oneway` (accepted with a warning).
+    fn legacy_log(&self, line: String) -> Result<(), CalculatorLegacyLogError>;
     /// `Calculator.group`.
     fn group(
         &self,
@@ -750,6 +851,24 @@ impl<H: CalculatorHandler + ?Sized> CalculatorProcessor<H> {
                     ),
                 )
             }
+            "legacy_log" => {
+                Some(
+                    __rt::serve_oneway(
+                        header,
+                        input,
+                        output,
+                        |__args: CalculatorLegacyLogArgs| {
+                            match CalculatorHandler::legacy_log(handler, __args.line) {
+                                Ok(()) => Ok(()),
+                                Err(CalculatorLegacyLogError::Application(e)) => Err(e),
+                                Err(CalculatorLegacyLogError::Rpc(e)) => {
+                                    Err(__rt::internal_error("legacy_log", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             "group" => {
                 Some(
                     __rt::serve_call(
@@ -843,12 +962,12 @@ impl<C: __rt::Channel> CalculatorClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> CalculatorClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> CalculatorClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }
@@ -884,6 +1003,12 @@ impl<C: __rt::Channel> CalculatorClient<C> {
     pub fn log(&mut self, line: String) -> Result<(), CalculatorLogError> {
         let __args = CalculatorLogArgs { line };
         self.channel.call_oneway("log", &__args)?;
+        Ok(())
+    }
+    /// `async` is the old spelling of `oneway` (accepted with a warning).
+    pub fn legacy_log(&mut self, line: String) -> Result<(), CalculatorLegacyLogError> {
+        let __args = CalculatorLegacyLogArgs { line };
+        self.channel.call_oneway("legacy_log", &__args)?;
         Ok(())
     }
     /// `Calculator.group`.
@@ -1179,12 +1304,12 @@ impl<C: __rt::Channel> ScientificClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> ScientificClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> ScientificClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }
@@ -1236,6 +1361,12 @@ impl<C: __rt::Channel> ScientificClient<C> {
     pub fn log(&mut self, line: String) -> Result<(), CalculatorLogError> {
         let __args = CalculatorLogArgs { line };
         self.channel.call_oneway("log", &__args)?;
+        Ok(())
+    }
+    /// `async` is the old spelling of `oneway` (accepted with a warning).
+    pub fn legacy_log(&mut self, line: String) -> Result<(), CalculatorLegacyLogError> {
+        let __args = CalculatorLegacyLogArgs { line };
+        self.channel.call_oneway("legacy_log", &__args)?;
         Ok(())
     }
     /// `Calculator.group`.
@@ -1384,12 +1515,12 @@ impl<C: __rt::Channel> EmptyClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> EmptyClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> EmptyClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }

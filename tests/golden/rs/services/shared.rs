@@ -396,12 +396,12 @@ impl<C: __rt::Channel> SharedServiceClient<C> {
         self.channel
     }
 }
-impl<C: __rt::Channel> SharedServiceClient<::thriftc_runtime::client::Multiplexed<C>> {
+impl<C: __rt::Channel> SharedServiceClient<__rt::Multiplexed<C>> {
     /// Calls the service registered as `service` on a multiplexed
     /// server (method names sent as `service:method`).
     pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
         Self {
-            channel: ::thriftc_runtime::client::Multiplexed::new(channel, service),
+            channel: __rt::Multiplexed::new(channel, service),
         }
     }
 }

@@ -417,6 +417,13 @@ fn looks_like_std_constant(text: &str) -> bool {
 }
 
 /// `#[doc = "..."]` attributes, one per line (prettyplease prints `///`).
+///
+/// IDL doc comments are plain text written for every target language, not
+/// Markdown, so each line is made inert before rustdoc sees it: leading
+/// whitespace is dropped (four spaces would start a code block, compiled as
+/// a doctest), list markers are escaped (`\- item`: a list with unindented
+/// continuation lines trips clippy's doc lints), and an unlabelled code
+/// fence becomes a `text` fence (never a doctest).
 pub fn docs(doc: &Option<String>) -> TokenStream {
     let Some(doc) = doc else {
         return TokenStream::new();
@@ -425,7 +432,7 @@ pub fn docs(doc: &Option<String>) -> TokenStream {
         return TokenStream::new();
     }
     let lines = doc.lines().map(|l| {
-        let l = l.trim_end();
+        let l = doc_line(l);
         let text = if l.is_empty() {
             String::new()
         } else {
@@ -434,4 +441,27 @@ pub fn docs(doc: &Option<String>) -> TokenStream {
         quote!(#[doc = #text])
     });
     quote!(#(#lines)*)
+}
+
+/// One doc line made inert (see [`docs`]).
+pub fn doc_line(line: &str) -> String {
+    let l = line.trim();
+    if l.starts_with("```") {
+        return if l.trim_start_matches('`').is_empty() {
+            "```text".to_owned()
+        } else {
+            l.to_owned()
+        };
+    }
+    if l.starts_with("- ") || l.starts_with("* ") || l.starts_with("+ ") || l == "-" || l == "*" {
+        return format!("\\{l}");
+    }
+    let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && matches!(l.as_bytes().get(digits), Some(b'.' | b')')) {
+        let rest = &l[digits..];
+        if rest.len() == 1 || rest.as_bytes()[1] == b' ' {
+            return format!("{}\\{rest}", &l[..digits]);
+        }
+    }
+    l.to_owned()
 }
