@@ -80,3 +80,32 @@ fn service_goldens() {
         );
     }
 }
+
+/// A function's doc comment is on its handler trait method and on its
+/// client method; a service's on its handler trait.
+#[test]
+fn doc_comments_reach_trait_and_client() {
+    let files = generate(&root().join("fixtures/interop/interop.thrift"));
+    let interop = &files
+        .iter()
+        .find(|f| f.name == "interop.rs")
+        .unwrap()
+        .contents;
+    let doc = "/// The records grouped by color, each group in input order.\n";
+    let trait_at = interop.find("pub trait InteropHandler").unwrap();
+    let client_at = interop
+        .find("impl<C: __rt::Channel> InteropClient<C> {\n    /// Returns")
+        .unwrap();
+    let hits: Vec<usize> = interop.match_indices(doc).map(|(i, _)| i).collect();
+    assert_eq!(
+        hits.len(),
+        2,
+        "{doc:?} should document the trait and client methods"
+    );
+    assert!(hits[0] > trait_at && hits[1] > client_at);
+    let svc_doc = "/// The service every interop peer serves and calls.\n";
+    let svc_at = interop
+        .find(svc_doc)
+        .expect("the service doc is on the trait");
+    assert!(svc_at < trait_at && trait_at - svc_at < 600);
+}
