@@ -222,6 +222,22 @@ impl Resolver<'_> {
                 None => ok = false,
             }
         }
+        let is_union = matches!(
+            &self.defs[id.0 as usize].kind,
+            DefKind::Struct(s) if s.kind == ir::StructKind::Union
+        );
+        if ok && is_union && out.len() > 1 {
+            let span = entries.get(1).map_or(ty.span, |(k, _)| k.span);
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "a constant of union `{struct_name}` sets {} fields",
+                    out.len()
+                ))
+                .primary(span, "second field")
+                .note("exactly one field of a union is set"),
+            );
+            return None;
+        }
         ok.then_some(ConstValue::Struct {
             def: id,
             fields: out,
