@@ -23,8 +23,8 @@ pub struct Crate {
     pub modules: Vec<Module>,
     /// What every definition became, indexed by [`DefId`].
     pub defs: Vec<DefInfo>,
-    /// Tokens of the runtime path (`::thriftc_runtime`).
-    pub runtime: TokenStream,
+    /// The runtime path (`::thriftc_runtime`).
+    pub runtime: Code,
     pub keep_unknown_fields: bool,
     pub gen_client: bool,
     pub gen_server: bool,
@@ -167,7 +167,7 @@ pub struct Struct {
     /// Name of the variant for an unknown field id (unions).
     pub unknown_variant: Option<RustName>,
     /// Extra attributes from [`Options::type_attributes`].
-    pub attrs: Vec<TokenStream>,
+    pub attrs: Vec<Code>,
 }
 
 impl Struct {
@@ -201,7 +201,7 @@ pub struct Field {
     /// Stored as `Box<T>` (recursive, or asked for).
     pub boxed: bool,
     pub doc: Option<String>,
-    pub attrs: Vec<TokenStream>,
+    pub attrs: Vec<Code>,
     /// The field's type implements `Default`.
     pub ty_default: bool,
 }
@@ -222,7 +222,7 @@ pub struct Enum {
     pub values: Vec<EnumValue>,
     /// Name of the associated const listing all values.
     pub values_const: RustName,
-    pub attrs: Vec<TokenStream>,
+    pub attrs: Vec<Code>,
 }
 
 #[derive(Debug)]
@@ -275,10 +275,8 @@ pub struct Function {
 
 /// Builds the plan.
 pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
-    let runtime: TokenStream = options
-        .runtime_path
-        .parse()
-        .map_err(|_| Error::BadOption(format!("runtime path `{}`", options.runtime_path)))?;
+    let runtime = Code::parse(&options.runtime_path)
+        .ok_or_else(|| Error::BadOption(format!("runtime path `{}`", options.runtime_path)))?;
     let mut p = Planner {
         program,
         options,
@@ -617,11 +615,11 @@ impl Planner<'_> {
         }
     }
 
-    fn type_attrs(&self, path: &[&str]) -> Result<Vec<TokenStream>, Error> {
+    fn type_attrs(&self, path: &[&str]) -> Result<Vec<Code>, Error> {
         parse_attrs(&self.options.type_attributes, path)
     }
 
-    fn field_attrs(&self, path: &[&str]) -> Result<Vec<TokenStream>, Error> {
+    fn field_attrs(&self, path: &[&str]) -> Result<Vec<Code>, Error> {
         parse_attrs(&self.options.field_attributes, path)
     }
 
@@ -926,15 +924,41 @@ fn coll_for(t: Traits, btree: bool) -> Coll {
     }
 }
 
-fn parse_attrs(list: &[(String, String)], path: &[&str]) -> Result<Vec<TokenStream>, Error> {
+fn parse_attrs(list: &[(String, String)], path: &[&str]) -> Result<Vec<Code>, Error> {
     let mut out = Vec::new();
     for (pat, attr) in list {
         if path_matches(pat, path) {
-            let tokens: TokenStream = attr
-                .parse()
-                .map_err(|_| Error::BadOption(format!("attribute `{attr}` for `{pat}`")))?;
-            out.push(tokens);
+            let code = Code::parse(attr)
+                .ok_or_else(|| Error::BadOption(format!("attribute `{attr}` for `{pat}`")))?;
+            out.push(code);
         }
     }
     Ok(out)
+}
+
+/// Rust source text known to tokenize (an attribute, the runtime path).
+/// Kept as text so the plan can be shared between threads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code(String);
+
+impl Code {
+    /// `None` if `text` does not tokenize.
+    pub fn parse(text: &str) -> Option<Code> {
+        text.parse::<TokenStream>()
+            .ok()
+            .map(|_| Code(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl quote::ToTokens for Code {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        // Tokenized once already in `Code::parse`: cannot fail.
+        if let Ok(t) = self.0.parse::<TokenStream>() {
+            tokens.extend(t);
+        }
+    }
 }
