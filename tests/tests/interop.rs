@@ -13,6 +13,8 @@
 
 mod interop_common;
 
+// Generated code: rustfmt must not reformat the golden files.
+#[rustfmt::skip]
 #[path = "../golden/services/interop/mod.rs"]
 #[allow(dead_code)] // the generated API is broader than these tests
 mod idl;

@@ -12,6 +12,8 @@
 
 #![deny(warnings)]
 
+// Generated code: rustfmt must not reformat the golden files.
+#[rustfmt::skip]
 #[path = "../golden/services/services_edge/mod.rs"]
 #[allow(dead_code)] // the generated API is broader than these tests
 mod idl;
