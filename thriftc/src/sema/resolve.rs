@@ -46,6 +46,10 @@ pub(super) struct Resolver<'a> {
     /// Default values still to evaluate: where, the file, the syntax.
     pub pending_defaults: Vec<(Slot, FileIdx, &'a ast::ConstValue)>,
     pub const_state: Vec<super::consts::ConstState>,
+    /// "Did you mean" hints still allowed: each costs a pass over every
+    /// visible name, so a file with thousands of errors gets hints only for
+    /// the first ones.
+    pub hints_left: usize,
 }
 
 /// Builds the [`ir::Program`]. On error, returns the sources so the caller
@@ -64,6 +68,7 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
         diags,
         pending_defaults: Vec::new(),
         const_state: Vec::new(),
+        hints_left: 100,
     };
     r.collect_definitions();
     r.build_definitions();
@@ -258,7 +263,12 @@ impl<'a> Resolver<'a> {
         want: &dyn Fn(&ast::DefinitionKind) -> bool,
         with_enum_values: bool,
     ) {
-        let names = self.visible_names(file, want, with_enum_values);
+        let names = if self.hints_left > 0 {
+            self.hints_left -= 1;
+            self.visible_names(file, want, with_enum_values)
+        } else {
+            Vec::new()
+        };
         let mut d = Diagnostic::error(format!("cannot find {what} `{}`", ident.name))
             .primary(ident.span, "not defined");
         if let Some(best) = suggest::closest(&ident.name, names.iter().map(String::as_str)) {
