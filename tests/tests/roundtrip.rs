@@ -230,6 +230,14 @@ fn containers() -> impl Strategy<Value = Containers> {
         )
 }
 
+/// Five levels: sets as map keys, structs holding doubles as map keys.
+fn deep() -> impl Strategy<Value = Deep> {
+    let innermost = vec(vec((point(), text()), 0..2).prop_map(VecMap), 0..2);
+    let inner_map = hash_map(any::<i32>(), vec(innermost, 0..2).prop_map(VecSet), 0..2);
+    let layer = vec((hash_set(any::<i32>(), 0..3), inner_map), 0..2).prop_map(VecMap);
+    vec(layer, 0..3).prop_map(|layers| Deep { layers })
+}
+
 fn keywords() -> impl Strategy<Value = Keywords> {
     (
         any::<i32>(),
@@ -329,6 +337,9 @@ proptest! {
 
     #[test]
     fn keywords_round_trip(v in keywords()) { check(&v)?; }
+
+    #[test]
+    fn deep_nesting_round_trips(v in deep()) { check(&v)?; }
 
     #[test]
     fn enums_round_trip(s in status(), m in btree_map(any::<i32>(), text(), 0..3)) {

@@ -1186,3 +1186,55 @@ pub const FIRST_ID: super::common_types::Id = 1;
 pub const NIL_ID: __rt::Uuid = __rt::Uuid::from_bytes([
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
 ]);
+/// Containers five deep, keyed by sets and by structs holding doubles.
+#[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
+#[allow(clippy::type_complexity)]
+pub struct Deep {
+    pub layers: Vec<
+        ::std::collections::BTreeMap<
+            ::std::collections::BTreeSet<i32>,
+            ::std::collections::BTreeMap<
+                i32,
+                __rt::VecSet<Vec<__rt::VecMap<super::common_types::Point, String>>>,
+            >,
+        >,
+    >,
+    /// Fields this schema does not know, as read; written back after
+    /// the known fields.
+    pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl __rt::WireType for Deep {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for Deep {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Deep")?;
+        p.write_field_begin("layers", __rt::TType::List, 1)?;
+        __rt::Encode::encode(&self.layers, p)?;
+        p.write_field_end()?;
+        for f in &self.unknown_fields {
+            f.write(p)?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for Deep {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_layers = None;
+        let mut unknown = Vec::new();
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::List) => f_layers = Some(__rt::Decode::decode(p)?),
+                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            layers: f_layers.unwrap_or_default(),
+            unknown_fields: unknown,
+        })
+    }
+}

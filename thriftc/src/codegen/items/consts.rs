@@ -15,8 +15,10 @@ pub fn render_typedef(ctx: &Ctx, t: &Typedef) -> TokenStream {
     let name = &t.name;
     let doc = docs(&t.doc);
     let ty = ctx.ty(&t.ty);
+    let complex = ctx.allow_complex([&t.ty]);
     quote! {
         #doc
+        #complex
         pub type #name = #ty;
     }
 }
@@ -48,8 +50,10 @@ pub fn render_const(ctx: &Ctx, c: &Const) -> TokenStream {
         }
         _ => {
             let v = ctx.value(&c.ty, &c.value);
+            let complex = ctx.allow_complex([&c.ty]);
             quote! {
                 #doc
+                #complex
                 pub static #name: ::std::sync::LazyLock<#declared> = ::std::sync::LazyLock::new(|| #v);
             }
         }

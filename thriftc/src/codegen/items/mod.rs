@@ -323,6 +323,28 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// `#[allow(clippy::type_complexity)]` when one of the types is as
+    /// deeply nested as clippy objects to (its score: 10 × nesting depth per
+    /// type, limit 250; we allow from 200 to stay clear of rounding). The
+    /// nesting is spelled by the IDL, and a generated alias would only move
+    /// it.
+    pub fn allow_complex<'t>(&self, tys: impl IntoIterator<Item = &'t Ty>) -> TokenStream {
+        fn score(ty: &Ty, nest: u32) -> u32 {
+            10 * nest
+                + match ty {
+                    Ty::List(e) | Ty::Set(_, e) => score(e, nest + 1),
+                    Ty::Map(_, k, v) => score(k, nest + 1) + score(v, nest + 1),
+                    _ => 0,
+                }
+        }
+        // Fields wrap the type in `Option`/`Box`: one more level.
+        if tys.into_iter().any(|t| score(t, 2) >= 200) {
+            quote!(#[allow(clippy::type_complexity)])
+        } else {
+            TokenStream::new()
+        }
+    }
+
     /// Is `id` a definition of this kind?
     pub fn is_kind(&self, id: ir::DefId, f: impl Fn(&DefKind) -> bool) -> bool {
         f(&self.program.def(id).kind)

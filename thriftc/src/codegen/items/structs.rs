@@ -91,9 +91,11 @@ pub fn render_struct(ctx: &Ctx, s: &Struct) -> TokenStream {
         }
     });
     let codec = render_codec(ctx, s);
+    let complex = ctx.allow_complex(s.fields.iter().map(|f| &f.ty));
     quote! {
         #doc
         #derive
+        #complex
         #(#attrs)*
         pub struct #name {
             #(#fields)*

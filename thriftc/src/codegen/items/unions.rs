@@ -114,10 +114,12 @@ pub fn render_union(ctx: &Ctx, u: &Struct) -> TokenStream {
         }
     };
     let tt_struct = ctx.ttype(Wire::Struct);
+    let complex = ctx.allow_complex(u.fields.iter().map(|f| &f.ty));
 
     quote! {
         #doc
         #derive
+        #complex
         // Variants mirror the IDL: boxing large ones or renaming them would
         // change the API the IDL describes.
         #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
