@@ -48,3 +48,104 @@ fn doc_lines_are_inert() {
     assert_eq!(doc_line("1.5 is a number"), "1.5 is a number");
     assert_eq!(doc_line("-1 is negative"), "-1 is negative");
 }
+
+const OPTIONS_IDL: &str = r#"
+namespace rs opts
+struct Inner { 1: i32 a }
+struct Outer {
+  1: map<string, i32> counts,
+  2: set<string> names,
+  3: Inner inner,
+  4: optional Inner maybe,
+}
+"#;
+
+fn gen_opts(options: &Options) -> String {
+    let loaded = crate::load_str("opts.thrift", OPTIONS_IDL).unwrap_or_else(|e| panic!("{e}"));
+    generate(&loaded.program, options)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|f| f.name == "opts.rs")
+        .expect("opts.rs")
+        .contents
+}
+
+#[test]
+fn options_shape_the_output() {
+    let mut o = Options::default();
+    o.runtime_path = "crate::rt".to_owned();
+    o.btree_paths = vec!["Outer.counts".to_owned()];
+    o.boxed = vec![".opts.Outer.maybe".to_owned()];
+    o.type_attributes = vec![("Inner".to_owned(), "#[non_exhaustive]".to_owned())];
+    o.field_attributes = vec![("Outer.names".to_owned(), "#[doc(hidden)]".to_owned())];
+    let text = gen_opts(&o);
+    assert!(text.contains("use crate::rt::__codegen as __rt;"), "{text}");
+    assert!(
+        text.contains("pub counts: ::std::collections::BTreeMap<String, i32>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub names: ::std::collections::HashSet<String>"),
+        "{text}"
+    );
+    assert!(text.contains("pub maybe: Option<Box<Inner>>"), "{text}");
+    assert!(text.contains("pub inner: Inner,"), "{text}");
+    assert!(
+        text.contains("#[non_exhaustive]\npub struct Inner"),
+        "{text}"
+    );
+    assert!(text.contains("#[doc(hidden)]\n    pub names"), "{text}");
+    // The HashSet blocks Hash, PartialOrd and Ord.
+    assert!(
+        text.contains("#[derive(Clone, Debug, Default, PartialEq, Eq)]\npub struct Outer"),
+        "{text}"
+    );
+
+    let mut all = Options::default();
+    all.btree_all = true;
+    all.keep_unknown_fields = true;
+    let text = gen_opts(&all);
+    assert!(
+        text.contains("pub names: ::std::collections::BTreeSet<String>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub struct Outer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub unknown_fields: Vec<__rt::UnknownField>"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unusable_options_are_errors() {
+    let loaded = crate::load_str("opts.thrift", OPTIONS_IDL).unwrap();
+    let mut o = Options::default();
+    o.type_attributes = vec![("Inner".to_owned(), "#[derive(".to_owned())];
+    let err = generate(&loaded.program, &o).unwrap_err();
+    assert!(err.to_string().contains("#[derive("), "{err}");
+    let mut o = Options::default();
+    o.runtime_path = "(".to_owned();
+    assert!(generate(&loaded.program, &o).is_err());
+}
+
+#[test]
+fn same_stem_files_get_distinct_modules() {
+    let mut fs = crate::MemoryFs::new();
+    fs.insert("a/shared.thrift", "struct A { 1: i32 x }");
+    fs.insert("b/shared.thrift", "struct B { 1: i32 y }");
+    fs.insert(
+        "main.thrift",
+        "include \"a/shared.thrift\"\ninclude \"b/shared.thrift\"\nstruct M { 1: shared.A a }",
+    );
+    let loaded =
+        crate::load_with(&fs, &["main.thrift".into()], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let files = generate(&loaded.program, &Options::default()).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["shared.rs", "shared2.rs", "main.rs", "mod.rs"]);
+    let main = &files[2].contents;
+    assert!(main.contains("pub a: super::shared::A"), "{main}");
+    assert!(files[3].contents.contains("pub mod shared2;"));
+}
