@@ -72,12 +72,14 @@ fn gen_opts(options: &Options) -> String {
 
 #[test]
 fn options_shape_the_output() {
-    let mut o = Options::default();
-    o.runtime_path = "crate::rt".to_owned();
-    o.btree_paths = vec!["Outer.counts".to_owned()];
-    o.boxed = vec![".opts.Outer.maybe".to_owned()];
-    o.type_attributes = vec![("Inner".to_owned(), "#[non_exhaustive]".to_owned())];
-    o.field_attributes = vec![("Outer.names".to_owned(), "#[doc(hidden)]".to_owned())];
+    let o = Options {
+        runtime_path: "crate::rt".to_owned(),
+        btree_paths: vec!["Outer.counts".to_owned()],
+        boxed: vec![".opts.Outer.maybe".to_owned()],
+        type_attributes: vec![("Inner".to_owned(), "#[non_exhaustive]".to_owned())],
+        field_attributes: vec![("Outer.names".to_owned(), "#[doc(hidden)]".to_owned())],
+        ..Options::default()
+    };
     let text = gen_opts(&o);
     assert!(text.contains("use crate::rt::__codegen as __rt;"), "{text}");
     assert!(
@@ -101,9 +103,11 @@ fn options_shape_the_output() {
         "{text}"
     );
 
-    let mut all = Options::default();
-    all.btree_all = true;
-    all.keep_unknown_fields = true;
+    let all = Options {
+        btree_all: true,
+        keep_unknown_fields: true,
+        ..Options::default()
+    };
     let text = gen_opts(&all);
     assert!(
         text.contains("pub names: ::std::collections::BTreeSet<String>"),
@@ -122,12 +126,16 @@ fn options_shape_the_output() {
 #[test]
 fn unusable_options_are_errors() {
     let loaded = crate::load_str("opts.thrift", OPTIONS_IDL).unwrap();
-    let mut o = Options::default();
-    o.type_attributes = vec![("Inner".to_owned(), "#[derive(".to_owned())];
+    let o = Options {
+        type_attributes: vec![("Inner".to_owned(), "#[derive(".to_owned())],
+        ..Options::default()
+    };
     let err = generate(&loaded.program, &o).unwrap_err();
     assert!(err.to_string().contains("#[derive("), "{err}");
-    let mut o = Options::default();
-    o.runtime_path = "(".to_owned();
+    let o = Options {
+        runtime_path: "(".to_owned(),
+        ..Options::default()
+    };
     assert!(generate(&loaded.program, &o).is_err());
 }
 
