@@ -158,6 +158,7 @@ impl __rt::Decode for Primitives {
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
+#[allow(clippy::type_complexity)]
 pub struct Containers {
     pub ints: Vec<i32>,
     pub words: ::std::collections::HashSet<String>,
