@@ -15,6 +15,7 @@ use thriftc_runtime::{BinaryProtocol, Decode, Encode, Limits};
 
 // Generated code: only part of its API is used here.
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/bench_bench/mod.rs"]
 mod ours;
 

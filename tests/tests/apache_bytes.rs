@@ -14,6 +14,7 @@
 // The tests use only some generated items; in a user's crate they are
 // public API, so unused ones are not dead code there.
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/codegen_apache/mod.rs"]
 mod generated;
 

@@ -13,12 +13,15 @@
 // The tests use only some generated items; in a user's crate they are
 // public API, so unused ones are not dead code there.
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/compat_v2/mod.rs"]
 mod new;
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/compat_v1/mod.rs"]
 mod old;
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/compat_v1_keep_unknown/mod.rs"]
 mod old_keep;
 

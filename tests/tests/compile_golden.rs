@@ -7,6 +7,7 @@
 // The test uses only some generated items; in a user's crate they are
 // public API, so unused ones are not dead code there.
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/all.rs"]
 mod golden;
 

@@ -9,9 +9,11 @@
 // The test uses only some generated items; in a user's crate they are
 // public API, so unused ones are not dead code there.
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/bench_bench/mod.rs"]
 mod bench_bench;
 #[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/codegen_types/mod.rs"]
 mod codegen_types;
 
