@@ -9,7 +9,12 @@ impl Kind {
     pub const MEDIUM: Kind = Kind(2);
     pub const LARGE: Kind = Kind(3);
     /// Every value this schema declares, in IDL order.
-    pub const VALUES: &'static [Kind] = &[Self::UNKNOWN, Self::SMALL, Self::MEDIUM, Self::LARGE];
+    pub const VALUES: &'static [Kind] = &[
+        Self::UNKNOWN,
+        Self::SMALL,
+        Self::MEDIUM,
+        Self::LARGE,
+    ];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {
         match self {
@@ -379,9 +384,7 @@ impl __rt::Decode for BenchEchoArgs {
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            p: f_p.unwrap_or_default(),
-        })
+        Ok(Self { p: f_p.unwrap_or_default() })
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -715,46 +718,86 @@ impl<H: BenchHandler + ?Sized> BenchProcessor<H> {
         O: __rt::ProtocolWrite + ?Sized,
     {
         match header.name.as_str() {
-            "ping" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: BenchPingArgs| match BenchHandler::ping(handler) {
-                    Ok(()) => Ok(BenchPingResult {}),
-                    Err(BenchPingError::Application(e)) => Err(e),
-                    Err(BenchPingError::Rpc(e)) => Err(__rt::internal_error("ping", &e)),
-                },
-            )),
-            "add" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: BenchAddArgs| match BenchHandler::add(handler, __args.a, __args.b) {
-                    Ok(v) => Ok(BenchAddResult { success: Some(v) }),
-                    Err(BenchAddError::Application(e)) => Err(e),
-                    Err(BenchAddError::Rpc(e)) => Err(__rt::internal_error("add", &e)),
-                },
-            )),
-            "echo" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: BenchEchoArgs| match BenchHandler::echo(handler, __args.p) {
-                    Ok(v) => Ok(BenchEchoResult { success: Some(v) }),
-                    Err(BenchEchoError::Application(e)) => Err(e),
-                    Err(BenchEchoError::Rpc(e)) => Err(__rt::internal_error("echo", &e)),
-                },
-            )),
-            "blob" => Some(__rt::serve_call(
-                header,
-                input,
-                output,
-                |__args: BenchBlobArgs| match BenchHandler::blob(handler, __args.data) {
-                    Ok(v) => Ok(BenchBlobResult { success: Some(v) }),
-                    Err(BenchBlobError::Application(e)) => Err(e),
-                    Err(BenchBlobError::Rpc(e)) => Err(__rt::internal_error("blob", &e)),
-                },
-            )),
+            "ping" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BenchPingArgs| {
+                            match BenchHandler::ping(handler) {
+                                Ok(()) => Ok(BenchPingResult {}),
+                                Err(BenchPingError::Application(e)) => Err(e),
+                                Err(BenchPingError::Rpc(e)) => {
+                                    Err(__rt::internal_error("ping", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "add" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BenchAddArgs| {
+                            match BenchHandler::add(handler, __args.a, __args.b) {
+                                Ok(v) => Ok(BenchAddResult { success: Some(v) }),
+                                Err(BenchAddError::Application(e)) => Err(e),
+                                Err(BenchAddError::Rpc(e)) => {
+                                    Err(__rt::internal_error("add", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "echo" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BenchEchoArgs| {
+                            match BenchHandler::echo(handler, __args.p) {
+                                Ok(v) => {
+                                    Ok(BenchEchoResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(BenchEchoError::Application(e)) => Err(e),
+                                Err(BenchEchoError::Rpc(e)) => {
+                                    Err(__rt::internal_error("echo", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "blob" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BenchBlobArgs| {
+                            match BenchHandler::blob(handler, __args.data) {
+                                Ok(v) => {
+                                    Ok(BenchBlobResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(BenchBlobError::Application(e)) => Err(e),
+                                Err(BenchBlobError::Rpc(e)) => {
+                                    Err(__rt::internal_error("blob", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => None,
         }
     }

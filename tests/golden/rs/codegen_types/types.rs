@@ -12,8 +12,12 @@ impl Status {
     pub const RETIRED: Status = Status(-2);
     pub const NEXT_ONE: Status = Status(-1);
     /// Every value this schema declares, in IDL order.
-    pub const VALUES: &'static [Status] =
-        &[Self::UNKNOWN, Self::ACTIVE, Self::RETIRED, Self::NEXT_ONE];
+    pub const VALUES: &'static [Status] = &[
+        Self::UNKNOWN,
+        Self::ACTIVE,
+        Self::RETIRED,
+        Self::NEXT_ONE,
+    ];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {
         match self {
@@ -237,7 +241,10 @@ impl Default for Defaults {
             ratio: 0.5,
             on: true,
             zero: Default::default(),
-            origin: super::common_types::Point { x: 1.5, y: -2.0 },
+            origin: super::common_types::Point {
+                x: 1.5,
+                y: -2.0,
+            },
             tags: ::std::collections::HashSet::from([String::from("x")]),
             blob: b"bytes".to_vec(),
         }
@@ -343,27 +350,35 @@ impl __rt::Decode for Defaults {
         }
         p.read_struct_end()?;
         Ok(Self {
-            must: f_must.ok_or_else(|| {
-                __rt::Error::protocol(
+            must: f_must
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `must` of `Defaults` is missing",
-                )
-            })?,
+                ))?,
             maybe: f_maybe,
             plain: f_plain.unwrap_or(42),
             opt_text: f_opt_text,
             text: f_text.unwrap_or_else(|| String::from("world")),
             nums: f_nums.unwrap_or_else(|| vec![1, 2, 3]),
-            weights: f_weights.unwrap_or_else(|| {
-                ::std::collections::HashMap::from([(String::from("a"), 1), (String::from("b"), 2)])
-            }),
+            weights: f_weights
+                .unwrap_or_else(|| ::std::collections::HashMap::from([
+                    (String::from("a"), 1),
+                    (String::from("b"), 2),
+                ])),
             status: f_status.unwrap_or(Status::ACTIVE),
             level: f_level.unwrap_or(super::common_types::Level::HIGH),
             ratio: f_ratio.unwrap_or(0.5),
             on: f_on.unwrap_or(true),
             zero: f_zero.unwrap_or_default(),
-            origin: f_origin.unwrap_or_else(|| super::common_types::Point { x: 1.5, y: -2.0 }),
-            tags: f_tags.unwrap_or_else(|| ::std::collections::HashSet::from([String::from("x")])),
+            origin: f_origin
+                .unwrap_or_else(|| super::common_types::Point {
+                    x: 1.5,
+                    y: -2.0,
+                }),
+            tags: f_tags
+                .unwrap_or_else(|| ::std::collections::HashSet::from([
+                    String::from("x"),
+                ])),
             blob: f_blob.unwrap_or_else(|| b"bytes".to_vec()),
         })
     }
@@ -372,7 +387,10 @@ impl __rt::Decode for Defaults {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Containers {
     pub grid: Vec<Vec<i32>>,
-    pub nested: ::std::collections::HashMap<String, Vec<::std::collections::HashSet<i64>>>,
+    pub nested: ::std::collections::HashMap<
+        String,
+        Vec<::std::collections::HashSet<i64>>,
+    >,
     pub points: __rt::VecSet<super::common_types::Point>,
     pub labels: __rt::VecMap<super::common_types::Point, String>,
     pub maps: __rt::VecSet<::std::collections::HashMap<String, i32>>,
@@ -556,20 +574,22 @@ impl __rt::Decode for Shape {
                 }
             };
             if value.replace(v).is_some() {
-                return Err(__rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "union `Shape` has more than one field set",
-                ));
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `Shape` has more than one field set",
+                    ),
+                );
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        value.or(unknown).ok_or_else(|| {
-            __rt::Error::protocol(
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Shape` has no field set",
-            )
-        })
+            ))
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -647,12 +667,11 @@ impl __rt::Decode for Nothing {
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        unknown.ok_or_else(|| {
-            __rt::Error::protocol(
+        unknown
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Nothing` has no field set",
-            )
-        })
+            ))
     }
 }
 /// A binary tree: recursive through optional fields.
@@ -739,12 +758,11 @@ impl __rt::Decode for Expr {
         }
         p.read_struct_end()?;
         Ok(Self {
-            head: f_head.ok_or_else(|| {
-                __rt::Error::protocol(
+            head: f_head
+                .ok_or_else(|| __rt::Error::protocol(
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `head` of `Expr` is missing",
-                )
-            })?,
+                ))?,
         })
     }
 }
@@ -800,20 +818,22 @@ impl __rt::Decode for Term {
                 }
             };
             if value.replace(v).is_some() {
-                return Err(__rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "union `Term` has more than one field set",
-                ));
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `Term` has more than one field set",
+                    ),
+                );
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        value.or(unknown).ok_or_else(|| {
-            __rt::Error::protocol(
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Term` has no field set",
-            )
-        })
+            ))
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1051,21 +1071,26 @@ pub const GREETING: &str = "hi \"there\"";
 pub const MAGIC: &[u8] = b"magic";
 pub const YES: bool = true;
 pub const DEFAULT_STATUS: Status = Status::RETIRED;
-pub static WORDS: ::std::sync::LazyLock<Vec<String>> =
-    ::std::sync::LazyLock::new(|| vec![String::from("a"), String::from("b")]);
-pub static NUMBERS: ::std::sync::LazyLock<::std::collections::HashMap<i32, String>> =
-    ::std::sync::LazyLock::new(|| {
-        ::std::collections::HashMap::from([(1, String::from("one")), (2, String::from("two"))])
-    });
-pub static PRIMES: ::std::sync::LazyLock<::std::collections::HashSet<i32>> =
-    ::std::sync::LazyLock::new(|| ::std::collections::HashSet::from([2, 3, 5]));
-pub static ORIGIN: ::std::sync::LazyLock<super::common_types::Point> =
-    ::std::sync::LazyLock::new(|| super::common_types::Point { x: 0.0, y: 0.0 });
-pub static UNIT: ::std::sync::LazyLock<Shape> = ::std::sync::LazyLock::new(|| Shape::Radius(1.0));
+pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| {
+    vec![String::from("a"), String::from("b")]
+});
+pub static NUMBERS: ::std::sync::LazyLock<::std::collections::HashMap<i32, String>> = ::std::sync::LazyLock::new(||
+::std::collections::HashMap::from([(1, String::from("one")), (2, String::from("two"))]));
+pub static PRIMES: ::std::sync::LazyLock<::std::collections::HashSet<i32>> = ::std::sync::LazyLock::new(||
+::std::collections::HashSet::from([2, 3, 5]));
+pub static ORIGIN: ::std::sync::LazyLock<super::common_types::Point> = ::std::sync::LazyLock::new(||
+super::common_types::Point {
+    x: 0.0,
+    y: 0.0,
+});
+pub static UNIT: ::std::sync::LazyLock<Shape> = ::std::sync::LazyLock::new(|| Shape::Radius(
+    1.0,
+));
 pub const WHO: &str = "me";
 pub const FIRST_ID: super::common_types::Id = 1;
-pub const NIL_ID: __rt::Uuid =
-    __rt::Uuid::from_bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+pub const NIL_ID: __rt::Uuid = __rt::Uuid::from_bytes([
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+]);
 /// Containers five deep, keyed by sets and by structs holding doubles.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[allow(clippy::type_complexity)]
