@@ -73,7 +73,7 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
             )
             .note(format!("the parser stopped: {message}"));
     }
-    let (mut pos, mut rules) = match (&error.location, &error.variant) {
+    let (plain_pos, mut rules): (usize, Vec<Rule>) = match (&error.location, &error.variant) {
         (InputLocation::Pos(p), ErrorVariant::ParsingError { positives, .. }) => {
             (*p, positives.clone())
         }
@@ -82,6 +82,7 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         }
         (InputLocation::Pos(p), _) | (InputLocation::Span((p, _)), _) => (*p, Vec::new()),
     };
+    let mut pos = plain_pos;
     let mut tokens = Vec::new();
     {
         let _guard = DETAIL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,17 +139,26 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     expected.extend(punctuation.into_iter().map(|t| format!("`{t}`")));
     // Separators are optional almost everywhere, and `(` mostly starts
     // optional annotations: name them only when nothing else fits.
-    if expected.len() > 1 {
+    // A definition can follow almost anything at the end of one; name it
+    // only when nothing inside the current item fits.
+    let separator = |t: &str| t == "`,`" || t == "`;`" || (saw_annotations && t == "`(`");
+    if expected
+        .iter()
+        .any(|t| t != "a definition" && !separator(t))
+    {
         expected.remove("a definition");
     }
     if expected.contains("a value") {
-        for covered in ["a name", "a string", "an integer", "`[`", "`{`"] {
+        for covered in ["a name", "a string", "an integer", "a field", "`[`", "`{`"] {
             expected.remove(covered);
         }
     }
-    let optional = |t: &str| t == "`,`" || t == "`;`" || (saw_annotations && t == "`(`");
-    if expected.iter().any(|t| !optional(t)) {
-        expected.retain(|t| !optional(t));
+    if expected.contains("`:`") {
+        // After a field id only its colon fits.
+        expected.remove("a field");
+    }
+    if expected.iter().any(|t| !separator(t)) {
+        expected.retain(|t| !separator(t));
     } else if expected.len() > 1 && saw_annotations {
         expected.remove("`(`");
     }
@@ -157,7 +167,19 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     while let Some(c) = text[pos..].chars().next().filter(|c| c.is_whitespace()) {
         pos += c.len_utf8();
     }
+    // Where a name was expected but a keyword was written (`struct struct`),
+    // the keyword check's lookahead leaves pest past the keyword: point at it.
+    if expected.contains("a name") {
+        if let Some(start) = keyword_before(text, pos).filter(|&start| plain_pos <= start) {
+            pos = start;
+        }
+    }
     let found = found_here(text, pos);
+    let found = if expected.contains("a name") && KEYWORDS.contains(&found.trim_matches('`')) {
+        format!("the keyword {found}")
+    } else {
+        found
+    };
     let message = if expected.is_empty() {
         format!("syntax error: unexpected {found}")
     } else {
@@ -171,9 +193,56 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     d
 }
 
+/// Words of Thrift that cannot be names (as in the grammar's `keyword`).
+const KEYWORDS: [&str; 32] = [
+    "include",
+    "cpp_include",
+    "namespace",
+    "const",
+    "typedef",
+    "enum",
+    "senum",
+    "struct",
+    "union",
+    "exception",
+    "service",
+    "extends",
+    "throws",
+    "oneway",
+    "void",
+    "required",
+    "optional",
+    "map",
+    "set",
+    "list",
+    "bool",
+    "byte",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "double",
+    "string",
+    "binary",
+    "slist",
+    "true",
+    "false",
+];
+
+/// The start of the Thrift keyword that ends right before `pos` (blanks
+/// allowed in between), if there is one.
+fn keyword_before(text: &str, pos: usize) -> Option<usize> {
+    let before = text[..pos].trim_end();
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let word = &before[start..];
+    KEYWORDS.contains(&word).then_some(start)
+}
+
 /// A Thrift keyword close to the misspelt word at the start of `rest`.
 fn keyword_hint(rest: &str) -> Option<&'static str> {
-    const KEYWORDS: [&str; 22] = [
+    const HINTS: [&str; 22] = [
         "include",
         "cpp_include",
         "namespace",
@@ -202,10 +271,10 @@ fn keyword_hint(rest: &str) -> Option<&'static str> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .take(40)
         .collect();
-    if word.len() < 3 || KEYWORDS.contains(&word.as_str()) {
+    if word.len() < 3 || HINTS.contains(&word.as_str()) {
         return None;
     }
-    KEYWORDS
+    HINTS
         .iter()
         .map(|k| (crate::sema::edit_distance(&word, k), *k))
         .filter(|(d, _)| *d <= 1 || (*d <= 2 && word.len() >= 6))
@@ -288,4 +357,83 @@ pub(crate) fn expected_name(rule: Rule) -> Option<&'static str> {
         | definition | function_type | container_type | const_value | list_sep | exponent
         | ident_word | ident_start | ident_char | keyword => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_error(text: &str) -> String {
+        let mut diags = Diagnostics::new();
+        parse(FileId(0), text, &mut diags);
+        diags
+            .iter()
+            .next()
+            .map(|d| d.message.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn syntax_errors_name_what_was_expected() {
+        let cases = [
+            ("struct S { 1: list<i32 x }", "expected `>`, found `x`"),
+            ("const i32 X 5", "expected `=`, found `5`"),
+            (
+                "struct A { 1: i32 a; } }",
+                "expected a definition, found `}`",
+            ),
+            ("struct A { 1: i32 a = }", "expected a value, found `}`"),
+            ("struct A { 1 i32 a }", "expected `:`, found `i32`"),
+            ("struct A { 1: required }", "expected a type, found `}`"),
+            ("enum E { A = 1 B = }", "expected an integer, found `}`"),
+            ("service S extends { }", "expected a name, found `{`"),
+            (
+                "struct S { 1: map<i32 i32> m }",
+                "expected `,`, found `i32`",
+            ),
+            (
+                "struct A {\n  1: i32 a\n",
+                "expected a field, `=` or `}`, found end of file",
+            ),
+            ("strcut A {}", "expected a definition, found `strcut`"),
+            (
+                "struct struct {}",
+                "expected a name, found the keyword `struct`",
+            ),
+            (
+                "struct S { 1: i32 list }",
+                "expected a name, found the keyword `list`",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(first_error(text), message, "for {text:?}");
+        }
+    }
+
+    #[test]
+    fn broken_files_keep_their_headers() {
+        let mut diags = Diagnostics::new();
+        let doc = parse(FileId(0), "include \"a.thrift\"\nstruct {", &mut diags);
+        assert_eq!(diags.error_count(), 1);
+        assert_eq!(doc.headers.len(), 1);
+        assert!(doc.definitions.is_empty());
+    }
+
+    #[test]
+    fn doc_comments_attach_to_the_next_item() {
+        let mut diags = Diagnostics::new();
+        let text = "/** S */\nstruct S {\n  /** a */ 1: i32 a // x\n  /** lost */\n}\n/**/ enum E { /** A */ A }";
+        let doc = parse(FileId(0), text, &mut diags);
+        assert!(diags.is_empty());
+        assert_eq!(doc.definitions[0].doc.as_deref(), Some("S"));
+        let ast::DefinitionKind::Struct { fields, .. } = &doc.definitions[0].kind else {
+            panic!("a struct")
+        };
+        assert_eq!(fields[0].doc.as_deref(), Some("a"));
+        assert_eq!(doc.definitions[1].doc, None);
+        let ast::DefinitionKind::Enum { values } = &doc.definitions[1].kind else {
+            panic!("an enum")
+        };
+        assert_eq!(values[0].doc.as_deref(), Some("A"));
+    }
 }
