@@ -203,7 +203,22 @@ impl Diagnostics {
                 std::io::Write::write_all(&mut buffer, line.as_bytes()).ok();
             }
         }
-        String::from_utf8_lossy(buffer.as_slice()).into_owned()
+        let text = String::from_utf8_lossy(buffer.as_slice());
+        if color {
+            return text.into_owned();
+        }
+        // codespan pads some lines with blanks; plain text (goldens, logs)
+        // is better without them.
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let (body, newline) = match line.strip_suffix('\n') {
+                Some(body) => (body, "\n"),
+                None => (line, ""),
+            };
+            out.push_str(body.trim_end());
+            out.push_str(newline);
+        }
+        out
     }
 
     /// A one-line summary such as `2 errors, 1 warning`.
