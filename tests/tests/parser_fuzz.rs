@@ -10,8 +10,8 @@
 //! PROPTEST_CASES=100000 cargo test --release -p thriftc-tests --test parser_fuzz
 //! ```
 //!
-//! A failing case is shrunk and printed by proptest; it is also saved under
-//! `tests/proptest-regressions/` so it is replayed first next time.
+//! A failing case is shrunk and printed by proptest; add it to
+//! `pathological_inputs_are_rejected_cleanly` so it stays covered.
 
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -219,6 +219,9 @@ fn pathological_inputs_are_rejected_cleanly() {
         "struct S { 1: i32 x = 0x }",
         "enum E { A = 99999999999999999999999999999 }",
         "\u{FEFF}struct S {}",
+        // Found by this fuzzer: a keyword after a multi-byte blank.
+        "struct S { 1: i32 \u{FEFF}list }",
+        "struct S { 1: i32 é\u{FEFF}list }",
         "",
     ] {
         check(text);

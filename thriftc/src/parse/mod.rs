@@ -232,10 +232,12 @@ const KEYWORDS: [&str; 32] = [
 /// The start of the Thrift keyword that ends right before `pos` (blanks
 /// allowed in between), if there is one.
 fn keyword_before(text: &str, pos: usize) -> Option<usize> {
-    let before = text[..pos].trim_end();
+    let before = text.get(..pos)?.trim_end();
     let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &before[start..];
     KEYWORDS.contains(&word).then_some(start)
 }
