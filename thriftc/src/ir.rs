@@ -271,7 +271,10 @@ pub enum ConstValue {
     Set(Vec<ConstValue>),
     Map(Vec<(ConstValue, ConstValue)>),
     /// An enum value: the enum and the index into [`Enum::values`].
-    Enum { def: DefId, index: usize },
+    Enum {
+        def: DefId,
+        index: usize,
+    },
     /// A struct constant written as a map: the struct and, for each field
     /// given, the index into [`Struct::fields`] and its value (in the order
     /// written).
