@@ -2,10 +2,12 @@
 //!
 //! - `test`: sets up what the test suite needs (a Python venv with the pinned
 //!   interop peers, Debian's `thrift` compiler when missing and installable),
-//!   says plainly what it could not set up, then runs `cargo test --workspace`.
+//!   says plainly what it could not set up, then runs clippy with
+//!   `-D warnings` (which covers the compiled goldens of generated code) and
+//!   `cargo test --workspace`.
 //! - `bless [FILTER]`: rewrites the golden files (`UPDATE_EXPECT=1`).
 //! - `bench`: criterion benchmarks, then the shared server harness when present.
-//! - `ci`: format check, clippy with `-D warnings`, then `test`.
+//! - `ci`: format check, then `test`.
 //!
 //! Plain `std::process::Command`; every failure prints the command to rerun.
 
@@ -46,11 +48,12 @@ fn print_help() {
 
 Tasks:
   test [ARGS]      set up the Python peers and Debian's thrift compiler, then
-                   run `cargo test --workspace [ARGS]`
+                   run clippy -D warnings (generated goldens included) and
+                   `cargo test --workspace [ARGS]`
   bless [FILTER]   rewrite golden files (tests whose name contains FILTER)
   bench [ARGS]     criterion benchmarks (`cargo bench --workspace`), then the
                    server harness of ../shared/bench when it is present
-  ci               cargo fmt --check, clippy -D warnings, then `test`"
+  ci               cargo fmt --check, then `test`"
     );
 }
 
@@ -156,7 +159,20 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
         }
         eprintln!("xtask: running the tests anyway; the ones that need these will fail.");
     }
-    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // The golden files of generated code are compiled as modules of the
+    // tests crate, so this also holds generated code to clippy -D warnings.
+    eprintln!("xtask: cargo clippy --workspace --all-targets -- -D warnings");
+    run(Command::new(&cargo).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    let mut cmd = Command::new(&cargo);
     cmd.args(["test", "--workspace"]).args(extra);
     if let Some(py) = python {
         cmd.env("THRIFTC_PYTHON", py);
@@ -202,13 +218,5 @@ fn bench(root: &Path, extra: &[String]) -> Result<(), String> {
 fn ci(root: &Path) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run(Command::new(&cargo).args(["fmt", "--all", "--", "--check"]))?;
-    run(Command::new(&cargo).args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
     test(root, &[])
 }
