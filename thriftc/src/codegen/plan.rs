@@ -257,6 +257,12 @@ pub struct Service {
     pub def: DefId,
     pub name: RustName,
     pub functions: Vec<Function>,
+    /// `<Service>Handler`: the trait.
+    pub handler: RustName,
+    /// `<Service>Processor`.
+    pub processor: RustName,
+    /// `<Service>Client`.
+    pub client: RustName,
 }
 
 #[derive(Debug)]
@@ -271,6 +277,8 @@ pub struct Function {
     /// `<Service><Method>Result`: optional `success` (id 0, absent for
     /// `void`) plus one optional field per declared exception.
     pub result: Struct,
+    /// `<Service><Method>Error`: the function's error enum.
+    pub error: RustName,
 }
 
 /// Builds the plan.
@@ -293,6 +301,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
             debug_assert_eq!(p.defs[id.0 as usize].item, module.items.len());
             module.items.push(item);
         }
+        name_service_items(module, &mut scopes[mi]);
     }
     Ok(Crate {
         modules,
@@ -759,10 +768,16 @@ impl Planner<'_> {
                         returns,
                         args,
                         result,
+                        // Named by `name_service_items` once every item
+                        // of the module has its name.
+                        error: info.name.clone(),
                     });
                 }
                 Item::Service(Service {
                     def: id,
+                    handler: info.name.clone(),
+                    processor: info.name.clone(),
+                    client: info.name.clone(),
                     name: info.name,
                     functions,
                 })
@@ -907,6 +922,29 @@ impl Planner<'_> {
             (_, ConstValue::Map(m)) => m.is_empty(),
             (_, ConstValue::Uuid(u)) => u == &[0; 16],
             _ => false,
+        }
+    }
+}
+
+/// Names the items generated for each service of `module` (handler trait,
+/// processor, client, one error enum per function), claimed in `scope` (the
+/// module's namespace, which by now holds every planned item and every
+/// argument and result struct) in source order, so a clash with a user's
+/// type gets a numeric suffix deterministically.
+fn name_service_items(module: &mut Module, scope: &mut Scope) {
+    for item in &mut module.items {
+        let Item::Service(s) = item else { continue };
+        let base = s.name.unraw().to_owned();
+        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
+        s.handler = claim("Handler");
+        s.processor = claim("Processor");
+        s.client = claim("Client");
+        for f in &mut s.functions {
+            // From the method's Rust name, so `fooBar` and `foo_bar`
+            // (methods `foo_bar`, `foo_bar2`) give `FooBarError`,
+            // `FooBar2Error`.
+            let stem = names::type_name(f.name.unraw());
+            f.error = scope.claim(names::type_name(&format!("{base}{}Error", stem.unraw())));
         }
     }
 }

@@ -28,8 +28,8 @@
 //! - The client has one method per function, inherited ones included;
 //!   oneway methods return once the call is sent.
 //!
-//! Names: the items above are claimed in the module's namespace after every
-//! planned item, in source order, so a clash with a user's type gets a
+//! Names: the plan claims the items above in the module's namespace after
+//! every planned item, in source order, so a clash with a user's type gets a
 //! numeric suffix deterministically. Method names come from the plan; on
 //! the client, a name that clashes with the client's own methods (or with an
 //! inherited method of another service) gets a suffix.
@@ -45,70 +45,10 @@ use quote::quote;
 /// The client's own methods: Thrift functions of these names get a suffix.
 const CLIENT_RESERVED: &[&str] = &["new", "multiplexed", "inner", "inner_mut", "into_inner"];
 
-/// The names of the items generated for one service.
-struct SvcNames {
-    handler: RustName,
-    processor: RustName,
-    client: RustName,
-    /// The error enum of each function, in function order.
-    errors: Vec<RustName>,
-}
-
-/// Names of the service items of every service of `module`, in source order.
-fn module_service_names(ctx: &Ctx, module: usize) -> Vec<(ir::DefId, SvcNames)> {
-    let m = &ctx.krate.modules[module];
-    let mut scope = Scope::new();
-    scope.reserve("__rt");
-    for item in &m.items {
-        match item {
-            Item::Struct(s) | Item::Union(s) => scope.reserve(s.name.unraw()),
-            Item::Enum(e) => scope.reserve(e.name.unraw()),
-            Item::Typedef(t) => scope.reserve(t.name.unraw()),
-            Item::Const(c) => scope.reserve(c.name.unraw()),
-            Item::Service(s) => {
-                scope.reserve(s.name.unraw());
-                for f in &s.functions {
-                    scope.reserve(f.args.name.unraw());
-                    scope.reserve(f.result.name.unraw());
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for item in &m.items {
-        let Item::Service(s) = item else { continue };
-        let base = s.name.unraw();
-        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
-        let handler = claim("Handler");
-        let processor = claim("Processor");
-        let client = claim("Client");
-        let errors = s
-            .functions
-            .iter()
-            .map(|f| {
-                // From the method's Rust name, so `fooBar` and `foo_bar`
-                // (methods `foo_bar`, `foo_bar2`) give `FooBarError`,
-                // `FooBar2Error`.
-                let stem = names::type_name(f.name.unraw());
-                scope.claim(names::type_name(&format!("{base}{}Error", stem.unraw())))
-            })
-            .collect();
-        out.push((
-            s.def,
-            SvcNames {
-                handler,
-                processor,
-                client,
-                errors,
-            },
-        ));
-    }
-    out
-}
-
-/// The names of service `id`'s items and the path prefix to reach them from
-/// the module being rendered (`super::shared::` or nothing).
-fn service_names(ctx: &Ctx, id: ir::DefId) -> (TokenStream, SvcNames) {
+/// Service `id` (its items' names were decided by the plan) and the path
+/// prefix to reach its items from the module being rendered
+/// (`super::shared::` or nothing).
+fn planned_service<'c>(ctx: &'c Ctx, id: ir::DefId) -> (TokenStream, &'c Service) {
     let info = ctx.krate.def(id);
     let prefix = if info.module == ctx.module {
         TokenStream::new()
@@ -116,12 +56,10 @@ fn service_names(ctx: &Ctx, id: ir::DefId) -> (TokenStream, SvcNames) {
         let m = &ctx.krate.modules[info.module].name;
         quote!(super::#m::)
     };
-    let names = module_service_names(ctx, info.module)
-        .into_iter()
-        .find(|(d, _)| *d == id)
-        .map(|(_, n)| n)
-        .expect("a planned service has names");
-    (prefix, names)
+    match ctx.krate.item(id) {
+        Item::Service(s) => (prefix, s),
+        _ => unreachable!("a service's definition is planned as a service"),
+    }
 }
 
 /// The parent service, if any.
@@ -137,7 +75,6 @@ pub fn render_service(ctx: &Ctx, s: &Service) -> TokenStream {
     if !ctx.krate.gen_client && !ctx.krate.gen_server {
         return TokenStream::new();
     }
-    let (_, names) = service_names(ctx, s.def);
     let structs = s.functions.iter().map(|f| {
         let args = render_struct(ctx, &f.args);
         let result = render_struct(ctx, &f.result);
@@ -146,10 +83,9 @@ pub fn render_service(ctx: &Ctx, s: &Service) -> TokenStream {
     let errors = s
         .functions
         .iter()
-        .zip(&names.errors)
-        .map(|(f, e)| render_error(ctx, s, f, e));
-    let server = ctx.krate.gen_server.then(|| render_server(ctx, s, &names));
-    let client = ctx.krate.gen_client.then(|| render_client(ctx, s, &names));
+        .map(|f| render_error(ctx, s, f, &f.error));
+    let server = ctx.krate.gen_server.then(|| render_server(ctx, s));
+    let client = ctx.krate.gen_client.then(|| render_client(ctx, s));
     quote! {
         #(#structs)*
         #(#errors)*
@@ -335,24 +271,25 @@ fn ret_ty(ctx: &Ctx, f: &Function, prefix: &TokenStream, error: &RustName) -> To
     quote!(Result<#t, #prefix #error>)
 }
 
-fn render_server(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
+fn render_server(ctx: &Ctx, s: &Service) -> TokenStream {
     let rt = ctx.rt();
     let def = ctx.program.def(s.def);
     let service = &def.name.name;
-    let handler = &names.handler;
-    let processor = &names.processor;
+    let handler = &s.handler;
+    let processor = &s.processor;
 
     // The trait.
     let supertrait = match parent(ctx, s.def) {
         Some(p) => {
-            let (prefix, pn) = service_names(ctx, p);
-            let h = pn.handler;
+            let (prefix, ps) = planned_service(ctx, p);
+            let h = &ps.handler;
             quote!(#prefix #h)
         }
         None => quote!(Send + Sync),
     };
     let empty = TokenStream::new();
-    let methods = s.functions.iter().zip(&names.errors).map(|(f, e)| {
+    let methods = s.functions.iter().map(|f| {
+        let e = &f.error;
         let doc = docs(&function_doc(ctx, s, f));
         let n = &f.name;
         let params = f.args.fields.iter().map(|a| {
@@ -375,7 +312,8 @@ fn render_server(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
     );
 
     // The dispatch function: own methods, then the parent's.
-    let arms = s.functions.iter().zip(&names.errors).map(|(f, e)| {
+    let arms = s.functions.iter().map(|f| {
+        let e = &f.error;
         let wire = &f.thrift_name;
         let n = &f.name;
         let args_ty = &f.args.name;
@@ -441,8 +379,8 @@ fn render_server(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
     });
     let fallback = match parent(ctx, s.def) {
         Some(p) => {
-            let (prefix, pn) = service_names(ctx, p);
-            let pp = pn.processor;
+            let (prefix, ps) = planned_service(ctx, p);
+            let pp = &ps.processor;
             quote!(_ => #prefix #pp::<H>::dispatch(handler, header, input, output),)
         }
         None => quote!(_ => None,),
@@ -567,7 +505,7 @@ fn function_doc(ctx: &Ctx, s: &Service, f: &Function) -> Option<String> {
 
 /// The functions a client of service `id` offers: its own, then those of
 /// the services it extends (nearest first), each with its service.
-fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Function, usize)> {
+fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Function)> {
     let mut out = Vec::new();
     let mut cur = Some(id);
     let mut depth = 0;
@@ -578,8 +516,8 @@ fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Func
         }
         depth += 1;
         if let Item::Service(s) = ctx.krate.item(d) {
-            for (i, f) in s.functions.iter().enumerate() {
-                out.push((d, f, i));
+            for f in &s.functions {
+                out.push((d, f));
             }
         }
         cur = parent(ctx, d);
@@ -587,106 +525,100 @@ fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Func
     out
 }
 
-fn render_client(ctx: &Ctx, s: &Service, names: &SvcNames) -> TokenStream {
+fn render_client(ctx: &Ctx, s: &Service) -> TokenStream {
     let rt = ctx.rt();
     let def = ctx.program.def(s.def);
     let service = &def.name.name;
-    let client = &names.client;
+    let client = &s.client;
     let mut scope = Scope::new();
     for r in CLIENT_RESERVED {
         scope.reserve(r);
     }
-    let methods = client_functions(ctx, s.def)
-        .into_iter()
-        .map(|(owner, f, i)| {
-            let (prefix, owner_names) = service_names(ctx, owner);
-            let owner_svc = match ctx.krate.item(owner) {
-                Item::Service(o) => o,
-                _ => s,
-            };
-            let error = &owner_names.errors[i];
-            let n = scope.claim(f.name.clone());
-            let doc = docs(&function_doc(ctx, owner_svc, f));
-            let wire = &f.thrift_name;
-            let args_ty = &f.args.name;
-            let result_ty = &f.result.name;
-            let params = f.args.fields.iter().map(|a| {
-                let an = &a.name;
-                let t = arg_ty(ctx, a);
-                quote!(#an: #t)
-            });
-            let inits = f.args.fields.iter().map(|a| {
-                let an = &a.name;
-                if a.boxed {
-                    let v = put_arg(a, quote!(#an));
-                    quote!(#an: #v)
-                } else {
-                    quote!(#an)
-                }
-            });
-            let unknown = f
-                .args
-                .unknown_fields
-                .as_ref()
-                .map(|u| quote!(#u: Vec::new(),));
-            let ret = ret_ty(ctx, f, &prefix, error);
-            let build = quote! {
-                let __args = #prefix #args_ty { #(#inits,)* #unknown };
-            };
-            let body = if f.oneway {
-                quote! {
-                    #build
-                    self.channel.call_oneway(#wire, &__args)?;
-                    Ok(())
-                }
+    let methods = client_functions(ctx, s.def).into_iter().map(|(owner, f)| {
+        let (prefix, owner_svc) = planned_service(ctx, owner);
+        let error = &f.error;
+        let n = scope.claim(f.name.clone());
+        let doc = docs(&function_doc(ctx, owner_svc, f));
+        let wire = &f.thrift_name;
+        let args_ty = &f.args.name;
+        let result_ty = &f.result.name;
+        let params = f.args.fields.iter().map(|a| {
+            let an = &a.name;
+            let t = arg_ty(ctx, a);
+            quote!(#an: #t)
+        });
+        let inits = f.args.fields.iter().map(|a| {
+            let an = &a.name;
+            if a.boxed {
+                let v = put_arg(a, quote!(#an));
+                quote!(#an: #v)
             } else {
-                let (vs, _, _) = variants(f);
-                let unbox = |fld: &Field, v: TokenStream| if fld.boxed { quote!(*#v) } else { v };
-                let exc = vs.iter().map(|v| {
-                    let fname = &v.field.name;
-                    let vn = &v.name;
-                    let e = unbox(v.field, quote!(e));
-                    quote! {
-                        if let Some(e) = __reply.#fname {
-                            return Err(#prefix #error::#vn(#e));
-                        }
-                    }
-                });
-                let finish = match success_field(f) {
-                    Some(sf) => {
-                        let sn = &sf.name;
-                        let v = unbox(sf, quote!(v));
-                        quote! {
-                            if let Some(v) = __reply.#sn {
-                                return Ok(#v);
-                            }
-                            #(#exc)*
-                            Err(#rt::missing_result(#wire).into())
-                        }
-                    }
-                    None => quote! {
-                        #(#exc)*
-                        Ok(())
-                    },
-                };
-                let binding = if f.result.fields.is_empty() {
-                    quote!(let _)
-                } else {
-                    quote!(let __reply)
-                };
-                quote! {
-                    #build
-                    #binding = self.channel.call::<_, #prefix #result_ty>(#wire, &__args)?;
-                    #finish
-                }
-            };
-            quote! {
-                #doc
-                pub fn #n(&mut self, #(#params),*) -> #ret {
-                    #body
-                }
+                quote!(#an)
             }
         });
+        let unknown = f
+            .args
+            .unknown_fields
+            .as_ref()
+            .map(|u| quote!(#u: Vec::new(),));
+        let ret = ret_ty(ctx, f, &prefix, error);
+        let build = quote! {
+            let __args = #prefix #args_ty { #(#inits,)* #unknown };
+        };
+        let body = if f.oneway {
+            quote! {
+                #build
+                self.channel.call_oneway(#wire, &__args)?;
+                Ok(())
+            }
+        } else {
+            let (vs, _, _) = variants(f);
+            let unbox = |fld: &Field, v: TokenStream| if fld.boxed { quote!(*#v) } else { v };
+            let exc = vs.iter().map(|v| {
+                let fname = &v.field.name;
+                let vn = &v.name;
+                let e = unbox(v.field, quote!(e));
+                quote! {
+                    if let Some(e) = __reply.#fname {
+                        return Err(#prefix #error::#vn(#e));
+                    }
+                }
+            });
+            let finish = match success_field(f) {
+                Some(sf) => {
+                    let sn = &sf.name;
+                    let v = unbox(sf, quote!(v));
+                    quote! {
+                        if let Some(v) = __reply.#sn {
+                            return Ok(#v);
+                        }
+                        #(#exc)*
+                        Err(#rt::missing_result(#wire).into())
+                    }
+                }
+                None => quote! {
+                    #(#exc)*
+                    Ok(())
+                },
+            };
+            let binding = if f.result.fields.is_empty() {
+                quote!(let _)
+            } else {
+                quote!(let __reply)
+            };
+            quote! {
+                #build
+                #binding = self.channel.call::<_, #prefix #result_ty>(#wire, &__args)?;
+                #finish
+            }
+        };
+        quote! {
+            #doc
+            pub fn #n(&mut self, #(#params),*) -> #ret {
+                #body
+            }
+        }
+    });
     let doc = format!(
         " A client of `{service}` (inherited methods included): one typed method per \
          function, over any channel: a connection, or a multiplexed view of one. One \
