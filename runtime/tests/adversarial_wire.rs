@@ -749,7 +749,9 @@ fn c23_every_truncation_is_an_error() {
 }
 
 /// c.1.24: random single-byte mutations of valid messages never panic and
-/// each decode is fast.
+/// never hang. Decoding one of these messages takes microseconds; the bound
+/// below is far above that so that only a loop that stops consuming bytes,
+/// not a loaded machine, can trip it (speed itself is measured by benches).
 #[test]
 fn c24_random_mutations() {
     for compact in [false, true] {
@@ -769,7 +771,11 @@ fn c24_random_mutations() {
                 let t = Instant::now();
                 let _ = read_any(compact, &x);
                 let _ = skip_any(compact, &x);
-                prop_assert!(t.elapsed() < Duration::from_millis(100));
+                prop_assert!(
+                    t.elapsed() < Duration::from_secs(2),
+                    "took {:?}",
+                    t.elapsed()
+                );
                 Ok(())
             })
             .unwrap_or_else(|e| panic!("compact={compact}: {e}"));
