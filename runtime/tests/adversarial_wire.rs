@@ -355,7 +355,7 @@ fn c07_unknown_element_type() {
     // An unknown field type code inside a struct being skipped.
     let mut p = BinaryProtocol::new(leak(bytes("11 00 01 00")), Limits::default());
     assert_eq!(kind(p.skip(TType::Struct)), P(InvalidData));
-    assert!(t.elapsed() < Duration::from_millis(100));
+    assert!(t.elapsed() < Duration::from_secs(1));
 }
 
 /// c.1.8: STOP or VOID element types with a count are INVALID_DATA.
