@@ -16,31 +16,62 @@ use std::ops::Range;
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// A problem that does not stop code generation.
     Warning,
+    /// A problem that stops the build: no [`Program`](crate::ir::Program) is produced.
     Error,
 }
 
 /// A span with a message under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
+    /// The source range underlined.
     pub span: Span,
+    /// The text printed next to the underline.
     pub message: String,
     /// The primary label is underlined with `^`; secondary ones with `-`.
     pub primary: bool,
 }
 
 /// One error or warning.
+///
+/// Built with [`Diagnostic::error`] or [`Diagnostic::warning`] and the
+/// builder methods, collected in [`Diagnostics`], rendered against the
+/// [`SourceMap`] holding the text its spans point into:
+///
+/// ```
+/// use std::path::Path;
+/// use thriftc::source::{SourceMap, Span};
+/// use thriftc::{Diagnostic, Diagnostics};
+///
+/// let mut sources = SourceMap::new();
+/// let file = sources.add(Path::new("a.thrift"), "struct A { 1: i32 x, 1: i32 y }\n".into());
+/// let mut diagnostics = Diagnostics::new();
+/// diagnostics.push(
+///     Diagnostic::error("duplicate field id 1")
+///         .primary(Span::new(file, 21, 22), "used again here")
+///         .secondary(Span::new(file, 11, 12), "first used here")
+///         .help("give each field its own id"),
+/// );
+/// let text = diagnostics.render(&sources, false);
+/// assert!(text.starts_with("error: duplicate field id 1"));
+/// assert!(text.contains("a.thrift:1:22"));
+/// assert_eq!(diagnostics.summary(), "1 error");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
     /// One line, lower case, no final period.
     pub message: String,
+    /// Underlined source ranges; at most one primary.
     pub labels: Vec<Label>,
     /// Extra lines (`= note: ...`, `= help: ...`).
     pub notes: Vec<String>,
 }
 
 impl Diagnostic {
+    /// A new error with no labels or notes yet.
     pub fn error(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -50,6 +81,7 @@ impl Diagnostic {
         }
     }
 
+    /// A new warning with no labels or notes yet.
     pub fn warning(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -93,6 +125,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether the severity is [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -105,38 +138,47 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// An empty collector.
     pub fn new() -> Diagnostics {
         Diagnostics::default()
     }
 
+    /// Appends a diagnostic.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.list.push(diagnostic);
     }
 
+    /// Appends every diagnostic of `other`, in order.
     pub fn extend(&mut self, other: Diagnostics) {
         self.list.extend(other.list);
     }
 
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(Diagnostic::is_error)
     }
 
+    /// Number of errors.
     pub fn error_count(&self) -> usize {
         self.list.iter().filter(|d| d.is_error()).count()
     }
 
+    /// Number of warnings.
     pub fn warning_count(&self) -> usize {
         self.list.len() - self.error_count()
     }
 
+    /// Whether nothing was reported.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
+    /// Number of diagnostics, errors and warnings.
     pub fn len(&self) -> usize {
         self.list.len()
     }
 
+    /// The diagnostics in the order reported (or sorted, after [`Diagnostics::sort`]).
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.list.iter()
     }

@@ -27,10 +27,12 @@ pub struct Program {
 }
 
 impl Program {
+    /// The definition `id` names. Panics if `id` is not from this program.
     pub fn def(&self, id: DefId) -> &Def {
         &self.defs[id.0 as usize]
     }
 
+    /// The file `idx` names. Panics if `idx` is not from this program.
     pub fn file(&self, idx: FileIdx) -> &File {
         &self.files[idx.0 as usize]
     }
@@ -47,6 +49,7 @@ pub struct DefId(pub u32);
 /// One `.thrift` file.
 #[derive(Debug)]
 pub struct File {
+    /// The file's text in [`Program::sources`].
     pub source: crate::source::FileId,
     /// Canonical path of the file.
     pub path: PathBuf,
@@ -76,24 +79,33 @@ impl File {
 /// `namespace SCOPE NAME (annotations)`; `scope` is `*` for `namespace *`.
 #[derive(Debug, Clone)]
 pub struct Namespace {
+    /// The language (`rs`, `py`, ...), or `*`.
     pub scope: String,
+    /// The namespace, e.g. `tutorial.shared`.
     pub name: String,
+    /// Annotations in parentheses after the name.
     pub annotations: Vec<Annotation>,
+    /// The whole header.
     pub span: Span,
 }
 
 /// A name as written in the IDL, with where it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
+    /// The text, e.g. `Foo`, or `shared.Foo` before resolution.
     pub name: String,
+    /// Where it was written.
     pub span: Span,
 }
 
 /// `key = "value"` or a bare `flag` (value `None`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Annotation {
+    /// The name before `=`, e.g. `rust.name`.
     pub key: String,
+    /// The string after `=`, if any.
     pub value: Option<String>,
+    /// The whole annotation.
     pub span: Span,
 }
 
@@ -105,75 +117,102 @@ pub type Doc = Option<String>;
 /// A top-level definition.
 #[derive(Debug)]
 pub struct Def {
+    /// The defined name.
     pub name: Ident,
     /// The file that defines it.
     pub file: FileIdx,
+    /// The `/** ... */` comment before the definition.
     pub doc: Doc,
+    /// Annotations in parentheses after the definition.
     pub annotations: Vec<Annotation>,
+    /// What is defined, with its body.
     pub kind: DefKind,
     /// The whole definition.
     pub span: Span,
 }
 
+/// The body of a [`Def`], by keyword.
 #[derive(Debug)]
 pub enum DefKind {
+    /// `const`.
     Const(Const),
+    /// `typedef`.
     Typedef(Typedef),
+    /// `enum`.
     Enum(Enum),
     /// Deprecated string enum; its values are the strings.
     Senum(Vec<(String, Span)>),
     /// `struct`, `union` and `exception`.
     Struct(Struct),
+    /// `service`.
     Service(Service),
 }
 
+/// `const TYPE NAME = VALUE`.
 #[derive(Debug)]
 pub struct Const {
+    /// The declared type.
     pub ty: Type,
     /// Evaluated and checked against `ty` (references to other constants
     /// are replaced by their values).
     pub value: ConstValue,
 }
 
+/// `typedef TYPE NAME`: an alias.
 #[derive(Debug)]
 pub struct Typedef {
     /// The aliased type as written (may itself name a typedef).
     pub target: Type,
 }
 
+/// `enum NAME { ... }`: named `i32` values.
 #[derive(Debug)]
 pub struct Enum {
     /// In source order; values are unique.
     pub values: Vec<EnumValue>,
 }
 
+/// One value of an [`Enum`].
 #[derive(Debug)]
 pub struct EnumValue {
+    /// The value's name.
     pub name: Ident,
     /// Explicit or implicitly assigned (previous + 1, first 0).
     pub value: i32,
+    /// The doc comment before the value.
     pub doc: Doc,
+    /// Annotations after the value.
     pub annotations: Vec<Annotation>,
+    /// From the name to the end of the value.
     pub span: Span,
 }
 
+/// Which keyword defined a [`Struct`]. The three share one wire format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StructKind {
+    /// `struct`.
     Struct,
+    /// `union`: at most one field set.
     Union,
+    /// `exception`: a struct that functions can list in `throws`.
     Exception,
 }
 
+/// A `struct`, `union` or `exception`.
 #[derive(Debug)]
 pub struct Struct {
+    /// Which of the three.
     pub kind: StructKind,
     /// In source order (not id order).
     pub fields: Vec<Field>,
 }
 
+/// A field's `required` / `optional` keyword.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requiredness {
+    /// `required`: always written; a reader fails when it is missing.
     Required,
+    /// `optional`: written only when set (an `Option` in Rust).
     Optional,
     /// Neither keyword written ("default requiredness").
     Default,
@@ -188,21 +227,28 @@ pub struct Field {
     pub id: i16,
     /// True when the id was assigned, not written.
     pub id_implicit: bool,
+    /// The field's name.
     pub name: Ident,
+    /// The declared type.
     pub ty: Type,
+    /// `required`, `optional` or neither.
     pub req: Requiredness,
     /// The default value, evaluated against `ty`.
     pub default: Option<ConstValue>,
+    /// The doc comment before the field.
     pub doc: Doc,
+    /// Annotations after the field.
     pub annotations: Vec<Annotation>,
     /// The `&` reference marker was written.
     pub reference: bool,
     /// The field's type leads back to the struct it is in without passing
     /// through a container: it must be boxed to have a finite size.
     pub recursive: bool,
+    /// The whole field.
     pub span: Span,
 }
 
+/// `service NAME [extends BASE] { ... }`.
 #[derive(Debug)]
 pub struct Service {
     /// The service this one `extends`.
@@ -211,44 +257,64 @@ pub struct Service {
     pub functions: Vec<Function>,
 }
 
+/// A function of a [`Service`].
 #[derive(Debug)]
 pub struct Function {
+    /// The function's name.
     pub name: Ident,
+    /// Declared `oneway`: the client sends the call and waits for no reply.
     pub oneway: bool,
     /// `None` for `void`.
     pub returns: Option<Type>,
+    /// The arguments (their ids are the argument struct's field ids).
     pub args: Vec<Field>,
     /// Each has an exception type.
     pub throws: Vec<Field>,
+    /// The doc comment before the function.
     pub doc: Doc,
+    /// Annotations after the function.
     pub annotations: Vec<Annotation>,
+    /// The whole function.
     pub span: Span,
 }
 
 /// A type as used by a field, typedef, constant or function.
 #[derive(Debug, Clone)]
 pub struct Type {
+    /// Which type.
     pub kind: TypeKind,
     /// Annotations written after the type, e.g. `(cpp.type = "...")`.
     pub annotations: Vec<Annotation>,
+    /// The type as written.
     pub span: Span,
 }
 
+/// The shape of a [`Type`].
 #[derive(Debug, Clone)]
 pub enum TypeKind {
+    /// `bool`.
     Bool,
     /// `byte` and `i8`.
     I8,
+    /// `i16`.
     I16,
+    /// `i32`.
     I32,
+    /// `i64`.
     I64,
+    /// `double` (64-bit floating point).
     Double,
     /// `string` (and the deprecated `slist`).
     String,
+    /// `binary` (bytes).
     Binary,
+    /// `uuid` (16 bytes).
     Uuid,
+    /// `list<T>`.
     List(Box<Type>),
+    /// `set<T>`.
     Set(Box<Type>),
+    /// `map<K, V>`.
     Map(Box<Type>, Box<Type>),
     /// A struct, union, exception, enum, senum or typedef. Typedefs are kept
     /// as written (code generation emits the alias name); follow
@@ -259,27 +325,37 @@ pub enum TypeKind {
 /// A constant value, already checked against the type it is used at.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConstValue {
+    /// `true` or `false`.
     Bool(bool),
     /// Any integer type (range checked); also `double` constants written as
     /// integers are converted to [`ConstValue::Double`].
     Int(i64),
+    /// A floating-point value.
     Double(f64),
     /// `string` and `binary` constants.
     String(String),
+    /// A `uuid` constant: its 16 bytes in the order written.
     Uuid([u8; 16]),
+    /// A `list` constant, in the order written.
     List(Vec<ConstValue>),
+    /// A `set` constant, in the order written.
     Set(Vec<ConstValue>),
+    /// A `map` constant: entries in the order written.
     Map(Vec<(ConstValue, ConstValue)>),
     /// An enum value: the enum and the index into [`Enum::values`].
     Enum {
+        /// The enum.
         def: DefId,
+        /// Index into the enum's [`Enum::values`].
         index: usize,
     },
     /// A struct constant written as a map: the struct and, for each field
     /// given, the index into [`Struct::fields`] and its value (in the order
     /// written).
     Struct {
+        /// The struct, union or exception.
         def: DefId,
+        /// For each field given: the index into [`Struct::fields`] and the value.
         fields: Vec<(usize, ConstValue)>,
     },
 }

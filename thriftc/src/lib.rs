@@ -187,22 +187,17 @@
 
 // Modules whose every public item is documented are checked by
 // `missing_docs`; the others are listed with an `allow` until they are.
-#[allow(missing_docs)]
 pub mod ast;
 pub mod builder;
 #[allow(missing_docs)]
 pub mod codegen;
-#[allow(missing_docs)]
 pub mod diagnostic;
 pub mod dump;
-#[allow(missing_docs)]
 pub mod ir;
 pub mod options;
 #[allow(missing_docs)]
 pub mod parse;
-#[allow(missing_docs)]
 pub mod sema;
-#[allow(missing_docs)]
 pub mod source;
 
 pub use builder::{Builder, Error, compile};

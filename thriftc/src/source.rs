@@ -11,12 +11,16 @@ pub struct FileId(pub u32);
 /// parser to code generation so every diagnostic can point at the source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
+    /// The file the offsets are in.
     pub file: FileId,
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset just past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// A span of `file` from byte `start` to `end` (exclusive).
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
         Span {
             file,
@@ -33,6 +37,7 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The path shown in diagnostics.
     pub display: String,
+    /// The file's text.
     pub text: String,
     /// Byte offset of the start of each line.
     line_starts: Vec<usize>,
@@ -66,6 +71,7 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> SourceMap {
         SourceMap::default()
     }
@@ -90,6 +96,7 @@ impl SourceMap {
         id
     }
 
+    /// The file `id` names. Panics if `id` is not from this map (see [`SourceMap::try_get`]).
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
@@ -109,10 +116,12 @@ impl SourceMap {
         self.files.len()
     }
 
+    /// Whether no file is stored.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
 
+    /// Every file with its id, in the order added.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()

@@ -30,6 +30,7 @@ use std::path::{Component, Path, PathBuf};
 /// A checked program, and the warnings found on the way.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The resolved program, ready for [`codegen::generate`](crate::codegen::generate).
     pub program: Program,
     /// Warnings only (a program with errors is never built).
     pub warnings: Diagnostics,
@@ -46,7 +47,9 @@ impl Loaded {
 /// warnings before it), with the sources to render them.
 #[derive(Debug)]
 pub struct Failed {
+    /// The text of every file read, which the spans point into.
     pub sources: SourceMap,
+    /// The errors, and any warnings reported before them.
     pub diagnostics: Diagnostics,
 }
 
@@ -108,12 +111,26 @@ impl FileSystem for RealFs {
 
 /// Files held in memory, keyed by path (paths are compared after removing
 /// `.` and `..` components, without touching the disk).
+///
+/// ```
+/// use std::path::PathBuf;
+/// use thriftc::{MemoryFs, load_with};
+///
+/// let mut fs = MemoryFs::new();
+/// fs.insert("idl/shared.thrift", "struct Id { 1: i64 value }")
+///     .insert("idl/users.thrift", "include \"shared.thrift\"\nstruct User { 1: shared.Id id }");
+/// let loaded = load_with(&fs, &[PathBuf::from("idl/users.thrift")], &[])
+///     .map_err(|failed| failed.to_string())?;
+/// assert_eq!(loaded.program.files.len(), 2);
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct MemoryFs {
     files: BTreeMap<PathBuf, String>,
 }
 
 impl MemoryFs {
+    /// An empty file system.
     pub fn new() -> MemoryFs {
         MemoryFs::default()
     }
