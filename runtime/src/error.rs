@@ -7,6 +7,17 @@ use std::fmt;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Every error the runtime reports.
+///
+/// Match on the variant, or ask for the kind:
+///
+/// ```
+/// use thriftc_runtime::{Error, ProtocolErrorKind};
+///
+/// let e = Error::protocol(ProtocolErrorKind::InvalidData, "bool byte 7");
+/// assert_eq!(e.protocol_kind(), Some(ProtocolErrorKind::InvalidData));
+/// assert!(!e.is_eof());
+/// assert_eq!(e.to_string(), "protocol error (InvalidData): bool byte 7");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -90,23 +101,37 @@ impl From<ApplicationError> for Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProtocolErrorKind {
+    /// `UNKNOWN`: any other problem.
     Unknown = 0,
+    /// `INVALID_DATA`: malformed bytes, e.g. an unknown wire type code, a
+    /// `string` that is not UTF-8, a missing `required` field, a union with
+    /// no field or several set.
     InvalidData = 1,
+    /// `NEGATIVE_SIZE`: a string, list, set or map with a negative length.
     NegativeSize = 2,
+    /// `SIZE_LIMIT`: a length above a [`Limits`](crate::Limits) value, or larger
+    /// than the bytes that can still arrive.
     SizeLimit = 3,
+    /// `BAD_VERSION`: a message header with the wrong protocol id or version.
     BadVersion = 4,
+    /// `NOT_IMPLEMENTED`: an operation the protocol does not support.
     NotImplemented = 5,
+    /// `DEPTH_LIMIT`: structs and containers nested deeper than
+    /// [`Limits`](crate::Limits) allows, on read, write or skip.
     DepthLimit = 6,
 }
 
 /// Bytes that are not valid Thrift, or exceed a [`Limits`](crate::Limits) value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtocolError {
+    /// What went wrong, as Apache Thrift classifies it.
     pub kind: ProtocolErrorKind,
+    /// Details for people: what was found, and where.
     pub message: String,
 }
 
 impl ProtocolError {
+    /// A protocol error of `kind`.
     pub fn new(kind: ProtocolErrorKind, message: impl Into<String>) -> ProtocolError {
         ProtocolError {
             kind,
@@ -127,26 +152,36 @@ impl std::error::Error for ProtocolError {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
+    /// `UNKNOWN`: an I/O error of another kind (see [`TransportError::source`]).
     Unknown = 0,
+    /// `NOT_OPEN`: not connected, or the connection was closed.
     NotOpen = 1,
+    /// `ALREADY_OPEN`: the transport is already open.
     AlreadyOpen = 2,
+    /// `TIMED_OUT`: a read or write timeout, or a deadline, expired.
     TimedOut = 3,
+    /// `END_OF_FILE`: the peer closed the stream (between messages, or in the
+    /// middle of one).
     EndOfFile = 4,
     /// A frame or message larger than the configured limit, or a negative size.
     SizeLimit = 5,
+    /// A frame or message length below zero.
     NegativeSize = 6,
 }
 
 /// A failure of the byte stream.
 #[derive(Debug)]
 pub struct TransportError {
+    /// What went wrong, as Apache Thrift classifies it.
     pub kind: TransportErrorKind,
+    /// Details for people.
     pub message: String,
     /// The I/O error behind it, if any.
     pub source: Option<std::io::Error>,
 }
 
 impl TransportError {
+    /// A transport error of `kind` with no I/O error behind it.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> TransportError {
         TransportError {
             kind,
@@ -185,22 +220,37 @@ impl From<std::io::Error> for TransportError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApplicationErrorKind {
+    /// `UNKNOWN` (0): any other failure.
     Unknown,
+    /// `UNKNOWN_METHOD` (1): the server has no function of that name.
     UnknownMethod,
+    /// `INVALID_MESSAGE_TYPE` (2): a message type that was not expected here,
+    /// e.g. a REPLY sent to a server.
     InvalidMessageType,
+    /// `WRONG_METHOD_NAME` (3): the reply names another function than the call.
     WrongMethodName,
+    /// `BAD_SEQUENCE_ID` (4): the reply's sequence id is not the call's.
     BadSequenceId,
+    /// `MISSING_RESULT` (5): the reply holds neither a result nor a declared
+    /// exception.
     MissingResult,
+    /// `INTERNAL_ERROR` (6): the handler failed (panicked, or returned an
+    /// error the function does not declare).
     InternalError,
+    /// `PROTOCOL_ERROR` (7): the server could not decode the arguments.
     ProtocolError,
+    /// `INVALID_TRANSFORM` (8): a transform (e.g. compression) is not supported.
     InvalidTransform,
+    /// `INVALID_PROTOCOL` (9): the protocol is not supported.
     InvalidProtocol,
+    /// `UNSUPPORTED_CLIENT_TYPE` (10): the client type is not supported.
     UnsupportedClientType,
     /// A code this runtime does not name (e.g. fbthrift's 11..16); kept.
     Other(i32),
 }
 
 impl ApplicationErrorKind {
+    /// The kind for a wire code; unnamed codes become [`ApplicationErrorKind::Other`].
     pub fn from_i32(v: i32) -> ApplicationErrorKind {
         use ApplicationErrorKind::*;
         match v {
@@ -219,6 +269,7 @@ impl ApplicationErrorKind {
         }
     }
 
+    /// The wire code (the inverse of [`ApplicationErrorKind::from_i32`]).
     pub fn as_i32(self) -> i32 {
         use ApplicationErrorKind::*;
         match self {
@@ -242,11 +293,14 @@ impl ApplicationErrorKind {
 /// sent as an EXCEPTION message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApplicationError {
+    /// The exception's type (wire field 2).
     pub kind: ApplicationErrorKind,
+    /// The exception's message (wire field 1).
     pub message: String,
 }
 
 impl ApplicationError {
+    /// An application error of `kind`.
     pub fn new(kind: ApplicationErrorKind, message: impl Into<String>) -> ApplicationError {
         ApplicationError {
             kind,

@@ -16,20 +16,33 @@ pub mod compact;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum TType {
+    /// `T_STOP`: ends a struct's fields; never a value.
     Stop = 0,
+    /// `T_VOID`: no value; never valid in data.
     Void = 1,
+    /// `bool`.
     Bool = 2,
+    /// `byte` / `i8`.
     I8 = 3,
+    /// `double`.
     Double = 4,
+    /// `i16`.
     I16 = 6,
+    /// `i32`, and enums.
     I32 = 8,
+    /// `i64`.
     I64 = 10,
     /// `string` and `binary`.
     String = 11,
+    /// A struct, union or exception.
     Struct = 12,
+    /// `map<K, V>`.
     Map = 13,
+    /// `set<T>`.
     Set = 14,
+    /// `list<T>`.
     List = 15,
+    /// `uuid` (16 bytes).
     Uuid = 16,
 }
 
@@ -37,17 +50,24 @@ pub enum TType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum MessageType {
+    /// `CALL`: a request expecting a REPLY or an EXCEPTION.
     Call = 1,
+    /// `REPLY`: the result of a CALL, a success value or a declared exception.
     Reply = 2,
+    /// `EXCEPTION`: an [`ApplicationError`](crate::ApplicationError) answering a CALL.
     Exception = 3,
+    /// `ONEWAY`: a request with no reply.
     Oneway = 4,
 }
 
 /// A message header as read from or written to the wire.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageHeader {
+    /// The function name.
     pub name: String,
+    /// CALL, REPLY, EXCEPTION or ONEWAY.
     pub kind: MessageType,
+    /// Chosen by the client for a call; the reply carries the same value.
     pub seqid: i32,
 }
 
@@ -55,7 +75,9 @@ pub struct MessageHeader {
 /// STOP marker instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldHeader {
+    /// The value's wire type.
     pub ttype: TType,
+    /// The field id.
     pub id: i16,
 }
 
@@ -64,15 +86,20 @@ pub struct FieldHeader {
 /// arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ListHeader {
+    /// Wire type of the elements.
     pub elem: TType,
+    /// Number of elements.
     pub len: usize,
 }
 
 /// A map header, checked like [`ListHeader`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MapHeader {
+    /// Wire type of the keys.
     pub key: TType,
+    /// Wire type of the values.
     pub value: TType,
+    /// Number of entries.
     pub len: usize,
 }
 
@@ -99,33 +126,77 @@ impl MapHeader {
 
 /// Reading side of a protocol. Methods mirror Apache Thrift's
 /// `TInputProtocol`; every error is typed ([`crate::Error`]).
+///
+/// Generated code calls these through [`Decode`](crate::Decode); by hand, a
+/// struct `{ 1: i32 x }` written and read back:
+///
+/// ```
+/// use thriftc_runtime::protocol::{ProtocolRead, ProtocolWrite, TType};
+/// use thriftc_runtime::{BinaryProtocol, Limits};
+///
+/// let mut out = BinaryProtocol::new(Vec::new(), Limits::default());
+/// out.write_struct_begin("Point")?;
+/// out.write_field_begin("x", TType::I32, 1)?;
+/// out.write_i32(7)?;
+/// out.write_field_end()?;
+/// out.write_field_stop()?;
+/// out.write_struct_end()?;
+/// let bytes = out.into_inner();
+///
+/// let mut input = BinaryProtocol::new(&bytes[..], Limits::default());
+/// input.read_struct_begin()?;
+/// let field = input.read_field_begin()?.expect("a field");
+/// assert_eq!((field.ttype, field.id), (TType::I32, 1));
+/// assert_eq!(input.read_i32()?, 7);
+/// input.read_field_end()?;
+/// assert!(input.read_field_begin()?.is_none());
+/// input.read_struct_end()?;
+/// # Ok::<(), thriftc_runtime::Error>(())
+/// ```
 pub trait ProtocolRead {
+    /// A message header. `BAD_VERSION` if it does not start like a message of
+    /// this protocol; `INVALID_DATA` for an unknown message type.
     fn read_message_begin(&mut self) -> Result<MessageHeader>;
+    /// Ends a message.
     fn read_message_end(&mut self) -> Result<()>;
     /// Enters a struct: counts one level of recursion depth.
     fn read_struct_begin(&mut self) -> Result<()>;
+    /// Leaves a struct.
     fn read_struct_end(&mut self) -> Result<()>;
     /// The next field header, or `None` at the STOP marker. Unknown wire type
     /// codes are an `INVALID_DATA` error.
     fn read_field_begin(&mut self) -> Result<Option<FieldHeader>>;
+    /// Ends a field.
     fn read_field_end(&mut self) -> Result<()>;
+    /// A `bool`.
     fn read_bool(&mut self) -> Result<bool>;
+    /// A `byte` / `i8`.
     fn read_i8(&mut self) -> Result<i8>;
+    /// An `i16`.
     fn read_i16(&mut self) -> Result<i16>;
+    /// An `i32`.
     fn read_i32(&mut self) -> Result<i32>;
+    /// An `i64`.
     fn read_i64(&mut self) -> Result<i64>;
+    /// A `double`.
     fn read_double(&mut self) -> Result<f64>;
     /// A `string`: must be valid UTF-8 (`INVALID_DATA` otherwise).
     fn read_string(&mut self) -> Result<String>;
     /// A `binary`: any bytes.
     fn read_binary(&mut self) -> Result<Vec<u8>>;
+    /// A `uuid`: 16 bytes, in wire order.
     fn read_uuid(&mut self) -> Result<[u8; 16]>;
     /// Enters a list: counts one level of depth; checks the count.
     fn read_list_begin(&mut self) -> Result<ListHeader>;
+    /// Leaves a list.
     fn read_list_end(&mut self) -> Result<()>;
+    /// Enters a set: counts one level of depth; checks the count.
     fn read_set_begin(&mut self) -> Result<ListHeader>;
+    /// Leaves a set.
     fn read_set_end(&mut self) -> Result<()>;
+    /// Enters a map: counts one level of depth; checks the count.
     fn read_map_begin(&mut self) -> Result<MapHeader>;
+    /// Leaves a map.
     fn read_map_end(&mut self) -> Result<()>;
     /// Skips one value of type `ttype`, depth-bounded, rejecting unknown type
     /// codes and STOP/VOID container elements.
@@ -134,30 +205,50 @@ pub trait ProtocolRead {
 
 /// Writing side of a protocol. Mirrors Apache Thrift's `TOutputProtocol`.
 pub trait ProtocolWrite {
+    /// Writes a message header.
     fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()>;
+    /// Ends a message.
     fn write_message_end(&mut self) -> Result<()>;
     /// Enters a struct: counts one level of depth (`DEPTH_LIMIT` past the
     /// limit).
     fn write_struct_begin(&mut self, name: &str) -> Result<()>;
+    /// Leaves a struct.
     fn write_struct_end(&mut self) -> Result<()>;
+    /// A field header: wire type and id (`name` is for protocols that write names).
     fn write_field_begin(&mut self, name: &str, ttype: TType, id: i16) -> Result<()>;
+    /// Ends a field.
     fn write_field_end(&mut self) -> Result<()>;
+    /// The STOP marker that ends a struct's fields.
     fn write_field_stop(&mut self) -> Result<()>;
+    /// A `bool`.
     fn write_bool(&mut self, v: bool) -> Result<()>;
+    /// A `byte` / `i8`.
     fn write_i8(&mut self, v: i8) -> Result<()>;
+    /// An `i16`.
     fn write_i16(&mut self, v: i16) -> Result<()>;
+    /// An `i32`.
     fn write_i32(&mut self, v: i32) -> Result<()>;
+    /// An `i64`.
     fn write_i64(&mut self, v: i64) -> Result<()>;
+    /// A `double`.
     fn write_double(&mut self, v: f64) -> Result<()>;
+    /// A `string`. Longer than `i32::MAX` bytes is a `SIZE_LIMIT` error.
     fn write_string(&mut self, v: &str) -> Result<()>;
+    /// A `binary`. Longer than `i32::MAX` bytes is a `SIZE_LIMIT` error.
     fn write_binary(&mut self, v: &[u8]) -> Result<()>;
+    /// A `uuid`: 16 bytes, in wire order.
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()>;
     /// `len` above `i32::MAX` is a `SIZE_LIMIT` error.
     fn write_list_begin(&mut self, elem: TType, len: usize) -> Result<()>;
+    /// Leaves a list.
     fn write_list_end(&mut self) -> Result<()>;
+    /// Enters a set; like [`ProtocolWrite::write_list_begin`].
     fn write_set_begin(&mut self, elem: TType, len: usize) -> Result<()>;
+    /// Leaves a set.
     fn write_set_end(&mut self) -> Result<()>;
+    /// Enters a map: counts one level of depth; `len` above `i32::MAX` is a `SIZE_LIMIT` error.
     fn write_map_begin(&mut self, key: TType, value: TType, len: usize) -> Result<()>;
+    /// Leaves a map.
     fn write_map_end(&mut self) -> Result<()>;
     /// Pushes buffered bytes to the transport (one write per message).
     fn flush(&mut self) -> Result<()>;
