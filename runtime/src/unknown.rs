@@ -22,7 +22,9 @@ use std::hash::{Hash, Hasher};
 /// is [`Value::ttype`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnknownField {
+    /// The field id.
     pub id: i16,
+    /// The field's value.
     pub value: Value,
 }
 
@@ -46,28 +48,45 @@ impl UnknownField {
 /// A Thrift value of any type, without a schema.
 #[derive(Clone, Debug)]
 pub enum Value {
+    /// A `bool`.
     Bool(bool),
+    /// A `byte` / `i8`.
     I8(i8),
+    /// An `i16`.
     I16(i16),
+    /// An `i32` (also how an enum arrives).
     I32(i32),
+    /// An `i64`.
     I64(i64),
+    /// A `double`. Compared by [`f64::total_cmp`], so a NaN equals itself.
     Double(f64),
     /// A `string` or `binary`.
     Bytes(Vec<u8>),
+    /// A `uuid`: 16 bytes, in wire order.
     Uuid([u8; 16]),
     /// A struct, union or exception: its fields in wire order.
     Struct(Vec<UnknownField>),
+    /// A `list`, with its element type (kept for empty lists).
     List {
+        /// The element type.
         elem: TType,
+        /// The elements, in wire order.
         items: Vec<Value>,
     },
+    /// A `set`, with its element type (kept for empty sets).
     Set {
+        /// The element type.
         elem: TType,
+        /// The elements, in wire order.
         items: Vec<Value>,
     },
+    /// A `map`, with its key and value types (kept for empty maps).
     Map {
+        /// The key type.
         key: TType,
+        /// The value type.
         value: TType,
+        /// The entries, in wire order.
         entries: Vec<(Value, Value)>,
     },
 }
