@@ -123,11 +123,18 @@ impl<C: Channel> Channel for Multiplexed<C> {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
+    /// The wire protocol (default binary).
     pub protocol: ProtocolKind,
+    /// Unframed ([`Framing::Buffered`], the default) or framed messages.
     pub framing: Framing,
+    /// The longest wait for the TCP connection (default 5 s).
     pub connect_timeout: Duration,
+    /// The longest wait for a reply, and for each later part of it (default
+    /// 30 s; `None`: wait indefinitely).
     pub read_timeout: Option<Duration>,
+    /// The longest a request write may block (default 30 s; `None`: no limit).
     pub write_timeout: Option<Duration>,
+    /// Limits applied to replies (default [`Limits::default`]).
     pub limits: Limits,
 }
 

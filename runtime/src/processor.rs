@@ -70,6 +70,8 @@ use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite, T
 /// means the input is out of step (any reply has been sent); transport errors
 /// mean the connection is unusable.
 pub trait Processor<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized>: Send + Sync {
+    /// Handles the message whose header was just read: reads the arguments,
+    /// calls the handler and, for a CALL, writes the reply.
     fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()>;
 }
 

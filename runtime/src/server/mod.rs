@@ -108,7 +108,12 @@ pub enum Mode {
     /// `workers` threads serve connections taken from a queue that holds at
     /// most `queue` accepted connections (the accept loop waits when it is
     /// full).
-    WorkerPool { workers: usize, queue: usize },
+    WorkerPool {
+        /// Number of threads serving connections.
+        workers: usize,
+        /// The most accepted connections waiting for a worker.
+        queue: usize,
+    },
 }
 
 /// Server settings; see [`ServerBuilder`] for each one. Start from
@@ -116,15 +121,32 @@ pub enum Mode {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ServerConfig {
+    /// The wire protocol (default binary).
     pub protocol: ProtocolKind,
+    /// Unframed ([`Framing::Buffered`], the default) or framed messages.
     pub framing: Framing,
+    /// How connections get threads (default one thread per connection).
     pub mode: Mode,
+    /// The most connections open at once (default 1,024); beyond it the server
+    /// stops accepting until one closes.
     pub max_connections: usize,
+    /// How long a connection may wait between messages (default 60 s; `None`:
+    /// no limit).
     pub idle_timeout: Option<Duration>,
+    /// How long the rest of a message may take to arrive once its first byte
+    /// has (default 30 s; `None`: no limit).
     pub message_timeout: Option<Duration>,
+    /// How long a write may block on a client that does not read (default
+    /// 30 s; `None`: no limit).
     pub write_timeout: Option<Duration>,
+    /// How long [`ServerHandle::stop`] waits for in-flight calls before it
+    /// force-closes their connections (default 30 s).
     pub drain_timeout: Duration,
+    /// Message, frame and nesting limits (default [`Limits::default`]).
     pub limits: Limits,
+    /// The budget large frames are charged to while read and handled (default
+    /// 64 MiB for this server; `None`: no budget). See
+    /// [`ServerBuilder::in_flight_budget`].
     pub in_flight_budget: Option<Arc<ByteBudget>>,
 }
 
