@@ -155,7 +155,8 @@ impl MapHeader {
 /// ```
 pub trait ProtocolRead {
     /// A message header. `BAD_VERSION` if it does not start like a message of
-    /// this protocol; `INVALID_DATA` for an unknown message type.
+    /// this protocol; an [`ApplicationError`](crate::ApplicationError) of kind
+    /// `InvalidMessageType` for a message type other than 1..=4.
     fn read_message_begin(&mut self) -> Result<MessageHeader>;
     /// Ends a message.
     fn read_message_end(&mut self) -> Result<()>;
