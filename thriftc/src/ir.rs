@@ -13,6 +13,21 @@ use std::path::PathBuf;
 
 /// A whole program: the files named on the command line and everything they
 /// include.
+///
+/// ```
+/// use thriftc::ir::{DefKind, Requiredness};
+///
+/// let idl = "enum Kind { ROUND, SQUARE }\nstruct Shape { 1: Kind kind, 2: optional double size }";
+/// let loaded = thriftc::load_str("shapes.thrift", idl).map_err(|failed| failed.to_string())?;
+/// let program = &loaded.program;
+/// let file = program.file(program.roots[0]);
+/// assert_eq!(file.stem, "shapes");
+/// let names: Vec<&str> = file.defs.iter().map(|&id| program.def(id).name.name.as_str()).collect();
+/// assert_eq!(names, ["Kind", "Shape"]);
+/// let DefKind::Struct(shape) = &program.def(file.defs[1]).kind else { unreachable!() };
+/// assert_eq!(shape.fields[1].req, Requiredness::Optional);
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Debug)]
 pub struct Program {
     /// Text of every file read, for spans.

@@ -84,6 +84,17 @@ impl Default for Options {
 
 /// Does the option path `pattern` match the Thrift path `segments`
 /// (`["shared", "SharedStruct", "key"]`)? See the module docs for the rules.
+///
+/// ```
+/// use thriftc::options::path_matches;
+///
+/// let field = ["shared", "SharedStruct", "key"];
+/// assert!(path_matches("shared.SharedStruct.key", &field));
+/// assert!(path_matches("SharedStruct.key", &field)); // by suffix
+/// assert!(path_matches(".shared", &field)); // by prefix: all of shared.thrift
+/// assert!(!path_matches("Other.key", &field));
+/// assert!(!path_matches(".other", &field));
+/// ```
 pub fn path_matches(pattern: &str, segments: &[&str]) -> bool {
     if pattern.is_empty() || pattern == "." {
         return true;
