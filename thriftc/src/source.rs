@@ -50,6 +50,17 @@ impl SourceFile {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use thriftc::source::SourceMap;
+    ///
+    /// let mut sources = SourceMap::new();
+    /// let id = sources.add(Path::new("a.thrift"), "// é\nstruct A {}".into());
+    /// let file = sources.get(id);
+    /// assert_eq!(file.line_col(3), (1, 4)); // `é` starts at byte 3, character 4
+    /// assert_eq!(file.line_col(13), (2, 8)); // the `A`
+    /// ```
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let line = self
             .line_starts

@@ -26,6 +26,29 @@ pub(crate) struct ThriftParser;
 /// After a syntax error the document holds only the headers written before
 /// the first definition (so that the includes of a broken file are still
 /// read and checked) and no definitions.
+///
+/// ```
+/// use std::path::Path;
+/// use thriftc::Diagnostics;
+/// use thriftc::ast::{DefinitionKind, Header};
+/// use thriftc::parse::parse;
+/// use thriftc::source::SourceMap;
+///
+/// let mut sources = SourceMap::new();
+/// let text = "include \"shared.thrift\"\nstruct Point { 1: i32 x 2: i32 y }";
+/// let file = sources.add(Path::new("point.thrift"), text.into());
+/// let mut diags = Diagnostics::new();
+/// let doc = parse(file, text, &mut diags);
+/// assert!(diags.is_empty());
+/// assert!(matches!(&doc.headers[0], Header::Include { path, .. } if path == "shared.thrift"));
+/// assert!(matches!(&doc.definitions[0].kind, DefinitionKind::Struct { fields, .. } if fields.len() == 2));
+///
+/// let broken = "include \"shared.thrift\"\nstruct Point { 1: i32 }";
+/// let file = sources.add(Path::new("broken.thrift"), broken.into());
+/// let doc = parse(file, broken, &mut diags);
+/// assert!(diags.has_errors());
+/// assert_eq!((doc.headers.len(), doc.definitions.len()), (1, 0));
+/// ```
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::Document {
     let empty = || ast::Document {
         file,
