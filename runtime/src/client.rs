@@ -60,7 +60,12 @@ use crate::transport::{Framing, MessageWriter, StreamReader};
 /// [`Multiplexed`] view of one. Generated clients are generic over it.
 pub trait Channel {
     /// Sends a CALL of `method` with the arguments struct `args` and returns
-    /// the decoded result struct `R`.
+    /// the decoded result struct `R` (declared exceptions are fields of it).
+    ///
+    /// Errors: [`Error::Transport`] when the connection fails or times out,
+    /// [`Error::Protocol`] when the reply cannot be decoded, and
+    /// [`Error::Application`] for an EXCEPTION reply or a reply that does
+    /// not answer this call (see [Replies](self#replies)).
     fn call<A: Encode, R: Decode>(&mut self, method: &str, args: &A) -> Result<R>;
 
     /// Sends a ONEWAY message; no reply is read.
@@ -226,7 +231,12 @@ impl Connector {
         &self.config
     }
 
-    /// Opens a connection.
+    /// Opens a connection, trying each resolved address in turn, each
+    /// within the connect timeout (zero: the operating system's).
+    ///
+    /// Errors: the last address's failure as an [`Error::Transport`]
+    /// (`TimedOut` when the timeout expired, `Unknown` for e.g. a refused
+    /// connection, with the I/O error as its source).
     pub fn connect(&self) -> Result<Client> {
         let mut last = None;
         for addr in &self.addrs {
