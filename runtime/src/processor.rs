@@ -292,7 +292,8 @@ fn handler_panicked(method: &str, panic: &(dyn Any + Send)) -> ApplicationError 
     internal_error(method, &format_args!("panic: {}", panic_message(panic)))
 }
 
-/// The text of a panic payload.
+/// The message of a caught panic (the payload `catch_unwind` returns): the
+/// `&str` or `String` given to `panic!`, else `(non-string panic payload)`.
 pub fn panic_message(panic: &(dyn Any + Send)) -> &str {
     if let Some(s) = panic.downcast_ref::<&str>() {
         s
