@@ -1,91 +1,215 @@
-//! Speed of `thriftc gen` on a synthetic IDL of about 8,000 lines (510
-//! structs, enums, unions, 50 services × 20 methods), in memory: parse and
-//! check (`load`), then plan, render and format (`generate`).
+//! Speed of `thriftc gen` on the synthetic IDL of the shared performance
+//! harness (about 8,000 lines: 510 structs, unions and exceptions, 50
+//! services × 20 methods), stage by stage, in memory.
 //!
-//! Run: `cargo bench -p thriftc --bench codegen`.
+//! The IDL is generated at bench time by
+//! `../shared/bench/tools/gen_large_idl.py` (next to the repository; set
+//! `THRIFTC_GEN_LARGE_IDL` to use another path) into the target folder.
+//!
+//! Stages (each measured on its own, on one thread):
+//! - `parse`: text to syntax tree (pest + lowering);
+//! - `load`: parse and semantic analysis (the resolved model);
+//! - `plan`: the resolved model to the Rust code model;
+//! - `render`: every planned item to tokens (`quote!`);
+//! - `syn`: those tokens parsed into syntax trees (and the trees dropped);
+//! - `unparse`: the syntax trees formatted with prettyplease;
+//! - `generate`: plan, render and format together, as `thriftc gen` runs them
+//!   (on several threads);
+//! - `generate_types_only`: the same without clients and servers.
+//!
+//! Run: `cargo bench -p thriftc --bench codegen`. Before criterion starts,
+//! one line per stage gives the median of a few single runs, for a quick
+//! breakdown (`THRIFTC_STAGES_ONLY=1` stops there).
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use std::fmt::Write;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use proc_macro2::TokenStream;
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use thriftc::codegen::{emit, items::Ctx, plan};
 use thriftc::options::Options;
 
-/// A large IDL in the style of real service definitions.
-fn synthetic_idl() -> String {
-    let types = [
-        "i32",
-        "i64",
-        "string",
-        "double",
-        "bool",
-        "binary",
-        "list<string>",
-        "map<string, i64>",
-        "set<i32>",
-        "list<Rec0>",
-    ];
-    let mut s = String::from("namespace rs synthetic\n\n");
-    for e in 0..10 {
-        writeln!(s, "enum Kind{e} {{\n  A = 1,\n  B = 2,\n  C = 3,\n}}\n").unwrap();
+fn generator() -> PathBuf {
+    if let Some(path) = std::env::var_os("THRIFTC_GEN_LARGE_IDL") {
+        return PathBuf::from(path);
     }
-    for i in 0..510 {
-        writeln!(s, "/** Record number {i}. */\nstruct Rec{i} {{").unwrap();
-        for f in 0..12 {
-            let ty = if f == 11 && i > 0 {
-                format!("Rec{}", i - 1)
-            } else {
-                types[(i + f) % types.len()].to_owned()
-            };
-            let req = ["", "optional ", "required "][(i + f) % 3];
-            writeln!(s, "  {}: {req}{ty} field_{f},", f + 1).unwrap();
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/tools/gen_large_idl.py")
+}
+
+/// Generates the IDL (default size) and returns its text.
+fn idl() -> String {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    );
+    let out_dir = target.join("bench-idl");
+    std::fs::create_dir_all(&out_dir).expect("create target/bench-idl");
+    let out = out_dir.join("codegen-large.thrift");
+    let script = generator();
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg(&out)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+    assert!(
+        status.success(),
+        "{} failed; set THRIFTC_GEN_LARGE_IDL to the generator script",
+        script.display()
+    );
+    std::fs::read_to_string(&out).expect("generated IDL")
+}
+
+/// Every item of every module, rendered to tokens.
+fn render_all(krate: &plan::Crate, program: &thriftc::ir::Program) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for (mi, module) in krate.modules.iter().enumerate() {
+        let ctx = Ctx::new(krate, program, mi);
+        for item in &module.items {
+            out.push(emit::render_item(&ctx, item));
         }
-        s.push_str("}\n\n");
     }
-    for u in 0..20 {
-        writeln!(
-            s,
-            "union Choice{u} {{\n  1: i32 a,\n  2: string b,\n  3: Rec{u} c,\n}}\n"
-        )
-        .unwrap();
-    }
-    s.push_str("exception Failure {\n  1: string message,\n  2: i32 code,\n}\n\n");
-    for svc in 0..50 {
-        writeln!(s, "service Service{svc} {{").unwrap();
-        for m in 0..20 {
-            let r = (svc * 20 + m) % 510;
-            writeln!(
-                s,
-                "  Rec{r} call{m}(1: i64 id, 2: Rec{} input, 3: string note) throws (1: Failure f),",
-                (r + 1) % 510
-            )
-            .unwrap();
-        }
-        s.push_str("}\n\n");
-    }
-    s
+    out
+}
+
+/// Parses rendered items (consumed, as `thriftc gen` does).
+fn parse_all(tokens: Vec<TokenStream>) -> Vec<syn::File> {
+    tokens
+        .into_iter()
+        .map(|t| syn::parse2(t).expect("generated code parses"))
+        .collect()
+}
+
+/// Median wall time of `runs` calls.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    median_with(runs, || (), |()| f())
+}
+
+/// Median wall time of `runs` calls of `f` on a fresh `setup()` (not timed).
+fn median_with<T>(runs: usize, mut setup: impl FnMut() -> T, mut f: impl FnMut(T)) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let input = setup();
+            let t = Instant::now();
+            f(input);
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
 }
 
 fn bench(c: &mut Criterion) {
-    let idl = synthetic_idl();
-    let lines = idl.lines().count();
-    let loaded = thriftc::load_str("synthetic.thrift", &idl).expect("synthetic IDL is valid");
+    let idl = idl();
+    let loaded = thriftc::load_str("large.thrift", &idl)
+        .unwrap_or_else(|f| panic!("generated IDL does not check:\n{}", f.render(false)));
+    let program = &loaded.program;
     let options = Options::default();
-    let files = thriftc::codegen::generate(&loaded.program, &options).unwrap();
-    let out_lines: usize = files.iter().map(|f| f.contents.lines().count()).sum();
-    eprintln!("synthetic IDL: {lines} lines in, {out_lines} lines of Rust out");
+    let krate = plan::plan(program, &options).unwrap();
+    let files = parse_all(render_all(&krate, program));
+    let generated = thriftc::codegen::generate(program, &options).unwrap();
+    let out_lines: usize = generated.iter().map(|f| f.contents.lines().count()).sum();
+    eprintln!(
+        "synthetic IDL: {} lines in, {out_lines} lines of Rust out",
+        idl.lines().count()
+    );
+
+    // Quick breakdown: medians of single runs.
+    let runs = 5;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let stages: [(&str, Duration); 7] = [
+        (
+            "parse",
+            median(runs, || {
+                let mut diags = thriftc::Diagnostics::new();
+                black_box(thriftc::parse::parse(
+                    thriftc::source::FileId(0),
+                    &idl,
+                    &mut diags,
+                ));
+            }),
+        ),
+        (
+            "load",
+            median(runs, || {
+                black_box(thriftc::load_str("large.thrift", &idl).unwrap());
+            }),
+        ),
+        (
+            "plan",
+            median(runs, || {
+                black_box(plan::plan(program, &options).unwrap());
+            }),
+        ),
+        (
+            "render",
+            median(runs, || {
+                black_box(render_all(&krate, program));
+            }),
+        ),
+        (
+            "syn",
+            median_with(
+                runs,
+                || render_all(&krate, program),
+                |tokens| drop(black_box(parse_all(tokens))),
+            ),
+        ),
+        (
+            "unparse",
+            median(runs, || {
+                for f in &files {
+                    black_box(prettyplease::unparse(f));
+                }
+            }),
+        ),
+        (
+            "generate",
+            median(runs, || {
+                black_box(thriftc::codegen::generate(program, &options).unwrap());
+            }),
+        ),
+    ];
+    for (name, d) in stages {
+        eprintln!("stage {name:<10} {:9.1} ms", ms(d));
+    }
+    if std::env::var_os("THRIFTC_STAGES_ONLY").is_some() {
+        std::process::exit(0);
+    }
 
     let mut g = c.benchmark_group("codegen");
     g.sample_size(10);
     g.bench_function("load", |b| {
-        b.iter(|| black_box(thriftc::load_str("synthetic.thrift", black_box(&idl)).unwrap()))
+        b.iter(|| black_box(thriftc::load_str("large.thrift", black_box(&idl)).unwrap()))
+    });
+    g.bench_function("plan", |b| {
+        b.iter(|| black_box(plan::plan(program, &options).unwrap()))
+    });
+    g.bench_function("render", |b| {
+        b.iter(|| black_box(render_all(&krate, program)))
+    });
+    g.bench_function("syn", |b| {
+        b.iter_batched(
+            || render_all(&krate, program),
+            parse_all,
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("unparse", |b| {
+        b.iter(|| {
+            for f in &files {
+                black_box(prettyplease::unparse(f));
+            }
+        })
     });
     g.bench_function("generate", |b| {
-        b.iter(|| black_box(thriftc::codegen::generate(&loaded.program, &options).unwrap()))
+        b.iter(|| black_box(thriftc::codegen::generate(program, &options).unwrap()))
     });
     let mut types_only = Options::default();
     types_only.gen_client = false;
     types_only.gen_server = false;
     g.bench_function("generate_types_only", |b| {
-        b.iter(|| black_box(thriftc::codegen::generate(&loaded.program, &types_only).unwrap()))
+        b.iter(|| black_box(thriftc::codegen::generate(program, &types_only).unwrap()))
     });
     g.finish();
 }
