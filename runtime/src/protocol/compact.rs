@@ -96,6 +96,27 @@ fn elem_type(code: u8) -> Result<TType> {
     })
 }
 
+/// The wire type of a field header's type nibble; `Stop` marks the codes a
+/// field header cannot have (0 and 14, 15).
+const FIELD_TYPES: [TType; 16] = [
+    TType::Stop,
+    TType::Bool,
+    TType::Bool,
+    TType::I8,
+    TType::I16,
+    TType::I32,
+    TType::I64,
+    TType::Double,
+    TType::String,
+    TType::List,
+    TType::Set,
+    TType::Map,
+    TType::Struct,
+    TType::Uuid,
+    TType::Stop,
+    TType::Stop,
+];
+
 /// The fewest bytes a value of type `t` takes in the compact protocol.
 #[inline]
 fn min_size(t: TType) -> usize {
@@ -329,6 +350,29 @@ impl<T: ReadBytes> CompactProtocol<T> {
         self.trans.skip_bytes(n)
     }
 
+    /// A field header with a full (varint) id, or a bad one.
+    #[inline(never)]
+    fn read_field_header_rest(&mut self, b: u8) -> Result<Option<FieldHeader>> {
+        let delta = (b >> 4) as i16;
+        let id = if delta != 0 {
+            self.last_read_id
+                .checked_add(delta)
+                .ok_or_else(|| invalid_data("field id delta past 32767"))?
+        } else {
+            let v = unzigzag32(self.read_varint32()?);
+            i16::try_from(v).map_err(|_| invalid_data("field id out of i16 range"))?
+        };
+        let ttype = FIELD_TYPES[(b & 0x0f) as usize];
+        if ttype == TType::Stop {
+            return Err(invalid_data("unknown compact field type"));
+        }
+        if ttype == TType::Bool {
+            self.pending_read_bool = Some(b & 0x0f == ct::BOOL_TRUE);
+        }
+        self.last_read_id = id;
+        Ok(Some(FieldHeader { ttype, id }))
+    }
+
     #[inline]
     fn read_collection(&mut self, what: &str) -> Result<ListHeader> {
         let b = self.trans.read_u8()?;
@@ -397,39 +441,19 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
         if b == ct::STOP {
             return Ok(None);
         }
+        // The common case inline: a short id delta and a known type.
         let delta = (b >> 4) as i16;
-        let id = if delta != 0 {
-            self.last_read_id
-                .checked_add(delta)
-                .ok_or_else(|| invalid_data("field id delta past 32767"))?
-        } else {
-            let v = unzigzag32(self.read_varint32()?);
-            i16::try_from(v).map_err(|_| invalid_data("field id out of i16 range"))?
-        };
-        let ttype = match b & 0x0f {
-            ct::BOOL_TRUE => {
-                self.pending_read_bool = Some(true);
-                TType::Bool
+        let ttype = FIELD_TYPES[(b & 0x0f) as usize];
+        if delta != 0 && ttype != TType::Stop {
+            if let Some(id) = self.last_read_id.checked_add(delta) {
+                if ttype == TType::Bool {
+                    self.pending_read_bool = Some(b & 0x0f == ct::BOOL_TRUE);
+                }
+                self.last_read_id = id;
+                return Ok(Some(FieldHeader { ttype, id }));
             }
-            ct::BOOL_FALSE => {
-                self.pending_read_bool = Some(false);
-                TType::Bool
-            }
-            ct::I8 => TType::I8,
-            ct::I16 => TType::I16,
-            ct::I32 => TType::I32,
-            ct::I64 => TType::I64,
-            ct::DOUBLE => TType::Double,
-            ct::BINARY => TType::String,
-            ct::LIST => TType::List,
-            ct::SET => TType::Set,
-            ct::MAP => TType::Map,
-            ct::STRUCT => TType::Struct,
-            ct::UUID => TType::Uuid,
-            _ => return Err(invalid_data("unknown compact field type")),
-        };
-        self.last_read_id = id;
-        Ok(Some(FieldHeader { ttype, id }))
+        }
+        self.read_field_header_rest(b)
     }
 
     #[inline]
@@ -804,4 +828,79 @@ pub fn decode_with_limits<V: Decode>(bytes: &[u8], limits: Limits) -> Result<V> 
         return Err(invalid_data("trailing bytes after the value"));
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Error, ProtocolErrorKind};
+
+    fn reader(bytes: &[u8]) -> CompactProtocol<&[u8]> {
+        CompactProtocol::new(bytes, Limits::default())
+    }
+
+    /// Every type nibble of a short-form header, as written by our writer.
+    #[test]
+    fn field_headers_of_every_type_round_trip() {
+        let types = [
+            TType::Bool,
+            TType::I8,
+            TType::I16,
+            TType::I32,
+            TType::I64,
+            TType::Double,
+            TType::String,
+            TType::List,
+            TType::Set,
+            TType::Map,
+            TType::Struct,
+            TType::Uuid,
+        ];
+        for (i, &t) in types.iter().enumerate() {
+            let id = i as i16 + 1;
+            let mut out = Vec::new();
+            let mut w = CompactProtocol::new(&mut out, Limits::default());
+            w.write_field_begin("f", t, id).unwrap();
+            if t == TType::Bool {
+                w.write_bool(id % 2 == 0).unwrap();
+            }
+            let mut r = reader(&out);
+            let h = r.read_field_begin().unwrap().unwrap();
+            assert_eq!((h.ttype, h.id), (t, id), "{t:?}");
+            if t == TType::Bool {
+                assert_eq!(r.read_bool().unwrap(), id % 2 == 0);
+            }
+        }
+    }
+
+    /// Short and long forms mix; the delta counts from the last id read.
+    #[test]
+    fn field_ids_short_long_and_bools() {
+        // id 3 bool true (delta 3), id 300 i32 (long form: zigzag 600 =
+        // varint d8 04), id 301 bool false (delta 1), stop.
+        let bytes = [0x31, 0x05, 0xd8, 0x04, 0x12, 0x00];
+        let mut r = reader(&bytes);
+        let h = r.read_field_begin().unwrap().unwrap();
+        assert_eq!((h.ttype, h.id), (TType::Bool, 3));
+        assert!(r.read_bool().unwrap());
+        let h = r.read_field_begin().unwrap().unwrap();
+        assert_eq!((h.ttype, h.id), (TType::I32, 300));
+        let h = r.read_field_begin().unwrap().unwrap();
+        assert_eq!((h.ttype, h.id), (TType::Bool, 301));
+        assert!(!r.read_bool().unwrap());
+        assert_eq!(r.read_field_begin().unwrap(), None);
+    }
+
+    /// Type nibbles 0, 14 and 15 are not field types, in either form.
+    #[test]
+    fn unknown_field_type_nibbles_are_invalid_data() {
+        for b in [0x10u8, 0x1e, 0x1f, 0x0e, 0x0f] {
+            let bytes = [b, 0x02, 0x00];
+            let err = reader(&bytes).read_field_begin().unwrap_err();
+            assert!(
+                matches!(&err, Error::Protocol(e) if e.kind == ProtocolErrorKind::InvalidData),
+                "{b:#04x}: {err}"
+            );
+        }
+    }
 }
