@@ -1,13 +1,28 @@
-//! Generates Apache Thrift's Rust code for `fixtures/bench/bench.thrift`
-//! (with Apache's `thrift` compiler, `$THRIFT` or `thrift` on the PATH) into
-//! `OUT_DIR/apache_bench.rs`, for the side-by-side bench `benches/payload.rs`.
-//! Without the compiler the file is a `compile_error!` saying how to install
-//! it; only that bench includes the file, so tests build either way.
+//! Two generated files in `OUT_DIR`:
+//!
+//! - `apache_bench.rs`: Apache Thrift's Rust code for
+//!   `fixtures/bench/bench.thrift` (with Apache's `thrift` compiler, `$THRIFT`
+//!   or `thrift` on the PATH), for the side-by-side bench `benches/payload.rs`.
+//!   Without the compiler the file is a `compile_error!` saying how to install
+//!   it; only that bench includes the file, so tests build either way.
+//! - `roundtrip_all.rs`: for the `roundtrip_all` test, every golden folder
+//!   (`tests/golden/rs/*`, `tests/golden/services/*`) mounted as a module, the
+//!   fixture and options it was generated from, and one entry per generated
+//!   struct, union, exception, enum and service argument/result struct, each
+//!   with the test's check monomorphized for that type. Names and module
+//!   paths come from thriftc's own plan, so a new fixture is covered as soon
+//!   as its golden exists.
 
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
+    apache_bench();
+    roundtrip_table();
+}
+
+fn apache_bench() {
     let idl = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bench/bench.thrift");
     println!("cargo:rerun-if-changed={}", idl.display());
     println!("cargo:rerun-if-changed=build.rs");
@@ -37,4 +52,200 @@ fn main() {
         ),
     };
     std::fs::write(&target, text).expect("write apache_bench.rs");
+}
+
+/// Where a golden folder comes from; paths relative to the repository
+/// unless said otherwise.
+struct GoldenSource {
+    /// `golden/rs/<name>` or `golden/services/<name>`.
+    folder: String,
+    /// Module name in the generated file (and test name).
+    mount: String,
+    fixture: String,
+    include_dirs: Vec<String>,
+    keep_unknown_fields: bool,
+    btree_all: bool,
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Sorted names of the sub-folders of `dir`.
+fn sub_folders(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("read golden folder"))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The fixture whose golden folder is named `name`, by the naming rules of
+/// the golden tests: `fixtures/valid/<name>.thrift`, else
+/// `fixtures/<dir>/<stem>.thrift` for `<dir>_<stem>` and
+/// `fixtures/<name>/<name>.thrift` (file stems with `-` become `_`).
+fn fixture_of(name: &str) -> Option<String> {
+    let fixtures = repo_root().join("fixtures");
+    let find = |dir: &str, stem: &str| -> Option<String> {
+        let entries = std::fs::read_dir(fixtures.join(dir)).ok()?;
+        let mut hits: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|f| {
+                f.strip_suffix(".thrift")
+                    .is_some_and(|s| s.replace('-', "_") == stem)
+            })
+            .collect();
+        hits.sort();
+        hits.into_iter()
+            .next()
+            .map(|f| format!("fixtures/{dir}/{f}"))
+    };
+    if let Some(f) = find("valid", name) {
+        return Some(f);
+    }
+    if let Some(f) = find(name, name) {
+        return Some(f);
+    }
+    let mut dirs = sub_folders(&fixtures);
+    // Longest folder name first: `<dir>_<stem>` is ambiguous otherwise.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    dirs.iter().find_map(|dir| {
+        let stem = name.strip_prefix(dir.as_str())?.strip_prefix('_')?;
+        find(dir, stem)
+    })
+}
+
+fn golden_sources() -> Vec<GoldenSource> {
+    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for name in sub_folders(&tests.join("golden/rs")) {
+        let (base, keep, btree) = if let Some(b) = name.strip_suffix("_btree_keep_unknown") {
+            (b, true, true)
+        } else if let Some(b) = name.strip_suffix("_keep_unknown") {
+            (b, true, false)
+        } else {
+            (name.as_str(), false, false)
+        };
+        let fixture = fixture_of(base).unwrap_or_else(|| {
+            panic!(
+                "tests/golden/rs/{name}: no fixture found for it; teach `fixture_of` in \
+                 tests/build.rs the golden test's naming rule"
+            )
+        });
+        out.push(GoldenSource {
+            folder: format!("golden/rs/{name}"),
+            mount: format!("rs_{name}"),
+            fixture,
+            include_dirs: vec!["fixtures/include".to_owned()],
+            keep_unknown_fields: keep,
+            btree_all: btree,
+        });
+    }
+    for name in sub_folders(&tests.join("golden/services")) {
+        let fixture = fixture_of(&name).unwrap_or_else(|| {
+            panic!(
+                "tests/golden/services/{name}: no fixture found for it; teach `fixture_of` in \
+                 tests/build.rs the golden test's naming rule"
+            )
+        });
+        let dir = fixture
+            .rsplit_once('/')
+            .map_or("fixtures", |(d, _)| d)
+            .to_owned();
+        out.push(GoldenSource {
+            folder: format!("golden/services/{name}"),
+            mount: format!("services_{name}"),
+            fixture,
+            include_dirs: vec![dir],
+            keep_unknown_fields: false,
+            btree_all: false,
+        });
+    }
+    out
+}
+
+/// Writes `OUT_DIR/roundtrip_all.rs` (see the crate docs).
+fn roundtrip_table() {
+    use thriftc::codegen::plan::{self, Item};
+
+    println!("cargo:rerun-if-changed=golden");
+    println!("cargo:rerun-if-changed=../fixtures");
+    let root = repo_root();
+    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut mounts = String::new();
+    let mut table = String::new();
+    let mut test_fns = String::new();
+    for (gi, g) in golden_sources().iter().enumerate() {
+        let mod_rs = tests.join(&g.folder).join("mod.rs");
+        writeln!(
+            mounts,
+            "#[rustfmt::skip]\n#[allow(dead_code)]\n#[path = {:?}]\nmod {};",
+            mod_rs.display().to_string(),
+            g.mount
+        )
+        .unwrap();
+        let mut options = thriftc::Options::default();
+        options.keep_unknown_fields = g.keep_unknown_fields;
+        options.btree_all = g.btree_all;
+        let include_dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root.join(d)).collect();
+        let loaded = thriftc::load(&[root.join(&g.fixture)], &include_dirs)
+            .unwrap_or_else(|e| panic!("{} does not load:\n{}", g.fixture, e.render(false)));
+        let krate =
+            plan::plan(&loaded.program, &options).unwrap_or_else(|e| panic!("{}: {e}", g.fixture));
+        let mut entries = String::new();
+        let mut entry = |m: usize, i: usize, function: &str, module: &str, ty: &str| {
+            writeln!(
+                entries,
+                "            Entry {{ module: {m}, item: {i}, function: {function}, path: \"{module}::{ty}\", \
+                 run: run::<{}::{module}::{ty}> }},",
+                g.mount
+            )
+            .unwrap();
+        };
+        for (m, module) in krate.modules.iter().enumerate() {
+            let mname = module.name.as_str();
+            for (i, item) in module.items.iter().enumerate() {
+                match item {
+                    Item::Struct(s) | Item::Union(s) => entry(m, i, "None", mname, s.name.as_str()),
+                    Item::Enum(e) => entry(m, i, "None", mname, e.name.as_str()),
+                    Item::Service(svc) => {
+                        for (fi, f) in svc.functions.iter().enumerate() {
+                            let args = format!("Some(({fi}, Part::Args))");
+                            entry(m, i, &args, mname, f.args.name.as_str());
+                            let result = format!("Some(({fi}, Part::Result))");
+                            entry(m, i, &result, mname, f.result.name.as_str());
+                        }
+                    }
+                    // Aliases and constants add no type of their own.
+                    Item::Typedef(_) | Item::Const(_) => {}
+                }
+            }
+        }
+        writeln!(
+            table,
+            "    Golden {{\n        folder: {:?},\n        fixture: {:?},\n        include_dirs: &{:?},\n        \
+             keep_unknown_fields: {},\n        btree_all: {},\n        types: &[\n{entries}        ],\n    }},",
+            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all
+        )
+        .unwrap();
+        writeln!(
+            test_fns,
+            "#[test]\nfn {}() {{\n    check_golden(&GOLDENS[{gi}]);\n}}\n",
+            g.mount
+        )
+        .unwrap();
+    }
+    let text = format!(
+        "// @generated by tests/build.rs for the roundtrip_all test.\n\n{mounts}\n\
+         /// Every golden folder and its types.\n\
+         static GOLDENS: &[Golden] = &[\n{table}];\n\n{test_fns}"
+    );
+    let target = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("roundtrip_all.rs");
+    if std::fs::read_to_string(&target).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&target, text).expect("write roundtrip_all.rs");
+    }
 }
