@@ -197,27 +197,42 @@ fn roundtrip_table() {
         let krate =
             plan::plan(&loaded.program, &options).unwrap_or_else(|e| panic!("{}: {e}", g.fixture));
         let mut entries = String::new();
-        let mut entry = |m: usize, i: usize, function: &str, module: &str, ty: &str| {
+        let mut entry = |m: usize,
+                         i: usize,
+                         function: &str,
+                         module: &str,
+                         ty: &str,
+                         default: bool| {
+            let path = format!("{}::{module}::{ty}", g.mount);
+            let default = if default {
+                format!("Some(default::<{path}>)")
+            } else {
+                "None".to_owned()
+            };
             writeln!(
                 entries,
                 "            Entry {{ module: {m}, item: {i}, function: {function}, path: \"{module}::{ty}\", \
-                 run: run::<{}::{module}::{ty}> }},",
-                g.mount
+                 run: run::<{path}>, default: {default} }},"
             )
             .unwrap();
         };
+        let has_default = |s: &plan::Struct| s.default_impl != plan::DefaultImpl::None;
         for (m, module) in krate.modules.iter().enumerate() {
             let mname = module.name.as_str();
             for (i, item) in module.items.iter().enumerate() {
                 match item {
-                    Item::Struct(s) | Item::Union(s) => entry(m, i, "None", mname, s.name.as_str()),
-                    Item::Enum(e) => entry(m, i, "None", mname, e.name.as_str()),
+                    Item::Struct(s) => entry(m, i, "None", mname, s.name.as_str(), has_default(s)),
+                    // Unions have no `Default`.
+                    Item::Union(s) => entry(m, i, "None", mname, s.name.as_str(), false),
+                    Item::Enum(e) => entry(m, i, "None", mname, e.name.as_str(), true),
                     Item::Service(svc) => {
                         for (fi, f) in svc.functions.iter().enumerate() {
                             let args = format!("Some(({fi}, Part::Args))");
-                            entry(m, i, &args, mname, f.args.name.as_str());
+                            let name = f.args.name.as_str();
+                            entry(m, i, &args, mname, name, has_default(&f.args));
                             let result = format!("Some(({fi}, Part::Result))");
-                            entry(m, i, &result, mname, f.result.name.as_str());
+                            let name = f.result.name.as_str();
+                            entry(m, i, &result, mname, name, has_default(&f.result));
                         }
                     }
                     // Aliases and constants add no type of their own.

@@ -30,7 +30,10 @@
 //! equals the canonical bytes up to the order of set and map elements
 //! (Thrift leaves it open: both sides are read back schema-less and their
 //! sets and maps sorted before comparing); and binary and compact decode
-//! the same tree to the same value.
+//! the same tree to the same value. Trees without a required field, and
+//! unions with no field or two known ones, must fail to decode (the error
+//! naming the field or union). And for each type with `Default`,
+//! `T::default()` equals the IDL's defaults (written as a tree and decoded).
 //!
 //! Bounded: [`DEFAULT_CASES`] cases per type (about 230 types, a few seconds
 //! in a debug build); `PROPTEST_CASES=N` overrides the count.
@@ -92,7 +95,13 @@ struct Entry {
     /// `<module>::<Type>`, as the build script saw it.
     path: &'static str,
     run: fn(&Case) -> Result<(), String>,
+    /// For types with `Default`: compares it with a tree of the IDL's
+    /// defaults.
+    default: Option<DefaultCheck>,
 }
+
+/// [`default`] monomorphized for one type.
+type DefaultCheck = fn(&Value) -> Result<(), String>;
 
 /// One generated value as two wire trees (see the module docs).
 struct Case {
@@ -185,6 +194,21 @@ fn normalize(v: Value) -> Value {
             }
         }
         scalar => scalar,
+    }
+}
+
+/// `T::default()` is the value of `tree` (the defaults the IDL gives, the
+/// type's own default elsewhere, optional fields without a default unset).
+fn default<T: Decode + Default + PartialEq + Debug>(tree: &Value) -> Result<(), String> {
+    let bytes = write_tree(Proto::Binary, tree);
+    let want: T = decode(Proto::Binary, &bytes).map_err(|e| format!("{tree:?}: {e}"))?;
+    let got = T::default();
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "Default::default() is\n{got:?}\nthe IDL's defaults are\n{want:?}"
+        ))
     }
 }
 
@@ -1055,6 +1079,16 @@ fn check_golden(g: &Golden) {
     for e in g.types {
         let (ty, path) = target(&model.krate, e);
         assert_eq!(path, e.path, "{}: table and plan disagree", g.folder);
+        if let Some(check) = e.default {
+            let tree = match ty {
+                Target::Struct(s) => model.struct_value(s, &[]),
+                Target::Enum(en) => Value::I32(en.values.first().map_or(0, |v| v.value)),
+                Target::Union(_) => unreachable!("unions have no Default"),
+            };
+            if let Err(err) = check(&tree) {
+                failures.push(format!("{}::{path}: {err}", g.folder));
+            }
+        }
         if let Target::Struct(s) | Target::Union(s) = ty {
             assert!(
                 s.def.is_none_or(|id| model.def_cost(id) != u32::MAX),
