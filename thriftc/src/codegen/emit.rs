@@ -7,6 +7,7 @@
 
 use super::items::{self, Ctx};
 use super::plan::{Crate, Item};
+use super::reuse;
 use super::{Error, GeneratedFile};
 use crate::ir;
 use proc_macro2::TokenStream;
@@ -112,6 +113,7 @@ fn format_jobs(
     program: &ir::Program,
     jobs: impl Iterator<Item = (usize, usize)>,
 ) -> Vec<Formatted> {
+    let mut parser = reuse::Parser::new();
     jobs.map(|(mi, ii)| {
         let ctx = Ctx::new(krate, program, mi);
         let module = &krate.modules[mi];
@@ -119,7 +121,15 @@ fn format_jobs(
         let text = if tokens.is_empty() {
             Ok(String::new())
         } else {
-            format(tokens, &format!("{}.rs", module.name.unraw()))
+            let name = format!("{}.rs", module.name.unraw());
+            parser
+                .parse(tokens)
+                // Rendering is deterministic: render again, parse plainly.
+                .or_else(|_| syn::parse2(render_item(&ctx, &module.items[ii])))
+                .map(|file| prettyplease::unparse(&file))
+                .map_err(|e| {
+                    Error::Internal(format!("generated code for {name} does not parse: {e}"))
+                })
         };
         Formatted {
             module: mi,
@@ -180,4 +190,49 @@ pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<S
         written.push(f.name.clone());
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Options;
+    use std::fmt::Write;
+
+    /// Many items of few shapes (so parsed trees are reused) and a few odd
+    /// ones: the output equals formatting each module's tokens as one file.
+    #[test]
+    fn output_equals_formatting_whole_modules() {
+        let mut idl = String::from("namespace rs many\n");
+        idl.push_str("enum Color { RED = 1, GREEN = 2 }\nexception Oops { 1: string why }\n");
+        for i in 0..12 {
+            writeln!(
+                idl,
+                "/** Item {i}. */\nstruct S{i} {{ 1: i32 a, 2: optional string b = \"x{i}\", \
+                 3: list<S{}> c, 4: Color color = Color.GREEN }}",
+                i.max(1) - 1
+            )
+            .unwrap();
+        }
+        for s in 0..3 {
+            writeln!(idl, "service Svc{s} {{").unwrap();
+            for m in 0..4 {
+                writeln!(
+                    idl,
+                    "  S{m} call{m}(1: i64 id, 2: S{s} input) throws (1: Oops o),\n  \
+                     oneway void note{m}(1: string r#type),"
+                )
+                .unwrap();
+            }
+            idl.push_str("}\n");
+        }
+        let idl = idl.replace("r#type", "type_name");
+        let loaded = crate::load_str("many.thrift", &idl).unwrap_or_else(|e| panic!("{e}"));
+        let krate = super::super::plan::plan(&loaded.program, &Options::default()).unwrap();
+        let files = emit(&krate, &loaded.program).unwrap();
+        let ctx = Ctx::new(&krate, &loaded.program, 0);
+        let whole = format(render_module(&ctx), "many.rs").unwrap();
+        let generated = &files[0].contents;
+        let body = &generated[generated.find("\n\n").unwrap() + 2..];
+        assert_eq!(body, whole);
+    }
 }
