@@ -7,9 +7,10 @@
 //! the value is measured as the allocation floor. Decoding includes dropping
 //! the decoded value on both sides, as in the shared harness.
 //!
-//! Run: `cargo bench -p thriftc-tests --bench payload`.
+//! Run: `cargo bench -p thriftc-tests --bench payload`. For instruction
+//! counts under callgrind, see [`main`].
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hint::black_box;
 use thriftc_runtime::{BinaryProtocol, CompactProtocol, Decode, Encode, Limits};
@@ -153,62 +154,39 @@ fn encode_apache_compact(v: &apache::Payload, buf: &mut Vec<u8>) {
     v.write_to_out_protocol(&mut o).unwrap();
 }
 
-fn bench(c: &mut Criterion) {
+/// The values and their encodings, cross-checked: same value on both sides,
+/// same length, and each side reads the other's bytes (maps and sets may
+/// list their elements in another order).
+struct Fixture {
+    ours: ours::bench::Payload,
+    apache: apache::Payload,
+    ours_binary: Vec<u8>,
+    apache_binary: Vec<u8>,
+    ours_compact: Vec<u8>,
+    apache_compact: Vec<u8>,
+}
+
+fn fixture() -> Fixture {
     let canon = canon();
     let ours_v = ours_payload(&canon);
     let apache_v = apache_payload(&canon);
 
-    let mut ours_bytes = Vec::with_capacity(4096);
-    encode_ours(&ours_v, &mut ours_bytes);
-    let mut apache_bytes = Vec::with_capacity(4096);
-    encode_apache(&apache_v, &mut apache_bytes);
-    // Same value: same length, and each side reads the other's bytes (maps
-    // and sets may list their elements in another order).
-    assert_eq!(ours_bytes.len(), apache_bytes.len());
-    assert_eq!(ours_bytes.len(), 1033, "the Payload of the bench harness");
+    let mut ours_binary = Vec::with_capacity(4096);
+    encode_ours(&ours_v, &mut ours_binary);
+    let mut apache_binary = Vec::with_capacity(4096);
+    encode_apache(&apache_v, &mut apache_binary);
+    assert_eq!(ours_binary.len(), apache_binary.len());
+    assert_eq!(ours_binary.len(), 1033, "the Payload of the bench harness");
     let cross: ours::bench::Payload =
-        thriftc_runtime::binary::decode(&apache_bytes).expect("Apache's bytes decode");
+        thriftc_runtime::binary::decode(&apache_binary).expect("Apache's bytes decode");
     assert_eq!(cross, ours_v);
     let cross = apache::Payload::read_from_in_protocol(&mut TBinaryInputProtocol::new(
-        &ours_bytes[..],
+        &ours_binary[..],
         true,
     ))
     .expect("our bytes decode with Apache");
     assert_eq!(cross, apache_v);
 
-    let mut g = c.benchmark_group("payload");
-    g.throughput(Throughput::Bytes(ours_bytes.len() as u64));
-    let mut buf = Vec::with_capacity(4096);
-    g.bench_function("encode/thriftc", |b| {
-        b.iter(|| {
-            encode_ours(black_box(&ours_v), &mut buf);
-            black_box(&buf);
-        })
-    });
-    g.bench_function("encode/apache", |b| {
-        b.iter(|| {
-            encode_apache(black_box(&apache_v), &mut buf);
-            black_box(&buf);
-        })
-    });
-    g.bench_function("decode/thriftc", |b| {
-        b.iter(|| {
-            let mut p = BinaryProtocol::new(black_box(&ours_bytes[..]), Limits::default());
-            black_box(ours::bench::Payload::decode(&mut p).unwrap())
-        })
-    });
-    g.bench_function("decode/apache", |b| {
-        b.iter(|| {
-            let mut p = TBinaryInputProtocol::new(black_box(&apache_bytes[..]), true);
-            black_box(apache::Payload::read_from_in_protocol(&mut p).unwrap())
-        })
-    });
-    g.bench_function("clone/thriftc", |b| {
-        b.iter(|| black_box(black_box(&ours_v).clone()))
-    });
-    g.finish();
-
-    // The compact protocol: same values, each side reads the other's bytes.
     let mut ours_compact = Vec::with_capacity(4096);
     encode_ours_compact(&ours_v, &mut ours_compact);
     let mut apache_compact = Vec::with_capacity(4096);
@@ -222,34 +200,182 @@ fn bench(c: &mut Criterion) {
             .expect("our compact bytes decode with Apache");
     assert_eq!(cross, apache_v);
 
-    let mut g = c.benchmark_group("payload-compact");
-    g.throughput(Throughput::Bytes(ours_compact.len() as u64));
-    g.bench_function("encode/thriftc", |b| {
-        b.iter(|| {
-            encode_ours_compact(black_box(&ours_v), &mut buf);
-            black_box(&buf);
-        })
-    });
-    g.bench_function("encode/apache", |b| {
-        b.iter(|| {
-            encode_apache_compact(black_box(&apache_v), &mut buf);
-            black_box(&buf);
-        })
-    });
-    g.bench_function("decode/thriftc", |b| {
-        b.iter(|| {
-            let mut p = CompactProtocol::new(black_box(&ours_compact[..]), Limits::default());
-            black_box(ours::bench::Payload::decode(&mut p).unwrap())
-        })
-    });
-    g.bench_function("decode/apache", |b| {
-        b.iter(|| {
-            let mut p = TCompactInputProtocol::new(black_box(&apache_compact[..]));
-            black_box(apache::Payload::read_from_in_protocol(&mut p).unwrap())
-        })
-    });
-    g.finish();
+    Fixture {
+        ours: ours_v,
+        apache: apache_v,
+        ours_binary,
+        apache_binary,
+        ours_compact,
+        apache_compact,
+    }
+}
+
+/// One measured operation.
+#[derive(Clone, Copy)]
+enum Op {
+    Encode { compact: bool, apache: bool },
+    Decode { compact: bool, apache: bool },
+    Clone,
+}
+
+/// Every operation with its criterion id (`group/name`).
+const OPS: [(&str, Op); 9] = [
+    (
+        "payload/encode/thriftc",
+        Op::Encode {
+            compact: false,
+            apache: false,
+        },
+    ),
+    (
+        "payload/encode/apache",
+        Op::Encode {
+            compact: false,
+            apache: true,
+        },
+    ),
+    (
+        "payload/decode/thriftc",
+        Op::Decode {
+            compact: false,
+            apache: false,
+        },
+    ),
+    (
+        "payload/decode/apache",
+        Op::Decode {
+            compact: false,
+            apache: true,
+        },
+    ),
+    ("payload/clone/thriftc", Op::Clone),
+    (
+        "payload-compact/encode/thriftc",
+        Op::Encode {
+            compact: true,
+            apache: false,
+        },
+    ),
+    (
+        "payload-compact/encode/apache",
+        Op::Encode {
+            compact: true,
+            apache: true,
+        },
+    ),
+    (
+        "payload-compact/decode/thriftc",
+        Op::Decode {
+            compact: true,
+            apache: false,
+        },
+    ),
+    (
+        "payload-compact/decode/apache",
+        Op::Decode {
+            compact: true,
+            apache: true,
+        },
+    ),
+];
+
+/// Runs `op` once. Decoded values are dropped inside (as in the harness).
+#[inline(always)]
+fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
+    match op {
+        Op::Encode {
+            compact: false,
+            apache: false,
+        } => encode_ours(black_box(&f.ours), buf),
+        Op::Encode {
+            compact: false,
+            apache: true,
+        } => encode_apache(black_box(&f.apache), buf),
+        Op::Encode {
+            compact: true,
+            apache: false,
+        } => encode_ours_compact(black_box(&f.ours), buf),
+        Op::Encode {
+            compact: true,
+            apache: true,
+        } => encode_apache_compact(black_box(&f.apache), buf),
+        Op::Decode {
+            compact: false,
+            apache: false,
+        } => {
+            let mut p = BinaryProtocol::new(black_box(&f.ours_binary[..]), Limits::default());
+            black_box(ours::bench::Payload::decode(&mut p).unwrap());
+        }
+        Op::Decode {
+            compact: false,
+            apache: true,
+        } => {
+            let mut p = TBinaryInputProtocol::new(black_box(&f.apache_binary[..]), true);
+            black_box(apache::Payload::read_from_in_protocol(&mut p).unwrap());
+        }
+        Op::Decode {
+            compact: true,
+            apache: false,
+        } => {
+            let mut p = CompactProtocol::new(black_box(&f.ours_compact[..]), Limits::default());
+            black_box(ours::bench::Payload::decode(&mut p).unwrap());
+        }
+        Op::Decode {
+            compact: true,
+            apache: true,
+        } => {
+            let mut p = TCompactInputProtocol::new(black_box(&f.apache_compact[..]));
+            black_box(apache::Payload::read_from_in_protocol(&mut p).unwrap());
+        }
+        Op::Clone => {
+            black_box(black_box(&f.ours).clone());
+        }
+    }
+    black_box(&*buf);
+}
+
+fn bench(c: &mut Criterion) {
+    let f = fixture();
+    let mut buf = Vec::with_capacity(4096);
+    for group in ["payload", "payload-compact"] {
+        let mut g = c.benchmark_group(group);
+        let bytes = if group == "payload" {
+            &f.ours_binary
+        } else {
+            &f.ours_compact
+        };
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        for (id, op) in OPS {
+            if let Some(name) = id.strip_prefix(group).and_then(|n| n.strip_prefix('/')) {
+                g.bench_function(name, |b| b.iter(|| run(op, &f, &mut buf)));
+            }
+        }
+        g.finish();
+    }
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `PAYLOAD_OP=<id> [PAYLOAD_ITERS=n]` runs one operation `n` times (1000 by
+/// default) without criterion, for instruction counts that do not depend on
+/// the machine's load:
+/// `PAYLOAD_OP=payload/decode/thriftc valgrind --tool=callgrind <bench binary>`
+/// (subtract a run with `PAYLOAD_ITERS=0` for the setup).
+fn main() {
+    if let Ok(id) = std::env::var("PAYLOAD_OP") {
+        let Some(&(_, op)) = OPS.iter().find(|(name, _)| *name == id) else {
+            let ids: Vec<&str> = OPS.iter().map(|(name, _)| *name).collect();
+            panic!("PAYLOAD_OP={id}: not one of {ids:?}");
+        };
+        let iters: u64 = std::env::var("PAYLOAD_ITERS")
+            .map_or(1000, |n| n.parse().expect("PAYLOAD_ITERS is a number"));
+        let f = fixture();
+        let mut buf = Vec::with_capacity(4096);
+        for _ in 0..iters {
+            run(op, &f, &mut buf);
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
