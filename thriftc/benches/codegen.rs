@@ -12,6 +12,8 @@
 //! - `plan`: the resolved model to the Rust code model;
 //! - `render`: every planned item to tokens (`quote!`);
 //! - `syn`: those tokens parsed into syntax trees (and the trees dropped);
+//! - `syn_reuse`: the same through `codegen::reuse` (trees of items of the
+//!   same shape reused), as `generate` does;
 //! - `unparse`: the syntax trees formatted with prettyplease;
 //! - `generate`: plan, render and format together, as `thriftc gen` runs them
 //!   (on several threads);
@@ -19,7 +21,9 @@
 //!
 //! Run: `cargo bench -p thriftc --bench codegen`. Before criterion starts,
 //! one line per stage gives the median of a few single runs, for a quick
-//! breakdown (`THRIFTC_STAGES_ONLY=1` stops there).
+//! breakdown (`THRIFTC_STAGES_ONLY=1` stops there; `THRIFTC_STAGE_RUNS`
+//! sets the number of runs, e.g. 1 under `valgrind --tool=callgrind` for
+//! instruction counts per stage, unaffected by other load on the machine).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use proc_macro2::TokenStream;
@@ -27,8 +31,14 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use thriftc::codegen::{emit, items::Ctx, plan};
+use thriftc::codegen::{emit, items::Ctx, plan, reuse};
 use thriftc::options::Options;
+
+/// The allocator of the `thriftc` binary, so the stages cost what they cost
+/// there.
+#[cfg(feature = "cli")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn generator() -> PathBuf {
     if let Some(path) = std::env::var_os("THRIFTC_GEN_LARGE_IDL") {
@@ -80,6 +90,16 @@ fn parse_all(tokens: Vec<TokenStream>) -> Vec<syn::File> {
         .collect()
 }
 
+/// Parses rendered items reusing the trees of items of the same shape, as
+/// `thriftc gen` does (one parser per thread there).
+fn parse_all_reusing(tokens: Vec<TokenStream>) -> Vec<syn::File> {
+    let mut parser = reuse::Parser::new();
+    tokens
+        .into_iter()
+        .map(|t| parser.parse(t).expect("generated code parses"))
+        .collect()
+}
+
 /// Median wall time of `runs` calls.
 fn median(runs: usize, mut f: impl FnMut()) -> Duration {
     median_with(runs, || (), |()| f())
@@ -115,9 +135,13 @@ fn bench(c: &mut Criterion) {
     );
 
     // Quick breakdown: medians of single runs.
-    let runs = 5;
+    let runs = std::env::var("THRIFTC_STAGE_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5)
+        .max(1);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let stages: [(&str, Duration); 7] = [
+    let stages: [(&str, Duration); 8] = [
         (
             "parse",
             median(runs, || {
@@ -153,6 +177,14 @@ fn bench(c: &mut Criterion) {
                 runs,
                 || render_all(&krate, program),
                 |tokens| drop(black_box(parse_all(tokens))),
+            ),
+        ),
+        (
+            "syn_reuse",
+            median_with(
+                runs,
+                || render_all(&krate, program),
+                |tokens| drop(black_box(parse_all_reusing(tokens))),
             ),
         ),
         (
@@ -192,6 +224,13 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || render_all(&krate, program),
             parse_all,
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("syn_reuse", |b| {
+        b.iter_batched(
+            || render_all(&krate, program),
+            parse_all_reusing,
             BatchSize::PerIteration,
         )
     });
