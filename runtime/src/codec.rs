@@ -26,16 +26,26 @@ use crate::protocol::{ProtocolRead, ProtocolWrite, TType};
 
 /// The wire type a Rust type is encoded as.
 pub trait WireType {
+    /// The type code this type's values are written with: `TType::I32` for
+    /// `i32` and for generated enums, `TType::Struct` for structs, unions and
+    /// exceptions, `TType::String` for `String` and binary `Vec<u8>`.
     const TTYPE: TType;
 }
 
 /// Writes a value.
 pub trait Encode: WireType {
+    /// Writes the value through `p`. Errors: `SIZE_LIMIT` for a length above
+    /// `i32::MAX`, `DEPTH_LIMIT` past the nesting limit, a generated struct's
+    /// unset required field, and whatever the sink reports.
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()>;
 }
 
 /// Reads a value.
 pub trait Decode: WireType + Sized {
+    /// Reads one value. A container whose element type differs from the
+    /// expected one is `INVALID_DATA`; a missing required field is
+    /// `INVALID_DATA` naming the struct and field; sizes and nesting are
+    /// checked against the protocol's [`Limits`](crate::Limits).
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self>;
 }
 

@@ -56,6 +56,7 @@
 //!   (`TApplicationException`) errors.
 //! - [`unknown`]: fields a schema does not know, kept and written back.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod app_error;
 pub mod client;

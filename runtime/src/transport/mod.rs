@@ -71,6 +71,8 @@ pub trait ReadBytes {
 
 /// A sink of bytes for a protocol writer.
 pub trait WriteBytes {
+    /// Appends all of `buf` (a buffered sink keeps it until
+    /// [`flush`](WriteBytes::flush)).
     fn write_all(&mut self, buf: &[u8]) -> Result<()>;
 
     /// Sends what has been buffered (the end of a message). In-memory sinks
