@@ -15,10 +15,17 @@ use pest::error::{ErrorVariant, InputLocation};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-/// The pest parser generated from `grammar.pest`.
-#[derive(pest_derive::Parser)]
-#[grammar = "parse/grammar.pest"]
-pub(crate) struct ThriftParser;
+/// The parser generated from `grammar.pest`, in a private module so that
+/// pest's `Rule` enum (one variant per grammar rule) stays an implementation
+/// detail of this stage.
+mod grammar {
+    /// The pest parser generated from `grammar.pest`.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "parse/grammar.pest"]
+    pub(crate) struct ThriftParser;
+}
+
+use grammar::{Rule, ThriftParser};
 
 /// Parses one file. Syntax errors (and errors found while lowering, such as
 /// an integer literal too large) are pushed to `diags`.
