@@ -209,6 +209,7 @@ fn bench(root: &Path, extra: &[String]) -> Result<(), String> {
         "thriftc|buffered|{} --port {{port}} --workers 0",
         server.display()
     );
+    run(Command::new("bash").arg(&harness).arg("build"))?;
     run(Command::new("bash")
         .arg(&harness)
         .arg("matrix")
