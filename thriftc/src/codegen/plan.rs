@@ -20,17 +20,26 @@ use std::collections::HashMap;
 /// The whole output: one module per IDL file.
 #[derive(Debug)]
 pub struct Crate {
+    /// One per IDL file, in the program's file order; each becomes a
+    /// `<name>.rs` file and a `pub mod <name>`.
     pub modules: Vec<Module>,
     /// What every definition became, indexed by [`DefId`].
     pub defs: Vec<DefInfo>,
     /// The runtime path (`::thriftc_runtime`).
     pub runtime: Code,
+    /// Structs get a field keeping unknown fields and write them back
+    /// ([`Options::keep_unknown_fields`]).
     pub keep_unknown_fields: bool,
+    /// Services get a `<Service>Client` ([`Options::gen_client`]).
     pub gen_client: bool,
+    /// Services get a `<Service>Handler` trait and a `<Service>Processor`
+    /// ([`Options::gen_server`]).
     pub gen_server: bool,
 }
 
 impl Crate {
+    /// What a definition became: its module, item, Rust name, wire type and
+    /// traits.
     pub fn def(&self, id: DefId) -> &DefInfo {
         &self.defs[id.0 as usize]
     }
@@ -45,11 +54,13 @@ impl Crate {
 /// One generated file.
 #[derive(Debug)]
 pub struct Module {
+    /// The IDL file it is generated from.
     pub file: FileIdx,
     /// Module (and file) name.
     pub name: RustName,
     /// The IDL file name, for the `@generated` header.
     pub source_name: String,
+    /// The file's definitions in source order (index = [`DefInfo::item`]).
     pub items: Vec<Item>,
 }
 
@@ -60,19 +71,26 @@ pub struct DefInfo {
     pub module: usize,
     /// Index into that module's items.
     pub item: usize,
+    /// The Rust name of the generated type, constant or service items' base.
     pub name: RustName,
     /// Wire type of values of this definition (services: `Void`).
     pub wire: Wire,
+    /// The traits the generated type derives (see [`Traits`]).
     pub traits: Traits,
 }
 
-/// Which optional traits a type implements.
+/// Which optional traits a type implements, i.e. which a generated type
+/// derives besides `Debug`, `Clone` and `PartialEq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Traits {
+    /// `Eq`: no `double` inside.
     pub eq: bool,
     /// `Hash`; in this type system also exactly when `Ord` is possible.
     pub hash: bool,
+    /// `PartialOrd`: no hash container inside.
     pub partial_ord: bool,
+    /// `Default` (derived or written, see [`DefaultImpl`]): no union and no
+    /// type without `Default` in a field that must hold a value.
     pub default: bool,
 }
 
@@ -84,6 +102,7 @@ impl Traits {
         default: true,
     };
 
+    /// `Ord`: `Eq`, `Hash` and `PartialOrd` all hold.
     pub fn ord(&self) -> bool {
         self.eq && self.hash && self.partial_ord
     }
@@ -94,35 +113,58 @@ impl Traits {
 pub enum Item {
     /// A struct or exception.
     Struct(Struct),
+    /// A union: a Rust enum, one variant per field plus one for an unknown
+    /// field.
     Union(Struct),
+    /// An enum: a newtype over `i32` with an associated const per value.
     Enum(Enum),
+    /// A typedef (or senum): a `pub type` alias.
     Typedef(Typedef),
+    /// A constant: a `pub const`, or a lazily built `pub static`.
     Const(Const),
+    /// A service: handler trait, processor, client and per-function structs.
     Service(Service),
 }
 
-/// Thrift wire types, as the generator names them.
+/// Thrift wire types, as the generator names them; each is rendered as the
+/// runtime's `TType` variant of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wire {
+    /// `bool`.
     Bool,
+    /// `byte` / `i8`.
     I8,
+    /// `i16`.
     I16,
+    /// `i32`, also enums.
     I32,
+    /// `i64`.
     I64,
+    /// `double`.
     Double,
+    /// `string` and `binary`, also senums.
     String,
+    /// `uuid`.
     Uuid,
+    /// Structs, unions and exceptions.
     Struct,
+    /// `map<K, V>`.
     Map,
+    /// `set<T>`.
     Set,
+    /// `list<T>`.
     List,
+    /// No value on the wire: constants and services (never written).
     Void,
 }
 
 /// Which Rust collection a set or map becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coll {
+    /// `std::collections::HashSet` / `HashMap`.
     Hash,
+    /// `std::collections::BTreeSet` / `BTreeMap` (asked for with
+    /// [`Options::btree_paths`] or [`Options::btree_all`]).
     BTree,
     /// `VecSet` / `VecMap`: the element type is neither hashable nor ordered.
     Vec,
@@ -131,17 +173,29 @@ pub enum Coll {
 /// A Rust type of a field, typedef or constant.
 #[derive(Debug, Clone)]
 pub enum Ty {
+    /// `bool`.
     Bool,
+    /// `i8`.
     I8,
+    /// `i16`.
     I16,
+    /// `i32`.
     I32,
+    /// `i64`.
     I64,
+    /// `f64`.
     Double,
+    /// `String`.
     String,
+    /// `Vec<u8>`.
     Binary,
+    /// The runtime's `Uuid`.
     Uuid,
+    /// `Vec<T>`.
     List(Box<Ty>),
+    /// A set of the given collection kind.
     Set(Coll, Box<Ty>),
+    /// A map (key, value) of the given collection kind.
     Map(Coll, Box<Ty>, Box<Ty>),
     /// A generated type (struct, union, exception, enum, typedef).
     Named(DefId),
@@ -151,13 +205,21 @@ pub enum Ty {
 /// service functions, which have no [`DefId`]).
 #[derive(Debug)]
 pub struct Struct {
+    /// The definition, `None` for a function's argument or result struct.
     pub def: Option<DefId>,
+    /// The IDL name, given to `write_struct_begin` and named in read errors
+    /// (`<function>_args` / `<function>_result` for functions).
     pub thrift_name: String,
+    /// The Rust type name.
     pub name: RustName,
+    /// Struct, union or exception (an exception also implements
+    /// `std::error::Error`).
     pub kind: StructKind,
+    /// The IDL doc comment, rendered as `///` lines.
     pub doc: Option<String>,
     /// In source order.
     pub fields: Vec<Field>,
+    /// The traits the type derives.
     pub traits: Traits,
     /// How `Default` is provided (structs only; unions have none).
     pub default_impl: DefaultImpl,
@@ -179,28 +241,39 @@ impl Struct {
     }
 }
 
+/// How a struct gets its `Default` implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultImpl {
+    /// No `Default` (unions, and structs with a field type lacking it).
     None,
+    /// `#[derive(Default)]`.
     Derive,
-    /// Some field has a non-trivial IDL default.
+    /// A written `impl Default`: some field has a non-trivial IDL default.
     Manual,
 }
 
 /// A struct field or union variant.
 #[derive(Debug)]
 pub struct Field {
+    /// The Thrift field id.
     pub id: i16,
+    /// The IDL name, given to `write_field_begin` and named in read errors.
     pub thrift_name: String,
     /// Field name (snake_case) for structs, variant name for unions.
     pub name: RustName,
+    /// The value's Rust type (before `Option`/`Box`).
     pub ty: Ty,
+    /// `optional` fields are `Option<T>`; `required` ones fail the read
+    /// when absent; default ones fall back to [`Field::default`] or the
+    /// type's `Default`.
     pub req: Requiredness,
     /// The IDL default, unless it equals the type's `Default` value.
     pub default: Option<ConstValue>,
     /// Stored as `Box<T>` (recursive, or asked for).
     pub boxed: bool,
+    /// The IDL doc comment, rendered as `///` lines.
     pub doc: Option<String>,
+    /// Extra attributes from [`Options::field_attributes`].
     pub attrs: Vec<Code>,
     /// The field's type implements `Default`.
     pub ty_default: bool,
@@ -213,40 +286,65 @@ impl Field {
     }
 }
 
+/// An IDL enum: a newtype over `i32`, so values a newer schema adds
+/// survive a read and a write.
 #[derive(Debug)]
 pub struct Enum {
+    /// The definition.
     pub def: DefId,
+    /// The IDL name (for `Debug` of unknown values).
     pub thrift_name: String,
+    /// The Rust type name.
     pub name: RustName,
+    /// The IDL doc comment, rendered as `///` lines.
     pub doc: Option<String>,
+    /// In source order; each an associated const.
     pub values: Vec<EnumValue>,
     /// Name of the associated const listing all values.
     pub values_const: RustName,
+    /// Extra attributes from [`Options::type_attributes`].
     pub attrs: Vec<Code>,
 }
 
+/// One enum value: an associated `const` of the enum type.
 #[derive(Debug)]
 pub struct EnumValue {
+    /// The IDL name, returned by the enum's `name()`.
     pub thrift_name: String,
+    /// The const's name (`SCREAMING_SNAKE_CASE`).
     pub name: RustName,
+    /// The number sent on the wire.
     pub value: i32,
+    /// The IDL doc comment, rendered as `///` lines.
     pub doc: Option<String>,
 }
 
+/// A typedef or senum: `pub type Name = <ty>;`.
 #[derive(Debug)]
 pub struct Typedef {
+    /// The definition.
     pub def: DefId,
+    /// The alias name.
     pub name: RustName,
+    /// The IDL doc comment, rendered as `///` lines.
     pub doc: Option<String>,
+    /// The aliased type (`String` for a senum).
     pub ty: Ty,
 }
 
+/// A constant: `pub const` for base types, enums, strings and uuids, a
+/// lazily built `pub static` for containers, structs and unions.
 #[derive(Debug)]
 pub struct Const {
+    /// The definition.
     pub def: DefId,
+    /// The constant's name (`SCREAMING_SNAKE_CASE`).
     pub name: RustName,
+    /// The IDL doc comment, rendered as `///` lines.
     pub doc: Option<String>,
+    /// The declared type.
     pub ty: Ty,
+    /// The resolved value, rendered as a Rust expression of `ty`.
     pub value: ConstValue,
 }
 
@@ -254,8 +352,11 @@ pub struct Const {
 /// so the service renderer can reuse the struct renderer.
 #[derive(Debug)]
 pub struct Service {
+    /// The definition.
     pub def: DefId,
+    /// The service's Rust name, the base of the names below.
     pub name: RustName,
+    /// In source order; each a handler and client method.
     pub functions: Vec<Function>,
     /// `<Service>Handler`: the trait.
     pub handler: RustName,
@@ -265,12 +366,17 @@ pub struct Service {
     pub client: RustName,
 }
 
+/// A service function: a method of the handler trait and of the client,
+/// and a match arm of the processor.
 #[derive(Debug)]
 pub struct Function {
+    /// The IDL name, the method name in message headers.
     pub thrift_name: String,
     /// snake_case method name.
     pub name: RustName,
+    /// `oneway`: no reply; the client returns once the call is sent.
     pub oneway: bool,
+    /// The return type, `None` for `void` (the method returns `()`).
     pub returns: Option<Ty>,
     /// `<Service><Method>Args`: one field per argument (ids as declared).
     pub args: Struct,
@@ -987,6 +1093,7 @@ impl Code {
             .map(|_| Code(text.to_owned()))
     }
 
+    /// The source text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
