@@ -29,6 +29,7 @@ pub use emit::write_files;
 pub struct GeneratedFile {
     /// File name inside the output folder (`shared.rs`, `mod.rs`).
     pub name: String,
+    /// The file's text: formatted Rust source.
     pub contents: String,
 }
 

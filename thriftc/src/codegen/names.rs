@@ -179,6 +179,7 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// An empty namespace: every name is free.
     pub fn new() -> Scope {
         Scope::default()
     }

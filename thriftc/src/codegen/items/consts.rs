@@ -11,6 +11,7 @@ use crate::ir::ConstValue;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+/// `pub type Name = <type>;`, with the typedef's doc comment.
 pub fn render_typedef(ctx: &Ctx, t: &Typedef) -> TokenStream {
     let name = &t.name;
     let doc = docs(&t.doc);
@@ -23,6 +24,8 @@ pub fn render_typedef(ctx: &Ctx, t: &Typedef) -> TokenStream {
     }
 }
 
+/// A constant as a `pub const` (base types, enums, strings, binaries,
+/// uuids) or a `pub static` `LazyLock` (containers, structs, unions).
 pub fn render_const(ctx: &Ctx, c: &Const) -> TokenStream {
     let name = &c.name;
     let doc = docs(&c.doc);

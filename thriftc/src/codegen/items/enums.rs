@@ -17,6 +17,9 @@ use crate::codegen::plan::{Enum, Traits, Wire};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// The enum's newtype with its value constants, `VALUES` and `name()`, and
+/// its `Debug`, `Default`, `From` (to and from `i32`) and codec
+/// implementations.
 pub fn render_enum(ctx: &Ctx, e: &Enum) -> TokenStream {
     let rt = ctx.rt();
     let name = &e.name;

@@ -16,7 +16,9 @@ use std::cell::Cell;
 
 /// Rendering context of one module.
 pub struct Ctx<'a> {
+    /// The plan of the whole output (every module, for cross-module paths).
     pub krate: &'a Crate,
+    /// The resolved model the plan was made from.
     pub program: &'a ir::Program,
     /// Index of the module being rendered in [`Crate::modules`].
     pub module: usize,
@@ -24,6 +26,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for rendering module `module` of `krate`.
     pub fn new(krate: &'a Crate, program: &'a ir::Program, module: usize) -> Ctx<'a> {
         Ctx {
             krate,

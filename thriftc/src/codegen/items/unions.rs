@@ -12,6 +12,8 @@ use crate::codegen::plan::{Struct, Wire};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// The union's Rust enum (a variant per field plus the unknown variant) and
+/// its codec implementation.
 pub fn render_union(ctx: &Ctx, u: &Struct) -> TokenStream {
     let rt = ctx.rt();
     let name = &u.name;
