@@ -189,13 +189,11 @@
 // `missing_docs`; the others are listed with an `allow` until they are.
 pub mod ast;
 pub mod builder;
-#[allow(missing_docs)]
 pub mod codegen;
 pub mod diagnostic;
 pub mod dump;
 pub mod ir;
 pub mod options;
-#[allow(missing_docs)]
 pub mod parse;
 pub mod sema;
 pub mod source;

@@ -126,6 +126,7 @@ enum Hole {
 }
 
 impl Parser {
+    /// A parser with no templates yet.
     pub fn new() -> Parser {
         Parser::default()
     }
