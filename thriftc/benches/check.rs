@@ -2,7 +2,7 @@
 //! IDL of the shared performance harness.
 //!
 //! The IDL is generated at bench time by
-//! `../shared/bench/tools/gen_large_idl.py` (next to the repository; set
+//! `fixtures/bench/gen_large_idl.py` (python3 on PATH; set
 //! `THRIFTC_GEN_LARGE_IDL` to use another path) into the target folder:
 //! the default size (about 8,000 lines) and `--structs 3000`. Run with
 //! `cargo bench -p thriftc --bench check`; criterion reports MB/s.
@@ -15,7 +15,7 @@ fn generator() -> PathBuf {
     if let Some(path) = std::env::var_os("THRIFTC_GEN_LARGE_IDL") {
         return PathBuf::from(path);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/tools/gen_large_idl.py")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bench/gen_large_idl.py")
 }
 
 /// Generates the IDL (once per size) and returns its text.
@@ -33,7 +33,12 @@ fn idl(name: &str, args: &[&str]) -> String {
         .args(args)
         .arg(&out)
         .status()
-        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run python3 (needed on PATH to generate the bench IDL with {}): {e}",
+                script.display()
+            )
+        });
     assert!(
         status.success(),
         "{} failed; set THRIFTC_GEN_LARGE_IDL to the generator script",

@@ -3,7 +3,7 @@
 //! services × 20 methods), stage by stage, in memory.
 //!
 //! The IDL is generated at bench time by
-//! `../shared/bench/tools/gen_large_idl.py` (next to the repository; set
+//! `fixtures/bench/gen_large_idl.py` (python3 on PATH; set
 //! `THRIFTC_GEN_LARGE_IDL` to use another path) into the target folder.
 //!
 //! Stages (each measured on its own, on one thread):
@@ -44,7 +44,7 @@ fn generator() -> PathBuf {
     if let Some(path) = std::env::var_os("THRIFTC_GEN_LARGE_IDL") {
         return PathBuf::from(path);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/tools/gen_large_idl.py")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bench/gen_large_idl.py")
 }
 
 /// Generates the IDL (default size) and returns its text.
@@ -61,7 +61,12 @@ fn idl() -> String {
         .arg(&script)
         .arg(&out)
         .status()
-        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run python3 (needed on PATH to generate the bench IDL with {}): {e}",
+                script.display()
+            )
+        });
     assert!(
         status.success(),
         "{} failed; set THRIFTC_GEN_LARGE_IDL to the generator script",
