@@ -1,8 +1,10 @@
-//! Malformed and hostile wire input (RELIABILITY.md, section c.1, the cases
-//! that concern protocols and codecs; framing and server cases live with the
-//! transports and the server): each test asserts the typed error and, for
-//! the memory cases, that allocation stays bounded, measured with a counting
-//! allocator.
+//! Malformed and hostile wire input, the cases that concern protocols and
+//! codecs (framing and server cases live with the transports and the
+//! server): each test asserts the typed error and, for the memory cases,
+//! that allocation stays bounded, measured with a counting allocator.
+//!
+//! The cases are numbered `c.1.1`, `c.1.2`, ... in order (tests `c01_...`,
+//! `c02_...`); each test's doc comment gives its number, then the case.
 
 mod wire_support;
 

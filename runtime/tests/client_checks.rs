@@ -1,5 +1,6 @@
-//! The client's checks of every reply (RELIABILITY.md c.3 41) against a
-//! scripted fake server, its timeouts, and use from many threads.
+//! The client's checks of every reply (sequence id, method name, message
+//! type, a result with a field set) against a scripted fake server, its
+//! timeouts, and use from many threads.
 
 mod server_support;
 

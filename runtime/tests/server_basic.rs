@@ -1,6 +1,7 @@
 //! End-to-end behaviour of the server with the hand-written `Calc` service:
 //! every protocol and framing, pipelining, and the reply to each kind of
-//! request fault (RELIABILITY.md c.1 27, c.3 39–40, c.4 42–47).
+//! request fault: unknown method, handler panic or error, oneway faults,
+//! undecodable arguments, replies sent by a client, HTTP and TLS probes.
 
 mod server_support;
 

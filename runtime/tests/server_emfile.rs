@@ -1,4 +1,4 @@
-//! Accept errors back off instead of spinning (RELIABILITY.md c.2 32).
+//! Accept errors (out of file descriptors) back off instead of spinning.
 //!
 //! The test runs the server in this process and takes away its file
 //! descriptors: `prlimit` (util-linux) lowers this process's

@@ -1,5 +1,6 @@
-//! Slow, broken and hostile peers (RELIABILITY.md c.1 25–26, c.2 29, 33–36,
-//! c.3 36–37, c.4 45): every case is bounded by a timeout, and the server
+//! Slow, broken and hostile peers (slowloris, idle and half-sent messages,
+//! slow readers, clients gone before the reply, blocked handlers, oversized
+//! and stalled frames): every case is bounded by a timeout, and the server
 //! keeps answering everyone else.
 
 mod server_support;

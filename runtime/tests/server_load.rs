@@ -1,9 +1,9 @@
 //! Load and resource figures, measured in this process (server and clients
 //! share it, so the figures are upper bounds for the server alone):
 //! parallel calls, 64 clients × 1,000 calls, 1,024 idle connections,
-//! stalled frame headers (RELIABILITY.md c.2 28), a connection flood (31) and
-//! 10,000 handler panics (c.4 42). The tests run one at a time because
-//! they count the process's threads, descriptors and memory.
+//! stalled frame headers, a connection flood and 10,000 handler panics. The
+//! tests run one at a time because they count the process's threads,
+//! descriptors and memory.
 
 mod server_support;
 

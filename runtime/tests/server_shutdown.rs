@@ -1,6 +1,6 @@
-//! Graceful shutdown (RELIABILITY.md c.5, 48–51): idle connections close at
-//! once, in-flight calls deliver their replies, stuck handlers do not hold
-//! `stop` past the drain timeout, and `stop` is idempotent.
+//! Graceful shutdown: idle connections close at once, in-flight calls
+//! deliver their replies, stuck handlers do not hold `stop` past the drain
+//! timeout, and `stop` is idempotent.
 
 mod server_support;
 
