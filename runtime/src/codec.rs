@@ -7,7 +7,9 @@
 //! `BTreeSet<T>`, [`VecSet<T>`](crate::VecSet) (set), `HashMap<K, V, S>`,
 //! `BTreeMap<K, V>`, [`VecMap<K, V>`](crate::VecMap) (map) and `Box<T>`.
 //! Container decoders check each element's wire type, reserve at most
-//! [`MAX_PREALLOC`](crate::protocol::MAX_PREALLOC) elements up front, and
+//! [`MAX_PREALLOC`](crate::protocol::MAX_PREALLOC) elements and at most
+//! [`MAX_PREALLOC_BYTES`](crate::protocol::MAX_PREALLOC_BYTES) bytes up front
+//! (a hash set or map counts its table's buckets and control bytes), and
 //! never allocate from a wire count that the remaining bytes cannot back.
 //!
 //! # Hashing
@@ -22,7 +24,9 @@
 //! users). A type that wants it can still declare such a map by hand.
 
 use crate::error::Result;
-use crate::protocol::{ProtocolRead, ProtocolWrite, TType};
+use crate::protocol::{
+    ListHeader, MapHeader, ProtocolRead, ProtocolWrite, TType, prealloc_capacity,
+};
 
 /// The wire type a Rust type is encoded as.
 pub trait WireType {
@@ -239,23 +243,33 @@ where
     p.write_map_end()
 }
 
-/// Reads a set header and checks its element type: `(len, capacity hint)`.
+/// Reads a set header and checks its element type.
 #[inline]
-fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(p: &mut P) -> Result<(usize, usize)> {
+fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(p: &mut P) -> Result<ListHeader> {
     let h = p.read_set_begin()?;
     check_elem(h.elem, T::TTYPE, h.len)?;
-    Ok((h.len, h.capacity_hint()))
+    Ok(h)
 }
 
 /// Reads a map header and checks its key and value types.
 #[inline]
 fn read_map_header<K: WireType, V: WireType, P: ProtocolRead + ?Sized>(
     p: &mut P,
-) -> Result<(usize, usize)> {
+) -> Result<MapHeader> {
     let h = p.read_map_begin()?;
     check_elem(h.key, K::TTYPE, h.len)?;
     check_elem(h.value, V::TTYPE, h.len)?;
-    Ok((h.len, h.capacity_hint()))
+    Ok(h)
+}
+
+/// Capacity to reserve in a hash table for `len` entries of type `E`, capped
+/// so that the table stays within
+/// [`MAX_PREALLOC_BYTES`](crate::protocol::MAX_PREALLOC_BYTES): a table of capacity
+/// `c` holds up to `2.3 * c` buckets of `size_of::<E>()` bytes plus one
+/// control byte each.
+#[inline]
+fn hash_capacity<E>(len: usize) -> usize {
+    prealloc_capacity(len, (size_of::<E>() + 1) * 3)
 }
 
 impl<T: WireType> WireType for Vec<T> {
@@ -274,7 +288,7 @@ impl<T: Decode> Decode for Vec<T> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = p.read_list_begin()?;
         check_elem(h.elem, T::TTYPE, h.len)?;
-        let mut out = Vec::with_capacity(h.capacity_hint());
+        let mut out = Vec::with_capacity(h.capacity_for::<T>());
         for _ in 0..h.len {
             out.push(T::decode(p)?);
         }
@@ -296,9 +310,9 @@ impl<T: Encode, S> Encode for HashSet<T, S> {
 
 impl<T: Decode + Eq + Hash, S: BuildHasher + Default> Decode for HashSet<T, S> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
-        let (len, cap) = read_set_header::<T, P>(p)?;
-        let mut out = HashSet::with_capacity_and_hasher(cap, S::default());
-        for _ in 0..len {
+        let h = read_set_header::<T, P>(p)?;
+        let mut out = HashSet::with_capacity_and_hasher(hash_capacity::<T>(h.len), S::default());
+        for _ in 0..h.len {
             out.insert(T::decode(p)?);
         }
         p.read_set_end()?;
@@ -319,9 +333,9 @@ impl<T: Encode> Encode for BTreeSet<T> {
 
 impl<T: Decode + Ord> Decode for BTreeSet<T> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
-        let (len, _) = read_set_header::<T, P>(p)?;
+        let h = read_set_header::<T, P>(p)?;
         let mut out = BTreeSet::new();
-        for _ in 0..len {
+        for _ in 0..h.len {
             out.insert(T::decode(p)?);
         }
         p.read_set_end()?;
@@ -342,9 +356,9 @@ impl<T: Encode> Encode for VecSet<T> {
 
 impl<T: Decode> Decode for VecSet<T> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
-        let (len, cap) = read_set_header::<T, P>(p)?;
-        let mut out = Vec::with_capacity(cap);
-        for _ in 0..len {
+        let h = read_set_header::<T, P>(p)?;
+        let mut out = Vec::with_capacity(h.capacity_for::<T>());
+        for _ in 0..h.len {
             out.push(T::decode(p)?);
         }
         p.read_set_end()?;
@@ -365,9 +379,10 @@ impl<K: Encode, V: Encode, S> Encode for HashMap<K, V, S> {
 
 impl<K: Decode + Eq + Hash, V: Decode, S: BuildHasher + Default> Decode for HashMap<K, V, S> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
-        let (len, cap) = read_map_header::<K, V, P>(p)?;
-        let mut out = HashMap::with_capacity_and_hasher(cap, S::default());
-        for _ in 0..len {
+        let h = read_map_header::<K, V, P>(p)?;
+        let mut out =
+            HashMap::with_capacity_and_hasher(hash_capacity::<(K, V)>(h.len), S::default());
+        for _ in 0..h.len {
             let k = K::decode(p)?;
             let v = V::decode(p)?;
             out.insert(k, v);
@@ -390,9 +405,9 @@ impl<K: Encode, V: Encode> Encode for BTreeMap<K, V> {
 
 impl<K: Decode + Ord, V: Decode> Decode for BTreeMap<K, V> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
-        let (len, _) = read_map_header::<K, V, P>(p)?;
+        let h = read_map_header::<K, V, P>(p)?;
         let mut out = BTreeMap::new();
-        for _ in 0..len {
+        for _ in 0..h.len {
             let k = K::decode(p)?;
             let v = V::decode(p)?;
             out.insert(k, v);
@@ -415,9 +430,9 @@ impl<K: Encode, V: Encode> Encode for VecMap<K, V> {
 
 impl<K: Decode, V: Decode> Decode for VecMap<K, V> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
-        let (len, cap) = read_map_header::<K, V, P>(p)?;
-        let mut out = Vec::with_capacity(cap);
-        for _ in 0..len {
+        let h = read_map_header::<K, V, P>(p)?;
+        let mut out = Vec::with_capacity(h.capacity_for::<K, V>());
+        for _ in 0..h.len {
             let k = K::decode(p)?;
             let v = V::decode(p)?;
             out.push((k, v));

@@ -11,10 +11,12 @@
 //!
 //! Reading is bounded like every other read: the protocol counts depth for
 //! each nested struct and container and checks counts against the remaining
-//! bytes; vectors reserve at most [`MAX_PREALLOC`] elements up front.
+//! bytes; vectors reserve at most
+//! [`MAX_PREALLOC`](crate::protocol::MAX_PREALLOC) elements and
+//! [`MAX_PREALLOC_BYTES`](crate::protocol::MAX_PREALLOC_BYTES) bytes up front.
 
 use crate::error::{Error, ProtocolErrorKind, Result};
-use crate::protocol::{FieldHeader, MAX_PREALLOC, ProtocolRead, ProtocolWrite, TType};
+use crate::protocol::{FieldHeader, ProtocolRead, ProtocolWrite, TType, prealloc_capacity};
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
 
@@ -151,7 +153,7 @@ impl Value {
             }
             TType::Map => {
                 let h = p.read_map_begin()?;
-                let mut entries = Vec::with_capacity(h.capacity_hint());
+                let mut entries = Vec::with_capacity(h.capacity_for::<Value, Value>());
                 for _ in 0..h.len {
                     let k = Value::read(p, h.key)?;
                     let v = Value::read(p, h.value)?;
@@ -226,7 +228,7 @@ impl Value {
 }
 
 fn read_items<P: ProtocolRead + ?Sized>(p: &mut P, elem: TType, len: usize) -> Result<Vec<Value>> {
-    let mut items = Vec::with_capacity(len.min(MAX_PREALLOC));
+    let mut items = Vec::with_capacity(prealloc_capacity(len, size_of::<Value>()));
     for _ in 0..len {
         items.push(Value::read(p, elem)?);
     }

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use thriftc_runtime::protocol::{
-    MAX_PREALLOC, MessageHeader, MessageType, ProtocolRead, ProtocolWrite, TType,
+    MAX_PREALLOC, MAX_PREALLOC_BYTES, MessageHeader, MessageType, ProtocolRead, ProtocolWrite,
+    TType,
 };
 use thriftc_runtime::transport::ReadBytes;
 use thriftc_runtime::{
@@ -291,7 +292,7 @@ fn poisoned_struct_list(compact: bool, n: usize) -> Vec<u8> {
 }
 
 /// c.1.5: list<Big> (200 B in memory, 1 B on the wire) with count = the
-/// remaining bytes: the reservation is capped, not count × 200 B.
+/// remaining bytes: the reservation is capped in bytes, not count × 200 B.
 #[test]
 fn c05_preallocation_is_capped() {
     let n = 1_000_000;
@@ -306,10 +307,12 @@ fn c05_preallocation_is_capped() {
             }
         });
         assert_eq!(k, P(InvalidData));
-        let cap = MAX_PREALLOC * std::mem::size_of::<Big>() + 4096;
+        let size = std::mem::size_of::<Big>();
+        assert!(MAX_PREALLOC * size > MAX_PREALLOC_BYTES);
+        let cap = MAX_PREALLOC_BYTES + 4096;
         assert!(peak <= cap, "compact={compact}: allocated {peak} bytes");
         // The counter sees the capped reservation itself.
-        assert!(peak >= MAX_PREALLOC * std::mem::size_of::<Big>());
+        assert!(peak >= MAX_PREALLOC_BYTES / size * size);
         assert!(
             peak <= 2 * b.len(),
             "compact={compact}: {peak} > 2 × {}",
@@ -323,6 +326,74 @@ fn c05_preallocation_is_capped() {
     let (k, peak) = peak_alloc(|| bin::<HashMap<i32, Big>>(&m));
     assert_eq!(k, P(InvalidData));
     assert!(peak <= 2 * m.len(), "map: allocated {peak} bytes");
+}
+
+/// A struct far wider in memory than on the wire (2 KiB against 1 byte).
+#[derive(Debug, PartialEq)]
+struct Wide {
+    pad: [u64; 256],
+}
+
+impl thriftc_runtime::WireType for Wide {
+    const TTYPE: TType = TType::Struct;
+}
+
+impl Decode for Wide {
+    fn decode<Pr: ProtocolRead + ?Sized>(p: &mut Pr) -> Result<Self> {
+        p.read_struct_begin()?;
+        while let Some(f) = p.read_field_begin()? {
+            p.skip(f.ttype)?;
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Wide { pad: [0; 256] })
+    }
+}
+
+/// c.1.5b: on a stream, `remaining()` is the rest of the message budget, not
+/// bytes that arrived: a list header declaring 4,096 wide structs followed by
+/// nothing reserves at most `MAX_PREALLOC_BYTES`, not 4,096 × 2 KiB.
+#[test]
+fn c05b_stream_preallocation_is_capped_in_bytes() {
+    let size = std::mem::size_of::<Wide>();
+    assert!(size >= 2048);
+    let cap = MAX_PREALLOC_BYTES + 4096;
+    let b = bytes("0c 00 00 10 00");
+    let (k, peak) = peak_alloc(|| {
+        let mut p = BinaryProtocol::new(Stream { data: &b }, Limits::default());
+        kind(Vec::<Wide>::decode(&mut p))
+    });
+    assert_eq!(k, Eof);
+    assert!(peak <= cap, "binary: allocated {peak} bytes");
+    let c = bytes("fc 80 20");
+    let (k, peak) = peak_alloc(|| {
+        let mut p = CompactProtocol::new(Stream { data: &c }, Limits::default());
+        kind(Vec::<Wide>::decode(&mut p))
+    });
+    assert_eq!(k, Eof);
+    assert!(peak <= cap, "compact: allocated {peak} bytes");
+    // Maps and sets of wide values, and unknown-field values, likewise.
+    let m = bytes("08 0c 00 00 10 00");
+    let (k, peak) = peak_alloc(|| {
+        let mut p = BinaryProtocol::new(Stream { data: &m }, Limits::default());
+        kind(HashMap::<i32, Wide>::decode(&mut p))
+    });
+    assert_eq!(k, Eof);
+    assert!(peak <= cap, "hash map: allocated {peak} bytes");
+    let (k, peak) = peak_alloc(|| {
+        let mut p = BinaryProtocol::new(Stream { data: &m }, Limits::default());
+        kind(thriftc_runtime::VecMap::<i32, Wide>::decode(&mut p))
+    });
+    assert_eq!(k, Eof);
+    assert!(peak <= cap, "vec map: allocated {peak} bytes");
+    // A list of 4,096 nested lists, kept as an unknown value.
+    let l = bytes("0f 00 00 10 00");
+    let (k, peak) = peak_alloc(|| {
+        let mut p = BinaryProtocol::new(Stream { data: &l }, Limits::default());
+        kind(thriftc_runtime::unknown::Value::read(&mut p, TType::List))
+    });
+    assert_eq!(k, Eof);
+    assert!(peak <= cap, "unknown list: allocated {peak} bytes");
 }
 
 /// c.1.6: count 0x40000000 × 4 bytes must not wrap to 0.

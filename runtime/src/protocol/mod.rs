@@ -105,22 +105,59 @@ pub struct MapHeader {
 
 /// The most elements a decoder reserves room for up front, whatever count the
 /// wire declares: a lying count costs at most this much before the bytes run
-/// out.
+/// out. Reservations are also capped in bytes by [`MAX_PREALLOC_BYTES`]: on an
+/// unframed stream the remaining-bytes check only bounds a count by the
+/// message budget, not by bytes that actually arrived, so a few header bytes
+/// must not reserve `MAX_PREALLOC` wide elements.
 pub const MAX_PREALLOC: usize = 4096;
 
+/// The most bytes a decoder reserves up front for one container's elements,
+/// whatever count the wire declares (see [`prealloc_capacity`]).
+pub const MAX_PREALLOC_BYTES: usize = 64 * 1024;
+
+/// Capacity to reserve for `len` elements of `elem_size` bytes each: `len`,
+/// capped at [`MAX_PREALLOC`] elements and at [`MAX_PREALLOC_BYTES`] bytes
+/// (zero-sized elements count as one byte). Past the reservation, a
+/// container grows as elements actually decode.
+#[inline]
+pub fn prealloc_capacity(len: usize, elem_size: usize) -> usize {
+    len.min(MAX_PREALLOC)
+        .min(MAX_PREALLOC_BYTES / elem_size.max(1))
+}
+
 impl ListHeader {
-    /// Capacity to reserve for the elements: `min(len, MAX_PREALLOC)`.
+    /// Capacity to reserve for the elements, capped in elements only:
+    /// `min(len, MAX_PREALLOC)`. Decoders use [`ListHeader::capacity_for`],
+    /// which also caps the bytes.
     #[inline]
     pub fn capacity_hint(&self) -> usize {
         self.len.min(MAX_PREALLOC)
     }
+
+    /// Capacity to reserve for elements of type `T`:
+    /// [`prealloc_capacity`]`(len, size_of::<T>())`, so at most
+    /// [`MAX_PREALLOC_BYTES`] bytes of a `Vec<T>`.
+    #[inline]
+    pub fn capacity_for<T>(&self) -> usize {
+        prealloc_capacity(self.len, std::mem::size_of::<T>())
+    }
 }
 
 impl MapHeader {
-    /// Capacity to reserve for the entries: `min(len, MAX_PREALLOC)`.
+    /// Capacity to reserve for the entries, capped in entries only:
+    /// `min(len, MAX_PREALLOC)`. Decoders use [`MapHeader::capacity_for`],
+    /// which also caps the bytes.
     #[inline]
     pub fn capacity_hint(&self) -> usize {
         self.len.min(MAX_PREALLOC)
+    }
+
+    /// Capacity to reserve for entries with keys `K` and values `V`:
+    /// [`prealloc_capacity`]`(len, size_of::<(K, V)>())`, so at most
+    /// [`MAX_PREALLOC_BYTES`] bytes of a `Vec<(K, V)>`.
+    #[inline]
+    pub fn capacity_for<K, V>(&self) -> usize {
+        prealloc_capacity(self.len, std::mem::size_of::<(K, V)>())
     }
 }
 
