@@ -36,25 +36,35 @@ pub fn emit(krate: &Crate, program: &ir::Program) -> Result<Vec<GeneratedFile>, 
         .clamp(1, MAX_THREADS)
         .min(jobs.len().max(1));
     // Interleaved split: item sizes vary along a file (services last).
-    let results: Vec<Vec<Formatted>> = if threads <= 1 {
-        vec![format_jobs(krate, program, jobs.iter().copied())]
-    } else {
+    // Even a single share gets its own thread, for the stack size.
+    let results: Vec<Vec<Formatted>> = {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let jobs = &jobs;
-                    scope.spawn(move || {
+                    let work = move || {
                         format_jobs(
                             krate,
                             program,
                             jobs.iter().copied().skip(t).step_by(threads),
                         )
-                    })
+                    };
+                    // syn and prettyplease recurse once per nesting level of
+                    // a type; the default 2 MiB stack is too small for deep
+                    // (but accepted) types in unoptimized build scripts.
+                    std::thread::Builder::new()
+                        .stack_size(THREAD_STACK)
+                        .spawn_scoped(scope, work)
+                        .map_err(|_| work)
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    // No thread to be had: do that share here.
+                    Err(work) => work(),
+                })
                 .collect()
         })
     };
@@ -99,6 +109,10 @@ pub fn emit(krate: &Crate, program: &ir::Program) -> Result<Vec<GeneratedFile>, 
 
 /// Most threads [`emit`] uses.
 pub const MAX_THREADS: usize = 8;
+
+/// Stack size of [`emit`]'s threads: room for syn's and prettyplease's
+/// recursion on the deepest type the parser accepts, in a debug build.
+const THREAD_STACK: usize = 64 << 20;
 
 /// One formatted item.
 struct Formatted {

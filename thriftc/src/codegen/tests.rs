@@ -157,3 +157,36 @@ fn same_stem_files_get_distinct_modules() {
     assert!(main.contains("pub a: super::shared::A"), "{main}");
     assert!(files[3].contents.contains("pub mod shared2;"));
 }
+
+/// The deepest type the parser accepts generates code, next to a second
+/// item (so formatting runs on worker threads) and in an unoptimized build,
+/// as in a build script; one level more is a diagnostic, not a crash.
+#[test]
+fn deepest_accepted_type_generates() {
+    // `list<` levels around `i32`: the leaf is one more level.
+    let deep = |levels: usize| format!("{}i32{}", "list<".repeat(levels), ">".repeat(levels));
+    let idl = format!(
+        "struct Deep {{ 1: {} items }}\nstruct Other {{ 1: i32 a }}\n",
+        deep(63)
+    );
+    let text = gen_one(&idl);
+    assert!(text.contains("pub struct Deep"), "{text}");
+    assert!(text.contains("pub struct Other"), "{text}");
+    let ty = format!("{}i32{}", "Vec<".repeat(63), ">".repeat(63));
+    // prettyplease breaks the long type over lines, with trailing commas.
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',')
+        .collect();
+    assert!(compact.contains(&ty), "{text}");
+
+    let too_deep = format!("struct Deep {{ 1: {} items }}\n", deep(64));
+    let failed = crate::load_str("test.thrift", &too_deep)
+        .err()
+        .expect("a type nested 65 levels deep is rejected");
+    let text = failed.to_string();
+    assert!(
+        text.contains("nesting too deep (more than 64 levels)"),
+        "{text}"
+    );
+}

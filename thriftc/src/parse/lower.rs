@@ -22,8 +22,10 @@ use pest::iterators::{Pair, Pairs};
 use std::collections::BTreeMap;
 
 /// Deepest nesting of types and constants accepted; deeper input is
-/// rejected rather than risking the stack.
-const MAX_DEPTH: u32 = 200;
+/// rejected rather than risking the stack. 64 matches the runtime's default
+/// depth limit (a value of a type nested deeper could not be encoded), and
+/// keeps the recursion of code generation (syn, prettyplease) bounded.
+const MAX_DEPTH: u32 = 64;
 
 pub(super) fn lower_document(
     file: FileId,
