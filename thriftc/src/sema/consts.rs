@@ -526,6 +526,10 @@ fn parse_uuid(s: &str) -> Option<[u8; 16]> {
         return None;
     }
     let hex: String = groups.concat();
+    // `from_str_radix` alone would take a leading `+` as a sign.
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
     let mut out = [0u8; 16];
     for (i, byte) in out.iter_mut().enumerate() {
         *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
@@ -548,5 +552,9 @@ mod tests {
         );
         assert_eq!(parse_uuid("00112233445566778899aabbccddeeff"), None);
         assert_eq!(parse_uuid("0011223g-4455-6677-8899-aabbccddeeff"), None);
+        // Signs are not hex digits, in any group.
+        assert_eq!(parse_uuid("+0112233-4455-6677-8899-aabbccddeeff"), None);
+        assert_eq!(parse_uuid("00112233-+455-6677-8899-aabbccddeeff"), None);
+        assert_eq!(parse_uuid("00112233-4455-6677-8899-aabbccddee+f"), None);
     }
 }
