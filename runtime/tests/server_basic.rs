@@ -1,7 +1,8 @@
 //! End-to-end behaviour of the server with the hand-written `Calc` service:
 //! every protocol and framing, pipelining, and the reply to each kind of
 //! request fault: unknown method, handler panic or error, oneway faults,
-//! undecodable arguments, replies sent by a client, HTTP and TLS probes.
+//! undecodable or truncated arguments, replies sent by a client, HTTP and TLS
+//! probes.
 
 mod server_support;
 
@@ -350,6 +351,60 @@ fn undecodable_arguments_get_protocol_error() {
                 assert!(closed_within(&mut s, Duration::from_secs(5)));
             }
         }
+        server.stop();
+    }
+}
+
+#[test]
+fn arguments_cut_short_inside_their_frame_get_protocol_error() {
+    for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+        let framing = Framing::Framed;
+        let server = builder(Calc::default())
+            .protocol(protocol)
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut s = raw(server.local_addr());
+        // The frame ends two bytes into the value of field 2 (binary) or
+        // right after its header (compact), with the stream still open.
+        let mut bytes = message(
+            protocol,
+            framing,
+            "add",
+            MessageType::Call,
+            11,
+            &AddArgs { a: 1, b: 2 },
+        );
+        bytes.truncate(bytes.len() - 2);
+        let len = u32::try_from(bytes.len() - 4).unwrap();
+        bytes[..4].copy_from_slice(&len.to_be_bytes());
+        bytes.extend(message(
+            protocol,
+            framing,
+            "add",
+            MessageType::Call,
+            12,
+            &AddArgs { a: 3, b: 4 },
+        ));
+        send(&mut s, &bytes);
+        let mut r = replies(&s, framing);
+        let (h, res) = read_reply::<Ret<i32>>(&mut r, protocol).unwrap();
+        assert_eq!(
+            (h.kind, h.seqid),
+            (MessageType::Exception, 11),
+            "{protocol:?}"
+        );
+        assert_eq!(
+            res.unwrap_err().kind,
+            ApplicationErrorKind::ProtocolError,
+            "{protocol:?}"
+        );
+        // The connection stays usable: the next frame is served.
+        let (h, res) = read_reply::<Ret<i32>>(&mut r, protocol).unwrap();
+        assert_eq!(h.seqid, 12, "{protocol:?}");
+        assert_eq!(res.unwrap(), Ret::Success(7));
         server.stop();
     }
 }

@@ -267,8 +267,9 @@ fn frame_limits_are_enforced_before_reading_the_frame() {
     assert!(closed_within(&mut s, Duration::from_secs(3)));
     assert!(started.elapsed() < Duration::from_secs(1));
 
-    // A message that runs past the end of its frame does not read into the
-    // next frame: the connection closes with no reply.
+    // A message header that runs past the end of its frame does not read
+    // into the next frame: with no seqid to answer, the connection closes
+    // with no reply.
     let mut s = raw(addr);
     let good = message(
         ProtocolKind::Binary,

@@ -12,7 +12,9 @@
 //!   4-byte big-endian frame length and checks it (negative, zero, or above
 //!   [`Limits::max_frame_size`] is an error before anything is allocated);
 //!   `remaining` is the rest of the frame, and reading past the frame's end is
-//!   an end-of-file error that never consumes the next frame's bytes.
+//!   a protocol `INVALID_DATA` error (the message is malformed: it does not
+//!   fit the frame it came in) that never consumes the next frame's bytes, so
+//!   a server can answer `PROTOCOL_ERROR` and go on with the next frame.
 //!
 //! The frame is not copied into a buffer of its declared size: bytes stream
 //! through the bounded read buffer, so a peer that announces 16 MB and stalls
@@ -23,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::error::{Error, ProtocolErrorKind, Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
 use crate::transport::ReadBytes;
 use crate::transport::budget::ByteBudget;
@@ -246,10 +248,12 @@ impl<R: Read> StreamReader<R> {
     #[cold]
     fn past_end(&self) -> Error {
         match self.framing {
-            Framing::Framed => Error::Transport(TransportError::new(
-                TransportErrorKind::EndOfFile,
-                "read past the end of the frame",
-            )),
+            // The frame's end is known: a message that does not fit in it
+            // is malformed data, not a broken stream.
+            Framing::Framed => Error::protocol(
+                ProtocolErrorKind::InvalidData,
+                "the message runs past the end of its frame",
+            ),
             Framing::Buffered => Error::Transport(TransportError::new(
                 TransportErrorKind::SizeLimit,
                 format!(
@@ -403,7 +407,11 @@ mod tests {
             r.read_exact(&mut two).unwrap();
             assert_eq!(&two, b"ab");
             let err = r.read_u8().unwrap_err();
-            assert!(err.is_eof(), "{err}");
+            assert_eq!(
+                err.protocol_kind(),
+                Some(ProtocolErrorKind::InvalidData),
+                "{err}"
+            );
             r.end_message().unwrap();
             assert!(r.begin_message().unwrap());
             assert_eq!(r.read_u8().unwrap(), b'c');
