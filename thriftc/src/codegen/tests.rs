@@ -181,9 +181,9 @@ fn deepest_accepted_type_generates() {
     assert!(compact.contains(&ty), "{text}");
 
     let too_deep = format!("struct Deep {{ 1: {} items }}\n", deep(64));
-    let failed = crate::load_str("test.thrift", &too_deep)
-        .err()
-        .expect("a type nested 65 levels deep is rejected");
+    let Err(failed) = crate::load_str("test.thrift", &too_deep) else {
+        panic!("a type nested 65 levels deep is rejected");
+    };
     let text = failed.to_string();
     assert!(
         text.contains("nesting too deep (more than 64 levels)"),
