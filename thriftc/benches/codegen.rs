@@ -12,8 +12,6 @@
 //! - `plan`: the resolved model to the Rust code model;
 //! - `render`: every planned item to tokens (`quote!`);
 //! - `syn`: those tokens parsed into syntax trees (and the trees dropped);
-//! - `syn_reuse`: the same through `codegen::reuse` (trees of items of the
-//!   same shape reused), as `generate` does;
 //! - `unparse`: the syntax trees formatted with prettyplease;
 //! - `generate`: plan, render and format together, as `thriftc gen` runs them
 //!   (on several threads);
@@ -31,7 +29,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use thriftc::codegen::{emit, items::Ctx, plan, reuse};
+use thriftc::codegen::{emit, items::Ctx, plan};
 use thriftc::options::Options;
 
 /// The allocator of the `thriftc` binary, so the stages cost what they cost
@@ -95,16 +93,6 @@ fn parse_all(tokens: Vec<TokenStream>) -> Vec<syn::File> {
         .collect()
 }
 
-/// Parses rendered items reusing the trees of items of the same shape, as
-/// `thriftc gen` does (one parser per thread there).
-fn parse_all_reusing(tokens: Vec<TokenStream>) -> Vec<syn::File> {
-    let mut parser = reuse::Parser::new();
-    tokens
-        .into_iter()
-        .map(|t| parser.parse(t).expect("generated code parses"))
-        .collect()
-}
-
 /// Median wall time of `runs` calls.
 fn median(runs: usize, mut f: impl FnMut()) -> Duration {
     median_with(runs, || (), |()| f())
@@ -146,7 +134,7 @@ fn bench(c: &mut Criterion) {
         .unwrap_or(5)
         .max(1);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let stages: [(&str, Duration); 8] = [
+    let stages: [(&str, Duration); 7] = [
         (
             "parse",
             median(runs, || {
@@ -182,14 +170,6 @@ fn bench(c: &mut Criterion) {
                 runs,
                 || render_all(&krate, program),
                 |tokens| drop(black_box(parse_all(tokens))),
-            ),
-        ),
-        (
-            "syn_reuse",
-            median_with(
-                runs,
-                || render_all(&krate, program),
-                |tokens| drop(black_box(parse_all_reusing(tokens))),
             ),
         ),
         (
@@ -229,13 +209,6 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || render_all(&krate, program),
             parse_all,
-            BatchSize::PerIteration,
-        )
-    });
-    g.bench_function("syn_reuse", |b| {
-        b.iter_batched(
-            || render_all(&krate, program),
-            parse_all_reusing,
             BatchSize::PerIteration,
         )
     });

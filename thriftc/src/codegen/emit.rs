@@ -7,7 +7,6 @@
 
 use super::items::{self, Ctx};
 use super::plan::{Crate, Item};
-use super::reuse;
 use super::{Error, GeneratedFile};
 use crate::ir;
 use proc_macro2::TokenStream;
@@ -127,7 +126,6 @@ fn format_jobs(
     program: &ir::Program,
     jobs: impl Iterator<Item = (usize, usize)>,
 ) -> Vec<Formatted> {
-    let mut parser = reuse::Parser::new();
     jobs.map(|(mi, ii)| {
         let ctx = Ctx::new(krate, program, mi);
         let module = &krate.modules[mi];
@@ -136,11 +134,8 @@ fn format_jobs(
             Ok(String::new())
         } else {
             let name = format!("{}.rs", module.name.unraw());
-            parser
-                .parse(tokens)
-                // Rendering is deterministic: render again, parse plainly.
-                .or_else(|_| syn::parse2(render_item(&ctx, &module.items[ii])))
-                .map(|file| prettyplease::unparse(&file))
+            syn::parse2(tokens)
+                .map(|file: syn::File| prettyplease::unparse(&file))
                 .map_err(|e| {
                     Error::Internal(format!("generated code for {name} does not parse: {e}"))
                 })
@@ -212,8 +207,8 @@ mod tests {
     use crate::options::Options;
     use std::fmt::Write;
 
-    /// Many items of few shapes (so parsed trees are reused) and a few odd
-    /// ones: the output equals formatting each module's tokens as one file.
+    /// Many items of few shapes and a few odd ones: the output equals
+    /// formatting each module's tokens as one file.
     #[test]
     fn output_equals_formatting_whole_modules() {
         let mut idl = String::from("namespace rs many\n");

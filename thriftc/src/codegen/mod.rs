@@ -2,9 +2,8 @@
 //!
 //! Pipeline (each stage its own module): [`plan`] turns an [`ir::Program`]
 //! into a Rust code model (all names decided by [`names`]); [`items`]
-//! renders each planned item with `quote!`; [`emit`] parses the tokens
-//! (through [`reuse`], which reuses the syntax tree of an earlier item of the
-//! same shape), formats with prettyplease and adds the `@generated` header. [`generate`] runs all
+//! renders each planned item with `quote!`; [`emit`] parses the tokens with
+//! syn, formats with prettyplease and adds the `@generated` header. [`generate`] runs all
 //! three; [`emit::write_files`] writes the result.
 //!
 //! Output: one `<module>.rs` per IDL file (module name from `namespace rs`,
@@ -16,7 +15,6 @@ pub mod emit;
 pub mod items;
 pub mod names;
 pub mod plan;
-pub mod reuse;
 
 use crate::ir;
 use crate::options::Options;
