@@ -264,19 +264,21 @@ fn bytes_equal_apache_python() {
                 "cannot run {python} ({e}): run `cargo xtask test`, which sets up the Python peers"
             )
         });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    // The peer answers line by line: feed it from another thread while this
+    // one reads, or both block once the output fills the pipe.
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().unwrap();
+    let written = writer
+        .join()
+        .expect("the thread writing to the Python peer panicked");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && !stdout.starts_with("IMPORT-ERROR"),
         "the Python peer failed ({}): {stdout}\nrun `cargo xtask test`, which sets up the Python peers",
         output.status
     );
+    written.unwrap_or_else(|e| panic!("cannot write the cases to the Python peer: {e}"));
     let mut checked = 0;
     for line in stdout.lines() {
         let parts: Vec<&str> = line.split(' ').collect();
