@@ -22,7 +22,7 @@ use idl::edge::*;
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, mpsc};
 use std::time::{Duration, Instant};
 use thriftc_runtime::client::{Channel, Client, Connector};
 use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
@@ -329,6 +329,8 @@ fn keyword_and_colliding_names_work_end_to_end() {
 #[derive(Default)]
 struct FaultyImpl {
     recorded: Mutex<Vec<i32>>,
+    /// Told when a `slow` call enters the handler (if set).
+    slow_entered: Mutex<Option<mpsc::Sender<()>>>,
 }
 
 impl FaultyHandler for FaultyImpl {
@@ -349,6 +351,9 @@ impl FaultyHandler for FaultyImpl {
     }
 
     fn slow(&self, millis: i32) -> Result<i32, FaultySlowError> {
+        if let Some(entered) = &*self.slow_entered.lock().unwrap() {
+            let _ = entered.send(());
+        }
         std::thread::sleep(Duration::from_millis(millis as u64));
         Ok(millis)
     }
@@ -406,12 +411,16 @@ impl FaultyPlusHandler for PlusImpl {
 }
 
 fn faulty(protocol: ProtocolKind, framing: Framing) -> (Running, FaultyClient<Client>) {
+    faulty_with(FaultyImpl::default(), protocol, framing)
+}
+
+fn faulty_with(
+    handler: FaultyImpl,
+    protocol: ProtocolKind,
+    framing: Framing,
+) -> (Running, FaultyClient<Client>) {
     quiet_deliberate_panics();
-    let server = serve(
-        FaultyProcessor::new(FaultyImpl::default()),
-        protocol,
-        framing,
-    );
+    let server = serve(FaultyProcessor::new(handler), protocol, framing);
     let client = FaultyClient::new(connect(server.port(), protocol, framing));
     (server, client)
 }
@@ -534,10 +543,18 @@ fn shutdown_delivers_the_replies_of_calls_in_flight() {
         (ProtocolKind::Binary, Framing::Buffered),
         (ProtocolKind::Compact, Framing::Framed),
     ] {
-        let (server, mut client) = faulty(protocol, framing);
+        let (entered_tx, entered) = mpsc::channel();
+        let handler = FaultyImpl {
+            slow_entered: Mutex::new(Some(entered_tx)),
+            ..FaultyImpl::default()
+        };
+        let (server, mut client) = faulty_with(handler, protocol, framing);
         let port = server.port();
         let call = std::thread::spawn(move || client.slow(400));
-        std::thread::sleep(Duration::from_millis(100));
+        // Stop only once the call is inside the handler.
+        entered
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the slow call did not reach the handler within 10 s");
         let started = Instant::now();
         let handle = server.0.clone();
         handle.stop();
