@@ -6,9 +6,9 @@
 //!   argument and result structs against the bytes the specs give;
 //! - methods and arguments named after Rust keywords, names that collide
 //!   after case conversion, an exception type declared twice;
-//! - the handler faults of RELIABILITY.md (e): unknown method, panicking
-//!   handler, oneway panic, undeclared error, declared exception, shutdown
-//!   with calls in flight, pipelined requests; and `extends` within a file.
+//! - handler and request faults: unknown method, panicking handler, oneway
+//!   panic, undeclared error, declared exception, shutdown with calls in
+//!   flight, pipelined requests; and `extends` within a file.
 
 #![deny(warnings)]
 
