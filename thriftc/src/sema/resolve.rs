@@ -263,12 +263,17 @@ impl<'a> Resolver<'a> {
         want: &dyn Fn(&ast::DefinitionKind) -> bool,
         with_enum_values: bool,
     ) {
-        let names = if self.hints_left > 0 {
+        let mut names = if self.hints_left > 0 {
             self.hints_left -= 1;
             self.visible_names(file, want, with_enum_values)
         } else {
             Vec::new()
         };
+        if what == "type" {
+            // A misspelt base type (`Strin`, `i23`) is as likely as a
+            // misspelt definition.
+            names.extend(BASE_TYPES.iter().map(|t| t.to_string()));
+        }
         let mut d = Diagnostic::error(format!("cannot find {what} `{}`", ident.name))
             .primary(ident.span, "not defined");
         if let Some(best) = suggest::closest(&ident.name, names.iter().map(String::as_str)) {
@@ -288,11 +293,6 @@ impl<'a> Resolver<'a> {
     }
 
     pub(super) fn ambiguous(&mut self, ident: &ast::Ident, files: &[FileIdx]) {
-        let paths: Vec<String> = files
-            .iter()
-            .map(|f| self.docs[f.0 as usize].path.display().to_string())
-            .collect();
-        let _ = paths;
         let mut d = Diagnostic::error(format!("`{}` is ambiguous", ident.name))
             .primary(ident.span, "defined in more than one included file");
         for f in files {
@@ -889,3 +889,8 @@ impl FieldsOf {
         }
     }
 }
+
+/// The base type names of the language, offered as hints for an unknown type.
+const BASE_TYPES: &[&str] = &[
+    "bool", "byte", "i8", "i16", "i32", "i64", "double", "string", "binary", "uuid",
+];
