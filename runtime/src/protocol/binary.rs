@@ -57,8 +57,8 @@ pub struct BinaryProtocol<T> {
     trans: T,
     limits: Limits,
     strict_read: bool,
-    read_depth: u32,
-    write_depth: u32,
+    read_depth: Depth,
+    write_depth: Depth,
 }
 
 impl<T> BinaryProtocol<T> {
@@ -69,8 +69,8 @@ impl<T> BinaryProtocol<T> {
             trans,
             limits,
             strict_read: false,
-            read_depth: 0,
-            write_depth: 0,
+            read_depth: Depth::default(),
+            write_depth: Depth::default(),
         }
     }
 
@@ -109,30 +109,22 @@ impl<T> BinaryProtocol<T> {
 
     #[inline]
     fn enter_write(&mut self) -> Result<()> {
-        if self.write_depth >= self.limits.max_depth() {
-            return Err(depth_limit(self.limits.max_depth()));
-        }
-        self.write_depth += 1;
-        Ok(())
+        self.write_depth.enter(self.limits.max_depth())
     }
 
     #[inline]
     fn leave_write(&mut self) {
-        self.write_depth = self.write_depth.saturating_sub(1);
+        self.write_depth.leave();
     }
 
     #[inline]
     fn enter_read(&mut self) -> Result<()> {
-        if self.read_depth >= self.limits.max_depth() {
-            return Err(depth_limit(self.limits.max_depth()));
-        }
-        self.read_depth += 1;
-        Ok(())
+        self.read_depth.enter(self.limits.max_depth())
     }
 
     #[inline]
     fn leave_read(&mut self) {
-        self.read_depth = self.read_depth.saturating_sub(1);
+        self.read_depth.leave();
     }
 }
 
@@ -179,6 +171,35 @@ pub(crate) fn depth_limit(max: u32) -> Error {
         ProtocolErrorKind::DepthLimit,
         format!("nesting deeper than {max} levels"),
     )
+}
+
+/// A nesting counter checked against [`Limits::max_depth`]: one for reading
+/// (and skipping), one for writing, in both protocols.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Depth(u32);
+
+impl Depth {
+    /// Enters one level; `DEPTH_LIMIT` past `max`.
+    #[inline]
+    pub(crate) fn enter(&mut self, max: u32) -> Result<()> {
+        if self.0 >= max {
+            return Err(depth_limit(max));
+        }
+        self.0 += 1;
+        Ok(())
+    }
+
+    /// Leaves one level.
+    #[inline]
+    pub(crate) fn leave(&mut self) {
+        self.0 = self.0.saturating_sub(1);
+    }
+
+    /// Back to the top level (at a message boundary).
+    #[inline]
+    pub(crate) fn reset(&mut self) {
+        self.0 = 0;
+    }
 }
 
 #[cold]
@@ -381,7 +402,7 @@ impl<T: ReadBytes> BinaryProtocol<T> {
 
 impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
-        self.read_depth = 0;
+        self.read_depth.reset();
         let word = i32::from_be_bytes(self.read_array()?);
         if word < 0 {
             let w = word as u32;
@@ -553,7 +574,7 @@ impl<T: WriteBytes> BinaryProtocol<T> {
 
 impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
     fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()> {
-        self.write_depth = 0;
+        self.write_depth.reset();
         let word = VERSION_1 | header.kind as u32;
         self.trans.write_all(&word.to_be_bytes())?;
         self.write_string(&header.name)?;

@@ -18,7 +18,7 @@
 //! value encodings (`1`/`0` and `1`/`2`) are read.
 
 use super::binary::{
-    bad_version, check_count, check_elem, depth_limit, invalid_data, message_type, negative_size,
+    Depth, bad_version, check_count, check_elem, invalid_data, message_type, negative_size,
     skip_value, write_size_limit,
 };
 use crate::codec::{Decode, Encode};
@@ -196,8 +196,8 @@ impl IdStack {
 pub struct CompactProtocol<T> {
     trans: T,
     limits: Limits,
-    read_depth: u32,
-    write_depth: u32,
+    read_depth: Depth,
+    write_depth: Depth,
     /// Last field id of the struct being read, and of its enclosing ones.
     last_read_id: i16,
     read_ids: IdStack,
@@ -216,8 +216,8 @@ impl<T> CompactProtocol<T> {
         CompactProtocol {
             trans,
             limits,
-            read_depth: 0,
-            write_depth: 0,
+            read_depth: Depth::default(),
+            write_depth: Depth::default(),
             last_read_id: 0,
             read_ids: IdStack::default(),
             pending_read_bool: None,
@@ -253,30 +253,22 @@ impl<T> CompactProtocol<T> {
 
     #[inline]
     fn enter_read(&mut self) -> Result<()> {
-        if self.read_depth >= self.limits.max_depth() {
-            return Err(depth_limit(self.limits.max_depth()));
-        }
-        self.read_depth += 1;
-        Ok(())
+        self.read_depth.enter(self.limits.max_depth())
     }
 
     #[inline]
     fn leave_read(&mut self) {
-        self.read_depth = self.read_depth.saturating_sub(1);
+        self.read_depth.leave();
     }
 
     #[inline]
     fn enter_write(&mut self) -> Result<()> {
-        if self.write_depth >= self.limits.max_depth() {
-            return Err(depth_limit(self.limits.max_depth()));
-        }
-        self.write_depth += 1;
-        Ok(())
+        self.write_depth.enter(self.limits.max_depth())
     }
 
     #[inline]
     fn leave_write(&mut self) {
-        self.write_depth = self.write_depth.saturating_sub(1);
+        self.write_depth.leave();
     }
 }
 
@@ -293,22 +285,17 @@ impl<T: ReadBytes> CompactProtocol<T> {
         self.read_varint32_rest(b)
     }
 
-    /// The rest of a varint whose first byte `first` has the continuation bit.
+    /// The rest of a 32-bit varint whose first byte `first` has the
+    /// continuation bit.
     #[inline(never)]
     fn read_varint32_rest(&mut self, first: u8) -> Result<u32> {
-        let mut out = (first & 0x7f) as u32;
-        for i in 1..4 {
-            let b = self.trans.read_u8()?;
-            out |= ((b & 0x7f) as u32) << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(out);
-            }
-        }
-        let b = self.trans.read_u8()?;
-        if b > 0x0f {
-            return Err(invalid_data("varint longer than 5 bytes or above 32 bits"));
-        }
-        Ok(out | (b as u32) << 28)
+        self.read_varint_rest(
+            first,
+            5,
+            0x0f,
+            "varint longer than 5 bytes or above 32 bits",
+        )
+        .map(|v| v as u32)
     }
 
     /// An unsigned varint of at most 10 bytes whose value fits 64 bits.
@@ -321,10 +308,26 @@ impl<T: ReadBytes> CompactProtocol<T> {
         self.read_varint64_rest(b)
     }
 
+    /// The rest of a 64-bit varint whose first byte `first` has the
+    /// continuation bit.
     #[inline(never)]
     fn read_varint64_rest(&mut self, first: u8) -> Result<u64> {
+        self.read_varint_rest(
+            first,
+            10,
+            0x01,
+            "varint longer than 10 bytes or above 64 bits",
+        )
+    }
+
+    /// The rest of a varint of at most `len` bytes whose first byte `first`
+    /// has the continuation bit. The last byte may hold at most `last_max`,
+    /// so the value fits the width; anything longer or larger is
+    /// `INVALID_DATA` (`what`), and every byte read is consumed.
+    #[inline(always)]
+    fn read_varint_rest(&mut self, first: u8, len: u32, last_max: u8, what: &str) -> Result<u64> {
         let mut out = (first & 0x7f) as u64;
-        for i in 1..9 {
+        for i in 1..len - 1 {
             let b = self.trans.read_u8()?;
             out |= ((b & 0x7f) as u64) << (7 * i);
             if b & 0x80 == 0 {
@@ -332,10 +335,10 @@ impl<T: ReadBytes> CompactProtocol<T> {
             }
         }
         let b = self.trans.read_u8()?;
-        if b > 0x01 {
-            return Err(invalid_data("varint longer than 10 bytes or above 64 bits"));
+        if b > last_max {
+            return Err(invalid_data(what));
         }
-        Ok(out | (b as u64) << 63)
+        Ok(out | (b as u64) << (7 * (len - 1)))
     }
 
     #[inline]
@@ -390,7 +393,7 @@ impl<T: ReadBytes> CompactProtocol<T> {
 
 impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
-        self.read_depth = 0;
+        self.read_depth.reset();
         self.last_read_id = 0;
         self.read_ids.clear();
         self.pending_read_bool = None;
@@ -650,7 +653,7 @@ impl<T: WriteBytes> CompactProtocol<T> {
 
 impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
     fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()> {
-        self.write_depth = 0;
+        self.write_depth.reset();
         self.last_write_id = 0;
         self.write_ids.clear();
         self.pending_write_bool = None;
