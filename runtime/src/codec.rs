@@ -5,7 +5,9 @@
 //! Implemented here for: `bool`, `i8`, `i16`, `i32`, `i64`, `f64`, `String`,
 //! `Vec<u8>` (binary), [`Uuid`], `Vec<T>` (list), `HashSet<T, S>`,
 //! `BTreeSet<T>`, [`VecSet<T>`](crate::VecSet) (set), `HashMap<K, V, S>`,
-//! `BTreeMap<K, V>`, [`VecMap<K, V>`](crate::VecMap) (map) and `Box<T>`.
+//! `BTreeMap<K, V>`, [`VecMap<K, V>`](crate::VecMap) (map) and `Box<T>`;
+//! with the feature `bytes` also [`Bytes`](bytes::Bytes) (binary) and
+//! [`ByteString`](bytestring::ByteString) (string).
 //! Container decoders check each element's wire type, reserve at most
 //! [`MAX_PREALLOC`](crate::protocol::MAX_PREALLOC) elements and at most
 //! [`MAX_PREALLOC_BYTES`](crate::protocol::MAX_PREALLOC_BYTES) bytes up front
@@ -153,6 +155,50 @@ impl Decode for Vec<u8> {
     #[inline]
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         p.read_binary()
+    }
+}
+
+/// `binary`, shared (feature `bytes`).
+#[cfg(feature = "bytes")]
+impl WireType for bytes::Bytes {
+    const TTYPE: TType = TType::String;
+}
+
+#[cfg(feature = "bytes")]
+impl Encode for bytes::Bytes {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_binary(self)
+    }
+}
+
+#[cfg(feature = "bytes")]
+impl Decode for bytes::Bytes {
+    #[inline]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        p.read_bytes()
+    }
+}
+
+/// `string`, shared (feature `bytes`).
+#[cfg(feature = "bytes")]
+impl WireType for bytestring::ByteString {
+    const TTYPE: TType = TType::String;
+}
+
+#[cfg(feature = "bytes")]
+impl Encode for bytestring::ByteString {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_string(self)
+    }
+}
+
+#[cfg(feature = "bytes")]
+impl Decode for bytestring::ByteString {
+    #[inline]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        p.read_byte_string()
     }
 }
 

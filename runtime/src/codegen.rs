@@ -11,6 +11,10 @@ pub use crate::protocol::{
 };
 pub use crate::types::{Uuid, VecMap, VecSet};
 pub use crate::unknown::{UnknownField, Value};
+#[cfg(feature = "bytes")]
+pub use bytes::Bytes;
+#[cfg(feature = "bytes")]
+pub use bytestring::ByteString;
 
 // RPC: generated processors implement `Processor` and call the helpers; generated
 // clients are generic over `Channel`.

@@ -70,6 +70,10 @@ pub mod transport;
 pub mod types;
 pub mod unknown;
 
+#[cfg(feature = "bytes")]
+pub use bytes::Bytes;
+#[cfg(feature = "bytes")]
+pub use bytestring::ByteString;
 pub use client::{Channel, Client, Connector};
 pub use codec::{Decode, Encode, WireType};
 pub use error::{

@@ -502,6 +502,21 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         self.trans.read_vec(n)
     }
 
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn read_bytes(&mut self) -> Result<bytes::Bytes> {
+        let n = self.read_len()?;
+        self.trans.read_shared(n)
+    }
+
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn read_byte_string(&mut self) -> Result<bytestring::ByteString> {
+        let n = self.read_len()?;
+        bytestring::ByteString::try_from(self.trans.read_shared(n)?)
+            .map_err(|_| invalid_data("string is not UTF-8"))
+    }
+
     #[inline]
     fn read_uuid(&mut self) -> Result<[u8; 16]> {
         self.read_array()
@@ -725,6 +740,28 @@ pub fn decode<V: Decode>(bytes: &[u8]) -> Result<V> {
 /// [`decode`] with explicit limits.
 pub fn decode_with_limits<V: Decode>(bytes: &[u8], limits: Limits) -> Result<V> {
     let mut p = BinaryProtocol::new(bytes, limits);
+    let v = V::decode(&mut p)?;
+    if !p.trans.is_empty() {
+        return Err(invalid_data("trailing bytes after the value"));
+    }
+    Ok(v)
+}
+
+/// Decodes one value from a shared buffer with the default [`Limits`]
+/// (feature `bytes`): `binary` and `string` values of types
+/// [`Bytes`](bytes::Bytes) and [`ByteString`](bytestring::ByteString) are
+/// slices of `bytes`, not copies (see
+/// [`BytesReader`](crate::transport::BytesReader)). All of `bytes` must be
+/// used, as for [`decode`].
+#[cfg(feature = "bytes")]
+pub fn decode_bytes<V: Decode>(bytes: bytes::Bytes) -> Result<V> {
+    decode_bytes_with_limits(bytes, Limits::default())
+}
+
+/// [`decode_bytes`] with explicit limits.
+#[cfg(feature = "bytes")]
+pub fn decode_bytes_with_limits<V: Decode>(bytes: bytes::Bytes, limits: Limits) -> Result<V> {
+    let mut p = BinaryProtocol::new(crate::transport::BytesReader::new(bytes), limits);
     let v = V::decode(&mut p)?;
     if !p.trans.is_empty() {
         return Err(invalid_data("trailing bytes after the value"));

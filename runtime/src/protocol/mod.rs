@@ -224,6 +224,25 @@ pub trait ProtocolRead {
     fn read_binary(&mut self) -> Result<Vec<u8>>;
     /// A `uuid`: 16 bytes, in wire order.
     fn read_uuid(&mut self) -> Result<[u8; 16]>;
+    /// A `binary` as shared [`Bytes`](bytes::Bytes) (feature `bytes`): a
+    /// slice of the input when the transport is a
+    /// [`BytesReader`](crate::transport::BytesReader), else a copy. Checked
+    /// like [`read_binary`](ProtocolRead::read_binary); the default wraps
+    /// its vector.
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn read_bytes(&mut self) -> Result<bytes::Bytes> {
+        self.read_binary().map(bytes::Bytes::from)
+    }
+    /// A `string` as a shared [`ByteString`](bytestring::ByteString)
+    /// (feature `bytes`), shared like [`read_bytes`](ProtocolRead::read_bytes);
+    /// must be valid UTF-8 (`INVALID_DATA` otherwise). The default wraps
+    /// [`read_string`](ProtocolRead::read_string)'s result.
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn read_byte_string(&mut self) -> Result<bytestring::ByteString> {
+        self.read_string().map(bytestring::ByteString::from)
+    }
     /// Enters a list: counts one level of depth; checks the count.
     fn read_list_begin(&mut self) -> Result<ListHeader>;
     /// Leaves a list.

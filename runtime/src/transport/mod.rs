@@ -9,12 +9,16 @@ use crate::error::{Error, Result, TransportError, TransportErrorKind};
 
 pub mod budget;
 pub mod buffered;
+#[cfg(feature = "bytes")]
+pub mod bytes_reader;
 pub mod framed;
 pub mod socket;
 pub mod writer;
 
 pub use budget::ByteBudget;
 pub use buffered::{Framing, StreamReader};
+#[cfg(feature = "bytes")]
+pub use bytes_reader::BytesReader;
 pub use socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
 pub use writer::MessageWriter;
 
@@ -52,6 +56,17 @@ pub trait ReadBytes {
             left -= n;
         }
         Ok(out)
+    }
+
+    /// Reads exactly `len` bytes as a shared [`Bytes`](bytes::Bytes).
+    /// Callers have checked `len <= remaining()`. A source over a `Bytes`
+    /// ([`BytesReader`]) hands out a slice of its input without copying;
+    /// the default copies ([`read_vec`](ReadBytes::read_vec)) and wraps the
+    /// vector without another copy.
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn read_shared(&mut self, len: usize) -> Result<bytes::Bytes> {
+        self.read_vec(len).map(bytes::Bytes::from)
     }
 
     /// Reads and discards exactly `len` bytes (skipping unknown strings).
@@ -108,6 +123,12 @@ impl<R: ReadBytes + ?Sized> ReadBytes for &mut R {
     fn skip_bytes(&mut self, len: usize) -> Result<()> {
         (**self).skip_bytes(len)
     }
+
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn read_shared(&mut self, len: usize) -> Result<bytes::Bytes> {
+        (**self).read_shared(len)
+    }
 }
 
 impl<W: WriteBytes + ?Sized> WriteBytes for &mut W {
@@ -122,7 +143,7 @@ impl<W: WriteBytes + ?Sized> WriteBytes for &mut W {
     }
 }
 
-fn eof() -> Error {
+pub(crate) fn eof() -> Error {
     Error::Transport(TransportError::new(
         TransportErrorKind::EndOfFile,
         "unexpected end of input",
