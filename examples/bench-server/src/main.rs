@@ -11,6 +11,11 @@
 //! their argument, `add` returns `a + b`, `ping` returns nothing.
 
 use std::process::ExitCode;
+
+/// See the `mimalloc` feature in Cargo.toml.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thriftc_runtime::server::Server;
 use thriftc_runtime::{Framing, ProtocolKind};
 
