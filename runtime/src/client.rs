@@ -134,8 +134,8 @@ pub struct ClientConfig {
     pub framing: Framing,
     /// The longest wait for the TCP connection (default 5 s).
     pub connect_timeout: Duration,
-    /// The longest wait for a reply, and for each later part of it (default
-    /// 30 s; `None`: wait indefinitely).
+    /// The longest wait for a whole reply, counted from the request being
+    /// sent (default 30 s; `None`: wait indefinitely).
     pub read_timeout: Option<Duration>,
     /// The longest a request write may block (default 30 s; `None`: no limit).
     pub write_timeout: Option<Duration>,
@@ -201,8 +201,8 @@ impl Connector {
         self
     }
 
-    /// The longest wait for a reply, and for each later part of it (default
-    /// 30 s; `None`: wait indefinitely).
+    /// The longest wait for a whole reply, counted from the request being
+    /// sent (default 30 s; `None`: wait indefinitely).
     pub fn read_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
         self.config.read_timeout = t.into();
         self
@@ -418,14 +418,15 @@ where
 {
     output.flush()?;
     let reader = input.transport_mut();
-    reader.get_mut().wait_idle();
+    // The whole reply must arrive within the read timeout of the request
+    // being sent.
+    reader.get_mut().restart_message();
     if !reader.begin_message()? {
         return Err(Error::Transport(TransportError::new(
             TransportErrorKind::EndOfFile,
             format!("the server closed the connection before replying to '{name}'"),
         )));
     }
-    reader.get_mut().start_message();
     let header = input.read_message_begin()?;
     if header.seqid != seqid {
         return Err(Error::application(

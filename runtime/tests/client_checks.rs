@@ -25,6 +25,9 @@ enum Answer {
     Silence,
     /// Close the connection.
     Close,
+    /// Send the first byte of these bytes after the pause, and the rest
+    /// after another pause.
+    Slowly(Vec<u8>, Duration),
 }
 
 /// Serves one connection with `script`, binary and unframed; returns the
@@ -56,6 +59,17 @@ fn fake_server(
                 Answer::Bytes(b) => {
                     use std::io::Write;
                     w.write_all(&b).unwrap();
+                }
+                Answer::Slowly(b, pause) => {
+                    use std::io::Write;
+                    thread::sleep(pause);
+                    if w.write_all(&b[..1]).is_err() {
+                        return seen;
+                    }
+                    thread::sleep(pause);
+                    if w.write_all(&b[1..]).is_err() {
+                        return seen;
+                    }
                 }
                 Answer::Silence => {}
                 Answer::Close => return seen,
@@ -255,6 +269,29 @@ fn a_silent_server_times_out_and_a_closing_one_is_eof() {
     let mut c = fake_client(addr);
     let e = c.call::<_, Ret<i32>>("add", &NoArgs).unwrap_err();
     assert!(e.is_eof(), "{e}");
+}
+
+#[test]
+fn the_read_timeout_bounds_the_whole_reply() {
+    // Each part of the reply comes within the 500 ms read timeout, the
+    // whole reply does not: the call must fail near 500 ms, not at 700.
+    let (addr, _server) = fake_server(|h| {
+        let Answer::Bytes(b) = reply(&h.name, MessageType::Reply, h.seqid, 3) else {
+            unreachable!()
+        };
+        Answer::Slowly(b, Duration::from_millis(350))
+    });
+    let mut c = fake_client(addr);
+    let started = Instant::now();
+    match c.call::<_, Ret<i32>>("add", &NoArgs) {
+        Err(Error::Transport(t)) => assert_eq!(t.kind, TransportErrorKind::TimedOut, "{t}"),
+        other => panic!("{other:?}"),
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_millis(650),
+        "{took:?}"
+    );
 }
 
 #[test]

@@ -140,7 +140,7 @@ impl Read for TimedStream {
                 Some(left)
             }
         };
-        if want != self.current {
+        if !close_enough(want, self.current) {
             self.stream.set_read_timeout(want)?;
             self.current = want;
         }
@@ -150,6 +150,21 @@ impl Read for TimedStream {
             self.start_message();
         }
         Ok(n)
+    }
+}
+
+/// How far the socket's timeout may be from the one wanted before it is set
+/// again: a deadline fires within this of its time. Without it, every read
+/// during a message (the time left shrinks by microseconds between reads)
+/// and every client call (the deadline starts at each send) would cost a
+/// `setsockopt` system call.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(10);
+
+fn close_enough(want: Option<Duration>, current: Option<Duration>) -> bool {
+    match (want, current) {
+        (None, None) => true,
+        (Some(w), Some(c)) => w.abs_diff(c) <= TIMEOUT_SLACK,
+        _ => false,
     }
 }
 
