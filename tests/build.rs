@@ -65,6 +65,8 @@ struct GoldenSource {
     include_dirs: Vec<String>,
     keep_unknown_fields: bool,
     btree_all: bool,
+    /// `bytes_paths = ["."]` (folders named `<fixture>_bytes`).
+    bytes_all: bool,
 }
 
 fn repo_root() -> PathBuf {
@@ -130,6 +132,10 @@ fn golden_sources() -> Vec<GoldenSource> {
         } else {
             (name.as_str(), false, false)
         };
+        let (base, bytes) = match base.strip_suffix("_bytes") {
+            Some(b) => (b, true),
+            None => (base, false),
+        };
         let fixture = fixture_of(base).unwrap_or_else(|| {
             panic!(
                 "tests/golden/rs/{name}: no fixture found for it; teach `fixture_of` in \
@@ -143,6 +149,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             include_dirs: vec!["fixtures/include".to_owned()],
             keep_unknown_fields: keep,
             btree_all: btree,
+            bytes_all: bytes,
         });
     }
     for name in sub_folders(&tests.join("golden/services")) {
@@ -163,6 +170,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             include_dirs: vec![dir],
             keep_unknown_fields: false,
             btree_all: false,
+            bytes_all: false,
         });
     }
     out
@@ -191,6 +199,9 @@ fn roundtrip_table() {
         let mut options = thriftc::Options::default();
         options.keep_unknown_fields = g.keep_unknown_fields;
         options.btree_all = g.btree_all;
+        if g.bytes_all {
+            options.bytes_paths = vec![".".to_owned()];
+        }
         let include_dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root.join(d)).collect();
         let loaded = thriftc::load(&[root.join(&g.fixture)], &include_dirs)
             .unwrap_or_else(|e| panic!("{} does not load:\n{}", g.fixture, e.render(false)));
@@ -243,8 +254,8 @@ fn roundtrip_table() {
         writeln!(
             table,
             "    Golden {{\n        folder: {:?},\n        fixture: {:?},\n        include_dirs: &{:?},\n        \
-             keep_unknown_fields: {},\n        btree_all: {},\n        types: &[\n{entries}        ],\n    }},",
-            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all
+             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        types: &[\n{entries}        ],\n    }},",
+            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all
         )
         .unwrap();
         writeln!(

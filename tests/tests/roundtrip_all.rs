@@ -78,6 +78,8 @@ struct Golden {
     include_dirs: &'static [&'static str],
     keep_unknown_fields: bool,
     btree_all: bool,
+    /// Generated with `bytes_paths = ["."]` (`Bytes`, `ByteString`).
+    bytes_all: bool,
     types: &'static [Entry],
 }
 
@@ -532,7 +534,7 @@ impl Model {
             Ty::I32 => TType::I32,
             Ty::I64 => TType::I64,
             Ty::Double => TType::Double,
-            Ty::String | Ty::Binary => TType::String,
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => TType::String,
             Ty::Uuid => TType::Uuid,
             Ty::List(_) => TType::List,
             Ty::Set(..) => TType::Set,
@@ -578,7 +580,7 @@ impl Model {
             Ty::I32 => Value::I32(0),
             Ty::I64 => Value::I64(0),
             Ty::Double => Value::Double(0.0),
-            Ty::String | Ty::Binary => Value::Bytes(Vec::new()),
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => Value::Bytes(Vec::new()),
             Ty::Uuid => Value::Uuid([0; 16]),
             Ty::List(e) => Value::List {
                 elem: self.ttype(e),
@@ -782,8 +784,8 @@ impl Gen<'_> {
             Ty::I32 => same(Value::I32(self.src.int(32) as i32)),
             Ty::I64 => same(Value::I64(self.src.int(64))),
             Ty::Double => same(Value::Double(self.src.double())),
-            Ty::String => same(Value::Bytes(self.src.string().into_bytes())),
-            Ty::Binary => same(Value::Bytes(self.src.binary())),
+            Ty::String | Ty::ByteString => same(Value::Bytes(self.src.string().into_bytes())),
+            Ty::Binary | Ty::Bytes => same(Value::Bytes(self.src.binary())),
             Ty::Uuid => same(Value::Uuid(self.src.bytes())),
             Ty::List(e) => {
                 let (mut c, mut l) = (Vec::new(), Vec::new());
@@ -1023,6 +1025,9 @@ fn load(g: &Golden) -> (thriftc::Loaded, Crate) {
     let mut options = thriftc::Options::default();
     options.keep_unknown_fields = g.keep_unknown_fields;
     options.btree_all = g.btree_all;
+    if g.bytes_all {
+        options.bytes_paths = vec![".".to_owned()];
+    }
     let dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root().join(d)).collect();
     let loaded = thriftc::load(&[root().join(g.fixture)], &dirs)
         .unwrap_or_else(|e| panic!("{} does not load:\n{}", g.fixture, e.render(false)));

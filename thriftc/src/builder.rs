@@ -202,6 +202,25 @@ impl Builder {
         self
     }
 
+    /// Uses the runtime's shared `ByteString` for `string` and `Bytes` for
+    /// `binary` values (also inside containers) of the fields, typedefs,
+    /// constants and functions matching these paths, instead of `String`
+    /// and `Vec<u8>` (like prost-build's `bytes`); `["."]` for all. Decoded
+    /// from a `Bytes` buffer they are slices of it, without a copy. Enable
+    /// the runtime's cargo feature `bytes`:
+    /// `thriftc-runtime = { version = "...", features = ["bytes"] }`.
+    /// See [`Options::bytes_paths`].
+    pub fn bytes<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.options
+            .bytes_paths
+            .extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     /// Stores the fields matching `path` boxed (`Box<T>`), e.g. to keep a
     /// large, rarely set field out of line. Recursive fields are always
     /// boxed.

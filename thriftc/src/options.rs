@@ -37,6 +37,18 @@ pub struct Options {
     /// ordered). Example: `["bench.Payload.attrs"]`.
     pub btree_paths: Vec<String>,
 
+    /// Paths of fields, typedefs, constants and functions (or of whole
+    /// structs, services and files, by prefix) whose `string` values are
+    /// the runtime's `ByteString` and `binary` values its `Bytes`, also
+    /// inside lists, sets and maps, instead of `String` and `Vec<u8>`
+    /// (like prost-build's `bytes`). Decoded from a `Bytes` buffer
+    /// (`thriftc_runtime::binary::decode_bytes`, or a protocol over a
+    /// `BytesReader`) they are slices of it: no allocation or copy per
+    /// value. Needs the runtime's cargo feature `bytes`. A field of a
+    /// typedef'd type follows the typedef's path. Example: `["."]` (all),
+    /// `[".bench"]`, `["Payload.raw"]`.
+    pub bytes_paths: Vec<String>,
+
     /// Paths of fields stored boxed (`Box<T>`) even when not recursive, e.g.
     /// to keep a large, rarely set optional field out of line. Recursive
     /// fields are always boxed. Example: `["Tree.payload"]`.
@@ -72,6 +84,7 @@ impl Default for Options {
             out_dir: None,
             btree_all: false,
             btree_paths: Vec::new(),
+            bytes_paths: Vec::new(),
             boxed: Vec::new(),
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),

@@ -158,7 +158,7 @@ mod tests {
         // Through `&mut R` the slice is still shared.
         let input = Bytes::from_static(b"abcdef");
         let mut r = BytesReader::new(input.clone());
-        let s = (&mut r).read_shared(4).unwrap();
+        let s = ReadBytes::read_shared(&mut &mut r, 4).unwrap();
         assert_eq!(s.as_ptr(), input.as_ptr());
         // A plain slice source copies.
         let mut plain: &[u8] = &input[..];

@@ -4,6 +4,8 @@
 pub mod idl_base_types;
 #[path = "bench_bench/mod.rs"]
 pub mod idl_bench_bench;
+#[path = "bench_bench_bytes/mod.rs"]
+pub mod idl_bench_bench_bytes;
 #[path = "codegen_apache/mod.rs"]
 pub mod idl_codegen_apache;
 #[path = "codegen_common/mod.rs"]

@@ -20,6 +20,7 @@ const EXIT_STALE: u8 = 3;
     after_help = "Examples:\n  \
         thriftc gen --out-dir src/idl service.thrift\n  \
         thriftc gen -I ../shared --out-dir src/idl --btree-map api.thrift\n  \
+        thriftc gen --out-dir src/idl --bytes . service.thrift   # Bytes/ByteString\n  \
         thriftc gen --out-dir src/idl --check service.thrift   # in CI\n\n\
         Exit status: 0 on success, 1 when the IDL has errors, 2 for a usage error, \
         3 when --check finds files that are not up to date, 4 when a named file cannot be \
@@ -45,6 +46,12 @@ pub struct Args {
     /// Use BTreeSet/BTreeMap for every set and map whose elements are ordered.
     #[arg(long)]
     pub btree_map: bool,
+
+    /// Use the runtime's shared ByteString for `string` and Bytes for `binary` (zero-copy
+    /// decoding; needs the runtime feature `bytes`) under this path (repeatable; `.` for all,
+    /// `.file` for one file, `Struct.field`).
+    #[arg(long = "bytes", value_name = "PATH")]
+    pub bytes: Vec<String>,
 
     /// Keep fields unknown to this schema when reading structs and write them back.
     #[arg(long)]
@@ -91,6 +98,7 @@ pub fn run(args: Args) -> ExitCode {
     options.runtime_path = args.runtime_path.clone();
     options.out_dir = Some(args.out_dir.clone());
     options.btree_all = args.btree_map;
+    options.bytes_paths = args.bytes.clone();
     options.keep_unknown_fields = args.keep_unknown_fields;
     options.gen_client = !args.no_client;
     options.gen_server = !args.no_server;

@@ -189,6 +189,10 @@ pub enum Ty {
     String,
     /// `Vec<u8>`.
     Binary,
+    /// The runtime's `ByteString`: a shared `string` ([`Options::bytes_paths`]).
+    ByteString,
+    /// The runtime's `Bytes`: a shared `binary` ([`Options::bytes_paths`]).
+    Bytes,
     /// The runtime's `Uuid`.
     Uuid,
     /// `Vec<T>`.
@@ -199,6 +203,21 @@ pub enum Ty {
     Map(Coll, Box<Ty>, Box<Ty>),
     /// A generated type (struct, union, exception, enum, typedef).
     Named(DefId),
+}
+
+impl Ty {
+    /// This type with `string` as `ByteString` and `binary` as `Bytes`,
+    /// also inside containers (named types keep their own).
+    fn shared(self) -> Ty {
+        match self {
+            Ty::String => Ty::ByteString,
+            Ty::Binary => Ty::Bytes,
+            Ty::List(e) => Ty::List(Box::new(e.shared())),
+            Ty::Set(c, e) => Ty::Set(c, Box::new(e.shared())),
+            Ty::Map(c, k, v) => Ty::Map(c, Box::new(k.shared()), Box::new(v.shared())),
+            other => other,
+        }
+    }
 }
 
 /// A struct, exception or union (also the argument and result structs of
@@ -546,6 +565,23 @@ impl Planner<'_> {
         ]
     }
 
+    /// The planned Rust type of an IR type at the Thrift path `path` (of a
+    /// field, typedef, constant or function): the collections and the
+    /// `string`/`binary` representation the options ask for there.
+    fn ty_at(&self, t: &ir::Type, path: &[&str]) -> Ty {
+        let ty = self.ty(t, self.btree_for(path));
+        if self
+            .options
+            .bytes_paths
+            .iter()
+            .any(|p| path_matches(p, path))
+        {
+            ty.shared()
+        } else {
+            ty
+        }
+    }
+
     fn btree_for(&self, path: &[&str]) -> bool {
         self.options.btree_all
             || self
@@ -794,13 +830,13 @@ impl Planner<'_> {
                 def: id,
                 name: info.name,
                 doc,
-                ty: self.ty(&t.target, self.btree_for(&path)),
+                ty: self.ty_at(&t.target, &path),
             }),
             DefKind::Const(c) => Item::Const(Const {
                 def: id,
                 name: info.name,
                 doc,
-                ty: self.ty(&c.ty, self.btree_for(&path)),
+                ty: self.ty_at(&c.ty, &path),
                 value: c.value.clone(),
             }),
             DefKind::Service(s) => {
@@ -838,10 +874,7 @@ impl Planner<'_> {
                     for fld in &mut result.fields {
                         fld.req = Requiredness::Optional;
                     }
-                    let returns = f
-                        .returns
-                        .as_ref()
-                        .map(|t| self.ty(t, self.btree_for(&fpath)));
+                    let returns = f.returns.as_ref().map(|t| self.ty_at(t, &fpath));
                     if let Some(ty) = &returns {
                         let name = names::field_name("success");
                         let taken = result.fields.iter().any(|f| f.name == name);
@@ -922,7 +955,7 @@ impl Planner<'_> {
             } else {
                 names::field_name(&f.name.name)
             };
-            let ty = self.ty(&f.ty, self.btree_for(&fpath));
+            let ty = self.ty_at(&f.ty, &fpath);
             let ty_default = self.traits_of(&f.ty, self.btree_for(&fpath)).default;
             let default = f
                 .default
@@ -993,6 +1026,8 @@ impl Planner<'_> {
             | Ty::I64
             | Ty::String
             | Ty::Binary
+            | Ty::ByteString
+            | Ty::Bytes
             | Ty::Uuid => Traits::ALL,
             Ty::Double => Traits {
                 eq: false,

@@ -190,3 +190,62 @@ fn deepest_accepted_type_generates() {
         "{text}"
     );
 }
+
+#[test]
+fn bytes_paths_pick_shared_string_and_binary() {
+    let idl = r#"
+namespace rs shared
+typedef binary Blob
+const string GREETING = "hi"
+const list<binary> BLOBS = ["ab"]
+struct S {
+  1: string name = "n",
+  2: binary data,
+  3: map<string, list<binary>> nested,
+  4: string kept,
+  5: Blob blob,
+}
+"#;
+    let loaded = crate::load_str("shared.thrift", idl).unwrap_or_else(|e| panic!("{e}"));
+    let o = Options {
+        bytes_paths: vec![
+            "S.name".to_owned(),
+            "S.data".to_owned(),
+            "S.nested".to_owned(),
+            "BLOBS".to_owned(),
+        ],
+        ..Options::default()
+    };
+    let text = generate(&loaded.program, &o)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|f| f.name == "shared.rs")
+        .expect("shared.rs")
+        .contents;
+    assert!(text.contains("pub name: __rt::ByteString,"), "{text}");
+    assert!(text.contains("pub data: __rt::Bytes,"), "{text}");
+    assert!(
+        text.contains(
+            "pub nested: ::std::collections::HashMap<__rt::ByteString, Vec<__rt::Bytes>>"
+        ),
+        "{text}"
+    );
+    // Outside the paths: the owned types; a typedef follows its own path.
+    assert!(text.contains("pub kept: String,"), "{text}");
+    assert!(text.contains("pub type Blob = Vec<u8>;"), "{text}");
+    assert!(
+        text.contains("pub const GREETING: &str = \"hi\";"),
+        "{text}"
+    );
+    // Values are built without allocating.
+    assert!(
+        text.contains("__rt::ByteString::from_static(\"n\")"),
+        "{text}"
+    );
+    assert!(text.contains("__rt::Bytes::from_static(b\"ab\")"), "{text}");
+    // The shared types have every trait the owned ones have.
+    assert!(
+        text.contains("#[derive(Clone, Debug, PartialEq, Eq)]\npub struct S"),
+        "{text}"
+    );
+}

@@ -1,7 +1,8 @@
 //! Constants and typedefs.
 //!
 //! A constant of a base or enum type is a `pub const`; a `string` is a
-//! `&str` and a `binary` a `&[u8]` constant; a `uuid` a `const` built by a
+//! `&str` and a `binary` a `&[u8]` constant (also where the options ask for
+//! shared `ByteString`/`Bytes`: convert with `from_static`); a `uuid` a `const` built by a
 //! `const fn`. Containers, structs and unions are `pub static` values built
 //! on first use (`std::sync::LazyLock`).
 
@@ -32,11 +33,11 @@ pub fn render_const(ctx: &Ctx, c: &Const) -> TokenStream {
     let resolved = ctx.resolve(&c.ty).clone();
     let declared = ctx.ty(&c.ty);
     match (&resolved, &c.value) {
-        (Ty::String, ConstValue::String(s)) => quote! {
+        (Ty::String | Ty::ByteString, ConstValue::String(s)) => quote! {
             #doc
             pub const #name: &str = #s;
         },
-        (Ty::Binary, ConstValue::String(s)) => {
+        (Ty::Binary | Ty::Bytes, ConstValue::String(s)) => {
             let lit = Literal::byte_string(s.as_bytes());
             quote! {
                 #doc

@@ -72,6 +72,14 @@ impl<'a> Ctx<'a> {
             Ty::Double => quote!(f64),
             Ty::String => quote!(String),
             Ty::Binary => quote!(Vec<u8>),
+            Ty::ByteString => {
+                let rt = self.rt();
+                quote!(#rt::ByteString)
+            }
+            Ty::Bytes => {
+                let rt = self.rt();
+                quote!(#rt::Bytes)
+            }
             Ty::Uuid => {
                 let rt = self.rt();
                 quote!(#rt::Uuid)
@@ -132,7 +140,7 @@ impl<'a> Ctx<'a> {
             Ty::I32 => Wire::I32,
             Ty::I64 => Wire::I64,
             Ty::Double => Wire::Double,
-            Ty::String | Ty::Binary => Wire::String,
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => Wire::String,
             Ty::Uuid => Wire::Uuid,
             Ty::List(_) => Wire::List,
             Ty::Set(..) => Wire::Set,
@@ -188,6 +196,15 @@ impl<'a> Ctx<'a> {
             (Ty::Binary, ConstValue::String(s)) => {
                 let lit = Literal::byte_string(s.as_bytes());
                 quote!(#lit.to_vec())
+            }
+            (Ty::Bytes, ConstValue::String(s)) => {
+                let rt = self.rt();
+                let lit = Literal::byte_string(s.as_bytes());
+                quote!(#rt::Bytes::from_static(#lit))
+            }
+            (Ty::ByteString, ConstValue::String(s)) => {
+                let rt = self.rt();
+                quote!(#rt::ByteString::from_static(#s))
             }
             (_, ConstValue::String(s)) => quote!(String::from(#s)),
             (_, ConstValue::Uuid(u)) => {
