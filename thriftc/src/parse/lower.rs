@@ -563,7 +563,7 @@ impl Lower<'_, '_> {
         }
         let kind = match pair.as_rule() {
             Rule::int_lit => ConstKind::Int(self.int(&pair)),
-            Rule::double_lit => ConstKind::Double(pair.as_str().parse().unwrap_or(0.0)),
+            Rule::double_lit => ConstKind::Double(self.double(&pair)),
             Rule::string_lit => ConstKind::String(self.string(&pair)),
             Rule::bool_lit => ConstKind::Bool(pair.as_str() == "true"),
             Rule::const_ref => ConstKind::Ref(self.ident(&pair)),
@@ -610,6 +610,23 @@ impl Lower<'_, '_> {
                         .note("Thrift integers are at most 64-bit signed (i64)"),
                 );
                 0
+            }
+        }
+    }
+
+    /// A floating-point literal; one beyond the range of `double` is an
+    /// error (it would silently become infinity).
+    fn double(&mut self, pair: &P<'_>) -> f64 {
+        match pair.as_str().parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            _ => {
+                let span = self.span(pair);
+                self.diags.push(
+                    Diagnostic::error("floating-point literal too large")
+                        .primary(span, "beyond the range of a double")
+                        .note("the largest double is about 1.8e308"),
+                );
+                0.0
             }
         }
     }
