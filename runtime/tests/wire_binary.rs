@@ -98,6 +98,19 @@ fn maps() {
 }
 
 #[test]
+fn ordered_collections_read_any_order_and_keep_the_last_repeat() {
+    // A peer may send elements in any order and repeat keys: the map keeps
+    // the last value of a key (as inserting one by one does), both come out
+    // sorted.
+    let m: BTreeMap<i32, i32> =
+        binary::decode(&bytes("08 08 00 00 00 04 | 00 00 00 09 00 00 00 01 | 00 00 00 02 00 00 00 02 | 00 00 00 09 00 00 00 03 | 00 00 00 05 00 00 00 04")).unwrap();
+    assert_eq!(m.into_iter().collect::<Vec<_>>(), [(2, 2), (5, 4), (9, 3)]);
+    let s: BTreeSet<i16> =
+        binary::decode(&bytes("06 00 00 00 04 | 00 07 | 00 03 | 00 07 | 00 01")).unwrap();
+    assert_eq!(s.into_iter().collect::<Vec<_>>(), [1, 3, 7]);
+}
+
+#[test]
 fn empty_containers_accept_any_element_type() {
     // Some writers put STOP or another type in the header of an empty container.
     assert_eq!(
