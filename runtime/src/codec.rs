@@ -6,8 +6,8 @@
 //! `Vec<u8>` (binary), [`Uuid`], `Vec<T>` (list), `HashSet<T, S>`,
 //! `BTreeSet<T>`, [`VecSet<T>`](crate::VecSet) (set), `HashMap<K, V, S>`,
 //! `BTreeMap<K, V>`, [`VecMap<K, V>`](crate::VecMap) (map) and `Box<T>`;
-//! with the feature `bytes` also [`Bytes`](bytes::Bytes) (binary) and
-//! [`ByteString`](bytestring::ByteString) (string).
+//! with the feature `bytes` also `Bytes` (binary) and `ByteString`
+//! (string).
 //! Container decoders check each element's wire type, reserve at most
 //! [`MAX_PREALLOC`](crate::protocol::MAX_PREALLOC) elements and at most
 //! [`MAX_PREALLOC_BYTES`](crate::protocol::MAX_PREALLOC_BYTES) bytes up front
