@@ -133,6 +133,9 @@
 //!         .btree_map([".people"])
 //!         // Box a large field although it is not recursive.
 //!         .boxed("people.Person.photo")
+//!         // `string`/`binary` as the runtime's shared ByteString/Bytes,
+//!         // decoded without a copy (runtime feature `bytes`).
+//!         .bytes(["people.Person.photo"])
 //!         // Only the client side of services.
 //!         .gen_server(false)
 //!         // Keep fields sent by a newer schema and write them back.
