@@ -3,8 +3,8 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and three generated with options (`keep_unknown_fields`,
-//! `btree_all`, `bytes_paths`). Each golden folder holds the generated modules of the
+//! `<folder>_<stem>`), and four generated with options (`keep_unknown_fields`,
+//! `btree_all`, `bytes_paths` twice). Each golden folder holds the generated modules of the
 //! fixture and of everything it includes, plus `mod.rs`. The index
 //! `tests/golden/rs/all.rs` mounts every golden folder as a module; the
 //! compile tests include it under `#![deny(warnings)]`.
@@ -20,7 +20,7 @@ fn root() -> PathBuf {
 }
 
 /// `(golden folder name, fixture path, options)` for every fixture, sorted;
-/// plus three fixtures generated with non-default options.
+/// plus four fixtures generated with non-default options.
 fn fixtures() -> Vec<(String, PathBuf, Options)> {
     let mut out = Vec::new();
     for (dir, prefix) in [
@@ -58,11 +58,12 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
     ));
     let mut bytes = Options::default();
     bytes.bytes_paths = vec![".".to_owned()];
-    out.push((
-        "bench_bench_bytes".to_owned(),
-        root().join("fixtures/bench/bench.thrift"),
-        bytes,
-    ));
+    for (name, fixture) in [
+        ("bench_bench_bytes", "fixtures/bench/bench.thrift"),
+        ("codegen_types_bytes", "fixtures/codegen/types.thrift"),
+    ] {
+        out.push((name.to_owned(), root().join(fixture), bytes.clone()));
+    }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }

@@ -14,6 +14,8 @@ pub mod idl_codegen_common;
 pub mod idl_codegen_types;
 #[path = "codegen_types_btree_keep_unknown/mod.rs"]
 pub mod idl_codegen_types_btree_keep_unknown;
+#[path = "codegen_types_bytes/mod.rs"]
+pub mod idl_codegen_types_bytes;
 #[path = "compat_v1/mod.rs"]
 pub mod idl_compat_v1;
 #[path = "compat_v1_keep_unknown/mod.rs"]
