@@ -6,15 +6,19 @@
 //! `fixtures/bench/gen_large_idl.py` (python3 on PATH; set
 //! `THRIFTC_GEN_LARGE_IDL` to use another path) into the target folder.
 //!
-//! Stages (each measured on its own, on one thread):
+//! Stages (each measured on its own, on one thread unless said):
 //! - `parse`: text to syntax tree (pest + lowering);
 //! - `load`: parse and semantic analysis (the resolved model);
 //! - `plan`: the resolved model to the Rust code model;
-//! - `render`: every planned item to tokens (`quote!`);
-//! - `syn`: those tokens parsed into syntax trees (and the trees dropped);
-//! - `unparse`: the syntax trees formatted with prettyplease;
-//! - `generate`: plan, render and format together, as `thriftc gen` runs them
-//!   (on several threads);
+//! - `render`: every planned item written as formatted text, the direct
+//!   path alone (safety net off);
+//! - `render+net`: the same with the safety net (prettyplease formatting of
+//!   the items the writer cannot lay out exactly; the line before the stages
+//!   says how many there are);
+//! - `prettyplease`: for scale, formatting all of the output with syn and
+//!   prettyplease, as the generator did before it wrote text directly;
+//! - `generate`: plan and render together, as `thriftc gen` runs them (on
+//!   up to two threads);
 //! - `generate_types_only`: the same without clients and servers.
 //!
 //! Run: `cargo bench -p thriftc --bench codegen`. Before criterion starts,
@@ -23,13 +27,13 @@
 //! sets the number of runs, e.g. 1 under `valgrind --tool=callgrind` for
 //! instruction counts per stage, unaffected by other load on the machine).
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use proc_macro2::TokenStream;
+use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use thriftc::codegen::{emit, items::Ctx, plan};
+use thriftc::codegen::emit::{self, EmitConfig};
+use thriftc::codegen::plan;
 use thriftc::options::Options;
 
 /// The allocator of the `thriftc` binary, so the stages cost what they cost
@@ -73,24 +77,17 @@ fn idl() -> String {
     std::fs::read_to_string(&out).expect("generated IDL")
 }
 
-/// Every item of every module, rendered to tokens.
-fn render_all(krate: &plan::Crate, program: &thriftc::ir::Program) -> Vec<TokenStream> {
-    let mut out = Vec::new();
-    for (mi, module) in krate.modules.iter().enumerate() {
-        let ctx = Ctx::new(krate, program, mi);
-        for item in &module.items {
-            out.push(emit::render_item(&ctx, item));
-        }
-    }
-    out
-}
-
-/// Parses rendered items (consumed, as `thriftc gen` does).
-fn parse_all(tokens: Vec<TokenStream>) -> Vec<syn::File> {
-    tokens
-        .into_iter()
-        .map(|t| syn::parse2(t).expect("generated code parses"))
-        .collect()
+/// Every item rendered on one thread, with or without the safety net.
+fn render_all(
+    krate: &plan::Crate,
+    program: &thriftc::ir::Program,
+    safety_net: bool,
+) -> (Vec<thriftc::GeneratedFile>, thriftc::codegen::writer::Stats) {
+    let config = EmitConfig {
+        safety_net,
+        max_threads: 1,
+    };
+    emit::emit_with(krate, program, config).expect("generated code renders")
 }
 
 /// Median wall time of `runs` calls.
@@ -119,13 +116,18 @@ fn bench(c: &mut Criterion) {
     let program = &loaded.program;
     let options = Options::default();
     let krate = plan::plan(program, &options).unwrap();
-    let files = parse_all(render_all(&krate, program));
-    let generated = thriftc::codegen::generate(program, &options).unwrap();
+    let (generated, stats) = render_all(&krate, program, true);
     let out_lines: usize = generated.iter().map(|f| f.contents.lines().count()).sum();
     eprintln!(
-        "synthetic IDL: {} lines in, {out_lines} lines of Rust out",
-        idl.lines().count()
+        "synthetic IDL: {} lines in, {out_lines} lines of Rust out; {} items, {} formatted by the safety net",
+        idl.lines().count(),
+        stats.items,
+        stats.reformatted
     );
+    let parsed: Vec<syn::File> = generated
+        .iter()
+        .map(|f| syn::parse_file(&f.contents).expect("generated code parses"))
+        .collect();
 
     // Quick breakdown: medians of single runs.
     let runs = std::env::var("THRIFTC_STAGE_RUNS")
@@ -161,21 +163,22 @@ fn bench(c: &mut Criterion) {
         (
             "render",
             median(runs, || {
-                black_box(render_all(&krate, program));
+                black_box(render_all(&krate, program, false));
             }),
         ),
         (
-            "syn",
-            median_with(
-                runs,
-                || render_all(&krate, program),
-                |tokens| drop(black_box(parse_all(tokens))),
-            ),
+            "render+net",
+            median(runs, || {
+                black_box(render_all(&krate, program, true));
+            }),
         ),
         (
-            "unparse",
+            "prettyplease",
             median(runs, || {
-                for f in &files {
+                for f in &generated {
+                    black_box(syn::parse_file(&f.contents).unwrap());
+                }
+                for f in &parsed {
                     black_box(prettyplease::unparse(f));
                 }
             }),
@@ -188,7 +191,7 @@ fn bench(c: &mut Criterion) {
         ),
     ];
     for (name, d) in stages {
-        eprintln!("stage {name:<10} {:9.1} ms", ms(d));
+        eprintln!("stage {name:<12} {:9.1} ms", ms(d));
     }
     if std::env::var_os("THRIFTC_STAGES_ONLY").is_some() {
         std::process::exit(0);
@@ -203,21 +206,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(plan::plan(program, &options).unwrap()))
     });
     g.bench_function("render", |b| {
-        b.iter(|| black_box(render_all(&krate, program)))
+        b.iter(|| black_box(render_all(&krate, program, false)))
     });
-    g.bench_function("syn", |b| {
-        b.iter_batched(
-            || render_all(&krate, program),
-            parse_all,
-            BatchSize::PerIteration,
-        )
-    });
-    g.bench_function("unparse", |b| {
-        b.iter(|| {
-            for f in &files {
-                black_box(prettyplease::unparse(f));
-            }
-        })
+    g.bench_function("render_net", |b| {
+        b.iter(|| black_box(render_all(&krate, program, true)))
     });
     g.bench_function("generate", |b| {
         b.iter(|| black_box(thriftc::codegen::generate(program, &options).unwrap()))

@@ -1,29 +1,57 @@
-//! Emit: token streams to formatted source files, and writing them.
+//! Emit: planned items to source files, and writing them.
 //!
-//! Each module's tokens are parsed into a `syn::File`, formatted with
-//! prettyplease, and prefixed with the `@generated` header (after
-//! formatting: prettyplease drops `//` comments). Files are written only when
-//! their content changed, so timestamps stay put for build tools.
+//! Each item is rendered as formatted text by a [`Writer`] (see
+//! [`super::writer`] for how the text equals prettyplease's layout, and the
+//! safety net that formats an item with prettyplease when the writer cannot
+//! be sure), then the module's items are joined under the `@generated`
+//! header. Files are written only when their content changed, so
+//! timestamps stay put for build tools.
 
 use super::items::{self, Ctx};
 use super::plan::{Crate, Item};
+use super::writer::{Stats, Writer};
 use super::{Error, GeneratedFile};
 use crate::ir;
-use proc_macro2::TokenStream;
-use quote::quote;
 use std::path::Path;
 
 /// Version of thriftc, for the header.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// How [`emit_with`] runs.
+#[derive(Debug, Clone, Copy)]
+pub struct EmitConfig {
+    /// Format items the writer cannot lay out exactly with prettyplease
+    /// (on by default; off only to test the direct path on its own).
+    pub safety_net: bool,
+    /// Most threads to render on.
+    pub max_threads: usize,
+}
+
+impl Default for EmitConfig {
+    fn default() -> Self {
+        EmitConfig {
+            safety_net: true,
+            max_threads: MAX_THREADS,
+        }
+    }
+}
+
 /// Renders every module plus `mod.rs`.
+pub fn emit(krate: &Crate, program: &ir::Program) -> Result<Vec<GeneratedFile>, Error> {
+    emit_with(krate, program, EmitConfig::default()).map(|(files, _)| files)
+}
+
+/// [`emit`] with a configuration; also returns how the items were written.
 ///
-/// Items are rendered and formatted on up to [`MAX_THREADS`] threads (each
+/// Items are rendered on up to [`EmitConfig::max_threads`] threads (each
 /// item independently: prettyplease lays out items on their own, so the
 /// text equals formatting the whole file) and joined in item order, so the
-/// output does not depend on the thread count. Only the syntax trees of the
-/// items in flight are alive at a time.
-pub fn emit(krate: &Crate, program: &ir::Program) -> Result<Vec<GeneratedFile>, Error> {
+/// output does not depend on the thread count.
+pub fn emit_with(
+    krate: &Crate,
+    program: &ir::Program,
+    config: EmitConfig,
+) -> Result<(Vec<GeneratedFile>, Stats), Error> {
     let jobs: Vec<(usize, usize)> = krate
         .modules
         .iter()
@@ -32,25 +60,28 @@ pub fn emit(krate: &Crate, program: &ir::Program) -> Result<Vec<GeneratedFile>, 
         .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .clamp(1, MAX_THREADS)
+        .clamp(1, config.max_threads.max(1))
         .min(jobs.len().max(1));
     // Interleaved split: item sizes vary along a file (services last).
-    // Even a single share gets its own thread, for the stack size.
-    let results: Vec<Vec<Formatted>> = {
+    let results: Vec<Vec<Rendered>> = if threads == 1 {
+        vec![render_jobs(krate, program, config, jobs.iter().copied())]
+    } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let jobs = &jobs;
                     let work = move || {
-                        format_jobs(
+                        render_jobs(
                             krate,
                             program,
+                            config,
                             jobs.iter().copied().skip(t).step_by(threads),
                         )
                     };
-                    // syn and prettyplease recurse once per nesting level of
-                    // a type; the default 2 MiB stack is too small for deep
-                    // (but accepted) types in unoptimized build scripts.
+                    // syn and prettyplease (the safety net) recurse once per
+                    // nesting level of a type; the default 2 MiB stack is too
+                    // small for deep (but accepted) types in unoptimized
+                    // build scripts.
                     std::thread::Builder::new()
                         .stack_size(THREAD_STACK)
                         .spawn_scoped(scope, work)
@@ -73,116 +104,105 @@ pub fn emit(krate: &Crate, program: &ir::Program) -> Result<Vec<GeneratedFile>, 
         .map(|m| vec![String::new(); m.items.len()])
         .collect();
     let mut uses_rt = vec![false; krate.modules.len()];
-    for f in results.into_iter().flatten() {
-        texts[f.module][f.item] = f.text?;
-        uses_rt[f.module] |= f.uses_rt;
+    let mut stats = Stats::default();
+    for r in results.into_iter().flatten() {
+        texts[r.module][r.item] = r.text?;
+        uses_rt[r.module] |= r.uses_rt;
+        stats.items += r.stats.items;
+        stats.reformatted += r.stats.reformatted;
     }
 
     let mut files = Vec::with_capacity(krate.modules.len() + 1);
     for (mi, module) in krate.modules.iter().enumerate() {
         let name = format!("{}.rs", module.name.unraw());
-        let mut contents = format!(
+        let len: usize = texts[mi].iter().map(String::len).sum();
+        let mut contents = String::with_capacity(len + 200);
+        contents.push_str(&format!(
             "// @generated by thriftc {VERSION} from {}. Do not edit.\n\n",
             module.source_name
-        );
+        ));
         if uses_rt[mi] {
-            let rt = &krate.runtime;
-            contents.push_str(&format(quote!(use #rt::__codegen as __rt;), &name)?);
+            contents.push_str(&runtime_import(krate.runtime.as_str())?);
         }
         for text in &texts[mi] {
             contents.push_str(text);
         }
         files.push(GeneratedFile { name, contents });
     }
-    let mods = krate.modules.iter().map(|m| {
-        let n = &m.name;
-        quote!(pub mod #n;)
-    });
-    let text = format(quote!(#(#mods)*), "mod.rs")?;
+    let mut mods = String::new();
+    for m in &krate.modules {
+        mods.push_str(&format!("pub mod {};\n", m.name));
+    }
     files.push(GeneratedFile {
         name: "mod.rs".to_owned(),
-        contents: format!("// @generated by thriftc {VERSION}. Do not edit.\n\n{text}"),
+        contents: format!("// @generated by thriftc {VERSION}. Do not edit.\n\n{mods}"),
     });
-    Ok(files)
+    Ok((files, stats))
+}
+
+/// `use <runtime>::__codegen as __rt;`: written directly for a plain path,
+/// else formatted by prettyplease (the path is user text).
+fn runtime_import(runtime: &str) -> Result<String, Error> {
+    let line = format!("use {runtime}::__codegen as __rt;\n");
+    let plain = runtime
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+        && !runtime.ends_with(':');
+    if plain && super::writer::fits(0, line.len() - 1) {
+        Ok(line)
+    } else {
+        super::format::format_items(&line)
+    }
 }
 
 /// Most threads [`emit`] uses.
-pub const MAX_THREADS: usize = 8;
+pub const MAX_THREADS: usize = 2;
 
 /// Stack size of [`emit`]'s threads: room for syn's and prettyplease's
 /// recursion on the deepest type the parser accepts, in a debug build.
 const THREAD_STACK: usize = 64 << 20;
 
-/// One formatted item.
-struct Formatted {
+/// One rendered item.
+struct Rendered {
     module: usize,
     item: usize,
     text: Result<String, Error>,
     uses_rt: bool,
+    stats: Stats,
 }
 
-fn format_jobs(
+fn render_jobs(
     krate: &Crate,
     program: &ir::Program,
+    config: EmitConfig,
     jobs: impl Iterator<Item = (usize, usize)>,
-) -> Vec<Formatted> {
+) -> Vec<Rendered> {
     jobs.map(|(mi, ii)| {
         let ctx = Ctx::new(krate, program, mi);
-        let module = &krate.modules[mi];
-        let tokens = render_item(&ctx, &module.items[ii]);
-        let text = if tokens.is_empty() {
-            Ok(String::new())
-        } else {
-            let name = format!("{}.rs", module.name.unraw());
-            syn::parse2(tokens)
-                .map(|file: syn::File| prettyplease::unparse(&file))
-                .map_err(|e| {
-                    Error::Internal(format!("generated code for {name} does not parse: {e}"))
-                })
-        };
-        Formatted {
+        let mut w = Writer::new(config.safety_net);
+        render_item(&ctx, &mut w, &krate.modules[mi].items[ii]);
+        let stats = w.stats();
+        Rendered {
             module: mi,
             item: ii,
-            text,
+            text: w.finish(),
             uses_rt: ctx.uses_rt(),
+            stats,
         }
     })
     .collect()
 }
 
-/// The tokens of one planned item.
-pub fn render_item(ctx: &Ctx, item: &Item) -> TokenStream {
+/// Writes one planned item (one or more Rust items).
+pub fn render_item(ctx: &Ctx, w: &mut Writer, item: &Item) {
     match item {
-        Item::Struct(s) => items::structs::render_struct(ctx, s),
-        Item::Union(u) => items::unions::render_union(ctx, u),
-        Item::Enum(e) => items::enums::render_enum(ctx, e),
-        Item::Typedef(t) => items::consts::render_typedef(ctx, t),
-        Item::Const(c) => items::consts::render_const(ctx, c),
-        Item::Service(s) => items::services::render_service(ctx, s),
+        Item::Struct(s) => items::structs::render_struct(ctx, w, s),
+        Item::Union(u) => items::unions::render_union(ctx, w, u),
+        Item::Enum(e) => items::enums::render_enum(ctx, w, e),
+        Item::Typedef(t) => items::consts::render_typedef(ctx, w, t),
+        Item::Const(c) => items::consts::render_const(ctx, w, c),
+        Item::Service(s) => items::services::render_service(ctx, w, s),
     }
-}
-
-/// The items of one module, preceded by the runtime import when used.
-pub fn render_module(ctx: &Ctx) -> TokenStream {
-    let module = &ctx.krate.modules[ctx.module];
-    let mut body = TokenStream::new();
-    for item in &module.items {
-        body.extend(render_item(ctx, item));
-    }
-    let import = ctx.uses_rt().then(|| {
-        let rt = &ctx.krate.runtime;
-        quote!(use #rt::__codegen as __rt;)
-    });
-    quote! {
-        #import
-        #body
-    }
-}
-
-fn format(tokens: TokenStream, name: &str) -> Result<String, Error> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| Error::Internal(format!("generated code for {name} does not parse: {e}")))?;
-    Ok(prettyplease::unparse(&file))
 }
 
 /// Writes files into `dir` (created if missing), skipping those whose
@@ -199,49 +219,4 @@ pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<S
         written.push(f.name.clone());
     }
     Ok(written)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::options::Options;
-    use std::fmt::Write;
-
-    /// Many items of few shapes and a few odd ones: the output equals
-    /// formatting each module's tokens as one file.
-    #[test]
-    fn output_equals_formatting_whole_modules() {
-        let mut idl = String::from("namespace rs many\n");
-        idl.push_str("enum Color { RED = 1, GREEN = 2 }\nexception Oops { 1: string why }\n");
-        for i in 0..12 {
-            writeln!(
-                idl,
-                "/** Item {i}. */\nstruct S{i} {{ 1: i32 a, 2: optional string b = \"x{i}\", \
-                 3: list<S{}> c, 4: Color color = Color.GREEN }}",
-                i.max(1) - 1
-            )
-            .unwrap();
-        }
-        for s in 0..3 {
-            writeln!(idl, "service Svc{s} {{").unwrap();
-            for m in 0..4 {
-                writeln!(
-                    idl,
-                    "  S{m} call{m}(1: i64 id, 2: S{s} input) throws (1: Oops o),\n  \
-                     oneway void note{m}(1: string r#type),"
-                )
-                .unwrap();
-            }
-            idl.push_str("}\n");
-        }
-        let idl = idl.replace("r#type", "type_name");
-        let loaded = crate::load_str("many.thrift", &idl).unwrap_or_else(|e| panic!("{e}"));
-        let krate = super::super::plan::plan(&loaded.program, &Options::default()).unwrap();
-        let files = emit(&krate, &loaded.program).unwrap();
-        let ctx = Ctx::new(&krate, &loaded.program, 0);
-        let whole = format(render_module(&ctx), "many.rs").unwrap();
-        let generated = &files[0].contents;
-        let body = &generated[generated.find("\n\n").unwrap() + 2..];
-        assert_eq!(body, whole);
-    }
 }

@@ -12,9 +12,12 @@
 //! mounted anywhere (`#[path = ".../mod.rs"] mod idl;`).
 
 pub mod emit;
+pub mod format;
 pub mod items;
+pub mod layout;
 pub mod names;
 pub mod plan;
+pub mod writer;
 
 use crate::ir;
 use crate::options::Options;

@@ -6,60 +6,59 @@
 //! `const fn`. Containers, structs and unions are `pub static` values built
 //! on first use (`std::sync::LazyLock`).
 
-use super::{Ctx, docs};
+use super::{ALLOW_COMPLEX, Ctx};
+use crate::codegen::layout::typed_line;
 use crate::codegen::plan::{Const, Ty, Typedef};
+use crate::codegen::writer::{Writer, byte_str_lit, docs, str_lit, wln};
 use crate::ir::ConstValue;
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
 
 /// `pub type Name = <type>;`, with the typedef's doc comment.
-pub fn render_typedef(ctx: &Ctx, t: &Typedef) -> TokenStream {
-    let name = &t.name;
-    let doc = docs(&t.doc);
-    let ty = ctx.ty(&t.ty);
-    let complex = ctx.allow_complex([&t.ty]);
-    quote! {
-        #doc
-        #complex
-        pub type #name = #ty;
+pub fn render_typedef(ctx: &Ctx, w: &mut Writer, t: &Typedef) {
+    w.begin_item();
+    docs(w, &t.doc);
+    if ctx.too_complex([&t.ty]) {
+        w.line(ALLOW_COMPLEX);
     }
+    let ty = ctx.ty(&t.ty);
+    typed_line(w, &format!("pub type {} = ", t.name), &ty, ";", 1);
+    w.end_item();
 }
 
 /// A constant as a `pub const` (base types, enums, strings, binaries,
 /// uuids) or a `pub static` `LazyLock` (containers, structs, unions).
-pub fn render_const(ctx: &Ctx, c: &Const) -> TokenStream {
-    let name = &c.name;
-    let doc = docs(&c.doc);
+pub fn render_const(ctx: &Ctx, w: &mut Writer, c: &Const) {
+    let name = c.name.as_str();
     let resolved = ctx.resolve(&c.ty).clone();
     let declared = ctx.ty(&c.ty);
+    w.begin_item();
+    docs(w, &c.doc);
     match (&resolved, &c.value) {
-        (Ty::String | Ty::ByteString, ConstValue::String(s)) => quote! {
-            #doc
-            pub const #name: &str = #s;
-        },
+        (Ty::String | Ty::ByteString, ConstValue::String(s)) => {
+            wln!(w, "pub const {name}: &str = {};", str_lit(s));
+        }
         (Ty::Binary | Ty::Bytes, ConstValue::String(s)) => {
-            let lit = Literal::byte_string(s.as_bytes());
-            quote! {
-                #doc
-                pub const #name: &[u8] = #lit;
-            }
+            wln!(w, "pub const {name}: &[u8] = {};", byte_str_lit(s.as_bytes()));
         }
         (Ty::Bool | Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::Double | Ty::Uuid, _)
         | (_, ConstValue::Enum { .. }) => {
-            let v = ctx.value(&c.ty, &c.value);
-            quote! {
-                #doc
-                pub const #name: #declared = #v;
+            if !ctx.is_simple_value(&c.value) {
+                w.inexact();
             }
+            let v = ctx.value(&c.ty, &c.value);
+            wln!(w, "pub const {name}: {declared} = {v};");
         }
         _ => {
+            // Containers and structs: laid out by the safety net.
+            w.inexact();
             let v = ctx.value(&c.ty, &c.value);
-            let complex = ctx.allow_complex([&c.ty]);
-            quote! {
-                #doc
-                #complex
-                pub static #name: ::std::sync::LazyLock<#declared> = ::std::sync::LazyLock::new(|| #v);
+            if ctx.too_complex([&c.ty]) {
+                w.line(ALLOW_COMPLEX);
             }
+            wln!(
+                w,
+                "pub static {name}: ::std::sync::LazyLock<{declared}> = ::std::sync::LazyLock::new(|| {v});"
+            );
         }
     }
+    w.end_item();
 }

@@ -11,132 +11,127 @@
 //! gives the IDL name, and `Debug` prints it. `Default` is the first value
 //! declared (a valid value, unlike a blanket `0`).
 
-use super::structs::derives;
-use super::{Ctx, docs, int_lit};
+use super::structs::{derives, user_attrs, wire_type_impl};
+use super::{Ctx, int_lit};
+use crate::codegen::layout::arm;
 use crate::codegen::plan::{Enum, Traits, Wire};
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
 
 /// The enum's newtype with its value constants, `VALUES` and `name()`, and
 /// its `Debug`, `Default`, `From` (to and from `i32`) and codec
 /// implementations.
-pub fn render_enum(ctx: &Ctx, e: &Enum) -> TokenStream {
+pub fn render_enum(ctx: &Ctx, w: &mut Writer, e: &Enum) {
     let rt = ctx.rt();
-    let name = &e.name;
-    let doc = docs(&e.doc);
-    let attrs = &e.attrs;
+    let name = e.name.as_str();
     let first_is_zero = e.values.first().is_none_or(|v| v.value == 0);
-    let derive = derives(
-        Traits {
-            eq: true,
-            hash: true,
-            partial_ord: true,
-            default: true,
-        },
-        first_is_zero,
-        true,
-    );
-    let consts = e.values.iter().map(|v| {
-        let doc = docs(&v.doc);
-        let n = &v.name;
-        let val = int_lit(v.value.into());
-        quote! {
-            #doc
-            pub const #n: #name = #name(#val);
-        }
-    });
-    let all = e.values.iter().map(|v| {
-        let n = &v.name;
-        quote!(Self::#n)
-    });
-    let values_const = &e.values_const;
-    let name_fn = if e.values.is_empty() {
-        quote!(None)
+    let all = Traits {
+        eq: true,
+        hash: true,
+        partial_ord: true,
+        default: true,
+    };
+    w.begin_item();
+    docs(w, &e.doc);
+    w.line(&derives(all, first_is_zero, true));
+    user_attrs(w, &e.attrs);
+    wln!(w, "pub struct {name}(pub i32);");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl {name} {{");
+    for v in &e.values {
+        docs(w, &v.doc);
+        wln!(w, "pub const {}: {name} = {name}({});", v.name, int_lit(v.value.into()));
+    }
+    w.doc(" Every value this schema declares, in IDL order.");
+    let lead = format!("pub const {}: &'static [{name}] = &[", e.values_const);
+    let items: Vec<String> = e.values.iter().map(|v| format!("Self::{}", v.name)).collect();
+    let flat = format!("{lead}{}];", items.join(", "));
+    let i = w.indent();
+    if items.is_empty() || fits(i, i + flat.len()) {
+        w.line(&flat);
     } else {
+        w.open(&lead);
+        for it in &items {
+            wln!(w, "{it},");
+        }
+        w.close("];");
+    }
+    w.doc(" The IDL name of a value this schema declares.");
+    w.open("pub fn name(self) -> Option<&'static str> {");
+    if e.values.is_empty() {
+        w.line("None");
+    } else {
+        w.open("match self {");
         // Several IDL names may share a value: the first one wins.
         let mut seen = std::collections::HashSet::new();
-        let arms = e.values.iter().filter(|v| seen.insert(v.value)).map(|v| {
-            let n = &v.name;
-            let tn = &v.thrift_name;
-            quote!(Self::#n => Some(#tn),)
-        });
-        quote! {
-            match self {
-                #(#arms)*
-                _ => None,
-            }
+        for v in e.values.iter().filter(|v| seen.insert(v.value)) {
+            let body = format!("Some({})", str_lit(&v.thrift_name));
+            arm(w, &format!("Self::{}", v.name), &body, false);
         }
-    };
-    let default_impl = (!first_is_zero).then(|| {
-        let first = &e.values[0].name;
-        quote! {
-            impl Default for #name {
-                fn default() -> Self {
-                    Self::#first
-                }
-            }
-        }
-    });
-    let tt = ctx.ttype(Wire::I32);
-    let unknown_fmt = format!("{}({{}})", e.thrift_name);
-
-    quote! {
-        #doc
-        #derive
-        #(#attrs)*
-        pub struct #name(pub i32);
-
-        impl #name {
-            #(#consts)*
-
-            /// Every value this schema declares, in IDL order.
-            pub const #values_const: &'static [#name] = &[#(#all),*];
-
-            /// The IDL name of a value this schema declares.
-            pub fn name(self) -> Option<&'static str> {
-                #name_fn
-            }
-        }
-
-        #default_impl
-
-        impl ::std::fmt::Debug for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self.name() {
-                    Some(n) => f.write_str(n),
-                    None => write!(f, #unknown_fmt, self.0),
-                }
-            }
-        }
-
-        impl From<i32> for #name {
-            fn from(v: i32) -> Self {
-                Self(v)
-            }
-        }
-
-        impl From<#name> for i32 {
-            fn from(v: #name) -> i32 {
-                v.0
-            }
-        }
-
-        impl #rt::WireType for #name {
-            const TTYPE: #rt::TType = #tt;
-        }
-
-        impl #rt::Encode for #name {
-            #[inline]
-            fn encode<P: #rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> #rt::Result<()> {
-                p.write_i32(self.0)
-            }
-        }
-
-        impl #rt::Decode for #name {
-            #[inline]
-            fn decode<P: #rt::ProtocolRead + ?Sized>(p: &mut P) -> #rt::Result<Self> {
-                p.read_i32().map(Self)
-            }
-        }
+        w.line("_ => None,");
+        w.close("}");
     }
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    if !first_is_zero {
+        w.begin_item();
+        wopen!(w, "impl Default for {name} {{");
+        w.open("fn default() -> Self {");
+        wln!(w, "Self::{}", e.values[0].name);
+        w.close("}");
+        w.close("}");
+        w.end_item();
+    }
+
+    w.begin_item();
+    wopen!(w, "impl ::std::fmt::Debug for {name} {{");
+    w.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
+    w.open("match self.name() {");
+    w.line("Some(n) => f.write_str(n),");
+    let unknown_fmt = str_lit(&format!("{}({{}})", e.thrift_name));
+    // A macro call: its broken layout is left to the safety net.
+    wln!(w, "None => write!(f, {unknown_fmt}, self.0),");
+    w.close("}");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl From<i32> for {name} {{");
+    w.open("fn from(v: i32) -> Self {");
+    w.line("Self(v)");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl From<{name}> for i32 {{");
+    wopen!(w, "fn from(v: {name}) -> i32 {{");
+    w.line("v.0");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    wire_type_impl(w, name, ctx.ttype(Wire::I32));
+
+    w.begin_item();
+    wopen!(w, "impl {rt}::Encode for {name} {{");
+    w.line("#[inline]");
+    w.open("fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {");
+    w.line("p.write_i32(self.0)");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl {rt}::Decode for {name} {{");
+    w.line("#[inline]");
+    w.open("fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {");
+    w.line("p.read_i32().map(Self)");
+    w.close("}");
+    w.close("}");
+    w.end_item();
 }

@@ -1,6 +1,7 @@
-//! Render: planned items to token streams. One module per kind of item;
-//! this one holds what they share: the rendering context ([`Ctx`]) with
-//! type paths, wire types, constant values and doc attributes.
+//! Render: planned items to formatted Rust text, written into a
+//! [`Writer`](super::writer::Writer). One module per kind of item; this
+//! one holds what they share: the rendering context ([`Ctx`]) with type
+//! paths, wire types, constant values and literal spellings.
 
 pub mod consts;
 pub mod enums;
@@ -9,10 +10,13 @@ pub mod structs;
 pub mod unions;
 
 use super::plan::{Coll, Crate, Field, Item, Ty, Wire};
+use super::writer::{byte_str_lit, str_lit};
 use crate::ir::{self, ConstValue, DefKind};
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use proc_macro2::Literal;
 use std::cell::Cell;
+
+/// The runtime facade alias in generated code.
+pub const RT: &str = "__rt";
 
 /// Rendering context of one module.
 pub struct Ctx<'a> {
@@ -38,9 +42,9 @@ impl<'a> Ctx<'a> {
 
     /// The runtime facade alias (`__rt`); marks the module as needing the
     /// `use <runtime>::__codegen as __rt;` line.
-    pub fn rt(&self) -> TokenStream {
+    pub fn rt(&self) -> &'static str {
         self.uses_rt.set(true);
-        quote!(__rt)
+        RT
     }
 
     /// Whether [`Ctx::rt`] was used.
@@ -48,84 +52,102 @@ impl<'a> Ctx<'a> {
         self.uses_rt.get()
     }
 
+    /// The path prefix to reach items of module `module` from the current
+    /// one: nothing, or `super::<module>::`.
+    pub fn module_prefix(&self, module: usize) -> String {
+        if module == self.module {
+            String::new()
+        } else {
+            format!("super::{}::", self.krate.modules[module].name)
+        }
+    }
+
     /// Path to a generated definition from the current module: `Name` or
     /// `super::module::Name`.
-    pub fn def_path(&self, id: ir::DefId) -> TokenStream {
+    pub fn def_path(&self, id: ir::DefId) -> String {
         let info = self.krate.def(id);
-        let name = &info.name;
         if info.module == self.module {
-            quote!(#name)
+            info.name.as_str().to_owned()
         } else {
-            let m = &self.krate.modules[info.module].name;
-            quote!(super::#m::#name)
+            format!("super::{}::{}", self.krate.modules[info.module].name, info.name)
         }
     }
 
     /// The Rust type of a planned type.
-    pub fn ty(&self, ty: &Ty) -> TokenStream {
+    pub fn ty(&self, ty: &Ty) -> String {
+        let mut s = String::new();
+        self.push_ty(&mut s, ty);
+        s
+    }
+
+    fn push_ty(&self, s: &mut String, ty: &Ty) {
         match ty {
-            Ty::Bool => quote!(bool),
-            Ty::I8 => quote!(i8),
-            Ty::I16 => quote!(i16),
-            Ty::I32 => quote!(i32),
-            Ty::I64 => quote!(i64),
-            Ty::Double => quote!(f64),
-            Ty::String => quote!(String),
-            Ty::Binary => quote!(Vec<u8>),
+            Ty::Bool => s.push_str("bool"),
+            Ty::I8 => s.push_str("i8"),
+            Ty::I16 => s.push_str("i16"),
+            Ty::I32 => s.push_str("i32"),
+            Ty::I64 => s.push_str("i64"),
+            Ty::Double => s.push_str("f64"),
+            Ty::String => s.push_str("String"),
+            Ty::Binary => s.push_str("Vec<u8>"),
             Ty::ByteString => {
-                let rt = self.rt();
-                quote!(#rt::ByteString)
+                s.push_str(self.rt());
+                s.push_str("::ByteString");
             }
             Ty::Bytes => {
-                let rt = self.rt();
-                quote!(#rt::Bytes)
+                s.push_str(self.rt());
+                s.push_str("::Bytes");
             }
             Ty::Uuid => {
-                let rt = self.rt();
-                quote!(#rt::Uuid)
+                s.push_str(self.rt());
+                s.push_str("::Uuid");
             }
             Ty::List(e) => {
-                let e = self.ty(e);
-                quote!(Vec<#e>)
+                s.push_str("Vec<");
+                self.push_ty(s, e);
+                s.push('>');
             }
             Ty::Set(c, e) => {
-                let e = self.ty(e);
                 match c {
-                    Coll::Hash => quote!(::std::collections::HashSet<#e>),
-                    Coll::BTree => quote!(::std::collections::BTreeSet<#e>),
+                    Coll::Hash => s.push_str("::std::collections::HashSet<"),
+                    Coll::BTree => s.push_str("::std::collections::BTreeSet<"),
                     Coll::Vec => {
-                        let rt = self.rt();
-                        quote!(#rt::VecSet<#e>)
+                        s.push_str(self.rt());
+                        s.push_str("::VecSet<");
                     }
                 }
+                self.push_ty(s, e);
+                s.push('>');
             }
             Ty::Map(c, k, v) => {
-                let k = self.ty(k);
-                let v = self.ty(v);
                 match c {
-                    Coll::Hash => quote!(::std::collections::HashMap<#k, #v>),
-                    Coll::BTree => quote!(::std::collections::BTreeMap<#k, #v>),
+                    Coll::Hash => s.push_str("::std::collections::HashMap<"),
+                    Coll::BTree => s.push_str("::std::collections::BTreeMap<"),
                     Coll::Vec => {
-                        let rt = self.rt();
-                        quote!(#rt::VecMap<#k, #v>)
+                        s.push_str(self.rt());
+                        s.push_str("::VecMap<");
                     }
                 }
+                self.push_ty(s, k);
+                s.push_str(", ");
+                self.push_ty(s, v);
+                s.push('>');
             }
-            Ty::Named(id) => self.def_path(*id),
+            Ty::Named(id) => s.push_str(&self.def_path(*id)),
         }
     }
 
     /// The type a field is stored as, without `Option` (boxed if planned).
-    pub fn stored_ty(&self, f: &Field) -> TokenStream {
+    pub fn stored_ty(&self, f: &Field) -> String {
         let t = self.ty(&f.ty);
-        if f.boxed { quote!(Box<#t>) } else { t }
+        if f.boxed { format!("Box<{t}>") } else { t }
     }
 
     /// The declared type of a struct field (`Option<...>` when optional).
-    pub fn field_ty(&self, f: &Field) -> TokenStream {
+    pub fn field_ty(&self, f: &Field) -> String {
         let t = self.stored_ty(f);
         if f.is_optional() {
-            quote!(Option<#t>)
+            format!("Option<{t}>")
         } else {
             t
         }
@@ -150,24 +172,23 @@ impl<'a> Ctx<'a> {
     }
 
     /// `__rt::TType::X`.
-    pub fn ttype(&self, w: Wire) -> TokenStream {
-        let rt = self.rt();
-        let v = match w {
-            Wire::Bool => quote!(Bool),
-            Wire::I8 => quote!(I8),
-            Wire::I16 => quote!(I16),
-            Wire::I32 => quote!(I32),
-            Wire::I64 => quote!(I64),
-            Wire::Double => quote!(Double),
-            Wire::String => quote!(String),
-            Wire::Uuid => quote!(Uuid),
-            Wire::Struct => quote!(Struct),
-            Wire::Map => quote!(Map),
-            Wire::Set => quote!(Set),
-            Wire::List => quote!(List),
-            Wire::Void => quote!(Void),
-        };
-        quote!(#rt::TType::#v)
+    pub fn ttype(&self, w: Wire) -> &'static str {
+        self.uses_rt.set(true);
+        match w {
+            Wire::Bool => "__rt::TType::Bool",
+            Wire::I8 => "__rt::TType::I8",
+            Wire::I16 => "__rt::TType::I16",
+            Wire::I32 => "__rt::TType::I32",
+            Wire::I64 => "__rt::TType::I64",
+            Wire::Double => "__rt::TType::Double",
+            Wire::String => "__rt::TType::String",
+            Wire::Uuid => "__rt::TType::Uuid",
+            Wire::Struct => "__rt::TType::Struct",
+            Wire::Map => "__rt::TType::Map",
+            Wire::Set => "__rt::TType::Set",
+            Wire::List => "__rt::TType::List",
+            Wire::Void => "__rt::TType::Void",
+        }
     }
 
     /// A typedef's target, followed to a non-typedef type.
@@ -185,39 +206,49 @@ impl<'a> Ctx<'a> {
         ty
     }
 
-    /// An expression of type `ty` with the constant value `v`.
-    pub fn value(&self, ty: &Ty, v: &ConstValue) -> TokenStream {
+    /// Is the expression [`Ctx::value`] gives for `v` one the writer lays
+    /// out exactly (a literal, a path, a short call)? Containers, structs
+    /// and uuids are left to the safety net.
+    pub fn is_simple_value(&self, v: &ConstValue) -> bool {
+        matches!(
+            v,
+            ConstValue::Bool(_)
+                | ConstValue::Int(_)
+                | ConstValue::Double(_)
+                | ConstValue::String(_)
+                | ConstValue::Enum { .. }
+        )
+    }
+
+    /// An expression of type `ty` with the constant value `v` (one line).
+    pub fn value(&self, ty: &Ty, v: &ConstValue) -> String {
         let ty = self.resolve(ty);
         match (ty, v) {
-            (_, ConstValue::Bool(b)) => quote!(#b),
+            (_, ConstValue::Bool(b)) => b.to_string(),
             (Ty::Double, ConstValue::Int(i)) => float_lit(*i as f64),
             (_, ConstValue::Int(i)) => int_lit(*i),
             (_, ConstValue::Double(d)) => float_lit(*d),
-            (Ty::Binary, ConstValue::String(s)) => {
-                let lit = Literal::byte_string(s.as_bytes());
-                quote!(#lit.to_vec())
-            }
+            (Ty::Binary, ConstValue::String(s)) => format!("{}.to_vec()", byte_str_lit(s.as_bytes())),
             (Ty::Bytes, ConstValue::String(s)) => {
                 let rt = self.rt();
-                let lit = Literal::byte_string(s.as_bytes());
-                quote!(#rt::Bytes::from_static(#lit))
+                format!("{rt}::Bytes::from_static({})", byte_str_lit(s.as_bytes()))
             }
             (Ty::ByteString, ConstValue::String(s)) => {
                 let rt = self.rt();
-                quote!(#rt::ByteString::from_static(#s))
+                format!("{rt}::ByteString::from_static({})", str_lit(s))
             }
-            (_, ConstValue::String(s)) => quote!(String::from(#s)),
+            (_, ConstValue::String(s)) => format!("String::from({})", str_lit(s)),
             (_, ConstValue::Uuid(u)) => {
                 let rt = self.rt();
-                let bytes = u.iter().map(|b| Literal::u8_unsuffixed(*b));
-                quote!(#rt::Uuid::from_bytes([#(#bytes),*]))
+                let bytes: Vec<String> = u.iter().map(|b| b.to_string()).collect();
+                format!("{rt}::Uuid::from_bytes([{}])", bytes.join(", "))
             }
             (Ty::List(e), ConstValue::List(items) | ConstValue::Set(items)) => {
                 if items.is_empty() {
-                    quote!(Vec::new())
+                    "Vec::new()".to_owned()
                 } else {
-                    let items = items.iter().map(|i| self.value(e, i));
-                    quote!(vec![#(#items),*])
+                    let items: Vec<String> = items.iter().map(|i| self.value(e, i)).collect();
+                    format!("vec![{}]", items.join(", "))
                 }
             }
             (Ty::Set(c, e), ConstValue::Set(items) | ConstValue::List(items)) => {
@@ -227,11 +258,7 @@ impl<'a> Ctx<'a> {
             (Ty::Map(c, k, val), ConstValue::Map(entries)) => {
                 let vals: Vec<_> = entries
                     .iter()
-                    .map(|(a, b)| {
-                        let a = self.value(k, a);
-                        let b = self.value(val, b);
-                        quote!((#a, #b))
-                    })
+                    .map(|(a, b)| format!("({}, {})", self.value(k, a), self.value(val, b)))
                     .collect();
                 self.collection(*c, true, vals)
             }
@@ -239,96 +266,103 @@ impl<'a> Ctx<'a> {
                 let path = self.def_path(*def);
                 match self.krate.item(*def) {
                     Item::Enum(e) => match e.values.get(*index) {
-                        Some(v) => {
-                            let n = &v.name;
-                            quote!(#path::#n)
-                        }
-                        None => quote!(#path::default()),
+                        Some(v) => format!("{path}::{}", v.name),
+                        None => format!("{path}::default()"),
                     },
-                    _ => quote!(#path::default()),
+                    _ => format!("{path}::default()"),
                 }
             }
             (_, ConstValue::Struct { def, fields }) => self.struct_value(*def, fields),
             // The front end checked every value against its type; anything
             // else cannot occur. Fall back to the type's default.
-            _ => quote!(Default::default()),
+            _ => "Default::default()".to_owned(),
         }
     }
 
-    fn collection(&self, c: Coll, map: bool, vals: Vec<TokenStream>) -> TokenStream {
+    fn collection(&self, c: Coll, map: bool, vals: Vec<String>) -> String {
         let std_path = match (c, map) {
-            (Coll::Hash, false) => quote!(::std::collections::HashSet),
-            (Coll::BTree, false) => quote!(::std::collections::BTreeSet),
-            (Coll::Hash, true) => quote!(::std::collections::HashMap),
-            (Coll::BTree, true) => quote!(::std::collections::BTreeMap),
+            (Coll::Hash, false) => "::std::collections::HashSet",
+            (Coll::BTree, false) => "::std::collections::BTreeSet",
+            (Coll::Hash, true) => "::std::collections::HashMap",
+            (Coll::BTree, true) => "::std::collections::BTreeMap",
             (Coll::Vec, _) => {
                 let rt = self.rt();
-                let ctor = if map {
-                    quote!(#rt::VecMap)
-                } else {
-                    quote!(#rt::VecSet)
-                };
+                let ctor = if map { "VecMap" } else { "VecSet" };
                 return if vals.is_empty() {
-                    quote!(#ctor::new())
+                    format!("{rt}::{ctor}::new()")
                 } else {
-                    quote!(#ctor(vec![#(#vals),*]))
+                    format!("{rt}::{ctor}(vec![{}])", vals.join(", "))
                 };
             }
         };
         if vals.is_empty() {
-            quote!(#std_path::new())
+            format!("{std_path}::new()")
         } else {
-            quote!(#std_path::from([#(#vals),*]))
+            format!("{std_path}::from([{}])", vals.join(", "))
         }
     }
 
-    fn struct_value(&self, def: ir::DefId, given: &[(usize, ConstValue)]) -> TokenStream {
+    fn struct_value(&self, def: ir::DefId, given: &[(usize, ConstValue)]) -> String {
         let path = self.def_path(def);
         match self.krate.item(def) {
             Item::Union(u) => match given.first() {
                 Some((i, v)) if *i < u.fields.len() => {
                     let f = &u.fields[*i];
-                    let n = &f.name;
                     let v = self.boxed(f, self.value(&f.ty, v));
-                    quote!(#path::#n(#v))
+                    format!("{path}::{}({v})", f.name)
                 }
-                _ => quote!(Default::default()),
+                _ => "Default::default()".to_owned(),
             },
             Item::Struct(s) => {
-                let inits = s.fields.iter().enumerate().map(|(i, f)| {
-                    let n = &f.name;
-                    let v = match given.iter().rev().find(|(j, _)| *j == i) {
-                        Some((_, v)) => {
-                            let v = self.boxed(f, self.value(&f.ty, v));
-                            if f.is_optional() { quote!(Some(#v)) } else { v }
-                        }
-                        None => self.field_default(f),
-                    };
-                    quote!(#n: #v)
-                });
-                let unknown = s.unknown_fields.as_ref().map(|n| quote!(#n: Vec::new(),));
-                quote!(#path { #(#inits,)* #unknown })
+                let mut inits: Vec<String> = s
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let v = match given.iter().rev().find(|(j, _)| *j == i) {
+                            Some((_, v)) => {
+                                let v = self.boxed(f, self.value(&f.ty, v));
+                                if f.is_optional() { format!("Some({v})") } else { v }
+                            }
+                            None => self.field_default(f),
+                        };
+                        format!("{}: {v}", f.name)
+                    })
+                    .collect();
+                if let Some(n) = &s.unknown_fields {
+                    inits.push(format!("{n}: Vec::new()"));
+                }
+                // With a trailing comma: inside `vec![..]` prettyplease
+                // prints the tokens as they are (laid out by the safety net).
+                if inits.is_empty() {
+                    format!("{path} {{}}")
+                } else {
+                    format!("{path} {{ {}, }}", inits.join(", "))
+                }
             }
-            _ => quote!(Default::default()),
+            _ => "Default::default()".to_owned(),
         }
     }
 
     /// Wraps a value expression in `Box::new` for a boxed field.
-    pub fn boxed(&self, f: &Field, v: TokenStream) -> TokenStream {
-        if f.boxed { quote!(Box::new(#v)) } else { v }
+    pub fn boxed(&self, f: &Field, v: String) -> String {
+        if f.boxed { format!("Box::new({v})") } else { v }
     }
 
     /// The value of a struct field in `Default::default()`.
-    pub fn field_default(&self, f: &Field) -> TokenStream {
+    pub fn field_default(&self, f: &Field) -> String {
         match (&f.default, f.is_optional()) {
-            (Some(v), true) => {
-                let v = self.boxed(f, self.value(&f.ty, v));
-                quote!(Some(#v))
-            }
-            (None, true) => quote!(None),
+            (Some(v), true) => format!("Some({})", self.boxed(f, self.value(&f.ty, v))),
+            (None, true) => "None".to_owned(),
             (Some(v), false) => self.boxed(f, self.value(&f.ty, v)),
-            (None, false) => quote!(Default::default()),
+            (None, false) => "Default::default()".to_owned(),
         }
+    }
+
+    /// Is the field's default value laid out exactly (see
+    /// [`Ctx::is_simple_value`])?
+    pub fn simple_default(&self, f: &Field) -> bool {
+        f.default.as_ref().is_none_or(|v| self.is_simple_value(v))
     }
 
     /// Is this constant cheap enough to build eagerly (`unwrap_or(v)`)?
@@ -343,12 +377,11 @@ impl<'a> Ctx<'a> {
         )
     }
 
-    /// `#[allow(clippy::type_complexity)]` when one of the types is as
-    /// deeply nested as clippy objects to (its score: 10 × nesting depth per
-    /// type, limit 250; we allow from 200 to stay clear of rounding). The
-    /// nesting is spelled by the IDL, and a generated alias would only move
-    /// it.
-    pub fn allow_complex<'t>(&self, tys: impl IntoIterator<Item = &'t Ty>) -> TokenStream {
+    /// Whether one of the types is as deeply nested as clippy's
+    /// `type_complexity` objects to (its score: 10 × nesting depth per type,
+    /// limit 250; we allow from 200 to stay clear of rounding). The nesting
+    /// is spelled by the IDL, and a generated alias would only move it.
+    pub fn too_complex<'t>(&self, tys: impl IntoIterator<Item = &'t Ty>) -> bool {
         fn score(ty: &Ty, nest: u32) -> u32 {
             10 * nest
                 + match ty {
@@ -358,11 +391,7 @@ impl<'a> Ctx<'a> {
                 }
         }
         // Fields wrap the type in `Option`/`Box`: one more level.
-        if tys.into_iter().any(|t| score(t, 2) >= 200) {
-            quote!(#[allow(clippy::type_complexity)])
-        } else {
-            TokenStream::new()
-        }
+        tys.into_iter().any(|t| score(t, 2) >= 200)
     }
 
     /// Is `id` a definition of this kind?
@@ -371,35 +400,32 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The `#[allow]` line for [`Ctx::too_complex`] types.
+pub const ALLOW_COMPLEX: &str = "#[allow(clippy::type_complexity)]";
+
 /// An integer literal (negative ones as `-n`; `i64::MIN` by name).
-pub fn int_lit(i: i64) -> TokenStream {
+pub fn int_lit(i: i64) -> String {
     if i == i64::MIN {
-        quote!(i64::MIN)
-    } else if i < 0 {
-        let lit = Literal::i64_unsuffixed(-i);
-        quote!(-#lit)
+        "i64::MIN".to_owned()
     } else {
-        let lit = Literal::i64_unsuffixed(i);
-        quote!(#lit)
+        i.to_string()
     }
 }
 
 /// A float literal; non-finite values by name.
-pub fn float_lit(d: f64) -> TokenStream {
+pub fn float_lit(d: f64) -> String {
     if d.is_nan() {
-        quote!(f64::NAN)
+        "f64::NAN".to_owned()
     } else if d.is_infinite() {
         if d > 0.0 {
-            quote!(f64::INFINITY)
+            "f64::INFINITY".to_owned()
         } else {
-            quote!(f64::NEG_INFINITY)
+            "f64::NEG_INFINITY".to_owned()
         }
     } else if d.is_sign_negative() {
-        let lit = positive_float_lit(-d);
-        quote!(-#lit)
+        format!("-{}", positive_float_lit(-d))
     } else {
-        let lit = positive_float_lit(d);
-        quote!(#lit)
+        positive_float_lit(d)
     }
 }
 
@@ -408,22 +434,20 @@ pub fn float_lit(d: f64) -> TokenStream {
 /// quotient (`314159.0 / 100000.0`, correctly rounded to the same double):
 /// clippy's `approx_constant` rejects such literals, but the IDL means
 /// exactly this value.
-fn positive_float_lit(d: f64) -> TokenStream {
-    let lit = Literal::f64_unsuffixed(d);
-    let text = lit.to_string();
+fn positive_float_lit(d: f64) -> String {
+    let text = Literal::f64_unsuffixed(d).to_string();
     if !looks_like_std_constant(&text) {
-        return quote!(#lit);
+        return text;
     }
     if let Some((int, frac)) = text.split_once('.') {
         let digits: Option<u64> = format!("{int}{frac}").parse().ok();
         if let Some(n) = digits.filter(|n| *n < (1 << 53) && frac.len() <= 22) {
             let num = Literal::f64_unsuffixed(n as f64);
             let den = Literal::f64_unsuffixed(10f64.powi(frac.len() as i32));
-            return quote!(#num / #den);
+            return format!("{num} / {den}");
         }
     }
-    let bits = Literal::u64_unsuffixed(d.to_bits());
-    quote!(f64::from_bits(#bits))
+    format!("f64::from_bits({})", d.to_bits())
 }
 
 /// The test clippy's `approx_constant` applies (a prefix of, or the
@@ -458,7 +482,7 @@ fn looks_like_std_constant(text: &str) -> bool {
         })
 }
 
-/// `#[doc = "..."]` attributes, one per line (prettyplease prints `///`).
+/// One doc line made inert.
 ///
 /// IDL doc comments are plain text written for every target language, not
 /// Markdown, so each line is made inert before rustdoc sees it: leading
@@ -466,26 +490,6 @@ fn looks_like_std_constant(text: &str) -> bool {
 /// a doctest), list markers are escaped (`\- item`: a list with unindented
 /// continuation lines trips clippy's doc lints), and an unlabelled code
 /// fence becomes a `text` fence (never a doctest).
-pub fn docs(doc: &Option<String>) -> TokenStream {
-    let Some(doc) = doc else {
-        return TokenStream::new();
-    };
-    if doc.trim().is_empty() {
-        return TokenStream::new();
-    }
-    let lines = doc.lines().map(|l| {
-        let l = doc_line(l);
-        let text = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote!(#[doc = #text])
-    });
-    quote!(#(#lines)*)
-}
-
-/// One doc line made inert (see [`docs`]).
 pub fn doc_line(line: &str) -> String {
     let l = line.trim();
     if l.starts_with("```") {

@@ -34,13 +34,13 @@
 //! the client, a name that clashes with the client's own methods (or with an
 //! inherited method of another service) gets a suffix.
 
+use super::Ctx;
 use super::structs::render_struct;
-use super::{Ctx, docs};
+use crate::codegen::layout::{arm, arm_struct, call_line, chain_turbofish, fn_sig, struct_lit};
 use crate::codegen::names::{self, RustName, Scope};
 use crate::codegen::plan::{Field, Function, Item, Service};
+use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
 use crate::ir::{self, DefKind};
-use proc_macro2::TokenStream;
-use quote::quote;
 
 /// The client's own methods: Thrift functions of these names get a suffix.
 const CLIENT_RESERVED: &[&str] = &["new", "multiplexed", "inner", "inner_mut", "into_inner"];
@@ -48,14 +48,9 @@ const CLIENT_RESERVED: &[&str] = &["new", "multiplexed", "inner", "inner_mut", "
 /// Service `id` (its items' names were decided by the plan) and the path
 /// prefix to reach its items from the module being rendered
 /// (`super::shared::` or nothing).
-fn planned_service<'c>(ctx: &'c Ctx, id: ir::DefId) -> (TokenStream, &'c Service) {
+fn planned_service<'c>(ctx: &'c Ctx, id: ir::DefId) -> (String, &'c Service) {
     let info = ctx.krate.def(id);
-    let prefix = if info.module == ctx.module {
-        TokenStream::new()
-    } else {
-        let m = &ctx.krate.modules[info.module].name;
-        quote!(super::#m::)
-    };
+    let prefix = ctx.module_prefix(info.module);
     match ctx.krate.item(id) {
         Item::Service(s) => (prefix, s),
         _ => unreachable!("a service's definition is planned as a service"),
@@ -71,26 +66,22 @@ fn parent(ctx: &Ctx, id: ir::DefId) -> Option<ir::DefId> {
 }
 
 /// Renders everything generated for one service.
-pub fn render_service(ctx: &Ctx, s: &Service) -> TokenStream {
+pub fn render_service(ctx: &Ctx, w: &mut Writer, s: &Service) {
     if !ctx.krate.gen_client && !ctx.krate.gen_server {
-        return TokenStream::new();
+        return;
     }
-    let structs = s.functions.iter().map(|f| {
-        let args = render_struct(ctx, &f.args);
-        let result = render_struct(ctx, &f.result);
-        quote!(#args #result)
-    });
-    let errors = s
-        .functions
-        .iter()
-        .map(|f| render_error(ctx, s, f, &f.error));
-    let server = ctx.krate.gen_server.then(|| render_server(ctx, s));
-    let client = ctx.krate.gen_client.then(|| render_client(ctx, s));
-    quote! {
-        #(#structs)*
-        #(#errors)*
-        #server
-        #client
+    for f in &s.functions {
+        render_struct(ctx, w, &f.args);
+        render_struct(ctx, w, &f.result);
+    }
+    for f in &s.functions {
+        render_error(ctx, w, s, f, &f.error);
+    }
+    if ctx.krate.gen_server {
+        render_server(ctx, w, s);
+    }
+    if ctx.krate.gen_client {
+        render_client(ctx, w, s);
     }
 }
 
@@ -128,103 +119,96 @@ fn success_field(f: &Function) -> Option<&Field> {
     f.returns.as_ref().and_then(|_| f.result.fields.first())
 }
 
-fn render_error(ctx: &Ctx, s: &Service, f: &Function, name: &RustName) -> TokenStream {
+/// `impl From<ty> for name` converting with `body` (from `e`).
+fn from_impl(w: &mut Writer, ty: &str, name: &str, body: &str) {
+    w.begin_item();
+    wopen!(w, "impl From<{ty}> for {name} {{");
+    fn_sig(w, "fn from", &[("e: ".to_owned(), ty.to_owned())], Some("Self"), " {");
+    w.line(body);
+    w.close("}");
+    w.close("}");
+    w.end_item();
+}
+
+fn render_error(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function, name: &RustName) {
     let rt = ctx.rt();
     let (vs, app, rpc) = variants(f);
     let service = &ctx.program.def(s.def).name.name;
-    let doc = format!(
+    w.begin_item();
+    w.doc(&format!(
         " Errors of `{service}.{}`: its declared exceptions, an application error, or a failed call.",
         f.thrift_name
-    );
-    let variant_defs = vs.iter().map(|v| {
-        let n = &v.name;
-        let t = ctx.ty(&v.field.ty);
-        let d = docs(&v.field.doc);
-        let default_doc = format!(" The declared exception `{}`.", v.field.thrift_name);
-        let d = if d.is_empty() {
-            quote!(#[doc = #default_doc])
+    ));
+    w.line("#[derive(Debug)]");
+    w.line("#[allow(clippy::large_enum_variant)]");
+    wopen!(w, "pub enum {name} {{");
+    for v in &vs {
+        if v.field.doc.as_ref().is_some_and(|d| !d.trim().is_empty()) {
+            docs(w, &v.field.doc);
         } else {
-            d
-        };
-        quote! {
-            #d
-            #n(#t),
+            w.doc(&format!(" The declared exception `{}`.", v.field.thrift_name));
         }
-    });
+        wln!(w, "{}({}),", v.name, ctx.ty(&v.field.ty));
+    }
+    w.doc(" A `TApplicationException`. A handler returns it to send it as");
+    w.doc(" is; a client receives it when the server sent one.");
+    wln!(w, "{app}({rt}::ApplicationError),");
+    w.doc(" The call failed: on a client, a transport or protocol error");
+    w.doc(" before a reply arrived; returned by a handler, an undeclared");
+    w.doc(" error, answered as `INTERNAL_ERROR` (the detail is logged, not");
+    w.doc(" sent).");
+    wln!(w, "{rpc}({rt}::Error),");
+    w.close("}");
+    w.end_item();
+
     // `From` for each exception type declared once (a type declared twice
     // would make the conversion ambiguous).
-    let froms = vs.iter().filter_map(|v| {
+    for v in &vs {
         let key = ty_key(&v.field.ty);
-        let count = vs.iter().filter(|w| ty_key(&w.field.ty) == key).count();
-        (count == 1).then(|| {
-            let n = &v.name;
-            let t = ctx.ty(&v.field.ty);
-            quote! {
-                impl From<#t> for #name {
-                    fn from(e: #t) -> Self {
-                        Self::#n(e)
-                    }
-                }
-            }
-        })
-    });
-    let display_arms = vs.iter().map(|v| {
-        let n = &v.name;
-        let text = format!("{}: {{:?}}", v.field.thrift_name);
-        quote!(Self::#n(e) => write!(f, #text, e),)
-    });
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug)]
-        #[allow(clippy::large_enum_variant)]
-        pub enum #name {
-            #(#variant_defs)*
-            /// A `TApplicationException`. A handler returns it to send it as
-            /// is; a client receives it when the server sent one.
-            #app(#rt::ApplicationError),
-            /// The call failed: on a client, a transport or protocol error
-            /// before a reply arrived; returned by a handler, an undeclared
-            /// error, answered as `INTERNAL_ERROR` (the detail is logged, not
-            /// sent).
-            #rpc(#rt::Error),
-        }
-
-        #(#froms)*
-
-        impl From<#rt::ApplicationError> for #name {
-            fn from(e: #rt::ApplicationError) -> Self {
-                Self::#app(e)
-            }
-        }
-
-        impl From<#rt::Error> for #name {
-            fn from(e: #rt::Error) -> Self {
-                match e {
-                    #rt::Error::Application(e) => Self::#app(e),
-                    e => Self::#rpc(e),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #(#display_arms)*
-                    Self::#app(e) => ::std::fmt::Display::fmt(e, f),
-                    Self::#rpc(e) => ::std::fmt::Display::fmt(e, f),
-                }
-            }
-        }
-
-        impl ::std::error::Error for #name {
-            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    Self::#rpc(e) => Some(e),
-                    _ => None,
-                }
-            }
+        let count = vs.iter().filter(|o| ty_key(&o.field.ty) == key).count();
+        if count == 1 {
+            from_impl(w, &ctx.ty(&v.field.ty), name.as_str(), &format!("Self::{}(e)", v.name));
         }
     }
+    from_impl(w, "__rt::ApplicationError", name.as_str(), &format!("Self::{app}(e)"));
+
+    w.begin_item();
+    wopen!(w, "impl From<{rt}::Error> for {name} {{");
+    w.open("fn from(e: __rt::Error) -> Self {");
+    w.open("match e {");
+    arm(w, "__rt::Error::Application(e)", &format!("Self::{app}(e)"), false);
+    arm(w, "e", &format!("Self::{rpc}(e)"), false);
+    w.close("}");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl ::std::fmt::Display for {name} {{");
+    w.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
+    w.open("match self {");
+    for v in &vs {
+        let text = str_lit(&format!("{}: {{:?}}", v.field.thrift_name));
+        // A macro call: a line too long is left to the safety net.
+        wln!(w, "Self::{}(e) => write!(f, {text}, e),", v.name);
+    }
+    arm(w, &format!("Self::{app}(e)"), "::std::fmt::Display::fmt(e, f)", false);
+    arm(w, &format!("Self::{rpc}(e)"), "::std::fmt::Display::fmt(e, f)", false);
+    w.close("}");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl ::std::error::Error for {name} {{");
+    w.open("fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {");
+    w.open("match self {");
+    arm(w, &format!("Self::{rpc}(e)"), "Some(e)", false);
+    w.line("_ => None,");
+    w.close("}");
+    w.close("}");
+    w.close("}");
+    w.end_item();
 }
 
 /// A comparable key for a planned type (to find duplicate exception types).
@@ -234,260 +218,280 @@ fn ty_key(ty: &crate::codegen::plan::Ty) -> String {
 
 /// The handler-facing type of an argument: its Rust type, `Option<T>` when
 /// optional, never boxed.
-fn arg_ty(ctx: &Ctx, f: &Field) -> TokenStream {
+fn arg_ty(ctx: &Ctx, f: &Field) -> String {
     let t = ctx.ty(&f.ty);
-    if f.is_optional() {
-        quote!(Option<#t>)
-    } else {
-        t
-    }
+    if f.is_optional() { format!("Option<{t}>") } else { t }
 }
 
 /// Reads argument `f` out of the decoded args struct `__args` (unboxing).
-fn take_arg(f: &Field) -> TokenStream {
+fn take_arg(f: &Field) -> String {
     let n = &f.name;
     match (f.boxed, f.is_optional()) {
-        (false, _) => quote!(__args.#n),
-        (true, false) => quote!(*__args.#n),
-        (true, true) => quote!(__args.#n.map(|b| *b)),
-    }
-}
-
-/// Stores a handler-facing value `v` into field `f` of an args struct.
-fn put_arg(f: &Field, v: TokenStream) -> TokenStream {
-    match (f.boxed, f.is_optional()) {
-        (false, _) => v,
-        (true, false) => quote!(Box::new(#v)),
-        (true, true) => quote!(#v.map(Box::new)),
+        (false, _) => format!("__args.{n}"),
+        (true, false) => format!("*__args.{n}"),
+        (true, true) => format!("__args.{n}.map(|b| *b)"),
     }
 }
 
 /// The `Result<T, E>` type of a function, with `E` reached by `prefix`.
-fn ret_ty(ctx: &Ctx, f: &Function, prefix: &TokenStream, error: &RustName) -> TokenStream {
+fn ret_ty(ctx: &Ctx, f: &Function, prefix: &str, error: &RustName) -> String {
     let t = match &f.returns {
         Some(t) => ctx.ty(t),
-        None => quote!(()),
+        None => "()".to_owned(),
     };
-    quote!(Result<#t, #prefix #error>)
+    format!("Result<{t}, {prefix}{error}>")
 }
 
-fn render_server(ctx: &Ctx, s: &Service) -> TokenStream {
+/// The parameters of a handler or client method.
+fn params(ctx: &Ctx, receiver: &str, f: &Function) -> Vec<(String, String)> {
+    let mut p = vec![(receiver.to_owned(), String::new())];
+    for a in &f.args.fields {
+        p.push((format!("{}: ", a.name), arg_ty(ctx, a)));
+    }
+    p
+}
+
+const SERVER_ALLOWS: &[&str] = &[
+    "#[allow(",
+    "    clippy::result_large_err,",
+    "    clippy::too_many_arguments,",
+    "    clippy::new_ret_no_self,",
+    "    clippy::wrong_self_convention",
+    ")]",
+];
+
+fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
     let rt = ctx.rt();
     let def = ctx.program.def(s.def);
     let service = &def.name.name;
-    let handler = &s.handler;
-    let processor = &s.processor;
+    let handler = s.handler.as_str();
+    let processor = s.processor.as_str();
 
     // The trait.
     let supertrait = match parent(ctx, s.def) {
         Some(p) => {
             let (prefix, ps) = planned_service(ctx, p);
-            let h = &ps.handler;
-            quote!(#prefix #h)
+            format!("{prefix}{}", ps.handler)
         }
-        None => quote!(Send + Sync),
+        None => "Send + Sync".to_owned(),
     };
-    let empty = TokenStream::new();
-    let methods = s.functions.iter().map(|f| {
-        let e = &f.error;
-        let doc = docs(&function_doc(ctx, s, f));
-        let n = &f.name;
-        let params = f.args.fields.iter().map(|a| {
-            let an = &a.name;
-            let t = arg_ty(ctx, a);
-            quote!(#an: #t)
-        });
-        let ret = ret_ty(ctx, f, &empty, e);
-        quote! {
-            #doc
-            fn #n(&self, #(#params),*) -> #ret;
-        }
-    });
-    let trait_doc = docs(&def.doc);
-    let separator = (!trait_doc.is_empty()).then(|| quote!(#[doc = ""]));
-    let trait_doc2 = format!(
+    w.begin_item();
+    let has_doc = def.doc.as_ref().is_some_and(|d| !d.trim().is_empty());
+    docs(w, &def.doc);
+    if has_doc {
+        w.doc("");
+    }
+    w.doc(&format!(
         " Implement this to serve `{service}`; serve it with [`{processor}`]. One \
          handler serves every connection at once: methods take `&self`, so keep \
          mutable state behind a lock or atomics."
-    );
-
-    // The dispatch function: own methods, then the parent's.
-    let arms = s.functions.iter().map(|f| {
-        let e = &f.error;
-        let wire = &f.thrift_name;
-        let n = &f.name;
-        let args_ty = &f.args.name;
-        let result_ty = &f.result.name;
-        let call_args = f.args.fields.iter().map(take_arg);
-        let call = quote!(#handler::#n(handler, #(#call_args),*));
-        let (vs, app, rpc) = variants(f);
-        if f.oneway {
-            quote! {
-                #wire => Some(#rt::serve_oneway(header, input, output, |__args: #args_ty| {
-                    match #call {
-                        Ok(()) => Ok(()),
-                        Err(#e::#app(e)) => Err(e),
-                        Err(#e::#rpc(e)) => Err(#rt::internal_error(#wire, &e)),
-                    }
-                })),
-            }
-        } else {
-            let unknown = f
-                .result
-                .unknown_fields
-                .as_ref()
-                .map(|u| quote!(#u: Vec::new(),));
-            // `R { this: Some(v), others: None }`
-            let build = |set: Option<&Field>, v: TokenStream| {
-                let inits = f.result.fields.iter().map(|rf| {
-                    let rn = &rf.name;
-                    if set.is_some_and(|s| std::ptr::eq(s, rf)) {
-                        let v = ctx.boxed(rf, v.clone());
-                        quote!(#rn: Some(#v))
-                    } else {
-                        quote!(#rn: None)
-                    }
-                });
-                quote!(#result_ty { #(#inits,)* #unknown })
-            };
-            let ok_arm = match success_field(f) {
-                Some(sf) => {
-                    let b = build(Some(sf), quote!(v));
-                    quote!(Ok(v) => Ok(#b),)
-                }
-                None => {
-                    let b = build(None, TokenStream::new());
-                    quote!(Ok(()) => Ok(#b),)
-                }
-            };
-            let exc_arms = vs.iter().map(|v| {
-                let vn = &v.name;
-                let b = build(Some(v.field), quote!(e));
-                quote!(Err(#e::#vn(e)) => Ok(#b),)
-            });
-            quote! {
-                #wire => Some(#rt::serve_call(header, input, output, |__args: #args_ty| {
-                    match #call {
-                        #ok_arm
-                        #(#exc_arms)*
-                        Err(#e::#app(e)) => Err(e),
-                        Err(#e::#rpc(e)) => Err(#rt::internal_error(#wire, &e)),
-                    }
-                })),
-            }
-        }
-    });
-    let fallback = match parent(ctx, s.def) {
-        Some(p) => {
-            let (prefix, ps) = planned_service(ctx, p);
-            let pp = &ps.processor;
-            quote!(_ => #prefix #pp::<H>::dispatch(handler, header, input, output),)
-        }
-        None => quote!(_ => None,),
-    };
-    // A service with no methods of its own and no parent answers nothing.
-    let dispatch_body = if s.functions.is_empty() && parent(ctx, s.def).is_none() {
-        quote! {
-            let _ = (handler, header, input, output);
-            None
-        }
+    ));
+    // Method names come from the IDL: `new`, `to_x`, `is_x` are whatever
+    // the service means by them.
+    for l in SERVER_ALLOWS {
+        w.line(l);
+    }
+    if s.functions.is_empty() {
+        wln!(w, "pub trait {handler}: {supertrait} {{}}");
     } else {
-        quote! {
-            match header.name.as_str() {
-                #(#arms)*
-                #fallback
-            }
+        wopen!(w, "pub trait {handler}: {supertrait} {{");
+        for f in &s.functions {
+            docs(w, &function_doc(ctx, s, f));
+            let ret = ret_ty(ctx, f, "", &f.error);
+            fn_sig(w, &format!("fn {}", f.name), &params(ctx, "&self", f), Some(&ret), ";");
         }
-    };
-    let proc_doc = format!(
+        w.close("}");
+    }
+    w.end_item();
+
+    w.begin_item();
+    w.doc(&format!(
         " Serves a [`{handler}`]: dispatches `{service}`'s methods (inherited ones \
          included) by name. Give it to the runtime's server, or register it in a \
          multiplexed processor."
-    );
+    ));
+    wopen!(w, "pub struct {processor}<H: ?Sized> {{");
+    w.line("handler: ::std::sync::Arc<H>,");
+    w.close("}");
+    w.end_item();
 
-    quote! {
-        #trait_doc
-        #separator
-        #[doc = #trait_doc2]
-        // Method names come from the IDL: `new`, `to_x`, `is_x` are whatever
-        // the service means by them.
-        #[allow(
-            clippy::result_large_err,
-            clippy::too_many_arguments,
-            clippy::new_ret_no_self,
-            clippy::wrong_self_convention
-        )]
-        pub trait #handler: #supertrait {
-            #(#methods)*
+    w.begin_item();
+    wopen!(w, "impl<H: ?Sized> Clone for {processor}<H> {{");
+    w.open("fn clone(&self) -> Self {");
+    struct_lit(w, "", "Self", &["handler: ::std::sync::Arc::clone(&self.handler)".to_owned()], "");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl<H: {handler}> {processor}<H> {{");
+    w.doc(" Serves `handler`.");
+    w.open("pub fn new(handler: H) -> Self {");
+    struct_lit(w, "", "Self", &["handler: ::std::sync::Arc::new(handler)".to_owned()], "");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl<H: {handler} + ?Sized> {processor}<H> {{");
+    w.doc(" Serves a handler shared with other code (e.g. to read its");
+    w.doc(" state while it serves).");
+    w.open("pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {");
+    w.line("Self { handler }");
+    w.close("}");
+    w.doc(" The handler.");
+    w.open("pub fn handler(&self) -> &::std::sync::Arc<H> {");
+    w.line("&self.handler");
+    w.close("}");
+    w.doc(" Serves one call of `header.name` if it is a method of this");
+    w.doc(" service (or of one it extends); `None` otherwise, with nothing");
+    w.doc(" read.");
+    w.line("#[doc(hidden)]");
+    for l in [
+        "pub fn dispatch<I, O>(",
+        "    handler: &H,",
+        "    header: &__rt::MessageHeader,",
+        "    input: &mut I,",
+        "    output: &mut O,",
+        ") -> Option<__rt::Result<()>>",
+        "where",
+        "    I: __rt::ProtocolRead + ?Sized,",
+        "    O: __rt::ProtocolWrite + ?Sized,",
+        "{",
+    ] {
+        w.line(l);
+    }
+    w.indent_in();
+    // A service with no methods of its own and no parent answers nothing.
+    if s.functions.is_empty() && parent(ctx, s.def).is_none() {
+        w.line("let _ = (handler, header, input, output);");
+        w.line("None");
+    } else {
+        w.open("match header.name.as_str() {");
+        for f in &s.functions {
+            dispatch_arm(ctx, w, s, f);
         }
-
-        #[doc = #proc_doc]
-        pub struct #processor<H: ?Sized> {
-            handler: ::std::sync::Arc<H>,
-        }
-
-        impl<H: ?Sized> Clone for #processor<H> {
-            fn clone(&self) -> Self {
-                Self { handler: ::std::sync::Arc::clone(&self.handler) }
-            }
-        }
-
-        impl<H: #handler> #processor<H> {
-            /// Serves `handler`.
-            pub fn new(handler: H) -> Self {
-                Self { handler: ::std::sync::Arc::new(handler) }
-            }
-        }
-
-        impl<H: #handler + ?Sized> #processor<H> {
-            /// Serves a handler shared with other code (e.g. to read its
-            /// state while it serves).
-            pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
-                Self { handler }
-            }
-
-            /// The handler.
-            pub fn handler(&self) -> &::std::sync::Arc<H> {
-                &self.handler
-            }
-
-            /// Serves one call of `header.name` if it is a method of this
-            /// service (or of one it extends); `None` otherwise, with nothing
-            /// read.
-            #[doc(hidden)]
-            pub fn dispatch<I, O>(
-                handler: &H,
-                header: &#rt::MessageHeader,
-                input: &mut I,
-                output: &mut O,
-            ) -> Option<#rt::Result<()>>
-            where
-                I: #rt::ProtocolRead + ?Sized,
-                O: #rt::ProtocolWrite + ?Sized,
-            {
-                #dispatch_body
-            }
-        }
-
-        impl<I, O, H> #rt::Processor<I, O> for #processor<H>
-        where
-            I: #rt::ProtocolRead + ?Sized,
-            O: #rt::ProtocolWrite + ?Sized,
-            H: #handler + ?Sized,
-        {
-            fn process(
-                &self,
-                header: &#rt::MessageHeader,
-                input: &mut I,
-                output: &mut O,
-            ) -> #rt::Result<()> {
-                match Self::dispatch(&self.handler, header, input, output) {
-                    Some(r) => r,
-                    None => #rt::unknown_method(header, input, output),
+        match parent(ctx, s.def) {
+            Some(p) => {
+                let (prefix, ps) = planned_service(ctx, p);
+                let pp = format!("{prefix}{}", ps.processor);
+                let body = format!("{pp}::<H>::dispatch(handler, header, input, output)");
+                let i = w.indent();
+                if fits(i, i + 5 + body.len()) {
+                    w.line_fitted(&format!("_ => {body},"));
+                } else {
+                    w.open("_ => {");
+                    let i = w.indent();
+                    if fits(i, i + body.len()) {
+                        w.line_fitted(&body);
+                    } else {
+                        wopen!(w, "{pp}::<");
+                        w.line("H,");
+                        w.close(">::dispatch(handler, header, input, output)");
+                    }
+                    w.close("}");
                 }
             }
+            None => w.line("_ => None,"),
+        }
+        w.close("}");
+    }
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wln!(w, "impl<I, O, H> {rt}::Processor<I, O> for {processor}<H>");
+    for l in [
+        "where",
+        "    I: __rt::ProtocolRead + ?Sized,",
+        "    O: __rt::ProtocolWrite + ?Sized,",
+    ] {
+        w.line(l);
+    }
+    wln!(w, "    H: {handler} + ?Sized,");
+    for l in [
+        "{",
+        "    fn process(",
+        "        &self,",
+        "        header: &__rt::MessageHeader,",
+        "        input: &mut I,",
+        "        output: &mut O,",
+        "    ) -> __rt::Result<()> {",
+        "        match Self::dispatch(&self.handler, header, input, output) {",
+        "            Some(r) => r,",
+        "            None => __rt::unknown_method(header, input, output),",
+        "        }",
+        "    }",
+        "}",
+    ] {
+        w.line(l);
+    }
+    w.end_item();
+}
+
+/// One arm of `dispatch`: decode the arguments, call the handler, encode
+/// its outcome (always broken over lines: the closure holds a block).
+fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
+    let e = f.error.as_str();
+    let wire = str_lit(&f.thrift_name);
+    let handler = s.handler.as_str();
+    let (vs, app, rpc) = variants(f);
+    wopen!(w, "{wire} => {{");
+    w.open("Some(");
+    wopen!(w, "__rt::{}(", if f.oneway { "serve_oneway" } else { "serve_call" });
+    w.line("header,");
+    w.line("input,");
+    w.line("output,");
+    wopen!(w, "|__args: {}| {{", f.args.name);
+    let mut args = vec!["handler".to_owned()];
+    args.extend(f.args.fields.iter().map(take_arg));
+    call_line(w, &format!("match {handler}::{}(", f.name), &args, ") {");
+    w.indent_in();
+    if f.oneway {
+        w.line("Ok(()) => Ok(()),");
+    } else {
+        let result_ty = f.result.name.as_str();
+        // `R { this: Some(v), others: None }`
+        let build = |set: Option<&Field>, v: &str| -> Vec<String> {
+            let mut inits: Vec<String> = f
+                .result
+                .fields
+                .iter()
+                .map(|rf| {
+                    if set.is_some_and(|s| std::ptr::eq(s, rf)) {
+                        format!("{}: Some({})", rf.name, ctx.boxed(rf, v.to_owned()))
+                    } else {
+                        format!("{}: None", rf.name)
+                    }
+                })
+                .collect();
+            if let Some(u) = &f.result.unknown_fields {
+                inits.push(format!("{u}: Vec::new()"));
+            }
+            inits
+        };
+        match success_field(f) {
+            Some(sf) => arm_struct(w, "Ok(v)", "Ok(", result_ty, &build(Some(sf), "v"), ")"),
+            None => arm_struct(w, "Ok(())", "Ok(", result_ty, &build(None, ""), ")"),
+        }
+        for v in &vs {
+            let pat = format!("Err({e}::{}(e))", v.name);
+            arm_struct(w, &pat, "Ok(", result_ty, &build(Some(v.field), "e"), ")");
         }
     }
+    arm(w, &format!("Err({e}::{app}(e))"), "Err(e)", false);
+    arm(
+        w,
+        &format!("Err({e}::{rpc}(e))"),
+        &format!("Err(__rt::internal_error({wire}, &e))"),
+        false,
+    );
+    w.close("}");
+    w.close("},");
+    w.close("),");
+    w.close(")");
+    w.close("}");
 }
 
 /// A function's doc comment, or a line naming it.
@@ -525,150 +529,163 @@ fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Func
     out
 }
 
-fn render_client(ctx: &Ctx, s: &Service) -> TokenStream {
+const CLIENT_ALLOWS: &[&str] = &[
+    "#[allow(",
+    "    clippy::result_large_err,",
+    "    clippy::too_many_arguments,",
+    "    clippy::should_implement_trait,",
+    "    clippy::wrong_self_convention",
+    ")]",
+];
+
+fn render_client(ctx: &Ctx, w: &mut Writer, s: &Service) {
     let rt = ctx.rt();
     let def = ctx.program.def(s.def);
     let service = &def.name.name;
-    let client = &s.client;
+    let client = s.client.as_str();
+
+    w.begin_item();
+    w.doc(&format!(
+        " A client of `{service}` (inherited methods included): one typed method per \
+         function, over any channel: a connection, or a multiplexed view of one. One \
+         call at a time; open one client per thread to call concurrently."
+    ));
+    w.line("#[derive(Debug)]");
+    wopen!(w, "pub struct {client}<C> {{");
+    w.line("channel: C,");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl<C: {rt}::Channel> {client}<C> {{");
+    for l in [
+        "/// Calls through `channel` (e.g. a connected runtime client).",
+        "pub fn new(channel: C) -> Self {",
+        "    Self { channel }",
+        "}",
+        "/// The channel.",
+        "pub fn inner(&self) -> &C {",
+        "    &self.channel",
+        "}",
+        "/// The channel, mutably.",
+        "pub fn inner_mut(&mut self) -> &mut C {",
+        "    &mut self.channel",
+        "}",
+        "/// Gives the channel back.",
+        "pub fn into_inner(self) -> C {",
+        "    self.channel",
+        "}",
+    ] {
+        w.line(l);
+    }
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    wopen!(w, "impl<C: {rt}::Channel> {client}<{rt}::Multiplexed<C>> {{");
+    w.doc(" Calls the service registered as `service` on a multiplexed");
+    w.doc(" server (method names sent as `service:method`).");
+    w.open("pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {");
+    struct_lit(w, "", "Self", &["channel: __rt::Multiplexed::new(channel, service)".to_owned()], "");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    w.begin_item();
+    for l in CLIENT_ALLOWS {
+        w.line(l);
+    }
+    let functions = client_functions(ctx, s.def);
+    if functions.is_empty() {
+        wln!(w, "impl<C: {rt}::Channel> {client}<C> {{}}");
+        w.end_item();
+        return;
+    }
+    wopen!(w, "impl<C: {rt}::Channel> {client}<C> {{");
     let mut scope = Scope::new();
     for r in CLIENT_RESERVED {
         scope.reserve(r);
     }
-    let methods = client_functions(ctx, s.def).into_iter().map(|(owner, f)| {
+    for (owner, f) in functions {
         let (prefix, owner_svc) = planned_service(ctx, owner);
-        let error = &f.error;
         let n = scope.claim(f.name.clone());
-        let doc = docs(&function_doc(ctx, owner_svc, f));
-        let wire = &f.thrift_name;
-        let args_ty = &f.args.name;
-        let result_ty = &f.result.name;
-        let params = f.args.fields.iter().map(|a| {
+        client_method(ctx, w, &prefix, owner_svc, f, &n);
+    }
+    w.close("}");
+    w.end_item();
+}
+
+/// One client method: build the args struct, call, unpack the result.
+fn client_method(
+    ctx: &Ctx,
+    w: &mut Writer,
+    prefix: &str,
+    owner: &Service,
+    f: &Function,
+    n: &RustName,
+) {
+    let error = &f.error;
+    let wire = str_lit(&f.thrift_name);
+    docs(w, &function_doc(ctx, owner, f));
+    let ret = ret_ty(ctx, f, prefix, error);
+    fn_sig(w, &format!("pub fn {n}"), &params(ctx, "&mut self", f), Some(&ret), " {");
+    let mut inits: Vec<String> = f
+        .args
+        .fields
+        .iter()
+        .map(|a| {
             let an = &a.name;
-            let t = arg_ty(ctx, a);
-            quote!(#an: #t)
-        });
-        let inits = f.args.fields.iter().map(|a| {
-            let an = &a.name;
-            if a.boxed {
-                let v = put_arg(a, quote!(#an));
-                quote!(#an: #v)
-            } else {
-                quote!(#an)
+            match (a.boxed, a.is_optional()) {
+                (false, _) => an.to_string(),
+                (true, false) => format!("{an}: Box::new({an})"),
+                (true, true) => format!("{an}: {an}.map(Box::new)"),
             }
-        });
-        let unknown = f
-            .args
-            .unknown_fields
-            .as_ref()
-            .map(|u| quote!(#u: Vec::new(),));
-        let ret = ret_ty(ctx, f, &prefix, error);
-        let build = quote! {
-            let __args = #prefix #args_ty { #(#inits,)* #unknown };
-        };
-        let body = if f.oneway {
-            quote! {
-                #build
-                self.channel.call_oneway(#wire, &__args)?;
-                Ok(())
-            }
+        })
+        .collect();
+    if let Some(u) = &f.args.unknown_fields {
+        inits.push(format!("{u}: Vec::new()"));
+    }
+    let args_path = format!("{prefix}{}", f.args.name);
+    struct_lit(w, "let __args = ", &args_path, &inits, ";");
+    if f.oneway {
+        wln!(w, "self.channel.call_oneway({wire}, &__args)?;");
+        w.line("Ok(())");
+    } else {
+        let (vs, _, _) = variants(f);
+        let binding = if f.result.fields.is_empty() {
+            "let _ = "
         } else {
-            let (vs, _, _) = variants(f);
-            let unbox = |fld: &Field, v: TokenStream| if fld.boxed { quote!(*#v) } else { v };
-            let exc = vs.iter().map(|v| {
-                let fname = &v.field.name;
-                let vn = &v.name;
-                let e = unbox(v.field, quote!(e));
-                quote! {
-                    if let Some(e) = __reply.#fname {
-                        return Err(#prefix #error::#vn(#e));
-                    }
-                }
-            });
-            let finish = match success_field(f) {
-                Some(sf) => {
-                    let sn = &sf.name;
-                    let v = unbox(sf, quote!(v));
-                    quote! {
-                        if let Some(v) = __reply.#sn {
-                            return Ok(#v);
-                        }
-                        #(#exc)*
-                        Err(#rt::missing_result(#wire).into())
-                    }
-                }
-                None => quote! {
-                    #(#exc)*
-                    Ok(())
-                },
-            };
-            let binding = if f.result.fields.is_empty() {
-                quote!(let _)
-            } else {
-                quote!(let __reply)
-            };
-            quote! {
-                #build
-                #binding = self.channel.call::<_, #prefix #result_ty>(#wire, &__args)?;
-                #finish
-            }
+            "let __reply = "
         };
-        quote! {
-            #doc
-            pub fn #n(&mut self, #(#params),*) -> #ret {
-                #body
-            }
+        let result_path = format!("{prefix}{}", f.result.name);
+        chain_turbofish(
+            w,
+            binding,
+            "self",
+            "channel",
+            "call",
+            &["_", &result_path],
+            &format!("{wire}, &__args"),
+            "?;",
+        );
+        let unbox = |fld: &Field, v: &str| {
+            if fld.boxed { format!("*{v}") } else { v.to_owned() }
+        };
+        if let Some(sf) = success_field(f) {
+            wopen!(w, "if let Some(v) = __reply.{} {{", sf.name);
+            wln!(w, "return Ok({});", unbox(sf, "v"));
+            w.close("}");
         }
-    });
-    let doc = format!(
-        " A client of `{service}` (inherited methods included): one typed method per \
-         function, over any channel: a connection, or a multiplexed view of one. One \
-         call at a time; open one client per thread to call concurrently."
-    );
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug)]
-        pub struct #client<C> {
-            channel: C,
+        for v in &vs {
+            wopen!(w, "if let Some(e) = __reply.{} {{", v.field.name);
+            wln!(w, "return Err({prefix}{error}::{}({}));", v.name, unbox(v.field, "e"));
+            w.close("}");
         }
-
-        impl<C: #rt::Channel> #client<C> {
-            /// Calls through `channel` (e.g. a connected runtime client).
-            pub fn new(channel: C) -> Self {
-                Self { channel }
-            }
-
-            /// The channel.
-            pub fn inner(&self) -> &C {
-                &self.channel
-            }
-
-            /// The channel, mutably.
-            pub fn inner_mut(&mut self) -> &mut C {
-                &mut self.channel
-            }
-
-            /// Gives the channel back.
-            pub fn into_inner(self) -> C {
-                self.channel
-            }
-        }
-
-        impl<C: #rt::Channel> #client<#rt::Multiplexed<C>> {
-            /// Calls the service registered as `service` on a multiplexed
-            /// server (method names sent as `service:method`).
-            pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
-                Self { channel: #rt::Multiplexed::new(channel, service) }
-            }
-        }
-
-        #[allow(
-            clippy::result_large_err,
-            clippy::too_many_arguments,
-            clippy::should_implement_trait,
-            clippy::wrong_self_convention
-        )]
-        impl<C: #rt::Channel> #client<C> {
-            #(#methods)*
+        if success_field(f).is_some() {
+            wln!(w, "Err(__rt::missing_result({wire}).into())");
+        } else {
+            w.line("Ok(())");
         }
     }
+    w.close("}");
 }

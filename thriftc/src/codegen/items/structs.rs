@@ -5,235 +5,290 @@
 //! [`render_struct`] and [`render_codec`] also serve the argument and result
 //! structs of service functions.
 
-use super::{Ctx, docs, int_lit};
-use crate::codegen::plan::{DefaultImpl, Struct, Traits};
+use super::{ALLOW_COMPLEX, Ctx, int_lit};
+use crate::codegen::layout::{arm, struct_lit, struct_lit_flat, struct_lit_forced, struct_lit_open};
+use crate::codegen::plan::{DefaultImpl, Field, Struct, Traits, Wire};
+use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
 use crate::ir::{Requiredness, StructKind};
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
 
-/// The `#[derive(...)]` list for a type with these traits.
+/// The `#[derive(...)]` line for a type with these traits.
 /// `copy` marks an enum newtype: `Copy`, and `Debug` implemented by hand.
-pub fn derives(traits: Traits, default: bool, copy: bool) -> TokenStream {
-    let mut d = vec![quote!(Clone)];
-    if copy {
-        d.push(quote!(Copy));
-    } else {
-        d.push(quote!(Debug));
-    }
+pub fn derives(traits: Traits, default: bool, copy: bool) -> String {
+    let mut d = String::from("#[derive(Clone");
+    d.push_str(if copy { ", Copy" } else { ", Debug" });
     if default {
-        d.push(quote!(Default));
+        d.push_str(", Default");
     }
-    d.push(quote!(PartialEq));
+    d.push_str(", PartialEq");
     if traits.eq {
-        d.push(quote!(Eq));
+        d.push_str(", Eq");
     }
     if traits.eq && traits.hash {
-        d.push(quote!(Hash));
+        d.push_str(", Hash");
     }
     if traits.partial_ord {
-        d.push(quote!(PartialOrd));
+        d.push_str(", PartialOrd");
     }
     if traits.ord() {
-        d.push(quote!(Ord));
+        d.push_str(", Ord");
     }
-    quote!(#[derive(#(#d),*)])
+    d.push_str(")]");
+    d
+}
+
+/// User attributes (from options): written as given, laid out by the
+/// safety net.
+pub fn user_attrs(w: &mut Writer, attrs: &[crate::codegen::plan::Code]) {
+    for a in attrs {
+        w.line(a.as_str());
+        w.inexact();
+    }
 }
 
 /// A struct or exception: definition and every impl.
-pub fn render_struct(ctx: &Ctx, s: &Struct) -> TokenStream {
-    let name = &s.name;
-    let doc = docs(&s.doc);
-    let attrs = &s.attrs;
-    let derive = derives(s.traits, s.default_impl == DefaultImpl::Derive, false);
-    let fields = s.fields.iter().map(|f| {
-        let doc = docs(&f.doc);
-        let attrs = &f.attrs;
-        let n = &f.name;
-        let t = ctx.field_ty(f);
-        quote! {
-            #doc
-            #(#attrs)*
-            pub #n: #t,
-        }
-    });
-    let unknown = s.unknown_fields.as_ref().map(|n| {
-        let rt = ctx.rt();
-        quote! {
-            /// Fields this schema does not know, as read; written back after
-            /// the known fields.
-            pub #n: Vec<#rt::UnknownField>,
-        }
-    });
-    let default_impl = (s.default_impl == DefaultImpl::Manual).then(|| {
-        let inits = s.fields.iter().map(|f| {
-            let n = &f.name;
-            let v = ctx.field_default(f);
-            quote!(#n: #v,)
-        });
-        let unknown = s.unknown_fields.as_ref().map(|n| quote!(#n: Vec::new(),));
-        quote! {
-            impl Default for #name {
-                fn default() -> Self {
-                    Self { #(#inits)* #unknown }
-                }
-            }
-        }
-    });
-    let exception = (s.kind == StructKind::Exception).then(|| {
-        quote! {
-            impl ::std::fmt::Display for #name {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    ::std::fmt::Debug::fmt(self, f)
-                }
-            }
-
-            impl ::std::error::Error for #name {}
-        }
-    });
-    let codec = render_codec(ctx, s);
-    let complex = ctx.allow_complex(s.fields.iter().map(|f| &f.ty));
-    quote! {
-        #doc
-        #derive
-        #complex
-        #(#attrs)*
-        pub struct #name {
-            #(#fields)*
-            #unknown
-        }
-
-        #default_impl
-        #exception
-        #codec
+pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
+    let name = s.name.as_str();
+    w.begin_item();
+    docs(w, &s.doc);
+    w.line(&derives(s.traits, s.default_impl == DefaultImpl::Derive, false));
+    if ctx.too_complex(s.fields.iter().map(|f| &f.ty)) {
+        w.line(ALLOW_COMPLEX);
     }
+    user_attrs(w, &s.attrs);
+    if s.fields.is_empty() && s.unknown_fields.is_none() {
+        wln!(w, "pub struct {name} {{}}");
+    } else {
+        wopen!(w, "pub struct {name} {{");
+        for f in &s.fields {
+            docs(w, &f.doc);
+            user_attrs(w, &f.attrs);
+            let lead = format!("pub {}: ", f.name);
+            crate::codegen::layout::typed_line(w, &lead, &ctx.field_ty(f), ",", 1);
+        }
+        if let Some(n) = &s.unknown_fields {
+            let rt = ctx.rt();
+            w.doc(" Fields this schema does not know, as read; written back after");
+            w.doc(" the known fields.");
+            wln!(w, "pub {n}: Vec<{rt}::UnknownField>,");
+        }
+        w.close("}");
+    }
+    w.end_item();
+
+    if s.default_impl == DefaultImpl::Manual {
+        w.begin_item();
+        wopen!(w, "impl Default for {name} {{");
+        w.open("fn default() -> Self {");
+        let mut inits: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| {
+                if !ctx.simple_default(f) {
+                    w.inexact();
+                }
+                format!("{}: {}", f.name, ctx.field_default(f))
+            })
+            .collect();
+        if let Some(n) = &s.unknown_fields {
+            inits.push(format!("{n}: Vec::new()"));
+        }
+        struct_lit(w, "", "Self", &inits, "");
+        w.close("}");
+        w.close("}");
+        w.end_item();
+    }
+    if s.kind == StructKind::Exception {
+        w.begin_item();
+        wopen!(w, "impl ::std::fmt::Display for {name} {{");
+        w.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
+        w.line("::std::fmt::Debug::fmt(self, f)");
+        w.close("}");
+        w.close("}");
+        w.end_item();
+        w.begin_item();
+        wln!(w, "impl ::std::error::Error for {name} {{}}");
+        w.end_item();
+    }
+    render_codec(ctx, w, s);
+}
+
+/// `impl __rt::WireType for Name` with `TTYPE` = `tt`.
+pub fn wire_type_impl(w: &mut Writer, name: &str, tt: &str) {
+    w.begin_item();
+    wopen!(w, "impl __rt::WireType for {name} {{");
+    wln!(w, "const TTYPE: __rt::TType = {tt};");
+    w.close("}");
+    w.end_item();
 }
 
 /// `WireType`, `Encode` and `Decode` of a struct or exception.
-pub fn render_codec(ctx: &Ctx, s: &Struct) -> TokenStream {
+pub fn render_codec(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     let rt = ctx.rt();
-    let name = &s.name;
-    let thrift_name = &s.thrift_name;
+    let name = s.name.as_str();
     let by_id = s.fields_by_id();
+    wire_type_impl(w, name, ctx.ttype(Wire::Struct));
 
     // Encode: every set field in id order, then kept unknown fields.
-    let writes = by_id.iter().map(|f| {
+    w.begin_item();
+    wopen!(w, "impl {rt}::Encode for {name} {{");
+    w.open("fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {");
+    wln!(w, "p.write_struct_begin({})?;", str_lit(&s.thrift_name));
+    for f in &by_id {
         let n = &f.name;
-        let tn = &f.thrift_name;
+        let tn = str_lit(&f.thrift_name);
         let tt = ctx.ttype(ctx.wire(&f.ty));
         let id = int_lit(f.id.into());
         if f.is_optional() {
-            quote! {
-                if let Some(v) = &self.#n {
-                    p.write_field_begin(#tn, #tt, #id)?;
-                    #rt::Encode::encode(v, p)?;
-                    p.write_field_end()?;
-                }
-            }
+            wopen!(w, "if let Some(v) = &self.{n} {{");
+            wln!(w, "p.write_field_begin({tn}, {tt}, {id})?;");
+            w.line("__rt::Encode::encode(v, p)?;");
+            w.line("p.write_field_end()?;");
+            w.close("}");
         } else {
-            quote! {
-                p.write_field_begin(#tn, #tt, #id)?;
-                #rt::Encode::encode(&self.#n, p)?;
-                p.write_field_end()?;
-            }
+            wln!(w, "p.write_field_begin({tn}, {tt}, {id})?;");
+            wln!(w, "__rt::Encode::encode(&self.{n}, p)?;");
+            w.line("p.write_field_end()?;");
         }
-    });
-    let write_unknown = s.unknown_fields.as_ref().map(|n| {
-        quote! {
-            for f in &self.#n {
-                f.write(p)?;
-            }
-        }
-    });
+    }
+    if let Some(n) = &s.unknown_fields {
+        wopen!(w, "for f in &self.{n} {{");
+        w.line("f.write(p)?;");
+        w.close("}");
+    }
+    w.line("p.write_field_stop()?;");
+    w.line("p.write_struct_end()");
+    w.close("}");
+    w.close("}");
+    w.end_item();
 
     // Decode: any order; a known id with the expected wire type is read,
     // anything else skipped (or kept).
-    let local = |f: &crate::codegen::plan::Field| format_ident!("f_{}", f.name.unraw());
-    let decls = s.fields.iter().map(|f| {
-        let l = local(f);
-        quote!(let mut #l = None;)
-    });
-    let arms = by_id.iter().map(|f| {
-        let l = local(f);
-        let tt = ctx.ttype(ctx.wire(&f.ty));
-        let id = int_lit(f.id.into());
-        quote!((#id, #tt) => #l = Some(#rt::Decode::decode(p)?),)
-    });
-    let (unknown_decl, other) = match &s.unknown_fields {
-        Some(_) => (
-            quote!(let mut unknown = Vec::new();),
-            quote!(unknown.push(#rt::UnknownField::read(p, h)?)),
-        ),
-        None => (TokenStream::new(), quote!(p.skip(h.ttype)?)),
+    w.begin_item();
+    wopen!(w, "impl {rt}::Decode for {name} {{");
+    w.open("fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {");
+    w.line("p.read_struct_begin()?;");
+    for f in &s.fields {
+        wln!(w, "let mut f_{} = None;", f.name.unraw());
+    }
+    let other = match &s.unknown_fields {
+        Some(_) => {
+            w.line("let mut unknown = Vec::new();");
+            "unknown.push(__rt::UnknownField::read(p, h)?)"
+        }
+        None => "p.skip(h.ttype)?",
     };
-    let body = if s.fields.is_empty() {
-        quote!(#other;)
+    w.open("while let Some(h) = p.read_field_begin()? {");
+    if s.fields.is_empty() {
+        wln!(w, "{other};");
     } else {
-        quote! {
-            match (h.id, h.ttype) {
-                #(#arms)*
-                _ => #other,
-            }
+        w.open("match (h.id, h.ttype) {");
+        for f in &by_id {
+            let tt = ctx.ttype(ctx.wire(&f.ty));
+            let pat = format!("({}, {tt})", int_lit(f.id.into()));
+            let body = format!("f_{} = Some(__rt::Decode::decode(p)?)", f.name.unraw());
+            arm(w, &pat, &body, true);
         }
-    };
-    let inits = s.fields.iter().map(|f| {
-        let n = &f.name;
-        let l = local(f);
-        let missing = || {
-            let msg = format!(
-                "required field `{}` of `{}` is missing",
-                f.thrift_name, s.thrift_name
-            );
-            quote!(#l.ok_or_else(|| #rt::Error::protocol(#rt::ProtocolErrorKind::InvalidData, #msg))?)
-        };
-        let v = match (f.req, &f.default) {
-            (Requiredness::Optional, _) => quote!(#l),
-            (Requiredness::Required, _) => missing(),
-            (Requiredness::Default, Some(d)) => {
-                let dv = ctx.boxed(f, ctx.value(&f.ty, d));
-                if ctx.is_cheap(d) && !f.boxed {
-                    quote!(#l.unwrap_or(#dv))
-                } else {
-                    quote!(#l.unwrap_or_else(|| #dv))
-                }
-            }
-            (Requiredness::Default, None) if f.ty_default => quote!(#l.unwrap_or_default()),
-            (Requiredness::Default, None) => missing(),
-        };
-        quote!(#n: #v,)
-    });
-    let unknown_init = s.unknown_fields.as_ref().map(|n| quote!(#n: unknown,));
-    let tt_struct = ctx.ttype(crate::codegen::plan::Wire::Struct);
+        arm(w, "_", other, false);
+        w.close("}");
+    }
+    w.line("p.read_field_end()?;");
+    w.close("}");
+    w.line("p.read_struct_end()?;");
+    decode_result(ctx, w, s);
+    w.close("}");
+    w.close("}");
+    w.end_item();
+}
 
-    quote! {
-        impl #rt::WireType for #name {
-            const TTYPE: #rt::TType = #tt_struct;
-        }
-
-        impl #rt::Encode for #name {
-            fn encode<P: #rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> #rt::Result<()> {
-                p.write_struct_begin(#thrift_name)?;
-                #(#writes)*
-                #write_unknown
-                p.write_field_stop()?;
-                p.write_struct_end()
-            }
-        }
-
-        impl #rt::Decode for #name {
-            fn decode<P: #rt::ProtocolRead + ?Sized>(p: &mut P) -> #rt::Result<Self> {
-                p.read_struct_begin()?;
-                #(#decls)*
-                #unknown_decl
-                while let Some(h) = p.read_field_begin()? {
-                    #body
-                    p.read_field_end()?;
-                }
-                p.read_struct_end()?;
-                Ok(Self {
-                    #(#inits)*
-                    #unknown_init
-                })
-            }
+/// The `Ok(Self { .. })` ending `decode`.
+fn decode_result(ctx: &Ctx, w: &mut Writer, s: &Struct) {
+    let mut inits: Vec<String> = Vec::with_capacity(s.fields.len() + 1);
+    for f in &s.fields {
+        inits.push(format!("{}: {}", f.name, field_value(ctx, w, s, f)));
+    }
+    if let Some(n) = &s.unknown_fields {
+        inits.push(format!("{n}: unknown"));
+    }
+    let flat = struct_lit_flat("Self", &inits);
+    if struct_lit_open(w, "Ok(", "Self", &flat, ")") {
+        return;
+    }
+    for (k, f) in s.fields.iter().enumerate() {
+        if is_missing_error(f) {
+            write_missing(w, s, f);
+        } else {
+            wln!(w, "{},", inits[k]);
         }
     }
+    if let Some(n) = &s.unknown_fields {
+        wln!(w, "{n}: unknown,");
+    }
+    w.close("})");
+}
+
+/// Does a missing value of `f` fail the read?
+fn is_missing_error(f: &Field) -> bool {
+    match (f.req, &f.default) {
+        (Requiredness::Required, _) => true,
+        (Requiredness::Default, None) => !f.ty_default,
+        _ => false,
+    }
+}
+
+/// The error for a missing field (always broken over lines: it never fits).
+fn missing_message(s: &Struct, f: &Field) -> String {
+    str_lit(&format!(
+        "required field `{}` of `{}` is missing",
+        f.thrift_name, s.thrift_name
+    ))
+}
+
+/// A field's value in `Ok(Self { .. })` as one line.
+fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field) -> String {
+    let l = format!("f_{}", f.name.unraw());
+    if is_missing_error(f) {
+        return format!(
+            "{l}.ok_or_else(|| __rt::Error::protocol(__rt::ProtocolErrorKind::InvalidData, {}))?",
+            missing_message(s, f)
+        );
+    }
+    match (f.req, &f.default) {
+        (Requiredness::Default, Some(d)) => {
+            if !ctx.is_simple_value(d) {
+                w.inexact();
+            }
+            let dv = ctx.boxed(f, ctx.value(&f.ty, d));
+            if ctx.is_cheap(d) && !f.boxed {
+                format!("{l}.unwrap_or({dv})")
+            } else {
+                format!("{l}.unwrap_or_else(|| {dv})")
+            }
+        }
+        (Requiredness::Default, None) => format!("{l}.unwrap_or_default()"),
+        _ => l,
+    }
+}
+
+/// `name: f_name.ok_or_else(..)?,` in prettyplease's broken layout.
+fn write_missing(w: &mut Writer, s: &Struct, f: &Field) {
+    let i = w.indent();
+    let head = format!("{}: f_{}", f.name, f.name.unraw());
+    // The chain breaks before `.ok_or_else` unless all of it fits, which
+    // the message never lets it.
+    debug_assert!(!fits(i, i + head.len() + 100));
+    w.line(&head);
+    w.indent_in();
+    w.line(".ok_or_else(|| __rt::Error::protocol(");
+    w.indent_in();
+    w.line("__rt::ProtocolErrorKind::InvalidData,");
+    wln!(w, "{},", missing_message(s, f));
+    w.indent_out();
+    w.line("))?,");
+    w.indent_out();
+}
+
+/// Is the struct literal of these fields broken by prettyplease however
+/// much room there is?
+pub fn forced(path: &str, fields: &[String]) -> bool {
+    struct_lit_forced(&struct_lit_flat(path, fields))
 }

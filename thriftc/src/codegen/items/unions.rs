@@ -6,150 +6,145 @@
 //! several); unknown fields next to a known one are skipped; a union with
 //! only unknown fields reads as the unknown variant (the first one).
 
-use super::structs::derives;
-use super::{Ctx, docs, int_lit};
+use super::structs::{derives, user_attrs, wire_type_impl};
+use super::{ALLOW_COMPLEX, Ctx, int_lit};
+use crate::codegen::layout::arm;
 use crate::codegen::plan::{Struct, Wire};
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::codegen::writer::{Writer, docs, str_lit, wln, wopen};
 
 /// The union's Rust enum (a variant per field plus the unknown variant) and
 /// its codec implementation.
-pub fn render_union(ctx: &Ctx, u: &Struct) -> TokenStream {
+pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     let rt = ctx.rt();
-    let name = &u.name;
+    let name = u.name.as_str();
     let thrift_name = &u.thrift_name;
-    let doc = docs(&u.doc);
-    let attrs = &u.attrs;
-    let derive = derives(u.traits, false, false);
     let unknown = u
         .unknown_variant
         .clone()
         .unwrap_or_else(|| crate::codegen::names::variant_name("Unknown"));
-    let variants = u.fields.iter().map(|f| {
-        let doc = docs(&f.doc);
-        let attrs = &f.attrs;
-        let n = &f.name;
-        let t = ctx.stored_ty(f);
-        quote! {
-            #doc
-            #(#attrs)*
-            #n(#t),
-        }
-    });
 
-    let writes = u.fields.iter().map(|f| {
-        let n = &f.name;
-        let tn = &f.thrift_name;
-        let tt = ctx.ttype(ctx.wire(&f.ty));
-        let id = int_lit(f.id.into());
-        quote! {
-            Self::#n(v) => {
-                p.write_field_begin(#tn, #tt, #id)?;
-                #rt::Encode::encode(v, p)?;
-                p.write_field_end()?;
-            }
-        }
-    });
-    let write_body = if u.fields.is_empty() {
-        quote! {
-            let Self::#unknown(f) = self;
-            f.write(p)?;
-        }
-    } else {
-        quote! {
-            match self {
-                #(#writes)*
-                Self::#unknown(f) => f.write(p)?,
-            }
-        }
-    };
-
-    let no_field = format!("union `{thrift_name}` has no field set");
-    let several = format!("union `{thrift_name}` has more than one field set");
-    let keep_unknown = quote! {
-        if unknown.is_none() {
-            unknown = Some(Self::#unknown(#rt::UnknownField::read(p, h)?));
-        } else {
-            p.skip(h.ttype)?;
-        }
-    };
-    let read_body = if u.fields.is_empty() {
-        quote! {
-            p.read_struct_begin()?;
-            let mut unknown = None;
-            while let Some(h) = p.read_field_begin()? {
-                #keep_unknown
-                p.read_field_end()?;
-            }
-            p.read_struct_end()?;
-            unknown.ok_or_else(|| #rt::Error::protocol(#rt::ProtocolErrorKind::InvalidData, #no_field))
-        }
-    } else {
-        let arms = u.fields.iter().map(|f| {
-            let n = &f.name;
-            let tt = ctx.ttype(ctx.wire(&f.ty));
-            let id = int_lit(f.id.into());
-            quote!((#id, #tt) => Self::#n(#rt::Decode::decode(p)?),)
-        });
-        quote! {
-            p.read_struct_begin()?;
-            let mut value: Option<Self> = None;
-            let mut unknown = None;
-            while let Some(h) = p.read_field_begin()? {
-                let v = match (h.id, h.ttype) {
-                    #(#arms)*
-                    _ => {
-                        #keep_unknown
-                        p.read_field_end()?;
-                        continue;
-                    }
-                };
-                if value.replace(v).is_some() {
-                    return Err(#rt::Error::protocol(#rt::ProtocolErrorKind::InvalidData, #several));
-                }
-                p.read_field_end()?;
-            }
-            p.read_struct_end()?;
-            value
-                .or(unknown)
-                .ok_or_else(|| #rt::Error::protocol(#rt::ProtocolErrorKind::InvalidData, #no_field))
-        }
-    };
-    let tt_struct = ctx.ttype(Wire::Struct);
-    let complex = ctx.allow_complex(u.fields.iter().map(|f| &f.ty));
-
-    quote! {
-        #doc
-        #derive
-        #complex
-        // Variants mirror the IDL: boxing large ones or renaming them would
-        // change the API the IDL describes.
-        #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
-        #(#attrs)*
-        pub enum #name {
-            #(#variants)*
-            /// A field this schema does not know (sent by a newer peer), kept
-            /// as read so that writing the value back loses nothing.
-            #unknown(#rt::UnknownField),
-        }
-
-        impl #rt::WireType for #name {
-            const TTYPE: #rt::TType = #tt_struct;
-        }
-
-        impl #rt::Encode for #name {
-            fn encode<P: #rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> #rt::Result<()> {
-                p.write_struct_begin(#thrift_name)?;
-                #write_body
-                p.write_field_stop()?;
-                p.write_struct_end()
-            }
-        }
-
-        impl #rt::Decode for #name {
-            fn decode<P: #rt::ProtocolRead + ?Sized>(p: &mut P) -> #rt::Result<Self> {
-                #read_body
-            }
-        }
+    w.begin_item();
+    docs(w, &u.doc);
+    w.line(&derives(u.traits, false, false));
+    if ctx.too_complex(u.fields.iter().map(|f| &f.ty)) {
+        w.line(ALLOW_COMPLEX);
     }
+    // Variants mirror the IDL: boxing large ones or renaming them would
+    // change the API the IDL describes.
+    w.line("#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]");
+    user_attrs(w, &u.attrs);
+    wopen!(w, "pub enum {name} {{");
+    for f in &u.fields {
+        docs(w, &f.doc);
+        user_attrs(w, &f.attrs);
+        wln!(w, "{}({}),", f.name, ctx.stored_ty(f));
+    }
+    w.doc(" A field this schema does not know (sent by a newer peer), kept");
+    w.doc(" as read so that writing the value back loses nothing.");
+    wln!(w, "{unknown}({rt}::UnknownField),");
+    w.close("}");
+    w.end_item();
+
+    wire_type_impl(w, name, ctx.ttype(Wire::Struct));
+
+    w.begin_item();
+    wopen!(w, "impl {rt}::Encode for {name} {{");
+    w.open("fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {");
+    wln!(w, "p.write_struct_begin({})?;", str_lit(thrift_name));
+    if u.fields.is_empty() {
+        wln!(w, "let Self::{unknown}(f) = self;");
+        w.line("f.write(p)?;");
+    } else {
+        w.open("match self {");
+        for f in &u.fields {
+            let tt = ctx.ttype(ctx.wire(&f.ty));
+            wopen!(w, "Self::{}(v) => {{", f.name);
+            wln!(
+                w,
+                "p.write_field_begin({}, {tt}, {})?;",
+                str_lit(&f.thrift_name),
+                int_lit(f.id.into())
+            );
+            w.line("__rt::Encode::encode(v, p)?;");
+            w.line("p.write_field_end()?;");
+            w.close("}");
+        }
+        arm(w, &format!("Self::{unknown}(f)"), "f.write(p)?", false);
+        w.close("}");
+    }
+    w.line("p.write_field_stop()?;");
+    w.line("p.write_struct_end()");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+
+    let no_field = str_lit(&format!("union `{thrift_name}` has no field set"));
+    let several = str_lit(&format!("union `{thrift_name}` has more than one field set"));
+    w.begin_item();
+    wopen!(w, "impl {rt}::Decode for {name} {{");
+    w.open("fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {");
+    w.line("p.read_struct_begin()?;");
+    if u.fields.is_empty() {
+        // Rare; its layout is left to the safety net.
+        w.inexact();
+        w.line("let mut unknown = None;");
+        w.open("while let Some(h) = p.read_field_begin()? {");
+        keep_unknown(w, &unknown);
+        w.line("p.read_field_end()?;");
+        w.close("}");
+        w.line("p.read_struct_end()?;");
+        wln!(
+            w,
+            "unknown.ok_or_else(|| __rt::Error::protocol(__rt::ProtocolErrorKind::InvalidData, {no_field}))"
+        );
+    } else {
+        w.line("let mut value: Option<Self> = None;");
+        w.line("let mut unknown = None;");
+        w.open("while let Some(h) = p.read_field_begin()? {");
+        w.open("let v = match (h.id, h.ttype) {");
+        for f in &u.fields {
+            let tt = ctx.ttype(ctx.wire(&f.ty));
+            let pat = format!("({}, {tt})", int_lit(f.id.into()));
+            let body = format!("Self::{}(__rt::Decode::decode(p)?)", f.name);
+            arm(w, &pat, &body, false);
+        }
+        w.open("_ => {");
+        keep_unknown(w, &unknown);
+        w.line("p.read_field_end()?;");
+        w.line("continue;");
+        w.close("}");
+        w.close("};");
+        w.open("if value.replace(v).is_some() {");
+        // Never fits on one line: the message alone is too long.
+        w.open("return Err(");
+        w.open("__rt::Error::protocol(");
+        w.line("__rt::ProtocolErrorKind::InvalidData,");
+        wln!(w, "{several},");
+        w.close("),");
+        w.close(");");
+        w.close("}");
+        w.line("p.read_field_end()?;");
+        w.close("}");
+        w.line("p.read_struct_end()?;");
+        w.open("value");
+        w.line(".or(unknown)");
+        w.open(".ok_or_else(|| __rt::Error::protocol(");
+        w.line("__rt::ProtocolErrorKind::InvalidData,");
+        wln!(w, "{no_field},");
+        w.close("))");
+        w.indent_out();
+    }
+    w.close("}");
+    w.close("}");
+    w.end_item();
+}
+
+/// Keeps the first unknown field of a union, skips the others.
+fn keep_unknown(w: &mut Writer, unknown: &crate::codegen::names::RustName) {
+    w.open("if unknown.is_none() {");
+    wln!(w, "unknown = Some(Self::{unknown}(__rt::UnknownField::read(p, h)?));");
+    w.close("} else {");
+    w.indent_in();
+    w.line("p.skip(h.ttype)?;");
+    w.close("}");
 }

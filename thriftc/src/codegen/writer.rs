@@ -1,0 +1,259 @@
+//! The text writer items render into: lines at an indentation, in the
+//! layout prettyplease gives the same code.
+//!
+//! Generated code is written as formatted text directly (no token streams,
+//! no syntax trees): `thriftc gen` spent most of its time parsing tokens
+//! with syn and formatting them with prettyplease. The writer keeps the
+//! output identical to prettyplease's by two means:
+//!
+//! - Layout rules. prettyplease breaks a group of tokens over several lines
+//!   only when it does not fit in its margin ([`MARGIN`] columns, at least
+//!   [`MIN_SPACE`] past the indentation), or when it must (blocks, and struct
+//!   literals wider than [`STRUCT_LIT_MAX`]). Renderers write the one-line
+//!   form of a group that fits, and the helpers in [`super::layout`] make
+//!   the width decisions prettyplease makes for the constructs we generate.
+//! - A safety net. Each top-level item is checked when it ends: if a line
+//!   written without an exact width decision is too wide to be sure it is
+//!   laid out as prettyplease would, or the item holds a construct the
+//!   renderers do not lay out exactly (user attributes, container
+//!   constants), the item's text (valid Rust either way) is formatted by
+//!   prettyplease ([`super::format`]). Doc comments are exempt from the
+//!   width check: prettyplease prints `#[doc]` attributes as `///` lines as
+//!   they are.
+
+use super::Error;
+use std::fmt::{self, Write as _};
+
+/// prettyplease's line width.
+pub const MARGIN: usize = 89;
+/// prettyplease's least room after the indentation, however deep.
+pub const MIN_SPACE: usize = 60;
+/// One level of indentation.
+pub const INDENT: usize = 4;
+/// A struct literal wider than this (from its path to the space before the
+/// closing brace) is always broken over lines by prettyplease.
+pub const STRUCT_LIT_MAX: usize = 34;
+
+/// Does text ending at column `end` (counted from the line start) fit on a
+/// line indented by `indent`?
+pub fn fits(indent: usize, end: usize) -> bool {
+    end.saturating_sub(indent) <= MARGIN.saturating_sub(indent).max(MIN_SPACE)
+}
+
+/// Counts of how items were written.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Top-level Rust items written.
+    pub items: usize,
+    /// Of those, items the safety net formatted with prettyplease.
+    pub reformatted: usize,
+}
+
+/// Formatted Rust text under construction.
+pub struct Writer {
+    out: String,
+    indent: usize,
+    item_start: usize,
+    /// The current item is laid out exactly so far.
+    exact: bool,
+    safety_net: bool,
+    stats: Stats,
+    error: Option<Error>,
+}
+
+impl Writer {
+    /// An empty writer. With `safety_net` false, items are kept as written
+    /// even when they may differ from prettyplease's layout (for tests of
+    /// the direct path).
+    pub fn new(safety_net: bool) -> Writer {
+        Writer {
+            out: String::new(),
+            indent: 0,
+            item_start: 0,
+            exact: true,
+            safety_net,
+            stats: Stats::default(),
+            error: None,
+        }
+    }
+
+    /// The current indentation.
+    pub fn indent(&self) -> usize {
+        self.indent
+    }
+
+    /// Indents the following lines one level more.
+    pub fn indent_in(&mut self) {
+        self.indent += INDENT;
+    }
+
+    /// Indents the following lines one level less.
+    pub fn indent_out(&mut self) {
+        self.indent -= INDENT;
+    }
+
+    /// Writes one line from format arguments; its width is checked.
+    pub fn ln(&mut self, args: fmt::Arguments<'_>) {
+        let start = self.out.len();
+        self.push_indent();
+        let _ = self.out.write_fmt(args);
+        self.check(start);
+        self.out.push('\n');
+    }
+
+    /// Writes one line; its width is checked.
+    pub fn line(&mut self, text: &str) {
+        let start = self.out.len();
+        self.push_indent();
+        self.out.push_str(text);
+        self.check(start);
+        self.out.push('\n');
+    }
+
+    /// Writes one line whose layout the caller decided exactly (it may be
+    /// one column wider than the margin: prettyplease does not count a
+    /// match arm's trailing comma).
+    pub fn line_fitted(&mut self, text: &str) {
+        self.push_indent();
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// Writes a line and indents the following ones.
+    pub fn open(&mut self, text: &str) {
+        self.line(text);
+        self.indent += INDENT;
+    }
+
+    /// [`Writer::open`] from format arguments.
+    pub fn open_fmt(&mut self, args: fmt::Arguments<'_>) {
+        self.ln(args);
+        self.indent += INDENT;
+    }
+
+    /// Unindents, then writes a line.
+    pub fn close(&mut self, text: &str) {
+        self.indent -= INDENT;
+        self.line(text);
+    }
+
+    /// One `///` line (prettyplease prints a `#[doc = "..."]` attribute so).
+    pub fn doc(&mut self, text: &str) {
+        self.push_indent();
+        self.out.push_str("///");
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// Marks the current item as not laid out exactly: the safety net
+    /// formats it.
+    pub fn inexact(&mut self) {
+        self.exact = false;
+    }
+
+    /// Starts a top-level item.
+    pub fn begin_item(&mut self) {
+        debug_assert_eq!(self.indent, 0, "items start at the left margin");
+        self.item_start = self.out.len();
+        self.exact = true;
+    }
+
+    /// Ends a top-level item; the safety net formats it if needed.
+    pub fn end_item(&mut self) {
+        self.stats.items += 1;
+        if self.exact {
+            return;
+        }
+        self.stats.reformatted += 1;
+        if !self.safety_net {
+            return;
+        }
+        match super::format::format_items(&self.out[self.item_start..]) {
+            Ok(text) => {
+                self.out.truncate(self.item_start);
+                self.out.push_str(&text);
+            }
+            Err(e) => {
+                if self.error.is_none() {
+                    self.error = Some(e);
+                }
+            }
+        }
+    }
+
+    /// How the items were written.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The text, or the first failure of the safety net (a bug: the text
+    /// did not parse).
+    pub fn finish(self) -> Result<String, Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.out),
+        }
+    }
+
+    fn push_indent(&mut self) {
+        for _ in 0..self.indent {
+            self.out.push(' ');
+        }
+    }
+
+    fn check(&mut self, start: usize) {
+        if !fits(self.indent, self.out.len() - start) {
+            self.exact = false;
+        }
+    }
+}
+
+/// Writes a line from format arguments: `wln!(w, "x = {};", v)`.
+macro_rules! wln {
+    ($w:expr, $($arg:tt)*) => {
+        $w.ln(format_args!($($arg)*))
+    };
+}
+
+/// Writes a line and indents: `wopen!(w, "impl {} {{", name)`.
+macro_rules! wopen {
+    ($w:expr, $($arg:tt)*) => {
+        $w.open_fmt(format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {wln, wopen};
+
+/// A string literal as proc-macro2 spells it (and prettyplease prints it).
+pub fn str_lit(s: &str) -> String {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        out
+    } else {
+        proc_macro2::Literal::string(s).to_string()
+    }
+}
+
+/// A byte string literal as proc-macro2 spells it.
+pub fn byte_str_lit(s: &[u8]) -> String {
+    proc_macro2::Literal::byte_string(s).to_string()
+}
+
+/// Doc comment lines for an IDL doc comment (see [`super::items::doc_line`]).
+pub fn docs(w: &mut Writer, doc: &Option<String>) {
+    let Some(doc) = doc else { return };
+    if doc.trim().is_empty() {
+        return;
+    }
+    for l in doc.lines() {
+        let l = super::items::doc_line(l);
+        if l.is_empty() {
+            w.doc("");
+        } else {
+            w.doc(&format!(" {l}"));
+        }
+    }
+}
