@@ -33,7 +33,8 @@ pub fn struct_lit_flat(path: &str, fields: &[String]) -> String {
     if fields.is_empty() {
         return format!("{path} {{}}");
     }
-    let mut s = String::with_capacity(path.len() + 4 + fields.iter().map(|f| f.len() + 2).sum::<usize>());
+    let mut s =
+        String::with_capacity(path.len() + 4 + fields.iter().map(|f| f.len() + 2).sum::<usize>());
     s.push_str(path);
     s.push_str(" { ");
     for (k, f) in fields.iter().enumerate() {
@@ -90,7 +91,8 @@ pub fn arm_struct(
 ) {
     let flat = struct_lit_flat(path, fields);
     let i = w.indent();
-    if !struct_lit_forced(&flat) && fits(i, i + pat.len() + 4 + lead.len() + flat.len() + tail.len())
+    if !struct_lit_forced(&flat)
+        && fits(i, i + pat.len() + 4 + lead.len() + flat.len() + tail.len())
     {
         w.line_fitted(&format!("{pat} => {lead}{flat}{tail},"));
     } else {
@@ -152,7 +154,13 @@ pub fn typed_line(w: &mut Writer, lead: &str, ty: &str, tail: &str, counted: usi
 /// with the parameters one per line when it does not fit. A parameter is
 /// `(lead, type)`, e.g. `("a: ", "i32")` or `("&self", "")`. After ` {`
 /// the following lines are indented.
-pub fn fn_sig(w: &mut Writer, head: &str, params: &[(String, String)], ret: Option<&str>, tail: &str) {
+pub fn fn_sig(
+    w: &mut Writer,
+    head: &str,
+    params: &[(String, String)],
+    ret: Option<&str>,
+    tail: &str,
+) {
     let i = w.indent();
     let mut flat = String::with_capacity(128);
     flat.push_str(head);
@@ -207,19 +215,18 @@ pub fn call_line(w: &mut Writer, lead: &str, args: &[String], tail: &str) {
     }
 }
 
-/// `lead` + `recv.field.method::<turbofish>(args)` + `tail` (a statement):
-/// one line, or the chain broken before each `.`, and the turbofish broken
-/// too when it does not fit.
+/// `lead` + `recv.field.method::<turbofish>(args)` + `tail` (a statement;
+/// `chain` is `[recv, field, method]`): one line, or the chain broken before
+/// each `.`, and the turbofish broken too when it does not fit.
 pub fn chain_turbofish(
     w: &mut Writer,
     lead: &str,
-    recv: &str,
-    field: &str,
-    method: &str,
+    chain: [&str; 3],
     turbofish: &[&str],
     args: &str,
     tail: &str,
 ) {
+    let [recv, field, method] = chain;
     let i = w.indent();
     let tf = turbofish.join(", ");
     let flat = format!("{lead}{recv}.{field}.{method}::<{tf}>({args}){tail}");

@@ -63,4 +63,6 @@ pub fn generate(program: &ir::Program, options: &Options) -> Result<Vec<Generate
 }
 
 #[cfg(test)]
+mod parity_tests;
+#[cfg(test)]
 mod tests;

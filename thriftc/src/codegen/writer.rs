@@ -49,6 +49,15 @@ pub struct Stats {
     pub reformatted: usize,
 }
 
+/// Where a top-level item's text is in [`Writer::finish`]'s result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemSpan {
+    /// Byte range of the item's text.
+    pub range: (usize, usize),
+    /// Laid out by the writer alone (not by the safety net).
+    pub exact: bool,
+}
+
 /// Formatted Rust text under construction.
 pub struct Writer {
     out: String,
@@ -58,6 +67,7 @@ pub struct Writer {
     exact: bool,
     safety_net: bool,
     stats: Stats,
+    spans: Vec<ItemSpan>,
     error: Option<Error>,
 }
 
@@ -73,6 +83,7 @@ impl Writer {
             exact: true,
             safety_net,
             stats: Stats::default(),
+            spans: Vec::new(),
             error: None,
         }
     }
@@ -161,13 +172,19 @@ impl Writer {
     /// Ends a top-level item; the safety net formats it if needed.
     pub fn end_item(&mut self) {
         self.stats.items += 1;
-        if self.exact {
-            return;
+        if !self.exact {
+            self.stats.reformatted += 1;
+            if self.safety_net {
+                self.reformat();
+            }
         }
-        self.stats.reformatted += 1;
-        if !self.safety_net {
-            return;
-        }
+        self.spans.push(ItemSpan {
+            range: (self.item_start, self.out.len()),
+            exact: self.exact,
+        });
+    }
+
+    fn reformat(&mut self) {
         match super::format::format_items(&self.out[self.item_start..]) {
             Ok(text) => {
                 self.out.truncate(self.item_start);
@@ -179,6 +196,11 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// The items written so far, in order.
+    pub fn spans(&self) -> &[ItemSpan] {
+        &self.spans
     }
 
     /// How the items were written.
@@ -226,7 +248,9 @@ pub(crate) use {wln, wopen};
 
 /// A string literal as proc-macro2 spells it (and prettyplease prints it).
 pub fn str_lit(s: &str) -> String {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
         let mut out = String::with_capacity(s.len() + 2);
         out.push('"');
         out.push_str(s);

@@ -37,7 +37,11 @@ pub fn render_const(ctx: &Ctx, w: &mut Writer, c: &Const) {
             wln!(w, "pub const {name}: &str = {};", str_lit(s));
         }
         (Ty::Binary | Ty::Bytes, ConstValue::String(s)) => {
-            wln!(w, "pub const {name}: &[u8] = {};", byte_str_lit(s.as_bytes()));
+            wln!(
+                w,
+                "pub const {name}: &[u8] = {};",
+                byte_str_lit(s.as_bytes())
+            );
         }
         (Ty::Bool | Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::Double | Ty::Uuid, _)
         | (_, ConstValue::Enum { .. }) => {

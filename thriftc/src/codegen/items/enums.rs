@@ -41,11 +41,20 @@ pub fn render_enum(ctx: &Ctx, w: &mut Writer, e: &Enum) {
     wopen!(w, "impl {name} {{");
     for v in &e.values {
         docs(w, &v.doc);
-        wln!(w, "pub const {}: {name} = {name}({});", v.name, int_lit(v.value.into()));
+        wln!(
+            w,
+            "pub const {}: {name} = {name}({});",
+            v.name,
+            int_lit(v.value.into())
+        );
     }
     w.doc(" Every value this schema declares, in IDL order.");
     let lead = format!("pub const {}: &'static [{name}] = &[", e.values_const);
-    let items: Vec<String> = e.values.iter().map(|v| format!("Self::{}", v.name)).collect();
+    let items: Vec<String> = e
+        .values
+        .iter()
+        .map(|v| format!("Self::{}", v.name))
+        .collect();
     let flat = format!("{lead}{}];", items.join(", "));
     let i = w.indent();
     if items.is_empty() || fits(i, i + flat.len()) {

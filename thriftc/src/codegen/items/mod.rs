@@ -69,7 +69,10 @@ impl<'a> Ctx<'a> {
         if info.module == self.module {
             info.name.as_str().to_owned()
         } else {
-            format!("super::{}::{}", self.krate.modules[info.module].name, info.name)
+            format!(
+                "super::{}::{}",
+                self.krate.modules[info.module].name, info.name
+            )
         }
     }
 
@@ -228,7 +231,9 @@ impl<'a> Ctx<'a> {
             (Ty::Double, ConstValue::Int(i)) => float_lit(*i as f64),
             (_, ConstValue::Int(i)) => int_lit(*i),
             (_, ConstValue::Double(d)) => float_lit(*d),
-            (Ty::Binary, ConstValue::String(s)) => format!("{}.to_vec()", byte_str_lit(s.as_bytes())),
+            (Ty::Binary, ConstValue::String(s)) => {
+                format!("{}.to_vec()", byte_str_lit(s.as_bytes()))
+            }
             (Ty::Bytes, ConstValue::String(s)) => {
                 let rt = self.rt();
                 format!("{rt}::Bytes::from_static({})", byte_str_lit(s.as_bytes()))
@@ -322,7 +327,11 @@ impl<'a> Ctx<'a> {
                         let v = match given.iter().rev().find(|(j, _)| *j == i) {
                             Some((_, v)) => {
                                 let v = self.boxed(f, self.value(&f.ty, v));
-                                if f.is_optional() { format!("Some({v})") } else { v }
+                                if f.is_optional() {
+                                    format!("Some({v})")
+                                } else {
+                                    v
+                                }
                             }
                             None => self.field_default(f),
                         };

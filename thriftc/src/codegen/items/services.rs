@@ -123,7 +123,13 @@ fn success_field(f: &Function) -> Option<&Field> {
 fn from_impl(w: &mut Writer, ty: &str, name: &str, body: &str) {
     w.begin_item();
     wopen!(w, "impl From<{ty}> for {name} {{");
-    fn_sig(w, "fn from", &[("e: ".to_owned(), ty.to_owned())], Some("Self"), " {");
+    fn_sig(
+        w,
+        "fn from",
+        &[("e: ".to_owned(), ty.to_owned())],
+        Some("Self"),
+        " {",
+    );
     w.line(body);
     w.close("}");
     w.close("}");
@@ -146,7 +152,10 @@ fn render_error(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function, name: &Rus
         if v.field.doc.as_ref().is_some_and(|d| !d.trim().is_empty()) {
             docs(w, &v.field.doc);
         } else {
-            w.doc(&format!(" The declared exception `{}`.", v.field.thrift_name));
+            w.doc(&format!(
+                " The declared exception `{}`.",
+                v.field.thrift_name
+            ));
         }
         wln!(w, "{}({}),", v.name, ctx.ty(&v.field.ty));
     }
@@ -167,16 +176,31 @@ fn render_error(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function, name: &Rus
         let key = ty_key(&v.field.ty);
         let count = vs.iter().filter(|o| ty_key(&o.field.ty) == key).count();
         if count == 1 {
-            from_impl(w, &ctx.ty(&v.field.ty), name.as_str(), &format!("Self::{}(e)", v.name));
+            from_impl(
+                w,
+                &ctx.ty(&v.field.ty),
+                name.as_str(),
+                &format!("Self::{}(e)", v.name),
+            );
         }
     }
-    from_impl(w, "__rt::ApplicationError", name.as_str(), &format!("Self::{app}(e)"));
+    from_impl(
+        w,
+        "__rt::ApplicationError",
+        name.as_str(),
+        &format!("Self::{app}(e)"),
+    );
 
     w.begin_item();
     wopen!(w, "impl From<{rt}::Error> for {name} {{");
     w.open("fn from(e: __rt::Error) -> Self {");
     w.open("match e {");
-    arm(w, "__rt::Error::Application(e)", &format!("Self::{app}(e)"), false);
+    arm(
+        w,
+        "__rt::Error::Application(e)",
+        &format!("Self::{app}(e)"),
+        false,
+    );
     arm(w, "e", &format!("Self::{rpc}(e)"), false);
     w.close("}");
     w.close("}");
@@ -192,8 +216,18 @@ fn render_error(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function, name: &Rus
         // A macro call: a line too long is left to the safety net.
         wln!(w, "Self::{}(e) => write!(f, {text}, e),", v.name);
     }
-    arm(w, &format!("Self::{app}(e)"), "::std::fmt::Display::fmt(e, f)", false);
-    arm(w, &format!("Self::{rpc}(e)"), "::std::fmt::Display::fmt(e, f)", false);
+    arm(
+        w,
+        &format!("Self::{app}(e)"),
+        "::std::fmt::Display::fmt(e, f)",
+        false,
+    );
+    arm(
+        w,
+        &format!("Self::{rpc}(e)"),
+        "::std::fmt::Display::fmt(e, f)",
+        false,
+    );
     w.close("}");
     w.close("}");
     w.close("}");
@@ -220,7 +254,11 @@ fn ty_key(ty: &crate::codegen::plan::Ty) -> String {
 /// optional, never boxed.
 fn arg_ty(ctx: &Ctx, f: &Field) -> String {
     let t = ctx.ty(&f.ty);
-    if f.is_optional() { format!("Option<{t}>") } else { t }
+    if f.is_optional() {
+        format!("Option<{t}>")
+    } else {
+        t
+    }
 }
 
 /// Reads argument `f` out of the decoded args struct `__args` (unboxing).
@@ -298,7 +336,13 @@ fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
         for f in &s.functions {
             docs(w, &function_doc(ctx, s, f));
             let ret = ret_ty(ctx, f, "", &f.error);
-            fn_sig(w, &format!("fn {}", f.name), &params(ctx, "&self", f), Some(&ret), ";");
+            fn_sig(
+                w,
+                &format!("fn {}", f.name),
+                &params(ctx, "&self", f),
+                Some(&ret),
+                ";",
+            );
         }
         w.close("}");
     }
@@ -318,7 +362,13 @@ fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
     w.begin_item();
     wopen!(w, "impl<H: ?Sized> Clone for {processor}<H> {{");
     w.open("fn clone(&self) -> Self {");
-    struct_lit(w, "", "Self", &["handler: ::std::sync::Arc::clone(&self.handler)".to_owned()], "");
+    struct_lit(
+        w,
+        "",
+        "Self",
+        &["handler: ::std::sync::Arc::clone(&self.handler)".to_owned()],
+        "",
+    );
     w.close("}");
     w.close("}");
     w.end_item();
@@ -327,7 +377,13 @@ fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
     wopen!(w, "impl<H: {handler}> {processor}<H> {{");
     w.doc(" Serves `handler`.");
     w.open("pub fn new(handler: H) -> Self {");
-    struct_lit(w, "", "Self", &["handler: ::std::sync::Arc::new(handler)".to_owned()], "");
+    struct_lit(
+        w,
+        "",
+        "Self",
+        &["handler: ::std::sync::Arc::new(handler)".to_owned()],
+        "",
+    );
     w.close("}");
     w.close("}");
     w.end_item();
@@ -439,7 +495,15 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
     let (vs, app, rpc) = variants(f);
     wopen!(w, "{wire} => {{");
     w.open("Some(");
-    wopen!(w, "__rt::{}(", if f.oneway { "serve_oneway" } else { "serve_call" });
+    wopen!(
+        w,
+        "__rt::{}(",
+        if f.oneway {
+            "serve_oneway"
+        } else {
+            "serve_call"
+        }
+    );
     w.line("header,");
     w.line("input,");
     w.line("output,");
@@ -582,11 +646,20 @@ fn render_client(ctx: &Ctx, w: &mut Writer, s: &Service) {
     w.end_item();
 
     w.begin_item();
-    wopen!(w, "impl<C: {rt}::Channel> {client}<{rt}::Multiplexed<C>> {{");
+    wopen!(
+        w,
+        "impl<C: {rt}::Channel> {client}<{rt}::Multiplexed<C>> {{"
+    );
     w.doc(" Calls the service registered as `service` on a multiplexed");
     w.doc(" server (method names sent as `service:method`).");
     w.open("pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {");
-    struct_lit(w, "", "Self", &["channel: __rt::Multiplexed::new(channel, service)".to_owned()], "");
+    struct_lit(
+        w,
+        "",
+        "Self",
+        &["channel: __rt::Multiplexed::new(channel, service)".to_owned()],
+        "",
+    );
     w.close("}");
     w.close("}");
     w.end_item();
@@ -628,7 +701,13 @@ fn client_method(
     let wire = str_lit(&f.thrift_name);
     docs(w, &function_doc(ctx, owner, f));
     let ret = ret_ty(ctx, f, prefix, error);
-    fn_sig(w, &format!("pub fn {n}"), &params(ctx, "&mut self", f), Some(&ret), " {");
+    fn_sig(
+        w,
+        &format!("pub fn {n}"),
+        &params(ctx, "&mut self", f),
+        Some(&ret),
+        " {",
+    );
     let mut inits: Vec<String> = f
         .args
         .fields
@@ -661,15 +740,17 @@ fn client_method(
         chain_turbofish(
             w,
             binding,
-            "self",
-            "channel",
-            "call",
+            ["self", "channel", "call"],
             &["_", &result_path],
             &format!("{wire}, &__args"),
             "?;",
         );
         let unbox = |fld: &Field, v: &str| {
-            if fld.boxed { format!("*{v}") } else { v.to_owned() }
+            if fld.boxed {
+                format!("*{v}")
+            } else {
+                v.to_owned()
+            }
         };
         if let Some(sf) = success_field(f) {
             wopen!(w, "if let Some(v) = __reply.{} {{", sf.name);
@@ -678,7 +759,12 @@ fn client_method(
         }
         for v in &vs {
             wopen!(w, "if let Some(e) = __reply.{} {{", v.field.name);
-            wln!(w, "return Err({prefix}{error}::{}({}));", v.name, unbox(v.field, "e"));
+            wln!(
+                w,
+                "return Err({prefix}{error}::{}({}));",
+                v.name,
+                unbox(v.field, "e")
+            );
             w.close("}");
         }
         if success_field(f).is_some() {

@@ -6,7 +6,9 @@
 //! structs of service functions.
 
 use super::{ALLOW_COMPLEX, Ctx, int_lit};
-use crate::codegen::layout::{arm, struct_lit, struct_lit_flat, struct_lit_forced, struct_lit_open};
+use crate::codegen::layout::{
+    arm, struct_lit, struct_lit_flat, struct_lit_forced, struct_lit_open,
+};
 use crate::codegen::plan::{DefaultImpl, Field, Struct, Traits, Wire};
 use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
 use crate::ir::{Requiredness, StructKind};
@@ -50,7 +52,11 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     let name = s.name.as_str();
     w.begin_item();
     docs(w, &s.doc);
-    w.line(&derives(s.traits, s.default_impl == DefaultImpl::Derive, false));
+    w.line(&derives(
+        s.traits,
+        s.default_impl == DefaultImpl::Derive,
+        false,
+    ));
     if ctx.too_complex(s.fields.iter().map(|f| &f.ty)) {
         w.line(ALLOW_COMPLEX);
     }

@@ -79,7 +79,9 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     w.end_item();
 
     let no_field = str_lit(&format!("union `{thrift_name}` has no field set"));
-    let several = str_lit(&format!("union `{thrift_name}` has more than one field set"));
+    let several = str_lit(&format!(
+        "union `{thrift_name}` has more than one field set"
+    ));
     w.begin_item();
     wopen!(w, "impl {rt}::Decode for {name} {{");
     w.open("fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {");
@@ -142,7 +144,10 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
 /// Keeps the first unknown field of a union, skips the others.
 fn keep_unknown(w: &mut Writer, unknown: &crate::codegen::names::RustName) {
     w.open("if unknown.is_none() {");
-    wln!(w, "unknown = Some(Self::{unknown}(__rt::UnknownField::read(p, h)?));");
+    wln!(
+        w,
+        "unknown = Some(Self::{unknown}(__rt::UnknownField::read(p, h)?));"
+    );
     w.close("} else {");
     w.indent_in();
     w.line("p.skip(h.ttype)?;");

@@ -1,0 +1,290 @@
+//! The text the writer produces equals prettyplease's layout of it.
+//!
+//! Every valid fixture, a reduced synthetic IDL (the bench generator with
+//! small sizes) and IDL with very long names and deep nesting, each under
+//! several option sets, are rendered twice per planned item:
+//!
+//! - direct path alone (safety net off): every top-level item the writer
+//!   claims to lay out exactly must be a prettyplease fixed point
+//!   (`unparse(parse_file(text)) == text`), i.e. what prettyplease makes of
+//!   the same code;
+//! - as `thriftc gen` runs (safety net on): the item's whole text must be a
+//!   fixed point too, so items the writer hands to prettyplease come out
+//!   the same as the ones it writes itself.
+//!
+//! The long-name and deep-nesting cases check that the safety net is used
+//! (and right) where the writer's width rules give up.
+
+use super::emit::render_item;
+use super::format::format_items;
+use super::items::Ctx;
+use super::plan;
+use super::writer::Writer;
+use crate::options::Options;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The option sets every input is rendered with.
+fn option_sets() -> Vec<(&'static str, Options)> {
+    let with = |f: fn(&mut Options)| {
+        let mut o = Options::default();
+        f(&mut o);
+        o
+    };
+    vec![
+        ("default", Options::default()),
+        (
+            "keep_unknown_fields",
+            with(|o| o.keep_unknown_fields = true),
+        ),
+        ("btree_all", with(|o| o.btree_all = true)),
+        ("no_client", with(|o| o.gen_client = false)),
+        ("no_server", with(|o| o.gen_server = false)),
+        (
+            "types_only",
+            with(|o| {
+                o.gen_client = false;
+                o.gen_server = false;
+            }),
+        ),
+    ]
+}
+
+/// What checking one program found.
+#[derive(Default)]
+struct Tally {
+    items: usize,
+    reformatted: usize,
+}
+
+/// Checks every planned item of `program` under `options`.
+fn check_program(label: &str, program: &crate::ir::Program, options: &Options, tally: &mut Tally) {
+    let krate = plan::plan(program, options).unwrap_or_else(|e| panic!("{label}: {e}"));
+    for (mi, module) in krate.modules.iter().enumerate() {
+        for item in &module.items {
+            // Direct path alone.
+            let ctx = Ctx::new(&krate, program, mi);
+            let mut w = Writer::new(false);
+            render_item(&ctx, &mut w, item);
+            let spans = w.spans().to_vec();
+            let direct = w.finish().unwrap_or_else(|e| panic!("{label}: {e}"));
+            for span in &spans {
+                tally.items += 1;
+                let text = &direct[span.range.0..span.range.1];
+                if !span.exact {
+                    tally.reformatted += 1;
+                    continue;
+                }
+                let formatted = format_items(text).unwrap_or_else(|e| panic!("{label}: {e}"));
+                assert_eq!(
+                    text, formatted,
+                    "{label}: the writer's layout differs from prettyplease's \
+                     (left: written, right: prettyplease)"
+                );
+            }
+            // As generated.
+            let ctx = Ctx::new(&krate, program, mi);
+            let mut w = Writer::new(true);
+            render_item(&ctx, &mut w, item);
+            let text = w.finish().unwrap_or_else(|e| panic!("{label}: {e}"));
+            if !text.is_empty() {
+                let formatted = format_items(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
+                assert_eq!(
+                    text, formatted,
+                    "{label}: output is not prettyplease's layout"
+                );
+            }
+        }
+    }
+}
+
+/// Checks an IDL text under every option set.
+fn check_idl(label: &str, idl: &str) -> Tally {
+    let loaded = crate::load_str(&format!("{label}.thrift"), idl)
+        .unwrap_or_else(|e| panic!("{label} does not load:\n{}", e.render(false)));
+    let mut tally = Tally::default();
+    for (name, options) in option_sets() {
+        check_program(
+            &format!("{label} ({name})"),
+            &loaded.program,
+            &options,
+            &mut tally,
+        );
+    }
+    tally
+}
+
+#[test]
+fn fixtures_are_laid_out_as_prettyplease_would() {
+    let mut paths = Vec::new();
+    for dir in ["valid", "codegen", "compat", "interop", "services", "bench"] {
+        let entries = std::fs::read_dir(root().join("fixtures").join(dir))
+            .unwrap_or_else(|e| panic!("fixtures/{dir}: {e}"));
+        for e in entries {
+            let p = e.expect("fixtures folder entry").path();
+            if p.extension().is_some_and(|x| x == "thrift") {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    assert!(paths.len() >= 15, "fixtures found: {paths:?}");
+    let mut tally = Tally::default();
+    for p in &paths {
+        let include_dirs = [root().join("fixtures/include")];
+        let loaded = crate::load(std::slice::from_ref(p), &include_dirs)
+            .unwrap_or_else(|e| panic!("{} does not load:\n{}", p.display(), e.render(false)));
+        for (name, options) in option_sets() {
+            let label = format!("{} ({name})", p.display());
+            check_program(&label, &loaded.program, &options, &mut tally);
+        }
+    }
+    assert!(tally.items > 1000, "items checked: {}", tally.items);
+}
+
+#[test]
+fn synthetic_idl_is_laid_out_as_prettyplease_would() {
+    let script = root().join("fixtures/bench/gen_large_idl.py");
+    let out = std::env::temp_dir().join(format!("thriftc-parity-{}.thrift", std::process::id()));
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&out)
+        .args([
+            "--structs",
+            "120",
+            "--services",
+            "10",
+            "--methods",
+            "10",
+            "--seed",
+            "7",
+        ])
+        .status()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run python3 (needed on PATH for {}): {e}",
+                script.display()
+            )
+        });
+    assert!(status.success(), "{} failed", script.display());
+    let idl = std::fs::read_to_string(&out).expect("generated IDL");
+    let _ = std::fs::remove_file(&out);
+    let tally = check_idl("synthetic", &idl);
+    assert!(tally.items > 2000, "items checked: {}", tally.items);
+    // Only the container constants need prettyplease.
+    assert!(
+        tally.reformatted * 100 < tally.items,
+        "{} of {} items needed the safety net",
+        tally.reformatted,
+        tally.items
+    );
+}
+
+/// IDL whose names are long enough (`scale` 0: short, 2: as written, 4:
+/// double) to push constructs towards and past the margin, and types nested
+/// deep enough to break over many lines.
+fn long_and_deep_idl(scale: usize) -> String {
+    let long = |base: &str, n: usize| format!("{base}{}", "_and_more".repeat(n * scale / 2));
+    let mut idl = String::from("namespace rs long_names\n");
+    let e = long("AnEnumerationWithALongName", 3);
+    writeln!(
+        idl,
+        "/** An enum. */\nenum {e} {{ {} = 1, {} = 2, SHORT = 3 }}",
+        long("FIRST_VALUE", 4),
+        long("SECOND_VALUE", 6)
+    )
+    .unwrap();
+    let exc = long("ExceptionWithAVeryLongName", 3);
+    writeln!(
+        idl,
+        "exception {exc} {{ 1: string {} }}",
+        long("message", 5)
+    )
+    .unwrap();
+    let s = long("StructWithAQuiteLongNameIndeed", 4);
+    let deep = |levels: usize, leaf: &str| {
+        format!("{}{leaf}{}", "list<".repeat(levels), ">".repeat(levels))
+    };
+    writeln!(
+        idl,
+        "/** A struct. */\nstruct {s} {{\n  1: required string {},\n  2: optional map<string, map<i64, list<{e}>>> {},\n  \
+         3: {} deep,\n  4: i32 {} = 42,\n  5: string named = \"{}\",\n  \
+         6: map<{}, {}> nested_map,\n  -7: required i64 x\n}}",
+        long("a_required_field_name", 4),
+        long("an_optional_map", 6),
+        deep(20, "i32"),
+        long("with_default", 5),
+        "x".repeat(120),
+        deep(3, "string"),
+        deep(5, &e),
+    )
+    .unwrap();
+    let u = long("UnionWithLongName", 5);
+    writeln!(
+        idl,
+        "union {u} {{ 1: {s} {}, 2: map<string, list<map<string, {e}>>> other }}",
+        long("first_choice", 5)
+    )
+    .unwrap();
+    writeln!(
+        idl,
+        "typedef map<string, map<string, map<string, list<{s}>>>> {}",
+        long("Alias", 6)
+    )
+    .unwrap();
+    writeln!(idl, "const i64 {} = 1234567", long("A_CONSTANT", 8)).unwrap();
+    let svc = long("ServiceWithALongName", 3);
+    writeln!(idl, "service {svc} {{").unwrap();
+    writeln!(
+        idl,
+        "  map<string, list<{s}>> {}(1: {s} {}, 2: map<string, list<{e}>> b, 3: optional i32 c) throws (1: {exc} {}),",
+        long("fetchSomething", 4),
+        long("input", 6),
+        long("problem", 4)
+    )
+    .unwrap();
+    writeln!(idl, "  oneway void {}(1: {u} u),", long("notify", 8)).unwrap();
+    writeln!(idl, "  {s} {}(),", long("get", 9)).unwrap();
+    writeln!(
+        idl,
+        "  void {}(1: {} arg) throws (1: {exc} one, 2: {exc} two),",
+        long("put", 7),
+        deep(12, "i64")
+    )
+    .unwrap();
+    idl.push_str("}\n");
+    writeln!(
+        idl,
+        "service {}Child extends {svc} {{ void ping() }}",
+        long("Svc", 6)
+    )
+    .unwrap();
+    idl
+}
+
+#[test]
+fn long_names_and_deep_nesting_are_laid_out_as_prettyplease_would() {
+    let mut needed = Vec::new();
+    for scale in 0..=4 {
+        let tally = check_idl(&format!("long_names_{scale}"), &long_and_deep_idl(scale));
+        assert!(tally.items > 50, "items checked: {}", tally.items);
+        needed.push((tally.reformatted, tally.items));
+    }
+    // Short names keep most items on the direct path; the longest push
+    // most past the writer's width rules, so the safety net is exercised
+    // (and its output checked above).
+    let (short, items) = needed[0];
+    assert!(
+        short * 4 < items,
+        "short names: {short} of {items} items needed the safety net"
+    );
+    let (long, items) = needed[4];
+    assert!(
+        long * 2 > items,
+        "long names: only {long} of {items} items needed the safety net"
+    );
+}
