@@ -156,7 +156,7 @@ fn runtime_import(runtime: &str) -> Result<String, Error> {
 }
 
 /// Most threads [`emit`] uses.
-pub const MAX_THREADS: usize = 2;
+pub const MAX_THREADS: usize = 8;
 
 /// Stack size of [`emit`]'s threads: room for syn's and prettyplease's
 /// recursion on the deepest type the parser accepts, in a debug build.

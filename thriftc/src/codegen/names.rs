@@ -113,12 +113,6 @@ impl std::fmt::Display for RustName {
     }
 }
 
-impl quote::ToTokens for RustName {
-    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
-        self.ident().to_tokens(tokens)
-    }
-}
-
 /// Makes converted text a legal identifier (see the module docs).
 fn legalize(mut s: String, raw_ok: bool, fallback: &str) -> RustName {
     // Identifiers must be ASCII alphanumerics and `_` here (Thrift allows

@@ -1133,12 +1133,3 @@ impl Code {
         &self.0
     }
 }
-
-impl quote::ToTokens for Code {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        // Tokenized once already in `Code::parse`: cannot fail.
-        if let Ok(t) = self.0.parse::<TokenStream>() {
-            tokens.extend(t);
-        }
-    }
-}
