@@ -18,7 +18,8 @@
 //! - `prettyplease`: for scale, formatting all of the output with syn and
 //!   prettyplease, as the generator did before it wrote text directly;
 //! - `generate`: plan and render together, as `thriftc gen` runs them (on
-//!   up to two threads);
+//!   as many threads as there are cores, up to `emit::MAX_THREADS`);
+//! - `generate_1t`: the same on one thread;
 //! - `generate_types_only`: the same without clients and servers.
 //!
 //! Run: `cargo bench -p thriftc --bench codegen`. Before criterion starts,
@@ -136,7 +137,7 @@ fn bench(c: &mut Criterion) {
         .unwrap_or(5)
         .max(1);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let stages: [(&str, Duration); 7] = [
+    let stages: [(&str, Duration); 8] = [
         (
             "parse",
             median(runs, || {
@@ -187,6 +188,13 @@ fn bench(c: &mut Criterion) {
             "generate",
             median(runs, || {
                 black_box(thriftc::codegen::generate(program, &options).unwrap());
+            }),
+        ),
+        (
+            "generate_1t",
+            median(runs, || {
+                let krate = plan::plan(program, &options).unwrap();
+                black_box(render_all(&krate, program, true));
             }),
         ),
     ];

@@ -16,9 +16,10 @@ use super::writer::{STRUCT_LIT_MAX, Writer, fits, wopen};
 pub fn arm(w: &mut Writer, pat: &str, body: &str, semi: bool) {
     let i = w.indent();
     if fits(i, i + pat.len() + 4 + body.len()) {
-        w.line_fitted(&format!("{pat} => {body},"));
+        w.line_fitted_parts(&[pat, " => ", body, ","]);
     } else {
-        wopen!(w, "{pat} => {{");
+        w.line_parts(&[pat, " => {"]);
+        w.indent_in();
         if semi {
             w.ln(format_args!("{body};"));
         } else {

@@ -2,9 +2,28 @@
 //!
 //! Pipeline (each stage its own module): [`plan`] turns an [`ir::Program`]
 //! into a Rust code model (all names decided by [`names`]); [`items`]
-//! renders each planned item with `quote!`; [`emit`] parses the tokens with
-//! syn, formats with prettyplease and adds the `@generated` header. [`generate`] runs all
-//! three; [`emit::write_files`] writes the result.
+//! writes each planned item as formatted text into a [`writer::Writer`];
+//! [`emit`] joins a module's items under the `@generated` header.
+//! [`generate`] runs all three; [`emit::write_files`] writes the result.
+//!
+//! Why text is written directly: the output used to be built with `quote!`,
+//! parsed back with syn and formatted with prettyplease. On the synthetic
+//! bench IDL (8,086 lines; 9.3 MB, 242k lines of Rust out) those stages
+//! cost about 200 ms (`quote!`), 600-900 ms (syn) and 185 ms (prettyplease)
+//! of CPU, several times Apache's whole `thrift --gen rs` run (0.1 s).
+//! Writing the same text directly takes about 20 ms, and `thriftc gen`
+//! went from 0.55 s to about 0.09 s wall.
+//!
+//! How the output stays what it was (prettyplease's layout, byte for byte):
+//! [`writer`] and [`layout`] reproduce prettyplease's width decisions for
+//! the constructs we generate, and each top-level item that the writer
+//! cannot be sure about (a line too wide for its rules, user attributes,
+//! container constants) goes through prettyplease ([`format`], the safety
+//! net: 2 of 16,497 items on the bench IDL). The parity tests render every
+//! fixture, a reduced synthetic IDL and IDL with very long names and deep
+//! nesting, under several option sets, with the safety net off, and check
+//! that each item the writer claims to lay out exactly is a prettyplease
+//! fixed point; the goldens check the final files.
 //!
 //! Output: one `<module>.rs` per IDL file (module name from `namespace rs`,
 //! else the file stem) and a `mod.rs` declaring them; generated code refers

@@ -42,7 +42,10 @@ fn option_sets() -> Vec<(&'static str, Options)> {
             with(|o| o.keep_unknown_fields = true),
         ),
         ("btree_all", with(|o| o.btree_all = true)),
-        ("bytes_everywhere", with(|o| o.bytes_paths = vec![".".to_owned()])),
+        (
+            "bytes_everywhere",
+            with(|o| o.bytes_paths = vec![".".to_owned()]),
+        ),
         ("no_client", with(|o| o.gen_client = false)),
         ("no_server", with(|o| o.gen_server = false)),
         (

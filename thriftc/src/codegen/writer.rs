@@ -77,7 +77,7 @@ impl Writer {
     /// the direct path).
     pub fn new(safety_net: bool) -> Writer {
         Writer {
-            out: String::new(),
+            out: String::with_capacity(16 << 10),
             indent: 0,
             item_start: 0,
             exact: true,
@@ -127,6 +127,26 @@ impl Writer {
     pub fn line_fitted(&mut self, text: &str) {
         self.push_indent();
         self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// [`Writer::line`] from pieces.
+    pub fn line_parts(&mut self, parts: &[&str]) {
+        let start = self.out.len();
+        self.push_indent();
+        for p in parts {
+            self.out.push_str(p);
+        }
+        self.check(start);
+        self.out.push('\n');
+    }
+
+    /// [`Writer::line_fitted`] from pieces.
+    pub fn line_fitted_parts(&mut self, parts: &[&str]) {
+        self.push_indent();
+        for p in parts {
+            self.out.push_str(p);
+        }
         self.out.push('\n');
     }
 
@@ -218,8 +238,12 @@ impl Writer {
     }
 
     fn push_indent(&mut self) {
-        for _ in 0..self.indent {
-            self.out.push(' ');
+        const SPACES: &str = "                                                                ";
+        let mut n = self.indent;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.push_str(&SPACES[..k]);
+            n -= k;
         }
     }
 
