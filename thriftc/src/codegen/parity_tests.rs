@@ -320,3 +320,38 @@ fn long_names_and_deep_nesting_are_laid_out_as_prettyplease_would() {
         "long names: only {long} of {items} items needed the safety net"
     );
 }
+
+/// Whole files: the same for any number of threads (shares split modules
+/// in different places), and each a prettyplease fixed point as a whole
+/// (items laid out on their own join into what formatting the file gives).
+#[test]
+fn files_do_not_depend_on_threads_and_are_formatted_as_a_whole() {
+    use super::emit::{EmitConfig, emit_with};
+    for fixture in [
+        "fixtures/valid/includes.thrift",
+        "fixtures/codegen/apache.thrift",
+        "fixtures/interop/interop.thrift",
+    ] {
+        let path = root().join(fixture);
+        let include_dirs = [root().join("fixtures/include")];
+        let loaded = crate::load(&[path], &include_dirs)
+            .unwrap_or_else(|e| panic!("{fixture} does not load:\n{}", e.render(false)));
+        let krate = plan::plan(&loaded.program, &Options::default()).unwrap();
+        let run = |max_threads| {
+            let config = EmitConfig {
+                safety_net: true,
+                max_threads,
+            };
+            emit_with(&krate, &loaded.program, config).unwrap().0
+        };
+        let one = run(1);
+        assert!(one.len() > 2, "{fixture}: several modules expected");
+        assert_eq!(one, run(2), "{fixture}: output depends on the thread count");
+        assert_eq!(one, run(8), "{fixture}: output depends on the thread count");
+        for f in &one {
+            let body = &f.contents[f.contents.find("\n\n").unwrap() + 2..];
+            let formatted = format_items(body).unwrap();
+            assert_eq!(body, formatted, "{fixture}: {} as a whole", f.name);
+        }
+    }
+}

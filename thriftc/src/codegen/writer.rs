@@ -76,8 +76,13 @@ impl Writer {
     /// even when they may differ from prettyplease's layout (for tests of
     /// the direct path).
     pub fn new(safety_net: bool) -> Writer {
+        Writer::with_capacity(safety_net, 16 << 10)
+    }
+
+    /// [`Writer::new`] with room for `capacity` bytes of text.
+    pub fn with_capacity(safety_net: bool, capacity: usize) -> Writer {
         Writer {
-            out: String::with_capacity(16 << 10),
+            out: String::with_capacity(capacity),
             indent: 0,
             item_start: 0,
             exact: true,
@@ -86,6 +91,16 @@ impl Writer {
             spans: Vec::new(),
             error: None,
         }
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Nothing written yet.
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
     }
 
     /// The current indentation.
