@@ -83,9 +83,8 @@ pub fn emit_with(
         let capacity = weights[r.clone()].iter().sum::<usize>() + (4 << 10);
         render_share(krate, program, config, &jobs[r], capacity)
     };
-    let results: Vec<Share> = if shares.len() == 1 {
-        vec![render(shares[0].clone())]
-    } else {
+    // Even a single share gets its own thread, for the stack size.
+    let results: Vec<Share> = {
         std::thread::scope(|scope| {
             let handles: Vec<_> = shares
                 .iter()
