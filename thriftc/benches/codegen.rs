@@ -15,6 +15,7 @@
 //! - `render+net`: the same with the safety net (prettyplease formatting of
 //!   the items the writer cannot lay out exactly; the line before the stages
 //!   says how many there are);
+//! - `render_2t`: `render+net` on two threads (when there are two cores);
 //! - `prettyplease`: for scale, formatting all of the output with syn and
 //!   prettyplease, as the generator did before it wrote text directly;
 //! - `generate`: plan and render together, as `thriftc gen` runs them (on
@@ -84,9 +85,19 @@ fn render_all(
     program: &thriftc::ir::Program,
     safety_net: bool,
 ) -> (Vec<thriftc::GeneratedFile>, thriftc::codegen::writer::Stats) {
+    render_on(krate, program, safety_net, 1)
+}
+
+/// Every item rendered on up to `max_threads` threads.
+fn render_on(
+    krate: &plan::Crate,
+    program: &thriftc::ir::Program,
+    safety_net: bool,
+    max_threads: usize,
+) -> (Vec<thriftc::GeneratedFile>, thriftc::codegen::writer::Stats) {
     let config = EmitConfig {
         safety_net,
-        max_threads: 1,
+        max_threads,
     };
     emit::emit_with(krate, program, config).expect("generated code renders")
 }
@@ -137,7 +148,7 @@ fn bench(c: &mut Criterion) {
         .unwrap_or(5)
         .max(1);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let stages: [(&str, Duration); 8] = [
+    let stages: [(&str, Duration); 9] = [
         (
             "parse",
             median(runs, || {
@@ -171,6 +182,12 @@ fn bench(c: &mut Criterion) {
             "render+net",
             median(runs, || {
                 black_box(render_all(&krate, program, true));
+            }),
+        ),
+        (
+            "render_2t",
+            median(runs, || {
+                black_box(render_on(&krate, program, true, 2));
             }),
         ),
         (
