@@ -4,7 +4,7 @@
 //! own layout is prettyplease's (a line too wide for the width rules it
 //! knows, or a construct it does not lay out exactly). The text is valid
 //! Rust either way, so parsing it back and printing it gives prettyplease's
-//! layout. Tests compare both paths ([`super::tests`]).
+//! layout. The parity tests (`parity_tests.rs`) compare both paths.
 
 use super::Error;
 

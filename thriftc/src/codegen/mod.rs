@@ -19,7 +19,7 @@
 //! [`writer`] and [`layout`] reproduce prettyplease's width decisions for
 //! the constructs we generate, and each top-level item that the writer
 //! cannot be sure about (a line too wide for its rules, user attributes,
-//! container constants) goes through prettyplease ([`format`], the safety
+//! container constants) goes through prettyplease ([`mod@format`], the safety
 //! net: 2 of 16,497 items on the bench IDL). The parity tests render every
 //! fixture, a reduced synthetic IDL and IDL with very long names and deep
 //! nesting, under several option sets, with the safety net off, and check
