@@ -355,3 +355,68 @@ fn files_do_not_depend_on_threads_and_are_formatted_as_a_whole() {
         }
     }
 }
+
+/// One IDL with every construct, its names padded by `pad` characters:
+/// sweeping `pad` moves each generated line across the margin one column
+/// at a time.
+fn padded_idl(pad: usize) -> String {
+    let p = "q".repeat(pad);
+    format!(
+        r#"namespace rs padded
+enum Kind{p} {{ FIRST{p} = 1, SECOND = 2 }}
+exception Oops{p} {{ 1: string why{p} }}
+struct Inner{p} {{ 1: i32 a{p} }}
+struct Item{p} {{
+  1: required string name{p},
+  2: optional map<string, list<Inner{p}>> parts{p},
+  3: Kind{p} kind{p} = Kind{p}.FIRST{p},
+  4: i64 count{p} = 7,
+  5: list<map<i32, set<string>>> nested{p},
+  6: string label{p} = "dflt{p}",
+  7: Inner{p} inner{p},
+}}
+union Choice{p} {{ 1: Item{p} item{p}, 2: map<string, Kind{p}> kinds{p}, 3: i32 n }}
+typedef map<string, list<Item{p}>> Index{p}
+service Base{p} {{
+  Item{p} get{p}(1: i64 id{p}) throws (1: Oops{p} oops{p}),
+}}
+service Store{p} extends Base{p} {{
+  void put{p}(1: Item{p} item{p}, 2: optional map<string, list<Inner{p}>> extra{p}, 3: Kind{p} kind{p}),
+  map<string, list<Item{p}>> find{p}(1: string query{p}, 2: i32 limit) throws (1: Oops{p} oops{p}, 2: Oops{p} other{p}),
+  oneway void note{p}(1: string text{p}),
+  Choice{p} pick{p}(),
+  list<Inner{p}> many{p}(1: list<Inner{p}> a, 2: list<Inner{p}> b, 3: list<Inner{p}> c, 4: list<Inner{p}> d),
+}}
+"#
+    )
+}
+
+#[test]
+fn names_of_every_length_are_laid_out_as_prettyplease_would() {
+    let mut tally = Tally::default();
+    let sets: Vec<_> = option_sets()
+        .into_iter()
+        .filter(|(n, _)| matches!(*n, "default" | "keep_unknown_fields"))
+        .collect();
+    for pad in 0..=40 {
+        let label = format!("padded_{pad}");
+        let loaded = crate::load_str(&format!("{label}.thrift"), &padded_idl(pad))
+            .unwrap_or_else(|e| panic!("{label} does not load:\n{}", e.render(false)));
+        for (name, options) in &sets {
+            check_program(
+                &format!("{label} ({name})"),
+                &loaded.program,
+                options,
+                &mut tally,
+            );
+        }
+    }
+    assert!(tally.items > 2000, "items checked: {}", tally.items);
+    // Most items stay on the direct path even with long names.
+    assert!(
+        tally.reformatted * 2 < tally.items,
+        "{} of {} items needed the safety net",
+        tally.reformatted,
+        tally.items
+    );
+}

@@ -219,11 +219,12 @@ fn decode_result(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     if struct_lit_open(w, "Ok(", "Self", &flat, ")") {
         return;
     }
+    let last = inits.len() - 1;
     for (k, f) in s.fields.iter().enumerate() {
         if is_missing_error(f) {
             write_missing(w, s, f);
         } else {
-            wln!(w, "{},", inits[k]);
+            field_init(w, f, &inits[k], k == last);
         }
     }
     if let Some(n) = &s.unknown_fields {
@@ -273,6 +274,24 @@ fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field) -> String {
         (Requiredness::Default, None) => format!("{l}.unwrap_or_default()"),
         _ => l,
     }
+}
+
+/// `name: value,` in a broken `Ok(Self { .. })`. A value `f_name.method(..)`
+/// that does not fit breaks before `.method` (the comma after the last
+/// field is only printed when broken: not measured).
+fn field_init(w: &mut Writer, f: &Field, init: &str, last: bool) {
+    let i = w.indent();
+    let head_len = f.name.as_str().len() + 4 + f.name.unraw().len();
+    if fits(i, i + init.len() + usize::from(!last)) || init.len() == head_len {
+        wln!(w, "{init},");
+        return;
+    }
+    // `name: f_name` + `.method(..)`.
+    let (head, call) = init.split_at(head_len);
+    w.line(head);
+    w.indent_in();
+    wln!(w, "{call},");
+    w.indent_out();
 }
 
 /// `name: f_name.ok_or_else(..)?,` in prettyplease's broken layout.
