@@ -55,16 +55,31 @@ pub fn struct_lit_forced(flat: &str) -> bool {
 }
 
 /// Starts `lead` + a struct literal + `tail` (all of `tail` measured with
-/// the literal). Writes the whole line and returns `true` when it stays on
+/// the literal; `lead` holds no place prettyplease could break). Writes the whole line and returns `true` when it stays on
 /// one line; otherwise writes `lead path {`, indents, and returns `false`:
 /// the caller writes one line per field, then `w.close("}" + tail)`.
 pub fn struct_lit_open(w: &mut Writer, lead: &str, path: &str, flat: &str, tail: &str) -> bool {
     let i = w.indent();
+    if flat.ends_with(" {}") {
+        // `Path {}`: a long one is broken into `Path {` and `}`, unless its
+        // first line has already run past the margin when prettyplease
+        // reaches the brace (then it has printed the group as is).
+        if struct_lit_forced(flat) && fits(i, i + lead.len() + path.len() + 2) {
+            w.line_fitted_parts(&[lead, path, " {"]);
+            w.indent_in();
+            return false;
+        }
+        w.line_fitted(&format!("{lead}{flat}{tail}"));
+        return true;
+    }
     if !struct_lit_forced(flat) && fits(i, i + lead.len() + flat.len() + tail.len()) {
         w.line_fitted(&format!("{lead}{flat}{tail}"));
         true
     } else {
-        wopen!(w, "{lead}{path} {{");
+        // The leads we use (`Ok(`, `let x = `) and a plain path cannot
+        // break: prettyplease prints this line so however long it is.
+        w.line_fitted_parts(&[lead, path, " {"]);
+        w.indent_in();
         false
     }
 }
@@ -80,27 +95,167 @@ pub fn struct_lit(w: &mut Writer, lead: &str, path: &str, fields: &[String], tai
     }
 }
 
+/// A call `head(args)` or a tuple-struct pattern `Path(pats)`, or an atom
+/// (no parentheses, or empty ones): prettyplease puts the arguments one
+/// per line, each with a trailing comma, when they do not fit.
+#[derive(Debug, Clone)]
+pub enum Call {
+    /// Text without breaks.
+    Atom(String),
+    /// `head(args)`, at least one argument.
+    Call(String, Vec<Call>),
+}
+
+impl Call {
+    /// An atom.
+    pub fn atom(text: impl Into<String>) -> Call {
+        Call::Atom(text.into())
+    }
+
+    /// `head(args)`.
+    pub fn call(head: impl Into<String>, args: Vec<Call>) -> Call {
+        Call::Call(head.into(), args)
+    }
+
+    fn flat_len(&self) -> usize {
+        match self {
+            Call::Atom(s) => s.len(),
+            Call::Call(h, args) => {
+                h.len() + 2 + args.iter().map(|a| a.flat_len() + 2).sum::<usize>() - 2
+            }
+        }
+    }
+
+    fn push_flat(&self, out: &mut String) {
+        match self {
+            Call::Atom(s) => out.push_str(s),
+            Call::Call(h, args) => {
+                out.push_str(h);
+                out.push('(');
+                for (k, a) in args.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str(", ");
+                    }
+                    a.push_flat(out);
+                }
+                out.push(')');
+            }
+        }
+    }
+
+    /// The one-line text.
+    pub fn flat(&self) -> String {
+        let mut s = String::with_capacity(self.flat_len());
+        self.push_flat(&mut s);
+        s
+    }
+}
+
+/// `lead` + `c` + `tail` on one line, or with the arguments of `c` one per
+/// line (recursively) when that does not fit. `counted`: how much of
+/// `tail` prettyplease measures with the call; `lead` holds no place
+/// prettyplease could break.
+pub fn call(w: &mut Writer, lead: &str, c: &Call, tail: &str, counted: usize) {
+    let i = w.indent();
+    if fits(i, i + lead.len() + c.flat_len() + counted) {
+        let mut line = String::with_capacity(lead.len() + c.flat_len() + tail.len());
+        line.push_str(lead);
+        c.push_flat(&mut line);
+        line.push_str(tail);
+        w.line_fitted(&line);
+        return;
+    }
+    match c {
+        Call::Atom(s) => w.line_parts(&[lead, s, tail]),
+        Call::Call(head, args) => {
+            // Nothing on this line can break (a path and a parenthesis after
+            // a lead that cannot break either): prettyplease prints it so
+            // however long it is.
+            w.line_fitted_parts(&[lead, head, "("]);
+            w.indent_in();
+            let last = args.len() - 1;
+            for (k, a) in args.iter().enumerate() {
+                call(w, "", a, ",", usize::from(k != last));
+            }
+            w.indent_out();
+            let i = w.indent();
+            if fits(i, i + 1 + counted) {
+                w.line_fitted_parts(&[")", tail]);
+            } else {
+                w.line_parts(&[")", tail]);
+            }
+        }
+    }
+}
+
+/// Writes the pattern of a match arm that does not fit on one line, ending
+/// with ` => ` + `rest_flat` + `,` when the body fits after a broken
+/// pattern (returns `true`: the arm is done), else with ` => {` (returns
+/// `false`: the caller writes the body, indented, and the closing `}`).
+fn arm_pattern(w: &mut Writer, pat: &Call, rest_flat: Option<&str>) -> bool {
+    let i = w.indent();
+    // The pattern is measured up to ` => `.
+    if fits(i, i + pat.flat_len() + 4) || matches!(pat, Call::Atom(_)) {
+        w.line_parts(&[&pat.flat(), " => {"]);
+        return false;
+    }
+    match rest_flat {
+        // After a broken pattern the arm's body starts after `) => `.
+        Some(rest) if fits(i, i + 5 + rest.len()) => {
+            // Measured: ` => ` with the pattern, `rest` by the arm; the
+            // comma is not.
+            call(w, "", pat, &format!(" => {rest},"), 4 + rest.len());
+            true
+        }
+        _ => {
+            call(w, "", pat, " => {", 4);
+            false
+        }
+    }
+}
+
+/// A match arm of calls: `pat => body,`, or broken as prettyplease does
+/// (the pattern's arguments one per line, the body in a block).
+pub fn arm_call(w: &mut Writer, pat: &Call, body: &Call) {
+    let i = w.indent();
+    let body_flat = body.flat();
+    if fits(i, i + pat.flat_len() + 4 + body_flat.len()) {
+        w.line_fitted_parts(&[&pat.flat(), " => ", &body_flat, ","]);
+        return;
+    }
+    if arm_pattern(w, pat, Some(&body_flat)) {
+        return;
+    }
+    w.indent_in();
+    call(w, "", body, "", 0);
+    w.close("}");
+}
+
 /// A match arm whose body is `lead` + a struct literal + `tail` (`Ok(R {
 /// .. })`): a literal that must break breaks the arm too.
 pub fn arm_struct(
     w: &mut Writer,
-    pat: &str,
+    pat: &Call,
     lead: &str,
     path: &str,
     fields: &[String],
     tail: &str,
 ) {
     let flat = struct_lit_flat(path, fields);
+    let forced = struct_lit_forced(&flat);
     let i = w.indent();
-    if !struct_lit_forced(&flat)
-        && fits(i, i + pat.len() + 4 + lead.len() + flat.len() + tail.len())
-    {
-        w.line_fitted(&format!("{pat} => {lead}{flat}{tail},"));
-    } else {
-        wopen!(w, "{pat} => {{");
-        struct_lit(w, lead, path, fields, tail);
-        w.close("}");
+    let body_len = lead.len() + flat.len() + tail.len();
+    if !forced && fits(i, i + pat.flat_len() + 4 + body_len) {
+        w.line_fitted(&format!("{} => {lead}{flat}{tail},", pat.flat()));
+        return;
     }
+    let rest = format!("{lead}{flat}{tail}");
+    if arm_pattern(w, pat, (!forced).then_some(rest.as_str())) {
+        return;
+    }
+    w.indent_in();
+    struct_lit(w, lead, path, fields, tail);
+    w.close("}");
 }
 
 /// Splits `Head<A, B<C>>` into `Head` and its top-level arguments.

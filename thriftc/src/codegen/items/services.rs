@@ -36,7 +36,9 @@
 
 use super::Ctx;
 use super::structs::render_struct;
-use crate::codegen::layout::{arm, arm_struct, call_line, chain_turbofish, fn_sig, struct_lit};
+use crate::codegen::layout::{
+    Call, arm, arm_call, arm_struct, call, call_line, chain_turbofish, fn_sig, struct_lit,
+};
 use crate::codegen::names::{self, RustName, Scope};
 use crate::codegen::plan::{Field, Function, Item, Service};
 use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
@@ -512,6 +514,12 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
     args.extend(f.args.fields.iter().map(take_arg));
     call_line(w, &format!("match {handler}::{}(", f.name), &args, ") {");
     w.indent_in();
+    let err = |v: &RustName| {
+        Call::call(
+            "Err",
+            vec![Call::call(format!("{e}::{v}"), vec![Call::atom("e")])],
+        )
+    };
     if f.oneway {
         w.line("Ok(()) => Ok(()),");
     } else {
@@ -536,21 +544,26 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
             inits
         };
         match success_field(f) {
-            Some(sf) => arm_struct(w, "Ok(v)", "Ok(", result_ty, &build(Some(sf), "v"), ")"),
-            None => arm_struct(w, "Ok(())", "Ok(", result_ty, &build(None, ""), ")"),
+            Some(sf) => {
+                let pat = Call::call("Ok", vec![Call::atom("v")]);
+                arm_struct(w, &pat, "Ok(", result_ty, &build(Some(sf), "v"), ")");
+            }
+            None => {
+                let pat = Call::atom("Ok(())");
+                arm_struct(w, &pat, "Ok(", result_ty, &build(None, ""), ")");
+            }
         }
         for v in &vs {
-            let pat = format!("Err({e}::{}(e))", v.name);
-            arm_struct(w, &pat, "Ok(", result_ty, &build(Some(v.field), "e"), ")");
+            let fields = build(Some(v.field), "e");
+            arm_struct(w, &err(&v.name), "Ok(", result_ty, &fields, ")");
         }
     }
-    arm(w, &format!("Err({e}::{app}(e))"), "Err(e)", false);
-    arm(
-        w,
-        &format!("Err({e}::{rpc}(e))"),
-        &format!("Err(__rt::internal_error({wire}, &e))"),
-        false,
+    arm_call(w, &err(&app), &Call::call("Err", vec![Call::atom("e")]));
+    let internal = Call::call(
+        "__rt::internal_error",
+        vec![Call::atom(wire.clone()), Call::atom("&e")],
     );
+    arm_call(w, &err(&rpc), &Call::call("Err", vec![internal]));
     w.close("}");
     w.close("},");
     w.close("),");
@@ -754,17 +767,17 @@ fn client_method(
         };
         if let Some(sf) = success_field(f) {
             wopen!(w, "if let Some(v) = __reply.{} {{", sf.name);
-            wln!(w, "return Ok({});", unbox(sf, "v"));
+            let ok = Call::call("Ok", vec![Call::atom(unbox(sf, "v"))]);
+            call(w, "return ", &ok, ";", 1);
             w.close("}");
         }
         for v in &vs {
             wopen!(w, "if let Some(e) = __reply.{} {{", v.field.name);
-            wln!(
-                w,
-                "return Err({prefix}{error}::{}({}));",
-                v.name,
-                unbox(v.field, "e")
+            let e = Call::call(
+                format!("{prefix}{error}::{}", v.name),
+                vec![Call::atom(unbox(v.field, "e"))],
             );
+            call(w, "return ", &Call::call("Err", vec![e]), ";", 1);
             w.close("}");
         }
         if success_field(f).is_some() {

@@ -306,7 +306,8 @@ fn write_missing(w: &mut Writer, s: &Struct, f: &Field) {
     w.line(".ok_or_else(|| __rt::Error::protocol(");
     w.indent_in();
     w.line("__rt::ProtocolErrorKind::InvalidData,");
-    wln!(w, "{},", missing_message(s, f));
+    // A string literal, the last argument: nothing left to break.
+    w.line_fitted(&format!("{},", missing_message(s, f)));
     w.indent_out();
     w.line("))?,");
     w.indent_out();

@@ -121,7 +121,7 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
         w.open("return Err(");
         w.open("__rt::Error::protocol(");
         w.line("__rt::ProtocolErrorKind::InvalidData,");
-        wln!(w, "{several},");
+        w.line_fitted(&format!("{several},")); // a literal: cannot break
         w.close("),");
         w.close(");");
         w.close("}");
@@ -132,7 +132,7 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
         w.line(".or(unknown)");
         w.open(".ok_or_else(|| __rt::Error::protocol(");
         w.line("__rt::ProtocolErrorKind::InvalidData,");
-        wln!(w, "{no_field},");
+        w.line_fitted(&format!("{no_field},")); // a literal: cannot break
         w.close("))");
         w.indent_out();
     }
