@@ -103,7 +103,7 @@ pub enum Call {
     /// Text without breaks.
     Atom(String),
     /// `head(args)`, at least one argument.
-    Call(String, Vec<Call>),
+    Apply(String, Vec<Call>),
 }
 
 impl Call {
@@ -113,14 +113,14 @@ impl Call {
     }
 
     /// `head(args)`.
-    pub fn call(head: impl Into<String>, args: Vec<Call>) -> Call {
-        Call::Call(head.into(), args)
+    pub fn apply(head: impl Into<String>, args: Vec<Call>) -> Call {
+        Call::Apply(head.into(), args)
     }
 
     fn flat_len(&self) -> usize {
         match self {
             Call::Atom(s) => s.len(),
-            Call::Call(h, args) => {
+            Call::Apply(h, args) => {
                 h.len() + 2 + args.iter().map(|a| a.flat_len() + 2).sum::<usize>() - 2
             }
         }
@@ -129,7 +129,7 @@ impl Call {
     fn push_flat(&self, out: &mut String) {
         match self {
             Call::Atom(s) => out.push_str(s),
-            Call::Call(h, args) => {
+            Call::Apply(h, args) => {
                 out.push_str(h);
                 out.push('(');
                 for (k, a) in args.iter().enumerate() {
@@ -167,7 +167,7 @@ pub fn call(w: &mut Writer, lead: &str, c: &Call, tail: &str, counted: usize) {
     }
     match c {
         Call::Atom(s) => w.line_parts(&[lead, s, tail]),
-        Call::Call(head, args) => {
+        Call::Apply(head, args) => {
             // Nothing on this line can break (a path and a parenthesis after
             // a lead that cannot break either): prettyplease prints it so
             // however long it is.

@@ -515,9 +515,9 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
     call_line(w, &format!("match {handler}::{}(", f.name), &args, ") {");
     w.indent_in();
     let err = |v: &RustName| {
-        Call::call(
+        Call::apply(
             "Err",
-            vec![Call::call(format!("{e}::{v}"), vec![Call::atom("e")])],
+            vec![Call::apply(format!("{e}::{v}"), vec![Call::atom("e")])],
         )
     };
     if f.oneway {
@@ -545,7 +545,7 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
         };
         match success_field(f) {
             Some(sf) => {
-                let pat = Call::call("Ok", vec![Call::atom("v")]);
+                let pat = Call::apply("Ok", vec![Call::atom("v")]);
                 arm_struct(w, &pat, "Ok(", result_ty, &build(Some(sf), "v"), ")");
             }
             None => {
@@ -558,12 +558,12 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
             arm_struct(w, &err(&v.name), "Ok(", result_ty, &fields, ")");
         }
     }
-    arm_call(w, &err(&app), &Call::call("Err", vec![Call::atom("e")]));
-    let internal = Call::call(
+    arm_call(w, &err(&app), &Call::apply("Err", vec![Call::atom("e")]));
+    let internal = Call::apply(
         "__rt::internal_error",
         vec![Call::atom(wire.clone()), Call::atom("&e")],
     );
-    arm_call(w, &err(&rpc), &Call::call("Err", vec![internal]));
+    arm_call(w, &err(&rpc), &Call::apply("Err", vec![internal]));
     w.close("}");
     w.close("},");
     w.close("),");
@@ -767,17 +767,17 @@ fn client_method(
         };
         if let Some(sf) = success_field(f) {
             wopen!(w, "if let Some(v) = __reply.{} {{", sf.name);
-            let ok = Call::call("Ok", vec![Call::atom(unbox(sf, "v"))]);
+            let ok = Call::apply("Ok", vec![Call::atom(unbox(sf, "v"))]);
             call(w, "return ", &ok, ";", 1);
             w.close("}");
         }
         for v in &vs {
             wopen!(w, "if let Some(e) = __reply.{} {{", v.field.name);
-            let e = Call::call(
+            let e = Call::apply(
                 format!("{prefix}{error}::{}", v.name),
                 vec![Call::atom(unbox(v.field, "e"))],
             );
-            call(w, "return ", &Call::call("Err", vec![e]), ";", 1);
+            call(w, "return ", &Call::apply("Err", vec![e]), ";", 1);
             w.close("}");
         }
         if success_field(f).is_some() {
