@@ -13,7 +13,7 @@
 
 use super::structs::{derives, user_attrs, wire_type_impl};
 use super::{Ctx, int_lit};
-use crate::codegen::layout::arm;
+use crate::codegen::layout::{Call, arm_call, call};
 use crate::codegen::plan::{Enum, Traits, Wire};
 use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
 
@@ -41,12 +41,9 @@ pub fn render_enum(ctx: &Ctx, w: &mut Writer, e: &Enum) {
     wopen!(w, "impl {name} {{");
     for v in &e.values {
         docs(w, &v.doc);
-        wln!(
-            w,
-            "pub const {}: {name} = {name}({});",
-            v.name,
-            int_lit(v.value.into())
-        );
+        let lead = format!("pub const {}: {name} = ", v.name);
+        let value = Call::apply(name, vec![Call::atom(int_lit(v.value.into()))]);
+        call(w, &lead, &value, ";", 1);
     }
     w.doc(" Every value this schema declares, in IDL order.");
     let lead = format!("pub const {}: &'static [{name}] = &[", e.values_const);
@@ -75,8 +72,9 @@ pub fn render_enum(ctx: &Ctx, w: &mut Writer, e: &Enum) {
         // Several IDL names may share a value: the first one wins.
         let mut seen = std::collections::HashSet::new();
         for v in e.values.iter().filter(|v| seen.insert(v.value)) {
-            let body = format!("Some({})", str_lit(&v.thrift_name));
-            arm(w, &format!("Self::{}", v.name), &body, false);
+            let pat = Call::atom(format!("Self::{}", v.name));
+            let body = Call::apply("Some", vec![Call::atom(str_lit(&v.thrift_name))]);
+            arm_call(w, &pat, &body);
         }
         w.line("_ => None,");
         w.close("}");

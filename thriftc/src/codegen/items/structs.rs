@@ -7,7 +7,7 @@
 
 use super::{ALLOW_COMPLEX, Ctx, int_lit};
 use crate::codegen::layout::{
-    arm, struct_lit, struct_lit_flat, struct_lit_forced, struct_lit_open,
+    Call, arm, call, struct_lit, struct_lit_flat, struct_lit_forced, struct_lit_open,
 };
 use crate::codegen::plan::{DefaultImpl, Field, Struct, Traits, Wire};
 use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
@@ -146,13 +146,17 @@ pub fn render_codec(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         let id = int_lit(f.id.into());
         if f.is_optional() {
             wopen!(w, "if let Some(v) = &self.{n} {{");
-            wln!(w, "p.write_field_begin({tn}, {tt}, {id})?;");
+            write_field_begin(w, tn, tt, id);
             w.line("__rt::Encode::encode(v, p)?;");
             w.line("p.write_field_end()?;");
             w.close("}");
         } else {
-            wln!(w, "p.write_field_begin({tn}, {tt}, {id})?;");
-            wln!(w, "__rt::Encode::encode(&self.{n}, p)?;");
+            write_field_begin(w, tn, tt, id);
+            let encode = Call::apply(
+                "__rt::Encode::encode",
+                vec![Call::atom(format!("&self.{n}")), Call::atom("p")],
+            );
+            call(w, "", &encode, "?;", 2);
             w.line("p.write_field_end()?;");
         }
     }
@@ -204,6 +208,16 @@ pub fn render_codec(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     w.close("}");
     w.close("}");
     w.end_item();
+}
+
+/// `p.write_field_begin(name, ttype, id)?;` (a call on a short receiver
+/// at the start of a line: prettyplease breaks only its arguments).
+pub fn write_field_begin(w: &mut Writer, name: String, tt: &str, id: String) {
+    let c = Call::apply(
+        "p.write_field_begin",
+        vec![Call::atom(name), Call::atom(tt), Call::atom(id)],
+    );
+    call(w, "", &c, "?;", 2);
 }
 
 /// The `Ok(Self { .. })` ending `decode`.

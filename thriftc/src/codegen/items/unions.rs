@@ -6,7 +6,7 @@
 //! several); unknown fields next to a known one are skipped; a union with
 //! only unknown fields reads as the unknown variant (the first one).
 
-use super::structs::{derives, user_attrs, wire_type_impl};
+use super::structs::{derives, user_attrs, wire_type_impl, write_field_begin};
 use super::{ALLOW_COMPLEX, Ctx, int_lit};
 use crate::codegen::layout::arm;
 use crate::codegen::plan::{Struct, Wire};
@@ -59,12 +59,7 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
         for f in &u.fields {
             let tt = ctx.ttype(ctx.wire(&f.ty));
             wopen!(w, "Self::{}(v) => {{", f.name);
-            wln!(
-                w,
-                "p.write_field_begin({}, {tt}, {})?;",
-                str_lit(&f.thrift_name),
-                int_lit(f.id.into())
-            );
+            write_field_begin(w, str_lit(&f.thrift_name), tt, int_lit(f.id.into()));
             w.line("__rt::Encode::encode(v, p)?;");
             w.line("p.write_field_end()?;");
             w.close("}");
