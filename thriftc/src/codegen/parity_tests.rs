@@ -1,8 +1,10 @@
 //! The text the writer produces equals prettyplease's layout of it.
 //!
 //! Every valid fixture, a reduced synthetic IDL (the bench generator with
-//! small sizes) and IDL with very long names and deep nesting, each under
-//! several option sets, are rendered twice per planned item:
+//! small sizes), IDL with very long names and deep nesting, and one IDL of
+//! every construct with its names padded by 0 to 40 characters (so each
+//! line crosses the margin one column at a time), each under several option
+//! sets, are rendered twice per planned item:
 //!
 //! - direct path alone (safety net off): every top-level item the writer
 //!   claims to lay out exactly must be a prettyplease fixed point
