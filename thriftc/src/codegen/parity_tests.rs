@@ -183,9 +183,9 @@ fn synthetic_idl_is_laid_out_as_prettyplease_would() {
         .arg(&out)
         .args([
             "--structs",
-            "80",
+            "50",
             "--services",
-            "6",
+            "4",
             "--methods",
             "10",
             "--seed",
@@ -404,7 +404,10 @@ fn names_of_every_length_are_laid_out_as_prettyplease_would() {
         let label = format!("padded_{pad}");
         let loaded = crate::load_str(&format!("{label}.thrift"), &padded_idl(pad))
             .unwrap_or_else(|e| panic!("{label} does not load:\n{}", e.render(false)));
-        for (name, options) in &sets {
+        // Unknown-field handling adds lines of its own; every fourth
+        // length is enough for them.
+        let n = if pad % 4 == 0 { 2 } else { 1 };
+        for (name, options) in sets.iter().take(n) {
             check_program(
                 &format!("{label} ({name})"),
                 &loaded.program,
