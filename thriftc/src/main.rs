@@ -2,9 +2,10 @@
 
 mod cli;
 
-/// Code generation allocates and frees millions of small token and
-/// syntax-tree nodes; mimalloc does that with about a quarter less CPU than
-/// the system allocator.
+/// Parsing and code generation allocate and free many small nodes and
+/// strings; with mimalloc `thriftc gen` on the synthetic IDL of
+/// `fixtures/bench` takes about a fifth less time than with the system
+/// allocator.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
