@@ -377,20 +377,34 @@ impl<T: Encode> Encode for BTreeSet<T> {
     }
 }
 
-/// Ordered sets and maps are built in bulk from the elements in arrival
-/// order: a peer that wrote an ordered collection sends its elements sorted,
-/// which the (stable) sort checks in one pass, and the tree is then filled
-/// without a search per element (about a third of the cost of inserting one
-/// by one). Of equal elements or keys, the last received is kept.
+/// Ordered sets and maps are built in bulk while the elements arrive in
+/// increasing order (as a peer that wrote an ordered collection sends them):
+/// the tree is then filled without a search per element. The first element
+/// out of order switches to inserting one by one, so memory stays bounded by
+/// the distinct elements however many repeats a peer sends.
 impl<T: Decode + Ord> Decode for BTreeSet<T> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = read_set_header::<T, P>(p)?;
-        let mut elems = Vec::with_capacity(h.capacity_for::<T>());
-        for _ in 0..h.len {
-            elems.push(T::decode(p)?);
+        let mut sorted: Vec<T> = Vec::with_capacity(h.capacity_for::<T>());
+        let mut i = 0;
+        while i < h.len {
+            let v = T::decode(p)?;
+            i += 1;
+            if sorted.last().is_none_or(|last| *last < v) {
+                sorted.push(v);
+                continue;
+            }
+            let mut out = BTreeSet::from_iter(sorted);
+            out.insert(v);
+            while i < h.len {
+                out.insert(T::decode(p)?);
+                i += 1;
+            }
+            p.read_set_end()?;
+            return Ok(out);
         }
         p.read_set_end()?;
-        Ok(BTreeSet::from_iter(elems))
+        Ok(BTreeSet::from_iter(sorted))
     }
 }
 
@@ -454,19 +468,34 @@ impl<K: Encode, V: Encode> Encode for BTreeMap<K, V> {
     }
 }
 
-/// Built in bulk, as [`BTreeSet`]: the last value of a repeated key wins, as
-/// when inserting one by one.
+/// Built in bulk while the keys increase, as [`BTreeSet`]; of a repeated
+/// key, the last value received is kept.
 impl<K: Decode + Ord, V: Decode> Decode for BTreeMap<K, V> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = read_map_header::<K, V, P>(p)?;
-        let mut entries = Vec::with_capacity(h.capacity_for::<K, V>());
-        for _ in 0..h.len {
+        let mut sorted: Vec<(K, V)> = Vec::with_capacity(h.capacity_for::<K, V>());
+        let mut i = 0;
+        while i < h.len {
             let k = K::decode(p)?;
             let v = V::decode(p)?;
-            entries.push((k, v));
+            i += 1;
+            if sorted.last().is_none_or(|(last, _)| *last < k) {
+                sorted.push((k, v));
+                continue;
+            }
+            let mut out = BTreeMap::from_iter(sorted);
+            out.insert(k, v);
+            while i < h.len {
+                let k = K::decode(p)?;
+                let v = V::decode(p)?;
+                out.insert(k, v);
+                i += 1;
+            }
+            p.read_map_end()?;
+            return Ok(out);
         }
         p.read_map_end()?;
-        Ok(BTreeMap::from_iter(entries))
+        Ok(BTreeMap::from_iter(sorted))
     }
 }
 

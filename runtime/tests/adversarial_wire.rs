@@ -10,7 +10,7 @@ mod wire_support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -883,4 +883,34 @@ fn c30_fan_out_is_linear() {
     assert_eq!(compact::decode::<Vec<Inner>>(&c).unwrap().len(), n);
     c[1] = 0xc1;
     assert_eq!(cpt::<Vec<Inner>>(&c), P(SizeLimit));
+}
+
+/// A map or set that repeats one key many times costs memory for the
+/// distinct keys only (ordered collections are built in bulk while keys
+/// increase; the first repeat switches to inserting one by one).
+#[test]
+fn repeated_keys_cost_memory_for_distinct_keys_only() {
+    let n = 200_000;
+    // map<string, string>: n entries ("", ""), 8 bytes each on the wire.
+    let mut b = vec![11, 11];
+    b.extend_from_slice(&(n as i32).to_be_bytes());
+    b.resize(b.len() + 8 * n, 0);
+    let (m, peak) = peak_alloc(|| binary::decode::<BTreeMap<String, String>>(&b));
+    assert_eq!(m.unwrap().len(), 1);
+    // The preallocation cap (64 KiB) and one tree node; keeping all n
+    // entries would take 200,000 x 48 bytes.
+    assert!(
+        peak < 128 * 1024,
+        "allocated {peak} bytes for one distinct key"
+    );
+    // set<string>: n empty strings.
+    let mut b = vec![11];
+    b.extend_from_slice(&(n as i32).to_be_bytes());
+    b.resize(b.len() + 4 * n, 0);
+    let (s, peak) = peak_alloc(|| binary::decode::<BTreeSet<String>>(&b));
+    assert_eq!(s.unwrap().len(), 1);
+    assert!(
+        peak < 128 * 1024,
+        "allocated {peak} bytes for one distinct element"
+    );
 }
