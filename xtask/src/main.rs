@@ -172,6 +172,19 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // The workspace build turns on the runtime's optional `bytes` feature
+    // (the tests crate uses it); check the runtime without it as well.
+    eprintln!("xtask: cargo clippy -p thriftc-runtime --all-targets -- -D warnings");
+    run(Command::new(&cargo).args([
+        "clippy",
+        "-p",
+        "thriftc-runtime",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     let mut cmd = Command::new(&cargo);
     cmd.args(["test", "--workspace"]).args(extra);
     if let Some(py) = python {
