@@ -51,9 +51,8 @@
 //! a reference-counted slice of the buffer: no allocation and no copy per
 //! value, only the UTF-8 check for strings. From other sources (a `&[u8]`,
 //! a socket) each value is copied into a buffer of its own, which costs a
-//! little more than a `String` (on the bench `Payload` below, 1.64 µs
-//! against 1.34 µs). Limits, bounds checks and errors are those of the
-//! owned types. A decoded value keeps the whole buffer alive.
+//! little more than a `String`. Limits, bounds checks and errors are those
+//! of the owned types. A decoded value keeps the whole buffer alive.
 //!
 //! ```
 //! # #[cfg(feature = "bytes")] {
@@ -67,22 +66,16 @@
 //! # Ok::<(), thriftc_runtime::Error>(())
 //! ```
 //!
-//! Measured on the 1 KB bench `Payload` (`tests/benches/payload.rs`, 26
-//! short strings and one binary): decoding takes 2.0x less time than
-//! Apache's Rust crate with these types against 1.9x with `String` /
-//! `Vec<u8>` (compact: 2.4x against 2.2x), and cloning a value 0.39 µs
-//! against 0.64 µs. The gain grows with the length of the values: a list
-//! of 16 strings decodes 2x faster as `ByteString`s than as `String`s at 8
-//! to 64 bytes each, 3x at 1 KiB and 24x at 16 KiB (binaries: even at 64
-//! bytes, 2x at 1 KiB, 290x at 16 KiB). For short values a shared slice (a
-//! reference count taken and dropped) costs nearly what a small allocation
-//! does; what remains is parsing, the
-//! containers' own allocations, hash-table inserts and the UTF-8 check
-//! (about 6%). Why `bytestring`: a `ByteString` is a
-//! `Bytes` known to be UTF-8, so it adds one small crate on top of `bytes`
-//! and shares its buffer; `faststr` (inline up to 30 bytes, else shared)
-//! adds `simdutf8` and was slower on the same decode (1.48 µs against
-//! 1.26 µs, short strings read inline, long ones shared).
+//! Measured on the 1 KB bench `Payload` (`cargo bench -p thriftc-tests
+//! --bench payload`: 26 short strings and one 64-byte binary, side by side
+//! with Apache's Rust crate in one run): decoding from a `Bytes` takes about
+//! as long as with `String` / `Vec<u8>` (both near 2x less than Apache's
+//! crate), and a clone of the value 0.39 µs against 0.64 µs. For short
+//! values a reference count taken and dropped costs nearly what a small
+//! allocation does; the option pays for long values, where it replaces a
+//! copy of the whole value. Why `bytestring`: a `ByteString` is a `Bytes`
+//! known to be UTF-8, so it adds one small crate on top of `bytes` and
+//! shares its buffer.
 //!
 //! # Where to look
 //!

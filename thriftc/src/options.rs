@@ -45,8 +45,10 @@ pub struct Options {
     /// (`thriftc_runtime::binary::decode_bytes`, or a protocol over a
     /// `BytesReader`) they are slices of it: no allocation or copy per
     /// value. Needs the runtime's cargo feature `bytes`. A field of a
-    /// typedef'd type follows the typedef's path. Example: `["."]` (all),
-    /// `[".bench"]`, `["Payload.raw"]`.
+    /// typedef'd type follows the typedef's path. A function's path
+    /// selects its return type; its arguments are `Service.function.arg`
+    /// (or all of a service by prefix, `.file.Service`). Example: `["."]`
+    /// (all), `[".bench"]`, `["Payload.raw"]`.
     pub bytes_paths: Vec<String>,
 
     /// Paths of fields stored boxed (`Box<T>`) even when not recursive, e.g.

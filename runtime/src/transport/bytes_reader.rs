@@ -154,7 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn slices_copy_behind_a_reference() {
+    fn slices_stay_shared_behind_a_reference() {
         // Through `&mut R` the slice is still shared.
         let input = Bytes::from_static(b"abcdef");
         let mut r = BytesReader::new(input.clone());
