@@ -177,12 +177,9 @@ pub fn emit_with(
 /// `use <runtime>::__codegen as __rt;`: written directly for a plain path,
 /// else formatted by prettyplease (the path is user text).
 fn runtime_import(runtime: &str) -> Result<String, Error> {
+    // A plain path, spelled canonically by the plan (`Code::path`).
     let line = format!("use {runtime}::__codegen as __rt;\n");
-    let plain = runtime
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
-        && !runtime.ends_with(':');
-    if plain && super::writer::fits(0, line.len() - 1) {
+    if super::writer::fits(0, line.len() - 1) {
         Ok(line)
     } else {
         super::format::format_items(&line)

@@ -49,9 +49,16 @@ pub fn struct_lit_flat(path: &str, fields: &[String]) -> String {
 }
 
 /// prettyplease always breaks a struct literal wider than
-/// [`STRUCT_LIT_MAX`] (measured without the closing brace).
+/// [`STRUCT_LIT_MAX`], measured without the closing brace but with the
+/// break before it (one column) when the literal is empty: `Path {}` is
+/// measured as `Path {` plus one.
 pub fn struct_lit_forced(flat: &str) -> bool {
-    flat.len() - 1 > STRUCT_LIT_MAX
+    let measured = if flat.ends_with(" {}") {
+        flat.len()
+    } else {
+        flat.len() - 1
+    };
+    measured > STRUCT_LIT_MAX
 }
 
 /// Starts `lead` + a struct literal + `tail` (all of `tail` measured with

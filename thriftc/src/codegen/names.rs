@@ -18,7 +18,6 @@
 //! only on the order of the input, so output is deterministic.
 
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
-use proc_macro2::{Ident, Span};
 use std::collections::HashSet;
 
 /// Keywords that can be written as raw identifiers (`r#type`): strict and
@@ -91,14 +90,6 @@ impl RustName {
     /// The name without the `r#` prefix of a raw identifier.
     pub fn unraw(&self) -> &str {
         self.0.strip_prefix("r#").unwrap_or(&self.0)
-    }
-
-    /// The identifier token.
-    pub fn ident(&self) -> Ident {
-        match self.0.strip_prefix("r#") {
-            Some(raw) => Ident::new_raw(raw, Span::call_site()),
-            None => Ident::new(&self.0, Span::call_site()),
-        }
     }
 
     /// Appends a suffix (the result is never raw: `r#type` + `2` = `type2`).
@@ -218,7 +209,6 @@ mod tests {
     #[test]
     fn keywords() {
         assert_eq!(field_name("type").as_str(), "r#type");
-        assert_eq!(field_name("type").ident().to_string(), "r#type");
         assert_eq!(field_name("self").as_str(), "self_");
         assert_eq!(field_name("super").as_str(), "super_");
         assert_eq!(field_name("crate").as_str(), "crate_");

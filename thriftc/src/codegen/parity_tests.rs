@@ -363,6 +363,9 @@ fn files_do_not_depend_on_threads_and_are_formatted_as_a_whole() {
 /// at a time.
 fn padded_idl(pad: usize) -> String {
     let p = "q".repeat(pad);
+    // A lone carriage return in a doc comment must not end the Rust doc
+    // comment it becomes.
+    let cr = "\r";
     format!(
         r#"namespace rs padded
 enum Kind{p} {{ FIRST{p} = 1, SECOND = 2 }}
@@ -388,6 +391,10 @@ service Store{p} extends Base{p} {{
   oneway void note{p}(1: string text{p}),
   Choice{p} pick{p}(),
   list<Inner{p}> many{p}(1: list<Inner{p}> a, 2: list<Inner{p}> b, 3: list<Inner{p}> c, 4: list<Inner{p}> d),
+}}
+/** Names of every length, not only odd ones:{cr}empty argument structs. */
+service Solo{p} {{
+  void ping(),
 }}
 "#
     )

@@ -14,7 +14,6 @@ use super::Error;
 use super::names::{self, RustName, Scope};
 use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, Requiredness, StructKind};
 use crate::options::{Options, path_matches};
-use proc_macro2::TokenStream;
 use std::collections::HashMap;
 
 /// The whole output: one module per IDL file.
@@ -408,8 +407,12 @@ pub struct Function {
 
 /// Builds the plan.
 pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
-    let runtime = Code::parse(&options.runtime_path)
-        .ok_or_else(|| Error::BadOption(format!("runtime path `{}`", options.runtime_path)))?;
+    let runtime = Code::path(&options.runtime_path).ok_or_else(|| {
+        Error::BadOption(format!(
+            "runtime path `{}` (a Rust path such as `::thriftc_runtime` or `crate::rt`)",
+            options.runtime_path
+        ))
+    })?;
     let mut p = Planner {
         program,
         options,
@@ -1107,25 +1110,52 @@ fn parse_attrs(list: &[(String, String)], path: &[&str]) -> Result<Vec<Code>, Er
     let mut out = Vec::new();
     for (pat, attr) in list {
         if path_matches(pat, path) {
-            let code = Code::parse(attr)
-                .ok_or_else(|| Error::BadOption(format!("attribute `{attr}` for `{pat}`")))?;
+            let code = Code::attributes(attr).ok_or_else(|| {
+                Error::BadOption(format!(
+                    "attribute `{attr}` for `{pat}` (one or more outer attributes such as \
+                     `#[derive(Hash)]`)"
+                ))
+            })?;
             out.push(code);
         }
     }
     Ok(out)
 }
 
-/// Rust source text known to tokenize (an attribute, the runtime path).
-/// Kept as text so the plan can be shared between threads.
+/// Rust source text known to parse as what it stands for (outer
+/// attributes, the runtime path). Kept as text so the plan can be shared
+/// between threads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Code(String);
 
 impl Code {
-    /// `None` if `text` does not tokenize.
-    pub fn parse(text: &str) -> Option<Code> {
-        text.parse::<TokenStream>()
-            .ok()
-            .map(|_| Code(text.to_owned()))
+    /// One or more outer attributes (`#[derive(Hash)] #[serde(default)]`);
+    /// `None` if `text` is anything else.
+    pub fn attributes(text: &str) -> Option<Code> {
+        use syn::parse::Parser;
+        let attrs = syn::Attribute::parse_outer.parse_str(text).ok()?;
+        (!attrs.is_empty()).then(|| Code(text.to_owned()))
+    }
+
+    /// A plain Rust path (`::thriftc_runtime`, `crate::rt`), spelled
+    /// canonically; `None` if `text` is anything else (a keyword segment,
+    /// generic arguments, stray tokens).
+    pub fn path(text: &str) -> Option<Code> {
+        let path: syn::Path = syn::parse_str(text).ok()?;
+        if path.segments.iter().any(|s| !s.arguments.is_none()) {
+            return None;
+        }
+        let mut out = String::new();
+        if path.leading_colon.is_some() {
+            out.push_str("::");
+        }
+        for (i, s) in path.segments.iter().enumerate() {
+            if i > 0 {
+                out.push_str("::");
+            }
+            out.push_str(&s.ident.to_string());
+        }
+        Some(Code(out))
     }
 
     /// The source text.

@@ -132,11 +132,41 @@ fn unusable_options_are_errors() {
     };
     let err = generate(&loaded.program, &o).unwrap_err();
     assert!(err.to_string().contains("#[derive("), "{err}");
+    for attr in [
+        "derive(Hash)",
+        "#![allow(x)]",
+        "#[serde(default)] pub x: i32,",
+        "",
+    ] {
+        let o = Options {
+            type_attributes: vec![("Inner".to_owned(), attr.to_owned())],
+            ..Options::default()
+        };
+        let err = generate(&loaded.program, &o).unwrap_err();
+        assert!(
+            err.to_string().contains("outer attributes"),
+            "{attr}: {err}"
+        );
+    }
+    for path in ["(", "a:b", "crate::type", "1abc", "rt<T>", "::", ""] {
+        let o = Options {
+            runtime_path: path.to_owned(),
+            ..Options::default()
+        };
+        let err = generate(&loaded.program, &o).unwrap_err();
+        assert!(err.to_string().contains("runtime path"), "{path}: {err}");
+    }
+    // A path is written in one canonical spelling.
     let o = Options {
-        runtime_path: "(".to_owned(),
+        runtime_path: " crate :: rt // a comment".to_owned(),
         ..Options::default()
     };
-    assert!(generate(&loaded.program, &o).is_err());
+    let files = generate(&loaded.program, &o).unwrap();
+    assert!(
+        files[0]
+            .contents
+            .contains("use crate::rt::__codegen as __rt;\n")
+    );
 }
 
 #[test]

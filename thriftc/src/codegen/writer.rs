@@ -311,7 +311,8 @@ pub fn docs(w: &mut Writer, doc: &Option<String>) {
     if doc.trim().is_empty() {
         return;
     }
-    for l in doc.lines() {
+    // A lone carriage return would end the doc comment in Rust's eyes.
+    for l in doc.lines().flat_map(|l| l.split('\r')) {
         let l = super::items::doc_line(l);
         if l.is_empty() {
             w.doc("");

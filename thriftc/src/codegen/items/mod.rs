@@ -11,7 +11,7 @@ pub mod unions;
 
 use super::plan::{Coll, Crate, Field, Item, Ty, Wire};
 use super::writer::{byte_str_lit, str_lit};
-use crate::ir::{self, ConstValue, DefKind};
+use crate::ir::{self, ConstValue};
 use proc_macro2::Literal;
 use std::cell::Cell;
 
@@ -401,11 +401,6 @@ impl<'a> Ctx<'a> {
         }
         // Fields wrap the type in `Option`/`Box`: one more level.
         tys.into_iter().any(|t| score(t, 2) >= 200)
-    }
-
-    /// Is `id` a definition of this kind?
-    pub fn is_kind(&self, id: ir::DefId, f: impl Fn(&DefKind) -> bool) -> bool {
-        f(&self.program.def(id).kind)
     }
 }
 

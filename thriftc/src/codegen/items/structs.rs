@@ -6,9 +6,7 @@
 //! structs of service functions.
 
 use super::{ALLOW_COMPLEX, Ctx, int_lit};
-use crate::codegen::layout::{
-    Call, arm, call, struct_lit, struct_lit_flat, struct_lit_forced, struct_lit_open,
-};
+use crate::codegen::layout::{Call, arm, call, struct_lit, struct_lit_flat, struct_lit_open};
 use crate::codegen::plan::{DefaultImpl, Field, Struct, Traits, Wire};
 use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
 use crate::ir::{Requiredness, StructKind};
@@ -325,10 +323,4 @@ fn write_missing(w: &mut Writer, s: &Struct, f: &Field) {
     w.indent_out();
     w.line("))?,");
     w.indent_out();
-}
-
-/// Is the struct literal of these fields broken by prettyplease however
-/// much room there is?
-pub fn forced(path: &str, fields: &[String]) -> bool {
-    struct_lit_forced(&struct_lit_flat(path, fields))
 }
