@@ -42,6 +42,7 @@ pub mod emit;
 pub mod format;
 pub mod items;
 pub mod layout;
+pub mod literals;
 pub mod names;
 pub mod plan;
 pub mod writer;

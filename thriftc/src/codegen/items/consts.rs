@@ -7,9 +7,10 @@
 //! on first use (`std::sync::LazyLock`).
 
 use super::{ALLOW_COMPLEX, Ctx};
+use super::{byte_str_lit, docs, str_lit};
 use crate::codegen::layout::typed_line;
 use crate::codegen::plan::{Const, Ty, Typedef};
-use crate::codegen::writer::{Writer, byte_str_lit, docs, str_lit, wln};
+use crate::codegen::writer::{Writer, wln};
 use crate::ir::ConstValue;
 
 /// `pub type Name = <type>;`, with the typedef's doc comment.

@@ -13,9 +13,10 @@
 
 use super::structs::{derives, user_attrs, wire_type_impl};
 use super::{Ctx, int_lit};
+use super::{docs, str_lit};
 use crate::codegen::layout::{Call, arm_call, call};
 use crate::codegen::plan::{Enum, Traits, Wire};
-use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
+use crate::codegen::writer::{Writer, fits, wln, wopen};
 
 /// The enum's newtype with its value constants, `VALUES` and `name()`, and
 /// its `Debug`, `Default`, `From` (to and from `i32`) and codec

@@ -36,12 +36,13 @@
 
 use super::Ctx;
 use super::structs::render_struct;
+use super::{docs, str_lit};
 use crate::codegen::layout::{
     Call, arm, arm_call, arm_struct, call, call_line, chain_turbofish, fn_sig, struct_lit,
 };
 use crate::codegen::names::{self, RustName, Scope};
 use crate::codegen::plan::{Field, Function, Item, Service};
-use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
+use crate::codegen::writer::{Writer, fits, wln, wopen};
 use crate::ir::{self, DefKind};
 
 /// The client's own methods: Thrift functions of these names get a suffix.

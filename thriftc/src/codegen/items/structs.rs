@@ -6,9 +6,10 @@
 //! structs of service functions.
 
 use super::{ALLOW_COMPLEX, Ctx, int_lit};
+use super::{docs, str_lit};
 use crate::codegen::layout::{Call, arm, call, struct_lit, struct_lit_flat, struct_lit_open};
 use crate::codegen::plan::{DefaultImpl, Field, Struct, Traits, Wire};
-use crate::codegen::writer::{Writer, docs, fits, str_lit, wln, wopen};
+use crate::codegen::writer::{Writer, fits, wln, wopen};
 use crate::ir::{Requiredness, StructKind};
 
 /// The `#[derive(...)]` line for a type with these traits.

@@ -8,9 +8,10 @@
 
 use super::structs::{derives, user_attrs, wire_type_impl, write_field_begin};
 use super::{ALLOW_COMPLEX, Ctx, int_lit};
+use super::{docs, str_lit};
 use crate::codegen::layout::arm;
 use crate::codegen::plan::{Struct, Wire};
-use crate::codegen::writer::{Writer, docs, str_lit, wln, wopen};
+use crate::codegen::writer::{Writer, wln, wopen};
 
 /// The union's Rust enum (a variant per field plus the unknown variant) and
 /// its codec implementation.
