@@ -162,35 +162,31 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The golden files of generated code are compiled as modules of the
     // tests crate, so this also holds generated code to clippy -D warnings.
-    eprintln!("xtask: cargo clippy --workspace --all-targets -- -D warnings");
-    run(Command::new(&cargo).args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--quiet",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    clippy(&cargo, &["--workspace"])?;
     // The workspace build turns on the runtime's optional `bytes` feature
     // (the tests crate uses it); check the runtime without it as well.
-    eprintln!("xtask: cargo clippy -p thriftc-runtime --all-targets -- -D warnings");
-    run(Command::new(&cargo).args([
-        "clippy",
-        "-p",
-        "thriftc-runtime",
-        "--all-targets",
-        "--quiet",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    clippy(&cargo, &["-p", "thriftc-runtime"])?;
     let mut cmd = Command::new(&cargo);
     cmd.args(["test", "--workspace"]).args(extra);
     if let Some(py) = python {
         cmd.env("THRIFTC_PYTHON", py);
     }
     run(&mut cmd)
+}
+
+/// `cargo clippy <scope> --all-targets -- -D warnings`.
+fn clippy(cargo: &str, scope: &[&str]) -> Result<(), String> {
+    eprintln!(
+        "xtask: cargo clippy {} --all-targets -- -D warnings",
+        scope.join(" ")
+    );
+    run(Command::new(cargo).arg("clippy").args(scope).args([
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 fn bless(args: &[String]) -> Result<(), String> {
