@@ -37,8 +37,8 @@
 //!   type other than CALL or ONEWAY closes the connection. Pipelined requests
 //!   are answered in order. A reply is sent with one `write`, and sockets
 //!   have `TCP_NODELAY`.
-//! - **Memory.** Each connection reads through a buffer of at most 64 KiB
-//!   (4 KiB while idle), whatever size a frame announces. Frames larger than
+//! - **Memory.** Each connection reads through a buffer of at most 128 KiB
+//!   (4 KiB until reads fill it), whatever size a frame announces. Frames larger than
 //!   64 KiB are charged to an in-flight byte budget shared by all
 //!   connections (default 64 MiB, see [`ByteBudget`]) before their body is
 //!   read, so many large requests at once wait their turn instead of

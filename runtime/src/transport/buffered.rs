@@ -2,7 +2,8 @@
 //! framed, one message at a time.
 //!
 //! The reader keeps its own read buffer (allocated at the first read, 4 KiB
-//! growing to 64 KiB while bytes keep coming) so a protocol's many small
+//! growing to 128 KiB while reads keep filling it, so a 64 KiB value and
+//! its message header arrive with one `read`) so a protocol's many small
 //! reads cost no syscall, and bounds each message:
 //!
 //! - **Buffered (unframed)**: a message may take at most
@@ -32,7 +33,11 @@ use crate::transport::budget::ByteBudget;
 use crate::transport::framed::{FRAME_HEADER_LEN, frame_len};
 
 /// Largest size of the read buffer of a [`StreamReader`].
-pub const READ_BUFFER_SIZE: usize = 64 * 1024;
+pub const READ_BUFFER_SIZE: usize = 128 * 1024;
+
+/// The most a string or binary read from a stream reserves ahead of the
+/// bytes that have arrived.
+const MAX_RESERVE_AHEAD: usize = 64 * 1024;
 
 /// Size of the read buffer at the first read; it doubles (up to
 /// [`READ_BUFFER_SIZE`]) each time a read fills it, so an idle or stalled
@@ -337,7 +342,7 @@ impl<R: Read> ReadBytes for StreamReader<R> {
     fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
         self.take(len)?;
         // Grows with the bytes that arrive, never from `len` alone.
-        let mut out = Vec::with_capacity(len.min(READ_BUFFER_SIZE));
+        let mut out = Vec::with_capacity(len.min(MAX_RESERVE_AHEAD));
         let mut need = len;
         while need > 0 {
             if self.pos == self.end && self.fill()? == 0 {
