@@ -43,6 +43,54 @@ fn threads() -> u64 {
     proc_status("Threads")
 }
 
+/// The soft and hard `RLIMIT_NOFILE` of this process ("unlimited" as
+/// `u64::MAX`).
+fn nofile() -> (u64, u64) {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let mut n = line
+        .split_whitespace()
+        .skip(3)
+        .map(|v| v.parse().unwrap_or(u64::MAX));
+    (n.next().unwrap(), n.next().unwrap())
+}
+
+/// Makes sure this process may open `want` descriptors, raising its soft
+/// limit with `prlimit` (util-linux) when it is lower (many systems start
+/// at 1,024); fails saying what is missing when it cannot.
+fn allow_descriptors(want: u64) {
+    let (soft, hard) = nofile();
+    if soft >= want {
+        return;
+    }
+    assert!(
+        hard >= want,
+        "this test needs {want} open files; the hard limit is {hard}: raise it (ulimit -Hn)"
+    );
+    let status = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", std::process::id()))
+        .arg(format!("--nofile={want}:"))
+        .status()
+        .unwrap_or_else(|e| {
+            panic!(
+                "this test needs {want} open files (soft limit {soft}); raising it needs \
+                 `prlimit` from util-linux: {e}"
+            )
+        });
+    assert!(
+        status.success(),
+        "prlimit could not raise the open-file limit to {want}"
+    );
+    assert!(
+        nofile().0 >= want,
+        "the open-file limit is still {}",
+        nofile().0
+    );
+}
+
 #[test]
 fn calls_run_in_parallel() {
     let _serial = serial();
@@ -113,6 +161,8 @@ fn sixty_four_clients_make_a_thousand_calls_each() {
 #[test]
 fn a_thousand_idle_connections_cost_little_and_a_new_client_is_served() {
     let _serial = serial();
+    // Both ends of 1,024 connections live in this process.
+    allow_descriptors(4096);
     let before = rss_mib();
     let server = builder(Calc::default())
         .max_connections(1100)
