@@ -170,6 +170,19 @@ fn unusable_options_are_errors() {
 }
 
 #[test]
+fn doc_comments_keep_no_code_point_rustc_rejects() {
+    let idl = "/** right\u{202e}to\u{2066}left; lone\rreturn */\nstruct Doc { 1: i32 x }\n";
+    let loaded = crate::load_str("doc.thrift", idl).unwrap();
+    let files = generate(&loaded.program, &Options::default()).unwrap();
+    let text = &files[0].contents;
+    assert!(!text.contains(['\u{202e}', '\u{2066}', '\r']), "{text:?}");
+    assert!(
+        text.contains("/// right\\u{202e}to\\u{2066}left; lone\n/// return\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn same_stem_files_get_distinct_modules() {
     let mut fs = crate::MemoryFs::new();
     fs.insert("a/shared.thrift", "struct A { 1: i32 x }");

@@ -445,11 +445,32 @@ pub fn docs(w: &mut Writer, doc: &Option<String>) {
     }
     // A lone carriage return would end the doc comment in Rust's eyes.
     for l in doc.lines().flat_map(|l| l.split('\r')) {
-        let l = doc_line(l);
+        let l = doc_line(&visible_direction(l));
         if l.is_empty() {
             w.doc("");
         } else {
             w.doc(&format!(" {l}"));
         }
     }
+}
+
+/// `line` with the code points that change the visible direction of text
+/// written as escapes (`\u{202e}`): rustc rejects them in comments (lint
+/// `text_direction_codepoint_in_comment`, an error by default), and they
+/// could make the documentation read other than it is.
+fn visible_direction(line: &str) -> std::borrow::Cow<'_, str> {
+    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !line.contains(bidi) {
+        return line.into();
+    }
+    line.chars()
+        .map(|c| {
+            if bidi(c) {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
