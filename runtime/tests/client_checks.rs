@@ -249,16 +249,21 @@ fn multiplexed_calls_accept_either_reply_name() {
     assert_eq!(names, ["Calc:add", "Calc:add"]);
 }
 
-#[test]
-fn a_silent_server_times_out_and_a_closing_one_is_eof() {
-    let (addr, _server) = fake_server(|_| Answer::Silence);
-    let mut c = fake_client(addr);
+/// Calls `add`, which must fail with `TimedOut`; returns how long it took.
+fn call_times_out(c: &mut thriftc_runtime::Client) -> Duration {
     let started = Instant::now();
     match c.call::<_, Ret<i32>>("add", &NoArgs) {
         Err(Error::Transport(t)) => assert_eq!(t.kind, TransportErrorKind::TimedOut, "{t}"),
         other => panic!("{other:?}"),
     }
-    let took = started.elapsed();
+    started.elapsed()
+}
+
+#[test]
+fn a_silent_server_times_out_and_a_closing_one_is_eof() {
+    let (addr, _server) = fake_server(|_| Answer::Silence);
+    let mut c = fake_client(addr);
+    let took = call_times_out(&mut c);
     assert!(
         took >= Duration::from_millis(400) && took < Duration::from_secs(3),
         "{took:?}"
@@ -282,12 +287,7 @@ fn the_read_timeout_bounds_the_whole_reply() {
         Answer::Slowly(b, Duration::from_millis(350))
     });
     let mut c = fake_client(addr);
-    let started = Instant::now();
-    match c.call::<_, Ret<i32>>("add", &NoArgs) {
-        Err(Error::Transport(t)) => assert_eq!(t.kind, TransportErrorKind::TimedOut, "{t}"),
-        other => panic!("{other:?}"),
-    }
-    let took = started.elapsed();
+    let took = call_times_out(&mut c);
     assert!(
         took >= Duration::from_millis(450) && took < Duration::from_millis(650),
         "{took:?}"

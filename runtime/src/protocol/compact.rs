@@ -840,9 +840,14 @@ pub fn decode<V: Decode>(bytes: &[u8]) -> Result<V> {
 
 /// [`decode`] with explicit limits.
 pub fn decode_with_limits<V: Decode>(bytes: &[u8], limits: Limits) -> Result<V> {
-    let mut p = CompactProtocol::new(bytes, limits);
+    decode_all(bytes, limits)
+}
+
+/// Decodes one value from `input`, which it must use up.
+fn decode_all<V: Decode, T: ReadBytes>(input: T, limits: Limits) -> Result<V> {
+    let mut p = CompactProtocol::new(input, limits);
     let v = V::decode(&mut p)?;
-    if !p.trans.is_empty() {
+    if p.trans.remaining() != 0 {
         return Err(invalid_data("trailing bytes after the value"));
     }
     Ok(v)
@@ -862,12 +867,7 @@ pub fn decode_bytes<V: Decode>(bytes: bytes::Bytes) -> Result<V> {
 /// [`decode_bytes`] with explicit limits.
 #[cfg(feature = "bytes")]
 pub fn decode_bytes_with_limits<V: Decode>(bytes: bytes::Bytes, limits: Limits) -> Result<V> {
-    let mut p = CompactProtocol::new(crate::transport::BytesReader::new(bytes), limits);
-    let v = V::decode(&mut p)?;
-    if !p.trans.is_empty() {
-        return Err(invalid_data("trailing bytes after the value"));
-    }
-    Ok(v)
+    decode_all(crate::transport::BytesReader::new(bytes), limits)
 }
 
 #[cfg(test)]
