@@ -27,8 +27,17 @@ fn app_kind(e: &Error) -> ApplicationErrorKind {
 #[test]
 fn calls_work_in_every_protocol_and_framing() {
     for (protocol, framing) in COMBOS {
+        for threads in [Threads::PerConnection, Threads::Events(2)] {
+            calls_work(protocol, framing, threads);
+        }
+    }
+}
+
+fn calls_work(protocol: ProtocolKind, framing: Framing, threads: Threads) {
+    {
         let calc = Arc::new(Calc::default());
-        let server = builder(calc.clone())
+        let server = threads
+            .apply(builder(calc.clone()))
             .protocol(protocol)
             .framing(framing)
             .bind("127.0.0.1:0")
@@ -36,7 +45,11 @@ fn calls_work_in_every_protocol_and_framing() {
             .spawn()
             .unwrap();
         let mut c = client(server.local_addr(), protocol, framing);
-        assert_eq!(add(&mut c, 2, 3).unwrap(), 5, "{protocol:?} {framing:?}");
+        assert_eq!(
+            add(&mut c, 2, 3).unwrap(),
+            5,
+            "{protocol:?} {framing:?} {threads:?}"
+        );
         let s: Ret<String> = c.call("echo", &Args1("héllo".to_string())).unwrap();
         assert_eq!(s, Ret::Success("héllo".to_string()));
         // A 1 MiB argument and reply (several reads, one write each way).
@@ -52,8 +65,12 @@ fn calls_work_in_every_protocol_and_framing() {
 
 #[test]
 fn pipelined_requests_are_answered_in_order() {
-    for (protocol, framing) in COMBOS {
-        let server = builder(Calc::default())
+    let modes = COMBOS
+        .into_iter()
+        .flat_map(|c| [(c, Threads::PerConnection), (c, Threads::Events(1))]);
+    for ((protocol, framing), threads) in modes {
+        let server = threads
+            .apply(builder(Calc::default()))
             .protocol(protocol)
             .framing(framing)
             .bind("127.0.0.1:0")
@@ -136,8 +153,14 @@ fn unknown_method_is_answered_and_the_connection_goes_on() {
 #[test]
 fn handler_panic_is_an_internal_error_and_the_connection_survives() {
     quiet_expected_panics();
-    for (protocol, framing) in [COMBOS[0], COMBOS[3]] {
-        let server = builder(Calc::default())
+    let modes = [
+        (COMBOS[0], Threads::PerConnection),
+        (COMBOS[3], Threads::PerConnection),
+        (COMBOS[0], Threads::Events(1)),
+    ];
+    for ((protocol, framing), threads) in modes {
+        let server = threads
+            .apply(builder(Calc::default()))
             .protocol(protocol)
             .framing(framing)
             .bind("127.0.0.1:0")

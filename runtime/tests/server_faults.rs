@@ -30,13 +30,16 @@ fn short_timeouts<P: thriftc_runtime::server::ServerProcessor>(
 
 #[test]
 fn slowloris_connections_are_closed_and_a_fresh_client_is_served() {
-    for framing in [Framing::Buffered, Framing::Framed] {
-        // Two workers, four slow senders, a long idle timeout: only the
-        // message deadline (200 ms) can free the workers.
-        let server = short_timeouts(Calc::default())
+    let modes = [Framing::Buffered, Framing::Framed]
+        .into_iter()
+        .flat_map(|f| [(f, Threads::Pool(2)), (f, Threads::Events(2))]);
+    for (framing, threads) in modes {
+        // Two threads, four slow senders, a long idle timeout: only the
+        // message deadline (200 ms) can free the threads.
+        let server = threads
+            .apply(short_timeouts(Calc::default()))
             .idle_timeout(Duration::from_secs(30))
             .framing(framing)
-            .worker_pool(2, 8)
             .bind("127.0.0.1:0")
             .unwrap()
             .spawn()
@@ -89,21 +92,32 @@ fn slowloris_connections_are_closed_and_a_fresh_client_is_served() {
 
 #[test]
 fn idle_connections_are_closed_after_the_idle_timeout() {
-    let server = short_timeouts(Calc::default())
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
-    let mut s = raw(server.local_addr());
-    let started = Instant::now();
-    assert!(closed_within(&mut s, Duration::from_secs(3)));
-    let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(150) && took < Duration::from_secs(2),
-        "{took:?}"
-    );
-    assert!(eventually(Duration::from_secs(2), || server.connections() == 0));
-    server.stop();
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let server = threads
+            .apply(short_timeouts(Calc::default()))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        // One connection that never sends, one that goes idle after a call.
+        let mut s = raw(server.local_addr());
+        let mut c = client(server.local_addr(), ProtocolKind::Binary, Framing::Buffered);
+        assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
+        let started = Instant::now();
+        assert!(closed_within(&mut s, Duration::from_secs(3)), "{threads:?}");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(150) && took < Duration::from_secs(2),
+            "{threads:?}: {took:?}"
+        );
+        assert!(
+            eventually(Duration::from_secs(2), || server.connections() == 0),
+            "{threads:?}: {} connections left",
+            server.connections()
+        );
+        assert!(add(&mut c, 1, 2).is_err(), "{threads:?}");
+        server.stop();
+    }
 }
 
 #[test]
@@ -228,11 +242,14 @@ fn client_gone_before_the_reply_is_harmless() {
 
 #[test]
 fn a_blocked_handler_costs_only_its_own_thread() {
-    for pool in [false, true] {
+    for threads in [Threads::PerConnection, Threads::Pool(2), Threads::Events(2)] {
         let calc = Arc::new(Calc::default());
-        let b = builder(calc.clone());
-        let b = if pool { b.worker_pool(2, 4) } else { b };
-        let server = b.bind("127.0.0.1:0").unwrap().spawn().unwrap();
+        let server = threads
+            .apply(builder(calc.clone()))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
         let addr = server.local_addr();
         let mut blocked = client(addr, ProtocolKind::Binary, Framing::Buffered);
         let call = thread::spawn(move || blocked.call::<_, Ret<i32>>("gate", &NoArgs));

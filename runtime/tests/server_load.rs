@@ -95,10 +95,13 @@ fn allow_descriptors(want: u64) {
 fn calls_run_in_parallel() {
     let _serial = serial();
     const N: usize = 16;
-    for pool in [false, true] {
-        let b = builder(Calc::default());
-        let b = if pool { b.worker_pool(N, N) } else { b };
-        let server = b.bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    for threads in [Threads::PerConnection, Threads::Pool(N), Threads::Events(N)] {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
         let addr = server.local_addr();
         // Each call returns only when all N are inside the handler at once
         // (or reports `false` after 10 s).
@@ -115,7 +118,7 @@ fn calls_run_in_parallel() {
             assert_eq!(
                 c.join().unwrap(),
                 Ret::Success(true),
-                "calls did not overlap (pool: {pool})"
+                "calls did not overlap ({threads:?})"
             );
         }
         server.stop();
@@ -125,8 +128,15 @@ fn calls_run_in_parallel() {
 #[test]
 fn sixty_four_clients_make_a_thousand_calls_each() {
     let _serial = serial();
-    for (protocol, framing) in [COMBOS[0], COMBOS[3]] {
-        let server = builder(Calc::default())
+    let modes = [
+        (COMBOS[0], Threads::PerConnection),
+        (COMBOS[3], Threads::PerConnection),
+        (COMBOS[0], Threads::Events(4)),
+        (COMBOS[3], Threads::Events(4)),
+    ];
+    for ((protocol, framing), threads) in modes {
+        let server = threads
+            .apply(builder(Calc::default()))
             .protocol(protocol)
             .framing(framing)
             .bind("127.0.0.1:0")
@@ -151,7 +161,7 @@ fn sixty_four_clients_make_a_thousand_calls_each() {
         }
         let took = started.elapsed();
         eprintln!(
-            "64 clients x 1,000 calls ({protocol:?}, {framing:?}): {took:?}, {:.0} calls/s",
+            "64 clients x 1,000 calls ({protocol:?}, {framing:?}, {threads:?}): {took:?}, {:.0} calls/s",
             64_000.0 / took.as_secs_f64()
         );
         server.stop();
@@ -163,8 +173,16 @@ fn a_thousand_idle_connections_cost_little_and_a_new_client_is_served() {
     let _serial = serial();
     // Both ends of 1,024 connections live in this process.
     allow_descriptors(4096);
+    for threads in [Threads::PerConnection, Threads::Events(2)] {
+        thousand_idle_connections(threads);
+    }
+}
+
+fn thousand_idle_connections(threads: Threads) {
     let before = rss_mib();
-    let server = builder(Calc::default())
+    let threads_before = self::threads();
+    let server = threads
+        .apply(builder(Calc::default()))
         .max_connections(1100)
         .bind("127.0.0.1:0")
         .unwrap()
@@ -180,14 +198,22 @@ fn a_thousand_idle_connections_cost_little_and_a_new_client_is_served() {
         .collect();
     assert_eq!(server.connections(), 1024);
     let held = rss_mib();
+    let threads_held = self::threads();
     eprintln!(
-        "1,024 idle connections: process RSS {held:.1} MiB (was {before:.1} MiB), {} threads",
-        threads()
+        "1,024 idle connections ({threads:?}): process RSS {held:.1} MiB (was {before:.1} MiB), {threads_held} threads (was {threads_before})"
     );
     assert!(
         held < 256.0,
         "RSS {held:.1} MiB with 1,024 idle connections"
     );
+    if let Threads::Events(n) = threads {
+        // The event threads and the accept thread: idle connections hold
+        // no thread.
+        assert!(
+            threads_held <= threads_before + n as u64 + 1,
+            "{threads_held} threads (was {threads_before}) with {n} event threads"
+        );
+    }
     let started = Instant::now();
     let mut fresh = client(addr, ProtocolKind::Binary, Framing::Buffered);
     assert_eq!(add(&mut fresh, 40, 2).unwrap(), 42);

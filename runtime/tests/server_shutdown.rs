@@ -16,10 +16,17 @@ use thriftc_runtime::{Framing, ProtocolKind};
 
 #[test]
 fn stop_with_idle_connections_is_quick_and_frees_the_port() {
-    for pool in [false, true] {
-        let b = builder(Calc::default());
-        let b = if pool { b.worker_pool(16, 16) } else { b };
-        let server = b.bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    for threads in [
+        Threads::PerConnection,
+        Threads::Pool(16),
+        Threads::Events(2),
+    ] {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
         let addr = server.local_addr();
         let mut clients: Vec<_> = (0..10)
             .map(|i| {
@@ -31,7 +38,10 @@ fn stop_with_idle_connections_is_quick_and_frees_the_port() {
         let started = Instant::now();
         server.stop();
         let took = started.elapsed();
-        assert!(took < Duration::from_secs(1), "stop took {took:?}");
+        assert!(
+            took < Duration::from_secs(1),
+            "{threads:?}: stop took {took:?}"
+        );
         assert_eq!(server.connections(), 0);
         assert!(server.is_stopped());
         // The idle connections were closed by the server.
@@ -46,13 +56,23 @@ fn stop_with_idle_connections_is_quick_and_frees_the_port() {
 
 #[test]
 fn stop_lets_an_in_flight_call_finish_and_refuses_new_connections() {
+    for threads in [Threads::PerConnection, Threads::Events(2)] {
+        in_flight_call_finishes(threads);
+    }
+}
+
+fn in_flight_call_finishes(threads: Threads) {
     let calc = Arc::new(Calc::default());
-    let server = builder(calc.clone())
+    let server = threads
+        .apply(builder(calc.clone()))
         .bind("127.0.0.1:0")
         .unwrap()
         .spawn()
         .unwrap();
     let addr = server.local_addr();
+    // An idle connection too: stop closes it while the call goes on.
+    let mut idle = client(addr, ProtocolKind::Binary, Framing::Buffered);
+    assert_eq!(add(&mut idle, 1, 1).unwrap(), 2);
     let mut busy = client(addr, ProtocolKind::Binary, Framing::Buffered);
     let call = thread::spawn(move || busy.call::<_, Ret<i32>>("gate", &NoArgs));
     assert!(eventually(Duration::from_secs(5), || calc
@@ -85,18 +105,29 @@ fn stop_lets_an_in_flight_call_finish_and_refuses_new_connections() {
     let stopped = stopper.join().unwrap();
     assert!(stopped >= opened);
     assert!(server.is_stopped());
+    assert!(add(&mut idle, 1, 1).is_err());
 }
 
 #[test]
 fn stop_with_a_stuck_handler_returns_after_the_drain_timeout() {
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        stuck_handler(threads);
+    }
+}
+
+fn stuck_handler(threads: Threads) {
     let calc = Arc::new(Calc::default());
-    let server = builder(calc.clone())
+    let server = threads
+        .apply(builder(calc.clone()))
         .drain_timeout(Duration::from_millis(200))
         .bind("127.0.0.1:0")
         .unwrap()
         .spawn()
         .unwrap();
     let addr = server.local_addr();
+    // Served before the only event thread (with `Events(1)`) gets stuck.
+    let mut idle = client(addr, ProtocolKind::Binary, Framing::Buffered);
+    assert_eq!(add(&mut idle, 1, 1).unwrap(), 2);
     let mut stuck = client(addr, ProtocolKind::Binary, Framing::Buffered);
     let call = thread::spawn(move || stuck.call::<_, Ret<i32>>("gate", &NoArgs));
     assert!(eventually(Duration::from_secs(5), || calc
@@ -114,6 +145,10 @@ fn stop_with_a_stuck_handler_returns_after_the_drain_timeout() {
     let reply = call.join().unwrap();
     assert!(reply.is_err());
     assert!(started.elapsed() < GATE_MAX);
+    // The idle connection was closed and released too, although no thread
+    // was free: only the stuck call's connection is left.
+    assert!(add(&mut idle, 1, 1).is_err(), "{threads:?}");
+    assert_eq!(server.connections(), 1, "{threads:?}");
     calc.gate.open();
     TcpListener::bind(addr).expect("rebind after stop");
 }

@@ -4,10 +4,12 @@
 //!
 //! ```text
 //! bench-server --port P [--framed] [--protocol binary|compact] [--workers N]
+//!              [--event-threads N]
 //! ```
 //!
 //! `--workers 0` (the default) gives each connection its own thread; `N > 0`
-//! serves connections from a pool of `N` threads. `echo` and `blob` return
+//! serves connections from a pool of `N` threads. `--event-threads N`
+//! (Linux) has `N` threads share all connections through epoll instead. `echo` and `blob` return
 //! their argument, `add` returns `a + b`, `ping` returns nothing.
 
 use std::process::ExitCode;
@@ -56,10 +58,11 @@ struct Args {
     framing: Framing,
     protocol: ProtocolKind,
     workers: usize,
+    event_threads: usize,
 }
 
-const USAGE: &str =
-    "usage: bench-server --port P [--framed] [--protocol binary|compact] [--workers N]";
+const USAGE: &str = "usage: bench-server --port P [--framed] [--protocol binary|compact] \
+                     [--workers N] [--event-threads N]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -67,6 +70,7 @@ fn parse_args() -> Result<Args, String> {
         framing: Framing::Buffered,
         protocol: ProtocolKind::Binary,
         workers: 0,
+        event_threads: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -89,6 +93,10 @@ fn parse_args() -> Result<Args, String> {
                 let v = value("--workers")?;
                 args.workers = v.parse().map_err(|_| format!("bad worker count `{v}`"))?;
             }
+            "--event-threads" => {
+                let v = value("--event-threads")?;
+                args.event_threads = v.parse().map_err(|_| format!("bad thread count `{v}`"))?;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -110,7 +118,9 @@ fn main() -> ExitCode {
     let mut builder = Server::builder(BenchProcessor::new(Bench))
         .protocol(args.protocol)
         .framing(args.framing);
-    if args.workers > 0 {
+    if args.event_threads > 0 {
+        builder = builder.event_driven(args.event_threads);
+    } else if args.workers > 0 {
         builder = builder.worker_pool(args.workers, args.workers.max(64));
     }
     let server = match builder.bind(("127.0.0.1", args.port)) {

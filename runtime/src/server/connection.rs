@@ -1,6 +1,7 @@
 //! Serving one connection: read a message, dispatch it to the processor,
 //! send the reply, until the peer leaves, a timeout fires, the input is
-//! beyond repair, or the server stops.
+//! beyond repair, or the server stops. In the event-driven mode a connection
+//! is served only while it has input, and is parked between messages.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -14,134 +15,199 @@ use crate::transport::{MessageWriter, StreamReader};
 
 use super::{Conn, ServerProcessor, Shared};
 
-/// Serves `conn` with the configured protocol; returns when it is closed.
+/// Serves `conn` with the configured protocol on this thread; returns when
+/// it is closed.
 pub(super) fn serve<P: ServerProcessor + ?Sized>(shared: &Shared, processor: &P, conn: Conn) {
-    match shared.config.protocol {
-        ProtocolKind::Binary => {
-            run::<BinaryProtocol<_>, BinaryProtocol<_>, P>(shared, processor, &conn)
-        }
-        ProtocolKind::Compact => {
-            run::<CompactProtocol<_>, CompactProtocol<_>, P>(shared, processor, &conn)
-        }
+    if let Some(mut io) = Io::open(shared, &conn) {
+        io.serve(shared, processor, &conn, false);
     }
     log::debug!("{}: closed", conn.peer);
 }
 
-fn run<I, O, P>(shared: &Shared, processor: &P, conn: &Conn)
+/// Why [`Io::serve`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Served {
+    /// The connection is done: drop it.
+    Closed,
+    /// Every received message is answered and no byte of the next one has
+    /// arrived (only when parking was asked for).
+    Idle,
+}
+
+/// The protocol endpoints of one connection, with their buffers: all the
+/// state a connection keeps between messages.
+// The variants differ in size by the compact protocol's field-id stack; an
+// `Io` lives on its connection thread's stack or boxed in a parking slot.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Io {
+    Binary(Endpoints<BinaryProtocol<SocketReader>, BinaryProtocol<SocketWriter>>),
+    Compact(Endpoints<CompactProtocol<SocketReader>, CompactProtocol<SocketWriter>>),
+}
+
+pub(super) struct Endpoints<I, O> {
+    input: I,
+    output: O,
+}
+
+impl Io {
+    /// Sets up the reader and writer of `conn` for the configured protocol,
+    /// framing, limits and timeouts; `None` if the socket cannot be set up.
+    pub(super) fn open(shared: &Shared, conn: &Conn) -> Option<Io> {
+        Some(match shared.config.protocol {
+            ProtocolKind::Binary => Io::Binary(Endpoints::open(shared, conn)?),
+            ProtocolKind::Compact => Io::Compact(Endpoints::open(shared, conn)?),
+        })
+    }
+
+    /// Serves messages until the connection is done or, with `park`, until
+    /// no byte of a next message is buffered after one was answered. The
+    /// first message is always read (an event-driven caller calls this when
+    /// the socket is readable).
+    pub(super) fn serve<P: ServerProcessor + ?Sized>(
+        &mut self,
+        shared: &Shared,
+        processor: &P,
+        conn: &Conn,
+        park: bool,
+    ) -> Served {
+        match self {
+            Io::Binary(e) => e.serve(shared, processor, conn, park),
+            Io::Compact(e) => e.serve(shared, processor, conn, park),
+        }
+    }
+}
+
+impl<I, O> Endpoints<I, O>
 where
     I: ProtocolRead + WireProtocol<SocketReader>,
     O: ProtocolWrite + WireProtocol<SocketWriter>,
-    P: Processor<I, O> + ?Sized,
 {
-    let config = &shared.config;
-    let peer = conn.peer;
-    let timed = match TimedStream::new(
-        conn.stream.clone(),
-        config.idle_timeout,
-        config.message_timeout,
-    ) {
-        Ok(t) => t,
-        Err(e) => {
-            log::debug!("{peer}: cannot set up the socket: {e}");
-            return;
-        }
-    };
-    let mut reader = StreamReader::new(timed, config.framing, config.limits);
-    if let Some(budget) = &config.in_flight_budget {
-        reader = reader.with_budget(
-            budget.clone(),
+    fn open(shared: &Shared, conn: &Conn) -> Option<Self> {
+        let config = &shared.config;
+        let timed = match TimedStream::new(
+            conn.stream.clone(),
+            config.idle_timeout,
             config.message_timeout,
-            Some(shared.stopping.clone()),
-        );
-    }
-    let mut input = I::over(reader, config.limits);
-    let mut output = O::over(
-        MessageWriter::new(
-            SharedStream(conn.stream.clone()),
-            config.framing,
-            config.limits,
-        ),
-        config.limits,
-    );
-    loop {
-        if shared.is_stopping() {
-            return;
-        }
-        let reader = input.transport_mut();
-        reader.get_mut().wait_idle();
-        match reader.begin_message() {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(e) => return log_end(peer, "waiting for a message", &e),
-        }
-        if reader.waited_for_budget() {
-            reader.get_mut().restart_message();
-        } else {
-            reader.get_mut().start_message();
-        }
-        let header = match input.read_message_begin() {
-            Ok(h) => h,
-            Err(e) => return log_end(peer, "reading a message header", &e),
+        ) {
+            Ok(t) => t,
+            Err(e) => {
+                log::debug!("{}: cannot set up the socket: {e}", conn.peer);
+                return None;
+            }
         };
-        if !matches!(header.kind, MessageType::Call | MessageType::Oneway) {
-            log::info!(
-                "{peer}: unexpected {:?} message '{}' from a client; closing",
-                header.kind,
-                header.name
+        let mut reader = StreamReader::new(timed, config.framing, config.limits);
+        if let Some(budget) = &config.in_flight_budget {
+            reader = reader.with_budget(
+                budget.clone(),
+                config.message_timeout,
+                Some(shared.stopping.clone()),
             );
-            return;
         }
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            processor.process(&header, &mut input, &mut output)
-        }));
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(Error::Application(e))) => {
-                // No reply went out: answer with this exception instead.
-                output.transport_mut().discard();
-                if header.kind == MessageType::Call {
-                    if let Err(e) = write_exception(&mut output, &header.name, header.seqid, &e) {
-                        return log_end(peer, "writing a reply", &e);
+        Some(Endpoints {
+            input: I::over(reader, config.limits),
+            output: O::over(
+                MessageWriter::new(
+                    SharedStream(conn.stream.clone()),
+                    config.framing,
+                    config.limits,
+                ),
+                config.limits,
+            ),
+        })
+    }
+
+    fn serve<P>(&mut self, shared: &Shared, processor: &P, conn: &Conn, park: bool) -> Served
+    where
+        P: Processor<I, O> + ?Sized,
+    {
+        let peer = conn.peer;
+        let Endpoints { input, output } = self;
+        let mut first = true;
+        loop {
+            if shared.is_stopping() {
+                return Served::Closed;
+            }
+            let reader = input.transport_mut();
+            if park && !first && reader.buffered() == 0 {
+                return Served::Idle;
+            }
+            first = false;
+            reader.get_mut().wait_idle();
+            match reader.begin_message() {
+                Ok(true) => {}
+                Ok(false) => return Served::Closed,
+                Err(e) => return log_end(peer, "waiting for a message", &e),
+            }
+            if reader.waited_for_budget() {
+                reader.get_mut().restart_message();
+            } else {
+                reader.get_mut().start_message();
+            }
+            let header = match input.read_message_begin() {
+                Ok(h) => h,
+                Err(e) => return log_end(peer, "reading a message header", &e),
+            };
+            if !matches!(header.kind, MessageType::Call | MessageType::Oneway) {
+                log::info!(
+                    "{peer}: unexpected {:?} message '{}' from a client; closing",
+                    header.kind,
+                    header.name
+                );
+                return Served::Closed;
+            }
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                processor.process(&header, input, output)
+            }));
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(Error::Application(e))) => {
+                    // No reply went out: answer with this exception instead.
+                    output.transport_mut().discard();
+                    if header.kind == MessageType::Call {
+                        if let Err(e) = write_exception(output, &header.name, header.seqid, &e) {
+                            return log_end(peer, "writing a reply", &e);
+                        }
                     }
                 }
-            }
-            Ok(Err(e @ Error::Protocol(_))) => {
-                output.transport_mut().discard();
-                if !input.transport().can_resync() {
-                    return log_end(peer, "reading a request", &e);
+                Ok(Err(e @ Error::Protocol(_))) => {
+                    output.transport_mut().discard();
+                    if !input.transport().can_resync() {
+                        return log_end(peer, "reading a request", &e);
+                    }
+                    log::info!("{peer}: bad request skipped: {e}");
                 }
-                log::info!("{peer}: bad request skipped: {e}");
-            }
-            Ok(Err(e)) => return log_end(peer, "handling a request", &e),
-            Err(panic) => {
-                log::error!(
-                    "{peer}: processing '{}' panicked: {}",
-                    header.name,
-                    panic_message(panic.as_ref())
-                );
-                output.transport_mut().discard();
-                if header.kind == MessageType::Call {
-                    let e = ApplicationError::new(
-                        ApplicationErrorKind::InternalError,
-                        format!("Internal error processing {}", header.name),
+                Ok(Err(e)) => return log_end(peer, "handling a request", &e),
+                Err(panic) => {
+                    log::error!(
+                        "{peer}: processing '{}' panicked: {}",
+                        header.name,
+                        panic_message(panic.as_ref())
                     );
-                    let _ = write_exception(&mut output, &header.name, header.seqid, &e);
+                    output.transport_mut().discard();
+                    if header.kind == MessageType::Call {
+                        let e = ApplicationError::new(
+                            ApplicationErrorKind::InternalError,
+                            format!("Internal error processing {}", header.name),
+                        );
+                        let _ = write_exception(output, &header.name, header.seqid, &e);
+                    }
+                    // The input may be anywhere inside the message.
+                    return Served::Closed;
                 }
-                // The input may be anywhere inside the message.
-                return;
             }
-        }
-        if let Err(e) = input.transport_mut().end_message() {
-            return log_end(peer, "skipping the rest of a frame", &e);
+            if let Err(e) = input.transport_mut().end_message() {
+                return log_end(peer, "skipping the rest of a frame", &e);
+            }
         }
     }
 }
 
 /// Logs why a connection ends: quietly for ends and timeouts, louder for
 /// malformed input.
-fn log_end(peer: std::net::SocketAddr, doing: &str, e: &Error) {
+fn log_end(peer: std::net::SocketAddr, doing: &str, e: &Error) -> Served {
     match e {
         Error::Transport(_) => log::debug!("{peer}: closing while {doing}: {e}"),
         _ => log::info!("{peer}: closing while {doing}: {e}"),
     }
+    Served::Closed
 }

@@ -48,6 +48,11 @@
 //!   most `queue` accepted connections; a worker serves one connection until
 //!   it closes or times out, so idle keep-alive clients occupy workers up to
 //!   the idle timeout: prefer it when the number of threads must be fixed.
+//!   [`Mode::EventDriven`] (Linux) runs `threads` threads that share all
+//!   connections through epoll: a connection holds a thread only while it
+//!   has a request to serve, and idle keep-alive connections cost no
+//!   thread. It serves many connections with few threads and the fewest
+//!   context switches; a handler that blocks holds one of the threads.
 //! - **Shutdown.** [`ServerHandle::stop`] stops accepting, shuts the read side
 //!   of every connection (idle ones end at once; a call being handled
 //!   finishes and its reply is delivered), waits up to the drain timeout
@@ -61,6 +66,8 @@
 //!   to stderr by default).
 
 mod connection;
+#[cfg(target_os = "linux")]
+mod event;
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -113,6 +120,13 @@ pub enum Mode {
         workers: usize,
         /// The most accepted connections waiting for a worker.
         queue: usize,
+    },
+    /// `threads` threads share every connection through epoll (Linux only;
+    /// elsewhere starting the server fails with `Unsupported`). Between
+    /// messages a connection is parked and holds no thread.
+    EventDriven {
+        /// Number of threads serving requests.
+        threads: usize,
     },
 }
 
@@ -203,6 +217,15 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         self
     }
 
+    /// `threads` threads (at least 1) share all connections through epoll
+    /// (Linux only); see [`Mode::EventDriven`].
+    pub fn event_driven(mut self, threads: usize) -> Self {
+        self.config.mode = Mode::EventDriven {
+            threads: threads.max(1),
+        };
+        self
+    }
+
     /// The most connections open at once (default 1,024, at least 1);
     /// beyond it the server stops accepting until one closes.
     pub fn max_connections(mut self, n: usize) -> Self {
@@ -276,6 +299,8 @@ impl<P: ServerProcessor> ServerBuilder<P> {
                 queue: VecDeque::new(),
             }),
             changed: Condvar::new(),
+            #[cfg(target_os = "linux")]
+            poller: std::sync::OnceLock::new(),
         });
         Ok(Server {
             processor: self.processor,
@@ -379,6 +404,9 @@ impl<P: ServerProcessor> Server<P> {
     }
 
     fn start_workers(&self) -> io::Result<()> {
+        if let Mode::EventDriven { threads } = self.shared.config.mode {
+            return self.start_event_threads(threads);
+        }
         if let Mode::WorkerPool { workers, .. } = self.shared.config.mode {
             for i in 0..workers {
                 let shared = self.shared.clone();
@@ -396,12 +424,44 @@ impl<P: ServerProcessor> Server<P> {
         Ok(())
     }
 
+    #[cfg(target_os = "linux")]
+    fn start_event_threads(&self, threads: usize) -> io::Result<()> {
+        let config = &self.shared.config;
+        let poller = event::Poller::new(config.max_connections, config.idle_timeout)?;
+        let _ = self.shared.poller.set(poller);
+        for i in 0..threads {
+            let shared = self.shared.clone();
+            let processor = self.processor.clone();
+            let spawned = thread::Builder::new()
+                .name(format!("thrift-event-{i}"))
+                .spawn(move || {
+                    if let Some(poller) = shared.poller.get() {
+                        event::worker(&shared, poller, &*processor);
+                    }
+                });
+            if let Err(e) = spawned {
+                self.shared.stopping.store(true, Ordering::SeqCst);
+                self.shared.stop_event_threads();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn start_event_threads(&self, _threads: usize) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the event-driven server mode needs Linux (epoll)",
+        ))
+    }
+
     fn accept_loop(&self, listener: &TcpListener) {
         let shared = &self.shared;
         let config = &shared.config;
         let queue_cap = match config.mode {
             Mode::WorkerPool { queue, .. } => queue,
-            Mode::ThreadPerConnection => usize::MAX,
+            Mode::ThreadPerConnection | Mode::EventDriven { .. } => usize::MAX,
         };
         let mut backoff = Backoff::default();
         loop {
@@ -458,6 +518,16 @@ impl<P: ServerProcessor> Server<P> {
                     st.queue.push_back(conn);
                     shared.changed.notify_all();
                 }
+                #[cfg(target_os = "linux")]
+                Mode::EventDriven { .. } => {
+                    if let (Some(poller), Some(io)) =
+                        (shared.poller.get(), connection::Io::open(shared, &conn))
+                    {
+                        poller.register(shared, conn, io);
+                    }
+                }
+                #[cfg(not(target_os = "linux"))]
+                Mode::EventDriven { .. } => {}
             }
         }
     }
@@ -541,6 +611,9 @@ impl ServerHandle {
         }
         log::debug!("stopping the thrift server on {}", shared.local_addr);
         self.stop_accepting();
+        // Event-driven threads end after their current call; parked
+        // (idle) connections are closed here, even if every thread is busy.
+        shared.stop_event_threads();
 
         let deadline = Instant::now() + shared.config.drain_timeout;
         let mut st = shared.lock();
@@ -553,6 +626,7 @@ impl ServerHandle {
             // Frames waiting for the budget give up.
             budget.wake_all();
         }
+
         while !st.conns.is_empty() {
             let now = Instant::now();
             if now >= deadline {
@@ -625,6 +699,9 @@ struct Shared {
     state: Mutex<State>,
     /// Signalled on every change of `state`.
     changed: Condvar,
+    /// The epoll instance of the event-driven mode, once started.
+    #[cfg(target_os = "linux")]
+    poller: std::sync::OnceLock<event::Poller>,
 }
 
 struct State {
@@ -653,6 +730,17 @@ impl Shared {
         match self.changed.wait_timeout(guard, t) {
             Ok((g, _)) => g,
             Err(e) => e.into_inner().0,
+        }
+    }
+
+    /// Wakes the event-driven threads (they look at `stopping`) and closes
+    /// the parked connections. Not with the state lock held: closing a
+    /// connection takes it.
+    fn stop_event_threads(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(poller) = self.poller.get() {
+            poller.wake();
+            poller.close_parked();
         }
     }
 

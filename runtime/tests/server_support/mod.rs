@@ -381,6 +381,32 @@ pub const COMBOS: [(ProtocolKind, Framing); 4] = [
 ];
 
 /// A builder for `calc` on loopback with short test timeouts.
+/// How a test server gives connections threads: behaviour that must hold
+/// in every mode is tested in each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threads {
+    /// One thread per connection (the default).
+    PerConnection,
+    /// `n` workers, each serving one connection at a time, and a queue of
+    /// `n` more.
+    Pool(usize),
+    /// `n` threads sharing every connection through epoll.
+    Events(usize),
+}
+
+impl Threads {
+    pub fn apply<P: thriftc_runtime::server::ServerProcessor>(
+        self,
+        b: ServerBuilder<P>,
+    ) -> ServerBuilder<P> {
+        match self {
+            Threads::PerConnection => b,
+            Threads::Pool(n) => b.worker_pool(n, n),
+            Threads::Events(n) => b.event_driven(n),
+        }
+    }
+}
+
 pub fn builder<P: thriftc_runtime::server::ServerProcessor>(calc: P) -> ServerBuilder<P> {
     Server::builder(calc)
         .idle_timeout(Duration::from_secs(10))

@@ -1,0 +1,262 @@
+//! The event-driven mode ([`Mode::EventDriven`](super::Mode::EventDriven)):
+//! a fixed set of threads shares every connection through one epoll
+//! instance (Linux).
+//!
+//! A connection holds a thread only while it has input. Between messages it
+//! is *parked*: its reader, writer and buffers wait in a slot, and its socket
+//! is registered with `EPOLLONESHOT`, so exactly one thread wakes when the
+//! next request arrives. That thread serves every message already received
+//! (blocking reads finish a message whose first bytes have arrived, under
+//! the message timeout), then parks the connection again and re-arms it.
+//! Compared with a thread per connection, the threads that are awake take
+//! the next ready connection instead of sleeping and being woken for each
+//! request, which saves context switches and keeps the working set small.
+//!
+//! Idle connections are closed by a sweep that runs at most every quarter
+//! of the idle timeout (bounded to 10 ms..1 s). On stop, an `eventfd`
+//! wakes every thread; parked connections are closed at once and
+//! connections being served finish their call first.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rustix::buffer::spare_capacity;
+use rustix::event::{EventfdFlags, Timespec, epoll, eventfd};
+
+use super::connection::{Io, Served};
+use super::{Conn, ServerProcessor, Shared};
+
+/// The event key of the wake-up `eventfd`.
+const WAKE: u64 = u64::MAX;
+
+/// Events taken per `epoll_wait`: one. A thread serves the events it took
+/// one after the other, so a second event would wait behind a handler that
+/// blocks while other threads may be free; left in epoll, it goes to the
+/// next thread that asks.
+const EVENTS: usize = 1;
+
+/// The readiness a parked connection waits for.
+fn interest() -> epoll::EventFlags {
+    epoll::EventFlags::IN | epoll::EventFlags::RDHUP | epoll::EventFlags::ONESHOT
+}
+
+/// The epoll instance and the parked connections.
+pub(super) struct Poller {
+    epoll: OwnedFd,
+    wake: OwnedFd,
+    slots: Box<[Mutex<Slot>]>,
+    /// Indexes of unused slots.
+    free: Mutex<Vec<u32>>,
+    /// When the next idle sweep is due.
+    next_sweep: Mutex<Instant>,
+    /// How long a thread waits for events before it looks at the clock.
+    tick: Option<Duration>,
+}
+
+#[derive(Default)]
+struct Slot {
+    /// Bumped whenever the slot is released, so a stale event key (which
+    /// carries the generation) cannot reach a later connection.
+    generation: u32,
+    parked: Option<Box<Parked>>,
+}
+
+struct Parked {
+    conn: Conn,
+    io: Io,
+    since: Instant,
+}
+
+impl Poller {
+    /// An epoll instance with room for `capacity` connections.
+    pub(super) fn new(capacity: usize, idle_timeout: Option<Duration>) -> std::io::Result<Poller> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        // Level-triggered: once written, it wakes every waiting thread.
+        epoll::add(
+            &epoll,
+            &wake,
+            epoll::EventData::new_u64(WAKE),
+            epoll::EventFlags::IN,
+        )?;
+        let capacity = u32::try_from(capacity).unwrap_or(u32::MAX - 1);
+        let tick =
+            idle_timeout.map(|t| (t / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)));
+        Ok(Poller {
+            epoll,
+            wake,
+            slots: (0..capacity).map(|_| Mutex::default()).collect(),
+            free: Mutex::new((0..capacity).rev().collect()),
+            next_sweep: Mutex::new(Instant::now()),
+            tick,
+        })
+    }
+
+    /// Wakes every thread (for stop).
+    pub(super) fn wake(&self) {
+        let _ = rustix::io::write(&self.wake, &1u64.to_ne_bytes());
+    }
+
+    /// Parks a new connection and starts watching it.
+    pub(super) fn register(&self, shared: &Shared, conn: Conn, io: Io) {
+        let Some(index) = lock(&self.free).pop() else {
+            // The accept loop keeps the connection count below the capacity.
+            log::warn!("{}: no free connection slot; closing", conn.peer);
+            return;
+        };
+        let parked = Box::new(Parked {
+            conn,
+            io,
+            since: Instant::now(),
+        });
+        let mut slot = lock(&self.slots[index as usize]);
+        self.park(shared, index, &mut slot, parked, true);
+    }
+
+    /// Stores `parked` in its slot and arms its socket; closes it instead
+    /// when the server is stopping or the socket cannot be watched.
+    fn park(&self, shared: &Shared, index: u32, slot: &mut Slot, parked: Box<Parked>, new: bool) {
+        if shared.is_stopping() {
+            return self.release(index, slot, parked);
+        }
+        let key = epoll::EventData::new_u64(u64::from(slot.generation) << 32 | u64::from(index));
+        let fd = parked.conn.stream.clone();
+        slot.parked = Some(parked);
+        // Armed after the slot is filled: the event may fire at once, on
+        // another thread.
+        let armed = if new {
+            epoll::add(&self.epoll, fd.as_fd(), key, interest())
+        } else {
+            epoll::modify(&self.epoll, fd.as_fd(), key, interest())
+        };
+        if let Err(e) = armed {
+            if let Some(parked) = slot.parked.take() {
+                log::warn!(
+                    "{}: cannot watch the socket: {e}; closing",
+                    parked.conn.peer
+                );
+                self.release(index, slot, parked);
+            }
+        }
+    }
+
+    /// Frees the slot, then closes the connection (in this order, so that the
+    /// accept loop, woken by the close, finds a free slot).
+    fn release(&self, index: u32, slot: &mut Slot, parked: Box<Parked>) {
+        let _ = epoll::delete(&self.epoll, parked.conn.stream.as_fd());
+        slot.generation = slot.generation.wrapping_add(1);
+        lock(&self.free).push(index);
+        log::debug!("{}: closed", parked.conn.peer);
+        drop(parked);
+    }
+
+    /// Serves the connection behind an event key until it is idle or done.
+    fn serve<P: ServerProcessor + ?Sized>(&self, key: u64, shared: &Shared, processor: &P) {
+        let index = (key & u64::from(u32::MAX)) as u32;
+        let generation = (key >> 32) as u32;
+        let Some(cell) = self.slots.get(index as usize) else {
+            return;
+        };
+        let mut parked = {
+            let mut slot = lock(cell);
+            if slot.generation != generation {
+                return;
+            }
+            // Empty when the idle sweep closed it meanwhile.
+            match slot.parked.take() {
+                Some(p) => p,
+                None => return,
+            }
+        };
+        let served = parked.io.serve(shared, processor, &parked.conn, true);
+        let mut slot = lock(cell);
+        match served {
+            Served::Idle => {
+                parked.since = Instant::now();
+                self.park(shared, index, &mut slot, parked, false);
+            }
+            Served::Closed => self.release(index, &mut slot, parked),
+        }
+    }
+
+    /// Closes every parked connection (on stop).
+    pub(super) fn close_parked(&self) {
+        for (index, cell) in self.slots.iter().enumerate() {
+            let mut slot = lock(cell);
+            if let Some(parked) = slot.parked.take() {
+                self.release(index as u32, &mut slot, parked);
+            }
+        }
+    }
+
+    /// Closes connections parked for longer than the idle timeout, at most
+    /// once per tick across all threads.
+    fn sweep(&self, idle: Duration) {
+        let now = Instant::now();
+        {
+            let Ok(mut next) = self.next_sweep.try_lock() else {
+                return;
+            };
+            if now < *next {
+                return;
+            }
+            *next = now + self.tick.unwrap_or(idle);
+        }
+        for (index, cell) in self.slots.iter().enumerate() {
+            let mut slot = lock(cell);
+            let expired = slot
+                .parked
+                .as_ref()
+                .is_some_and(|p| now.saturating_duration_since(p.since) >= idle);
+            if expired {
+                if let Some(parked) = slot.parked.take() {
+                    log::debug!("{}: idle for {idle:?}; closing", parked.conn.peer);
+                    self.release(index as u32, &mut slot, parked);
+                }
+            }
+        }
+    }
+}
+
+/// One of the mode's threads: waits for ready connections and serves them
+/// until the server stops.
+pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poller, processor: &P) {
+    let mut events = Vec::with_capacity(EVENTS);
+    let tick = poller.tick.and_then(|t| Timespec::try_from(t).ok());
+    let mut failures = 0u32;
+    loop {
+        if shared.is_stopping() {
+            poller.close_parked();
+            return;
+        }
+        events.clear();
+        match epoll::wait(&poller.epoll, spare_capacity(&mut events), tick.as_ref()) {
+            Ok(_) => failures = 0,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => {
+                // Not expected of a valid epoll descriptor; never spin.
+                if failures % 64 == 0 {
+                    log::error!("epoll_wait failed: {e}");
+                }
+                failures = failures.saturating_add(1);
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        }
+        for event in &events {
+            let key = event.data.u64();
+            if key != WAKE {
+                poller.serve(key, shared, processor);
+            }
+        }
+        if let Some(idle) = shared.config.idle_timeout.filter(|d| !d.is_zero()) {
+            poller.sweep(idle);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No code panics while holding these locks; recover anyway.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
