@@ -36,6 +36,10 @@ const WAKE: u64 = u64::MAX;
 /// next thread that asks.
 const EVENTS: usize = 1;
 
+/// The most connections the mode serves at once, whatever `max_connections`
+/// says: slots are allocated up front (about 24 bytes each).
+pub(super) const MAX_SLOTS: usize = 1 << 20;
+
 /// The readiness a parked connection waits for.
 fn interest() -> epoll::EventFlags {
     epoll::EventFlags::IN | epoll::EventFlags::RDHUP | epoll::EventFlags::ONESHOT
@@ -80,7 +84,7 @@ impl Poller {
             epoll::EventData::new_u64(WAKE),
             epoll::EventFlags::IN,
         )?;
-        let capacity = u32::try_from(capacity).unwrap_or(u32::MAX - 1);
+        let capacity = u32::try_from(capacity.min(MAX_SLOTS)).unwrap_or(u32::MAX);
         let tick =
             idle_timeout.map(|t| (t / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)));
         Ok(Poller {

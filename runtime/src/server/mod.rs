@@ -123,7 +123,9 @@ pub enum Mode {
     },
     /// `threads` threads share every connection through epoll (Linux only;
     /// elsewhere starting the server fails with `Unsupported`). Between
-    /// messages a connection is parked and holds no thread.
+    /// messages a connection is parked and holds no thread. Its slots are
+    /// allocated when the server starts: `max_connections` of them, at most
+    /// 2^20.
     EventDriven {
         /// Number of threads serving requests.
         threads: usize,
@@ -463,12 +465,17 @@ impl<P: ServerProcessor> Server<P> {
             Mode::WorkerPool { queue, .. } => queue,
             Mode::ThreadPerConnection | Mode::EventDriven { .. } => usize::MAX,
         };
+        let max_connections = match config.mode {
+            #[cfg(target_os = "linux")]
+            Mode::EventDriven { .. } => config.max_connections.min(event::MAX_SLOTS),
+            _ => config.max_connections,
+        };
         let mut backoff = Backoff::default();
         loop {
             {
                 let mut st = shared.lock();
                 while !shared.is_stopping()
-                    && (st.conns.len() >= config.max_connections || st.queue.len() >= queue_cap)
+                    && (st.conns.len() >= max_connections || st.queue.len() >= queue_cap)
                 {
                     st = shared.wait(st);
                 }
