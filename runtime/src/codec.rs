@@ -53,6 +53,22 @@ pub trait Decode: WireType + Sized {
     /// `INVALID_DATA` naming the struct and field; sizes and nesting are
     /// checked against the protocol's [`Limits`](crate::Limits).
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self>;
+
+    /// Reads the `len` elements of a list (or of a set kept in a vector)
+    /// whose header has been read, appending them to `out`. The default
+    /// decodes them one by one; `i16`, `i32`, `i64` and `f64` read them in
+    /// bulk ([`ProtocolRead::read_i32s`] and its siblings).
+    #[inline]
+    fn decode_elems<P: ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> Result<()> {
+        for _ in 0..len {
+            out.push(Self::decode(p)?);
+        }
+        Ok(())
+    }
 }
 
 // ------------------------------------------------------------ implementations
@@ -83,6 +99,21 @@ fn check_elem(found: TType, expected: TType, len: usize) -> Result<()> {
 
 macro_rules! scalar {
     ($ty:ty, $ttype:ident, $write:ident, $read:ident) => {
+        scalar!($ty, $ttype, $write, $read, {});
+    };
+    ($ty:ty, $ttype:ident, $write:ident, $read:ident, $read_elems:ident) => {
+        scalar!($ty, $ttype, $write, $read, {
+            #[inline]
+            fn decode_elems<P: ProtocolRead + ?Sized>(
+                p: &mut P,
+                len: usize,
+                out: &mut Vec<Self>,
+            ) -> Result<()> {
+                p.$read_elems(len, out)
+            }
+        });
+    };
+    ($ty:ty, $ttype:ident, $write:ident, $read:ident, {$($elems:tt)*}) => {
         impl WireType for $ty {
             const TTYPE: TType = TType::$ttype;
         }
@@ -99,16 +130,18 @@ macro_rules! scalar {
             fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
                 p.$read()
             }
+
+            $($elems)*
         }
     };
 }
 
 scalar!(bool, Bool, write_bool, read_bool);
 scalar!(i8, I8, write_i8, read_i8);
-scalar!(i16, I16, write_i16, read_i16);
-scalar!(i32, I32, write_i32, read_i32);
-scalar!(i64, I64, write_i64, read_i64);
-scalar!(f64, Double, write_double, read_double);
+scalar!(i16, I16, write_i16, read_i16, read_i16s);
+scalar!(i32, I32, write_i32, read_i32, read_i32s);
+scalar!(i64, I64, write_i64, read_i64, read_i64s);
+scalar!(f64, Double, write_double, read_double, read_doubles);
 
 impl WireType for String {
     const TTYPE: TType = TType::String;
@@ -335,9 +368,7 @@ impl<T: Decode> Decode for Vec<T> {
         let h = p.read_list_begin()?;
         check_elem(h.elem, T::TTYPE, h.len)?;
         let mut out = Vec::with_capacity(h.capacity_for::<T>());
-        for _ in 0..h.len {
-            out.push(T::decode(p)?);
-        }
+        T::decode_elems(p, h.len, &mut out)?;
         p.read_list_end()?;
         Ok(out)
     }
@@ -423,9 +454,7 @@ impl<T: Decode> Decode for VecSet<T> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = read_set_header::<T, P>(p)?;
         let mut out = Vec::with_capacity(h.capacity_for::<T>());
-        for _ in 0..h.len {
-            out.push(T::decode(p)?);
-        }
+        T::decode_elems(p, h.len, &mut out)?;
         p.read_set_end()?;
         Ok(VecSet(out))
     }

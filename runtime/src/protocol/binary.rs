@@ -360,6 +360,35 @@ fn min_size(t: TType) -> usize {
 
 // ---------------------------------------------------------------- reading
 
+/// Appends `len` fixed-width values of `N` bytes each to `out`: converted
+/// straight from the transport's ready bytes when they hold all of them
+/// (always, for a slice), else read one by one, which reports a short input
+/// exactly as single reads do.
+#[inline]
+pub(crate) fn read_fixed<T: ReadBytes + ?Sized, V, const N: usize>(
+    trans: &mut T,
+    len: usize,
+    out: &mut Vec<V>,
+    conv: fn([u8; N]) -> V,
+) -> Result<()> {
+    let size = len.saturating_mul(N);
+    if let Some(bytes) = trans.ready_bytes().get(..size) {
+        out.extend(
+            bytes
+                .chunks_exact(N)
+                .map(|c| conv(c.try_into().unwrap_or([0; N]))),
+        );
+        trans.consume_ready(size);
+        return Ok(());
+    }
+    for _ in 0..len {
+        let mut b = [0u8; N];
+        trans.read_exact(&mut b)?;
+        out.push(conv(b));
+    }
+    Ok(())
+}
+
 impl<T: ReadBytes> BinaryProtocol<T> {
     #[inline]
     fn read_array<const N: usize>(&mut self) -> Result<[u8; N]> {
@@ -520,6 +549,28 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
     #[inline]
     fn read_uuid(&mut self) -> Result<[u8; 16]> {
         self.read_array()
+    }
+
+    #[inline]
+    fn read_i16s(&mut self, len: usize, out: &mut Vec<i16>) -> Result<()> {
+        read_fixed(&mut self.trans, len, out, i16::from_be_bytes)
+    }
+
+    #[inline]
+    fn read_i32s(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
+        read_fixed(&mut self.trans, len, out, i32::from_be_bytes)
+    }
+
+    #[inline]
+    fn read_i64s(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
+        read_fixed(&mut self.trans, len, out, i64::from_be_bytes)
+    }
+
+    #[inline]
+    fn read_doubles(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
+        read_fixed(&mut self.trans, len, out, |b| {
+            f64::from_bits(u64::from_be_bytes(b))
+        })
     }
 
     #[inline]

@@ -19,7 +19,7 @@
 
 use super::binary::{
     Depth, bad_version, check_count, check_elem, invalid_data, message_type, negative_size,
-    skip_value, write_size_limit,
+    read_fixed, skip_value, write_size_limit,
 };
 use crate::codec::{Decode, Encode};
 use crate::error::Result;
@@ -146,6 +146,28 @@ fn unzigzag32(n: u32) -> i32 {
 #[inline]
 fn unzigzag64(n: u64) -> i64 {
     ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
+/// A varint of at most `max_len` bytes at the front of `bytes` whose last
+/// possible byte holds at most `last_max` (the rules of
+/// `CompactProtocol::read_varint_rest`): the value and the bytes it took, or
+/// `None` when `bytes` ends first or the varint is invalid (the caller then
+/// reads it through the checked path, which reports either).
+#[inline(always)]
+fn varint_at(bytes: &[u8], max_len: usize, last_max: u8) -> Option<(u64, usize)> {
+    let mut out = 0u64;
+    for i in 0..max_len - 1 {
+        let b = *bytes.get(i)?;
+        out |= ((b & 0x7f) as u64) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((out, i + 1));
+        }
+    }
+    let b = *bytes.get(max_len - 1)?;
+    if b > last_max {
+        return None;
+    }
+    Some((out | (b as u64) << (7 * (max_len - 1)), max_len))
 }
 
 /// The last field ids of the enclosing structs. The first levels live
@@ -339,6 +361,40 @@ impl<T: ReadBytes> CompactProtocol<T> {
             return Err(invalid_data(what));
         }
         Ok(out | (b as u64) << (7 * (len - 1)))
+    }
+
+    /// Appends `len` varint-coded values to `out`: decoded straight from the
+    /// transport's ready bytes while they hold whole valid varints, the rest
+    /// through `read_one`, which reports a short or invalid input exactly as
+    /// single reads do.
+    #[inline]
+    fn read_varints<V>(
+        &mut self,
+        len: usize,
+        out: &mut Vec<V>,
+        (max_len, last_max): (usize, u8),
+        conv: fn(u64) -> V,
+        read_one: fn(&mut Self) -> Result<V>,
+    ) -> Result<()> {
+        let ready = self.trans.ready_bytes();
+        let mut pos = 0;
+        let mut done = 0;
+        while done < len {
+            let Some((v, n)) = ready
+                .get(pos..)
+                .and_then(|rest| varint_at(rest, max_len, last_max))
+            else {
+                break;
+            };
+            out.push(conv(v));
+            pos += n;
+            done += 1;
+        }
+        self.trans.consume_ready(pos);
+        for _ in done..len {
+            out.push(read_one(self)?);
+        }
+        Ok(())
     }
 
     #[inline]
@@ -536,6 +592,29 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
         let mut b = [0u8; 16];
         self.trans.read_exact(&mut b)?;
         Ok(b)
+    }
+
+    #[inline]
+    fn read_i32s(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
+        self.read_varints(
+            len,
+            out,
+            (5, 0x0f),
+            |v| unzigzag32(v as u32),
+            Self::read_i32,
+        )
+    }
+
+    #[inline]
+    fn read_i64s(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
+        self.read_varints(len, out, (10, 0x01), unzigzag64, Self::read_i64)
+    }
+
+    #[inline]
+    fn read_doubles(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
+        read_fixed(&mut self.trans, len, out, |b| {
+            f64::from_bits(u64::from_le_bytes(b))
+        })
     }
 
     #[inline]

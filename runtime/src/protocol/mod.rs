@@ -224,6 +224,41 @@ pub trait ProtocolRead {
     fn read_binary(&mut self) -> Result<Vec<u8>>;
     /// A `uuid`: 16 bytes, in wire order.
     fn read_uuid(&mut self) -> Result<[u8; 16]>;
+    /// `len` `i16` list or set elements appended to `out` (the header has
+    /// been read and its count checked). The default reads them one by one;
+    /// the protocols decode runs of them straight from the transport's
+    /// [`ready_bytes`](crate::transport::ReadBytes::ready_bytes).
+    #[inline]
+    fn read_i16s(&mut self, len: usize, out: &mut Vec<i16>) -> Result<()> {
+        for _ in 0..len {
+            out.push(self.read_i16()?);
+        }
+        Ok(())
+    }
+    /// `len` `i32` elements, like [`read_i16s`](ProtocolRead::read_i16s).
+    #[inline]
+    fn read_i32s(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
+        for _ in 0..len {
+            out.push(self.read_i32()?);
+        }
+        Ok(())
+    }
+    /// `len` `i64` elements, like [`read_i16s`](ProtocolRead::read_i16s).
+    #[inline]
+    fn read_i64s(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
+        for _ in 0..len {
+            out.push(self.read_i64()?);
+        }
+        Ok(())
+    }
+    /// `len` `double` elements, like [`read_i16s`](ProtocolRead::read_i16s).
+    #[inline]
+    fn read_doubles(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
+        for _ in 0..len {
+            out.push(self.read_double()?);
+        }
+        Ok(())
+    }
     /// A `binary` as shared [`Bytes`](bytes::Bytes) (feature `bytes`): a
     /// slice of the input when the transport is a
     /// [`BytesReader`](crate::transport::BytesReader), else a copy. Checked

@@ -339,6 +339,20 @@ impl<R: Read> ReadBytes for StreamReader<R> {
         self.left
     }
 
+    /// The buffered bytes, up to the end of the current message.
+    #[inline]
+    fn ready_bytes(&self) -> &[u8] {
+        let end = self.end.min(self.pos.saturating_add(self.left));
+        self.buf.get(self.pos..end).unwrap_or_default()
+    }
+
+    #[inline]
+    fn consume_ready(&mut self, n: usize) {
+        let n = n.min(self.ready_bytes().len());
+        self.pos += n;
+        self.left -= n;
+    }
+
     fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
         self.take(len)?;
         // Grows with the bytes that arrive, never from `len` alone.

@@ -92,6 +92,16 @@ impl ReadBytes for BytesReader {
     }
 
     #[inline]
+    fn ready_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    #[inline]
+    fn consume_ready(&mut self, n: usize) {
+        self.buf.advance(n.min(self.buf.len()));
+    }
+
+    #[inline]
     fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
         let Some(head) = self.buf.get(..len) else {
             return Err(eof());

@@ -41,6 +41,24 @@ pub trait ReadBytes {
     /// and `count × minimum element size` against it before allocating.
     fn remaining(&self) -> usize;
 
+    /// The bytes of the current message that can be read now without a
+    /// copy or a wait: a prefix of what follows, possibly empty (the
+    /// default). Protocols read runs of fixed-size values straight from it
+    /// and then [`consume_ready`](ReadBytes::consume_ready) what they used;
+    /// whatever it does not hold they read through
+    /// [`read_exact`](ReadBytes::read_exact) as usual.
+    #[inline]
+    fn ready_bytes(&self) -> &[u8] {
+        &[]
+    }
+
+    /// Consumes the first `n` bytes of [`ready_bytes`](ReadBytes::ready_bytes)
+    /// (at most all of them: a larger `n` consumes what is ready).
+    #[inline]
+    fn consume_ready(&mut self, n: usize) {
+        let _ = n;
+    }
+
     /// Reads exactly `len` bytes into a new vector. Callers have checked
     /// `len <= remaining()`; implementations over a stream still grow the
     /// vector only as bytes arrive.
@@ -115,6 +133,16 @@ impl<R: ReadBytes + ?Sized> ReadBytes for &mut R {
     }
 
     #[inline]
+    fn ready_bytes(&self) -> &[u8] {
+        (**self).ready_bytes()
+    }
+
+    #[inline]
+    fn consume_ready(&mut self, n: usize) {
+        (**self).consume_ready(n)
+    }
+
+    #[inline]
     fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
         (**self).read_vec(len)
     }
@@ -176,6 +204,16 @@ impl ReadBytes for &[u8] {
     #[inline]
     fn remaining(&self) -> usize {
         self.len()
+    }
+
+    #[inline]
+    fn ready_bytes(&self) -> &[u8] {
+        self
+    }
+
+    #[inline]
+    fn consume_ready(&mut self, n: usize) {
+        *self = self.get(n..).unwrap_or_default();
     }
 
     #[inline]

@@ -1,0 +1,239 @@
+//! Lists of `i16`, `i32`, `i64` and `double` are read in bulk from the
+//! transport's ready bytes. These tests hold the bulk path to the
+//! one-value-at-a-time path: same values over a slice, over a stream that
+//! delivers a few bytes per read, and over a source without ready bytes; the
+//! same error for every truncation and for invalid varints.
+
+use std::fmt::Debug;
+use std::io::{self, Read};
+
+use proptest::prelude::*;
+use thriftc_runtime::error::Result;
+use thriftc_runtime::protocol::ProtocolRead;
+use thriftc_runtime::transport::{Framing, ReadBytes, StreamReader};
+use thriftc_runtime::{BinaryProtocol, CompactProtocol, Decode, Encode, Limits, ProtocolErrorKind};
+
+/// `R` without its ready bytes: every value goes through `read_exact` (or
+/// `read_u8`) one at a time.
+struct Plain<R>(R);
+
+impl<R: ReadBytes> ReadBytes for Plain<R> {
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+        self.0.read_exact(buf)
+    }
+
+    fn read_u8(&mut self) -> Result<u8> {
+        self.0.read_u8()
+    }
+
+    fn remaining(&self) -> usize {
+        self.0.remaining()
+    }
+
+    fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        self.0.read_vec(len)
+    }
+}
+
+/// A stream that hands out at most `chunk` bytes per read.
+struct Trickle<'a> {
+    data: &'a [u8],
+    chunk: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.chunk).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Proto {
+    Binary,
+    Compact,
+}
+
+fn encode<T: Encode>(proto: Proto, v: &T) -> Vec<u8> {
+    match proto {
+        Proto::Binary => thriftc_runtime::binary::encode(v).unwrap(),
+        Proto::Compact => thriftc_runtime::compact::encode(v).unwrap(),
+    }
+}
+
+fn decode_from<T: Decode, R: ReadBytes>(proto: Proto, input: R) -> Result<T> {
+    match proto {
+        Proto::Binary => T::decode(&mut BinaryProtocol::new(input, Limits::default())),
+        Proto::Compact => T::decode(&mut CompactProtocol::new(input, Limits::default())),
+    }
+}
+
+fn stream(bytes: &[u8], chunk: usize) -> StreamReader<Trickle<'_>> {
+    StreamReader::new(
+        Trickle { data: bytes, chunk },
+        Framing::Buffered,
+        Limits::default(),
+    )
+}
+
+/// Decodes `bytes` over a slice and over streams that deliver 1, 3 and 7
+/// bytes per read, each with and without its ready bytes; with and without
+/// must agree.
+fn decode_every_way<T: Decode + PartialEq + Debug>(proto: Proto, bytes: &[u8]) -> Result<T> {
+    let slice = decode_from::<T, _>(proto, bytes);
+    let plain = decode_from::<T, _>(proto, Plain(bytes));
+    assert_same(&slice, &plain, "slice");
+    for chunk in [1, 3, 7] {
+        let mut ready = stream(bytes, chunk);
+        let mut plain = stream(bytes, chunk);
+        if ready.begin_message().unwrap() && plain.begin_message().unwrap() {
+            let a = decode_from::<T, _>(proto, &mut ready);
+            let b = decode_from::<T, _>(proto, Plain(&mut plain));
+            assert_same(&a, &b, &format!("stream of {chunk}-byte reads"));
+            if slice.is_ok() {
+                assert_same(
+                    &a,
+                    &slice,
+                    &format!("stream of {chunk}-byte reads vs slice"),
+                );
+            }
+        }
+    }
+    slice
+}
+
+#[track_caller]
+fn assert_same<T: PartialEq + Debug>(a: &Result<T>, b: &Result<T>, what: &str) {
+    match (a, b) {
+        (Ok(x), Ok(y)) => assert_eq!(x, y, "{what}"),
+        (Err(x), Err(y)) => {
+            assert_eq!(x.protocol_kind(), y.protocol_kind(), "{what}: {x} vs {y}");
+            assert_eq!(x.is_eof(), y.is_eof(), "{what}: {x} vs {y}");
+        }
+        _ => panic!("{what}: {a:?} vs {b:?}"),
+    }
+}
+
+/// Round trip through every reader, then every truncation fails the same
+/// way through every reader.
+fn check_lists<T: Encode + Decode + PartialEq + Debug>(v: &T) {
+    for proto in [Proto::Binary, Proto::Compact] {
+        let bytes = encode(proto, v);
+        let back: T = decode_every_way(proto, &bytes).expect("round trip");
+        assert_eq!(&back, v, "{proto:?}");
+        for cut in 0..bytes.len() {
+            let err = decode_every_way::<T>(proto, &bytes[..cut]);
+            assert!(err.is_err(), "{proto:?}: a prefix of {cut} bytes decoded");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn i32_lists(v in prop::collection::vec(any::<i32>(), 0..40)) {
+        check_lists(&v);
+    }
+
+    #[test]
+    fn i64_lists(v in prop::collection::vec(any::<i64>(), 0..40)) {
+        check_lists(&v);
+    }
+
+    #[test]
+    fn i16_lists(v in prop::collection::vec(any::<i16>(), 0..40)) {
+        check_lists(&v);
+    }
+
+    #[test]
+    fn double_lists(v in prop::collection::vec(any::<f64>().prop_filter("NaN", |d| !d.is_nan()), 0..40)) {
+        check_lists(&v);
+    }
+
+    #[test]
+    fn nested_lists(v in prop::collection::vec(prop::collection::vec(any::<i32>(), 0..6), 0..6)) {
+        check_lists(&v);
+    }
+}
+
+/// Compact list `[1, x, 2]` of `elem` (a compact type nibble) where `x` is
+/// the given varint bytes.
+fn compact_list(elem: u8, varint: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x30 | elem, 0x02];
+    out.extend_from_slice(varint);
+    out.push(0x04);
+    out
+}
+
+fn invalid_data<T: Decode + PartialEq + Debug>(bytes: &[u8]) {
+    let e = decode_every_way::<T>(Proto::Compact, bytes).unwrap_err();
+    assert_eq!(
+        e.protocol_kind(),
+        Some(ProtocolErrorKind::InvalidData),
+        "{bytes:02x?}: {e}"
+    );
+}
+
+#[test]
+fn invalid_varints_in_lists_are_rejected_like_single_values() {
+    // i32 (type 5): six bytes, a fifth byte above 0x0f.
+    invalid_data::<Vec<i32>>(&compact_list(5, &[0x80, 0x80, 0x80, 0x80, 0x80, 0x00]));
+    invalid_data::<Vec<i32>>(&compact_list(5, &[0xff, 0xff, 0xff, 0xff, 0x10]));
+    // i64 (type 6): eleven bytes, a tenth byte above 0x01.
+    invalid_data::<Vec<i64>>(&compact_list(6, &[0x80; 10]));
+    invalid_data::<Vec<i64>>(&compact_list(
+        6,
+        &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+    ));
+    // i16 (type 4): a value outside i16.
+    invalid_data::<Vec<i16>>(&compact_list(4, &[0x80, 0x80, 0x04]));
+    // The widest valid forms still decode.
+    let max = decode_every_way::<Vec<i32>>(
+        Proto::Compact,
+        &compact_list(5, &[0xfe, 0xff, 0xff, 0xff, 0x0f]),
+    );
+    assert_eq!(max.unwrap(), [1, i32::MAX, 2]);
+    let min = decode_every_way::<Vec<i64>>(
+        Proto::Compact,
+        &compact_list(
+            6,
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+        ),
+    );
+    assert_eq!(min.unwrap(), [1, i64::MIN, 2]);
+}
+
+#[test]
+fn a_count_beyond_the_input_is_rejected_before_reading() {
+    // Binary list<i32> claiming 1000 elements with 8 bytes behind it.
+    let mut bytes = vec![8, 0, 0, 0x03, 0xe8];
+    bytes.extend_from_slice(&[0; 8]);
+    let e = decode_every_way::<Vec<i32>>(Proto::Binary, &bytes).unwrap_err();
+    assert_eq!(e.protocol_kind(), Some(ProtocolErrorKind::SizeLimit));
+}
+
+#[test]
+fn bulk_reads_leave_the_rest_of_the_input() {
+    // A list followed by another value: the bulk read consumes exactly the
+    // list's bytes.
+    for proto in [Proto::Binary, Proto::Compact] {
+        let mut bytes = encode(proto, &vec![1i64, -2, 300]);
+        bytes.extend(encode(proto, &7i32));
+        let mut input = &bytes[..];
+        let (list, next) = match proto {
+            Proto::Binary => {
+                let mut p = BinaryProtocol::new(&mut input, Limits::default());
+                (Vec::<i64>::decode(&mut p).unwrap(), p.read_i32().unwrap())
+            }
+            Proto::Compact => {
+                let mut p = CompactProtocol::new(&mut input, Limits::default());
+                (Vec::<i64>::decode(&mut p).unwrap(), p.read_i32().unwrap())
+            }
+        };
+        assert_eq!((list, next), (vec![1, -2, 300], 7), "{proto:?}");
+        assert!(input.is_empty());
+    }
+}
