@@ -7,7 +7,9 @@
 //! --gen rs` on Apache's `thrift` crate 0.17 (see `build.rs`). All write to
 //! a reused `Vec<u8>`; `thriftc` and `apache` read from a byte slice,
 //! `thriftc-bytes` from a `Bytes` holding the message; in the binary and the
-//! compact protocol. A `clone()` of each value is measured as its allocation
+//! compact protocol. `thriftc-stream` decodes the same bytes as framed
+//! messages from a `StreamReader` (the server's reader) over an endless
+//! stream of them. A `clone()` of each value is measured as its allocation
 //! floor. Decoding includes dropping the decoded value, as in the shared
 //! harness.
 //!
@@ -15,10 +17,14 @@
 //! counts under callgrind, see [`main`].
 
 use criterion::{Criterion, Throughput, criterion_group};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hint::black_box;
-use thriftc_runtime::transport::BytesReader;
-use thriftc_runtime::{BinaryProtocol, ByteString, Bytes, CompactProtocol, Decode, Encode, Limits};
+use std::io::Read;
+use thriftc_runtime::transport::{BytesReader, StreamReader};
+use thriftc_runtime::{
+    BinaryProtocol, ByteString, Bytes, CompactProtocol, Decode, Encode, Framing, Limits,
+};
 
 // Generated code: only part of its API is used here.
 #[allow(dead_code)]
@@ -202,6 +208,39 @@ fn encode_apache_compact(v: &apache::Payload, buf: &mut Vec<u8>) {
     v.write_to_out_protocol(&mut o).unwrap();
 }
 
+/// An endless stream of one framed message, as a client sending the same
+/// request over and over; each read fills the whole buffer it is given.
+struct Frames {
+    frame: Vec<u8>,
+    pos: usize,
+}
+
+impl Frames {
+    fn reader(message: &[u8]) -> RefCell<StreamReader<Frames>> {
+        let mut frame = (message.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(message);
+        let frames = Frames { frame, pos: 0 };
+        RefCell::new(StreamReader::new(
+            frames,
+            Framing::Framed,
+            Limits::default(),
+        ))
+    }
+}
+
+impl Read for Frames {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            let k = (buf.len() - n).min(self.frame.len() - self.pos);
+            buf[n..n + k].copy_from_slice(&self.frame[self.pos..self.pos + k]);
+            n += k;
+            self.pos = (self.pos + k) % self.frame.len();
+        }
+        Ok(n)
+    }
+}
+
 /// The values and their encodings, cross-checked: same value on both sides,
 /// same length, and each side reads the other's bytes (maps and sets may
 /// list their elements in another order).
@@ -215,6 +254,8 @@ struct Fixture {
     ours_compact: Vec<u8>,
     shared_compact: Bytes,
     apache_compact: Vec<u8>,
+    stream_binary: RefCell<StreamReader<Frames>>,
+    stream_compact: RefCell<StreamReader<Frames>>,
 }
 
 fn fixture() -> Fixture {
@@ -281,6 +322,13 @@ fn fixture() -> Fixture {
             .expect("thriftc's compact bytes decode into the shared types");
     assert_eq!(cross, shared_v);
 
+    let stream_binary = Frames::reader(&ours_binary);
+    let stream_compact = Frames::reader(&ours_compact);
+    for _ in 0..3 {
+        assert_eq!(decode_stream(false, &stream_binary), ours_v);
+        assert_eq!(decode_stream(true, &stream_compact), ours_v);
+    }
+
     Fixture {
         ours: ours_v,
         shared: shared_v,
@@ -291,7 +339,22 @@ fn fixture() -> Fixture {
         ours_compact,
         shared_compact,
         apache_compact,
+        stream_binary,
+        stream_compact,
     }
+}
+
+/// Decodes the next message of `stream`.
+fn decode_stream(compact: bool, stream: &RefCell<StreamReader<Frames>>) -> ours::bench::Payload {
+    let mut r = stream.borrow_mut();
+    assert!(r.begin_message().unwrap());
+    let v = if compact {
+        ours::bench::Payload::decode(&mut CompactProtocol::new(&mut *r, Limits::default()))
+    } else {
+        ours::bench::Payload::decode(&mut BinaryProtocol::new(&mut *r, Limits::default()))
+    };
+    r.end_message().unwrap();
+    v.unwrap()
 }
 
 /// Whose generated code and types.
@@ -303,6 +366,9 @@ enum Side {
     Shared,
     /// Apache's.
     Apache,
+    /// thriftc, `String`/`Vec<u8>`, decoding framed messages from a
+    /// `StreamReader`.
+    Stream,
 }
 
 /// One measured operation.
@@ -322,13 +388,14 @@ const fn dec(compact: bool, side: Side) -> Op {
 }
 
 /// Every operation with its criterion id (`group/name`).
-const OPS: [(&str, Op); 14] = [
+const OPS: [(&str, Op); 16] = [
     ("payload/encode/thriftc", enc(false, Side::Ours)),
     ("payload/encode/thriftc-bytes", enc(false, Side::Shared)),
     ("payload/encode/apache", enc(false, Side::Apache)),
     ("payload/decode/thriftc", dec(false, Side::Ours)),
     ("payload/decode/thriftc-bytes", dec(false, Side::Shared)),
     ("payload/decode/apache", dec(false, Side::Apache)),
+    ("payload/decode/thriftc-stream", dec(false, Side::Stream)),
     ("payload/clone/thriftc", Op::Clone { side: Side::Ours }),
     (
         "payload/clone/thriftc-bytes",
@@ -346,6 +413,10 @@ const OPS: [(&str, Op); 14] = [
         dec(true, Side::Shared),
     ),
     ("payload-compact/decode/apache", dec(true, Side::Apache)),
+    (
+        "payload-compact/decode/thriftc-stream",
+        dec(true, Side::Stream),
+    ),
 ];
 
 /// Runs `op` once. Decoded values are dropped inside (as in the harness).
@@ -359,6 +430,7 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
             (true, Side::Ours) => encode_ours_compact(black_box(&f.ours), buf),
             (true, Side::Shared) => encode_shared_compact(black_box(&f.shared), buf),
             (true, Side::Apache) => encode_apache_compact(black_box(&f.apache), buf),
+            (_, Side::Stream) => unreachable!("streams are only decoded"),
         },
         Op::Decode { compact, side } => match (compact, side) {
             (false, Side::Ours) => {
@@ -387,6 +459,12 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
                 let mut p = TCompactInputProtocol::new(black_box(&f.apache_compact[..]));
                 black_box(apache::Payload::read_from_in_protocol(&mut p).unwrap());
             }
+            (false, Side::Stream) => {
+                black_box(decode_stream(false, black_box(&f.stream_binary)));
+            }
+            (true, Side::Stream) => {
+                black_box(decode_stream(true, black_box(&f.stream_compact)));
+            }
         },
         Op::Clone { side: Side::Ours } => {
             black_box(black_box(&f.ours).clone());
@@ -397,6 +475,7 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
         Op::Clone { side: Side::Apache } => {
             black_box(black_box(&f.apache).clone());
         }
+        Op::Clone { side: Side::Stream } => unreachable!("streams are only decoded"),
     }
     black_box(&*buf);
 }

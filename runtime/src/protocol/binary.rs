@@ -410,6 +410,19 @@ impl<T: ReadBytes> BinaryProtocol<T> {
         self.trans.skip_bytes(n)
     }
 
+    /// A field header read byte-wise: the ready bytes end inside it.
+    #[cold]
+    #[inline(never)]
+    fn read_field_begin_slow(&mut self) -> Result<Option<FieldHeader>> {
+        let code = self.trans.read_u8()?;
+        if code == 0 {
+            return Ok(None);
+        }
+        let ttype = ttype(code)?;
+        let id = i16::from_be_bytes(self.read_array()?);
+        Ok(Some(FieldHeader { ttype, id }))
+    }
+
     fn read_name(&mut self, len: i32) -> Result<String> {
         let remaining = self.trans.remaining();
         let n = check_count("message name", len as i64, 1, remaining)?;
@@ -475,13 +488,26 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
 
     #[inline]
     fn read_field_begin(&mut self) -> Result<Option<FieldHeader>> {
-        let code = self.trans.read_u8()?;
-        if code == 0 {
-            return Ok(None);
+        // The whole header at once when it is ready (one length check);
+        // bytes are consumed as the byte-wise path does.
+        match *self.trans.ready_bytes() {
+            [0, ..] => {
+                self.trans.consume_ready(1);
+                Ok(None)
+            }
+            [code, a, b, ..] => match ttype(code) {
+                Ok(ttype) => {
+                    self.trans.consume_ready(3);
+                    let id = i16::from_be_bytes([a, b]);
+                    Ok(Some(FieldHeader { ttype, id }))
+                }
+                Err(e) => {
+                    self.trans.consume_ready(1);
+                    Err(e)
+                }
+            },
+            _ => self.read_field_begin_slow(),
         }
-        let ttype = ttype(code)?;
-        let id = i16::from_be_bytes(self.read_array()?);
-        Ok(Some(FieldHeader { ttype, id }))
     }
 
     #[inline]

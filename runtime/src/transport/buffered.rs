@@ -290,6 +290,50 @@ impl<R: Read> StreamReader<R> {
         Ok(())
     }
 
+    /// `read_exact` when the bytes are not all buffered (or past the
+    /// message's end).
+    #[inline(never)]
+    fn read_exact_slow(&mut self, out: &mut [u8]) -> Result<()> {
+        self.take(out.len())?;
+        let avail = self.end - self.pos;
+        if out.len() <= avail {
+            out.copy_from_slice(&self.buf[self.pos..self.pos + out.len()]);
+            self.pos += out.len();
+            return Ok(());
+        }
+        self.copy_out(out)
+    }
+
+    /// `read_u8` when the buffer is empty (or at the message's end).
+    #[inline(never)]
+    fn read_u8_slow(&mut self) -> Result<u8> {
+        self.take(1)?;
+        if self.pos == self.end && self.fill()? == 0 {
+            return Err(eof());
+        }
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// `read_vec` when the bytes are not all buffered.
+    fn read_vec_slow(&mut self, len: usize) -> Result<Vec<u8>> {
+        self.take(len)?;
+        // Grows with the bytes that arrive, never from `len` alone.
+        let mut out = Vec::with_capacity(len.min(MAX_RESERVE_AHEAD));
+        let mut need = len;
+        while need > 0 {
+            if self.pos == self.end && self.fill()? == 0 {
+                return Err(eof());
+            }
+            let n = need.min(self.end - self.pos);
+            out.extend_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            need -= n;
+        }
+        Ok(out)
+    }
+
     fn read_direct(&mut self, mut out: &mut [u8]) -> Result<()> {
         while !out.is_empty() {
             match self.inner.read(out) {
@@ -311,27 +355,30 @@ fn eof() -> Error {
 }
 
 impl<R: Read> ReadBytes for StreamReader<R> {
+    /// From the buffer when it holds the bytes (the common case, kept small
+    /// so that protocol reads inline it); else through the refilling path.
     #[inline]
     fn read_exact(&mut self, out: &mut [u8]) -> Result<()> {
-        self.take(out.len())?;
-        let avail = self.end - self.pos;
-        if out.len() <= avail {
-            out.copy_from_slice(&self.buf[self.pos..self.pos + out.len()]);
-            self.pos += out.len();
+        let n = out.len();
+        if let Some(src) = self.ready_bytes().get(..n) {
+            out.copy_from_slice(src);
+            self.pos += n;
+            self.left -= n;
             return Ok(());
         }
-        self.copy_out(out)
+        self.read_exact_slow(out)
     }
 
     #[inline]
     fn read_u8(&mut self) -> Result<u8> {
-        self.take(1)?;
-        if self.pos == self.end && self.fill()? == 0 {
-            return Err(eof());
+        if self.left != 0 && self.pos < self.end {
+            if let Some(&b) = self.buf.get(self.pos) {
+                self.pos += 1;
+                self.left -= 1;
+                return Ok(b);
+            }
         }
-        let b = self.buf[self.pos];
-        self.pos += 1;
-        Ok(b)
+        self.read_u8_slow()
     }
 
     #[inline]
@@ -353,21 +400,14 @@ impl<R: Read> ReadBytes for StreamReader<R> {
         self.left -= n;
     }
 
+    #[inline]
     fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
-        self.take(len)?;
-        // Grows with the bytes that arrive, never from `len` alone.
-        let mut out = Vec::with_capacity(len.min(MAX_RESERVE_AHEAD));
-        let mut need = len;
-        while need > 0 {
-            if self.pos == self.end && self.fill()? == 0 {
-                return Err(eof());
-            }
-            let n = need.min(self.end - self.pos);
-            out.extend_from_slice(&self.buf[self.pos..self.pos + n]);
-            self.pos += n;
-            need -= n;
+        if let Some(bytes) = self.ready_bytes().get(..len) {
+            let out = bytes.to_vec();
+            self.consume_ready(len);
+            return Ok(out);
         }
-        Ok(out)
+        self.read_vec_slow(len)
     }
 
     fn skip_bytes(&mut self, len: usize) -> Result<()> {
