@@ -124,7 +124,10 @@ where
         let Endpoints { input, output } = self;
         let mut first = true;
         loop {
-            if shared.is_stopping() {
+            // An event-driven caller that was woken by a request serves it
+            // even during a stop: it arrived before the stop closed the
+            // connection.
+            if shared.is_stopping() && !(park && first) {
                 return Served::Closed;
             }
             let reader = input.transport_mut();

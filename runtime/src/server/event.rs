@@ -14,18 +14,27 @@
 //!
 //! Idle connections are closed by a sweep that runs at most every quarter
 //! of the idle timeout (bounded to 10 ms..1 s). On stop, an `eventfd`
-//! wakes every thread; parked connections are closed at once and
-//! connections being served finish their call first.
+//! wakes every thread; parked connections that have received nothing are
+//! closed at once, requests that arrived while every thread was busy are
+//! still answered, and connections being served finish their call first.
+//!
+//! A thread reads the rest of a started message with blocking reads, so a
+//! peer that sends part of a message holds a thread for up to the message
+//! timeout (default 30 s): as many such peers as threads delay everyone.
+//! With untrusted clients, keep the message timeout short or use more
+//! threads than expected slow senders.
 
 use std::os::fd::{AsFd, OwnedFd};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rustix::buffer::spare_capacity;
-use rustix::event::{EventfdFlags, Timespec, epoll, eventfd};
+use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec, epoll, eventfd, poll};
 
 use super::connection::{Io, Served};
 use super::{Conn, ServerProcessor, Shared};
+use crate::processor::panic_message;
 
 /// The event key of the wake-up `eventfd`.
 const WAKE: u64 = u64::MAX;
@@ -85,8 +94,10 @@ impl Poller {
             epoll::EventFlags::IN,
         )?;
         let capacity = u32::try_from(capacity.min(MAX_SLOTS)).unwrap_or(u32::MAX);
-        let tick =
-            idle_timeout.map(|t| (t / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)));
+        // Zero means no idle timeout, as for the other modes.
+        let tick = idle_timeout
+            .filter(|t| !t.is_zero())
+            .map(|t| (t / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)));
         Ok(Poller {
             epoll,
             wake,
@@ -162,35 +173,82 @@ impl Poller {
         let Some(cell) = self.slots.get(index as usize) else {
             return;
         };
-        let mut parked = {
+        let parked = {
             let mut slot = lock(cell);
             if slot.generation != generation {
                 return;
             }
-            // Empty when the idle sweep closed it meanwhile.
+            // Empty when the idle sweep or a stop closed it meanwhile.
             match slot.parked.take() {
                 Some(p) => p,
                 None => return,
             }
         };
-        let served = parked.io.serve(shared, processor, &parked.conn, true);
-        let mut slot = lock(cell);
+        self.serve_parked(index, parked, shared, processor);
+    }
+
+    /// Serves a connection taken out of slot `index`, then parks or closes
+    /// it. A panic outside the handler (which the processor catches) closes
+    /// the connection and keeps the thread.
+    fn serve_parked<P: ServerProcessor + ?Sized>(
+        &self,
+        index: u32,
+        mut parked: Box<Parked>,
+        shared: &Shared,
+        processor: &P,
+    ) {
+        let served = catch_unwind(AssertUnwindSafe(|| {
+            parked.io.serve(shared, processor, &parked.conn, true)
+        }));
+        let mut slot = lock(&self.slots[index as usize]);
         match served {
-            Served::Idle => {
+            Ok(Served::Idle) => {
                 parked.since = Instant::now();
                 self.park(shared, index, &mut slot, parked, false);
             }
-            Served::Closed => self.release(index, &mut slot, parked),
+            Ok(Served::Closed) => self.release(index, &mut slot, parked),
+            Err(panic) => {
+                log::error!(
+                    "{}: serving the connection panicked: {}",
+                    parked.conn.peer,
+                    panic_message(panic.as_ref())
+                );
+                self.release(index, &mut slot, parked);
+            }
         }
     }
 
-    /// Closes every parked connection (on stop).
-    pub(super) fn close_parked(&self) {
+    /// On stop: closes every parked connection that has received nothing.
+    /// Those with input (a request that came in while every thread was
+    /// busy) are left for [`drain`](Self::drain), so it is answered.
+    pub(super) fn close_idle(&self) {
         for (index, cell) in self.slots.iter().enumerate() {
             let mut slot = lock(cell);
-            if let Some(parked) = slot.parked.take() {
-                self.release(index as u32, &mut slot, parked);
+            if slot.parked.as_ref().is_some_and(|p| !has_input(&p.conn)) {
+                if let Some(parked) = slot.parked.take() {
+                    self.release(index as u32, &mut slot, parked);
+                }
             }
+        }
+    }
+
+    /// On stop, in each thread: serves the requests that have arrived on
+    /// parked connections (a connection is closed after them), closes the
+    /// other parked connections.
+    fn drain<P: ServerProcessor + ?Sized>(&self, shared: &Shared, processor: &P) {
+        for (index, cell) in self.slots.iter().enumerate() {
+            let parked = {
+                let mut slot = lock(cell);
+                let Some(parked) = slot.parked.take() else {
+                    continue;
+                };
+                if !has_input(&parked.conn) {
+                    self.release(index as u32, &mut slot, parked);
+                    continue;
+                }
+                parked
+            };
+            self.serve_parked(index as u32, parked, shared, processor);
         }
     }
 
@@ -209,10 +267,11 @@ impl Poller {
         }
         for (index, cell) in self.slots.iter().enumerate() {
             let mut slot = lock(cell);
-            let expired = slot
-                .parked
-                .as_ref()
-                .is_some_and(|p| now.saturating_duration_since(p.since) >= idle);
+            // A connection whose request arrived while every thread was
+            // busy is not idle: its event is queued.
+            let expired = slot.parked.as_ref().is_some_and(|p| {
+                now.saturating_duration_since(p.since) >= idle && !has_input(&p.conn)
+            });
             if expired {
                 if let Some(parked) = slot.parked.take() {
                     log::debug!("{}: idle for {idle:?}; closing", parked.conn.peer);
@@ -231,7 +290,7 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
     let mut failures = 0u32;
     loop {
         if shared.is_stopping() {
-            poller.close_parked();
+            poller.drain(shared, processor);
             return;
         }
         events.clear();
@@ -257,6 +316,17 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
         if let Some(idle) = shared.config.idle_timeout.filter(|d| !d.is_zero()) {
             poller.sweep(idle);
         }
+    }
+}
+
+/// Whether the connection's socket has something to read (a request, the
+/// peer's end, an error), without waiting.
+fn has_input(conn: &Conn) -> bool {
+    let mut fds = [PollFd::new(&*conn.stream, PollFlags::IN)];
+    match poll(&mut fds, Some(&Timespec::default())) {
+        Ok(n) => n > 0 && !fds[0].revents().is_empty(),
+        // Unknown: treat it as busy rather than lose a request.
+        Err(_) => true,
     }
 }
 

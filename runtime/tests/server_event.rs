@@ -1,0 +1,191 @@
+//! What is particular to the event-driven mode, where a request can wait in
+//! epoll for a free thread: such a request is neither idle nor lost (not to
+//! the idle sweep, not to a stop), threads sleep while nothing happens, and
+//! they end with the server. Behaviour shared with the other modes is tested
+//! per mode in the other `server_*` tests.
+
+mod server_support;
+
+use std::io::Write;
+use std::sync::{Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+use server_support::*;
+use thriftc_runtime::client::Channel;
+use thriftc_runtime::protocol::MessageType;
+use thriftc_runtime::{Framing, ProtocolKind};
+
+const P: ProtocolKind = ProtocolKind::Binary;
+const F: Framing = Framing::Framed;
+
+/// The tests count this process's event threads and time their calls: one
+/// at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn sleep_call(addr: std::net::SocketAddr, ms: i32) -> thread::JoinHandle<bool> {
+    thread::spawn(move || {
+        let mut c = client(addr, P, F);
+        matches!(
+            c.call::<_, Ret<i32>>("sleep", &Args1(ms)),
+            Ok(Ret::Success(_))
+        )
+    })
+}
+
+#[test]
+fn a_request_waiting_for_a_thread_is_not_idle() {
+    let _serial = serial();
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .framing(F)
+            .idle_timeout(Duration::from_millis(300))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        // B connects and waits 200 ms; A then holds the only event thread
+        // for 600 ms; B sends its request 250 ms after connecting, within
+        // its idle timeout, and it waits for the thread past 300 ms.
+        let mut b = raw(addr);
+        let mut b_replies = replies(&b, F);
+        thread::sleep(Duration::from_millis(200));
+        let a = sleep_call(addr, 600);
+        thread::sleep(Duration::from_millis(50));
+        b.write_all(&message(
+            P,
+            F,
+            "add",
+            MessageType::Call,
+            7,
+            &AddArgs { a: 2, b: 3 },
+        ))
+        .unwrap();
+        let reply = read_reply::<Ret<i32>>(&mut b_replies, P);
+        assert!(a.join().unwrap(), "{threads:?}: A not answered");
+        assert!(
+            matches!(reply, Ok((_, Ok(Ret::Success(5))))),
+            "{threads:?}: B's request was dropped: {reply:?}"
+        );
+        server.stop();
+    }
+}
+
+#[test]
+fn stop_answers_a_request_that_waits_for_a_thread() {
+    let _serial = serial();
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .framing(F)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        let mut b = raw(addr);
+        let mut b_replies = replies(&b, F);
+        // An idle connection: stop closes it at once.
+        let mut idle = raw(addr);
+        thread::sleep(Duration::from_millis(50));
+        let a = sleep_call(addr, 500);
+        thread::sleep(Duration::from_millis(100));
+        // B's request arrives while A holds the only event thread, then
+        // the server is stopped.
+        b.write_all(&message(
+            P,
+            F,
+            "sleep",
+            MessageType::Call,
+            7,
+            &Args1(100i32),
+        ))
+        .unwrap();
+        thread::sleep(Duration::from_millis(100));
+        let h = server.clone();
+        let stopper = thread::spawn(move || h.stop());
+        assert!(
+            closed_within(&mut idle, Duration::from_millis(300)),
+            "{threads:?}: the idle connection stayed open"
+        );
+        let reply = read_reply::<Ret<i32>>(&mut b_replies, P);
+        assert!(a.join().unwrap(), "{threads:?}: A not answered");
+        stopper.join().unwrap();
+        assert!(
+            matches!(reply, Ok((_, Ok(Ret::Success(_))))),
+            "{threads:?}: B's request was dropped: {reply:?}"
+        );
+        assert_eq!(server.connections(), 0);
+    }
+}
+
+/// Voluntary context switches of this process's event threads.
+fn event_thread_wakeups() -> u64 {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let Ok(status) = std::fs::read_to_string(task.unwrap().path().join("status")) else {
+            continue;
+        };
+        if !status.contains("thrift-event") {
+            continue;
+        }
+        for line in status.lines() {
+            if let Some(v) = line.strip_prefix("voluntary_ctxt_switches:") {
+                total += v.trim().parse::<u64>().unwrap();
+            }
+        }
+    }
+    total
+}
+
+fn event_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter(|task| {
+            std::fs::read_to_string(task.as_ref().unwrap().path().join("comm"))
+                .is_ok_and(|s| s.starts_with("thrift-event"))
+        })
+        .count()
+}
+
+#[test]
+fn idle_threads_sleep_and_end_with_the_server() {
+    let _serial = serial();
+    // No idle timeout (zero means none): nothing to sweep, so the threads
+    // wait for events only.
+    let server = Threads::Events(4)
+        .apply(builder(Calc::default()))
+        .idle_timeout(Duration::ZERO)
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.local_addr();
+    let mut clients: Vec<_> = (0..8).map(|_| client(addr, P, Framing::Buffered)).collect();
+    for c in &mut clients {
+        assert_eq!(add(c, 1, 1).unwrap(), 2);
+    }
+    assert!(
+        eventually(Duration::from_millis(500), || event_threads() == 4),
+        "{} event threads",
+        event_threads()
+    );
+    thread::sleep(Duration::from_millis(100));
+    let before = event_thread_wakeups();
+    thread::sleep(Duration::from_secs(1));
+    let woke = event_thread_wakeups() - before;
+    assert!(woke < 20, "idle event threads woke {woke} times in 1 s");
+    server.stop();
+    // `stop` returns once the threads are done; the system takes a moment
+    // to remove them.
+    assert!(
+        eventually(Duration::from_millis(500), || event_threads() == 0),
+        "{} event threads left after stop",
+        event_threads()
+    );
+}
