@@ -189,3 +189,70 @@ fn idle_threads_sleep_and_end_with_the_server() {
         event_threads()
     );
 }
+
+#[test]
+fn senders_of_partial_messages_hold_no_thread() {
+    let _serial = serial();
+    for (protocol, framing) in COMBOS {
+        // Two threads, four peers that each sent the first byte of a
+        // request and stalled, a message timeout far beyond the test.
+        let server = Threads::Events(2)
+            .apply(builder(Calc::default()))
+            .protocol(protocol)
+            .framing(framing)
+            .message_timeout(Duration::from_secs(30))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        let request = message(
+            protocol,
+            framing,
+            "add",
+            MessageType::Call,
+            5,
+            &AddArgs { a: 20, b: 22 },
+        );
+        let mut slow: Vec<_> = (0..4).map(|_| raw(addr)).collect();
+        for s in &mut slow {
+            s.write_all(&request[..1]).unwrap();
+        }
+        thread::sleep(Duration::from_millis(100));
+        let mut c = client(addr, protocol, framing);
+        assert_eq!(add(&mut c, 1, 1).unwrap(), 2, "{protocol:?} {framing:?}");
+        // The slow peers send the rest a byte at a time and are answered.
+        for i in 1..request.len() {
+            for s in &mut slow {
+                s.write_all(&request[i..=i]).unwrap();
+            }
+            thread::sleep(Duration::from_millis(2));
+        }
+        for s in &slow {
+            let (h, res) = read_reply::<Ret<i32>>(&mut replies(s, framing), protocol).unwrap();
+            assert_eq!((h.seqid, res.unwrap()), (5, Ret::Success(42)));
+        }
+        server.stop();
+    }
+}
+
+#[test]
+fn a_message_larger_than_the_read_buffer_is_served() {
+    let _serial = serial();
+    for (protocol, framing) in COMBOS {
+        let server = Threads::Events(1)
+            .apply(builder(Calc::default()))
+            .protocol(protocol)
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut c = client(server.local_addr(), protocol, framing);
+        let big: Vec<u8> = (0..300_000).map(|i| (i % 251) as u8).collect();
+        let back: Ret<Vec<u8>> = c.call("echo_bin", &Args1(big.clone())).unwrap();
+        assert_eq!(back, Ret::Success(big), "{protocol:?} {framing:?}");
+        assert_eq!(add(&mut c, 2, 2).unwrap(), 4);
+        server.stop();
+    }
+}

@@ -122,8 +122,12 @@ fn idle_connections_are_closed_after_the_idle_timeout() {
 
 #[test]
 fn half_a_message_then_close_frees_the_connection_quickly() {
-    for framing in [Framing::Buffered, Framing::Framed] {
-        let server = builder(Calc::default())
+    let modes = [Framing::Buffered, Framing::Framed]
+        .into_iter()
+        .flat_map(|f| [(f, Threads::PerConnection), (f, Threads::Events(1))]);
+    for (framing, threads) in modes {
+        let server = threads
+            .apply(builder(Calc::default()))
             .framing(framing)
             .bind("127.0.0.1:0")
             .unwrap()
@@ -146,7 +150,8 @@ fn half_a_message_then_close_frees_the_connection_quickly() {
         server.stop();
 
         // The peer stays but stalls half-way: the message deadline closes it.
-        let server = short_timeouts(Calc::default())
+        let server = threads
+            .apply(short_timeouts(Calc::default()))
             .framing(framing)
             .bind("127.0.0.1:0")
             .unwrap()

@@ -32,6 +32,9 @@ pub(super) enum Served {
     /// Every received message is answered and no byte of the next one has
     /// arrived (only when parking was asked for).
     Idle,
+    /// Part of the next message has arrived and the rest has not (only when
+    /// parking was asked for).
+    Partial,
 }
 
 /// The protocol endpoints of one connection, with their buffers: all the
@@ -75,6 +78,16 @@ impl Io {
             Io::Compact(e) => e.serve(shared, processor, conn, park),
         }
     }
+
+    /// Gives back buffers that grew past their initial size, with nothing
+    /// unread or unsent (for a connection parked for a while).
+    #[cfg(target_os = "linux")]
+    pub(super) fn shrink_idle(&mut self) {
+        match self {
+            Io::Binary(e) => e.shrink_idle(),
+            Io::Compact(e) => e.shrink_idle(),
+        }
+    }
 }
 
 impl<I, O> Endpoints<I, O>
@@ -116,6 +129,14 @@ where
         })
     }
 
+    #[cfg(target_os = "linux")]
+    fn shrink_idle(&mut self) {
+        self.input.transport_mut().shrink_idle();
+        self.output
+            .transport_mut()
+            .shrink_idle(crate::transport::buffered::INITIAL_BUFFER_SIZE);
+    }
+
     fn serve<P>(&mut self, shared: &Shared, processor: &P, conn: &Conn, park: bool) -> Served
     where
         P: Processor<I, O> + ?Sized,
@@ -130,11 +151,14 @@ where
             if shared.is_stopping() && !(park && first) {
                 return Served::Closed;
             }
-            let reader = input.transport_mut();
-            if park && !first && reader.buffered() == 0 {
-                return Served::Idle;
-            }
             first = false;
+            let reader = input.transport_mut();
+            #[cfg(target_os = "linux")]
+            if park {
+                if let Some(parked) = gather(reader, shared, peer) {
+                    return parked;
+                }
+            }
             reader.get_mut().wait_idle();
             match reader.begin_message() {
                 Ok(true) => {}
@@ -200,6 +224,54 @@ where
             }
             if let Err(e) = input.transport_mut().end_message() {
                 return log_end(peer, "skipping the rest of a frame", &e);
+            }
+        }
+    }
+}
+
+/// Event-driven: reads what has arrived, without waiting, until a whole
+/// message is buffered (`None`: decode it) or nothing more has arrived (the
+/// connection is to be parked, idle or with part of a message), or the
+/// stream ended.
+#[cfg(target_os = "linux")]
+fn gather(
+    reader: &mut SocketReader,
+    shared: &Shared,
+    peer: std::net::SocketAddr,
+) -> Option<Served> {
+    use super::complete::{Arrived, arrived};
+    use crate::transport::buffered::READ_BUFFER_SIZE;
+    let config = &shared.config;
+    loop {
+        let unread = reader.unread();
+        match arrived(
+            unread,
+            READ_BUFFER_SIZE,
+            config.framing,
+            config.protocol,
+            config.limits,
+        ) {
+            Arrived::Whole | Arrived::Unknown => return None,
+            Arrived::Part => {}
+        }
+        match reader.fill_now(|stream, buf| stream.read_now(buf)) {
+            Ok(0) => {
+                if reader.buffered() > 0 {
+                    log::debug!("{peer}: closed in the middle of a message");
+                }
+                return Some(Served::Closed);
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                return Some(if reader.buffered() == 0 {
+                    Served::Idle
+                } else {
+                    Served::Partial
+                });
+            }
+            Err(e) => {
+                log::debug!("{peer}: closing while reading: {e}");
+                return Some(Served::Closed);
             }
         }
     }

@@ -2,15 +2,14 @@
 //! a fixed set of threads shares every connection through one epoll
 //! instance (Linux).
 //!
-//! A connection holds a thread only while it has input. Between messages it
-//! is *parked*: its reader, writer and buffers wait in a slot, and its socket
-//! is registered with `EPOLLONESHOT`, so exactly one thread wakes when the
-//! next request arrives. That thread serves every message already received
-//! (blocking reads finish a message whose first bytes have arrived, under
-//! the message timeout), then parks the connection again and re-arms it.
-//! Compared with a thread per connection, the threads that are awake take
-//! the next ready connection instead of sleeping and being woken for each
-//! request, which saves context switches and keeps the working set small.
+//! A connection holds a thread only while it has a whole request to serve.
+//! Between messages it is *parked*: its reader, writer and buffers wait in
+//! a slot, and its socket is registered with `EPOLLONESHOT`, so exactly one
+//! thread wakes when bytes arrive. That thread reads what has arrived
+//! without waiting, serves every whole message, then parks the connection
+//! again (with the start of the next message, if any) and re-arms it. Each
+//! thread takes one event at a time, so a handler that blocks delays no
+//! other connection while another thread is free.
 //!
 //! Idle connections are closed by a sweep that runs at most every quarter
 //! of the idle timeout (bounded to 10 ms..1 s). On stop, an `eventfd`
@@ -18,11 +17,12 @@
 //! closed at once, requests that arrived while every thread was busy are
 //! still answered, and connections being served finish their call first.
 //!
-//! A thread reads the rest of a started message with blocking reads, so a
-//! peer that sends part of a message holds a thread for up to the message
-//! timeout (default 30 s): as many such peers as threads delay everyone.
-//! With untrusted clients, keep the message timeout short or use more
-//! threads than expected slow senders.
+//! A request is decoded only once all of it has arrived (see
+//! [`complete`](super::complete)): until then its connection is parked
+//! with the part it has, so a peer that sends part of a message holds no
+//! thread, and the sweep closes it after the message timeout. Messages
+//! larger than the read buffer (128 KiB) are the exception: they are read
+//! on with blocking reads, under the message timeout.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -78,12 +78,22 @@ struct Slot {
 struct Parked {
     conn: Conn,
     io: Io,
+    /// When it was parked last.
     since: Instant,
+    /// When the first bytes of a message that has not fully arrived were
+    /// parked (`None` between messages).
+    started: Option<Instant>,
+    /// Whether its buffers were given back since it was parked.
+    shrunk: bool,
 }
 
 impl Poller {
     /// An epoll instance with room for `capacity` connections.
-    pub(super) fn new(capacity: usize, idle_timeout: Option<Duration>) -> std::io::Result<Poller> {
+    pub(super) fn new(
+        capacity: usize,
+        idle_timeout: Option<Duration>,
+        message_timeout: Option<Duration>,
+    ) -> std::io::Result<Poller> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         // Level-triggered: once written, it wakes every waiting thread.
@@ -94,9 +104,12 @@ impl Poller {
             epoll::EventFlags::IN,
         )?;
         let capacity = u32::try_from(capacity.min(MAX_SLOTS)).unwrap_or(u32::MAX);
-        // Zero means no idle timeout, as for the other modes.
-        let tick = idle_timeout
+        // Zero means no timeout, as for the other modes.
+        let tick = [idle_timeout, message_timeout]
+            .into_iter()
+            .flatten()
             .filter(|t| !t.is_zero())
+            .min()
             .map(|t| (t / 4).clamp(Duration::from_millis(10), Duration::from_secs(1)));
         Ok(Poller {
             epoll,
@@ -124,6 +137,8 @@ impl Poller {
             conn,
             io,
             since: Instant::now(),
+            started: None,
+            shrunk: true,
         });
         let mut slot = lock(&self.slots[index as usize]);
         self.park(shared, index, &mut slot, parked, true);
@@ -204,6 +219,14 @@ impl Poller {
         match served {
             Ok(Served::Idle) => {
                 parked.since = Instant::now();
+                parked.started = None;
+                parked.shrunk = false;
+                self.park(shared, index, &mut slot, parked, false);
+            }
+            Ok(Served::Partial) => {
+                let now = Instant::now();
+                parked.since = now;
+                parked.started.get_or_insert(now);
                 self.park(shared, index, &mut slot, parked, false);
             }
             Ok(Served::Closed) => self.release(index, &mut slot, parked),
@@ -252,9 +275,14 @@ impl Poller {
         }
     }
 
-    /// Closes connections parked for longer than the idle timeout, at most
-    /// once per tick across all threads.
-    fn sweep(&self, idle: Duration) {
+    /// At most once per tick across all threads: closes connections idle
+    /// for longer than the idle timeout and those whose message has not
+    /// fully arrived within the message timeout; gives back the grown
+    /// buffers of connections idle for a tick.
+    fn sweep(&self, shared: &Shared) {
+        let Some(tick) = self.tick else {
+            return;
+        };
         let now = Instant::now();
         {
             let Ok(mut next) = self.next_sweep.try_lock() else {
@@ -263,20 +291,38 @@ impl Poller {
             if now < *next {
                 return;
             }
-            *next = now + self.tick.unwrap_or(idle);
+            *next = now + tick;
         }
+        let config = &shared.config;
+        let idle = config.idle_timeout.filter(|d| !d.is_zero());
+        let message = config.message_timeout.filter(|d| !d.is_zero());
         for (index, cell) in self.slots.iter().enumerate() {
             let mut slot = lock(cell);
-            // A connection whose request arrived while every thread was
-            // busy is not idle: its event is queued.
-            let expired = slot.parked.as_ref().is_some_and(|p| {
-                now.saturating_duration_since(p.since) >= idle && !has_input(&p.conn)
-            });
-            if expired {
+            let Some(p) = slot.parked.as_mut() else {
+                continue;
+            };
+            let why = match p.started {
+                Some(started) => message
+                    .filter(|&m| now.saturating_duration_since(started) >= m)
+                    .map(|m| format!("message not received within {m:?}")),
+                // A connection whose request arrived while every thread was
+                // busy is not idle: its event is queued.
+                None => idle
+                    .filter(|&i| now.saturating_duration_since(p.since) >= i)
+                    .filter(|_| !has_input(&p.conn))
+                    .map(|i| format!("idle for {i:?}")),
+            };
+            if let Some(why) = why {
                 if let Some(parked) = slot.parked.take() {
-                    log::debug!("{}: idle for {idle:?}; closing", parked.conn.peer);
+                    log::debug!("{}: {why}; closing", parked.conn.peer);
                     self.release(index as u32, &mut slot, parked);
                 }
+            } else if p.started.is_none()
+                && !p.shrunk
+                && now.saturating_duration_since(p.since) >= tick
+            {
+                p.io.shrink_idle();
+                p.shrunk = true;
             }
         }
     }
@@ -313,9 +359,7 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
                 poller.serve(key, shared, processor);
             }
         }
-        if let Some(idle) = shared.config.idle_timeout.filter(|d| !d.is_zero()) {
-            poller.sweep(idle);
-        }
+        poller.sweep(shared);
     }
 }
 

@@ -51,11 +51,11 @@
 //!   [`Mode::EventDriven`] (Linux) runs `threads` threads that share all
 //!   connections through epoll: a connection holds a thread only while it
 //!   has a request to serve, and idle keep-alive connections cost no
-//!   thread. It serves many connections with few threads; a handler that
-//!   blocks holds one of the threads, and so does a peer that has sent
-//!   part of a message, for up to the message timeout (keep it short with
-//!   untrusted clients). On a busy loopback benchmark it is not faster
-//!   than a thread per connection.
+//!   thread, and a request is decoded once all of it has arrived, so a peer
+//!   that sends part of a message holds no thread either (except for
+//!   messages larger than the 128 KiB read buffer). A handler that blocks
+//!   holds one of the threads. On a busy loopback benchmark it is not
+//!   faster than a thread per connection.
 //! - **Shutdown.** [`ServerHandle::stop`] stops accepting, shuts the read side
 //!   of every connection (idle ones end at once; a call being handled
 //!   finishes and its reply is delivered), waits up to the drain timeout
@@ -68,6 +68,8 @@
 //!   handler panic still goes through the process's panic hook, which prints
 //!   to stderr by default).
 
+#[cfg(target_os = "linux")]
+mod complete;
 mod connection;
 #[cfg(target_os = "linux")]
 mod event;
@@ -433,7 +435,11 @@ impl<P: ServerProcessor> Server<P> {
     #[cfg(target_os = "linux")]
     fn start_event_threads(&self, threads: usize) -> io::Result<()> {
         let config = &self.shared.config;
-        let poller = event::Poller::new(config.max_connections, config.idle_timeout)?;
+        let poller = event::Poller::new(
+            config.max_connections,
+            config.idle_timeout,
+            config.message_timeout,
+        )?;
         let _ = self.shared.poller.set(poller);
         for i in 0..threads {
             let shared = self.shared.clone();

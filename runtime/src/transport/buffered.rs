@@ -151,6 +151,51 @@ impl<R: Read> StreamReader<R> {
         self.end - self.pos
     }
 
+    /// The bytes read from the stream and not consumed yet.
+    pub(crate) fn unread(&self) -> &[u8] {
+        &self.buf[self.pos..self.end]
+    }
+
+    /// Between messages: reads more after the unread bytes with `read_now`
+    /// (a read that does not wait), moving them to the front of the buffer
+    /// and doubling it (up to [`READ_BUFFER_SIZE`]) when it is full. Returns
+    /// what `read_now` returned: the bytes added, 0 at end of stream, or
+    /// `WouldBlock`. Callers stop at [`READ_BUFFER_SIZE`] unread bytes.
+    pub(crate) fn fill_now(
+        &mut self,
+        read_now: impl FnOnce(&mut R, &mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        if self.buf.is_empty() {
+            self.buf = vec![0u8; INITIAL_BUFFER_SIZE];
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            if self.buf.len() >= READ_BUFFER_SIZE {
+                return Err(io::Error::other("the read buffer is full"));
+            }
+            self.buf
+                .resize((self.buf.len() * 2).min(READ_BUFFER_SIZE), 0);
+        }
+        let n = read_now(&mut self.inner, &mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(n)
+    }
+
+    /// Between messages, with nothing unread: gives back a buffer that grew
+    /// past its initial size (a connection parked after a large message
+    /// keeps 4 KiB at most; the next read allocates again).
+    pub(crate) fn shrink_idle(&mut self) {
+        if self.pos == self.end && self.buf.len() > INITIAL_BUFFER_SIZE {
+            self.buf = Vec::new();
+            self.pos = 0;
+            self.end = 0;
+        }
+    }
+
     /// Waits for the next message and starts its byte budget.
     ///
     /// Returns `Ok(false)` when the stream ended cleanly before the first
@@ -444,6 +489,51 @@ mod tests {
             self.data = &self.data[n..];
             Ok(n)
         }
+    }
+
+    #[test]
+    fn fill_now_appends_after_unread_bytes_grows_and_shrinks_when_idle() {
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let t = Trickle {
+            data: &data,
+            chunk: 3000,
+            reads: 0,
+        };
+        let mut r = StreamReader::new(t, Framing::Buffered, Limits::default());
+        let now = |t: &mut Trickle<'_>, b: &mut [u8]| {
+            if t.data.is_empty() {
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                t.read(b)
+            }
+        };
+        let mut got = 0;
+        loop {
+            match r.fill_now(now) {
+                Ok(n) => got += n,
+                Err(e) => {
+                    assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                    break;
+                }
+            }
+            assert_eq!(r.unread(), &data[..got]);
+        }
+        assert_eq!(got, data.len());
+        // 20,000 unread bytes: the buffer doubled from 4 KiB to 32 KiB.
+        assert_eq!(r.buf.len(), 32 * 1024);
+        r.begin_message().unwrap();
+        let mut out = vec![0u8; 15_000];
+        r.read_exact(&mut out).unwrap();
+        assert_eq!(out, data[..15_000]);
+        // Bytes left unread: the buffer stays.
+        r.shrink_idle();
+        assert_eq!(r.unread(), &data[15_000..]);
+        let mut rest = vec![0u8; 5_000];
+        r.read_exact(&mut rest).unwrap();
+        assert_eq!(rest, data[15_000..]);
+        r.shrink_idle();
+        assert!(r.buf.is_empty());
+        assert!(r.unread().is_empty());
     }
 
     fn framed(data: &[u8], chunk: usize) -> StreamReader<Trickle<'_>> {

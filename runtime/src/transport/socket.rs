@@ -125,6 +125,22 @@ impl TimedStream {
     }
 }
 
+impl TimedStream {
+    /// Reads what has arrived without waiting (`WouldBlock` when nothing
+    /// has), whatever the socket's timeouts.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use rustix::net::{RecvFlags, recv};
+        loop {
+            match recv(&*self.stream, &mut *buf, RecvFlags::DONTWAIT) {
+                Ok((n, _)) => return Ok(n),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
 impl Read for TimedStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let want = match self.deadline {

@@ -58,6 +58,14 @@ impl<W: Write> MessageWriter<W> {
         self.buf.len() - self.start
     }
 
+    /// With nothing pending: gives back a buffer that grew past `keep`
+    /// bytes (for a connection that goes idle after a large reply).
+    pub fn shrink_idle(&mut self, keep: usize) {
+        if self.buf.len() == self.start && self.buf.capacity() > keep.max(self.start) {
+            self.buf.shrink_to(keep.max(self.start));
+        }
+    }
+
     /// Drops the unsent message (e.g. a reply that failed half-way through
     /// encoding).
     pub fn discard(&mut self) {
