@@ -151,14 +151,14 @@ where
             if shared.is_stopping() && !(park && first) {
                 return Served::Closed;
             }
-            first = false;
             let reader = input.transport_mut();
             #[cfg(target_os = "linux")]
             if park {
-                if let Some(parked) = gather(reader, shared, peer) {
+                if let Some(parked) = gather(reader, shared, peer, first) {
                     return parked;
                 }
             }
+            first = false;
             reader.get_mut().wait_idle();
             match reader.begin_message() {
                 Ok(true) => {}
@@ -232,16 +232,22 @@ where
 /// Event-driven: reads what has arrived, without waiting, until a whole
 /// message is buffered (`None`: decode it) or nothing more has arrived (the
 /// connection is to be parked, idle or with part of a message), or the
-/// stream ended.
+/// stream ended. After a message was served (`woken` false) with nothing
+/// left unread, it parks without trying a read: the socket's readiness is
+/// checked again when it is re-armed.
 #[cfg(target_os = "linux")]
 fn gather(
     reader: &mut SocketReader,
     shared: &Shared,
     peer: std::net::SocketAddr,
+    woken: bool,
 ) -> Option<Served> {
     use super::complete::{Arrived, arrived};
     use crate::transport::buffered::READ_BUFFER_SIZE;
     let config = &shared.config;
+    if !woken && reader.buffered() == 0 {
+        return Some(Served::Idle);
+    }
     loop {
         let unread = reader.unread();
         match arrived(
