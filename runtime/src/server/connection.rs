@@ -26,6 +26,8 @@ pub(super) fn serve<P: ServerProcessor + ?Sized>(shared: &Shared, processor: &P,
 
 /// Why [`Io::serve`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Parking is for the event-driven mode, which needs Linux.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(super) enum Served {
     /// The connection is done: drop it.
     Closed,

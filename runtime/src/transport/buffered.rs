@@ -152,6 +152,8 @@ impl<R: Read> StreamReader<R> {
     }
 
     /// The bytes read from the stream and not consumed yet.
+    // For the event-driven server mode (Linux).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn unread(&self) -> &[u8] {
         &self.buf[self.pos..self.end]
     }
@@ -161,6 +163,8 @@ impl<R: Read> StreamReader<R> {
     /// and doubling it (up to [`READ_BUFFER_SIZE`]) when it is full. Returns
     /// what `read_now` returned: the bytes added, 0 at end of stream, or
     /// `WouldBlock`. Callers stop at [`READ_BUFFER_SIZE`] unread bytes.
+    // For the event-driven server mode (Linux).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn fill_now(
         &mut self,
         read_now: impl FnOnce(&mut R, &mut [u8]) -> io::Result<usize>,
@@ -188,6 +192,8 @@ impl<R: Read> StreamReader<R> {
     /// Between messages, with nothing unread: gives back a buffer that grew
     /// past its initial size (a connection parked after a large message
     /// keeps 4 KiB at most; the next read allocates again).
+    // For the event-driven server mode (Linux).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn shrink_idle(&mut self) {
         if self.pos == self.end && self.buf.len() > INITIAL_BUFFER_SIZE {
             self.buf = Vec::new();
