@@ -256,3 +256,157 @@ fn a_message_larger_than_the_read_buffer_is_served() {
         server.stop();
     }
 }
+
+#[test]
+fn pipelined_messages_that_each_arrive_in_time_are_served() {
+    let _serial = serial();
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        for (protocol, framing) in [COMBOS[0], COMBOS[3]] {
+            let server = threads
+                .apply(builder(Calc::default()))
+                .protocol(protocol)
+                .framing(framing)
+                .message_timeout(Duration::from_millis(400))
+                .bind("127.0.0.1:0")
+                .unwrap()
+                .spawn()
+                .unwrap();
+            let what = format!("{threads:?} {protocol:?} {framing:?}");
+            let msgs: Vec<Vec<u8>> = (1..=5)
+                .map(|i| {
+                    message(
+                        protocol,
+                        framing,
+                        "add",
+                        MessageType::Call,
+                        i,
+                        &AddArgs { a: i, b: 1 },
+                    )
+                })
+                .collect();
+            let all = msgs.concat();
+            // Each write ends half-way through a message; every message is
+            // complete 150 ms after its first bytes, within the 400 ms
+            // message timeout, but the connection is in the middle of some
+            // message for 900 ms.
+            let mut cuts = Vec::new();
+            let mut at = 0;
+            for m in &msgs {
+                at += m.len();
+                cuts.push(at - m.len() / 2);
+            }
+            cuts.push(all.len());
+            let mut s = raw(server.local_addr());
+            let mut r = replies(&s, framing);
+            let mut from = 0;
+            for cut in cuts {
+                s.write_all(&all[from..cut])
+                    .unwrap_or_else(|e| panic!("{what}: write up to {cut}: {e}"));
+                from = cut;
+                thread::sleep(Duration::from_millis(150));
+            }
+            for i in 1..=5 {
+                let got = read_reply::<Ret<i32>>(&mut r, protocol);
+                assert!(
+                    matches!(&got, Ok((h, Ok(Ret::Success(v)))) if h.seqid == i && *v == i + 1),
+                    "{what}: reply {i}: {got:?}"
+                );
+            }
+            server.stop();
+        }
+    }
+}
+
+#[test]
+fn part_of_a_message_without_a_message_timeout_ends_at_the_idle_timeout() {
+    let _serial = serial();
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .framing(F)
+            .idle_timeout(Duration::from_millis(300))
+            .message_timeout(Duration::ZERO)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut s = raw(server.local_addr());
+        s.write_all(&[0, 0]).unwrap();
+        assert!(
+            closed_within(&mut s, Duration::from_secs(2)),
+            "{threads:?}: a peer that sent 2 bytes and stalled is still open after 2 s"
+        );
+        server.stop();
+    }
+}
+
+#[test]
+fn large_frames_are_charged_to_the_budget_while_they_arrive() {
+    let _serial = serial();
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let budget = thriftc_runtime::transport::ByteBudget::new(1 << 20);
+        let server = threads
+            .apply(builder(Calc::default()))
+            .framing(F)
+            .in_flight_budget(Some(budget.clone()))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let m = message(
+            P,
+            F,
+            "echo_bin",
+            MessageType::Call,
+            1,
+            &Args1(vec![7u8; 100_000]),
+        );
+        let mut conns: Vec<_> = (0..3).map(|_| raw(server.local_addr())).collect();
+        for s in &mut conns {
+            s.write_all(&m[..m.len() - 1]).unwrap();
+        }
+        let charged = eventually(Duration::from_secs(2), || budget.in_use() >= 100_000);
+        let used = budget.in_use();
+        server.stop();
+        assert!(
+            charged,
+            "{threads:?}: 100 KB frames arriving, {used} bytes charged"
+        );
+    }
+}
+
+#[test]
+fn a_large_message_sent_in_small_pieces_is_served() {
+    let _serial = serial();
+    for framing in [Framing::Buffered, Framing::Framed] {
+        let server = Threads::Events(1)
+            .apply(builder(Calc::default()))
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let big: Vec<u8> = (0..100_000).map(|i| (i % 251) as u8).collect();
+        let m = message(
+            P,
+            framing,
+            "echo_bin",
+            MessageType::Call,
+            3,
+            &Args1(big.clone()),
+        );
+        let mut s = raw(server.local_addr());
+        let mut r = replies(&s, framing);
+        for piece in m.chunks(500) {
+            s.write_all(piece).unwrap();
+            thread::sleep(Duration::from_micros(200));
+        }
+        let (h, res) = read_reply::<Ret<Vec<u8>>>(&mut r, P).unwrap();
+        assert_eq!(
+            (h.seqid, res.unwrap()),
+            (3, Ret::Success(big)),
+            "{framing:?}"
+        );
+        server.stop();
+    }
+}

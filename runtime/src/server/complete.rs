@@ -6,7 +6,7 @@
 //! structurally (no allocation, no UTF-8 check) over what has arrived; it is
 //! whole if the skip ends inside the bytes.
 
-use crate::error::Result;
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
 use crate::protocol::binary::BinaryProtocol;
@@ -30,10 +30,13 @@ pub(super) enum Arrived {
 }
 
 /// Classifies `bytes`, the received and unconsumed bytes of a connection,
-/// which may grow to `room` bytes before they must be consumed.
+/// which may grow to `room` bytes before they must be consumed. Frames
+/// larger than `charged_above` are `Unknown` too: the reader charges them to
+/// the in-flight budget before their body, and so must see them first.
 pub(super) fn arrived(
     bytes: &[u8],
     room: usize,
+    charged_above: usize,
     framing: Framing,
     protocol: ProtocolKind,
     limits: Limits,
@@ -50,6 +53,9 @@ pub(super) fn arrived(
                 return Arrived::Unknown;
             };
             let need = FRAME_HEADER_LEN.saturating_add(len);
+            if len > charged_above {
+                return Arrived::Unknown;
+            }
             if bytes.len() >= need {
                 return Arrived::Whole;
             }
@@ -95,12 +101,19 @@ struct Prefix<'a> {
 
 impl Prefix<'_> {
     fn advance(&mut self, n: usize) -> Result<&[u8]> {
+        if n > self.left {
+            // As the stream reader: past the message size limit.
+            return Err(Error::Transport(TransportError::new(
+                TransportErrorKind::SizeLimit,
+                "message larger than the limit",
+            )));
+        }
         if n > self.bytes.len() {
             return Err(eof());
         }
         let (head, tail) = self.bytes.split_at(n);
         self.bytes = tail;
-        self.left = self.left.saturating_sub(n);
+        self.left -= n;
         Ok(head)
     }
 }
@@ -184,7 +197,16 @@ mod tests {
         for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
             for (framing, framed) in [(Framing::Buffered, false), (Framing::Framed, true)] {
                 let m = message(protocol, framed);
-                let at = |n: usize| arrived(&m[..n], 4096, framing, protocol, Limits::default());
+                let at = |n: usize| {
+                    arrived(
+                        &m[..n],
+                        4096,
+                        usize::MAX,
+                        framing,
+                        protocol,
+                        Limits::default(),
+                    )
+                };
                 for n in 0..m.len() {
                     assert_eq!(
                         at(n),
@@ -198,7 +220,7 @@ mod tests {
                 let mut two = m.clone();
                 two.extend_from_slice(&m[..3]);
                 assert_eq!(
-                    arrived(&two, 4096, framing, protocol, Limits::default()),
+                    arrived(&two, 4096, usize::MAX, framing, protocol, Limits::default()),
                     Arrived::Whole
                 );
                 // No room for the rest: the caller must read on.
@@ -206,6 +228,7 @@ mod tests {
                     arrived(
                         &m[..m.len() - 1],
                         m.len() - 1,
+                        usize::MAX,
                         framing,
                         protocol,
                         Limits::default()
@@ -225,7 +248,14 @@ mod tests {
             b"\x80\x01\x00\x01\x00\x00\x00\x01x\x00\x00\x00\x01\x63",
         ] {
             assert_eq!(
-                arrived(bytes, 4096, Framing::Buffered, ProtocolKind::Binary, limits),
+                arrived(
+                    bytes,
+                    4096,
+                    usize::MAX,
+                    Framing::Buffered,
+                    ProtocolKind::Binary,
+                    limits
+                ),
                 Arrived::Unknown,
                 "{bytes:?}"
             );
@@ -236,6 +266,7 @@ mod tests {
                 arrived(
                     &header.to_be_bytes(),
                     4096,
+                    usize::MAX,
                     Framing::Framed,
                     ProtocolKind::Binary,
                     limits
@@ -244,11 +275,51 @@ mod tests {
                 "{header:#x}"
             );
         }
+        // A frame that the in-flight budget must see first.
+        let mut frame = 3000u32.to_be_bytes().to_vec();
+        frame.extend([0u8; 100]);
+        assert_eq!(
+            arrived(
+                &frame,
+                4096,
+                2000,
+                Framing::Framed,
+                ProtocolKind::Binary,
+                limits
+            ),
+            Arrived::Unknown
+        );
+        // A message past the size limit, field by field.
+        let small = Limits::default().with_max_message_size(100);
+        let mut many = b"\x80\x01\x00\x01\x00\x00\x00\x01x\x00\x00\x00\x01".to_vec();
+        for id in 1..100u16 {
+            many.push(8);
+            many.extend(id.to_be_bytes());
+            many.extend(7i32.to_be_bytes());
+        }
+        assert_eq!(
+            arrived(
+                &many,
+                4096,
+                usize::MAX,
+                Framing::Buffered,
+                ProtocolKind::Binary,
+                small
+            ),
+            Arrived::Unknown
+        );
         // A string that claims more than the message limit.
         let mut m = b"\x80\x01\x00\x01\x00\x00\x00\x01x\x00\x00\x00\x01\x0b\x00\x01".to_vec();
         m.extend(0x7fff_0000u32.to_be_bytes());
         assert_eq!(
-            arrived(&m, 4096, Framing::Buffered, ProtocolKind::Binary, limits),
+            arrived(
+                &m,
+                4096,
+                usize::MAX,
+                Framing::Buffered,
+                ProtocolKind::Binary,
+                limits
+            ),
             Arrived::Unknown
         );
     }

@@ -35,8 +35,9 @@ pub(super) enum Served {
     /// arrived (only when parking was asked for).
     Idle,
     /// Part of the next message has arrived and the rest has not (only when
-    /// parking was asked for).
-    Partial,
+    /// parking was asked for). `fresh`: its first bytes came after a message
+    /// was served in this call (else it may be older).
+    Partial { fresh: bool },
 }
 
 /// The protocol endpoints of one connection, with their buffers: all the
@@ -52,6 +53,8 @@ pub(super) enum Io {
 pub(super) struct Endpoints<I, O> {
     input: I,
     output: O,
+    /// Event-driven: bytes scanned so far for the message being gathered.
+    scanned: usize,
 }
 
 impl Io {
@@ -119,6 +122,7 @@ where
             );
         }
         Some(Endpoints {
+            scanned: 0,
             input: I::over(reader, config.limits),
             output: O::over(
                 MessageWriter::new(
@@ -144,7 +148,13 @@ where
         P: Processor<I, O> + ?Sized,
     {
         let peer = conn.peer;
-        let Endpoints { input, output } = self;
+        let Endpoints {
+            input,
+            output,
+            scanned,
+        } = self;
+        #[cfg(not(target_os = "linux"))]
+        let _ = scanned;
         let mut first = true;
         loop {
             // An event-driven caller that was woken by a request serves it
@@ -156,7 +166,7 @@ where
             let reader = input.transport_mut();
             #[cfg(target_os = "linux")]
             if park {
-                if let Some(parked) = gather(reader, shared, peer, first) {
+                if let Some(parked) = gather(reader, shared, peer, first, scanned) {
                     return parked;
                 }
             }
@@ -237,30 +247,51 @@ where
 /// stream ended. After a message was served (`woken` false) with nothing
 /// left unread, it parks without trying a read: the socket's readiness is
 /// checked again when it is re-armed.
+///
+/// Each check scans the unread bytes from their start; `scanned` counts
+/// what the checks of the current message have scanned. A peer that sends
+/// a large message in many small pieces would make that quadratic: past
+/// [`SCAN_ALLOWANCE`] plus 8 times the message's bytes, the message is read
+/// on with blocking reads instead (under the message timeout).
 #[cfg(target_os = "linux")]
 fn gather(
     reader: &mut SocketReader,
     shared: &Shared,
     peer: std::net::SocketAddr,
     woken: bool,
+    scanned: &mut usize,
 ) -> Option<Served> {
     use super::complete::{Arrived, arrived};
+    use crate::transport::ByteBudget;
     use crate::transport::buffered::READ_BUFFER_SIZE;
     let config = &shared.config;
     if !woken && reader.buffered() == 0 {
         return Some(Served::Idle);
     }
+    // Frames the budget must see before their body take the reader's path.
+    let charged_above = match config.in_flight_budget {
+        Some(_) => ByteBudget::UNCHARGED,
+        None => usize::MAX,
+    };
     loop {
         let unread = reader.unread();
+        if *scanned > SCAN_ALLOWANCE.saturating_add(unread.len().saturating_mul(8)) {
+            *scanned = 0;
+            return None;
+        }
         match arrived(
             unread,
             READ_BUFFER_SIZE,
+            charged_above,
             config.framing,
             config.protocol,
             config.limits,
         ) {
-            Arrived::Whole | Arrived::Unknown => return None,
-            Arrived::Part => {}
+            Arrived::Whole | Arrived::Unknown => {
+                *scanned = 0;
+                return None;
+            }
+            Arrived::Part => *scanned = scanned.saturating_add(unread.len()),
         }
         match reader.fill_now(|stream, buf| stream.read_now(buf)) {
             Ok(0) => {
@@ -274,7 +305,7 @@ fn gather(
                 return Some(if reader.buffered() == 0 {
                     Served::Idle
                 } else {
-                    Served::Partial
+                    Served::Partial { fresh: !woken }
                 });
             }
             Err(e) => {
@@ -284,6 +315,10 @@ fn gather(
         }
     }
 }
+
+/// Bytes a message's completeness checks may scan beyond 8 times its size.
+#[cfg(target_os = "linux")]
+const SCAN_ALLOWANCE: usize = 64 * 1024;
 
 /// Logs why a connection ends: quietly for ends and timeouts, louder for
 /// malformed input.

@@ -223,10 +223,14 @@ impl Poller {
                 parked.shrunk = false;
                 self.park(shared, index, &mut slot, parked, false);
             }
-            Ok(Served::Partial) => {
+            Ok(Served::Partial { fresh }) => {
                 let now = Instant::now();
                 parked.since = now;
-                parked.started.get_or_insert(now);
+                if fresh {
+                    parked.started = Some(now);
+                } else {
+                    parked.started.get_or_insert(now);
+                }
                 self.park(shared, index, &mut slot, parked, false);
             }
             Ok(Served::Closed) => self.release(index, &mut slot, parked),
@@ -301,17 +305,19 @@ impl Poller {
             let Some(p) = slot.parked.as_mut() else {
                 continue;
             };
-            let why = match p.started {
-                Some(started) => message
-                    .filter(|&m| now.saturating_duration_since(started) >= m)
-                    .map(|m| format!("message not received within {m:?}")),
-                // A connection whose request arrived while every thread was
-                // busy is not idle: its event is queued.
-                None => idle
+            // A message that started: the message timeout from its start
+            // (without one, the idle timeout from the last bytes, as a
+            // blocking read would wait); none: the idle timeout.
+            let why = match (p.started, message) {
+                (Some(started), Some(m)) => (now.saturating_duration_since(started) >= m)
+                    .then(|| format!("message not received within {m:?}")),
+                _ => idle
                     .filter(|&i| now.saturating_duration_since(p.since) >= i)
-                    .filter(|_| !has_input(&p.conn))
                     .map(|i| format!("idle for {i:?}")),
             };
+            // Bytes that came in while every thread was busy wait in epoll:
+            // the thread that takes them decides.
+            let why = why.filter(|_| !has_input(&p.conn));
             if let Some(why) = why {
                 if let Some(parked) = slot.parked.take() {
                     log::debug!("{}: {why}; closing", parked.conn.peer);
