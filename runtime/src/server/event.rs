@@ -20,9 +20,12 @@
 //! A request is decoded only once all of it has arrived (see
 //! [`complete`](super::complete)): until then its connection is parked
 //! with the part it has, so a peer that sends part of a message holds no
-//! thread, and the sweep closes it after the message timeout. Messages
-//! larger than the read buffer (128 KiB) are the exception: they are read
-//! on with blocking reads, under the message timeout.
+//! thread, and the sweep closes it after the message timeout. The
+//! exceptions are read on with blocking reads, under the message timeout:
+//! messages larger than the read buffer (128 KiB), frames over 64 KiB when
+//! an in-flight budget is set (it must be charged before their body), and
+//! a large message sent in so many small pieces that checking it again at
+//! each piece would cost more than reading it.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -52,9 +52,11 @@
 //!   connections through epoll: a connection holds a thread only while it
 //!   has a request to serve, and idle keep-alive connections cost no
 //!   thread, and a request is decoded once all of it has arrived, so a peer
-//!   that sends part of a message holds no thread either (except for
-//!   messages larger than the 128 KiB read buffer). A handler that blocks
-//!   holds one of the threads. On a busy loopback benchmark it is not
+//!   that sends part of a message holds no thread either. Large messages
+//!   are the exception, read on with blocking reads under the message
+//!   timeout: those over the 128 KiB read buffer, frames over 64 KiB when
+//!   an in-flight budget is set, and large messages sent in very many small
+//!   pieces. A handler that blocks holds one of the threads. On a busy loopback benchmark it is not
 //!   faster than a thread per connection.
 //! - **Shutdown.** [`ServerHandle::stop`] stops accepting, shuts the read side
 //!   of every connection (idle ones end at once; a call being handled
