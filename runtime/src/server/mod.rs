@@ -44,20 +44,20 @@
 //!   read, so many large requests at once wait their turn instead of
 //!   exhausting memory.
 //! - **Modes.** [`Mode::ThreadPerConnection`] (default) gives each connection
-//!   its own thread. [`Mode::WorkerPool`] runs `workers` threads and queues at
-//!   most `queue` accepted connections; a worker serves one connection until
-//!   it closes or times out, so idle keep-alive clients occupy workers up to
-//!   the idle timeout: prefer it when the number of threads must be fixed.
-//!   [`Mode::EventDriven`] (Linux) runs `threads` threads that share all
-//!   connections through epoll: a connection holds a thread only while it
-//!   has a request to serve, and idle keep-alive connections cost no
-//!   thread, and a request is decoded once all of it has arrived, so a peer
-//!   that sends part of a message holds no thread either. Large messages
-//!   are the exception, read on with blocking reads under the message
-//!   timeout: those over the 128 KiB read buffer, frames over 64 KiB when
-//!   an in-flight budget is set, and large messages sent in very many small
-//!   pieces. A handler that blocks holds one of the threads. On a busy loopback benchmark it is not
-//!   faster than a thread per connection.
+//!   its own thread. [`Mode::EventDriven`] (Linux) runs `threads` threads
+//!   that share all connections through epoll: a connection holds a thread
+//!   only while it has a whole request to serve, so neither idle keep-alive
+//!   connections nor peers that have sent part of a message hold one.
+//!   Large messages are the exception, read on with blocking reads under
+//!   the message timeout: those over the 128 KiB read buffer, frames over
+//!   64 KiB when an in-flight budget is set, and large messages sent in very
+//!   many small pieces. A handler that blocks holds one of the threads. On a
+//!   busy loopback benchmark it is not faster than a thread per connection.
+//!   [`Mode::WorkerPool`] runs `workers` threads and queues at most `queue`
+//!   accepted connections; a worker serves one connection until it closes
+//!   or times out, so idle keep-alive clients occupy workers up to the idle
+//!   timeout: where the event-driven mode exists, prefer it when the number
+//!   of threads must be fixed.
 //! - **Shutdown.** [`ServerHandle::stop`] stops accepting, shuts the read side
 //!   of every connection (idle ones end at once; a call being handled
 //!   finishes and its reply is delivered), waits up to the drain timeout
