@@ -214,8 +214,11 @@ fn bench(root: &Path, extra: &[String]) -> Result<(), String> {
     }
     run(Command::new(&cargo).args(["build", "--release", "--bin", "bench-server"]))?;
     let server = root.join("target").join("release").join("bench-server");
+    // Our server in its default mode, and in the event-driven mode with one
+    // thread per core.
     let servers = format!(
-        "thriftc|buffered|{} --port {{port}} --workers 0",
+        "thriftc|buffered|{0} --port {{port}} --workers 0;\
+         thriftc-events|buffered|{0} --port {{port}} --event-threads 2",
         server.display()
     );
     run(Command::new("bash").arg(&harness).arg("build"))?;
