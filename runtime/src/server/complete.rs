@@ -100,6 +100,7 @@ struct Prefix<'a> {
 }
 
 impl Prefix<'_> {
+    #[inline]
     fn advance(&mut self, n: usize) -> Result<&[u8]> {
         if n > self.left {
             // As the stream reader: past the message size limit.
@@ -119,16 +120,38 @@ impl Prefix<'_> {
 }
 
 impl ReadBytes for Prefix<'_> {
+    #[inline]
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
         let head = self.advance(buf.len())?;
         buf.copy_from_slice(head);
         Ok(())
     }
 
+    #[inline]
+    fn read_u8(&mut self) -> Result<u8> {
+        Ok(self.advance(1)?[0])
+    }
+
+    #[inline]
     fn remaining(&self) -> usize {
         self.left
     }
 
+    // The protocols' fast paths (field headers, runs of numbers) read
+    // straight from these.
+    #[inline]
+    fn ready_bytes(&self) -> &[u8] {
+        &self.bytes[..self.bytes.len().min(self.left)]
+    }
+
+    #[inline]
+    fn consume_ready(&mut self, n: usize) {
+        let n = n.min(self.bytes.len()).min(self.left);
+        self.bytes = &self.bytes[n..];
+        self.left -= n;
+    }
+
+    #[inline]
     fn skip_bytes(&mut self, len: usize) -> Result<()> {
         self.advance(len).map(|_| ())
     }
