@@ -410,3 +410,52 @@ fn a_large_message_sent_in_small_pieces_is_served() {
         server.stop();
     }
 }
+
+#[test]
+fn a_message_read_on_with_blocking_reads_keeps_its_first_deadline() {
+    let _serial = serial();
+    // 1 s to receive a message. 100 KB of a 200 KB unframed message arrive
+    // at once (parked with them), 40 KB more 700 ms later (the read buffer
+    // is full: the rest is read with blocking reads), then a byte every
+    // 100 ms. The deadline runs from the first bytes, not from the switch.
+    let server = Threads::Events(1)
+        .apply(builder(Calc::default()))
+        .message_timeout(Duration::from_secs(1))
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let m = message(
+        P,
+        Framing::Buffered,
+        "echo_bin",
+        MessageType::Call,
+        1,
+        &Args1(vec![7u8; 200_000]),
+    );
+    let mut s = raw(server.local_addr());
+    let started = std::time::Instant::now();
+    s.write_all(&m[..100_000]).unwrap();
+    let mut writer = s.try_clone().unwrap();
+    let rest = m[100_000..].to_vec();
+    let trickle = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(700));
+        if writer.write_all(&rest[..40_000]).is_err() {
+            return;
+        }
+        for b in &rest[40_000..] {
+            thread::sleep(Duration::from_millis(100));
+            if writer.write_all(&[*b]).is_err() {
+                return;
+            }
+        }
+    });
+    assert!(closed_within(&mut s, Duration::from_secs(5)));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(1450),
+        "closed after {took:?}"
+    );
+    trickle.join().unwrap();
+    server.stop();
+}

@@ -4,6 +4,7 @@
 //! is served only while it has input, and is parked between messages.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
 
 use crate::error::{ApplicationError, ApplicationErrorKind, Error};
 use crate::processor::{Processor, ProtocolKind, WireProtocol, panic_message, write_exception};
@@ -19,7 +20,7 @@ use super::{Conn, ServerProcessor, Shared};
 /// it is closed.
 pub(super) fn serve<P: ServerProcessor + ?Sized>(shared: &Shared, processor: &P, conn: Conn) {
     if let Some(mut io) = Io::open(shared, &conn) {
-        io.serve(shared, processor, &conn, false);
+        io.serve(shared, processor, &conn, false, None);
     }
     log::debug!("{}: closed", conn.peer);
 }
@@ -68,19 +69,21 @@ impl Io {
     }
 
     /// Serves messages until the connection is done or, with `park`, until
-    /// no byte of a next message is buffered after one was answered. The
-    /// first message is always read (an event-driven caller calls this when
-    /// the socket is readable).
+    /// no whole message is buffered (the event-driven mode, which calls this
+    /// when the socket is readable). `partial_since`: when the first bytes
+    /// of the buffered part of a message arrived, if they did before this
+    /// call; its deadline runs from then.
     pub(super) fn serve<P: ServerProcessor + ?Sized>(
         &mut self,
         shared: &Shared,
         processor: &P,
         conn: &Conn,
         park: bool,
+        partial_since: Option<Instant>,
     ) -> Served {
         match self {
-            Io::Binary(e) => e.serve(shared, processor, conn, park),
-            Io::Compact(e) => e.serve(shared, processor, conn, park),
+            Io::Binary(e) => e.serve(shared, processor, conn, park, partial_since),
+            Io::Compact(e) => e.serve(shared, processor, conn, park, partial_since),
         }
     }
 
@@ -143,7 +146,14 @@ where
             .shrink_idle(crate::transport::buffered::INITIAL_BUFFER_SIZE);
     }
 
-    fn serve<P>(&mut self, shared: &Shared, processor: &P, conn: &Conn, park: bool) -> Served
+    fn serve<P>(
+        &mut self,
+        shared: &Shared,
+        processor: &P,
+        conn: &Conn,
+        park: bool,
+        mut partial_since: Option<Instant>,
+    ) -> Served
     where
         P: Processor<I, O> + ?Sized,
     {
@@ -179,6 +189,11 @@ where
             }
             if reader.waited_for_budget() {
                 reader.get_mut().restart_message();
+            } else if let Some(since) = partial_since.take() {
+                // Parked with part of this message: the deadline runs from
+                // its first bytes (it matters if the rest is read with
+                // blocking reads).
+                reader.get_mut().start_message_at(since);
             } else {
                 reader.get_mut().start_message();
             }

@@ -216,7 +216,9 @@ impl Poller {
         processor: &P,
     ) {
         let served = catch_unwind(AssertUnwindSafe(|| {
-            parked.io.serve(shared, processor, &parked.conn, true)
+            parked
+                .io
+                .serve(shared, processor, &parked.conn, true, parked.started)
         }));
         let mut slot = lock(&self.slots[index as usize]);
         match served {

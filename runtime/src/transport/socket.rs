@@ -114,6 +114,12 @@ impl TimedStream {
         self.start_message();
     }
 
+    /// A message started at `at` (its first bytes arrived then, before this
+    /// reader was asked for the rest): its deadline runs from then.
+    pub fn start_message_at(&mut self, at: Instant) {
+        self.deadline = self.message.and_then(|d| at.checked_add(d));
+    }
+
     /// A message has started (its first bytes were already buffered): the
     /// rest of it must arrive before the message deadline. A read that
     /// returns bytes while idle starts the deadline by itself.
