@@ -459,3 +459,118 @@ fn a_message_read_on_with_blocking_reads_keeps_its_first_deadline() {
     trickle.join().unwrap();
     server.stop();
 }
+
+#[test]
+fn a_small_message_sent_byte_by_byte_holds_no_thread() {
+    let _serial = serial();
+    for (protocol, framing) in COMBOS {
+        let server = Threads::Events(1)
+            .apply(builder(Calc::default()))
+            .protocol(protocol)
+            .framing(framing)
+            .message_timeout(Duration::from_secs(3))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        // 500 bytes of a 2 KB request, one at a time: each is a wake-up and
+        // a completeness check of everything received so far.
+        let request = message(
+            protocol,
+            framing,
+            "echo",
+            MessageType::Call,
+            1,
+            &Args1("x".repeat(2000)),
+        );
+        let mut slow = raw(addr);
+        for b in &request[..500] {
+            slow.write_all(std::slice::from_ref(b)).unwrap();
+            thread::sleep(Duration::from_millis(1));
+        }
+        let started = std::time::Instant::now();
+        let mut c = client(addr, protocol, framing);
+        assert_eq!(add(&mut c, 2, 3).unwrap(), 5);
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(500),
+            "{protocol:?} {framing:?}: a second client waited {took:?}"
+        );
+        server.stop();
+    }
+}
+
+#[test]
+fn stop_answers_every_request_that_arrived_before_it() {
+    let _serial = serial();
+    for round in 0..8 {
+        let (protocol, framing) = COMBOS[round % 4];
+        let server = Threads::Events(3)
+            .apply(builder(Calc::default()))
+            .protocol(protocol)
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        let epoch = std::time::Instant::now();
+        // 16 clients call `add` one after the other until the server stops;
+        // each records when its request was written and whether it was
+        // answered (correctly: a wrong reply fails the test).
+        let clients: Vec<_> = (0..16i32)
+            .map(|i| {
+                thread::spawn(move || {
+                    let mut calls = Vec::new();
+                    let mut s = raw(addr);
+                    let mut r = replies(&s, framing);
+                    for seqid in 1.. {
+                        let m = message(
+                            protocol,
+                            framing,
+                            "add",
+                            MessageType::Call,
+                            seqid,
+                            &AddArgs { a: i, b: seqid },
+                        );
+                        if s.write_all(&m).is_err() {
+                            break;
+                        }
+                        let written = epoch.elapsed();
+                        match read_reply::<Ret<i32>>(&mut r, protocol) {
+                            Ok((h, res)) => {
+                                assert_eq!(
+                                    (h.seqid, res.unwrap()),
+                                    (seqid, Ret::Success(i + seqid))
+                                );
+                                calls.push((written, true));
+                            }
+                            Err(_) => {
+                                calls.push((written, false));
+                                break;
+                            }
+                        }
+                    }
+                    calls
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(150));
+        let stop_began = epoch.elapsed();
+        server.stop();
+        let mut dropped = Vec::new();
+        for c in clients {
+            for (written, answered) in c.join().unwrap() {
+                // Written whole (on loopback: received) before stop began.
+                if !answered && written + Duration::from_micros(100) < stop_began {
+                    dropped.push(stop_began - written);
+                }
+            }
+        }
+        assert!(
+            dropped.is_empty(),
+            "round {round} {protocol:?} {framing:?}: requests written this long before stop went unanswered: {dropped:?}"
+        );
+    }
+}

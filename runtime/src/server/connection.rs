@@ -167,17 +167,18 @@ where
         let _ = scanned;
         let mut first = true;
         loop {
-            // An event-driven caller that was woken by a request serves it
-            // even during a stop: it arrived before the stop closed the
-            // connection.
-            if shared.is_stopping() && !(park && first) {
+            // During a stop, the event-driven mode still answers requests
+            // that have wholly arrived (they arrived before the stop closed
+            // the connection), then closes.
+            let stopping = shared.is_stopping();
+            if stopping && !park {
                 return Served::Closed;
             }
             let reader = input.transport_mut();
             #[cfg(target_os = "linux")]
             if park {
-                if let Some(parked) = gather(reader, shared, peer, first, scanned) {
-                    return parked;
+                if let Some(parked) = gather(reader, shared, peer, first || stopping, scanned) {
+                    return if stopping { Served::Closed } else { parked };
                 }
             }
             first = false;
@@ -263,11 +264,12 @@ where
 /// left unread, it parks without trying a read: the socket's readiness is
 /// checked again when it is re-armed.
 ///
-/// Each check scans the unread bytes from their start; `scanned` counts
-/// what the checks of the current message have scanned. A peer that sends
-/// a large message in many small pieces would make that quadratic: past
-/// [`SCAN_ALLOWANCE`] plus 8 times the message's bytes, the message is read
-/// on with blocking reads instead (under the message timeout).
+/// Unframed, each check scans the unread bytes from their start; `scanned`
+/// counts what the checks of the current message have scanned. A peer that
+/// sends a large message in many small pieces would make that quadratic:
+/// past [`RESCAN_FREELY`] unread bytes and [`SCAN_ALLOWANCE`] plus 8 times
+/// the message's bytes scanned, the message is read on with blocking reads
+/// instead (under the message timeout).
 #[cfg(target_os = "linux")]
 fn gather(
     reader: &mut SocketReader,
@@ -290,7 +292,9 @@ fn gather(
     };
     loop {
         let unread = reader.unread();
-        if *scanned > SCAN_ALLOWANCE.saturating_add(unread.len().saturating_mul(8)) {
+        if unread.len() > RESCAN_FREELY
+            && *scanned > SCAN_ALLOWANCE.saturating_add(unread.len().saturating_mul(8))
+        {
             *scanned = 0;
             return None;
         }
@@ -306,7 +310,11 @@ fn gather(
                 *scanned = 0;
                 return None;
             }
-            Arrived::Part => *scanned = scanned.saturating_add(unread.len()),
+            // Framed, the check reads the frame header only.
+            Arrived::Part if config.framing == crate::transport::Framing::Buffered => {
+                *scanned = scanned.saturating_add(unread.len())
+            }
+            Arrived::Part => {}
         }
         match reader.fill_now(|stream, buf| stream.read_now(buf)) {
             Ok(0) => {
@@ -334,6 +342,11 @@ fn gather(
 /// Bytes a message's completeness checks may scan beyond 8 times its size.
 #[cfg(target_os = "linux")]
 const SCAN_ALLOWANCE: usize = 64 * 1024;
+
+/// Up to this many unread bytes, checks may be repeated without limit: a
+/// scan costs about what the system calls of one more read cost.
+#[cfg(target_os = "linux")]
+const RESCAN_FREELY: usize = 16 * 1024;
 
 /// Logs why a connection ends: quietly for ends and timeouts, louder for
 /// malformed input.

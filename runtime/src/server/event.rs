@@ -29,6 +29,7 @@
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -62,8 +63,11 @@ pub(super) struct Poller {
     epoll: OwnedFd,
     wake: OwnedFd,
     slots: Box<[Mutex<Slot>]>,
-    /// Indexes of unused slots.
+    /// Indexes of unused slots (the lowest is handed out first).
     free: Mutex<Vec<u32>>,
+    /// One past the highest slot ever handed out: passes over the slots
+    /// stop there.
+    used: AtomicUsize,
     /// When the next idle sweep is due.
     next_sweep: Mutex<Instant>,
     /// How long a thread waits for events before it looks at the clock.
@@ -119,9 +123,15 @@ impl Poller {
             wake,
             slots: (0..capacity).map(|_| Mutex::default()).collect(),
             free: Mutex::new((0..capacity).rev().collect()),
+            used: AtomicUsize::new(0),
             next_sweep: Mutex::new(Instant::now()),
             tick,
         })
+    }
+
+    /// The slots handed out so far.
+    fn in_use(&self) -> &[Mutex<Slot>] {
+        &self.slots[..self.used.load(Ordering::SeqCst)]
     }
 
     /// Wakes every thread (for stop).
@@ -136,6 +146,7 @@ impl Poller {
             log::warn!("{}: no free connection slot; closing", conn.peer);
             return;
         };
+        self.used.fetch_max(index as usize + 1, Ordering::SeqCst);
         let parked = Box::new(Parked {
             conn,
             io,
@@ -254,7 +265,7 @@ impl Poller {
     /// Those with input (a request that came in while every thread was
     /// busy) are left for [`drain`](Self::drain), so it is answered.
     pub(super) fn close_idle(&self) {
-        for (index, cell) in self.slots.iter().enumerate() {
+        for (index, cell) in self.in_use().iter().enumerate() {
             let mut slot = lock(cell);
             if slot.parked.as_ref().is_some_and(|p| !has_input(&p.conn)) {
                 if let Some(parked) = slot.parked.take() {
@@ -268,7 +279,7 @@ impl Poller {
     /// parked connections (a connection is closed after them), closes the
     /// other parked connections.
     fn drain<P: ServerProcessor + ?Sized>(&self, shared: &Shared, processor: &P) {
-        for (index, cell) in self.slots.iter().enumerate() {
+        for (index, cell) in self.in_use().iter().enumerate() {
             let parked = {
                 let mut slot = lock(cell);
                 let Some(parked) = slot.parked.take() else {
@@ -305,7 +316,7 @@ impl Poller {
         let config = &shared.config;
         let idle = config.idle_timeout.filter(|d| !d.is_zero());
         let message = config.message_timeout.filter(|d| !d.is_zero());
-        for (index, cell) in self.slots.iter().enumerate() {
+        for (index, cell) in self.in_use().iter().enumerate() {
             let mut slot = lock(cell);
             let Some(p) = slot.parked.as_mut() else {
                 continue;
