@@ -146,6 +146,9 @@ where
             .shrink_idle(crate::transport::buffered::INITIAL_BUFFER_SIZE);
     }
 
+    // Without the event-driven mode (not Linux), `first` and `scanned` are
+    // only written.
+    #[cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_assignments))]
     fn serve<P>(
         &mut self,
         shared: &Shared,
@@ -163,8 +166,6 @@ where
             output,
             scanned,
         } = self;
-        #[cfg(not(target_os = "linux"))]
-        let _ = scanned;
         let mut first = true;
         loop {
             // During a stop, the event-driven mode still answers requests
