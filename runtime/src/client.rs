@@ -137,7 +137,8 @@ pub struct ClientConfig {
     /// The longest wait for a whole reply, counted from the request being
     /// sent (default 30 s; `None`: wait indefinitely).
     pub read_timeout: Option<Duration>,
-    /// The longest a request write may block (default 30 s; `None`: no limit).
+    /// The longest sending one request may take (default 30 s; `None`: no
+    /// limit).
     pub write_timeout: Option<Duration>,
     /// Limits applied to replies (default [`Limits::default`]).
     pub limits: Limits,
@@ -208,7 +209,7 @@ impl Connector {
         self
     }
 
-    /// The longest a request write may block (default 30 s).
+    /// The longest sending one request may take (default 30 s).
     pub fn write_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
         self.config.write_timeout = t.into();
         self

@@ -209,6 +209,50 @@ fn slow_reader_is_cut_off_by_the_write_timeout() {
 }
 
 #[test]
+fn a_reader_that_trickles_is_cut_off_when_the_write_timeout_has_passed() {
+    const REPLY: usize = 24 << 20;
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        // The timeout bounds the whole reply: reading 512 KiB every 100 ms
+        // lets every single write progress within 1 s, but the 24 MiB
+        // reply (beyond what the socket buffers hold) takes longer.
+        let server = threads
+            .apply(builder(Calc::default()))
+            .write_timeout(Duration::from_secs(1))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut s = raw(server.local_addr());
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        send(
+            &mut s,
+            &message(
+                ProtocolKind::Binary,
+                Framing::Buffered,
+                "echo_bin",
+                MessageType::Call,
+                1,
+                &Args1(vec![7u8; REPLY]),
+            ),
+        );
+        let mut chunk = vec![0u8; 512 * 1024];
+        let mut got = 0;
+        loop {
+            match s.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            got < REPLY,
+            "{threads:?}: the whole reply was sent to a reader that trickled"
+        );
+        server.stop();
+    }
+}
+
+#[test]
 fn client_gone_before_the_reply_is_harmless() {
     let calc = Arc::new(Calc::default());
     let server = builder(calc.clone())

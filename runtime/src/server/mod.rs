@@ -29,9 +29,9 @@
 //!   dropped. Accept errors such as `EMFILE` make the accept loop sleep
 //!   (10 ms, doubling up to 1 s) instead of spinning.
 //! - **Timeouts.** Idle time between messages (default 60 s), the time to
-//!   receive the rest of a started message (30 s) and the time a blocked
-//!   write may take (30 s) are bounded; a connection that exceeds one is
-//!   closed. `None` disables one.
+//!   receive the rest of a started message (30 s) and the time sending a
+//!   reply may take (30 s, however the peer paces its reads) are bounded; a
+//!   connection that exceeds one is closed. `None` disables one.
 //! - **Requests.** Each message is handled by the processor (see
 //!   [`processor`](crate::processor) for the replies to each fault). A message
 //!   type other than CALL or ONEWAY closes the connection. Pipelined requests
@@ -159,8 +159,8 @@ pub struct ServerConfig {
     /// How long the rest of a message may take to arrive once its first byte
     /// has (default 30 s; `None`: no limit).
     pub message_timeout: Option<Duration>,
-    /// How long a write may block on a client that does not read (default
-    /// 30 s; `None`: no limit).
+    /// How long sending one reply may take, to a client that reads slowly
+    /// or not at all (default 30 s; `None`: no limit).
     pub write_timeout: Option<Duration>,
     /// How long [`ServerHandle::stop`] waits for in-flight calls before it
     /// force-closes their connections (default 30 s).
@@ -255,8 +255,8 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         self
     }
 
-    /// How long a write may block on a client that does not read (default
-    /// 30 s).
+    /// How long sending one reply may take, to a client that reads slowly
+    /// or not at all (default 30 s).
     pub fn write_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
         self.config.write_timeout = t.into();
         self

@@ -52,9 +52,51 @@ impl Write for SharedStream {
         (&*self.0).write(buf)
     }
 
-    #[inline]
+    /// Writes all of `buf`. The socket's write timeout bounds the whole
+    /// call, not each `write`: a peer that reads a little at a time cannot
+    /// hold the writer longer. Most calls end with their first `write` and
+    /// cost nothing more; after a partial write the deadline is set from the
+    /// socket's timeout.
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        (&*self.0).write_all(buf)
+        let mut stream = &*self.0;
+        let mut rest = match stream.write(buf) {
+            Ok(n) if n == buf.len() => return Ok(()),
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => &buf[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf,
+            Err(e) => return Err(e),
+        };
+        let Some(timeout) = stream.write_timeout()? else {
+            return stream.write_all(rest);
+        };
+        let deadline = Instant::now() + timeout;
+        let mut current = timeout;
+        let written = loop {
+            if rest.is_empty() {
+                break Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "reply not sent before its deadline",
+                ));
+            }
+            if left.abs_diff(current) > TIMEOUT_SLACK {
+                stream.set_write_timeout(Some(left))?;
+                current = left;
+            }
+            match stream.write(rest) {
+                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        if current != timeout {
+            stream.set_write_timeout(Some(timeout))?;
+        }
+        written
     }
 
     #[inline]
