@@ -574,3 +574,68 @@ fn stop_answers_every_request_that_arrived_before_it() {
         );
     }
 }
+
+#[test]
+fn a_client_that_keeps_its_pipeline_full_shares_the_thread() {
+    let _serial = serial();
+    for framing in [Framing::Buffered, Framing::Framed] {
+        let server = Threads::Events(1)
+            .apply(builder(Calc::default()))
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        let go = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        // One client writes batches of 4,000 requests without pause while
+        // reading its replies.
+        let flood = {
+            let go = go.clone();
+            thread::spawn(move || {
+                let s = raw(addr);
+                let mut w = s.try_clone().unwrap();
+                let writer = thread::spawn(move || {
+                    let batch = message(
+                        P,
+                        framing,
+                        "add",
+                        MessageType::Call,
+                        1,
+                        &AddArgs { a: 1, b: 1 },
+                    )
+                    .repeat(4000);
+                    while go.load(std::sync::atomic::Ordering::SeqCst) {
+                        if w.write_all(&batch).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = w.shutdown(std::net::Shutdown::Write);
+                });
+                let mut r = replies(&s, framing);
+                let mut n = 0u64;
+                while read_reply::<Ret<i32>>(&mut r, P).is_ok() {
+                    n += 1;
+                }
+                writer.join().unwrap();
+                n
+            })
+        };
+        thread::sleep(Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        let mut c = client(addr, P, framing);
+        let sum = add(&mut c, 2, 3);
+        let took = started.elapsed();
+        go.store(false, std::sync::atomic::Ordering::SeqCst);
+        let flooded = flood.join().unwrap();
+        assert!(
+            flooded > 4000,
+            "{framing:?}: the flood got {flooded} replies"
+        );
+        assert!(
+            matches!(sum, Ok(5)) && took < Duration::from_millis(500),
+            "{framing:?}: a second client waited {took:?} ({sum:?}) beside {flooded} pipelined calls"
+        );
+        server.stop();
+    }
+}

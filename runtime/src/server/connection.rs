@@ -39,6 +39,10 @@ pub(super) enum Served {
     /// parking was asked for). `fresh`: its first bytes came after a message
     /// was served in this call (else it may be older).
     Partial { fresh: bool },
+    /// The turn is over and bytes of further messages are buffered: serve
+    /// the connection again after the others that are ready (only when
+    /// parking was asked for).
+    Yield,
 }
 
 /// The protocol endpoints of one connection, with their buffers: all the
@@ -167,6 +171,7 @@ where
             scanned,
         } = self;
         let mut first = true;
+        let mut served = 0;
         loop {
             // During a stop, the event-driven mode still answers requests
             // that have wholly arrived (they arrived before the stop closed
@@ -178,11 +183,21 @@ where
             let reader = input.transport_mut();
             #[cfg(target_os = "linux")]
             if park {
+                // A turn ends after a few messages, so that a client that
+                // keeps its pipeline full shares the threads with the others.
+                if served >= MESSAGES_PER_TURN && !stopping {
+                    return if reader.buffered() == 0 {
+                        Served::Idle
+                    } else {
+                        Served::Yield
+                    };
+                }
                 if let Some(parked) = gather(reader, shared, peer, first || stopping, scanned) {
                     return if stopping { Served::Closed } else { parked };
                 }
             }
             first = false;
+            served += 1;
             reader.get_mut().wait_idle();
             match reader.begin_message() {
                 Ok(true) => {}
@@ -339,6 +354,10 @@ fn gather(
         }
     }
 }
+
+/// Messages a connection is served in one turn of the event-driven mode.
+#[cfg(target_os = "linux")]
+const MESSAGES_PER_TURN: usize = 16;
 
 /// Bytes a message's completeness checks may scan beyond 8 times its size.
 #[cfg(target_os = "linux")]

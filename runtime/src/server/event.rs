@@ -9,7 +9,11 @@
 //! without waiting, serves every whole message, then parks the connection
 //! again (with the start of the next message, if any) and re-arms it. Each
 //! thread takes one event at a time, so a handler that blocks delays no
-//! other connection while another thread is free.
+//! other connection while another thread is free. A turn ends after 16
+//! messages: a connection with more buffered goes to a ready queue that is
+//! served after the events that are ready, so a client that keeps its
+//! pipeline full shares the threads. A peer that reads its replies slowly
+//! holds a thread while a reply is sent, at most the write timeout.
 //!
 //! Idle connections are closed by a sweep that runs at most every quarter
 //! of the idle timeout (bounded to 10 ms..1 s). On stop, an `eventfd`
@@ -27,6 +31,7 @@
 //! a large message sent in so many small pieces that checking it again at
 //! each piece would cost more than reading it.
 
+use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,6 +44,12 @@ use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec, epoll, eventfd, p
 use super::connection::{Io, Served};
 use super::{Conn, ServerProcessor, Shared};
 use crate::processor::panic_message;
+
+/// A zero timeout: `epoll_wait` returns at once.
+const NO_WAIT: Timespec = Timespec {
+    tv_sec: 0,
+    tv_nsec: 0,
+};
 
 /// The event key of the wake-up `eventfd`.
 const WAKE: u64 = u64::MAX;
@@ -68,6 +79,10 @@ pub(super) struct Poller {
     /// One past the highest slot ever handed out: passes over the slots
     /// stop there.
     used: AtomicUsize,
+    /// Event keys of connections that yielded their turn with messages
+    /// buffered: epoll will not report those bytes, so they are served from
+    /// here, after the events that are ready.
+    ready: Mutex<VecDeque<u64>>,
     /// When the next idle sweep is due.
     next_sweep: Mutex<Instant>,
     /// How long a thread waits for events before it looks at the clock.
@@ -92,6 +107,8 @@ struct Parked {
     started: Option<Instant>,
     /// Whether its buffers were given back since it was parked.
     shrunk: bool,
+    /// Waiting in the ready queue (whole messages buffered), not in epoll.
+    queued: bool,
 }
 
 impl Poller {
@@ -124,6 +141,7 @@ impl Poller {
             slots: (0..capacity).map(|_| Mutex::default()).collect(),
             free: Mutex::new((0..capacity).rev().collect()),
             used: AtomicUsize::new(0),
+            ready: Mutex::new(VecDeque::new()),
             next_sweep: Mutex::new(Instant::now()),
             tick,
         })
@@ -153,6 +171,7 @@ impl Poller {
             since: Instant::now(),
             started: None,
             shrunk: true,
+            queued: false,
         });
         let mut slot = lock(&self.slots[index as usize]);
         self.park(shared, index, &mut slot, parked, true);
@@ -209,7 +228,10 @@ impl Poller {
             }
             // Empty when the idle sweep or a stop closed it meanwhile.
             match slot.parked.take() {
-                Some(p) => p,
+                Some(mut p) => {
+                    p.queued = false;
+                    p
+                }
                 None => return,
             }
         };
@@ -239,6 +261,13 @@ impl Poller {
                 parked.shrunk = false;
                 self.park(shared, index, &mut slot, parked, false);
             }
+            Ok(Served::Yield) => {
+                parked.since = Instant::now();
+                parked.queued = true;
+                slot.parked = Some(parked);
+                let key = u64::from(slot.generation) << 32 | u64::from(index);
+                lock(&self.ready).push_back(key);
+            }
             Ok(Served::Partial { fresh }) => {
                 let now = Instant::now();
                 parked.since = now;
@@ -267,7 +296,11 @@ impl Poller {
     pub(super) fn close_idle(&self) {
         for (index, cell) in self.in_use().iter().enumerate() {
             let mut slot = lock(cell);
-            if slot.parked.as_ref().is_some_and(|p| !has_input(&p.conn)) {
+            if slot
+                .parked
+                .as_ref()
+                .is_some_and(|p| !p.queued && !has_input(&p.conn))
+            {
                 if let Some(parked) = slot.parked.take() {
                     self.release(index as u32, &mut slot, parked);
                 }
@@ -282,13 +315,14 @@ impl Poller {
         for (index, cell) in self.in_use().iter().enumerate() {
             let parked = {
                 let mut slot = lock(cell);
-                let Some(parked) = slot.parked.take() else {
+                let Some(mut parked) = slot.parked.take() else {
                     continue;
                 };
-                if !has_input(&parked.conn) {
+                if !parked.queued && !has_input(&parked.conn) {
                     self.release(index as u32, &mut slot, parked);
                     continue;
                 }
+                parked.queued = false;
                 parked
             };
             self.serve_parked(index as u32, parked, shared, processor);
@@ -318,7 +352,8 @@ impl Poller {
         let message = config.message_timeout.filter(|d| !d.is_zero());
         for (index, cell) in self.in_use().iter().enumerate() {
             let mut slot = lock(cell);
-            let Some(p) = slot.parked.as_mut() else {
+            // Queued connections have whole messages to serve.
+            let Some(p) = slot.parked.as_mut().filter(|p| !p.queued) else {
                 continue;
             };
             // A message that started: the message timeout from its start
@@ -362,7 +397,14 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
             return;
         }
         events.clear();
-        match epoll::wait(&poller.epoll, spare_capacity(&mut events), tick.as_ref()) {
+        // With connections in the ready queue, only look for events.
+        let queued = !lock(&poller.ready).is_empty();
+        let wait = if queued {
+            Some(&NO_WAIT)
+        } else {
+            tick.as_ref()
+        };
+        match epoll::wait(&poller.epoll, spare_capacity(&mut events), wait) {
             Ok(_) => failures = 0,
             Err(rustix::io::Errno::INTR) => continue,
             Err(e) => {
@@ -380,6 +422,10 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
             if key != WAKE {
                 poller.serve(key, shared, processor);
             }
+        }
+        let next = lock(&poller.ready).pop_front();
+        if let Some(key) = next {
+            poller.serve(key, shared, processor);
         }
         poller.sweep(shared);
     }
