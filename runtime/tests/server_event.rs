@@ -639,3 +639,19 @@ fn a_client_that_keeps_its_pipeline_full_shares_the_thread() {
         server.stop();
     }
 }
+
+#[test]
+fn any_connection_limit_starts_the_event_driven_mode() {
+    let _serial = serial();
+    // Slots are allocated when the server starts: at most 2^20 of them.
+    let server = Threads::Events(1)
+        .apply(builder(Calc::default()))
+        .max_connections(usize::MAX)
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let mut c = client(server.local_addr(), P, Framing::Buffered);
+    assert_eq!(add(&mut c, 20, 22).unwrap(), 42);
+    server.stop();
+}
