@@ -655,3 +655,53 @@ fn any_connection_limit_starts_the_event_driven_mode() {
     assert_eq!(add(&mut c, 20, 22).unwrap(), 42);
     server.stop();
 }
+
+#[test]
+fn a_peer_that_does_not_read_its_replies_holds_no_thread() {
+    let _serial = serial();
+    for framing in [Framing::Buffered, Framing::Framed] {
+        let server = Threads::Events(1)
+            .apply(builder(Calc::default()))
+            .framing(framing)
+            .write_timeout(Duration::from_secs(2))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        // A 24 MiB reply, more than the socket buffers hold, to a peer that
+        // never reads.
+        let hog = raw(addr);
+        let request = message(
+            P,
+            framing,
+            "echo_bin",
+            MessageType::Call,
+            1,
+            &Args1(vec![7u8; 24 << 20]),
+        );
+        let mut writer = hog.try_clone().unwrap();
+        let sender = thread::spawn(move || {
+            let _ = writer.write_all(&request);
+        });
+        sender.join().unwrap();
+        thread::sleep(Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        let mut c = client(addr, P, framing);
+        assert_eq!(add(&mut c, 2, 3).unwrap(), 5);
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(500),
+            "{framing:?}: a second client waited {took:?} beside a peer that does not read"
+        );
+        // The stalled reply ends at the write timeout (the second client
+        // stays connected).
+        assert!(
+            eventually(Duration::from_secs(5), || server.connections() == 1),
+            "{framing:?}: {} connections, the peer that does not read still among them",
+            server.connections()
+        );
+        drop(hog);
+        server.stop();
+    }
+}
