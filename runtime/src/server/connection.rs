@@ -284,12 +284,6 @@ where
                             format!("Internal error processing {}", header.name),
                         );
                         let _ = write_exception(output, &header.name, header.seqid, &e);
-                        // Event-driven, replies wait for `send_now`: a last
-                        // try, without waiting for a peer that does not read.
-                        #[cfg(target_os = "linux")]
-                        if park {
-                            let _ = output.transport_mut().send_now(|s, b| s.send_now(b));
-                        }
                     }
                     // The input may be anywhere inside the message.
                     return Served::Closed;
