@@ -43,10 +43,6 @@ pub(super) enum Served {
     /// the connection again after the others that are ready (only when
     /// parking was asked for).
     Yield,
-    /// A reply is only partly sent: the peer reads slowly (only when
-    /// parking was asked for). Serve the connection again when its socket
-    /// takes more.
-    Writing,
 }
 
 /// The protocol endpoints of one connection, with their buffers: all the
@@ -95,16 +91,6 @@ impl Io {
         }
     }
 
-    /// Sends the rest of a partly sent reply, waiting as a blocking write
-    /// does (under the write timeout); for a stop.
-    #[cfg(target_os = "linux")]
-    pub(super) fn finish_sending(&mut self) -> crate::error::Result<()> {
-        match self {
-            Io::Binary(e) => e.output.transport_mut().send_rest(),
-            Io::Compact(e) => e.output.transport_mut().send_rest(),
-        }
-    }
-
     /// Gives back buffers that grew past their initial size, with nothing
     /// unread or unsent (for a connection parked for a while).
     #[cfg(target_os = "linux")]
@@ -135,15 +121,6 @@ where
             }
         };
         let mut reader = StreamReader::new(timed, config.framing, config.limits);
-        let mut writer = MessageWriter::new(
-            SharedStream(conn.stream.clone()),
-            config.framing,
-            config.limits,
-        );
-        if matches!(config.mode, super::Mode::EventDriven { .. }) {
-            // Replies go out without waiting; a slow reader is parked.
-            writer.defer_sends();
-        }
         if let Some(budget) = &config.in_flight_budget {
             reader = reader.with_budget(
                 budget.clone(),
@@ -154,7 +131,14 @@ where
         Some(Endpoints {
             scanned: 0,
             input: I::over(reader, config.limits),
-            output: O::over(writer, config.limits),
+            output: O::over(
+                MessageWriter::new(
+                    SharedStream(conn.stream.clone()),
+                    config.framing,
+                    config.limits,
+                ),
+                config.limits,
+            ),
         })
     }
 
@@ -199,13 +183,6 @@ where
             let reader = input.transport_mut();
             #[cfg(target_os = "linux")]
             if park {
-                // The last reply first: a peer that reads slowly is parked
-                // until its socket takes more.
-                match output.transport_mut().send_now(|s, b| s.send_now(b)) {
-                    Ok(true) => {}
-                    Ok(false) => return Served::Writing,
-                    Err(e) => return log_end(peer, "sending a reply", &e.into()),
-                }
                 // A turn ends after a few messages, so that a client that
                 // keeps its pipeline full shares the threads with the others.
                 if served >= MESSAGES_PER_TURN && !stopping {

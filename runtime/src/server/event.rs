@@ -12,10 +12,8 @@
 //! other connection while another thread is free. A turn ends after 16
 //! messages: a connection with more buffered goes to a ready queue that is
 //! served after the events that are ready, so a client that keeps its
-//! pipeline full shares the threads. Replies are sent without waiting: one
-//! that the peer does not take at once is parked too, waiting for room in
-//! the socket, and the sweep closes the connection once the write timeout
-//! has passed, so a peer that reads slowly or not at all holds no thread.
+//! pipeline full shares the threads. A peer that reads its replies slowly
+//! holds a thread while a reply is sent, at most the write timeout.
 //!
 //! Idle connections are closed by a sweep that runs at most every quarter
 //! of the idle timeout (bounded to 10 ms..1 s). On stop, an `eventfd`
@@ -66,15 +64,9 @@ const EVENTS: usize = 1;
 /// says: slots are allocated up front (about 24 bytes each).
 pub(super) const MAX_SLOTS: usize = 1 << 20;
 
-/// The readiness a parked connection waits for: input, or room to send
-/// the rest of a reply (the peer's end and errors are reported either way).
-fn interest(writing: bool) -> epoll::EventFlags {
-    let ready = if writing {
-        epoll::EventFlags::OUT
-    } else {
-        epoll::EventFlags::IN
-    };
-    ready | epoll::EventFlags::RDHUP | epoll::EventFlags::ONESHOT
+/// The readiness a parked connection waits for.
+fn interest() -> epoll::EventFlags {
+    epoll::EventFlags::IN | epoll::EventFlags::RDHUP | epoll::EventFlags::ONESHOT
 }
 
 /// The epoll instance and the parked connections.
@@ -117,9 +109,6 @@ struct Parked {
     shrunk: bool,
     /// Waiting in the ready queue (whole messages buffered), not in epoll.
     queued: bool,
-    /// Since when a reply has waited to be sent in full (the peer reads
-    /// slowly); the connection waits for room to send, not for input.
-    writing: Option<Instant>,
 }
 
 impl Poller {
@@ -128,7 +117,6 @@ impl Poller {
         capacity: usize,
         idle_timeout: Option<Duration>,
         message_timeout: Option<Duration>,
-        write_timeout: Option<Duration>,
     ) -> std::io::Result<Poller> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
@@ -141,7 +129,7 @@ impl Poller {
         )?;
         let capacity = u32::try_from(capacity.min(MAX_SLOTS)).unwrap_or(u32::MAX);
         // Zero means no timeout, as for the other modes.
-        let tick = [idle_timeout, message_timeout, write_timeout]
+        let tick = [idle_timeout, message_timeout]
             .into_iter()
             .flatten()
             .filter(|t| !t.is_zero())
@@ -184,7 +172,6 @@ impl Poller {
             started: None,
             shrunk: true,
             queued: false,
-            writing: None,
         });
         let mut slot = lock(&self.slots[index as usize]);
         self.park(shared, index, &mut slot, parked, true);
@@ -198,14 +185,13 @@ impl Poller {
         }
         let key = epoll::EventData::new_u64(u64::from(slot.generation) << 32 | u64::from(index));
         let fd = parked.conn.stream.clone();
-        let interest = interest(parked.writing.is_some());
         slot.parked = Some(parked);
         // Armed after the slot is filled: the event may fire at once, on
         // another thread.
         let armed = if new {
-            epoll::add(&self.epoll, fd.as_fd(), key, interest)
+            epoll::add(&self.epoll, fd.as_fd(), key, interest())
         } else {
-            epoll::modify(&self.epoll, fd.as_fd(), key, interest)
+            epoll::modify(&self.epoll, fd.as_fd(), key, interest())
         };
         if let Err(e) = armed {
             if let Some(parked) = slot.parked.take() {
@@ -262,38 +248,13 @@ impl Poller {
         shared: &Shared,
         processor: &P,
     ) {
-        let served = loop {
-            let served = catch_unwind(AssertUnwindSafe(|| {
-                parked
-                    .io
-                    .serve(shared, processor, &parked.conn, true, parked.started)
-            }));
-            // A stop that began while the connection was served: a request
-            // that came in meanwhile is answered before it closes.
-            let parking = matches!(served, Ok(Served::Idle | Served::Partial { .. }));
-            if !(parking && shared.is_stopping() && has_input(&parked.conn)) {
-                break served;
-            }
-        };
-        if !matches!(served, Ok(Served::Writing)) {
-            parked.writing = None;
-        }
-        if matches!(served, Ok(Served::Writing)) && shared.is_stopping() {
-            // The reply of a call that was being handled is delivered
-            // (bounded by the write timeout and the drain timeout).
-            if let Err(e) = parked.io.finish_sending() {
-                log::debug!("{}: closing while sending a reply: {e}", parked.conn.peer);
-            }
-            let mut slot = lock(&self.slots[index as usize]);
-            return self.release(index, &mut slot, parked);
-        }
+        let served = catch_unwind(AssertUnwindSafe(|| {
+            parked
+                .io
+                .serve(shared, processor, &parked.conn, true, parked.started)
+        }));
         let mut slot = lock(&self.slots[index as usize]);
         match served {
-            Ok(Served::Writing) => {
-                parked.writing.get_or_insert_with(Instant::now);
-                parked.since = Instant::now();
-                self.park(shared, index, &mut slot, parked, false);
-            }
             Ok(Served::Idle) => {
                 parked.since = Instant::now();
                 parked.started = None;
@@ -338,7 +299,7 @@ impl Poller {
             if slot
                 .parked
                 .as_ref()
-                .is_some_and(|p| !p.queued && p.writing.is_none() && !has_input(&p.conn))
+                .is_some_and(|p| !p.queued && !has_input(&p.conn))
             {
                 if let Some(parked) = slot.parked.take() {
                     self.release(index as u32, &mut slot, parked);
@@ -357,7 +318,7 @@ impl Poller {
                 let Some(mut parked) = slot.parked.take() else {
                     continue;
                 };
-                if !parked.queued && parked.writing.is_none() && !has_input(&parked.conn) {
+                if !parked.queued && !has_input(&parked.conn) {
                     self.release(index as u32, &mut slot, parked);
                     continue;
                 }
@@ -389,7 +350,6 @@ impl Poller {
         let config = &shared.config;
         let idle = config.idle_timeout.filter(|d| !d.is_zero());
         let message = config.message_timeout.filter(|d| !d.is_zero());
-        let write = config.write_timeout.filter(|d| !d.is_zero());
         for (index, cell) in self.in_use().iter().enumerate() {
             let mut slot = lock(cell);
             // Queued connections have whole messages to serve.
@@ -409,21 +369,12 @@ impl Poller {
             // Bytes that came in while every thread was busy wait in epoll:
             // the thread that takes them decides.
             let why = why.filter(|_| !has_input(&p.conn));
-            // A reply the peer does not take: the write timeout, whatever
-            // the peer sends.
-            let why = match (p.writing, write) {
-                (Some(since), Some(w)) => (now.saturating_duration_since(since) >= w)
-                    .then(|| format!("reply not taken within {w:?}")),
-                (Some(_), None) => None,
-                (None, _) => why,
-            };
             if let Some(why) = why {
                 if let Some(parked) = slot.parked.take() {
                     log::debug!("{}: {why}; closing", parked.conn.peer);
                     self.release(index as u32, &mut slot, parked);
                 }
             } else if p.started.is_none()
-                && p.writing.is_none()
                 && !p.shrunk
                 && now.saturating_duration_since(p.since) >= tick
             {

@@ -47,8 +47,7 @@
 //!   its own thread. [`Mode::EventDriven`] (Linux) runs `threads` threads
 //!   that share all connections through epoll: a connection holds a thread
 //!   only while it has a whole request to serve, so neither idle keep-alive
-//!   connections, nor peers that have sent part of a message, nor peers that
-//!   read their replies slowly hold one.
+//!   connections nor peers that have sent part of a message hold one.
 //!   Large messages are the exception, read on with blocking reads under
 //!   the message timeout: those over the 128 KiB read buffer, frames over
 //!   64 KiB when an in-flight budget is set, and large messages sent in very
@@ -442,7 +441,6 @@ impl<P: ServerProcessor> Server<P> {
             config.max_connections,
             config.idle_timeout,
             config.message_timeout,
-            config.write_timeout,
         )?;
         let _ = self.shared.poller.set(poller);
         for i in 0..threads {

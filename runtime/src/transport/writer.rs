@@ -22,12 +22,6 @@ pub struct MessageWriter<W> {
     buf: Vec<u8>,
     /// Where the message starts in `buf` (after the reserved frame header).
     start: usize,
-    /// Whether `flush` leaves sending to [`send_now`](Self::send_now).
-    deferred: bool,
-    /// With `deferred`: a flushed message waits in `buf`, sent up to
-    /// `sent` bytes.
-    waiting: bool,
-    sent: usize,
     max_frame: usize,
 }
 
@@ -45,9 +39,6 @@ impl<W: Write> MessageWriter<W> {
             inner,
             buf,
             start,
-            deferred: false,
-            waiting: false,
-            sent: 0,
             max_frame: limits.max_frame_size(),
         }
     }
@@ -67,56 +58,6 @@ impl<W: Write> MessageWriter<W> {
         self.buf.len() - self.start
     }
 
-    /// From now on, [`flush`](WriteBytes::flush) completes the message and
-    /// leaves sending it to [`send_now`](Self::send_now) (for a caller that
-    /// must not block on a slow peer).
-    pub(crate) fn defer_sends(&mut self) {
-        self.deferred = true;
-    }
-
-    /// Sends what is left of a flushed message with `send` (a write that
-    /// does not wait): `Ok(true)` once it is all sent (or nothing was
-    /// waiting), `Ok(false)` when the peer takes no more for now.
-    // For the event-driven server mode (Linux).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    pub(crate) fn send_now(
-        &mut self,
-        mut send: impl FnMut(&mut W, &[u8]) -> std::io::Result<usize>,
-    ) -> std::io::Result<bool> {
-        while self.waiting {
-            match send(&mut self.inner, &self.buf[self.sent..]) {
-                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.sent += n;
-                    if self.sent == self.buf.len() {
-                        self.waiting = false;
-                        self.sent = 0;
-                        self.discard();
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(true)
-    }
-
-    /// Sends what is left of a flushed message, waiting as the stream does
-    /// (under its write timeout).
-    // For the event-driven server mode (Linux).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    pub(crate) fn send_rest(&mut self) -> Result<()> {
-        if !self.waiting {
-            return Ok(());
-        }
-        let sent = self.inner.write_all(&self.buf[self.sent..]);
-        self.waiting = false;
-        self.sent = 0;
-        self.discard();
-        sent.map_err(Into::into)
-    }
-
     /// With nothing pending: gives back a buffer that grew past `keep`
     /// bytes (for a connection that goes idle after a large reply).
     pub fn shrink_idle(&mut self, keep: usize) {
@@ -128,10 +69,6 @@ impl<W: Write> MessageWriter<W> {
     /// Drops the unsent message (e.g. a reply that failed half-way through
     /// encoding).
     pub fn discard(&mut self) {
-        if self.waiting {
-            // A flushed message is not the caller's to drop.
-            return;
-        }
         self.buf.truncate(self.start);
         if self.buf.capacity() > KEEP_CAPACITY {
             self.buf.shrink_to(KEEP_CAPACITY);
@@ -160,11 +97,6 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
                     return Err(e);
                 }
             }
-        }
-        if self.deferred {
-            self.waiting = true;
-            self.sent = 0;
-            return Ok(());
         }
         let sent = self
             .inner
