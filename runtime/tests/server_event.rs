@@ -655,3 +655,60 @@ fn any_connection_limit_starts_the_event_driven_mode() {
     assert_eq!(add(&mut c, 20, 22).unwrap(), 42);
     server.stop();
 }
+
+/// A processor that fails outside any handler.
+struct Broken;
+
+impl<I, O> thriftc_runtime::processor::Processor<I, O> for Broken
+where
+    I: thriftc_runtime::protocol::ProtocolRead + ?Sized,
+    O: thriftc_runtime::protocol::ProtocolWrite + ?Sized,
+{
+    fn process(
+        &self,
+        _header: &thriftc_runtime::protocol::MessageHeader,
+        _input: &mut I,
+        _output: &mut O,
+    ) -> thriftc_runtime::Result<()> {
+        panic!("processor bug")
+    }
+}
+
+#[test]
+fn a_processor_panic_is_answered_before_the_connection_closes() {
+    let _serial = serial();
+    quiet_expected_panics();
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let server = threads
+            .apply(builder(Broken))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut s = raw(server.local_addr());
+        let mut r = replies(&s, Framing::Buffered);
+        send(
+            &mut s,
+            &message(
+                P,
+                Framing::Buffered,
+                "add",
+                MessageType::Call,
+                9,
+                &AddArgs { a: 1, b: 2 },
+            ),
+        );
+        let (h, res) = read_reply::<Ret<i32>>(&mut r, P).unwrap();
+        assert_eq!(
+            (h.kind, h.seqid),
+            (MessageType::Exception, 9),
+            "{threads:?}"
+        );
+        assert_eq!(
+            res.unwrap_err().kind,
+            thriftc_runtime::ApplicationErrorKind::InternalError
+        );
+        assert!(closed_within(&mut s, Duration::from_secs(2)), "{threads:?}");
+        server.stop();
+    }
+}

@@ -1,3 +1,4 @@
+#![cfg(target_os = "linux")]
 //! Adversarial end-to-end load on the event-driven mode: many raw clients
 //! pipelining mixed requests split at random byte boundaries, random
 //! disconnects, stops under load, short timeouts, messages around the

@@ -248,11 +248,19 @@ impl Poller {
         shared: &Shared,
         processor: &P,
     ) {
-        let served = catch_unwind(AssertUnwindSafe(|| {
-            parked
-                .io
-                .serve(shared, processor, &parked.conn, true, parked.started)
-        }));
+        let served = loop {
+            let served = catch_unwind(AssertUnwindSafe(|| {
+                parked
+                    .io
+                    .serve(shared, processor, &parked.conn, true, parked.started)
+            }));
+            // A stop that began while the connection was served: a request
+            // that came in meanwhile is answered before it closes.
+            let parking = matches!(served, Ok(Served::Idle | Served::Partial { .. }));
+            if !(parking && shared.is_stopping() && has_input(&parked.conn)) {
+                break served;
+            }
+        };
         let mut slot = lock(&self.slots[index as usize]);
         match served {
             Ok(Served::Idle) => {

@@ -51,7 +51,9 @@
 //!   Large messages are the exception, read on with blocking reads under
 //!   the message timeout: those over the 128 KiB read buffer, frames over
 //!   64 KiB when an in-flight budget is set, and large messages sent in very
-//!   many small pieces. A handler that blocks holds one of the threads. On a
+//!   many small pieces. A handler that blocks holds one of the threads, and
+//!   so does a peer that reads its replies slowly, while a reply is sent (at
+//!   most the write timeout). On a
 //!   busy loopback benchmark it is not faster than a thread per connection.
 //!   [`Mode::WorkerPool`] runs `workers` threads and queues at most `queue`
 //!   accepted connections; a worker serves one connection until it closes
