@@ -53,8 +53,8 @@
 //!   64 KiB when an in-flight budget is set, and large messages sent in very
 //!   many small pieces. A handler that blocks holds one of the threads, and
 //!   so does a peer that reads its replies slowly, while a reply is sent (at
-//!   most the write timeout). On a
-//!   busy loopback benchmark it is not faster than a thread per connection.
+//!   most the write timeout). On a busy loopback benchmark it is not faster
+//!   than a thread per connection.
 //!   [`Mode::WorkerPool`] runs `workers` threads and queues at most `queue`
 //!   accepted connections; a worker serves one connection until it closes
 //!   or times out, so idle keep-alive clients occupy workers up to the idle
