@@ -184,14 +184,13 @@ impl Poller {
             return self.release(index, slot, parked);
         }
         let key = epoll::EventData::new_u64(u64::from(slot.generation) << 32 | u64::from(index));
-        let fd = parked.conn.stream.clone();
-        slot.parked = Some(parked);
         // Armed after the slot is filled: the event may fire at once, on
-        // another thread.
+        // another thread (which waits for the slot's lock, held here).
+        let fd = slot.parked.insert(parked).conn.stream.as_fd();
         let armed = if new {
-            epoll::add(&self.epoll, fd.as_fd(), key, interest())
+            epoll::add(&self.epoll, fd, key, interest())
         } else {
-            epoll::modify(&self.epoll, fd.as_fd(), key, interest())
+            epoll::modify(&self.epoll, fd, key, interest())
         };
         if let Err(e) = armed {
             if let Some(parked) = slot.parked.take() {
