@@ -67,6 +67,8 @@ struct GoldenSource {
     btree_all: bool,
     /// `bytes_paths = ["."]` (folders named `<fixture>_bytes`).
     bytes_all: bool,
+    /// `views = ["."]` (folders named `<fixture>_views`).
+    views_all: bool,
 }
 
 fn repo_root() -> PathBuf {
@@ -136,6 +138,10 @@ fn golden_sources() -> Vec<GoldenSource> {
             Some(b) => (b, true),
             None => (base, false),
         };
+        let (base, views) = match base.strip_suffix("_views") {
+            Some(b) => (b, true),
+            None => (base, false),
+        };
         let fixture = fixture_of(base).unwrap_or_else(|| {
             panic!(
                 "tests/golden/rs/{name}: no fixture found for it; teach `fixture_of` in \
@@ -150,6 +156,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             keep_unknown_fields: keep,
             btree_all: btree,
             bytes_all: bytes,
+            views_all: views,
         });
     }
     for name in sub_folders(&tests.join("golden/services")) {
@@ -171,6 +178,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             keep_unknown_fields: false,
             btree_all: false,
             bytes_all: false,
+            views_all: false,
         });
     }
     out
@@ -187,6 +195,7 @@ fn roundtrip_table() {
     let mut mounts = String::new();
     let mut table = String::new();
     let mut test_fns = String::new();
+    let mut view_fns = String::new();
     for (gi, g) in golden_sources().iter().enumerate() {
         let mod_rs = tests.join(&g.folder).join("mod.rs");
         writeln!(
@@ -202,6 +211,9 @@ fn roundtrip_table() {
         if g.bytes_all {
             options.bytes_paths = vec![".".to_owned()];
         }
+        if g.views_all {
+            options.views = vec![".".to_owned()];
+        }
         let include_dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root.join(d)).collect();
         let loaded = thriftc::load(&[root.join(&g.fixture)], &include_dirs)
             .unwrap_or_else(|e| panic!("{} does not load:\n{}", g.fixture, e.render(false)));
@@ -213,17 +225,34 @@ fn roundtrip_table() {
                          function: &str,
                          module: &str,
                          ty: &str,
-                         default: bool| {
+                         default: bool,
+                         view: Option<&str>| {
             let path = format!("{}::{module}::{ty}", g.mount);
             let default = if default {
                 format!("Some(default::<{path}>)")
             } else {
                 "None".to_owned()
             };
+            let view = match view {
+                Some(v) => {
+                    let f = format!("view_{gi}_{m}_{i}");
+                    writeln!(
+                        view_fns,
+                        "fn {f}(case: &Case) -> Result<(), String> {{\n    \
+                         check_view(case, |proto, bytes| {{\n        \
+                         let v: {}::{module}::{v}<'_> = decode_view(proto, bytes)?;\n        \
+                         Ok(({path}::from(&v), encode(proto, &v)?))\n    }})\n}}\n",
+                        g.mount
+                    )
+                    .unwrap();
+                    format!("Some({f})")
+                }
+                None => "None".to_owned(),
+            };
             writeln!(
                 entries,
                 "            Entry {{ module: {m}, item: {i}, function: {function}, path: \"{module}::{ty}\", \
-                 run: run::<{path}>, default: {default} }},"
+                 run: run::<{path}>, default: {default}, view: {view} }},"
             )
             .unwrap();
         };
@@ -232,18 +261,26 @@ fn roundtrip_table() {
             let mname = module.name.as_str();
             for (i, item) in module.items.iter().enumerate() {
                 match item {
-                    Item::Struct(s) => entry(m, i, "None", mname, s.name.as_str(), has_default(s)),
+                    Item::Struct(s) => {
+                        let view = s.def.and_then(|id| krate.def(id).view.as_ref());
+                        let view = view.map(|v| v.as_str());
+                        entry(m, i, "None", mname, s.name.as_str(), has_default(s), view)
+                    }
                     // Unions have no `Default`.
-                    Item::Union(s) => entry(m, i, "None", mname, s.name.as_str(), false),
-                    Item::Enum(e) => entry(m, i, "None", mname, e.name.as_str(), true),
+                    Item::Union(s) => {
+                        let view = s.def.and_then(|id| krate.def(id).view.as_ref());
+                        let view = view.map(|v| v.as_str());
+                        entry(m, i, "None", mname, s.name.as_str(), false, view)
+                    }
+                    Item::Enum(e) => entry(m, i, "None", mname, e.name.as_str(), true, None),
                     Item::Service(svc) => {
                         for (fi, f) in svc.functions.iter().enumerate() {
                             let args = format!("Some(({fi}, Part::Args))");
                             let name = f.args.name.as_str();
-                            entry(m, i, &args, mname, name, has_default(&f.args));
+                            entry(m, i, &args, mname, name, has_default(&f.args), None);
                             let result = format!("Some(({fi}, Part::Result))");
                             let name = f.result.name.as_str();
-                            entry(m, i, &result, mname, name, has_default(&f.result));
+                            entry(m, i, &result, mname, name, has_default(&f.result), None);
                         }
                     }
                     // Aliases and constants add no type of their own.
@@ -254,8 +291,8 @@ fn roundtrip_table() {
         writeln!(
             table,
             "    Golden {{\n        folder: {:?},\n        fixture: {:?},\n        include_dirs: &{:?},\n        \
-             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        types: &[\n{entries}        ],\n    }},",
-            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all
+             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        types: &[\n{entries}        ],\n    }},",
+            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all
         )
         .unwrap();
         writeln!(
@@ -268,7 +305,7 @@ fn roundtrip_table() {
     let text = format!(
         "// @generated by tests/build.rs for the roundtrip_all test.\n\n{mounts}\n\
          /// Every golden folder and its types.\n\
-         static GOLDENS: &[Golden] = &[\n{table}];\n\n{test_fns}"
+         static GOLDENS: &[Golden] = &[\n{table}];\n\n{test_fns}\n{view_fns}"
     );
     let target = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("roundtrip_all.rs");
     if std::fs::read_to_string(&target).ok().as_deref() != Some(text.as_str()) {

@@ -90,7 +90,7 @@ fn wrong_elem(found: TType, expected: TType) -> Error {
 }
 
 #[inline]
-fn check_elem(found: TType, expected: TType, len: usize) -> Result<()> {
+pub(crate) fn check_elem(found: TType, expected: TType, len: usize) -> Result<()> {
     if len > 0 && found != expected {
         return Err(wrong_elem(found, expected));
     }
@@ -169,6 +169,18 @@ impl Encode for str {
     #[inline]
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
         p.write_string(self)
+    }
+}
+
+/// `binary`, borrowed (a view's field).
+impl WireType for [u8] {
+    const TTYPE: TType = TType::String;
+}
+
+impl Encode for [u8] {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_binary(self)
     }
 }
 
@@ -324,7 +336,9 @@ where
 
 /// Reads a set header and checks its element type.
 #[inline]
-fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(p: &mut P) -> Result<ListHeader> {
+pub(crate) fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(
+    p: &mut P,
+) -> Result<ListHeader> {
     let h = p.read_set_begin()?;
     check_elem(h.elem, T::TTYPE, h.len)?;
     Ok(h)
@@ -332,7 +346,7 @@ fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(p: &mut P) -> Result<L
 
 /// Reads a map header and checks its key and value types.
 #[inline]
-fn read_map_header<K: WireType, V: WireType, P: ProtocolRead + ?Sized>(
+pub(crate) fn read_map_header<K: WireType, V: WireType, P: ProtocolRead + ?Sized>(
     p: &mut P,
 ) -> Result<MapHeader> {
     let h = p.read_map_begin()?;
@@ -347,7 +361,7 @@ fn read_map_header<K: WireType, V: WireType, P: ProtocolRead + ?Sized>(
 /// `c` holds up to `2.3 * c` buckets of `size_of::<E>()` bytes plus one
 /// control byte each.
 #[inline]
-fn hash_capacity<E>(len: usize) -> usize {
+pub(crate) fn hash_capacity<E>(len: usize) -> usize {
     prealloc_capacity(len, (size_of::<E>() + 1) * 3)
 }
 

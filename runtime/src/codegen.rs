@@ -11,6 +11,7 @@ pub use crate::protocol::{
 };
 pub use crate::types::{Uuid, VecMap, VecSet};
 pub use crate::unknown::{UnknownField, Value};
+pub use crate::view::{DecodeView, FromView, ViewRead};
 #[cfg(feature = "bytes")]
 pub use bytes::Bytes;
 #[cfg(feature = "bytes")]

@@ -107,6 +107,7 @@ pub mod server;
 pub mod transport;
 pub mod types;
 pub mod unknown;
+pub mod view;
 
 #[cfg(feature = "bytes")]
 pub use bytes::Bytes;
@@ -126,6 +127,7 @@ pub use server::{Server, ServerHandle};
 pub use transport::Framing;
 pub use types::{Uuid, VecMap, VecSet};
 pub use unknown::{UnknownField, Value};
+pub use view::{DecodeView, FromView, ViewRead};
 
 #[doc(hidden)]
 #[path = "codegen.rs"]

@@ -3,9 +3,9 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and four generated with options (`keep_unknown_fields`,
-//! `btree_all`, `bytes_paths` twice). Each golden folder holds the generated modules of the
-//! fixture and of everything it includes, plus `mod.rs`. The index
+//! `<folder>_<stem>`), and six generated with options (`keep_unknown_fields`,
+//! `btree_all`, `bytes_paths` twice, `views` twice). Each golden folder
+//! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
 //! `tests/golden/rs/all.rs` mounts every golden folder as a module; the
 //! compile tests include it under `#![deny(warnings)]`.
 //!
@@ -64,6 +64,19 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
     ] {
         out.push((name.to_owned(), root().join(fixture), bytes.clone()));
     }
+    let mut views = Options::default();
+    views.views = vec![".".to_owned()];
+    out.push((
+        "bench_bench_views".to_owned(),
+        root().join("fixtures/bench/bench.thrift"),
+        views.clone(),
+    ));
+    views.keep_unknown_fields = true;
+    out.push((
+        "codegen_types_views_keep_unknown".to_owned(),
+        root().join("fixtures/codegen/types.thrift"),
+        views,
+    ));
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }

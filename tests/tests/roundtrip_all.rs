@@ -52,7 +52,8 @@ use thriftc::codegen::plan::{self, Crate, Item, Ty, Wire};
 use thriftc::ir::{ConstValue, DefId, Requiredness};
 use thriftc_runtime::protocol::TType;
 use thriftc_runtime::{
-    BinaryProtocol, CompactProtocol, Decode, Encode, Limits, UnknownField, Value, binary, compact,
+    BinaryProtocol, CompactProtocol, Decode, DecodeView, Encode, Limits, UnknownField, Value,
+    binary, compact,
 };
 
 // The golden modules, `GOLDENS` (built from the types below) and one test
@@ -82,6 +83,8 @@ struct Golden {
     btree_all: bool,
     /// Generated with `bytes_paths = ["."]` (`Bytes`, `ByteString`).
     bytes_all: bool,
+    /// Generated with `views = ["."]` (`<Name>Ref<'a>` views).
+    views_all: bool,
     types: &'static [Entry],
 }
 
@@ -103,7 +106,12 @@ struct Entry {
     /// For types with `Default`: compares it with a tree of the IDL's
     /// defaults.
     default: Option<DefaultCheck>,
+    /// For types with a borrowed view: [`check_view`] for it.
+    view: Option<ViewCheck>,
 }
+
+/// [`check_view`] for one type and its view.
+type ViewCheck = fn(&Case) -> Result<(), String>;
 
 /// [`default`] monomorphized for one type.
 type DefaultCheck = fn(&Value) -> Result<(), String>;
@@ -162,6 +170,80 @@ fn decode_shared<T: Decode>(proto: Proto, bytes: &[u8]) -> thriftc_runtime::Resu
         Proto::Binary => binary::decode_bytes(bytes),
         Proto::Compact => compact::decode_bytes(bytes),
     }
+}
+
+/// Decodes a borrowed view (`decode_view`: strings and binaries are slices
+/// of `bytes`).
+fn decode_view<'a, V: DecodeView<'a>>(proto: Proto, bytes: &'a [u8]) -> thriftc_runtime::Result<V> {
+    match proto {
+        Proto::Binary => binary::decode_view(bytes),
+        Proto::Compact => compact::decode_view(bytes),
+    }
+}
+
+/// The checks of a type's borrowed view. `read` decodes bytes as the view
+/// and gives its owned copy (`From<&NameRef>`) and the view written back.
+/// Per protocol: the canonical and the lenient bytes read as views convert
+/// to the value the owned decoder reads; the view written back decodes to
+/// it too, and equals the canonical encoding up to set and map order; the
+/// invalid trees fail as views with the same errors.
+fn check_view<T: Decode + PartialEq + Debug>(
+    case: &Case,
+    read: impl Fn(Proto, &[u8]) -> thriftc_runtime::Result<(T, Vec<u8>)>,
+) -> Result<(), String> {
+    for proto in [Proto::Binary, Proto::Compact] {
+        let canonical = write_tree(proto, &case.canonical);
+        let x: T = decode(proto, &canonical)
+            .map_err(|e| format!("{proto:?}: the canonical bytes do not decode: {e}"))?;
+        for (which, bytes) in [
+            ("canonical", canonical.clone()),
+            ("lenient", write_tree(proto, &case.lenient)),
+        ] {
+            let (owned, again) = read(proto, &bytes).map_err(|e| {
+                format!(
+                    "{proto:?}: the {which} bytes do not decode as a view: {e}\nbytes: {bytes:02x?}"
+                )
+            })?;
+            if owned != x {
+                return Err(format!(
+                    "{proto:?}: the {which} bytes as a view convert to\n{owned:?}\nnot\n{x:?}"
+                ));
+            }
+            let back: T = decode(proto, &again)
+                .map_err(|e| format!("{proto:?}: a view's bytes do not decode: {e}"))?;
+            if back != x {
+                return Err(format!(
+                    "{proto:?}: the view of the {which} bytes writes\n{back:?}\nnot\n{x:?}"
+                ));
+            }
+            let want = normalize(read_tree(proto, &canonical, case.ttype)?);
+            let got = normalize(read_tree(proto, &again, case.ttype)?);
+            if got != want {
+                return Err(format!(
+                    "{proto:?}: the view of the {which} bytes is not written canonically\nwritten:  {got:?}\nexpected: {want:?}"
+                ));
+            }
+        }
+    }
+    for (tree, needle) in &case.invalid {
+        for proto in [Proto::Binary, Proto::Compact] {
+            let bytes = write_tree(proto, tree);
+            match read(proto, &bytes) {
+                Ok((v, _)) => {
+                    return Err(format!(
+                        "{proto:?}: {tree:?} decodes as a view (to {v:?}), expected an error naming {needle:?}"
+                    ));
+                }
+                Err(e) if !e.to_string().contains(needle.as_str()) => {
+                    return Err(format!(
+                        "{proto:?}: {tree:?}: the view's error does not name {needle:?}: {e}"
+                    ));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 fn encode<T: Encode>(proto: Proto, v: &T) -> thriftc_runtime::Result<Vec<u8>> {
@@ -1048,6 +1130,9 @@ fn load(g: &Golden) -> (thriftc::Loaded, Crate) {
     if g.bytes_all {
         options.bytes_paths = vec![".".to_owned()];
     }
+    if g.views_all {
+        options.views = vec![".".to_owned()];
+    }
     let dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root().join(d)).collect();
     let loaded = thriftc::load(&[root().join(g.fixture)], &dirs)
         .unwrap_or_else(|e| panic!("{} does not load:\n{}", g.fixture, e.render(false)));
@@ -1104,6 +1189,12 @@ fn check_golden(g: &Golden) {
         g.folder,
         g.types.len()
     );
+    let views = g.types.iter().filter(|e| e.view.is_some()).count();
+    assert!(
+        !g.views_all || views > 0,
+        "{}: generated with views, but no type has one",
+        g.folder
+    );
     let model = Model::new(krate);
     let mut failures = Vec::new();
     for e in g.types {
@@ -1137,7 +1228,11 @@ fn check_golden(g: &Golden) {
                 untyped_empty_map: false,
             }
             .case(&ty);
-            (e.run)(&case).map_err(TestCaseError::fail)
+            (e.run)(&case).map_err(TestCaseError::fail)?;
+            match e.view {
+                Some(view) => view(&case).map_err(TestCaseError::fail),
+                None => Ok(()),
+            }
         });
         if let Err(err) = result {
             failures.push(format!("{}::{path}: {err}", g.folder));

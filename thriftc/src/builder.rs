@@ -221,6 +221,20 @@ impl Builder {
         self
     }
 
+    /// Also generates a borrowed view type `<Name>Ref<'a>` for the structs,
+    /// unions and exceptions matching these paths (`["."]` for all): its
+    /// `string`s are `&'a str` and its `binary`s `&'a [u8]`, read from a
+    /// byte slice without a copy (`thriftc_runtime::binary::decode_view`).
+    /// See [`Options::views`].
+    pub fn views<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.options.views.extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     /// Stores the fields matching `path` boxed (`Box<T>`), e.g. to keep a
     /// large, rarely set field out of line. Recursive fields are always
     /// boxed.

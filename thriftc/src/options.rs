@@ -51,6 +51,18 @@ pub struct Options {
     /// (all), `[".bench"]`, `["Payload.raw"]`.
     pub bytes_paths: Vec<String>,
 
+    /// Paths of structs, unions and exceptions (or of whole files, by
+    /// prefix) that also get a borrowed view type `<Name>Ref<'a>`: the same
+    /// fields, with `string` as `&'a str`, `binary` as `&'a [u8]` and types
+    /// that have a view as their view, decoded from a byte slice without
+    /// copying or allocating any string or binary
+    /// (`thriftc_runtime::binary::decode_view`). A view implements
+    /// `Encode`, and the owned type converts from it (`From<&NameRef>`).
+    /// Only types that hold a `string` or `binary` (directly, in a
+    /// container, or in a field whose type has a view) get one. Example:
+    /// `["."]` (all), `["bench.Payload"]`, `[".bench"]`.
+    pub views: Vec<String>,
+
     /// Paths of fields stored boxed (`Box<T>`) even when not recursive, e.g.
     /// to keep a large, rarely set optional field out of line. Recursive
     /// fields are always boxed. Example: `["Tree.payload"]`.
@@ -87,6 +99,7 @@ impl Default for Options {
             btree_all: false,
             btree_paths: Vec::new(),
             bytes_paths: Vec::new(),
+            views: Vec::new(),
             boxed: Vec::new(),
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),

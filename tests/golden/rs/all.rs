@@ -6,6 +6,8 @@ pub mod idl_base_types;
 pub mod idl_bench_bench;
 #[path = "bench_bench_bytes/mod.rs"]
 pub mod idl_bench_bench_bytes;
+#[path = "bench_bench_views/mod.rs"]
+pub mod idl_bench_bench_views;
 #[path = "codegen_apache/mod.rs"]
 pub mod idl_codegen_apache;
 #[path = "codegen_common/mod.rs"]
@@ -16,6 +18,8 @@ pub mod idl_codegen_types;
 pub mod idl_codegen_types_btree_keep_unknown;
 #[path = "codegen_types_bytes/mod.rs"]
 pub mod idl_codegen_types_bytes;
+#[path = "codegen_types_views_keep_unknown/mod.rs"]
+pub mod idl_codegen_types_views_keep_unknown;
 #[path = "compat_v1/mod.rs"]
 pub mod idl_compat_v1;
 #[path = "compat_v1_keep_unknown/mod.rs"]

@@ -53,6 +53,12 @@ pub struct Args {
     #[arg(long = "bytes", value_name = "PATH")]
     pub bytes: Vec<String>,
 
+    /// Also generate a borrowed view `<Name>Ref<'a>` (strings as `&str`, binaries as `&[u8]`,
+    /// decoded from a byte slice without copies) for the structs, unions and exceptions under
+    /// this path (repeatable; `.` for all, `.file` for one file, `Struct`).
+    #[arg(long = "views", value_name = "PATH")]
+    pub views: Vec<String>,
+
     /// Keep fields unknown to this schema when reading structs and write them back.
     #[arg(long)]
     pub keep_unknown_fields: bool,
@@ -99,6 +105,7 @@ pub fn run(args: Args) -> ExitCode {
     options.out_dir = Some(args.out_dir.clone());
     options.btree_all = args.btree_map;
     options.bytes_paths = args.bytes.clone();
+    options.views = args.views.clone();
     options.keep_unknown_fields = args.keep_unknown_fields;
     options.gen_client = !args.no_client;
     options.gen_server = !args.no_server;

@@ -267,9 +267,20 @@ fn estimated_len(krate: &Crate, item: &Item) -> usize {
 /// Writes one planned item (one or more Rust items).
 pub fn render_item(ctx: &Ctx, w: &mut Writer, item: &Item) {
     match item {
-        Item::Struct(s) => items::structs::render_struct(ctx, w, s),
-        Item::Union(u) => items::unions::render_union(ctx, w, u),
-        Item::Enum(e) => items::enums::render_enum(ctx, w, e),
+        Item::Struct(s) => {
+            items::structs::render_struct(ctx, w, s);
+            items::views::render_views(ctx, w, s, false);
+        }
+        Item::Union(u) => {
+            items::unions::render_union(ctx, w, u);
+            items::views::render_views(ctx, w, u, true);
+        }
+        Item::Enum(e) => {
+            items::enums::render_enum(ctx, w, e);
+            if ctx.krate.views {
+                items::views::render_self_view(ctx, w, e.name.as_str(), true);
+            }
+        }
         Item::Typedef(t) => items::consts::render_typedef(ctx, w, t),
         Item::Const(c) => items::consts::render_const(ctx, w, c),
         Item::Service(s) => items::services::render_service(ctx, w, s),

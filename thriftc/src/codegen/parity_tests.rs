@@ -49,9 +49,17 @@ fn option_sets() -> Vec<(&'static str, Options)> {
             with(|o| o.bytes_paths = vec![".".to_owned()]),
         ),
         (
+            "views_keep_unknown_fields",
+            with(|o| {
+                o.views = vec![".".to_owned()];
+                o.keep_unknown_fields = true;
+            }),
+        ),
+        (
             "boxed_and_attributes",
             with(|o| {
                 o.boxed = vec![".".to_owned()];
+                o.views = vec![".".to_owned()];
                 o.type_attributes = vec![(".".to_owned(), "#[derive( Hash )]".to_owned())];
                 o.field_attributes = vec![(".".to_owned(), "#[doc(hidden)]".to_owned())];
                 o.runtime_path = "crate :: rt".to_owned();

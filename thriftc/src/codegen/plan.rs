@@ -29,6 +29,10 @@ pub struct Crate {
     /// Structs get a field keeping unknown fields and write them back
     /// ([`Options::keep_unknown_fields`]).
     pub keep_unknown_fields: bool,
+    /// Some type has a borrowed view ([`Options::views`]): every enum,
+    /// struct, union and exception then implements `DecodeView` and
+    /// `FromView`, so views can hold them.
+    pub views: bool,
     /// Services get a `<Service>Client` ([`Options::gen_client`]).
     pub gen_client: bool,
     /// Services get a `<Service>Handler` trait and a `<Service>Processor`
@@ -76,6 +80,9 @@ pub struct DefInfo {
     pub wire: Wire,
     /// The traits the generated type derives (see [`Traits`]).
     pub traits: Traits,
+    /// The name of the borrowed view type (`<Name>Ref<'a>`) of a struct,
+    /// union or exception that has one ([`Options::views`]).
+    pub view: Option<RustName>,
 }
 
 /// Which optional traits a type implements, i.e. which a generated type
@@ -422,6 +429,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     let mut modules = p.name_modules();
     let mut scopes = p.name_defs(&modules);
     p.compute_traits();
+    p.plan_views(&modules, &mut scopes);
     for (mi, module) in modules.iter_mut().enumerate() {
         let file = program.file(module.file);
         for &id in &file.defs {
@@ -431,8 +439,10 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         }
         name_service_items(module, &mut scopes[mi]);
     }
+    let views = p.defs.iter().any(|d| d.view.is_some());
     Ok(Crate {
         modules,
+        views,
         defs: p.defs,
         runtime,
         keep_unknown_fields: options.keep_unknown_fields,
@@ -505,6 +515,7 @@ impl Planner<'_> {
                     name,
                     wire,
                     traits: Traits::ALL,
+                    view: None,
                 });
                 item_counts[mi] += 1;
             }
@@ -518,6 +529,7 @@ impl Planner<'_> {
                     name: names::type_name("Unused"),
                     wire: Wire::Void,
                     traits: Traits::ALL,
+                    view: None,
                 })
             })
             .collect();
@@ -539,6 +551,101 @@ impl Planner<'_> {
             }
         }
         scopes
+    }
+
+    /// Which structs, unions and exceptions get a borrowed view
+    /// ([`Options::views`]), and its name (`<Name>Ref`, claimed after every
+    /// definition's own name).
+    ///
+    /// A selected type gets a view when it borrows: a field holds a
+    /// `string` or `binary` (also inside containers and typedefs) or a type
+    /// with a view (a least fixpoint: recursion through views is fine).
+    /// A type is left out when a field that could borrow (a `string`,
+    /// `binary` or struct inside) has an IDL default other than a string
+    /// literal: a view could not hold that default without owning it.
+    fn plan_views(&mut self, modules: &[Module], scopes: &mut [Scope]) {
+        if self.options.views.is_empty() {
+            return;
+        }
+        let n = self.program.defs.len();
+        let candidate: Vec<bool> = (0..n)
+            .map(|i| {
+                let id = DefId(i as u32);
+                let DefKind::Struct(s) = &self.program.def(id).kind else {
+                    return false;
+                };
+                let path = self.def_path(id);
+                self.options.views.iter().any(|p| path_matches(p, &path))
+                    && s.fields.iter().all(|f| match &f.default {
+                        None => true,
+                        Some(ConstValue::String(_)) => true,
+                        Some(_) => !self.may_borrow(&f.ty, 0),
+                    })
+            })
+            .collect();
+        let mut view = vec![false; n];
+        for _ in 0..n + 1 {
+            let mut changed = false;
+            for i in 0..n {
+                if view[i] || !candidate[i] {
+                    continue;
+                }
+                let DefKind::Struct(s) = &self.program.defs[i].kind else {
+                    continue;
+                };
+                if s.fields.iter().any(|f| self.borrows(&f.ty, &view, 0)) {
+                    view[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for (mi, module) in modules.iter().enumerate() {
+            for &id in &self.program.file(module.file).defs {
+                if view[id.0 as usize] {
+                    let info = &mut self.defs[id.0 as usize];
+                    let name = names::type_name(&format!("{}Ref", info.name.unraw()));
+                    info.view = Some(scopes[mi].claim(name));
+                }
+            }
+        }
+    }
+
+    /// Could a value of this type borrow in a view, whatever gets one: a
+    /// `string`, `binary` or struct inside?
+    fn may_borrow(&self, t: &ir::Type, depth: u32) -> bool {
+        use ir::TypeKind as K;
+        match &t.kind {
+            K::String | K::Binary => true,
+            K::List(e) | K::Set(e) => self.may_borrow(e, depth),
+            K::Map(k, v) => self.may_borrow(k, depth) || self.may_borrow(v, depth),
+            K::Named(id) => match &self.program.def(*id).kind {
+                DefKind::Typedef(td) => depth < 64 && self.may_borrow(&td.target, depth + 1),
+                DefKind::Struct(_) | DefKind::Senum(_) => true,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Does a value of this type borrow in a view, given which definitions
+    /// have views (`view`, by def index)?
+    fn borrows(&self, t: &ir::Type, view: &[bool], depth: u32) -> bool {
+        use ir::TypeKind as K;
+        match &t.kind {
+            K::String | K::Binary => true,
+            K::List(e) | K::Set(e) => self.borrows(e, view, depth),
+            K::Map(k, v) => self.borrows(k, view, depth) || self.borrows(v, view, depth),
+            K::Named(id) => match &self.program.def(*id).kind {
+                DefKind::Typedef(td) => depth < 64 && self.borrows(&td.target, view, depth + 1),
+                DefKind::Senum(_) => true,
+                DefKind::Struct(_) => view[id.0 as usize],
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     fn wire_of(&self, t: &ir::Type) -> Wire {

@@ -383,6 +383,86 @@ impl __rt::Decode for Defaults {
         })
     }
 }
+/// String and binary defaults: the only defaults a borrowed view holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextDefaults {
+    pub text: String,
+    pub opt_text: Option<String>,
+    pub blob: Vec<u8>,
+    pub name: String,
+    pub words: Vec<Name>,
+}
+impl Default for TextDefaults {
+    fn default() -> Self {
+        Self {
+            text: String::from("world"),
+            opt_text: Some(String::from("hello")),
+            blob: b"bytes".to_vec(),
+            name: Default::default(),
+            words: Default::default(),
+        }
+    }
+}
+impl __rt::WireType for TextDefaults {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for TextDefaults {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("TextDefaults")?;
+        p.write_field_begin("text", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.text, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.opt_text {
+            p.write_field_begin("opt_text", __rt::TType::String, 2)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_begin("blob", __rt::TType::String, 3)?;
+        __rt::Encode::encode(&self.blob, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("name", __rt::TType::String, 4)?;
+        __rt::Encode::encode(&self.name, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("words", __rt::TType::List, 5)?;
+        __rt::Encode::encode(&self.words, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for TextDefaults {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_text = None;
+        let mut f_opt_text = None;
+        let mut f_blob = None;
+        let mut f_name = None;
+        let mut f_words = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::String) => f_opt_text = Some(__rt::Decode::decode(p)?),
+                (3, __rt::TType::String) => f_blob = Some(__rt::Decode::decode(p)?),
+                (4, __rt::TType::String) => f_name = Some(__rt::Decode::decode(p)?),
+                (5, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            text: f_text.unwrap_or_else(|| String::from("world")),
+            opt_text: f_opt_text,
+            blob: f_blob.unwrap_or_else(|| b"bytes".to_vec()),
+            name: f_name
+                .ok_or_else(|| __rt::Error::protocol(
+                    __rt::ProtocolErrorKind::InvalidData,
+                    "required field `name` of `TextDefaults` is missing",
+                ))?,
+            words: f_words.unwrap_or_default(),
+        })
+    }
+}
 /// Containers nested, and keys that cannot be hashed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Containers {

@@ -8,6 +8,7 @@ pub mod enums;
 pub mod services;
 pub mod structs;
 pub mod unions;
+pub mod views;
 
 pub use super::literals::{byte_str_lit, float_lit, int_lit, str_lit};
 use super::plan::{Coll, Crate, Field, Item, Ty, Wire};
@@ -137,6 +138,84 @@ impl<'a> Ctx<'a> {
                 s.push('>');
             }
             Ty::Named(id) => s.push_str(&self.def_path(*id)),
+        }
+    }
+
+    /// Does a value of this type borrow in a view: a `string` or `binary`
+    /// inside, or a type with a view?
+    pub fn borrows(&self, ty: &Ty) -> bool {
+        match self.resolve(ty) {
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => true,
+            Ty::List(e) | Ty::Set(_, e) => self.borrows(e),
+            Ty::Map(_, k, v) => self.borrows(k) || self.borrows(v),
+            Ty::Named(id) => self.krate.def(*id).view.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The type of a value in a view (lifetime `'a`): `&'a str`, `&'a [u8]`,
+    /// `<Name>Ref<'a>` where the owned type has them; types that do not
+    /// borrow stay as they are.
+    pub fn view_ty(&self, ty: &Ty) -> String {
+        if !self.borrows(ty) {
+            return self.ty(ty);
+        }
+        match self.resolve(ty) {
+            Ty::String | Ty::ByteString => "&'a str".to_owned(),
+            Ty::Binary | Ty::Bytes => "&'a [u8]".to_owned(),
+            Ty::List(e) => format!("Vec<{}>", self.view_ty(e)),
+            Ty::Set(c, e) => {
+                let head = self.coll_head(*c, false);
+                format!("{head}<{}>", self.view_ty(e))
+            }
+            Ty::Map(c, k, v) => {
+                let head = self.coll_head(*c, true);
+                format!("{head}<{}, {}>", self.view_ty(k), self.view_ty(v))
+            }
+            Ty::Named(id) => {
+                let info = self.krate.def(*id);
+                let view = info.view.as_ref().map_or("", |v| v.as_str());
+                format!("{}{view}<'a>", self.module_prefix(info.module))
+            }
+            other => self.ty(other),
+        }
+    }
+
+    fn coll_head(&self, c: Coll, map: bool) -> String {
+        match (c, map) {
+            (Coll::Hash, false) => "::std::collections::HashSet".to_owned(),
+            (Coll::BTree, false) => "::std::collections::BTreeSet".to_owned(),
+            (Coll::Vec, false) => format!("{}::VecSet", self.rt()),
+            (Coll::Hash, true) => "::std::collections::HashMap".to_owned(),
+            (Coll::BTree, true) => "::std::collections::BTreeMap".to_owned(),
+            (Coll::Vec, true) => format!("{}::VecMap", self.rt()),
+        }
+    }
+
+    /// The declared type of a field of a view (`Option`, `Box` as planned).
+    pub fn view_field_ty(&self, f: &Field) -> String {
+        let t = self.view_ty(&f.ty);
+        let t = if f.boxed { format!("Box<{t}>") } else { t };
+        if f.is_optional() {
+            format!("Option<{t}>")
+        } else {
+            t
+        }
+    }
+
+    /// [`Ctx::value`] for a view: a `string` default is a `&'static str`
+    /// literal and a `binary` one a byte string literal (the plan gives
+    /// views no other defaults of types that borrow).
+    pub fn view_value(&self, ty: &Ty, v: &ConstValue) -> String {
+        if !self.borrows(ty) {
+            return self.value(ty, v);
+        }
+        match (self.resolve(ty), v) {
+            (Ty::Binary | Ty::Bytes, ConstValue::String(s)) => {
+                format!("{}.as_slice()", byte_str_lit(s.as_bytes()))
+            }
+            (_, ConstValue::String(s)) => str_lit(s),
+            _ => "Default::default()".to_owned(),
         }
     }
 
@@ -401,6 +480,67 @@ impl<'a> Ctx<'a> {
         }
         // Fields wrap the type in `Option`/`Box`: one more level.
         tys.into_iter().any(|t| score(t, 2) >= 200)
+    }
+}
+
+/// What a struct renderer writes: the owned type's codec, or its borrowed
+/// view's (named here).
+#[derive(Clone, Copy, Debug)]
+pub enum Flavor<'n> {
+    /// The generated type: `Decode`.
+    Owned,
+    /// The view `<Name>Ref<'a>` of the type: `DecodeView<'a>`.
+    View(&'n str),
+}
+
+impl Flavor<'_> {
+    /// Opens the `Encode` impl of type `name` (or of its view).
+    pub fn encode_head(self, ctx: &Ctx, w: &mut Writer, name: &str) {
+        let rt = ctx.rt();
+        match self {
+            Flavor::Owned => w.open(&format!("impl {rt}::Encode for {name} {{")),
+            Flavor::View(view) => {
+                w.inexact();
+                w.open(&format!("impl {rt}::Encode for {view}<'_> {{"));
+            }
+        }
+    }
+
+    /// Opens the decoding impl and its function.
+    pub fn decode_head(self, ctx: &Ctx, w: &mut Writer, name: &str) {
+        let rt = ctx.rt();
+        match self {
+            Flavor::Owned => {
+                w.open(&format!("impl {rt}::Decode for {name} {{"));
+                w.open(
+                    "fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {",
+                );
+            }
+            Flavor::View(view) => {
+                // Views are laid out by the safety net.
+                w.inexact();
+                w.open(&format!("impl<'a> {rt}::DecodeView<'a> for {view}<'a> {{"));
+                w.open(
+                    "fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {",
+                );
+            }
+        }
+    }
+
+    /// The expression reading one value (a field or variant).
+    pub fn decode_call(self) -> &'static str {
+        match self {
+            Flavor::Owned => "__rt::Decode::decode(p)?",
+            Flavor::View(_) => "__rt::DecodeView::decode_view(p)?",
+        }
+    }
+
+    /// A constant value of `ty` as this flavor stores it.
+    pub fn value(self, ctx: &Ctx, ty: &Ty, v: &ConstValue) -> String {
+        match self {
+            Flavor::Owned => ctx.value(ty, v),
+            Flavor::View(_) => ctx.view_value(ty, v),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! [`render_struct`] and [`render_codec`] also serve the argument and result
 //! structs of service functions.
 
-use super::{ALLOW_COMPLEX, Ctx, int_lit};
+use super::{ALLOW_COMPLEX, Ctx, Flavor, int_lit};
 use super::{docs, str_lit};
 use crate::codegen::layout::{Call, arm, call, struct_lit, struct_lit_flat, struct_lit_open};
 use crate::codegen::plan::{DefaultImpl, Field, Struct, Traits, Wire};
@@ -128,14 +128,17 @@ pub fn wire_type_impl(w: &mut Writer, name: &str, tt: &str) {
 
 /// `WireType`, `Encode` and `Decode` of a struct or exception.
 pub fn render_codec(ctx: &Ctx, w: &mut Writer, s: &Struct) {
-    let rt = ctx.rt();
-    let name = s.name.as_str();
-    let by_id = s.fields_by_id();
-    wire_type_impl(w, name, ctx.ttype(Wire::Struct));
+    wire_type_impl(w, s.name.as_str(), ctx.ttype(Wire::Struct));
+    render_encode(ctx, w, s, Flavor::Owned);
+    render_decode(ctx, w, s, Flavor::Owned);
+}
 
-    // Encode: every set field in id order, then kept unknown fields.
+/// `Encode` of a struct or exception, or of its view: every set field in
+/// id order, then kept unknown fields.
+pub fn render_encode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) {
+    let by_id = s.fields_by_id();
     w.begin_item();
-    wopen!(w, "impl {rt}::Encode for {name} {{");
+    flavor.encode_head(ctx, w, s.name.as_str());
     w.open("fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {");
     wln!(w, "p.write_struct_begin({})?;", str_lit(&s.thrift_name));
     for f in &by_id {
@@ -169,12 +172,15 @@ pub fn render_codec(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     w.close("}");
     w.close("}");
     w.end_item();
+}
 
-    // Decode: any order; a known id with the expected wire type is read,
-    // anything else skipped (or kept).
+/// `Decode` of a struct or exception, or `DecodeView` of its view: any
+/// order; a known id with the expected wire type is read, anything else
+/// skipped (or kept).
+pub fn render_decode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) {
+    let by_id = s.fields_by_id();
     w.begin_item();
-    wopen!(w, "impl {rt}::Decode for {name} {{");
-    w.open("fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {");
+    flavor.decode_head(ctx, w, s.name.as_str());
     w.line("p.read_struct_begin()?;");
     for f in &s.fields {
         wln!(w, "let mut f_{} = None;", f.name.unraw());
@@ -194,7 +200,7 @@ pub fn render_codec(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         for f in &by_id {
             let tt = ctx.ttype(ctx.wire(&f.ty));
             let pat = format!("({}, {tt})", int_lit(f.id.into()));
-            let body = format!("f_{} = Some(__rt::Decode::decode(p)?)", f.name.unraw());
+            let body = format!("f_{} = Some({})", f.name.unraw(), flavor.decode_call());
             arm(w, &pat, &body, true);
         }
         arm(w, "_", other, false);
@@ -203,7 +209,7 @@ pub fn render_codec(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     w.line("p.read_field_end()?;");
     w.close("}");
     w.line("p.read_struct_end()?;");
-    decode_result(ctx, w, s);
+    decode_result(ctx, w, s, flavor);
     w.close("}");
     w.close("}");
     w.end_item();
@@ -220,10 +226,10 @@ pub fn write_field_begin(w: &mut Writer, name: String, tt: &str, id: String) {
 }
 
 /// The `Ok(Self { .. })` ending `decode`.
-fn decode_result(ctx: &Ctx, w: &mut Writer, s: &Struct) {
+fn decode_result(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) {
     let mut inits: Vec<String> = Vec::with_capacity(s.fields.len() + 1);
     for f in &s.fields {
-        inits.push(format!("{}: {}", f.name, field_value(ctx, w, s, f)));
+        inits.push(format!("{}: {}", f.name, field_value(ctx, w, s, f, flavor)));
     }
     if let Some(n) = &s.unknown_fields {
         inits.push(format!("{n}: unknown"));
@@ -264,7 +270,7 @@ fn missing_message(s: &Struct, f: &Field) -> String {
 }
 
 /// A field's value in `Ok(Self { .. })` as one line.
-fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field) -> String {
+fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field, flavor: Flavor<'_>) -> String {
     let l = format!("f_{}", f.name.unraw());
     if is_missing_error(f) {
         return format!(
@@ -277,8 +283,10 @@ fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field) -> String {
             if !ctx.is_simple_value(d) {
                 w.inexact();
             }
-            let dv = ctx.boxed(f, ctx.value(&f.ty, d));
-            if ctx.is_cheap(d) && !f.boxed {
+            let dv = ctx.boxed(f, flavor.value(ctx, &f.ty, d));
+            // A view's string and binary defaults are literals.
+            let cheap = ctx.is_cheap(d) || matches!(flavor, Flavor::View(_)) && ctx.borrows(&f.ty);
+            if cheap && !f.boxed {
                 format!("{l}.unwrap_or({dv})")
             } else {
                 format!("{l}.unwrap_or_else(|| {dv})")

@@ -7,7 +7,7 @@
 //! only unknown fields reads as the unknown variant (the first one).
 
 use super::structs::{derives, user_attrs, wire_type_impl, write_field_begin};
-use super::{ALLOW_COMPLEX, Ctx, int_lit};
+use super::{ALLOW_COMPLEX, Ctx, Flavor, int_lit};
 use super::{docs, str_lit};
 use crate::codegen::layout::arm;
 use crate::codegen::plan::{Struct, Wire};
@@ -18,11 +18,7 @@ use crate::codegen::writer::{Writer, wln, wopen};
 pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     let rt = ctx.rt();
     let name = u.name.as_str();
-    let thrift_name = &u.thrift_name;
-    let unknown = u
-        .unknown_variant
-        .clone()
-        .unwrap_or_else(|| crate::codegen::names::variant_name("Unknown"));
+    let unknown = unknown_variant(u);
 
     w.begin_item();
     docs(w, &u.doc);
@@ -47,9 +43,23 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     w.end_item();
 
     wire_type_impl(w, name, ctx.ttype(Wire::Struct));
+    render_union_encode(ctx, w, u, Flavor::Owned);
+    render_union_decode(ctx, w, u, Flavor::Owned);
+}
 
+/// The name of a union's variant for an unknown field.
+pub fn unknown_variant(u: &Struct) -> crate::codegen::names::RustName {
+    u.unknown_variant
+        .clone()
+        .unwrap_or_else(|| crate::codegen::names::variant_name("Unknown"))
+}
+
+/// `Encode` of a union or of its view.
+pub fn render_union_encode(ctx: &Ctx, w: &mut Writer, u: &Struct, flavor: Flavor<'_>) {
+    let thrift_name = &u.thrift_name;
+    let unknown = unknown_variant(u);
     w.begin_item();
-    wopen!(w, "impl {rt}::Encode for {name} {{");
+    flavor.encode_head(ctx, w, u.name.as_str());
     w.open("fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {");
     wln!(w, "p.write_struct_begin({})?;", str_lit(thrift_name));
     if u.fields.is_empty() {
@@ -73,14 +83,18 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     w.close("}");
     w.close("}");
     w.end_item();
+}
 
+/// `Decode` of a union, or `DecodeView` of its view.
+pub fn render_union_decode(ctx: &Ctx, w: &mut Writer, u: &Struct, flavor: Flavor<'_>) {
+    let thrift_name = &u.thrift_name;
+    let unknown = unknown_variant(u);
     let no_field = str_lit(&format!("union `{thrift_name}` has no field set"));
     let several = str_lit(&format!(
         "union `{thrift_name}` has more than one field set"
     ));
     w.begin_item();
-    wopen!(w, "impl {rt}::Decode for {name} {{");
-    w.open("fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {");
+    flavor.decode_head(ctx, w, u.name.as_str());
     w.line("p.read_struct_begin()?;");
     if u.fields.is_empty() {
         // Rare; its layout is left to the safety net.
@@ -103,7 +117,7 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
         for f in &u.fields {
             let tt = ctx.ttype(ctx.wire(&f.ty));
             let pat = format!("({}, {tt})", int_lit(f.id.into()));
-            let body = format!("Self::{}(__rt::Decode::decode(p)?)", f.name);
+            let body = format!("Self::{}({})", f.name, flavor.decode_call());
             arm(w, &pat, &body, false);
         }
         w.open("_ => {");
