@@ -9,9 +9,11 @@
 //! `thriftc-bytes` from a `Bytes` holding the message; in the binary and the
 //! compact protocol. `thriftc-stream` decodes the same bytes as framed
 //! messages from a `StreamReader` (the server's reader) over an endless
-//! stream of them. A `clone()` of each value is measured as its allocation
-//! floor. Decoding includes dropping the decoded value, as in the shared
-//! harness.
+//! stream of them. `thriftc-view` decodes the borrowed view `PayloadRef<'a>`
+//! (the golden `bench_bench_views`, option `views`: `&str`/`&[u8]` slices
+//! of the input, containers allocated) from the byte slice. A `clone()` of
+//! each value is measured as its allocation floor. Decoding includes
+//! dropping the decoded value, as in the shared harness.
 //!
 //! Run: `cargo bench -p thriftc-tests --bench payload`. For instruction
 //! counts under callgrind, see [`main`].
@@ -37,6 +39,12 @@ mod ours;
 #[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/bench_bench_bytes/mod.rs"]
 mod shared;
+
+// The same IDL with `views = ["."]` (`PayloadRef<'a>` decoded from a slice).
+#[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
+#[path = "../golden/rs/bench_bench_views/mod.rs"]
+mod views;
 
 // Apache's generated code, with the lints its generator allows at crate
 // level (dropped by build.rs) and more that recent toolchains raise.
@@ -329,6 +337,20 @@ fn fixture() -> Fixture {
         assert_eq!(decode_stream(true, &stream_compact), ours_v);
     }
 
+    // The views: the same value, its strings slices of the input.
+    for (bytes, compact) in [(&ours_binary, false), (&ours_compact, true)] {
+        let v: views::bench::PayloadRef<'_> = if compact {
+            thriftc_runtime::compact::decode_view(bytes)
+        } else {
+            thriftc_runtime::binary::decode_view(bytes)
+        }
+        .expect("the view decodes");
+        assert!(bytes.as_ptr_range().contains(&v.title.as_ptr()));
+        let owned = thriftc_runtime::binary::encode(&views::bench::Payload::from(&v)).unwrap();
+        let back: ours::bench::Payload = thriftc_runtime::binary::decode(&owned).unwrap();
+        assert_eq!(back, ours_v);
+    }
+
     Fixture {
         ours: ours_v,
         shared: shared_v,
@@ -369,6 +391,9 @@ enum Side {
     /// thriftc, `String`/`Vec<u8>`, decoding framed messages from a
     /// `StreamReader`.
     Stream,
+    /// thriftc, the borrowed view `PayloadRef<'a>` (`&str`/`&[u8]`) read
+    /// from the byte slice.
+    View,
 }
 
 /// One measured operation.
@@ -388,8 +413,10 @@ const fn dec(compact: bool, side: Side) -> Op {
 }
 
 /// Every operation with its criterion id (`group/name`).
-const OPS: [(&str, Op); 16] = [
+const OPS: [(&str, Op); 18] = [
     ("payload/encode/thriftc", enc(false, Side::Ours)),
+    ("payload/decode/thriftc-view", dec(false, Side::View)),
+    ("payload-compact/decode/thriftc-view", dec(true, Side::View)),
     ("payload/encode/thriftc-bytes", enc(false, Side::Shared)),
     ("payload/encode/apache", enc(false, Side::Apache)),
     ("payload/decode/thriftc", dec(false, Side::Ours)),
@@ -430,7 +457,7 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
             (true, Side::Ours) => encode_ours_compact(black_box(&f.ours), buf),
             (true, Side::Shared) => encode_shared_compact(black_box(&f.shared), buf),
             (true, Side::Apache) => encode_apache_compact(black_box(&f.apache), buf),
-            (_, Side::Stream) => unreachable!("streams are only decoded"),
+            (_, Side::Stream | Side::View) => unreachable!("streams and views are only decoded"),
         },
         Op::Decode { compact, side } => match (compact, side) {
             (false, Side::Ours) => {
@@ -459,6 +486,18 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
                 let mut p = TCompactInputProtocol::new(black_box(&f.apache_compact[..]));
                 black_box(apache::Payload::read_from_in_protocol(&mut p).unwrap());
             }
+            (false, Side::View) => {
+                let input = black_box(&f.ours_binary[..]);
+                let v: views::bench::PayloadRef<'_> =
+                    thriftc_runtime::binary::decode_view(input).unwrap();
+                black_box(v);
+            }
+            (true, Side::View) => {
+                let input = black_box(&f.ours_compact[..]);
+                let v: views::bench::PayloadRef<'_> =
+                    thriftc_runtime::compact::decode_view(input).unwrap();
+                black_box(v);
+            }
             (false, Side::Stream) => {
                 black_box(decode_stream(false, black_box(&f.stream_binary)));
             }
@@ -475,7 +514,9 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
         Op::Clone { side: Side::Apache } => {
             black_box(black_box(&f.apache).clone());
         }
-        Op::Clone { side: Side::Stream } => unreachable!("streams are only decoded"),
+        Op::Clone {
+            side: Side::Stream | Side::View,
+        } => unreachable!("streams and views are only decoded"),
     }
     black_box(&*buf);
 }

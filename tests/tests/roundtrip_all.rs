@@ -32,9 +32,12 @@
 //! the order of set and map elements
 //! (Thrift leaves it open: both sides are read back schema-less and their
 //! sets and maps sorted before comparing); and binary and compact decode
-//! the same tree to the same value. Trees without a required field, and
+//! the same tree to the same value. For a type with a borrowed view (the
+//! `views` goldens), both byte strings also read as the view, which converts
+//! to `x` and writes the canonical encoding (up to order) ([`check_view`]).
+//! Trees without a required field, and
 //! unions with no field or two known ones, must fail to decode (the error
-//! naming the field or union). And for each type with `Default`,
+//! naming the field or union), as owned values and as views. And for each type with `Default`,
 //! `T::default()` equals the IDL's defaults (written as a tree and decoded).
 //!
 //! Bounded: [`DEFAULT_CASES`] cases per type, about 230 types: 2 to 5 s for
