@@ -69,6 +69,9 @@ struct GoldenSource {
     bytes_all: bool,
     /// `views = ["."]` (folders named `<fixture>_views`).
     views_all: bool,
+    /// `hasher = foldhash::fast::RandomState` (folders named
+    /// `<fixture>_foldhash`).
+    foldhash: bool,
 }
 
 fn repo_root() -> PathBuf {
@@ -127,12 +130,16 @@ fn golden_sources() -> Vec<GoldenSource> {
     let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
     for name in sub_folders(&tests.join("golden/rs")) {
-        let (base, keep, btree) = if let Some(b) = name.strip_suffix("_btree_keep_unknown") {
+        let (name_base, foldhash) = match name.strip_suffix("_foldhash") {
+            Some(b) => (b, true),
+            None => (name.as_str(), false),
+        };
+        let (base, keep, btree) = if let Some(b) = name_base.strip_suffix("_btree_keep_unknown") {
             (b, true, true)
-        } else if let Some(b) = name.strip_suffix("_keep_unknown") {
+        } else if let Some(b) = name_base.strip_suffix("_keep_unknown") {
             (b, true, false)
         } else {
-            (name.as_str(), false, false)
+            (name_base, false, false)
         };
         let (base, bytes) = match base.strip_suffix("_bytes") {
             Some(b) => (b, true),
@@ -157,6 +164,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             btree_all: btree,
             bytes_all: bytes,
             views_all: views,
+            foldhash,
         });
     }
     for name in sub_folders(&tests.join("golden/services")) {
@@ -179,6 +187,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             btree_all: false,
             bytes_all: false,
             views_all: false,
+            foldhash: false,
         });
     }
     out
@@ -213,6 +222,9 @@ fn roundtrip_table() {
         }
         if g.views_all {
             options.views = vec![".".to_owned()];
+        }
+        if g.foldhash {
+            options.hasher = Some("foldhash::fast::RandomState".to_owned());
         }
         let include_dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root.join(d)).collect();
         let loaded = thriftc::load(&[root.join(&g.fixture)], &include_dirs)
@@ -291,8 +303,8 @@ fn roundtrip_table() {
         writeln!(
             table,
             "    Golden {{\n        folder: {:?},\n        fixture: {:?},\n        include_dirs: &{:?},\n        \
-             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        types: &[\n{entries}        ],\n    }},",
-            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all
+             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        foldhash: {},\n        types: &[\n{entries}        ],\n    }},",
+            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all, g.foldhash
         )
         .unwrap();
         writeln!(

@@ -11,8 +11,9 @@
 //! messages from a `StreamReader` (the server's reader) over an endless
 //! stream of them. `thriftc-view` decodes the borrowed view `PayloadRef<'a>`
 //! (the golden `bench_bench_views`, option `views`: `&str`/`&[u8]` slices
-//! of the input, containers allocated) from the byte slice. A `clone()` of
-//! each value is measured as its allocation floor. Decoding includes
+//! of the input, containers allocated) from the byte slice; `-foldhash`:
+//! the same types with option `hasher = foldhash::fast::RandomState` (golden
+//! `bench_bench_views_foldhash`). A `clone()` of each value is measured as its allocation floor. Decoding includes
 //! dropping the decoded value, as in the shared harness.
 //!
 //! Run: `cargo bench -p thriftc-tests --bench payload`. For instruction
@@ -45,6 +46,13 @@ mod shared;
 #[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/bench_bench_views/mod.rs"]
 mod views;
+
+// The same IDL with `views = ["."]` and `hasher =
+// foldhash::fast::RandomState` (owned and view types hash with foldhash).
+#[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
+#[path = "../golden/rs/bench_bench_views_foldhash/mod.rs"]
+mod views_fh;
 
 // Apache's generated code, with the lints its generator allows at crate
 // level (dropped by build.rs) and more that recent toolchains raise.
@@ -350,6 +358,11 @@ fn fixture() -> Fixture {
         let back: ours::bench::Payload = thriftc_runtime::binary::decode(&owned).unwrap();
         assert_eq!(back, ours_v);
     }
+    let v: views_fh::bench::PayloadRef<'_> =
+        thriftc_runtime::binary::decode_view(&ours_binary).unwrap();
+    let fh = thriftc_runtime::binary::encode(&views_fh::bench::Payload::from(&v)).unwrap();
+    let back: ours::bench::Payload = thriftc_runtime::binary::decode(&fh).unwrap();
+    assert_eq!(back, ours_v);
 
     Fixture {
         ours: ours_v,
@@ -394,6 +407,10 @@ enum Side {
     /// thriftc, the borrowed view `PayloadRef<'a>` (`&str`/`&[u8]`) read
     /// from the byte slice.
     View,
+    /// thriftc, `String`/`Vec<u8>`, maps and sets hashed with foldhash.
+    OursFoldhash,
+    /// thriftc, the view, maps and sets hashed with foldhash.
+    ViewFoldhash,
 }
 
 /// One measured operation.
@@ -413,8 +430,16 @@ const fn dec(compact: bool, side: Side) -> Op {
 }
 
 /// Every operation with its criterion id (`group/name`).
-const OPS: [(&str, Op); 18] = [
+const OPS: [(&str, Op); 20] = [
     ("payload/encode/thriftc", enc(false, Side::Ours)),
+    (
+        "payload/decode/thriftc-foldhash",
+        dec(false, Side::OursFoldhash),
+    ),
+    (
+        "payload/decode/thriftc-view-foldhash",
+        dec(false, Side::ViewFoldhash),
+    ),
     ("payload/decode/thriftc-view", dec(false, Side::View)),
     ("payload-compact/decode/thriftc-view", dec(true, Side::View)),
     ("payload/encode/thriftc-bytes", enc(false, Side::Shared)),
@@ -457,7 +482,9 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
             (true, Side::Ours) => encode_ours_compact(black_box(&f.ours), buf),
             (true, Side::Shared) => encode_shared_compact(black_box(&f.shared), buf),
             (true, Side::Apache) => encode_apache_compact(black_box(&f.apache), buf),
-            (_, Side::Stream | Side::View) => unreachable!("streams and views are only decoded"),
+            (_, Side::Stream | Side::View | Side::OursFoldhash | Side::ViewFoldhash) => {
+                unreachable!("only decoded")
+            }
         },
         Op::Decode { compact, side } => match (compact, side) {
             (false, Side::Ours) => {
@@ -498,6 +525,18 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
                     thriftc_runtime::compact::decode_view(input).unwrap();
                 black_box(v);
             }
+            (false, Side::OursFoldhash) => {
+                let input = black_box(&f.ours_binary[..]);
+                let v: views_fh::bench::Payload = thriftc_runtime::binary::decode(input).unwrap();
+                black_box(v);
+            }
+            (false, Side::ViewFoldhash) => {
+                let input = black_box(&f.ours_binary[..]);
+                let v: views_fh::bench::PayloadRef<'_> =
+                    thriftc_runtime::binary::decode_view(input).unwrap();
+                black_box(v);
+            }
+            (true, Side::OursFoldhash | Side::ViewFoldhash) => unreachable!("binary only"),
             (false, Side::Stream) => {
                 black_box(decode_stream(false, black_box(&f.stream_binary)));
             }
@@ -515,8 +554,8 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
             black_box(black_box(&f.apache).clone());
         }
         Op::Clone {
-            side: Side::Stream | Side::View,
-        } => unreachable!("streams and views are only decoded"),
+            side: Side::Stream | Side::View | Side::OursFoldhash | Side::ViewFoldhash,
+        } => unreachable!("only decoded"),
     }
     black_box(&*buf);
 }

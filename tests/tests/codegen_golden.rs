@@ -71,15 +71,32 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         root().join("fixtures/bench/bench.thrift"),
         views.clone(),
     ));
+    let mut views_foldhash = views.clone();
+    views_foldhash.hasher = Some(FOLDHASH.to_owned());
+    out.push((
+        "bench_bench_views_foldhash".to_owned(),
+        root().join("fixtures/bench/bench.thrift"),
+        views_foldhash,
+    ));
     views.keep_unknown_fields = true;
     out.push((
         "codegen_types_views_keep_unknown".to_owned(),
         root().join("fixtures/codegen/types.thrift"),
         views,
     ));
+    let mut foldhash = Options::default();
+    foldhash.hasher = Some(FOLDHASH.to_owned());
+    out.push((
+        "codegen_types_foldhash".to_owned(),
+        root().join("fixtures/codegen/types.thrift"),
+        foldhash,
+    ));
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
+
+/// The hasher of the `_foldhash` goldens (option `hasher`).
+const FOLDHASH: &str = "foldhash::fast::RandomState";
 
 /// Generates the files of one fixture.
 pub fn generate(path: &Path, options: &Options) -> Vec<thriftc::codegen::GeneratedFile> {

@@ -88,6 +88,8 @@ struct Golden {
     bytes_all: bool,
     /// Generated with `views = ["."]` (`<Name>Ref<'a>` views).
     views_all: bool,
+    /// Generated with `hasher = foldhash::fast::RandomState`.
+    foldhash: bool,
     types: &'static [Entry],
 }
 
@@ -1135,6 +1137,9 @@ fn load(g: &Golden) -> (thriftc::Loaded, Crate) {
     }
     if g.views_all {
         options.views = vec![".".to_owned()];
+    }
+    if g.foldhash {
+        options.hasher = Some("foldhash::fast::RandomState".to_owned());
     }
     let dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root().join(d)).collect();
     let loaded = thriftc::load(&[root().join(g.fixture)], &dirs)

@@ -221,6 +221,15 @@ impl Builder {
         self
     }
 
+    /// Uses `path` (a type implementing `BuildHasher + Default`, e.g.
+    /// `foldhash::fast::RandomState`) as the hasher of every generated
+    /// `HashMap` and `HashSet` instead of std's `RandomState`. See
+    /// [`Options::hasher`] for the trade-off.
+    pub fn hasher(&mut self, path: impl Into<String>) -> &mut Self {
+        self.options.hasher = Some(path.into());
+        self
+    }
+
     /// Also generates a borrowed view type `<Name>Ref<'a>` for the structs,
     /// unions and exceptions matching these paths (`["."]` for all): its
     /// `string`s are `&'a str` and its `binary`s `&'a [u8]`, read from a

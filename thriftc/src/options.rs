@@ -37,6 +37,17 @@ pub struct Options {
     /// ordered). Example: `["bench.Payload.attrs"]`.
     pub btree_paths: Vec<String>,
 
+    /// The `BuildHasher` of every generated `HashMap` and `HashSet`, as a
+    /// Rust path to a type implementing `BuildHasher + Default` (e.g.
+    /// `foldhash::fast::RandomState`, `ahash::RandomState`, or a
+    /// `crate::` alias of a generic one). `None` (the default): std's
+    /// `RandomState`, SipHash-1-3 keyed per map, so a peer cannot choose
+    /// keys that collide. A faster hasher makes decoding maps and sets
+    /// faster; choose one that is randomly seeded when peers are not
+    /// trusted. Generated constants and defaults then build maps with
+    /// `FromIterator` and `Default` instead of `from` and `new`.
+    pub hasher: Option<String>,
+
     /// Paths of fields, typedefs, constants and functions (or of whole
     /// structs, services and files, by prefix) whose `string` values are
     /// the runtime's `ByteString` and `binary` values its `Bytes`, also
@@ -100,6 +111,7 @@ impl Default for Options {
             btree_paths: Vec::new(),
             bytes_paths: Vec::new(),
             views: Vec::new(),
+            hasher: None,
             boxed: Vec::new(),
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),

@@ -8,6 +8,8 @@ pub mod idl_bench_bench;
 pub mod idl_bench_bench_bytes;
 #[path = "bench_bench_views/mod.rs"]
 pub mod idl_bench_bench_views;
+#[path = "bench_bench_views_foldhash/mod.rs"]
+pub mod idl_bench_bench_views_foldhash;
 #[path = "codegen_apache/mod.rs"]
 pub mod idl_codegen_apache;
 #[path = "codegen_common/mod.rs"]
@@ -18,6 +20,8 @@ pub mod idl_codegen_types;
 pub mod idl_codegen_types_btree_keep_unknown;
 #[path = "codegen_types_bytes/mod.rs"]
 pub mod idl_codegen_types_bytes;
+#[path = "codegen_types_foldhash/mod.rs"]
+pub mod idl_codegen_types_foldhash;
 #[path = "codegen_types_views_keep_unknown/mod.rs"]
 pub mod idl_codegen_types_views_keep_unknown;
 #[path = "compat_v1/mod.rs"]

@@ -59,6 +59,11 @@ pub struct Args {
     #[arg(long = "views", value_name = "PATH")]
     pub views: Vec<String>,
 
+    /// Hasher of generated HashMap/HashSet types: a path to a `BuildHasher + Default` type such as
+    /// `foldhash::fast::RandomState` (default: std's RandomState, SipHash keyed per map).
+    #[arg(long, value_name = "TYPE")]
+    pub hasher: Option<String>,
+
     /// Keep fields unknown to this schema when reading structs and write them back.
     #[arg(long)]
     pub keep_unknown_fields: bool,
@@ -106,6 +111,7 @@ pub fn run(args: Args) -> ExitCode {
     options.btree_all = args.btree_map;
     options.bytes_paths = args.bytes.clone();
     options.views = args.views.clone();
+    options.hasher = args.hasher.clone();
     options.keep_unknown_fields = args.keep_unknown_fields;
     options.gen_client = !args.no_client;
     options.gen_server = !args.no_server;

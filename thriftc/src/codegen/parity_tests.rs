@@ -49,10 +49,11 @@ fn option_sets() -> Vec<(&'static str, Options)> {
             with(|o| o.bytes_paths = vec![".".to_owned()]),
         ),
         (
-            "views_keep_unknown_fields",
+            "views_keep_unknown_fields_hasher",
             with(|o| {
                 o.views = vec![".".to_owned()];
                 o.keep_unknown_fields = true;
+                o.hasher = Some("foldhash::fast::RandomState".to_owned());
             }),
         ),
         (

@@ -33,6 +33,9 @@ pub struct Crate {
     /// struct, union and exception then implements `DecodeView` and
     /// `FromView`, so views can hold them.
     pub views: bool,
+    /// The hasher of generated hash maps and sets ([`Options::hasher`]);
+    /// `None`: std's `RandomState`.
+    pub hasher: Option<Code>,
     /// Services get a `<Service>Client` ([`Options::gen_client`]).
     pub gen_client: bool,
     /// Services get a `<Service>Handler` trait and a `<Service>Processor`
@@ -420,6 +423,14 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
             options.runtime_path
         ))
     })?;
+    let hasher = match &options.hasher {
+        None => None,
+        Some(h) => Some(Code::path(h).ok_or_else(|| {
+            Error::BadOption(format!(
+                "hasher `{h}` (a Rust path to a type such as `foldhash::fast::RandomState`)"
+            ))
+        })?),
+    };
     let mut p = Planner {
         program,
         options,
@@ -443,6 +454,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     Ok(Crate {
         modules,
         views,
+        hasher,
         defs: p.defs,
         runtime,
         keep_unknown_fields: options.keep_unknown_fields,

@@ -156,6 +156,14 @@ fn unusable_options_are_errors() {
         let err = generate(&loaded.program, &o).unwrap_err();
         assert!(err.to_string().contains("runtime path"), "{path}: {err}");
     }
+    for path in ["(", "a:b", "1abc", "BuildHasherDefault<X>", "::", ""] {
+        let o = Options {
+            hasher: Some(path.to_owned()),
+            ..Options::default()
+        };
+        let err = generate(&loaded.program, &o).unwrap_err();
+        assert!(err.to_string().contains("hasher"), "{path}: {err}");
+    }
     // A path is written in one canonical spelling.
     let o = Options {
         runtime_path: " crate :: rt // a comment".to_owned(),

@@ -121,6 +121,7 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 self.push_ty(s, e);
+                self.push_hasher(s, *c);
                 s.push('>');
             }
             Ty::Map(c, k, v) => {
@@ -135,9 +136,19 @@ impl<'a> Ctx<'a> {
                 self.push_ty(s, k);
                 s.push_str(", ");
                 self.push_ty(s, v);
+                self.push_hasher(s, *c);
                 s.push('>');
             }
             Ty::Named(id) => s.push_str(&self.def_path(*id)),
+        }
+    }
+
+    /// `, Hasher` after the parameters of a hash set or map, when the
+    /// options name a hasher.
+    fn push_hasher(&self, s: &mut String, c: Coll) {
+        if let (Coll::Hash, Some(h)) = (c, &self.krate.hasher) {
+            s.push_str(", ");
+            s.push_str(h.as_str());
         }
     }
 
@@ -165,12 +176,17 @@ impl<'a> Ctx<'a> {
             Ty::Binary | Ty::Bytes => "&'a [u8]".to_owned(),
             Ty::List(e) => format!("Vec<{}>", self.view_ty(e)),
             Ty::Set(c, e) => {
-                let head = self.coll_head(*c, false);
-                format!("{head}<{}>", self.view_ty(e))
+                let mut s = format!("{}<{}", self.coll_head(*c, false), self.view_ty(e));
+                self.push_hasher(&mut s, *c);
+                s.push('>');
+                s
             }
             Ty::Map(c, k, v) => {
-                let head = self.coll_head(*c, true);
-                format!("{head}<{}, {}>", self.view_ty(k), self.view_ty(v))
+                let (k, v) = (self.view_ty(k), self.view_ty(v));
+                let mut s = format!("{}<{k}, {v}", self.coll_head(*c, true));
+                self.push_hasher(&mut s, *c);
+                s.push('>');
+                s
             }
             Ty::Named(id) => {
                 let info = self.krate.def(*id);
@@ -379,10 +395,17 @@ impl<'a> Ctx<'a> {
                 };
             }
         };
-        if vals.is_empty() {
-            format!("{std_path}::new()")
-        } else {
-            format!("{std_path}::from([{}])", vals.join(", "))
+        // `new` and `from` are std's `RandomState` only.
+        match (&self.krate.hasher, vals.is_empty()) {
+            (None, true) => format!("{std_path}::new()"),
+            (None, false) => format!("{std_path}::from([{}])", vals.join(", ")),
+            (Some(_), true) => format!("{std_path}::default()"),
+            (Some(_), false) => {
+                format!(
+                    "::std::iter::FromIterator::from_iter([{}])",
+                    vals.join(", ")
+                )
+            }
         }
     }
 
