@@ -338,8 +338,14 @@ fn poisoned_mutex_in_a_handler_does_not_take_the_server_down() {
 
 #[test]
 fn undecodable_arguments_get_protocol_error() {
-    for (protocol, framing) in COMBOS {
-        let server = builder(Calc::default())
+    // Every mode: the event-driven one sends replies without waiting, and
+    // this one must still go out before the connection closes.
+    let modes = COMBOS
+        .into_iter()
+        .flat_map(|c| [(c, Threads::PerConnection), (c, Threads::Events(2))]);
+    for ((protocol, framing), threads) in modes {
+        let server = threads
+            .apply(builder(Calc::default()))
             .protocol(protocol)
             .framing(framing)
             .bind("127.0.0.1:0")
@@ -359,7 +365,8 @@ fn undecodable_arguments_get_protocol_error() {
         ));
         send(&mut s, &bytes);
         let mut r = replies(&s, framing);
-        let (h, res) = read_reply::<Ret<i32>>(&mut r, protocol).unwrap();
+        let (h, res) = read_reply::<Ret<i32>>(&mut r, protocol)
+            .unwrap_or_else(|e| panic!("{threads:?} {framing:?}: no reply: {e}"));
         assert_eq!((h.kind, h.seqid), (MessageType::Exception, 9));
         assert_eq!(res.unwrap_err().kind, ApplicationErrorKind::ProtocolError);
         match framing {

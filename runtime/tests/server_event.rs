@@ -712,3 +712,201 @@ fn a_processor_panic_is_answered_before_the_connection_closes() {
         server.stop();
     }
 }
+
+/// Sends `request` in full from another thread (the server may read it
+/// while it also writes), then returns.
+fn send_all(s: &std::net::TcpStream, request: Vec<u8>, then_shut: bool) {
+    let mut w = s.try_clone().unwrap();
+    thread::spawn(move || {
+        let _ = w.write_all(&request);
+        if then_shut {
+            let _ = w.shutdown(std::net::Shutdown::Write);
+        }
+    })
+    .join()
+    .unwrap();
+}
+
+/// Reads until end of stream or error; returns the bytes.
+fn read_to_end(s: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// An `echo_bin` request of `len` bytes, and the length of its reply.
+fn echo_request(framing: Framing, seqid: i32, len: usize) -> (Vec<u8>, usize) {
+    let request = message(
+        P,
+        framing,
+        "echo_bin",
+        MessageType::Call,
+        seqid,
+        &Args1(vec![7u8; len]),
+    );
+    let reply = message(
+        P,
+        framing,
+        "echo_bin",
+        MessageType::Reply,
+        seqid,
+        &Ret::Success(vec![7u8; len]),
+    );
+    (request, reply.len())
+}
+
+#[test]
+fn a_peer_that_does_not_read_its_replies_holds_no_thread() {
+    let _serial = serial();
+    for framing in [Framing::Buffered, Framing::Framed] {
+        let server = Threads::Events(1)
+            .apply(builder(Calc::default()))
+            .framing(framing)
+            .write_timeout(Duration::from_secs(2))
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let addr = server.local_addr();
+        // A 12 MiB reply, more than the socket buffers hold, to a peer that
+        // does not read (yet).
+        let hog = raw(addr);
+        let (request, _) = echo_request(framing, 1, 12 << 20);
+        send_all(&hog, request, false);
+        thread::sleep(Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        let mut c = client(addr, P, framing);
+        assert_eq!(add(&mut c, 2, 3).unwrap(), 5);
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(500),
+            "{framing:?}: a second client waited {took:?} beside a peer that does not read"
+        );
+        // The stalled reply ends at the write timeout; the second client
+        // stays connected.
+        assert!(
+            eventually(Duration::from_secs(5), || server.connections() == 1),
+            "{framing:?}: {} connections, the peer that does not read still among them",
+            server.connections()
+        );
+        assert_eq!(add(&mut c, 20, 22).unwrap(), 42);
+        drop(hog);
+        server.stop();
+    }
+}
+
+#[test]
+fn a_reply_sent_in_pieces_arrives_whole_and_in_order() {
+    let _serial = serial();
+    for framing in [Framing::Buffered, Framing::Framed] {
+        let server = Threads::Events(1)
+            .apply(builder(Calc::default()))
+            .framing(framing)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let s = raw(server.local_addr());
+        // Three pipelined requests with large replies, then a small one;
+        // the peer reads only after a pause, then to the end (it shuts its
+        // side once everything is sent).
+        let mut want = Vec::new();
+        let mut all = Vec::new();
+        for (seqid, len) in [(1, 3 << 20), (2, 5 << 20), (3, 1 << 20)] {
+            let (request, _) = echo_request(framing, seqid, len);
+            all.extend_from_slice(&request);
+            want.push((seqid, len));
+        }
+        all.extend_from_slice(&message(
+            P,
+            framing,
+            "add",
+            MessageType::Call,
+            4,
+            &AddArgs { a: 1, b: 2 },
+        ));
+        let mut r = replies(&s, framing);
+        send_all(&s, all, true);
+        thread::sleep(Duration::from_millis(300));
+        for (seqid, len) in want {
+            let (h, res) = read_reply::<Ret<Vec<u8>>>(&mut r, P).unwrap();
+            assert_eq!(h.seqid, seqid, "{framing:?}");
+            match res {
+                Ok(Ret::Success(v)) => assert!(v.len() == len && v.iter().all(|&b| b == 7)),
+                other => panic!("{framing:?}: {other:?}"),
+            }
+        }
+        let (h, res) = read_reply::<Ret<i32>>(&mut r, P).unwrap();
+        assert_eq!(h.seqid, 4);
+        assert!(matches!(res, Ok(Ret::Success(3))), "{framing:?}: {res:?}");
+        assert!(
+            read_reply::<Ret<i32>>(&mut r, P).is_err(),
+            "{framing:?}: more replies"
+        );
+        server.stop();
+    }
+}
+
+#[test]
+fn a_peer_that_has_shut_its_side_and_reads_slowly_does_not_make_threads_spin() {
+    let _serial = serial();
+    let server = Threads::Events(1)
+        .apply(builder(Calc::default()))
+        .framing(F)
+        .write_timeout(Duration::from_secs(5))
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let mut s = raw(server.local_addr());
+    let (request, reply_len) = echo_request(F, 1, 12 << 20);
+    send_all(&s, request, true);
+    thread::sleep(Duration::from_millis(300));
+    let before = proc_cpu_ticks();
+    thread::sleep(Duration::from_millis(1000));
+    let used = proc_cpu_ticks() - before;
+    // The reply is still delivered in full.
+    let got = read_to_end(&mut s);
+    assert_eq!(got.len(), reply_len);
+    server.stop();
+    // 100 ticks a second per busy core: a spinning thread uses about 100.
+    assert!(
+        used < 30,
+        "the server used {used} CPU ticks in a second of waiting"
+    );
+}
+
+#[test]
+fn stop_delivers_a_reply_that_waits_for_the_peer() {
+    let _serial = serial();
+    let server = Threads::Events(1)
+        .apply(builder(Calc::default()))
+        .framing(F)
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let mut s = raw(server.local_addr());
+    let (request, reply_len) = echo_request(F, 1, 12 << 20);
+    send_all(&s, request, false);
+    thread::sleep(Duration::from_millis(300));
+    let stopper = thread::spawn(move || server.stop());
+    thread::sleep(Duration::from_millis(300));
+    let got = read_to_end(&mut s);
+    assert_eq!(got.len(), reply_len, "the reply was cut");
+    stopper.join().unwrap();
+}
+
+/// User and system CPU time of this process, in clock ticks.
+fn proc_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}

@@ -19,7 +19,7 @@ use super::{Conn, ServerProcessor, Shared};
 /// Serves `conn` with the configured protocol on this thread; returns when
 /// it is closed.
 pub(super) fn serve<P: ServerProcessor + ?Sized>(shared: &Shared, processor: &P, conn: Conn) {
-    if let Some(mut io) = Io::open(shared, &conn) {
+    if let Some(mut io) = Io::open(shared, &conn, false) {
         io.serve(shared, processor, &conn, false, None);
     }
     log::debug!("{}: closed", conn.peer);
@@ -43,6 +43,10 @@ pub(super) enum Served {
     /// the connection again after the others that are ready (only when
     /// parking was asked for).
     Yield,
+    /// A reply is partly sent and the peer takes no more for now (only when
+    /// parking was asked for): send the rest once the socket has room
+    /// ([`Io::send_waiting`]), then serve the connection again.
+    Writing,
 }
 
 /// The protocol endpoints of one connection, with their buffers: all the
@@ -65,11 +69,38 @@ pub(super) struct Endpoints<I, O> {
 impl Io {
     /// Sets up the reader and writer of `conn` for the configured protocol,
     /// framing, limits and timeouts; `None` if the socket cannot be set up.
-    pub(super) fn open(shared: &Shared, conn: &Conn) -> Option<Io> {
-        Some(match shared.config.protocol {
+    /// `deferred`: replies are sent without waiting for the peer (the
+    /// event-driven mode, see [`Served::Writing`]).
+    pub(super) fn open(shared: &Shared, conn: &Conn, deferred: bool) -> Option<Io> {
+        let mut io = match shared.config.protocol {
             ProtocolKind::Binary => Io::Binary(Endpoints::open(shared, conn)?),
             ProtocolKind::Compact => Io::Compact(Endpoints::open(shared, conn)?),
-        })
+        };
+        if deferred {
+            io.writer().defer_sends();
+        }
+        Some(io)
+    }
+
+    fn writer(&mut self) -> &mut SocketWriter {
+        match self {
+            Io::Binary(e) => e.output.transport_mut(),
+            Io::Compact(e) => e.output.transport_mut(),
+        }
+    }
+
+    /// Sends the rest of a reply that [`Served::Writing`] left waiting:
+    /// `Ok(true)` once it is all sent, `Ok(false)` when the peer takes no
+    /// more for now. `blocking`: wait as a blocking write does, under the
+    /// write timeout (during a stop).
+    #[cfg(target_os = "linux")]
+    pub(super) fn send_waiting(&mut self, blocking: bool) -> crate::error::Result<bool> {
+        let writer = self.writer();
+        if blocking {
+            writer.send_rest().map(|()| true)
+        } else {
+            Ok(writer.send_now(|stream, buf| stream.send_now(buf))?)
+        }
     }
 
     /// Serves messages until the connection is done or, with `park`, until
@@ -150,10 +181,33 @@ where
             .shrink_idle(crate::transport::buffered::INITIAL_BUFFER_SIZE);
     }
 
+    fn serve<P>(
+        &mut self,
+        shared: &Shared,
+        processor: &P,
+        conn: &Conn,
+        park: bool,
+        partial_since: Option<Instant>,
+    ) -> Served
+    where
+        P: Processor<I, O> + ?Sized,
+    {
+        let served = self.serve_messages(shared, processor, conn, park, partial_since);
+        let writer = self.output.transport_mut();
+        if served == Served::Closed && writer.is_waiting() {
+            // A last reply (e.g. the error that ends the connection) still
+            // goes out, waiting as a blocking write does.
+            if let Err(e) = writer.send_rest() {
+                log::debug!("{}: closing while writing a reply: {e}", conn.peer);
+            }
+        }
+        served
+    }
+
     // Without the event-driven mode (not Linux), `first` and `scanned` are
     // only written.
     #[cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_assignments))]
-    fn serve<P>(
+    fn serve_messages<P>(
         &mut self,
         shared: &Shared,
         processor: &P,
@@ -268,6 +322,19 @@ where
             }
             if let Err(e) = input.transport_mut().end_message() {
                 return log_end(peer, "skipping the rest of a frame", &e);
+            }
+            #[cfg(target_os = "linux")]
+            if park {
+                // Sent without waiting; the rest once the peer makes room,
+                // with no thread held meanwhile.
+                match output
+                    .transport_mut()
+                    .send_now(|stream, buf| stream.send_now(buf))
+                {
+                    Ok(true) => {}
+                    Ok(false) => return Served::Writing,
+                    Err(e) => return log_end(peer, "writing a reply", &e.into()),
+                }
             }
         }
     }

@@ -12,11 +12,22 @@
 //! other connection while another thread is free. A turn ends after 16
 //! messages: a connection with more buffered goes to a ready queue that is
 //! served after the events that are ready, so a client that keeps its
-//! pipeline full shares the threads. A peer that reads its replies slowly
-//! holds a thread while a reply is sent, at most the write timeout.
+//! pipeline full shares the threads.
+//!
+//! Replies are sent without waiting ([`Served::Writing`]): what the socket
+//! does not take at once waits in the connection's writer, and the
+//! connection is parked waiting for room (`EPOLLOUT` only: a peer that has
+//! shut down its side while it reads must not wake a thread again and
+//! again). The thread that takes the event sends the rest, then serves the
+//! connection's next messages. So a peer that reads slowly, or not at all,
+//! holds no thread; the sweep closes it once its reply has waited for the
+//! write timeout. A reply that ends a connection (an error reply before a
+//! close), and a reply still waiting when the server stops, are sent with
+//! a blocking write under the write timeout.
 //!
 //! Idle connections are closed by a sweep that runs at most every quarter
-//! of the idle timeout (bounded to 10 ms..1 s). On stop, an `eventfd`
+//! of the shortest of the idle, message and write timeouts (bounded to
+//! 10 ms..1 s). On stop, an `eventfd`
 //! wakes every thread; parked connections that have received nothing are
 //! closed at once, requests that arrived while every thread was busy are
 //! still answered, and connections being served finish their call first.
@@ -64,9 +75,15 @@ const EVENTS: usize = 1;
 /// says: slots are allocated up front (about 24 bytes each).
 pub(super) const MAX_SLOTS: usize = 1 << 20;
 
-/// The readiness a parked connection waits for.
-fn interest() -> epoll::EventFlags {
-    epoll::EventFlags::IN | epoll::EventFlags::RDHUP | epoll::EventFlags::ONESHOT
+/// The readiness a parked connection waits for: input, or (`writing`) room
+/// for the rest of a reply. Only that: a peer that has shut down its side
+/// while it still reads its reply must not wake a thread again and again.
+fn interest(writing: bool) -> epoll::EventFlags {
+    if writing {
+        epoll::EventFlags::OUT | epoll::EventFlags::ONESHOT
+    } else {
+        epoll::EventFlags::IN | epoll::EventFlags::RDHUP | epoll::EventFlags::ONESHOT
+    }
 }
 
 /// The epoll instance and the parked connections.
@@ -109,6 +126,9 @@ struct Parked {
     shrunk: bool,
     /// Waiting in the ready queue (whole messages buffered), not in epoll.
     queued: bool,
+    /// Since when a reply has waited for the peer to take the rest of it
+    /// (the connection waits for room, not input; see [`Served::Writing`]).
+    writing: Option<Instant>,
 }
 
 impl Poller {
@@ -117,6 +137,7 @@ impl Poller {
         capacity: usize,
         idle_timeout: Option<Duration>,
         message_timeout: Option<Duration>,
+        write_timeout: Option<Duration>,
     ) -> std::io::Result<Poller> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
@@ -129,7 +150,7 @@ impl Poller {
         )?;
         let capacity = u32::try_from(capacity.min(MAX_SLOTS)).unwrap_or(u32::MAX);
         // Zero means no timeout, as for the other modes.
-        let tick = [idle_timeout, message_timeout]
+        let tick = [idle_timeout, message_timeout, write_timeout]
             .into_iter()
             .flatten()
             .filter(|t| !t.is_zero())
@@ -172,6 +193,7 @@ impl Poller {
             started: None,
             shrunk: true,
             queued: false,
+            writing: None,
         });
         let mut slot = lock(&self.slots[index as usize]);
         self.park(shared, index, &mut slot, parked, true);
@@ -184,13 +206,14 @@ impl Poller {
             return self.release(index, slot, parked);
         }
         let key = epoll::EventData::new_u64(u64::from(slot.generation) << 32 | u64::from(index));
+        let wanted = interest(parked.writing.is_some());
         // Armed after the slot is filled: the event may fire at once, on
         // another thread (which waits for the slot's lock, held here).
         let fd = slot.parked.insert(parked).conn.stream.as_fd();
         let armed = if new {
-            epoll::add(&self.epoll, fd, key, interest())
+            epoll::add(&self.epoll, fd, key, wanted)
         } else {
-            epoll::modify(&self.epoll, fd, key, interest())
+            epoll::modify(&self.epoll, fd, key, wanted)
         };
         if let Err(e) = armed {
             if let Some(parked) = slot.parked.take() {
@@ -249,14 +272,38 @@ impl Poller {
     ) {
         let served = loop {
             let served = catch_unwind(AssertUnwindSafe(|| {
-                parked
+                // The rest of a reply goes first; during a stop it is sent
+                // waiting (under the write timeout), as nothing parks then.
+                if parked.writing.is_some() {
+                    match parked.io.send_waiting(shared.is_stopping()) {
+                        Ok(true) => parked.writing = None,
+                        Ok(false) => return Served::Writing,
+                        Err(e) => {
+                            log::debug!("{}: closing while writing a reply: {e}", parked.conn.peer);
+                            return Served::Closed;
+                        }
+                    }
+                }
+                let served = parked
                     .io
-                    .serve(shared, processor, &parked.conn, true, parked.started)
+                    .serve(shared, processor, &parked.conn, true, parked.started);
+                if served == Served::Writing {
+                    // A new reply waits: its write timeout starts now. The
+                    // message that was partial when parked has been served.
+                    parked.writing = Some(Instant::now());
+                    parked.started = None;
+                }
+                served
             }));
-            // A stop that began while the connection was served: a request
-            // that came in meanwhile is answered before it closes.
+            // A stop that began while the connection was served: a reply
+            // still waiting is sent, and a request that came in meanwhile
+            // is answered, before it closes.
+            let stopping = shared.is_stopping();
+            if stopping && matches!(served, Ok(Served::Writing)) {
+                continue;
+            }
             let parking = matches!(served, Ok(Served::Idle | Served::Partial { .. }));
-            if !(parking && shared.is_stopping() && has_input(&parked.conn)) {
+            if !(parking && stopping && has_input(&parked.conn)) {
                 break served;
             }
         };
@@ -285,6 +332,10 @@ impl Poller {
                 }
                 self.park(shared, index, &mut slot, parked, false);
             }
+            Ok(Served::Writing) => {
+                parked.since = Instant::now();
+                self.park(shared, index, &mut slot, parked, false);
+            }
             Ok(Served::Closed) => self.release(index, &mut slot, parked),
             Err(panic) => {
                 log::error!(
@@ -303,10 +354,11 @@ impl Poller {
     pub(super) fn close_idle(&self) {
         for (index, cell) in self.in_use().iter().enumerate() {
             let mut slot = lock(cell);
+            // A reply still being sent is finished by `drain`.
             if slot
                 .parked
                 .as_ref()
-                .is_some_and(|p| !p.queued && !has_input(&p.conn))
+                .is_some_and(|p| !p.queued && p.writing.is_none() && !has_input(&p.conn))
             {
                 if let Some(parked) = slot.parked.take() {
                     self.release(index as u32, &mut slot, parked);
@@ -325,7 +377,7 @@ impl Poller {
                 let Some(mut parked) = slot.parked.take() else {
                     continue;
                 };
-                if !parked.queued && !has_input(&parked.conn) {
+                if !parked.queued && parked.writing.is_none() && !has_input(&parked.conn) {
                     self.release(index as u32, &mut slot, parked);
                     continue;
                 }
@@ -357,12 +409,28 @@ impl Poller {
         let config = &shared.config;
         let idle = config.idle_timeout.filter(|d| !d.is_zero());
         let message = config.message_timeout.filter(|d| !d.is_zero());
+        let write = config.write_timeout.filter(|d| !d.is_zero());
         for (index, cell) in self.in_use().iter().enumerate() {
             let mut slot = lock(cell);
             // Queued connections have whole messages to serve.
             let Some(p) = slot.parked.as_mut().filter(|p| !p.queued) else {
                 continue;
             };
+            if let Some(since) = p.writing {
+                // A reply the peer does not take: the write timeout bounds
+                // it from when it began to wait, as it bounds a blocking
+                // write (none: it waits, as a blocking write would).
+                if write.is_some_and(|w| now.saturating_duration_since(since) >= w) {
+                    if let Some(parked) = slot.parked.take() {
+                        log::debug!(
+                            "{}: reply not taken within the write timeout; closing",
+                            parked.conn.peer
+                        );
+                        self.release(index as u32, &mut slot, parked);
+                    }
+                }
+                continue;
+            }
             // A message that started: the message timeout from its start
             // (without one, the idle timeout from the last bytes, as a
             // blocking read would wait); none: the idle timeout.

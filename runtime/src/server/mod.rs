@@ -51,10 +51,12 @@
 //!   Large messages are the exception, read on with blocking reads under
 //!   the message timeout: those over the 128 KiB read buffer, frames over
 //!   64 KiB when an in-flight budget is set, and large messages sent in very
-//!   many small pieces. A handler that blocks holds one of the threads, and
-//!   so does a peer that reads its replies slowly, while a reply is sent (at
-//!   most the write timeout). On a busy loopback benchmark it is not faster
-//!   than a thread per connection.
+//!   many small pieces. Replies are sent without waiting: one that a peer
+//!   does not take at once waits with its connection for room in the
+//!   socket, holding no thread, and the write timeout closes the
+//!   connection if the peer takes too long. A handler that blocks holds one
+//!   of the threads. On a busy loopback benchmark it is not faster than a
+//!   thread per connection.
 //!   [`Mode::WorkerPool`] runs `workers` threads and queues at most `queue`
 //!   accepted connections; a worker serves one connection until it closes
 //!   or times out, so idle keep-alive clients occupy workers up to the idle
@@ -443,6 +445,7 @@ impl<P: ServerProcessor> Server<P> {
             config.max_connections,
             config.idle_timeout,
             config.message_timeout,
+            config.write_timeout,
         )?;
         let _ = self.shared.poller.set(poller);
         for i in 0..threads {
@@ -544,9 +547,10 @@ impl<P: ServerProcessor> Server<P> {
                 }
                 #[cfg(target_os = "linux")]
                 Mode::EventDriven { .. } => {
-                    if let (Some(poller), Some(io)) =
-                        (shared.poller.get(), connection::Io::open(shared, &conn))
-                    {
+                    if let (Some(poller), Some(io)) = (
+                        shared.poller.get(),
+                        connection::Io::open(shared, &conn, true),
+                    ) {
                         poller.register(shared, conn, io);
                     }
                 }

@@ -46,6 +46,22 @@ impl Read for SharedStream {
     }
 }
 
+impl SharedStream {
+    /// Sends what the socket takes now, without waiting (`WouldBlock` when
+    /// it takes nothing), whatever its timeouts.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn send_now(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use rustix::net::{SendFlags, send};
+        loop {
+            match send(&*self.0, buf, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
+                Ok(n) => return Ok(n),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
 impl Write for SharedStream {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {

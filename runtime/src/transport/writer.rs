@@ -23,6 +23,12 @@ pub struct MessageWriter<W> {
     /// Where the message starts in `buf` (after the reserved frame header).
     start: usize,
     max_frame: usize,
+    /// Whether [`flush`](WriteBytes::flush) leaves the sending to
+    /// [`send_now`](Self::send_now) (see [`defer_sends`](Self::defer_sends)).
+    deferred: bool,
+    /// With `deferred`: `buf` holds a flushed message, sent up to `sent`.
+    waiting: bool,
+    sent: usize,
 }
 
 impl<W: Write> MessageWriter<W> {
@@ -40,7 +46,79 @@ impl<W: Write> MessageWriter<W> {
             buf,
             start,
             max_frame: limits.max_frame_size(),
+            deferred: false,
+            waiting: false,
+            sent: 0,
         }
+    }
+
+    /// From now on [`flush`](WriteBytes::flush) completes the message but
+    /// does not send it: the caller sends it with [`send_now`](Self::send_now)
+    /// (which never waits) or [`send_rest`](Self::send_rest). For a server
+    /// thread that must not wait for a peer that reads slowly. A message
+    /// started while one waits sends the waiting one first, waiting as the
+    /// stream does.
+    // For the event-driven server mode (Linux).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn defer_sends(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Whether a flushed message waits to be sent (deferred sends only).
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiting
+    }
+
+    /// Sends what is left of the waiting message with `send`, a write that
+    /// does not wait: `Ok(true)` once all of it is sent (or none waited),
+    /// `Ok(false)` when the peer takes no more for now (`WouldBlock`).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn send_now(
+        &mut self,
+        mut send: impl FnMut(&mut W, &[u8]) -> std::io::Result<usize>,
+    ) -> std::io::Result<bool> {
+        while self.waiting {
+            match send(&mut self.inner, &self.buf[self.sent..]) {
+                Ok(0) => {
+                    self.drop_waiting();
+                    return Err(std::io::ErrorKind::WriteZero.into());
+                }
+                Ok(n) => {
+                    self.sent += n;
+                    if self.sent >= self.buf.len() {
+                        self.drop_waiting();
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.drop_waiting();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Sends what is left of the waiting message, waiting as the stream
+    /// does (its write timeout bounds the rest of the message).
+    pub(crate) fn send_rest(&mut self) -> Result<()> {
+        if !self.waiting {
+            return Ok(());
+        }
+        let sent = self
+            .inner
+            .write_all(&self.buf[self.sent..])
+            .and_then(|()| self.inner.flush());
+        self.drop_waiting();
+        sent.map_err(Into::into)
+    }
+
+    /// Forgets the waiting message (sent, or beyond sending).
+    fn drop_waiting(&mut self) {
+        self.waiting = false;
+        self.sent = 0;
+        self.discard();
     }
 
     /// The underlying stream.
@@ -67,8 +145,12 @@ impl<W: Write> MessageWriter<W> {
     }
 
     /// Drops the unsent message (e.g. a reply that failed half-way through
-    /// encoding).
+    /// encoding). A flushed message waiting to be sent (deferred sends) is
+    /// not dropped: it would have been sent already without deferral.
     pub fn discard(&mut self) {
+        if self.waiting {
+            return;
+        }
         self.buf.truncate(self.start);
         if self.buf.capacity() > KEEP_CAPACITY {
             self.buf.shrink_to(KEEP_CAPACITY);
@@ -79,12 +161,19 @@ impl<W: Write> MessageWriter<W> {
 impl<W: Write> WriteBytes for MessageWriter<W> {
     #[inline]
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.waiting {
+            // A new message while one waits: the waiting one goes first.
+            self.send_rest()?;
+        }
         self.buf.extend_from_slice(bytes);
         Ok(())
     }
 
     /// Sends the buffered message with one `write` (nothing if it is empty).
     fn flush(&mut self) -> Result<()> {
+        if self.waiting {
+            return Ok(());
+        }
         let len = self.pending();
         if len == 0 {
             return Ok(());
@@ -97,6 +186,11 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
                     return Err(e);
                 }
             }
+        }
+        if self.deferred {
+            self.waiting = true;
+            self.sent = 0;
+            return Ok(());
         }
         let sent = self
             .inner
@@ -160,6 +254,68 @@ mod tests {
         w.write_all(&[7]).unwrap();
         w.flush().unwrap();
         assert_eq!(w.get_ref().0, [vec![0, 0, 0, 1, 7]]);
+    }
+
+    /// Takes at most `room` bytes per call, then `WouldBlock` once `room`
+    /// is used up.
+    struct Slow {
+        got: Vec<u8>,
+        room: usize,
+    }
+
+    impl Write for Slow {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.room);
+            self.got.extend_from_slice(&buf[..n]);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn send_slowly(s: &mut Slow, buf: &[u8]) -> std::io::Result<usize> {
+        if s.room == 0 {
+            return Err(std::io::ErrorKind::WouldBlock.into());
+        }
+        s.write(buf)
+    }
+
+    #[test]
+    fn deferred_message_is_sent_in_pieces_and_kept_until_sent() {
+        let slow = Slow {
+            got: Vec::new(),
+            room: 3,
+        };
+        let mut w = MessageWriter::new(slow, Framing::Framed, Limits::default());
+        w.defer_sends();
+        w.write_all(&[1, 2, 3, 4]).unwrap();
+        w.flush().unwrap();
+        assert!(w.is_waiting());
+        assert!(w.get_ref().got.is_empty(), "flush sent it");
+        assert!(!w.send_now(send_slowly).unwrap());
+        assert_eq!(w.get_ref().got, [0, 0, 0]);
+        // Discarding (an error path after the reply went out) keeps it.
+        w.discard();
+        w.flush().unwrap();
+        w.get_mut().room = 100;
+        assert!(w.send_now(send_slowly).unwrap());
+        assert!(!w.is_waiting());
+        assert_eq!(w.get_ref().got, [0, 0, 0, 4, 1, 2, 3, 4]);
+        assert!(w.send_now(send_slowly).unwrap());
+        // A message begun while one waits sends that one first.
+        w.write_all(&[5]).unwrap();
+        w.flush().unwrap();
+        w.get_mut().room = 2;
+        assert!(!w.send_now(send_slowly).unwrap());
+        w.get_mut().room = 100;
+        w.write_all(&[6]).unwrap();
+        assert_eq!(w.get_ref().got[8..], [0, 0, 0, 1, 5]);
+        w.flush().unwrap();
+        w.send_rest().unwrap();
+        assert_eq!(w.get_ref().got[13..], [0, 0, 0, 1, 6]);
+        assert!(!w.is_waiting());
     }
 
     #[test]
