@@ -376,7 +376,7 @@ impl __rt::Decode for Defaults {
             on: f_on.unwrap_or(true),
             zero: f_zero.unwrap_or_default(),
             origin: f_origin
-                .unwrap_or_else(|| super::common_types::Point {
+                .unwrap_or(super::common_types::Point {
                     x: 1.5,
                     y: -2.0,
                 }),
@@ -1179,6 +1179,119 @@ pub const FIRST_ID: super::common_types::Id = 1;
 pub const NIL_ID: __rt::Uuid = __rt::Uuid::from_bytes([
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
 ]);
+pub static NO_WORDS: ::std::sync::LazyLock<Vec<__rt::ByteString>> = ::std::sync::LazyLock::new(
+    Vec::new,
+);
+pub static NO_PRIMES: ::std::sync::LazyLock<::std::collections::HashSet<i32>> = ::std::sync::LazyLock::new(
+    ::std::collections::HashSet::new,
+);
+pub static NO_WEIGHTS: ::std::sync::LazyLock<
+    ::std::collections::HashMap<__rt::ByteString, i32>,
+> = ::std::sync::LazyLock::new(::std::collections::HashMap::new);
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: i32,
+    pub end: i32,
+}
+impl __rt::WireType for Span {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for Span {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Span")?;
+        p.write_field_begin("start", __rt::TType::I32, 1)?;
+        __rt::Encode::encode(&self.start, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("end", __rt::TType::I32, 2)?;
+        __rt::Encode::encode(&self.end, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for Span {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_start = None;
+        let mut f_end = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::I32) => f_start = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::I32) => f_end = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            start: f_start.unwrap_or_default(),
+            end: f_end.unwrap_or_default(),
+        })
+    }
+}
+/// Defaults made of literals only: built eagerly when a field is absent.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub struct LiteralDefaults {
+    pub whole: Span,
+    pub shape: Shape,
+    pub part: Option<Span>,
+}
+impl Default for LiteralDefaults {
+    fn default() -> Self {
+        Self {
+            whole: Span { start: 1, end: 2 },
+            shape: Shape::Radius(2.5),
+            part: Some(Span {
+                start: 3,
+                end: Default::default(),
+            }),
+        }
+    }
+}
+impl __rt::WireType for LiteralDefaults {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for LiteralDefaults {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("LiteralDefaults")?;
+        p.write_field_begin("whole", __rt::TType::Struct, 1)?;
+        __rt::Encode::encode(&self.whole, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("shape", __rt::TType::Struct, 2)?;
+        __rt::Encode::encode(&self.shape, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.part {
+            p.write_field_begin("part", __rt::TType::Struct, 3)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for LiteralDefaults {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_whole = None;
+        let mut f_shape = None;
+        let mut f_part = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Struct) => f_whole = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::Struct) => f_shape = Some(__rt::Decode::decode(p)?),
+                (3, __rt::TType::Struct) => f_part = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            whole: f_whole.unwrap_or(Span { start: 1, end: 2 }),
+            shape: f_shape.unwrap_or(Shape::Radius(2.5)),
+            part: f_part,
+        })
+    }
+}
 /// Containers five deep, keyed by sets and by structs holding doubles.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[allow(clippy::type_complexity)]

@@ -59,9 +59,16 @@ pub fn render_const(ctx: &Ctx, w: &mut Writer, c: &Const) {
             if ctx.too_complex([&c.ty]) {
                 w.line(ALLOW_COMPLEX);
             }
+            // An empty container is built by a function without arguments,
+            // passed as it is (`|| Vec::new()` trips clippy's
+            // `redundant_closure`).
+            let init = match v.strip_suffix("()") {
+                Some(f) if !f.contains(['(', ')', ' ', '!']) => f.to_owned(),
+                _ => format!("|| {v}"),
+            };
             wln!(
                 w,
-                "pub static {name}: ::std::sync::LazyLock<{declared}> = ::std::sync::LazyLock::new(|| {v});"
+                "pub static {name}: ::std::sync::LazyLock<{declared}> = ::std::sync::LazyLock::new({init});"
             );
         }
     }

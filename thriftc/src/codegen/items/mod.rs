@@ -476,6 +476,39 @@ impl<'a> Ctx<'a> {
         f.default.as_ref().is_none_or(|v| self.is_simple_value(v))
     }
 
+    /// Is the expression [`Ctx::value`] gives for `v` cheap enough to build
+    /// eagerly (`unwrap_or(v)`): literals and paths, and struct and union
+    /// literals made only of those? That is also what clippy evaluates
+    /// eagerly: `unwrap_or_else(|| v)` of such a value trips its
+    /// `unnecessary_lazy_evaluations`, and `unwrap_or(v)` of a call its
+    /// `or_fun_call`.
+    pub fn is_cheap_value(&self, v: &ConstValue) -> bool {
+        let ConstValue::Struct { def, fields } = v else {
+            return self.is_cheap(v);
+        };
+        let given = |i: usize| fields.iter().rev().find(|(j, _)| *j == i).map(|(_, v)| v);
+        match self.krate.item(*def) {
+            Item::Union(u) => fields.first().is_some_and(|(i, v)| {
+                u.fields
+                    .get(*i)
+                    .is_some_and(|f| !f.boxed && self.is_cheap_value(v))
+            }),
+            Item::Struct(s) => {
+                s.unknown_fields.is_none()
+                    && s.fields.iter().enumerate().all(|(i, f)| {
+                        match (given(i).or(f.default.as_ref()), f.is_optional()) {
+                            (Some(v), _) => !f.boxed && self.is_cheap_value(v),
+                            // `None`.
+                            (None, true) => true,
+                            // `Default::default()`: a call.
+                            (None, false) => false,
+                        }
+                    })
+            }
+            _ => false,
+        }
+    }
+
     /// Is this constant cheap enough to build eagerly (`unwrap_or(v)`)?
     pub fn is_cheap(&self, v: &ConstValue) -> bool {
         matches!(

@@ -285,7 +285,8 @@ fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field, flavor: Flavor<
             }
             let dv = ctx.boxed(f, flavor.value(ctx, &f.ty, d));
             // A view's string and binary defaults are literals.
-            let cheap = ctx.is_cheap(d) || matches!(flavor, Flavor::View(_)) && ctx.borrows(&f.ty);
+            let cheap =
+                ctx.is_cheap_value(d) || matches!(flavor, Flavor::View(_)) && ctx.borrows(&f.ty);
             if cheap && !f.boxed {
                 format!("{l}.unwrap_or({dv})")
             } else {
