@@ -13,7 +13,9 @@
 //! [`compact::decode_view`], or any protocol that implements [`ViewRead`]
 //! (the binary and compact protocols over a `&'a [u8]`). Decoding checks
 //! everything the owned decoder checks (UTF-8, container element types,
-//! sizes, depth, required fields) and allocates only the containers.
+//! sizes, depth, required fields) and allocates nothing for strings and
+//! binaries: only containers, boxed fields and kept unknown fields
+//! allocate.
 //!
 //! Implemented here for the types fields map to: `bool`, the integers,
 //! `f64`, [`Uuid`], `&'a str`, `&'a [u8]`, `Vec<T>`, `HashSet<T, S>`,

@@ -70,7 +70,9 @@ pub struct Options {
     /// (`thriftc_runtime::binary::decode_view`). A view implements
     /// `Encode`, and the owned type converts from it (`From<&NameRef>`).
     /// Only types that hold a `string` or `binary` (directly, in a
-    /// container, or in a field whose type has a view) get one. Example:
+    /// container, or in a field whose type has a view) get one, and not
+    /// those where such a field has an IDL default other than a string
+    /// literal or an empty container. Example:
     /// `["."]` (all), `["bench.Payload"]`, `[".bench"]`.
     pub views: Vec<String>,
 

@@ -574,7 +574,8 @@ impl Planner<'_> {
     /// with a view (a least fixpoint: recursion through views is fine).
     /// A type is left out when a field that could borrow (a `string`,
     /// `binary` or struct inside) has an IDL default other than a string
-    /// literal: a view could not hold that default without owning it.
+    /// literal or an empty container: a view could not hold that default
+    /// without owning it.
     fn plan_views(&mut self, modules: &[Module], scopes: &mut [Scope]) {
         if self.options.views.is_empty() {
             return;
@@ -591,6 +592,8 @@ impl Planner<'_> {
                     && s.fields.iter().all(|f| match &f.default {
                         None => true,
                         Some(ConstValue::String(_)) => true,
+                        Some(ConstValue::List(v) | ConstValue::Set(v)) if v.is_empty() => true,
+                        Some(ConstValue::Map(v)) if v.is_empty() => true,
                         Some(_) => !self.may_borrow(&f.ty, 0),
                     })
             })

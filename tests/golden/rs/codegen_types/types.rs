@@ -384,13 +384,15 @@ impl __rt::Decode for Defaults {
     }
 }
 /// String and binary defaults: the only defaults a borrowed view holds.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TextDefaults {
     pub text: String,
     pub opt_text: Option<String>,
     pub blob: Vec<u8>,
     pub name: String,
     pub words: Vec<Name>,
+    pub more: Vec<String>,
+    pub by_name: ::std::collections::HashMap<String, super::common_types::Point>,
 }
 impl Default for TextDefaults {
     fn default() -> Self {
@@ -400,6 +402,8 @@ impl Default for TextDefaults {
             blob: b"bytes".to_vec(),
             name: Default::default(),
             words: Default::default(),
+            more: Default::default(),
+            by_name: Default::default(),
         }
     }
 }
@@ -426,6 +430,12 @@ impl __rt::Encode for TextDefaults {
         p.write_field_begin("words", __rt::TType::List, 5)?;
         __rt::Encode::encode(&self.words, p)?;
         p.write_field_end()?;
+        p.write_field_begin("more", __rt::TType::List, 6)?;
+        __rt::Encode::encode(&self.more, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("by_name", __rt::TType::Map, 7)?;
+        __rt::Encode::encode(&self.by_name, p)?;
+        p.write_field_end()?;
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -438,6 +448,8 @@ impl __rt::Decode for TextDefaults {
         let mut f_blob = None;
         let mut f_name = None;
         let mut f_words = None;
+        let mut f_more = None;
+        let mut f_by_name = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
@@ -445,6 +457,8 @@ impl __rt::Decode for TextDefaults {
                 (3, __rt::TType::String) => f_blob = Some(__rt::Decode::decode(p)?),
                 (4, __rt::TType::String) => f_name = Some(__rt::Decode::decode(p)?),
                 (5, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
+                (6, __rt::TType::List) => f_more = Some(__rt::Decode::decode(p)?),
+                (7, __rt::TType::Map) => f_by_name = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -460,6 +474,8 @@ impl __rt::Decode for TextDefaults {
                     "required field `name` of `TextDefaults` is missing",
                 ))?,
             words: f_words.unwrap_or_default(),
+            more: f_more.unwrap_or_default(),
+            by_name: f_by_name.unwrap_or_default(),
         })
     }
 }

@@ -567,13 +567,15 @@ impl __rt::FromView<Defaults> for Defaults {
     }
 }
 /// String and binary defaults: the only defaults a borrowed view holds.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TextDefaults {
     pub text: String,
     pub opt_text: Option<String>,
     pub blob: Vec<u8>,
     pub name: String,
     pub words: Vec<Name>,
+    pub more: Vec<String>,
+    pub by_name: ::std::collections::HashMap<String, super::common_types::Point>,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     pub unknown_fields: Vec<__rt::UnknownField>,
@@ -586,6 +588,8 @@ impl Default for TextDefaults {
             blob: b"bytes".to_vec(),
             name: Default::default(),
             words: Default::default(),
+            more: Default::default(),
+            by_name: Default::default(),
             unknown_fields: Vec::new(),
         }
     }
@@ -613,6 +617,12 @@ impl __rt::Encode for TextDefaults {
         p.write_field_begin("words", __rt::TType::List, 5)?;
         __rt::Encode::encode(&self.words, p)?;
         p.write_field_end()?;
+        p.write_field_begin("more", __rt::TType::List, 6)?;
+        __rt::Encode::encode(&self.more, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("by_name", __rt::TType::Map, 7)?;
+        __rt::Encode::encode(&self.by_name, p)?;
+        p.write_field_end()?;
         for f in &self.unknown_fields {
             f.write(p)?;
         }
@@ -628,6 +638,8 @@ impl __rt::Decode for TextDefaults {
         let mut f_blob = None;
         let mut f_name = None;
         let mut f_words = None;
+        let mut f_more = None;
+        let mut f_by_name = None;
         let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
@@ -636,6 +648,8 @@ impl __rt::Decode for TextDefaults {
                 (3, __rt::TType::String) => f_blob = Some(__rt::Decode::decode(p)?),
                 (4, __rt::TType::String) => f_name = Some(__rt::Decode::decode(p)?),
                 (5, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
+                (6, __rt::TType::List) => f_more = Some(__rt::Decode::decode(p)?),
+                (7, __rt::TType::Map) => f_by_name = Some(__rt::Decode::decode(p)?),
                 _ => unknown.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
@@ -651,6 +665,8 @@ impl __rt::Decode for TextDefaults {
                     "required field `name` of `TextDefaults` is missing",
                 ))?,
             words: f_words.unwrap_or_default(),
+            more: f_more.unwrap_or_default(),
+            by_name: f_by_name.unwrap_or_default(),
             unknown_fields: unknown,
         })
     }
@@ -659,13 +675,15 @@ impl __rt::Decode for TextDefaults {
 /// of the bytes it was decoded from (`decode_view`).
 ///
 /// String and binary defaults: the only defaults a borrowed view holds.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TextDefaultsRef<'a> {
     pub text: &'a str,
     pub opt_text: Option<&'a str>,
     pub blob: &'a [u8],
     pub name: &'a str,
     pub words: Vec<&'a str>,
+    pub more: Vec<&'a str>,
+    pub by_name: ::std::collections::HashMap<&'a str, super::common_types::Point>,
     /// Fields this schema does not know, as read.
     pub unknown_fields: Vec<__rt::UnknownField>,
 }
@@ -677,6 +695,8 @@ impl Default for TextDefaultsRef<'_> {
             blob: b"bytes".as_slice(),
             name: Default::default(),
             words: Default::default(),
+            more: Default::default(),
+            by_name: Default::default(),
             unknown_fields: Vec::new(),
         }
     }
@@ -704,6 +724,12 @@ impl __rt::Encode for TextDefaultsRef<'_> {
         p.write_field_begin("words", __rt::TType::List, 5)?;
         __rt::Encode::encode(&self.words, p)?;
         p.write_field_end()?;
+        p.write_field_begin("more", __rt::TType::List, 6)?;
+        __rt::Encode::encode(&self.more, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("by_name", __rt::TType::Map, 7)?;
+        __rt::Encode::encode(&self.by_name, p)?;
+        p.write_field_end()?;
         for f in &self.unknown_fields {
             f.write(p)?;
         }
@@ -719,6 +745,8 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
         let mut f_blob = None;
         let mut f_name = None;
         let mut f_words = None;
+        let mut f_more = None;
+        let mut f_by_name = None;
         let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
@@ -737,6 +765,12 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
                 (5, __rt::TType::List) => {
                     f_words = Some(__rt::DecodeView::decode_view(p)?);
                 }
+                (6, __rt::TType::List) => {
+                    f_more = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (7, __rt::TType::Map) => {
+                    f_by_name = Some(__rt::DecodeView::decode_view(p)?);
+                }
                 _ => unknown.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
@@ -752,6 +786,8 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
                     "required field `name` of `TextDefaults` is missing",
                 ))?,
             words: f_words.unwrap_or_default(),
+            more: f_more.unwrap_or_default(),
+            by_name: f_by_name.unwrap_or_default(),
             unknown_fields: unknown,
         })
     }
@@ -764,6 +800,8 @@ impl<'a> __rt::FromView<TextDefaultsRef<'a>> for TextDefaults {
             blob: __rt::FromView::from_view(&v.blob),
             name: __rt::FromView::from_view(&v.name),
             words: __rt::FromView::from_view(&v.words),
+            more: __rt::FromView::from_view(&v.more),
+            by_name: __rt::FromView::from_view(&v.by_name),
             unknown_fields: v.unknown_fields.clone(),
         }
     }

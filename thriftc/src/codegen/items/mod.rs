@@ -220,10 +220,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`Ctx::value`] for a view: a `string` default is a `&'static str`
-    /// literal and a `binary` one a byte string literal (the plan gives
-    /// views no other defaults of types that borrow).
+    /// literal and a `binary` one a byte string literal; an empty container
+    /// is built as for the owned type (the plan gives views no other
+    /// defaults of types that borrow).
     pub fn view_value(&self, ty: &Ty, v: &ConstValue) -> String {
-        if !self.borrows(ty) {
+        let empty = match v {
+            ConstValue::List(items) | ConstValue::Set(items) => items.is_empty(),
+            ConstValue::Map(entries) => entries.is_empty(),
+            _ => false,
+        };
+        if empty || !self.borrows(ty) {
             return self.value(ty, v);
         }
         match (self.resolve(ty), v) {
