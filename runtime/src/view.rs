@@ -103,7 +103,7 @@ macro_rules! owned {
 owned!(bool, i8, i16, i32, i64, f64, Uuid);
 
 impl<'a> DecodeView<'a> for &'a str {
-    #[inline]
+    #[inline(always)]
     fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {
         p.read_str_view()
     }

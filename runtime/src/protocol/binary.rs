@@ -796,13 +796,13 @@ impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
 /// Borrowed reads from a byte slice: `string` and `binary` values are
 /// slices of it.
 impl<'a> crate::view::ViewRead<'a> for BinaryProtocol<&'a [u8]> {
-    #[inline]
+    #[inline(always)]
     fn read_str_view(&mut self) -> Result<&'a str> {
         let b = self.read_binary_view()?;
         std::str::from_utf8(b).map_err(|_| invalid_data("string is not UTF-8"))
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_binary_view(&mut self) -> Result<&'a [u8]> {
         let n = self.read_len()?;
         // `read_len` checked `n` against the bytes left.
