@@ -155,7 +155,7 @@ impl Encode for String {
 }
 
 impl Decode for String {
-    #[inline]
+    #[inline(always)]
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         p.read_string()
     }

@@ -545,7 +545,7 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         Ok(f64::from_bits(u64::from_be_bytes(self.read_array()?)))
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_string(&mut self) -> Result<String> {
         let n = self.read_len()?;
         String::from_utf8(self.trans.read_vec(n)?).map_err(|_| invalid_data("string is not UTF-8"))

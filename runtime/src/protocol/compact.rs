@@ -560,7 +560,7 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
         Ok(f64::from_bits(u64::from_le_bytes(b)))
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_string(&mut self) -> Result<String> {
         let n = self.read_len()?;
         String::from_utf8(self.trans.read_vec(n)?).map_err(|_| invalid_data("string is not UTF-8"))
