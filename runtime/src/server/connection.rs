@@ -47,6 +47,10 @@ pub(super) enum Served {
     /// parking was asked for): send the rest once the socket has room
     /// ([`Io::send_waiting`]), then serve the connection again.
     Writing,
+    /// As [`Served::Writing`], for the last reply of a connection that is
+    /// done (e.g. the error reply before a close): send the rest once the
+    /// socket has room, then close.
+    Closing,
 }
 
 /// The protocol endpoints of one connection, with their buffers: all the
@@ -194,12 +198,21 @@ where
     {
         let served = self.serve_messages(shared, processor, conn, park, partial_since);
         let writer = self.output.transport_mut();
-        if served == Served::Closed && writer.is_waiting() {
-            // A last reply (e.g. the error that ends the connection) still
-            // goes out, waiting as a blocking write does.
-            if let Err(e) = writer.send_rest() {
-                log::debug!("{}: closing while writing a reply: {e}", conn.peer);
-            }
+        if served != Served::Closed || !writer.is_waiting() {
+            return served;
+        }
+        // A last reply (e.g. the error that ends the connection) still goes
+        // out: parked for room when parking, else waiting as a blocking
+        // write does.
+        #[cfg(target_os = "linux")]
+        if park {
+            return match writer.send_now(|stream, buf| stream.send_now(buf)) {
+                Ok(false) => Served::Closing,
+                Ok(true) | Err(_) => Served::Closed,
+            };
+        }
+        if let Err(e) = writer.send_rest() {
+            log::debug!("{}: closing while writing a reply: {e}", conn.peer);
         }
         served
     }

@@ -129,6 +129,9 @@ struct Parked {
     /// Since when a reply has waited for the peer to take the rest of it
     /// (the connection waits for room, not input; see [`Served::Writing`]).
     writing: Option<Instant>,
+    /// The waiting reply is the connection's last: close once it is sent
+    /// ([`Served::Closing`]).
+    closing: bool,
 }
 
 impl Poller {
@@ -194,15 +197,24 @@ impl Poller {
             shrunk: true,
             queued: false,
             writing: None,
+            closing: false,
         });
         let mut slot = lock(&self.slots[index as usize]);
         self.park(shared, index, &mut slot, parked, true);
     }
 
     /// Stores `parked` in its slot and arms its socket; closes it instead
-    /// when the server is stopping or the socket cannot be watched.
+    /// when the server is stopping or the socket cannot be watched. During
+    /// a stop, a connection an event thread parks (`new` false) that has a
+    /// reply waiting or input is left in its slot unarmed: that thread
+    /// drains the slots next (a stop that began after the thread last
+    /// looked must not drop them).
     fn park(&self, shared: &Shared, index: u32, slot: &mut Slot, parked: Box<Parked>, new: bool) {
         if shared.is_stopping() {
+            if !new && (parked.writing.is_some() || has_input(&parked.conn)) {
+                slot.parked = Some(parked);
+                return;
+            }
             return self.release(index, slot, parked);
         }
         let key = epoll::EventData::new_u64(u64::from(slot.generation) << 32 | u64::from(index));
@@ -276,6 +288,7 @@ impl Poller {
                 // waiting (under the write timeout), as nothing parks then.
                 if parked.writing.is_some() {
                     match parked.io.send_waiting(shared.is_stopping()) {
+                        Ok(true) if parked.closing => return Served::Closed,
                         Ok(true) => parked.writing = None,
                         Ok(false) => return Served::Writing,
                         Err(e) => {
@@ -287,11 +300,13 @@ impl Poller {
                 let served = parked
                     .io
                     .serve(shared, processor, &parked.conn, true, parked.started);
-                if served == Served::Writing {
+                if matches!(served, Served::Writing | Served::Closing) {
                     // A new reply waits: its write timeout starts now. The
                     // message that was partial when parked has been served.
                     parked.writing = Some(Instant::now());
                     parked.started = None;
+                    parked.closing = served == Served::Closing;
+                    return Served::Writing;
                 }
                 served
             }));
@@ -317,6 +332,9 @@ impl Poller {
             }
             Ok(Served::Yield) => {
                 parked.since = Instant::now();
+                // The message that was partial when parked has been served;
+                // a partial one after the buffered ones counts from later.
+                parked.started = None;
                 parked.queued = true;
                 slot.parked = Some(parked);
                 let key = u64::from(slot.generation) << 32 | u64::from(index);
@@ -332,7 +350,7 @@ impl Poller {
                 }
                 self.park(shared, index, &mut slot, parked, false);
             }
-            Ok(Served::Writing) => {
+            Ok(Served::Writing | Served::Closing) => {
                 parked.since = Instant::now();
                 self.park(shared, index, &mut slot, parked, false);
             }
@@ -368,23 +386,34 @@ impl Poller {
     }
 
     /// On stop, in each thread: serves the requests that have arrived on
-    /// parked connections (a connection is closed after them), closes the
-    /// other parked connections.
+    /// parked connections and sends the replies that wait (a connection is
+    /// closed after them), closes the other parked connections. Passes over
+    /// the slots repeat until one serves nothing: a connection served here
+    /// may be left in its slot again (see [`park`](Self::park)). They end:
+    /// the stop has shut the connections' input, and after the drain
+    /// timeout their output.
     fn drain<P: ServerProcessor + ?Sized>(&self, shared: &Shared, processor: &P) {
-        for (index, cell) in self.in_use().iter().enumerate() {
-            let parked = {
-                let mut slot = lock(cell);
-                let Some(mut parked) = slot.parked.take() else {
-                    continue;
+        loop {
+            let mut served = false;
+            for (index, cell) in self.in_use().iter().enumerate() {
+                let parked = {
+                    let mut slot = lock(cell);
+                    let Some(mut parked) = slot.parked.take() else {
+                        continue;
+                    };
+                    if !parked.queued && parked.writing.is_none() && !has_input(&parked.conn) {
+                        self.release(index as u32, &mut slot, parked);
+                        continue;
+                    }
+                    parked.queued = false;
+                    parked
                 };
-                if !parked.queued && parked.writing.is_none() && !has_input(&parked.conn) {
-                    self.release(index as u32, &mut slot, parked);
-                    continue;
-                }
-                parked.queued = false;
-                parked
-            };
-            self.serve_parked(index as u32, parked, shared, processor);
+                served = true;
+                self.serve_parked(index as u32, parked, shared, processor);
+            }
+            if !served {
+                return;
+            }
         }
     }
 

@@ -70,11 +70,13 @@ impl Write for SharedStream {
 
     /// Writes all of `buf`. The socket's write timeout bounds the whole
     /// call, not each `write`: a peer that reads a little at a time cannot
-    /// hold the writer longer. Most calls end with their first `write` and
-    /// cost nothing more; after a partial write the deadline is set from the
-    /// socket's timeout.
+    /// hold the writer longer. Most calls end with their first `write`;
+    /// after a partial one (which may itself have waited up to the socket's
+    /// timeout) the rest gets what is left of the timeout since the call
+    /// began.
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         let mut stream = &*self.0;
+        let began = Instant::now();
         let mut rest = match stream.write(buf) {
             Ok(n) if n == buf.len() => return Ok(()),
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -85,7 +87,7 @@ impl Write for SharedStream {
         let Some(timeout) = stream.write_timeout()? else {
             return stream.write_all(rest);
         };
-        let deadline = Instant::now() + timeout;
+        let deadline = began + timeout;
         let mut current = timeout;
         let written = loop {
             if rest.is_empty() {
