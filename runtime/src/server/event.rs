@@ -22,8 +22,9 @@
 //! connection's next messages. So a peer that reads slowly, or not at all,
 //! holds no thread; the sweep closes it once its reply has waited for the
 //! write timeout. A reply that ends a connection (an error reply before a
-//! close), and a reply still waiting when the server stops, are sent with
-//! a blocking write under the write timeout.
+//! close) waits the same way, and the connection closes once it is sent
+//! ([`Served::Closing`]). A reply still waiting when the server stops is
+//! sent with a blocking write under the write timeout.
 //!
 //! Idle connections are closed by a sweep that runs at most every quarter
 //! of the shortest of the idle, message and write timeouts (bounded to
