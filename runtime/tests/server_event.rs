@@ -902,11 +902,3 @@ fn stop_delivers_a_reply_that_waits_for_the_peer() {
     assert_eq!(got.len(), reply_len, "the reply was cut");
     stopper.join().unwrap();
 }
-
-/// User and system CPU time of this process, in clock ticks.
-fn proc_cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}

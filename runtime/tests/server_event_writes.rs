@@ -69,13 +69,6 @@ fn send_bg(s: &TcpStream, bytes: Vec<u8>, then_shut: bool) -> thread::JoinHandle
     })
 }
 
-fn proc_cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
 /// How long an `add` on a fresh client takes.
 fn add_latency(addr: SocketAddr, framing: Framing) -> Duration {
     let t = Instant::now();
