@@ -373,6 +373,9 @@ impl Builder {
             .map(|(_, f)| f.path.clone())
             .collect();
         read.warnings = loaded.render_warnings(false);
+        for w in self.options.unmatched_paths(&loaded.program) {
+            read.warnings.push_str(&format!("{w}\n"));
+        }
         let result = codegen::generate(&loaded.program, &self.options)
             .map_err(Error::Codegen)
             .and_then(|files| add_include_file(files, &self.include_file));

@@ -124,6 +124,80 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The option paths that match nothing in `program` (no file,
+    /// definition, field, function or argument), as messages naming the
+    /// option: most likely a typo, which would otherwise change nothing
+    /// without a word. The command line and the builder print them as
+    /// warnings.
+    pub fn unmatched_paths(&self, program: &crate::ir::Program) -> Vec<String> {
+        use crate::ir::DefKind;
+        let mut paths: Vec<Vec<&str>> = Vec::new();
+        for file in &program.files {
+            paths.push(vec![file.stem.as_str()]);
+        }
+        for def in &program.defs {
+            let stem = program.file(def.file).stem.as_str();
+            let base = vec![stem, def.name.name.as_str()];
+            match &def.kind {
+                DefKind::Struct(s) => {
+                    for f in &s.fields {
+                        paths.push([&base[..], &[f.name.name.as_str()]].concat());
+                    }
+                }
+                DefKind::Service(s) => {
+                    for f in &s.functions {
+                        let func = [&base[..], &[f.name.name.as_str()]].concat();
+                        for a in f.args.iter().chain(&f.throws) {
+                            paths.push([&func[..], &[a.name.name.as_str()]].concat());
+                        }
+                        paths.push(func);
+                    }
+                }
+                _ => {}
+            }
+            paths.push(base);
+        }
+        let lists: [(&str, Vec<&str>); 6] = [
+            (
+                "btree_paths",
+                self.btree_paths.iter().map(String::as_str).collect(),
+            ),
+            (
+                "bytes_paths",
+                self.bytes_paths.iter().map(String::as_str).collect(),
+            ),
+            ("views", self.views.iter().map(String::as_str).collect()),
+            ("boxed", self.boxed.iter().map(String::as_str).collect()),
+            (
+                "type_attributes",
+                self.type_attributes
+                    .iter()
+                    .map(|(p, _)| p.as_str())
+                    .collect(),
+            ),
+            (
+                "field_attributes",
+                self.field_attributes
+                    .iter()
+                    .map(|(p, _)| p.as_str())
+                    .collect(),
+            ),
+        ];
+        let mut out = Vec::new();
+        for (option, patterns) in lists {
+            for pattern in patterns {
+                if !paths.iter().any(|p| path_matches(pattern, p)) {
+                    out.push(format!(
+                        "option `{option}`: the path `{pattern}` matches nothing in the IDL"
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Does the option path `pattern` match the Thrift path `segments`
 /// (`["shared", "SharedStruct", "key"]`)? See the module docs for the rules.
 ///
@@ -157,7 +231,34 @@ pub fn path_matches(pattern: &str, segments: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::path_matches;
+    use super::{Options, path_matches};
+
+    #[test]
+    fn paths_that_match_nothing_are_reported() {
+        let idl = "struct Payload { 1: string title }\nservice S { void f(1: i32 x) }\n";
+        let loaded = crate::load_str("bench.thrift", idl).unwrap();
+        let o = Options {
+            views: vec![".".into(), "Payload".into(), "Paylaod".into()],
+            bytes_paths: vec!["Payload.title".into(), ".bench".into(), ".other".into()],
+            boxed: vec!["S.f.x".into(), "S.f".into()],
+            field_attributes: vec![("Payload.nope".into(), "#[doc(hidden)]".into())],
+            ..Options::default()
+        };
+        let got = o.unmatched_paths(&loaded.program);
+        assert_eq!(
+            got,
+            [
+                "option `bytes_paths`: the path `.other` matches nothing in the IDL",
+                "option `views`: the path `Paylaod` matches nothing in the IDL",
+                "option `field_attributes`: the path `Payload.nope` matches nothing in the IDL",
+            ]
+        );
+        assert!(
+            Options::default()
+                .unmatched_paths(&loaded.program)
+                .is_empty()
+        );
+    }
 
     #[test]
     fn prefix_and_suffix() {
