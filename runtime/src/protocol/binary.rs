@@ -793,28 +793,6 @@ impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
     }
 }
 
-/// Borrowed reads from a byte slice: `string` and `binary` values are
-/// slices of it.
-impl<'a> crate::view::ViewRead<'a> for BinaryProtocol<&'a [u8]> {
-    #[inline(always)]
-    fn read_str_view(&mut self) -> Result<&'a str> {
-        let b = self.read_binary_view()?;
-        std::str::from_utf8(b).map_err(|_| invalid_data("string is not UTF-8"))
-    }
-
-    #[inline(always)]
-    fn read_binary_view(&mut self) -> Result<&'a [u8]> {
-        let n = self.read_len()?;
-        // `read_len` checked `n` against the bytes left.
-        let (head, tail) = self
-            .trans
-            .split_at_checked(n)
-            .ok_or_else(crate::transport::eof)?;
-        self.trans = tail;
-        Ok(head)
-    }
-}
-
 // ------------------------------------------------------ in-memory helpers
 
 /// Encodes one value (e.g. a struct) to a new byte vector with the default
@@ -851,25 +829,7 @@ fn decode_all<V: Decode, T: ReadBytes>(input: T, limits: Limits) -> Result<V> {
     Ok(v)
 }
 
-/// Decodes a view of one value from `bytes` with the default [`Limits`]:
-/// its `string` and `binary` values are slices of `bytes` (see
-/// [`view`](crate::view)). All of `bytes` must be used, as for [`decode`].
-pub fn decode_view<'a, V: crate::view::DecodeView<'a>>(bytes: &'a [u8]) -> Result<V> {
-    decode_view_with_limits(bytes, Limits::default())
-}
-
-/// [`decode_view`] with explicit limits.
-pub fn decode_view_with_limits<'a, V: crate::view::DecodeView<'a>>(
-    bytes: &'a [u8],
-    limits: Limits,
-) -> Result<V> {
-    let mut p = BinaryProtocol::new(bytes, limits);
-    let v = V::decode_view(&mut p)?;
-    if !p.trans.is_empty() {
-        return Err(invalid_data("trailing bytes after the value"));
-    }
-    Ok(v)
-}
+super::slice_views!(BinaryProtocol);
 
 /// Decodes one value from a shared buffer with the default [`Limits`]
 /// (feature `bytes`): `binary` and `string` values of types
