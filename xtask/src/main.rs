@@ -213,7 +213,11 @@ fn bench(root: &Path, extra: &[String]) -> Result<(), String> {
         return Ok(());
     }
     run(Command::new(&cargo).args(["build", "--release", "--bin", "bench-server"]))?;
-    let server = root.join("target").join("release").join("bench-server");
+    // Where cargo put it: `CARGO_TARGET_DIR` when set (relative to the
+    // workspace, where cargo runs), else `target/`.
+    let target =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
+    let server = target.join("release").join("bench-server");
     // Our server in its default mode, and in the event-driven mode with one
     // thread per core.
     let servers = format!(
