@@ -372,15 +372,18 @@ impl<R: Read> StreamReader<R> {
         self.take(len)?;
         // Grows with the bytes that arrive, never from `len` alone.
         let mut out = Vec::with_capacity(len.min(MAX_RESERVE_AHEAD));
-        let mut need = len;
-        while need > 0 {
-            if self.pos == self.end && self.fill()? == 0 {
+        let buffered = len.min(self.end - self.pos);
+        out.extend_from_slice(&self.buf[self.pos..self.pos + buffered]);
+        self.pos += buffered;
+        let need = len - buffered;
+        if need > 0 {
+            // The rest straight from the stream into `out`, not copied
+            // through the buffer; `read_to_end` grows `out` only as bytes
+            // arrive, and reads no byte past the value.
+            let got = (&mut self.inner).take(need as u64).read_to_end(&mut out)?;
+            if got < need {
                 return Err(eof());
             }
-            let n = need.min(self.end - self.pos);
-            out.extend_from_slice(&self.buf[self.pos..self.pos + n]);
-            self.pos += n;
-            need -= n;
         }
         Ok(out)
     }
@@ -656,5 +659,18 @@ mod tests {
         assert_eq!(big[..], data[100_003..250_003]);
         r.skip_bytes(49_997).unwrap();
         assert!(r.read_u8().unwrap_err().is_eof());
+    }
+
+    #[test]
+    fn a_large_read_that_the_stream_ends_inside_is_eof() {
+        let data = vec![7u8; 50_000];
+        let t = Trickle {
+            data: &data,
+            chunk: 4_000,
+            reads: 0,
+        };
+        let mut r = StreamReader::new(t, Framing::Buffered, Limits::default());
+        assert!(r.begin_message().unwrap());
+        assert!(r.read_vec(60_000).unwrap_err().is_eof());
     }
 }
