@@ -68,6 +68,10 @@ pub(super) struct Endpoints<I, O> {
     output: O,
     /// Event-driven: bytes scanned so far for the message being gathered.
     scanned: usize,
+    /// Event-driven: messages served since the server began to stop; at
+    /// [`MESSAGES_PER_TURN`] the connection closes, so that a peer that
+    /// keeps sending cannot hold a thread (or the stop) for long.
+    served_stopping: usize,
 }
 
 impl Io {
@@ -165,6 +169,7 @@ where
         }
         Some(Endpoints {
             scanned: 0,
+            served_stopping: 0,
             input: I::over(reader, config.limits),
             output: O::over(
                 MessageWriter::new(
@@ -236,6 +241,7 @@ where
             input,
             output,
             scanned,
+            served_stopping,
         } = self;
         let mut first = true;
         let mut served = 0;
@@ -259,8 +265,16 @@ where
                         Served::Yield
                     };
                 }
+                // During a stop, what has arrived is answered, up to a
+                // turn's worth of messages.
+                if stopping && *served_stopping >= MESSAGES_PER_TURN {
+                    return Served::Closed;
+                }
                 if let Some(parked) = gather(reader, shared, peer, first || stopping, scanned) {
                     return if stopping { Served::Closed } else { parked };
+                }
+                if stopping {
+                    *served_stopping += 1;
                 }
             }
             first = false;

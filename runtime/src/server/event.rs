@@ -32,6 +32,8 @@
 //! wakes every thread; parked connections that have received nothing are
 //! closed at once, requests that arrived while every thread was busy are
 //! still answered, and connections being served finish their call first.
+//! During a stop a connection is answered at most 16 more messages, then
+//! closed: a peer that keeps sending holds neither a thread nor the stop.
 //!
 //! A request is decoded only once all of it has arrived (see
 //! [`complete`](super::complete)): until then its connection is parked
