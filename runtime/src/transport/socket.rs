@@ -101,7 +101,10 @@ impl Write for SharedStream {
                 ));
             }
             if left.abs_diff(current) > TIMEOUT_SLACK {
-                stream.set_write_timeout(Some(left))?;
+                // On failure the loop ends, and the timeout is put back.
+                if let Err(e) = stream.set_write_timeout(Some(left)) {
+                    break Err(e);
+                }
                 current = left;
             }
             match stream.write(rest) {
