@@ -898,58 +898,7 @@ impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
 
 // ------------------------------------------------------ in-memory helpers
 
-/// Encodes one value (e.g. a struct) to a new byte vector with the default
-/// [`Limits`].
-pub fn encode<V: Encode + ?Sized>(value: &V) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    encode_into(value, &mut out, Limits::default())?;
-    Ok(out)
-}
-
-/// Appends the encoding of `value` to `out`.
-pub fn encode_into<V: Encode + ?Sized>(value: &V, out: &mut Vec<u8>, limits: Limits) -> Result<()> {
-    value.encode(&mut CompactProtocol::new(out, limits))
-}
-
-/// Decodes one value from `bytes` with the default [`Limits`]. All of
-/// `bytes` must be used: trailing bytes are an `INVALID_DATA` error.
-pub fn decode<V: Decode>(bytes: &[u8]) -> Result<V> {
-    decode_with_limits(bytes, Limits::default())
-}
-
-/// [`decode`] with explicit limits.
-pub fn decode_with_limits<V: Decode>(bytes: &[u8], limits: Limits) -> Result<V> {
-    decode_all(bytes, limits)
-}
-
-/// Decodes one value from `input`, which it must use up.
-fn decode_all<V: Decode, T: ReadBytes>(input: T, limits: Limits) -> Result<V> {
-    let mut p = CompactProtocol::new(input, limits);
-    let v = V::decode(&mut p)?;
-    if p.trans.remaining() != 0 {
-        return Err(invalid_data("trailing bytes after the value"));
-    }
-    Ok(v)
-}
-
-super::slice_views!(CompactProtocol);
-
-/// Decodes one value from a shared buffer with the default [`Limits`]
-/// (feature `bytes`): `binary` and `string` values of types
-/// [`Bytes`](bytes::Bytes) and [`ByteString`](bytestring::ByteString) are
-/// slices of `bytes`, not copies (see
-/// [`BytesReader`](crate::transport::BytesReader)). All of `bytes` must be
-/// used, as for [`decode`].
-#[cfg(feature = "bytes")]
-pub fn decode_bytes<V: Decode>(bytes: bytes::Bytes) -> Result<V> {
-    decode_bytes_with_limits(bytes, Limits::default())
-}
-
-/// [`decode_bytes`] with explicit limits.
-#[cfg(feature = "bytes")]
-pub fn decode_bytes_with_limits<V: Decode>(bytes: bytes::Bytes, limits: Limits) -> Result<V> {
-    decode_all(crate::transport::BytesReader::new(bytes), limits)
-}
+super::in_memory!(CompactProtocol);
 
 #[cfg(test)]
 mod tests {

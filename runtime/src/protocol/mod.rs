@@ -8,13 +8,72 @@
 
 use crate::error::Result;
 
-/// Borrowed reads of a protocol over a byte slice ([`ViewRead`]: `string`
-/// and `binary` values are slices of it) and its `decode_view` functions.
-/// Expanded in each protocol's module: it uses their private `read_len`.
+/// The in-memory helpers of a protocol (`encode`, `decode`, `decode_bytes`,
+/// `decode_view`), and its borrowed reads over a byte slice ([`ViewRead`]:
+/// `string` and `binary` values are slices of it). Expanded in each
+/// protocol's module: it uses their private `read_len` and transport.
 ///
 /// [`ViewRead`]: crate::view::ViewRead
-macro_rules! slice_views {
+macro_rules! in_memory {
     ($protocol:ident) => {
+        /// Encodes one value (e.g. a struct) to a new byte vector with the default
+        /// [`Limits`].
+        pub fn encode<V: Encode + ?Sized>(value: &V) -> Result<Vec<u8>> {
+            let mut out = Vec::new();
+            encode_into(value, &mut out, Limits::default())?;
+            Ok(out)
+        }
+
+        /// Appends the encoding of `value` to `out`.
+        pub fn encode_into<V: Encode + ?Sized>(
+            value: &V,
+            out: &mut Vec<u8>,
+            limits: Limits,
+        ) -> Result<()> {
+            value.encode(&mut $protocol::new(out, limits))
+        }
+
+        /// Decodes one value from `bytes` with the default [`Limits`]. All of
+        /// `bytes` must be used: trailing bytes are an `INVALID_DATA` error.
+        pub fn decode<V: Decode>(bytes: &[u8]) -> Result<V> {
+            decode_with_limits(bytes, Limits::default())
+        }
+
+        /// [`decode`] with explicit limits.
+        pub fn decode_with_limits<V: Decode>(bytes: &[u8], limits: Limits) -> Result<V> {
+            decode_all(bytes, limits)
+        }
+
+        /// Decodes one value from `input`, which it must use up.
+        fn decode_all<V: Decode, T: ReadBytes>(input: T, limits: Limits) -> Result<V> {
+            let mut p = $protocol::new(input, limits);
+            let v = V::decode(&mut p)?;
+            if p.trans.remaining() != 0 {
+                return Err(invalid_data("trailing bytes after the value"));
+            }
+            Ok(v)
+        }
+
+        /// Decodes one value from a shared buffer with the default [`Limits`]
+        /// (feature `bytes`): `binary` and `string` values of types
+        /// [`Bytes`](bytes::Bytes) and [`ByteString`](bytestring::ByteString) are
+        /// slices of `bytes`, not copies (see
+        /// [`BytesReader`](crate::transport::BytesReader)). All of `bytes` must be
+        /// used, as for [`decode`].
+        #[cfg(feature = "bytes")]
+        pub fn decode_bytes<V: Decode>(bytes: bytes::Bytes) -> Result<V> {
+            decode_bytes_with_limits(bytes, Limits::default())
+        }
+
+        /// [`decode_bytes`] with explicit limits.
+        #[cfg(feature = "bytes")]
+        pub fn decode_bytes_with_limits<V: Decode>(
+            bytes: bytes::Bytes,
+            limits: Limits,
+        ) -> Result<V> {
+            decode_all(crate::transport::BytesReader::new(bytes), limits)
+        }
+
         impl<'a> crate::view::ViewRead<'a> for $protocol<&'a [u8]> {
             #[inline(always)]
             fn read_str_view(&mut self) -> Result<&'a str> {
@@ -57,7 +116,7 @@ macro_rules! slice_views {
         }
     };
 }
-use slice_views;
+use in_memory;
 
 pub mod binary;
 pub mod compact;
