@@ -23,6 +23,32 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Sends, from another thread, an `echo_bin` call of `len` bytes (a large
+/// reply that waits when the peer does not read) and then an `add` without
+/// arguments (PROTOCOL_ERROR, after which an unframed connection closes).
+fn send_echo_then_bad_request(s: &std::net::TcpStream, len: usize) -> thread::JoinHandle<()> {
+    let mut all = message(
+        P,
+        Framing::Buffered,
+        "echo_bin",
+        MessageType::Call,
+        1,
+        &Args1(vec![7u8; len]),
+    );
+    all.extend(message(
+        P,
+        Framing::Buffered,
+        "add",
+        MessageType::Call,
+        2,
+        &NoArgs,
+    ));
+    let mut w = s.try_clone().unwrap();
+    thread::spawn(move || {
+        let _ = w.write_all(&all);
+    })
+}
+
 /// A peer that keeps sending oneway calls during a stop: stop returns at the
 /// drain timeout, and the connection must be closed soon after.
 #[test]
@@ -163,26 +189,7 @@ fn stop_with_a_closing_connection_and_no_write_timeout() {
     let s = raw(addr);
     // A big echo the peer does not read, then a bad request: the echo waits,
     // then PROTOCOL_ERROR, then close.
-    let mut all = message(
-        P,
-        Framing::Buffered,
-        "echo_bin",
-        MessageType::Call,
-        1,
-        &Args1(vec![7u8; 8 << 20]),
-    );
-    all.extend(message(
-        P,
-        Framing::Buffered,
-        "add",
-        MessageType::Call,
-        2,
-        &NoArgs,
-    ));
-    let mut w = s.try_clone().unwrap();
-    let sender = thread::spawn(move || {
-        let _ = w.write_all(&all);
-    });
+    let sender = send_echo_then_bad_request(&s, 8 << 20);
     thread::sleep(Duration::from_millis(700));
     // a second client is still served
     let mut c = client(addr, P, Framing::Buffered);
@@ -321,26 +328,7 @@ fn closing_then_reset() {
         .unwrap();
     let addr = server.local_addr();
     let s = raw(addr);
-    let mut all = message(
-        P,
-        Framing::Buffered,
-        "echo_bin",
-        MessageType::Call,
-        1,
-        &Args1(vec![7u8; 8 << 20]),
-    );
-    all.extend(message(
-        P,
-        Framing::Buffered,
-        "add",
-        MessageType::Call,
-        2,
-        &NoArgs,
-    ));
-    let mut w = s.try_clone().unwrap();
-    let sender = thread::spawn(move || {
-        let _ = w.write_all(&all);
-    });
+    let sender = send_echo_then_bad_request(&s, 8 << 20);
     thread::sleep(Duration::from_millis(700));
     assert_eq!(server.connections(), 1);
     reset(s);
@@ -368,26 +356,7 @@ fn closing_then_stop_with_slow_reader() {
     let addr = server.local_addr();
     let s = raw(addr);
     let len = 24 << 20;
-    let mut all = message(
-        P,
-        Framing::Buffered,
-        "echo_bin",
-        MessageType::Call,
-        1,
-        &Args1(vec![7u8; len]),
-    );
-    all.extend(message(
-        P,
-        Framing::Buffered,
-        "add",
-        MessageType::Call,
-        2,
-        &NoArgs,
-    ));
-    let mut w = s.try_clone().unwrap();
-    let sender = thread::spawn(move || {
-        let _ = w.write_all(&all);
-    });
+    let sender = send_echo_then_bad_request(&s, len);
     thread::sleep(Duration::from_millis(500));
     let stopper = thread::spawn(move || {
         let t = Instant::now();
