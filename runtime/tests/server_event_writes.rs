@@ -96,8 +96,8 @@ fn reset(s: TcpStream) {
     drop(s);
 }
 
-// 1. PROTOCOL_ERROR before the close of an unframed connection, also when it
-//    follows a reply that had to wait, in both protocols.
+// PROTOCOL_ERROR before the close of an unframed connection, also when it
+// follows a reply that had to wait, in both protocols.
 #[test]
 fn protocol_error_after_a_waiting_reply_is_delivered() {
     let _s = serial();
@@ -139,8 +139,8 @@ fn protocol_error_after_a_waiting_reply_is_delivered() {
     }
 }
 
-// 2b. A half-closed peer that reads slowly (a little every 20 ms): little
-//     CPU, and the whole reply arrives.
+// A half-closed peer that reads slowly (a little every 20 ms): little
+// CPU, and the whole reply arrives.
 #[test]
 fn half_closed_trickle_reader_uses_little_cpu() {
     let _s = serial();
@@ -183,7 +183,7 @@ fn half_closed_trickle_reader_uses_little_cpu() {
     server.stop();
 }
 
-// 3. The write timeout bounds each reply, not a run of pipelined replies.
+// The write timeout bounds each reply, not a run of pipelined replies.
 #[test]
 fn write_timeout_bounds_each_pipelined_reply_not_the_run() {
     let _s = serial();
@@ -223,7 +223,7 @@ fn write_timeout_bounds_each_pipelined_reply_not_the_run() {
     server.stop();
 }
 
-// 3b. ... but one reply that waits longer than the write timeout is cut.
+// One reply that waits longer than the write timeout is cut.
 #[test]
 fn one_reply_slower_than_the_write_timeout_is_cut() {
     let _s = serial();
@@ -250,8 +250,8 @@ fn one_reply_slower_than_the_write_timeout_is_cut() {
     server.stop();
 }
 
-// 4. The message timeout of a message that arrived in part before a write
-//    park is not measured from a stale start.
+// The message timeout of a message that arrived in part before a write
+// park is not measured from a stale start.
 #[test]
 fn partial_message_after_a_write_park_has_a_fresh_deadline() {
     let _s = serial();
@@ -286,8 +286,8 @@ fn partial_message_after_a_write_park_has_a_fresh_deadline() {
     server.stop();
 }
 
-// 5. Stop delivers every waiting reply, several connections, two threads,
-//    compact unframed.
+// Stop delivers every waiting reply, several connections, two threads,
+// compact unframed.
 #[test]
 fn stop_delivers_every_waiting_reply() {
     let _s = serial();
@@ -347,8 +347,8 @@ fn stop_delivers_every_waiting_reply() {
     stopper.join().unwrap();
 }
 
-// 6. A peer that pipelines without reading: the server stops reading (no
-//    unbounded replies buffered).
+// A peer that pipelines without reading: the server stops reading (no
+// unbounded replies buffered).
 #[test]
 fn a_peer_that_pipelines_without_reading_is_not_read_without_bound() {
     let _s = serial();
@@ -391,7 +391,7 @@ fn a_peer_that_pipelines_without_reading_is_not_read_without_bound() {
     server.stop();
 }
 
-// 7. A peer that resets the connection in the middle of a waiting reply.
+// A peer that resets the connection in the middle of a waiting reply.
 #[test]
 fn a_reset_in_the_middle_of_a_reply_releases_the_slot() {
     let _s = serial();
@@ -418,8 +418,8 @@ fn a_reset_in_the_middle_of_a_reply_releases_the_slot() {
     }
 }
 
-// 8. Many slow readers with one thread: others still served at once, and
-//    little CPU while they wait.
+// Many slow readers with one thread: others still served at once, and
+// little CPU while they wait.
 #[test]
 fn many_readers_that_do_not_read_leave_the_thread_free() {
     let _s = serial();
@@ -468,8 +468,8 @@ fn many_readers_that_do_not_read_leave_the_thread_free() {
     server.stop();
 }
 
-// 9. The idle timeout does not close a connection whose reply waits; the
-//    buffer shrink of the sweep does not touch it.
+// The idle timeout does not close a connection whose reply waits; the
+// buffer shrink of the sweep does not touch it.
 #[test]
 fn idle_sweep_leaves_a_waiting_reply_alone() {
     let _s = serial();
@@ -496,8 +496,8 @@ fn idle_sweep_leaves_a_waiting_reply_alone() {
     server.stop();
 }
 
-// 10. A framed request charged to the budget does not keep its charge while
-//     its reply waits.
+// A framed request charged to the budget does not keep its charge while
+// its reply waits.
 #[test]
 fn a_waiting_reply_holds_no_budget() {
     let _s = serial();
@@ -534,8 +534,8 @@ fn a_waiting_reply_holds_no_budget() {
     server.stop();
 }
 
-// 11. A oneway call pipelined behind a waiting reply runs once the reply is
-//     taken.
+// A oneway call pipelined behind a waiting reply runs once the reply is
+// taken.
 #[test]
 fn oneway_behind_a_waiting_reply_runs() {
     let _s = serial();
