@@ -214,3 +214,72 @@ fn completions_for_each_shell() {
     let out = thriftc(&dir, &["completions", "cmd.exe"]);
     assert_eq!(code(&out), 2);
 }
+
+#[test]
+fn gen_options_reach_the_generated_code() {
+    let dir = project("gen_options");
+    std::fs::write(
+        dir.join("a.thrift"),
+        "struct Inner { 1: string name }\n\
+         struct Payload {\n  1: string title,\n  2: map<string, i32> attrs,\n  3: Inner inner,\n  4: binary raw,\n}\n",
+    )
+    .unwrap();
+    let out = thriftc(
+        &dir,
+        &[
+            "gen",
+            "--out-dir",
+            "gen",
+            "--views",
+            "Payload",
+            "--btree",
+            "Payload.attrs",
+            "--boxed",
+            "Payload.inner",
+            "--type-attribute",
+            "Payload=#[deprecated(note = \"old\")]",
+            "--field-attribute",
+            "Payload.raw=#[doc(hidden)]",
+            "--hasher",
+            "foldhash::fast::RandomState",
+            "--views",
+            "Paylaod",
+            "a.thrift",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let code_text = std::fs::read_to_string(dir.join("gen/a.rs")).unwrap();
+    for want in [
+        "pub struct PayloadRef<'a>",
+        "pub attrs: ::std::collections::BTreeMap<String, i32>",
+        "pub inner: Box<Inner>",
+        "#[deprecated(note = \"old\")]",
+        "#[doc(hidden)]",
+    ] {
+        assert!(code_text.contains(want), "no `{want}` in:\n{code_text}");
+    }
+    // Inner was not selected for a view; the typo matches nothing.
+    assert!(!code_text.contains("InnerRef"));
+    assert!(
+        stderr(&out).contains("option `views`: the path `Paylaod` matches nothing"),
+        "{}",
+        stderr(&out)
+    );
+    let bad = thriftc(
+        &dir,
+        &[
+            "gen",
+            "--out-dir",
+            "gen",
+            "--type-attribute",
+            "Payload",
+            "a.thrift",
+        ],
+    );
+    assert_eq!(code(&bad), 2, "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("expected PATH=ATTRIBUTE"),
+        "{}",
+        stderr(&bad)
+    );
+}

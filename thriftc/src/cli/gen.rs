@@ -47,6 +47,25 @@ pub struct Args {
     #[arg(long)]
     pub btree_map: bool,
 
+    /// Use BTreeSet/BTreeMap for the sets and maps under this path (repeatable; `Struct.field`,
+    /// `.file` for one file).
+    #[arg(long = "btree", value_name = "PATH")]
+    pub btree: Vec<String>,
+
+    /// Store the fields under this path boxed (`Box<T>`) (repeatable; `Struct.field`).
+    #[arg(long = "boxed", value_name = "PATH")]
+    pub boxed: Vec<String>,
+
+    /// Add an attribute to the generated types under a path, as `PATH=ATTRIBUTE` (repeatable;
+    /// e.g. `Payload=#[derive(serde::Serialize)]`).
+    #[arg(long = "type-attribute", value_name = "PATH=ATTR", value_parser = path_and_attribute)]
+    pub type_attributes: Vec<(String, String)>,
+
+    /// Add an attribute to the generated fields and union variants under a path, as
+    /// `PATH=ATTRIBUTE` (repeatable; e.g. `Payload.raw=#[serde(skip)]`).
+    #[arg(long = "field-attribute", value_name = "PATH=ATTR", value_parser = path_and_attribute)]
+    pub field_attributes: Vec<(String, String)>,
+
     /// Use the runtime's shared ByteString for `string` and Bytes for `binary` (zero-copy
     /// decoding; needs the runtime feature `bytes`) under this path (repeatable; `.` for all,
     /// `.file` for one file, `Struct.field`).
@@ -85,6 +104,18 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
+/// `PATH=ATTRIBUTE` (split at the first `=`: paths have none).
+fn path_and_attribute(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((path, attr)) if !attr.trim().is_empty() => {
+            Ok((path.trim().to_owned(), attr.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "`{text}`: expected PATH=ATTRIBUTE, e.g. `Payload=#[derive(Hash)]`"
+        )),
+    }
+}
+
 /// Runs `thriftc gen`.
 pub fn run(args: Args) -> ExitCode {
     if let Err(code) = super::check_inputs(&args.files) {
@@ -109,6 +140,10 @@ pub fn run(args: Args) -> ExitCode {
     options.runtime_path = args.runtime_path.clone();
     options.out_dir = Some(args.out_dir.clone());
     options.btree_all = args.btree_map;
+    options.btree_paths = args.btree.clone();
+    options.boxed = args.boxed.clone();
+    options.type_attributes = args.type_attributes.clone();
+    options.field_attributes = args.field_attributes.clone();
     options.bytes_paths = args.bytes.clone();
     options.views = args.views.clone();
     options.hasher = args.hasher.clone();

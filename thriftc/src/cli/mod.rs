@@ -57,7 +57,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::Args),
-    Gen(r#gen::Args),
+    // Boxed: its many options make it much larger than the others.
+    Gen(Box<r#gen::Args>),
     Completions(CompletionsArgs),
 }
 
@@ -78,7 +79,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
             Command::Check(args) => check::run(args),
-            Command::Gen(args) => r#gen::run(args),
+            Command::Gen(args) => r#gen::run(*args),
             Command::Completions(args) => completions(args),
         }
     }
