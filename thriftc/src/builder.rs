@@ -373,7 +373,7 @@ impl Builder {
             .map(|(_, f)| f.path.clone())
             .collect();
         read.warnings = loaded.render_warnings(false);
-        for w in self.options.unmatched_paths(&loaded.program) {
+        for w in codegen::option_warnings(&loaded.program, &self.options) {
             read.warnings.push_str(&format!("{w}\n"));
         }
         let result = codegen::generate(&loaded.program, &self.options)

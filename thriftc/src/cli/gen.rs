@@ -150,7 +150,7 @@ pub fn run(args: Args) -> ExitCode {
     options.keep_unknown_fields = args.keep_unknown_fields;
     options.gen_client = !args.no_client;
     options.gen_server = !args.no_server;
-    for w in options.unmatched_paths(&loaded.program) {
+    for w in thriftc::codegen::option_warnings(&loaded.program, &options) {
         let _ = writeln!(stderr, "warning: {w}");
     }
     let files = match thriftc::codegen::generate(&loaded.program, &options) {

@@ -90,6 +90,18 @@ pub fn generate(program: &ir::Program, options: &Options) -> Result<Vec<Generate
     emit::emit(&krate, program)
 }
 
+/// What the options ask for that has no effect on `program`, as messages
+/// for warnings: paths that match nothing ([`Options::unmatched_paths`]),
+/// types selected for a view that get none. Empty when the options are
+/// themselves invalid (generation reports that).
+pub fn option_warnings(program: &ir::Program, options: &Options) -> Vec<String> {
+    let mut out = options.unmatched_paths(program);
+    if let Ok(krate) = plan::plan(program, options) {
+        out.extend(krate.notes);
+    }
+    out
+}
+
 #[cfg(test)]
 mod parity_tests;
 #[cfg(test)]

@@ -36,6 +36,10 @@ pub struct Crate {
     /// The hasher of generated hash maps and sets ([`Options::hasher`]);
     /// `None`: std's `RandomState`.
     pub hasher: Option<Code>,
+    /// What the options asked for that the plan could not give, for the
+    /// user to read as warnings (e.g. a type selected for a view that gets
+    /// none).
+    pub notes: Vec<String>,
     /// Services get a `<Service>Client` ([`Options::gen_client`]).
     pub gen_client: bool,
     /// Services get a `<Service>Handler` trait and a `<Service>Processor`
@@ -436,6 +440,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         options,
         module_of_file: HashMap::new(),
         defs: Vec::new(),
+        notes: Vec::new(),
     };
     let mut modules = p.name_modules();
     let mut scopes = p.name_defs(&modules);
@@ -454,6 +459,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     Ok(Crate {
         modules,
         views,
+        notes: p.notes,
         hasher,
         defs: p.defs,
         runtime,
@@ -468,6 +474,7 @@ struct Planner<'a> {
     options: &'a Options,
     module_of_file: HashMap<FileIdx, usize>,
     defs: Vec<DefInfo>,
+    notes: Vec<String>,
 }
 
 impl Planner<'_> {
@@ -581,6 +588,7 @@ impl Planner<'_> {
             return;
         }
         let n = self.program.defs.len();
+        let mut notes = Vec::new();
         let candidate: Vec<bool> = (0..n)
             .map(|i| {
                 let id = DefId(i as u32);
@@ -588,16 +596,28 @@ impl Planner<'_> {
                     return false;
                 };
                 let path = self.def_path(id);
-                self.options.views.iter().any(|p| path_matches(p, &path))
-                    && s.fields.iter().all(|f| match &f.default {
-                        None => true,
-                        Some(ConstValue::String(_)) => true,
-                        Some(ConstValue::List(v) | ConstValue::Set(v)) if v.is_empty() => true,
-                        Some(ConstValue::Map(v)) if v.is_empty() => true,
-                        Some(_) => !self.may_borrow(&f.ty, 0),
-                    })
+                if !self.options.views.iter().any(|p| path_matches(p, &path)) {
+                    return false;
+                }
+                let blocking = s.fields.iter().find(|f| match &f.default {
+                    None => false,
+                    Some(ConstValue::String(_)) => false,
+                    Some(ConstValue::List(v) | ConstValue::Set(v)) if v.is_empty() => false,
+                    Some(ConstValue::Map(v)) if v.is_empty() => false,
+                    Some(_) => self.may_borrow(&f.ty, 0),
+                });
+                if let Some(f) = blocking {
+                    notes.push(format!(
+                        "option `views`: `{}` gets no view: its field `{}` has a default a view \
+                         cannot hold without owning it",
+                        path.join("."),
+                        f.name.name
+                    ));
+                }
+                blocking.is_none()
             })
             .collect();
+        self.notes.extend(notes);
         let mut view = vec![false; n];
         for _ in 0..n + 1 {
             let mut changed = false;

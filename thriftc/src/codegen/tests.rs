@@ -300,3 +300,28 @@ struct S {
         "{text}"
     );
 }
+
+#[test]
+fn option_warnings_name_types_that_get_no_view_and_paths_that_match_nothing() {
+    let idl = "struct Tagged { 1: list<string> tags = [\"x\"] }\n\
+               struct Named { 1: string name = \"n\", 2: list<string> more = [] }\n";
+    let loaded = crate::load_str("w.thrift", idl).unwrap();
+    let o = Options {
+        views: vec![".".to_owned(), "Nothing".to_owned()],
+        ..Options::default()
+    };
+    let got = super::option_warnings(&loaded.program, &o);
+    assert_eq!(
+        got,
+        [
+            "option `views`: the path `Nothing` matches nothing in the IDL",
+            "option `views`: `w.Tagged` gets no view: its field `tags` has a default a view \
+             cannot hold without owning it",
+        ]
+    );
+    // `Named` gets its view: string literals and empty containers are fine.
+    let files = generate(&loaded.program, &o).unwrap();
+    assert!(files[0].contents.contains("pub struct NamedRef<'a>"));
+    assert!(!files[0].contents.contains("TaggedRef"));
+    assert!(super::option_warnings(&loaded.program, &Options::default()).is_empty());
+}
