@@ -23,39 +23,9 @@ mod owned;
 mod shared;
 
 use std::ops::Range;
-use thriftc_runtime::{
-    ByteString, Bytes, Decode, Encode, Error, ProtocolErrorKind, binary, compact,
-};
+use thriftc_runtime::{ByteString, Bytes, ProtocolErrorKind};
 
-#[derive(Clone, Copy, Debug)]
-enum Proto {
-    Binary,
-    Compact,
-}
-
-const PROTOS: [Proto; 2] = [Proto::Binary, Proto::Compact];
-
-fn encode<T: Encode>(proto: Proto, v: &T) -> Vec<u8> {
-    match proto {
-        Proto::Binary => binary::encode(v),
-        Proto::Compact => compact::encode(v),
-    }
-    .expect("encode")
-}
-
-fn decode<T: Decode>(proto: Proto, bytes: &[u8]) -> Result<T, Error> {
-    match proto {
-        Proto::Binary => binary::decode(bytes),
-        Proto::Compact => compact::decode(bytes),
-    }
-}
-
-fn decode_shared<T: Decode>(proto: Proto, bytes: Bytes) -> Result<T, Error> {
-    match proto {
-        Proto::Binary => binary::decode_bytes(bytes),
-        Proto::Compact => compact::decode_bytes(bytes),
-    }
-}
+use thriftc_tests::{PROTOS, decode, decode_shared, encode};
 
 /// A payload with `n` attributes and labels (one of each keeps the
 /// encoding's order fixed, so bytes can be compared).

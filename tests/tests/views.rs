@@ -24,39 +24,10 @@ mod types_views;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use thriftc_runtime::{
-    BinaryProtocol, CompactProtocol, Decode, DecodeView, Encode, Error, FromView, Limits,
-    ProtocolErrorKind, binary, compact,
+    BinaryProtocol, CompactProtocol, Encode, Error, FromView, Limits, ProtocolErrorKind,
 };
 
-#[derive(Clone, Copy, Debug)]
-enum Proto {
-    Binary,
-    Compact,
-}
-
-const PROTOS: [Proto; 2] = [Proto::Binary, Proto::Compact];
-
-fn encode<T: Encode>(proto: Proto, v: &T) -> Vec<u8> {
-    match proto {
-        Proto::Binary => binary::encode(v),
-        Proto::Compact => compact::encode(v),
-    }
-    .expect("encode")
-}
-
-fn decode<T: Decode>(proto: Proto, bytes: &[u8]) -> Result<T, Error> {
-    match proto {
-        Proto::Binary => binary::decode(bytes),
-        Proto::Compact => compact::decode(bytes),
-    }
-}
-
-fn decode_view<'a, V: DecodeView<'a>>(proto: Proto, bytes: &'a [u8]) -> Result<V, Error> {
-    match proto {
-        Proto::Binary => binary::decode_view(bytes),
-        Proto::Compact => compact::decode_view(bytes),
-    }
-}
+use thriftc_tests::{PROTOS, Proto, decode, decode_view, encode};
 
 fn payload() -> bench_views::bench::Payload {
     let inner = |i: i32| bench_views::bench::Inner {
