@@ -107,7 +107,7 @@ impl Io {
         if blocking {
             writer.send_rest().map(|()| true)
         } else {
-            Ok(writer.send_now(|stream, buf| stream.send_now(buf))?)
+            Ok(writer.send_waiting_now()?)
         }
     }
 
@@ -211,7 +211,7 @@ where
         // write does.
         #[cfg(target_os = "linux")]
         if park {
-            return match writer.send_now(|stream, buf| stream.send_now(buf)) {
+            return match writer.send_waiting_now() {
                 Ok(false) => Served::Closing,
                 Ok(true) | Err(_) => Served::Closed,
             };
@@ -354,10 +354,7 @@ where
             if park {
                 // Sent without waiting; the rest once the peer makes room,
                 // with no thread held meanwhile.
-                match output
-                    .transport_mut()
-                    .send_now(|stream, buf| stream.send_now(buf))
-                {
+                match output.transport_mut().send_waiting_now() {
                     Ok(true) => {}
                     Ok(false) => return Served::Writing,
                     Err(e) => return log_end(peer, "writing a reply", &e.into()),

@@ -62,6 +62,16 @@ impl SharedStream {
     }
 }
 
+impl MessageWriter<SharedStream> {
+    /// Sends what is left of a waiting (deferred) reply without waiting:
+    /// `Ok(true)` once it is all sent, `Ok(false)` when the socket takes no
+    /// more for now (see [`MessageWriter::send_now`]).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn send_waiting_now(&mut self) -> io::Result<bool> {
+        self.send_now(|stream, buf| stream.send_now(buf))
+    }
+}
+
 impl Write for SharedStream {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {

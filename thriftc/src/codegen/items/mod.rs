@@ -468,10 +468,16 @@ impl<'a> Ctx<'a> {
 
     /// The value of a struct field in `Default::default()`.
     pub fn field_default(&self, f: &Field) -> String {
+        self.field_default_in(Flavor::Owned, f)
+    }
+
+    /// [`Ctx::field_default`] for the owned type or its view.
+    pub fn field_default_in(&self, flavor: Flavor<'_>, f: &Field) -> String {
+        let value = |v| self.boxed(f, flavor.value(self, &f.ty, v));
         match (&f.default, f.is_optional()) {
-            (Some(v), true) => format!("Some({})", self.boxed(f, self.value(&f.ty, v))),
+            (Some(v), true) => format!("Some({})", value(v)),
             (None, true) => "None".to_owned(),
-            (Some(v), false) => self.boxed(f, self.value(&f.ty, v)),
+            (Some(v), false) => value(v),
             (None, false) => "Default::default()".to_owned(),
         }
     }

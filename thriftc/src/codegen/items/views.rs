@@ -85,18 +85,7 @@ pub fn render_views(ctx: &Ctx, w: &mut Writer, s: &Struct, union: bool) {
         w.open("fn default() -> Self {");
         w.open("Self {");
         for f in &s.fields {
-            let v = match &f.default {
-                Some(d) => {
-                    let v = ctx.boxed(f, ctx.view_value(&f.ty, d));
-                    if f.is_optional() {
-                        format!("Some({v})")
-                    } else {
-                        v
-                    }
-                }
-                None if f.is_optional() => "None".to_owned(),
-                None => "Default::default()".to_owned(),
-            };
+            let v = ctx.field_default_in(Flavor::View(view), f);
             w.line(&format!("{}: {v},", f.name));
         }
         if let Some(n) = &s.unknown_fields {
