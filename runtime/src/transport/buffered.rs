@@ -65,9 +65,14 @@ pub struct StreamReader<R> {
     inner: R,
     buf: Vec<u8>,
     pos: usize,
+    /// End of the fast window `buf[pos..lim]`: the buffered bytes of the
+    /// current message. Reads inside it only advance `pos`; the slow paths
+    /// fold it back into `left` first ([`settle`](Self::settle)) and reopen
+    /// it after ([`open`](Self::open)). `pos <= lim <= end` always.
+    lim: usize,
     end: usize,
-    /// Bytes the current message may still take: the rest of the frame, or
-    /// of the message budget.
+    /// Bytes the current message may still take past `lim` (the rest of
+    /// the frame, or of the message budget, is `lim - pos + left`).
     left: usize,
     framing: Framing,
     limits: Limits,
@@ -101,6 +106,7 @@ impl<R: Read> StreamReader<R> {
             inner,
             buf: Vec::new(),
             pos: 0,
+            lim: 0,
             end: 0,
             left: 0,
             framing,
@@ -169,6 +175,16 @@ impl<R: Read> StreamReader<R> {
         &mut self,
         read_now: impl FnOnce(&mut R, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
+        self.settle();
+        let filled = self.fill_now_settled(read_now);
+        self.open();
+        filled
+    }
+
+    fn fill_now_settled(
+        &mut self,
+        read_now: impl FnOnce(&mut R, &mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
         if self.buf.is_empty() {
             self.buf = vec![0u8; INITIAL_BUFFER_SIZE];
         }
@@ -196,9 +212,11 @@ impl<R: Read> StreamReader<R> {
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn shrink_idle(&mut self) {
         if self.pos == self.end && self.buf.len() > INITIAL_BUFFER_SIZE {
+            self.settle();
             self.buf = Vec::new();
             self.pos = 0;
             self.end = 0;
+            self.open();
         }
     }
 
@@ -210,16 +228,17 @@ impl<R: Read> StreamReader<R> {
     pub fn begin_message(&mut self) -> Result<bool> {
         self.uncharge();
         self.waited = false;
-        if self.pos == self.end && self.fill()? == 0 {
+        self.set_left(0);
+        if self.pos == self.end && self.slow(Self::fill)? == 0 {
             return Ok(false);
         }
         match self.framing {
             Framing::Buffered => {
-                self.left = self.limits.max_message_size();
+                self.set_left(self.limits.max_message_size());
             }
             Framing::Framed => {
                 let mut header = [0u8; FRAME_HEADER_LEN];
-                self.left = FRAME_HEADER_LEN;
+                self.set_left(FRAME_HEADER_LEN);
                 self.read_exact(&mut header)?;
                 let len = frame_len(header, self.limits.max_frame_size())?;
                 if let Some(b) = &self.budget {
@@ -229,7 +248,7 @@ impl<R: Read> StreamReader<R> {
                         self.charged = len;
                     }
                 }
-                self.left = len;
+                self.set_left(len);
             }
         }
         Ok(true)
@@ -247,11 +266,11 @@ impl<R: Read> StreamReader<R> {
     pub fn end_message(&mut self) -> Result<()> {
         match self.framing {
             Framing::Buffered => {
-                self.left = 0;
+                self.set_left(0);
                 Ok(())
             }
             Framing::Framed => {
-                let rest = self.left;
+                let rest = self.remaining();
                 let skipped = self.skip_bytes(rest);
                 self.uncharge();
                 skipped
@@ -266,6 +285,41 @@ impl<R: Read> StreamReader<R> {
         self.framing == Framing::Framed
     }
 
+    /// Folds the fast window into `left`: afterwards `lim == pos`, and
+    /// `left` is all the current message may still take, as the slow paths
+    /// expect.
+    #[inline]
+    fn settle(&mut self) {
+        self.left += self.lim - self.pos;
+        self.lim = self.pos;
+    }
+
+    /// Opens the fast window over the buffered bytes of the message.
+    #[inline]
+    fn open(&mut self) {
+        let n = (self.end - self.pos).min(self.left);
+        self.lim = self.pos + n;
+        self.left -= n;
+    }
+
+    /// Runs a slow path on the settled state, and reopens the window
+    /// whatever it returned.
+    #[inline]
+    fn slow<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.settle();
+        let r = f(self);
+        self.open();
+        r
+    }
+
+    /// Makes `n` all the current message may still take.
+    #[inline]
+    fn set_left(&mut self, n: usize) {
+        self.lim = self.pos;
+        self.left = n;
+        self.open();
+    }
+
     /// Reads more bytes into the buffer; returns how many (0 at end of
     /// stream). Only called when the buffer is empty.
     fn fill(&mut self) -> Result<usize> {
@@ -274,6 +328,7 @@ impl<R: Read> StreamReader<R> {
             self.buf = vec![0u8; INITIAL_BUFFER_SIZE];
         }
         self.pos = 0;
+        self.lim = 0;
         self.end = 0;
         loop {
             match self.inner.read(&mut self.buf) {
@@ -345,6 +400,10 @@ impl<R: Read> StreamReader<R> {
     /// message's end).
     #[inline(never)]
     fn read_exact_slow(&mut self, out: &mut [u8]) -> Result<()> {
+        self.slow(|r| r.read_exact_settled(out))
+    }
+
+    fn read_exact_settled(&mut self, out: &mut [u8]) -> Result<()> {
         self.take(out.len())?;
         let avail = self.end - self.pos;
         if out.len() <= avail {
@@ -358,6 +417,10 @@ impl<R: Read> StreamReader<R> {
     /// `read_u8` when the buffer is empty (or at the message's end).
     #[inline(never)]
     fn read_u8_slow(&mut self) -> Result<u8> {
+        self.slow(Self::read_u8_settled)
+    }
+
+    fn read_u8_settled(&mut self) -> Result<u8> {
         self.take(1)?;
         if self.pos == self.end && self.fill()? == 0 {
             return Err(eof());
@@ -369,6 +432,10 @@ impl<R: Read> StreamReader<R> {
 
     /// `read_vec` when the bytes are not all buffered.
     fn read_vec_slow(&mut self, len: usize) -> Result<Vec<u8>> {
+        self.slow(|r| r.read_vec_settled(len))
+    }
+
+    fn read_vec_settled(&mut self, len: usize) -> Result<Vec<u8>> {
         self.take(len)?;
         // Grows with the bytes that arrive, never from `len` alone.
         let mut out = Vec::with_capacity(len.min(MAX_RESERVE_AHEAD));
@@ -417,7 +484,6 @@ impl<R: Read> ReadBytes for StreamReader<R> {
         if let Some(src) = self.ready_bytes().get(..n) {
             out.copy_from_slice(src);
             self.pos += n;
-            self.left -= n;
             return Ok(());
         }
         self.read_exact_slow(out)
@@ -425,10 +491,9 @@ impl<R: Read> ReadBytes for StreamReader<R> {
 
     #[inline]
     fn read_u8(&mut self) -> Result<u8> {
-        if self.left != 0 && self.pos < self.end {
+        if self.pos < self.lim {
             if let Some(&b) = self.buf.get(self.pos) {
                 self.pos += 1;
-                self.left -= 1;
                 return Ok(b);
             }
         }
@@ -437,21 +502,18 @@ impl<R: Read> ReadBytes for StreamReader<R> {
 
     #[inline]
     fn remaining(&self) -> usize {
-        self.left
+        self.lim - self.pos + self.left
     }
 
     /// The buffered bytes, up to the end of the current message.
     #[inline]
     fn ready_bytes(&self) -> &[u8] {
-        let end = self.end.min(self.pos.saturating_add(self.left));
-        self.buf.get(self.pos..end).unwrap_or_default()
+        self.buf.get(self.pos..self.lim).unwrap_or_default()
     }
 
     #[inline]
     fn consume_ready(&mut self, n: usize) {
-        let n = n.min(self.ready_bytes().len());
-        self.pos += n;
-        self.left -= n;
+        self.pos += n.min(self.lim - self.pos);
     }
 
     #[inline]
@@ -465,6 +527,12 @@ impl<R: Read> ReadBytes for StreamReader<R> {
     }
 
     fn skip_bytes(&mut self, len: usize) -> Result<()> {
+        self.slow(|r| r.skip_settled(len))
+    }
+}
+
+impl<R: Read> StreamReader<R> {
+    fn skip_settled(&mut self, len: usize) -> Result<()> {
         self.take(len)?;
         let mut need = len;
         while need > 0 {
@@ -672,5 +740,71 @@ mod tests {
         let mut r = StreamReader::new(t, Framing::Buffered, Limits::default());
         assert!(r.begin_message().unwrap());
         assert!(r.read_vec(60_000).unwrap_err().is_eof());
+    }
+
+    /// Every read of a frame, in any mix and at any chunking of the
+    /// stream, gives the frame's bytes in order, and `remaining` always
+    /// counts what the frame has left: the fast window and the slow paths
+    /// agree.
+    #[test]
+    fn mixed_reads_track_the_frame_at_every_chunking() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let frames: Vec<Vec<u8>> = (0..40)
+            .map(|i| (0..next(9000) + 1).map(|j| (i * 31 + j) as u8).collect())
+            .collect();
+        let mut stream = Vec::new();
+        for f in &frames {
+            stream.extend_from_slice(&(f.len() as u32).to_be_bytes());
+            stream.extend_from_slice(f);
+        }
+        for chunk in [1, 2, 5, 64, 1000, 5000, 1 << 20] {
+            let mut r = framed(&stream, chunk);
+            for f in &frames {
+                assert!(r.begin_message().unwrap());
+                let mut at = 0;
+                // Leave some frames partly unread: end_message skips the rest.
+                let stop = if f.len() % 3 == 0 {
+                    f.len() / 2
+                } else {
+                    f.len()
+                };
+                while at < stop {
+                    assert_eq!(r.remaining(), f.len() - at, "chunk {chunk}");
+                    let n = (next(300) + 1).min(stop - at);
+                    match next(5) {
+                        0 => {
+                            assert_eq!(r.read_u8().unwrap(), f[at]);
+                            at += 1;
+                            continue;
+                        }
+                        1 => {
+                            let mut out = vec![0u8; n];
+                            r.read_exact(&mut out).unwrap();
+                            assert_eq!(out, f[at..at + n]);
+                        }
+                        2 => assert_eq!(r.read_vec(n).unwrap(), f[at..at + n]),
+                        3 => r.skip_bytes(n).unwrap(),
+                        _ => {
+                            let ready = r.ready_bytes();
+                            let k = n.min(ready.len());
+                            assert_eq!(ready[..k], f[at..at + k]);
+                            r.consume_ready(k);
+                            at += k;
+                            continue;
+                        }
+                    }
+                    at += n;
+                }
+                r.end_message().unwrap();
+                assert_eq!(r.remaining(), 0);
+            }
+            assert!(!r.begin_message().unwrap(), "chunk {chunk}: clean end");
+        }
     }
 }
