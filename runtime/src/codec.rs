@@ -213,7 +213,7 @@ impl WireType for bytes::Bytes {
 impl Encode for bytes::Bytes {
     #[inline]
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        p.write_binary(self)
+        p.write_bytes(self)
     }
 }
 

@@ -746,6 +746,13 @@ impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
         self.trans.write_all(v)
     }
 
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn write_bytes(&mut self, v: &bytes::Bytes) -> Result<()> {
+        self.write_len(v.len())?;
+        self.trans.write_shared(v)
+    }
+
     #[inline]
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
         self.trans.write_all(v)

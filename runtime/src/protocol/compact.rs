@@ -843,6 +843,13 @@ impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
         self.trans.write_all(v)
     }
 
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn write_bytes(&mut self, v: &bytes::Bytes) -> Result<()> {
+        self.write_size(v.len())?;
+        self.trans.write_shared(v)
+    }
+
     #[inline]
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
         self.trans.write_all(v)

@@ -438,6 +438,17 @@ pub trait ProtocolWrite {
     fn write_string(&mut self, v: &str) -> Result<()>;
     /// A `binary`. Longer than `i32::MAX` bytes is a `SIZE_LIMIT` error.
     fn write_binary(&mut self, v: &[u8]) -> Result<()>;
+    /// A `binary` held as shared [`Bytes`](bytes::Bytes) (feature
+    /// `bytes`): the same bytes on the wire as
+    /// [`write_binary`](ProtocolWrite::write_binary), which the default
+    /// calls; the protocols hand the value to their sink's
+    /// [`write_shared`](crate::transport::WriteBytes::write_shared), so a
+    /// large one is sent without a copy.
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn write_bytes(&mut self, v: &bytes::Bytes) -> Result<()> {
+        self.write_binary(v)
+    }
     /// A `uuid`: 16 bytes, in wire order.
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()>;
     /// `len` above `i32::MAX` is a `SIZE_LIMIT` error.

@@ -20,6 +20,12 @@
 //! The frame is not copied into a buffer of its declared size: bytes stream
 //! through the bounded read buffer, so a peer that announces 16 MB and stalls
 //! costs a few KiB, and decoded values grow only as their bytes arrive.
+//!
+//! With the feature `bytes`, a large `binary` read as shared
+//! [`Bytes`](bytes::Bytes) (see [`LEND_MIN`]) that is all in the buffer is
+//! lent from it, not copied: the value holds the buffer, and the reader
+//! writes into it again only once no value holds it (else it reads into a
+//! copy).
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -34,6 +40,11 @@ use crate::transport::framed::{FRAME_HEADER_LEN, frame_len};
 
 /// Largest size of the read buffer of a [`StreamReader`].
 pub const READ_BUFFER_SIZE: usize = 128 * 1024;
+
+/// The smallest shared value (feature `bytes`) lent from the read buffer
+/// instead of copied; it must also be at least a quarter of the buffer, so
+/// that a value keeps at most four times its size alive.
+pub const LEND_MIN: usize = 16 * 1024;
 
 /// The most a string or binary read from a stream reserves ahead of the
 /// bytes that have arrived.
@@ -63,7 +74,9 @@ pub enum Framing {
 #[derive(Debug)]
 pub struct StreamReader<R> {
     inner: R,
-    buf: Vec<u8>,
+    /// Shared with the values lent from it (feature `bytes`); written
+    /// through [`Arc::make_mut`], which copies it while one is alive.
+    buf: Arc<[u8]>,
     pos: usize,
     /// End of the fast window `buf[pos..lim]`: the buffered bytes of the
     /// current message. Reads inside it only advance `pos`; the slow paths
@@ -104,7 +117,7 @@ impl<R: Read> StreamReader<R> {
     pub fn new(inner: R, framing: Framing, limits: Limits) -> StreamReader<R> {
         StreamReader {
             inner,
-            buf: Vec::new(),
+            buf: zeroed(0),
             pos: 0,
             lim: 0,
             end: 0,
@@ -186,10 +199,11 @@ impl<R: Read> StreamReader<R> {
         read_now: impl FnOnce(&mut R, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         if self.buf.is_empty() {
-            self.buf = vec![0u8; INITIAL_BUFFER_SIZE];
+            self.buf = zeroed(INITIAL_BUFFER_SIZE);
         }
         if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.end, 0);
+            let (pos, end) = (self.pos, self.end);
+            Arc::make_mut(&mut self.buf).copy_within(pos..end, 0);
             self.end -= self.pos;
             self.pos = 0;
         }
@@ -197,10 +211,12 @@ impl<R: Read> StreamReader<R> {
             if self.buf.len() >= READ_BUFFER_SIZE {
                 return Err(io::Error::other("the read buffer is full"));
             }
-            self.buf
-                .resize((self.buf.len() * 2).min(READ_BUFFER_SIZE), 0);
+            self.grow((self.buf.len() * 2).min(READ_BUFFER_SIZE));
         }
-        let n = read_now(&mut self.inner, &mut self.buf[self.end..])?;
+        let n = read_now(
+            &mut self.inner,
+            &mut Arc::make_mut(&mut self.buf)[self.end..],
+        )?;
         self.end += n;
         Ok(n)
     }
@@ -213,7 +229,7 @@ impl<R: Read> StreamReader<R> {
     pub(crate) fn shrink_idle(&mut self) {
         if self.pos == self.end && self.buf.len() > INITIAL_BUFFER_SIZE {
             self.settle();
-            self.buf = Vec::new();
+            self.buf = zeroed(0);
             self.pos = 0;
             self.end = 0;
             self.open();
@@ -325,18 +341,22 @@ impl<R: Read> StreamReader<R> {
     fn fill(&mut self) -> Result<usize> {
         debug_assert_eq!(self.pos, self.end);
         if self.buf.is_empty() {
-            self.buf = vec![0u8; INITIAL_BUFFER_SIZE];
+            self.buf = zeroed(INITIAL_BUFFER_SIZE);
+        } else if Arc::get_mut(&mut self.buf).is_none() {
+            // A lent value still holds the buffer, and nothing in it is
+            // unread: a new one rather than a copy.
+            self.buf = zeroed(self.buf.len());
         }
         self.pos = 0;
         self.lim = 0;
         self.end = 0;
         loop {
-            match self.inner.read(&mut self.buf) {
+            match self.inner.read(Arc::make_mut(&mut self.buf)) {
                 Ok(n) => {
                     self.end = n;
                     if n == self.buf.len() && n < READ_BUFFER_SIZE {
                         // Bytes are flowing: a larger buffer for the next read.
-                        self.buf.resize(n * 2, 0);
+                        self.grow(n * 2);
                     }
                     return Ok(n);
                 }
@@ -344,6 +364,15 @@ impl<R: Read> StreamReader<R> {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// Replaces the buffer with a larger one that starts with the first
+    /// `end` bytes of the old one.
+    fn grow(&mut self, len: usize) {
+        let mut v = Vec::with_capacity(len);
+        v.extend_from_slice(&self.buf[..self.end]);
+        v.resize(len, 0);
+        self.buf = Arc::from(v);
     }
 
     /// Checks that `n` more bytes fit in the current message.
@@ -468,6 +497,11 @@ impl<R: Read> StreamReader<R> {
     }
 }
 
+/// A buffer of `len` zero bytes.
+fn zeroed(len: usize) -> Arc<[u8]> {
+    Arc::from(vec![0; len])
+}
+
 fn eof() -> Error {
     Error::Transport(TransportError::new(
         TransportErrorKind::EndOfFile,
@@ -528,6 +562,25 @@ impl<R: Read> ReadBytes for StreamReader<R> {
 
     fn skip_bytes(&mut self, len: usize) -> Result<()> {
         self.slow(|r| r.skip_settled(len))
+    }
+
+    /// A large value all in the buffer is lent from it (see [`LEND_MIN`]);
+    /// others are copied.
+    #[cfg(feature = "bytes")]
+    fn read_shared(&mut self, len: usize) -> Result<bytes::Bytes> {
+        if len >= LEND_MIN && len.saturating_mul(4) >= self.buf.len() && self.lim - self.pos >= len
+        {
+            let start = self.pos;
+            self.pos += len;
+            let whole = bytes::Bytes::from_owner(Arc::clone(&self.buf));
+            return Ok(whole.slice(start..start + len));
+        }
+        if let Some(b) = self.ready_bytes().get(..len) {
+            let out = bytes::Bytes::copy_from_slice(b);
+            self.consume_ready(len);
+            return Ok(out);
+        }
+        self.read_vec_slow(len).map(bytes::Bytes::from)
     }
 }
 
@@ -806,5 +859,52 @@ mod tests {
             }
             assert!(!r.begin_message().unwrap(), "chunk {chunk}: clean end");
         }
+    }
+
+    /// A large value all in the buffer is lent from it; the reader then
+    /// never writes over it while it is alive, and reuses the buffer once
+    /// it is gone. Small values, and values not all buffered, are copies.
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn large_buffered_values_are_lent_and_never_overwritten() {
+        let value = |n: usize, k: u8| -> Vec<u8> { (0..n).map(|i| (i as u8) ^ k).collect() };
+        let sizes = [40_000, 100, 33_000, 20_000, 300_000, 40_000];
+        let mut stream = Vec::new();
+        for (k, &n) in sizes.iter().enumerate() {
+            stream.extend_from_slice(&(n as u32).to_be_bytes());
+            stream.extend_from_slice(&value(n, k as u8));
+        }
+        let mut r = framed(&stream, 1 << 20);
+        // Full size from the start, so what is buffered is known.
+        r.buf = zeroed(READ_BUFFER_SIZE);
+        let mut kept = Vec::new();
+        for (k, &n) in sizes.iter().enumerate() {
+            assert!(r.begin_message().unwrap());
+            let v = r.read_shared(n).unwrap();
+            r.end_message().unwrap();
+            assert_eq!(v, value(n, k as u8));
+            let buf = r.buf.as_ptr() as usize..r.buf.as_ptr() as usize + r.buf.len();
+            let lent = buf.contains(&(v.as_ptr() as usize));
+            // Lent: at least LEND_MIN and a quarter of the buffer, and all
+            // buffered (the 300,000-byte value is larger than the buffer;
+            // the last one comes after it, in a new buffer, as the first
+            // is still alive).
+            let want = n >= LEND_MIN && n * 4 >= r.buf.len() && n <= READ_BUFFER_SIZE;
+            assert_eq!(lent, want, "value {k} of {n} bytes");
+            kept.push(v);
+        }
+        // Every value is intact after the reads that followed it.
+        for (k, v) in kept.iter().enumerate() {
+            assert_eq!(*v, value(sizes[k], k as u8), "value {k}");
+        }
+        // With no value alive, the next read reuses the buffer.
+        drop(kept);
+        let more = [0, 0, 0, 1, 42];
+        let mut r = framed(&more, 1 << 20);
+        r.buf = zeroed(64 * 1024);
+        let first = r.buf.as_ptr();
+        assert!(r.begin_message().unwrap());
+        assert_eq!(r.read_u8().unwrap(), 42);
+        assert_eq!(r.buf.as_ptr(), first);
     }
 }

@@ -114,6 +114,16 @@ pub trait WriteBytes {
     fn flush(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// Appends a shared value. A sink that sends messages
+    /// ([`MessageWriter`]) may keep a reference to a large one and send it
+    /// from where it is, with no copy; the default copies
+    /// ([`write_all`](WriteBytes::write_all)).
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn write_shared(&mut self, bytes: &bytes::Bytes) -> Result<()> {
+        self.write_all(bytes)
+    }
 }
 
 impl<R: ReadBytes + ?Sized> ReadBytes for &mut R {
@@ -168,6 +178,12 @@ impl<W: WriteBytes + ?Sized> WriteBytes for &mut W {
     #[inline]
     fn flush(&mut self) -> Result<()> {
         (**self).flush()
+    }
+
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn write_shared(&mut self, bytes: &bytes::Bytes) -> Result<()> {
+        (**self).write_shared(bytes)
     }
 }
 

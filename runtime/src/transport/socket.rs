@@ -12,7 +12,7 @@
 //! timeout is left alone, so a request that arrives in one piece costs no
 //! extra system call.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,61 +78,97 @@ impl Write for SharedStream {
         (&*self.0).write(buf)
     }
 
-    /// Writes all of `buf`. The socket's write timeout bounds the whole
-    /// call, not each `write`: a peer that reads a little at a time cannot
-    /// hold the writer longer. Most calls end with their first `write`;
-    /// after a partial one (which may itself have waited up to the socket's
-    /// timeout) the rest gets what is left of the timeout since the call
-    /// began.
+    /// Writes all of `buf`, within one write timeout (see
+    /// [`write_all_parts`](Self::write_all_parts)).
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        let mut stream = &*self.0;
-        let began = Instant::now();
-        let mut rest = match stream.write(buf) {
-            Ok(n) if n == buf.len() => return Ok(()),
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => &buf[n..],
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf,
-            Err(e) => return Err(e),
-        };
-        let Some(timeout) = stream.write_timeout()? else {
-            return stream.write_all(rest);
-        };
-        let deadline = began + timeout;
-        let mut current = timeout;
-        let written = loop {
-            if rest.is_empty() {
-                break Ok(());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "reply not sent before its deadline",
-                ));
-            }
-            if left.abs_diff(current) > TIMEOUT_SLACK {
-                // On failure the loop ends, and the timeout is put back.
-                if let Err(e) = stream.set_write_timeout(Some(left)) {
-                    break Err(e);
-                }
-                current = left;
-            }
-            match stream.write(rest) {
-                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => rest = &rest[n..],
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        if current != timeout {
-            stream.set_write_timeout(Some(timeout))?;
-        }
-        written
+        self.write_all_parts(&mut [IoSlice::new(buf)])
+    }
+
+    /// Writes all of `bufs` (a message sent from several places, see
+    /// [`MessageWriter`]) within one write timeout, and returns their
+    /// length: it never stops part-way except with an error.
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let total = bufs.iter().map(|b| b.len()).sum();
+        let mut parts = bufs.to_vec();
+        self.write_all_parts(&mut parts)?;
+        Ok(total)
     }
 
     #[inline]
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+impl SharedStream {
+    /// Writes all of `parts`. The socket's write timeout bounds the whole
+    /// call, not each `write`: a peer that reads a little at a time cannot
+    /// hold the writer longer. Most calls end with their first `write`;
+    /// after a partial one (which may itself have waited up to the socket's
+    /// timeout) the rest gets what is left of the timeout since the call
+    /// began.
+    fn write_all_parts(&mut self, mut parts: &mut [IoSlice<'_>]) -> io::Result<()> {
+        let stream = &*self.0;
+        let began = Instant::now();
+        let total: usize = parts.iter().map(|b| b.len()).sum();
+        match write_parts(stream, parts) {
+            Ok(n) if n == total => return Ok(()),
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut parts, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        let timeout = stream.write_timeout()?;
+        let deadline = timeout.map(|t| began + t);
+        let mut current = timeout;
+        let written = loop {
+            if parts.is_empty() {
+                break Ok(());
+            }
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "reply not sent before its deadline",
+                    ));
+                }
+                if current.is_some_and(|c| left.abs_diff(c) > TIMEOUT_SLACK) {
+                    // On failure the loop ends, and the timeout is put back.
+                    if let Err(e) = stream.set_write_timeout(Some(left)) {
+                        break Err(e);
+                    }
+                    current = Some(left);
+                }
+            }
+            match write_parts(stream, parts) {
+                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        if current != timeout {
+            stream.set_write_timeout(timeout)?;
+        }
+        written
+    }
+}
+
+/// One `write` of `parts`: `send` for one part, else `sendmsg` (on
+/// Linux; both with `MSG_NOSIGNAL`, as std's `write` does, so a peer gone
+/// away is an error, never a `SIGPIPE`).
+fn write_parts(mut stream: &TcpStream, parts: &[IoSlice<'_>]) -> io::Result<usize> {
+    match parts {
+        [one] => stream.write(one),
+        #[cfg(target_os = "linux")]
+        _ => {
+            use rustix::net::{SendAncillaryBuffer, SendFlags, sendmsg};
+            let mut control = SendAncillaryBuffer::default();
+            Ok(sendmsg(stream, parts, &mut control, SendFlags::NOSIGNAL)?)
+        }
+        #[cfg(not(target_os = "linux"))]
+        _ => stream.write_vectored(parts),
     }
 }
 

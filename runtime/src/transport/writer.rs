@@ -3,6 +3,12 @@
 //! sends it with one `write` call (framed: the 4-byte length goes in the same
 //! buffer), which is what keeps Nagle's algorithm and delayed ACKs from
 //! adding latency to each call.
+//!
+//! With the feature `bytes`, a large shared value
+//! ([`write_shared`](WriteBytes::write_shared), at least [`SPLICE_MIN`]
+//! bytes) is not copied into the buffer: the writer keeps a reference and
+//! sends the message with one vectored `write` of the buffer's pieces and
+//! the values between them.
 
 use std::io::Write;
 
@@ -14,6 +20,10 @@ use crate::transport::framed::{FRAME_HEADER_LEN, frame_header};
 
 /// A buffer that keeps more than this after a large message is released.
 const KEEP_CAPACITY: usize = 256 * 1024;
+
+/// The smallest shared value sent from where it is rather than copied into
+/// the buffer (feature `bytes`).
+pub const SPLICE_MIN: usize = 16 * 1024;
 
 /// Buffers one message and sends it on [`flush`](WriteBytes::flush).
 #[derive(Debug)]
@@ -29,6 +39,13 @@ pub struct MessageWriter<W> {
     /// With `deferred`: `buf` holds a flushed message, sent up to `sent`.
     waiting: bool,
     sent: usize,
+    /// Large shared values of the current message, each with the offset in
+    /// `buf` it goes at; never with `deferred`.
+    #[cfg(feature = "bytes")]
+    spliced: Vec<(usize, bytes::Bytes)>,
+    /// Their total length.
+    #[cfg(feature = "bytes")]
+    spliced_len: usize,
 }
 
 impl<W: Write> MessageWriter<W> {
@@ -49,6 +66,10 @@ impl<W: Write> MessageWriter<W> {
             deferred: false,
             waiting: false,
             sent: 0,
+            #[cfg(feature = "bytes")]
+            spliced: Vec::new(),
+            #[cfg(feature = "bytes")]
+            spliced_len: 0,
         }
     }
 
@@ -133,13 +154,23 @@ impl<W: Write> MessageWriter<W> {
 
     /// Bytes of the current message written so far (not yet sent).
     pub fn pending(&self) -> usize {
-        self.buf.len() - self.start
+        self.buf.len() - self.start + self.spliced_len()
+    }
+
+    #[cfg(feature = "bytes")]
+    fn spliced_len(&self) -> usize {
+        self.spliced_len
+    }
+
+    #[cfg(not(feature = "bytes"))]
+    fn spliced_len(&self) -> usize {
+        0
     }
 
     /// With nothing pending: gives back a buffer that grew past `keep`
     /// bytes (for a connection that goes idle after a large reply).
     pub fn shrink_idle(&mut self, keep: usize) {
-        if self.buf.len() == self.start && self.buf.capacity() > keep.max(self.start) {
+        if self.pending() == 0 && self.buf.capacity() > keep.max(self.start) {
             self.buf.shrink_to(keep.max(self.start));
         }
     }
@@ -150,6 +181,11 @@ impl<W: Write> MessageWriter<W> {
     pub fn discard(&mut self) {
         if self.waiting {
             return;
+        }
+        #[cfg(feature = "bytes")]
+        {
+            self.spliced.clear();
+            self.spliced_len = 0;
         }
         self.buf.truncate(self.start);
         if self.buf.capacity() > KEEP_CAPACITY {
@@ -166,6 +202,18 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
             self.send_rest()?;
         }
         self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Keeps a reference to a value of at least [`SPLICE_MIN`] bytes
+    /// (unless sends are deferred); copies smaller ones.
+    #[cfg(feature = "bytes")]
+    fn write_shared(&mut self, bytes: &bytes::Bytes) -> Result<()> {
+        if bytes.len() < SPLICE_MIN || self.deferred {
+            return self.write_all(bytes);
+        }
+        self.spliced.push((self.buf.len(), bytes.clone()));
+        self.spliced_len += bytes.len();
         Ok(())
     }
 
@@ -192,13 +240,46 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
             self.sent = 0;
             return Ok(());
         }
-        let sent = self
-            .inner
-            .write_all(&self.buf)
-            .and_then(|()| self.inner.flush());
+        let sent = self.send_message().and_then(|()| self.inner.flush());
         self.discard();
         sent.map_err(Into::into)
     }
+}
+
+impl<W: Write> MessageWriter<W> {
+    /// Sends the buffer, with the spliced values in their places.
+    fn send_message(&mut self) -> std::io::Result<()> {
+        #[cfg(feature = "bytes")]
+        if !self.spliced.is_empty() {
+            let mut parts = Vec::with_capacity(2 * self.spliced.len() + 1);
+            let mut at = 0;
+            for (offset, value) in &self.spliced {
+                parts.push(std::io::IoSlice::new(&self.buf[at..*offset]));
+                parts.push(std::io::IoSlice::new(value));
+                at = *offset;
+            }
+            parts.push(std::io::IoSlice::new(&self.buf[at..]));
+            return write_all_vectored(&mut self.inner, &mut parts);
+        }
+        self.inner.write_all(&self.buf)
+    }
+}
+
+/// Writes all of `parts` with vectored writes.
+#[cfg(feature = "bytes")]
+fn write_all_vectored<W: Write>(
+    w: &mut W,
+    mut parts: &mut [std::io::IoSlice<'_>],
+) -> std::io::Result<()> {
+    while !parts.is_empty() {
+        match w.write_vectored(parts) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut parts, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -325,5 +406,135 @@ mod tests {
         w.discard();
         w.flush().unwrap();
         assert!(w.get_ref().0.is_empty());
+    }
+
+    /// Records each vectored write: its parts' contents and addresses.
+    #[cfg(feature = "bytes")]
+    #[derive(Default)]
+    struct Vectored {
+        calls: Vec<Vec<(Vec<u8>, usize)>>,
+        /// At most this many bytes per call (0: all).
+        per_call: usize,
+    }
+
+    #[cfg(feature = "bytes")]
+    impl Write for Vectored {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.write_vectored(&[std::io::IoSlice::new(buf)])
+        }
+        fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+            let mut room = if self.per_call == 0 {
+                usize::MAX
+            } else {
+                self.per_call
+            };
+            let mut call = Vec::new();
+            for b in bufs {
+                let n = b.len().min(room);
+                call.push((b[..n].to_vec(), b.as_ptr() as usize));
+                room -= n;
+            }
+            let n = call.iter().map(|(b, _)| b.len()).sum();
+            self.calls.push(call);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[cfg(feature = "bytes")]
+    fn sent(v: &Vectored) -> Vec<u8> {
+        v.calls
+            .iter()
+            .flatten()
+            .flat_map(|(b, _)| b.clone())
+            .collect()
+    }
+
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn a_large_shared_value_is_sent_from_where_it_is_in_one_write() {
+        let big = bytes::Bytes::from((0..40_000u32).map(|i| i as u8).collect::<Vec<_>>());
+        let small = bytes::Bytes::from_static(b"small");
+        for framing in [Framing::Buffered, Framing::Framed] {
+            let mut w = MessageWriter::new(Vectored::default(), framing, Limits::default());
+            w.write_all(&[1, 2, 3]).unwrap();
+            w.write_shared(&big).unwrap();
+            w.write_shared(&small).unwrap();
+            w.write_shared(&big).unwrap();
+            w.write_all(&[9]).unwrap();
+            assert_eq!(w.pending(), 3 + 40_000 + 5 + 40_000 + 1);
+            w.flush().unwrap();
+            let mut want = Vec::new();
+            if framing == Framing::Framed {
+                want.extend_from_slice(&(80_009u32).to_be_bytes());
+            }
+            want.extend_from_slice(&[1, 2, 3]);
+            want.extend_from_slice(&big);
+            want.extend_from_slice(b"small");
+            want.extend_from_slice(&big);
+            want.push(9);
+            let v = w.get_ref();
+            assert_eq!(v.calls.len(), 1, "one write");
+            assert_eq!(sent(v), want);
+            // The large values went out from their own memory; the small
+            // one was copied into the buffer.
+            let from_big = v.calls[0]
+                .iter()
+                .filter(|(_, at)| *at == big.as_ptr() as usize);
+            assert_eq!(from_big.count(), 2);
+            assert_eq!(w.pending(), 0);
+        }
+    }
+
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn a_spliced_message_survives_partial_writes() {
+        let big = bytes::Bytes::from(vec![7u8; 50_000]);
+        let mut w = MessageWriter::new(
+            Vectored {
+                per_call: 4_999,
+                ..Vectored::default()
+            },
+            Framing::Framed,
+            Limits::default(),
+        );
+        w.write_all(&[1]).unwrap();
+        w.write_shared(&big).unwrap();
+        w.write_all(&[2]).unwrap();
+        w.flush().unwrap();
+        let mut want = 50_002u32.to_be_bytes().to_vec();
+        want.push(1);
+        want.extend_from_slice(&big);
+        want.push(2);
+        assert_eq!(sent(w.get_ref()), want);
+        assert_eq!(w.get_ref().calls.len(), want.len().div_ceil(4_999));
+    }
+
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn spliced_values_are_dropped_with_the_message_and_copied_when_deferred() {
+        let big = bytes::Bytes::from(vec![3u8; 20_000]);
+        let limits = Limits::default().with_max_frame_size(10_000);
+        let mut w = MessageWriter::new(Vectored::default(), Framing::Framed, limits);
+        w.write_shared(&big).unwrap();
+        assert!(w.flush().is_err(), "larger than a frame may be");
+        assert_eq!(w.pending(), 0);
+        w.write_shared(&big).unwrap();
+        w.discard();
+        assert_eq!(w.pending(), 0);
+        w.write_all(&[5]).unwrap();
+        w.flush().unwrap();
+        assert_eq!(sent(w.get_ref()), [0, 0, 0, 1, 5]);
+        // Deferred sends keep the whole message in the buffer.
+        let mut w = MessageWriter::new(Vectored::default(), Framing::Buffered, Limits::default());
+        w.defer_sends();
+        w.write_shared(&big).unwrap();
+        w.flush().unwrap();
+        assert!(w.is_waiting());
+        w.send_rest().unwrap();
+        assert_eq!(sent(w.get_ref()), big);
+        assert_ne!(w.get_ref().calls[0][0].1, big.as_ptr() as usize);
     }
 }

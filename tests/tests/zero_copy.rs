@@ -1,0 +1,122 @@
+//! Large shared binaries (option `bytes_paths`, `Bytes`) through a real
+//! server and client: the bench IDL's `blob` (golden `bench_bench_bytes`)
+//! returns its argument. The server reads a large value that is all in its
+//! read buffer without a copy (lending the buffer) and sends a large reply
+//! value from where it is; the client does the same with its reply. This
+//! checks that, across sizes around the thresholds, every protocol and
+//! framing and both server modes, every reply is the value sent, and that
+//! replies a client keeps stay intact while later calls reuse its buffers.
+
+#![deny(warnings)]
+
+#[allow(dead_code)]
+#[rustfmt::skip]
+#[path = "../golden/rs/bench_bench_bytes/mod.rs"]
+mod shared;
+
+use shared::bench::{
+    BenchAddError, BenchBlobError, BenchClient, BenchEchoError, BenchHandler, BenchPingError,
+    BenchProcessor, Payload,
+};
+use std::time::Duration;
+use thriftc_runtime::client::{Client, Connector};
+use thriftc_runtime::server::{Server, ServerHandle};
+use thriftc_runtime::{Bytes, Framing, ProtocolKind};
+
+struct Echo;
+
+impl BenchHandler for Echo {
+    fn ping(&self) -> Result<(), BenchPingError> {
+        Ok(())
+    }
+    fn add(&self, a: i64, b: i64) -> Result<i64, BenchAddError> {
+        Ok(a.wrapping_add(b))
+    }
+    fn echo(&self, p: Payload) -> Result<Payload, BenchEchoError> {
+        Ok(p)
+    }
+    fn blob(&self, data: Bytes) -> Result<Bytes, BenchBlobError> {
+        Ok(data)
+    }
+}
+
+/// Sizes around the lending and splicing thresholds (16 KiB, a quarter of
+/// the read buffer), up to values larger than the read buffer (128 KiB).
+const SIZES: [usize; 9] = [
+    0,
+    1,
+    16 * 1024 - 1,
+    16 * 1024,
+    33_000,
+    100_000,
+    131_000,
+    300_000,
+    2_000_000,
+];
+
+fn value(n: usize, k: usize) -> Bytes {
+    (0..n)
+        .map(|i| (i * 7 + k) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+fn serve(protocol: ProtocolKind, framing: Framing, event: bool) -> ServerHandle {
+    let mut b = Server::builder(BenchProcessor::new(Echo))
+        .protocol(protocol)
+        .framing(framing)
+        .drain_timeout(Duration::from_secs(5));
+    if event {
+        b = b.event_driven(2);
+    }
+    b.bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .spawn()
+        .expect("start the server")
+}
+
+fn connect(port: u16, protocol: ProtocolKind, framing: Framing) -> BenchClient<Client> {
+    let c = Connector::new(("127.0.0.1", port))
+        .expect("address")
+        .protocol(protocol)
+        .framing(framing)
+        .read_timeout(Duration::from_secs(10))
+        .connect()
+        .expect("connect");
+    BenchClient::new(c)
+}
+
+#[test]
+fn large_blobs_round_trip_and_kept_replies_stay_intact() {
+    let modes: &[bool] = if cfg!(target_os = "linux") {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    for &event in modes {
+        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            for framing in [Framing::Buffered, Framing::Framed] {
+                let what = format!("{protocol:?} {framing:?} event={event}");
+                let server = serve(protocol, framing, event);
+                let mut client = connect(server.local_addr().port(), protocol, framing);
+                let mut kept = Vec::new();
+                for round in 0..2 {
+                    for (i, &n) in SIZES.iter().enumerate() {
+                        let k = round * SIZES.len() + i;
+                        let sent = value(n, k);
+                        let got = client.blob(sent.clone()).expect(&what);
+                        assert_eq!(got.len(), n, "{what}: {n} bytes");
+                        assert!(got == sent, "{what}: the reply to {n} bytes differs");
+                        // Small calls between the large ones reuse the buffers.
+                        assert_eq!(client.add(k as i64, 1).expect(&what), k as i64 + 1);
+                        kept.push((k, n, got));
+                    }
+                }
+                for (k, n, got) in &kept {
+                    assert!(*got == value(*n, *k), "{what}: kept reply {k} changed");
+                }
+                server.stop();
+            }
+        }
+    }
+}
