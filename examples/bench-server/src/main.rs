@@ -19,7 +19,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thriftc_runtime::server::Server;
-use thriftc_runtime::{Framing, ProtocolKind};
+use thriftc_runtime::{Bytes, Framing, ProtocolKind};
 
 // A binary uses part of the generated API only.
 #[allow(dead_code)]
@@ -48,7 +48,7 @@ impl BenchHandler for Bench {
         Ok(p)
     }
 
-    fn blob(&self, data: Vec<u8>) -> Result<Vec<u8>, BenchBlobError> {
+    fn blob(&self, data: Bytes) -> Result<Bytes, BenchBlobError> {
         Ok(data)
     }
 }
