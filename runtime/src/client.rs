@@ -297,7 +297,8 @@ impl Client {
         let timed = TimedStream::new(stream.clone(), config.read_timeout, config.read_timeout)?;
         let reader = StreamReader::new(timed, config.framing, config.limits);
         let writer =
-            MessageWriter::new(SharedStream(stream.clone()), config.framing, config.limits);
+            MessageWriter::new(SharedStream(stream.clone()), config.framing, config.limits)
+                .splice_shared_values(true);
         let io = match config.protocol {
             ProtocolKind::Binary => Io::Binary(
                 BinaryProtocol::new(reader, config.limits),

@@ -176,7 +176,8 @@ where
                     SharedStream(conn.stream.clone()),
                     config.framing,
                     config.limits,
-                ),
+                )
+                .splice_shared_values(true),
                 config.limits,
             ),
         })

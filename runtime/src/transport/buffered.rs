@@ -21,8 +21,8 @@
 //! through the bounded read buffer, so a peer that announces 16 MB and stalls
 //! costs a few KiB, and decoded values grow only as their bytes arrive.
 //!
-//! With the feature `bytes`, a large `binary` read as shared
-//! [`Bytes`](bytes::Bytes) (see [`LEND_MIN`]) that is all in the buffer is
+//! With the feature `bytes`, a large `binary` read as shared `Bytes` (see
+//! [`LEND_MIN`]) that is all in the buffer is
 //! lent from it, not copied: the value holds the buffer, and the reader
 //! writes into it again only once no value holds it (else it reads into a
 //! copy).
@@ -203,7 +203,11 @@ impl<R: Read> StreamReader<R> {
         }
         if self.pos > 0 {
             let (pos, end) = (self.pos, self.end);
-            Arc::make_mut(&mut self.buf).copy_within(pos..end, 0);
+            match Arc::get_mut(&mut self.buf) {
+                Some(buf) => buf.copy_within(pos..end, 0),
+                // Lent: a new buffer that starts with the unread bytes.
+                None => self.buf = buffer(&self.buf[pos..end], self.buf.len()),
+            }
             self.end -= self.pos;
             self.pos = 0;
         }
@@ -369,10 +373,7 @@ impl<R: Read> StreamReader<R> {
     /// Replaces the buffer with a larger one that starts with the first
     /// `end` bytes of the old one.
     fn grow(&mut self, len: usize) {
-        let mut v = Vec::with_capacity(len);
-        v.extend_from_slice(&self.buf[..self.end]);
-        v.resize(len, 0);
-        self.buf = Arc::from(v);
+        self.buf = buffer(&self.buf[..self.end], len);
     }
 
     /// Checks that `n` more bytes fit in the current message.
@@ -499,7 +500,15 @@ impl<R: Read> StreamReader<R> {
 
 /// A buffer of `len` zero bytes.
 fn zeroed(len: usize) -> Arc<[u8]> {
-    Arc::from(vec![0; len])
+    buffer(&[], len)
+}
+
+/// A buffer of `len` bytes that starts with `start`, zeros after.
+fn buffer(start: &[u8], len: usize) -> Arc<[u8]> {
+    let mut v = Vec::with_capacity(len);
+    v.extend_from_slice(start);
+    v.resize(len, 0);
+    Arc::from(v)
 }
 
 fn eof() -> Error {

@@ -78,8 +78,9 @@ impl Write for SharedStream {
         (&*self.0).write(buf)
     }
 
-    /// Writes all of `buf`, within one write timeout (see
-    /// [`write_all_parts`](Self::write_all_parts)).
+    /// Writes all of `buf`. The socket's write timeout bounds the whole
+    /// call, not each `write`: a peer that reads a little at a time cannot
+    /// hold the writer longer.
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.write_all_parts(&mut [IoSlice::new(buf)])
     }
@@ -155,10 +156,14 @@ impl SharedStream {
     }
 }
 
-/// One `write` of `parts`: `send` for one part, else `sendmsg` (on
-/// Linux; both with `MSG_NOSIGNAL`, as std's `write` does, so a peer gone
-/// away is an error, never a `SIGPIPE`).
+/// The most parts one `sendmsg` may carry (Linux's `UIO_MAXIOV`).
+const MAX_PARTS: usize = 1024;
+
+/// One `write` of `parts` (of the first [`MAX_PARTS`]): `send` for one
+/// part, else `sendmsg` (on Linux; both with `MSG_NOSIGNAL`, as std's
+/// `write` does, so a peer gone away is an error, never a `SIGPIPE`).
 fn write_parts(mut stream: &TcpStream, parts: &[IoSlice<'_>]) -> io::Result<usize> {
+    let parts = &parts[..parts.len().min(MAX_PARTS)];
     match parts {
         [one] => stream.write(one),
         #[cfg(target_os = "linux")]
@@ -344,5 +349,44 @@ mod tests {
         assert!(started.elapsed() < Duration::from_millis(600));
         drop(t);
         peer.join().unwrap();
+    }
+
+    /// A message of more spliced values than one `sendmsg` may carry
+    /// goes out whole, through several calls.
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn a_message_of_many_spliced_values_is_sent_whole() {
+        use crate::transport::WriteBytes;
+        use crate::transport::buffered::Framing;
+        use crate::transport::writer::SPLICE_MIN;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let peer = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).unwrap();
+            got
+        });
+        let (s, _) = listener.accept().unwrap();
+        let mut w = MessageWriter::new(
+            SharedStream(Arc::new(s)),
+            Framing::Buffered,
+            crate::Limits::default(),
+        )
+        .splice_shared_values(true);
+        let values: Vec<bytes::Bytes> = (0..700u32)
+            .map(|i| bytes::Bytes::from(vec![i as u8; SPLICE_MIN]))
+            .collect();
+        let mut want = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let sep = [i as u8, (i >> 8) as u8];
+            w.write_all(&sep).unwrap();
+            w.write_shared(v).unwrap();
+            want.extend_from_slice(&sep);
+            want.extend_from_slice(v);
+        }
+        w.flush().unwrap();
+        drop(w);
+        assert!(peer.join().unwrap() == want);
     }
 }

@@ -4,11 +4,13 @@
 //! buffer), which is what keeps Nagle's algorithm and delayed ACKs from
 //! adding latency to each call.
 //!
-//! With the feature `bytes`, a large shared value
-//! ([`write_shared`](WriteBytes::write_shared), at least [`SPLICE_MIN`]
-//! bytes) is not copied into the buffer: the writer keeps a reference and
-//! sends the message with one vectored `write` of the buffer's pieces and
-//! the values between them.
+//! With the feature `bytes` and
+//! [`splice_shared_values`](MessageWriter::splice_shared_values) (on for
+//! the server's and client's sockets), a large shared value
+//! (`WriteBytes::write_shared`, at least [`SPLICE_MIN`] bytes) is not
+//! copied into the buffer: the writer keeps a reference and sends the
+//! message with one vectored `write` of the buffer's pieces and the values
+//! between them.
 
 use std::io::Write;
 
@@ -39,6 +41,10 @@ pub struct MessageWriter<W> {
     /// With `deferred`: `buf` holds a flushed message, sent up to `sent`.
     waiting: bool,
     sent: usize,
+    /// Whether large shared values are spliced (see
+    /// [`splice_shared_values`](Self::splice_shared_values)).
+    #[cfg(feature = "bytes")]
+    splice: bool,
     /// Large shared values of the current message, each with the offset in
     /// `buf` it goes at; never with `deferred`.
     #[cfg(feature = "bytes")]
@@ -67,9 +73,30 @@ impl<W: Write> MessageWriter<W> {
             waiting: false,
             sent: 0,
             #[cfg(feature = "bytes")]
+            splice: false,
+            #[cfg(feature = "bytes")]
             spliced: Vec::new(),
             #[cfg(feature = "bytes")]
             spliced_len: 0,
+        }
+    }
+
+    /// With the feature `bytes`: sends shared values of at least
+    /// [`SPLICE_MIN`] bytes from where they are, through the sink's
+    /// `write_vectored`, instead of copying them into the buffer (off by
+    /// default; without the feature it does nothing). Turn it on only for a
+    /// sink whose vectored write takes all it can at once and cannot raise
+    /// `SIGPIPE`: [`SharedStream`](crate::transport::SharedStream) (which
+    /// the server and client use) qualifies; std's `TcpStream` does not
+    /// (its `writev` has no `MSG_NOSIGNAL`).
+    #[must_use]
+    pub fn splice_shared_values(self, on: bool) -> Self {
+        #[cfg(feature = "bytes")]
+        return MessageWriter { splice: on, ..self };
+        #[cfg(not(feature = "bytes"))]
+        {
+            let _ = on;
+            self
         }
     }
 
@@ -205,11 +232,11 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
         Ok(())
     }
 
-    /// Keeps a reference to a value of at least [`SPLICE_MIN`] bytes
-    /// (unless sends are deferred); copies smaller ones.
+    /// Keeps a reference to a value of at least [`SPLICE_MIN`] bytes (when
+    /// splicing, and unless sends are deferred); copies others.
     #[cfg(feature = "bytes")]
     fn write_shared(&mut self, bytes: &bytes::Bytes) -> Result<()> {
-        if bytes.len() < SPLICE_MIN || self.deferred {
+        if bytes.len() < SPLICE_MIN || !self.splice || self.deferred {
             return self.write_all(bytes);
         }
         self.spliced.push((self.buf.len(), bytes.clone()));
@@ -458,7 +485,8 @@ mod tests {
         let big = bytes::Bytes::from((0..40_000u32).map(|i| i as u8).collect::<Vec<_>>());
         let small = bytes::Bytes::from_static(b"small");
         for framing in [Framing::Buffered, Framing::Framed] {
-            let mut w = MessageWriter::new(Vectored::default(), framing, Limits::default());
+            let mut w = MessageWriter::new(Vectored::default(), framing, Limits::default())
+                .splice_shared_values(true);
             w.write_all(&[1, 2, 3]).unwrap();
             w.write_shared(&big).unwrap();
             w.write_shared(&small).unwrap();
@@ -499,7 +527,8 @@ mod tests {
             },
             Framing::Framed,
             Limits::default(),
-        );
+        )
+        .splice_shared_values(true);
         w.write_all(&[1]).unwrap();
         w.write_shared(&big).unwrap();
         w.write_all(&[2]).unwrap();
@@ -517,7 +546,8 @@ mod tests {
     fn spliced_values_are_dropped_with_the_message_and_copied_when_deferred() {
         let big = bytes::Bytes::from(vec![3u8; 20_000]);
         let limits = Limits::default().with_max_frame_size(10_000);
-        let mut w = MessageWriter::new(Vectored::default(), Framing::Framed, limits);
+        let mut w = MessageWriter::new(Vectored::default(), Framing::Framed, limits)
+            .splice_shared_values(true);
         w.write_shared(&big).unwrap();
         assert!(w.flush().is_err(), "larger than a frame may be");
         assert_eq!(w.pending(), 0);
@@ -528,12 +558,19 @@ mod tests {
         w.flush().unwrap();
         assert_eq!(sent(w.get_ref()), [0, 0, 0, 1, 5]);
         // Deferred sends keep the whole message in the buffer.
-        let mut w = MessageWriter::new(Vectored::default(), Framing::Buffered, Limits::default());
+        let mut w = MessageWriter::new(Vectored::default(), Framing::Buffered, Limits::default())
+            .splice_shared_values(true);
         w.defer_sends();
         w.write_shared(&big).unwrap();
         w.flush().unwrap();
         assert!(w.is_waiting());
         w.send_rest().unwrap();
+        assert_eq!(sent(w.get_ref()), big);
+        assert_ne!(w.get_ref().calls[0][0].1, big.as_ptr() as usize);
+        // Without splicing (the default), a copy too.
+        let mut w = MessageWriter::new(Vectored::default(), Framing::Buffered, Limits::default());
+        w.write_shared(&big).unwrap();
+        w.flush().unwrap();
         assert_eq!(sent(w.get_ref()), big);
         assert_ne!(w.get_ref().calls[0][0].1, big.as_ptr() as usize);
     }
