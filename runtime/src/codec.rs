@@ -235,7 +235,7 @@ impl WireType for bytestring::ByteString {
 impl Encode for bytestring::ByteString {
     #[inline]
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        p.write_string(self)
+        p.write_byte_string(self)
     }
 }
 

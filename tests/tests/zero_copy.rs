@@ -5,7 +5,8 @@
 //! value from where it is; the client does the same with its reply. This
 //! checks that, across sizes around the thresholds, every protocol and
 //! framing and both server modes, every reply is the value sent, and that
-//! replies a client keeps stay intact while later calls reuse its buffers.
+//! replies a client keeps stay intact while later calls reuse its buffers;
+//! also for large `ByteString`s inside a struct (`echo`).
 
 #![deny(warnings)]
 
@@ -21,7 +22,7 @@ use shared::bench::{
 use std::time::Duration;
 use thriftc_runtime::client::{Client, Connector};
 use thriftc_runtime::server::{Server, ServerHandle};
-use thriftc_runtime::{Bytes, Framing, ProtocolKind};
+use thriftc_runtime::{ByteString, Bytes, Framing, ProtocolKind};
 
 struct Echo;
 
@@ -61,6 +62,14 @@ fn value(n: usize, k: usize) -> Bytes {
         .into()
 }
 
+fn modes() -> &'static [bool] {
+    if cfg!(target_os = "linux") {
+        &[false, true]
+    } else {
+        &[false]
+    }
+}
+
 fn serve(protocol: ProtocolKind, framing: Framing, event: bool) -> ServerHandle {
     let mut b = Server::builder(BenchProcessor::new(Echo))
         .protocol(protocol)
@@ -88,12 +97,7 @@ fn connect(port: u16, protocol: ProtocolKind, framing: Framing) -> BenchClient<C
 
 #[test]
 fn large_blobs_round_trip_and_kept_replies_stay_intact() {
-    let modes: &[bool] = if cfg!(target_os = "linux") {
-        &[false, true]
-    } else {
-        &[false]
-    };
-    for &event in modes {
+    for &event in modes() {
         for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
             for framing in [Framing::Buffered, Framing::Framed] {
                 let what = format!("{protocol:?} {framing:?} event={event}");
@@ -114,6 +118,43 @@ fn large_blobs_round_trip_and_kept_replies_stay_intact() {
                 }
                 for (k, n, got) in &kept {
                     assert!(*got == value(*n, *k), "{what}: kept reply {k} changed");
+                }
+                server.stop();
+            }
+        }
+    }
+}
+
+#[test]
+fn structs_with_large_strings_and_binaries_round_trip() {
+    let text = |n: usize, k: usize| -> ByteString {
+        (0..n)
+            .map(|i| char::from(b'a' + ((i + k) % 26) as u8))
+            .chain(std::iter::once('é'))
+            .collect::<String>()
+            .into()
+    };
+    for &event in modes() {
+        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            for framing in [Framing::Buffered, Framing::Framed] {
+                let what = format!("{protocol:?} {framing:?} event={event}");
+                let server = serve(protocol, framing, event);
+                let mut client = connect(server.local_addr().port(), protocol, framing);
+                let mut kept = Vec::new();
+                for (k, n) in [10, 40_000, 17_000, 90_000, 5].into_iter().enumerate() {
+                    let mut p = Payload {
+                        title: text(n, k),
+                        raw: value(n / 2, k),
+                        note: Some(text(n / 3, k + 1)),
+                        ..Payload::default()
+                    };
+                    p.inner.name = text(n, k + 2);
+                    let got = client.echo(p.clone()).expect(&what);
+                    assert!(got == p, "{what}: the reply to {n}-byte strings differs");
+                    kept.push((got, p));
+                }
+                for (got, p) in &kept {
+                    assert!(got == p, "{what}: a kept reply changed");
                 }
                 server.stop();
             }

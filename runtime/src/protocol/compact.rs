@@ -850,6 +850,12 @@ impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
         self.trans.write_shared(v)
     }
 
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn write_byte_string(&mut self, v: &bytestring::ByteString) -> Result<()> {
+        self.write_bytes(v.as_bytes())
+    }
+
     #[inline]
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
         self.trans.write_all(v)

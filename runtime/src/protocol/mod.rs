@@ -449,6 +449,16 @@ pub trait ProtocolWrite {
     fn write_bytes(&mut self, v: &bytes::Bytes) -> Result<()> {
         self.write_binary(v)
     }
+    /// A `string` held as a shared
+    /// [`ByteString`](bytestring::ByteString) (feature `bytes`): as
+    /// [`write_string`](ProtocolWrite::write_string), which the default
+    /// calls; the protocols send a large one without a copy, as
+    /// [`write_bytes`](ProtocolWrite::write_bytes) does.
+    #[cfg(feature = "bytes")]
+    #[inline]
+    fn write_byte_string(&mut self, v: &bytestring::ByteString) -> Result<()> {
+        self.write_string(v)
+    }
     /// A `uuid`: 16 bytes, in wire order.
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()>;
     /// `len` above `i32::MAX` is a `SIZE_LIMIT` error.

@@ -574,4 +574,73 @@ mod tests {
         assert_eq!(sent(w.get_ref()), big);
         assert_ne!(w.get_ref().calls[0][0].1, big.as_ptr() as usize);
     }
+
+    /// The protocols pass large `Bytes` and `ByteString` values down to be
+    /// spliced, with the same bytes on the wire as a copy.
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn protocols_splice_large_binaries_and_strings() {
+        use crate::codec::Encode;
+        use crate::protocol::ProtocolWrite;
+        use crate::protocol::binary::BinaryProtocol;
+        use crate::protocol::compact::CompactProtocol;
+        let text: String = (0..20_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let string = bytestring::ByteString::from(text.clone());
+        let binary = bytes::Bytes::from(vec![9u8; 30_000]);
+        let encode = |p: &mut dyn ProtocolWrite| {
+            string.encode(p).unwrap();
+            binary.encode(p).unwrap();
+            p.flush().unwrap();
+        };
+        let copied = |p: &mut dyn ProtocolWrite| {
+            p.write_string(&text).unwrap();
+            p.write_binary(&binary).unwrap();
+            p.flush().unwrap();
+        };
+        for compact in [false, true] {
+            let mut sinks = Vec::new();
+            for spliced in [true, false] {
+                let w =
+                    MessageWriter::new(Vectored::default(), Framing::Buffered, Limits::default())
+                        .splice_shared_values(true);
+                let limits = Limits::default();
+                let w = match compact {
+                    false => {
+                        let mut p = BinaryProtocol::new(w, limits);
+                        if spliced {
+                            encode(&mut p)
+                        } else {
+                            copied(&mut p)
+                        }
+                        p.into_inner()
+                    }
+                    true => {
+                        let mut p = CompactProtocol::new(w, limits);
+                        if spliced {
+                            encode(&mut p)
+                        } else {
+                            copied(&mut p)
+                        }
+                        p.into_inner()
+                    }
+                };
+                sinks.push(w);
+            }
+            assert_eq!(sent(sinks[0].get_ref()), sent(sinks[1].get_ref()));
+            let parts: Vec<usize> = sinks[0].get_ref().calls[0]
+                .iter()
+                .map(|(_, at)| *at)
+                .collect();
+            assert!(
+                parts.contains(&(string.as_ptr() as usize)),
+                "compact {compact}"
+            );
+            assert!(
+                parts.contains(&(binary.as_ptr() as usize)),
+                "compact {compact}"
+            );
+        }
+    }
 }
