@@ -38,12 +38,8 @@ fn calls_work(protocol: ProtocolKind, framing: Framing, threads: Threads) {
         let calc = Arc::new(Calc::default());
         let server = threads
             .apply(builder(calc.clone()))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .wire(protocol, framing)
+            .start();
         let mut c = client(server.local_addr(), protocol, framing);
         assert_eq!(
             add(&mut c, 2, 3).unwrap(),
@@ -69,26 +65,12 @@ fn pipelined_requests_are_answered_in_order() {
         .into_iter()
         .flat_map(|c| [(c, Threads::PerConnection), (c, Threads::Events(1))]);
     for ((protocol, framing), threads) in modes {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(threads, protocol, framing);
         let mut s = raw(server.local_addr());
         let mut batch = Vec::new();
         for i in 0..100 {
             let args = AddArgs { a: i, b: 1000 };
-            batch.extend(message(
-                protocol,
-                framing,
-                "add",
-                MessageType::Call,
-                i,
-                &args,
-            ));
+            batch.extend(call_msg(protocol, framing, "add", i, &args));
         }
         send(&mut s, &batch);
         let mut r = replies(&s, framing);
@@ -107,22 +89,15 @@ fn pipelined_requests_are_answered_in_order() {
 #[test]
 fn unknown_method_is_answered_and_the_connection_goes_on() {
     for (protocol, framing) in COMBOS {
-        let server = builder(Calc::default())
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(Threads::PerConnection, protocol, framing);
         // Raw: the arguments (a nested struct) must be skipped.
         let mut s = raw(server.local_addr());
         let args = Args1(AddArgs { a: 1, b: 2 });
-        let mut bytes = message(protocol, framing, "nope", MessageType::Call, 41, &args);
-        bytes.extend(message(
+        let mut bytes = call_msg(protocol, framing, "nope", 41, &args);
+        bytes.extend(call_msg(
             protocol,
             framing,
             "add",
-            MessageType::Call,
             42,
             &AddArgs { a: 4, b: 5 },
         ));
@@ -159,19 +134,9 @@ fn handler_panic_is_an_internal_error_and_the_connection_survives() {
         (COMBOS[0], Threads::Events(1)),
     ];
     for ((protocol, framing), threads) in modes {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(threads, protocol, framing);
         let mut s = raw(server.local_addr());
-        send(
-            &mut s,
-            &message(protocol, framing, "panic", MessageType::Call, 7, &NoArgs),
-        );
+        send(&mut s, &call_msg(protocol, framing, "panic", 7, &NoArgs));
         let mut r = replies(&s, framing);
         let (h, res) = read_reply::<Ret<i32>>(&mut r, protocol).unwrap();
         assert_eq!(
@@ -198,11 +163,7 @@ fn handler_panic_is_an_internal_error_and_the_connection_survives() {
 
 #[test]
 fn declared_exceptions_are_replies_and_undeclared_errors_hide_their_detail() {
-    let server = builder(Calc::default())
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).start();
     let mut c = client(server.local_addr(), ProtocolKind::Binary, Framing::Buffered);
     let r: Ret<i32> = c.call("oops", &Args1("no luck".to_string())).unwrap();
     assert_eq!(r, Ret::Oops("no luck".into()));
@@ -230,51 +191,16 @@ fn oneway_faults_send_nothing_and_the_server_keeps_serving() {
     quiet_expected_panics();
     for (protocol, framing) in [COMBOS[1], COMBOS[2]] {
         let calc = Arc::new(Calc::default());
-        let server = builder(calc.clone())
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = builder(calc.clone()).wire(protocol, framing).start();
         let mut s = raw(server.local_addr());
-        let mut bytes = message(
-            protocol,
-            framing,
-            "fire_panic",
-            MessageType::Oneway,
-            1,
-            &NoArgs,
-        );
-        bytes.extend(message(
-            protocol,
-            framing,
-            "fire_error",
-            MessageType::Oneway,
-            2,
-            &NoArgs,
-        ));
-        bytes.extend(message(
-            protocol,
-            framing,
-            "nope",
-            MessageType::Oneway,
-            3,
-            &NoArgs,
-        ));
-        bytes.extend(message(
-            protocol,
-            framing,
-            "fire",
-            MessageType::Oneway,
-            4,
-            &Args1(5),
-        ));
-        bytes.extend(message(
+        let mut bytes = oneway_msg(protocol, framing, "fire_panic", 1, &NoArgs);
+        bytes.extend(oneway_msg(protocol, framing, "fire_error", 2, &NoArgs));
+        bytes.extend(oneway_msg(protocol, framing, "nope", 3, &NoArgs));
+        bytes.extend(oneway_msg(protocol, framing, "fire", 4, &Args1(5)));
+        bytes.extend(call_msg(
             protocol,
             framing,
             "add",
-            MessageType::Call,
             5,
             &AddArgs { a: 1, b: 2 },
         ));
@@ -292,13 +218,7 @@ fn oneway_faults_send_nothing_and_the_server_keeps_serving() {
 #[test]
 fn unencodable_result_is_an_internal_error() {
     for (protocol, framing) in [COMBOS[0], COMBOS[3]] {
-        let server = builder(Calc::default())
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(Threads::PerConnection, protocol, framing);
         let mut c = client(server.local_addr(), protocol, framing);
         let e = c
             .call::<_, Ret<Unencodable>>("unencodable", &NoArgs)
@@ -312,11 +232,7 @@ fn unencodable_result_is_an_internal_error() {
 #[test]
 fn poisoned_mutex_in_a_handler_does_not_take_the_server_down() {
     quiet_expected_panics();
-    let server = builder(Calc::default())
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).start();
     let mut c = client(server.local_addr(), ProtocolKind::Binary, Framing::Buffered);
     let e = c.call::<_, Ret<i32>>("poison", &NoArgs).unwrap_err();
     assert_eq!(app_kind(&e), ApplicationErrorKind::InternalError);
@@ -344,22 +260,14 @@ fn undecodable_arguments_get_protocol_error() {
         .into_iter()
         .flat_map(|c| [(c, Threads::PerConnection), (c, Threads::Events(2))]);
     for ((protocol, framing), threads) in modes {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(threads, protocol, framing);
         let mut s = raw(server.local_addr());
         // `add` needs fields 1 and 2; this has only field 1.
-        let mut bytes = message(protocol, framing, "add", MessageType::Call, 9, &Args1(5i32));
-        bytes.extend(message(
+        let mut bytes = call_msg(protocol, framing, "add", 9, &Args1(5i32));
+        bytes.extend(call_msg(
             protocol,
             framing,
             "add",
-            MessageType::Call,
             10,
             &AddArgs { a: 1, b: 1 },
         ));
@@ -389,32 +297,18 @@ fn undecodable_arguments_get_protocol_error() {
 fn arguments_cut_short_inside_their_frame_get_protocol_error() {
     for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
         let framing = Framing::Framed;
-        let server = builder(Calc::default())
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(Threads::PerConnection, protocol, framing);
         let mut s = raw(server.local_addr());
         // The frame ends two bytes into the value of field 2 (binary) or
         // right after its header (compact), with the stream still open.
-        let mut bytes = message(
-            protocol,
-            framing,
-            "add",
-            MessageType::Call,
-            11,
-            &AddArgs { a: 1, b: 2 },
-        );
+        let mut bytes = call_msg(protocol, framing, "add", 11, &AddArgs { a: 1, b: 2 });
         bytes.truncate(bytes.len() - 2);
         let len = u32::try_from(bytes.len() - 4).unwrap();
         bytes[..4].copy_from_slice(&len.to_be_bytes());
-        bytes.extend(message(
+        bytes.extend(call_msg(
             protocol,
             framing,
             "add",
-            MessageType::Call,
             12,
             &AddArgs { a: 3, b: 4 },
         ));
@@ -441,11 +335,7 @@ fn arguments_cut_short_inside_their_frame_get_protocol_error() {
 
 #[test]
 fn reply_or_exception_messages_from_a_client_close_the_connection() {
-    let server = builder(Calc::default())
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).start();
     for kind in [MessageType::Reply, MessageType::Exception] {
         let mut s = raw(server.local_addr());
         send(
@@ -467,12 +357,7 @@ fn reply_or_exception_messages_from_a_client_close_the_connection() {
 #[test]
 fn http_and_tls_probes_are_closed_quickly() {
     for framing in [Framing::Buffered, Framing::Framed] {
-        let server = builder(Calc::default())
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = builder(Calc::default()).framing(framing).start();
         let mut probes: Vec<&[u8]> = vec![
             b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
             &[
@@ -509,12 +394,8 @@ fn multiplexed_services_share_a_connection() {
         first.calls.store(0, Ordering::SeqCst);
         second.calls.store(0, Ordering::SeqCst);
         let server = builder(Arc::new(clone_mux(&first, &second)))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .wire(protocol, framing)
+            .start();
         let mut c = client(server.local_addr(), protocol, framing);
         assert_eq!(
             add(&mut Multiplexed::new(&mut c, "First"), 1, 2).unwrap(),
@@ -550,12 +431,7 @@ fn clone_mux(first: &Arc<Calc>, second: &Arc<Calc>) -> MultiplexedProcessor {
 
 #[test]
 fn worker_pool_serves_connections_in_turn() {
-    let server = builder(Calc::default())
-        .worker_pool(2, 2)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).worker_pool(2, 2).start();
     let addr = server.local_addr();
     let mut a = client(addr, ProtocolKind::Binary, Framing::Buffered);
     let mut b = client(addr, ProtocolKind::Binary, Framing::Buffered);

@@ -7,7 +7,6 @@
 mod server_support;
 
 use std::io::Write;
-use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
@@ -18,13 +17,6 @@ use thriftc_runtime::{Framing, ProtocolKind};
 
 const P: ProtocolKind = ProtocolKind::Binary;
 const F: Framing = Framing::Framed;
-
-/// The tests count this process's event threads and time their calls: one
-/// at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn sleep_call(addr: std::net::SocketAddr, ms: i32) -> thread::JoinHandle<bool> {
     thread::spawn(move || {
@@ -44,10 +36,7 @@ fn a_request_waiting_for_a_thread_is_not_idle() {
             .apply(builder(Calc::default()))
             .framing(F)
             .idle_timeout(Duration::from_millis(300))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let addr = server.local_addr();
         // B connects and waits 200 ms; A then holds the only event thread
         // for 600 ms; B sends its request 250 ms after connecting, within
@@ -57,15 +46,8 @@ fn a_request_waiting_for_a_thread_is_not_idle() {
         thread::sleep(Duration::from_millis(200));
         let a = sleep_call(addr, 600);
         thread::sleep(Duration::from_millis(50));
-        b.write_all(&message(
-            P,
-            F,
-            "add",
-            MessageType::Call,
-            7,
-            &AddArgs { a: 2, b: 3 },
-        ))
-        .unwrap();
+        b.write_all(&call_msg(P, F, "add", 7, &AddArgs { a: 2, b: 3 }))
+            .unwrap();
         let reply = read_reply::<Ret<i32>>(&mut b_replies, P);
         assert!(a.join().unwrap(), "{threads:?}: A not answered");
         assert!(
@@ -80,13 +62,7 @@ fn a_request_waiting_for_a_thread_is_not_idle() {
 fn stop_answers_a_request_that_waits_for_a_thread() {
     let _serial = serial();
     for threads in [Threads::PerConnection, Threads::Events(1)] {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .framing(F)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = threads.apply(builder(Calc::default())).framing(F).start();
         let addr = server.local_addr();
         let mut b = raw(addr);
         let mut b_replies = replies(&b, F);
@@ -97,15 +73,8 @@ fn stop_answers_a_request_that_waits_for_a_thread() {
         thread::sleep(Duration::from_millis(100));
         // B's request arrives while A holds the only event thread, then
         // the server is stopped.
-        b.write_all(&message(
-            P,
-            F,
-            "sleep",
-            MessageType::Call,
-            7,
-            &Args1(100i32),
-        ))
-        .unwrap();
+        b.write_all(&call_msg(P, F, "sleep", 7, &Args1(100i32)))
+            .unwrap();
         thread::sleep(Duration::from_millis(100));
         let h = server.clone();
         let stopper = thread::spawn(move || h.stop());
@@ -161,10 +130,7 @@ fn idle_threads_sleep_and_end_with_the_server() {
     let server = Threads::Events(4)
         .apply(builder(Calc::default()))
         .idle_timeout(Duration::ZERO)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let mut clients: Vec<_> = (0..8).map(|_| client(addr, P, Framing::Buffered)).collect();
     for c in &mut clients {
@@ -198,22 +164,11 @@ fn senders_of_partial_messages_hold_no_thread() {
         // request and stalled, a message timeout far beyond the test.
         let server = Threads::Events(2)
             .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
+            .wire(protocol, framing)
             .message_timeout(Duration::from_secs(30))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let addr = server.local_addr();
-        let request = message(
-            protocol,
-            framing,
-            "add",
-            MessageType::Call,
-            5,
-            &AddArgs { a: 20, b: 22 },
-        );
+        let request = call_msg(protocol, framing, "add", 5, &AddArgs { a: 20, b: 22 });
         let mut slow: Vec<_> = (0..4).map(|_| raw(addr)).collect();
         for s in &mut slow {
             s.write_all(&request[..1]).unwrap();
@@ -240,14 +195,7 @@ fn senders_of_partial_messages_hold_no_thread() {
 fn a_message_larger_than_the_read_buffer_is_served() {
     let _serial = serial();
     for (protocol, framing) in COMBOS {
-        let server = Threads::Events(1)
-            .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(Threads::Events(1), protocol, framing);
         let mut c = client(server.local_addr(), protocol, framing);
         let big: Vec<u8> = (0..300_000).map(|i| (i % 251) as u8).collect();
         let back: Ret<Vec<u8>> = c.call("echo_bin", &Args1(big.clone())).unwrap();
@@ -264,25 +212,12 @@ fn pipelined_messages_that_each_arrive_in_time_are_served() {
         for (protocol, framing) in [COMBOS[0], COMBOS[3]] {
             let server = threads
                 .apply(builder(Calc::default()))
-                .protocol(protocol)
-                .framing(framing)
+                .wire(protocol, framing)
                 .message_timeout(Duration::from_millis(400))
-                .bind("127.0.0.1:0")
-                .unwrap()
-                .spawn()
-                .unwrap();
+                .start();
             let what = format!("{threads:?} {protocol:?} {framing:?}");
             let msgs: Vec<Vec<u8>> = (1..=5)
-                .map(|i| {
-                    message(
-                        protocol,
-                        framing,
-                        "add",
-                        MessageType::Call,
-                        i,
-                        &AddArgs { a: i, b: 1 },
-                    )
-                })
+                .map(|i| call_msg(protocol, framing, "add", i, &AddArgs { a: i, b: 1 }))
                 .collect();
             let all = msgs.concat();
             // Each write ends half-way through a message; every message is
@@ -326,10 +261,7 @@ fn part_of_a_message_without_a_message_timeout_ends_at_the_idle_timeout() {
             .framing(F)
             .idle_timeout(Duration::from_millis(300))
             .message_timeout(Duration::ZERO)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let mut s = raw(server.local_addr());
         s.write_all(&[0, 0]).unwrap();
         assert!(
@@ -349,18 +281,8 @@ fn large_frames_are_charged_to_the_budget_while_they_arrive() {
             .apply(builder(Calc::default()))
             .framing(F)
             .in_flight_budget(Some(budget.clone()))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
-        let m = message(
-            P,
-            F,
-            "echo_bin",
-            MessageType::Call,
-            1,
-            &Args1(vec![7u8; 100_000]),
-        );
+            .start();
+        let m = call_msg(P, F, "echo_bin", 1, &Args1(vec![7u8; 100_000]));
         let mut conns: Vec<_> = (0..3).map(|_| raw(server.local_addr())).collect();
         for s in &mut conns {
             s.write_all(&m[..m.len() - 1]).unwrap();
@@ -382,19 +304,9 @@ fn a_large_message_sent_in_small_pieces_is_served() {
         let server = Threads::Events(1)
             .apply(builder(Calc::default()))
             .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let big: Vec<u8> = (0..100_000).map(|i| (i % 251) as u8).collect();
-        let m = message(
-            P,
-            framing,
-            "echo_bin",
-            MessageType::Call,
-            3,
-            &Args1(big.clone()),
-        );
+        let m = call_msg(P, framing, "echo_bin", 3, &Args1(big.clone()));
         let mut s = raw(server.local_addr());
         let mut r = replies(&s, framing);
         for piece in m.chunks(500) {
@@ -421,15 +333,11 @@ fn a_message_read_on_with_blocking_reads_keeps_its_first_deadline() {
     let server = Threads::Events(1)
         .apply(builder(Calc::default()))
         .message_timeout(Duration::from_secs(1))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
-    let m = message(
+        .start();
+    let m = call_msg(
         P,
         Framing::Buffered,
         "echo_bin",
-        MessageType::Call,
         1,
         &Args1(vec![7u8; 200_000]),
     );
@@ -466,24 +374,13 @@ fn a_small_message_sent_byte_by_byte_holds_no_thread() {
     for (protocol, framing) in COMBOS {
         let server = Threads::Events(1)
             .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
+            .wire(protocol, framing)
             .message_timeout(Duration::from_secs(3))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let addr = server.local_addr();
         // 500 bytes of a 2 KB request, one at a time: each is a wake-up and
         // a completeness check of everything received so far.
-        let request = message(
-            protocol,
-            framing,
-            "echo",
-            MessageType::Call,
-            1,
-            &Args1("x".repeat(2000)),
-        );
+        let request = call_msg(protocol, framing, "echo", 1, &Args1("x".repeat(2000)));
         let mut slow = raw(addr);
         for b in &request[..500] {
             slow.write_all(std::slice::from_ref(b)).unwrap();
@@ -506,14 +403,7 @@ fn stop_answers_every_request_that_arrived_before_it() {
     let _serial = serial();
     for round in 0..8 {
         let (protocol, framing) = COMBOS[round % 4];
-        let server = Threads::Events(3)
-            .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(Threads::Events(3), protocol, framing);
         let addr = server.local_addr();
         let epoch = std::time::Instant::now();
         // 16 clients call `add` one after the other until the server stops;
@@ -526,14 +416,8 @@ fn stop_answers_every_request_that_arrived_before_it() {
                     let mut s = raw(addr);
                     let mut r = replies(&s, framing);
                     for seqid in 1.. {
-                        let m = message(
-                            protocol,
-                            framing,
-                            "add",
-                            MessageType::Call,
-                            seqid,
-                            &AddArgs { a: i, b: seqid },
-                        );
+                        let m =
+                            call_msg(protocol, framing, "add", seqid, &AddArgs { a: i, b: seqid });
                         if s.write_all(&m).is_err() {
                             break;
                         }
@@ -582,10 +466,7 @@ fn a_client_that_keeps_its_pipeline_full_shares_the_thread() {
         let server = Threads::Events(1)
             .apply(builder(Calc::default()))
             .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let addr = server.local_addr();
         let go = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         // One client writes batches of 4,000 requests without pause while
@@ -596,15 +477,8 @@ fn a_client_that_keeps_its_pipeline_full_shares_the_thread() {
                 let s = raw(addr);
                 let mut w = s.try_clone().unwrap();
                 let writer = thread::spawn(move || {
-                    let batch = message(
-                        P,
-                        framing,
-                        "add",
-                        MessageType::Call,
-                        1,
-                        &AddArgs { a: 1, b: 1 },
-                    )
-                    .repeat(4000);
+                    let batch =
+                        call_msg(P, framing, "add", 1, &AddArgs { a: 1, b: 1 }).repeat(4000);
                     while go.load(std::sync::atomic::Ordering::SeqCst) {
                         if w.write_all(&batch).is_err() {
                             break;
@@ -647,10 +521,7 @@ fn any_connection_limit_starts_the_event_driven_mode() {
     let server = Threads::Events(1)
         .apply(builder(Calc::default()))
         .max_connections(usize::MAX)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let mut c = client(server.local_addr(), P, Framing::Buffered);
     assert_eq!(add(&mut c, 20, 22).unwrap(), 42);
     server.stop();
@@ -679,24 +550,12 @@ fn a_processor_panic_is_answered_before_the_connection_closes() {
     let _serial = serial();
     quiet_expected_panics();
     for threads in [Threads::PerConnection, Threads::Events(1)] {
-        let server = threads
-            .apply(builder(Broken))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = threads.apply(builder(Broken)).start();
         let mut s = raw(server.local_addr());
         let mut r = replies(&s, Framing::Buffered);
         send(
             &mut s,
-            &message(
-                P,
-                Framing::Buffered,
-                "add",
-                MessageType::Call,
-                9,
-                &AddArgs { a: 1, b: 2 },
-            ),
+            &call_msg(P, Framing::Buffered, "add", 9, &AddArgs { a: 1, b: 2 }),
         );
         let (h, res) = read_reply::<Ret<i32>>(&mut r, P).unwrap();
         assert_eq!(
@@ -742,14 +601,7 @@ fn read_to_end(s: &mut std::net::TcpStream) -> Vec<u8> {
 
 /// An `echo_bin` request of `len` bytes, and the length of its reply.
 fn echo_request(framing: Framing, seqid: i32, len: usize) -> (Vec<u8>, usize) {
-    let request = message(
-        P,
-        framing,
-        "echo_bin",
-        MessageType::Call,
-        seqid,
-        &Args1(vec![7u8; len]),
-    );
+    let request = call_msg(P, framing, "echo_bin", seqid, &Args1(vec![7u8; len]));
     let reply = message(
         P,
         framing,
@@ -769,10 +621,7 @@ fn a_peer_that_does_not_read_its_replies_holds_no_thread() {
             .apply(builder(Calc::default()))
             .framing(framing)
             .write_timeout(Duration::from_secs(2))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let addr = server.local_addr();
         // A 12 MiB reply, more than the socket buffers hold, to a peer that
         // does not read (yet).
@@ -808,10 +657,7 @@ fn a_reply_sent_in_pieces_arrives_whole_and_in_order() {
         let server = Threads::Events(1)
             .apply(builder(Calc::default()))
             .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let s = raw(server.local_addr());
         // Three pipelined requests with large replies, then a small one;
         // the peer reads only after a pause, then to the end (it shuts its
@@ -823,14 +669,7 @@ fn a_reply_sent_in_pieces_arrives_whole_and_in_order() {
             all.extend_from_slice(&request);
             want.push((seqid, len));
         }
-        all.extend_from_slice(&message(
-            P,
-            framing,
-            "add",
-            MessageType::Call,
-            4,
-            &AddArgs { a: 1, b: 2 },
-        ));
+        all.extend_from_slice(&call_msg(P, framing, "add", 4, &AddArgs { a: 1, b: 2 }));
         let mut r = replies(&s, framing);
         send_all(&s, all, true);
         thread::sleep(Duration::from_millis(300));
@@ -860,10 +699,7 @@ fn a_peer_that_has_shut_its_side_and_reads_slowly_does_not_make_threads_spin() {
         .apply(builder(Calc::default()))
         .framing(F)
         .write_timeout(Duration::from_secs(5))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let mut s = raw(server.local_addr());
     let (request, reply_len) = echo_request(F, 1, 12 << 20);
     send_all(&s, request, true);
@@ -888,10 +724,7 @@ fn stop_delivers_a_reply_that_waits_for_the_peer() {
     let server = Threads::Events(1)
         .apply(builder(Calc::default()))
         .framing(F)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let mut s = raw(server.local_addr());
     let (request, reply_len) = echo_request(F, 1, 12 << 20);
     send_all(&s, request, false);

@@ -6,43 +6,23 @@
 
 mod server_support;
 
-use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use server_support::*;
-use thriftc_runtime::protocol::MessageType;
 use thriftc_runtime::{Framing, ProtocolKind};
 
 const P: ProtocolKind = ProtocolKind::Binary;
-
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Sends, from another thread, an `echo_bin` call of `len` bytes (a large
 /// reply that waits when the peer does not read) and then an `add` without
 /// arguments (PROTOCOL_ERROR, after which an unframed connection closes).
 fn send_echo_then_bad_request(s: &std::net::TcpStream, len: usize) -> thread::JoinHandle<()> {
-    let mut all = message(
-        P,
-        Framing::Buffered,
-        "echo_bin",
-        MessageType::Call,
-        1,
-        &Args1(vec![7u8; len]),
-    );
-    all.extend(message(
-        P,
-        Framing::Buffered,
-        "add",
-        MessageType::Call,
-        2,
-        &NoArgs,
-    ));
+    let mut all = echo_msg(P, Framing::Buffered, 1, len);
+    all.extend(call_msg(P, Framing::Buffered, "add", 2, &NoArgs));
     let mut w = s.try_clone().unwrap();
     thread::spawn(move || {
         let _ = w.write_all(&all);
@@ -57,50 +37,20 @@ fn oneway_flood_during_stop() {
     let server = Threads::Events(1)
         .apply(builder(Calc::default()))
         .drain_timeout(Duration::from_millis(800))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let s = raw(addr);
     let one: Vec<u8> = (0..2000)
-        .flat_map(|_| {
-            message(
-                P,
-                Framing::Buffered,
-                "fire",
-                MessageType::Oneway,
-                0,
-                &Args1(1i32),
-            )
-        })
+        .flat_map(|_| oneway_msg(P, Framing::Buffered, "fire", 0, &Args1(1i32)))
         .collect();
-    let go = Arc::new(AtomicBool::new(true));
-    let g2 = go.clone();
-    let mut w = s.try_clone().unwrap();
-    w.set_write_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let flood = thread::spawn(move || {
-        let mut sent = 0u64;
-        while g2.load(Ordering::SeqCst) {
-            match w.write_all(&one) {
-                Ok(()) => sent += 1,
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(_) => break,
-            }
-        }
-        sent
-    });
+    let flood = Flood::start(&s, one, Duration::ZERO);
     thread::sleep(Duration::from_millis(200));
     let t = Instant::now();
     server.stop();
     let took = t.elapsed();
     let closed = eventually(Duration::from_secs(3), || server.connections() == 0);
     let conns = server.connections();
-    go.store(false, Ordering::SeqCst);
-    let sent = flood.join().unwrap();
+    let sent = flood.stop();
     eprintln!("stop took {took:?}, sent {sent}, connections after 3 s: {conns}");
     assert!(took < Duration::from_millis(1500), "stop took {took:?}");
     assert!(closed, "connection still open 3 s after stop: {conns}");
@@ -114,56 +64,18 @@ fn call_flood_during_stop() {
     let server = Threads::Events(1)
         .apply(builder(Calc::default()))
         .drain_timeout(Duration::from_millis(800))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let s = raw(addr);
-    let one = message(
-        P,
-        Framing::Buffered,
-        "add",
-        MessageType::Call,
-        0,
-        &AddArgs { a: 1, b: 2 },
-    );
-    let go = Arc::new(AtomicBool::new(true));
-    let g2 = go.clone();
-    let mut w = s.try_clone().unwrap();
-    w.set_write_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let flood = thread::spawn(move || {
-        while g2.load(Ordering::SeqCst) {
-            if let Err(e) = w.write_all(&one) {
-                if !matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) {
-                    break;
-                }
-            }
-            thread::sleep(Duration::from_micros(200));
-        }
-    });
-    let mut r = s.try_clone().unwrap();
-    let reader = thread::spawn(move || {
-        let mut b = vec![0u8; 65536];
-        let mut n = 0usize;
-        loop {
-            match r.read(&mut b) {
-                Ok(0) | Err(_) => return n,
-                Ok(k) => n += k,
-            }
-        }
-    });
+    let one = call_msg(P, Framing::Buffered, "add", 0, &AddArgs { a: 1, b: 2 });
+    let flood = Flood::start(&s, one, Duration::from_micros(200));
+    let reader = drain(&s);
     thread::sleep(Duration::from_millis(200));
     let t = Instant::now();
     server.stop();
     let took = t.elapsed();
     let closed = eventually(Duration::from_secs(3), || server.connections() == 0);
-    go.store(false, Ordering::SeqCst);
-    flood.join().unwrap();
+    flood.stop();
     let _ = s.shutdown(std::net::Shutdown::Both);
     let n = reader.join().unwrap();
     eprintln!("stop took {took:?}, read {n}");
@@ -181,10 +93,7 @@ fn stop_with_a_closing_connection_and_no_write_timeout() {
         .apply(builder(Calc::default()))
         .write_timeout(Duration::ZERO)
         .drain_timeout(Duration::from_millis(800))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let s = raw(addr);
     // A big echo the peer does not read, then a bad request: the echo waits,
@@ -251,45 +160,13 @@ fn slow_oneway_flood(mode: Threads) {
         .apply(thriftc_runtime::server::Server::builder(slow.clone()))
         .write_timeout(Duration::from_secs(2))
         .drain_timeout(Duration::from_millis(800))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let s = raw(addr);
     let one: Vec<u8> = (0..50)
-        .flat_map(|_| {
-            message(
-                P,
-                Framing::Buffered,
-                "slow_fire",
-                MessageType::Oneway,
-                0,
-                &Args1(2i32),
-            )
-        })
+        .flat_map(|_| oneway_msg(P, Framing::Buffered, "slow_fire", 0, &Args1(2i32)))
         .collect();
-    let go = Arc::new(AtomicBool::new(true));
-    let g2 = go.clone();
-    let mut w = s.try_clone().unwrap();
-    w.set_write_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let flood = thread::spawn(move || {
-        let mut sent = 0u64;
-        while g2.load(Ordering::SeqCst) {
-            match w.write_all(&one) {
-                Ok(()) => sent += 1,
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(e) => {
-                    eprintln!("flood: {e}");
-                    break;
-                }
-            }
-        }
-        sent
-    });
+    let flood = Flood::start(&s, one, Duration::ZERO);
     thread::sleep(Duration::from_millis(300));
     let t = Instant::now();
     server.stop();
@@ -302,17 +179,11 @@ fn slow_oneway_flood(mode: Threads) {
         "oneway calls served: {at_stop} when stop returned, {} at {after:?}",
         slow.1.load(Ordering::SeqCst)
     );
-    go.store(false, Ordering::SeqCst);
-    let sent = flood.join().unwrap();
+    let sent = flood.stop();
     eprintln!("stop took {took:?}, sent {sent}, connections at {after:?}: {conns}");
     let _ = s.shutdown(std::net::Shutdown::Both);
     assert!(took < Duration::from_millis(1500), "stop took {took:?}");
     assert!(closed, "connection still open 3 s after stop: {conns}");
-}
-
-fn reset(s: std::net::TcpStream) {
-    let _ = rustix::net::sockopt::set_socket_linger(&s, Some(Duration::ZERO));
-    drop(s);
 }
 
 /// Closing (big echo waiting, then PROTOCOL_ERROR), then the peer resets:
@@ -320,12 +191,7 @@ fn reset(s: std::net::TcpStream) {
 #[test]
 fn closing_then_reset() {
     let _s = serial();
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = Threads::Events(1).apply(builder(Calc::default())).start();
     let addr = server.local_addr();
     let s = raw(addr);
     let sender = send_echo_then_bad_request(&s, 8 << 20);
@@ -347,12 +213,7 @@ fn closing_then_reset() {
 #[test]
 fn closing_then_stop_with_slow_reader() {
     let _s = serial();
-    let server = Threads::Events(2)
-        .apply(builder(Calc::default()))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = Threads::Events(2).apply(builder(Calc::default())).start();
     let addr = server.local_addr();
     let s = raw(addr);
     let len = 24 << 20;
@@ -389,73 +250,28 @@ fn a_flooding_peer_starves_a_request_that_arrived_before_the_stop() {
     let server = Threads::Events(1)
         .apply(builder(Calc::default()))
         .drain_timeout(Duration::from_secs(1))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let a = raw(addr);
     let batch: Vec<u8> = (0..200)
-        .flat_map(|i| {
-            message(
-                P,
-                Framing::Buffered,
-                "add",
-                MessageType::Call,
-                i,
-                &AddArgs { a: 1, b: 2 },
-            )
-        })
+        .flat_map(|i| call_msg(P, Framing::Buffered, "add", i, &AddArgs { a: 1, b: 2 }))
         .collect();
-    let go = Arc::new(AtomicBool::new(true));
-    let g2 = go.clone();
-    let mut w = a.try_clone().unwrap();
-    w.set_write_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let flood = thread::spawn(move || {
-        while g2.load(Ordering::SeqCst) {
-            if let Err(e) = w.write_all(&batch) {
-                if !matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) {
-                    break;
-                }
-            }
-        }
-    });
-    let mut r = a.try_clone().unwrap();
-    let reader = thread::spawn(move || {
-        let mut b = vec![0u8; 65536];
-        loop {
-            match r.read(&mut b) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        }
-    });
+    let flood = Flood::start(&a, batch, Duration::ZERO);
+    let reader = drain(&a);
     thread::sleep(Duration::from_millis(300));
     let mut b = raw(addr);
     thread::sleep(Duration::from_millis(150));
     assert_eq!(server.connections(), 2);
     send(
         &mut b,
-        &message(
-            P,
-            Framing::Buffered,
-            "add",
-            MessageType::Call,
-            7,
-            &AddArgs { a: 2, b: 3 },
-        ),
+        &call_msg(P, Framing::Buffered, "add", 7, &AddArgs { a: 2, b: 3 }),
     );
     let t = Instant::now();
     server.stop();
     let took = t.elapsed();
-    go.store(false, Ordering::SeqCst);
+    flood.stop();
     let mut rb = replies(&b, Framing::Buffered);
     let got = read_reply::<Ret<i32>>(&mut rb, P);
-    flood.join().unwrap();
     let _ = a.shutdown(std::net::Shutdown::Both);
     reader.join().unwrap();
     eprintln!("stop took {took:?}; B got {got:?}");

@@ -11,50 +11,26 @@ mod server_support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use server_support::*;
 use thriftc_runtime::client::Channel;
 use thriftc_runtime::protocol::MessageType;
-use thriftc_runtime::server::ServerHandle;
 use thriftc_runtime::transport::budget::ByteBudget;
 use thriftc_runtime::{ApplicationErrorKind, Framing, ProtocolKind};
 
 const P: ProtocolKind = ProtocolKind::Binary;
 
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn echo_request(p: ProtocolKind, framing: Framing, seqid: i32, len: usize) -> Vec<u8> {
-    message(
-        p,
-        framing,
-        "echo_bin",
-        MessageType::Call,
-        seqid,
-        &Args1(vec![7u8; len]),
-    )
-}
-
 fn add_request(p: ProtocolKind, framing: Framing, seqid: i32) -> Vec<u8> {
-    message(
-        p,
-        framing,
-        "add",
-        MessageType::Call,
-        seqid,
-        &AddArgs { a: seqid, b: 1 },
-    )
+    call_msg(p, framing, "add", seqid, &AddArgs { a: seqid, b: 1 })
 }
 
 /// `add` with no arguments: PROTOCOL_ERROR.
 fn bad_add(p: ProtocolKind, framing: Framing, seqid: i32) -> Vec<u8> {
-    message(p, framing, "add", MessageType::Call, seqid, &NoArgs)
+    call_msg(p, framing, "add", seqid, &NoArgs)
 }
 
 /// Writes `bytes` from another thread, not waiting for it to finish.
@@ -86,16 +62,6 @@ fn event_server(threads: usize, framing: Framing) -> thriftc_runtime::server::Se
         .framing(framing)
 }
 
-fn spawn(b: thriftc_runtime::server::ServerBuilder<Calc>) -> ServerHandle {
-    b.bind("127.0.0.1:0").unwrap().spawn().unwrap()
-}
-
-/// Resets the connection (RST) when dropped.
-fn reset(s: TcpStream) {
-    let _ = rustix::net::sockopt::set_socket_linger(&s, Some(Duration::ZERO));
-    drop(s);
-}
-
 // PROTOCOL_ERROR before the close of an unframed connection, also when it
 // follows a reply that had to wait, in both protocols.
 #[test]
@@ -103,14 +69,9 @@ fn protocol_error_after_a_waiting_reply_is_delivered() {
     let _s = serial();
     for p in [ProtocolKind::Binary, ProtocolKind::Compact] {
         for framing in [Framing::Buffered, Framing::Framed] {
-            let server = spawn(
-                Threads::Events(1)
-                    .apply(builder(Calc::default()))
-                    .protocol(p)
-                    .framing(framing),
-            );
+            let server = calc_server(Threads::Events(1), p, framing);
             let mut s = raw(server.local_addr());
-            let mut all = echo_request(p, framing, 1, 6 << 20);
+            let mut all = echo_msg(p, framing, 1, 6 << 20);
             all.extend(bad_add(p, framing, 2));
             all.extend(add_request(p, framing, 3));
             let w = send_bg(&s, all, false);
@@ -145,11 +106,13 @@ fn protocol_error_after_a_waiting_reply_is_delivered() {
 fn half_closed_trickle_reader_uses_little_cpu() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(event_server(1, framing).write_timeout(Duration::from_secs(20)));
+    let server = event_server(1, framing)
+        .write_timeout(Duration::from_secs(20))
+        .start();
     let mut s = raw(server.local_addr());
     let mut all = Vec::new();
     for i in 0..3 {
-        all.extend(echo_request(P, framing, i, 2 << 20));
+        all.extend(echo_msg(P, framing, i, 2 << 20));
     }
     send_bg(&s, all, true).join().unwrap();
     thread::sleep(Duration::from_millis(200));
@@ -169,15 +132,7 @@ fn half_closed_trickle_reader_uses_little_cpu() {
             Err(e) => panic!("{e} after {got}"),
         }
     }
-    let want = 3 * message(
-        P,
-        framing,
-        "echo_bin",
-        MessageType::Reply,
-        0,
-        &Ret::Success(vec![7u8; 2 << 20]),
-    )
-    .len();
+    let want = 3 * echo_reply_len(P, framing, 2 << 20);
     assert_eq!(got, want);
     assert!(used < 40, "{used} ticks in 1.5 s of trickle reading");
     server.stop();
@@ -188,13 +143,15 @@ fn half_closed_trickle_reader_uses_little_cpu() {
 fn write_timeout_bounds_each_pipelined_reply_not_the_run() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(event_server(1, framing).write_timeout(Duration::from_millis(1500)));
+    let server = event_server(1, framing)
+        .write_timeout(Duration::from_millis(1500))
+        .start();
     let mut s = raw(server.local_addr());
     let n = 6;
     let len = 4 << 20;
     let mut all = Vec::new();
     for i in 0..n {
-        all.extend(echo_request(P, framing, i, len));
+        all.extend(echo_msg(P, framing, i, len));
     }
     let w = send_bg(&s, all, false);
     // Read at ~8 MiB/s: each 4 MiB reply takes ~0.5 s, the run ~3 s.
@@ -228,9 +185,11 @@ fn write_timeout_bounds_each_pipelined_reply_not_the_run() {
 fn one_reply_slower_than_the_write_timeout_is_cut() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(event_server(1, framing).write_timeout(Duration::from_millis(800)));
+    let server = event_server(1, framing)
+        .write_timeout(Duration::from_millis(800))
+        .start();
     let mut s = raw(server.local_addr());
-    send_bg(&s, echo_request(P, framing, 1, 16 << 20), false)
+    send_bg(&s, echo_msg(P, framing, 1, 16 << 20), false)
         .join()
         .unwrap();
     // Read ~1 MiB/s: 16 MiB would take 16 s.
@@ -256,13 +215,12 @@ fn one_reply_slower_than_the_write_timeout_is_cut() {
 fn partial_message_after_a_write_park_has_a_fresh_deadline() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(
-        event_server(1, framing)
-            .message_timeout(Duration::from_millis(1000))
-            .write_timeout(Duration::from_secs(10)),
-    );
+    let server = event_server(1, framing)
+        .message_timeout(Duration::from_millis(1000))
+        .write_timeout(Duration::from_secs(10))
+        .start();
     let mut s = raw(server.local_addr());
-    let first = echo_request(P, framing, 1, 8 << 20);
+    let first = echo_msg(P, framing, 1, 8 << 20);
     let second = add_request(P, framing, 2);
     // Half of the first message, then (0.7 s later) the rest with half of
     // the second; nothing read for 1.5 s; then the rest of the second.
@@ -293,23 +251,10 @@ fn stop_delivers_every_waiting_reply() {
     let _s = serial();
     let p = ProtocolKind::Compact;
     let framing = Framing::Buffered;
-    let server = spawn(
-        Threads::Events(2)
-            .apply(builder(Calc::default()))
-            .protocol(p)
-            .framing(framing),
-    );
+    let server = calc_server(Threads::Events(2), p, framing);
     let addr = server.local_addr();
     let len = 6 << 20;
-    let want = message(
-        p,
-        framing,
-        "echo_bin",
-        MessageType::Reply,
-        1,
-        &Ret::Success(vec![7u8; len]),
-    )
-    .len()
+    let want = echo_reply_len(p, framing, len)
         + message(
             p,
             framing,
@@ -322,15 +267,8 @@ fn stop_delivers_every_waiting_reply() {
     let mut socks = Vec::new();
     for _ in 0..4 {
         let s = raw(addr);
-        let mut all = echo_request(p, framing, 1, len);
-        all.extend(message(
-            p,
-            framing,
-            "add",
-            MessageType::Call,
-            2,
-            &AddArgs { a: 1, b: 2 },
-        ));
+        let mut all = echo_msg(p, framing, 1, len);
+        all.extend(call_msg(p, framing, "add", 2, &AddArgs { a: 1, b: 2 }));
         send_bg(&s, all, false);
         socks.push(s);
     }
@@ -357,13 +295,10 @@ fn a_peer_that_pipelines_without_reading_is_not_read_without_bound() {
     let server = Threads::Events(1)
         .apply(builder(calc.clone()))
         .framing(framing)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let s = raw(server.local_addr());
     // 64 MiB of echo requests, each with a 64 KiB reply.
-    let one = echo_request(P, framing, 1, 64 << 10);
+    let one = echo_msg(P, framing, 1, 64 << 10);
     let mut w = s.try_clone().unwrap();
     w.set_nonblocking(true).unwrap();
     let mut sent = 0usize;
@@ -396,11 +331,11 @@ fn a_peer_that_pipelines_without_reading_is_not_read_without_bound() {
 fn a_reset_in_the_middle_of_a_reply_releases_the_slot() {
     let _s = serial();
     for framing in [Framing::Buffered, Framing::Framed] {
-        let server = spawn(event_server(1, framing));
+        let server = event_server(1, framing).start();
         let addr = server.local_addr();
         for _ in 0..5 {
             let mut s = raw(addr);
-            send_bg(&s, echo_request(P, framing, 1, 8 << 20), false)
+            send_bg(&s, echo_msg(P, framing, 1, 8 << 20), false)
                 .join()
                 .unwrap();
             thread::sleep(Duration::from_millis(100));
@@ -424,13 +359,15 @@ fn a_reset_in_the_middle_of_a_reply_releases_the_slot() {
 fn many_readers_that_do_not_read_leave_the_thread_free() {
     let _s = serial();
     let framing = Framing::Buffered;
-    let server = spawn(event_server(1, framing).write_timeout(Duration::from_secs(10)));
+    let server = event_server(1, framing)
+        .write_timeout(Duration::from_secs(10))
+        .start();
     let addr = server.local_addr();
     let mut socks = Vec::new();
     let mut writers = Vec::new();
     for i in 0..20 {
         let s = raw(addr);
-        writers.push(send_bg(&s, echo_request(P, framing, i, 3 << 20), false));
+        writers.push(send_bg(&s, echo_msg(P, framing, i, 3 << 20), false));
         socks.push(s);
     }
     for w in writers {
@@ -447,15 +384,7 @@ fn many_readers_that_do_not_read_leave_the_thread_free() {
     assert!(worst < Duration::from_millis(300), "worst {worst:?}");
     assert!(used < 40, "{used} ticks");
     // Each reply is delivered in full when finally read.
-    let want = message(
-        P,
-        framing,
-        "echo_bin",
-        MessageType::Reply,
-        0,
-        &Ret::Success(vec![7u8; 3 << 20]),
-    )
-    .len();
+    let want = echo_reply_len(P, framing, 3 << 20);
     for mut s in socks {
         let mut r = replies(&s, framing);
         let (_, res) = read_reply::<Ret<Vec<u8>>>(&mut r, P).unwrap();
@@ -474,13 +403,12 @@ fn many_readers_that_do_not_read_leave_the_thread_free() {
 fn idle_sweep_leaves_a_waiting_reply_alone() {
     let _s = serial();
     let framing = Framing::Buffered;
-    let server = spawn(
-        event_server(1, framing)
-            .idle_timeout(Duration::from_millis(200))
-            .write_timeout(Duration::from_secs(5)),
-    );
+    let server = event_server(1, framing)
+        .idle_timeout(Duration::from_millis(200))
+        .write_timeout(Duration::from_secs(5))
+        .start();
     let s = raw(server.local_addr());
-    let mut all = echo_request(P, framing, 1, 8 << 20);
+    let mut all = echo_msg(P, framing, 1, 8 << 20);
     all.extend(add_request(P, framing, 2));
     send_bg(&s, all, false).join().unwrap();
     thread::sleep(Duration::from_millis(1200));
@@ -502,16 +430,15 @@ fn idle_sweep_leaves_a_waiting_reply_alone() {
 fn a_waiting_reply_holds_no_budget() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(
-        event_server(2, framing)
-            .in_flight_budget(Some(ByteBudget::new(3 << 20)))
-            .message_timeout(Duration::from_secs(3)),
-    );
+    let server = event_server(2, framing)
+        .in_flight_budget(Some(ByteBudget::new(3 << 20)))
+        .message_timeout(Duration::from_secs(3))
+        .start();
     let addr = server.local_addr();
     let mut socks = Vec::new();
     for i in 0..3 {
         let s = raw(addr);
-        send_bg(&s, echo_request(P, framing, i, 2 << 20), false)
+        send_bg(&s, echo_msg(P, framing, i, 2 << 20), false)
             .join()
             .unwrap();
         socks.push(s);
@@ -544,20 +471,10 @@ fn oneway_behind_a_waiting_reply_runs() {
     let server = Threads::Events(1)
         .apply(builder(calc.clone()))
         .framing(framing)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let s = raw(server.local_addr());
-    let mut all = echo_request(P, framing, 1, 8 << 20);
-    all.extend(message(
-        P,
-        framing,
-        "fire",
-        MessageType::Oneway,
-        2,
-        &Args1(5i32),
-    ));
+    let mut all = echo_msg(P, framing, 1, 8 << 20);
+    all.extend(oneway_msg(P, framing, "fire", 2, &Args1(5i32)));
     all.extend(add_request(P, framing, 3));
     send_bg(&s, all, false).join().unwrap();
     thread::sleep(Duration::from_millis(300));
@@ -574,7 +491,7 @@ fn oneway_behind_a_waiting_reply_runs() {
 /// message, that byte never sent: the call is served, then skipping the
 /// rest of the frame times out, and the connection closes.
 fn short_frame(len: usize) -> Vec<u8> {
-    let mut m = echo_request(P, Framing::Framed, 1, len);
+    let mut m = echo_msg(P, Framing::Framed, 1, len);
     let n = u32::from_be_bytes(m[..4].try_into().unwrap()) + 1;
     m[..4].copy_from_slice(&n.to_be_bytes());
     m
@@ -588,11 +505,10 @@ fn short_frame(len: usize) -> Vec<u8> {
 fn a_closing_connection_with_a_waiting_reply_holds_no_event_thread() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(
-        event_server(1, framing)
-            .message_timeout(Duration::from_millis(500))
-            .write_timeout(Duration::from_secs(4)),
-    );
+    let server = event_server(1, framing)
+        .message_timeout(Duration::from_millis(500))
+        .write_timeout(Duration::from_secs(4))
+        .start();
     let addr = server.local_addr();
     let s = raw(addr);
     send_bg(&s, short_frame(12 << 20), false).join().unwrap();
@@ -612,11 +528,10 @@ fn a_closing_connection_with_a_waiting_reply_holds_no_event_thread() {
 fn without_a_write_timeout_a_closing_connection_holds_no_thread_either() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(
-        event_server(1, framing)
-            .message_timeout(Duration::from_millis(500))
-            .write_timeout(None),
-    );
+    let server = event_server(1, framing)
+        .message_timeout(Duration::from_millis(500))
+        .write_timeout(None)
+        .start();
     let addr = server.local_addr();
     let s = raw(addr);
     send_bg(&s, short_frame(12 << 20), false).join().unwrap();
@@ -644,14 +559,13 @@ fn without_a_write_timeout_a_closing_connection_holds_no_thread_either() {
 fn a_blocking_reply_write_is_bounded_by_one_write_timeout() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(
-        Threads::PerConnection
-            .apply(builder(Calc::default()))
-            .framing(framing)
-            .write_timeout(Duration::from_secs(1)),
-    );
+    let server = Threads::PerConnection
+        .apply(builder(Calc::default()))
+        .framing(framing)
+        .write_timeout(Duration::from_secs(1))
+        .start();
     let s = raw(server.local_addr());
-    send_bg(&s, echo_request(P, framing, 1, 12 << 20), false)
+    send_bg(&s, echo_msg(P, framing, 1, 12 << 20), false)
         .join()
         .unwrap();
     let t = Instant::now();
@@ -671,19 +585,11 @@ fn a_blocking_reply_write_is_bounded_by_one_write_timeout() {
 fn stop_right_after_a_reply_starts_waiting_delivers_it() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(event_server(1, framing));
+    let server = event_server(1, framing).start();
     let mut s = raw(server.local_addr());
     let len = 12 << 20;
-    let want = message(
-        P,
-        framing,
-        "echo_bin",
-        MessageType::Reply,
-        1,
-        &Ret::Success(vec![7u8; len]),
-    )
-    .len();
-    send_bg(&s, echo_request(P, framing, 1, len), false)
+    let want = echo_reply_len(P, framing, len);
+    send_bg(&s, echo_msg(P, framing, 1, len), false)
         .join()
         .unwrap();
     thread::sleep(Duration::from_millis(300));
@@ -702,14 +608,13 @@ fn zero_write_timeout_waits_without_a_thread() {
     let _s = serial();
     for wt in [None, Some(Duration::ZERO)] {
         let framing = Framing::Framed;
-        let server = spawn(
-            event_server(1, framing)
-                .write_timeout(wt)
-                .idle_timeout(Duration::from_millis(200)),
-        );
+        let server = event_server(1, framing)
+            .write_timeout(wt)
+            .idle_timeout(Duration::from_millis(200))
+            .start();
         let addr = server.local_addr();
         let s = raw(addr);
-        send_bg(&s, echo_request(P, framing, 1, 12 << 20), false)
+        send_bg(&s, echo_msg(P, framing, 1, 12 << 20), false)
             .join()
             .unwrap();
         thread::sleep(Duration::from_millis(800));
@@ -735,7 +640,9 @@ fn zero_write_timeout_waits_without_a_thread() {
 fn a_message_partial_after_a_yield_gets_its_own_deadline() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = spawn(event_server(1, framing).message_timeout(Duration::from_millis(1000)));
+    let server = event_server(1, framing)
+        .message_timeout(Duration::from_millis(1000))
+        .start();
     let mut s = raw(server.local_addr());
     let mut r = replies(&s, framing);
     let first = add_request(P, framing, 1);

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use server_support::*;
 use thriftc_runtime::client::Channel;
-use thriftc_runtime::protocol::MessageType;
 use thriftc_runtime::transport::ByteBudget;
 use thriftc_runtime::{Framing, ProtocolKind};
 
@@ -40,24 +39,14 @@ fn slowloris_connections_are_closed_and_a_fresh_client_is_served() {
             .apply(short_timeouts(Calc::default()))
             .idle_timeout(Duration::from_secs(30))
             .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let addr = server.local_addr();
         let slow: Vec<_> = (0..4)
             .map(|_| {
                 thread::spawn(move || {
                     let mut s = raw(addr);
                     let args = AddArgs { a: 1, b: 2 };
-                    let msg = message(
-                        ProtocolKind::Binary,
-                        framing,
-                        "add",
-                        MessageType::Call,
-                        1,
-                        &args,
-                    );
+                    let msg = call_msg(ProtocolKind::Binary, framing, "add", 1, &args);
                     // One byte every 100 ms (the frame header too, when
                     // framed): the message never completes in time.
                     let started = Instant::now();
@@ -93,12 +82,7 @@ fn slowloris_connections_are_closed_and_a_fresh_client_is_served() {
 #[test]
 fn idle_connections_are_closed_after_the_idle_timeout() {
     for threads in [Threads::PerConnection, Threads::Events(1)] {
-        let server = threads
-            .apply(short_timeouts(Calc::default()))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = threads.apply(short_timeouts(Calc::default())).start();
         // One connection that never sends, one that goes idle after a call.
         let mut s = raw(server.local_addr());
         let mut c = client(server.local_addr(), ProtocolKind::Binary, Framing::Buffered);
@@ -129,15 +113,11 @@ fn half_a_message_then_close_frees_the_connection_quickly() {
         let server = threads
             .apply(builder(Calc::default()))
             .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
-        let msg = message(
+            .start();
+        let msg = call_msg(
             ProtocolKind::Binary,
             framing,
             "add",
-            MessageType::Call,
             1,
             &AddArgs { a: 1, b: 2 },
         );
@@ -153,10 +133,7 @@ fn half_a_message_then_close_frees_the_connection_quickly() {
         let server = threads
             .apply(short_timeouts(Calc::default()))
             .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let mut s = raw(server.local_addr());
         send(&mut s, &msg[..msg.len() / 2]);
         let started = Instant::now();
@@ -170,10 +147,7 @@ fn half_a_message_then_close_frees_the_connection_quickly() {
 fn slow_reader_is_cut_off_by_the_write_timeout() {
     let server = short_timeouts(Calc::default())
         .idle_timeout(Duration::from_secs(10))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let s = raw(addr);
     // Ask for 64 MiB of replies without ever reading them: the socket
@@ -182,11 +156,10 @@ fn slow_reader_is_cut_off_by_the_write_timeout() {
         let mut s = s.try_clone().unwrap();
         thread::spawn(move || {
             let big = vec![7u8; 1 << 20];
-            let msg = message(
+            let msg = call_msg(
                 ProtocolKind::Binary,
                 Framing::Buffered,
                 "echo_bin",
-                MessageType::Call,
                 1,
                 &Args1(big),
             );
@@ -218,19 +191,15 @@ fn a_reader_that_trickles_is_cut_off_when_the_write_timeout_has_passed() {
         let server = threads
             .apply(builder(Calc::default()))
             .write_timeout(Duration::from_secs(1))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+            .start();
         let mut s = raw(server.local_addr());
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         send(
             &mut s,
-            &message(
+            &call_msg(
                 ProtocolKind::Binary,
                 Framing::Buffered,
                 "echo_bin",
-                MessageType::Call,
                 1,
                 &Args1(vec![7u8; REPLY]),
             ),
@@ -255,28 +224,22 @@ fn a_reader_that_trickles_is_cut_off_when_the_write_timeout_has_passed() {
 #[test]
 fn client_gone_before_the_reply_is_harmless() {
     let calc = Arc::new(Calc::default());
-    let server = builder(calc.clone())
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(calc.clone()).start();
     let addr = server.local_addr();
     for _ in 0..20 {
         let mut s = raw(addr);
         let big = vec![1u8; 256 * 1024];
-        let mut msg = message(
+        let mut msg = call_msg(
             ProtocolKind::Binary,
             Framing::Buffered,
             "sleep",
-            MessageType::Call,
             1,
             &Args1(20i32),
         );
-        msg.extend(message(
+        msg.extend(call_msg(
             ProtocolKind::Binary,
             Framing::Buffered,
             "echo_bin",
-            MessageType::Call,
             2,
             &Args1(big),
         ));
@@ -293,12 +256,7 @@ fn client_gone_before_the_reply_is_harmless() {
 fn a_blocked_handler_costs_only_its_own_thread() {
     for threads in [Threads::PerConnection, Threads::Pool(2), Threads::Events(2)] {
         let calc = Arc::new(Calc::default());
-        let server = threads
-            .apply(builder(calc.clone()))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = threads.apply(builder(calc.clone())).start();
         let addr = server.local_addr();
         let mut blocked = client(addr, ProtocolKind::Binary, Framing::Buffered);
         let call = thread::spawn(move || blocked.call::<_, Ret<i32>>("gate", &NoArgs));
@@ -319,12 +277,7 @@ fn a_blocked_handler_costs_only_its_own_thread() {
 
 #[test]
 fn frame_limits_are_enforced_before_reading_the_frame() {
-    let server = builder(Calc::default())
-        .framing(Framing::Framed)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).framing(Framing::Framed).start();
     let addr = server.local_addr();
     // 16,384,001 bytes announced: closed without reading (or allocating) it.
     let mut s = raw(addr);
@@ -337,11 +290,10 @@ fn frame_limits_are_enforced_before_reading_the_frame() {
     // into the next frame: with no seqid to answer, the connection closes
     // with no reply.
     let mut s = raw(addr);
-    let good = message(
+    let good = call_msg(
         ProtocolKind::Binary,
         Framing::Framed,
         "add",
-        MessageType::Call,
         2,
         &AddArgs { a: 1, b: 2 },
     );
@@ -365,10 +317,7 @@ fn concurrent_large_frames_share_the_in_flight_budget() {
     let server = builder(Calc::default())
         .framing(Framing::Framed)
         .in_flight_budget(Some(budget.clone()))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let clients: Vec<_> = (0..8u8)
         .map(|i| {
@@ -401,10 +350,7 @@ fn a_stalled_large_frame_holds_the_budget_only_until_its_deadline() {
         .message_timeout(Duration::from_millis(300))
         .framing(Framing::Framed)
         .in_flight_budget(Some(budget.clone()))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     // Announce a 1 MiB frame and stall: the whole budget is charged.
     let mut staller = raw(addr);

@@ -96,12 +96,7 @@ fn calls_run_in_parallel() {
     let _serial = serial();
     const N: usize = 16;
     for threads in [Threads::PerConnection, Threads::Pool(N), Threads::Events(N)] {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = threads.apply(builder(Calc::default())).start();
         let addr = server.local_addr();
         // Each call returns only when all N are inside the handler at once
         // (or reports `false` after 10 s).
@@ -135,14 +130,7 @@ fn sixty_four_clients_make_a_thousand_calls_each() {
         (COMBOS[3], Threads::Events(4)),
     ];
     for ((protocol, framing), threads) in modes {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .protocol(protocol)
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = calc_server(threads, protocol, framing);
         let connector = connector(server.local_addr(), protocol, framing);
         let started = Instant::now();
         let clients: Vec<_> = (0..64)
@@ -184,10 +172,7 @@ fn thousand_idle_connections(threads: Threads) {
     let server = threads
         .apply(builder(Calc::default()))
         .max_connections(1100)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     let mut idle: Vec<_> = (0..1024)
         .map(|i| {
@@ -226,12 +211,7 @@ fn thousand_idle_connections(threads: Threads) {
 #[test]
 fn stalled_frame_headers_cost_bounded_memory() {
     let _serial = serial();
-    let server = builder(Calc::default())
-        .framing(Framing::Framed)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).framing(Framing::Framed).start();
     let addr = server.local_addr();
     let before = rss_mib();
     // 1,000 peers announce a maximum-size frame (16,384,000 bytes) and stall.
@@ -261,11 +241,7 @@ fn stalled_frame_headers_cost_bounded_memory() {
 #[test]
 fn a_connection_flood_leaks_no_descriptors_or_threads() {
     let _serial = serial();
-    let server = builder(Calc::default())
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).start();
     let addr = server.local_addr();
     let mut legit = client(addr, ProtocolKind::Binary, Framing::Buffered);
     assert_eq!(add(&mut legit, 1, 1).unwrap(), 2);
@@ -318,12 +294,7 @@ fn a_connection_flood_leaks_no_descriptors_or_threads() {
 fn ten_thousand_panics_leak_nothing() {
     let _serial = serial();
     quiet_expected_panics();
-    let server = builder(Calc::default())
-        .framing(Framing::Framed)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).framing(Framing::Framed).start();
     let mut c = client(server.local_addr(), ProtocolKind::Binary, Framing::Framed);
     assert_eq!(add(&mut c, 1, 1).unwrap(), 2);
     let (fds, thr) = (open_fds(), threads());
@@ -344,12 +315,7 @@ fn large_arguments_are_not_delayed_by_nagle() {
     // With Nagle's algorithm and delayed ACKs, the last segment of a 64 KiB
     // message waits ~40 ms; TCP_NODELAY and one write per message avoid it.
     for framing in [Framing::Buffered, Framing::Framed] {
-        let server = builder(Calc::default())
-            .framing(framing)
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = builder(Calc::default()).framing(framing).start();
         let mut c = client(server.local_addr(), ProtocolKind::Binary, framing);
         let arg = vec![0x5au8; 64 * 1024];
         let started = Instant::now();

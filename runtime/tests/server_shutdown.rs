@@ -21,12 +21,7 @@ fn stop_with_idle_connections_is_quick_and_frees_the_port() {
         Threads::Pool(16),
         Threads::Events(2),
     ] {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .bind("127.0.0.1:0")
-            .unwrap()
-            .spawn()
-            .unwrap();
+        let server = threads.apply(builder(Calc::default())).start();
         let addr = server.local_addr();
         let mut clients: Vec<_> = (0..10)
             .map(|i| {
@@ -63,12 +58,7 @@ fn stop_lets_an_in_flight_call_finish_and_refuses_new_connections() {
 
 fn in_flight_call_finishes(threads: Threads) {
     let calc = Arc::new(Calc::default());
-    let server = threads
-        .apply(builder(calc.clone()))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = threads.apply(builder(calc.clone())).start();
     let addr = server.local_addr();
     // An idle connection too: stop closes it while the call goes on.
     let mut idle = client(addr, ProtocolKind::Binary, Framing::Buffered);
@@ -120,10 +110,7 @@ fn stuck_handler(threads: Threads) {
     let server = threads
         .apply(builder(calc.clone()))
         .drain_timeout(Duration::from_millis(200))
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+        .start();
     let addr = server.local_addr();
     // Served before the only event thread (with `Events(1)`) gets stuck.
     let mut idle = client(addr, ProtocolKind::Binary, Framing::Buffered);
@@ -167,11 +154,7 @@ fn stop_is_idempotent_concurrent_and_fine_before_serve() {
     TcpListener::bind(addr).expect("rebind after stop before serve");
 
     // Concurrently, from several threads, while connections are open.
-    let server = builder(Calc::default())
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = builder(Calc::default()).start();
     let mut c = client(server.local_addr(), ProtocolKind::Binary, Framing::Buffered);
     assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
     let stoppers: Vec<_> = (0..4)

@@ -3,6 +3,11 @@
 //! processor built on the runtime's helpers.
 #![allow(dead_code)]
 
+mod setup;
+
+#[allow(unused_imports)]
+pub use setup::*;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
