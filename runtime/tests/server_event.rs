@@ -32,8 +32,7 @@ fn sleep_call(addr: std::net::SocketAddr, ms: i32) -> thread::JoinHandle<bool> {
 fn a_request_waiting_for_a_thread_is_not_idle() {
     let _serial = serial();
     for threads in [Threads::PerConnection, Threads::Events(1)] {
-        let server = threads
-            .apply(builder(Calc::default()))
+        let server = calc_builder(threads)
             .framing(F)
             .idle_timeout(Duration::from_millis(300))
             .start();
@@ -62,7 +61,7 @@ fn a_request_waiting_for_a_thread_is_not_idle() {
 fn stop_answers_a_request_that_waits_for_a_thread() {
     let _serial = serial();
     for threads in [Threads::PerConnection, Threads::Events(1)] {
-        let server = threads.apply(builder(Calc::default())).framing(F).start();
+        let server = calc_builder(threads).framing(F).start();
         let addr = server.local_addr();
         let mut b = raw(addr);
         let mut b_replies = replies(&b, F);
@@ -127,8 +126,7 @@ fn idle_threads_sleep_and_end_with_the_server() {
     let _serial = serial();
     // No idle timeout (zero means none): nothing to sweep, so the threads
     // wait for events only.
-    let server = Threads::Events(4)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(4))
         .idle_timeout(Duration::ZERO)
         .start();
     let addr = server.local_addr();
@@ -162,8 +160,7 @@ fn senders_of_partial_messages_hold_no_thread() {
     for (protocol, framing) in COMBOS {
         // Two threads, four peers that each sent the first byte of a
         // request and stalled, a message timeout far beyond the test.
-        let server = Threads::Events(2)
-            .apply(builder(Calc::default()))
+        let server = calc_builder(Threads::Events(2))
             .wire(protocol, framing)
             .message_timeout(Duration::from_secs(30))
             .start();
@@ -210,8 +207,7 @@ fn pipelined_messages_that_each_arrive_in_time_are_served() {
     let _serial = serial();
     for threads in [Threads::PerConnection, Threads::Events(1)] {
         for (protocol, framing) in [COMBOS[0], COMBOS[3]] {
-            let server = threads
-                .apply(builder(Calc::default()))
+            let server = calc_builder(threads)
                 .wire(protocol, framing)
                 .message_timeout(Duration::from_millis(400))
                 .start();
@@ -256,8 +252,7 @@ fn pipelined_messages_that_each_arrive_in_time_are_served() {
 fn part_of_a_message_without_a_message_timeout_ends_at_the_idle_timeout() {
     let _serial = serial();
     for threads in [Threads::PerConnection, Threads::Events(1)] {
-        let server = threads
-            .apply(builder(Calc::default()))
+        let server = calc_builder(threads)
             .framing(F)
             .idle_timeout(Duration::from_millis(300))
             .message_timeout(Duration::ZERO)
@@ -277,8 +272,7 @@ fn large_frames_are_charged_to_the_budget_while_they_arrive() {
     let _serial = serial();
     for threads in [Threads::PerConnection, Threads::Events(1)] {
         let budget = thriftc_runtime::transport::ByteBudget::new(1 << 20);
-        let server = threads
-            .apply(builder(Calc::default()))
+        let server = calc_builder(threads)
             .framing(F)
             .in_flight_budget(Some(budget.clone()))
             .start();
@@ -301,10 +295,7 @@ fn large_frames_are_charged_to_the_budget_while_they_arrive() {
 fn a_large_message_sent_in_small_pieces_is_served() {
     let _serial = serial();
     for framing in [Framing::Buffered, Framing::Framed] {
-        let server = Threads::Events(1)
-            .apply(builder(Calc::default()))
-            .framing(framing)
-            .start();
+        let server = calc_builder(Threads::Events(1)).framing(framing).start();
         let big: Vec<u8> = (0..100_000).map(|i| (i % 251) as u8).collect();
         let m = call_msg(P, framing, "echo_bin", 3, &Args1(big.clone()));
         let mut s = raw(server.local_addr());
@@ -330,8 +321,7 @@ fn a_message_read_on_with_blocking_reads_keeps_its_first_deadline() {
     // at once (parked with them), 40 KB more 700 ms later (the read buffer
     // is full: the rest is read with blocking reads), then a byte every
     // 100 ms. The deadline runs from the first bytes, not from the switch.
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(1))
         .message_timeout(Duration::from_secs(1))
         .start();
     let m = call_msg(
@@ -372,8 +362,7 @@ fn a_message_read_on_with_blocking_reads_keeps_its_first_deadline() {
 fn a_small_message_sent_byte_by_byte_holds_no_thread() {
     let _serial = serial();
     for (protocol, framing) in COMBOS {
-        let server = Threads::Events(1)
-            .apply(builder(Calc::default()))
+        let server = calc_builder(Threads::Events(1))
             .wire(protocol, framing)
             .message_timeout(Duration::from_secs(3))
             .start();
@@ -463,10 +452,7 @@ fn stop_answers_every_request_that_arrived_before_it() {
 fn a_client_that_keeps_its_pipeline_full_shares_the_thread() {
     let _serial = serial();
     for framing in [Framing::Buffered, Framing::Framed] {
-        let server = Threads::Events(1)
-            .apply(builder(Calc::default()))
-            .framing(framing)
-            .start();
+        let server = calc_builder(Threads::Events(1)).framing(framing).start();
         let addr = server.local_addr();
         let go = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         // One client writes batches of 4,000 requests without pause while
@@ -518,8 +504,7 @@ fn a_client_that_keeps_its_pipeline_full_shares_the_thread() {
 fn any_connection_limit_starts_the_event_driven_mode() {
     let _serial = serial();
     // Slots are allocated when the server starts: at most 2^20 of them.
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(1))
         .max_connections(usize::MAX)
         .start();
     let mut c = client(server.local_addr(), P, Framing::Buffered);
@@ -617,8 +602,7 @@ fn echo_request(framing: Framing, seqid: i32, len: usize) -> (Vec<u8>, usize) {
 fn a_peer_that_does_not_read_its_replies_holds_no_thread() {
     let _serial = serial();
     for framing in [Framing::Buffered, Framing::Framed] {
-        let server = Threads::Events(1)
-            .apply(builder(Calc::default()))
+        let server = calc_builder(Threads::Events(1))
             .framing(framing)
             .write_timeout(Duration::from_secs(2))
             .start();
@@ -654,10 +638,7 @@ fn a_peer_that_does_not_read_its_replies_holds_no_thread() {
 fn a_reply_sent_in_pieces_arrives_whole_and_in_order() {
     let _serial = serial();
     for framing in [Framing::Buffered, Framing::Framed] {
-        let server = Threads::Events(1)
-            .apply(builder(Calc::default()))
-            .framing(framing)
-            .start();
+        let server = calc_builder(Threads::Events(1)).framing(framing).start();
         let s = raw(server.local_addr());
         // Three pipelined requests with large replies, then a small one;
         // the peer reads only after a pause, then to the end (it shuts its
@@ -695,8 +676,7 @@ fn a_reply_sent_in_pieces_arrives_whole_and_in_order() {
 #[test]
 fn a_peer_that_has_shut_its_side_and_reads_slowly_does_not_make_threads_spin() {
     let _serial = serial();
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(1))
         .framing(F)
         .write_timeout(Duration::from_secs(5))
         .start();
@@ -721,10 +701,7 @@ fn a_peer_that_has_shut_its_side_and_reads_slowly_does_not_make_threads_spin() {
 #[test]
 fn stop_delivers_a_reply_that_waits_for_the_peer() {
     let _serial = serial();
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
-        .framing(F)
-        .start();
+    let server = calc_builder(Threads::Events(1)).framing(F).start();
     let mut s = raw(server.local_addr());
     let (request, reply_len) = echo_request(F, 1, 12 << 20);
     send_all(&s, request, false);

@@ -34,8 +34,7 @@ fn send_echo_then_bad_request(s: &std::net::TcpStream, len: usize) -> thread::Jo
 #[test]
 fn oneway_flood_during_stop() {
     let _s = serial();
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(1))
         .drain_timeout(Duration::from_millis(800))
         .start();
     let addr = server.local_addr();
@@ -45,9 +44,7 @@ fn oneway_flood_during_stop() {
         .collect();
     let flood = Flood::start(&s, one, Duration::ZERO);
     thread::sleep(Duration::from_millis(200));
-    let t = Instant::now();
-    server.stop();
-    let took = t.elapsed();
+    let took = timed_stop(&server);
     let closed = eventually(Duration::from_secs(3), || server.connections() == 0);
     let conns = server.connections();
     let sent = flood.stop();
@@ -61,8 +58,7 @@ fn oneway_flood_during_stop() {
 #[test]
 fn call_flood_during_stop() {
     let _s = serial();
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(1))
         .drain_timeout(Duration::from_millis(800))
         .start();
     let addr = server.local_addr();
@@ -71,9 +67,7 @@ fn call_flood_during_stop() {
     let flood = Flood::start(&s, one, Duration::from_micros(200));
     let reader = drain(&s);
     thread::sleep(Duration::from_millis(200));
-    let t = Instant::now();
-    server.stop();
-    let took = t.elapsed();
+    let took = timed_stop(&server);
     let closed = eventually(Duration::from_secs(3), || server.connections() == 0);
     flood.stop();
     let _ = s.shutdown(std::net::Shutdown::Both);
@@ -89,8 +83,7 @@ fn call_flood_during_stop() {
 #[test]
 fn stop_with_a_closing_connection_and_no_write_timeout() {
     let _s = serial();
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(1))
         .write_timeout(Duration::ZERO)
         .drain_timeout(Duration::from_millis(800))
         .start();
@@ -104,9 +97,7 @@ fn stop_with_a_closing_connection_and_no_write_timeout() {
     let mut c = client(addr, P, Framing::Buffered);
     assert_eq!(add(&mut c, 2, 3).unwrap(), 5);
     drop(c);
-    let t = Instant::now();
-    server.stop();
-    let took = t.elapsed();
+    let took = timed_stop(&server);
     let closed = eventually(Duration::from_secs(3), || server.connections() == 0);
     eprintln!("stop took {took:?}");
     let _ = s.shutdown(std::net::Shutdown::Both);
@@ -191,7 +182,7 @@ fn slow_oneway_flood(mode: Threads) {
 #[test]
 fn closing_then_reset() {
     let _s = serial();
-    let server = Threads::Events(1).apply(builder(Calc::default())).start();
+    let server = calc_builder(Threads::Events(1)).start();
     let addr = server.local_addr();
     let s = raw(addr);
     let sender = send_echo_then_bad_request(&s, 8 << 20);
@@ -213,7 +204,7 @@ fn closing_then_reset() {
 #[test]
 fn closing_then_stop_with_slow_reader() {
     let _s = serial();
-    let server = Threads::Events(2).apply(builder(Calc::default())).start();
+    let server = calc_builder(Threads::Events(2)).start();
     let addr = server.local_addr();
     let s = raw(addr);
     let len = 24 << 20;
@@ -247,8 +238,7 @@ fn closing_then_stop_with_slow_reader() {
 #[test]
 fn a_flooding_peer_starves_a_request_that_arrived_before_the_stop() {
     let _s = serial();
-    let server = Threads::Events(1)
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::Events(1))
         .drain_timeout(Duration::from_secs(1))
         .start();
     let addr = server.local_addr();
@@ -266,9 +256,7 @@ fn a_flooding_peer_starves_a_request_that_arrived_before_the_stop() {
         &mut b,
         &call_msg(P, Framing::Buffered, "add", 7, &AddArgs { a: 2, b: 3 }),
     );
-    let t = Instant::now();
-    server.stop();
-    let took = t.elapsed();
+    let took = timed_stop(&server);
     flood.stop();
     let mut rb = replies(&b, Framing::Buffered);
     let got = read_reply::<Ret<i32>>(&mut rb, P);

@@ -45,6 +45,11 @@ fn send_bg(s: &TcpStream, bytes: Vec<u8>, then_shut: bool) -> thread::JoinHandle
     })
 }
 
+/// Writes all of `bytes` from another thread and waits until it is done.
+fn send_whole(s: &TcpStream, bytes: Vec<u8>) {
+    send_bg(s, bytes, false).join().unwrap();
+}
+
 /// How long an `add` on a fresh client takes.
 fn add_latency(addr: SocketAddr, framing: Framing) -> Duration {
     let t = Instant::now();
@@ -189,9 +194,7 @@ fn one_reply_slower_than_the_write_timeout_is_cut() {
         .write_timeout(Duration::from_millis(800))
         .start();
     let mut s = raw(server.local_addr());
-    send_bg(&s, echo_msg(P, framing, 1, 16 << 20), false)
-        .join()
-        .unwrap();
+    send_whole(&s, echo_msg(P, framing, 1, 16 << 20));
     // Read ~1 MiB/s: 16 MiB would take 16 s.
     let t = Instant::now();
     let mut buf = vec![0u8; 10 << 10];
@@ -231,7 +234,7 @@ fn partial_message_after_a_write_park_has_a_fresh_deadline() {
     thread::sleep(Duration::from_millis(700));
     let mut rest = b.to_vec();
     rest.extend_from_slice(&second[..10]);
-    send_bg(&s, rest, false).join().unwrap();
+    send_whole(&s, rest);
     thread::sleep(Duration::from_millis(1500));
     let mut r = replies(&s, framing);
     let (h, _) = read_reply::<Ret<Vec<u8>>>(&mut r, P).unwrap();
@@ -335,9 +338,7 @@ fn a_reset_in_the_middle_of_a_reply_releases_the_slot() {
         let addr = server.local_addr();
         for _ in 0..5 {
             let mut s = raw(addr);
-            send_bg(&s, echo_msg(P, framing, 1, 8 << 20), false)
-                .join()
-                .unwrap();
+            send_whole(&s, echo_msg(P, framing, 1, 8 << 20));
             thread::sleep(Duration::from_millis(100));
             let mut buf = vec![0u8; 100_000];
             s.read_exact(&mut buf).unwrap();
@@ -410,7 +411,7 @@ fn idle_sweep_leaves_a_waiting_reply_alone() {
     let s = raw(server.local_addr());
     let mut all = echo_msg(P, framing, 1, 8 << 20);
     all.extend(add_request(P, framing, 2));
-    send_bg(&s, all, false).join().unwrap();
+    send_whole(&s, all);
     thread::sleep(Duration::from_millis(1200));
     let mut r = replies(&s, framing);
     let (_, res) = read_reply::<Ret<Vec<u8>>>(&mut r, P).unwrap();
@@ -438,9 +439,7 @@ fn a_waiting_reply_holds_no_budget() {
     let mut socks = Vec::new();
     for i in 0..3 {
         let s = raw(addr);
-        send_bg(&s, echo_msg(P, framing, i, 2 << 20), false)
-            .join()
-            .unwrap();
+        send_whole(&s, echo_msg(P, framing, i, 2 << 20));
         socks.push(s);
     }
     thread::sleep(Duration::from_millis(300));
@@ -476,7 +475,7 @@ fn oneway_behind_a_waiting_reply_runs() {
     let mut all = echo_msg(P, framing, 1, 8 << 20);
     all.extend(oneway_msg(P, framing, "fire", 2, &Args1(5i32)));
     all.extend(add_request(P, framing, 3));
-    send_bg(&s, all, false).join().unwrap();
+    send_whole(&s, all);
     thread::sleep(Duration::from_millis(300));
     assert_eq!(calc.fired.load(Ordering::SeqCst), 0);
     let mut r = replies(&s, framing);
@@ -511,7 +510,7 @@ fn a_closing_connection_with_a_waiting_reply_holds_no_event_thread() {
         .start();
     let addr = server.local_addr();
     let s = raw(addr);
-    send_bg(&s, short_frame(12 << 20), false).join().unwrap();
+    send_whole(&s, short_frame(12 << 20));
     // The message timeout has passed for the missing byte.
     thread::sleep(Duration::from_millis(1000));
     let latency = add_latency(addr, framing);
@@ -534,7 +533,7 @@ fn without_a_write_timeout_a_closing_connection_holds_no_thread_either() {
         .start();
     let addr = server.local_addr();
     let s = raw(addr);
-    send_bg(&s, short_frame(12 << 20), false).join().unwrap();
+    send_whole(&s, short_frame(12 << 20));
     thread::sleep(Duration::from_millis(1000));
     let answered = {
         let t = Instant::now();
@@ -559,15 +558,12 @@ fn without_a_write_timeout_a_closing_connection_holds_no_thread_either() {
 fn a_blocking_reply_write_is_bounded_by_one_write_timeout() {
     let _s = serial();
     let framing = Framing::Framed;
-    let server = Threads::PerConnection
-        .apply(builder(Calc::default()))
+    let server = calc_builder(Threads::PerConnection)
         .framing(framing)
         .write_timeout(Duration::from_secs(1))
         .start();
     let s = raw(server.local_addr());
-    send_bg(&s, echo_msg(P, framing, 1, 12 << 20), false)
-        .join()
-        .unwrap();
+    send_whole(&s, echo_msg(P, framing, 1, 12 << 20));
     let t = Instant::now();
     assert!(eventually(Duration::from_secs(5), || server.connections() == 0));
     let took = t.elapsed();
@@ -589,9 +585,7 @@ fn stop_right_after_a_reply_starts_waiting_delivers_it() {
     let mut s = raw(server.local_addr());
     let len = 12 << 20;
     let want = echo_reply_len(P, framing, len);
-    send_bg(&s, echo_msg(P, framing, 1, len), false)
-        .join()
-        .unwrap();
+    send_whole(&s, echo_msg(P, framing, 1, len));
     thread::sleep(Duration::from_millis(300));
     let stopper = thread::spawn(move || server.stop());
     let mut got = Vec::new();
@@ -614,9 +608,7 @@ fn zero_write_timeout_waits_without_a_thread() {
             .start();
         let addr = server.local_addr();
         let s = raw(addr);
-        send_bg(&s, echo_msg(P, framing, 1, 12 << 20), false)
-            .join()
-            .unwrap();
+        send_whole(&s, echo_msg(P, framing, 1, 12 << 20));
         thread::sleep(Duration::from_millis(800));
         assert!(
             add_latency(addr, framing) < Duration::from_millis(300),

@@ -110,10 +110,7 @@ fn half_a_message_then_close_frees_the_connection_quickly() {
         .into_iter()
         .flat_map(|f| [(f, Threads::PerConnection), (f, Threads::Events(1))]);
     for (framing, threads) in modes {
-        let server = threads
-            .apply(builder(Calc::default()))
-            .framing(framing)
-            .start();
+        let server = calc_builder(threads).framing(framing).start();
         let msg = call_msg(
             ProtocolKind::Binary,
             framing,
@@ -188,8 +185,7 @@ fn a_reader_that_trickles_is_cut_off_when_the_write_timeout_has_passed() {
         // The timeout bounds the whole reply: reading 512 KiB every 100 ms
         // lets every single write progress within 1 s, but the 24 MiB
         // reply (beyond what the socket buffers hold) takes longer.
-        let server = threads
-            .apply(builder(Calc::default()))
+        let server = calc_builder(threads)
             .write_timeout(Duration::from_secs(1))
             .start();
         let mut s = raw(server.local_addr());

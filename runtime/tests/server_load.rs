@@ -96,7 +96,7 @@ fn calls_run_in_parallel() {
     let _serial = serial();
     const N: usize = 16;
     for threads in [Threads::PerConnection, Threads::Pool(N), Threads::Events(N)] {
-        let server = threads.apply(builder(Calc::default())).start();
+        let server = calc_builder(threads).start();
         let addr = server.local_addr();
         // Each call returns only when all N are inside the handler at once
         // (or reports `false` after 10 s).
@@ -169,10 +169,7 @@ fn a_thousand_idle_connections_cost_little_and_a_new_client_is_served() {
 fn thousand_idle_connections(threads: Threads) {
     let before = rss_mib();
     let threads_before = self::threads();
-    let server = threads
-        .apply(builder(Calc::default()))
-        .max_connections(1100)
-        .start();
+    let server = calc_builder(threads).max_connections(1100).start();
     let addr = server.local_addr();
     let mut idle: Vec<_> = (0..1024)
         .map(|i| {

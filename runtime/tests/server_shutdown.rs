@@ -21,7 +21,7 @@ fn stop_with_idle_connections_is_quick_and_frees_the_port() {
         Threads::Pool(16),
         Threads::Events(2),
     ] {
-        let server = threads.apply(builder(Calc::default())).start();
+        let server = calc_builder(threads).start();
         let addr = server.local_addr();
         let mut clients: Vec<_> = (0..10)
             .map(|i| {
@@ -30,9 +30,7 @@ fn stop_with_idle_connections_is_quick_and_frees_the_port() {
                 c
             })
             .collect();
-        let started = Instant::now();
-        server.stop();
-        let took = started.elapsed();
+        let took = timed_stop(&server);
         assert!(
             took < Duration::from_secs(1),
             "{threads:?}: stop took {took:?}"

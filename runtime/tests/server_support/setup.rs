@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use thriftc_runtime::client::Channel;
 use thriftc_runtime::protocol::MessageType;
@@ -34,12 +34,21 @@ impl<P: ServerProcessor> BuilderExt for ServerBuilder<P> {
     }
 }
 
+/// The test builder of a fresh `Calc` in `threads` mode.
+pub fn calc_builder(threads: Threads) -> ServerBuilder<Calc> {
+    threads.apply(builder(Calc::default()))
+}
+
 /// A started `Calc` server in `threads` mode on `protocol` and `framing`.
 pub fn calc_server(threads: Threads, protocol: ProtocolKind, framing: Framing) -> ServerHandle {
-    threads
-        .apply(builder(Calc::default()))
-        .wire(protocol, framing)
-        .start()
+    calc_builder(threads).wire(protocol, framing).start()
+}
+
+/// Stops `server`; returns how long `stop` took.
+pub fn timed_stop(server: &ServerHandle) -> Duration {
+    let started = Instant::now();
+    server.stop();
+    started.elapsed()
 }
 
 /// Encodes a call of `name` as the client would send it.
