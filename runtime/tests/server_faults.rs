@@ -7,7 +7,6 @@ mod server_support;
 
 use std::io::{Read, Write};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -254,13 +253,7 @@ fn a_blocked_handler_costs_only_its_own_thread() {
         let calc = Arc::new(Calc::default());
         let server = threads.apply(builder(calc.clone())).start();
         let addr = server.local_addr();
-        let mut blocked = client(addr, ProtocolKind::Binary, Framing::Buffered);
-        let call = thread::spawn(move || blocked.call::<_, Ret<i32>>("gate", &NoArgs));
-        assert!(eventually(Duration::from_secs(5), || calc
-            .gate
-            .waiting
-            .load(Ordering::SeqCst)
-            == 1));
+        let call = call_stuck_at_gate(addr, &calc);
         for i in 0..5 {
             let mut c = client(addr, ProtocolKind::Binary, Framing::Buffered);
             assert_eq!(add(&mut c, i, i).unwrap(), 2 * i);

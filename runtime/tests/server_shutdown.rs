@@ -6,12 +6,10 @@ mod server_support;
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use server_support::*;
-use thriftc_runtime::client::Channel;
 use thriftc_runtime::{Framing, ProtocolKind};
 
 #[test]
@@ -61,13 +59,7 @@ fn in_flight_call_finishes(threads: Threads) {
     // An idle connection too: stop closes it while the call goes on.
     let mut idle = client(addr, ProtocolKind::Binary, Framing::Buffered);
     assert_eq!(add(&mut idle, 1, 1).unwrap(), 2);
-    let mut busy = client(addr, ProtocolKind::Binary, Framing::Buffered);
-    let call = thread::spawn(move || busy.call::<_, Ret<i32>>("gate", &NoArgs));
-    assert!(eventually(Duration::from_secs(5), || calc
-        .gate
-        .waiting
-        .load(Ordering::SeqCst)
-        == 1));
+    let call = call_stuck_at_gate(addr, &calc);
 
     let stopper = {
         let server = server.clone();
@@ -113,13 +105,7 @@ fn stuck_handler(threads: Threads) {
     // Served before the only event thread (with `Events(1)`) gets stuck.
     let mut idle = client(addr, ProtocolKind::Binary, Framing::Buffered);
     assert_eq!(add(&mut idle, 1, 1).unwrap(), 2);
-    let mut stuck = client(addr, ProtocolKind::Binary, Framing::Buffered);
-    let call = thread::spawn(move || stuck.call::<_, Ret<i32>>("gate", &NoArgs));
-    assert!(eventually(Duration::from_secs(5), || calc
-        .gate
-        .waiting
-        .load(Ordering::SeqCst)
-        == 1));
+    let call = call_stuck_at_gate(addr, &calc);
     let started = Instant::now();
     server.stop();
     let took = started.elapsed();
