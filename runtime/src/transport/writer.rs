@@ -49,9 +49,6 @@ pub struct MessageWriter<W> {
     /// `buf` it goes at; never with `deferred`.
     #[cfg(feature = "bytes")]
     spliced: Vec<(usize, bytes::Bytes)>,
-    /// Their total length.
-    #[cfg(feature = "bytes")]
-    spliced_len: usize,
 }
 
 impl<W: Write> MessageWriter<W> {
@@ -76,8 +73,6 @@ impl<W: Write> MessageWriter<W> {
             splice: false,
             #[cfg(feature = "bytes")]
             spliced: Vec::new(),
-            #[cfg(feature = "bytes")]
-            spliced_len: 0,
         }
     }
 
@@ -186,7 +181,7 @@ impl<W: Write> MessageWriter<W> {
 
     #[cfg(feature = "bytes")]
     fn spliced_len(&self) -> usize {
-        self.spliced_len
+        self.spliced.iter().map(|(_, value)| value.len()).sum()
     }
 
     #[cfg(not(feature = "bytes"))]
@@ -210,10 +205,7 @@ impl<W: Write> MessageWriter<W> {
             return;
         }
         #[cfg(feature = "bytes")]
-        {
-            self.spliced.clear();
-            self.spliced_len = 0;
-        }
+        self.spliced.clear();
         self.buf.truncate(self.start);
         if self.buf.capacity() > KEEP_CAPACITY {
             self.buf.shrink_to(KEEP_CAPACITY);
@@ -240,7 +232,6 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
             return self.write_all(bytes);
         }
         self.spliced.push((self.buf.len(), bytes.clone()));
-        self.spliced_len += bytes.len();
         Ok(())
     }
 
