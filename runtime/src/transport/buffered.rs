@@ -76,8 +76,8 @@ pub enum Framing {
 #[derive(Debug)]
 pub struct StreamReader<R> {
     inner: R,
-    /// Shared with the values lent from it (feature `bytes`); written
-    /// through [`Arc::make_mut`], which copies it while one is alive.
+    /// Shared with the values lent from it (feature `bytes`); written only
+    /// while no value holds it, else replaced by a new buffer.
     buf: Arc<[u8]>,
     pos: usize,
     /// End of the fast window `buf[pos..lim]`: the buffered bytes of the
@@ -207,8 +207,12 @@ impl<R: Read> StreamReader<R> {
             let (pos, end) = (self.pos, self.end);
             match Arc::get_mut(&mut self.buf) {
                 Some(buf) => buf.copy_within(pos..end, 0),
-                // Lent: a new buffer that starts with the unread bytes.
-                None => self.buf = buffer(&self.buf[pos..end], self.buf.len()),
+                // Lent: a new buffer that starts with the unread bytes, as
+                // small as they allow (as `fill` does).
+                None => {
+                    let len = (end - pos).next_power_of_two().max(INITIAL_BUFFER_SIZE);
+                    self.buf = buffer(&self.buf[pos..end], len);
+                }
             }
             self.end -= self.pos;
             self.pos = 0;
@@ -922,12 +926,22 @@ mod tests {
         }
         // With no value alive, the next read reuses the buffer.
         drop(kept);
-        let more = [0, 0, 0, 1, 42];
-        let mut r = framed(&more, 1 << 20);
-        r.buf = zeroed(64 * 1024);
+        let mut two = Vec::new();
+        for k in 0..2u8 {
+            two.extend_from_slice(&40_000u32.to_be_bytes());
+            two.extend_from_slice(&value(40_000, k));
+        }
+        // One message per read.
+        let mut r = framed(&two, 40_004);
+        r.buf = zeroed(READ_BUFFER_SIZE);
         let first = r.buf.as_ptr();
-        assert!(r.begin_message().unwrap());
-        assert_eq!(r.read_u8().unwrap(), 42);
-        assert_eq!(r.buf.as_ptr(), first);
+        for k in 0..2u8 {
+            assert!(r.begin_message().unwrap());
+            let v = r.read_shared(40_000).unwrap();
+            r.end_message().unwrap();
+            assert_eq!(v, value(40_000, k));
+            assert_eq!(r.buf.as_ptr(), first, "message {k}: the same buffer");
+            assert_eq!(v.as_ptr(), first.wrapping_add(4), "message {k}: lent");
+        }
     }
 }
