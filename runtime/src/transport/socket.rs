@@ -47,13 +47,19 @@ impl Read for SharedStream {
 }
 
 impl SharedStream {
-    /// Sends what the socket takes now, without waiting (`WouldBlock` when
-    /// it takes nothing), whatever its timeouts.
+    /// Sends what the socket takes of `parts` now, without waiting
+    /// (`WouldBlock` when it takes nothing), whatever its timeouts.
     #[cfg(target_os = "linux")]
-    pub(crate) fn send_now(&mut self, buf: &[u8]) -> io::Result<usize> {
-        use rustix::net::{SendFlags, send};
+    pub(crate) fn send_now(&mut self, parts: &[IoSlice<'_>]) -> io::Result<usize> {
+        use rustix::net::{SendAncillaryBuffer, SendFlags, send, sendmsg};
+        let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
+        let parts = &parts[..parts.len().min(MAX_PARTS)];
         loop {
-            match send(&*self.0, buf, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
+            let sent = match parts {
+                [one] => send(&*self.0, one, flags),
+                _ => sendmsg(&*self.0, parts, &mut SendAncillaryBuffer::default(), flags),
+            };
+            match sent {
                 Ok(n) => return Ok(n),
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
@@ -68,7 +74,7 @@ impl MessageWriter<SharedStream> {
     /// more for now (see [`MessageWriter::send_now`]).
     #[cfg(target_os = "linux")]
     pub(crate) fn send_waiting_now(&mut self) -> io::Result<bool> {
-        self.send_now(|stream, buf| stream.send_now(buf))
+        self.send_now(|stream, parts| stream.send_now(parts))
     }
 }
 

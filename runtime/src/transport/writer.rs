@@ -12,7 +12,7 @@
 //! message with one vectored `write` of the buffer's pieces and the values
 //! between them.
 
-use std::io::Write;
+use std::io::{IoSlice, Write};
 
 use crate::error::Result;
 use crate::limits::Limits;
@@ -38,17 +38,62 @@ pub struct MessageWriter<W> {
     /// Whether [`flush`](WriteBytes::flush) leaves the sending to
     /// [`send_now`](Self::send_now) (see [`defer_sends`](Self::defer_sends)).
     deferred: bool,
-    /// With `deferred`: `buf` holds a flushed message, sent up to `sent`.
+    /// With `deferred`: `buf` (and `spliced`) hold a flushed message, sent
+    /// up to `sent`.
     waiting: bool,
     sent: usize,
     /// Whether large shared values are spliced (see
     /// [`splice_shared_values`](Self::splice_shared_values)).
     #[cfg(feature = "bytes")]
     splice: bool,
-    /// Large shared values of the current message, each with the offset in
-    /// `buf` it goes at; never with `deferred`.
+    /// Large shared values of the current message, sent from where they
+    /// are.
+    spliced: Splices,
+}
+
+/// The large shared values of a message, each with the offset in the
+/// writer's buffer it goes at (feature `bytes`; always empty without it).
+#[derive(Debug, Default)]
+struct Splices {
     #[cfg(feature = "bytes")]
-    spliced: Vec<(usize, bytes::Bytes)>,
+    values: Vec<(usize, bytes::Bytes)>,
+}
+
+impl Splices {
+    /// Their total length.
+    fn len(&self) -> usize {
+        #[cfg(feature = "bytes")]
+        return self.values.iter().map(|(_, value)| value.len()).sum();
+        #[cfg(not(feature = "bytes"))]
+        0
+    }
+
+    fn clear(&mut self) {
+        #[cfg(feature = "bytes")]
+        self.values.clear();
+    }
+
+    /// Calls `f` with the message in `buf`, from its byte `skip` on, as the
+    /// parts to send: the buffer's pieces and the values between them (one
+    /// part when nothing is spliced).
+    fn with_parts<T>(&self, buf: &[u8], skip: usize, f: impl FnOnce(&[IoSlice<'_>]) -> T) -> T {
+        #[cfg(feature = "bytes")]
+        if !self.values.is_empty() {
+            let mut parts = Vec::with_capacity(2 * self.values.len() + 1);
+            let mut at = 0;
+            for (offset, value) in &self.values {
+                parts.push(IoSlice::new(&buf[at..*offset]));
+                parts.push(IoSlice::new(value));
+                at = *offset;
+            }
+            parts.push(IoSlice::new(&buf[at..]));
+            let len = buf.len() + self.len();
+            let mut rest = &mut parts[..];
+            IoSlice::advance_slices(&mut rest, skip.min(len));
+            return f(rest);
+        }
+        f(&[IoSlice::new(&buf[skip..])])
+    }
 }
 
 impl<W: Write> MessageWriter<W> {
@@ -71,8 +116,7 @@ impl<W: Write> MessageWriter<W> {
             sent: 0,
             #[cfg(feature = "bytes")]
             splice: false,
-            #[cfg(feature = "bytes")]
-            spliced: Vec::new(),
+            spliced: Splices::default(),
         }
     }
 
@@ -112,23 +156,28 @@ impl<W: Write> MessageWriter<W> {
         self.waiting
     }
 
-    /// Sends what is left of the waiting message with `send`, a write that
-    /// does not wait: `Ok(true)` once all of it is sent (or none waited),
-    /// `Ok(false)` when the peer takes no more for now (`WouldBlock`).
+    /// Sends what is left of the waiting message with `send`, a write of
+    /// its parts that does not wait: `Ok(true)` once all of it is sent (or
+    /// none waited), `Ok(false)` when the peer takes no more for now
+    /// (`WouldBlock`).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn send_now(
         &mut self,
-        mut send: impl FnMut(&mut W, &[u8]) -> std::io::Result<usize>,
+        mut send: impl FnMut(&mut W, &[IoSlice<'_>]) -> std::io::Result<usize>,
     ) -> std::io::Result<bool> {
+        let len = self.buf.len() + self.spliced.len();
         while self.waiting {
-            match send(&mut self.inner, &self.buf[self.sent..]) {
+            let inner = &mut self.inner;
+            let result =
+                (self.spliced).with_parts(&self.buf, self.sent, |parts| send(inner, parts));
+            match result {
                 Ok(0) => {
                     self.drop_waiting();
                     return Err(std::io::ErrorKind::WriteZero.into());
                 }
                 Ok(n) => {
                     self.sent += n;
-                    if self.sent >= self.buf.len() {
+                    if self.sent >= len {
                         self.drop_waiting();
                     }
                 }
@@ -149,10 +198,7 @@ impl<W: Write> MessageWriter<W> {
         if !self.waiting {
             return Ok(());
         }
-        let sent = self
-            .inner
-            .write_all(&self.buf[self.sent..])
-            .and_then(|()| self.inner.flush());
+        let sent = self.send_from(self.sent).and_then(|()| self.inner.flush());
         self.drop_waiting();
         sent.map_err(Into::into)
     }
@@ -176,17 +222,7 @@ impl<W: Write> MessageWriter<W> {
 
     /// Bytes of the current message written so far (not yet sent).
     pub fn pending(&self) -> usize {
-        self.buf.len() - self.start + self.spliced_len()
-    }
-
-    #[cfg(feature = "bytes")]
-    fn spliced_len(&self) -> usize {
-        self.spliced.iter().map(|(_, value)| value.len()).sum()
-    }
-
-    #[cfg(not(feature = "bytes"))]
-    fn spliced_len(&self) -> usize {
-        0
+        self.buf.len() - self.start + self.spliced.len()
     }
 
     /// With nothing pending: gives back a buffer that grew past `keep`
@@ -204,7 +240,6 @@ impl<W: Write> MessageWriter<W> {
         if self.waiting {
             return;
         }
-        #[cfg(feature = "bytes")]
         self.spliced.clear();
         self.buf.truncate(self.start);
         if self.buf.capacity() > KEEP_CAPACITY {
@@ -225,13 +260,17 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
     }
 
     /// Keeps a reference to a value of at least [`SPLICE_MIN`] bytes (when
-    /// splicing, and unless sends are deferred); copies others.
+    /// splicing); copies others.
     #[cfg(feature = "bytes")]
     fn write_shared(&mut self, bytes: &bytes::Bytes) -> Result<()> {
-        if bytes.len() < SPLICE_MIN || !self.splice || self.deferred {
+        if bytes.len() < SPLICE_MIN || !self.splice {
             return self.write_all(bytes);
         }
-        self.spliced.push((self.buf.len(), bytes.clone()));
+        if self.waiting {
+            // A new message while one waits: the waiting one goes first.
+            self.send_rest()?;
+        }
+        self.spliced.values.push((self.buf.len(), bytes.clone()));
         Ok(())
     }
 
@@ -258,41 +297,32 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
             self.sent = 0;
             return Ok(());
         }
-        let sent = self.send_message().and_then(|()| self.inner.flush());
+        let sent = self.send_from(0).and_then(|()| self.inner.flush());
         self.discard();
         sent.map_err(Into::into)
     }
 }
 
 impl<W: Write> MessageWriter<W> {
-    /// Sends the buffer, with the spliced values in their places.
-    fn send_message(&mut self) -> std::io::Result<()> {
-        #[cfg(feature = "bytes")]
-        if !self.spliced.is_empty() {
-            let mut parts = Vec::with_capacity(2 * self.spliced.len() + 1);
-            let mut at = 0;
-            for (offset, value) in &self.spliced {
-                parts.push(std::io::IoSlice::new(&self.buf[at..*offset]));
-                parts.push(std::io::IoSlice::new(value));
-                at = *offset;
-            }
-            parts.push(std::io::IoSlice::new(&self.buf[at..]));
-            return write_all_vectored(&mut self.inner, &mut parts);
-        }
-        self.inner.write_all(&self.buf)
+    /// Sends the message from its byte `skip` on, waiting as the stream
+    /// does: one `write_all` of the buffer, or vectored writes of its pieces
+    /// and the spliced values.
+    fn send_from(&mut self, skip: usize) -> std::io::Result<()> {
+        let inner = &mut self.inner;
+        self.spliced
+            .with_parts(&self.buf, skip, |parts| match parts {
+                [one] => inner.write_all(one),
+                _ => write_all_vectored(inner, &mut parts.to_vec()),
+            })
     }
 }
 
 /// Writes all of `parts` with vectored writes.
-#[cfg(feature = "bytes")]
-fn write_all_vectored<W: Write>(
-    w: &mut W,
-    mut parts: &mut [std::io::IoSlice<'_>],
-) -> std::io::Result<()> {
+fn write_all_vectored<W: Write>(w: &mut W, mut parts: &mut [IoSlice<'_>]) -> std::io::Result<()> {
     while !parts.is_empty() {
         match w.write_vectored(parts) {
             Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => std::io::IoSlice::advance_slices(&mut parts, n),
+            Ok(n) => IoSlice::advance_slices(&mut parts, n),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -360,6 +390,8 @@ mod tests {
     struct Slow {
         got: Vec<u8>,
         room: usize,
+        /// Where each part a vectored write took from starts.
+        from: Vec<usize>,
     }
 
     impl Write for Slow {
@@ -369,16 +401,28 @@ mod tests {
             self.room -= n;
             Ok(n)
         }
+        /// Takes from every part, up to `room`.
+        fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+            let mut n = 0;
+            for b in bufs {
+                let took = self.write(b)?;
+                if took > 0 {
+                    self.from.push(b.as_ptr() as usize);
+                }
+                n += took;
+            }
+            Ok(n)
+        }
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
     }
 
-    fn send_slowly(s: &mut Slow, buf: &[u8]) -> std::io::Result<usize> {
+    fn send_slowly(s: &mut Slow, parts: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
         if s.room == 0 {
             return Err(std::io::ErrorKind::WouldBlock.into());
         }
-        s.write(buf)
+        s.write_vectored(parts)
     }
 
     #[test]
@@ -386,6 +430,7 @@ mod tests {
         let slow = Slow {
             got: Vec::new(),
             room: 3,
+            from: Vec::new(),
         };
         let mut w = MessageWriter::new(slow, Framing::Framed, Limits::default());
         w.defer_sends();
@@ -534,7 +579,7 @@ mod tests {
 
     #[cfg(feature = "bytes")]
     #[test]
-    fn spliced_values_are_dropped_with_the_message_and_copied_when_deferred() {
+    fn spliced_values_are_dropped_with_the_message_and_copied_when_not_spliced() {
         let big = bytes::Bytes::from(vec![3u8; 20_000]);
         let limits = Limits::default().with_max_frame_size(10_000);
         let mut w = MessageWriter::new(Vectored::default(), Framing::Framed, limits)
@@ -548,17 +593,7 @@ mod tests {
         w.write_all(&[5]).unwrap();
         w.flush().unwrap();
         assert_eq!(sent(w.get_ref()), [0, 0, 0, 1, 5]);
-        // Deferred sends keep the whole message in the buffer.
-        let mut w = MessageWriter::new(Vectored::default(), Framing::Buffered, Limits::default())
-            .splice_shared_values(true);
-        w.defer_sends();
-        w.write_shared(&big).unwrap();
-        w.flush().unwrap();
-        assert!(w.is_waiting());
-        w.send_rest().unwrap();
-        assert_eq!(sent(w.get_ref()), big);
-        assert_ne!(w.get_ref().calls[0][0].1, big.as_ptr() as usize);
-        // Without splicing (the default), a copy too.
+        // Without splicing (the default), a copy.
         let mut w = MessageWriter::new(Vectored::default(), Framing::Buffered, Limits::default());
         w.write_shared(&big).unwrap();
         w.flush().unwrap();
@@ -632,6 +667,62 @@ mod tests {
                 parts.contains(&(binary.as_ptr() as usize)),
                 "compact {compact}"
             );
+        }
+    }
+
+    /// A deferred message with spliced values is sent in pieces by
+    /// `send_now`, from the values' own memory, and kept (values included)
+    /// until all of it is sent; `send_rest` sends what is left.
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn deferred_spliced_message_is_sent_in_pieces_from_where_it_is() {
+        let big = bytes::Bytes::from((0..40_000u32).map(|i| i as u8).collect::<Vec<_>>());
+        let mut want = 80_003u32.to_be_bytes().to_vec();
+        want.push(1);
+        want.extend_from_slice(&big);
+        want.push(2);
+        want.extend_from_slice(&big);
+        want.push(3);
+        for finish_with_rest in [false, true] {
+            let slow = Slow {
+                got: Vec::new(),
+                room: 0,
+                from: Vec::new(),
+            };
+            let mut w = MessageWriter::new(slow, Framing::Framed, Limits::default())
+                .splice_shared_values(true);
+            w.defer_sends();
+            w.write_all(&[1]).unwrap();
+            w.write_shared(&big).unwrap();
+            w.write_all(&[2]).unwrap();
+            w.write_shared(&big).unwrap();
+            w.write_all(&[3]).unwrap();
+            w.flush().unwrap();
+            assert!(w.is_waiting());
+            // Pieces that end inside the header, a value and the middle byte.
+            for room in [3, 20_000, 20_003, 1] {
+                w.get_mut().room = room;
+                assert!(!w.send_now(send_slowly).unwrap());
+                assert!(w.is_waiting());
+            }
+            let at = 3 + 20_000 + 20_003 + 1;
+            assert_eq!(w.get_ref().got, want[..at]);
+            w.get_mut().room = usize::MAX;
+            if finish_with_rest {
+                w.send_rest().unwrap();
+            } else {
+                assert!(w.send_now(send_slowly).unwrap());
+            }
+            assert!(!w.is_waiting());
+            assert!(w.get_ref().got == want);
+            assert_eq!(w.pending(), 0);
+            // Both copies of the value went out from its own memory.
+            let from_big = w
+                .get_ref()
+                .from
+                .iter()
+                .filter(|at| **at == big.as_ptr() as usize);
+            assert_eq!(from_big.count(), 2);
         }
     }
 }
