@@ -76,7 +76,10 @@ impl Splices {
     /// Calls `f` with the message in `buf`, from its byte `skip` on, as the
     /// parts to send: the buffer's pieces and the values between them (one
     /// part when nothing is spliced).
-    fn with_parts<T>(&self, buf: &[u8], skip: usize, f: impl FnOnce(&[IoSlice<'_>]) -> T) -> T {
+    fn with_parts<T>(&self, buf: &[u8], skip: usize, f: impl FnOnce(&mut [IoSlice<'_>]) -> T) -> T {
+        // What is unsent is never past the end; a clamp keeps a slip from
+        // panicking in release builds.
+        debug_assert!(skip <= buf.len() + self.len());
         #[cfg(feature = "bytes")]
         if !self.values.is_empty() {
             let mut parts = Vec::with_capacity(2 * self.values.len() + 1);
@@ -92,7 +95,7 @@ impl Splices {
             IoSlice::advance_slices(&mut rest, skip.min(len));
             return f(rest);
         }
-        f(&[IoSlice::new(&buf[skip..])])
+        f(&mut [IoSlice::new(&buf[skip.min(buf.len())..])])
     }
 }
 
@@ -168,8 +171,9 @@ impl<W: Write> MessageWriter<W> {
         let len = self.buf.len() + self.spliced.len();
         while self.waiting {
             let inner = &mut self.inner;
-            let result =
-                (self.spliced).with_parts(&self.buf, self.sent, |parts| send(inner, parts));
+            let result = self
+                .spliced
+                .with_parts(&self.buf, self.sent, |parts| send(inner, parts));
             match result {
                 Ok(0) => {
                     self.drop_waiting();
@@ -312,7 +316,7 @@ impl<W: Write> MessageWriter<W> {
         self.spliced
             .with_parts(&self.buf, skip, |parts| match parts {
                 [one] => inner.write_all(one),
-                _ => write_all_vectored(inner, &mut parts.to_vec()),
+                _ => write_all_vectored(inner, parts),
             })
     }
 }
