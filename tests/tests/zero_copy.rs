@@ -62,11 +62,26 @@ fn value(n: usize, k: usize) -> Bytes {
         .into()
 }
 
-fn modes() -> &'static [bool] {
-    if cfg!(target_os = "linux") {
+/// Runs `f` against a fresh server and a client of it, in every server
+/// mode, protocol and framing; `f` gets a label of the combination.
+fn each_server(mut f: impl FnMut(&str, &mut BenchClient<Client>)) {
+    let modes: &[bool] = if cfg!(target_os = "linux") {
         &[false, true]
     } else {
         &[false]
+    };
+    for &event in modes {
+        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            for framing in [Framing::Buffered, Framing::Framed] {
+                let server = serve(protocol, framing, event);
+                let mut client = connect(server.local_addr().port(), protocol, framing);
+                f(
+                    &format!("{protocol:?} {framing:?} event={event}"),
+                    &mut client,
+                );
+                server.stop();
+            }
+        }
     }
 }
 
@@ -97,32 +112,24 @@ fn connect(port: u16, protocol: ProtocolKind, framing: Framing) -> BenchClient<C
 
 #[test]
 fn large_blobs_round_trip_and_kept_replies_stay_intact() {
-    for &event in modes() {
-        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
-            for framing in [Framing::Buffered, Framing::Framed] {
-                let what = format!("{protocol:?} {framing:?} event={event}");
-                let server = serve(protocol, framing, event);
-                let mut client = connect(server.local_addr().port(), protocol, framing);
-                let mut kept = Vec::new();
-                for round in 0..2 {
-                    for (i, &n) in SIZES.iter().enumerate() {
-                        let k = round * SIZES.len() + i;
-                        let sent = value(n, k);
-                        let got = client.blob(sent.clone()).expect(&what);
-                        assert_eq!(got.len(), n, "{what}: {n} bytes");
-                        assert!(got == sent, "{what}: the reply to {n} bytes differs");
-                        // Small calls between the large ones reuse the buffers.
-                        assert_eq!(client.add(k as i64, 1).expect(&what), k as i64 + 1);
-                        kept.push((k, n, got));
-                    }
-                }
-                for (k, n, got) in &kept {
-                    assert!(*got == value(*n, *k), "{what}: kept reply {k} changed");
-                }
-                server.stop();
+    each_server(|what, client| {
+        let mut kept = Vec::new();
+        for round in 0..2 {
+            for (i, &n) in SIZES.iter().enumerate() {
+                let k = round * SIZES.len() + i;
+                let sent = value(n, k);
+                let got = client.blob(sent.clone()).expect(what);
+                assert_eq!(got.len(), n, "{what}: {n} bytes");
+                assert!(got == sent, "{what}: the reply to {n} bytes differs");
+                // Small calls between the large ones reuse the buffers.
+                assert_eq!(client.add(k as i64, 1).expect(what), k as i64 + 1);
+                kept.push((k, n, got));
             }
         }
-    }
+        for (k, n, got) in &kept {
+            assert!(*got == value(*n, *k), "{what}: kept reply {k} changed");
+        }
+    });
 }
 
 #[test]
@@ -134,30 +141,22 @@ fn structs_with_large_strings_and_binaries_round_trip() {
             .collect::<String>()
             .into()
     };
-    for &event in modes() {
-        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
-            for framing in [Framing::Buffered, Framing::Framed] {
-                let what = format!("{protocol:?} {framing:?} event={event}");
-                let server = serve(protocol, framing, event);
-                let mut client = connect(server.local_addr().port(), protocol, framing);
-                let mut kept = Vec::new();
-                for (k, n) in [10, 40_000, 17_000, 90_000, 5].into_iter().enumerate() {
-                    let mut p = Payload {
-                        title: text(n, k),
-                        raw: value(n / 2, k),
-                        note: Some(text(n / 3, k + 1)),
-                        ..Payload::default()
-                    };
-                    p.inner.name = text(n, k + 2);
-                    let got = client.echo(p.clone()).expect(&what);
-                    assert!(got == p, "{what}: the reply to {n}-byte strings differs");
-                    kept.push((got, p));
-                }
-                for (got, p) in &kept {
-                    assert!(got == p, "{what}: a kept reply changed");
-                }
-                server.stop();
-            }
+    each_server(|what, client| {
+        let mut kept = Vec::new();
+        for (k, n) in [10, 40_000, 17_000, 90_000, 5].into_iter().enumerate() {
+            let mut p = Payload {
+                title: text(n, k),
+                raw: value(n / 2, k),
+                note: Some(text(n / 3, k + 1)),
+                ..Payload::default()
+            };
+            p.inner.name = text(n, k + 2);
+            let got = client.echo(p.clone()).expect(what);
+            assert!(got == p, "{what}: the reply to {n}-byte strings differs");
+            kept.push((got, p));
         }
-    }
+        for (got, p) in &kept {
+            assert!(got == p, "{what}: a kept reply changed");
+        }
+    });
 }
