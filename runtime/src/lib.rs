@@ -49,10 +49,16 @@
 //! `Bytes` buffer (`binary::decode_bytes`, `compact::decode_bytes`, or
 //! a protocol over a `transport::BytesReader`) each value is
 //! a reference-counted slice of the buffer: no allocation and no copy per
-//! value, only the UTF-8 check for strings. From other sources (a `&[u8]`,
-//! a socket) each value is copied into a buffer of its own, which costs a
-//! little more than a `String`. Limits, bounds checks and errors are those
-//! of the owned types. A decoded value keeps the whole buffer alive.
+//! value, only the UTF-8 check for strings. On a socket (the server's and
+//! the client's `transport::StreamReader`) a value of at least 16 KiB that
+//! is all in the read buffer, and at least a quarter of it, is lent from
+//! that buffer; other values, and values from a `&[u8]`, are copied into a
+//! buffer of their own, which costs a little more than a `String`. The
+//! server and client also send values of at least 16 KiB from where they
+//! are, in the message's single write
+//! (`transport::MessageWriter::splice_shared_values`). Limits, bounds
+//! checks and errors are those of the owned types. A decoded value keeps
+//! the whole buffer alive.
 //!
 //! ```
 //! # #[cfg(feature = "bytes")] {
