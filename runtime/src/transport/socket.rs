@@ -51,15 +51,9 @@ impl SharedStream {
     /// (`WouldBlock` when it takes nothing), whatever its timeouts.
     #[cfg(target_os = "linux")]
     pub(crate) fn send_now(&mut self, parts: &[IoSlice<'_>]) -> io::Result<usize> {
-        use rustix::net::{SendAncillaryBuffer, SendFlags, send, sendmsg};
-        let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
-        let parts = &parts[..parts.len().min(MAX_PARTS)];
+        use rustix::net::SendFlags;
         loop {
-            let sent = match parts {
-                [one] => send(&*self.0, one, flags),
-                _ => sendmsg(&*self.0, parts, &mut SendAncillaryBuffer::default(), flags),
-            };
-            match sent {
+            match send_parts(&self.0, parts, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
                 Ok(n) => return Ok(n),
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
@@ -165,21 +159,34 @@ impl SharedStream {
 /// The most parts one `sendmsg` may carry (Linux's `UIO_MAXIOV`).
 const MAX_PARTS: usize = 1024;
 
-/// One `write` of `parts` (of the first [`MAX_PARTS`]): `send` for one
-/// part, else `sendmsg` (on Linux; both with `MSG_NOSIGNAL`, as std's
-/// `write` does, so a peer gone away is an error, never a `SIGPIPE`).
+/// One send of `parts` (of the first [`MAX_PARTS`]) with `flags`: `send`
+/// for one part, else `sendmsg`.
+#[cfg(target_os = "linux")]
+fn send_parts(
+    stream: &TcpStream,
+    parts: &[IoSlice<'_>],
+    flags: rustix::net::SendFlags,
+) -> rustix::io::Result<usize> {
+    use rustix::net::{SendAncillaryBuffer, send, sendmsg};
+    match &parts[..parts.len().min(MAX_PARTS)] {
+        [one] => send(stream, one, flags),
+        parts => sendmsg(stream, parts, &mut SendAncillaryBuffer::default(), flags),
+    }
+}
+
+/// One blocking `write` of `parts`, with `MSG_NOSIGNAL` on Linux (as std's
+/// `write` has), so a peer gone away is an error, never a `SIGPIPE`.
+#[cfg(target_os = "linux")]
+fn write_parts(stream: &TcpStream, parts: &[IoSlice<'_>]) -> io::Result<usize> {
+    Ok(send_parts(stream, parts, rustix::net::SendFlags::NOSIGNAL)?)
+}
+
+/// One blocking `write` of `parts` (of the first [`MAX_PARTS`]).
+#[cfg(not(target_os = "linux"))]
 fn write_parts(mut stream: &TcpStream, parts: &[IoSlice<'_>]) -> io::Result<usize> {
-    let parts = &parts[..parts.len().min(MAX_PARTS)];
-    match parts {
+    match &parts[..parts.len().min(MAX_PARTS)] {
         [one] => stream.write(one),
-        #[cfg(target_os = "linux")]
-        _ => {
-            use rustix::net::{SendAncillaryBuffer, SendFlags, sendmsg};
-            let mut control = SendAncillaryBuffer::default();
-            Ok(sendmsg(stream, parts, &mut control, SendFlags::NOSIGNAL)?)
-        }
-        #[cfg(not(target_os = "linux"))]
-        _ => stream.write_vectored(parts),
+        parts => stream.write_vectored(parts),
     }
 }
 
