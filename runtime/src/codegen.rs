@@ -21,6 +21,9 @@ pub use bytestring::ByteString;
 // clients are generic over `Channel`.
 pub use crate::client::{Channel, Multiplexed};
 pub use crate::processor::{Processor, internal_error, serve_call, serve_oneway, unknown_method};
+pub use crate::view_call::{
+    CowView, ViewCall, ViewOneway, ViewResult, serve_view_call, serve_view_oneway,
+};
 
 /// The error a generated client returns when a reply's result struct has no
 /// field set: `MISSING_RESULT` "m failed: unknown result".

@@ -114,6 +114,7 @@ pub mod transport;
 pub mod types;
 pub mod unknown;
 pub mod view;
+pub mod view_call;
 
 #[cfg(feature = "bytes")]
 pub use bytes::Bytes;
@@ -134,6 +135,7 @@ pub use transport::Framing;
 pub use types::{Uuid, VecMap, VecSet};
 pub use unknown::{UnknownField, Value};
 pub use view::{DecodeView, FromView, ViewRead};
+pub use view_call::{CowView, ViewResult};
 
 #[doc(hidden)]
 #[path = "codegen.rs"]

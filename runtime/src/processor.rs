@@ -245,7 +245,7 @@ fn read_args<I: ProtocolRead + ?Sized, A: Decode>(input: &mut I) -> Result<A> {
 
 /// Arguments that failed to decode: a `PROTOCOL_ERROR` reply for a CALL
 /// (unless the stream itself failed), then the error.
-fn reject_args<O: ProtocolWrite + ?Sized>(
+pub(crate) fn reject_args<O: ProtocolWrite + ?Sized>(
     header: &MessageHeader,
     output: &mut O,
     e: Error,
@@ -264,7 +264,7 @@ fn reject_args<O: ProtocolWrite + ?Sized>(
     Err(e)
 }
 
-fn write_reply<O: ProtocolWrite + ?Sized, R: Encode>(
+pub(crate) fn write_reply<O: ProtocolWrite + ?Sized, R: Encode>(
     header: &MessageHeader,
     output: &mut O,
     value: &R,
@@ -288,7 +288,7 @@ fn write_reply<O: ProtocolWrite + ?Sized, R: Encode>(
     }
 }
 
-fn handler_panicked(method: &str, panic: &(dyn Any + Send)) -> ApplicationError {
+pub(crate) fn handler_panicked(method: &str, panic: &(dyn Any + Send)) -> ApplicationError {
     internal_error(method, &format_args!("panic: {}", panic_message(panic)))
 }
 

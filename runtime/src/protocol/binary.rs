@@ -37,9 +37,10 @@
 use crate::codec::{Decode, Encode};
 use crate::error::{ApplicationErrorKind, Error, ProtocolErrorKind, Result};
 use crate::limits::Limits;
+use crate::processor::ProtocolKind;
 use crate::protocol::{
-    FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, ProtocolRead, ProtocolWrite,
-    TType,
+    FieldHeader, Lent, ListHeader, MapHeader, MessageHeader, MessageType, ProtocolRead,
+    ProtocolWrite, TType,
 };
 use crate::transport::{ReadBytes, WriteBytes};
 
@@ -187,6 +188,12 @@ impl Depth {
         }
         self.0 += 1;
         Ok(())
+    }
+
+    /// At the top level: no struct or container entered.
+    #[inline]
+    pub(crate) fn is_top(self) -> bool {
+        self.0 == 0
     }
 
     /// Leaves one level.
@@ -643,6 +650,19 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
 
     fn skip(&mut self, ttype: TType) -> Result<()> {
         skip_value(self, ttype, Self::skip_string)
+    }
+
+    /// What the transport has ready of the message, at the top level only.
+    fn lend(&self) -> Option<Lent<'_>> {
+        self.read_depth.is_top().then(|| Lent {
+            bytes: self.trans.ready_bytes(),
+            protocol: ProtocolKind::Binary,
+            limits: self.limits,
+        })
+    }
+
+    fn consume_lent(&mut self, n: usize) {
+        self.trans.consume_ready(n);
     }
 }
 

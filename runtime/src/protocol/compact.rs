@@ -24,8 +24,9 @@ use super::binary::{
 use crate::codec::{Decode, Encode};
 use crate::error::Result;
 use crate::limits::Limits;
+use crate::processor::ProtocolKind;
 use crate::protocol::{
-    FieldHeader, ListHeader, MapHeader, MessageHeader, ProtocolRead, ProtocolWrite, TType,
+    FieldHeader, Lent, ListHeader, MapHeader, MessageHeader, ProtocolRead, ProtocolWrite, TType,
 };
 use crate::transport::{ReadBytes, WriteBytes};
 
@@ -668,6 +669,19 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
 
     fn skip(&mut self, ttype: TType) -> Result<()> {
         skip_value(self, ttype, Self::skip_string)
+    }
+
+    /// What the transport has ready of the message, at the top level only.
+    fn lend(&self) -> Option<Lent<'_>> {
+        (self.read_depth.is_top() && self.pending_read_bool.is_none()).then(|| Lent {
+            bytes: self.trans.ready_bytes(),
+            protocol: ProtocolKind::Compact,
+            limits: self.limits,
+        })
+    }
+
+    fn consume_lent(&mut self, n: usize) {
+        self.trans.consume_ready(n);
     }
 }
 

@@ -114,6 +114,17 @@ macro_rules! in_memory {
             }
             Ok(v)
         }
+
+        /// A view of the one value at the start of `bytes` (more may
+        /// follow) and how many bytes it took: how [`Lent::read`] reads.
+        pub(crate) fn decode_view_prefix<'a, V: crate::view::DecodeView<'a>>(
+            bytes: &'a [u8],
+            limits: Limits,
+        ) -> Result<(V, usize)> {
+            let mut p = $protocol::new(bytes, limits);
+            let v = V::decode_view(&mut p)?;
+            Ok((v, bytes.len() - p.trans.len()))
+        }
     };
 }
 use in_memory;
@@ -403,6 +414,51 @@ pub trait ProtocolRead {
     /// Skips one value of type `ttype`, depth-bounded, rejecting unknown type
     /// codes and STOP/VOID container elements.
     fn skip(&mut self, ttype: TType) -> Result<()>;
+
+    /// Lends the bytes of the current message that are already buffered,
+    /// from where the next value starts, so that a value that borrows them
+    /// (a [`DecodeView`](crate::view::DecodeView)) can be read in place; see
+    /// [`Lent`]. `None` (the default) when this reader cannot lend them, or
+    /// not here: call it only at the top level of a message, e.g. right
+    /// after its header. The binary and compact protocols lend from any
+    /// transport; the server's reader lends what it has received of the
+    /// message.
+    fn lend(&self) -> Option<Lent<'_>> {
+        None
+    }
+
+    /// Consumes the first `n` bytes that [`lend`](ProtocolRead::lend) lent,
+    /// after a value was read from them with [`Lent::read`].
+    fn consume_lent(&mut self, n: usize) {
+        let _ = n;
+    }
+}
+
+/// Buffered bytes of a message, lent by [`ProtocolRead::lend`] to read one
+/// value in place.
+#[derive(Clone, Copy, Debug)]
+pub struct Lent<'s> {
+    /// The bytes, from where the next value starts; the message may go on
+    /// past them.
+    pub bytes: &'s [u8],
+    /// The protocol they are written in.
+    pub protocol: crate::ProtocolKind,
+    /// The limits the lending reader enforces.
+    pub limits: crate::Limits,
+}
+
+impl<'s> Lent<'s> {
+    /// Reads a view of one value from the start of the lent bytes, with the
+    /// same checks as the lending reader: the view and how many bytes it
+    /// took (to pass to [`ProtocolRead::consume_lent`]). An error when the
+    /// value is not all in the lent bytes, as when it is malformed: the
+    /// caller then reads it through the protocol, which waits for the rest.
+    pub fn read<V: crate::view::DecodeView<'s>>(&self) -> Result<(V, usize)> {
+        match self.protocol {
+            crate::ProtocolKind::Binary => binary::decode_view_prefix(self.bytes, self.limits),
+            crate::ProtocolKind::Compact => compact::decode_view_prefix(self.bytes, self.limits),
+        }
+    }
 }
 
 /// Writing side of a protocol. Mirrors Apache Thrift's `TOutputProtocol`.

@@ -1,0 +1,691 @@
+//! Serving methods whose handler takes its arguments as views that borrow
+//! the request: [`serve_view_call`] and [`serve_view_oneway`], and the
+//! types such a handler returns, [`CowView`] and [`ViewResult`].
+//!
+//! With the generator's `views` option, a service gets a second handler
+//! trait, `<Service>ViewHandler`, whose selected methods take views
+//! (`PayloadRef<'a>`, `&'a str`, `&'a [u8]`) instead of owned values, and
+//! may return a view borrowing them (`CowView::Borrowed`). Its processor,
+//! `<Service>ViewProcessor`, reads those arguments in place: when the whole
+//! arguments struct is already in the reader's buffer (a framed request
+//! always is once its frame arrived; an unframed one nearly always is), the
+//! view borrows the buffer and no `string` or `binary` is copied. Otherwise
+//! the arguments are read through the protocol into a buffer of their own
+//! first, with the same checks; the handler cannot tell the difference.
+//!
+//! The error cases are [`serve_call`](crate::processor::serve_call)'s: a
+//! `PROTOCOL_ERROR` reply for arguments that fail to decode, an
+//! `INTERNAL_ERROR` for a panic, nothing ever for a oneway call.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::codec::{Encode, WireType};
+use crate::error::{ApplicationError, Result};
+use crate::limits::Limits;
+use crate::processor::{handler_panicked, reject_args, write_exception, write_reply};
+use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite, TType, binary};
+use crate::unknown::Value;
+use crate::view::{DecodeView, FromView};
+
+/// One two-way method of a view handler, implemented by generated code on
+/// the method's arguments view (`<Service><Method>ArgsRef<'_>`) for
+/// [`serve_view_call`].
+pub trait ViewCall<H: ?Sized> {
+    /// The arguments struct's view.
+    type Args<'a>: DecodeView<'a>;
+    /// The result struct of the reply; it may borrow the arguments.
+    type Reply<'a>: Encode;
+
+    /// Calls the handler: the result struct to reply with (the return value
+    /// or a declared exception), or an application error.
+    fn call<'a>(handler: &H, args: Self::Args<'a>) -> Result<Self::Reply<'a>, ApplicationError>;
+}
+
+/// One oneway method of a view handler, for [`serve_view_oneway`].
+pub trait ViewOneway<H: ?Sized> {
+    /// The arguments struct's view.
+    type Args<'a>: DecodeView<'a>;
+
+    /// Calls the handler.
+    fn call<'a>(handler: &H, args: Self::Args<'a>) -> Result<(), ApplicationError>;
+}
+
+/// What a view handler's method returns where the return type has a view:
+/// an owned value, or a view that borrows the arguments (an echo returns
+/// what it was given without copying it). Both encode the same way.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CowView<T, V> {
+    /// An owned value.
+    Owned(T),
+    /// A view, typically of (part of) the arguments.
+    Borrowed(V),
+}
+
+impl<T, V> CowView<T, V> {
+    /// The owned value: the value itself, or one built from the view.
+    pub fn into_owned(self) -> T
+    where
+        T: FromView<V>,
+    {
+        match self {
+            CowView::Owned(t) => t,
+            CowView::Borrowed(v) => T::from_view(&v),
+        }
+    }
+}
+
+impl<T: WireType, V> WireType for CowView<T, V> {
+    const TTYPE: TType = T::TTYPE;
+}
+
+impl<T: Encode, V: Encode> Encode for CowView<T, V> {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        match self {
+            CowView::Owned(t) => t.encode(p),
+            CowView::Borrowed(v) => v.encode(p),
+        }
+    }
+}
+
+/// The result struct of a reply from a view handler whose return type has
+/// a view: the return value (field 0, `success`), or the method's owned
+/// result struct (a declared exception set in it).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ViewResult<V, R> {
+    /// The handler returned `V`.
+    Success(V),
+    /// The result struct as the owned handler would reply with it.
+    Other(R),
+}
+
+impl<V: Encode + WireType, R: Encode> WireType for ViewResult<V, R> {
+    const TTYPE: TType = TType::Struct;
+}
+
+impl<V: Encode + WireType, R: Encode> Encode for ViewResult<V, R> {
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        match self {
+            ViewResult::Success(v) => {
+                p.write_struct_begin("result")?;
+                p.write_field_begin("success", V::TTYPE, 0)?;
+                v.encode(p)?;
+                p.write_field_end()?;
+                p.write_field_stop()?;
+                p.write_struct_end()
+            }
+            ViewResult::Other(r) => r.encode(p),
+        }
+    }
+}
+
+/// Serves a two-way method of a view handler: reads the arguments view
+/// `C::Args` (in place when they are all buffered), calls the handler
+/// (panics caught) and replies with its result struct or application
+/// error, as [`serve_call`](crate::processor::serve_call) does.
+pub fn serve_view_call<C, H, I, O>(
+    handler: &H,
+    header: &MessageHeader,
+    input: &mut I,
+    output: &mut O,
+) -> Result<()>
+where
+    C: ViewCall<H>,
+    H: ?Sized,
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+{
+    let mut in_place = || {
+        let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
+        Some((
+            reply(header, output, call(header, || C::call(handler, args))),
+            used,
+        ))
+    };
+    if let Some((replied, used)) = in_place() {
+        input.consume_lent(used);
+        input.read_message_end()?;
+        return replied;
+    }
+    let bytes = match copy_args(input) {
+        Ok(bytes) => bytes,
+        Err(e) => return reject_args(header, output, e),
+    };
+    let args = match binary::decode_view_with_limits::<C::Args<'_>>(&bytes, copied_limits()) {
+        Ok(args) => args,
+        Err(e) => return reject_args(header, output, e),
+    };
+    reply(header, output, call(header, || C::call(handler, args)))
+}
+
+/// Serves a oneway method of a view handler: reads the arguments view and
+/// calls the handler. Nothing is ever written; failures and panics are
+/// logged, as [`serve_oneway`](crate::processor::serve_oneway) does.
+pub fn serve_view_oneway<C, H, I, O>(
+    handler: &H,
+    header: &MessageHeader,
+    input: &mut I,
+    _output: &mut O,
+) -> Result<()>
+where
+    C: ViewOneway<H>,
+    H: ?Sized,
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+{
+    let in_place = || {
+        let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
+        log_oneway(header, call(header, || C::call(handler, args)));
+        Some(used)
+    };
+    if let Some(used) = in_place() {
+        input.consume_lent(used);
+        return input.read_message_end();
+    }
+    let args = copy_args(input).and_then(|bytes| {
+        let args = binary::decode_view_with_limits::<C::Args<'_>>(&bytes, copied_limits())?;
+        log_oneway(header, call(header, || C::call(handler, args)));
+        Ok(())
+    });
+    if let Err(e) = &args {
+        log::debug!(
+            "arguments of oneway '{}' failed to decode: {e}",
+            header.name
+        );
+    }
+    args
+}
+
+/// Runs the handler, a panic turned into `INTERNAL_ERROR`.
+fn call<R>(
+    header: &MessageHeader,
+    f: impl FnOnce() -> Result<R, ApplicationError>,
+) -> Result<R, ApplicationError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(panic) => Err(handler_panicked(&header.name, panic.as_ref())),
+    }
+}
+
+fn reply<O: ProtocolWrite + ?Sized, R: Encode>(
+    header: &MessageHeader,
+    output: &mut O,
+    result: Result<R, ApplicationError>,
+) -> Result<()> {
+    if header.kind == MessageType::Oneway {
+        if let Err(e) = result {
+            log::warn!("oneway-sent call to '{}' failed: {e}", header.name);
+        }
+        return Ok(());
+    }
+    match result {
+        Ok(value) => write_reply(header, output, &value),
+        Err(e) => write_exception(output, &header.name, header.seqid, &e),
+    }
+}
+
+fn log_oneway(header: &MessageHeader, result: Result<(), ApplicationError>) {
+    if let Err(e) = result {
+        log::warn!("oneway '{}' failed: {e}", header.name);
+    }
+}
+
+/// Reads the arguments struct through `input` (which bounds it as for any
+/// read) and re-encodes it in the binary protocol, for a view to borrow.
+fn copy_args<I: ProtocolRead + ?Sized>(input: &mut I) -> Result<Vec<u8>> {
+    let args = Value::read(input, TType::Struct)?;
+    input.read_message_end()?;
+    let mut bytes = Vec::new();
+    binary::encode_into(&ValueOf(&args), &mut bytes, copied_limits())?;
+    Ok(bytes)
+}
+
+/// Limits for reading the copied arguments: the input has already bounded
+/// their size and depth, with its own limits.
+fn copied_limits() -> Limits {
+    Limits::default().with_max_depth(u32::MAX)
+}
+
+/// Encodes a [`Value`] as itself.
+struct ValueOf<'v>(&'v Value);
+
+impl WireType for ValueOf<'_> {
+    const TTYPE: TType = TType::Struct;
+}
+
+impl Encode for ValueOf<'_> {
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        self.0.write(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApplicationErrorKind, Error};
+    use crate::processor::WireProtocol;
+    use crate::protocol::compact::CompactProtocol;
+    use crate::protocol::{ProtocolWrite, binary::BinaryProtocol};
+    use crate::transport::{Framing, StreamReader};
+    use crate::view::ViewRead;
+    use crate::{Decode, ProtocolKind};
+    use std::cell::Cell;
+    use std::io::Read;
+
+    /// The arguments `struct { 1: string text }`, as a view.
+    #[derive(Debug)]
+    struct TextRef<'a>(&'a str);
+
+    impl WireType for TextRef<'_> {
+        const TTYPE: TType = TType::Struct;
+    }
+
+    impl<'a> DecodeView<'a> for TextRef<'a> {
+        fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {
+            let mut text = None;
+            p.read_struct_begin()?;
+            while let Some(f) = p.read_field_begin()? {
+                match (f.id, f.ttype) {
+                    (1, TType::String) => text = Some(p.read_str_view()?),
+                    (_, t) => p.skip(t)?,
+                }
+                p.read_field_end()?;
+            }
+            p.read_struct_end()?;
+            text.map(TextRef).ok_or_else(|| {
+                Error::protocol(crate::ProtocolErrorKind::InvalidData, "field 1 missing")
+            })
+        }
+    }
+
+    /// The owned result struct with the declared exception `{1: string}`.
+    struct Failed(String);
+
+    impl WireType for Failed {
+        const TTYPE: TType = TType::Struct;
+    }
+
+    impl Encode for Failed {
+        fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+            p.write_struct_begin("r")?;
+            p.write_field_begin("oops", TType::Struct, 1)?;
+            p.write_struct_begin("Oops")?;
+            p.write_field_begin("why", TType::String, 1)?;
+            p.write_string(&self.0)?;
+            p.write_field_end()?;
+            p.write_field_stop()?;
+            p.write_struct_end()?;
+            p.write_field_end()?;
+            p.write_field_stop()?;
+            p.write_struct_end()
+        }
+    }
+
+    /// The handler: records where the text it was given lives.
+    #[derive(Default)]
+    struct Handler {
+        seen: Cell<Option<(usize, usize)>>,
+    }
+
+    impl Handler {
+        fn see(&self, text: &str) {
+            self.seen.set(Some((text.as_ptr() as usize, text.len())));
+        }
+    }
+
+    /// `echo(text)`: returns the text it was given, borrowed; `fail` the
+    /// declared exception; `boom` panics; `deny` an application error.
+    impl<'x> ViewCall<Handler> for TextRef<'x> {
+        type Args<'a> = TextRef<'a>;
+        type Reply<'a> = ViewResult<CowView<String, &'a str>, Failed>;
+
+        fn call<'a>(
+            h: &Handler,
+            args: Self::Args<'a>,
+        ) -> Result<Self::Reply<'a>, ApplicationError> {
+            h.see(args.0);
+            match args.0 {
+                "fail" => Ok(ViewResult::Other(Failed("because".into()))),
+                "boom" => panic!("handler bug (expected by the test)"),
+                "deny" => Err(ApplicationError::new(ApplicationErrorKind::Unknown, "no")),
+                "owned" => Ok(ViewResult::Success(CowView::Owned("mine".into()))),
+                text => Ok(ViewResult::Success(CowView::Borrowed(text))),
+            }
+        }
+    }
+
+    impl<'x> ViewOneway<Handler> for TextRef<'x> {
+        type Args<'a> = TextRef<'a>;
+
+        fn call<'a>(h: &Handler, args: Self::Args<'a>) -> Result<(), ApplicationError> {
+            h.see(args.0);
+            if args.0 == "boom" {
+                panic!("oneway handler bug (expected by the test)");
+            }
+            Ok(())
+        }
+    }
+
+    fn writer(kind: ProtocolKind, out: &mut Vec<u8>) -> Box<dyn ProtocolWrite + '_> {
+        match kind {
+            ProtocolKind::Binary => Box::new(BinaryProtocol::new(out, Limits::default())),
+            ProtocolKind::Compact => Box::new(CompactProtocol::new(out, Limits::default())),
+        }
+    }
+
+    /// A message `name(1: text)`, as a `kind` request, followed by `after`.
+    fn request(kind: ProtocolKind, mtype: MessageType, text: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut p = writer(kind, &mut out);
+        p.write_message_begin(&MessageHeader {
+            name: "echo".into(),
+            kind: mtype,
+            seqid: 7,
+        })
+        .unwrap();
+        p.write_struct_begin("args").unwrap();
+        p.write_field_begin("text", TType::String, 1).unwrap();
+        p.write_binary(text).unwrap();
+        p.write_field_end().unwrap();
+        p.write_field_stop().unwrap();
+        p.write_struct_end().unwrap();
+        p.write_message_end().unwrap();
+        drop(p);
+        out
+    }
+
+    /// A stream handing out at most `chunk` bytes per read.
+    struct Chunks<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.chunk).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// What serving one request left: the result, the reply's bytes, where
+    /// the handler's text lived, and the header of the message after it.
+    struct Served {
+        result: Result<()>,
+        reply: Vec<u8>,
+        seen: Option<(usize, usize)>,
+        /// The handler's text was a slice of the reader's buffer.
+        in_place: bool,
+        next: Option<MessageHeader>,
+    }
+
+    /// Serves the first message of `stream` (two messages back to back)
+    /// through a `StreamReader` that gets `chunk` bytes per read.
+    fn serve(kind: ProtocolKind, stream: &[u8], chunk: usize, oneway: bool) -> Served {
+        let reader = StreamReader::new(
+            Chunks {
+                data: stream,
+                chunk,
+            },
+            Framing::Buffered,
+            Limits::default(),
+        );
+        match kind {
+            ProtocolKind::Binary => {
+                serve_on(BinaryProtocol::new(reader, Limits::default()), kind, oneway)
+            }
+            ProtocolKind::Compact => serve_on(
+                CompactProtocol::new(reader, Limits::default()),
+                kind,
+                oneway,
+            ),
+        }
+    }
+
+    trait Reader: ProtocolRead {
+        fn begin(&mut self) -> bool;
+        /// Where the reader's buffered bytes are.
+        fn window(&self) -> std::ops::Range<usize>;
+    }
+
+    macro_rules! reader {
+        ($p:ident) => {
+            impl<R: Read> Reader for $p<StreamReader<R>> {
+                fn begin(&mut self) -> bool {
+                    self.transport_mut().begin_message().unwrap()
+                }
+
+                fn window(&self) -> std::ops::Range<usize> {
+                    let r = self.transport().unread().as_ptr_range();
+                    r.start as usize..r.end as usize
+                }
+            }
+        };
+    }
+    reader!(BinaryProtocol);
+    reader!(CompactProtocol);
+
+    fn serve_on<P: Reader>(mut input: P, kind: ProtocolKind, oneway: bool) -> Served {
+        let handler = Handler::default();
+        assert!(input.begin());
+        let header = input.read_message_begin().unwrap();
+        let window = input.window();
+        let mut reply = Vec::new();
+        let result = if oneway {
+            serve_view_oneway::<TextRef<'_>, _, _, _>(
+                &handler,
+                &header,
+                &mut input,
+                &mut *writer(kind, &mut reply),
+            )
+        } else {
+            serve_view_call::<TextRef<'_>, _, _, _>(
+                &handler,
+                &header,
+                &mut input,
+                &mut *writer(kind, &mut reply),
+            )
+        };
+        let next = (result.is_ok() && input.begin()).then(|| input.read_message_begin().unwrap());
+        let seen = handler.seen.get();
+        Served {
+            result,
+            reply,
+            seen,
+            in_place: seen.is_some_and(|(at, len)| window.contains(&at) || len == 0),
+            next,
+        }
+    }
+
+    /// The reply `serve_call` would write for the same outcome.
+    fn expected(kind: ProtocolKind, text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut p = writer(kind, &mut out);
+        let header = MessageHeader {
+            name: "echo".into(),
+            kind: MessageType::Reply,
+            seqid: 7,
+        };
+        match text {
+            "fail" => write_reply(&header, &mut *p, &Failed("because".into())).unwrap(),
+            "boom" | "deny" => {
+                let e = if text == "boom" {
+                    ApplicationError::new(
+                        ApplicationErrorKind::InternalError,
+                        "Internal error processing echo",
+                    )
+                } else {
+                    ApplicationError::new(ApplicationErrorKind::Unknown, "no")
+                };
+                write_exception(&mut *p, "echo", 7, &e).unwrap();
+            }
+            text => {
+                let value = if text == "owned" { "mine" } else { text };
+                let r: ViewResult<&str, Failed> = ViewResult::Success(value);
+                write_reply(&header, &mut *p, &r).unwrap();
+            }
+        }
+        drop(p);
+        out
+    }
+
+    const KINDS: [ProtocolKind; 2] = [ProtocolKind::Binary, ProtocolKind::Compact];
+
+    #[test]
+    fn arguments_all_buffered_are_read_in_place_and_the_reply_is_serve_calls() {
+        for kind in KINDS {
+            for text in [
+                "hello",
+                "",
+                "fail",
+                "boom",
+                "deny",
+                "owned",
+                &"x".repeat(3000),
+            ] {
+                let mut stream = request(kind, MessageType::Call, text.as_bytes());
+                let first = stream.len();
+                stream.extend(request(kind, MessageType::Call, b"next"));
+                let s = serve(kind, &stream, usize::MAX, false);
+                s.result.unwrap();
+                assert_eq!(s.reply, expected(kind, text), "{kind:?} {text:?}");
+                // The text the handler got is a slice of the reader's buffer.
+                let (_, len) = s.seen.expect("the handler ran");
+                assert_eq!(len, text.len());
+                assert!(s.in_place, "{kind:?} {text:?}");
+                assert_eq!(s.next.expect("the next message").name, "echo", "{first}");
+            }
+        }
+    }
+
+    #[test]
+    fn arguments_that_arrive_in_pieces_are_read_through_the_protocol() {
+        for kind in KINDS {
+            for chunk in [1, 3, 7, 64] {
+                for text in ["hello", "fail", "boom", "owned", &"y".repeat(500)] {
+                    let mut stream = request(kind, MessageType::Call, text.as_bytes());
+                    stream.extend(request(kind, MessageType::Call, b"next"));
+                    let s = serve(kind, &stream, chunk, false);
+                    s.result.unwrap();
+                    assert_eq!(s.reply, expected(kind, text), "{kind:?} {chunk} {text:?}");
+                    assert_eq!(s.seen.map(|s| s.1), Some(text.len()));
+                    if chunk < 8 {
+                        assert!(!s.in_place, "{kind:?} {chunk} {text:?}");
+                    }
+                    assert_eq!(s.next.expect("the next message").seqid, 7);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_handler_borrows_the_readers_buffer_when_in_place() {
+        // A slice input lends itself: the handler's text points into it.
+        for kind in KINDS {
+            let stream = request(kind, MessageType::Call, b"in place");
+            let mut input: Box<dyn ProtocolRead> = match kind {
+                ProtocolKind::Binary => {
+                    Box::new(BinaryProtocol::new(&stream[..], Limits::default()))
+                }
+                ProtocolKind::Compact => {
+                    Box::new(CompactProtocol::new(&stream[..], Limits::default()))
+                }
+            };
+            let header = input.read_message_begin().unwrap();
+            let handler = Handler::default();
+            let mut reply = Vec::new();
+            serve_view_call::<TextRef<'_>, _, _, _>(
+                &handler,
+                &header,
+                &mut *input,
+                &mut *writer(kind, &mut reply),
+            )
+            .unwrap();
+            let (at, len) = handler.seen.get().unwrap();
+            let range = stream.as_ptr_range();
+            assert!(
+                (range.start as usize..range.end as usize).contains(&at),
+                "{kind:?}"
+            );
+            assert_eq!(&stream[at - range.start as usize..][..len], b"in place");
+            assert_eq!(reply, expected(kind, "in place"));
+        }
+    }
+
+    #[test]
+    fn bad_arguments_get_protocol_error_on_both_paths() {
+        for kind in KINDS {
+            for chunk in [usize::MAX, 2] {
+                // Not UTF-8.
+                let stream = request(kind, MessageType::Call, &[0xff, 0xfe]);
+                let s = serve(kind, &stream, chunk, false);
+                assert!(
+                    matches!(s.result, Err(Error::Protocol(_))),
+                    "{kind:?} {chunk}"
+                );
+                assert!(s.seen.is_none());
+                let mut r: Box<dyn ProtocolRead> = match kind {
+                    ProtocolKind::Binary => {
+                        Box::new(BinaryProtocol::new(&s.reply[..], Limits::default()))
+                    }
+                    ProtocolKind::Compact => {
+                        Box::new(CompactProtocol::new(&s.reply[..], Limits::default()))
+                    }
+                };
+                let h = r.read_message_begin().unwrap();
+                assert_eq!((h.kind, h.seqid), (MessageType::Exception, 7));
+                let e = ApplicationError::decode(&mut *r).unwrap();
+                assert_eq!(
+                    e.kind,
+                    ApplicationErrorKind::ProtocolError,
+                    "{kind:?} {chunk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_arguments_are_an_error_not_a_wait_past_the_end() {
+        for kind in KINDS {
+            let mut stream = request(kind, MessageType::Call, b"cut short");
+            stream.truncate(stream.len() - 4);
+            let s = serve(kind, &stream, usize::MAX, false);
+            assert!(s.result.is_err(), "{kind:?}");
+            assert!(s.seen.is_none());
+        }
+    }
+
+    #[test]
+    fn oneway_calls_never_reply_on_either_path() {
+        for kind in KINDS {
+            for chunk in [usize::MAX, 3] {
+                for text in ["fire", "boom"] {
+                    let mut stream = request(kind, MessageType::Oneway, text.as_bytes());
+                    stream.extend(request(kind, MessageType::Call, b"next"));
+                    let s = serve(kind, &stream, chunk, true);
+                    s.result.unwrap();
+                    assert!(s.reply.is_empty(), "{kind:?} {chunk} {text}");
+                    assert_eq!(s.seen.map(|s| s.1), Some(text.len()));
+                    assert!(s.next.is_some());
+                }
+                // A two-way method called with a ONEWAY message: no reply.
+                let stream = request(kind, MessageType::Oneway, b"hello");
+                let s = serve(kind, &stream, chunk, false);
+                s.result.unwrap();
+                assert!(s.reply.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn cow_view_encodes_either_side_the_same_and_converts_to_owned() {
+        let owned: CowView<String, &str> = CowView::Owned("same".into());
+        let borrowed: CowView<String, &str> = CowView::Borrowed("same");
+        assert_eq!(
+            binary::encode(&owned).unwrap(),
+            binary::encode(&borrowed).unwrap()
+        );
+        assert_eq!(borrowed.into_owned(), "same");
+    }
+}
