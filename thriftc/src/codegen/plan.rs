@@ -396,6 +396,19 @@ pub struct Service {
     pub processor: RustName,
     /// `<Service>Client`.
     pub client: RustName,
+    /// `<Service>ViewHandler` and `<Service>ViewProcessor`: the server
+    /// flavour whose selected methods take their arguments as views of the
+    /// request ([`Options::views`] selects one of its functions).
+    pub view: Option<ViewServer>,
+}
+
+/// The names of a service's view flavour (see [`Service::view`]).
+#[derive(Debug)]
+pub struct ViewServer {
+    /// `<Service>ViewHandler`: the trait.
+    pub handler: RustName,
+    /// `<Service>ViewProcessor`.
+    pub processor: RustName,
 }
 
 /// A service function: a method of the handler trait and of the client,
@@ -417,6 +430,10 @@ pub struct Function {
     pub result: Struct,
     /// `<Service><Method>Error`: the function's error enum.
     pub error: RustName,
+    /// `<Service><Method>ArgsRef<'a>`: the borrowed view of the argument
+    /// struct, when [`Options::views`] selects the function and an argument
+    /// borrows; the view handler then takes the arguments as views.
+    pub args_view: Option<RustName>,
 }
 
 /// Builds the plan.
@@ -455,7 +472,14 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         }
         name_service_items(module, &mut scopes[mi]);
     }
-    let views = p.defs.iter().any(|d| d.view.is_some());
+    for (mi, module) in modules.iter_mut().enumerate() {
+        name_view_servers(module, &mut scopes[mi]);
+    }
+    let args_views = modules.iter().flat_map(|m| &m.items).any(|i| match i {
+        Item::Service(s) => s.functions.iter().any(|f| f.args_view.is_some()),
+        _ => false,
+    });
+    let views = args_views || p.defs.iter().any(|d| d.view.is_some());
     Ok(Crate {
         modules,
         views,
@@ -477,7 +501,7 @@ struct Planner<'a> {
     notes: Vec<String>,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     /// Module names: `namespace rs` or the file stem, unique.
     fn name_modules(&mut self) -> Vec<Module> {
         let mut scope = Scope::new();
@@ -589,6 +613,21 @@ impl Planner<'_> {
         }
         let n = self.program.defs.len();
         let mut notes = Vec::new();
+        // The struct types of the arguments of selected functions count as
+        // selected.
+        let mut by_function = vec![false; n];
+        for (i, def) in self.program.defs.iter().enumerate() {
+            let DefKind::Service(svc) = &def.kind else {
+                continue;
+            };
+            for f in &svc.functions {
+                if self.function_selected(DefId(i as u32), &f.name.name) {
+                    for a in &f.args {
+                        self.mark_structs(&a.ty, &mut by_function, 0);
+                    }
+                }
+            }
+        }
         let candidate: Vec<bool> = (0..n)
             .map(|i| {
                 let id = DefId(i as u32);
@@ -596,16 +635,10 @@ impl Planner<'_> {
                     return false;
                 };
                 let path = self.def_path(id);
-                if !self.options.views.iter().any(|p| path_matches(p, &path)) {
+                if !by_function[i] && !self.options.views.iter().any(|p| path_matches(p, &path)) {
                     return false;
                 }
-                let blocking = s.fields.iter().find(|f| match &f.default {
-                    None => false,
-                    Some(ConstValue::String(_)) => false,
-                    Some(ConstValue::List(v) | ConstValue::Set(v)) if v.is_empty() => false,
-                    Some(ConstValue::Map(v)) if v.is_empty() => false,
-                    Some(_) => self.may_borrow(&f.ty, 0),
-                });
+                let blocking = self.view_blocker(&s.fields);
                 if let Some(f) = blocking {
                     notes.push(format!(
                         "option `views`: `{}` gets no view: its field `{}` has a default a view \
@@ -646,6 +679,79 @@ impl Planner<'_> {
                 }
             }
         }
+    }
+
+    /// Does [`Options::views`] select function `name` of service `service`:
+    /// a path matching the service (`bench.Bench`, `.bench`, `.`) or the
+    /// function (`bench.Bench.echo`)?
+    fn function_selected(&self, service: DefId, name: &str) -> bool {
+        let mut path = self.def_path(service);
+        let views = &self.options.views;
+        if views.iter().any(|p| path_matches(p, &path)) {
+            return true;
+        }
+        path.push(name);
+        views.iter().any(|p| path_matches(p, &path))
+    }
+
+    /// Marks the structs, unions and exceptions a value of type `t` holds
+    /// directly (through containers and typedefs, not through their fields).
+    fn mark_structs(&self, t: &ir::Type, marks: &mut [bool], depth: u32) {
+        use ir::TypeKind as K;
+        match &t.kind {
+            K::List(e) | K::Set(e) => self.mark_structs(e, marks, depth),
+            K::Map(k, v) => {
+                self.mark_structs(k, marks, depth);
+                self.mark_structs(v, marks, depth);
+            }
+            K::Named(id) => match &self.program.def(*id).kind {
+                DefKind::Typedef(td) if depth < 64 => {
+                    self.mark_structs(&td.target, marks, depth + 1)
+                }
+                DefKind::Struct(_) => marks[id.0 as usize] = true,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The first field that keeps a struct (or a function's arguments)
+    /// from a view: one that could borrow with an IDL default other than a
+    /// string literal or an empty container, which a view could not hold
+    /// without owning it.
+    fn view_blocker<'f>(&self, fields: &'f [ir::Field]) -> Option<&'f ir::Field> {
+        fields.iter().find(|f| match &f.default {
+            None => false,
+            Some(ConstValue::String(_)) => false,
+            Some(ConstValue::List(v) | ConstValue::Set(v)) if v.is_empty() => false,
+            Some(ConstValue::Map(v)) if v.is_empty() => false,
+            Some(_) => self.may_borrow(&f.ty, 0),
+        })
+    }
+
+    /// Does the argument struct of function `f` of `service` get a view: the
+    /// function is selected, an argument borrows (given the planned views)
+    /// and none keeps it from a view (see [`Planner::view_blocker`])?
+    fn args_view(&mut self, service: DefId, f: &ir::Function) -> bool {
+        if !self.function_selected(service, &f.name.name) {
+            return false;
+        }
+        let view: Vec<bool> = self.defs.iter().map(|d| d.view.is_some()).collect();
+        if !f.args.iter().any(|a| self.borrows(&a.ty, &view, 0)) {
+            return false;
+        }
+        if let Some(a) = self.view_blocker(&f.args) {
+            let mut path = self.def_path(service).join(".");
+            path.push('.');
+            path.push_str(&f.name.name);
+            self.notes.push(format!(
+                "option `views`: the arguments of `{path}` get no view: its argument `{}` has a \
+                 default a view cannot hold without owning it",
+                a.name.name
+            ));
+            return false;
+        }
+        true
     }
 
     /// Could a value of this type borrow in a view, whatever gets one: a
@@ -702,12 +808,10 @@ impl Planner<'_> {
     }
 
     /// The Thrift path of a definition: `[file stem, name]`.
-    fn def_path(&self, id: DefId) -> Vec<&str> {
-        let def = self.program.def(id);
-        vec![
-            self.program.file(def.file).stem.as_str(),
-            def.name.name.as_str(),
-        ]
+    fn def_path(&self, id: DefId) -> Vec<&'a str> {
+        let program = self.program;
+        let def = program.def(id);
+        vec![program.file(def.file).stem.as_str(), def.name.name.as_str()]
     }
 
     /// The planned Rust type of an IR type at the Thrift path `path` (of a
@@ -1020,6 +1124,9 @@ impl Planner<'_> {
                         fld.req = Requiredness::Optional;
                     }
                     let returns = f.returns.as_ref().map(|t| self.ty_at(t, &fpath));
+                    let args_view = self
+                        .args_view(id, f)
+                        .then(|| names::type_name(&format!("{stem}ArgsRef")));
                     if let Some(ty) = &returns {
                         let name = names::field_name("success");
                         let taken = result.fields.iter().any(|f| f.name == name);
@@ -1055,10 +1162,21 @@ impl Planner<'_> {
                         // Named by `name_service_items` once every item
                         // of the module has its name.
                         error: info.name.clone(),
+                        // Claimed by `name_view_servers`, after that.
+                        args_view,
                     });
                 }
+                let selected = s
+                    .functions
+                    .iter()
+                    .any(|f| self.function_selected(id, &f.name.name));
                 Item::Service(Service {
                     def: id,
+                    // Named by `name_view_servers`.
+                    view: selected.then(|| ViewServer {
+                        handler: info.name.clone(),
+                        processor: info.name.clone(),
+                    }),
                     handler: info.name.clone(),
                     processor: info.name.clone(),
                     client: info.name.clone(),
@@ -1231,6 +1349,24 @@ fn name_service_items(module: &mut Module, scope: &mut Scope) {
             // `FooBar2Error`.
             let stem = names::type_name(f.name.unraw());
             f.error = scope.claim(names::type_name(&format!("{base}{}Error", stem.unraw())));
+        }
+    }
+}
+
+/// Names the items of the view flavour of each service that has one
+/// (`<Service>ViewHandler`, `<Service>ViewProcessor`, the argument views
+/// `<Service><Method>ArgsRef`), claimed in `scope` after every other item of
+/// the module, so that asking for views changes no other name.
+fn name_view_servers(module: &mut Module, scope: &mut Scope) {
+    for item in &mut module.items {
+        let Item::Service(s) = item else { continue };
+        let Some(view) = &mut s.view else { continue };
+        let base = s.name.unraw().to_owned();
+        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
+        view.handler = claim("ViewHandler");
+        view.processor = claim("ViewProcessor");
+        for f in &mut s.functions {
+            f.args_view = f.args_view.take().map(|n| scope.claim(n));
         }
     }
 }

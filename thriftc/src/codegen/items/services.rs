@@ -302,7 +302,6 @@ const SERVER_ALLOWS: &[&str] = &[
 ];
 
 fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
-    let rt = ctx.rt();
     let def = ctx.program.def(s.def);
     let service = &def.name.name;
     let handler = s.handler.as_str();
@@ -351,12 +350,48 @@ fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
     }
     w.end_item();
 
-    w.begin_item();
-    w.doc(&format!(
+    let parent_processor = parent(ctx, s.def).map(|p| {
+        let (prefix, ps) = planned_service(ctx, p);
+        format!("{prefix}{}", ps.processor)
+    });
+    let doc = format!(
         " Serves a [`{handler}`]: dispatches `{service}`'s methods (inherited ones \
          included) by name. Give it to the runtime's server, or register it in a \
          multiplexed processor."
-    ));
+    );
+    render_processor(
+        ctx,
+        w,
+        s,
+        &ProcessorSpec {
+            handler,
+            processor,
+            doc: &doc,
+            parent: parent_processor.as_deref(),
+            view: false,
+        },
+    );
+}
+
+/// What a processor serves: the handler trait, the processor's name and
+/// doc line, the processor of the parent service, and whether it is the
+/// view flavour (methods with an argument view decode it from the request).
+pub(super) struct ProcessorSpec<'n> {
+    pub handler: &'n str,
+    pub processor: &'n str,
+    pub doc: &'n str,
+    pub parent: Option<&'n str>,
+    pub view: bool,
+}
+
+/// A processor: the struct, its constructors, `dispatch` and the runtime's
+/// `Processor` impl.
+pub(super) fn render_processor(ctx: &Ctx, w: &mut Writer, s: &Service, spec: &ProcessorSpec<'_>) {
+    let rt = ctx.rt();
+    let handler = spec.handler;
+    let processor = spec.processor;
+    w.begin_item();
+    w.doc(spec.doc);
     wopen!(w, "pub struct {processor}<H: ?Sized> {{");
     w.line("handler: ::std::sync::Arc<H>,");
     w.close("}");
@@ -422,18 +457,19 @@ fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
     }
     w.indent_in();
     // A service with no methods of its own and no parent answers nothing.
-    if s.functions.is_empty() && parent(ctx, s.def).is_none() {
+    if s.functions.is_empty() && spec.parent.is_none() {
         w.line("let _ = (handler, header, input, output);");
         w.line("None");
     } else {
         w.open("match header.name.as_str() {");
         for f in &s.functions {
-            dispatch_arm(ctx, w, s, f);
+            match &f.args_view {
+                Some(view) if spec.view => view_dispatch_arm(w, f, view),
+                _ => dispatch_arm(ctx, w, handler, f),
+            }
         }
-        match parent(ctx, s.def) {
-            Some(p) => {
-                let (prefix, ps) = planned_service(ctx, p);
-                let pp = format!("{prefix}{}", ps.processor);
+        match spec.parent {
+            Some(pp) => {
                 let body = format!("{pp}::<H>::dispatch(handler, header, input, output)");
                 let i = w.indent();
                 if fits(i, i + 5 + body.len()) {
@@ -491,10 +527,9 @@ fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
 
 /// One arm of `dispatch`: decode the arguments, call the handler, encode
 /// its outcome (always broken over lines: the closure holds a block).
-fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
+fn dispatch_arm(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function) {
     let e = f.error.as_str();
     let wire = str_lit(&f.thrift_name);
-    let handler = s.handler.as_str();
     let (vs, app, rpc) = variants(f);
     wopen!(w, "{wire} => {{");
     w.open("Some(");
@@ -570,6 +605,23 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function) {
     w.close("),");
     w.close(")");
     w.close("}");
+}
+
+/// One arm of a view processor's `dispatch` for a method with an argument
+/// view: the runtime decodes the view and calls the method through its
+/// `ViewCall` (`ViewOneway`) impl.
+fn view_dispatch_arm(w: &mut Writer, f: &Function, view: &RustName) {
+    let wire = str_lit(&f.thrift_name);
+    let serve = if f.oneway {
+        "serve_view_oneway"
+    } else {
+        "serve_view_call"
+    };
+    w.inexact();
+    wln!(
+        w,
+        "{wire} => Some(__rt::{serve}::<{view}<'_>, H, I, O>(handler, header, input, output)),"
+    );
 }
 
 /// A function's doc comment, or a line naming it.

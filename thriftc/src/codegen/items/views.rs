@@ -24,13 +24,17 @@ pub fn render_views(ctx: &Ctx, w: &mut Writer, s: &Struct, union: bool) {
         .def
         .and_then(|id| ctx.krate.def(id).view.as_ref())
         .map(|v| v.as_str().to_owned());
-    let Some(view) = view else {
-        if ctx.krate.views {
-            render_self_view(ctx, w, s.name.as_str(), false);
-        }
-        return;
-    };
-    let view = view.as_str();
+    match view {
+        Some(view) => render_view(ctx, w, s, union, &view),
+        None if ctx.krate.views => render_self_view(ctx, w, s.name.as_str(), false),
+        None => {}
+    }
+}
+
+/// The view `view` of a struct, exception or union (also of a service
+/// function's argument struct): the type, its codec, and the owned type's
+/// conversions from it.
+pub fn render_view(ctx: &Ctx, w: &mut Writer, s: &Struct, union: bool, view: &str) {
     let name = s.name.as_str();
     let rt = ctx.rt();
     let traits = s.traits;
