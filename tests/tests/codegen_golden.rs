@@ -3,8 +3,8 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and six generated with options (`keep_unknown_fields`,
-//! `btree_all`, `bytes_paths` twice, `views` twice). Each golden folder
+//! `<folder>_<stem>`), and ten generated with options (`keep_unknown_fields`,
+//! `btree_all`, `bytes_paths` twice, `views` five times, `hasher`). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
 //! `tests/golden/rs/all.rs` mounts every golden folder as a module; the
 //! compile tests include it under `#![deny(warnings)]`.
@@ -73,6 +73,14 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
     ));
     let mut views_foldhash = views.clone();
     views_foldhash.hasher = Some(FOLDHASH.to_owned());
+    // Services with a view flavour: exceptions, void, oneway, `extends`
+    // (across an include), keyword and colliding method names.
+    for (name, fixture) in [
+        ("services_views", "fixtures/valid/services.thrift"),
+        ("services_edge_views", "fixtures/services/edge.thrift"),
+    ] {
+        out.push((name.to_owned(), root().join(fixture), views.clone()));
+    }
     out.push((
         "bench_bench_views_foldhash".to_owned(),
         root().join("fixtures/bench/bench.thrift"),

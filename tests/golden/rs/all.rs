@@ -42,6 +42,10 @@ pub mod idl_includes;
 pub mod idl_keywords;
 #[path = "services/mod.rs"]
 pub mod idl_services;
+#[path = "services_edge_views/mod.rs"]
+pub mod idl_services_edge_views;
+#[path = "services_views/mod.rs"]
+pub mod idl_services_views;
 #[path = "structs/mod.rs"]
 pub mod idl_structs;
 #[path = "uuid/mod.rs"]

@@ -647,6 +647,52 @@ impl __rt::Decode for BenchEchoArgs {
         Ok(Self { p: f_p.unwrap_or_default() })
     }
 }
+/// A borrowed view of [`BenchEchoArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BenchEchoArgsRef<'a> {
+    pub p: PayloadRef<'a>,
+}
+impl __rt::WireType for BenchEchoArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for BenchEchoArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("echo_args")?;
+        p.write_field_begin("p", __rt::TType::Struct, 1)?;
+        __rt::Encode::encode(&self.p, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for BenchEchoArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_p = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Struct) => f_p = Some(__rt::DecodeView::decode_view(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self { p: f_p.unwrap_or_default() })
+    }
+}
+impl<'a> __rt::FromView<BenchEchoArgsRef<'a>> for BenchEchoArgs {
+    fn from_view(v: &BenchEchoArgsRef<'a>) -> Self {
+        Self {
+            p: __rt::FromView::from_view(&v.p),
+        }
+    }
+}
+impl From<&BenchEchoArgsRef<'_>> for BenchEchoArgs {
+    fn from(v: &BenchEchoArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BenchEchoResult {
     pub success: Option<Payload>,
@@ -713,6 +759,56 @@ impl __rt::Decode for BenchBlobArgs {
         Ok(Self {
             data: f_data.unwrap_or_default(),
         })
+    }
+}
+/// A borrowed view of [`BenchBlobArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BenchBlobArgsRef<'a> {
+    pub data: &'a [u8],
+}
+impl __rt::WireType for BenchBlobArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for BenchBlobArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("blob_args")?;
+        p.write_field_begin("data", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.data, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for BenchBlobArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_data = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => {
+                    f_data = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            data: f_data.unwrap_or_default(),
+        })
+    }
+}
+impl<'a> __rt::FromView<BenchBlobArgsRef<'a>> for BenchBlobArgs {
+    fn from_view(v: &BenchBlobArgsRef<'a>) -> Self {
+        Self {
+            data: __rt::FromView::from_view(&v.data),
+        }
+    }
+}
+impl From<&BenchBlobArgsRef<'_>> for BenchBlobArgs {
+    fn from(v: &BenchBlobArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1067,6 +1163,182 @@ where
     I: __rt::ProtocolRead + ?Sized,
     O: __rt::ProtocolWrite + ?Sized,
     H: BenchHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// Implement this to serve `Bench` with arguments borrowed from the request; serve it with [`BenchViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`BenchHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait BenchViewHandler: Send + Sync {
+    /// `Bench.ping`.
+    fn ping(&self) -> Result<(), BenchPingError>;
+    /// `Bench.add`.
+    fn add(&self, a: i64, b: i64) -> Result<i64, BenchAddError>;
+    /// `Bench.echo`.
+    fn echo<'a>(
+        &self,
+        p: PayloadRef<'a>,
+    ) -> Result<__rt::CowView<Payload, PayloadRef<'a>>, BenchEchoError>;
+    /// `Bench.blob`.
+    fn blob<'a>(
+        &self,
+        data: &'a [u8],
+    ) -> Result<__rt::CowView<Vec<u8>, &'a [u8]>, BenchBlobError>;
+}
+impl<'x, H: BenchViewHandler + ?Sized> __rt::ViewCall<H> for BenchEchoArgsRef<'x> {
+    type Args<'a> = BenchEchoArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<
+        __rt::CowView<Payload, PayloadRef<'a>>,
+        BenchEchoResult,
+    >;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match BenchViewHandler::echo(handler, args.p) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(BenchEchoError::Application(e)) => Err(e),
+            Err(BenchEchoError::Rpc(e)) => Err(__rt::internal_error("echo", &e)),
+        }
+    }
+}
+impl<'x, H: BenchViewHandler + ?Sized> __rt::ViewCall<H> for BenchBlobArgsRef<'x> {
+    type Args<'a> = BenchBlobArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<__rt::CowView<Vec<u8>, &'a [u8]>, BenchBlobResult>;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match BenchViewHandler::blob(handler, args.data) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(BenchBlobError::Application(e)) => Err(e),
+            Err(BenchBlobError::Rpc(e)) => Err(__rt::internal_error("blob", &e)),
+        }
+    }
+}
+/// Serves a [`BenchViewHandler`]: dispatches `Bench`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct BenchViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for BenchViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: BenchViewHandler> BenchViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: BenchViewHandler + ?Sized> BenchViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "ping" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BenchPingArgs| {
+                            match BenchViewHandler::ping(handler) {
+                                Ok(()) => Ok(BenchPingResult {}),
+                                Err(BenchPingError::Application(e)) => Err(e),
+                                Err(BenchPingError::Rpc(e)) => {
+                                    Err(__rt::internal_error("ping", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "add" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BenchAddArgs| {
+                            match BenchViewHandler::add(handler, __args.a, __args.b) {
+                                Ok(v) => Ok(BenchAddResult { success: Some(v) }),
+                                Err(BenchAddError::Application(e)) => Err(e),
+                                Err(BenchAddError::Rpc(e)) => {
+                                    Err(__rt::internal_error("add", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "echo" => {
+                Some(
+                    __rt::serve_view_call::<
+                        BenchEchoArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            "blob" => {
+                Some(
+                    __rt::serve_view_call::<
+                        BenchBlobArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for BenchViewProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: BenchViewHandler + ?Sized,
 {
     fn process(
         &self,

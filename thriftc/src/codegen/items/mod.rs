@@ -8,6 +8,7 @@ pub mod enums;
 pub mod services;
 pub mod structs;
 pub mod unions;
+pub mod view_services;
 pub mod views;
 
 pub use super::literals::{byte_str_lit, float_lit, int_lit, str_lit};

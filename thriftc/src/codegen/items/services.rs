@@ -36,6 +36,7 @@
 
 use super::Ctx;
 use super::structs::render_struct;
+use super::views::render_view;
 use super::{docs, str_lit};
 use crate::codegen::layout::{
     Call, arm, arm_call, arm_struct, call, call_line, chain_turbofish, fn_sig, struct_lit,
@@ -51,7 +52,7 @@ const CLIENT_RESERVED: &[&str] = &["new", "multiplexed", "inner", "inner_mut", "
 /// Service `id` (its items' names were decided by the plan) and the path
 /// prefix to reach its items from the module being rendered
 /// (`super::shared::` or nothing).
-fn planned_service<'c>(ctx: &'c Ctx, id: ir::DefId) -> (String, &'c Service) {
+pub(super) fn planned_service<'c>(ctx: &'c Ctx, id: ir::DefId) -> (String, &'c Service) {
     let info = ctx.krate.def(id);
     let prefix = ctx.module_prefix(info.module);
     match ctx.krate.item(id) {
@@ -61,7 +62,7 @@ fn planned_service<'c>(ctx: &'c Ctx, id: ir::DefId) -> (String, &'c Service) {
 }
 
 /// The parent service, if any.
-fn parent(ctx: &Ctx, id: ir::DefId) -> Option<ir::DefId> {
+pub(super) fn parent(ctx: &Ctx, id: ir::DefId) -> Option<ir::DefId> {
     match &ctx.program.def(id).kind {
         DefKind::Service(s) => s.extends,
         _ => None,
@@ -75,6 +76,10 @@ pub fn render_service(ctx: &Ctx, w: &mut Writer, s: &Service) {
     }
     for f in &s.functions {
         render_struct(ctx, w, &f.args);
+        // The argument view serves the view processor only.
+        if let (Some(view), true) = (&f.args_view, ctx.krate.gen_server) {
+            render_view(ctx, w, &f.args, false, view.as_str());
+        }
         render_struct(ctx, w, &f.result);
     }
     for f in &s.functions {
@@ -82,6 +87,9 @@ pub fn render_service(ctx: &Ctx, w: &mut Writer, s: &Service) {
     }
     if ctx.krate.gen_server {
         render_server(ctx, w, s);
+        if let Some(view) = &s.view {
+            super::view_services::render_view_server(ctx, w, s, view);
+        }
     }
     if ctx.krate.gen_client {
         render_client(ctx, w, s);
@@ -89,14 +97,14 @@ pub fn render_service(ctx: &Ctx, w: &mut Writer, s: &Service) {
 }
 
 /// One error variant per declared exception.
-struct Variant<'a> {
-    name: RustName,
-    field: &'a Field,
+pub(super) struct Variant<'a> {
+    pub name: RustName,
+    pub field: &'a Field,
 }
 
 /// The variants of a function's error enum, plus the names of the
 /// `Application` and `Rpc` variants.
-fn variants(f: &Function) -> (Vec<Variant<'_>>, RustName, RustName) {
+pub(super) fn variants(f: &Function) -> (Vec<Variant<'_>>, RustName, RustName) {
     let mut scope = Scope::new();
     let app = names::variant_name("Application");
     let rpc = names::variant_name("Rpc");
@@ -112,13 +120,13 @@ fn variants(f: &Function) -> (Vec<Variant<'_>>, RustName, RustName) {
 }
 
 /// The exception fields of a result struct (all but `success`).
-fn exception_fields(f: &Function) -> impl Iterator<Item = &Field> {
+pub(super) fn exception_fields(f: &Function) -> impl Iterator<Item = &Field> {
     let skip = usize::from(f.returns.is_some());
     f.result.fields.iter().skip(skip)
 }
 
 /// The success field of a result struct.
-fn success_field(f: &Function) -> Option<&Field> {
+pub(super) fn success_field(f: &Function) -> Option<&Field> {
     f.returns.as_ref().and_then(|_| f.result.fields.first())
 }
 
@@ -292,7 +300,7 @@ fn params(ctx: &Ctx, receiver: &str, f: &Function) -> Vec<(String, String)> {
     p
 }
 
-const SERVER_ALLOWS: &[&str] = &[
+pub(super) const SERVER_ALLOWS: &[&str] = &[
     "#[allow(",
     "    clippy::result_large_err,",
     "    clippy::too_many_arguments,",
@@ -625,7 +633,7 @@ fn view_dispatch_arm(w: &mut Writer, f: &Function, view: &RustName) {
 }
 
 /// A function's doc comment, or a line naming it.
-fn function_doc(ctx: &Ctx, s: &Service, f: &Function) -> Option<String> {
+pub(super) fn function_doc(ctx: &Ctx, s: &Service, f: &Function) -> Option<String> {
     let def = ctx.program.def(s.def);
     let ir_fn = match &def.kind {
         DefKind::Service(svc) => svc.functions.iter().find(|g| g.name.name == f.thrift_name),
