@@ -1183,6 +1183,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait BenchViewHandler: Send + Sync {
     /// `Bench.ping`.
     fn ping(&self) -> Result<(), BenchPingError>;

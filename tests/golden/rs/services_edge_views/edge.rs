@@ -853,6 +853,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait ShapesViewHandler: Send + Sync {
     /// Returns its argument.
     fn echo_uuid(&self, id: __rt::Uuid) -> Result<__rt::Uuid, ShapesEchoUuidError>;
@@ -2073,6 +2074,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait KeywordsViewHandler: Send + Sync {
     /// `Keywords.type`.
     fn r#type(&self, r#match: i32, r#fn: i32) -> Result<i32, KeywordsTypeError>;
@@ -3733,6 +3735,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait FaultyViewHandler: Send + Sync {
     /// `value`.
     fn echo(&self, value: i32) -> Result<i32, FaultyEchoError>;
@@ -4359,6 +4362,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait FaultyPlusViewHandler: FaultyViewHandler {
     /// `FaultyPlus.plus`.
     fn plus(&self, a: i64, b: i64) -> Result<i64, FaultyPlusPlusError>;

@@ -1098,6 +1098,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait CalculatorViewHandler: super::shared::SharedServiceViewHandler {
     /// Pings the server.
     fn ping(&self) -> Result<(), CalculatorPingError>;
@@ -1691,6 +1692,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait ScientificViewHandler: CalculatorViewHandler {
     /// `Scientific.power`.
     fn power(&self, base: f64, exponent: f64) -> Result<f64, ScientificPowerError>;

@@ -500,6 +500,7 @@ where
     clippy::new_ret_no_self,
     clippy::wrong_self_convention
 )]
+#[allow(clippy::type_complexity)]
 pub trait SharedServiceViewHandler: Send + Sync {
     /// `SharedService.getStruct`.
     fn get_struct(&self, key: i32) -> Result<SharedStruct, SharedServiceGetStructError>;

@@ -90,6 +90,8 @@ pub fn render_view_server(ctx: &Ctx, w: &mut Writer, s: &Service, view: &ViewSer
     for l in SERVER_ALLOWS {
         w.line(l);
     }
+    // `CowView<T, TV<'a>>` spells a nested return type twice.
+    w.line("#[allow(clippy::type_complexity)]");
     wopen!(w, "pub trait {handler}: {supertrait} {{");
     for f in &s.functions {
         docs(w, &function_doc(ctx, s, f));
