@@ -3,8 +3,10 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and ten generated with options (`keep_unknown_fields`,
-//! `btree_all`, `bytes_paths` twice, `views` five times, `hasher`). Each golden folder
+//! `<folder>_<stem>`), and eleven generated with options (`keep_unknown_fields`,
+//! `btree_all`, `bytes_paths` twice, `views` six times, `hasher`; among
+//! them `fixtures/views/services.thrift`, written for the view flavour of
+//! services). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
 //! `tests/golden/rs/all.rs` mounts every golden folder as a module; the
 //! compile tests include it under `#![deny(warnings)]`.
@@ -74,10 +76,12 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
     let mut views_foldhash = views.clone();
     views_foldhash.hasher = Some(FOLDHASH.to_owned());
     // Services with a view flavour: exceptions, void, oneway, `extends`
-    // (across an include), keyword and colliding method names.
+    // (across an include; of a parent with and without a view flavour),
+    // keyword and colliding method names, returns with and without views.
     for (name, fixture) in [
         ("services_views", "fixtures/valid/services.thrift"),
         ("services_edge_views", "fixtures/services/edge.thrift"),
+        ("views_services_views", "fixtures/views/services.thrift"),
     ] {
         out.push((name.to_owned(), root().join(fixture), views.clone()));
     }

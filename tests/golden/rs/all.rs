@@ -50,3 +50,5 @@ pub mod idl_services_views;
 pub mod idl_structs;
 #[path = "uuid/mod.rs"]
 pub mod idl_uuid;
+#[path = "views_services_views/mod.rs"]
+pub mod idl_views_services_views;
