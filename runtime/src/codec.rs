@@ -430,27 +430,38 @@ impl<T: Encode> Encode for BTreeSet<T> {
 impl<T: Decode + Ord> Decode for BTreeSet<T> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = read_set_header::<T, P>(p)?;
-        let mut sorted: Vec<T> = Vec::with_capacity(h.capacity_for::<T>());
-        let mut i = 0;
-        while i < h.len {
-            let v = T::decode(p)?;
-            i += 1;
-            if sorted.last().is_none_or(|last| *last < v) {
-                sorted.push(v);
-                continue;
-            }
-            let mut out = BTreeSet::from_iter(sorted);
-            out.insert(v);
-            while i < h.len {
-                out.insert(T::decode(p)?);
-                i += 1;
-            }
-            p.read_set_end()?;
-            return Ok(out);
-        }
+        let out = ordered_set(h.len, h.capacity_for::<T>(), || T::decode(p))?;
         p.read_set_end()?;
-        Ok(BTreeSet::from_iter(sorted))
+        Ok(out)
     }
+}
+
+/// Reads the `len` elements of an ordered set with `next`: in bulk while
+/// they arrive in increasing order, then one by one (see above).
+/// `capacity` is what the header allows to reserve up front.
+pub(crate) fn ordered_set<T: Ord>(
+    len: usize,
+    capacity: usize,
+    mut next: impl FnMut() -> Result<T>,
+) -> Result<BTreeSet<T>> {
+    let mut sorted: Vec<T> = Vec::with_capacity(capacity);
+    let mut i = 0;
+    while i < len {
+        let v = next()?;
+        i += 1;
+        if sorted.last().is_none_or(|last| *last < v) {
+            sorted.push(v);
+            continue;
+        }
+        let mut out = BTreeSet::from_iter(sorted);
+        out.insert(v);
+        while i < len {
+            out.insert(next()?);
+            i += 1;
+        }
+        return Ok(out);
+    }
+    Ok(BTreeSet::from_iter(sorted))
 }
 
 impl<T: WireType> WireType for VecSet<T> {
@@ -516,30 +527,41 @@ impl<K: Encode, V: Encode> Encode for BTreeMap<K, V> {
 impl<K: Decode + Ord, V: Decode> Decode for BTreeMap<K, V> {
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = read_map_header::<K, V, P>(p)?;
-        let mut sorted: Vec<(K, V)> = Vec::with_capacity(h.capacity_for::<K, V>());
-        let mut i = 0;
-        while i < h.len {
+        let out = ordered_map(h.len, h.capacity_for::<K, V>(), || {
             let k = K::decode(p)?;
-            let v = V::decode(p)?;
-            i += 1;
-            if sorted.last().is_none_or(|(last, _)| *last < k) {
-                sorted.push((k, v));
-                continue;
-            }
-            let mut out = BTreeMap::from_iter(sorted);
-            out.insert(k, v);
-            while i < h.len {
-                let k = K::decode(p)?;
-                let v = V::decode(p)?;
-                out.insert(k, v);
-                i += 1;
-            }
-            p.read_map_end()?;
-            return Ok(out);
-        }
+            Ok((k, V::decode(p)?))
+        })?;
         p.read_map_end()?;
-        Ok(BTreeMap::from_iter(sorted))
+        Ok(out)
     }
+}
+
+/// Reads the `len` entries of an ordered map with `next`, as
+/// [`ordered_set`] reads a set's elements.
+pub(crate) fn ordered_map<K: Ord, V>(
+    len: usize,
+    capacity: usize,
+    mut next: impl FnMut() -> Result<(K, V)>,
+) -> Result<BTreeMap<K, V>> {
+    let mut sorted: Vec<(K, V)> = Vec::with_capacity(capacity);
+    let mut i = 0;
+    while i < len {
+        let (k, v) = next()?;
+        i += 1;
+        if sorted.last().is_none_or(|(last, _)| *last < k) {
+            sorted.push((k, v));
+            continue;
+        }
+        let mut out = BTreeMap::from_iter(sorted);
+        out.insert(k, v);
+        while i < len {
+            let (k, v) = next()?;
+            out.insert(k, v);
+            i += 1;
+        }
+        return Ok(out);
+    }
+    Ok(BTreeMap::from_iter(sorted))
 }
 
 impl<K: WireType, V: WireType> WireType for VecMap<K, V> {

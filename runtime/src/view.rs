@@ -210,13 +210,11 @@ where
     }
 }
 
+/// Built in bulk while the elements arrive in order, as owned sets are.
 impl<'a, T: DecodeView<'a> + Ord> DecodeView<'a> for BTreeSet<T> {
     fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {
         let h = crate::codec::read_set_header::<T, P>(p)?;
-        let mut out = BTreeSet::new();
-        for _ in 0..h.len {
-            out.insert(T::decode_view(p)?);
-        }
+        let out = crate::codec::ordered_set(h.len, h.capacity_for::<T>(), || T::decode_view(p))?;
         p.read_set_end()?;
         Ok(out)
     }
@@ -277,15 +275,14 @@ where
     }
 }
 
+/// Built in bulk while the keys arrive in order, as owned maps are.
 impl<'a, K: DecodeView<'a> + Ord, V: DecodeView<'a>> DecodeView<'a> for BTreeMap<K, V> {
     fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {
         let h = crate::codec::read_map_header::<K, V, P>(p)?;
-        let mut out = BTreeMap::new();
-        for _ in 0..h.len {
+        let out = crate::codec::ordered_map(h.len, h.capacity_for::<K, V>(), || {
             let k = K::decode_view(p)?;
-            let v = V::decode_view(p)?;
-            out.insert(k, v);
-        }
+            Ok((k, V::decode_view(p)?))
+        })?;
         p.read_map_end()?;
         Ok(out)
     }
