@@ -234,7 +234,11 @@ impl Builder {
     /// unions and exceptions matching these paths (`["."]` for all): its
     /// `string`s are `&'a str` and its `binary`s `&'a [u8]`, read from a
     /// byte slice without a copy (`thriftc_runtime::binary::decode_view`).
-    /// See [`Options::views`].
+    /// Paths matching a service (`bench.Bench`) or a function
+    /// (`bench.Bench.echo`) also give the service a view server flavour,
+    /// `<Service>ViewHandler` and `<Service>ViewProcessor`, whose selected
+    /// methods take their arguments as views of the request and may return
+    /// views of them. See [`Options::views`].
     pub fn views<I>(&mut self, paths: I) -> &mut Self
     where
         I: IntoIterator,

@@ -72,8 +72,27 @@ pub struct Options {
     /// Only types that hold a `string` or `binary` (directly, in a
     /// container, or in a field whose type has a view) get one, and not
     /// those where such a field has an IDL default other than a string
-    /// literal or an empty container. Example:
-    /// `["."]` (all), `["bench.Payload"]`, `[".bench"]`.
+    /// literal or an empty container.
+    ///
+    /// The same paths select services and their functions: a path matching
+    /// a service (`bench.Bench`, `.bench`, `.`) selects all its functions,
+    /// `bench.Bench.echo` one function. A service with a selected function
+    /// also gets a second server flavour, `<Service>ViewHandler` and
+    /// `<Service>ViewProcessor` (clients are unchanged): the selected
+    /// methods take their arguments as views borrowing the request (the
+    /// argument struct gets a view `<Service><Method>ArgsRef<'a>`, and the
+    /// struct types of the arguments get one as if selected), and when the
+    /// return type has a view they return a
+    /// `thriftc_runtime::CowView<T, TV<'a>>`, so a method can answer with
+    /// what it was given without copying it. A method whose arguments hold
+    /// nothing that borrows, and every unselected one, keeps the owned
+    /// handler's signature. The view trait extends the parent service's
+    /// view trait when the parent has a view flavour, its owned handler trait
+    /// otherwise. Return types are not selected by the function: name them
+    /// (or their file) to have them returned as views.
+    ///
+    /// Example: `["."]` (all), `["bench.Payload"]`, `[".bench"]`,
+    /// `["bench.Bench.echo"]`.
     pub views: Vec<String>,
 
     /// Paths of fields stored boxed (`Box<T>`) even when not recursive, e.g.

@@ -74,7 +74,10 @@ pub struct Args {
 
     /// Also generate a borrowed view `<Name>Ref<'a>` (strings as `&str`, binaries as `&[u8]`,
     /// decoded from a byte slice without copies) for the structs, unions and exceptions under
-    /// this path (repeatable; `.` for all, `.file` for one file, `Struct`).
+    /// this path (repeatable; `.` for all, `.file` for one file, `Struct`). A path matching a
+    /// service (`file.Service`) or function (`file.Service.method`) also generates
+    /// `<Service>ViewHandler`/`<Service>ViewProcessor`, whose selected methods take their
+    /// arguments as views of the request.
     #[arg(long = "views", value_name = "PATH")]
     pub views: Vec<String>,
 

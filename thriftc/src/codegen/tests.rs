@@ -325,3 +325,150 @@ fn option_warnings_name_types_that_get_no_view_and_paths_that_match_nothing() {
     assert!(!files[0].contents.contains("TaggedRef"));
     assert!(super::option_warnings(&loaded.program, &Options::default()).is_empty());
 }
+
+const VIEW_SERVICES_IDL: &str = r#"
+struct Payload { 1: string title, 2: i32 n }
+struct Other { 1: string text }
+service Base { string hello(1: string name) }
+service Child extends Base {
+  Payload echo(1: Payload p),
+  i32 size(1: string s),
+  void plain(1: i32 n),
+  void tagged(1: list<string> tags = ["x"]),
+}
+service Untouched { Other other(1: Other o) }
+"#;
+
+/// The module generated from [`VIEW_SERVICES_IDL`] (as `vs.thrift`) with
+/// these `views` paths, and the option warnings.
+fn view_services(paths: &[&str]) -> (String, Vec<String>) {
+    let loaded = crate::load_str("vs.thrift", VIEW_SERVICES_IDL).unwrap();
+    let o = Options {
+        views: paths.iter().map(|p| p.to_string()).collect(),
+        ..Options::default()
+    };
+    let files = generate(&loaded.program, &o).unwrap();
+    let text = files
+        .into_iter()
+        .find(|f| f.name == "vs.rs")
+        .unwrap()
+        .contents;
+    (text, super::option_warnings(&loaded.program, &o))
+}
+
+/// The text of the item starting with `head` (up to its closing brace).
+fn trait_text<'t>(text: &'t str, head: &str) -> &'t str {
+    let start = text
+        .find(head)
+        .unwrap_or_else(|| panic!("no {head}:\n{text}"));
+    let len = text[start..].find("\n}\n").expect("the item ends");
+    &text[start..start + len]
+}
+
+#[test]
+fn a_function_path_selects_that_function_and_its_argument_types() {
+    let (text, warnings) = view_services(&["vs.Child.echo"]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // The argument's struct type gets a view as if selected; others do not.
+    assert!(text.contains("pub struct PayloadRef<'a>"), "{text}");
+    assert!(!text.contains("OtherRef"), "{text}");
+    assert!(text.contains("pub struct ChildEchoArgsRef<'a>"), "{text}");
+    assert!(!text.contains("ChildSizeArgsRef"), "{text}");
+    // Only `Child` gets a view flavour; its parent has none, so the trait
+    // extends the parent's owned trait and falls through to its processor.
+    assert!(
+        text.contains("pub trait ChildViewHandler: BaseHandler {"),
+        "{text}"
+    );
+    assert!(!text.contains("BaseViewHandler"), "{text}");
+    assert!(!text.contains("UntouchedViewHandler"), "{text}");
+    assert!(
+        text.contains("_ => BaseProcessor::<H>::dispatch(handler, header, input, output),"),
+        "{text}"
+    );
+    // The selected method takes views and may return one; the others keep
+    // the owned handler's signature.
+    assert!(
+        text.contains(
+            "fn echo<'a>(\n        &self,\n        p: PayloadRef<'a>,\n    ) -> Result<__rt::CowView<Payload, PayloadRef<'a>>, ChildEchoError>;"
+        ),
+        "{text}"
+    );
+    let view_trait = trait_text(&text, "pub trait ChildViewHandler");
+    assert!(
+        view_trait.contains("    fn size(&self, s: String) -> Result<i32, ChildSizeError>;"),
+        "{view_trait}"
+    );
+    assert!(
+        text.contains("__rt::serve_view_call::<\n                        ChildEchoArgsRef<'_>,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_service_path_selects_every_function_of_the_service() {
+    let (text, warnings) = view_services(&["vs.Child"]);
+    // Lifetimes are elided where the return type does not borrow.
+    let view_trait = trait_text(&text, "pub trait ChildViewHandler");
+    assert!(
+        view_trait.contains("    fn size(&self, s: &str) -> Result<i32, ChildSizeError>;"),
+        "{view_trait}"
+    );
+    // Arguments that do not borrow: no view, the owned signature.
+    assert!(!text.contains("ChildPlainArgsRef"), "{text}");
+    assert!(
+        view_trait.contains("    fn plain(&self, n: i32) -> Result<(), ChildPlainError>;"),
+        "{view_trait}"
+    );
+    // An argument default a view cannot hold: no view, and a warning.
+    assert!(!text.contains("ChildTaggedArgsRef"), "{text}");
+    assert_eq!(
+        warnings,
+        [
+            "option `views`: the arguments of `vs.Child.tagged` get no view: its argument `tags` \
+          has a default a view cannot hold without owning it"
+        ]
+    );
+    assert!(
+        text.contains("pub trait ChildViewHandler: BaseHandler {"),
+        "{text}"
+    );
+    // A type selected by nothing keeps no view.
+    assert!(!text.contains("OtherRef"), "{text}");
+}
+
+#[test]
+fn with_every_service_selected_a_child_extends_its_parents_view_flavour() {
+    let (text, _) = view_services(&["."]);
+    assert!(
+        text.contains("pub trait ChildViewHandler: BaseViewHandler {"),
+        "{text}"
+    );
+    assert!(
+        text.contains("_ => BaseViewProcessor::<H>::dispatch(handler, header, input, output),"),
+        "{text}"
+    );
+    assert!(text.contains("pub trait UntouchedViewHandler"), "{text}");
+    assert!(text.contains("pub struct OtherRef<'a>"), "{text}");
+}
+
+#[test]
+fn type_paths_and_client_only_output_get_no_view_flavour() {
+    let (text, _) = view_services(&["Payload"]);
+    assert!(text.contains("pub struct PayloadRef<'a>"), "{text}");
+    assert!(!text.contains("ArgsRef"), "{text}");
+    assert!(!text.contains("ViewHandler"), "{text}");
+    assert!(!text.contains("ViewProcessor"), "{text}");
+
+    let loaded = crate::load_str("vs.thrift", VIEW_SERVICES_IDL).unwrap();
+    let o = Options {
+        views: vec![".".to_owned()],
+        gen_server: false,
+        ..Options::default()
+    };
+    let files = generate(&loaded.program, &o).unwrap();
+    let text = &files.iter().find(|f| f.name == "vs.rs").unwrap().contents;
+    assert!(text.contains("pub struct PayloadRef<'a>"), "{text}");
+    assert!(!text.contains("ArgsRef"), "{text}");
+    assert!(!text.contains("ViewHandler"), "{text}");
+}
