@@ -10,6 +10,13 @@
 //! - nesting past the depth limit is an error, not a stack overflow.
 //!
 //! Random values of every type with a view round-trip in `roundtrip_all`.
+//!
+//! The view flavour of services (golden `views_services_views`): a view
+//! handler served by its view processor answers every call, inherited ones
+//! included, with the bytes an owned handler of the same behaviour gets
+//! from the owned processor: replies borrowed from the arguments, owned
+//! ones, declared exceptions, application and internal errors, oneway
+//! calls and unknown methods.
 
 #[allow(dead_code)]
 #[rustfmt::skip]
@@ -20,6 +27,11 @@ mod bench_views;
 #[rustfmt::skip]
 #[path = "../golden/rs/codegen_types_views_keep_unknown/mod.rs"]
 mod types_views;
+
+#[allow(dead_code)]
+#[rustfmt::skip]
+#[path = "../golden/rs/views_services_views/mod.rs"]
+mod services_views;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
@@ -242,4 +254,324 @@ fn converting_a_view_copies_what_it_borrows() {
     };
     drop(bytes);
     assert_eq!(owned, v);
+}
+
+mod view_services {
+    use super::services_views::view_services::*;
+    use std::collections::HashMap;
+    use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
+    use thriftc_runtime::transport::StreamReader;
+    use thriftc_runtime::{
+        ApplicationError, ApplicationErrorKind, BinaryProtocol, CompactProtocol, CowView, Encode,
+        Error, Framing, Limits, Processor,
+    };
+    use thriftc_tests::{PROTOS, Proto};
+
+    /// Both handlers: the owned one, and the view one answering the same
+    /// with views of its arguments where it can.
+    struct Owned;
+    struct Views;
+
+    impl BaseHandler for Owned {}
+    impl BaseHandler for Views {}
+
+    fn rejected(why: &str) -> Rejected {
+        Rejected {
+            why: why.to_owned(),
+        }
+    }
+
+    fn nothing(n: i32) -> Result<(), TextNothingError> {
+        match n {
+            n if n < 0 => {
+                Err(ApplicationError::new(ApplicationErrorKind::Unknown, "negative").into())
+            }
+            13 => Err(TextNothingError::Rpc(Error::from(ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                "unlucky",
+            )))),
+            _ => Ok(()),
+        }
+    }
+
+    impl TextHandler for Owned {
+        fn echo(&self, s: String) -> Result<String, TextEchoError> {
+            Ok(s)
+        }
+        fn split(&self, s: String, sep: String) -> Result<Vec<String>, TextSplitError> {
+            Ok(s.split(sep.as_str()).map(str::to_owned).collect())
+        }
+        fn bytes(&self, b: Vec<u8>) -> Result<Vec<u8>, TextBytesError> {
+            match b.len() {
+                0 => Err(rejected("empty").into()),
+                9.. => Err(TooLong { limit: 8 }.into()),
+                _ => Ok(b),
+            }
+        }
+        fn tag(&self, mut n: Note, extra: Option<String>) -> Result<Note, TextTagError> {
+            n.tags.extend(extra);
+            Ok(n)
+        }
+        fn count(&self, words: Vec<String>) -> Result<Count, TextCountError> {
+            if words.iter().any(|w| w == "bad") {
+                return Err(rejected("bad word").into());
+            }
+            Ok(Count {
+                n: words.len() as i32,
+            })
+        }
+        fn index(&self, notes: Vec<Note>) -> Result<HashMap<String, Note>, TextIndexError> {
+            Ok(notes.into_iter().map(|n| (n.text.clone(), n)).collect())
+        }
+        fn fire(&self, _b: Vec<u8>) -> Result<(), TextFireError> {
+            Ok(())
+        }
+        fn nothing(&self, n: i32) -> Result<(), TextNothingError> {
+            nothing(n)
+        }
+    }
+
+    impl MoreTextHandler for Owned {
+        fn upper(&self, s: String) -> Result<String, MoreTextUpperError> {
+            Ok(s.to_uppercase())
+        }
+    }
+
+    impl TextViewHandler for Views {
+        fn echo<'a>(&self, s: &'a str) -> Result<CowView<String, &'a str>, TextEchoError> {
+            Ok(CowView::Borrowed(s))
+        }
+        fn split<'a>(
+            &self,
+            s: &'a str,
+            sep: &'a str,
+        ) -> Result<CowView<Vec<String>, Vec<&'a str>>, TextSplitError> {
+            Ok(CowView::Borrowed(s.split(sep).collect()))
+        }
+        fn bytes<'a>(&self, b: &'a [u8]) -> Result<CowView<Vec<u8>, &'a [u8]>, TextBytesError> {
+            match b.len() {
+                0 => Err(rejected("empty").into()),
+                9.. => Err(TooLong { limit: 8 }.into()),
+                // An owned answer is as good as a borrowed one.
+                1 => Ok(CowView::Owned(b.to_vec())),
+                _ => Ok(CowView::Borrowed(b)),
+            }
+        }
+        fn tag<'a>(
+            &self,
+            mut n: NoteRef<'a>,
+            extra: Option<&'a str>,
+        ) -> Result<CowView<Note, NoteRef<'a>>, TextTagError> {
+            n.tags.extend(extra);
+            Ok(CowView::Borrowed(n))
+        }
+        fn count(&self, words: Vec<&str>) -> Result<Count, TextCountError> {
+            if words.contains(&"bad") {
+                return Err(rejected("bad word").into());
+            }
+            Ok(Count {
+                n: words.len() as i32,
+            })
+        }
+        fn index<'a>(
+            &self,
+            notes: Vec<NoteRef<'a>>,
+        ) -> Result<CowView<HashMap<String, Note>, HashMap<&'a str, NoteRef<'a>>>, TextIndexError>
+        {
+            Ok(CowView::Borrowed(
+                notes.into_iter().map(|n| (n.text, n)).collect(),
+            ))
+        }
+        fn fire(&self, _b: &[u8]) -> Result<(), TextFireError> {
+            Ok(())
+        }
+        fn nothing(&self, n: i32) -> Result<(), TextNothingError> {
+            nothing(n)
+        }
+    }
+
+    impl MoreTextViewHandler for Views {
+        fn upper<'a>(&self, s: &'a str) -> Result<CowView<String, &'a str>, MoreTextUpperError> {
+            if s.chars().any(char::is_lowercase) {
+                Ok(CowView::Owned(s.to_uppercase()))
+            } else {
+                Ok(CowView::Borrowed(s))
+            }
+        }
+    }
+
+    /// A `kind` request `name(args)`.
+    fn request<A: Encode>(proto: Proto, name: &str, kind: MessageType, args: &A) -> Vec<u8> {
+        let mut out = Vec::new();
+        let header = MessageHeader {
+            name: name.into(),
+            kind,
+            seqid: 3,
+        };
+        let write = |p: &mut dyn ProtocolWrite| {
+            p.write_message_begin(&header).unwrap();
+            args.encode(p).unwrap();
+            p.write_message_end().unwrap();
+        };
+        match proto {
+            Proto::Binary => write(&mut BinaryProtocol::new(&mut out, Limits::default())),
+            Proto::Compact => write(&mut CompactProtocol::new(&mut out, Limits::default())),
+        }
+        out
+    }
+
+    /// What `processor` writes back for `request` (nothing for oneway).
+    fn serve<P>(proto: Proto, processor: &P, request: &[u8]) -> Vec<u8>
+    where
+        P: for<'r> Processor<BinaryProtocol<StreamReader<&'r [u8]>>, BinaryProtocol<Vec<u8>>>
+            + for<'r> Processor<CompactProtocol<StreamReader<&'r [u8]>>, CompactProtocol<Vec<u8>>>,
+    {
+        let reader = StreamReader::new(request, Framing::Buffered, Limits::default());
+        match proto {
+            Proto::Binary => {
+                let mut input = BinaryProtocol::new(reader, Limits::default());
+                let mut output = BinaryProtocol::new(Vec::new(), Limits::default());
+                assert!(input.get_mut().begin_message().unwrap());
+                let header = input.read_message_begin().unwrap();
+                processor.process(&header, &mut input, &mut output).unwrap();
+                output.get_ref().clone()
+            }
+            Proto::Compact => {
+                let mut input = CompactProtocol::new(reader, Limits::default());
+                let mut output = CompactProtocol::new(Vec::new(), Limits::default());
+                assert!(input.get_mut().begin_message().unwrap());
+                let header = input.read_message_begin().unwrap();
+                processor.process(&header, &mut input, &mut output).unwrap();
+                output.get_ref().clone()
+            }
+        }
+    }
+
+    fn note(text: &str, tags: &[&str]) -> Note {
+        Note {
+            text: text.to_owned(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_view_processor_answers_as_the_owned_one() {
+        let owned = MoreTextProcessor::new(Owned);
+        let views = MoreTextViewProcessor::new(Views);
+        let call = MessageType::Call;
+        for proto in PROTOS {
+            let requests = [
+                request(proto, "echo", call, &TextEchoArgs { s: "héllo".into() }),
+                request(proto, "echo", call, &TextEchoArgs { s: String::new() }),
+                request(
+                    proto,
+                    "split",
+                    call,
+                    &TextSplitArgs {
+                        s: "a,b,,c".into(),
+                        sep: ",".into(),
+                    },
+                ),
+                request(proto, "bytes", call, &TextBytesArgs { b: vec![1, 2, 3] }),
+                request(proto, "bytes", call, &TextBytesArgs { b: vec![7] }),
+                request(proto, "bytes", call, &TextBytesArgs { b: vec![] }),
+                request(proto, "bytes", call, &TextBytesArgs { b: vec![0; 9] }),
+                request(
+                    proto,
+                    "tag",
+                    call,
+                    &TextTagArgs {
+                        n: note("n", &["x", "y"]),
+                        extra: Some("z".into()),
+                    },
+                ),
+                request(
+                    proto,
+                    "tag",
+                    call,
+                    &TextTagArgs {
+                        n: note("n", &[]),
+                        extra: None,
+                    },
+                ),
+                request(
+                    proto,
+                    "count",
+                    call,
+                    &TextCountArgs {
+                        words: vec!["one".into(), "two".into()],
+                    },
+                ),
+                request(
+                    proto,
+                    "count",
+                    call,
+                    &TextCountArgs {
+                        words: vec!["bad".into()],
+                    },
+                ),
+                // One note: a map of several would be written in hash order.
+                request(
+                    proto,
+                    "index",
+                    call,
+                    &TextIndexArgs {
+                        notes: vec![note("k", &["t"])],
+                    },
+                ),
+                request(
+                    proto,
+                    "fire",
+                    MessageType::Oneway,
+                    &TextFireArgs { b: vec![1] },
+                ),
+                request(proto, "nothing", call, &TextNothingArgs { n: 1 }),
+                request(proto, "nothing", call, &TextNothingArgs { n: -1 }),
+                request(proto, "nothing", call, &TextNothingArgs { n: 13 }),
+                request(proto, "upper", call, &MoreTextUpperArgs { s: "abc".into() }),
+                request(proto, "upper", call, &MoreTextUpperArgs { s: "ABC".into() }),
+                request(proto, "missing", call, &MoreTextUpperArgs { s: "x".into() }),
+                // Arguments of the wrong type: a protocol error, answered.
+                request(proto, "echo", call, &TextNothingArgs { n: 1 }),
+            ];
+            for (i, r) in requests.iter().enumerate() {
+                let want = serve(proto, &owned, r);
+                let got = serve(proto, &views, r);
+                // Every call but the oneway one (request 12) is answered.
+                assert_eq!(want.is_empty(), i == 12, "{proto:?} request {i}");
+                assert_eq!(got, want, "{proto:?} request {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_view_reply_with_several_map_entries_decodes_as_the_owned_one() {
+        let views = MoreTextViewProcessor::new(Views);
+        for proto in PROTOS {
+            let notes = vec![note("a", &["1"]), note("b", &[]), note("c", &["2", "3"])];
+            let r = request(
+                proto,
+                "index",
+                MessageType::Call,
+                &TextIndexArgs {
+                    notes: notes.clone(),
+                },
+            );
+            let reply = serve(proto, &views, &r);
+            let read = |p: &mut dyn ProtocolRead| {
+                let header = p.read_message_begin().unwrap();
+                assert_eq!(header.kind, MessageType::Reply);
+                let result: TextIndexResult = thriftc_runtime::Decode::decode(p).unwrap();
+                p.read_message_end().unwrap();
+                result
+            };
+            let result = match proto {
+                Proto::Binary => read(&mut BinaryProtocol::new(&reply[..], Limits::default())),
+                Proto::Compact => read(&mut CompactProtocol::new(&reply[..], Limits::default())),
+            };
+            let want: HashMap<String, Note> =
+                notes.into_iter().map(|n| (n.text.clone(), n)).collect();
+            assert_eq!(result.success, Some(want));
+        }
+    }
 }
