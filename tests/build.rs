@@ -232,6 +232,8 @@ fn roundtrip_table() {
         let krate =
             plan::plan(&loaded.program, &options).unwrap_or_else(|e| panic!("{}: {e}", g.fixture));
         let mut entries = String::new();
+        // Numbers the view checks: a service's item has several.
+        let mut views_seen = 0usize;
         let mut entry = |m: usize,
                          i: usize,
                          function: &str,
@@ -247,7 +249,8 @@ fn roundtrip_table() {
             };
             let view = match view {
                 Some(v) => {
-                    let f = format!("view_{gi}_{m}_{i}");
+                    let f = format!("view_{gi}_{m}_{i}_{views_seen}");
+                    views_seen += 1;
                     writeln!(
                         view_fns,
                         "fn {f}(case: &Case) -> Result<(), String> {{\n    \
@@ -289,7 +292,10 @@ fn roundtrip_table() {
                         for (fi, f) in svc.functions.iter().enumerate() {
                             let args = format!("Some(({fi}, Part::Args))");
                             let name = f.args.name.as_str();
-                            entry(m, i, &args, mname, name, has_default(&f.args), None);
+                            // Argument views exist with a server only.
+                            let view = f.args_view.as_ref().filter(|_| krate.gen_server);
+                            let view = view.map(|v| v.as_str());
+                            entry(m, i, &args, mname, name, has_default(&f.args), view);
                             let result = format!("Some(({fi}, Part::Result))");
                             let name = f.result.name.as_str();
                             entry(m, i, &result, mname, name, has_default(&f.result), None);
