@@ -81,7 +81,8 @@ pub struct Options {
     /// `<Service>ViewProcessor` (clients are unchanged): the selected
     /// methods take their arguments as views borrowing the request (the
     /// argument struct gets a view `<Service><Method>ArgsRef<'a>`, and the
-    /// struct types of the arguments get one as if selected), and when the
+    /// struct types the arguments hold, at any depth, get one as if
+    /// selected), and when the
     /// return type has a view they return a
     /// `thriftc_runtime::CowView<T, TV<'a>>`, so a method can answer with
     /// what it was given without copying it. A method whose arguments hold

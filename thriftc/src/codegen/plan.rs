@@ -613,8 +613,8 @@ impl<'a> Planner<'a> {
         }
         let n = self.program.defs.len();
         let mut notes = Vec::new();
-        // The struct types of the arguments of selected functions count as
-        // selected.
+        // The struct types the arguments of selected functions hold, at any
+        // depth, count as selected.
         let mut by_function = vec![false; n];
         for (i, def) in self.program.defs.iter().enumerate() {
             let DefKind::Service(svc) = &def.kind else {
@@ -694,8 +694,9 @@ impl<'a> Planner<'a> {
         views.iter().any(|p| path_matches(p, &path))
     }
 
-    /// Marks the structs, unions and exceptions a value of type `t` holds
-    /// directly (through containers and typedefs, not through their fields).
+    /// Marks the structs, unions and exceptions a value of type `t` holds:
+    /// through containers, typedefs and their fields, so that the
+    /// arguments of a selected function borrow all the way down.
     fn mark_structs(&self, t: &ir::Type, marks: &mut [bool], depth: u32) {
         use ir::TypeKind as K;
         match &t.kind {
@@ -708,7 +709,12 @@ impl<'a> Planner<'a> {
                 DefKind::Typedef(td) if depth < 64 => {
                     self.mark_structs(&td.target, marks, depth + 1)
                 }
-                DefKind::Struct(_) => marks[id.0 as usize] = true,
+                DefKind::Struct(s) if !marks[id.0 as usize] => {
+                    marks[id.0 as usize] = true;
+                    for f in &s.fields {
+                        self.mark_structs(&f.ty, marks, depth);
+                    }
+                }
                 _ => {}
             },
             _ => {}

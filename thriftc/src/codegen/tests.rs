@@ -327,7 +327,8 @@ fn option_warnings_name_types_that_get_no_view_and_paths_that_match_nothing() {
 }
 
 const VIEW_SERVICES_IDL: &str = r#"
-struct Payload { 1: string title, 2: i32 n }
+struct Part { 1: string name }
+struct Payload { 1: string title, 2: i32 n, 3: list<Part> parts }
 struct Other { 1: string text }
 service Base { string hello(1: string name) }
 service Child extends Base {
@@ -369,8 +370,11 @@ fn trait_text<'t>(text: &'t str, head: &str) -> &'t str {
 fn a_function_path_selects_that_function_and_its_argument_types() {
     let (text, warnings) = view_services(&["vs.Child.echo"]);
     assert!(warnings.is_empty(), "{warnings:?}");
-    // The argument's struct type gets a view as if selected; others do not.
+    // The argument's struct types, at any depth, get views as if selected;
+    // others do not.
     assert!(text.contains("pub struct PayloadRef<'a>"), "{text}");
+    assert!(text.contains("pub struct PartRef<'a>"), "{text}");
+    assert!(text.contains("pub parts: Vec<PartRef<'a>>,"), "{text}");
     assert!(!text.contains("OtherRef"), "{text}");
     assert!(text.contains("pub struct ChildEchoArgsRef<'a>"), "{text}");
     assert!(!text.contains("ChildSizeArgsRef"), "{text}");
