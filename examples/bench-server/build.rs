@@ -16,5 +16,6 @@ fn main() -> Result<(), thriftc::Error> {
         .gen_client(false)
         .btree_all(true)
         .bytes(["Bench.blob", "Bench.blob.data"])
+        .views(["Bench.echo"])
         .compile()
 }

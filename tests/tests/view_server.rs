@@ -141,7 +141,10 @@ fn echo_replies_with_what_it_was_sent_small_and_large() {
     each_server(|what, client| {
         // Small requests are read in place; those past the read buffer
         // (128 KiB) arrive in pieces and are read through the protocol.
-        for (k, n) in [0, 10, 1_000, 20_000, 200_000, 1_500_000, 30].into_iter().enumerate() {
+        for (k, n) in [0, 10, 1_000, 20_000, 200_000, 1_500_000, 30]
+            .into_iter()
+            .enumerate()
+        {
             let p = payload(k, n);
             let got = client.echo(p.clone()).expect(what);
             assert!(got == p, "{what}: echo of a {n}-byte title differs");

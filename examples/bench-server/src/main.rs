@@ -19,7 +19,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thriftc_runtime::server::Server;
-use thriftc_runtime::{Bytes, Framing, ProtocolKind};
+use thriftc_runtime::{Bytes, CowView, Framing, ProtocolKind};
 
 // A binary uses part of the generated API only.
 #[allow(dead_code)]
@@ -28,14 +28,14 @@ mod idl {
 }
 
 use idl::bench::{
-    BenchAddError, BenchBlobError, BenchEchoError, BenchHandler, BenchPingError, BenchProcessor,
-    Payload,
+    BenchAddError, BenchBlobError, BenchEchoError, BenchPingError, BenchViewHandler,
+    BenchViewProcessor, Payload, PayloadRef,
 };
 
 /// The Bench contract; no state.
 struct Bench;
 
-impl BenchHandler for Bench {
+impl BenchViewHandler for Bench {
     fn ping(&self) -> Result<(), BenchPingError> {
         Ok(())
     }
@@ -44,8 +44,11 @@ impl BenchHandler for Bench {
         Ok(a.wrapping_add(b))
     }
 
-    fn echo(&self, p: Payload) -> Result<Payload, BenchEchoError> {
-        Ok(p)
+    fn echo<'a>(
+        &self,
+        p: PayloadRef<'a>,
+    ) -> Result<CowView<Payload, PayloadRef<'a>>, BenchEchoError> {
+        Ok(CowView::Borrowed(p))
     }
 
     fn blob(&self, data: Bytes) -> Result<Bytes, BenchBlobError> {
@@ -115,7 +118,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut builder = Server::builder(BenchProcessor::new(Bench))
+    let mut builder = Server::builder(BenchViewProcessor::new(Bench))
         .protocol(args.protocol)
         .framing(args.framing);
     if args.event_threads > 0 {
