@@ -90,7 +90,9 @@
 //! - [`client`]: [`Connector`] and [`Client`], one blocking connection per
 //!   client; generated clients call through [`Channel`].
 //! - [`processor`]: [`Processor`], implemented by generated services, and
-//!   how each failure is answered.
+//!   how each failure is answered; [`view_call`]: serving handlers whose
+//!   arguments are views of the request ([`CowView`]).
+//! - [`view`]: borrowed views (`NameRef<'a>`) of generated types.
 //! - [`protocol`]: the [`ProtocolRead`](protocol::ProtocolRead) /
 //!   [`ProtocolWrite`](protocol::ProtocolWrite) traits, [`BinaryProtocol`],
 //!   [`CompactProtocol`]; [`transport`]: the byte sources and sinks under
