@@ -44,6 +44,18 @@ pub trait Encode: WireType {
     /// `i32::MAX`, `DEPTH_LIMIT` past the nesting limit, a generated struct's
     /// unset required field, and whatever the sink reports.
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()>;
+
+    /// Writes `items` as the elements of a list (or of a set kept in a
+    /// vector) whose header has been written. The default encodes them one
+    /// by one; `i16`, `i32`, `i64` and `f64` write them in bulk
+    /// ([`ProtocolWrite::write_i32s`] and its siblings).
+    #[inline]
+    fn encode_elems<P: ProtocolWrite + ?Sized>(items: &[Self], p: &mut P) -> Result<()>
+    where
+        Self: Sized,
+    {
+        items.iter().try_for_each(|x| x.encode(p))
+    }
 }
 
 /// Reads a value.
@@ -99,10 +111,15 @@ pub(crate) fn check_elem(found: TType, expected: TType, len: usize) -> Result<()
 
 macro_rules! scalar {
     ($ty:ty, $ttype:ident, $write:ident, $read:ident) => {
-        scalar!($ty, $ttype, $write, $read, {});
+        scalar!($ty, $ttype, $write, $read, {}, {});
     };
-    ($ty:ty, $ttype:ident, $write:ident, $read:ident, $read_elems:ident) => {
+    ($ty:ty, $ttype:ident, $write:ident, $read:ident, $write_elems:ident, $read_elems:ident) => {
         scalar!($ty, $ttype, $write, $read, {
+            #[inline]
+            fn encode_elems<P: ProtocolWrite + ?Sized>(items: &[Self], p: &mut P) -> Result<()> {
+                p.$write_elems(items)
+            }
+        }, {
             #[inline]
             fn decode_elems<P: ProtocolRead + ?Sized>(
                 p: &mut P,
@@ -113,7 +130,7 @@ macro_rules! scalar {
             }
         });
     };
-    ($ty:ty, $ttype:ident, $write:ident, $read:ident, {$($elems:tt)*}) => {
+    ($ty:ty, $ttype:ident, $write:ident, $read:ident, {$($write_elems:tt)*}, {$($elems:tt)*}) => {
         impl WireType for $ty {
             const TTYPE: TType = TType::$ttype;
         }
@@ -123,6 +140,8 @@ macro_rules! scalar {
             fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
                 p.$write(*self)
             }
+
+            $($write_elems)*
         }
 
         impl Decode for $ty {
@@ -138,10 +157,17 @@ macro_rules! scalar {
 
 scalar!(bool, Bool, write_bool, read_bool);
 scalar!(i8, I8, write_i8, read_i8);
-scalar!(i16, I16, write_i16, read_i16, read_i16s);
-scalar!(i32, I32, write_i32, read_i32, read_i32s);
-scalar!(i64, I64, write_i64, read_i64, read_i64s);
-scalar!(f64, Double, write_double, read_double, read_doubles);
+scalar!(i16, I16, write_i16, read_i16, write_i16s, read_i16s);
+scalar!(i32, I32, write_i32, read_i32, write_i32s, read_i32s);
+scalar!(i64, I64, write_i64, read_i64, write_i64s, read_i64s);
+scalar!(
+    f64,
+    Double,
+    write_double,
+    read_double,
+    write_doubles,
+    read_doubles
+);
 
 impl WireType for String {
     const TTYPE: TType = TType::String;
@@ -372,7 +398,9 @@ impl<T: WireType> WireType for Vec<T> {
 impl<T: Encode> Encode for Vec<T> {
     #[inline]
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        write_elems(p, false, self.len(), self)
+        p.write_list_begin(T::TTYPE, self.len())?;
+        T::encode_elems(self, p)?;
+        p.write_list_end()
     }
 }
 
@@ -471,7 +499,9 @@ impl<T: WireType> WireType for VecSet<T> {
 impl<T: Encode> Encode for VecSet<T> {
     #[inline]
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        write_elems(p, true, self.len(), self.iter())
+        p.write_set_begin(T::TTYPE, self.len())?;
+        T::encode_elems(&self.0, p)?;
+        p.write_set_end()
     }
 }
 

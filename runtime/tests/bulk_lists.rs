@@ -1,15 +1,16 @@
 //! Lists of `i16`, `i32`, `i64` and `double` are read in bulk from the
-//! transport's ready bytes. These tests hold the bulk path to the
-//! one-value-at-a-time path: same values over a slice, over a stream that
-//! delivers a few bytes per read, and over a source without ready bytes; the
-//! same error for every truncation and for invalid varints.
+//! transport's ready bytes, and written in runs through a stack buffer.
+//! These tests hold the bulk paths to the one-value-at-a-time paths: same
+//! values over a slice, over a stream that delivers a few bytes per read,
+//! and over a source without ready bytes; the same error for every
+//! truncation and for invalid varints; the same bytes written.
 
 use std::fmt::Debug;
 use std::io::{self, Read};
 
 use proptest::prelude::*;
 use thriftc_runtime::error::Result;
-use thriftc_runtime::protocol::ProtocolRead;
+use thriftc_runtime::protocol::{ProtocolRead, ProtocolWrite};
 use thriftc_runtime::transport::{Framing, ReadBytes, StreamReader};
 use thriftc_runtime::{BinaryProtocol, CompactProtocol, Decode, Encode, Limits, ProtocolErrorKind};
 
@@ -130,8 +131,62 @@ fn check_lists<T: Encode + Decode + PartialEq + Debug>(v: &T) {
     }
 }
 
+/// Writing `v` as a list (in bulk) gives the bytes of writing its header and
+/// then each element with `one`, in both protocols.
+fn check_bulk_write<V: Copy>(v: &[V], one: fn(&mut dyn ProtocolWrite, V) -> Result<()>)
+where
+    V: Encode,
+    Vec<V>: Encode,
+{
+    for proto in [Proto::Binary, Proto::Compact] {
+        let bulk = encode(proto, &v.to_vec());
+        let mut single = Vec::new();
+        {
+            let mut p: Box<dyn ProtocolWrite + '_> = match proto {
+                Proto::Binary => Box::new(BinaryProtocol::new(&mut single, Limits::default())),
+                Proto::Compact => Box::new(CompactProtocol::new(&mut single, Limits::default())),
+            };
+            p.write_list_begin(V::TTYPE, v.len()).unwrap();
+            for &x in v {
+                one(&mut *p, x).unwrap();
+            }
+            p.write_list_end().unwrap();
+        }
+        assert_eq!(bulk, single, "{proto:?}, {} elements", v.len());
+    }
+}
+
+#[test]
+fn bulk_writes_equal_single_writes_across_run_boundaries() {
+    // Runs are 256 bytes (binary, compact doubles) or 32 varints (compact).
+    for n in [0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 300] {
+        let i16s: Vec<i16> = (0..n).map(|i| (i as i16).wrapping_mul(-7919)).collect();
+        check_bulk_write(&i16s, |p, x| p.write_i16(x));
+        let i32s: Vec<i32> = (0..n)
+            .map(|i| (i as i32).wrapping_mul(-104_729_999))
+            .collect();
+        check_bulk_write(&i32s, |p, x| p.write_i32(x));
+        let i64s: Vec<i64> = (0..n)
+            .map(|i| (i as i64).wrapping_mul(-0x1234_5678_9abc))
+            .collect();
+        check_bulk_write(&i64s, |p, x| p.write_i64(x));
+        let doubles: Vec<f64> = (0..n).map(|i| i as f64 * -1.5e300).collect();
+        check_bulk_write(&doubles, |p, x| p.write_double(x));
+    }
+    check_bulk_write(&[i32::MIN, i32::MAX, 0, -1], |p, x| p.write_i32(x));
+    check_bulk_write(&[i64::MIN, i64::MAX, 0, -1], |p, x| p.write_i64(x));
+    check_bulk_write(&[i16::MIN, i16::MAX, 0, -1], |p, x| p.write_i16(x));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn bulk_writes_equal_single_writes(v in prop::collection::vec(any::<i64>(), 0..100)) {
+        check_bulk_write(&v, |p, x| p.write_i64(x));
+        let v32: Vec<i32> = v.iter().map(|&x| x as i32).collect();
+        check_bulk_write(&v32, |p, x| p.write_i32(x));
+    }
 
     #[test]
     fn i32_lists(v in prop::collection::vec(any::<i32>(), 0..40)) {

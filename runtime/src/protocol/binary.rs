@@ -367,6 +367,25 @@ fn min_size(t: TType) -> usize {
 
 // ---------------------------------------------------------------- reading
 
+/// Writes fixed-width values of `N` bytes each through a stack buffer: one
+/// `write_all` per run of up to 256 bytes instead of one per value.
+#[inline]
+pub(crate) fn write_fixed<T: WriteBytes + ?Sized, V: Copy, const N: usize>(
+    trans: &mut T,
+    values: &[V],
+    conv: fn(V) -> [u8; N],
+) -> Result<()> {
+    let mut buf = [0u8; 256];
+    for run in values.chunks(256 / N) {
+        let used = run.len() * N;
+        for (dst, &v) in buf[..used].chunks_exact_mut(N).zip(run) {
+            dst.copy_from_slice(&conv(v));
+        }
+        trans.write_all(&buf[..used])?;
+    }
+    Ok(())
+}
+
 /// Appends `len` fixed-width values of `N` bytes each to `out`: converted
 /// straight from the transport's ready bytes when they hold all of them
 /// (always, for a slice), else read one by one, which reports a short input
@@ -782,6 +801,26 @@ impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
     #[inline]
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
         self.trans.write_all(v)
+    }
+
+    #[inline]
+    fn write_i16s(&mut self, v: &[i16]) -> Result<()> {
+        write_fixed(&mut self.trans, v, i16::to_be_bytes)
+    }
+
+    #[inline]
+    fn write_i32s(&mut self, v: &[i32]) -> Result<()> {
+        write_fixed(&mut self.trans, v, i32::to_be_bytes)
+    }
+
+    #[inline]
+    fn write_i64s(&mut self, v: &[i64]) -> Result<()> {
+        write_fixed(&mut self.trans, v, i64::to_be_bytes)
+    }
+
+    #[inline]
+    fn write_doubles(&mut self, v: &[f64]) -> Result<()> {
+        write_fixed(&mut self.trans, v, |x| x.to_bits().to_be_bytes())
     }
 
     #[inline]

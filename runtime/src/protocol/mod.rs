@@ -517,6 +517,28 @@ pub trait ProtocolWrite {
     }
     /// A `uuid`: 16 bytes, in wire order.
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()>;
+
+    /// Writes the elements of a list or set of `i16` after its header. The
+    /// default writes them one by one; the binary and compact protocols
+    /// encode runs of them into one write.
+    fn write_i16s(&mut self, v: &[i16]) -> Result<()> {
+        v.iter().try_for_each(|&x| self.write_i16(x))
+    }
+
+    /// [`write_i16s`](ProtocolWrite::write_i16s) for `i32`.
+    fn write_i32s(&mut self, v: &[i32]) -> Result<()> {
+        v.iter().try_for_each(|&x| self.write_i32(x))
+    }
+
+    /// [`write_i16s`](ProtocolWrite::write_i16s) for `i64`.
+    fn write_i64s(&mut self, v: &[i64]) -> Result<()> {
+        v.iter().try_for_each(|&x| self.write_i64(x))
+    }
+
+    /// [`write_i16s`](ProtocolWrite::write_i16s) for `double`.
+    fn write_doubles(&mut self, v: &[f64]) -> Result<()> {
+        v.iter().try_for_each(|&x| self.write_double(x))
+    }
     /// `len` above `i32::MAX` is a `SIZE_LIMIT` error.
     fn write_list_begin(&mut self, elem: TType, len: usize) -> Result<()>;
     /// Leaves a list.
