@@ -133,9 +133,9 @@ fn check_lists<T: Encode + Decode + PartialEq + Debug>(v: &T) {
 
 /// Writing `v` as a list (in bulk) gives the bytes of writing its header and
 /// then each element with `one`, in both protocols.
-fn check_bulk_write<V: Copy>(v: &[V], one: fn(&mut dyn ProtocolWrite, V) -> Result<()>)
+fn check_bulk_write<V>(v: &[V], one: fn(&mut dyn ProtocolWrite, V) -> Result<()>)
 where
-    V: Encode,
+    V: Copy + Encode,
     Vec<V>: Encode,
 {
     for proto in [Proto::Binary, Proto::Compact] {
@@ -159,7 +159,7 @@ where
 #[test]
 fn bulk_writes_equal_single_writes_across_run_boundaries() {
     // Runs are 256 bytes (binary, compact doubles) or 32 varints (compact).
-    for n in [0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 300] {
+    for n in [0usize, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 300] {
         let i16s: Vec<i16> = (0..n).map(|i| (i as i16).wrapping_mul(-7919)).collect();
         check_bulk_write(&i16s, |p, x| p.write_i16(x));
         let i32s: Vec<i32> = (0..n)
