@@ -76,7 +76,8 @@ pub struct Options {
     ///
     /// The same paths select services and their functions: a path matching
     /// a service (`bench.Bench`, `.bench`, `.`) selects all its functions,
-    /// `bench.Bench.echo` one function. A service with a selected function
+    /// `bench.Bench.echo` one function. A service with a selected function,
+    /// or extending (at any depth, across includes) a service with one,
     /// also gets a second server flavour, `<Service>ViewHandler` and
     /// `<Service>ViewProcessor` (clients are unchanged): the selected
     /// methods take their arguments as views borrowing the request (the

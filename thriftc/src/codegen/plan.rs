@@ -398,7 +398,8 @@ pub struct Service {
     pub client: RustName,
     /// `<Service>ViewHandler` and `<Service>ViewProcessor`: the server
     /// flavour whose selected methods take their arguments as views of the
-    /// request ([`Options::views`] selects one of its functions).
+    /// request ([`Options::views`] selects one of its functions or one of
+    /// a service it extends, at any depth).
     pub view: Option<ViewServer>,
 }
 
@@ -692,6 +693,32 @@ impl<'a> Planner<'a> {
         }
         path.push(name);
         views.iter().any(|p| path_matches(p, &path))
+    }
+
+    /// Does service `service` get a view flavour ([`Service::view`]):
+    /// [`Options::views`] selects one of its functions or one of a service
+    /// it extends (at any depth, across includes)? So the view flavours of
+    /// a chain of services reach down to every selected function: a
+    /// service between two with selected functions gets one with no
+    /// methods of its own.
+    fn has_view_server(&self, service: DefId) -> bool {
+        let mut id = Some(service);
+        // The front end rejects cycles of `extends`; bounded all the same.
+        for _ in 0..self.program.defs.len() {
+            let Some(cur) = id else { break };
+            let DefKind::Service(svc) = &self.program.def(cur).kind else {
+                break;
+            };
+            if svc
+                .functions
+                .iter()
+                .any(|f| self.function_selected(cur, &f.name.name))
+            {
+                return true;
+            }
+            id = svc.extends;
+        }
+        false
     }
 
     /// Marks the structs, unions and exceptions a value of type `t` holds:
@@ -1172,10 +1199,7 @@ impl<'a> Planner<'a> {
                         args_view,
                     });
                 }
-                let selected = s
-                    .functions
-                    .iter()
-                    .any(|f| self.function_selected(id, &f.name.name));
+                let selected = self.has_view_server(id);
                 Item::Service(Service {
                     def: id,
                     // Named by `name_view_servers`.

@@ -338,6 +338,9 @@ service Child extends Base {
   void tagged(1: list<string> tags = ["x"]),
 }
 service Untouched { Other other(1: Other o) }
+service Middle extends Base {}
+service Grandchild extends Middle { string grand(1: string s) }
+service Lone {}
 "#;
 
 /// The module generated from [`VIEW_SERVICES_IDL`] (as `vs.thrift`) with
@@ -475,4 +478,104 @@ fn type_paths_and_client_only_output_get_no_view_flavour() {
     assert!(text.contains("pub struct PayloadRef<'a>"), "{text}");
     assert!(!text.contains("ArgsRef"), "{text}");
     assert!(!text.contains("ViewHandler"), "{text}");
+}
+
+/// The body of `processor`'s `dispatch` (the lines between its `{` and
+/// `}`, as indented in the `impl`).
+fn dispatch_body<'t>(text: &'t str, processor: &str) -> &'t str {
+    let head = format!("impl<H: {}", processor.replace("Processor", "Handler"));
+    let imp = text
+        .match_indices(&head)
+        .map(|(i, _)| trait_text(&text[i..], &head))
+        .find(|t| t.contains(&format!("+ ?Sized> {processor}<H> {{")) && t.contains("fn dispatch"))
+        .unwrap_or_else(|| panic!("no dispatch of {processor}:\n{text}"));
+    let start = imp.find("fn dispatch").unwrap();
+    let open = start + imp[start..].find("\n    {\n").expect("the body opens") + 7;
+    let len = imp[open..].find("\n    }").expect("the body closes");
+    &imp[open..open + len]
+}
+
+#[test]
+fn a_service_without_methods_dispatches_without_a_match() {
+    // Owned flavour: a single-arm `match` would trip
+    // `clippy::match_single_binding`.
+    let (text, _) = view_services(&[]);
+    assert_eq!(
+        dispatch_body(&text, "MiddleProcessor"),
+        "        BaseProcessor::<H>::dispatch(handler, header, input, output)"
+    );
+    assert_eq!(
+        dispatch_body(&text, "LoneProcessor"),
+        "        let _ = (handler, header, input, output);\n        None"
+    );
+    assert!(
+        dispatch_body(&text, "GrandchildProcessor")
+            .contains("match header.name.as_str() {\n            \"grand\" =>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("_ => MiddleProcessor::<H>::dispatch(handler, header, input, output),"),
+        "{text}"
+    );
+    // The view flavour the same.
+    let (text, _) = view_services(&["."]);
+    assert_eq!(
+        dispatch_body(&text, "MiddleViewProcessor"),
+        "        BaseViewProcessor::<H>::dispatch(handler, header, input, output)"
+    );
+    assert!(!text.contains("LoneViewHandler"), "{text}");
+}
+
+#[test]
+fn a_service_gets_a_view_flavour_when_a_function_it_inherits_is_selected() {
+    // Every service: `Middle` has no methods, yet a view flavour, so that
+    // `Base`'s methods are served with views through `Grandchild`.
+    let (text, _) = view_services(&["."]);
+    assert!(
+        text.contains("pub trait MiddleViewHandler: BaseViewHandler {}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub trait GrandchildViewHandler: MiddleViewHandler {"),
+        "{text}"
+    );
+    assert!(
+        text.contains("_ => MiddleViewProcessor::<H>::dispatch(handler, header, input, output),"),
+        "{text}"
+    );
+
+    // Only an inherited function: every service below `Base` gets a view
+    // flavour; their own unselected methods keep the owned signature.
+    let (text, _) = view_services(&["vs.Base.hello"]);
+    for head in [
+        "pub trait BaseViewHandler: Send + Sync {",
+        "pub trait ChildViewHandler: BaseViewHandler {",
+        "pub trait MiddleViewHandler: BaseViewHandler {}",
+        "pub trait GrandchildViewHandler: MiddleViewHandler {",
+    ] {
+        assert!(text.contains(head), "{head}:\n{text}");
+    }
+    let grand = trait_text(&text, "pub trait GrandchildViewHandler");
+    assert!(
+        grand.contains("    fn grand(&self, s: String) -> Result<String, GrandchildGrandError>;"),
+        "{grand}"
+    );
+    let base = trait_text(&text, "pub trait BaseViewHandler");
+    assert!(base.contains("name: &'a str,"), "{base}");
+    assert!(!text.contains("UntouchedViewHandler"), "{text}");
+    assert!(!text.contains("LoneViewHandler"), "{text}");
+
+    // Only a function below: the services above keep no view flavour.
+    let (text, _) = view_services(&["vs.Grandchild"]);
+    assert!(
+        text.contains("pub trait GrandchildViewHandler: MiddleHandler {"),
+        "{text}"
+    );
+    assert!(
+        text.contains("_ => MiddleProcessor::<H>::dispatch(handler, header, input, output),"),
+        "{text}"
+    );
+    assert!(!text.contains("MiddleViewHandler"), "{text}");
+    assert!(!text.contains("BaseViewHandler"), "{text}");
+    assert!(!text.contains("ChildViewHandler"), "{text}");
 }

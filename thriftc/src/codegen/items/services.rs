@@ -464,10 +464,17 @@ pub(super) fn render_processor(ctx: &Ctx, w: &mut Writer, s: &Service, spec: &Pr
         w.line(l);
     }
     w.indent_in();
-    // A service with no methods of its own and no parent answers nothing.
-    if s.functions.is_empty() && spec.parent.is_none() {
-        w.line("let _ = (handler, header, input, output);");
-        w.line("None");
+    // A service with no methods of its own answers what its parent
+    // answers (a `match` with only the fallback arm would trip
+    // `clippy::match_single_binding`), or nothing without a parent.
+    if s.functions.is_empty() {
+        match spec.parent {
+            Some(pp) => wln!(w, "{pp}::<H>::dispatch(handler, header, input, output)"),
+            None => {
+                w.line("let _ = (handler, header, input, output);");
+                w.line("None");
+            }
+        }
     } else {
         w.open("match header.name.as_str() {");
         for f in &s.functions {

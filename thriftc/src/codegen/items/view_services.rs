@@ -1,6 +1,7 @@
 //! The view flavour of a service, generated when [`Options::views`] selects
-//! one of its functions: a handler trait whose selected methods take their
-//! arguments as views borrowing the request, and a processor serving it.
+//! one of its functions or one of a service it extends (at any depth): a
+//! handler trait whose selected methods take their arguments as views
+//! borrowing the request, and a processor serving it.
 //!
 //! For `service Bench { Payload echo(1: Payload p), i64 add(1: i64 a, 2: i64 b) }`
 //! with `views = ["."]`:
@@ -31,7 +32,10 @@
 //!   reply.
 //! - The trait extends the parent's view trait when the parent service has
 //!   a view flavour, its owned handler trait otherwise; the processor falls
-//!   through to the matching parent processor.
+//!   through to the matching parent processor. A service without methods
+//!   of its own whose ancestors have selected functions gets an empty view
+//!   trait, so that the services extending it serve those functions with
+//!   views too.
 //!
 //! Every item here is laid out by the safety net.
 //!
