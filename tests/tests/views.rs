@@ -16,7 +16,8 @@
 //! included, with the bytes an owned handler of the same behaviour gets
 //! from the owned processor: replies borrowed from the arguments, owned
 //! ones, declared exceptions, application and internal errors, oneway
-//! calls and unknown methods.
+//! calls and unknown methods; also methods inherited through a service
+//! with no methods of its own.
 
 #[allow(dead_code)]
 #[rustfmt::skip]
@@ -540,6 +541,82 @@ mod view_services {
                 // Every call but the oneway one (request 12) is answered.
                 assert_eq!(want.is_empty(), i == 12, "{proto:?} request {i}");
                 assert_eq!(got, want, "{proto:?} request {i}");
+            }
+        }
+    }
+
+    // A chain whose middle service has no methods: `Views` implements the
+    // view traits only, so `BottomViewProcessor` serves `Top`'s method
+    // through `Middle`'s view flavour, with views.
+    impl TopHandler for Owned {
+        fn top(&self, s: String) -> Result<String, TopTopError> {
+            Ok(s.to_uppercase())
+        }
+    }
+    impl MiddleHandler for Owned {}
+    impl BottomHandler for Owned {
+        fn bottom(&self, s: String) -> Result<String, BottomBottomError> {
+            Ok(s.to_lowercase())
+        }
+    }
+    impl TopViewHandler for Views {
+        fn top<'a>(&self, s: &'a str) -> Result<CowView<String, &'a str>, TopTopError> {
+            if s.chars().any(char::is_lowercase) {
+                Ok(CowView::Owned(s.to_uppercase()))
+            } else {
+                Ok(CowView::Borrowed(s))
+            }
+        }
+    }
+    impl MiddleViewHandler for Views {}
+    impl BottomViewHandler for Views {
+        fn bottom<'a>(&self, s: &'a str) -> Result<CowView<String, &'a str>, BottomBottomError> {
+            if s.chars().any(char::is_uppercase) {
+                Ok(CowView::Owned(s.to_lowercase()))
+            } else {
+                Ok(CowView::Borrowed(s))
+            }
+        }
+    }
+
+    #[test]
+    fn methods_inherited_through_a_service_without_methods_are_served_with_views() {
+        let call = MessageType::Call;
+        for proto in PROTOS {
+            let requests = [
+                request(proto, "top", call, &TopTopArgs { s: "ab".into() }),
+                request(proto, "top", call, &TopTopArgs { s: "AB".into() }),
+                request(proto, "bottom", call, &BottomBottomArgs { s: "Ab".into() }),
+                request(proto, "bottom", call, &BottomBottomArgs { s: "ab".into() }),
+                request(proto, "missing", call, &TopTopArgs { s: "x".into() }),
+            ];
+            for (i, r) in requests.iter().enumerate() {
+                let want = serve(proto, &BottomProcessor::new(Owned), r);
+                assert!(!want.is_empty(), "{proto:?} request {i}");
+                assert_eq!(
+                    serve(proto, &BottomViewProcessor::new(Views), r),
+                    want,
+                    "{proto:?} request {i}"
+                );
+                // The middle service's processors answer its parent's
+                // methods, and `bottom` as an unknown method.
+                let middle = serve(proto, &MiddleProcessor::new(Owned), r);
+                assert_eq!(serve(proto, &MiddleViewProcessor::new(Views), r), middle);
+                if matches!(i, 2 | 3) {
+                    assert_ne!(middle, want, "{proto:?} request {i}");
+                    let kind = |p: &mut dyn ProtocolRead| p.read_message_begin().unwrap().kind;
+                    let kind = match proto {
+                        Proto::Binary => {
+                            kind(&mut BinaryProtocol::new(&middle[..], Limits::default()))
+                        }
+                        Proto::Compact => {
+                            kind(&mut CompactProtocol::new(&middle[..], Limits::default()))
+                        }
+                    };
+                    assert_eq!(kind, MessageType::Exception, "{proto:?} request {i}");
+                } else {
+                    assert_eq!(middle, want, "{proto:?} request {i}");
+                }
             }
         }
     }

@@ -2914,3 +2914,1030 @@ impl<C: __rt::Channel> MoreTextClient<C> {
         Ok(())
     }
 }
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopTopArgs {
+    pub s: String,
+}
+impl __rt::WireType for TopTopArgs {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for TopTopArgs {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("top_args")?;
+        p.write_field_begin("s", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.s, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for TopTopArgs {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_s = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => f_s = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self { s: f_s.unwrap_or_default() })
+    }
+}
+/// A borrowed view of [`TopTopArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopTopArgsRef<'a> {
+    pub s: &'a str,
+}
+impl __rt::WireType for TopTopArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for TopTopArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("top_args")?;
+        p.write_field_begin("s", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.s, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for TopTopArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_s = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => f_s = Some(__rt::DecodeView::decode_view(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self { s: f_s.unwrap_or_default() })
+    }
+}
+impl<'a> __rt::FromView<TopTopArgsRef<'a>> for TopTopArgs {
+    fn from_view(v: &TopTopArgsRef<'a>) -> Self {
+        Self {
+            s: __rt::FromView::from_view(&v.s),
+        }
+    }
+}
+impl From<&TopTopArgsRef<'_>> for TopTopArgs {
+    fn from(v: &TopTopArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopTopResult {
+    pub success: Option<String>,
+}
+impl __rt::WireType for TopTopResult {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for TopTopResult {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("top_result")?;
+        if let Some(v) = &self.success {
+            p.write_field_begin("success", __rt::TType::String, 0)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for TopTopResult {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_success = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self { success: f_success })
+    }
+}
+/// Errors of `Top.top`: its declared exceptions, an application error, or a failed call.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum TopTopError {
+    /// A `TApplicationException`. A handler returns it to send it as
+    /// is; a client receives it when the server sent one.
+    Application(__rt::ApplicationError),
+    /// The call failed: on a client, a transport or protocol error
+    /// before a reply arrived; returned by a handler, an undeclared
+    /// error, answered as `INTERNAL_ERROR` (the detail is logged, not
+    /// sent).
+    Rpc(__rt::Error),
+}
+impl From<__rt::ApplicationError> for TopTopError {
+    fn from(e: __rt::ApplicationError) -> Self {
+        Self::Application(e)
+    }
+}
+impl From<__rt::Error> for TopTopError {
+    fn from(e: __rt::Error) -> Self {
+        match e {
+            __rt::Error::Application(e) => Self::Application(e),
+            e => Self::Rpc(e),
+        }
+    }
+}
+impl ::std::fmt::Display for TopTopError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Application(e) => ::std::fmt::Display::fmt(e, f),
+            Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
+        }
+    }
+}
+impl ::std::error::Error for TopTopError {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            Self::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+/// The top of a chain.
+///
+/// Implement this to serve `Top`; serve it with [`TopProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait TopHandler: Send + Sync {
+    /// `Top.top`.
+    fn top(&self, s: String) -> Result<String, TopTopError>;
+}
+/// Serves a [`TopHandler`]: dispatches `Top`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct TopProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for TopProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: TopHandler> TopProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: TopHandler + ?Sized> TopProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "top" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: TopTopArgs| {
+                            match TopHandler::top(handler, __args.s) {
+                                Ok(v) => Ok(TopTopResult { success: Some(v) }),
+                                Err(TopTopError::Application(e)) => Err(e),
+                                Err(TopTopError::Rpc(e)) => {
+                                    Err(__rt::internal_error("top", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for TopProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: TopHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// The top of a chain.
+///
+/// Implement this to serve `Top` with arguments borrowed from the request; serve it with [`TopViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`TopHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait TopViewHandler: Send + Sync {
+    /// `Top.top`.
+    fn top<'a>(&self, s: &'a str) -> Result<__rt::CowView<String, &'a str>, TopTopError>;
+}
+impl<'x, H: TopViewHandler + ?Sized> __rt::ViewCall<H> for TopTopArgsRef<'x> {
+    type Args<'a> = TopTopArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<__rt::CowView<String, &'a str>, TopTopResult>;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match TopViewHandler::top(handler, args.s) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(TopTopError::Application(e)) => Err(e),
+            Err(TopTopError::Rpc(e)) => Err(__rt::internal_error("top", &e)),
+        }
+    }
+}
+/// Serves a [`TopViewHandler`]: dispatches `Top`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct TopViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for TopViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: TopViewHandler> TopViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: TopViewHandler + ?Sized> TopViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "top" => {
+                Some(
+                    __rt::serve_view_call::<
+                        TopTopArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for TopViewProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: TopViewHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// A client of `Top` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
+#[derive(Debug)]
+pub struct TopClient<C> {
+    channel: C,
+}
+impl<C: __rt::Channel> TopClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::Channel> TopClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::Channel> TopClient<C> {
+    /// `Top.top`.
+    pub fn top(&mut self, s: String) -> Result<String, TopTopError> {
+        let __args = TopTopArgs { s };
+        let __reply = self.channel.call::<_, TopTopResult>("top", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("top").into())
+    }
+}
+/// No methods of its own, yet a view flavour: `MiddleViewHandler` extends
+/// `TopViewHandler`, so `Top`'s methods take views in the services below.
+///
+/// Implement this to serve `Middle`; serve it with [`MiddleProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait MiddleHandler: TopHandler {}
+/// Serves a [`MiddleHandler`]: dispatches `Middle`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct MiddleProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for MiddleProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: MiddleHandler> MiddleProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: MiddleHandler + ?Sized> MiddleProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        TopProcessor::<H>::dispatch(handler, header, input, output)
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for MiddleProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: MiddleHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// No methods of its own, yet a view flavour: `MiddleViewHandler` extends
+/// `TopViewHandler`, so `Top`'s methods take views in the services below.
+///
+/// Implement this to serve `Middle` with arguments borrowed from the request; serve it with [`MiddleViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`MiddleHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait MiddleViewHandler: TopViewHandler {}
+/// Serves a [`MiddleViewHandler`]: dispatches `Middle`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct MiddleViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for MiddleViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: MiddleViewHandler> MiddleViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: MiddleViewHandler + ?Sized> MiddleViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        TopViewProcessor::<H>::dispatch(handler, header, input, output)
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for MiddleViewProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: MiddleViewHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// A client of `Middle` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
+#[derive(Debug)]
+pub struct MiddleClient<C> {
+    channel: C,
+}
+impl<C: __rt::Channel> MiddleClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::Channel> MiddleClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::Channel> MiddleClient<C> {
+    /// `Top.top`.
+    pub fn top(&mut self, s: String) -> Result<String, TopTopError> {
+        let __args = TopTopArgs { s };
+        let __reply = self.channel.call::<_, TopTopResult>("top", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("top").into())
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BottomBottomArgs {
+    pub s: String,
+}
+impl __rt::WireType for BottomBottomArgs {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for BottomBottomArgs {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("bottom_args")?;
+        p.write_field_begin("s", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.s, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for BottomBottomArgs {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_s = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => f_s = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self { s: f_s.unwrap_or_default() })
+    }
+}
+/// A borrowed view of [`BottomBottomArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BottomBottomArgsRef<'a> {
+    pub s: &'a str,
+}
+impl __rt::WireType for BottomBottomArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for BottomBottomArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("bottom_args")?;
+        p.write_field_begin("s", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.s, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for BottomBottomArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_s = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => f_s = Some(__rt::DecodeView::decode_view(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self { s: f_s.unwrap_or_default() })
+    }
+}
+impl<'a> __rt::FromView<BottomBottomArgsRef<'a>> for BottomBottomArgs {
+    fn from_view(v: &BottomBottomArgsRef<'a>) -> Self {
+        Self {
+            s: __rt::FromView::from_view(&v.s),
+        }
+    }
+}
+impl From<&BottomBottomArgsRef<'_>> for BottomBottomArgs {
+    fn from(v: &BottomBottomArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BottomBottomResult {
+    pub success: Option<String>,
+}
+impl __rt::WireType for BottomBottomResult {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for BottomBottomResult {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("bottom_result")?;
+        if let Some(v) = &self.success {
+            p.write_field_begin("success", __rt::TType::String, 0)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for BottomBottomResult {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_success = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self { success: f_success })
+    }
+}
+/// Errors of `Bottom.bottom`: its declared exceptions, an application error, or a failed call.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum BottomBottomError {
+    /// A `TApplicationException`. A handler returns it to send it as
+    /// is; a client receives it when the server sent one.
+    Application(__rt::ApplicationError),
+    /// The call failed: on a client, a transport or protocol error
+    /// before a reply arrived; returned by a handler, an undeclared
+    /// error, answered as `INTERNAL_ERROR` (the detail is logged, not
+    /// sent).
+    Rpc(__rt::Error),
+}
+impl From<__rt::ApplicationError> for BottomBottomError {
+    fn from(e: __rt::ApplicationError) -> Self {
+        Self::Application(e)
+    }
+}
+impl From<__rt::Error> for BottomBottomError {
+    fn from(e: __rt::Error) -> Self {
+        match e {
+            __rt::Error::Application(e) => Self::Application(e),
+            e => Self::Rpc(e),
+        }
+    }
+}
+impl ::std::fmt::Display for BottomBottomError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Application(e) => ::std::fmt::Display::fmt(e, f),
+            Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
+        }
+    }
+}
+impl ::std::error::Error for BottomBottomError {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            Self::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+/// Its view trait extends `MiddleViewHandler`.
+///
+/// Implement this to serve `Bottom`; serve it with [`BottomProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait BottomHandler: MiddleHandler {
+    /// `Bottom.bottom`.
+    fn bottom(&self, s: String) -> Result<String, BottomBottomError>;
+}
+/// Serves a [`BottomHandler`]: dispatches `Bottom`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct BottomProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for BottomProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: BottomHandler> BottomProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: BottomHandler + ?Sized> BottomProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "bottom" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BottomBottomArgs| {
+                            match BottomHandler::bottom(handler, __args.s) {
+                                Ok(v) => {
+                                    Ok(BottomBottomResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(BottomBottomError::Application(e)) => Err(e),
+                                Err(BottomBottomError::Rpc(e)) => {
+                                    Err(__rt::internal_error("bottom", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            _ => MiddleProcessor::<H>::dispatch(handler, header, input, output),
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for BottomProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: BottomHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// Its view trait extends `MiddleViewHandler`.
+///
+/// Implement this to serve `Bottom` with arguments borrowed from the request; serve it with [`BottomViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`BottomHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait BottomViewHandler: MiddleViewHandler {
+    /// `Bottom.bottom`.
+    fn bottom<'a>(
+        &self,
+        s: &'a str,
+    ) -> Result<__rt::CowView<String, &'a str>, BottomBottomError>;
+}
+impl<'x, H: BottomViewHandler + ?Sized> __rt::ViewCall<H> for BottomBottomArgsRef<'x> {
+    type Args<'a> = BottomBottomArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<
+        __rt::CowView<String, &'a str>,
+        BottomBottomResult,
+    >;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match BottomViewHandler::bottom(handler, args.s) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(BottomBottomError::Application(e)) => Err(e),
+            Err(BottomBottomError::Rpc(e)) => Err(__rt::internal_error("bottom", &e)),
+        }
+    }
+}
+/// Serves a [`BottomViewHandler`]: dispatches `Bottom`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct BottomViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for BottomViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: BottomViewHandler> BottomViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: BottomViewHandler + ?Sized> BottomViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "bottom" => {
+                Some(
+                    __rt::serve_view_call::<
+                        BottomBottomArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            _ => MiddleViewProcessor::<H>::dispatch(handler, header, input, output),
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for BottomViewProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: BottomViewHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// A client of `Bottom` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
+#[derive(Debug)]
+pub struct BottomClient<C> {
+    channel: C,
+}
+impl<C: __rt::Channel> BottomClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::Channel> BottomClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::Channel> BottomClient<C> {
+    /// `Bottom.bottom`.
+    pub fn bottom(&mut self, s: String) -> Result<String, BottomBottomError> {
+        let __args = BottomBottomArgs { s };
+        let __reply = self.channel.call::<_, BottomBottomResult>("bottom", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("bottom").into())
+    }
+    /// `Top.top`.
+    pub fn top(&mut self, s: String) -> Result<String, TopTopError> {
+        let __args = TopTopArgs { s };
+        let __reply = self.channel.call::<_, TopTopResult>("top", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("top").into())
+    }
+}

@@ -3370,3 +3370,197 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
         Err(__rt::missing_result("recorded").into())
     }
 }
+/// No methods of its own: serves those of `FaultyPlus`.
+///
+/// Implement this to serve `FaultyAlias`; serve it with [`FaultyAliasProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait FaultyAliasHandler: FaultyPlusHandler {}
+/// Serves a [`FaultyAliasHandler`]: dispatches `FaultyAlias`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct FaultyAliasProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for FaultyAliasProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: FaultyAliasHandler> FaultyAliasProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: FaultyAliasHandler + ?Sized> FaultyAliasProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        FaultyPlusProcessor::<H>::dispatch(handler, header, input, output)
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for FaultyAliasProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: FaultyAliasHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// A client of `FaultyAlias` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
+#[derive(Debug)]
+pub struct FaultyAliasClient<C> {
+    channel: C,
+}
+impl<C: __rt::Channel> FaultyAliasClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::Channel> FaultyAliasClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::Channel> FaultyAliasClient<C> {
+    /// `FaultyPlus.plus`.
+    pub fn plus(&mut self, a: i64, b: i64) -> Result<i64, FaultyPlusPlusError> {
+        let __args = FaultyPlusPlusArgs { a, b };
+        let __reply = self.channel.call::<_, FaultyPlusPlusResult>("plus", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("plus").into())
+    }
+    /// `value`.
+    pub fn echo(&mut self, value: i32) -> Result<i32, FaultyEchoError> {
+        let __args = FaultyEchoArgs { value };
+        let __reply = self.channel.call::<_, FaultyEchoResult>("echo", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("echo").into())
+    }
+    /// Panics.
+    pub fn panics(&mut self, why: String) -> Result<i32, FaultyPanicsError> {
+        let __args = FaultyPanicsArgs { why };
+        let __reply = self.channel.call::<_, FaultyPanicsResult>("panics", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("panics").into())
+    }
+    /// Returns an error the method does not declare.
+    pub fn undeclared(&mut self, why: String) -> Result<i32, FaultyUndeclaredError> {
+        let __args = FaultyUndeclaredArgs { why };
+        let __reply = self
+            .channel
+            .call::<_, FaultyUndeclaredResult>("undeclared", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("undeclared").into())
+    }
+    /// Raises the declared exception.
+    pub fn declared(&mut self, why: String) -> Result<i32, FaultyDeclaredError> {
+        let __args = FaultyDeclaredArgs { why };
+        let __reply = self.channel.call::<_, FaultyDeclaredResult>("declared", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        if let Some(e) = __reply.oops {
+            return Err(FaultyDeclaredError::Oops(e));
+        }
+        Err(__rt::missing_result("declared").into())
+    }
+    /// Sleeps `millis`, then returns it.
+    pub fn slow(&mut self, millis: i32) -> Result<i32, FaultySlowError> {
+        let __args = FaultySlowArgs { millis };
+        let __reply = self.channel.call::<_, FaultySlowResult>("slow", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("slow").into())
+    }
+    /// Panics; oneway, so nothing is sent back.
+    pub fn oneway_panics(&mut self, why: String) -> Result<(), FaultyOnewayPanicsError> {
+        let __args = FaultyOnewayPanicsArgs { why };
+        self.channel.call_oneway("onewayPanics", &__args)?;
+        Ok(())
+    }
+    /// Records `value`; oneway.
+    pub fn record(&mut self, value: i32) -> Result<(), FaultyRecordError> {
+        let __args = FaultyRecordArgs { value };
+        self.channel.call_oneway("record", &__args)?;
+        Ok(())
+    }
+    /// The values recorded so far, in order.
+    pub fn recorded(&mut self) -> Result<Vec<i32>, FaultyRecordedError> {
+        let __args = FaultyRecordedArgs {};
+        let __reply = self.channel.call::<_, FaultyRecordedResult>("recorded", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("recorded").into())
+    }
+}
