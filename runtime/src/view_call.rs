@@ -6,12 +6,21 @@
 //! trait, `<Service>ViewHandler`, whose selected methods take views
 //! (`PayloadRef<'a>`, `&'a str`, `&'a [u8]`) instead of owned values, and
 //! may return a view borrowing them (`CowView::Borrowed`). Its processor,
-//! `<Service>ViewProcessor`, reads those arguments in place: when the whole
-//! arguments struct is already in the reader's buffer (a framed request
-//! always is once its frame arrived; an unframed one nearly always is), the
-//! view borrows the buffer and no `string` or `binary` is copied. Otherwise
-//! the arguments are read through the protocol into a buffer of their own
-//! first, with the same checks; the handler cannot tell the difference.
+//! `<Service>ViewProcessor`, reads those arguments in place:
+//!
+//! - When the whole arguments struct is already in the reader's buffer (an
+//!   unframed request of up to 128 KiB nearly always is), the view borrows
+//!   the buffer and no `string` or `binary` is copied.
+//! - A framed request that is not is read whole into the buffer first
+//!   ([`ProtocolRead::buffer_message`]: the rest of the frame, as it
+//!   arrives; frames over 64 KiB are charged to the server's in-flight
+//!   budget before their body is read), then borrowed the same way.
+//! - An unframed one (its end is unknown until it is parsed) is read
+//!   through the protocol and written again, value by value, into a buffer
+//!   of its own of about its size, which the view borrows.
+//!
+//! The checks are the same on every path; the handler cannot tell the
+//! difference.
 //!
 //! The error cases are [`serve_call`](crate::processor::serve_call)'s: a
 //! `PROTOCOL_ERROR` reply for arguments that fail to decode, an
@@ -20,11 +29,12 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::codec::{Encode, WireType};
-use crate::error::{ApplicationError, Result};
+use crate::error::{ApplicationError, Error, ProtocolErrorKind, Result};
 use crate::limits::Limits;
-use crate::processor::{handler_panicked, reject_args, write_exception, write_reply};
-use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite, TType, binary};
-use crate::unknown::Value;
+use crate::processor::{ProtocolKind, handler_panicked, reject_args, write_exception, write_reply};
+use crate::protocol::binary::BinaryProtocol;
+use crate::protocol::compact::CompactProtocol;
+use crate::protocol::{Lent, MessageHeader, MessageType, ProtocolRead, ProtocolWrite, TType};
 use crate::view::{DecodeView, FromView};
 
 /// One two-way method of a view handler, implemented by generated code on
@@ -135,24 +145,37 @@ where
     I: ProtocolRead + ?Sized,
     O: ProtocolWrite + ?Sized,
 {
-    let mut in_place = || {
-        let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
-        Some((
-            reply(header, output, call(header, || C::call(handler, args))),
-            used,
-        ))
-    };
-    if let Some((replied, used)) = in_place() {
+    if let Some((replied, used)) = call_in_place::<C, H, I, O>(handler, header, input, output) {
         input.consume_lent(used);
         input.read_message_end()?;
         return replied;
     }
-    let bytes = match copy_args(input) {
-        Ok(bytes) => bytes,
+    // Not all buffered: a framed request is, once the rest of its frame has
+    // been read.
+    match input.buffer_message() {
+        Ok(true) => {
+            if let Some((replied, used)) =
+                call_in_place::<C, H, I, O>(handler, header, input, output)
+            {
+                input.consume_lent(used);
+                input.read_message_end()?;
+                return replied;
+            }
+        }
+        Ok(false) => {}
+        Err(e) => return reject_args(header, output, e),
+    }
+    let (copy, kind, limits) = match copy_args(input) {
+        Ok(copied) => copied,
         Err(e) => return reject_args(header, output, e),
     };
-    let args = match binary::decode_view_with_limits::<C::Args<'_>>(&bytes, copied_limits()) {
-        Ok(args) => args,
+    let lent = Lent {
+        bytes: &copy,
+        protocol: kind,
+        limits,
+    };
+    let args = match lent.read::<C::Args<'_>>() {
+        Ok((args, _)) => args,
         Err(e) => return reject_args(header, output, e),
     };
     reply(header, output, call(header, || C::call(handler, args)))
@@ -173,20 +196,29 @@ where
     I: ProtocolRead + ?Sized,
     O: ProtocolWrite + ?Sized,
 {
-    let in_place = || {
-        let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
-        log_oneway(header, call(header, || C::call(handler, args)));
-        Some(used)
-    };
-    if let Some(used) = in_place() {
+    if let Some(used) = oneway_in_place::<C, H, I>(handler, header, input) {
         input.consume_lent(used);
         return input.read_message_end();
     }
-    let args = copy_args(input).and_then(|bytes| {
-        let args = binary::decode_view_with_limits::<C::Args<'_>>(&bytes, copied_limits())?;
-        log_oneway(header, call(header, || C::call(handler, args)));
-        Ok(())
-    });
+    let buffered = input.buffer_message();
+    if let Ok(true) = buffered {
+        if let Some(used) = oneway_in_place::<C, H, I>(handler, header, input) {
+            input.consume_lent(used);
+            return input.read_message_end();
+        }
+    }
+    let args = buffered
+        .and_then(|_| copy_args(input))
+        .and_then(|(copy, kind, limits)| {
+            let lent = Lent {
+                bytes: &copy,
+                protocol: kind,
+                limits,
+            };
+            let (args, _) = lent.read::<C::Args<'_>>()?;
+            log_oneway(header, call(header, || C::call(handler, args)));
+            Ok(())
+        });
     if let Err(e) = &args {
         log::debug!(
             "arguments of oneway '{}' failed to decode: {e}",
@@ -194,6 +226,38 @@ where
         );
     }
     args
+}
+
+/// Reads the arguments in place from what `input` lends, calls the handler
+/// and replies: the outcome and the bytes to consume, or `None` (nothing
+/// done) when the arguments are not all there or do not decode.
+fn call_in_place<C, H, I, O>(
+    handler: &H,
+    header: &MessageHeader,
+    input: &I,
+    output: &mut O,
+) -> Option<(Result<()>, usize)>
+where
+    C: ViewCall<H>,
+    H: ?Sized,
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+{
+    let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
+    let result = call(header, || C::call(handler, args));
+    Some((reply(header, output, result), used))
+}
+
+/// [`call_in_place`] for a oneway method: the bytes to consume.
+fn oneway_in_place<C, H, I>(handler: &H, header: &MessageHeader, input: &I) -> Option<usize>
+where
+    C: ViewOneway<H>,
+    H: ?Sized,
+    I: ProtocolRead + ?Sized,
+{
+    let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
+    log_oneway(header, call(header, || C::call(handler, args)));
+    Some(used)
 }
 
 /// Runs the handler, a panic turned into `INTERNAL_ERROR`.
@@ -230,38 +294,108 @@ fn log_oneway(header: &MessageHeader, result: Result<(), ApplicationError>) {
     }
 }
 
-/// Reads the arguments struct through `input` (which bounds it as for any
-/// read) and re-encodes it in the binary protocol, for a view to borrow.
-fn copy_args<I: ProtocolRead + ?Sized>(input: &mut I) -> Result<Vec<u8>> {
-    let args = Value::read(input, TType::Struct)?;
+/// Reads the arguments struct through `input` (which checks and bounds it
+/// as for any read) and writes it again, in the same protocol, into a
+/// buffer of its own for a view to borrow: about the request's size, value
+/// by value, nothing kept per value. Also returns the protocol and the
+/// limits to read the copy with (the input's; it has already bounded the
+/// size).
+fn copy_args<I: ProtocolRead + ?Sized>(input: &mut I) -> Result<(Vec<u8>, ProtocolKind, Limits)> {
+    let (kind, limits) = input
+        .lend()
+        .map_or((ProtocolKind::Binary, Limits::default()), |l| {
+            (l.protocol, l.limits)
+        });
+    let mut copy = Vec::new();
+    // Writing counts no depth: reading has bounded it.
+    let unbounded = Limits::default()
+        .with_max_depth(u32::MAX)
+        .with_max_message_size(usize::MAX);
+    match kind {
+        ProtocolKind::Binary => copy_value(
+            input,
+            &mut BinaryProtocol::new(&mut copy, unbounded),
+            TType::Struct,
+        )?,
+        ProtocolKind::Compact => copy_value(
+            input,
+            &mut CompactProtocol::new(&mut copy, unbounded),
+            TType::Struct,
+        )?,
+    }
     input.read_message_end()?;
-    let mut bytes = Vec::new();
-    binary::encode_into(&ValueOf(&args), &mut bytes, copied_limits())?;
-    Ok(bytes)
+    Ok((copy, kind, limits.with_max_message_size(usize::MAX)))
 }
 
-/// Limits for reading the copied arguments: the input has already bounded
-/// their size and depth, with its own limits.
-fn copied_limits() -> Limits {
-    Limits::default().with_max_depth(u32::MAX)
-}
-
-/// Encodes a [`Value`] as itself.
-struct ValueOf<'v>(&'v Value);
-
-impl WireType for ValueOf<'_> {
-    const TTYPE: TType = TType::Struct;
-}
-
-impl Encode for ValueOf<'_> {
-    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        self.0.write(p)
+/// Copies one value of type `t` from `i` to `o`, as `skip` reads it (the
+/// same checks, the same depth count).
+fn copy_value<I, O>(i: &mut I, o: &mut O, t: TType) -> Result<()>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+{
+    match t {
+        TType::Bool => o.write_bool(i.read_bool()?),
+        TType::I8 => o.write_i8(i.read_i8()?),
+        TType::I16 => o.write_i16(i.read_i16()?),
+        TType::I32 => o.write_i32(i.read_i32()?),
+        TType::I64 => o.write_i64(i.read_i64()?),
+        TType::Double => o.write_double(i.read_double()?),
+        TType::Uuid => o.write_uuid(&i.read_uuid()?),
+        // As bytes: the view checks UTF-8 where the schema says `string`.
+        TType::String => o.write_binary(&i.read_binary()?),
+        TType::Struct => {
+            i.read_struct_begin()?;
+            o.write_struct_begin("")?;
+            while let Some(f) = i.read_field_begin()? {
+                o.write_field_begin("", f.ttype, f.id)?;
+                copy_value(i, o, f.ttype)?;
+                i.read_field_end()?;
+                o.write_field_end()?;
+            }
+            i.read_struct_end()?;
+            o.write_field_stop()?;
+            o.write_struct_end()
+        }
+        TType::List => {
+            let h = i.read_list_begin()?;
+            o.write_list_begin(h.elem, h.len)?;
+            for _ in 0..h.len {
+                copy_value(i, o, h.elem)?;
+            }
+            i.read_list_end()?;
+            o.write_list_end()
+        }
+        TType::Set => {
+            let h = i.read_set_begin()?;
+            o.write_set_begin(h.elem, h.len)?;
+            for _ in 0..h.len {
+                copy_value(i, o, h.elem)?;
+            }
+            i.read_set_end()?;
+            o.write_set_end()
+        }
+        TType::Map => {
+            let h = i.read_map_begin()?;
+            o.write_map_begin(h.key, h.value, h.len)?;
+            for _ in 0..h.len {
+                copy_value(i, o, h.key)?;
+                copy_value(i, o, h.value)?;
+            }
+            i.read_map_end()?;
+            o.write_map_end()
+        }
+        TType::Stop | TType::Void => Err(Error::protocol(
+            ProtocolErrorKind::InvalidData,
+            "cannot read a STOP or VOID value",
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binary;
     use crate::error::{ApplicationErrorKind, Error};
     use crate::processor::WireProtocol;
     use crate::protocol::compact::CompactProtocol;
@@ -415,20 +549,45 @@ mod tests {
         result: Result<()>,
         reply: Vec<u8>,
         seen: Option<(usize, usize)>,
-        /// The handler's text was a slice of the reader's buffer.
+        /// The handler's text was a slice of the reader's buffer as it was
+        /// when the arguments began.
         in_place: bool,
+        /// ... or of the buffer it had after the call (grown to a frame).
+        in_place_anywhere: bool,
+        /// The size of the reader's buffer after the message.
+        buffer_after: usize,
         next: Option<MessageHeader>,
     }
 
     /// Serves the first message of `stream` (two messages back to back)
     /// through a `StreamReader` that gets `chunk` bytes per read.
     fn serve(kind: ProtocolKind, stream: &[u8], chunk: usize, oneway: bool) -> Served {
+        serve_framing(kind, Framing::Buffered, stream, chunk, oneway)
+    }
+
+    /// `messages` as frames.
+    fn framed(messages: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for m in messages {
+            out.extend((m.len() as i32).to_be_bytes());
+            out.extend(m);
+        }
+        out
+    }
+
+    fn serve_framing(
+        kind: ProtocolKind,
+        framing: Framing,
+        stream: &[u8],
+        chunk: usize,
+        oneway: bool,
+    ) -> Served {
         let reader = StreamReader::new(
             Chunks {
                 data: stream,
                 chunk,
             },
-            Framing::Buffered,
+            framing,
             Limits::default(),
         );
         match kind {
@@ -445,8 +604,11 @@ mod tests {
 
     trait Reader: ProtocolRead {
         fn begin(&mut self) -> bool;
+        fn end(&mut self);
         /// Where the reader's buffered bytes are.
         fn window(&self) -> std::ops::Range<usize>;
+        /// Where the reader's whole buffer is.
+        fn buffer(&self) -> std::ops::Range<usize>;
     }
 
     macro_rules! reader {
@@ -456,9 +618,17 @@ mod tests {
                     self.transport_mut().begin_message().unwrap()
                 }
 
+                fn end(&mut self) {
+                    self.transport_mut().end_message().unwrap()
+                }
+
                 fn window(&self) -> std::ops::Range<usize> {
                     let r = self.transport().unread().as_ptr_range();
                     r.start as usize..r.end as usize
+                }
+
+                fn buffer(&self) -> std::ops::Range<usize> {
+                    self.transport().buffer_range()
                 }
             }
         };
@@ -487,13 +657,21 @@ mod tests {
                 &mut *writer(kind, &mut reply),
             )
         };
-        let next = (result.is_ok() && input.begin()).then(|| input.read_message_begin().unwrap());
         let seen = handler.seen.get();
+        let after = input.buffer();
+        let in_place_anywhere = seen.is_some_and(|(at, len)| after.contains(&at) || len == 0);
+        if result.is_ok() {
+            input.end();
+        }
+        let buffer_after = input.buffer().len();
+        let next = (result.is_ok() && input.begin()).then(|| input.read_message_begin().unwrap());
         Served {
             result,
             reply,
             seen,
             in_place: seen.is_some_and(|(at, len)| window.contains(&at) || len == 0),
+            in_place_anywhere,
+            buffer_after,
             next,
         }
     }
@@ -574,6 +752,33 @@ mod tests {
                         assert!(!s.in_place, "{kind:?} {chunk} {text:?}");
                     }
                     assert_eq!(s.next.expect("the next message").seqid, 7);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn framed_arguments_are_read_in_place_however_they_arrive() {
+        // Past the first buffer (4 KiB) and past the largest (128 KiB): the
+        // rest of the frame is read into the buffer, which grows to hold it.
+        for kind in KINDS {
+            for chunk in [1000, 7, usize::MAX] {
+                for n in [10, 5_000, 300_000] {
+                    let text = "z".repeat(n);
+                    let stream = framed(&[
+                        request(kind, MessageType::Call, text.as_bytes()),
+                        request(kind, MessageType::Call, b"next"),
+                    ]);
+                    if chunk == 7 && n > 5_000 {
+                        continue; // slow, and the same path as chunk 1000
+                    }
+                    let s = serve_framing(kind, Framing::Framed, &stream, chunk, false);
+                    s.result.unwrap();
+                    assert_eq!(s.reply, expected(kind, &text), "{kind:?} {chunk} {n}");
+                    assert_eq!(s.seen.map(|s| s.1), Some(n));
+                    assert!(s.in_place_anywhere, "{kind:?} {chunk} {n}: copied");
+                    assert_eq!(s.next.expect("the next message").seqid, 7);
+                    assert!(s.buffer_after <= crate::transport::buffered::READ_BUFFER_SIZE);
                 }
             }
         }

@@ -709,6 +709,10 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
     fn consume_lent(&mut self, n: usize) {
         self.trans.consume_ready(n);
     }
+
+    fn buffer_message(&mut self) -> Result<bool> {
+        self.trans.buffer_message()
+    }
 }
 
 // ---------------------------------------------------------------- writing

@@ -432,6 +432,14 @@ pub trait ProtocolRead {
     fn consume_lent(&mut self, n: usize) {
         let _ = n;
     }
+
+    /// Reads the rest of the current message into the transport's buffer
+    /// when its end is known (a frame), so that [`lend`](ProtocolRead::lend)
+    /// then lends all of it: `true` when it does. `false` (the default)
+    /// when the transport cannot: nothing was read.
+    fn buffer_message(&mut self) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Buffered bytes of a message, lent by [`ProtocolRead::lend`] to read one

@@ -172,6 +172,13 @@ impl<R: Read> StreamReader<R> {
         self.end - self.pos
     }
 
+    /// Where the whole read buffer is (tests).
+    #[cfg(test)]
+    pub(crate) fn buffer_range(&self) -> std::ops::Range<usize> {
+        let r = self.buf.as_ptr_range();
+        r.start as usize..r.end as usize
+    }
+
     /// The bytes read from the stream and not consumed yet.
     // For the event-driven server mode (Linux).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -246,6 +253,20 @@ impl<R: Read> StreamReader<R> {
         }
     }
 
+    /// After a message that was buffered whole: back to a buffer of at
+    /// most [`READ_BUFFER_SIZE`], keeping the unread bytes.
+    fn shrink_oversized(&mut self) {
+        let unread = self.end - self.pos;
+        if self.buf.len() > READ_BUFFER_SIZE && unread <= READ_BUFFER_SIZE {
+            self.settle();
+            let len = unread.next_power_of_two().max(INITIAL_BUFFER_SIZE);
+            self.buf = buffer(&self.buf[self.pos..self.end], len.min(READ_BUFFER_SIZE));
+            self.pos = 0;
+            self.end = unread;
+            self.open();
+        }
+    }
+
     /// Waits for the next message and starts its byte budget.
     ///
     /// Returns `Ok(false)` when the stream ended cleanly before the first
@@ -299,6 +320,7 @@ impl<R: Read> StreamReader<R> {
                 let rest = self.remaining();
                 let skipped = self.skip_bytes(rest);
                 self.uncharge();
+                self.shrink_oversized();
                 skipped
             }
         }
@@ -519,7 +541,9 @@ fn buffer(start: &[u8], len: usize) -> Arc<[u8]> {
     static ZEROS: [u8; READ_BUFFER_SIZE] = [0; READ_BUFFER_SIZE];
     let mut buf: Arc<[u8]> = match ZEROS.get(..len) {
         Some(zeros) => Arc::from(zeros),
-        None => Arc::from(vec![0; len]),
+        // One allocation (a trusted-length iterator), not a vector copied
+        // into an `Arc`.
+        None => std::iter::repeat_n(0, len).collect(),
     };
     // A new `Arc` is not shared: `make_mut` does not copy it.
     Arc::make_mut(&mut buf)[..start.len()].copy_from_slice(start);
@@ -588,6 +612,19 @@ impl<R: Read> ReadBytes for StreamReader<R> {
         self.slow(|r| r.skip_settled(len))
     }
 
+    /// Framed: reads the rest of the frame into the buffer, which grows
+    /// past [`READ_BUFFER_SIZE`] to hold it (doubling as bytes arrive, so a
+    /// peer that stalls costs what it sent; a frame over 64 KiB has been
+    /// charged to the in-flight budget). The next message starts with a
+    /// buffer of the usual size again. Unframed: `false`, nothing read.
+    fn buffer_message(&mut self) -> Result<bool> {
+        if self.framing != Framing::Framed {
+            return Ok(false);
+        }
+        self.slow(Self::buffer_frame_settled)?;
+        Ok(true)
+    }
+
     /// A large value all in the buffer is lent from it (see [`LEND_MIN`]);
     /// others are copied.
     #[cfg(feature = "bytes")]
@@ -609,6 +646,42 @@ impl<R: Read> ReadBytes for StreamReader<R> {
 }
 
 impl<R: Read> StreamReader<R> {
+    /// Reads until the buffer holds the `left` bytes of the frame after
+    /// `pos` (settled state).
+    fn buffer_frame_settled(&mut self) -> Result<()> {
+        let want = self.left;
+        while self.end - self.pos < want {
+            let have = self.end - self.pos;
+            let lent = Arc::get_mut(&mut self.buf).is_none();
+            if lent || self.pos + want > self.buf.len() {
+                // Room for more: the unread bytes move to the front of a
+                // buffer twice their size (at most the frame), or of this
+                // one when it holds the frame and no value borrows it.
+                if !lent && self.buf.len() >= want {
+                    let (pos, end) = (self.pos, self.end);
+                    Arc::make_mut(&mut self.buf).copy_within(pos..end, 0);
+                } else {
+                    let len = (have * 2).max(INITIAL_BUFFER_SIZE).min(want);
+                    let len = len.max(self.buf.len().min(want));
+                    self.buf = buffer(&self.buf[self.pos..self.end], len);
+                }
+                self.pos = 0;
+                self.end = have;
+            }
+            let stop = (self.pos + want).min(self.buf.len());
+            match self
+                .inner
+                .read(&mut Arc::make_mut(&mut self.buf)[self.end..stop])
+            {
+                Ok(0) => return Err(eof()),
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
     fn skip_settled(&mut self, len: usize) -> Result<()> {
         self.take(len)?;
         let mut need = len;

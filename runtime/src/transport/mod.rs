@@ -87,6 +87,14 @@ pub trait ReadBytes {
         self.read_vec(len).map(bytes::Bytes::from)
     }
 
+    /// Reads the rest of the current message into the buffer when its end
+    /// is known, so that [`ready_bytes`](ReadBytes::ready_bytes) holds all
+    /// of it: `true` when it does. The default reads nothing and returns
+    /// `false`; a framed [`StreamReader`] reads the rest of its frame.
+    fn buffer_message(&mut self) -> Result<bool> {
+        Ok(false)
+    }
+
     /// Reads and discards exactly `len` bytes (skipping unknown strings).
     /// Callers have checked `len <= remaining()`; the default reads through a
     /// small stack buffer and allocates nothing.
@@ -160,6 +168,11 @@ impl<R: ReadBytes + ?Sized> ReadBytes for &mut R {
     #[inline]
     fn skip_bytes(&mut self, len: usize) -> Result<()> {
         (**self).skip_bytes(len)
+    }
+
+    #[inline]
+    fn buffer_message(&mut self) -> Result<bool> {
+        (**self).buffer_message()
     }
 
     #[cfg(feature = "bytes")]
