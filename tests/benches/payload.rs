@@ -13,7 +13,12 @@
 //! (the golden `bench_bench_views`, option `views`: `&str`/`&[u8]` slices
 //! of the input, containers allocated) from the byte slice; `-foldhash`:
 //! the same types with option `hasher = foldhash::fast::RandomState` (golden
-//! `bench_bench_views_foldhash`). A `clone()` of each value is measured as its allocation floor. Decoding includes
+//! `bench_bench_views_foldhash`). `serve-echo/owned` and `serve-echo/view`
+//! serve a framed `echo` call carrying the payload, from a `StreamReader`
+//! as the server's connection loop does, with the owned processor
+//! (`BenchProcessor`: decode, handler, encode, drop) and with the view
+//! processor (`BenchViewProcessor`: the arguments read in place and sent
+//! back borrowed). A `clone()` of each value is measured as its allocation floor. Decoding includes
 //! dropping the decoded value, as in the shared harness.
 //!
 //! Run: `cargo bench -p thriftc-tests --bench payload`. For instruction
@@ -272,6 +277,10 @@ struct Fixture {
     apache_compact: Vec<u8>,
     stream_binary: RefCell<StreamReader<Frames>>,
     stream_compact: RefCell<StreamReader<Frames>>,
+    /// Framed `echo` calls carrying the payload, for the processors.
+    calls: RefCell<StreamReader<Frames>>,
+    owned_server: views::bench::BenchProcessor<Echo>,
+    view_server: views::bench::BenchViewProcessor<Echo>,
 }
 
 fn fixture() -> Fixture {
@@ -364,6 +373,22 @@ fn fixture() -> Fixture {
     let back: ours::bench::Payload = thriftc_runtime::binary::decode(&fh).unwrap();
     assert_eq!(back, ours_v);
 
+    // The processors: an `echo` call in, the reply out, the same bytes
+    // from the owned handler and the view handler.
+    let views_v: views::bench::Payload = thriftc_runtime::binary::decode(&ours_binary).unwrap();
+    let call = echo_call(&views_v);
+    let calls = Frames::reader(&call);
+    let owned_server = views::bench::BenchProcessor::new(Echo);
+    let view_server = views::bench::BenchViewProcessor::new(Echo);
+    let mut owned_reply = Vec::new();
+    let mut view_reply = Vec::new();
+    for _ in 0..3 {
+        serve(&owned_server, &calls, &mut owned_reply);
+        serve(&view_server, &calls, &mut view_reply);
+        assert_eq!(owned_reply.len(), view_reply.len());
+        assert!(owned_reply.len() > ours_binary.len());
+    }
+
     Fixture {
         ours: ours_v,
         shared: shared_v,
@@ -376,6 +401,9 @@ fn fixture() -> Fixture {
         apache_compact,
         stream_binary,
         stream_compact,
+        calls,
+        owned_server,
+        view_server,
     }
 }
 
@@ -390,6 +418,92 @@ fn decode_stream(compact: bool, stream: &RefCell<StreamReader<Frames>>) -> ours:
     };
     r.end_message().unwrap();
     v.unwrap()
+}
+
+/// The bench service's handler, owned and with views: `echo` returns what
+/// it was given.
+struct Echo;
+
+impl views::bench::BenchHandler for Echo {
+    fn ping(&self) -> Result<(), views::bench::BenchPingError> {
+        Ok(())
+    }
+    fn add(&self, a: i64, b: i64) -> Result<i64, views::bench::BenchAddError> {
+        Ok(a.wrapping_add(b))
+    }
+    fn echo(
+        &self,
+        p: views::bench::Payload,
+    ) -> Result<views::bench::Payload, views::bench::BenchEchoError> {
+        Ok(p)
+    }
+    fn blob(&self, data: Vec<u8>) -> Result<Vec<u8>, views::bench::BenchBlobError> {
+        Ok(data)
+    }
+}
+
+impl views::bench::BenchViewHandler for Echo {
+    fn ping(&self) -> Result<(), views::bench::BenchPingError> {
+        Ok(())
+    }
+    fn add(&self, a: i64, b: i64) -> Result<i64, views::bench::BenchAddError> {
+        Ok(a.wrapping_add(b))
+    }
+    fn echo<'a>(
+        &self,
+        p: views::bench::PayloadRef<'a>,
+    ) -> Result<
+        thriftc_runtime::CowView<views::bench::Payload, views::bench::PayloadRef<'a>>,
+        views::bench::BenchEchoError,
+    > {
+        Ok(thriftc_runtime::CowView::Borrowed(p))
+    }
+    fn blob<'a>(
+        &self,
+        data: &'a [u8],
+    ) -> Result<thriftc_runtime::CowView<Vec<u8>, &'a [u8]>, views::bench::BenchBlobError>
+    {
+        Ok(thriftc_runtime::CowView::Borrowed(data))
+    }
+}
+
+/// An `echo` CALL message carrying `p` (binary protocol).
+fn echo_call(p: &views::bench::Payload) -> Vec<u8> {
+    use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolWrite};
+    let mut out = Vec::new();
+    let mut w = BinaryProtocol::new(&mut out, Limits::default());
+    w.write_message_begin(&MessageHeader {
+        name: "echo".into(),
+        kind: MessageType::Call,
+        seqid: 1,
+    })
+    .unwrap();
+    views::bench::BenchEchoArgs { p: p.clone() }
+        .encode(&mut w)
+        .unwrap();
+    w.write_message_end().unwrap();
+    out
+}
+
+/// Serves the next call of `stream` with `processor`, the reply into `out`,
+/// as the server's connection loop does.
+fn serve<P>(processor: &P, stream: &RefCell<StreamReader<Frames>>, out: &mut Vec<u8>)
+where
+    P: for<'r, 'o> thriftc_runtime::Processor<
+            BinaryProtocol<&'r mut StreamReader<Frames>>,
+            BinaryProtocol<&'o mut Vec<u8>>,
+        >,
+{
+    use thriftc_runtime::protocol::ProtocolRead;
+    let mut r = stream.borrow_mut();
+    assert!(r.begin_message().unwrap());
+    let mut input = BinaryProtocol::new(&mut *r, Limits::default());
+    let header = input.read_message_begin().unwrap();
+    out.clear();
+    let mut output = BinaryProtocol::new(&mut *out, Limits::default());
+    processor.process(&header, &mut input, &mut output).unwrap();
+    drop(input);
+    r.end_message().unwrap();
 }
 
 /// Whose generated code and types.
@@ -419,6 +533,8 @@ enum Op {
     Encode { compact: bool, side: Side },
     Decode { compact: bool, side: Side },
     Clone { side: Side },
+    /// An `echo` call through the owned processor or the view processor.
+    Serve { view: bool },
 }
 
 const fn enc(compact: bool, side: Side) -> Op {
@@ -430,7 +546,9 @@ const fn dec(compact: bool, side: Side) -> Op {
 }
 
 /// Every operation with its criterion id (`group/name`).
-const OPS: [(&str, Op); 20] = [
+const OPS: [(&str, Op); 22] = [
+    ("payload/serve-echo/owned", Op::Serve { view: false }),
+    ("payload/serve-echo/view", Op::Serve { view: true }),
     ("payload/encode/thriftc", enc(false, Side::Ours)),
     (
         "payload/decode/thriftc-foldhash",
@@ -556,6 +674,8 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
         Op::Clone {
             side: Side::Stream | Side::View | Side::OursFoldhash | Side::ViewFoldhash,
         } => unreachable!("only decoded"),
+        Op::Serve { view: false } => serve(black_box(&f.owned_server), &f.calls, buf),
+        Op::Serve { view: true } => serve(black_box(&f.view_server), &f.calls, buf),
     }
     black_box(&*buf);
 }
