@@ -461,8 +461,7 @@ impl views::bench::BenchViewHandler for Echo {
     fn blob<'a>(
         &self,
         data: &'a [u8],
-    ) -> Result<thriftc_runtime::CowView<Vec<u8>, &'a [u8]>, views::bench::BenchBlobError>
-    {
+    ) -> Result<thriftc_runtime::CowView<Vec<u8>, &'a [u8]>, views::bench::BenchBlobError> {
         Ok(thriftc_runtime::CowView::Borrowed(data))
     }
 }
@@ -502,7 +501,6 @@ where
     out.clear();
     let mut output = BinaryProtocol::new(&mut *out, Limits::default());
     processor.process(&header, &mut input, &mut output).unwrap();
-    drop(input);
     r.end_message().unwrap();
 }
 
@@ -530,11 +528,21 @@ enum Side {
 /// One measured operation.
 #[derive(Clone, Copy)]
 enum Op {
-    Encode { compact: bool, side: Side },
-    Decode { compact: bool, side: Side },
-    Clone { side: Side },
+    Encode {
+        compact: bool,
+        side: Side,
+    },
+    Decode {
+        compact: bool,
+        side: Side,
+    },
+    Clone {
+        side: Side,
+    },
     /// An `echo` call through the owned processor or the view processor.
-    Serve { view: bool },
+    Serve {
+        view: bool,
+    },
 }
 
 const fn enc(compact: bool, side: Side) -> Op {
