@@ -132,10 +132,27 @@ where
         Ok(args) => args,
         Err(e) => return reject_args(header, output, e),
     };
-    let result = match catch_unwind(AssertUnwindSafe(|| handler(args))) {
+    reply(header, output, run_handler(header, || handler(args)))
+}
+
+/// Runs a handler, a panic turned into `INTERNAL_ERROR`.
+pub(crate) fn run_handler<R>(
+    header: &MessageHeader,
+    f: impl FnOnce() -> Result<R, ApplicationError>,
+) -> Result<R, ApplicationError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(panic) => Err(handler_panicked(&header.name, panic.as_ref())),
-    };
+    }
+}
+
+/// Answers a call with the handler's `result`: the result struct or the
+/// application error; nothing for a ONEWAY message (a failure is logged).
+pub(crate) fn reply<O: ProtocolWrite + ?Sized, R: Encode>(
+    header: &MessageHeader,
+    output: &mut O,
+    result: Result<R, ApplicationError>,
+) -> Result<()> {
     if header.kind == MessageType::Oneway {
         if let Err(e) = result {
             log::warn!("oneway-sent call to '{}' failed: {e}", header.name);

@@ -26,15 +26,13 @@
 //! `PROTOCOL_ERROR` reply for arguments that fail to decode, an
 //! `INTERNAL_ERROR` for a panic, nothing ever for a oneway call.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use crate::codec::{Encode, WireType};
 use crate::error::{ApplicationError, Error, ProtocolErrorKind, Result};
 use crate::limits::Limits;
-use crate::processor::{ProtocolKind, handler_panicked, reject_args, write_exception, write_reply};
+use crate::processor::{ProtocolKind, reject_args, reply, run_handler};
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
-use crate::protocol::{Lent, MessageHeader, MessageType, ProtocolRead, ProtocolWrite, TType};
+use crate::protocol::{Lent, MessageHeader, ProtocolRead, ProtocolWrite, TType};
 use crate::view::{DecodeView, FromView};
 
 /// One two-way method of a view handler, implemented by generated code on
@@ -178,7 +176,11 @@ where
         Ok((args, _)) => args,
         Err(e) => return reject_args(header, output, e),
     };
-    reply(header, output, call(header, || C::call(handler, args)))
+    reply(
+        header,
+        output,
+        run_handler(header, || C::call(handler, args)),
+    )
 }
 
 /// Serves a oneway method of a view handler: reads the arguments view and
@@ -216,7 +218,7 @@ where
                 limits,
             };
             let (args, _) = lent.read::<C::Args<'_>>()?;
-            log_oneway(header, call(header, || C::call(handler, args)));
+            log_oneway(header, run_handler(header, || C::call(handler, args)));
             Ok(())
         });
     if let Err(e) = &args {
@@ -244,7 +246,7 @@ where
     O: ProtocolWrite + ?Sized,
 {
     let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
-    let result = call(header, || C::call(handler, args));
+    let result = run_handler(header, || C::call(handler, args));
     Some((reply(header, output, result), used))
 }
 
@@ -256,36 +258,8 @@ where
     I: ProtocolRead + ?Sized,
 {
     let (args, used) = input.lend()?.read::<C::Args<'_>>().ok()?;
-    log_oneway(header, call(header, || C::call(handler, args)));
+    log_oneway(header, run_handler(header, || C::call(handler, args)));
     Some(used)
-}
-
-/// Runs the handler, a panic turned into `INTERNAL_ERROR`.
-fn call<R>(
-    header: &MessageHeader,
-    f: impl FnOnce() -> Result<R, ApplicationError>,
-) -> Result<R, ApplicationError> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(result) => result,
-        Err(panic) => Err(handler_panicked(&header.name, panic.as_ref())),
-    }
-}
-
-fn reply<O: ProtocolWrite + ?Sized, R: Encode>(
-    header: &MessageHeader,
-    output: &mut O,
-    result: Result<R, ApplicationError>,
-) -> Result<()> {
-    if header.kind == MessageType::Oneway {
-        if let Err(e) = result {
-            log::warn!("oneway-sent call to '{}' failed: {e}", header.name);
-        }
-        return Ok(());
-    }
-    match result {
-        Ok(value) => write_reply(header, output, &value),
-        Err(e) => write_exception(output, &header.name, header.seqid, &e),
-    }
 }
 
 fn log_oneway(header: &MessageHeader, result: Result<(), ApplicationError>) {
@@ -397,7 +371,8 @@ mod tests {
     use super::*;
     use crate::binary;
     use crate::error::{ApplicationErrorKind, Error};
-    use crate::processor::WireProtocol;
+    use crate::processor::{WireProtocol, write_exception, write_reply};
+    use crate::protocol::MessageType;
     use crate::protocol::compact::CompactProtocol;
     use crate::protocol::{ProtocolWrite, binary::BinaryProtocol};
     use crate::transport::{Framing, StreamReader};

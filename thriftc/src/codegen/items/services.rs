@@ -272,13 +272,14 @@ fn arg_ty(ctx: &Ctx, f: &Field) -> String {
     }
 }
 
-/// Reads argument `f` out of the decoded args struct `__args` (unboxing).
-fn take_arg(f: &Field) -> String {
+/// Reads argument `f` out of the decoded args struct (or its view) named
+/// `args` (unboxing).
+pub(super) fn take_arg(args: &str, f: &Field) -> String {
     let n = &f.name;
     match (f.boxed, f.is_optional()) {
-        (false, _) => format!("__args.{n}"),
-        (true, false) => format!("*__args.{n}"),
-        (true, true) => format!("__args.{n}.map(|b| *b)"),
+        (false, _) => format!("{args}.{n}"),
+        (true, false) => format!("*{args}.{n}"),
+        (true, true) => format!("{args}.{n}.map(|b| *b)"),
     }
 }
 
@@ -562,7 +563,7 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function) {
     w.line("output,");
     wopen!(w, "|__args: {}| {{", f.args.name);
     let mut args = vec!["handler".to_owned()];
-    args.extend(f.args.fields.iter().map(take_arg));
+    args.extend(f.args.fields.iter().map(|a| take_arg("__args", a)));
     call_line(w, &format!("match {handler}::{}(", f.name), &args, ") {");
     w.indent_in();
     let err = |v: &RustName| {

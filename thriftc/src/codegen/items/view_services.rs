@@ -43,7 +43,7 @@
 
 use super::services::{
     ProcessorSpec, SERVER_ALLOWS, function_doc, parent, planned_service, render_processor,
-    success_field, variants,
+    success_field, take_arg, variants,
 };
 use super::{Ctx, docs, str_lit};
 use crate::codegen::plan::{Field, Function, Service, ViewServer};
@@ -208,20 +208,10 @@ fn view_arg_ty(ctx: &Ctx, a: &Field, named: bool) -> String {
     }
 }
 
-/// Reads argument `a` out of the decoded argument view `args` (unboxing).
-fn take_view_arg(a: &Field) -> String {
-    let n = &a.name;
-    match (a.boxed, a.is_optional()) {
-        (false, _) => format!("args.{n}"),
-        (true, false) => format!("*args.{n}"),
-        (true, true) => format!("args.{n}.map(|b| *b)"),
-    }
-}
-
 /// `match Handler::method(handler, args...) {`
 fn call_head(handler: &str, f: &Function) -> String {
     let mut args = vec!["handler".to_owned()];
-    args.extend(f.args.fields.iter().map(take_view_arg));
+    args.extend(f.args.fields.iter().map(|a| take_arg("args", a)));
     format!("match {handler}::{}({}) {{", f.name, args.join(", "))
 }
 
