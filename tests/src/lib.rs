@@ -45,3 +45,74 @@ pub fn decode_view<'a, V: DecodeView<'a>>(proto: Proto, bytes: &'a [u8]) -> Resu
         Proto::Compact => compact::decode_view(bytes),
     }
 }
+
+/// One way of serving: a server mode (`event`: the event-driven mode, else a
+/// thread per connection), a protocol and a framing.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerMode {
+    pub event: bool,
+    pub protocol: thriftc_runtime::ProtocolKind,
+    pub framing: thriftc_runtime::Framing,
+}
+
+impl ServerMode {
+    /// Every server mode this platform has, each protocol, each framing.
+    pub fn all() -> Vec<ServerMode> {
+        use thriftc_runtime::{Framing, ProtocolKind};
+        let events: &[bool] = if cfg!(target_os = "linux") {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        let mut modes = Vec::new();
+        for &event in events {
+            for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+                for framing in [Framing::Buffered, Framing::Framed] {
+                    modes.push(ServerMode {
+                        event,
+                        protocol,
+                        framing,
+                    });
+                }
+            }
+        }
+        modes
+    }
+
+    /// Serves `processor` on a free local port in this mode.
+    pub fn serve<P>(self, processor: P) -> thriftc_runtime::ServerHandle
+    where
+        P: thriftc_runtime::server::ServerProcessor + 'static,
+    {
+        let mut b = thriftc_runtime::Server::builder(processor)
+            .protocol(self.protocol)
+            .framing(self.framing)
+            .drain_timeout(std::time::Duration::from_secs(5));
+        if self.event {
+            b = b.event_driven(2);
+        }
+        b.bind("127.0.0.1:0")
+            .expect("bind a free port")
+            .spawn()
+            .expect("start the server")
+    }
+
+    /// A client connection to `server` in this mode.
+    pub fn connect(self, server: &thriftc_runtime::ServerHandle) -> thriftc_runtime::Client {
+        thriftc_runtime::Connector::new(("127.0.0.1", server.local_addr().port()))
+            .expect("address")
+            .protocol(self.protocol)
+            .framing(self.framing)
+            .read_timeout(std::time::Duration::from_secs(10))
+            .connect()
+            .expect("connect")
+    }
+
+    /// A label for failure messages.
+    pub fn label(self) -> String {
+        format!(
+            "{:?} {:?} event={}",
+            self.protocol, self.framing, self.event
+        )
+    }
+}

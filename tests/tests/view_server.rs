@@ -15,10 +15,9 @@
 mod views;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
-use thriftc_runtime::client::{Client, Connector};
-use thriftc_runtime::server::{Server, ServerHandle};
-use thriftc_runtime::{ApplicationError, ApplicationErrorKind, CowView, Framing, ProtocolKind};
+use thriftc_runtime::client::Client;
+use thriftc_runtime::{ApplicationError, ApplicationErrorKind, CowView};
+use thriftc_tests::ServerMode;
 use views::bench::{
     BenchAddError, BenchBlobError, BenchClient, BenchEchoError, BenchPingError, BenchViewHandler,
     BenchViewProcessor, Inner, Kind, Payload, PayloadRef,
@@ -92,48 +91,15 @@ fn payload(k: usize, title_len: usize) -> Payload {
     }
 }
 
-/// Runs `f` against a fresh view server and a client of it, in every server
-/// mode, protocol and framing.
+/// Runs `f` against a fresh server and a client of it, in every server
+/// mode, protocol and framing; `f` gets a label of the combination.
 fn each_server(mut f: impl FnMut(&str, &mut BenchClient<Client>)) {
-    let modes: &[bool] = if cfg!(target_os = "linux") {
-        &[false, true]
-    } else {
-        &[false]
-    };
-    for &event in modes {
-        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
-            for framing in [Framing::Buffered, Framing::Framed] {
-                let server = serve(protocol, framing, event);
-                let c = Connector::new(("127.0.0.1", server.local_addr().port()))
-                    .expect("address")
-                    .protocol(protocol)
-                    .framing(framing)
-                    .read_timeout(Duration::from_secs(10))
-                    .connect()
-                    .expect("connect");
-                let mut client = BenchClient::new(c);
-                f(
-                    &format!("{protocol:?} {framing:?} event={event}"),
-                    &mut client,
-                );
-                server.stop();
-            }
-        }
+    for mode in ServerMode::all() {
+        let server = mode.serve(BenchViewProcessor::new(Echo::default()));
+        let mut client = BenchClient::new(mode.connect(&server));
+        f(&mode.label(), &mut client);
+        server.stop();
     }
-}
-
-fn serve(protocol: ProtocolKind, framing: Framing, event: bool) -> ServerHandle {
-    let mut b = Server::builder(BenchViewProcessor::new(Echo::default()))
-        .protocol(protocol)
-        .framing(framing)
-        .drain_timeout(Duration::from_secs(5));
-    if event {
-        b = b.event_driven(2);
-    }
-    b.bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .spawn()
-        .expect("start the server")
 }
 
 #[test]

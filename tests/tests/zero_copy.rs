@@ -19,10 +19,9 @@ use shared::bench::{
     BenchAddError, BenchBlobError, BenchClient, BenchEchoError, BenchHandler, BenchPingError,
     BenchProcessor, Payload,
 };
-use std::time::Duration;
-use thriftc_runtime::client::{Client, Connector};
-use thriftc_runtime::server::{Server, ServerHandle};
-use thriftc_runtime::{ByteString, Bytes, Framing, ProtocolKind};
+use thriftc_runtime::client::Client;
+use thriftc_runtime::{ByteString, Bytes};
+use thriftc_tests::ServerMode;
 
 struct Echo;
 
@@ -65,49 +64,12 @@ fn value(n: usize, k: usize) -> Bytes {
 /// Runs `f` against a fresh server and a client of it, in every server
 /// mode, protocol and framing; `f` gets a label of the combination.
 fn each_server(mut f: impl FnMut(&str, &mut BenchClient<Client>)) {
-    let modes: &[bool] = if cfg!(target_os = "linux") {
-        &[false, true]
-    } else {
-        &[false]
-    };
-    for &event in modes {
-        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
-            for framing in [Framing::Buffered, Framing::Framed] {
-                let server = serve(protocol, framing, event);
-                let mut client = connect(server.local_addr().port(), protocol, framing);
-                f(
-                    &format!("{protocol:?} {framing:?} event={event}"),
-                    &mut client,
-                );
-                server.stop();
-            }
-        }
+    for mode in ServerMode::all() {
+        let server = mode.serve(BenchProcessor::new(Echo));
+        let mut client = BenchClient::new(mode.connect(&server));
+        f(&mode.label(), &mut client);
+        server.stop();
     }
-}
-
-fn serve(protocol: ProtocolKind, framing: Framing, event: bool) -> ServerHandle {
-    let mut b = Server::builder(BenchProcessor::new(Echo))
-        .protocol(protocol)
-        .framing(framing)
-        .drain_timeout(Duration::from_secs(5));
-    if event {
-        b = b.event_driven(2);
-    }
-    b.bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .spawn()
-        .expect("start the server")
-}
-
-fn connect(port: u16, protocol: ProtocolKind, framing: Framing) -> BenchClient<Client> {
-    let c = Connector::new(("127.0.0.1", port))
-        .expect("address")
-        .protocol(protocol)
-        .framing(framing)
-        .read_timeout(Duration::from_secs(10))
-        .connect()
-        .expect("connect");
-    BenchClient::new(c)
 }
 
 #[test]
