@@ -614,8 +614,9 @@ impl<R: Read> ReadBytes for StreamReader<R> {
 
     /// Framed: reads the rest of the frame into the buffer, which grows
     /// past [`READ_BUFFER_SIZE`] to hold it (doubling as bytes arrive, so a
-    /// peer that stalls costs what it sent; a frame over 64 KiB has been
-    /// charged to the in-flight budget). The next message starts with a
+    /// peer that stalls costs at most twice what it sent; with a budget
+    /// ([`with_budget`](Self::with_budget), which the server sets), a
+    /// frame over 64 KiB has been charged to it). The next message starts with a
     /// buffer of the usual size again. Unframed: `false`, nothing read.
     fn buffer_message(&mut self) -> Result<bool> {
         if self.framing != Framing::Framed {
@@ -653,16 +654,15 @@ impl<R: Read> StreamReader<R> {
         while self.end - self.pos < want {
             let have = self.end - self.pos;
             let lent = Arc::get_mut(&mut self.buf).is_none();
-            if lent || self.pos + want > self.buf.len() {
-                // Room for more: the unread bytes move to the front of a
-                // buffer twice their size (at most the frame), or of this
-                // one when it holds the frame and no value borrows it.
-                if !lent && self.buf.len() >= want {
+            // Move only when no more fits (or the buffer is lent): into a
+            // buffer twice the unread bytes, or to the front of this one
+            // when that frees at least half of it.
+            if lent || self.end == self.buf.len() {
+                if !lent && (self.buf.len() >= want || have * 2 <= self.buf.len()) {
                     let (pos, end) = (self.pos, self.end);
                     Arc::make_mut(&mut self.buf).copy_within(pos..end, 0);
                 } else {
                     let len = (have * 2).max(INITIAL_BUFFER_SIZE).min(want);
-                    let len = len.max(self.buf.len().min(want));
                     self.buf = buffer(&self.buf[self.pos..self.end], len);
                 }
                 self.pos = 0;
@@ -1015,6 +1015,183 @@ mod tests {
             assert_eq!(v, value(40_000, k));
             assert_eq!(r.buf.as_ptr(), first, "message {k}: the same buffer");
             assert_eq!(v.as_ptr(), first.wrapping_add(4), "message {k}: lent");
+        }
+    }
+
+    fn check_invariants<R: Read>(r: &StreamReader<R>, what: &str) {
+        assert!(
+            r.pos <= r.lim && r.lim <= r.end && r.end <= r.buf.len(),
+            "{what}: pos {} lim {} end {} len {}",
+            r.pos,
+            r.lim,
+            r.end,
+            r.buf.len()
+        );
+    }
+
+    /// A stream that hands out `chunk` bytes per read and counts the reads
+    /// whose slice does not continue where the previous read's bytes ended
+    /// (i.e. the reader moved to another buffer, or moved its bytes).
+    struct Tracking<'a> {
+        data: &'a [u8],
+        chunk: usize,
+        reads: usize,
+        next_at: usize,
+        jumps: usize,
+    }
+
+    impl Read for Tracking<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.reads += 1;
+            if buf.as_ptr() as usize != self.next_at {
+                self.jumps += 1;
+            }
+            let n = buf.len().min(self.chunk).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.next_at = buf.as_ptr() as usize + n;
+            Ok(n)
+        }
+    }
+
+    fn frame_bytes(len: usize, k: u8) -> Vec<u8> {
+        (0..len).map(|i| (i as u8).wrapping_mul(31) ^ k).collect()
+    }
+
+    /// A frame arriving in pieces is buffered by doubling: the buffer
+    /// moves O(log n) times, not once per read.
+    #[test]
+    fn buffer_message_moves_the_buffer_a_logarithmic_number_of_times() {
+        let len = 2 << 20;
+        let mut stream = (len as u32).to_be_bytes().to_vec();
+        stream.extend(frame_bytes(len, 1));
+        let t = Tracking {
+            data: &stream,
+            chunk: 1000,
+            reads: 0,
+            next_at: 0,
+            jumps: 0,
+        };
+        let mut r = StreamReader::new(t, Framing::Framed, Limits::default());
+        assert!(r.begin_message().unwrap());
+        let before = r.get_ref().jumps;
+        let started = std::time::Instant::now();
+        assert!(r.buffer_message().unwrap());
+        let jumps = r.get_ref().jumps - before;
+        let reads = r.get_ref().reads;
+        assert_eq!(r.ready_bytes(), &stream[4..]);
+        assert!(
+            jumps <= 20,
+            "{jumps} buffer moves for {reads} reads of a {len}-byte frame, in {:?}",
+            started.elapsed()
+        );
+    }
+
+    /// Invariants, accounting, pipelined frames and the shrink after the
+    /// message, at several chunkings and prefix lengths.
+    #[test]
+    fn buffer_message_keeps_the_invariants_and_the_next_frame() {
+        let sizes = [1usize, 10, 5_000, 200_000, 5 << 20];
+        for chunk in [1usize, 3, 1000, 65_536, usize::MAX] {
+            for &len in &sizes {
+                if chunk < 1000 && len > 5_000 {
+                    continue; // too slow byte by byte
+                }
+                for prefix in [0usize, 1, len / 2, len] {
+                    let prefix = prefix.min(len);
+                    let big = frame_bytes(len, 3);
+                    let next = frame_bytes(50, 9);
+                    let mut stream = (len as u32).to_be_bytes().to_vec();
+                    stream.extend(&big);
+                    stream.extend((next.len() as u32).to_be_bytes());
+                    stream.extend(&next);
+                    let mut r = framed(&stream, chunk);
+                    let what = format!("chunk {chunk} len {len} prefix {prefix}");
+                    assert!(r.begin_message().unwrap());
+                    r.skip_bytes(prefix).unwrap();
+                    check_invariants(&r, &what);
+                    assert!(r.buffer_message().unwrap());
+                    check_invariants(&r, &what);
+                    assert_eq!(r.remaining(), len - prefix, "{what}");
+                    assert_eq!(r.ready_bytes(), &big[prefix..], "{what}");
+                    // A second call reads nothing more.
+                    let reads = r.get_ref().reads;
+                    assert!(r.buffer_message().unwrap());
+                    assert_eq!(r.get_ref().reads, reads, "{what}");
+                    r.end_message().unwrap();
+                    check_invariants(&r, &what);
+                    assert!(r.buf.len() <= READ_BUFFER_SIZE, "{what}: {}", r.buf.len());
+                    assert!(r.begin_message().unwrap());
+                    assert_eq!(r.read_vec(next.len()).unwrap(), next, "{what}");
+                    r.end_message().unwrap();
+                    assert!(!r.begin_message().unwrap(), "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn buffer_message_fails_at_an_end_of_stream_inside_the_frame() {
+        for chunk in [1usize, 7, usize::MAX] {
+            let mut stream = 300_000u32.to_be_bytes().to_vec();
+            stream.extend(frame_bytes(1234, 0));
+            let mut r = framed(&stream, chunk);
+            assert!(r.begin_message().unwrap());
+            assert!(r.buffer_message().unwrap_err().is_eof(), "chunk {chunk}");
+            check_invariants(&r, "eof");
+        }
+        // A header announcing 16 MB and nothing after it allocates nothing
+        // like 16 MB.
+        let stream = (16u32 << 20).to_be_bytes();
+        let t = Trickle {
+            data: &stream,
+            chunk: 64,
+            reads: 0,
+        };
+        let limits = Limits::default().with_max_frame_size(16 << 20);
+        let mut r = StreamReader::new(t, Framing::Framed, limits);
+        assert!(r.begin_message().unwrap());
+        assert!(r.buffer_message().unwrap_err().is_eof());
+        assert!(r.buf.len() <= INITIAL_BUFFER_SIZE, "{}", r.buf.len());
+    }
+
+    /// A value lent from the buffer stays intact while the frame it is
+    /// part of is buffered whole.
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn buffer_message_keeps_lent_values_intact() {
+        for chunk in [1000usize, 40_000, usize::MAX] {
+            let len = 600_000;
+            let big = frame_bytes(len, 5);
+            let mut stream = (len as u32).to_be_bytes().to_vec();
+            stream.extend(&big);
+            stream.extend(4u32.to_be_bytes());
+            stream.extend(b"next");
+            let mut r = framed(&stream, chunk);
+            r.buf = zeroed(READ_BUFFER_SIZE);
+            assert!(r.begin_message().unwrap());
+            // Make sure 40,000 bytes are buffered so the value is lent.
+            while r.ready_bytes().len() < 40_000 {
+                let _ = r.slow(|r| {
+                    let (pos, end) = (r.pos, r.end);
+                    let n = r.inner.read(&mut Arc::make_mut(&mut r.buf)[end..])?;
+                    let _ = pos;
+                    r.end += n;
+                    Ok(())
+                });
+            }
+            let v = r.read_shared(40_000).unwrap();
+            let bufr = r.buf.as_ptr() as usize..r.buf.as_ptr() as usize + r.buf.len();
+            assert!(bufr.contains(&(v.as_ptr() as usize)), "chunk {chunk}: lent");
+            assert!(r.buffer_message().unwrap());
+            check_invariants(&r, "lent");
+            assert_eq!(v, big[..40_000], "chunk {chunk}");
+            assert_eq!(r.ready_bytes(), &big[40_000..], "chunk {chunk}");
+            r.end_message().unwrap();
+            assert_eq!(v, big[..40_000], "chunk {chunk}");
+            assert!(r.buf.len() <= READ_BUFFER_SIZE);
+            assert!(r.begin_message().unwrap());
+            assert_eq!(r.read_vec(4).unwrap(), b"next");
         }
     }
 }
