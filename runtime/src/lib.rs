@@ -14,8 +14,8 @@
 //! | `string` / `binary` | `String` / `Vec<u8>`, or `ByteString` / `Bytes` (generator option `bytes_paths`, feature `bytes`) |
 //! | `uuid` | [`Uuid`] |
 //! | `list<T>` | `Vec<T>` |
-//! | `set<T>` | `HashSet<T>`, `BTreeSet<T>` (generator option), [`VecSet<T>`] when `T` cannot be hashed |
-//! | `map<K, V>` | `HashMap<K, V>`, `BTreeMap<K, V>` (generator option), [`VecMap<K, V>`] when `K` cannot be hashed |
+//! | `set<T>` | `HashSet<T>`, `BTreeSet<T>` (generator option), [`VecSet<T>`] in wire order (generator option, or when `T` cannot be hashed) |
+//! | `map<K, V>` | `HashMap<K, V>`, `BTreeMap<K, V>` (generator option), [`VecMap<K, V>`] in wire order (generator option, or when `K` cannot be hashed) |
 //! | `enum` | a newtype over `i32` with a constant per value (unknown values are kept) |
 //! | `struct`, `exception` | a struct; `optional` fields are `Option`s; exceptions implement `std::error::Error` |
 //! | `union` | an enum, with an `Unknown(`[`UnknownField`]`)` variant |

@@ -1,6 +1,7 @@
 //! Rust types for Thrift values that have no standard-library counterpart:
 //! [`Uuid`], and [`VecSet`] / [`VecMap`] for sets and maps whose elements
-//! cannot be hashed or ordered (they contain a `double` or a map).
+//! cannot be hashed or ordered (they contain a `double` or a map), or that
+//! are kept in wire order (the generator's `wire_order` option).
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -89,14 +90,16 @@ impl fmt::Debug for Uuid {
     }
 }
 
-/// A Thrift `set` kept as a vector, in wire order, for element types that
+/// A Thrift `set` kept as a vector, in wire order: for element types that
 /// are neither hashable nor ordered (e.g. `set<double>`,
-/// `set<map<string, i32>>`). Duplicates on the wire are kept as they came.
+/// `set<map<string, i32>>`), and wherever the generator's `wire_order`
+/// option asks for it. Duplicates on the wire are kept as they came.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VecSet<T>(pub Vec<T>);
 
-/// A Thrift `map` kept as a vector of pairs, in wire order, for key types
-/// that are neither hashable nor ordered.
+/// A Thrift `map` kept as a vector of pairs, in wire order: for key types
+/// that are neither hashable nor ordered, and wherever the generator's
+/// `wire_order` option asks for it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VecMap<K, V>(pub Vec<(K, V)>);
 

@@ -195,6 +195,21 @@ impl Builder {
         self
     }
 
+    /// Uses the runtime's `VecMap`/`VecSet` for the maps and sets of the
+    /// fields matching these paths (`["."]` for all): kept in wire order,
+    /// with no hashing or ordering, written back as they came. See
+    /// [`Options::wire_order_paths`].
+    pub fn wire_order<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.options
+            .wire_order_paths
+            .extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     /// Uses `BTreeMap`/`BTreeSet` for every map and set whose key type is
     /// ordered. Default `false`.
     pub fn btree_all(&mut self, yes: bool) -> &mut Self {

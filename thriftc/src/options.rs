@@ -37,6 +37,16 @@ pub struct Options {
     /// ordered). Example: `["bench.Payload.attrs"]`.
     pub btree_paths: Vec<String>,
 
+    /// Paths of fields (or of whole structs / files, by prefix; `["."]` for
+    /// all) whose sets and maps are the runtime's `VecSet`/`VecMap`: the
+    /// elements (entries) in the order they came on the wire, with no
+    /// hashing or ordering to read or write them, written back in that
+    /// order, duplicates included. For peers that send sets and maps
+    /// already unique, and for proxies that pass them on byte for byte.
+    /// Equality then depends on the order. Wins over `btree_paths` and
+    /// `btree_all`. Example: `["bench.Payload"]`.
+    pub wire_order_paths: Vec<String>,
+
     /// The `BuildHasher` of every generated `HashMap` and `HashSet`, as a
     /// Rust path to a type implementing `BuildHasher + Default` (e.g.
     /// `foldhash::fast::RandomState`, `ahash::RandomState`, or a
@@ -132,6 +142,7 @@ impl Default for Options {
             out_dir: None,
             btree_all: false,
             btree_paths: Vec::new(),
+            wire_order_paths: Vec::new(),
             bytes_paths: Vec::new(),
             views: Vec::new(),
             hasher: None,
@@ -179,10 +190,14 @@ impl Options {
             }
             paths.push(base);
         }
-        let lists: [(&str, Vec<&str>); 6] = [
+        let lists: [(&str, Vec<&str>); 7] = [
             (
                 "btree_paths",
                 self.btree_paths.iter().map(String::as_str).collect(),
+            ),
+            (
+                "wire_order_paths",
+                self.wire_order_paths.iter().map(String::as_str).collect(),
             ),
             (
                 "bytes_paths",

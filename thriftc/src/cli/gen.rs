@@ -52,6 +52,11 @@ pub struct Args {
     #[arg(long = "btree", value_name = "PATH")]
     pub btree: Vec<String>,
 
+    /// Use the runtime's VecSet/VecMap for the sets and maps under this path (repeatable; `.` for
+    /// all): kept in wire order, no hashing or ordering, written back as they came.
+    #[arg(long = "wire-order", value_name = "PATH")]
+    pub wire_order: Vec<String>,
+
     /// Store the fields under this path boxed (`Box<T>`) (repeatable; `Struct.field`).
     #[arg(long = "boxed", value_name = "PATH")]
     pub boxed: Vec<String>,
@@ -144,6 +149,7 @@ pub fn run(args: Args) -> ExitCode {
     options.out_dir = Some(args.out_dir.clone());
     options.btree_all = args.btree_map;
     options.btree_paths = args.btree.clone();
+    options.wire_order_paths = args.wire_order.clone();
     options.boxed = args.boxed.clone();
     options.type_attributes = args.type_attributes.clone();
     options.field_attributes = args.field_attributes.clone();

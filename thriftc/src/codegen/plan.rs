@@ -171,6 +171,18 @@ pub enum Wire {
     Void,
 }
 
+/// Which collections the options ask for at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pref {
+    /// `HashSet`/`HashMap` (the default).
+    Hash,
+    /// `BTreeSet`/`BTreeMap` where the element (key) is ordered
+    /// ([`Options::btree_paths`], [`Options::btree_all`]).
+    BTree,
+    /// `VecSet`/`VecMap`, in wire order ([`Options::wire_order_paths`]).
+    Wire,
+}
+
 /// Which Rust collection a set or map becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coll {
@@ -179,7 +191,9 @@ pub enum Coll {
     /// `std::collections::BTreeSet` / `BTreeMap` (asked for with
     /// [`Options::btree_paths`] or [`Options::btree_all`]).
     BTree,
-    /// `VecSet` / `VecMap`: the element type is neither hashable nor ordered.
+    /// `VecSet` / `VecMap`: the element type is neither hashable nor
+    /// ordered, or wire order was asked for
+    /// ([`Options::wire_order_paths`]).
     Vec,
 }
 
@@ -851,7 +865,7 @@ impl<'a> Planner<'a> {
     /// field, typedef, constant or function): the collections and the
     /// `string`/`binary` representation the options ask for there.
     fn ty_at(&self, t: &ir::Type, path: &[&str]) -> Ty {
-        let ty = self.ty(t, self.btree_for(path));
+        let ty = self.ty(t, self.pref_for(path));
         if self
             .options
             .bytes_paths
@@ -864,18 +878,22 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn btree_for(&self, path: &[&str]) -> bool {
-        self.options.btree_all
-            || self
-                .options
-                .btree_paths
-                .iter()
-                .any(|p| path_matches(p, path))
+    /// The collections asked for at `path`: wire order before ordered
+    /// before hashed.
+    fn pref_for(&self, path: &[&str]) -> Pref {
+        let matches = |paths: &[String]| paths.iter().any(|p| path_matches(p, path));
+        if matches(&self.options.wire_order_paths) {
+            Pref::Wire
+        } else if self.options.btree_all || matches(&self.options.btree_paths) {
+            Pref::BTree
+        } else {
+            Pref::Hash
+        }
     }
 
-    /// Traits of an IR type given the current table; `btree` asks for
-    /// ordered collections.
-    fn traits_of(&self, t: &ir::Type, btree: bool) -> Traits {
+    /// Traits of an IR type given the current table and the collections
+    /// asked for.
+    fn traits_of(&self, t: &ir::Type, btree: Pref) -> Traits {
         use ir::TypeKind as K;
         match &t.kind {
             K::Bool | K::I8 | K::I16 | K::I32 | K::I64 | K::String | K::Binary | K::Uuid => {
@@ -993,7 +1011,7 @@ impl<'a> Planner<'a> {
         match &def.kind {
             DefKind::Typedef(t) => {
                 let path = self.def_path(id);
-                Some(self.traits_of(&t.target, self.btree_for(&path)))
+                Some(self.traits_of(&t.target, self.pref_for(&path)))
             }
             DefKind::Struct(s) => {
                 let mut acc = Traits::ALL;
@@ -1001,7 +1019,7 @@ impl<'a> Planner<'a> {
                 for f in &s.fields {
                     let mut path = base.clone();
                     path.push(&f.name.name);
-                    let t = self.traits_of(&f.ty, self.btree_for(&path));
+                    let t = self.traits_of(&f.ty, self.pref_for(&path));
                     acc.eq &= t.eq;
                     acc.hash &= t.hash;
                     acc.partial_ord &= t.partial_ord;
@@ -1019,7 +1037,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The planned Rust type of an IR type.
-    fn ty(&self, t: &ir::Type, btree: bool) -> Ty {
+    fn ty(&self, t: &ir::Type, btree: Pref) -> Ty {
         use ir::TypeKind as K;
         match &t.kind {
             K::Bool => Ty::Bool,
@@ -1249,7 +1267,7 @@ impl<'a> Planner<'a> {
                 names::field_name(&f.name.name)
             };
             let ty = self.ty_at(&f.ty, &fpath);
-            let ty_default = self.traits_of(&f.ty, self.btree_for(&fpath)).default;
+            let ty_default = self.traits_of(&f.ty, self.pref_for(&fpath)).default;
             let default = f
                 .default
                 .clone()
@@ -1343,7 +1361,7 @@ impl<'a> Planner<'a> {
         match (ty, v) {
             (Ty::Named(id), _) => match &self.program.def(*id).kind {
                 DefKind::Typedef(t) => {
-                    let target = self.ty(&t.target, false);
+                    let target = self.ty(&t.target, Pref::Hash);
                     self.is_zero_value(&target, v)
                 }
                 _ => false,
@@ -1402,15 +1420,12 @@ fn name_view_servers(module: &mut Module, scope: &mut Scope) {
 }
 
 /// The collection for a set element (map key) with traits `t`.
-fn coll_for(t: Traits, btree: bool) -> Coll {
-    if t.eq && t.hash {
-        if btree && t.partial_ord {
-            Coll::BTree
-        } else {
-            Coll::Hash
-        }
-    } else {
-        Coll::Vec
+fn coll_for(t: Traits, pref: Pref) -> Coll {
+    match pref {
+        Pref::Wire => Coll::Vec,
+        _ if !(t.eq && t.hash) => Coll::Vec,
+        Pref::BTree if t.partial_ord => Coll::BTree,
+        _ => Coll::Hash,
     }
 }
 

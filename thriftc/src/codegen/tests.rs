@@ -121,6 +121,33 @@ fn options_shape_the_output() {
         text.contains("pub unknown_fields: Vec<__rt::UnknownField>"),
         "{text}"
     );
+
+    // Wire order wins over the ordered collections it overlaps.
+    let wire = Options {
+        btree_all: true,
+        wire_order_paths: vec!["Outer.names".to_owned()],
+        ..Options::default()
+    };
+    let text = gen_opts(&wire);
+    assert!(text.contains("pub names: __rt::VecSet<String>"), "{text}");
+    assert!(
+        text.contains("pub counts: ::std::collections::BTreeMap<String, i32>"),
+        "{text}"
+    );
+    let text = gen_opts(&Options {
+        wire_order_paths: vec![".".to_owned()],
+        ..Options::default()
+    });
+    assert!(text.contains("pub names: __rt::VecSet<String>"), "{text}");
+    assert!(
+        text.contains("pub counts: __rt::VecMap<String, i32>"),
+        "{text}"
+    );
+    // VecSet and VecMap derive everything their elements do.
+    assert!(
+        text.contains("#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub struct Outer"),
+        "{text}"
+    );
 }
 
 #[test]
