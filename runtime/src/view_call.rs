@@ -331,23 +331,28 @@ where
             o.write_field_stop()?;
             o.write_struct_end()
         }
-        TType::List => {
-            let h = i.read_list_begin()?;
-            o.write_list_begin(h.elem, h.len)?;
+        TType::List | TType::Set => {
+            let list = t == TType::List;
+            let h = if list {
+                i.read_list_begin()?
+            } else {
+                i.read_set_begin()?
+            };
+            if list {
+                o.write_list_begin(h.elem, h.len)?;
+            } else {
+                o.write_set_begin(h.elem, h.len)?;
+            }
             for _ in 0..h.len {
                 copy_value(i, o, h.elem)?;
             }
-            i.read_list_end()?;
-            o.write_list_end()
-        }
-        TType::Set => {
-            let h = i.read_set_begin()?;
-            o.write_set_begin(h.elem, h.len)?;
-            for _ in 0..h.len {
-                copy_value(i, o, h.elem)?;
+            if list {
+                i.read_list_end()?;
+                o.write_list_end()
+            } else {
+                i.read_set_end()?;
+                o.write_set_end()
             }
-            i.read_set_end()?;
-            o.write_set_end()
         }
         TType::Map => {
             let h = i.read_map_begin()?;

@@ -272,6 +272,28 @@ fn arg_ty(ctx: &Ctx, f: &Field) -> String {
     }
 }
 
+/// The field initializers of `f`'s result struct with field `set` (if
+/// any) holding `v` and every other one `None`:
+/// `R { this: Some(v), others: None }`.
+pub(super) fn result_inits(ctx: &Ctx, f: &Function, set: Option<&Field>, v: &str) -> Vec<String> {
+    let mut inits: Vec<String> = f
+        .result
+        .fields
+        .iter()
+        .map(|rf| {
+            if set.is_some_and(|s| std::ptr::eq(s, rf)) {
+                format!("{}: Some({})", rf.name, ctx.boxed(rf, v.to_owned()))
+            } else {
+                format!("{}: None", rf.name)
+            }
+        })
+        .collect();
+    if let Some(u) = &f.result.unknown_fields {
+        inits.push(format!("{u}: Vec::new()"));
+    }
+    inits
+}
+
 /// Reads argument `f` out of the decoded args struct (or its view) named
 /// `args` (unboxing).
 pub(super) fn take_arg(args: &str, f: &Field) -> String {
@@ -576,25 +598,7 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function) {
         w.line("Ok(()) => Ok(()),");
     } else {
         let result_ty = f.result.name.as_str();
-        // `R { this: Some(v), others: None }`
-        let build = |set: Option<&Field>, v: &str| -> Vec<String> {
-            let mut inits: Vec<String> = f
-                .result
-                .fields
-                .iter()
-                .map(|rf| {
-                    if set.is_some_and(|s| std::ptr::eq(s, rf)) {
-                        format!("{}: Some({})", rf.name, ctx.boxed(rf, v.to_owned()))
-                    } else {
-                        format!("{}: None", rf.name)
-                    }
-                })
-                .collect();
-            if let Some(u) = &f.result.unknown_fields {
-                inits.push(format!("{u}: Vec::new()"));
-            }
-            inits
-        };
+        let build = |set: Option<&Field>, v: &str| result_inits(ctx, f, set, v);
         match success_field(f) {
             Some(sf) => {
                 let pat = Call::apply("Ok", vec![Call::atom("v")]);

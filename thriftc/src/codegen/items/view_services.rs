@@ -43,7 +43,7 @@
 
 use super::services::{
     ProcessorSpec, SERVER_ALLOWS, function_doc, parent, planned_service, render_processor,
-    success_field, take_arg, variants,
+    result_inits, success_field, take_arg, variants,
 };
 use super::{Ctx, docs, str_lit};
 use crate::codegen::plan::{Field, Function, Service, ViewServer};
@@ -235,21 +235,7 @@ fn view_call_impl(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, args_v
     let e = f.error.as_str();
     // `R { set: Some(v), others: None }`
     let build = |set: Option<&Field>, v: &str| -> String {
-        let mut inits: Vec<String> = f
-            .result
-            .fields
-            .iter()
-            .map(|rf| {
-                if set.is_some_and(|s| std::ptr::eq(s, rf)) {
-                    format!("{}: Some({})", rf.name, ctx.boxed(rf, v.to_owned()))
-                } else {
-                    format!("{}: None", rf.name)
-                }
-            })
-            .collect();
-        if let Some(u) = &f.result.unknown_fields {
-            inits.push(format!("{u}: Vec::new()"));
-        }
+        let inits = result_inits(ctx, f, set, v);
         if inits.is_empty() {
             format!("{result} {{}}")
         } else {
