@@ -21,7 +21,10 @@
 //! - `generate`: plan and render together, as `thriftc gen` runs them (on
 //!   as many threads as there are cores, up to `emit::MAX_THREADS`);
 //! - `generate_1t`: the same on one thread;
-//! - `generate_types_only`: the same without clients and servers.
+//! - `generate_types_only`: the same without clients and servers;
+//! - `plan_chain_3000`: planning a chain of 3,000 structs each holding the
+//!   next, with views of a service function taking the first (the
+//!   planner's fixpoints are worklists, linear in the chain's length).
 //!
 //! Run: `cargo bench -p thriftc --bench codegen`. Before criterion starts,
 //! one line per stage gives the median of a few single runs, for a quick
@@ -245,7 +248,31 @@ fn bench(c: &mut Criterion) {
     g.bench_function("generate_types_only", |b| {
         b.iter(|| black_box(thriftc::codegen::generate(program, &types_only).unwrap()))
     });
+    // A chain of structs each holding the next, with views of a function
+    // taking the first: the plan's fixpoints must stay linear in its length.
+    let chain = chain_idl(3_000);
+    let chain = thriftc::load_str("chain.thrift", &chain).unwrap();
+    let mut chain_views = Options::default();
+    chain_views.views = vec!["Svc.f".to_owned()];
+    g.bench_function("plan_chain_3000", |b| {
+        b.iter(|| black_box(plan::plan(&chain.program, &chain_views).unwrap()))
+    });
     g.finish();
+}
+
+/// `n` structs, each holding the next and a string, and a service taking
+/// the first.
+fn chain_idl(n: usize) -> String {
+    let mut idl = String::from("namespace rs chain\n");
+    for i in 0..n - 1 {
+        idl.push_str(&format!(
+            "struct S{i} {{ 1: S{} next, 2: string s }}\n",
+            i + 1
+        ));
+    }
+    idl.push_str(&format!("struct S{} {{ 1: string s }}\n", n - 1));
+    idl.push_str("service Svc { S0 f(1: S0 a) }\n");
+    idl
 }
 
 criterion_group!(benches, bench);

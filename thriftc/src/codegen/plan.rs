@@ -638,7 +638,7 @@ impl<'a> Planner<'a> {
             for f in &svc.functions {
                 if self.function_selected(DefId(i as u32), &f.name.name) {
                     for a in &f.args {
-                        self.mark_structs(&a.ty, &mut by_function, 0);
+                        self.mark_structs(&a.ty, &mut by_function);
                     }
                 }
             }
@@ -666,23 +666,42 @@ impl<'a> Planner<'a> {
             })
             .collect();
         self.notes.extend(notes);
+        // A worklist, as for the traits: when a struct gets a view, the
+        // candidates that hold it (directly or through typedefs) are looked
+        // at again.
+        let users = self.trait_users();
         let mut view = vec![false; n];
-        for _ in 0..n + 1 {
-            let mut changed = false;
-            for i in 0..n {
-                if view[i] || !candidate[i] {
-                    continue;
-                }
-                let DefKind::Struct(s) = &self.program.defs[i].kind else {
-                    continue;
-                };
-                if s.fields.iter().any(|f| self.borrows(&f.ty, &view, 0)) {
-                    view[i] = true;
-                    changed = true;
-                }
+        let mut queue: std::collections::VecDeque<usize> = (0..n).collect();
+        let mut queued = vec![true; n];
+        while let Some(i) = queue.pop_front() {
+            queued[i] = false;
+            if view[i] || !candidate[i] {
+                continue;
             }
-            if !changed {
-                break;
+            let DefKind::Struct(s) = &self.program.defs[i].kind else {
+                continue;
+            };
+            if !s.fields.iter().any(|f| self.borrows(&f.ty, &view, 0)) {
+                continue;
+            }
+            view[i] = true;
+            // Its users, and through typedefs theirs.
+            let mut reach = vec![i];
+            let mut seen = vec![false; 0];
+            while let Some(j) = reach.pop() {
+                for &u in &users[j] {
+                    if matches!(self.program.defs[u].kind, DefKind::Typedef(_)) {
+                        if seen.is_empty() {
+                            seen = vec![false; n];
+                        }
+                        if !std::mem::replace(&mut seen[u], true) {
+                            reach.push(u);
+                        }
+                    } else if !queued[u] {
+                        queued[u] = true;
+                        queue.push_back(u);
+                    }
+                }
             }
         }
         for (mi, module) in modules.iter().enumerate() {
@@ -738,27 +757,26 @@ impl<'a> Planner<'a> {
     /// Marks the structs, unions and exceptions a value of type `t` holds:
     /// through containers, typedefs and their fields, so that the
     /// arguments of a selected function borrow all the way down.
-    fn mark_structs(&self, t: &ir::Type, marks: &mut [bool], depth: u32) {
+    /// A worklist, not recursion: a long chain of structs holding each
+    /// other must not exhaust the stack.
+    fn mark_structs(&self, t: &ir::Type, marks: &mut [bool]) {
         use ir::TypeKind as K;
-        match &t.kind {
-            K::List(e) | K::Set(e) => self.mark_structs(e, marks, depth),
-            K::Map(k, v) => {
-                self.mark_structs(k, marks, depth);
-                self.mark_structs(v, marks, depth);
-            }
-            K::Named(id) => match &self.program.def(*id).kind {
-                DefKind::Typedef(td) if depth < 64 => {
-                    self.mark_structs(&td.target, marks, depth + 1)
-                }
-                DefKind::Struct(s) if !marks[id.0 as usize] => {
-                    marks[id.0 as usize] = true;
-                    for f in &s.fields {
-                        self.mark_structs(&f.ty, marks, depth);
+        // Each type with the typedef depth it was reached at.
+        let mut todo: Vec<(&ir::Type, u32)> = vec![(t, 0)];
+        while let Some((t, depth)) = todo.pop() {
+            match &t.kind {
+                K::List(e) | K::Set(e) => todo.push((e, depth)),
+                K::Map(k, v) => todo.extend([(&**k, depth), (&**v, depth)]),
+                K::Named(id) => match &self.program.def(*id).kind {
+                    DefKind::Typedef(td) if depth < 64 => todo.push((&td.target, depth + 1)),
+                    DefKind::Struct(s) if !marks[id.0 as usize] => {
+                        marks[id.0 as usize] = true;
+                        todo.extend(s.fields.iter().map(|f| (&f.ty, depth)));
                     }
-                }
+                    _ => {}
+                },
                 _ => {}
-            },
-            _ => {}
+            }
         }
     }
 
@@ -941,45 +959,22 @@ impl<'a> Planner<'a> {
 
     /// Fixpoints over the type graph (see the module docs).
     fn compute_traits(&mut self) {
-        let n = self.program.defs.len();
-        // Every pass can only lower a flag (or, for Default, raise it), so
-        // `n + 2` passes reach the fixpoint; the bound guards bad input.
-        let passes = n + 2;
+        let users = self.trait_users();
         // 1: Eq and Hash (greatest fixpoint; the choice of collection
         // depends on them).
-        for _ in 0..passes {
-            let mut changed = false;
-            for i in 0..n {
-                if let Some(t) = self.derived_traits(DefId(i as u32)) {
-                    let cur = &mut self.defs[i].traits;
-                    let (eq, hash) = (cur.eq && t.eq, cur.hash && t.hash && t.eq);
-                    if (eq, hash) != (cur.eq, cur.hash) {
-                        cur.eq = eq;
-                        cur.hash = hash;
-                        changed = true;
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+        self.fixpoint(&users, |cur, t| {
+            let (eq, hash) = (cur.eq && t.eq, cur.hash && t.hash && t.eq);
+            let changed = (eq, hash) != (cur.eq, cur.hash);
+            cur.eq = eq;
+            cur.hash = hash;
+            changed
+        });
         // 2: PartialOrd (greatest fixpoint).
-        for _ in 0..passes {
-            let mut changed = false;
-            for i in 0..n {
-                if let Some(t) = self.derived_traits(DefId(i as u32)) {
-                    let cur = &mut self.defs[i].traits;
-                    if cur.partial_ord && !t.partial_ord {
-                        cur.partial_ord = false;
-                        changed = true;
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+        self.fixpoint(&users, |cur, t| {
+            let changed = cur.partial_ord && !t.partial_ord;
+            cur.partial_ord &= t.partial_ord;
+            changed
+        });
         // 3: Default (least fixpoint: a struct that needs itself to be
         // built has none).
         for (i, def) in self.program.defs.iter().enumerate() {
@@ -987,19 +982,64 @@ impl<'a> Planner<'a> {
                 self.defs[i].traits.default = false;
             }
         }
-        for _ in 0..passes {
-            let mut changed = false;
-            for i in 0..n {
-                if let Some(t) = self.derived_traits(DefId(i as u32)) {
-                    let cur = &mut self.defs[i].traits;
-                    if !cur.default && t.default {
-                        cur.default = true;
-                        changed = true;
-                    }
+        self.fixpoint(&users, |cur, t| {
+            let changed = !cur.default && t.default;
+            cur.default |= t.default;
+            changed
+        });
+    }
+
+    /// For each definition, the structs and typedefs whose traits are
+    /// derived from it (they name it in a field or as their target, also
+    /// inside containers).
+    fn trait_users(&self) -> Vec<Vec<usize>> {
+        use ir::TypeKind as K;
+        let mut users = vec![Vec::new(); self.program.defs.len()];
+        for (i, def) in self.program.defs.iter().enumerate() {
+            let mut todo: Vec<&ir::Type> = match &def.kind {
+                DefKind::Typedef(t) => vec![&t.target],
+                DefKind::Struct(s) => s.fields.iter().map(|f| &f.ty).collect(),
+                _ => continue,
+            };
+            while let Some(t) = todo.pop() {
+                match &t.kind {
+                    K::List(e) | K::Set(e) => todo.push(e),
+                    K::Map(k, v) => todo.extend([&**k, &**v]),
+                    K::Named(id) => users[id.0 as usize].push(i),
+                    _ => {}
                 }
             }
-            if !changed {
-                break;
+        }
+        for u in &mut users {
+            u.sort_unstable();
+            u.dedup();
+        }
+        users
+    }
+
+    /// Applies `update` (which merges the traits derived from a
+    /// definition's parts into its current ones and says whether they
+    /// changed) until nothing changes. A worklist: only the users of a
+    /// definition that changed are looked at again, so a long chain of
+    /// structs holding each other costs a pass per change, not a pass over
+    /// every definition per link. `update` moves each flag one way only,
+    /// so this ends.
+    fn fixpoint(&mut self, users: &[Vec<usize>], update: impl Fn(&mut Traits, Traits) -> bool) {
+        let n = self.program.defs.len();
+        let mut queue: std::collections::VecDeque<usize> = (0..n).collect();
+        let mut queued = vec![true; n];
+        while let Some(i) = queue.pop_front() {
+            queued[i] = false;
+            let Some(t) = self.derived_traits(DefId(i as u32)) else {
+                continue;
+            };
+            if update(&mut self.defs[i].traits, t) {
+                for &u in &users[i] {
+                    if !queued[u] {
+                        queued[u] = true;
+                        queue.push_back(u);
+                    }
+                }
             }
         }
     }
