@@ -5,10 +5,17 @@
 //!
 //! Graph analyses (all over the whole program, across files):
 //! - which sets and maps can be `HashSet`/`HashMap` (element type `Eq + Hash`)
-//!   or, when asked for, `BTreeSet`/`BTreeMap`; the others are `VecSet`/`VecMap`;
+//!   or, when asked for, `BTreeSet`/`BTreeMap`; the others, and those asked
+//!   for in wire order, are `VecSet`/`VecMap`;
 //! - which of `Eq`, `Hash`, `PartialOrd`, `Ord` and `Default` each type can
 //!   implement (fixpoints: a `double` blocks `Eq`/`Hash`/`Ord`, a hash
-//!   container blocks `Hash`/`PartialOrd`/`Ord`, a union has no `Default`).
+//!   container blocks `Hash`/`PartialOrd`/`Ord`, a union has no `Default`);
+//! - which structs get a borrowed view, and which services a view flavour
+//!   (option `views`).
+//!
+//! The fixpoints are worklists over the definitions that name each other:
+//! only the users of a definition that changed are looked at again, so the
+//! work stays linear in the program, however long its chains of types.
 
 use super::Error;
 use super::names::{self, RustName, Scope};
