@@ -680,6 +680,9 @@ impl<'a> Planner<'a> {
         let mut view = vec![false; n];
         let mut queue: std::collections::VecDeque<usize> = (0..n).collect();
         let mut queued = vec![true; n];
+        // Typedefs passed through while propagating one change.
+        let mut seen = vec![false; n];
+        let mut touched = Vec::new();
         while let Some(i) = queue.pop_front() {
             queued[i] = false;
             if view[i] || !candidate[i] {
@@ -694,14 +697,11 @@ impl<'a> Planner<'a> {
             view[i] = true;
             // Its users, and through typedefs theirs.
             let mut reach = vec![i];
-            let mut seen = vec![false; 0];
             while let Some(j) = reach.pop() {
                 for &u in &users[j] {
                     if matches!(self.program.defs[u].kind, DefKind::Typedef(_)) {
-                        if seen.is_empty() {
-                            seen = vec![false; n];
-                        }
                         if !std::mem::replace(&mut seen[u], true) {
+                            touched.push(u);
                             reach.push(u);
                         }
                     } else if !queued[u] {
@@ -709,6 +709,9 @@ impl<'a> Planner<'a> {
                         queue.push_back(u);
                     }
                 }
+            }
+            for u in touched.drain(..) {
+                seen[u] = false;
             }
         }
         for (mi, module) in modules.iter().enumerate() {
@@ -776,9 +779,11 @@ impl<'a> Planner<'a> {
                 K::Map(k, v) => todo.extend([(&**k, depth), (&**v, depth)]),
                 K::Named(id) => match &self.program.def(*id).kind {
                     DefKind::Typedef(td) if depth < 64 => todo.push((&td.target, depth + 1)),
+                    // A struct's fields start a new count of typedef hops,
+                    // so what is marked does not depend on the route.
                     DefKind::Struct(s) if !marks[id.0 as usize] => {
                         marks[id.0 as usize] = true;
-                        todo.extend(s.fields.iter().map(|f| (&f.ty, depth)));
+                        todo.extend(s.fields.iter().map(|f| (&f.ty, 0)));
                     }
                     _ => {}
                 },

@@ -606,3 +606,35 @@ fn a_service_gets_a_view_flavour_when_a_function_it_inherits_is_selected() {
     assert!(!text.contains("BaseViewHandler"), "{text}");
     assert!(!text.contains("ChildViewHandler"), "{text}");
 }
+
+/// `struct A` reaches `B` (and through it `C`) both directly and through 40
+/// typedefs; `B` holds `C` through 30. The structs a selected function's
+/// arguments hold get views whichever route reaches them first.
+#[test]
+fn argument_structs_get_views_whatever_the_route_to_them() {
+    let mut idl = String::from("namespace rs m\nstruct C { 1: string s }\ntypedef C Tc0\n");
+    for i in 1..30 {
+        idl.push_str(&format!("typedef Tc{} Tc{i}\n", i - 1));
+    }
+    idl.push_str("struct B { 1: Tc29 c, 2: string s }\ntypedef B Tb0\n");
+    for i in 1..40 {
+        idl.push_str(&format!("typedef Tb{} Tb{i}\n", i - 1));
+    }
+    for fields in ["1: Tb39 far, 2: B near", "1: B near, 2: Tb39 far"] {
+        let text = format!("{idl}struct A {{ {fields} }}\nservice Svc {{ void f(1: A a) }}\n");
+        let loaded = crate::load_str("m.thrift", &text).unwrap_or_else(|e| panic!("{e}"));
+        let o = Options {
+            views: vec!["m.Svc.f".to_owned()],
+            ..Options::default()
+        };
+        let out = generate(&loaded.program, &o).unwrap();
+        let m = &out.iter().find(|f| f.name == "m.rs").unwrap().contents;
+        for view in [
+            "pub struct ARef<'a>",
+            "pub struct BRef<'a>",
+            "pub struct CRef<'a>",
+        ] {
+            assert!(m.contains(view), "{fields}: no {view}");
+        }
+    }
+}
