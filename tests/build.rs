@@ -69,6 +69,8 @@ struct GoldenSource {
     bytes_all: bool,
     /// `views = ["."]` (folders named `<fixture>_views`).
     views_all: bool,
+    /// `wire_order_paths = ["."]` (folders named `<fixture>_wire`).
+    wire_all: bool,
     /// `hasher = foldhash::fast::RandomState` (folders named
     /// `<fixture>_foldhash`).
     foldhash: bool,
@@ -149,6 +151,10 @@ fn golden_sources() -> Vec<GoldenSource> {
             Some(b) => (b, true),
             None => (base, false),
         };
+        let (base, wire) = match base.strip_suffix("_wire") {
+            Some(b) => (b, true),
+            None => (base, false),
+        };
         let fixture = fixture_of(base).unwrap_or_else(|| {
             panic!(
                 "tests/golden/rs/{name}: no fixture found for it; teach `fixture_of` in \
@@ -164,6 +170,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             btree_all: btree,
             bytes_all: bytes,
             views_all: views,
+            wire_all: wire,
             foldhash,
         });
     }
@@ -187,6 +194,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             btree_all: false,
             bytes_all: false,
             views_all: false,
+            wire_all: false,
             foldhash: false,
         });
     }
@@ -222,6 +230,9 @@ fn roundtrip_table() {
         }
         if g.views_all {
             options.views = vec![".".to_owned()];
+        }
+        if g.wire_all {
+            options.wire_order_paths = vec![".".to_owned()];
         }
         if g.foldhash {
             options.hasher = Some("foldhash::fast::RandomState".to_owned());
@@ -309,8 +320,8 @@ fn roundtrip_table() {
         writeln!(
             table,
             "    Golden {{\n        folder: {:?},\n        fixture: {:?},\n        include_dirs: &{:?},\n        \
-             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        foldhash: {},\n        types: &[\n{entries}        ],\n    }},",
-            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all, g.foldhash
+             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        wire_all: {},\n        foldhash: {},\n        types: &[\n{entries}        ],\n    }},",
+            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all, g.wire_all, g.foldhash
         )
         .unwrap();
         writeln!(

@@ -3,8 +3,9 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and eleven generated with options (`keep_unknown_fields`,
-//! `btree_all`, `bytes_paths` twice, `views` six times, `hasher`; among
+//! `<folder>_<stem>`), and twelve generated with options (`keep_unknown_fields`,
+//! `btree_all`, `bytes_paths` twice, `views` six times, `hasher`,
+//! `wire_order_paths`; among
 //! them `fixtures/views/services.thrift`, written for the view flavour of
 //! services). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
@@ -95,6 +96,13 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         "codegen_types_views_keep_unknown".to_owned(),
         root().join("fixtures/codegen/types.thrift"),
         views,
+    ));
+    let mut wire = Options::default();
+    wire.wire_order_paths = vec![".".to_owned()];
+    out.push((
+        "codegen_types_wire".to_owned(),
+        root().join("fixtures/codegen/types.thrift"),
+        wire,
     ));
     let mut foldhash = Options::default();
     foldhash.hasher = Some(FOLDHASH.to_owned());

@@ -88,6 +88,8 @@ struct Golden {
     bytes_all: bool,
     /// Generated with `views = ["."]` (`<Name>Ref<'a>` views).
     views_all: bool,
+    /// Generated with `wire_order_paths = ["."]` (`VecSet`, `VecMap`).
+    wire_all: bool,
     /// Generated with `hasher = foldhash::fast::RandomState`.
     foldhash: bool,
     types: &'static [Entry],
@@ -1137,6 +1139,9 @@ fn load(g: &Golden) -> (thriftc::Loaded, Crate) {
     }
     if g.views_all {
         options.views = vec![".".to_owned()];
+    }
+    if g.wire_all {
+        options.wire_order_paths = vec![".".to_owned()];
     }
     if g.foldhash {
         options.hasher = Some("foldhash::fast::RandomState".to_owned());

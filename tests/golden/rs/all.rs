@@ -24,6 +24,8 @@ pub mod idl_codegen_types_bytes;
 pub mod idl_codegen_types_foldhash;
 #[path = "codegen_types_views_keep_unknown/mod.rs"]
 pub mod idl_codegen_types_views_keep_unknown;
+#[path = "codegen_types_wire/mod.rs"]
+pub mod idl_codegen_types_wire;
 #[path = "compat_v1/mod.rs"]
 pub mod idl_compat_v1;
 #[path = "compat_v1_keep_unknown/mod.rs"]
