@@ -1076,28 +1076,17 @@ mod tests {
         assert!(reader.begin_message().unwrap());
         let handler = Handler::default();
         let mut reply = Vec::new();
-        let result = match kind {
-            ProtocolKind::Binary => {
-                let mut input = BinaryProtocol::new(reader, Limits::default());
-                let header = input.read_message_begin().unwrap();
-                serve_view_call::<TextRef<'_>, _, _, _>(
-                    &handler,
-                    &header,
-                    &mut input,
-                    &mut *writer(kind, &mut reply),
-                )
-            }
-            ProtocolKind::Compact => {
-                let mut input = CompactProtocol::new(reader, Limits::default());
-                let header = input.read_message_begin().unwrap();
-                serve_view_call::<TextRef<'_>, _, _, _>(
-                    &handler,
-                    &header,
-                    &mut input,
-                    &mut *writer(kind, &mut reply),
-                )
-            }
+        let mut input: Box<dyn ProtocolRead + '_> = match kind {
+            ProtocolKind::Binary => Box::new(BinaryProtocol::new(reader, Limits::default())),
+            ProtocolKind::Compact => Box::new(CompactProtocol::new(reader, Limits::default())),
         };
+        let header = input.read_message_begin().unwrap();
+        let result = serve_view_call::<TextRef<'_>, _, _, _>(
+            &handler,
+            &header,
+            &mut *input,
+            &mut *writer(kind, &mut reply),
+        );
         (result.is_ok(), reply)
     }
 
