@@ -452,8 +452,8 @@ impl<T: ReadBytes> BinaryProtocol<T> {
     fn read_name(&mut self, len: i32) -> Result<String> {
         let remaining = self.trans.remaining();
         let n = check_count("message name", len as i64, 1, remaining)?;
-        String::from_utf8(self.trans.read_vec(n)?)
-            .map_err(|_| invalid_data("message name is not UTF-8"))
+        crate::utf8::string(self.trans.read_vec(n)?)
+            .ok_or_else(|| invalid_data("message name is not UTF-8"))
     }
 
     #[inline]
@@ -574,7 +574,7 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
     #[inline(always)]
     fn read_string(&mut self) -> Result<String> {
         let n = self.read_len()?;
-        String::from_utf8(self.trans.read_vec(n)?).map_err(|_| invalid_data("string is not UTF-8"))
+        crate::utf8::string(self.trans.read_vec(n)?).ok_or_else(|| invalid_data("string is not UTF-8"))
     }
 
     #[inline]

@@ -496,8 +496,8 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
         let kind = message_type(b >> TYPE_SHIFT)?;
         let seqid = self.read_varint32()? as i32;
         let n = self.read_len()?;
-        let name = String::from_utf8(self.trans.read_vec(n)?)
-            .map_err(|_| invalid_data("message name is not UTF-8"))?;
+        let name = crate::utf8::string(self.trans.read_vec(n)?)
+            .ok_or_else(|| invalid_data("message name is not UTF-8"))?;
         Ok(MessageHeader { name, kind, seqid })
     }
 
@@ -590,7 +590,7 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
     #[inline(always)]
     fn read_string(&mut self) -> Result<String> {
         let n = self.read_len()?;
-        String::from_utf8(self.trans.read_vec(n)?).map_err(|_| invalid_data("string is not UTF-8"))
+        crate::utf8::string(self.trans.read_vec(n)?).ok_or_else(|| invalid_data("string is not UTF-8"))
     }
 
     #[inline]

@@ -78,7 +78,7 @@ macro_rules! in_memory {
             #[inline(always)]
             fn read_str_view(&mut self) -> Result<&'a str> {
                 let b = self.read_binary_view()?;
-                std::str::from_utf8(b).map_err(|_| invalid_data("string is not UTF-8"))
+                crate::utf8::str(b).ok_or_else(|| invalid_data("string is not UTF-8"))
             }
 
             #[inline(always)]
