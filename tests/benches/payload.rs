@@ -21,6 +21,10 @@
 //! back borrowed). A `clone()` of each value is measured as its allocation floor. Decoding includes
 //! dropping the decoded value, as in the shared harness.
 //!
+//! Both sides are built with the workspace's release profile (one codegen
+//! unit, thin LTO), as the shared harness builds Apache's side for its own
+//! serialization benchmark.
+//!
 //! Run: `cargo bench -p thriftc-tests --bench payload`. For instruction
 //! counts under callgrind, see [`main`].
 
