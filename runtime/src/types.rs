@@ -94,14 +94,31 @@ impl fmt::Debug for Uuid {
 /// are neither hashable nor ordered (e.g. `set<double>`,
 /// `set<map<string, i32>>`), and wherever the generator's `wire_order`
 /// option asks for it. Duplicates on the wire are kept as they came.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VecSet<T>(pub Vec<T>);
+
+// By hand: a derive would ask `T: Default`, and an empty set needs none
+// (generated structs holding a set of unions derive `Default`).
+impl<T> Default for VecSet<T> {
+    #[inline]
+    fn default() -> Self {
+        VecSet(Vec::new())
+    }
+}
 
 /// A Thrift `map` kept as a vector of pairs, in wire order: for key types
 /// that are neither hashable nor ordered, and wherever the generator's
 /// `wire_order` option asks for it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VecMap<K, V>(pub Vec<(K, V)>);
+
+// By hand, as for `VecSet`: no `K: Default` or `V: Default` needed.
+impl<K, V> Default for VecMap<K, V> {
+    #[inline]
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
 
 impl<T> VecSet<T> {
     /// An empty set.
@@ -238,6 +255,23 @@ impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_wire_order_collections_need_no_default_elements() {
+        // A type with no `Default`, as a generated union is.
+        #[derive(Debug, PartialEq)]
+        enum NoDefault {
+            A(i32),
+        }
+        #[derive(Default)]
+        struct Holder {
+            set: VecSet<NoDefault>,
+            map: VecMap<NoDefault, NoDefault>,
+        }
+        let h = Holder::default();
+        assert!(h.set.0.is_empty() && h.map.0.is_empty());
+        assert_eq!(VecSet(vec![NoDefault::A(1)]).0, [NoDefault::A(1)]);
+    }
 
     #[test]
     fn uuid_display_and_parse_round_trip() {
