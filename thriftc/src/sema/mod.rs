@@ -238,3 +238,6 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, Failed> {
     fs.insert(name, text);
     load_with(&fs, &[PathBuf::from(name)], &[])
 }
+
+#[cfg(test)]
+mod tests;

@@ -562,6 +562,17 @@ impl<'a> Resolver<'a> {
                 }
             };
             let id_span = f.id.map_or(f.name.span, |(_, s)| s);
+            // An id out of range was reported above (and stands as 0).
+            if of == FieldsOf::Throws && id <= 0 && f.id.is_some_and(|(n, _)| n == i64::from(id)) {
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "exception `{}` in a throws list has id {id}",
+                        f.name.name
+                    ))
+                    .primary(id_span, "not a positive id")
+                    .note("id 0 of a reply is the function's result; thrown exceptions use ids from 1"),
+                );
+            }
             if let Some(first) = ids.get(&id) {
                 self.diags.push(
                     Diagnostic::error(format!("duplicate field id {id} in {}", of.describe()))
