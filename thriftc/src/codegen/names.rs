@@ -34,7 +34,8 @@ const RAW_KEYWORDS: &[&str] = &[
 const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate", "_"];
 
 /// Names of the prelude and of std items that generated code refers to
-/// unqualified; a generated type of that name would shadow them.
+/// unqualified, and the generic parameters of generated items; a generated
+/// type of that name would shadow them (or be shadowed by them).
 const RESERVED_TYPE_NAMES: &[&str] = &[
     "Option",
     "Some",
@@ -75,6 +76,14 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "FromIterator",
     "Unpin",
     "LazyLock",
+    // Generic parameters of generated items (`fn decode<P: ..>`,
+    // `impl<C: Channel> Client<C>`, `Processor<H>`, `dispatch<I, O>`): a
+    // type of that name would be shadowed inside them.
+    "C",
+    "H",
+    "I",
+    "O",
+    "P",
 ];
 
 /// A legal Rust identifier as text: either plain (`foo`) or raw (`r#type`).
@@ -225,6 +234,10 @@ mod tests {
         assert_eq!(type_name("Result").as_str(), "Result_");
         assert_eq!(type_name("option").as_str(), "Option_");
         assert_eq!(type_name("").as_str(), "Unnamed");
+        for generic in ["C", "H", "I", "O", "P", "c", "p"] {
+            let upper = generic.to_ascii_uppercase();
+            assert_eq!(type_name(generic).as_str(), format!("{upper}_"));
+        }
     }
 
     #[test]

@@ -638,3 +638,33 @@ fn argument_structs_get_views_whatever_the_route_to_them() {
         }
     }
 }
+
+#[test]
+fn types_named_like_generic_parameters_are_renamed() {
+    let text = gen_one(
+        r#"
+struct C { 1: i32 x }
+service S { C f(1: C c) }
+struct P { 1: string s }
+enum H { A = 1, B = 2 }
+struct I { 1: i32 x }
+struct O { 1: i32 x }
+struct K { 1: P p = {"s": "z"}, 2: H e = H.B, 3: I i, 4: O o }
+"#,
+    );
+    for name in ["C", "P", "H", "I", "O"] {
+        assert!(
+            !text.contains(&format!("pub struct {name} "))
+                && !text.contains(&format!("pub struct {name}(")),
+            "type {name} kept a generic parameter's name:\n{text}"
+        );
+    }
+    assert!(text.contains("pub struct C_ {"), "{text}");
+    assert!(text.contains("pub struct H_(pub i32);"), "{text}");
+    assert!(
+        text.contains("pub fn f(&mut self, c: C_) -> Result<C_, SfError> {"),
+        "{text}"
+    );
+    assert!(text.contains("p: P_ { s: String::from(\"z\") },"), "{text}");
+    assert!(text.contains("e: H_::B,"), "{text}");
+}
