@@ -10,6 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use server_support::*;
+use thriftc_runtime::client::Channel;
 use thriftc_runtime::{Framing, ProtocolKind};
 
 #[test]
@@ -166,4 +167,132 @@ fn serve_in_the_foreground_returns_after_stop() {
     assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
     handle.stop();
     fg.join().unwrap().unwrap();
+}
+
+/// Requests that have wholly arrived when a stop begins are answered, in
+/// every mode: pipelined behind a call in progress, and on a connection
+/// still queued for a worker.
+#[test]
+fn stop_answers_the_requests_that_have_arrived() {
+    use std::io::Write;
+    let (p, f) = (ProtocolKind::Binary, Framing::Framed);
+    for threads in [Threads::PerConnection, Threads::Pool(2), Threads::Events(2)] {
+        let server = calc_builder(threads).wire(p, f).start();
+        let mut s = raw(server.local_addr());
+        let mut both = call_msg(p, f, "sleep", 1, &Args1(300));
+        both.extend(call_msg(p, f, "add", 2, &AddArgs { a: 2, b: 3 }));
+        s.write_all(&both).unwrap();
+        thread::sleep(Duration::from_millis(100));
+        let stopper = {
+            let server = server.clone();
+            thread::spawn(move || server.stop())
+        };
+        let mut r = replies(&s, f);
+        let first = read_reply::<Ret<i32>>(&mut r, p).unwrap();
+        let second = read_reply::<Ret<i32>>(&mut r, p);
+        stopper.join().unwrap();
+        assert_eq!((first.0.seqid, first.1.unwrap()), (1, Ret::Success(300)));
+        let second = second.unwrap_or_else(|e| panic!("{threads:?}: pipelined call lost: {e}"));
+        assert_eq!((second.0.seqid, second.1.unwrap()), (2, Ret::Success(5)));
+    }
+
+    // One worker, busy; a second connection's whole request waits in the
+    // queue when the stop begins.
+    let server = calc_builder(Threads::Pool(1)).wire(p, f).start();
+    let addr = server.local_addr();
+    let busy = thread::spawn(move || {
+        let mut c = client(addr, p, f);
+        c.call::<_, Ret<i32>>("sleep", &Args1(400)).unwrap()
+    });
+    thread::sleep(Duration::from_millis(100));
+    let mut s = raw(addr);
+    s.write_all(&call_msg(p, f, "add", 5, &AddArgs { a: 2, b: 3 }))
+        .unwrap();
+    thread::sleep(Duration::from_millis(100));
+    let stopper = {
+        let server = server.clone();
+        thread::spawn(move || server.stop())
+    };
+    let queued = read_reply::<Ret<i32>>(&mut replies(&s, f), p)
+        .unwrap_or_else(|e| panic!("the queued request was lost: {e}"));
+    assert_eq!((queued.0.seqid, queued.1.unwrap()), (5, Ret::Success(5)));
+    assert_eq!(busy.join().unwrap(), Ret::Success(400));
+    stopper.join().unwrap();
+}
+
+/// A large reply in flight when the stop begins reaches a client that has
+/// meanwhile sent part of another request (which the server never reads)
+/// and reads the reply late: closing over unread input must not reset the
+/// connection before the reply is delivered.
+#[test]
+fn stop_delivers_a_large_reply_over_unread_input() {
+    use std::io::Write;
+    let (p, f) = (ProtocolKind::Binary, Framing::Framed);
+    let len = 8 << 20;
+    for threads in [Threads::PerConnection, Threads::Pool(2)] {
+        let server = calc_builder(threads).wire(p, f).start();
+        let mut s = raw(server.local_addr());
+        s.write_all(&echo_msg(p, f, 1, len)).unwrap();
+        thread::sleep(Duration::from_millis(100));
+        // The start of a second request: its frame header and 3 bytes.
+        s.write_all(&[0, 0, 0, 40, 0x80, 1, 0]).unwrap();
+        thread::sleep(Duration::from_millis(50));
+        let stopper = {
+            let server = server.clone();
+            thread::spawn(move || server.stop())
+        };
+        thread::sleep(Duration::from_millis(300));
+        let reply = read_reply::<Ret<Vec<u8>>>(&mut replies(&s, f), p)
+            .unwrap_or_else(|e| panic!("{threads:?}: the reply was lost: {e}"));
+        match reply.1.unwrap() {
+            Ret::Success(v) => assert_eq!(v.len(), len, "{threads:?}"),
+            other => panic!("{threads:?}: {other:?}"),
+        }
+        stopper.join().unwrap();
+    }
+}
+
+/// A large reply still on its way when the server closes the connection
+/// (here because of garbage pipelined behind its request) arrives whole:
+/// closing over unread input must not reset the connection first.
+#[test]
+fn a_close_over_unread_input_delivers_the_last_reply() {
+    use std::io::Write;
+    let (p, f) = (ProtocolKind::Binary, Framing::Buffered);
+    let len = 8 << 20;
+    for threads in [Threads::PerConnection, Threads::Pool(2), Threads::Events(2)] {
+        let server = calc_builder(threads).wire(p, f).start();
+        let mut s = raw(server.local_addr());
+        let mut bytes = echo_msg(p, f, 1, len);
+        // Not a message: the server gives up on the connection here.
+        bytes.extend(vec![0xffu8; 64 * 1024]);
+        s.write_all(&bytes).unwrap();
+        // Read late, when the server has filled the socket's buffers.
+        thread::sleep(Duration::from_millis(300));
+        let reply = read_reply::<Ret<Vec<u8>>>(&mut replies(&s, f), p)
+            .unwrap_or_else(|e| panic!("{threads:?}: the reply was lost: {e}"));
+        match reply.1.unwrap() {
+            Ret::Success(v) => assert_eq!(v.len(), len, "{threads:?}"),
+            other => panic!("{threads:?}: {other:?}"),
+        }
+        server.stop();
+    }
+}
+
+/// A drain timeout too long to add to the clock means no deadline; it used
+/// to make `stop` panic (and every later `stop` wait forever).
+#[test]
+fn stop_with_an_unbounded_drain_timeout() {
+    let server = builder(Calc::default())
+        .drain_timeout(Duration::MAX)
+        .start();
+    let mut c = client(server.local_addr(), ProtocolKind::Binary, Framing::Buffered);
+    assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
+    let stopper = {
+        let server = server.clone();
+        thread::spawn(move || server.stop())
+    };
+    assert!(eventually(Duration::from_secs(5), || stopper.is_finished()));
+    stopper.join().expect("stop panicked");
+    assert!(server.is_stopped());
 }

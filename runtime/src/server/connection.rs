@@ -3,8 +3,10 @@
 //! beyond repair, or the server stops. In the event-driven mode a connection
 //! is served only while it has input, and is parked between messages.
 
+use std::io::Read;
+use std::net::{Shutdown, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::{ApplicationError, ApplicationErrorKind, Error};
 use crate::processor::{Processor, ProtocolKind, WireProtocol, panic_message, write_exception};
@@ -22,7 +24,43 @@ pub(super) fn serve<P: ServerProcessor + ?Sized>(shared: &Shared, processor: &P,
     if let Some(mut io) = Io::open(shared, &conn, false) {
         io.serve(shared, processor, &conn, false, None);
     }
+    close_gently(&conn.stream, LINGER);
     log::debug!("{}: closed", conn.peer);
+}
+
+/// How long [`close_gently`] reads a peer's unread input at most.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// Prepares `stream` to be closed so that the replies written to it still
+/// reach the peer. Closing a socket that has unread input makes the kernel
+/// reset the connection and drop what it has not yet delivered, the end of
+/// the last reply included (e.g. a client that pipelined a request the
+/// server will not answer, during a stop or after an error). When input is
+/// left, the server ends its side of the stream (FIN after the last reply),
+/// then reads and discards input until the peer closes its side or
+/// `linger` passes; nothing is kept.
+fn close_gently(stream: &TcpStream, linger: Duration) {
+    let mut scratch = [0u8; 4096];
+    // Nothing unread (or the peer has closed): a plain close sends FIN.
+    let unread = stream.set_nonblocking(true).is_ok()
+        && matches!((&*stream).read(&mut scratch), Ok(n) if n > 0);
+    if !unread
+        || stream.set_nonblocking(false).is_err()
+        || stream.shutdown(Shutdown::Write).is_err()
+    {
+        return;
+    }
+    let deadline = Instant::now() + linger;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match (&*stream).read(&mut scratch) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Why [`Io::serve`] returned.
@@ -247,11 +285,24 @@ where
         let mut first = true;
         let mut served = 0;
         loop {
-            // During a stop, the event-driven mode still answers requests
-            // that have wholly arrived (they arrived before the stop closed
-            // the connection), then closes.
+            // During a stop, every mode still answers requests that have
+            // wholly arrived (they arrived before the stop closed the
+            // connection's input), up to a turn's worth, then closes. The
+            // blocking modes check here, without waiting for more bytes; the
+            // event-driven mode below.
             let stopping = shared.is_stopping();
             if stopping && !park {
+                #[cfg(target_os = "linux")]
+                {
+                    let reader = input.transport_mut();
+                    if *served_stopping >= MESSAGES_PER_TURN
+                        || gather(reader, shared, peer, true, scanned).is_some()
+                    {
+                        return Served::Closed;
+                    }
+                    *served_stopping += 1;
+                }
+                #[cfg(not(target_os = "linux"))]
                 return Served::Closed;
             }
             let reader = input.transport_mut();

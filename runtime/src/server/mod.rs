@@ -643,7 +643,8 @@ impl ServerHandle {
         // (idle) connections are closed here, even if every thread is busy.
         shared.stop_event_threads();
 
-        let deadline = Instant::now() + shared.config.drain_timeout;
+        // A drain timeout too long to add to the clock means no deadline.
+        let deadline = Instant::now().checked_add(shared.config.drain_timeout);
         let mut st = shared.lock();
         for stream in st.conns.values() {
             // Idle connections see end-of-file at once; a call in progress
@@ -657,11 +658,16 @@ impl ServerHandle {
 
         // Event-driven threads end once they have answered what arrived.
         while !st.conns.is_empty() || st.event_threads > 0 {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            st = shared.wait_timeout(st, deadline - now);
+            st = match deadline {
+                None => shared.wait(st),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    shared.wait_timeout(st, deadline - now)
+                }
+            };
         }
         let abandoned = std::mem::take(&mut st.queue);
         if !st.conns.is_empty() {
