@@ -346,6 +346,18 @@ impl Client {
         }
         r
     }
+
+    /// As [`note`](Client::note), for sending a request. A request over the
+    /// frame limit is discarded before any byte of it is sent, so it leaves
+    /// the connection usable, as an encoding error does.
+    fn note_send(&mut self, r: Result<()>) -> Result<()> {
+        match r {
+            Err(Error::Transport(t)) if t.kind == TransportErrorKind::SizeLimit => {
+                Err(Error::Transport(t))
+            }
+            r => self.note(r),
+        }
+    }
 }
 
 fn breaks_connection(e: &Error) -> bool {
@@ -368,9 +380,14 @@ impl Channel for Client {
             Io::Binary(_, o) => encode(o, method, MessageType::Call, seqid, args)?,
             Io::Compact(_, o) => encode(o, method, MessageType::Call, seqid, args)?,
         }
+        let sent = match &mut self.io {
+            Io::Binary(_, o) => o.flush(),
+            Io::Compact(_, o) => o.flush(),
+        };
+        self.note_send(sent)?;
         let r = match &mut self.io {
-            Io::Binary(i, o) => exchange(i, o, method, seqid),
-            Io::Compact(i, o) => exchange(i, o, method, seqid),
+            Io::Binary(i, _) => exchange(i, method, seqid),
+            Io::Compact(i, _) => exchange(i, method, seqid),
         };
         self.note(r)
     }
@@ -381,11 +398,11 @@ impl Channel for Client {
             Io::Binary(_, o) => encode(o, method, MessageType::Oneway, seqid, args)?,
             Io::Compact(_, o) => encode(o, method, MessageType::Oneway, seqid, args)?,
         }
-        let r = match &mut self.io {
+        let sent = match &mut self.io {
             Io::Binary(_, o) => o.flush(),
             Io::Compact(_, o) => o.flush(),
         };
-        self.note(r)
+        self.note_send(sent)
     }
 }
 
@@ -411,14 +428,12 @@ where
     encoded
 }
 
-/// Sends the encoded call and reads and checks its reply.
-fn exchange<I, O, R>(input: &mut I, output: &mut O, name: &str, seqid: i32) -> Result<R>
+/// Reads and checks the reply to the call just sent.
+fn exchange<I, R>(input: &mut I, name: &str, seqid: i32) -> Result<R>
 where
     I: ProtocolRead + WireProtocol<SocketReader>,
-    O: ProtocolWrite,
     R: Decode,
 {
-    output.flush()?;
     let reader = input.transport_mut();
     // The whole reply must arrive within the read timeout of the request
     // being sent.

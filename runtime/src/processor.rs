@@ -44,7 +44,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::codec::{Decode, Encode};
-use crate::error::{ApplicationError, ApplicationErrorKind, Error, Result};
+use crate::error::{ApplicationError, ApplicationErrorKind, Error, Result, TransportErrorKind};
 use crate::limits::Limits;
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
@@ -296,7 +296,18 @@ pub(crate) fn write_reply<O: ProtocolWrite + ?Sized, R: Encode>(
         .and_then(|()| value.encode(output))
         .and_then(|()| output.write_message_end());
     match encoded {
-        Ok(()) => output.flush(),
+        // A reply over the frame limit is discarded before any byte of it
+        // is sent: the call is answered with an exception instead, and the
+        // connection stays in step.
+        Ok(()) => match output.flush() {
+            Err(Error::Transport(t)) if t.kind == TransportErrorKind::SizeLimit => {
+                Err(Error::Application(internal_error(
+                    &header.name,
+                    &format_args!("the result cannot be sent: {t}"),
+                )))
+            }
+            sent => sent,
+        },
         Err(Error::Transport(t)) => Err(Error::Transport(t)),
         Err(e) => Err(Error::Application(internal_error(
             &header.name,

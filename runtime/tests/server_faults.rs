@@ -366,3 +366,49 @@ fn a_stalled_large_frame_holds_the_budget_only_until_its_deadline() {
     assert!(eventually(Duration::from_secs(2), || budget.in_use() == 0));
     server.stop();
 }
+
+/// A reply over the server's frame limit is answered with an
+/// `INTERNAL_ERROR` exception (nothing of the reply was sent), and the
+/// connection goes on; a request over the client's own frame limit is
+/// refused before anything is sent, and the client stays usable.
+#[test]
+fn messages_over_the_frame_limit_leave_the_connection_usable() {
+    use thriftc_runtime::{ApplicationErrorKind, Error, Limits, TransportErrorKind};
+    let (p, f) = (ProtocolKind::Binary, Framing::Framed);
+    let limits = Limits::default().with_max_frame_size(100);
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .limits(limits)
+            .wire(p, f)
+            .start();
+        let mut c = client(server.local_addr(), p, f);
+        // The request fits in 100 bytes; its reply (the string echoed
+        // inside an exception struct) does not.
+        match c.call::<_, Ret<i32>>("oops", &Args1("x".repeat(76))) {
+            Err(Error::Application(e)) => {
+                assert_eq!(
+                    e.kind,
+                    ApplicationErrorKind::InternalError,
+                    "{threads:?}: {e}"
+                )
+            }
+            other => panic!("{threads:?}: {other:?}"),
+        }
+        assert_eq!(add(&mut c, 1, 2).unwrap(), 3, "{threads:?}");
+        server.stop();
+    }
+
+    let server = calc_server(Threads::PerConnection, p, f);
+    let mut c = connector(server.local_addr(), p, f)
+        .limits(limits)
+        .connect()
+        .unwrap();
+    match c.call::<_, Ret<Vec<u8>>>("echo_bin", &Args1(vec![0u8; 200])) {
+        Err(Error::Transport(t)) => assert_eq!(t.kind, TransportErrorKind::SizeLimit, "{t}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(c.is_usable());
+    assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
+    server.stop();
+}
