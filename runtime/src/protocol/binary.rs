@@ -574,7 +574,8 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
     #[inline(always)]
     fn read_string(&mut self) -> Result<String> {
         let n = self.read_len()?;
-        crate::utf8::string(self.trans.read_vec(n)?).ok_or_else(|| invalid_data("string is not UTF-8"))
+        crate::utf8::string(self.trans.read_vec(n)?)
+            .ok_or_else(|| invalid_data("string is not UTF-8"))
     }
 
     #[inline]
