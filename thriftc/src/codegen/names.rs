@@ -101,6 +101,13 @@ impl RustName {
         self.0.strip_prefix("r#").unwrap_or(&self.0)
     }
 
+    /// A name built by the generator itself; `name` must be a legal,
+    /// non-keyword identifier (it is not converted or checked).
+    pub fn plain(name: String) -> RustName {
+        debug_assert!(legalize(name.clone(), false, "_") == RustName(name.clone()));
+        RustName(name)
+    }
+
     /// Appends a suffix (the result is never raw: `r#type` + `2` = `type2`).
     fn with_suffix(&self, n: usize) -> RustName {
         RustName(format!("{}{n}", self.unraw()))

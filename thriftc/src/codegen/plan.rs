@@ -1231,18 +1231,21 @@ impl<'a> Planner<'a> {
                         .args_view(id, f)
                         .then(|| names::type_name(&format!("{stem}ArgsRef")));
                     if let Some(ty) = &returns {
-                        let name = names::field_name("success");
-                        let taken = result.fields.iter().any(|f| f.name == name);
+                        // An exception may itself be named `success` (or
+                        // `success_`, ...): the first of `success`,
+                        // `success_`, `success_2`, ... no field has.
+                        let taken = |n: &str| result.fields.iter().any(|f| f.name.unraw() == n);
+                        let name = std::iter::once("success".to_owned())
+                            .chain(std::iter::once("success_".to_owned()))
+                            .chain((2..).map(|n| format!("success_{n}")))
+                            .find(|n| !taken(n))
+                            .expect("a free name among infinitely many");
                         result.fields.insert(
                             0,
                             Field {
                                 id: 0,
                                 thrift_name: "success".to_owned(),
-                                name: if taken {
-                                    names::field_name("success_")
-                                } else {
-                                    name
-                                },
+                                name: RustName::plain(name),
                                 ty: ty.clone(),
                                 req: Requiredness::Optional,
                                 default: None,

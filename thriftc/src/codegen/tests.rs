@@ -668,3 +668,27 @@ struct K { 1: P p = {"s": "z"}, 2: H e = H.B, 3: I i, 4: O o }
     assert!(text.contains("p: P_ { s: String::from(\"z\") },"), "{text}");
     assert!(text.contains("e: H_::B,"), "{text}");
 }
+
+#[test]
+fn an_exception_named_success_leaves_room_for_the_result() {
+    let text = gen_one(
+        r#"
+exception X { 1: string m }
+service S { i32 f() throws (1: X success) }
+service T { i32 g() throws (1: X success, 2: X success_, 3: X Success2) }
+"#,
+    );
+    assert!(
+        text.contains(
+            "pub struct SfResult {\n    pub success_: Option<i32>,\n    pub success: Option<X>,\n}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "pub struct TgResult {\n    pub success_: Option<i32>,\n    pub success: Option<X>,\n    \
+             pub success2: Option<X>,\n    pub success22: Option<X>,\n}"
+        ),
+        "{text}"
+    );
+}
