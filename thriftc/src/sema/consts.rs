@@ -24,6 +24,7 @@ pub(super) enum ConstState {
 impl Resolver<'_> {
     /// Evaluates every constant and every default value.
     pub(super) fn evaluate_constants(&mut self) {
+        self.compute_has_default();
         self.const_state = vec![ConstState::Todo; self.defs.len()];
         for i in 0..self.defs.len() {
             if matches!(self.defs[i].kind, DefKind::Const(_)) {
@@ -36,16 +37,28 @@ impl Resolver<'_> {
         }
         let pending = std::mem::take(&mut self.pending_defaults);
         for (slot, file, value) in pending {
-            let ty = match slot {
-                Slot::StructField(d, f) => match &self.defs[d.0 as usize].kind {
-                    DefKind::Struct(s) => s.fields[f].ty.clone(),
-                    _ => continue,
-                },
-                Slot::Arg(d, func, a) => match &self.defs[d.0 as usize].kind {
-                    DefKind::Service(s) => s.functions[func].args[a].ty.clone(),
-                    _ => continue,
-                },
+            let def = &self.defs[slot_def(slot).0 as usize];
+            let (ty, what) = match (slot, &def.kind) {
+                (Slot::StructField(_, f), DefKind::Struct(s)) => (
+                    s.fields[f].ty.clone(),
+                    format!(
+                        "the default of `{}.{}`",
+                        def.name.name, s.fields[f].name.name
+                    ),
+                ),
+                (Slot::Arg(_, func, a), DefKind::Service(s)) => {
+                    let func = &s.functions[func];
+                    (
+                        func.args[a].ty.clone(),
+                        format!(
+                            "the default of argument `{}` of `{}.{}`",
+                            func.args[a].name.name, def.name.name, func.name.name
+                        ),
+                    )
+                }
+                _ => continue,
             };
+            self.value_of = what;
             let Some(v) = self.eval(file, value, &ty) else {
                 continue;
             };
@@ -74,6 +87,8 @@ impl Resolver<'_> {
         }
         self.const_state[id.0 as usize] = ConstState::InProgress;
         let (file, def) = self.asts[id.0 as usize];
+        let what = format!("constant `{}`", def.name.name);
+        let outer = std::mem::replace(&mut self.value_of, what);
         let value = match (&def.kind, &self.defs[id.0 as usize].kind) {
             (ast::DefinitionKind::Const { value, .. }, DefKind::Const(c)) => {
                 let ty = c.ty.clone();
@@ -81,6 +96,7 @@ impl Resolver<'_> {
             }
             _ => None,
         };
+        self.value_of = outer;
         self.const_state[id.0 as usize] = ConstState::Done(value.clone());
         value
     }
@@ -153,7 +169,7 @@ impl Resolver<'_> {
                 TypeKind::Named(id)
                     if matches!(self.defs[id.0 as usize].kind, DefKind::Struct(_)) =>
                 {
-                    self.eval_struct(file, *id, entries, ty)
+                    self.eval_struct(file, *id, entries, ty, value.span)
                 }
                 // An empty `{}` also stands for an empty list or set.
                 TypeKind::List(_) if entries.is_empty() => Some(ConstValue::List(Vec::new())),
@@ -170,6 +186,7 @@ impl Resolver<'_> {
         id: DefId,
         entries: &[(ast::ConstValue, ast::ConstValue)],
         ty: &ir::Type,
+        span: Span,
     ) -> Option<ConstValue> {
         let DefKind::Struct(s) = &self.defs[id.0 as usize].kind else {
             return None;
@@ -178,6 +195,10 @@ impl Resolver<'_> {
             .fields
             .iter()
             .map(|f| (f.name.name.clone(), f.ty.clone()))
+            .collect();
+        // Fields that must be given: no `Default` to fall back on.
+        let needed: Vec<usize> = (0..s.fields.len())
+            .filter(|&i| !self.falls_back(id, i))
             .collect();
         let struct_name = self.type_name(ty, file);
         let mut out = Vec::with_capacity(entries.len());
@@ -238,10 +259,109 @@ impl Resolver<'_> {
             );
             return None;
         }
+        if ok && is_union && out.is_empty() {
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "{} sets no field of union `{struct_name}`",
+                    self.value_of
+                ))
+                .primary(span, "empty union value")
+                .note("exactly one field of a union is set"),
+            );
+            return None;
+        }
+        let missing: Vec<&str> = needed
+            .iter()
+            .filter(|&&i| !seen.iter().any(|(j, _)| *j == i))
+            .map(|&i| fields[i].0.as_str())
+            .collect();
+        if ok && !is_union && !missing.is_empty() {
+            let (list, verb) = match missing.as_slice() {
+                [one] => (format!("`{one}`"), "has"),
+                [init @ .., last] => (format!("`{}` and `{last}`", init.join("`, `")), "have"),
+                [] => unreachable!("checked non-empty"),
+            };
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "{} leaves out {list} of `{struct_name}`, which {verb} no default value",
+                    self.value_of
+                ))
+                .primary(span, format!("{list} missing"))
+                .help(format!(
+                    "give {list} a value here, or a default value (or `optional`) in `{struct_name}`"
+                )),
+            );
+            return None;
+        }
         ok.then_some(ConstValue::Struct {
             def: id,
             fields: out,
         })
+    }
+
+    /// Fills [`Resolver::has_default`]: does the Rust type of each
+    /// definition implement `Default`, as code generation decides it? A
+    /// union never does; a struct or exception does when each field is
+    /// `optional`, has a default value, or has a type with `Default`. Least
+    /// fixpoint (a struct that needs itself to be built has none), by a
+    /// worklist: a struct is looked at again only when one it holds
+    /// directly gains `Default` (containers always have it).
+    fn compute_has_default(&mut self) {
+        let n = self.defs.len();
+        self.has_default = self
+            .defs
+            .iter()
+            .map(|d| !matches!(d.kind, DefKind::Struct(_)))
+            .collect();
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, def) in self.defs.iter().enumerate() {
+            if let DefKind::Struct(s) = &def.kind {
+                for f in &s.fields {
+                    if let TypeKind::Named(t) = self.resolve_typedefs(&f.ty).kind {
+                        users[t.0 as usize].push(i);
+                    }
+                }
+            }
+        }
+        let mut queue: Vec<usize> = (0..n).rev().collect();
+        while let Some(i) = queue.pop() {
+            if self.has_default[i] {
+                continue;
+            }
+            let DefKind::Struct(s) = &self.defs[i].kind else {
+                continue;
+            };
+            let id = DefId(i as u32);
+            if s.kind != ir::StructKind::Union
+                && (0..s.fields.len()).all(|f| self.falls_back(id, f))
+            {
+                self.has_default[i] = true;
+                queue.extend(users[i].iter().copied().filter(|&u| !self.has_default[u]));
+            }
+        }
+    }
+
+    /// Can field `field` of struct `id` be left out of a value, that is
+    /// filled without the IDL naming it: `optional`, with a default value
+    /// (as written; a default that fails is reported on its own), or of a
+    /// type with `Default`?
+    fn falls_back(&self, id: DefId, field: usize) -> bool {
+        let DefKind::Struct(s) = &self.defs[id.0 as usize].kind else {
+            return true;
+        };
+        let f = &s.fields[field];
+        let written_default = match &self.asts[id.0 as usize].1.kind {
+            ast::DefinitionKind::Struct { fields, .. } => {
+                fields.get(field).is_some_and(|f| f.default.is_some())
+            }
+            _ => false,
+        };
+        f.req == ir::Requiredness::Optional
+            || written_default
+            || match self.resolve_typedefs(&f.ty).kind {
+                TypeKind::Named(t) => self.has_default[t.0 as usize],
+                _ => true,
+            }
     }
 
     /// A name used as a value: another constant, or an enum value.
@@ -511,6 +631,13 @@ impl Resolver<'_> {
             }
             _ => self.mismatch(file, ty, span, what),
         }
+    }
+}
+
+/// The definition a default value belongs to.
+fn slot_def(slot: Slot) -> DefId {
+    match slot {
+        Slot::StructField(d, _) | Slot::Arg(d, _, _) => d,
     }
 }
 

@@ -46,6 +46,12 @@ pub(super) struct Resolver<'a> {
     /// Default values still to evaluate: where, the file, the syntax.
     pub pending_defaults: Vec<(Slot, FileIdx, &'a ast::ConstValue)>,
     pub const_state: Vec<super::consts::ConstState>,
+    /// Per definition: does its Rust type implement `Default`? (See
+    /// `consts::compute_has_default`; true for all but some structs.)
+    pub has_default: Vec<bool>,
+    /// What the value being evaluated is, for messages: "constant `C`",
+    /// "the default of `S.f`".
+    pub value_of: String,
     /// "Did you mean" hints still allowed: each costs a pass over every
     /// visible name, so a file with thousands of errors gets hints only for
     /// the first ones.
@@ -68,6 +74,8 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
         diags,
         pending_defaults: Vec::new(),
         const_state: Vec::new(),
+        has_default: Vec::new(),
+        value_of: String::new(),
         hints_left: 100,
     };
     r.collect_definitions();

@@ -46,3 +46,98 @@ fn throws_id_out_of_range_is_reported_once() {
     assert_eq!(error_count(&out), 1, "{out}");
     assert!(out.contains("out of range"), "{out}");
 }
+
+#[test]
+fn struct_value_must_give_fields_without_default() {
+    let out = errors(
+        "union U { 1: i32 a }\n\
+         struct R { 1: U u }\n\
+         const R C = {}\n\
+         const list<R> L = [{\"u\": {\"a\": 1}}, {}]\n\
+         struct T { 1: optional R r = {} }\n",
+    );
+    assert_eq!(error_count(&out), 3, "{out}");
+    assert!(
+        out.contains("constant `C` leaves out `u` of `R`, which has no default value"),
+        "{out}"
+    );
+    assert!(out.contains("t.thrift:3:13"), "{out}");
+    assert!(out.contains("constant `L` leaves out `u`"), "{out}");
+    assert!(out.contains("t.thrift:4:37"), "{out}");
+    assert!(out.contains("the default of `T.r` leaves out `u`"), "{out}");
+    assert!(out.contains("t.thrift:5:30"), "{out}");
+}
+
+#[test]
+fn missing_fields_are_listed_together() {
+    let out = errors(
+        "union U { 1: i32 a }\n\
+         struct R { 1: U u, 2: required U v, 3: U w }\n\
+         const R C = {\"v\": {\"a\": 1}}\n",
+    );
+    assert_eq!(error_count(&out), 1, "{out}");
+    assert!(
+        out.contains("leaves out `u` and `w` of `R`, which have"),
+        "{out}"
+    );
+}
+
+#[test]
+fn struct_without_default_goes_through_structs_and_typedefs() {
+    // `Outer` has no `Default` as `Inner` has none (a required union).
+    let out = errors(
+        "union U { 1: i32 a }\n\
+         typedef U TU\n\
+         struct Inner { 1: TU u }\n\
+         typedef Inner TI\n\
+         exception Outer { 1: TI inner }\n\
+         const Outer C = {}\n",
+    );
+    assert_eq!(error_count(&out), 1, "{out}");
+    assert!(out.contains("leaves out `inner` of `Outer`"), "{out}");
+}
+
+#[test]
+fn fields_that_fall_back_may_be_left_out() {
+    ok("union U { 1: i32 a }\n\
+        struct Inner { 1: optional U u }\n\
+        struct R {\n\
+          1: optional U opt\n\
+          2: U with_default = {\"a\": 1}\n\
+          3: Inner inner\n\
+          4: list<U> items\n\
+          5: map<string, U> table\n\
+          6: i32 plain\n\
+          7: string text\n\
+        }\n\
+        const R C = {}\n\
+        const list<R> L = [{}, {\"plain\": 1}]\n\
+        struct T { 1: R r = {} }\n");
+    // A struct that holds itself through a container or an option.
+    ok(
+        "struct Tree { 1: list<Tree> kids, 2: optional Tree next }\n\
+        const Tree T = {\"kids\": [{}, {}]}\n",
+    );
+}
+
+#[test]
+fn empty_union_values_are_rejected() {
+    let out = errors(
+        "union U { 1: i32 a }\n\
+         const U C = {}\n\
+         struct S {\n  1: U u = {}\n  2: optional U ou = {}\n}\n\
+         const map<string, U> M = {\"k\": {}}\n",
+    );
+    assert_eq!(error_count(&out), 4, "{out}");
+    assert!(
+        out.contains("constant `C` sets no field of union `U`"),
+        "{out}"
+    );
+    assert!(out.contains("t.thrift:2:13"), "{out}");
+    assert!(out.contains("the default of `S.u` sets no field"), "{out}");
+    assert!(out.contains("t.thrift:4:12"), "{out}");
+    assert!(out.contains("the default of `S.ou` sets no field"), "{out}");
+    assert!(out.contains("t.thrift:5:22"), "{out}");
+    assert!(out.contains("t.thrift:7:32"), "{out}");
+    ok("union U { 1: i32 a }\nconst U C = {\"a\": 1}\n");
+}
