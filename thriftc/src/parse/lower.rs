@@ -631,11 +631,34 @@ impl Lower<'_, '_> {
         }
     }
 
-    /// A string literal without its quotes, escapes processed.
+    /// A string literal without its quotes, escapes processed. An unknown
+    /// escape is an error, as in Apache's compiler (which rejects it):
+    /// dropping the backslash would silently give another value than the
+    /// author meant (`"\d"`, `"\u00e9"`).
     fn string(&mut self, pair: &P<'_>) -> String {
         let raw = pair.as_str();
         let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
-        unescape(inner)
+        let (text, bad) = unescape(inner);
+        let span = self.span(pair);
+        for at in bad {
+            // The escape's two characters (backslash and the one after):
+            // offsets within the literal, past its opening quote.
+            let start = span.start + 1 + at as u32;
+            let len = inner[at + 1..].chars().next().map_or(1, char::len_utf8) as u32 + 1;
+            self.diags.push(
+                Diagnostic::error("unknown escape in a string literal")
+                    .primary(
+                        Span {
+                            start,
+                            end: (start + len).min(span.end),
+                            ..span
+                        },
+                        "not an escape Thrift knows",
+                    )
+                    .note(r#"the escapes are \\, \", \', \n, \r and \t; write \\ for a backslash"#),
+            );
+        }
+        text
     }
 }
 
@@ -749,28 +772,34 @@ pub(crate) fn parse_int(text: &str) -> Option<i64> {
     i64::try_from(value).ok()
 }
 
-/// Processes backslash escapes: `\\`, `\"`, `\'`, `\n`, `\r`, `\t`; any
-/// other escaped character stands for itself.
-fn unescape(s: &str) -> String {
+/// Processes backslash escapes: `\\`, `\"`, `\'`, `\n`, `\r`, `\t`. Also
+/// returns the byte offsets of unknown escapes (their backslash), which
+/// stand for the escaped character.
+fn unescape(s: &str) -> (String, Vec<usize>) {
     if !s.contains('\\') {
-        return s.to_string();
+        return (s.to_string(), Vec::new());
     }
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
+    let mut bad = Vec::new();
+    let mut chars = s.char_indices();
+    while let Some((at, c)) = chars.next() {
         if c != '\\' {
             out.push(c);
             continue;
         }
-        match chars.next() {
+        match chars.next().map(|(_, c)| c) {
             Some('n') => out.push('\n'),
             Some('r') => out.push('\r'),
             Some('t') => out.push('\t'),
-            Some(other) => out.push(other),
+            Some(c @ ('\\' | '"' | '\'')) => out.push(c),
+            Some(other) => {
+                bad.push(at);
+                out.push(other);
+            }
             None => out.push('\\'),
         }
     }
-    out
+    (out, bad)
 }
 
 /// Cleans a `/** ... */` comment: markers and leading `*` removed, common

@@ -443,6 +443,34 @@ mod tests {
     }
 
     #[test]
+    fn string_escapes() {
+        let mut diags = Diagnostics::new();
+        let text = r#"const string A = "a\\b\"c\'d\ne\rf\tg" const string B = 'x\"y'"#;
+        let doc = parse(FileId(0), text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let value = |i: usize| match &doc.definitions[i].kind {
+            ast::DefinitionKind::Const { value, .. } => format!("{:?}", value.kind),
+            other => panic!("{other:?}"),
+        };
+        assert!(value(0).contains(r#""a\\b\"c'd\ne\rf\tg""#), "{}", value(0));
+        assert!(value(1).contains(r#""x\"y""#), "{}", value(1));
+
+        // Unknown escapes: one error each, on the escape, all reported.
+        let mut diags = Diagnostics::new();
+        let text = "const string A = \"\\d é\\é \\u00e9\"";
+        parse(FileId(0), text, &mut diags);
+        let spans: Vec<(u32, u32)> = diags
+            .iter()
+            .map(|d| {
+                assert_eq!(d.message, "unknown escape in a string literal");
+                let s = d.labels[0].span;
+                (s.start, s.end)
+            })
+            .collect();
+        assert_eq!(spans, [(18, 20), (23, 26), (27, 29)], "{text}");
+    }
+
+    #[test]
     fn broken_files_keep_their_headers() {
         let mut diags = Diagnostics::new();
         let doc = parse(FileId(0), "include \"a.thrift\"\nstruct {", &mut diags);
