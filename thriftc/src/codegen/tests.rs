@@ -692,3 +692,47 @@ service T { i32 g() throws (1: X success, 2: X success_, 3: X Success2) }
         "{text}"
     );
 }
+
+#[test]
+fn underscore_digit_names_give_clean_locals_and_parameters() {
+    let text = gen_one(
+        r#"
+struct S { 1: i32 _1, 2: required string _2, 3: i32 f_1 }
+service V { void f(1: i32 _1, 2: i32 arg_1, 3: string _3, 4: i32 p) }
+"#,
+    );
+    // Decode locals: `f_1`, never `f__1` (not snake case).
+    assert!(!text.contains("f__"), "{text}");
+    assert!(text.contains("let mut f_1 = None;"), "{text}");
+    assert!(text.contains("let mut f_f_1 = None;"), "{text}");
+    assert!(text.contains("_1: f_1.unwrap_or_default(),"), "{text}");
+    assert!(text.contains("f_1: f_f_1.unwrap_or_default(),"), "{text}");
+    assert!(text.contains("_2: f_2\n"), "{text}");
+    // Parameters: `_1` (clippy's just_underscores_and_digits) becomes
+    // `arg_1`, numbered past an argument of that name.
+    assert!(
+        text.contains(
+            "fn f(&self, arg_12: i32, arg_1: i32, arg_3: String, p: i32) -> Result<(), VfError>;"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("let __args = VfArgs {\n            _1: arg_12,\n            arg_1,\n            _3: arg_3,\n            p,\n        };"),
+        "{text}"
+    );
+}
+
+#[test]
+fn legal_field_names_have_at_most_one_leading_underscore() {
+    // `structs::local` relies on it to keep decode locals distinct.
+    use crate::codegen::names::field_name;
+    for (thrift, rust) in [
+        ("_1", "_1"),
+        ("__1", "_1"),
+        ("_x", "x"),
+        ("__x__", "x"),
+        ("_", "unnamed"),
+    ] {
+        assert_eq!(field_name(thrift).as_str(), rust);
+    }
+}

@@ -317,10 +317,34 @@ fn ret_ty(ctx: &Ctx, f: &Function, prefix: &str, error: &RustName) -> String {
 /// The parameters of a handler or client method.
 fn params(ctx: &Ctx, receiver: &str, f: &Function) -> Vec<(String, String)> {
     let mut p = vec![(receiver.to_owned(), String::new())];
-    for a in &f.args.fields {
-        p.push((format!("{}: ", a.name), arg_ty(ctx, a)));
+    for (a, n) in f.args.fields.iter().zip(param_names(f)) {
+        p.push((format!("{n}: "), arg_ty(ctx, a)));
     }
     p
+}
+
+/// The parameter names of `f`'s arguments, in order: the field names,
+/// except that one of only underscores and digits (`_1`, which clippy
+/// rejects as `just_underscores_and_digits`) becomes `arg_1` (`arg_12`,
+/// ... if another argument has that name).
+pub(super) fn param_names(f: &Function) -> Vec<RustName> {
+    let odd = |n: &RustName| n.as_str().chars().all(|c| c == '_' || c.is_ascii_digit());
+    let mut scope = Scope::new();
+    for a in f.args.fields.iter().filter(|a| !odd(&a.name)) {
+        scope.reserve(a.name.unraw());
+    }
+    f.args
+        .fields
+        .iter()
+        .map(|a| {
+            if odd(&a.name) {
+                let digits = a.name.as_str().trim_start_matches('_');
+                scope.claim(RustName::plain(format!("arg_{digits}")))
+            } else {
+                a.name.clone()
+            }
+        })
+        .collect()
 }
 
 pub(super) const SERVER_ALLOWS: &[&str] = &[
@@ -798,12 +822,14 @@ fn client_method(
         .args
         .fields
         .iter()
-        .map(|a| {
+        .zip(param_names(f))
+        .map(|(a, pn)| {
             let an = &a.name;
             match (a.boxed, a.is_optional()) {
-                (false, _) => an.to_string(),
-                (true, false) => format!("{an}: Box::new({an})"),
-                (true, true) => format!("{an}: {an}.map(Box::new)"),
+                (false, _) if *an == pn => an.to_string(),
+                (false, _) => format!("{an}: {pn}"),
+                (true, false) => format!("{an}: Box::new({pn})"),
+                (true, true) => format!("{an}: {pn}.map(Box::new)"),
             }
         })
         .collect();

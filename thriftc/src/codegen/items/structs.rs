@@ -183,7 +183,7 @@ pub fn render_decode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) 
     flavor.decode_head(ctx, w, s.name.as_str());
     w.line("p.read_struct_begin()?;");
     for f in &s.fields {
-        wln!(w, "let mut f_{} = None;", f.name.unraw());
+        wln!(w, "let mut {} = None;", local(f));
     }
     let other = match &s.unknown_fields {
         Some(_) => {
@@ -200,7 +200,7 @@ pub fn render_decode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) 
         for f in &by_id {
             let tt = ctx.ttype(ctx.wire(&f.ty));
             let pat = format!("({}, {tt})", int_lit(f.id.into()));
-            let body = format!("f_{} = Some({})", f.name.unraw(), flavor.decode_call());
+            let body = format!("{} = Some({})", local(f), flavor.decode_call());
             arm(w, &pat, &body, true);
         }
         arm(w, "_", other, false);
@@ -213,6 +213,14 @@ pub fn render_decode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) 
     w.close("}");
     w.close("}");
     w.end_item();
+}
+
+/// The local that `decode` reads field `f` into: `f_` and the field's
+/// name without leading underscores (`_1` → `f_1`, not `f__1`, which is not
+/// snake case). Distinct fields get distinct locals: a legalized field name
+/// starts with at most the one `_` put before a leading digit.
+pub fn local(f: &Field) -> String {
+    format!("f_{}", f.name.unraw().trim_start_matches('_'))
 }
 
 /// `p.write_field_begin(name, ttype, id)?;` (a call on a short receiver
@@ -271,7 +279,7 @@ fn missing_message(s: &Struct, f: &Field) -> String {
 
 /// A field's value in `Ok(Self { .. })` as one line.
 fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field, flavor: Flavor<'_>) -> String {
-    let l = format!("f_{}", f.name.unraw());
+    let l = local(f);
     if is_missing_error(f) {
         return format!(
             "{l}.ok_or_else(|| __rt::Error::protocol(__rt::ProtocolErrorKind::InvalidData, {}))?",
@@ -303,7 +311,7 @@ fn field_value(ctx: &Ctx, w: &mut Writer, s: &Struct, f: &Field, flavor: Flavor<
 /// field is only printed when broken: not measured).
 fn field_init(w: &mut Writer, f: &Field, init: &str, last: bool) {
     let i = w.indent();
-    let head_len = f.name.as_str().len() + 4 + f.name.unraw().len();
+    let head_len = f.name.as_str().len() + 2 + local(f).len();
     if fits(i, i + init.len() + usize::from(!last)) || init.len() == head_len {
         wln!(w, "{init},");
         return;
@@ -319,7 +327,7 @@ fn field_init(w: &mut Writer, f: &Field, init: &str, last: bool) {
 /// `name: f_name.ok_or_else(..)?,` in prettyplease's broken layout.
 fn write_missing(w: &mut Writer, s: &Struct, f: &Field) {
     let i = w.indent();
-    let head = format!("{}: f_{}", f.name, f.name.unraw());
+    let head = format!("{}: {}", f.name, local(f));
     // The chain breaks before `.ok_or_else` unless all of it fits, which
     // the message never lets it.
     debug_assert!(!fits(i, i + head.len() + 100));

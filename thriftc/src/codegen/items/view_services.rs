@@ -42,8 +42,8 @@
 //! [`Options::views`]: crate::options::Options::views
 
 use super::services::{
-    ProcessorSpec, SERVER_ALLOWS, function_doc, parent, planned_service, render_processor,
-    result_inits, success_field, take_arg, variants,
+    ProcessorSpec, SERVER_ALLOWS, function_doc, param_names, parent, planned_service,
+    render_processor, result_inits, success_field, take_arg, variants,
 };
 use super::{Ctx, docs, str_lit};
 use crate::codegen::plan::{Field, Function, Service, ViewServer};
@@ -147,8 +147,8 @@ fn method_sig(ctx: &Ctx, f: &Function) -> String {
     // The lifetime is named where the return type borrows.
     let named = returns_view(ctx, f);
     let mut params = vec!["&self".to_owned()];
-    for a in &f.args.fields {
-        params.push(format!("{}: {}", a.name, view_arg_ty(ctx, a, named)));
+    for (a, n) in f.args.fields.iter().zip(param_names(f)) {
+        params.push(format!("{n}: {}", view_arg_ty(ctx, a, named)));
     }
     let ret = match &f.returns {
         Some(t) if named => {
@@ -170,14 +170,14 @@ fn method_sig(ctx: &Ctx, f: &Function) -> String {
 /// The owned handler's signature of `f`.
 fn owned_sig(ctx: &Ctx, f: &Function) -> String {
     let mut params = vec!["&self".to_owned()];
-    for a in &f.args.fields {
+    for (a, n) in f.args.fields.iter().zip(param_names(f)) {
         let t = ctx.ty(&a.ty);
         let t = if a.is_optional() {
             format!("Option<{t}>")
         } else {
             t
         };
-        params.push(format!("{}: {t}", a.name));
+        params.push(format!("{n}: {t}"));
     }
     let ret = match &f.returns {
         Some(t) => ctx.ty(t),
