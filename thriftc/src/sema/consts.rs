@@ -12,6 +12,7 @@ use crate::ast;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, TypeKind};
 use crate::source::Span;
+use std::collections::HashMap;
 
 /// Evaluation state of a constant definition.
 #[derive(Clone, Debug)]
@@ -74,6 +75,137 @@ impl Resolver<'_> {
                     }
                 }
             }
+        }
+        self.value_of.clear();
+        self.check_default_cycles();
+    }
+
+    /// Reports every struct field default that contains itself. A field
+    /// left out of a struct value is built from its default value, so
+    /// `struct S { 1: optional S s = {} }` stands for `{"s": {"s": ...}}`
+    /// without end. Graph: one node per field default, an edge to each
+    /// default that a value of the node's default leaves to be filled
+    /// (through lists, sets, maps and the fields it gives); a default on a
+    /// cycle (a strongly connected component with more than one node, or a
+    /// node with an edge to itself) never ends. Everything here is
+    /// iterative: the values are walked with a stack, the components found
+    /// by the iterative Tarjan of `graph`.
+    fn check_default_cycles(&mut self) {
+        // Nodes: (struct, field) of every evaluated field default.
+        let mut node_of: HashMap<(DefId, usize), usize> = HashMap::new();
+        let mut nodes: Vec<(DefId, usize)> = Vec::new();
+        for (i, def) in self.defs.iter().enumerate() {
+            if let DefKind::Struct(s) = &def.kind {
+                for (f, field) in s.fields.iter().enumerate() {
+                    if field.default.is_some() {
+                        node_of.insert((DefId(i as u32), f), nodes.len());
+                        nodes.push((DefId(i as u32), f));
+                    }
+                }
+            }
+        }
+        if nodes.is_empty() {
+            return;
+        }
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        for (n, &(def, field)) in nodes.iter().enumerate() {
+            let DefKind::Struct(s) = &self.defs[def.0 as usize].kind else {
+                continue;
+            };
+            let Some(value) = &s.fields[field].default else {
+                continue;
+            };
+            let mut todo: Vec<&ConstValue> = vec![value];
+            while let Some(v) = todo.pop() {
+                match v {
+                    ConstValue::List(items) | ConstValue::Set(items) => todo.extend(items),
+                    ConstValue::Map(entries) => {
+                        todo.extend(entries.iter().flat_map(|(k, v)| [k, v]));
+                    }
+                    ConstValue::Struct { def, fields } => {
+                        todo.extend(fields.iter().map(|(_, v)| v));
+                        // A union value is its one given field; a struct
+                        // value fills the others.
+                        let DefKind::Struct(t) = &self.defs[def.0 as usize].kind else {
+                            continue;
+                        };
+                        if t.kind == ir::StructKind::Union {
+                            continue;
+                        }
+                        for g in 0..t.fields.len() {
+                            if !fields.iter().any(|(i, _)| *i == g) {
+                                if let Some(&target) = node_of.get(&(*def, g)) {
+                                    edges[n].push(target);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            edges[n].sort_unstable();
+            edges[n].dedup();
+        }
+        let component = super::graph::strongly_connected(&edges);
+        let mut size = vec![0usize; nodes.len()];
+        for &c in &component {
+            size[c] += 1;
+        }
+        // A path back is worked out (a search over the component) for the
+        // first reports only, so a huge cycle stays cheap.
+        let mut paths_left = 50usize;
+        for n in 0..nodes.len() {
+            let c = component[n];
+            if size[c] < 2 && !edges[n].contains(&n) {
+                continue;
+            }
+            let (def, field) = nodes[n];
+            let d = &self.defs[def.0 as usize];
+            let DefKind::Struct(s) = &d.kind else {
+                continue;
+            };
+            let here = format!("{}.{}", d.name.name, s.fields[field].name.name);
+            let span = match &self.asts[def.0 as usize].1.kind {
+                ast::DefinitionKind::Struct { fields, .. } => fields
+                    .get(field)
+                    .and_then(|f| f.default.as_ref())
+                    .map_or(s.fields[field].span, |v| v.span),
+                _ => s.fields[field].span,
+            };
+            let mut diag =
+                Diagnostic::error(format!("the default value of `{here}` contains itself"))
+                    .primary(span, "this value never ends")
+                    .note(
+                        "a field left out of a struct value takes its default value, \
+                         which leads back here",
+                    );
+            if paths_left > 0 {
+                paths_left -= 1;
+                let path = cycle_path(&edges, &component, n);
+                let names: Vec<String> = path
+                    .iter()
+                    .take(8)
+                    .map(|&m| {
+                        let (def, field) = nodes[m];
+                        let d = &self.defs[def.0 as usize];
+                        match &d.kind {
+                            DefKind::Struct(s) => {
+                                format!("`{}.{}`", d.name.name, s.fields[field].name.name)
+                            }
+                            _ => String::new(),
+                        }
+                    })
+                    .collect();
+                let mut chain = vec![format!("`{here}`")];
+                chain.extend(names);
+                if path.len() > 8 {
+                    chain.push("...".to_owned());
+                }
+                chain.push(format!("`{here}`"));
+                diag = diag.note(format!("the way back: {}", chain.join(" -> ")));
+            }
+            diag = diag.help("remove this default, or one of the others on the way back");
+            self.diags.push(diag);
         }
     }
 
@@ -632,6 +764,37 @@ impl Resolver<'_> {
             _ => self.mismatch(file, ty, span, what),
         }
     }
+}
+
+/// The nodes after `start` on a shortest path from `start` back to itself,
+/// `start` left out (empty for an edge to itself). A breadth-first search
+/// inside `start`'s component, which holds such a path.
+fn cycle_path(edges: &[Vec<usize>], component: &[usize], start: usize) -> Vec<usize> {
+    if edges[start].contains(&start) {
+        return Vec::new();
+    }
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &edges[v] {
+            if component[w] != component[start] || parent.contains_key(&w) {
+                continue;
+            }
+            parent.insert(w, v);
+            if w == start {
+                let mut path = Vec::new();
+                let mut at = v;
+                while at != start {
+                    path.push(at);
+                    at = parent[&at];
+                }
+                path.reverse();
+                return path;
+            }
+            queue.push_back(w);
+        }
+    }
+    Vec::new()
 }
 
 /// The definition a default value belongs to.

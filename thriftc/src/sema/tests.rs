@@ -141,3 +141,122 @@ fn empty_union_values_are_rejected() {
     assert!(out.contains("t.thrift:7:32"), "{out}");
     ok("union U { 1: i32 a }\nconst U C = {\"a\": 1}\n");
 }
+
+#[test]
+fn defaults_that_contain_themselves_are_rejected() {
+    let out = errors(
+        "struct S { 1: optional S s = {} }\n\
+         struct T { 1: T t = {\"t\": {}} }\n\
+         struct A { 1: optional B b = {} }\n\
+         struct B { 1: optional A a = {} }\n\
+         struct L { 1: optional list<L> l = [{}] }\n\
+         typedef M TM\n\
+         struct M { 1: optional map<string, TM> m = {\"k\": {}} }\n",
+    );
+    assert_eq!(error_count(&out), 6, "{out}");
+    assert!(
+        out.contains("error: the default value of `S.s` contains itself\n  --> t.thrift:1:30"),
+        "{out}"
+    );
+    assert!(out.contains("the way back: `S.s` -> `S.s`"), "{out}");
+    assert!(
+        out.contains("`T.t` contains itself\n  --> t.thrift:2:21"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`A.b` contains itself\n  --> t.thrift:3:30"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the way back: `A.b` -> `B.a` -> `A.b`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`B.a` contains itself\n  --> t.thrift:4:30"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`L.l` contains itself\n  --> t.thrift:5:36"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`M.m` contains itself\n  --> t.thrift:7:44"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_cycle_is_reported_where_it_is_not_where_it_is_used() {
+    // `Uses.s` and `C` reach the cycle of `S.s` but are not on it.
+    let out = errors(
+        "struct S { 1: optional S s = {} }\n\
+         struct Uses { 1: optional S s = {} }\n\
+         const S C = {}\n",
+    );
+    assert_eq!(error_count(&out), 1, "{out}");
+    assert!(out.contains("`S.s` contains itself"), "{out}");
+}
+
+#[test]
+fn a_cycle_through_an_included_file_is_found() {
+    let mut fs = super::MemoryFs::new();
+    fs.insert(
+        "inc.thrift",
+        "struct Node { 1: optional list<Node> next = [{}] }\n",
+    )
+    .insert(
+        "main.thrift",
+        "include \"inc.thrift\"\nstruct Holder { 1: optional inc.Node n = {} }\n",
+    );
+    let failed = super::load_with(&fs, &[std::path::PathBuf::from("main.thrift")], &[])
+        .expect_err("the default of `Node.next` contains itself");
+    let out = failed.render(false);
+    assert_eq!(error_count(&out), 1, "{out}");
+    assert!(out.contains("`Node.next` contains itself"), "{out}");
+    assert!(out.contains("inc.thrift:1:45"), "{out}");
+}
+
+#[test]
+fn deep_finite_defaults_pass() {
+    // A chain of 300 structs, each defaulting to a value of the next,
+    // and fields that give the recursive field explicitly.
+    let mut idl = String::new();
+    for i in 0..300 {
+        idl.push_str(&format!(
+            "struct S{i} {{ 1: optional S{} next = {{}} }}\n",
+            i + 1
+        ));
+    }
+    idl.push_str("struct S300 { 1: i32 v = 1 }\n");
+    idl.push_str(
+        "struct Tree { 1: optional list<Tree> kids = [], 2: optional Tree left }\n\
+         struct Root { 1: Tree tree = {\"kids\": [{}, {\"kids\": [{}]}], \"left\": {}} }\n\
+         const S0 C = {}\n",
+    );
+    ok(&idl);
+}
+
+#[test]
+fn every_kind_is_reported_in_one_run() {
+    let out = errors(
+        "union U { 1: i32 a }\n\
+         struct R { 1: U u }\n\
+         struct S { 1: optional S s = {} }\n\
+         const R C = {}\n\
+         const U E = {}\n\
+         exception X { 1: string m }\n\
+         service Svc { void f() throws (0: X e) }\n",
+    );
+    assert_eq!(error_count(&out), 4, "{out}");
+    for (message, at) in [
+        ("`S.s` contains itself", "t.thrift:3:30"),
+        ("constant `C` leaves out `u`", "t.thrift:4:13"),
+        ("constant `E` sets no field", "t.thrift:5:13"),
+        ("throws list has id 0", "t.thrift:7:32"),
+    ] {
+        assert!(
+            out.contains(message) && out.contains(at),
+            "{message} at {at}:\n{out}"
+        );
+    }
+}
