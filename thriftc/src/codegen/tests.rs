@@ -47,6 +47,57 @@ fn doc_lines_are_inert() {
     assert_eq!(doc_line("```json"), "```json");
     assert_eq!(doc_line("1.5 is a number"), "1.5 is a number");
     assert_eq!(doc_line("-1 is negative"), "-1 is negative");
+    // Tabs (clippy's tabs_in_doc_comments) are expanded to tab stops of 4.
+    assert_eq!(doc_line("a\ttab"), "a   tab");
+    assert_eq!(doc_line("abcd\tx\t\ty"), "abcd    x       y");
+    // A tab after a list marker still makes a list item.
+    assert_eq!(doc_line("-\titem"), "\\-   item");
+    assert_eq!(doc_line("1.\tone"), "1\\.  one");
+    assert_eq!(doc_line("+"), "\\+");
+    // A quote followed by an unmarked line trips doc_lazy_continuation.
+    assert_eq!(doc_line("> quoted"), "\\> quoted");
+    assert_eq!(doc_line(">> nested"), "\\>> nested");
+    assert_eq!(doc_line("> ```"), "\\> ```");
+    assert_eq!(doc_line("a > b"), "a > b");
+    // Bare fences of either kind are never doctests.
+    assert_eq!(doc_line("~~~"), "~~~text");
+    assert_eq!(doc_line("~~~~  "), "~~~~text");
+    assert_eq!(doc_line("````"), "````text");
+    assert_eq!(doc_line("~~~json"), "~~~json");
+    assert_eq!(doc_line("~~"), "~~");
+    // Inline code, not a fence.
+    assert_eq!(doc_line("```x``` y"), "```x``` y");
+}
+
+fn doc_of(idl_doc: &str) -> String {
+    let text = gen_one(&format!("/**\n{idl_doc}\n */\nstruct Doc {{ 1: i32 x }}\n"));
+    text.lines()
+        .take_while(|l| !l.starts_with("pub struct Doc"))
+        .filter_map(|l| l.strip_prefix("///"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn doc_comments_pass_clippy_and_hold_no_doctest() {
+    assert_eq!(doc_of(" * a\ttab"), " a   tab");
+    assert_eq!(doc_of(" * > quoted\n * lazy"), " \\> quoted\n lazy");
+    assert_eq!(doc_of(" * -\titem\n * next"), " \\-   item\n next");
+    // A bare fence becomes a text fence, and its closing fence stays bare
+    // (a closing fence with an info string would not close it); the lines
+    // inside are not escaped.
+    assert_eq!(
+        doc_of(" * ~~~\n * - let x = 1;\n * > y\n * ~~~\n * - after"),
+        " ~~~text\n - let x = 1;\n > y\n ~~~\n \\- after"
+    );
+    assert_eq!(
+        doc_of(" * ````\n * ```\n * ~~~\n * ````\n * ```"),
+        " ````text\n ```\n ~~~\n ````\n ```text"
+    );
+    assert_eq!(
+        doc_of(" * > ```\n * > not rust\n * > ```"),
+        " \\> ```\n \\> not rust\n \\> ```"
+    );
 }
 
 const OPTIONS_IDL: &str = r#"

@@ -616,24 +616,30 @@ impl Flavor<'_> {
 /// The `#[allow]` line for [`Ctx::too_complex`] types.
 pub const ALLOW_COMPLEX: &str = "#[allow(clippy::type_complexity)]";
 
-/// One doc line made inert.
+/// One doc line made inert (a line outside a code fence; see [`docs`]).
 ///
 /// IDL doc comments are plain text written for every target language, not
 /// Markdown, so each line is made inert before rustdoc sees it: leading
 /// whitespace is dropped (four spaces would start a code block, compiled as
-/// a doctest), list markers are escaped (`\- item`: a list with unindented
-/// continuation lines trips clippy's doc lints), and an unlabelled code
-/// fence becomes a `text` fence (never a doctest).
+/// a doctest), tabs are expanded (clippy's `tabs_in_doc_comments`), list
+/// and quote markers are escaped (`\- item`, `\> quote`: a list item or
+/// quote followed by an unmarked line trips clippy's `doc_lazy_continuation`),
+/// and an unlabelled code fence (backticks or tildes) becomes a `text` fence
+/// (never a doctest).
 pub fn doc_line(line: &str) -> String {
-    let l = line.trim();
-    if l.starts_with("```") {
-        return if l.trim_start_matches('`').is_empty() {
-            "```text".to_owned()
+    let l = expand_tabs(line.trim());
+    if let Some((_, _, info)) = fence(&l) {
+        return if info.is_empty() {
+            format!("{l}text")
         } else {
-            l.to_owned()
+            l
         };
     }
-    if l.starts_with("- ") || l.starts_with("* ") || l.starts_with("+ ") || l == "-" || l == "*" {
+    let marker = |m: char| {
+        l.strip_prefix(m)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    };
+    if l.starts_with('>') || marker('-') || marker('*') || marker('+') {
         return format!("\\{l}");
     }
     let digits = l.bytes().take_while(u8::is_ascii_digit).count();
@@ -643,18 +649,63 @@ pub fn doc_line(line: &str) -> String {
             return format!("{}\\{rest}", &l[..digits]);
         }
     }
-    l.to_owned()
+    l
 }
 
-/// Doc comment lines for an IDL doc comment (see [`doc_line`]).
+/// A code fence line (three or more backticks or tildes, then an info
+/// string): its character, length and info string.
+fn fence(l: &str) -> Option<(char, usize, &str)> {
+    let c = l.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let n = l.len() - l.trim_start_matches(c).len();
+    let info = l[n..].trim();
+    // A backtick "fence" whose info string has a backtick is inline code.
+    (n >= 3 && !(c == '`' && info.contains('`'))).then_some((c, n, info))
+}
+
+/// `line` with its tabs expanded to spaces (tab stops every four columns).
+fn expand_tabs(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut col = 0;
+    for c in line.chars() {
+        if c == '\t' {
+            let n = 4 - col % 4;
+            out.extend(std::iter::repeat_n(' ', n));
+            col += n;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+    }
+    out
+}
+
+/// Doc comment lines for an IDL doc comment: [`doc_line`] for each line
+/// outside a code fence; a line inside one is only trimmed and has its
+/// tabs expanded, and a fence is closed by a bare fence of its character
+/// at least as long.
 pub fn docs(w: &mut Writer, doc: &Option<String>) {
     let Some(doc) = doc else { return };
     if doc.trim().is_empty() {
         return;
     }
+    let mut open: Option<(char, usize)> = None;
     // A lone carriage return would end the doc comment in Rust's eyes.
     for l in doc.lines().flat_map(|l| l.split('\r')) {
-        let l = doc_line(&visible_direction(l));
+        let l = visible_direction(l);
+        let l = match open {
+            None => {
+                let l = doc_line(&l);
+                open = fence(&l).map(|(c, n, _)| (c, n));
+                l
+            }
+            Some((c, n)) => {
+                let l = expand_tabs(l.trim());
+                if matches!(fence(&l), Some((fc, len, "")) if fc == c && len >= n) {
+                    open = None;
+                }
+                l
+            }
+        };
         if l.is_empty() {
             w.doc("");
         } else {
