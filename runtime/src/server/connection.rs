@@ -38,7 +38,9 @@ const LINGER: Duration = Duration::from_secs(1);
 /// server will not answer, during a stop or after an error). When input is
 /// left, the server ends its side of the stream (FIN after the last reply),
 /// then reads and discards input until the peer closes its side or
-/// `linger` passes; nothing is kept.
+/// `linger` passes; nothing is kept. Input arriving later (or, once a stop
+/// has shut the read side, after the read finds nothing) can still make
+/// the kernel reset the connection.
 fn close_gently(stream: &TcpStream, linger: Duration) {
     let mut scratch = [0u8; 4096];
     // Nothing unread (or the peer has closed): a plain close sends FIN.
