@@ -117,7 +117,9 @@ pub trait WriteBytes {
     fn write_all(&mut self, buf: &[u8]) -> Result<()>;
 
     /// Sends what has been buffered (the end of a message). In-memory sinks
-    /// have nothing to do.
+    /// have nothing to do. A `SIZE_LIMIT` transport error must mean that
+    /// nothing of the message was sent: the server then answers the call
+    /// with an `INTERNAL_ERROR` exception, and the client stays usable.
     #[inline]
     fn flush(&mut self) -> Result<()> {
         Ok(())
