@@ -23,7 +23,7 @@ except ImportError as e:  # pragma: no cover - reported by the Rust test
     print("IMPORT-ERROR thrift: %s" % e)
     sys.exit(3)
 
-from cg_apache.ttypes import Basics, Holder, Mood, Nesting, Oops, Pick, WithDefaults
+from cg_apache.ttypes import Basics, Holder, Mood, Nesting, OldIds, Oops, Pick, WithDefaults
 from common.ttypes import Level, Point
 
 TEXT = "h\u00e9llo \u2603 \U0001d11e"
@@ -93,6 +93,7 @@ CASES = {
         mood=Mood.HAPPY,
     ),
     "oops": lambda: Oops(message="bad", code=500),
+    "old_ids": lambda: OldIds(zero=1, negative=-2, none=3, two=4),
 }
 
 FACTORIES = {

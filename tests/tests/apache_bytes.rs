@@ -48,6 +48,7 @@ enum Case {
     Nesting(Nesting),
     Holder(Holder),
     Oops(Oops),
+    OldIds(OldIds),
 }
 
 /// `(name, value, element order defined)`.
@@ -170,6 +171,16 @@ fn cases() -> Vec<(&'static str, Case, bool)> {
             }),
             true,
         ),
+        (
+            "old_ids",
+            Case::OldIds(OldIds {
+                zero: 1,
+                negative: -2,
+                none: 3,
+                two: 4,
+            }),
+            true,
+        ),
     ]
 }
 
@@ -197,6 +208,7 @@ fn ours(case: &Case, proto: &str, theirs: Option<&[u8]>) -> Vec<u8> {
         Case::Nesting(v) => go(v, proto, theirs),
         Case::Holder(v) => go(v, proto, theirs),
         Case::Oops(v) => go(v, proto, theirs),
+        Case::OldIds(v) => go(v, proto, theirs),
     }
 }
 

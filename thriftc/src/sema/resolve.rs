@@ -545,7 +545,28 @@ impl<'a> Resolver<'a> {
         for (index, f) in fields.iter().enumerate() {
             let (id, id_implicit) = match f.id {
                 Some((n, span)) => match i16::try_from(n) {
-                    Ok(n) => (n, false),
+                    Ok(n) if n > 0 => (n, false),
+                    // As Apache's compiler does (without `--allow-neg-keys`):
+                    // an id of 0 or below counts as none, so that both put
+                    // the same ids on the wire.
+                    Ok(n) => {
+                        let id = next_implicit;
+                        next_implicit = next_implicit.saturating_sub(1);
+                        self.diags.push(
+                            Diagnostic::warning(format!(
+                                "field `{}` has id {n}, which is not positive",
+                                f.name.name
+                            ))
+                            .primary(span, format!("given id {id} instead"))
+                            .note(
+                                "Apache Thrift numbers a field with an id of 0 or below as one \
+                                 without an id (-1, -2, ...); thriftc does the same, so that \
+                                 both agree on the wire",
+                            )
+                            .help("write a positive id"),
+                        );
+                        (id, true)
+                    }
                     Err(_) => {
                         self.diags.push(
                             Diagnostic::error(format!("field id {n} is out of range"))
@@ -570,17 +591,6 @@ impl<'a> Resolver<'a> {
                 }
             };
             let id_span = f.id.map_or(f.name.span, |(_, s)| s);
-            // An id out of range was reported above (and stands as 0).
-            if of == FieldsOf::Throws && id <= 0 && f.id.is_some_and(|(n, _)| n == i64::from(id)) {
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "exception `{}` in a throws list has id {id}",
-                        f.name.name
-                    ))
-                    .primary(id_span, "not a positive id")
-                    .note("id 0 of a reply is the function's result; thrown exceptions use ids from 1"),
-                );
-            }
             if let Some(first) = ids.get(&id) {
                 self.diags.push(
                     Diagnostic::error(format!("duplicate field id {id} in {}", of.describe()))

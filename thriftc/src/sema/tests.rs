@@ -24,20 +24,33 @@ fn ok(idl: &str) {
 }
 
 #[test]
-fn throws_id_zero_or_below_is_rejected() {
-    let out = errors(
-        "exception X { 1: string m }\n\
-         service S {\n  void f() throws (0: X e)\n  void g() throws (-3: X e)\n}\n",
-    );
-    assert_eq!(error_count(&out), 2, "{out}");
+fn ids_of_zero_or_below_are_numbered_as_apache_numbers_them() {
+    // Apache's compiler gives a field with an id of 0 or below the next
+    // implicit id (-1, -2, ... in order, shared with fields without an id),
+    // with a warning; so must we, or the two disagree on the wire. In a
+    // throws list this also keeps id 0 for the result.
+    let idl = "struct S { 0: i32 z, -5: i32 n, i32 m, 3: i32 k }\n\
+               exception X { 1: string m }\n\
+               service Svc { i32 f(0: i32 a) throws (0: X e) }\n";
+    let loaded = super::load_str("t.thrift", idl).unwrap_or_else(|f| panic!("{}", f.render(false)));
+    let warnings = loaded.render_warnings(false);
     assert!(
-        out.contains("exception `e` in a throws list has id 0"),
-        "{out}"
+        warnings.contains("field `z` has id 0, which is not positive"),
+        "{warnings}"
     );
-    assert!(out.contains("t.thrift:3:20"), "{out}");
-    assert!(out.contains("has id -3"), "{out}");
-    assert!(out.contains("t.thrift:4:20"), "{out}");
-    ok("exception X { 1: string m }\nservice S { void f() throws (1: X e) }\n");
+    assert!(warnings.contains("t.thrift:1:12"), "{warnings}");
+    assert!(warnings.contains("field `n` has id -5"), "{warnings}");
+    let dump = crate::dump::dump(&loaded.program, std::path::Path::new(""));
+    for line in [
+        "-1: i32 z",
+        "-2: i32 n",
+        "-3: i32 m",
+        "3: i32 k",
+        "-1: i32 a",
+        "-1: X e",
+    ] {
+        assert!(dump.contains(line), "{line}:\n{dump}");
+    }
 }
 
 #[test]
@@ -245,14 +258,14 @@ fn every_kind_is_reported_in_one_run() {
          const R C = {}\n\
          const U E = {}\n\
          exception X { 1: string m }\n\
-         service Svc { void f() throws (0: X e) }\n",
+         service Svc { void f() throws (1: X e, 1: X again) }\n",
     );
     assert_eq!(error_count(&out), 4, "{out}");
     for (message, at) in [
         ("`S.s` contains itself", "t.thrift:3:30"),
         ("constant `C` leaves out `u`", "t.thrift:4:13"),
         ("constant `E` sets no field", "t.thrift:5:13"),
-        ("throws list has id 0", "t.thrift:7:32"),
+        ("duplicate field id 1", "t.thrift:7:40"),
     ] {
         assert!(
             out.contains(message) && out.contains(at),

@@ -521,3 +521,58 @@ impl __rt::Decode for Oops {
         })
     }
 }
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OldIds {
+    pub zero: i32,
+    pub negative: i32,
+    pub none: i32,
+    pub two: i32,
+}
+impl __rt::WireType for OldIds {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for OldIds {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("OldIds")?;
+        p.write_field_begin("none", __rt::TType::I32, -3)?;
+        __rt::Encode::encode(&self.none, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("negative", __rt::TType::I32, -2)?;
+        __rt::Encode::encode(&self.negative, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("zero", __rt::TType::I32, -1)?;
+        __rt::Encode::encode(&self.zero, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("two", __rt::TType::I32, 2)?;
+        __rt::Encode::encode(&self.two, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for OldIds {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_zero = None;
+        let mut f_negative = None;
+        let mut f_none = None;
+        let mut f_two = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (-3, __rt::TType::I32) => f_none = Some(__rt::Decode::decode(p)?),
+                (-2, __rt::TType::I32) => f_negative = Some(__rt::Decode::decode(p)?),
+                (-1, __rt::TType::I32) => f_zero = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::I32) => f_two = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            zero: f_zero.unwrap_or_default(),
+            negative: f_negative.unwrap_or_default(),
+            none: f_none.unwrap_or_default(),
+            two: f_two.unwrap_or_default(),
+        })
+    }
+}

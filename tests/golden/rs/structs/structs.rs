@@ -135,14 +135,14 @@ impl __rt::WireType for Legacy {
 impl __rt::Encode for Legacy {
     fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
         p.write_struct_begin("Legacy")?;
-        p.write_field_begin("negative_id", __rt::TType::I32, -5)?;
-        __rt::Encode::encode(&self.negative_id, p)?;
-        p.write_field_end()?;
-        p.write_field_begin("implicit_second", __rt::TType::I32, -2)?;
+        p.write_field_begin("implicit_second", __rt::TType::I32, -3)?;
         __rt::Encode::encode(&self.implicit_second, p)?;
         p.write_field_end()?;
-        p.write_field_begin("implicit_first", __rt::TType::I32, -1)?;
+        p.write_field_begin("implicit_first", __rt::TType::I32, -2)?;
         __rt::Encode::encode(&self.implicit_first, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("negative_id", __rt::TType::I32, -1)?;
+        __rt::Encode::encode(&self.negative_id, p)?;
         p.write_field_end()?;
         p.write_field_begin("explicit", __rt::TType::I32, 7)?;
         __rt::Encode::encode(&self.explicit, p)?;
@@ -160,13 +160,13 @@ impl __rt::Decode for Legacy {
         let mut f_explicit = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (-5, __rt::TType::I32) => f_negative_id = Some(__rt::Decode::decode(p)?),
-                (-2, __rt::TType::I32) => {
+                (-3, __rt::TType::I32) => {
                     f_implicit_second = Some(__rt::Decode::decode(p)?);
                 }
-                (-1, __rt::TType::I32) => {
+                (-2, __rt::TType::I32) => {
                     f_implicit_first = Some(__rt::Decode::decode(p)?);
                 }
+                (-1, __rt::TType::I32) => f_negative_id = Some(__rt::Decode::decode(p)?),
                 (7, __rt::TType::I32) => f_explicit = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
