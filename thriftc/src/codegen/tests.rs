@@ -64,6 +64,13 @@ fn doc_lines_are_inert() {
     assert_eq!(doc_line("~~~~  "), "~~~~text");
     assert_eq!(doc_line("````"), "````text");
     assert_eq!(doc_line("~~~json"), "~~~json");
+    // So are blocks labelled as Rust, or with rustdoc's attributes only.
+    assert_eq!(doc_line("```rust"), "```text");
+    assert_eq!(doc_line("``` no_run"), "```text");
+    assert_eq!(doc_line("~~~rust,should_panic"), "~~~text");
+    assert_eq!(doc_line("```edition2021"), "```text");
+    assert_eq!(doc_line("```rust,json"), "```rust,json");
+    assert_eq!(doc_line("```python"), "```python");
     assert_eq!(doc_line("~~"), "~~");
     // Inline code, not a fence.
     assert_eq!(doc_line("```x``` y"), "```x``` y");

@@ -628,9 +628,12 @@ pub const ALLOW_COMPLEX: &str = "#[allow(clippy::type_complexity)]";
 /// (never a doctest).
 pub fn doc_line(line: &str) -> String {
     let l = expand_tabs(line.trim());
-    if let Some((_, _, info)) = fence(&l) {
-        return if info.is_empty() {
-            format!("{l}text")
+    if let Some((_, n, info)) = fence(&l) {
+        // A block rustdoc would compile as a doctest (unlabelled, `rust`,
+        // or only rustdoc's own attributes such as `no_run`) becomes
+        // `text`: an IDL's examples are not code of the generated crate.
+        return if runs_as_doctest(info) {
+            format!("{}text", &l[..n])
         } else {
             l
         };
@@ -650,6 +653,25 @@ pub fn doc_line(line: &str) -> String {
         }
     }
     l
+}
+
+/// Whether rustdoc compiles a code block with this info string: when every
+/// word of it is `rust` or one of rustdoc's attributes (none at all too).
+fn runs_as_doctest(info: &str) -> bool {
+    info.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .all(|t| {
+            matches!(
+                t,
+                "rust"
+                    | "ignore"
+                    | "should_panic"
+                    | "no_run"
+                    | "compile_fail"
+                    | "test_harness"
+                    | "standalone_crate"
+            ) || t.starts_with("edition")
+        })
 }
 
 /// A code fence line (three or more backticks or tildes, then an info
