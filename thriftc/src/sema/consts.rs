@@ -692,7 +692,11 @@ impl Resolver<'_> {
                         self.diags.push(
                             Diagnostic::error(format!("enum `{enum_name}` has no value {i}"))
                                 .primary(span, "not a value of the enum")
-                                .note(format!("`{enum_name}` has: {}", names.join(", "))),
+                                .note(if names.is_empty() {
+                                    format!("`{enum_name}` has no values")
+                                } else {
+                                    format!("`{enum_name}` has: {}", names.join(", "))
+                                }),
                         );
                         None
                     }

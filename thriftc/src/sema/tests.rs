@@ -273,3 +273,10 @@ fn every_kind_is_reported_in_one_run() {
         );
     }
 }
+
+#[test]
+fn a_value_of_an_empty_enum_says_it_has_none() {
+    let out = errors("enum Empty {}\nconst Empty E = 1\n");
+    assert!(out.contains("enum `Empty` has no value 1"), "{out}");
+    assert!(out.contains("`Empty` has no values"), "{out}");
+}
