@@ -240,7 +240,20 @@ pub fn write_exception<O: ProtocolWrite + ?Sized>(
     output.write_message_begin(&header)?;
     error.encode(output)?;
     output.write_message_end()?;
-    output.flush()
+    match output.flush() {
+        // Over the frame limit, nothing was sent: the same kind of error
+        // without its message still fits any sensible limit.
+        Err(Error::Transport(t))
+            if t.kind == TransportErrorKind::SizeLimit && !error.message.is_empty() =>
+        {
+            log::warn!(
+                "the error reply to '{name}' is over the frame limit; sent without its message: {}",
+                error.message
+            );
+            write_exception(output, name, seqid, &ApplicationError::new(error.kind, ""))
+        }
+        sent => sent,
+    }
 }
 
 /// The reply for a handler error that the method does not declare:

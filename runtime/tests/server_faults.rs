@@ -399,6 +399,26 @@ fn messages_over_the_frame_limit_leave_the_connection_usable() {
         server.stop();
     }
 
+    // An error reply over the limit goes without its message.
+    for threads in [Threads::PerConnection, Threads::Events(1)] {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .limits(Limits::default().with_max_frame_size(60))
+            .wire(p, f)
+            .start();
+        let mut c = client(server.local_addr(), p, f);
+        match c.call::<_, Ret<i32>>("undeclared", &NoArgs) {
+            Err(Error::Application(e)) => assert_eq!(
+                (e.kind, e.message.as_str()),
+                (ApplicationErrorKind::InternalError, ""),
+                "{threads:?}"
+            ),
+            other => panic!("{threads:?}: {other:?}"),
+        }
+        assert_eq!(add(&mut c, 1, 2).unwrap(), 3, "{threads:?}");
+        server.stop();
+    }
+
     let server = calc_server(Threads::PerConnection, p, f);
     let mut c = connector(server.local_addr(), p, f)
         .limits(limits)
