@@ -24,7 +24,7 @@ pub(super) fn serve<P: ServerProcessor + ?Sized>(shared: &Shared, processor: &P,
     if let Some(mut io) = Io::open(shared, &conn, false) {
         io.serve(shared, processor, &conn, false, None);
     }
-    close_gently(&conn.stream, LINGER, shared.is_stopping());
+    close_gently(&conn.stream, LINGER);
     log::debug!("{}: closed", conn.peer);
 }
 
@@ -32,31 +32,24 @@ pub(super) fn serve<P: ServerProcessor + ?Sized>(shared: &Shared, processor: &P,
 const LINGER: Duration = Duration::from_secs(1);
 
 /// Prepares `stream` to be closed so that the replies written to it still
-/// reach the peer. Closing a socket that has unread input, or that receives
-/// input once closed, makes the kernel reset the connection and drop what
-/// it has not yet delivered, the end of the last reply included (e.g. a
-/// client that pipelines a request the server will not answer, during a stop
-/// or after an error). So when input is left, or during a stop (`stopping`:
-/// a pipelining client may not have sent its next request yet) unless the
-/// peer has closed its side already, the server ends its own (FIN after the
-/// last reply), then reads and discards input until the peer closes too or
-/// `linger` passes; nothing is kept. Input arriving after that can still
-/// make the kernel reset the connection.
-fn close_gently(stream: &TcpStream, linger: Duration, stopping: bool) {
+/// reach the peer. Closing a socket that has unread input makes the kernel
+/// reset the connection and drop what it has not yet delivered, the end of
+/// the last reply included (e.g. a client that pipelined a request the
+/// server will not answer, during a stop or after an error). When input is
+/// left, the server ends its side of the stream (FIN after the last reply),
+/// then reads and discards input until the peer closes its side or
+/// `linger` passes; nothing is kept. Input arriving later (or, once a stop
+/// has shut the read side, after the read finds nothing) can still make
+/// the kernel reset the connection.
+fn close_gently(stream: &TcpStream, linger: Duration) {
     let mut scratch = [0u8; 4096];
-    // Done when the peer has closed (or the stop shut the input of this
-    // idle connection: nothing more can come), or, outside a stop, when
-    // nothing is left unread: a plain close sends FIN.
-    let done = match stream
-        .set_nonblocking(true)
-        .and_then(|()| (&*stream).read(&mut scratch))
+    // Nothing unread (or the peer has closed): a plain close sends FIN.
+    let unread = stream.set_nonblocking(true).is_ok()
+        && matches!((&*stream).read(&mut scratch), Ok(n) if n > 0);
+    if !unread
+        || stream.set_nonblocking(false).is_err()
+        || stream.shutdown(Shutdown::Write).is_err()
     {
-        Ok(0) => true,
-        Ok(_) => false,
-        // Nothing yet: the peer may still send, during a stop.
-        Err(e) => !stopping || e.kind() != std::io::ErrorKind::WouldBlock,
-    };
-    if done || stream.set_nonblocking(false).is_err() || stream.shutdown(Shutdown::Write).is_err() {
         return;
     }
     let deadline = Instant::now() + linger;
@@ -299,8 +292,6 @@ where
             // connection's input), up to a turn's worth, then closes. The
             // blocking modes check here, without waiting for more bytes; the
             // event-driven mode below.
-            // Between messages: a stop may shut this connection's input.
-            conn.set_busy(false);
             let stopping = shared.is_stopping();
             if stopping && !park {
                 #[cfg(target_os = "linux")]
@@ -344,7 +335,7 @@ where
             served += 1;
             reader.get_mut().wait_idle();
             match reader.begin_message() {
-                Ok(true) => conn.set_busy(true),
+                Ok(true) => {}
                 Ok(false) => return Served::Closed,
                 Err(e) => return log_end(peer, "waiting for a message", &e),
             }

@@ -73,13 +73,12 @@
 //!   bound again as soon as `stop` returns.
 //! - **Closing.** In the blocking modes, a connection closed while its peer's
 //!   input is unread (after a malformed request, a panic, or the 16 answers
-//!   of a stop), or during a stop while the peer is still connected, first
-//!   ends its own side and reads and discards until the peer closes, for up
-//!   to 1 s: input that is unread or arrives at a closed socket would make
-//!   the kernel reset the connection and drop the end of the last reply. A
-//!   stop shuts the read side of connections waiting for a message, not of
-//!   those serving one, so that this works for them; a stop can therefore
-//!   take up to 1 s more when peers stay connected after their replies.
+//!   of a stop) first ends its own side and reads and discards for up to
+//!   1 s: closing over unread input would make the kernel reset the
+//!   connection and drop the end of the last reply. This covers input that
+//!   has arrived when the connection closes; during a stop (which has shut
+//!   the read side of every connection), a request arriving after that can
+//!   still reset the connection before a large last reply is all delivered.
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a
@@ -658,13 +657,10 @@ impl ServerHandle {
         // A drain timeout too long to add to the clock means no deadline.
         let deadline = Instant::now().checked_add(shared.config.drain_timeout);
         let mut st = shared.lock();
-        for conn in st.conns.values() {
-            // Idle connections see end-of-file at once; one serving a call
-            // finishes it, answers what has arrived and closes (see
-            // `Registered`).
-            if !conn.busy.load(Ordering::SeqCst) {
-                let _ = conn.stream.shutdown(std::net::Shutdown::Read);
-            }
+        for stream in st.conns.values() {
+            // Idle connections see end-of-file at once; a call in progress
+            // still writes its reply, then sees end-of-file.
+            let _ = stream.shutdown(std::net::Shutdown::Read);
         }
         if let Some(budget) = &shared.config.in_flight_budget {
             // Frames waiting for the budget give up.
@@ -690,8 +686,8 @@ impl ServerHandle {
                 "{} connection(s) still busy after the drain timeout: closing them",
                 st.conns.len()
             );
-            for conn in st.conns.values() {
-                let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+            for stream in st.conns.values() {
+                let _ = stream.shutdown(std::net::Shutdown::Both);
             }
         }
         drop(st);
@@ -760,7 +756,7 @@ struct State {
     accepting: Phase,
     stop: Phase,
     /// Open connections, to shut them down on stop.
-    conns: HashMap<u64, Registered>,
+    conns: HashMap<u64, Arc<TcpStream>>,
     next_id: u64,
     /// Accepted connections waiting for a worker (worker-pool mode).
     queue: VecDeque<Conn>,
@@ -809,20 +805,6 @@ struct Conn {
     id: u64,
     stream: Arc<TcpStream>,
     peer: SocketAddr,
-    /// Set from a message's first bytes until its reply is written: a stop
-    /// leaves the input of such a connection open (see [`Registered`]).
-    busy: Arc<AtomicBool>,
-}
-
-/// What the server keeps of an open connection, to stop it.
-struct Registered {
-    stream: Arc<TcpStream>,
-    /// A stop shuts the read side of connections waiting for a message (they
-    /// see end-of-file at once) but not of busy ones: those end after their
-    /// reply, and closing one then must be able to read (and discard) what
-    /// the peer sends meanwhile, or the kernel would reset the connection
-    /// before the reply is delivered.
-    busy: Arc<AtomicBool>,
 }
 
 impl Conn {
@@ -830,26 +812,13 @@ impl Conn {
         let mut st = shared.lock();
         let id = st.next_id;
         st.next_id += 1;
-        let busy = Arc::new(AtomicBool::new(false));
-        st.conns.insert(
-            id,
-            Registered {
-                stream: stream.clone(),
-                busy: busy.clone(),
-            },
-        );
+        st.conns.insert(id, stream.clone());
         Conn {
             shared: shared.clone(),
             id,
             stream,
             peer,
-            busy,
         }
-    }
-
-    /// Marks the connection as serving a message (or not).
-    fn set_busy(&self, busy: bool) {
-        self.busy.store(busy, Ordering::SeqCst);
     }
 }
 
