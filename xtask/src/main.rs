@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     env::set_current_dir(&root).expect("cannot enter the workspace root");
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&root, &args[1..]),
-        Some("bless") => bless(&args[1..]),
+        Some("bless") => bless(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
         Some("ci") => ci(&root),
         Some("help") | Some("--help") | Some("-h") | None => {
@@ -50,7 +50,8 @@ Tasks:
   test [ARGS]      set up the Python peers and Debian's thrift compiler, then
                    run clippy -D warnings (generated goldens included) and
                    `cargo test --workspace [ARGS]`
-  bless [FILTER]   rewrite golden files (tests whose name contains FILTER)
+  bless [FILTER]   set up the peers as `test` does, then rewrite golden files
+                   (tests whose name contains FILTER)
   bench [ARGS]     criterion benchmarks (`cargo bench --workspace`), then the
                    server harness of ../shared/bench when it is present
   ci               cargo fmt --check, then `test`"
@@ -148,7 +149,9 @@ fn thrift_compiler(problems: &mut Vec<String>) {
     );
 }
 
-fn test(root: &Path, extra: &[String]) -> Result<(), String> {
+/// Sets up what the tests of real peers need (Debian's `thrift`, the Python
+/// venv), saying plainly what it could not; returns the venv's python.
+fn peers(root: &Path) -> Option<PathBuf> {
     let mut problems = Vec::new();
     thrift_compiler(&mut problems);
     let python = python_venv(root, &mut problems);
@@ -159,6 +162,11 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
         }
         eprintln!("xtask: running the tests anyway; the ones that need these will fail.");
     }
+    python
+}
+
+fn test(root: &Path, extra: &[String]) -> Result<(), String> {
+    let python = peers(root);
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The golden files of generated code are compiled as modules of the
     // tests crate, so this also holds generated code to clippy -D warnings.
@@ -189,10 +197,16 @@ fn clippy(cargo: &str, scope: &[&str]) -> Result<(), String> {
     ]))
 }
 
-fn bless(args: &[String]) -> Result<(), String> {
+fn bless(root: &Path, args: &[String]) -> Result<(), String> {
+    // The tests crate also holds the interop tests: without the peers they
+    // would fail after the goldens were written.
+    let python = peers(root);
     let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args(["test", "--package", "thriftc-tests"])
         .env("UPDATE_EXPECT", "1");
+    if let Some(py) = python {
+        cmd.env("THRIFTC_PYTHON", py);
+    }
     if let Some(filter) = args.first() {
         cmd.args(["--", filter.as_str()]);
     }
