@@ -547,9 +547,9 @@ impl<'a> Resolver<'a> {
                 Some((n, span)) => match i16::try_from(n) {
                     Ok(n) if n > 0 => (n, false),
                     // As Apache's compiler does (without `--allow-neg-keys`):
-                    // an id of 0 or below counts as none, so that both put
-                    // the same ids on the wire.
-                    Ok(n) => {
+                    // an id of 0 or below (however large) counts as none, so
+                    // that both put the same ids on the wire.
+                    _ if n <= 0 => {
                         let id = next_implicit;
                         next_implicit = next_implicit.saturating_sub(1);
                         self.diags.push(
@@ -567,11 +567,11 @@ impl<'a> Resolver<'a> {
                         );
                         (id, true)
                     }
-                    Err(_) => {
+                    _ => {
                         self.diags.push(
                             Diagnostic::error(format!("field id {n} is out of range"))
                                 .primary(span, "not an i16")
-                                .note("field ids are i16: -32768..=32767"),
+                                .note("field ids are i16: at most 32767"),
                         );
                         (0, false)
                     }

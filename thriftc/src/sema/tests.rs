@@ -29,7 +29,7 @@ fn ids_of_zero_or_below_are_numbered_as_apache_numbers_them() {
     // implicit id (-1, -2, ... in order, shared with fields without an id),
     // with a warning; so must we, or the two disagree on the wire. In a
     // throws list this also keeps id 0 for the result.
-    let idl = "struct S { 0: i32 z, -5: i32 n, i32 m, 3: i32 k }\n\
+    let idl = "struct S { 0: i32 z, -5: i32 n, i32 m, 3: i32 k, -40000: i32 far }\n\
                exception X { 1: string m }\n\
                service Svc { i32 f(0: i32 a) throws (0: X e) }\n";
     let loaded = super::load_str("t.thrift", idl).unwrap_or_else(|f| panic!("{}", f.render(false)));
@@ -46,6 +46,7 @@ fn ids_of_zero_or_below_are_numbered_as_apache_numbers_them() {
         "-2: i32 n",
         "-3: i32 m",
         "3: i32 k",
+        "-4: i32 far",
         "-1: i32 a",
         "-1: X e",
     ] {
@@ -55,7 +56,7 @@ fn ids_of_zero_or_below_are_numbered_as_apache_numbers_them() {
 
 #[test]
 fn throws_id_out_of_range_is_reported_once() {
-    let out = errors("exception X { 1: string m }\nservice S { void f() throws (-40000: X e) }\n");
+    let out = errors("exception X { 1: string m }\nservice S { void f() throws (40000: X e) }\n");
     assert_eq!(error_count(&out), 1, "{out}");
     assert!(out.contains("out of range"), "{out}");
 }
