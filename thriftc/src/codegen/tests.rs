@@ -69,8 +69,23 @@ fn doc_lines_are_inert() {
     assert_eq!(doc_line("``` no_run"), "```text");
     assert_eq!(doc_line("~~~rust,should_panic"), "~~~text");
     assert_eq!(doc_line("```edition2021"), "```text");
-    assert_eq!(doc_line("```rust,json"), "```rust,json");
+    assert_eq!(doc_line("```rust,json"), "```text");
     assert_eq!(doc_line("```python"), "```python");
+    assert_eq!(doc_line("```c++"), "```c++");
+    for info in [
+        "ignore-windows",
+        "{.rust}",
+        "rust,{.x}",
+        "should_panic E0001",
+        "{rust}",
+        "E0001",
+    ] {
+        assert_eq!(doc_line(&format!("```{info}")), "```text", "{info}");
+    }
+    // HTML would hide fences from our tracking.
+    assert_eq!(doc_line("<!--"), "\\<!--");
+    assert_eq!(doc_line("<div>"), "\\<div>");
+    assert_eq!(doc_line("a <b> c"), "a <b> c");
     assert_eq!(doc_line("~~"), "~~");
     // Inline code, not a fence.
     assert_eq!(doc_line("```x``` y"), "```x``` y");

@@ -642,7 +642,9 @@ pub fn doc_line(line: &str) -> String {
         l.strip_prefix(m)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
     };
-    if l.starts_with('>') || marker('-') || marker('*') || marker('+') {
+    // A leading `<` would open an HTML block, inside which rustdoc does not
+    // see our fences (`<!--`, `<div>`, `<pre>`): IDL docs are plain text.
+    if l.starts_with('>') || l.starts_with('<') || marker('-') || marker('*') || marker('+') {
         return format!("\\{l}");
     }
     let digits = l.bytes().take_while(u8::is_ascii_digit).count();
@@ -655,23 +657,31 @@ pub fn doc_line(line: &str) -> String {
     l
 }
 
-/// Whether rustdoc compiles a code block with this info string: when every
-/// word of it is `rust` or one of rustdoc's attributes (none at all too).
+/// Whether rustdoc may compile a code block with this info string (or
+/// complain about it): unless it is one plain word naming another
+/// language, the block is made a `text` block. Rust, rustdoc's attributes
+/// (`no_run`, `ignore-*`, `edition*`, error codes), several words and
+/// `{...}` attribute sets all count.
 fn runs_as_doctest(info: &str) -> bool {
-    info.split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .all(|t| {
-            matches!(
-                t,
-                "rust"
-                    | "ignore"
-                    | "should_panic"
-                    | "no_run"
-                    | "compile_fail"
-                    | "test_harness"
-                    | "standalone_crate"
-            ) || t.starts_with("edition")
-        })
+    let plain = !info.is_empty()
+        && info
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.'));
+    let rustdoc = matches!(
+        info,
+        "rust"
+            | "ignore"
+            | "should_panic"
+            | "no_run"
+            | "compile_fail"
+            | "test_harness"
+            | "standalone_crate"
+    ) || info.starts_with("ignore-")
+        || info.starts_with("edition")
+        || (info.len() == 5
+            && info.starts_with('E')
+            && info[1..].bytes().all(|b| b.is_ascii_digit()));
+    !plain || rustdoc
 }
 
 /// A code fence line (three or more backticks or tildes, then an info
