@@ -110,7 +110,20 @@ impl RustName {
 
     /// Appends a suffix (the result is never raw: `r#type` + `2` = `type2`).
     fn with_suffix(&self, n: usize) -> RustName {
-        RustName(format!("{}{n}", self.unraw()))
+        // `C_` (a type renamed away from a generic parameter) becomes `C2`,
+        // not `C_2`, which is not upper camel case.
+        let base = self.unraw();
+        let base = match base.strip_suffix('_') {
+            // Kept after a digit: `S1_` + 2 must not read as `S12`.
+            Some(b)
+                if !b.is_empty()
+                    && !b.ends_with(['_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) =>
+            {
+                b
+            }
+            _ => base,
+        };
+        RustName(format!("{base}{n}"))
     }
 }
 

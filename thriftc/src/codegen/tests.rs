@@ -713,6 +713,15 @@ fn argument_structs_get_views_whatever_the_route_to_them() {
 }
 
 #[test]
+fn names_colliding_after_a_rename_stay_upper_camel_case() {
+    // `C` and `C_` both become `C_`: the second is `C2`, not `C_2`.
+    let text = gen_one("struct C {}\nstruct C_ {}\nstruct S1 {}\nstruct S1_ {}\n");
+    assert!(text.contains("pub struct C_ {"), "{text}");
+    assert!(text.contains("pub struct C2 {"), "{text}");
+    assert!(!text.contains("C_2"), "{text}");
+}
+
+#[test]
 fn types_named_like_generic_parameters_are_renamed() {
     let text = gen_one(
         r#"
