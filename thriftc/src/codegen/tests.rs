@@ -818,3 +818,22 @@ fn legal_field_names_have_at_most_one_leading_underscore() {
         assert_eq!(field_name(thrift).as_str(), rust);
     }
 }
+
+#[test]
+fn left_out_fields_take_the_struct_default_without_expanding_it() {
+    // Each level's default holds two of the next: written out in full, the
+    // output doubled per level.
+    let mut idl = String::new();
+    for i in 0..18 {
+        idl.push_str(&format!(
+            "struct S{i} {{ 1: optional S{n} a = {{}}, 2: optional S{n} b = {{\"a\": {{}}}} }}\n",
+            n = i + 1
+        ));
+    }
+    idl.push_str("struct S18 { 1: i32 x, 2: optional S18 a }\n");
+    let text = gen_one(&idl);
+    assert!(text.len() < 100_000, "{} bytes", text.len());
+    assert!(text.contains("a: Some(S1::default()),"), "{text}");
+    assert!(text.contains("b: Some(S1 {"), "{text}");
+    assert!(text.contains("a: Some(S2::default()),"), "{text}");
+}

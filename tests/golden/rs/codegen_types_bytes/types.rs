@@ -1262,7 +1262,7 @@ impl Default for LiteralDefaults {
             shape: Shape::Radius(2.5),
             part: Some(Span {
                 start: 3,
-                end: Default::default(),
+                ..Default::default()
             }),
         }
     }

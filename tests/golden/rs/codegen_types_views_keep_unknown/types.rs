@@ -2315,8 +2315,7 @@ impl Default for LiteralDefaults {
             shape: Shape::Radius(2.5),
             part: Some(Span {
                 start: 3,
-                end: Default::default(),
-                unknown_fields: Vec::new(),
+                ..Default::default()
             }),
             unknown_fields: Vec::new(),
         }

@@ -218,7 +218,7 @@ pub static WIDENED: ::std::sync::LazyLock<Vec<i64>> = ::std::sync::LazyLock::new
 pub static ORIGIN: ::std::sync::LazyLock<Point> = ::std::sync::LazyLock::new(|| Point {
     x: 0,
     y: 0,
-    label: None,
+    ..Default::default()
 });
 pub static LABELLED: ::std::sync::LazyLock<Point> = ::std::sync::LazyLock::new(|| Point {
     x: 1,
@@ -226,10 +226,21 @@ pub static LABELLED: ::std::sync::LazyLock<Point> = ::std::sync::LazyLock::new(|
     label: Some(String::from("corner")),
 });
 pub static DIAGONAL: ::std::sync::LazyLock<Segment> = ::std::sync::LazyLock::new(|| Segment {
-    head: Point { x: 0, y: 0, label: None },
-    tail: Point { x: 10, y: 10, label: None },
+    head: Point {
+        x: 0,
+        y: 0,
+        ..Default::default()
+    },
+    tail: Point {
+        x: 10,
+        y: 10,
+        ..Default::default()
+    },
     colors: vec![Color::RED, Color::BLUE],
 });
 pub static POINTS: ::std::sync::LazyLock<Vec<Point>> = ::std::sync::LazyLock::new(|| {
-    vec![Point { x : 1, y : 1, label : None, }, Point { x : 2, y : 3, label : None, }]
+    vec![
+        Point { x : 1, y : 1, ..Default::default() }, Point { x : 2, y : 3,
+        ..Default::default() }
+    ]
 });

@@ -12,7 +12,7 @@ pub mod view_services;
 pub mod views;
 
 pub use super::literals::{byte_str_lit, float_lit, int_lit, str_lit};
-use super::plan::{Coll, Crate, Field, Item, Ty, Wire};
+use super::plan::{Coll, Crate, DefaultImpl, Field, Item, Ty, Wire};
 use super::writer::Writer;
 use crate::ir::{self, ConstValue};
 use std::cell::Cell;
@@ -428,6 +428,33 @@ impl<'a> Ctx<'a> {
                 _ => "Default::default()".to_owned(),
             },
             Item::Struct(s) => {
+                // A left-out field takes its default. When the struct has
+                // `Default`, that is `..Default::default()`: writing each
+                // default out in full would repeat nested defaults at every
+                // level (exponential in the nesting).
+                let omitted = (0..s.fields.len()).any(|i| !given.iter().any(|(j, _)| *j == i));
+                if omitted && s.default_impl != DefaultImpl::None {
+                    let inits: Vec<String> = s
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, f)| {
+                            let (_, v) = given.iter().rev().find(|(j, _)| *j == i)?;
+                            let v = self.boxed(f, self.value(&f.ty, v));
+                            let v = if f.is_optional() {
+                                format!("Some({v})")
+                            } else {
+                                v
+                            };
+                            Some(format!("{}: {v}, ", f.name))
+                        })
+                        .collect();
+                    return if inits.is_empty() {
+                        format!("{path}::default()")
+                    } else {
+                        format!("{path} {{ {}..Default::default() }}", inits.concat())
+                    };
+                }
                 let mut inits: Vec<String> = s
                     .fields
                     .iter()
