@@ -432,48 +432,34 @@ impl<'a> Ctx<'a> {
                 // `Default`, that is `..Default::default()`: writing each
                 // default out in full would repeat nested defaults at every
                 // level (exponential in the nesting).
-                let omitted = (0..s.fields.len()).any(|i| !given.iter().any(|(j, _)| *j == i));
-                if omitted && s.default_impl != DefaultImpl::None {
-                    let inits: Vec<String> = s
-                        .fields
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, f)| {
-                            let (_, v) = given.iter().rev().find(|(j, _)| *j == i)?;
+                let base = s.default_impl != DefaultImpl::None;
+                let mut omitted = false;
+                let mut inits: Vec<String> = Vec::new();
+                for (i, f) in s.fields.iter().enumerate() {
+                    let v = match given.iter().rev().find(|(j, _)| *j == i) {
+                        Some((_, v)) => {
                             let v = self.boxed(f, self.value(&f.ty, v));
-                            let v = if f.is_optional() {
+                            if f.is_optional() {
                                 format!("Some({v})")
                             } else {
                                 v
-                            };
-                            Some(format!("{}: {v}, ", f.name))
-                        })
-                        .collect();
+                            }
+                        }
+                        None if base => {
+                            omitted = true;
+                            continue;
+                        }
+                        None => self.field_default(f),
+                    };
+                    inits.push(format!("{}: {v}", f.name));
+                }
+                if omitted {
                     return if inits.is_empty() {
                         format!("{path}::default()")
                     } else {
-                        format!("{path} {{ {}..Default::default() }}", inits.concat())
+                        format!("{path} {{ {}, ..Default::default() }}", inits.join(", "))
                     };
                 }
-                let mut inits: Vec<String> = s
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        let v = match given.iter().rev().find(|(j, _)| *j == i) {
-                            Some((_, v)) => {
-                                let v = self.boxed(f, self.value(&f.ty, v));
-                                if f.is_optional() {
-                                    format!("Some({v})")
-                                } else {
-                                    v
-                                }
-                            }
-                            None => self.field_default(f),
-                        };
-                        format!("{}: {v}", f.name)
-                    })
-                    .collect();
                 if let Some(n) = &s.unknown_fields {
                     inits.push(format!("{n}: Vec::new()"));
                 }
