@@ -696,6 +696,9 @@ fn value(
         }
         Ok(Some(frame))
     };
+    // Past what arrived (a body passed over), the decoders would have
+    // stopped at its end: even a value that takes no bytes is a `Part`.
+    inp.pass(at, 0)?;
     if let Some(size) = fixed_size(protocol, t) {
         return Ok((inp.pass(at, size)?, None));
     }
@@ -1149,6 +1152,16 @@ mod tests {
         let mut m = [&head[..], b"\x0f\x00\x01\x0a"].concat();
         m.extend(0x0100_0000u32.to_be_bytes());
         unknown(&m, ProtocolKind::Binary, small);
+        // A value past the depth limit after a body that has not arrived:
+        // the decoders stop at the end of what arrived first.
+        let shallow = Limits::default().with_max_depth(2);
+        let mut m = [&head[..], b"\x0d\x00\x01\x0b\x0c\x00\x00\x00\x01"].concat();
+        m.extend(10u32.to_be_bytes());
+        m.extend(b"ab");
+        assert_eq!(oracle(&m, ProtocolKind::Binary, shallow), Arrived::Part);
+        assert_eq!(fresh(&m, ProtocolKind::Binary, shallow), Arrived::Part);
+        m.extend(b"cdefghij");
+        unknown(&m, ProtocolKind::Binary, shallow);
         // The check stays unknown however the bytes grow.
         let mut check = Check::default();
         let got = check.check(&m, Framing::Buffered, ProtocolKind::Binary, small);
@@ -1399,6 +1412,12 @@ mod tests {
         for n in 1..m.len() {
             let got = check.check(&m[..n], Framing::Buffered, protocol, limits);
             assert_eq!(got, Arrived::Part, "{n}");
+            // Checked as it goes, so that a quadratic check fails early.
+            assert!(
+                check.work() <= 8 * n + 64,
+                "{protocol:?}: {} at {n}",
+                check.work()
+            );
         }
         let got = check.check(m, Framing::Buffered, protocol, limits);
         assert_eq!(got, Arrived::Whole);
