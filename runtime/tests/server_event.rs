@@ -315,12 +315,140 @@ fn a_large_message_sent_in_small_pieces_is_served() {
 }
 
 #[test]
-fn a_message_read_on_with_blocking_reads_keeps_its_first_deadline() {
+fn peers_that_stall_inside_large_messages_hold_no_thread() {
+    let _serial = serial();
+    for (protocol, framing) in COMBOS {
+        // Two threads, the default in-flight budget; four peers each send
+        // 150 KB of a 300 KB request (past the 128 KiB read buffer, and a
+        // frame the budget charges) and stall.
+        let server = calc_builder(Threads::Events(2))
+            .wire(protocol, framing)
+            .message_timeout(Duration::from_secs(30))
+            .start();
+        let addr = server.local_addr();
+        let what = format!("{protocol:?} {framing:?}");
+        let big: Vec<u8> = (0..300_000).map(|i| (i % 251) as u8).collect();
+        let request = call_msg(protocol, framing, "echo_bin", 9, &Args1(big.clone()));
+        let mut slow: Vec<_> = (0..4).map(|_| raw(addr)).collect();
+        for s in &mut slow {
+            s.write_all(&request[..150_000]).unwrap();
+        }
+        thread::sleep(Duration::from_millis(100));
+        let started = std::time::Instant::now();
+        let mut c = client(addr, protocol, framing);
+        assert_eq!(add(&mut c, 1, 1).unwrap(), 2, "{what}");
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(500),
+            "{what}: a fresh client waited {took:?} behind stalled peers"
+        );
+        // The rest arrives in pieces; every stalled peer is answered.
+        for piece in request[150_000..].chunks(30_000) {
+            for s in &mut slow {
+                s.write_all(piece).unwrap();
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        for s in &slow {
+            let (h, res) = read_reply::<Ret<Vec<u8>>>(&mut replies(s, framing), protocol).unwrap();
+            assert_eq!(h.seqid, 9, "{what}");
+            assert!(res.unwrap() == Ret::Success(big.clone()), "{what}");
+        }
+        server.stop();
+    }
+}
+
+#[test]
+fn a_frame_that_waits_for_the_budget_holds_no_thread() {
+    let _serial = serial();
+    let budget = thriftc_runtime::transport::ByteBudget::new(1 << 20);
+    let server = calc_builder(Threads::Events(1))
+        .framing(F)
+        .in_flight_budget(Some(budget.clone()))
+        .message_timeout(Duration::from_secs(30))
+        .start();
+    let addr = server.local_addr();
+    // A: a frame of about 1 MiB, half sent: it holds the whole budget.
+    let a_data = vec![1u8; (1 << 20) - 100];
+    let a_msg = call_msg(P, F, "echo_bin", 1, &Args1(a_data.clone()));
+    let mut a = raw(addr);
+    a.write_all(&a_msg[..a_msg.len() / 2]).unwrap();
+    assert!(eventually(Duration::from_secs(2), || budget.in_use()
+        == a_msg.len() - 4));
+    // B: a whole 200 KB frame, which must wait for the budget.
+    let b_data = vec![2u8; 200_000];
+    let mut b = raw(addr);
+    b.write_all(&call_msg(P, F, "echo_bin", 2, &Args1(b_data.clone())))
+        .unwrap();
+    thread::sleep(Duration::from_millis(100));
+    // The only thread is free for C.
+    let started = std::time::Instant::now();
+    let mut c = client(addr, P, F);
+    assert_eq!(add(&mut c, 3, 4).unwrap(), 7);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(500),
+        "a fresh client waited {took:?} behind a frame waiting for the budget"
+    );
+    assert_eq!(budget.in_use(), a_msg.len() - 4, "B was not charged yet");
+    // A completes; B is then admitted and answered too.
+    a.write_all(&a_msg[a_msg.len() / 2..]).unwrap();
+    let (h, res) = read_reply::<Ret<Vec<u8>>>(&mut replies(&a, F), P).unwrap();
+    assert_eq!(h.seqid, 1);
+    assert!(res.unwrap() == Ret::Success(a_data));
+    let (h, res) = read_reply::<Ret<Vec<u8>>>(&mut replies(&b, F), P).unwrap();
+    assert_eq!(h.seqid, 2);
+    assert!(res.unwrap() == Ret::Success(b_data));
+    assert!(eventually(Duration::from_secs(2), || budget.in_use() == 0));
+    assert!(budget.peak() <= 1 << 20, "peak {}", budget.peak());
+    server.stop();
+}
+
+#[test]
+fn a_frame_waits_for_the_budget_at_most_the_message_timeout() {
+    let _serial = serial();
+    let budget = thriftc_runtime::transport::ByteBudget::new(1 << 20);
+    let server = calc_builder(Threads::Events(1))
+        .framing(F)
+        .in_flight_budget(Some(budget.clone()))
+        .message_timeout(Duration::from_millis(600))
+        .start();
+    let addr = server.local_addr();
+    let request = call_msg(P, F, "echo_bin", 2, &Args1(vec![2u8; 200_000]));
+    // The whole budget is taken (by the test): B's frame waits, and is
+    // closed at its deadline.
+    assert!(budget.try_acquire(1 << 20));
+    let started = std::time::Instant::now();
+    let mut b = raw(addr);
+    b.write_all(&request).unwrap();
+    assert!(
+        closed_within(&mut b, Duration::from_secs(3)),
+        "B still open"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(550) && took < Duration::from_millis(1500),
+        "B closed after {took:?}"
+    );
+    // C's frame waits too, and is admitted once the budget has room.
+    let mut c = raw(addr);
+    c.write_all(&request).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(budget.in_use(), 1 << 20);
+    budget.release(1 << 20);
+    let (h, res) = read_reply::<Ret<Vec<u8>>>(&mut replies(&c, F), P).unwrap();
+    assert_eq!(h.seqid, 2);
+    assert!(res.unwrap() == Ret::Success(vec![2u8; 200_000]));
+    assert!(eventually(Duration::from_secs(2), || budget.in_use() == 0));
+    server.stop();
+}
+
+#[test]
+fn a_large_message_that_trickles_in_keeps_its_first_deadline() {
     let _serial = serial();
     // 1 s to receive a message. 100 KB of a 200 KB unframed message arrive
-    // at once (parked with them), 40 KB more 700 ms later (the read buffer
-    // is full: the rest is read with blocking reads), then a byte every
-    // 100 ms. The deadline runs from the first bytes, not from the switch.
+    // at once (parked with them), 40 KB more 700 ms later, then a byte
+    // every 100 ms. The deadline runs from the first bytes.
     let server = calc_builder(Threads::Events(1))
         .message_timeout(Duration::from_secs(1))
         .start();

@@ -377,7 +377,6 @@ impl Check {
 
     /// Forgets the progress (after the message was consumed, or to start
     /// over). Keeps the stack's memory for the next message.
-    #[cfg_attr(not(test), allow(dead_code))] // until the connection keeps a check
     pub(super) fn reset(&mut self) {
         self.at = 0;
         self.phase = Phase::Begin;
@@ -811,34 +810,6 @@ fn value(
             | TType::Double
             | TType::Uuid,
         ) => Err(Halt::Bad),
-    }
-}
-
-/// The former interface, until the connection keeps a [`Check`]: a fresh
-/// check of `bytes`, which may grow to `room` bytes before they must be
-/// consumed; frames larger than `charged_above` are `Unknown` (the reader
-/// charges them to the in-flight budget before their body).
-#[allow(dead_code)] // removed once the connection keeps a check
-pub(super) fn arrived(
-    bytes: &[u8],
-    room: usize,
-    charged_above: usize,
-    framing: Framing,
-    protocol: ProtocolKind,
-    limits: Limits,
-) -> Arrived {
-    let result = Check::default().check(bytes, framing, protocol, limits);
-    match (framing, Check::frame_len(bytes, limits)) {
-        (Framing::Framed, Some(Ok(len))) if len > charged_above => Arrived::Unknown,
-        (Framing::Framed, Some(Ok(len)))
-            if result == Arrived::Part && FRAME_HEADER_LEN.saturating_add(len) > room =>
-        {
-            Arrived::Unknown
-        }
-        (Framing::Buffered, _) if result == Arrived::Part && bytes.len() >= room => {
-            Arrived::Unknown
-        }
-        _ => result,
     }
 }
 

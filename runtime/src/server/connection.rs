@@ -13,6 +13,8 @@ use crate::processor::{Processor, ProtocolKind, WireProtocol, panic_message, wri
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
 use crate::protocol::{MessageType, ProtocolRead, ProtocolWrite};
+#[cfg(target_os = "linux")]
+use crate::transport::framed::FRAME_HEADER_LEN;
 use crate::transport::socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
 use crate::transport::{MessageWriter, StreamReader};
 
@@ -91,6 +93,11 @@ pub(super) enum Served {
     /// done (e.g. the error reply before a close): send the rest once the
     /// socket has room, then close.
     Closing,
+    /// The next frame must be charged to the in-flight byte budget before
+    /// its body is read, and the budget has no room now (only when parking
+    /// was asked for): serve the connection again once it has
+    /// ([`Io::charge_next_now`]).
+    Budget,
 }
 
 /// The protocol endpoints of one connection, with their buffers: all the
@@ -106,8 +113,9 @@ pub(super) enum Io {
 pub(super) struct Endpoints<I, O> {
     input: I,
     output: O,
-    /// Event-driven: bytes scanned so far for the message being gathered.
-    scanned: usize,
+    /// Event-driven: how far the check for a whole next message has come.
+    #[cfg(target_os = "linux")]
+    check: super::complete::Check,
     /// Event-driven: messages served since the server began to stop; at
     /// [`MESSAGES_PER_TURN`] the connection closes, so that a peer that
     /// keeps sending cannot hold a thread (or the stop) for long.
@@ -170,6 +178,17 @@ impl Io {
         }
     }
 
+    /// Charges the frame whose header starts the unread input to the
+    /// in-flight budget, without waiting (see [`Served::Budget`]): `false`
+    /// when the budget still has no room for it.
+    #[cfg(target_os = "linux")]
+    pub(super) fn charge_next_now(&mut self, limits: crate::Limits) -> bool {
+        match self {
+            Io::Binary(e) => charge_next_now(e.input.transport_mut(), limits),
+            Io::Compact(e) => charge_next_now(e.input.transport_mut(), limits),
+        }
+    }
+
     /// Gives back buffers that grew past their initial size, with nothing
     /// unread or unsent (for a connection parked for a while).
     #[cfg(target_os = "linux")]
@@ -208,7 +227,8 @@ where
             );
         }
         Some(Endpoints {
-            scanned: 0,
+            #[cfg(target_os = "linux")]
+            check: Default::default(),
             served_stopping: 0,
             input: I::over(reader, config.limits),
             output: O::over(
@@ -263,8 +283,7 @@ where
         served
     }
 
-    // Without the event-driven mode (not Linux), `first` and `scanned` are
-    // only written.
+    // Without the event-driven mode (not Linux), `first` is only written.
     #[cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_assignments))]
     fn serve_messages<P>(
         &mut self,
@@ -281,7 +300,8 @@ where
         let Endpoints {
             input,
             output,
-            scanned,
+            #[cfg(target_os = "linux")]
+            check,
             served_stopping,
         } = self;
         let mut first = true;
@@ -298,7 +318,7 @@ where
                 {
                     let reader = input.transport_mut();
                     if *served_stopping >= MESSAGES_PER_TURN
-                        || gather(reader, shared, peer, true, scanned).is_some()
+                        || gather(reader, shared, peer, true, check).is_some()
                     {
                         return Served::Closed;
                     }
@@ -324,7 +344,7 @@ where
                 if stopping && *served_stopping >= MESSAGES_PER_TURN {
                     return Served::Closed;
                 }
-                if let Some(parked) = gather(reader, shared, peer, first || stopping, scanned) {
+                if let Some(parked) = gather(reader, shared, peer, first || stopping, check) {
                     return if stopping { Served::Closed } else { parked };
                 }
                 if stopping {
@@ -425,59 +445,58 @@ where
 /// left unread, it parks without trying a read: the socket's readiness is
 /// checked again when it is re-armed.
 ///
-/// Unframed, each check scans the unread bytes from their start; `scanned`
-/// counts what the checks of the current message have scanned. A peer that
-/// sends a large message in many small pieces would make that quadratic:
-/// past [`RESCAN_FREELY`] unread bytes and [`SCAN_ALLOWANCE`] plus 8 times
-/// the message's bytes scanned, the message is read on with blocking reads
-/// instead (under the message timeout).
+/// The buffer grows with what arrives, up to the frame (whose header says
+/// how large it is) or, unframed, the message size limit; `check` carries
+/// the completeness check from one read to the next, so that its cost is
+/// linear in the bytes received however they are split. No read waits: a
+/// peer that sends part of a message, of any size, holds no thread. A
+/// frame the in-flight budget must see first is charged once its header
+/// has arrived, without waiting: [`Served::Budget`] when the budget has no
+/// room.
 #[cfg(target_os = "linux")]
 fn gather(
     reader: &mut SocketReader,
     shared: &Shared,
     peer: std::net::SocketAddr,
     woken: bool,
-    scanned: &mut usize,
+    check: &mut super::complete::Check,
 ) -> Option<Served> {
-    use super::complete::{Arrived, arrived};
-    use crate::transport::ByteBudget;
-    use crate::transport::buffered::READ_BUFFER_SIZE;
+    use super::complete::{Arrived, Check};
+    use crate::transport::Framing;
     let config = &shared.config;
     if !woken && reader.buffered() == 0 {
         return Some(Served::Idle);
     }
-    // Frames the budget must see before their body take the reader's path.
-    let charged_above = match config.in_flight_budget {
-        Some(_) => ByteBudget::UNCHARGED,
-        None => usize::MAX,
-    };
     loop {
         let unread = reader.unread();
-        if unread.len() > RESCAN_FREELY
-            && *scanned > SCAN_ALLOWANCE.saturating_add(unread.len().saturating_mul(8))
-        {
-            *scanned = 0;
-            return None;
-        }
-        match arrived(
-            unread,
-            READ_BUFFER_SIZE,
-            charged_above,
-            config.framing,
-            config.protocol,
-            config.limits,
-        ) {
-            Arrived::Whole | Arrived::Unknown => {
-                *scanned = 0;
-                return None;
+        // Unframed, a message may take up to the size limit; it is bounded
+        // per connection, as when a blocking read decodes it.
+        let mut room = config.limits.max_message_size();
+        if config.framing == Framing::Framed {
+            match Check::frame_len(unread, config.limits) {
+                Some(Ok(len)) => {
+                    room = len.saturating_add(FRAME_HEADER_LEN);
+                    if !reader.charge_next_now(len) {
+                        return Some(Served::Budget);
+                    }
+                }
+                // Reported by the decoder.
+                Some(Err(_)) => {
+                    check.reset();
+                    return None;
+                }
+                None => {}
             }
-            // Framed, the check reads the frame header only.
-            Arrived::Part if config.framing == crate::transport::Framing::Buffered => {
-                *scanned = scanned.saturating_add(unread.len())
+        }
+        let unread = reader.unread();
+        match check.check(unread, config.framing, config.protocol, config.limits) {
+            Arrived::Whole | Arrived::Unknown => {
+                check.reset();
+                return None;
             }
             Arrived::Part => {}
         }
-        match reader.fill_now(|stream, buf| stream.read_now(buf)) {
+        match reader.fill_now(room, |stream, buf| stream.read_now(buf)) {
             Ok(0) => {
                 if reader.buffered() > 0 {
                     log::debug!("{peer}: closed in the middle of a message");
@@ -492,6 +511,13 @@ fn gather(
                     Served::Partial { fresh: !woken }
                 });
             }
+            Err(e) if reader.buffered() >= room => {
+                // Not expected: the check ends a message that fills the
+                // room. The decoder reads on (and reports it).
+                log::debug!("{peer}: {e}");
+                check.reset();
+                return None;
+            }
             Err(e) => {
                 log::debug!("{peer}: closing while reading: {e}");
                 return Some(Served::Closed);
@@ -500,18 +526,18 @@ fn gather(
     }
 }
 
+/// [`Io::charge_next_now`] for one reader.
+#[cfg(target_os = "linux")]
+fn charge_next_now(reader: &mut SocketReader, limits: crate::Limits) -> bool {
+    match super::complete::Check::frame_len(reader.unread(), limits) {
+        Some(Ok(len)) => reader.charge_next_now(len),
+        _ => true,
+    }
+}
+
 /// Messages a connection is served in one turn of the event-driven mode.
 #[cfg(target_os = "linux")]
 const MESSAGES_PER_TURN: usize = 16;
-
-/// Bytes a message's completeness checks may scan beyond 8 times its size.
-#[cfg(target_os = "linux")]
-const SCAN_ALLOWANCE: usize = 64 * 1024;
-
-/// Up to this many unread bytes, checks may be repeated without limit: a
-/// scan costs about what the system calls of one more read cost.
-#[cfg(target_os = "linux")]
-const RESCAN_FREELY: usize = 16 * 1024;
 
 /// Logs why a connection ends: quietly for ends and timeouts, louder for
 /// malformed input.

@@ -37,13 +37,19 @@
 //!
 //! A request is decoded only once all of it has arrived (see
 //! [`complete`](super::complete)): until then its connection is parked
-//! with the part it has, so a peer that sends part of a message holds no
-//! thread, and the sweep closes it after the message timeout. The
-//! exceptions are read on with blocking reads, under the message timeout:
-//! messages larger than the read buffer (128 KiB), frames over 64 KiB when
-//! an in-flight budget is set (it must be charged before their body), and
-//! a large message sent in so many small pieces that checking it again at
-//! each piece would cost more than reading it.
+//! with the part it has, so a peer that sends part of a message, of any
+//! size, holds no thread, and it is closed once the message timeout has
+//! passed since the message began. The connection's buffer grows with what
+//! arrives (doubling, so a peer that stops has made it at most twice what
+//! it sent), up to the frame's length or, unframed, the message size limit;
+//! the completeness check goes on from where it stopped, so its cost is
+//! linear in the bytes received however they are split. A frame over
+//! 64 KiB is charged to the in-flight byte budget (when one is set) once
+//! its header has arrived, before its body is read: when the budget has no
+//! room, the connection waits for it unwatched ([`Served::Budget`]), in a
+//! first-come first-served list that every turn and close looks at, for at
+//! most the message timeout (from then on, the message timeout restarts,
+//! as after a blocking wait for the budget).
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
@@ -103,6 +109,12 @@ pub(super) struct Poller {
     /// buffered: epoll will not report those bytes, so they are served from
     /// here, after the events that are ready.
     ready: Mutex<VecDeque<u64>>,
+    /// Event keys of connections waiting for room in the in-flight budget
+    /// ([`Served::Budget`]), first come first served; stale keys are
+    /// dropped when met.
+    budget: Mutex<VecDeque<u64>>,
+    /// Connections in `budget` (a quick check after every turn).
+    budget_waiting: AtomicUsize,
     /// When the next idle sweep is due.
     next_sweep: Mutex<Instant>,
     /// How long a thread waits for events before it looks at the clock.
@@ -135,6 +147,10 @@ struct Parked {
     /// The waiting reply is the connection's last: close once it is sent
     /// ([`Served::Closing`]).
     closing: bool,
+    /// Waiting for room in the in-flight budget for its next frame
+    /// ([`Served::Budget`]): not watched by epoll, listed in
+    /// [`Poller::budget`].
+    budget: bool,
 }
 
 impl Poller {
@@ -169,6 +185,8 @@ impl Poller {
             free: Mutex::new((0..capacity).rev().collect()),
             used: AtomicUsize::new(0),
             ready: Mutex::new(VecDeque::new()),
+            budget: Mutex::new(VecDeque::new()),
+            budget_waiting: AtomicUsize::new(0),
             next_sweep: Mutex::new(Instant::now()),
             tick,
         })
@@ -201,6 +219,7 @@ impl Poller {
             queued: false,
             writing: None,
             closing: false,
+            budget: false,
         });
         let mut slot = lock(&self.slots[index as usize]);
         self.park(shared, index, &mut slot, parked, true);
@@ -248,7 +267,44 @@ impl Poller {
         slot.generation = slot.generation.wrapping_add(1);
         lock(&self.free).push(index);
         log::debug!("{}: closed", parked.conn.peer);
+        // Its reader may return a charge to the budget.
         drop(parked);
+    }
+
+    /// Gives the connections waiting for the in-flight budget
+    /// ([`Served::Budget`]) their charge while it has room, in the order
+    /// they came, and queues each to be served; stops at the first that
+    /// does not fit. Called after every turn and close (which may have
+    /// returned a charge), and by the sweep. A connection lists itself
+    /// before it calls this too, so no returned charge goes unseen.
+    fn admit(&self, shared: &Shared) {
+        if self.budget_waiting.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        let mut waiting = lock(&self.budget);
+        while let Some(&key) = waiting.front() {
+            let index = (key & u64::from(u32::MAX)) as u32;
+            let Some(cell) = self.slots.get(index as usize) else {
+                waiting.pop_front();
+                continue;
+            };
+            let mut slot = lock(cell);
+            let current = slot.generation == (key >> 32) as u32;
+            // Else closed or served meanwhile.
+            if let Some(p) = slot.parked.as_mut().filter(|p| current && p.budget) {
+                if !p.io.charge_next_now(shared.config.limits) {
+                    break;
+                }
+                // Its message's deadline starts again, as after a blocking
+                // wait for the budget.
+                p.budget = false;
+                p.started = Some(Instant::now());
+                p.queued = true;
+                lock(&self.ready).push_back(key);
+            }
+            waiting.pop_front();
+            self.budget_waiting.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 
     /// Serves the connection behind an event key until it is idle or done.
@@ -326,6 +382,9 @@ impl Poller {
             }
         };
         let mut slot = lock(&self.slots[index as usize]);
+        // Listed after the slot's lock is released (`admit` takes the list's
+        // lock, then slots').
+        let mut waits = None;
         match served {
             Ok(Served::Idle) => {
                 parked.since = Instant::now();
@@ -346,18 +405,40 @@ impl Poller {
             Ok(Served::Partial { fresh }) => {
                 let now = Instant::now();
                 parked.since = now;
-                if fresh {
-                    parked.started = Some(now);
+                let started = if fresh {
+                    *parked.started.insert(now)
                 } else {
-                    parked.started.get_or_insert(now);
+                    *parked.started.get_or_insert(now)
+                };
+                // A peer that keeps sending a little never leaves the
+                // sweep an idle moment to close it: checked here too.
+                let message = shared.config.message_timeout.filter(|d| !d.is_zero());
+                if message.is_some_and(|m| now.saturating_duration_since(started) >= m) {
+                    log::debug!(
+                        "{}: message not received within {:?}; closing",
+                        parked.conn.peer,
+                        message.unwrap_or_default()
+                    );
+                    self.release(index, &mut slot, parked);
+                } else {
+                    self.park(shared, index, &mut slot, parked, false);
                 }
-                self.park(shared, index, &mut slot, parked, false);
             }
             Ok(Served::Writing | Served::Closing) => {
                 parked.since = Instant::now();
                 self.park(shared, index, &mut slot, parked, false);
             }
-            Ok(Served::Closed) => self.release(index, &mut slot, parked),
+            Ok(Served::Budget) if !shared.is_stopping() => {
+                let now = Instant::now();
+                parked.since = now;
+                parked.started.get_or_insert(now);
+                parked.budget = true;
+                slot.parked = Some(parked);
+                waits = Some(u64::from(slot.generation) << 32 | u64::from(index));
+            }
+            // During a stop, a message that has not wholly arrived is not
+            // read on.
+            Ok(Served::Budget | Served::Closed) => self.release(index, &mut slot, parked),
             Err(panic) => {
                 log::error!(
                     "{}: serving the connection panicked: {}",
@@ -367,6 +448,12 @@ impl Poller {
                 self.release(index, &mut slot, parked);
             }
         }
+        drop(slot);
+        if let Some(key) = waits {
+            lock(&self.budget).push_back(key);
+            self.budget_waiting.fetch_add(1, Ordering::SeqCst);
+        }
+        self.admit(shared);
     }
 
     /// On stop: closes every parked connection that has received nothing.
@@ -463,6 +550,24 @@ impl Poller {
                 }
                 continue;
             }
+            if p.budget {
+                // Waiting for the budget: at most the message timeout, as
+                // a blocking wait for it (none: as long as it takes).
+                let late = p
+                    .started
+                    .zip(message)
+                    .is_some_and(|(started, m)| now.saturating_duration_since(started) >= m);
+                if late {
+                    if let Some(parked) = slot.parked.take() {
+                        log::debug!(
+                            "{}: waited too long for the in-flight byte budget; closing",
+                            parked.conn.peer
+                        );
+                        self.release(index as u32, &mut slot, parked);
+                    }
+                }
+                continue;
+            }
             // A message that started: the message timeout from its start
             // (without one, the idle timeout from the last bytes, as a
             // blocking read would wait); none: the idle timeout.
@@ -489,6 +594,8 @@ impl Poller {
                 p.shrunk = true;
             }
         }
+        // Closed connections may have returned charges.
+        self.admit(shared);
     }
 }
 

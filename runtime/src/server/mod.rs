@@ -47,11 +47,13 @@
 //!   its own thread. [`Mode::EventDriven`] (Linux) runs `threads` threads
 //!   that share all connections through epoll: a connection holds a thread
 //!   only while it has a whole request to serve, so neither idle keep-alive
-//!   connections nor peers that have sent part of a message hold one.
-//!   Large messages are the exception, read on with blocking reads under
-//!   the message timeout: those over the 128 KiB read buffer, frames over
-//!   64 KiB when an in-flight budget is set, and large messages sent in very
-//!   many small pieces. Replies are sent without waiting: one that a peer
+//!   connections nor peers that have sent part of a message, of any size,
+//!   hold one. So a request is buffered whole before it is decoded: its
+//!   connection's buffer grows past 128 KiB with what arrives (doubling, so
+//!   to at most twice what the peer sent), up to the frame's length or,
+//!   unframed, the message size limit; a frame over 64 KiB is charged to
+//!   the in-flight budget first, and waits for room in it without holding
+//!   a thread. Replies are sent without waiting: one that a peer
 //!   does not take at once waits with its connection for room in the
 //!   socket, holding no thread, and the write timeout closes the
 //!   connection if the peer takes too long. A handler that blocks holds one

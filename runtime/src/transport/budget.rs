@@ -110,6 +110,20 @@ impl ByteBudget {
         Ok(waited)
     }
 
+    /// Charges `n` bytes if there is room now (or nothing is charged: a
+    /// charge larger than the whole budget goes alone, as with
+    /// [`acquire`](ByteBudget::acquire)); `false`, with nothing charged,
+    /// otherwise.
+    pub fn try_acquire(&self, n: usize) -> bool {
+        let mut used = self.lock();
+        if *used > 0 && used.saturating_add(n) > self.limit {
+            return false;
+        }
+        *used += n;
+        self.peak.fetch_max(*used, Ordering::Relaxed);
+        true
+    }
+
     /// Wakes every waiting [`acquire`](ByteBudget::acquire) so that those
     /// whose `cancel` flag is set give up.
     pub fn wake_all(&self) {
@@ -151,6 +165,21 @@ mod tests {
         assert_eq!(b.in_use(), 500);
         b.release(500);
         assert_eq!(b.in_use(), 0);
+    }
+
+    #[test]
+    fn try_acquire_charges_only_when_there_is_room() {
+        let b = ByteBudget::new(100);
+        assert!(b.try_acquire(70));
+        assert!(!b.try_acquire(40));
+        assert_eq!(b.in_use(), 70);
+        assert!(b.try_acquire(30));
+        b.release(100);
+        // Larger than the whole budget: alone only.
+        assert!(b.try_acquire(500));
+        assert!(!b.try_acquire(1));
+        b.release(500);
+        assert_eq!((b.in_use(), b.peak()), (0, 500));
     }
 
     #[test]

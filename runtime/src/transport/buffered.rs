@@ -98,6 +98,9 @@ pub struct StreamReader<R> {
     charged: usize,
     /// Whether the current frame had to wait for the budget.
     waited: bool,
+    /// Between messages: the length of the next frame, charged already
+    /// ([`charge_next_now`](Self::charge_next_now)).
+    prepaid: Option<usize>,
 }
 
 impl<R> Drop for StreamReader<R> {
@@ -131,6 +134,7 @@ impl<R: Read> StreamReader<R> {
             budget_cancel: None,
             charged: 0,
             waited: false,
+            prepaid: None,
         }
     }
 
@@ -188,23 +192,27 @@ impl<R: Read> StreamReader<R> {
 
     /// Between messages: reads more after the unread bytes with `read_now`
     /// (a read that does not wait), moving them to the front of the buffer
-    /// and doubling it (up to [`READ_BUFFER_SIZE`]) when it is full. Returns
-    /// what `read_now` returned: the bytes added, 0 at end of stream, or
-    /// `WouldBlock`. Callers stop at [`READ_BUFFER_SIZE`] unread bytes.
+    /// and doubling it when it is full, up to `room` bytes (at least
+    /// [`READ_BUFFER_SIZE`]): so a peer that stops sending has made the
+    /// buffer at most twice what it sent. Returns what `read_now` returned:
+    /// the bytes added, 0 at end of stream, or `WouldBlock`; an error once
+    /// `room` unread bytes are buffered.
     // For the event-driven server mode (Linux).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn fill_now(
         &mut self,
+        room: usize,
         read_now: impl FnOnce(&mut R, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         self.settle();
-        let filled = self.fill_now_settled(read_now);
+        let filled = self.fill_now_settled(room.max(READ_BUFFER_SIZE), read_now);
         self.open();
         filled
     }
 
     fn fill_now_settled(
         &mut self,
+        room: usize,
         read_now: impl FnOnce(&mut R, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         if self.buf.is_empty() {
@@ -225,10 +233,10 @@ impl<R: Read> StreamReader<R> {
             self.pos = 0;
         }
         if self.end == self.buf.len() {
-            if self.buf.len() >= READ_BUFFER_SIZE {
+            if self.buf.len() >= room {
                 return Err(io::Error::other("the read buffer is full"));
             }
-            self.grow((self.buf.len() * 2).min(READ_BUFFER_SIZE));
+            self.grow(self.buf.len().saturating_mul(2).min(room));
         }
         let n = read_now(
             &mut self.inner,
@@ -273,7 +281,10 @@ impl<R: Read> StreamReader<R> {
     /// byte of a message (the peer closed between messages), `Ok(true)` when
     /// a message has started. Framed: reads and checks the frame header.
     pub fn begin_message(&mut self) -> Result<bool> {
-        self.uncharge();
+        let prepaid = self.prepaid.take();
+        if prepaid.is_none() {
+            self.uncharge();
+        }
         self.waited = false;
         self.set_left(0);
         if self.pos == self.end && self.slow(Self::fill)? == 0 {
@@ -281,6 +292,7 @@ impl<R: Read> StreamReader<R> {
         }
         match self.framing {
             Framing::Buffered => {
+                self.uncharge();
                 self.set_left(self.limits.max_message_size());
             }
             Framing::Framed => {
@@ -288,8 +300,11 @@ impl<R: Read> StreamReader<R> {
                 self.set_left(FRAME_HEADER_LEN);
                 self.read_exact(&mut header)?;
                 let len = frame_len(header, self.limits.max_frame_size())?;
+                if prepaid != Some(len) {
+                    self.uncharge();
+                }
                 if let Some(b) = &self.budget {
-                    if len > ByteBudget::UNCHARGED {
+                    if len > ByteBudget::UNCHARGED && prepaid != Some(len) {
                         let cancel = self.budget_cancel.as_deref();
                         self.waited = b.acquire(len, self.budget_wait, cancel)?;
                         self.charged = len;
@@ -299,6 +314,34 @@ impl<R: Read> StreamReader<R> {
             }
         }
         Ok(true)
+    }
+
+    /// Between messages, framed: charges the next frame, of `len` bytes, to
+    /// the budget if it must be ([`with_budget`](Self::with_budget), a frame
+    /// over [`ByteBudget::UNCHARGED`]), without waiting. `false` when the
+    /// budget has no room for it now; `true` when it is charged (it stays
+    /// charged until that message ends) or needs no charge. The
+    /// event-driven server mode charges a large frame this way before it
+    /// buffers the frame's body, as [`begin_message`](Self::begin_message)
+    /// would before reading it.
+    // For the event-driven server mode (Linux).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn charge_next_now(&mut self, len: usize) -> bool {
+        if self.budget.is_none()
+            || self.framing != Framing::Framed
+            || len <= ByteBudget::UNCHARGED
+            || self.prepaid == Some(len)
+        {
+            return true;
+        }
+        self.uncharge();
+        self.prepaid = None;
+        if !self.budget.as_ref().is_some_and(|b| b.try_acquire(len)) {
+            return false;
+        }
+        self.charged = len;
+        self.prepaid = Some(len);
+        true
     }
 
     /// True if the current frame waited for the in-flight budget (the
@@ -314,6 +357,7 @@ impl<R: Read> StreamReader<R> {
         match self.framing {
             Framing::Buffered => {
                 self.set_left(0);
+                self.shrink_oversized();
                 Ok(())
             }
             Framing::Framed => {
@@ -542,7 +586,7 @@ fn buffer(start: &[u8], len: usize) -> Arc<[u8]> {
     let mut buf: Arc<[u8]> = match ZEROS.get(..len) {
         Some(zeros) => Arc::from(zeros),
         // One allocation (a trusted-length iterator), not a vector copied
-        // into an `Arc`.
+        // into an `Arc`: a message buffered whole costs its size once.
         None => std::iter::repeat_n(0, len).collect(),
     };
     // A new `Arc` is not shared: `make_mut` does not copy it.
@@ -736,7 +780,7 @@ mod tests {
         };
         let mut got = 0;
         loop {
-            match r.fill_now(now) {
+            match r.fill_now(READ_BUFFER_SIZE, now) {
                 Ok(n) => got += n,
                 Err(e) => {
                     assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
@@ -1056,6 +1100,79 @@ mod tests {
 
     fn frame_bytes(len: usize, k: u8) -> Vec<u8> {
         (0..len).map(|i| (i as u8).wrapping_mul(31) ^ k).collect()
+    }
+
+    #[test]
+    fn fill_now_grows_past_the_read_buffer_up_to_the_room() {
+        let data = frame_bytes(300_000, 5);
+        let t = Trickle {
+            data: &data,
+            chunk: 7_000,
+            reads: 0,
+        };
+        let mut r = StreamReader::new(t, Framing::Buffered, Limits::default());
+        let now = |t: &mut Trickle<'_>, b: &mut [u8]| {
+            if t.data.is_empty() {
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                t.read(b)
+            }
+        };
+        let room = 250_000;
+        let mut got = 0;
+        let err = loop {
+            match r.fill_now(room, now) {
+                Ok(n) => got += n,
+                Err(e) => break e,
+            }
+            // At most twice what arrived (and the initial buffer).
+            assert!(r.buf.len() <= (2 * got).max(INITIAL_BUFFER_SIZE), "{got}");
+            assert_eq!(r.unread(), &data[..got]);
+        };
+        assert_ne!(err.kind(), io::ErrorKind::WouldBlock);
+        assert_eq!((got, r.buf.len()), (room, room));
+        // Once consumed, the buffer is back to the usual size.
+        r.begin_message().unwrap();
+        let mut out = vec![0u8; room];
+        r.read_exact(&mut out).unwrap();
+        r.end_message().unwrap();
+        assert!(r.buf.len() <= READ_BUFFER_SIZE, "{}", r.buf.len());
+    }
+
+    #[test]
+    fn a_frame_charged_ahead_is_charged_once_and_returned_at_its_end() {
+        let body = frame_bytes(100_000, 1);
+        let mut data = (body.len() as u32).to_be_bytes().to_vec();
+        data.extend(&body);
+        data.extend(3u32.to_be_bytes());
+        data.extend(b"abc");
+        let budget = ByteBudget::new(150_000);
+        let mut r = framed(&data, usize::MAX).with_budget(budget.clone(), None, None);
+        assert!(r.charge_next_now(body.len()));
+        assert!(r.charge_next_now(body.len()), "charged again");
+        assert_eq!(budget.in_use(), body.len());
+        // Another reader finds no room meanwhile.
+        assert!(!budget.try_acquire(60_000));
+        assert!(r.begin_message().unwrap());
+        assert_eq!(
+            budget.in_use(),
+            body.len(),
+            "begin_message charged it again"
+        );
+        let mut out = vec![0u8; body.len()];
+        r.read_exact(&mut out).unwrap();
+        assert_eq!(out, body);
+        r.end_message().unwrap();
+        assert_eq!(budget.in_use(), 0);
+        // Small frames need no charge.
+        assert!(r.charge_next_now(3));
+        assert!(r.begin_message().unwrap());
+        assert_eq!(budget.in_use(), 0);
+        // A charge ahead that is never used is returned with the reader.
+        let mut r2 = framed(&data, usize::MAX).with_budget(budget.clone(), None, None);
+        assert!(r2.charge_next_now(body.len()));
+        drop(r2);
+        assert_eq!(budget.in_use(), 0);
     }
 
     /// A frame arriving in pieces is buffered by doubling: the buffer
