@@ -74,6 +74,9 @@ struct GoldenSource {
     /// `hasher = foldhash::fast::RandomState` (folders named
     /// `<fixture>_foldhash`).
     foldhash: bool,
+    /// `small_strings = ["."]` (folders named `<fixture>_small`, before
+    /// any `_foldhash`).
+    small_all: bool,
 }
 
 fn repo_root() -> PathBuf {
@@ -136,6 +139,10 @@ fn golden_sources() -> Vec<GoldenSource> {
             Some(b) => (b, true),
             None => (name.as_str(), false),
         };
+        let (name_base, small) = match name_base.strip_suffix("_small") {
+            Some(b) => (b, true),
+            None => (name_base, false),
+        };
         let (base, keep, btree) = if let Some(b) = name_base.strip_suffix("_btree_keep_unknown") {
             (b, true, true)
         } else if let Some(b) = name_base.strip_suffix("_keep_unknown") {
@@ -172,6 +179,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             views_all: views,
             wire_all: wire,
             foldhash,
+            small_all: small,
         });
     }
     for name in sub_folders(&tests.join("golden/services")) {
@@ -196,6 +204,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             views_all: false,
             wire_all: false,
             foldhash: false,
+            small_all: false,
         });
     }
     out
@@ -236,6 +245,9 @@ fn roundtrip_table() {
         }
         if g.foldhash {
             options.hasher = Some("foldhash::fast::RandomState".to_owned());
+        }
+        if g.small_all {
+            options.small_strings = vec![".".to_owned()];
         }
         let include_dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root.join(d)).collect();
         let loaded = thriftc::load(&[root.join(&g.fixture)], &include_dirs)
@@ -320,8 +332,8 @@ fn roundtrip_table() {
         writeln!(
             table,
             "    Golden {{\n        folder: {:?},\n        fixture: {:?},\n        include_dirs: &{:?},\n        \
-             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        wire_all: {},\n        foldhash: {},\n        types: &[\n{entries}        ],\n    }},",
-            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all, g.wire_all, g.foldhash
+             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        wire_all: {},\n        foldhash: {},\n        small_all: {},\n        types: &[\n{entries}        ],\n    }},",
+            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all, g.wire_all, g.foldhash, g.small_all
         )
         .unwrap();
         writeln!(

@@ -7,7 +7,7 @@
 //! `BTreeSet<T>`, [`VecSet<T>`](crate::VecSet) (set), `HashMap<K, V, S>`,
 //! `BTreeMap<K, V>`, [`VecMap<K, V>`](crate::VecMap) (map) and `Box<T>`;
 //! with the feature `bytes` also `Bytes` (binary) and `ByteString`
-//! (string).
+//! (string), with the feature `compact_str` also `CompactString` (string).
 //! Container decoders check each element's wire type, reserve at most
 //! [`MAX_PREALLOC`](crate::protocol::MAX_PREALLOC) elements and at most
 //! [`MAX_PREALLOC_BYTES`](crate::protocol::MAX_PREALLOC_BYTES) bytes up front
@@ -270,6 +270,28 @@ impl Decode for bytestring::ByteString {
     #[inline]
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         p.read_byte_string()
+    }
+}
+
+/// `string`, inline up to 24 bytes (feature `compact_str`).
+#[cfg(feature = "compact_str")]
+impl WireType for compact_str::CompactString {
+    const TTYPE: TType = TType::String;
+}
+
+#[cfg(feature = "compact_str")]
+impl Encode for compact_str::CompactString {
+    #[inline]
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+        p.write_string(self)
+    }
+}
+
+#[cfg(feature = "compact_str")]
+impl Decode for compact_str::CompactString {
+    #[inline(always)]
+    fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+        p.read_compact_string()
     }
 }
 

@@ -16,6 +16,8 @@ pub use crate::view::{DecodeView, FromView, ViewRead};
 pub use bytes::Bytes;
 #[cfg(feature = "bytes")]
 pub use bytestring::ByteString;
+#[cfg(feature = "compact_str")]
+pub use compact_str::CompactString;
 
 // RPC: generated processors implement `Processor` and call the helpers; generated
 // clients are generic over `Channel`.

@@ -146,6 +146,14 @@ impl FromView<&[u8]> for bytes::Bytes {
     }
 }
 
+#[cfg(feature = "compact_str")]
+impl FromView<&str> for compact_str::CompactString {
+    #[inline]
+    fn from_view(view: &&str) -> Self {
+        compact_str::CompactString::new(view)
+    }
+}
+
 impl<'a, T: DecodeView<'a>> DecodeView<'a> for Box<T> {
     #[inline]
     fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {

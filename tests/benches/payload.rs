@@ -13,7 +13,12 @@
 //! (the golden `bench_bench_views`, option `views`: `&str`/`&[u8]` slices
 //! of the input, containers allocated) from the byte slice; `-foldhash`:
 //! the same types with option `hasher = foldhash::fast::RandomState` (golden
-//! `bench_bench_views_foldhash`). `serve-echo/owned` and `serve-echo/view`
+//! `bench_bench_views_foldhash`). `thriftc-small` decodes the owned type
+//! generated with option `small_strings` (golden `bench_bench_small`:
+//! `CompactString`, inline up to 24 bytes, so all strings but the title
+//! need no allocation); `-small-foldhash` the same with option `hasher =
+//! foldhash::fast::RandomState` (golden `bench_bench_small_foldhash`).
+//! `serve-echo/owned` and `serve-echo/view`
 //! serve a framed `echo` call carrying the payload, from a `StreamReader`
 //! as the server's connection loop does, with the owned processor
 //! (`BenchProcessor`: decode, handler, encode, drop) and with the view
@@ -62,6 +67,19 @@ mod views;
 #[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/bench_bench_views_foldhash/mod.rs"]
 mod views_fh;
+
+// The same IDL with `small_strings = ["."]` (`CompactString`: inline up to
+// 24 bytes), with std's hasher and with `hasher =
+// foldhash::fast::RandomState`.
+#[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
+#[path = "../golden/rs/bench_bench_small/mod.rs"]
+mod small;
+
+#[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
+#[path = "../golden/rs/bench_bench_small_foldhash/mod.rs"]
+mod small_fh;
 
 // Apache's generated code, with the lints its generator allows at crate
 // level (dropped by build.rs) and more that recent toolchains raise.
@@ -285,6 +303,9 @@ struct Fixture {
     calls: RefCell<StreamReader<Frames>>,
     owned_server: views::bench::BenchProcessor<Echo>,
     view_server: views::bench::BenchViewProcessor<Echo>,
+    /// The value with small strings, decoded from `ours_binary`.
+    small: small::bench::Payload,
+    small_fh: small_fh::bench::Payload,
 }
 
 fn fixture() -> Fixture {
@@ -393,7 +414,25 @@ fn fixture() -> Fixture {
         assert!(owned_reply.len() > ours_binary.len());
     }
 
+    // Small strings: the same bytes both ways, each string inline when it
+    // fits (all but the title).
+    let small: small::bench::Payload = thriftc_runtime::binary::decode(&ours_binary).unwrap();
+    let small_fh: small_fh::bench::Payload = thriftc_runtime::binary::decode(&ours_binary).unwrap();
+    assert!(small.title.is_heap_allocated());
+    assert!(!small.inner.name.is_heap_allocated());
+    assert!(small.attrs.keys().all(|k| !k.is_heap_allocated()));
+    for bytes in [
+        thriftc_runtime::binary::encode(&small).unwrap(),
+        thriftc_runtime::binary::encode(&small_fh).unwrap(),
+    ] {
+        assert_eq!(bytes.len(), ours_binary.len());
+        let back: ours::bench::Payload = thriftc_runtime::binary::decode(&bytes).unwrap();
+        assert_eq!(back, ours_v);
+    }
+
     Fixture {
+        small,
+        small_fh,
         ours: ours_v,
         shared: shared_v,
         apache: apache_v,
@@ -527,6 +566,11 @@ enum Side {
     OursFoldhash,
     /// thriftc, the view, maps and sets hashed with foldhash.
     ViewFoldhash,
+    /// thriftc, `CompactString`/`Vec<u8>` (option `small_strings`).
+    Small,
+    /// thriftc, `CompactString`/`Vec<u8>`, maps and sets hashed with
+    /// foldhash.
+    SmallFoldhash,
 }
 
 /// One measured operation.
@@ -558,7 +602,7 @@ const fn dec(compact: bool, side: Side) -> Op {
 }
 
 /// Every operation with its criterion id (`group/name`).
-const OPS: [(&str, Op); 22] = [
+const OPS: [(&str, Op); 26] = [
     ("payload/serve-echo/owned", Op::Serve { view: false }),
     ("payload/serve-echo/view", Op::Serve { view: true }),
     ("payload/encode/thriftc", enc(false, Side::Ours)),
@@ -571,6 +615,21 @@ const OPS: [(&str, Op); 22] = [
         dec(false, Side::ViewFoldhash),
     ),
     ("payload/decode/thriftc-view", dec(false, Side::View)),
+    ("payload/decode/thriftc-small", dec(false, Side::Small)),
+    (
+        "payload/decode/thriftc-small-foldhash",
+        dec(false, Side::SmallFoldhash),
+    ),
+    (
+        "payload/clone/thriftc-small",
+        Op::Clone { side: Side::Small },
+    ),
+    (
+        "payload/clone/thriftc-small-foldhash",
+        Op::Clone {
+            side: Side::SmallFoldhash,
+        },
+    ),
     ("payload-compact/decode/thriftc-view", dec(true, Side::View)),
     ("payload/encode/thriftc-bytes", enc(false, Side::Shared)),
     ("payload/encode/apache", enc(false, Side::Apache)),
@@ -612,7 +671,15 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
             (true, Side::Ours) => encode_ours_compact(black_box(&f.ours), buf),
             (true, Side::Shared) => encode_shared_compact(black_box(&f.shared), buf),
             (true, Side::Apache) => encode_apache_compact(black_box(&f.apache), buf),
-            (_, Side::Stream | Side::View | Side::OursFoldhash | Side::ViewFoldhash) => {
+            (
+                _,
+                Side::Stream
+                | Side::View
+                | Side::OursFoldhash
+                | Side::ViewFoldhash
+                | Side::Small
+                | Side::SmallFoldhash,
+            ) => {
                 unreachable!("only decoded")
             }
         },
@@ -666,7 +733,19 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
                     thriftc_runtime::binary::decode_view(input).unwrap();
                 black_box(v);
             }
-            (true, Side::OursFoldhash | Side::ViewFoldhash) => unreachable!("binary only"),
+            (false, Side::Small) => {
+                let input = black_box(&f.ours_binary[..]);
+                let v: small::bench::Payload = thriftc_runtime::binary::decode(input).unwrap();
+                black_box(v);
+            }
+            (false, Side::SmallFoldhash) => {
+                let input = black_box(&f.ours_binary[..]);
+                let v: small_fh::bench::Payload = thriftc_runtime::binary::decode(input).unwrap();
+                black_box(v);
+            }
+            (true, Side::OursFoldhash | Side::ViewFoldhash | Side::Small | Side::SmallFoldhash) => {
+                unreachable!("binary only")
+            }
             (false, Side::Stream) => {
                 black_box(decode_stream(false, black_box(&f.stream_binary)));
             }
@@ -682,6 +761,14 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
         }
         Op::Clone { side: Side::Apache } => {
             black_box(black_box(&f.apache).clone());
+        }
+        Op::Clone { side: Side::Small } => {
+            black_box(black_box(&f.small).clone());
+        }
+        Op::Clone {
+            side: Side::SmallFoldhash,
+        } => {
+            black_box(black_box(&f.small_fh).clone());
         }
         Op::Clone {
             side: Side::Stream | Side::View | Side::OursFoldhash | Side::ViewFoldhash,

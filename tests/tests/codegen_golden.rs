@@ -3,9 +3,10 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and twelve generated with options (`keep_unknown_fields`,
+//! `<folder>_<stem>`), and fifteen generated with options (`keep_unknown_fields`,
 //! `btree_all`, `bytes_paths` twice, `views` six times, `hasher`,
-//! `wire_order_paths`; among
+//! `wire_order_paths`, `small_strings` three times (once with `hasher`, once
+//! with `views`); among
 //! them `fixtures/views/services.thrift`, written for the view flavour of
 //! services). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
@@ -103,6 +104,28 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         "codegen_types_wire".to_owned(),
         root().join("fixtures/codegen/types.thrift"),
         wire,
+    ));
+    // `CompactString` strings, with std's hasher and with foldhash.
+    let mut small = Options::default();
+    small.small_strings = vec![".".to_owned()];
+    out.push((
+        "bench_bench_small".to_owned(),
+        root().join("fixtures/bench/bench.thrift"),
+        small.clone(),
+    ));
+    let mut small_foldhash = small.clone();
+    small_foldhash.hasher = Some(FOLDHASH.to_owned());
+    out.push((
+        "bench_bench_small_foldhash".to_owned(),
+        root().join("fixtures/bench/bench.thrift"),
+        small_foldhash,
+    ));
+    // With views too: a view's strings convert to `CompactString`.
+    small.views = vec![".".to_owned()];
+    out.push((
+        "codegen_types_views_small".to_owned(),
+        root().join("fixtures/codegen/types.thrift"),
+        small,
     ));
     let mut foldhash = Options::default();
     foldhash.hasher = Some(FOLDHASH.to_owned());

@@ -92,6 +92,8 @@ struct Golden {
     wire_all: bool,
     /// Generated with `hasher = foldhash::fast::RandomState`.
     foldhash: bool,
+    /// Generated with `small_strings = ["."]` (`CompactString`).
+    small_all: bool,
     types: &'static [Entry],
 }
 
@@ -643,7 +645,7 @@ impl Model {
             Ty::I32 => TType::I32,
             Ty::I64 => TType::I64,
             Ty::Double => TType::Double,
-            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => TType::String,
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes | Ty::SmallString => TType::String,
             Ty::Uuid => TType::Uuid,
             Ty::List(_) => TType::List,
             Ty::Set(..) => TType::Set,
@@ -689,7 +691,9 @@ impl Model {
             Ty::I32 => Value::I32(0),
             Ty::I64 => Value::I64(0),
             Ty::Double => Value::Double(0.0),
-            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => Value::Bytes(Vec::new()),
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes | Ty::SmallString => {
+                Value::Bytes(Vec::new())
+            }
             Ty::Uuid => Value::Uuid([0; 16]),
             Ty::List(e) => Value::List {
                 elem: self.ttype(e),
@@ -893,7 +897,9 @@ impl Gen<'_> {
             Ty::I32 => same(Value::I32(self.src.int(32) as i32)),
             Ty::I64 => same(Value::I64(self.src.int(64))),
             Ty::Double => same(Value::Double(self.src.double())),
-            Ty::String | Ty::ByteString => same(Value::Bytes(self.src.string().into_bytes())),
+            Ty::String | Ty::ByteString | Ty::SmallString => {
+                same(Value::Bytes(self.src.string().into_bytes()))
+            }
             Ty::Binary | Ty::Bytes => same(Value::Bytes(self.src.binary())),
             Ty::Uuid => same(Value::Uuid(self.src.bytes())),
             Ty::List(e) => {
@@ -1145,6 +1151,9 @@ fn load(g: &Golden) -> (thriftc::Loaded, Crate) {
     }
     if g.foldhash {
         options.hasher = Some("foldhash::fast::RandomState".to_owned());
+    }
+    if g.small_all {
+        options.small_strings = vec![".".to_owned()];
     }
     let dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root().join(d)).collect();
     let loaded = thriftc::load(&[root().join(g.fixture)], &dirs)

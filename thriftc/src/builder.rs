@@ -236,6 +236,24 @@ impl Builder {
         self
     }
 
+    /// Uses the runtime's `CompactString` for `string` values (also inside
+    /// containers) of the fields, typedefs, constants and functions
+    /// matching these paths, instead of `String`; `["."]` for all. Strings
+    /// of up to 24 bytes are kept inline, so decoding them allocates
+    /// nothing. Enable the runtime's cargo feature `compact_str`:
+    /// `thriftc-runtime = { version = "...", features = ["compact_str"] }`.
+    /// See [`Options::small_strings`].
+    pub fn small_strings<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.options
+            .small_strings
+            .extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     /// Uses `path` (a type implementing `BuildHasher + Default`, e.g.
     /// `foldhash::fast::RandomState`) as the hasher of every generated
     /// `HashMap` and `HashSet` instead of std's `RandomState`. See

@@ -244,6 +244,8 @@ fn gen_options_reach_the_generated_code() {
             "foldhash::fast::RandomState",
             "--views",
             "Paylaod",
+            "--small-strings",
+            ".a.Inner",
             "a.thrift",
         ],
     );
@@ -255,6 +257,8 @@ fn gen_options_reach_the_generated_code() {
         "pub inner: Box<Inner>",
         "#[deprecated(note = \"old\")]",
         "#[doc(hidden)]",
+        "pub name: __rt::CompactString,",
+        "pub title: String,",
     ] {
         assert!(code_text.contains(want), "no `{want}` in:\n{code_text}");
     }

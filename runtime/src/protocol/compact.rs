@@ -615,6 +615,13 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
             .map_err(|_| invalid_data("string is not UTF-8"))
     }
 
+    #[cfg(feature = "compact_str")]
+    #[inline(always)]
+    fn read_compact_string(&mut self) -> Result<compact_str::CompactString> {
+        let n = self.read_len()?;
+        super::read_compact_str(&mut self.trans, n)
+    }
+
     #[inline]
     fn read_uuid(&mut self) -> Result<[u8; 16]> {
         let mut b = [0u8; 16];

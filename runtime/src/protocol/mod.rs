@@ -246,6 +246,48 @@ pub fn prealloc_capacity(len: usize, elem_size: usize) -> usize {
         .min(MAX_PREALLOC_BYTES / elem_size.max(1))
 }
 
+/// The longest string a [`CompactString`](compact_str::CompactString) keeps
+/// inline.
+#[cfg(feature = "compact_str")]
+const INLINE_STR: usize = size_of::<compact_str::CompactString>();
+
+/// Reads a `string` of `len` bytes (checked against the remaining bytes) as
+/// a [`CompactString`](compact_str::CompactString): a short one straight
+/// from the transport's ready bytes, or through a stack buffer, with no
+/// allocation; a longer one through [`ReadBytes::read_vec`], whose buffer
+/// the string keeps.
+#[cfg(feature = "compact_str")]
+#[cold]
+#[inline(never)]
+fn not_utf8() -> crate::Error {
+    crate::Error::protocol(crate::ProtocolErrorKind::InvalidData, "string is not UTF-8")
+}
+
+#[cfg(feature = "compact_str")]
+#[inline(always)]
+pub(crate) fn read_compact_str<T: crate::transport::ReadBytes>(
+    trans: &mut T,
+    len: usize,
+) -> Result<compact_str::CompactString> {
+    if len > INLINE_STR {
+        return crate::utf8::string(trans.read_vec(len)?)
+            .map(compact_str::CompactString::from)
+            .ok_or_else(not_utf8);
+    }
+    if let Some(bytes) = trans.ready_bytes().get(..len) {
+        let s = crate::utf8::str(bytes)
+            .map(compact_str::CompactString::new)
+            .ok_or_else(not_utf8)?;
+        trans.consume_ready(len);
+        return Ok(s);
+    }
+    let mut buf = [0u8; INLINE_STR];
+    trans.read_exact(&mut buf[..len])?;
+    crate::utf8::str(&buf[..len])
+        .map(compact_str::CompactString::new)
+        .ok_or_else(not_utf8)
+}
+
 impl ListHeader {
     /// Capacity to reserve for the elements, capped in elements only:
     /// `min(len, MAX_PREALLOC)`. Decoders use [`ListHeader::capacity_for`],
@@ -398,6 +440,17 @@ pub trait ProtocolRead {
     #[inline]
     fn read_byte_string(&mut self) -> Result<bytestring::ByteString> {
         self.read_string().map(bytestring::ByteString::from)
+    }
+    /// A `string` as a [`CompactString`](compact_str::CompactString)
+    /// (feature `compact_str`): up to 24 bytes are kept inline, with no
+    /// allocation; must be valid UTF-8 (`INVALID_DATA` otherwise). The
+    /// binary and compact protocols read a short one through a stack
+    /// buffer; the default wraps [`read_string`](ProtocolRead::read_string)'s
+    /// result.
+    #[cfg(feature = "compact_str")]
+    #[inline]
+    fn read_compact_string(&mut self) -> Result<compact_str::CompactString> {
+        self.read_string().map(compact_str::CompactString::from)
     }
     /// Enters a list: counts one level of depth; checks the count.
     fn read_list_begin(&mut self) -> Result<ListHeader>;

@@ -6,6 +6,10 @@ pub mod idl_base_types;
 pub mod idl_bench_bench;
 #[path = "bench_bench_bytes/mod.rs"]
 pub mod idl_bench_bench_bytes;
+#[path = "bench_bench_small/mod.rs"]
+pub mod idl_bench_bench_small;
+#[path = "bench_bench_small_foldhash/mod.rs"]
+pub mod idl_bench_bench_small_foldhash;
 #[path = "bench_bench_views/mod.rs"]
 pub mod idl_bench_bench_views;
 #[path = "bench_bench_views_foldhash/mod.rs"]
@@ -24,6 +28,8 @@ pub mod idl_codegen_types_bytes;
 pub mod idl_codegen_types_foldhash;
 #[path = "codegen_types_views_keep_unknown/mod.rs"]
 pub mod idl_codegen_types_views_keep_unknown;
+#[path = "codegen_types_views_small/mod.rs"]
+pub mod idl_codegen_types_views_small;
 #[path = "codegen_types_wire/mod.rs"]
 pub mod idl_codegen_types_wire;
 #[path = "compat_v1/mod.rs"]

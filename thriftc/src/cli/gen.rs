@@ -21,6 +21,7 @@ const EXIT_STALE: u8 = 3;
         thriftc gen --out-dir src/idl service.thrift\n  \
         thriftc gen -I ../shared --out-dir src/idl --btree-map api.thrift\n  \
         thriftc gen --out-dir src/idl --bytes . service.thrift   # Bytes/ByteString\n  \
+        thriftc gen --out-dir src/idl --small-strings . service.thrift   # CompactString\n  \
         thriftc gen --out-dir src/idl --check service.thrift   # in CI\n\n\
         Exit status: 0 on success, 1 when the IDL has errors, 2 for a usage error, \
         3 when --check finds files that are not up to date, 4 when a named file cannot be \
@@ -76,6 +77,12 @@ pub struct Args {
     /// `.file` for one file, `Struct.field`).
     #[arg(long = "bytes", value_name = "PATH")]
     pub bytes: Vec<String>,
+
+    /// Use the runtime's CompactString for `string` (kept inline up to 24 bytes, so short
+    /// strings decode without an allocation; needs the runtime feature `compact_str`) under
+    /// this path (repeatable; `.` for all, `.file` for one file, `Struct.field`).
+    #[arg(long = "small-strings", value_name = "PATH")]
+    pub small_strings: Vec<String>,
 
     /// Also generate a borrowed view `<Name>Ref<'a>` (strings as `&str`, binaries as `&[u8]`,
     /// decoded from a byte slice without copies) for the structs, unions and exceptions under
@@ -154,6 +161,7 @@ pub fn run(args: Args) -> ExitCode {
     options.type_attributes = args.type_attributes.clone();
     options.field_attributes = args.field_attributes.clone();
     options.bytes_paths = args.bytes.clone();
+    options.small_strings = args.small_strings.clone();
     options.views = args.views.clone();
     options.hasher = args.hasher.clone();
     options.keep_unknown_fields = args.keep_unknown_fields;

@@ -66,6 +66,13 @@ fn option_sets() -> Vec<(&'static str, Options)> {
                 o.runtime_path = "crate :: rt".to_owned();
             }),
         ),
+        (
+            "small_strings_views",
+            with(|o| {
+                o.small_strings = vec![".".to_owned()];
+                o.views = vec![".".to_owned()];
+            }),
+        ),
         ("no_client", with(|o| o.gen_client = false)),
         ("no_server", with(|o| o.gen_server = false)),
         (

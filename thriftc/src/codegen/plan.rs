@@ -227,6 +227,9 @@ pub enum Ty {
     ByteString,
     /// The runtime's `Bytes`: a shared `binary` ([`Options::bytes_paths`]).
     Bytes,
+    /// The runtime's `CompactString`: a `string` kept inline when short
+    /// ([`Options::small_strings`]).
+    SmallString,
     /// The runtime's `Uuid`.
     Uuid,
     /// `Vec<T>`.
@@ -249,6 +252,18 @@ impl Ty {
             Ty::List(e) => Ty::List(Box::new(e.shared())),
             Ty::Set(c, e) => Ty::Set(c, Box::new(e.shared())),
             Ty::Map(c, k, v) => Ty::Map(c, Box::new(k.shared()), Box::new(v.shared())),
+            other => other,
+        }
+    }
+
+    /// This type with `string` as `CompactString`, also inside containers
+    /// (named types keep their own).
+    fn small(self) -> Ty {
+        match self {
+            Ty::String => Ty::SmallString,
+            Ty::List(e) => Ty::List(Box::new(e.small())),
+            Ty::Set(c, e) => Ty::Set(c, Box::new(e.small())),
+            Ty::Map(c, k, v) => Ty::Map(c, Box::new(k.small()), Box::new(v.small())),
             other => other,
         }
     }
@@ -896,13 +911,11 @@ impl<'a> Planner<'a> {
     /// `string`/`binary` representation the options ask for there.
     fn ty_at(&self, t: &ir::Type, path: &[&str]) -> Ty {
         let ty = self.ty(t, self.pref_for(path));
-        if self
-            .options
-            .bytes_paths
-            .iter()
-            .any(|p| path_matches(p, path))
-        {
+        let matches = |paths: &[String]| paths.iter().any(|p| path_matches(p, path));
+        if matches(&self.options.bytes_paths) {
             ty.shared()
+        } else if matches(&self.options.small_strings) {
+            ty.small()
         } else {
             ty
         }
@@ -1394,6 +1407,7 @@ impl<'a> Planner<'a> {
             | Ty::Binary
             | Ty::ByteString
             | Ty::Bytes
+            | Ty::SmallString
             | Ty::Uuid => Traits::ALL,
             Ty::Double => Traits {
                 eq: false,

@@ -343,6 +343,68 @@ fn deepest_accepted_type_generates() {
 }
 
 #[test]
+fn small_strings_pick_compact_string() {
+    let idl = r#"
+namespace rs small
+typedef string Name
+const string GREETING = "hi"
+struct S {
+  1: string name = "n",
+  2: binary data,
+  3: map<string, list<string>> nested,
+  4: string kept,
+  5: Name alias,
+  6: string both,
+}
+"#;
+    let loaded = crate::load_str("small.thrift", idl).unwrap_or_else(|e| panic!("{e}"));
+    let o = Options {
+        small_strings: vec![
+            "S.name".to_owned(),
+            "S.data".to_owned(),
+            "S.nested".to_owned(),
+            "S.both".to_owned(),
+            "GREETING".to_owned(),
+        ],
+        bytes_paths: vec!["S.both".to_owned()],
+        ..Options::default()
+    };
+    let text = generate(&loaded.program, &o)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|f| f.name == "small.rs")
+        .expect("small.rs")
+        .contents;
+    assert!(text.contains("pub name: __rt::CompactString,"), "{text}");
+    // `binary` stays a vector; containers of strings follow.
+    assert!(text.contains("pub data: Vec<u8>,"), "{text}");
+    assert!(
+        text.contains(
+            "pub nested: ::std::collections::HashMap<\n        __rt::CompactString,\n        Vec<__rt::CompactString>,\n    >,"
+        ),
+        "{text}"
+    );
+    // Outside the paths: `String`; a typedef follows its own path;
+    // `bytes_paths` wins where both match.
+    assert!(text.contains("pub kept: String,"), "{text}");
+    assert!(text.contains("pub type Name = String;"), "{text}");
+    assert!(text.contains("pub both: __rt::ByteString,"), "{text}");
+    assert!(
+        text.contains("pub const GREETING: &str = \"hi\";"),
+        "{text}"
+    );
+    // Defaults are built without allocating; all traits are kept.
+    assert!(
+        text.contains("__rt::CompactString::const_new(\"n\")"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#[derive(Clone, Debug, PartialEq, Eq)]\npub struct S"),
+        "{text}"
+    );
+}
+
+#[test]
 fn bytes_paths_pick_shared_string_and_binary() {
     let idl = r#"
 namespace rs shared

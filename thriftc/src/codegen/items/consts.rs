@@ -34,7 +34,7 @@ pub fn render_const(ctx: &Ctx, w: &mut Writer, c: &Const) {
     w.begin_item();
     docs(w, &c.doc);
     match (&resolved, &c.value) {
-        (Ty::String | Ty::ByteString, ConstValue::String(s)) => {
+        (Ty::String | Ty::ByteString | Ty::SmallString, ConstValue::String(s)) => {
             wln!(w, "pub const {name}: &str = {};", str_lit(s));
         }
         (Ty::Binary | Ty::Bytes, ConstValue::String(s)) => {

@@ -103,6 +103,10 @@ impl<'a> Ctx<'a> {
                 s.push_str(self.rt());
                 s.push_str("::Bytes");
             }
+            Ty::SmallString => {
+                s.push_str(self.rt());
+                s.push_str("::CompactString");
+            }
             Ty::Uuid => {
                 s.push_str(self.rt());
                 s.push_str("::Uuid");
@@ -157,7 +161,7 @@ impl<'a> Ctx<'a> {
     /// inside, or a type with a view?
     pub fn borrows(&self, ty: &Ty) -> bool {
         match self.resolve(ty) {
-            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => true,
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes | Ty::SmallString => true,
             Ty::List(e) | Ty::Set(_, e) => self.borrows(e),
             Ty::Map(_, k, v) => self.borrows(k) || self.borrows(v),
             Ty::Named(id) => self.krate.def(*id).view.is_some(),
@@ -173,7 +177,7 @@ impl<'a> Ctx<'a> {
             return self.ty(ty);
         }
         match self.resolve(ty) {
-            Ty::String | Ty::ByteString => "&'a str".to_owned(),
+            Ty::String | Ty::ByteString | Ty::SmallString => "&'a str".to_owned(),
             Ty::Binary | Ty::Bytes => "&'a [u8]".to_owned(),
             Ty::List(e) => format!("Vec<{}>", self.view_ty(e)),
             Ty::Set(c, e) => {
@@ -267,7 +271,7 @@ impl<'a> Ctx<'a> {
             Ty::I32 => Wire::I32,
             Ty::I64 => Wire::I64,
             Ty::Double => Wire::Double,
-            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes => Wire::String,
+            Ty::String | Ty::Binary | Ty::ByteString | Ty::Bytes | Ty::SmallString => Wire::String,
             Ty::Uuid => Wire::Uuid,
             Ty::List(_) => Wire::List,
             Ty::Set(..) => Wire::Set,
@@ -343,6 +347,10 @@ impl<'a> Ctx<'a> {
             (Ty::ByteString, ConstValue::String(s)) => {
                 let rt = self.rt();
                 format!("{rt}::ByteString::from_static({})", str_lit(s))
+            }
+            (Ty::SmallString, ConstValue::String(s)) => {
+                let rt = self.rt();
+                format!("{rt}::CompactString::const_new({})", str_lit(s))
             }
             (_, ConstValue::String(s)) => format!("String::from({})", str_lit(s)),
             (_, ConstValue::Uuid(u)) => {
