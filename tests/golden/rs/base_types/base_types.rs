@@ -57,42 +57,24 @@ impl __rt::Encode for Scalars {
 impl __rt::Decode for Scalars {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_flag = None;
-        let mut f_tiny_byte = None;
-        let mut f_tiny = None;
-        let mut f_small = None;
-        let mut f_medium = None;
-        let mut f_large = None;
-        let mut f_real = None;
-        let mut f_text = None;
-        let mut f_blob = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => f_flag = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I8) => f_tiny_byte = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I8) => f_tiny = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I16) => f_small = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::I32) => f_medium = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::I64) => f_large = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::Double) => f_real = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::String) => f_blob = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => out.tiny_byte = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I16) => out.small = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
+                (6, __rt::TType::I64) => out.large = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
+                (9, __rt::TType::String) => out.blob = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            flag: f_flag.unwrap_or_default(),
-            tiny_byte: f_tiny_byte.unwrap_or_default(),
-            tiny: f_tiny.unwrap_or_default(),
-            small: f_small.unwrap_or_default(),
-            medium: f_medium.unwrap_or_default(),
-            large: f_large.unwrap_or_default(),
-            real: f_real.unwrap_or_default(),
-            text: f_text.unwrap_or_default(),
-            blob: f_blob.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// Containers of every kind, nested.
@@ -147,39 +129,23 @@ impl __rt::Encode for Containers {
 impl __rt::Decode for Containers {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_numbers = None;
-        let mut f_tags = None;
-        let mut f_counts = None;
-        let mut f_table = None;
-        let mut f_deep = None;
-        let mut f_nested_maps = None;
-        let mut f_set_of_lists = None;
-        let mut f_with_cpp_type = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_numbers = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Set) => f_tags = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Map) => f_counts = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::List) => f_table = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::Map) => f_deep = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::Map) => f_nested_maps = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::Set) => f_set_of_lists = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::Map) => f_with_cpp_type = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => out.numbers = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Set) => out.tags = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Map) => out.counts = __rt::Decode::decode(p)?,
+                (4, __rt::TType::List) => out.table = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Map) => out.deep = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Map) => out.nested_maps = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Set) => out.set_of_lists = __rt::Decode::decode(p)?,
+                (8, __rt::TType::Map) => out.with_cpp_type = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            numbers: f_numbers.unwrap_or_default(),
-            tags: f_tags.unwrap_or_default(),
-            counts: f_counts.unwrap_or_default(),
-            table: f_table.unwrap_or_default(),
-            deep: f_deep.unwrap_or_default(),
-            nested_maps: f_nested_maps.unwrap_or_default(),
-            set_of_lists: f_set_of_lists.unwrap_or_default(),
-            with_cpp_type: f_with_cpp_type.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// Type annotations on base and container types.
@@ -211,27 +177,19 @@ impl __rt::Encode for Annotated {
 impl __rt::Decode for Annotated {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_annotated_string = None;
-        let mut f_annotated_list = None;
-        let mut f_annotated_int = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => {
-                    f_annotated_string = Some(__rt::Decode::decode(p)?);
+                    out.annotated_string = __rt::Decode::decode(p)?;
                 }
-                (2, __rt::TType::List) => {
-                    f_annotated_list = Some(__rt::Decode::decode(p)?);
-                }
-                (3, __rt::TType::I64) => f_annotated_int = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::List) => out.annotated_list = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I64) => out.annotated_int = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            annotated_string: f_annotated_string.unwrap_or_default(),
-            annotated_list: f_annotated_list.unwrap_or_default(),
-            annotated_int: f_annotated_int.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }

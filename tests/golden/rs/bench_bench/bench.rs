@@ -91,27 +91,19 @@ impl __rt::Encode for Inner {
 impl __rt::Decode for Inner {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_score = None;
-        let mut f_tags = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_id = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_name = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Double) => f_score = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::List) => f_tags = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.id = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.name = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Double) => out.score = __rt::Decode::decode(p)?,
+                (4, __rt::TType::List) => out.tags = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            id: f_id.unwrap_or_default(),
-            name: f_name.unwrap_or_default(),
-            score: f_score.unwrap_or_default(),
-            tags: f_tags.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -184,54 +176,28 @@ impl __rt::Encode for Payload {
 impl __rt::Decode for Payload {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_count = None;
-        let mut f_timestamp = None;
-        let mut f_ratio = None;
-        let mut f_active = None;
-        let mut f_title = None;
-        let mut f_raw = None;
-        let mut f_note = None;
-        let mut f_values = None;
-        let mut f_attrs = None;
-        let mut f_labels = None;
-        let mut f_inner = None;
-        let mut f_children = None;
-        let mut f_kind = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_count = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I64) => f_timestamp = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Double) => f_ratio = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::Bool) => f_active = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::String) => f_title = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::String) => f_raw = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::String) => f_note = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::List) => f_values = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::Map) => f_attrs = Some(__rt::Decode::decode(p)?),
-                (10, __rt::TType::Set) => f_labels = Some(__rt::Decode::decode(p)?),
-                (11, __rt::TType::Struct) => f_inner = Some(__rt::Decode::decode(p)?),
-                (12, __rt::TType::List) => f_children = Some(__rt::Decode::decode(p)?),
-                (13, __rt::TType::I32) => f_kind = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.count = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => out.timestamp = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Double) => out.ratio = __rt::Decode::decode(p)?,
+                (4, __rt::TType::Bool) => out.active = __rt::Decode::decode(p)?,
+                (5, __rt::TType::String) => out.title = __rt::Decode::decode(p)?,
+                (6, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => out.note = Some(__rt::Decode::decode(p)?),
+                (8, __rt::TType::List) => out.values = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Map) => out.attrs = __rt::Decode::decode(p)?,
+                (10, __rt::TType::Set) => out.labels = __rt::Decode::decode(p)?,
+                (11, __rt::TType::Struct) => out.inner = __rt::Decode::decode(p)?,
+                (12, __rt::TType::List) => out.children = __rt::Decode::decode(p)?,
+                (13, __rt::TType::I32) => out.kind = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            count: f_count.unwrap_or_default(),
-            timestamp: f_timestamp.unwrap_or_default(),
-            ratio: f_ratio.unwrap_or_default(),
-            active: f_active.unwrap_or_default(),
-            title: f_title.unwrap_or_default(),
-            raw: f_raw.unwrap_or_default(),
-            note: f_note,
-            values: f_values.unwrap_or_default(),
-            attrs: f_attrs.unwrap_or_default(),
-            labels: f_labels.unwrap_or_default(),
-            inner: f_inner.unwrap_or_default(),
-            children: f_children.unwrap_or_default(),
-            kind: f_kind.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -304,21 +270,17 @@ impl __rt::Encode for BenchAddArgs {
 impl __rt::Decode for BenchAddArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_a = None;
-        let mut f_b = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I64) => f_a = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I64) => f_b = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I64) => out.a = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => out.b = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            a: f_a.unwrap_or_default(),
-            b: f_b.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -343,16 +305,16 @@ impl __rt::Encode for BenchAddResult {
 impl __rt::Decode for BenchAddResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I64) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I64) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -375,16 +337,16 @@ impl __rt::Encode for BenchEchoArgs {
 impl __rt::Decode for BenchEchoArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_p = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_p = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.p = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { p: f_p.unwrap_or_default() })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -409,16 +371,16 @@ impl __rt::Encode for BenchEchoResult {
 impl __rt::Decode for BenchEchoResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -441,18 +403,16 @@ impl __rt::Encode for BenchBlobArgs {
 impl __rt::Decode for BenchBlobArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_data = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_data = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.data = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            data: f_data.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -477,16 +437,16 @@ impl __rt::Encode for BenchBlobResult {
 impl __rt::Decode for BenchBlobResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Bench.ping`: its declared exceptions, an application error, or a failed call.

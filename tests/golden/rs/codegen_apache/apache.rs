@@ -100,39 +100,23 @@ impl __rt::Encode for Basics {
 impl __rt::Decode for Basics {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_flag = None;
-        let mut f_tiny = None;
-        let mut f_small = None;
-        let mut f_medium = None;
-        let mut f_big = None;
-        let mut f_real = None;
-        let mut f_text = None;
-        let mut f_raw = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => f_flag = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I8) => f_tiny = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I16) => f_small = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I32) => f_medium = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::I64) => f_big = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::Double) => f_real = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::String) => f_raw = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I16) => out.small = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I64) => out.big = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            flag: f_flag.unwrap_or_default(),
-            tiny: f_tiny.unwrap_or_default(),
-            small: f_small.unwrap_or_default(),
-            medium: f_medium.unwrap_or_default(),
-            big: f_big.unwrap_or_default(),
-            real: f_real.unwrap_or_default(),
-            text: f_text.unwrap_or_default(),
-            raw: f_raw.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
@@ -304,36 +288,22 @@ impl __rt::Encode for Nesting {
 impl __rt::Decode for Nesting {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_grid = None;
-        let mut f_paths = None;
-        let mut f_layers = None;
-        let mut f_tags = None;
-        let mut f_moods = None;
-        let mut f_items = None;
-        let mut f_spot = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_grid = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Map) => f_paths = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::List) => f_layers = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::Set) => f_tags = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::Map) => f_moods = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::List) => f_items = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::Struct) => f_spot = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => out.grid = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Map) => out.paths = __rt::Decode::decode(p)?,
+                (3, __rt::TType::List) => out.layers = __rt::Decode::decode(p)?,
+                (4, __rt::TType::Set) => out.tags = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Map) => out.moods = __rt::Decode::decode(p)?,
+                (6, __rt::TType::List) => out.items = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Struct) => out.spot = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            grid: f_grid.unwrap_or_default(),
-            paths: f_paths.unwrap_or_default(),
-            layers: f_layers.unwrap_or_default(),
-            tags: f_tags.unwrap_or_default(),
-            moods: f_moods.unwrap_or_default(),
-            items: f_items.unwrap_or_default(),
-            spot: f_spot,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
@@ -504,21 +474,17 @@ impl __rt::Encode for Oops {
 impl __rt::Decode for Oops {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_message = None;
-        let mut f_code = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_message = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_code = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.code = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            message: f_message.unwrap_or_default(),
-            code: f_code.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -553,26 +519,18 @@ impl __rt::Encode for OldIds {
 impl __rt::Decode for OldIds {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_zero = None;
-        let mut f_negative = None;
-        let mut f_none = None;
-        let mut f_two = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (-3, __rt::TType::I32) => f_none = Some(__rt::Decode::decode(p)?),
-                (-2, __rt::TType::I32) => f_negative = Some(__rt::Decode::decode(p)?),
-                (-1, __rt::TType::I32) => f_zero = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_two = Some(__rt::Decode::decode(p)?),
+                (-3, __rt::TType::I32) => out.none = __rt::Decode::decode(p)?,
+                (-2, __rt::TType::I32) => out.negative = __rt::Decode::decode(p)?,
+                (-1, __rt::TType::I32) => out.zero = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.two = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            zero: f_zero.unwrap_or_default(),
-            negative: f_negative.unwrap_or_default(),
-            none: f_none.unwrap_or_default(),
-            two: f_two.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }

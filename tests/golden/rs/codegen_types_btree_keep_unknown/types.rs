@@ -172,44 +172,24 @@ impl __rt::Encode for Primitives {
 impl __rt::Decode for Primitives {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_flag = None;
-        let mut f_tiny = None;
-        let mut f_short_int = None;
-        let mut f_medium = None;
-        let mut f_big = None;
-        let mut f_real = None;
-        let mut f_text = None;
-        let mut f_raw = None;
-        let mut f_id = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => f_flag = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I8) => f_tiny = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I16) => f_short_int = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I32) => f_medium = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::I64) => f_big = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::Double) => f_real = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::String) => f_raw = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::Uuid) => f_id = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I16) => out.short_int = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I64) => out.big = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Uuid) => out.id = __rt::Decode::decode(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            flag: f_flag.unwrap_or_default(),
-            tiny: f_tiny.unwrap_or_default(),
-            short_int: f_short_int.unwrap_or_default(),
-            medium: f_medium.unwrap_or_default(),
-            big: f_big.unwrap_or_default(),
-            real: f_real.unwrap_or_default(),
-            text: f_text.unwrap_or_default(),
-            raw: f_raw.unwrap_or_default(),
-            id: f_id.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 /// Requiredness and IDL defaults.
@@ -583,53 +563,27 @@ impl __rt::Encode for Containers {
 impl __rt::Decode for Containers {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_grid = None;
-        let mut f_nested = None;
-        let mut f_points = None;
-        let mut f_labels = None;
-        let mut f_maps = None;
-        let mut f_by_status = None;
-        let mut f_path = None;
-        let mut f_index = None;
-        let mut f_ids = None;
-        let mut f_shapes = None;
-        let mut f_reals = None;
-        let mut f_empties = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_grid = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Map) => f_nested = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Set) => f_points = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::Map) => f_labels = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::Set) => f_maps = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::Map) => f_by_status = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::List) => f_path = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::Map) => f_index = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::Map) => f_ids = Some(__rt::Decode::decode(p)?),
-                (10, __rt::TType::List) => f_shapes = Some(__rt::Decode::decode(p)?),
-                (11, __rt::TType::Set) => f_reals = Some(__rt::Decode::decode(p)?),
-                (12, __rt::TType::List) => f_empties = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::List) => out.grid = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Map) => out.nested = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Set) => out.points = __rt::Decode::decode(p)?,
+                (4, __rt::TType::Map) => out.labels = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Set) => out.maps = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Map) => out.by_status = __rt::Decode::decode(p)?,
+                (7, __rt::TType::List) => out.path = __rt::Decode::decode(p)?,
+                (8, __rt::TType::Map) => out.index = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Map) => out.ids = Some(__rt::Decode::decode(p)?),
+                (10, __rt::TType::List) => out.shapes = __rt::Decode::decode(p)?,
+                (11, __rt::TType::Set) => out.reals = __rt::Decode::decode(p)?,
+                (12, __rt::TType::List) => out.empties = __rt::Decode::decode(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            grid: f_grid.unwrap_or_default(),
-            nested: f_nested.unwrap_or_default(),
-            points: f_points.unwrap_or_default(),
-            labels: f_labels.unwrap_or_default(),
-            maps: f_maps.unwrap_or_default(),
-            by_status: f_by_status.unwrap_or_default(),
-            path: f_path.unwrap_or_default(),
-            index: f_index.unwrap_or_default(),
-            ids: f_ids,
-            shapes: f_shapes.unwrap_or_default(),
-            reals: f_reals.unwrap_or_default(),
-            empties: f_empties.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 /// A union with a recursive variant and one named like the unknown variant.
@@ -756,23 +710,17 @@ impl __rt::Encode for Group {
 impl __rt::Decode for Group {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_members = None;
-        let mut f_main = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_members = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_main = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::List) => out.members = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => out.main = Some(__rt::Decode::decode(p)?),
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            members: f_members.unwrap_or_default(),
-            main: f_main,
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -853,26 +801,18 @@ impl __rt::Encode for Tree {
 impl __rt::Decode for Tree {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
-        let mut f_left = None;
-        let mut f_right = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_value = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_left = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Struct) => f_right = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => out.left = Some(__rt::Decode::decode(p)?),
+                (3, __rt::TType::Struct) => out.right = Some(__rt::Decode::decode(p)?),
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-            left: f_left,
-            right: f_right,
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 /// Mutual recursion through a required field and a union.
@@ -1084,44 +1024,24 @@ impl __rt::Encode for Keywords {
 impl __rt::Decode for Keywords {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_type = None;
-        let mut f_self_ = None;
-        let mut f_match = None;
-        let mut f_foo_bar = None;
-        let mut f_foo_bar2 = None;
-        let mut f_p = None;
-        let mut f_h = None;
-        let mut f_crate_ = None;
-        let mut f_async = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_type = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_self_ = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Bool) => f_match = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I32) => f_foo_bar = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::I32) => f_foo_bar2 = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::I32) => f_p = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::I32) => f_h = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::I32) => f_crate_ = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::I32) => f_async = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::I32) => out.r#type = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.self_ = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Bool) => out.r#match = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I32) => out.foo_bar = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I32) => out.foo_bar2 = __rt::Decode::decode(p)?,
+                (6, __rt::TType::I32) => out.p = __rt::Decode::decode(p)?,
+                (7, __rt::TType::I32) => out.h = __rt::Decode::decode(p)?,
+                (8, __rt::TType::I32) => out.crate_ = Some(__rt::Decode::decode(p)?),
+                (9, __rt::TType::I32) => out.r#async = __rt::Decode::decode(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#type: f_type.unwrap_or_default(),
-            self_: f_self_.unwrap_or_default(),
-            r#match: f_match.unwrap_or_default(),
-            foo_bar: f_foo_bar.unwrap_or_default(),
-            foo_bar2: f_foo_bar2.unwrap_or_default(),
-            p: f_p.unwrap_or_default(),
-            h: f_h.unwrap_or_default(),
-            crate_: f_crate_,
-            r#async: f_async.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1150,20 +1070,16 @@ impl __rt::Encode for Option_ {
 impl __rt::Decode for Option_ {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_value = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1204,23 +1120,17 @@ impl __rt::Encode for NotFound {
 impl __rt::Decode for NotFound {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_message = None;
-        let mut f_code = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_message = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_code = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.code = Some(__rt::Decode::decode(p)?),
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            message: f_message.unwrap_or_default(),
-            code: f_code,
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1330,23 +1240,17 @@ impl __rt::Encode for Span {
 impl __rt::Decode for Span {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_start = None;
-        let mut f_end = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_start = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_end = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::I32) => out.start = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.end = __rt::Decode::decode(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            start: f_start.unwrap_or_default(),
-            end: f_end.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 /// Defaults made of literals only: built eagerly when a field is absent.
@@ -1466,19 +1370,15 @@ impl __rt::Encode for Deep {
 impl __rt::Decode for Deep {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_layers = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_layers = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::List) => out.layers = __rt::Decode::decode(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            layers: f_layers.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }

@@ -26,21 +26,17 @@ impl __rt::Encode for Point {
 impl __rt::Decode for Point {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_x = None;
-        let mut f_y = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Double) => f_x = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Double) => f_y = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Double) => out.x = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Double) => out.y = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            x: f_x.unwrap_or_default(),
-            y: f_y.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -151,20 +151,16 @@ impl __rt::Encode for Nested {
 impl __rt::Decode for Nested {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_a = None;
-        let mut unknown = Vec::new();
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_a = Some(__rt::Decode::decode(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::I32) => out.a = __rt::Decode::decode(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            a: f_a.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -79,21 +79,17 @@ impl __rt::Encode for Point {
 impl __rt::Decode for Point {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_x = None;
-        let mut f_y = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_x = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_y = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.x = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.y = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            x: f_x.unwrap_or_default(),
-            y: f_y.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,24 +120,18 @@ impl __rt::Encode for Segment {
 impl __rt::Decode for Segment {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_head = None;
-        let mut f_tail = None;
-        let mut f_color = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_head = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_tail = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I32) => f_color = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.head = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => out.tail = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I32) => out.color = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            head: f_head.unwrap_or_default(),
-            tail: f_tail.unwrap_or_default(),
-            color: f_color.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 pub const FAVOURITE: Color = Color::GREEN;

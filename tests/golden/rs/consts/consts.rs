@@ -89,24 +89,18 @@ impl __rt::Encode for Point {
 impl __rt::Decode for Point {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_x = None;
-        let mut f_y = None;
-        let mut f_label = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_x = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_y = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::String) => f_label = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.x = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.y = __rt::Decode::decode(p)?,
+                (3, __rt::TType::String) => out.label = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            x: f_x.unwrap_or_default(),
-            y: f_y.unwrap_or_default(),
-            label: f_label,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -137,24 +131,18 @@ impl __rt::Encode for Segment {
 impl __rt::Decode for Segment {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_head = None;
-        let mut f_tail = None;
-        let mut f_colors = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_head = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_tail = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::List) => f_colors = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.head = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => out.tail = __rt::Decode::decode(p)?,
+                (3, __rt::TType::List) => out.colors = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            head: f_head.unwrap_or_default(),
-            tail: f_tail.unwrap_or_default(),
-            colors: f_colors.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 pub type Count = i32;

@@ -31,23 +31,17 @@ impl __rt::Encode for Basket {
 impl __rt::Decode for Basket {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_fruit = None;
-        let mut f_old_string = None;
-        let mut f_fruits = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_fruit = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_old_string = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::List) => f_fruits = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.fruit = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.old_string = __rt::Decode::decode(p)?,
+                (3, __rt::TType::List) => out.fruits = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            fruit: f_fruit.unwrap_or_default(),
-            old_string: f_old_string.unwrap_or_default(),
-            fruits: f_fruits.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }

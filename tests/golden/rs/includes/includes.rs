@@ -104,18 +104,16 @@ impl __rt::Encode for UsesSharedUpgradeArgs {
 impl __rt::Decode for UsesSharedUpgradeArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_old = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_old = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.old = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            old: f_old.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,21 +144,17 @@ impl __rt::Encode for UsesSharedUpgradeResult {
 impl __rt::Decode for UsesSharedUpgradeResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_error = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_error = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.error = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            error: f_error,
-        })
+        Ok(out)
     }
 }
 /// Errors of `UsesShared.upgrade`: its declared exceptions, an application error, or a failed call.

@@ -26,21 +26,17 @@ impl __rt::Encode for SharedStruct {
 impl __rt::Decode for SharedStruct {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_key = None;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_key = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.key = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            key: f_key.unwrap_or_default(),
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,18 +120,16 @@ impl __rt::Encode for SharedError {
 impl __rt::Decode for SharedError {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_message = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_message = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            message: f_message.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -158,18 +152,16 @@ impl __rt::Encode for SharedServiceGetStructArgs {
 impl __rt::Decode for SharedServiceGetStructArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_key = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_key = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.key = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            key: f_key.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -200,21 +192,17 @@ impl __rt::Encode for SharedServiceGetStructResult {
 impl __rt::Decode for SharedServiceGetStructResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_error = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_error = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.error = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            error: f_error,
-        })
+        Ok(out)
     }
 }
 /// Errors of `SharedService.getStruct`: its declared exceptions, an application error, or a failed call.

@@ -27,20 +27,16 @@ impl __rt::Encode for SharedStructV2 {
 impl __rt::Decode for SharedStructV2 {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_key = None;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I64) => f_key = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I64) => out.key = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.value = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            key: f_key.unwrap_or_default(),
-            value: f_value,
-        })
+        Ok(out)
     }
 }

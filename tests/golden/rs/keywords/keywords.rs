@@ -176,87 +176,39 @@ impl __rt::Encode for Type {
 impl __rt::Decode for Type {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_self_ = None;
-        let mut f_async = None;
-        let mut f_await = None;
-        let mut f_dyn = None;
-        let mut f_from = None;
-        let mut f_lambda = None;
-        let mut f_def = None;
-        let mut f_except = None;
-        let mut f_return = None;
-        let mut f_ref = None;
-        let mut f_move = None;
-        let mut f_impl = None;
-        let mut f_crate_ = None;
-        let mut f_super_ = None;
-        let mut f_mod = None;
-        let mut f_try = None;
-        let mut f_none = None;
-        let mut f_some = None;
-        let mut f_kind = None;
-        let mut f_is = None;
-        let mut f_not = None;
-        let mut f_end = None;
-        let mut f_begin = None;
-        let mut f_uuid = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_self_ = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_async = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Bool) => f_await = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I64) => f_dyn = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::String) => f_from = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::String) => f_lambda = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::String) => f_def = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::String) => f_except = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::String) => f_return = Some(__rt::Decode::decode(p)?),
-                (10, __rt::TType::String) => f_ref = Some(__rt::Decode::decode(p)?),
-                (11, __rt::TType::String) => f_move = Some(__rt::Decode::decode(p)?),
-                (12, __rt::TType::String) => f_impl = Some(__rt::Decode::decode(p)?),
-                (13, __rt::TType::String) => f_crate_ = Some(__rt::Decode::decode(p)?),
-                (14, __rt::TType::String) => f_super_ = Some(__rt::Decode::decode(p)?),
-                (15, __rt::TType::String) => f_mod = Some(__rt::Decode::decode(p)?),
-                (16, __rt::TType::String) => f_try = Some(__rt::Decode::decode(p)?),
-                (17, __rt::TType::String) => f_none = Some(__rt::Decode::decode(p)?),
-                (18, __rt::TType::String) => f_some = Some(__rt::Decode::decode(p)?),
-                (19, __rt::TType::I32) => f_kind = Some(__rt::Decode::decode(p)?),
-                (20, __rt::TType::String) => f_is = Some(__rt::Decode::decode(p)?),
-                (21, __rt::TType::String) => f_not = Some(__rt::Decode::decode(p)?),
-                (22, __rt::TType::String) => f_end = Some(__rt::Decode::decode(p)?),
-                (23, __rt::TType::String) => f_begin = Some(__rt::Decode::decode(p)?),
-                (24, __rt::TType::String) => f_uuid = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.self_ = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.r#async = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Bool) => out.r#await = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I64) => out.r#dyn = __rt::Decode::decode(p)?,
+                (5, __rt::TType::String) => out.from = __rt::Decode::decode(p)?,
+                (6, __rt::TType::String) => out.lambda = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => out.def = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => out.except = __rt::Decode::decode(p)?,
+                (9, __rt::TType::String) => out.r#return = __rt::Decode::decode(p)?,
+                (10, __rt::TType::String) => out.r#ref = __rt::Decode::decode(p)?,
+                (11, __rt::TType::String) => out.r#move = __rt::Decode::decode(p)?,
+                (12, __rt::TType::String) => out.r#impl = __rt::Decode::decode(p)?,
+                (13, __rt::TType::String) => out.crate_ = __rt::Decode::decode(p)?,
+                (14, __rt::TType::String) => out.super_ = __rt::Decode::decode(p)?,
+                (15, __rt::TType::String) => out.r#mod = __rt::Decode::decode(p)?,
+                (16, __rt::TType::String) => out.r#try = __rt::Decode::decode(p)?,
+                (17, __rt::TType::String) => out.none = __rt::Decode::decode(p)?,
+                (18, __rt::TType::String) => out.some = __rt::Decode::decode(p)?,
+                (19, __rt::TType::I32) => out.kind = __rt::Decode::decode(p)?,
+                (20, __rt::TType::String) => out.is = __rt::Decode::decode(p)?,
+                (21, __rt::TType::String) => out.not = __rt::Decode::decode(p)?,
+                (22, __rt::TType::String) => out.end = __rt::Decode::decode(p)?,
+                (23, __rt::TType::String) => out.begin = __rt::Decode::decode(p)?,
+                (24, __rt::TType::String) => out.uuid = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            self_: f_self_.unwrap_or_default(),
-            r#async: f_async.unwrap_or_default(),
-            r#await: f_await.unwrap_or_default(),
-            r#dyn: f_dyn.unwrap_or_default(),
-            from: f_from.unwrap_or_default(),
-            lambda: f_lambda.unwrap_or_default(),
-            def: f_def.unwrap_or_default(),
-            except: f_except.unwrap_or_default(),
-            r#return: f_return.unwrap_or_default(),
-            r#ref: f_ref.unwrap_or_default(),
-            r#move: f_move.unwrap_or_default(),
-            r#impl: f_impl.unwrap_or_default(),
-            crate_: f_crate_.unwrap_or_default(),
-            super_: f_super_.unwrap_or_default(),
-            r#mod: f_mod.unwrap_or_default(),
-            r#try: f_try.unwrap_or_default(),
-            none: f_none.unwrap_or_default(),
-            some: f_some.unwrap_or_default(),
-            kind: f_kind.unwrap_or_default(),
-            is: f_is.unwrap_or_default(),
-            not: f_not.unwrap_or_default(),
-            end: f_end.unwrap_or_default(),
-            begin: f_begin.unwrap_or_default(),
-            uuid: f_uuid.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -285,18 +237,16 @@ impl __rt::Encode for Box_ {
 impl __rt::Decode for Box_ {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_mut = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_mut = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.r#mut = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#mut: f_mut.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -394,21 +344,17 @@ impl __rt::Encode for TraitMoveArgs {
 impl __rt::Decode for TraitMoveArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_type = None;
-        let mut f_in = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_type = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_in = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.r#type = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.r#in = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#type: f_type.unwrap_or_default(),
-            r#in: f_in.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -439,21 +385,17 @@ impl __rt::Encode for TraitMoveResult {
 impl __rt::Decode for TraitMoveResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_static = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_static = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.r#static = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            r#static: f_static,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -476,18 +418,16 @@ impl __rt::Encode for TraitAsyncArgs {
 impl __rt::Decode for TraitAsyncArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_await = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_await = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.r#await = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#await: f_await.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -619,16 +559,16 @@ impl __rt::Encode for TraitExternResult {
 impl __rt::Decode for TraitExternResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `trait.move`: its declared exceptions, an application error, or a failed call.

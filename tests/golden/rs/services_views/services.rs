@@ -27,18 +27,16 @@ impl __rt::Encode for InvalidArgument {
 impl __rt::Decode for InvalidArgument {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_reason = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_reason = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.reason = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            reason: f_reason.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`InvalidArgument`]: its `string`s and `binary`s are slices
@@ -223,26 +221,20 @@ impl __rt::Encode for CalculatorAddResult {
 impl __rt::Decode for CalculatorAddResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_invalid = None;
-        let mut f_shared_error = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_invalid = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.invalid = Some(__rt::Decode::decode(p)?),
                 (2, __rt::TType::Struct) => {
-                    f_shared_error = Some(__rt::Decode::decode(p)?);
+                    out.shared_error = Some(__rt::Decode::decode(p)?);
                 }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            invalid: f_invalid,
-            shared_error: f_shared_error,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -265,18 +257,16 @@ impl __rt::Encode for CalculatorLogArgs {
 impl __rt::Decode for CalculatorLogArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_line = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_line = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.line = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            line: f_line.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`CalculatorLogArgs`]: its `string`s and `binary`s are slices
@@ -372,18 +362,16 @@ impl __rt::Encode for CalculatorLegacyLogArgs {
 impl __rt::Decode for CalculatorLegacyLogArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_line = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_line = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.line = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            line: f_line.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`CalculatorLegacyLogArgs`]: its `string`s and `binary`s are slices
@@ -479,18 +467,16 @@ impl __rt::Encode for CalculatorGroupArgs {
 impl __rt::Decode for CalculatorGroupArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_keys = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Set) => f_keys = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Set) => out.keys = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            keys: f_keys.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -517,16 +503,16 @@ impl __rt::Encode for CalculatorGroupResult {
 impl __rt::Decode for CalculatorGroupResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Map) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Map) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -574,16 +560,16 @@ impl __rt::Encode for CalculatorLevelResult {
 impl __rt::Decode for CalculatorLevelResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Calculator.ping`: its declared exceptions, an application error, or a failed call.
@@ -1489,21 +1475,17 @@ impl __rt::Encode for ScientificPowerArgs {
 impl __rt::Decode for ScientificPowerArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_base = None;
-        let mut f_exponent = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Double) => f_base = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Double) => f_exponent = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Double) => out.base = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Double) => out.exponent = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            base: f_base.unwrap_or_default(),
-            exponent: f_exponent.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -1528,16 +1510,16 @@ impl __rt::Encode for ScientificPowerResult {
 impl __rt::Decode for ScientificPowerResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Double) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Double) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Scientific.power`: its declared exceptions, an application error, or a failed call.

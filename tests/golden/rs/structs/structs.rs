@@ -154,31 +154,19 @@ impl __rt::Encode for Legacy {
 impl __rt::Decode for Legacy {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_negative_id = None;
-        let mut f_implicit_first = None;
-        let mut f_implicit_second = None;
-        let mut f_explicit = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (-3, __rt::TType::I32) => {
-                    f_implicit_second = Some(__rt::Decode::decode(p)?);
-                }
-                (-2, __rt::TType::I32) => {
-                    f_implicit_first = Some(__rt::Decode::decode(p)?);
-                }
-                (-1, __rt::TType::I32) => f_negative_id = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::I32) => f_explicit = Some(__rt::Decode::decode(p)?),
+                (-3, __rt::TType::I32) => out.implicit_second = __rt::Decode::decode(p)?,
+                (-2, __rt::TType::I32) => out.implicit_first = __rt::Decode::decode(p)?,
+                (-1, __rt::TType::I32) => out.negative_id = __rt::Decode::decode(p)?,
+                (7, __rt::TType::I32) => out.explicit = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            negative_id: f_negative_id.unwrap_or_default(),
-            implicit_first: f_implicit_first.unwrap_or_default(),
-            implicit_second: f_implicit_second.unwrap_or_default(),
-            explicit: f_explicit.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// XML schema hints: accepted and ignored.
@@ -210,24 +198,18 @@ impl __rt::Encode for Xsd {
 impl __rt::Decode for Xsd {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_a = None;
-        let mut f_b = None;
-        let mut f_c = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_a = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_b = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::String) => f_c = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.a = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.b = __rt::Decode::decode(p)?,
+                (3, __rt::TType::String) => out.c = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            a: f_a.unwrap_or_default(),
-            b: f_b.unwrap_or_default(),
-            c: f_c.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A union: exactly one field is set.
@@ -355,21 +337,17 @@ impl __rt::Encode for NotFound {
 impl __rt::Decode for NotFound {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_message = None;
-        let mut f_id = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_message = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I64) => f_id = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => out.id = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            message: f_message.unwrap_or_default(),
-            id: f_id,
-        })
+        Ok(out)
     }
 }
 /// A tree: children through a list (no box needed), parent directly (boxed).
@@ -403,24 +381,18 @@ impl __rt::Encode for Tree {
 impl __rt::Decode for Tree {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_label = None;
-        let mut f_children = None;
-        let mut f_parent = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_label = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::List) => f_children = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Struct) => f_parent = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.label = __rt::Decode::decode(p)?,
+                (2, __rt::TType::List) => out.children = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Struct) => out.parent = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            label: f_label.unwrap_or_default(),
-            children: f_children.unwrap_or_default(),
-            parent: f_parent,
-        })
+        Ok(out)
     }
 }
 /// Mutually recursive through a typedef.
@@ -452,21 +424,17 @@ impl __rt::Encode for Expr {
 impl __rt::Decode for Expr {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_op = None;
-        let mut f_literal = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_op = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I64) => f_literal = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.op = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::I64) => out.literal = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            op: f_op,
-            literal: f_literal,
-        })
+        Ok(out)
     }
 }
 pub type ExprAlias = Expr;
@@ -498,24 +466,18 @@ impl __rt::Encode for Op {
 impl __rt::Decode for Op {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_symbol = None;
-        let mut f_left = None;
-        let mut f_right = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_symbol = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_left = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Struct) => f_right = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.symbol = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => out.left = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Struct) => out.right = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            symbol: f_symbol.unwrap_or_default(),
-            left: f_left.unwrap_or_default(),
-            right: f_right.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// The `&` marker (a reference in C++), also on a recursive field.
@@ -549,24 +511,20 @@ impl __rt::Encode for Node {
 impl __rt::Decode for Node {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
-        let mut f_following = None;
-        let mut f_leaf = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_value = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_following = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Struct) => f_leaf = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => {
+                    out.following = Some(__rt::Decode::decode(p)?);
+                }
+                (3, __rt::TType::Struct) => out.leaf = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-            following: f_following,
-            leaf: f_leaf.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -589,18 +547,16 @@ impl __rt::Encode for Leaf {
 impl __rt::Decode for Leaf {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_weight = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_weight = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.weight = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            weight: f_weight.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// Annotations on a typedef.

@@ -25,21 +25,17 @@ impl __rt::Encode for Note {
 impl __rt::Decode for Note {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_text = None;
-        let mut f_tags = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::List) => f_tags = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
+                (2, __rt::TType::List) => out.tags = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            text: f_text.unwrap_or_default(),
-            tags: f_tags.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`Note`]: its `string`s and `binary`s are slices
@@ -123,16 +119,16 @@ impl __rt::Encode for Count {
 impl __rt::Decode for Count {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_n = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_n = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.n = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { n: f_n.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::DecodeView<'a> for Count {
@@ -171,18 +167,16 @@ impl __rt::Encode for Rejected {
 impl __rt::Decode for Rejected {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_why = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_why = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`Rejected`]: its `string`s and `binary`s are slices
@@ -261,18 +255,16 @@ impl __rt::Encode for TooLong {
 impl __rt::Decode for TooLong {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_limit = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_limit = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.limit = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            limit: f_limit.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::DecodeView<'a> for TooLong {
@@ -419,16 +411,16 @@ impl __rt::Encode for TextEchoArgs {
 impl __rt::Decode for TextEchoArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_s = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.s = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TextEchoArgs`]: its `string`s and `binary`s are slices
@@ -499,16 +491,16 @@ impl __rt::Encode for TextEchoResult {
 impl __rt::Decode for TextEchoResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -535,21 +527,17 @@ impl __rt::Encode for TextSplitArgs {
 impl __rt::Decode for TextSplitArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_s = None;
-        let mut f_sep = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_sep = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.s = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.sep = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            s: f_s.unwrap_or_default(),
-            sep: f_sep.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TextSplitArgs`]: its `string`s and `binary`s are slices
@@ -632,16 +620,16 @@ impl __rt::Encode for TextSplitResult {
 impl __rt::Decode for TextSplitResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::List) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::List) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -664,16 +652,16 @@ impl __rt::Encode for TextBytesArgs {
 impl __rt::Decode for TextBytesArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_b = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_b = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.b = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { b: f_b.unwrap_or_default() })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TextBytesArgs`]: its `string`s and `binary`s are slices
@@ -756,24 +744,18 @@ impl __rt::Encode for TextBytesResult {
 impl __rt::Decode for TextBytesResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_rejected = None;
-        let mut f_too_long = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_rejected = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_too_long = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.rejected = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::Struct) => out.too_long = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            rejected: f_rejected,
-            too_long: f_too_long,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -802,21 +784,17 @@ impl __rt::Encode for TextTagArgs {
 impl __rt::Decode for TextTagArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_n = None;
-        let mut f_extra = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_n = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_extra = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.n = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.extra = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            n: f_n.unwrap_or_default(),
-            extra: f_extra,
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TextTagArgs`]: its `string`s and `binary`s are slices
@@ -901,16 +879,16 @@ impl __rt::Encode for TextTagResult {
 impl __rt::Decode for TextTagResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -933,18 +911,16 @@ impl __rt::Encode for TextCountArgs {
 impl __rt::Decode for TextCountArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_words = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => out.words = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            words: f_words.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TextCountArgs`]: its `string`s and `binary`s are slices
@@ -1025,21 +1001,17 @@ impl __rt::Encode for TextCountResult {
 impl __rt::Decode for TextCountResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_rejected = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_rejected = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.rejected = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            rejected: f_rejected,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1062,18 +1034,16 @@ impl __rt::Encode for TextIndexArgs {
 impl __rt::Decode for TextIndexArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_notes = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_notes = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => out.notes = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            notes: f_notes.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TextIndexArgs`]: its `string`s and `binary`s are slices
@@ -1148,16 +1118,16 @@ impl __rt::Encode for TextIndexResult {
 impl __rt::Decode for TextIndexResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Map) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Map) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1180,16 +1150,16 @@ impl __rt::Encode for TextFireArgs {
 impl __rt::Decode for TextFireArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_b = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_b = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.b = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { b: f_b.unwrap_or_default() })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TextFireArgs`]: its `string`s and `binary`s are slices
@@ -1281,16 +1251,16 @@ impl __rt::Encode for TextNothingArgs {
 impl __rt::Decode for TextNothingArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_n = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_n = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.n = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { n: f_n.unwrap_or_default() })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2437,16 +2407,16 @@ impl __rt::Encode for MoreTextUpperArgs {
 impl __rt::Decode for MoreTextUpperArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_s = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.s = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 /// A borrowed view of [`MoreTextUpperArgs`]: its `string`s and `binary`s are slices
@@ -2517,16 +2487,16 @@ impl __rt::Encode for MoreTextUpperResult {
 impl __rt::Decode for MoreTextUpperResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `MoreText.upper`: its declared exceptions, an application error, or a failed call.
@@ -2934,16 +2904,16 @@ impl __rt::Encode for TopTopArgs {
 impl __rt::Decode for TopTopArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_s = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.s = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 /// A borrowed view of [`TopTopArgs`]: its `string`s and `binary`s are slices
@@ -3014,16 +2984,16 @@ impl __rt::Encode for TopTopResult {
 impl __rt::Decode for TopTopResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Top.top`: its declared exceptions, an application error, or a failed call.
@@ -3538,16 +3508,16 @@ impl __rt::Encode for BottomBottomArgs {
 impl __rt::Decode for BottomBottomArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_s = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.s = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 /// A borrowed view of [`BottomBottomArgs`]: its `string`s and `binary`s are slices
@@ -3618,16 +3588,16 @@ impl __rt::Encode for BottomBottomResult {
 impl __rt::Decode for BottomBottomResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Bottom.bottom`: its declared exceptions, an application error, or a failed call.

@@ -119,42 +119,24 @@ impl __rt::Encode for Primitives {
 impl __rt::Decode for Primitives {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_flag = None;
-        let mut f_tiny = None;
-        let mut f_small = None;
-        let mut f_short_int = None;
-        let mut f_medium = None;
-        let mut f_big = None;
-        let mut f_real = None;
-        let mut f_text = None;
-        let mut f_raw = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => f_flag = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I8) => f_tiny = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I8) => f_small = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I16) => f_short_int = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::I32) => f_medium = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::I64) => f_big = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::Double) => f_real = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::String) => f_raw = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I8) => out.small = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I16) => out.short_int = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
+                (6, __rt::TType::I64) => out.big = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
+                (9, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            flag: f_flag.unwrap_or_default(),
-            tiny: f_tiny.unwrap_or_default(),
-            small: f_small.unwrap_or_default(),
-            short_int: f_short_int.unwrap_or_default(),
-            medium: f_medium.unwrap_or_default(),
-            big: f_big.unwrap_or_default(),
-            real: f_real.unwrap_or_default(),
-            text: f_text.unwrap_or_default(),
-            raw: f_raw.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -230,51 +212,27 @@ impl __rt::Encode for Containers {
 impl __rt::Decode for Containers {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_ints = None;
-        let mut f_words = None;
-        let mut f_counts = None;
-        let mut f_cube = None;
-        let mut f_tree = None;
-        let mut f_mixed = None;
-        let mut f_index = None;
-        let mut f_blobs = None;
-        let mut f_by_color = None;
-        let mut f_prims = None;
-        let mut f_ids = None;
-        let mut f_chunks = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_ints = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Set) => f_words = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Map) => f_counts = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::List) => f_cube = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::Map) => f_tree = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::List) => f_mixed = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::Map) => f_index = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::List) => f_blobs = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::Map) => f_by_color = Some(__rt::Decode::decode(p)?),
-                (10, __rt::TType::List) => f_prims = Some(__rt::Decode::decode(p)?),
-                (11, __rt::TType::Set) => f_ids = Some(__rt::Decode::decode(p)?),
-                (12, __rt::TType::Map) => f_chunks = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => out.ints = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Set) => out.words = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Map) => out.counts = __rt::Decode::decode(p)?,
+                (4, __rt::TType::List) => out.cube = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Map) => out.tree = __rt::Decode::decode(p)?,
+                (6, __rt::TType::List) => out.mixed = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Map) => out.index = __rt::Decode::decode(p)?,
+                (8, __rt::TType::List) => out.blobs = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Map) => out.by_color = __rt::Decode::decode(p)?,
+                (10, __rt::TType::List) => out.prims = __rt::Decode::decode(p)?,
+                (11, __rt::TType::Set) => out.ids = __rt::Decode::decode(p)?,
+                (12, __rt::TType::Map) => out.chunks = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            ints: f_ints.unwrap_or_default(),
-            words: f_words.unwrap_or_default(),
-            counts: f_counts.unwrap_or_default(),
-            cube: f_cube.unwrap_or_default(),
-            tree: f_tree.unwrap_or_default(),
-            mixed: f_mixed.unwrap_or_default(),
-            index: f_index.unwrap_or_default(),
-            blobs: f_blobs.unwrap_or_default(),
-            by_color: f_by_color.unwrap_or_default(),
-            prims: f_prims.unwrap_or_default(),
-            ids: f_ids.unwrap_or_default(),
-            chunks: f_chunks.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 /// Exactly one of these is set.
@@ -559,18 +517,16 @@ impl __rt::Encode for NotFound {
 impl __rt::Decode for NotFound {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_key = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_key = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.key = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            key: f_key.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -609,24 +565,18 @@ impl __rt::Encode for Invalid {
 impl __rt::Decode for Invalid {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_code = None;
-        let mut f_reason = None;
-        let mut f_fields = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_code = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_reason = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::List) => f_fields = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.code = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.reason = __rt::Decode::decode(p)?,
+                (3, __rt::TType::List) => out.fields = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            code: f_code.unwrap_or_default(),
-            reason: f_reason.unwrap_or_default(),
-            fields: f_fields,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -649,18 +599,16 @@ impl __rt::Encode for InteropEchoPrimitivesArgs {
 impl __rt::Decode for InteropEchoPrimitivesArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -685,16 +633,16 @@ impl __rt::Encode for InteropEchoPrimitivesResult {
 impl __rt::Decode for InteropEchoPrimitivesResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -717,18 +665,16 @@ impl __rt::Encode for InteropEchoContainersArgs {
 impl __rt::Decode for InteropEchoContainersArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -753,16 +699,16 @@ impl __rt::Encode for InteropEchoContainersResult {
 impl __rt::Decode for InteropEchoContainersResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -785,18 +731,16 @@ impl __rt::Encode for InteropEchoRecordArgs {
 impl __rt::Decode for InteropEchoRecordArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -821,16 +765,16 @@ impl __rt::Encode for InteropEchoRecordResult {
 impl __rt::Decode for InteropEchoRecordResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
@@ -893,16 +837,16 @@ impl __rt::Encode for InteropEchoChoiceResult {
 impl __rt::Decode for InteropEchoChoiceResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -925,18 +869,16 @@ impl __rt::Encode for InteropEchoColorArgs {
 impl __rt::Decode for InteropEchoColorArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -961,16 +903,16 @@ impl __rt::Encode for InteropEchoColorResult {
 impl __rt::Decode for InteropEchoColorResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -993,18 +935,16 @@ impl __rt::Encode for InteropEchoBinaryArgs {
 impl __rt::Decode for InteropEchoBinaryArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1029,16 +969,16 @@ impl __rt::Encode for InteropEchoBinaryResult {
 impl __rt::Decode for InteropEchoBinaryResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -1061,18 +1001,16 @@ impl __rt::Encode for InteropGroupByColorArgs {
 impl __rt::Decode for InteropGroupByColorArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_records = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_records = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => out.records = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            records: f_records.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1097,16 +1035,16 @@ impl __rt::Encode for InteropGroupByColorResult {
 impl __rt::Decode for InteropGroupByColorResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Map) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Map) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1133,21 +1071,17 @@ impl __rt::Encode for InteropAddArgs {
 impl __rt::Decode for InteropAddArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_a = None;
-        let mut f_b = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_a = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I64) => f_b = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.a = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => out.b = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            a: f_a.unwrap_or_default(),
-            b: f_b.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1172,16 +1106,16 @@ impl __rt::Encode for InteropAddResult {
 impl __rt::Decode for InteropAddResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I64) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I64) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -1236,42 +1170,24 @@ impl __rt::Encode for InteropPackArgs {
 impl __rt::Decode for InteropPackArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_flag = None;
-        let mut f_tiny = None;
-        let mut f_small = None;
-        let mut f_short_int = None;
-        let mut f_medium = None;
-        let mut f_big = None;
-        let mut f_real = None;
-        let mut f_text = None;
-        let mut f_raw = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => f_flag = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I8) => f_tiny = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I8) => f_small = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I16) => f_short_int = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::I32) => f_medium = Some(__rt::Decode::decode(p)?),
-                (6, __rt::TType::I64) => f_big = Some(__rt::Decode::decode(p)?),
-                (7, __rt::TType::Double) => f_real = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::String) => f_raw = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I8) => out.small = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I16) => out.short_int = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
+                (6, __rt::TType::I64) => out.big = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
+                (9, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            flag: f_flag.unwrap_or_default(),
-            tiny: f_tiny.unwrap_or_default(),
-            small: f_small.unwrap_or_default(),
-            short_int: f_short_int.unwrap_or_default(),
-            medium: f_medium.unwrap_or_default(),
-            big: f_big.unwrap_or_default(),
-            real: f_real.unwrap_or_default(),
-            text: f_text.unwrap_or_default(),
-            raw: f_raw.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -1296,16 +1212,16 @@ impl __rt::Encode for InteropPackResult {
 impl __rt::Decode for InteropPackResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1332,21 +1248,17 @@ impl __rt::Encode for InteropMakeRecordArgs {
 impl __rt::Decode for InteropMakeRecordArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_id = None;
-        let mut f_name = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I64) => f_id = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_name = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I64) => out.id = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.name = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            id: f_id.unwrap_or_default(),
-            name: f_name.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -1371,16 +1283,16 @@ impl __rt::Encode for InteropMakeRecordResult {
 impl __rt::Decode for InteropMakeRecordResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1403,18 +1315,16 @@ impl __rt::Encode for InteropLookupArgs {
 impl __rt::Decode for InteropLookupArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_key = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_key = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.key = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            key: f_key.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1445,21 +1355,19 @@ impl __rt::Encode for InteropLookupResult {
 impl __rt::Decode for InteropLookupResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_not_found = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_not_found = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => {
+                    out.not_found = Some(__rt::Decode::decode(p)?);
+                }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            not_found: f_not_found,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1486,21 +1394,17 @@ impl __rt::Encode for InteropStoreArgs {
 impl __rt::Decode for InteropStoreArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_key = None;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_key = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.key = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            key: f_key.unwrap_or_default(),
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1525,16 +1429,16 @@ impl __rt::Encode for InteropStoreResult {
 impl __rt::Decode for InteropStoreResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_invalid = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_invalid = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.invalid = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { invalid: f_invalid })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1557,18 +1461,16 @@ impl __rt::Encode for InteropCheckArgs {
 impl __rt::Decode for InteropCheckArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1611,29 +1513,23 @@ impl __rt::Encode for InteropCheckResult {
 impl __rt::Decode for InteropCheckResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_not_found = None;
-        let mut f_invalid = None;
-        let mut f_shared_error = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_not_found = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_invalid = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => {
+                    out.not_found = Some(__rt::Decode::decode(p)?);
+                }
+                (2, __rt::TType::Struct) => out.invalid = Some(__rt::Decode::decode(p)?),
                 (3, __rt::TType::Struct) => {
-                    f_shared_error = Some(__rt::Decode::decode(p)?);
+                    out.shared_error = Some(__rt::Decode::decode(p)?);
                 }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            not_found: f_not_found,
-            invalid: f_invalid,
-            shared_error: f_shared_error,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1702,18 +1598,16 @@ impl __rt::Encode for InteropNotifyArgs {
 impl __rt::Decode for InteropNotifyArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_event = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_event = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.event = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            event: f_event.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1784,16 +1678,16 @@ impl __rt::Encode for InteropEventsResult {
 impl __rt::Decode for InteropEventsResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::List) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::List) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1816,18 +1710,16 @@ impl __rt::Encode for InteropFailArgs {
 impl __rt::Decode for InteropFailArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_why = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_why = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1852,16 +1744,16 @@ impl __rt::Encode for InteropFailResult {
 impl __rt::Decode for InteropFailResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1884,18 +1776,16 @@ impl __rt::Encode for InteropWorkArgs {
 impl __rt::Decode for InteropWorkArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_micros = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_micros = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.micros = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            micros: f_micros.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1920,16 +1810,16 @@ impl __rt::Encode for InteropWorkResult {
 impl __rt::Decode for InteropWorkResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Interop.echoPrimitives`: its declared exceptions, an application error, or a failed call.
@@ -3654,18 +3544,16 @@ impl __rt::Encode for CounterIncrementArgs {
 impl __rt::Decode for CounterIncrementArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_by = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I64) => f_by = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I64) => out.by = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            by: f_by.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3690,16 +3578,16 @@ impl __rt::Encode for CounterIncrementResult {
 impl __rt::Decode for CounterIncrementResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I64) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I64) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Counter.increment`: its declared exceptions, an application error, or a failed call.

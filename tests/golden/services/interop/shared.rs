@@ -85,24 +85,18 @@ impl __rt::Encode for Version {
 impl __rt::Decode for Version {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_major = None;
-        let mut f_minor = None;
-        let mut f_tag = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_major = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_minor = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::String) => f_tag = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.major = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.minor = __rt::Decode::decode(p)?,
+                (3, __rt::TType::String) => out.tag = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            major: f_major.unwrap_or_default(),
-            minor: f_minor.unwrap_or_default(),
-            tag: f_tag,
-        })
+        Ok(out)
     }
 }
 /// Raised by any service of the suite for a malformed request.
@@ -136,21 +130,17 @@ impl __rt::Encode for SharedError {
 impl __rt::Decode for SharedError {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_code = None;
-        let mut f_reason = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_code = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_reason = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.code = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => out.reason = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            code: f_code.unwrap_or_default(),
-            reason: f_reason.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -198,16 +188,16 @@ impl __rt::Encode for BaseGetVersionResult {
 impl __rt::Decode for BaseGetVersionResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -230,18 +220,16 @@ impl __rt::Encode for BasePingArgs {
 impl __rt::Decode for BasePingArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_msg = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_msg = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.msg = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            msg: f_msg.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -272,21 +260,17 @@ impl __rt::Encode for BasePingResult {
 impl __rt::Decode for BasePingResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_err = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_err = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.err = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            err: f_err,
-        })
+        Ok(out)
     }
 }
 /// Errors of `Base.getVersion`: its declared exceptions, an application error, or a failed call.

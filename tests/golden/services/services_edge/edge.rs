@@ -25,21 +25,17 @@ impl __rt::Encode for Point {
 impl __rt::Decode for Point {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_x = None;
-        let mut f_y = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_x = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_y = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.x = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.y = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            x: f_x.unwrap_or_default(),
-            y: f_y.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,18 +64,16 @@ impl __rt::Encode for Oops {
 impl __rt::Decode for Oops {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_why = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_why = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,18 +96,16 @@ impl __rt::Encode for ShapesEchoUuidArgs {
 impl __rt::Decode for ShapesEchoUuidArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_id = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Uuid) => f_id = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Uuid) => out.id = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            id: f_id.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,16 +130,16 @@ impl __rt::Encode for ShapesEchoUuidResult {
 impl __rt::Decode for ShapesEchoUuidResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Uuid) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Uuid) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -178,24 +170,18 @@ impl __rt::Encode for ShapesShiftArgs {
 impl __rt::Decode for ShapesShiftArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_points = None;
-        let mut f_dx = None;
-        let mut f_dy = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Set) => f_points = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_dx = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I32) => f_dy = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Set) => out.points = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.dx = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I32) => out.dy = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            points: f_points.unwrap_or_default(),
-            dx: f_dx.unwrap_or_default(),
-            dy: f_dy.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -220,16 +206,16 @@ impl __rt::Encode for ShapesShiftResult {
 impl __rt::Decode for ShapesShiftResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Set) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Set) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -252,18 +238,16 @@ impl __rt::Encode for ShapesInvertArgs {
 impl __rt::Decode for ShapesInvertArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_names = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Map) => f_names = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Map) => out.names = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            names: f_names.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -288,16 +272,16 @@ impl __rt::Encode for ShapesInvertResult {
 impl __rt::Decode for ShapesInvertResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Map) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Map) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -322,18 +306,16 @@ impl __rt::Encode for ShapesNestArgs {
 impl __rt::Decode for ShapesNestArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -360,16 +342,16 @@ impl __rt::Encode for ShapesNestResult {
 impl __rt::Decode for ShapesNestResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::List) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::List) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Shapes.echoUuid`: its declared exceptions, an application error, or a failed call.
@@ -853,21 +835,17 @@ impl __rt::Encode for KeywordsTypeArgs {
 impl __rt::Decode for KeywordsTypeArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_match = None;
-        let mut f_fn = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_match = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I32) => f_fn = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.r#match = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => out.r#fn = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#match: f_match.unwrap_or_default(),
-            r#fn: f_fn.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -892,16 +870,16 @@ impl __rt::Encode for KeywordsTypeResult {
 impl __rt::Decode for KeywordsTypeResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1016,18 +994,16 @@ impl __rt::Encode for KeywordsNewArgs {
 impl __rt::Decode for KeywordsNewArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_loop = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_loop = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.r#loop = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#loop: f_loop.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1052,16 +1028,16 @@ impl __rt::Encode for KeywordsNewResult {
 impl __rt::Decode for KeywordsNewResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1084,18 +1060,16 @@ impl __rt::Encode for KeywordsTwiceArgs {
 impl __rt::Decode for KeywordsTwiceArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_which = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_which = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.which = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            which: f_which.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1132,24 +1106,18 @@ impl __rt::Encode for KeywordsTwiceResult {
 impl __rt::Decode for KeywordsTwiceResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_first = None;
-        let mut f_second = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_first = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => f_second = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.first = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::Struct) => out.second = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            first: f_first,
-            second: f_second,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1172,18 +1140,16 @@ impl __rt::Encode for KeywordsAsyncArgs {
 impl __rt::Decode for KeywordsAsyncArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_await = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_await = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.r#await = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#await: f_await.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1807,18 +1773,16 @@ impl __rt::Encode for FaultyEchoArgs {
 impl __rt::Decode for FaultyEchoArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1843,16 +1807,16 @@ impl __rt::Encode for FaultyEchoResult {
 impl __rt::Decode for FaultyEchoResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1875,18 +1839,16 @@ impl __rt::Encode for FaultyPanicsArgs {
 impl __rt::Decode for FaultyPanicsArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_why = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_why = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1911,16 +1873,16 @@ impl __rt::Encode for FaultyPanicsResult {
 impl __rt::Decode for FaultyPanicsResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1943,18 +1905,16 @@ impl __rt::Encode for FaultyUndeclaredArgs {
 impl __rt::Decode for FaultyUndeclaredArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_why = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_why = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1979,16 +1939,16 @@ impl __rt::Encode for FaultyUndeclaredResult {
 impl __rt::Decode for FaultyUndeclaredResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2011,18 +1971,16 @@ impl __rt::Encode for FaultyDeclaredArgs {
 impl __rt::Decode for FaultyDeclaredArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_why = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_why = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2053,21 +2011,17 @@ impl __rt::Encode for FaultyDeclaredResult {
 impl __rt::Decode for FaultyDeclaredResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
-        let mut f_oops = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => f_oops = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => out.oops = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            success: f_success,
-            oops: f_oops,
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2090,18 +2044,16 @@ impl __rt::Encode for FaultySlowArgs {
 impl __rt::Decode for FaultySlowArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_millis = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_millis = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.millis = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            millis: f_millis.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2126,16 +2078,16 @@ impl __rt::Encode for FaultySlowResult {
 impl __rt::Decode for FaultySlowResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2158,18 +2110,16 @@ impl __rt::Encode for FaultyOnewayPanicsArgs {
 impl __rt::Decode for FaultyOnewayPanicsArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_why = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_why = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2215,18 +2165,16 @@ impl __rt::Encode for FaultyRecordArgs {
 impl __rt::Decode for FaultyRecordArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_value = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_value = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2297,16 +2245,16 @@ impl __rt::Encode for FaultyRecordedResult {
 impl __rt::Decode for FaultyRecordedResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::List) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::List) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `Faulty.echo`: its declared exceptions, an application error, or a failed call.
@@ -3056,21 +3004,17 @@ impl __rt::Encode for FaultyPlusPlusArgs {
 impl __rt::Decode for FaultyPlusPlusArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_a = None;
-        let mut f_b = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I64) => f_a = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I64) => f_b = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I64) => out.a = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => out.b = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            a: f_a.unwrap_or_default(),
-            b: f_b.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3095,16 +3039,16 @@ impl __rt::Encode for FaultyPlusPlusResult {
 impl __rt::Decode for FaultyPlusPlusResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
         p.read_struct_begin()?;
-        let mut f_success = None;
+        let mut out = Self::default();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I64) => f_success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I64) => out.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { success: f_success })
+        Ok(out)
     }
 }
 /// Errors of `FaultyPlus.plus`: its declared exceptions, an application error, or a failed call.
