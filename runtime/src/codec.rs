@@ -19,11 +19,16 @@
 //! Hash sets and maps decode into any `S: BuildHasher + Default`; generated
 //! code uses std's `RandomState` (SipHash-1-3, randomly keyed per map), since
 //! keys come from the wire and a peer must not be able to choose colliding
-//! ones. A faster randomly seeded hasher (foldhash's `RandomState`, measured
-//! on the 1 KB bench `Payload` with 16 string keys) saves about 14% of the
-//! decode's instructions but only 5-7% of its time: too little to make
-//! every generated map type non-std (`HashMap::new()` would stop working for
-//! users). A type that wants it can still declare such a map by hand.
+//! ones. A faster randomly seeded hasher (foldhash's `RandomState`, the
+//! generator option `hasher`; measured on the 1 KB bench `Payload` with 16
+//! string keys) saves about 14% of the decode's instructions but only 0-5%
+//! of its time with `String` keys: the pace is then set by the allocations
+//! (each one a chain of dependent loads through the allocator's free
+//! lists), which the hashing overlaps with. Once the keys need no allocation
+//! (borrowed views, or `CompactString`s with the generator option
+//! `small_strings`) the same change saves 15-20% of the time. Too little
+//! either way to make every generated map type non-std by default
+//! (`HashMap::new()` would stop working for users).
 
 use crate::error::Result;
 use crate::protocol::{
