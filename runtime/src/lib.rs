@@ -127,7 +127,8 @@
 //! - [`Error`]: transport, protocol (`TProtocolException`) and application
 //!   (`TApplicationException`) errors.
 //! - [`unknown`]: fields a schema does not know, kept and written back.
-// `unsafe` is allowed in one module only: `utf8` (see there).
+// `unsafe` is allowed in two places only: the `utf8` module and the
+// zeroed allocation of `transport::buffered` (see there).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

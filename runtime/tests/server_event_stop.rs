@@ -207,12 +207,12 @@ fn closing_then_stop_with_slow_reader() {
     let server = calc_builder(Threads::Events(2)).start();
     let addr = server.local_addr();
     let s = raw(addr);
-    let len = 24 << 20;
-    // Both requests are sent before the stop (a request still arriving
-    // when the stop begins is not answered), and the echo's reply is
-    // waiting for the peer to read it.
+    let len = 8 << 20;
+    // Both requests are sent and received before the stop (a request still
+    // arriving when the stop begins is not answered), and the echo's reply
+    // (larger than the socket buffers) is waiting for the peer to read it.
     send_echo_then_bad_request(&s, len).join().unwrap();
-    thread::sleep(Duration::from_millis(300));
+    thread::sleep(Duration::from_millis(1000));
     let stopper = thread::spawn(move || {
         let t = Instant::now();
         server.stop();

@@ -180,7 +180,8 @@ impl Io {
 
     /// Charges the frame whose header starts the unread input to the
     /// in-flight budget, without waiting (see [`Served::Budget`]): `false`
-    /// when the budget still has no room for it.
+    /// when the budget still has no room for it. For the first of the
+    /// connections that wait for the budget.
     #[cfg(target_os = "linux")]
     pub(super) fn charge_next_now(&mut self, limits: crate::Limits) -> bool {
         match self {
@@ -476,7 +477,13 @@ fn gather(
             match Check::frame_len(unread, config.limits) {
                 Some(Ok(len)) => {
                     room = len.saturating_add(FRAME_HEADER_LEN);
-                    if !reader.charge_next_now(len) {
+                    // First come, first served: behind the frames that
+                    // already wait for the budget.
+                    let queue = shared
+                        .poller
+                        .get()
+                        .is_some_and(super::event::Poller::budget_has_waiters);
+                    if !reader.charge_next_now(len, queue) {
                         return Some(Served::Budget);
                     }
                 }
@@ -530,7 +537,7 @@ fn gather(
 #[cfg(target_os = "linux")]
 fn charge_next_now(reader: &mut SocketReader, limits: crate::Limits) -> bool {
     match super::complete::Check::frame_len(reader.unread(), limits) {
-        Some(Ok(len)) => reader.charge_next_now(len),
+        Some(Ok(len)) => reader.charge_next_now(len, false),
         _ => true,
     }
 }

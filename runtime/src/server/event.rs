@@ -47,9 +47,11 @@
 //! 64 KiB is charged to the in-flight byte budget (when one is set) once
 //! its header has arrived, before its body is read: when the budget has no
 //! room, the connection waits for it unwatched ([`Served::Budget`]), in a
-//! first-come first-served list that every turn and close looks at, for at
-//! most the message timeout (from then on, the message timeout restarts,
-//! as after a blocking wait for the budget).
+//! first-come first-served list (a new frame queues behind it) that every
+//! turn and close looks at, and every 10 ms while it is not empty (a budget
+//! may be shared with other servers). It waits at most the message timeout,
+//! and once charged has the message timeout again, as after a blocking wait
+//! for the budget.
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
@@ -69,6 +71,13 @@ use crate::processor::panic_message;
 const NO_WAIT: Timespec = Timespec {
     tv_sec: 0,
     tv_nsec: 0,
+};
+
+/// How long a thread waits for events while connections wait for the
+/// in-flight budget, before it looks at the budget again.
+const BUDGET_POLL: Timespec = Timespec {
+    tv_sec: 0,
+    tv_nsec: 10_000_000,
 };
 
 /// The event key of the wake-up `eventfd`.
@@ -271,12 +280,20 @@ impl Poller {
         drop(parked);
     }
 
+    /// Whether connections wait for room in the in-flight budget: a new
+    /// frame that must be charged waits behind them.
+    pub(super) fn budget_has_waiters(&self) -> bool {
+        self.budget_waiting.load(Ordering::SeqCst) > 0
+    }
+
     /// Gives the connections waiting for the in-flight budget
     /// ([`Served::Budget`]) their charge while it has room, in the order
     /// they came, and queues each to be served; stops at the first that
     /// does not fit. Called after every turn and close (which may have
-    /// returned a charge), and by the sweep. A connection lists itself
-    /// before it calls this too, so no returned charge goes unseen.
+    /// returned a charge), after every wait for events (which lasts at
+    /// most 10 ms while connections wait, for charges returned outside this
+    /// server), and by the sweep. A connection lists itself before it calls
+    /// this too, so no charge this server returns goes unseen.
     fn admit(&self, shared: &Shared) {
         if self.budget_waiting.load(Ordering::SeqCst) == 0 {
             return;
@@ -431,7 +448,9 @@ impl Poller {
             Ok(Served::Budget) if !shared.is_stopping() => {
                 let now = Instant::now();
                 parked.since = now;
-                parked.started.get_or_insert(now);
+                // The wait has a message timeout of its own, as a blocking
+                // wait for the budget has.
+                parked.started = Some(now);
                 parked.budget = true;
                 slot.parked = Some(parked);
                 waits = Some(u64::from(slot.generation) << 32 | u64::from(index));
@@ -450,7 +469,8 @@ impl Poller {
         }
         drop(slot);
         if let Some(key) = waits {
-            lock(&self.budget).push_back(key);
+            let mut waiting = lock(&self.budget);
+            waiting.push_back(key);
             self.budget_waiting.fetch_add(1, Ordering::SeqCst);
         }
         self.admit(shared);
@@ -611,10 +631,15 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
             return;
         }
         events.clear();
-        // With connections in the ready queue, only look for events.
+        // With connections in the ready queue, only look for events. While
+        // connections wait for the budget, look again every few
+        // milliseconds: a charge may be returned outside this server (a
+        // budget shared with other servers).
         let queued = !lock(&poller.ready).is_empty();
         let wait = if queued {
             Some(&NO_WAIT)
+        } else if poller.budget_has_waiters() {
+            Some(&BUDGET_POLL)
         } else {
             tick.as_ref()
         };
@@ -637,6 +662,7 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
                 poller.serve(key, shared, processor);
             }
         }
+        poller.admit(shared);
         let next = lock(&poller.ready).pop_front();
         if let Some(key) = next {
             poller.serve(key, shared, processor);

@@ -42,7 +42,10 @@
 //!   64 KiB are charged to an in-flight byte budget shared by all
 //!   connections (default 64 MiB, see [`ByteBudget`]) before their body is
 //!   read, so many large requests at once wait their turn instead of
-//!   exhausting memory.
+//!   exhausting memory. The event-driven mode buffers a request whole
+//!   before decoding it (see Modes), so a connection's buffer may grow to
+//!   the message size limit there, as a request being decoded may in the
+//!   other modes.
 //! - **Modes.** [`Mode::ThreadPerConnection`] (default) gives each connection
 //!   its own thread. [`Mode::EventDriven`] (Linux) runs `threads` threads
 //!   that share all connections through epoll: a connection holds a thread
