@@ -85,10 +85,87 @@ fn doc_lines_are_inert() {
     // HTML would hide fences from our tracking.
     assert_eq!(doc_line("<!--"), "\\<!--");
     assert_eq!(doc_line("<div>"), "\\<div>");
-    assert_eq!(doc_line("a <b> c"), "a <b> c");
+    assert_eq!(doc_line("a <b> c"), "a \\<b> c");
     assert_eq!(doc_line("~~"), "~~");
     // Inline code, not a fence.
     assert_eq!(doc_line("```x``` y"), "```x``` y");
+}
+
+#[test]
+fn inline_doc_text_is_inert_to_rustdoc() {
+    use crate::codegen::items::inline_inert as i;
+    // HTML-like tags and comments; comparisons are left alone.
+    assert_eq!(i("a List<Foo> of T<U>"), "a List\\<Foo> of T\\<U>");
+    assert_eq!(i("</b> <!-- x --> <?x"), "\\</b> \\<!-- x --> \\<?x");
+    assert_eq!(i("1 < 2, a <= b, x<3"), "1 < 2, a <= b, x<3");
+    // Inline code is untouched, however many backticks delimit it.
+    assert_eq!(
+        i("`List<Foo>` and ``a`<b>`c``"),
+        "`List<Foo>` and ``a`<b>`c``"
+    );
+    assert_eq!(i("`open <b>"), "`open \\<b>");
+    // Brackets that are not inline links.
+    assert_eq!(i("map[key] and [optional]"), "map\\[key] and \\[optional]");
+    assert_eq!(i("[x][y]"), "\\[x]\\[y]");
+    assert_eq!(
+        i("see [the docs](https://a.b/c)."),
+        "see [the docs](https://a.b/c)."
+    );
+    assert_eq!(i("[ref]: https://a.b/c"), "[ref]: https://a.b/c");
+    // Bare URLs become autolinks, without trailing punctuation.
+    assert_eq!(i("see https://a.b/c."), "see <https://a.b/c>.");
+    assert_eq!(i("(http://a.b/c_(d))"), "(<http://a.b/c_(d)>)");
+    assert_eq!(i("<https://a.b/c> stays"), "<https://a.b/c> stays");
+    assert_eq!(i("`https://a.b` stays"), "`https://a.b` stays");
+    assert_eq!(i("https:// alone"), "https:// alone");
+    assert_eq!(i("ünïcode <é> [ü]"), "ünïcode <é> \\[ü]");
+}
+
+/// rustdoc itself, with its lints as errors, on docs generated from IDL
+/// doc comments that trip each of them when passed through as Markdown.
+#[test]
+fn generated_docs_pass_rustdoc_lints() {
+    let idl_doc = [
+        " * Returns a List<Foo> of T<U>, a <b>bold</b> word and an <unclosed tag.",
+        " * See https://thrift.apache.org/docs/idl, (https://example.com/a_(b)).",
+        " * Index array[0] or map[key]; [optional], [x][y], [`Bar`].",
+        " * <div>",
+        " * A [real link](https://example.com) and <https://example.com>.",
+        " * Code `map<string, list<i32>>` and `[0]` stays as written.",
+        " * ```",
+        " * let v: Vec<u8> = x[0];",
+        " * ```",
+    ]
+    .join("\n");
+    let docs = doc_of(&idl_doc);
+    let dir = std::env::temp_dir().join(format!("thriftc-rustdoc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("lib.rs");
+    let body: String = docs.lines().map(|l| format!("///{l}\n")).collect();
+    std::fs::write(&src, format!("//! Docs.\n{body}pub struct Doc;\n")).unwrap();
+    let rustdoc = std::env::var("RUSTDOC").unwrap_or_else(|_| "rustdoc".to_owned());
+    let out = std::process::Command::new(&rustdoc)
+        .args([
+            "--crate-type",
+            "lib",
+            "--edition",
+            "2021",
+            "-D",
+            "warnings",
+            "-o",
+        ])
+        .arg(dir.join("doc"))
+        .arg(&src)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run `{rustdoc}` (it comes with the Rust toolchain): {e}")
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "rustdoc rejects the generated docs:\n{docs}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn doc_of(idl_doc: &str) -> String {

@@ -2677,7 +2677,7 @@ pub trait InteropHandler: super::shared::BaseHandler {
     ) -> Result<Record, InteropMakeRecordError>;
     /// The value stored under `key` (`answer` holds `42` from the start), or NotFound.
     fn lookup(&self, key: String) -> Result<String, InteropLookupError>;
-    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields [`key`]).
+    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields \[`key`]).
     fn store(&self, key: String, value: String) -> Result<(), InteropStoreError>;
     /// `2 * value` for 1..=1000. Raises NotFound (key `zero`) for 0, Invalid
     /// (code = value, reason `negative`, no fields) below 0, and
@@ -3422,7 +3422,7 @@ impl<C: __rt::Channel> InteropClient<C> {
         }
         Err(__rt::missing_result("lookup").into())
     }
-    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields [`key`]).
+    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields \[`key`]).
     pub fn store(
         &mut self,
         key: String,

@@ -646,7 +646,10 @@ pub const ALLOW_COMPLEX: &str = "#[allow(clippy::type_complexity)]";
 /// and quote markers are escaped (`\- item`, `\> quote`: a list item or
 /// quote followed by an unmarked line trips clippy's `doc_lazy_continuation`),
 /// and an unlabelled code fence (backticks or tildes) becomes a `text` fence
-/// (never a doctest).
+/// (never a doctest). Outside inline code, a `<` that would open an HTML tag
+/// or a `[` that would be read as a link to an item is escaped, and a bare
+/// URL becomes an autolink, so that rustdoc's lints pass; see
+/// [`inline_inert`].
 pub fn doc_line(line: &str) -> String {
     let l = expand_tabs(line.trim());
     if let Some((_, n, info)) = fence(&l) {
@@ -659,6 +662,7 @@ pub fn doc_line(line: &str) -> String {
             l
         };
     }
+    let l = inline_inert(&l);
     let marker = |m: char| {
         l.strip_prefix(m)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
@@ -676,6 +680,115 @@ pub fn doc_line(line: &str) -> String {
         }
     }
     l
+}
+
+/// The inline part of [`doc_line`], for rustdoc's lints: outside code spans
+/// (backtick runs closed on the same line),
+/// - a `<` followed by a letter, `/`, `!` or `?` (an HTML tag or comment
+///   to Markdown) becomes `\<` (`invalid_html_tags`), except an autolink
+///   (`<https://...>`);
+/// - a `[` that does not start an inline link (`[text](url)`) becomes `\[`
+///   (`broken_intra_doc_links`: `map[key]`, `[optional]`);
+/// - a bare `http://` or `https://` URL is wrapped in `<...>` (`bare_urls`;
+///   trailing punctuation and an unbalanced `)` stay outside).
+///
+/// A link destination (`](https://...)`) and a line that defines a link
+/// reference (`[name]: https://...`) are left alone.
+pub fn inline_inert(line: &str) -> String {
+    let is_reference = line.strip_prefix('[').is_some_and(|rest| {
+        rest.find("]:")
+            .is_some_and(|end| end > 0 && !rest[..end].contains(']'))
+    });
+    if is_reference {
+        return line.to_owned();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            let run = rest.bytes().take_while(|&b| b == b'`').count();
+            let ticks = &rest[..run];
+            // A code span ends at the next run of exactly as many backticks.
+            let mut end = None;
+            let mut at = run;
+            while let Some(found) = rest[at..].find(ticks) {
+                let start = at + found;
+                let len = rest[start..].bytes().take_while(|&b| b == b'`').count();
+                if len == run {
+                    end = Some(start + run);
+                    break;
+                }
+                at = start + len;
+            }
+            let take = end.unwrap_or(run);
+            out.push_str(&rest[..take]);
+            rest = &rest[take..];
+            continue;
+        }
+        if c == '<' {
+            let autolink = ["<http://", "<https://", "<mailto:"]
+                .iter()
+                .any(|p| rest.starts_with(p));
+            match rest.find('>') {
+                Some(end) if autolink && !rest[..end].contains(char::is_whitespace) => {
+                    out.push_str(&rest[..=end]);
+                    rest = &rest[end + 1..];
+                    continue;
+                }
+                _ => {}
+            }
+            if rest[1..]
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?'))
+            {
+                out.push('\\');
+            }
+            out.push('<');
+            rest = &rest[1..];
+            continue;
+        }
+        if c == '[' {
+            // Not an inline link (`[text](url)`): to rustdoc, `[name]`,
+            // `map[key]` and `[a][b]` are links to items that do not exist.
+            let link = rest
+                .find(']')
+                .is_some_and(|end| rest[end + 1..].starts_with('('));
+            if !link {
+                out.push('\\');
+            }
+            out.push('[');
+            rest = &rest[1..];
+            continue;
+        }
+        if (rest.starts_with("http://") || rest.starts_with("https://")) && !out.ends_with("](") {
+            let len = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
+                .unwrap_or(rest.len());
+            let mut url = &rest[..len];
+            loop {
+                let before = url.len();
+                url = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*', '_']);
+                if url.ends_with(')') && url.matches('(').count() < url.matches(')').count() {
+                    url = &url[..url.len() - 1];
+                }
+                if url.len() == before {
+                    break;
+                }
+            }
+            // Only a scheme: not a URL.
+            if url.len() > "https://".len() {
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                rest = &rest[url.len()..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// Whether rustdoc may compile a code block with this info string (or
