@@ -71,6 +71,20 @@ pub trait Decode: WireType + Sized {
     /// checked against the protocol's [`Limits`](crate::Limits).
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self>;
 
+    /// Reads one value into `self`, which holds `Self::default()` (like
+    /// serde's `deserialize_in_place`; for generated code). The default
+    /// assigns [`decode`](Decode::decode)'s value. A generated struct whose
+    /// `Default` is derived writes each field it reads straight into
+    /// `self`, and reads the elements of a list of it in place too (its
+    /// [`decode_elems`](Decode::decode_elems) pushes a default and reads
+    /// into it): no value is moved once read.
+    #[doc(hidden)]
+    #[inline]
+    fn decode_into<P: ProtocolRead + ?Sized>(&mut self, p: &mut P) -> Result<()> {
+        *self = Self::decode(p)?;
+        Ok(())
+    }
+
     /// Reads the `len` elements of a list (or of a set kept in a vector)
     /// whose header has been read, appending them to `out`. The default
     /// decodes them one by one; `i16`, `i32`, `i64` and `f64` read them in

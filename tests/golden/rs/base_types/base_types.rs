@@ -56,25 +56,44 @@ impl __rt::Encode for Scalars {
 }
 impl __rt::Decode for Scalars {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I8) => out.tiny_byte = __rt::Decode::decode(p)?,
-                (3, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
-                (4, __rt::TType::I16) => out.small = __rt::Decode::decode(p)?,
-                (5, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
-                (6, __rt::TType::I64) => out.large = __rt::Decode::decode(p)?,
-                (7, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
-                (8, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
-                (9, __rt::TType::String) => out.blob = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Bool) => self.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => self.tiny_byte = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I8) => self.tiny = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I16) => self.small = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I32) => self.medium = __rt::Decode::decode(p)?,
+                (6, __rt::TType::I64) => self.large = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Double) => self.real = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => self.text = __rt::Decode::decode(p)?,
+                (9, __rt::TType::String) => self.blob = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Containers of every kind, nested.
@@ -128,24 +147,43 @@ impl __rt::Encode for Containers {
 }
 impl __rt::Decode for Containers {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => out.numbers = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Set) => out.tags = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Map) => out.counts = __rt::Decode::decode(p)?,
-                (4, __rt::TType::List) => out.table = __rt::Decode::decode(p)?,
-                (5, __rt::TType::Map) => out.deep = __rt::Decode::decode(p)?,
-                (6, __rt::TType::Map) => out.nested_maps = __rt::Decode::decode(p)?,
-                (7, __rt::TType::Set) => out.set_of_lists = __rt::Decode::decode(p)?,
-                (8, __rt::TType::Map) => out.with_cpp_type = __rt::Decode::decode(p)?,
+                (1, __rt::TType::List) => self.numbers = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Set) => self.tags = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Map) => self.counts = __rt::Decode::decode(p)?,
+                (4, __rt::TType::List) => self.table = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Map) => self.deep = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Map) => self.nested_maps = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Set) => self.set_of_lists = __rt::Decode::decode(p)?,
+                (8, __rt::TType::Map) => self.with_cpp_type = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Type annotations on base and container types.
@@ -176,20 +214,39 @@ impl __rt::Encode for Annotated {
 }
 impl __rt::Decode for Annotated {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => {
-                    out.annotated_string = __rt::Decode::decode(p)?;
+                    self.annotated_string = __rt::Decode::decode(p)?;
                 }
-                (2, __rt::TType::List) => out.annotated_list = __rt::Decode::decode(p)?,
-                (3, __rt::TType::I64) => out.annotated_int = __rt::Decode::decode(p)?,
+                (2, __rt::TType::List) => self.annotated_list = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I64) => self.annotated_int = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -90,20 +90,39 @@ impl __rt::Encode for Inner {
 }
 impl __rt::Decode for Inner {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.id = __rt::Decode::decode(p)?,
-                (2, __rt::TType::String) => out.name = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Double) => out.score = __rt::Decode::decode(p)?,
-                (4, __rt::TType::List) => out.tags = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.id = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => self.name = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Double) => self.score = __rt::Decode::decode(p)?,
+                (4, __rt::TType::List) => self.tags = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -182,29 +201,48 @@ impl __rt::Encode for Payload {
 }
 impl __rt::Decode for Payload {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.count = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I64) => out.timestamp = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Double) => out.ratio = __rt::Decode::decode(p)?,
-                (4, __rt::TType::Bool) => out.active = __rt::Decode::decode(p)?,
-                (5, __rt::TType::String) => out.title = __rt::Decode::decode(p)?,
-                (6, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
-                (7, __rt::TType::String) => out.note = Some(__rt::Decode::decode(p)?),
-                (8, __rt::TType::List) => out.values = __rt::Decode::decode(p)?,
-                (9, __rt::TType::Map) => out.attrs = __rt::Decode::decode(p)?,
-                (10, __rt::TType::Set) => out.labels = __rt::Decode::decode(p)?,
-                (11, __rt::TType::Struct) => out.inner = __rt::Decode::decode(p)?,
-                (12, __rt::TType::List) => out.children = __rt::Decode::decode(p)?,
-                (13, __rt::TType::I32) => out.kind = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.count = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => self.timestamp = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Double) => self.ratio = __rt::Decode::decode(p)?,
+                (4, __rt::TType::Bool) => self.active = __rt::Decode::decode(p)?,
+                (5, __rt::TType::String) => self.title = __rt::Decode::decode(p)?,
+                (6, __rt::TType::String) => self.raw = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => self.note = Some(__rt::Decode::decode(p)?),
+                (8, __rt::TType::List) => self.values = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Map) => self.attrs = __rt::Decode::decode(p)?,
+                (10, __rt::TType::Set) => self.labels = __rt::Decode::decode(p)?,
+                (11, __rt::TType::Struct) => self.inner = __rt::Decode::decode(p)?,
+                (12, __rt::TType::List) => self.children = __rt::Decode::decode(p)?,
+                (13, __rt::TType::I32) => self.kind = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -276,18 +314,37 @@ impl __rt::Encode for BenchAddArgs {
 }
 impl __rt::Decode for BenchAddArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I64) => out.a = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I64) => out.b = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I64) => self.a = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => self.b = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -311,17 +368,36 @@ impl __rt::Encode for BenchAddResult {
 }
 impl __rt::Decode for BenchAddResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I64) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I64) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -343,17 +419,36 @@ impl __rt::Encode for BenchEchoArgs {
 }
 impl __rt::Decode for BenchEchoArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => out.p = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Struct) => self.p = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -377,17 +472,36 @@ impl __rt::Encode for BenchEchoResult {
 }
 impl __rt::Decode for BenchEchoResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -409,17 +523,36 @@ impl __rt::Encode for BenchBlobArgs {
 }
 impl __rt::Decode for BenchBlobArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.data = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.data = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -443,17 +576,36 @@ impl __rt::Encode for BenchBlobResult {
 }
 impl __rt::Decode for BenchBlobResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::String) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::String) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Errors of `Bench.ping`: its declared exceptions, an application error, or a failed call.

@@ -99,24 +99,43 @@ impl __rt::Encode for Basics {
 }
 impl __rt::Decode for Basics {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
-                (3, __rt::TType::I16) => out.small = __rt::Decode::decode(p)?,
-                (4, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
-                (5, __rt::TType::I64) => out.big = __rt::Decode::decode(p)?,
-                (6, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
-                (7, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
-                (8, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Bool) => self.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => self.tiny = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I16) => self.small = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I32) => self.medium = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I64) => self.big = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Double) => self.real = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => self.text = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => self.raw = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
@@ -287,23 +306,42 @@ impl __rt::Encode for Nesting {
 }
 impl __rt::Decode for Nesting {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => out.grid = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Map) => out.paths = __rt::Decode::decode(p)?,
-                (3, __rt::TType::List) => out.layers = __rt::Decode::decode(p)?,
-                (4, __rt::TType::Set) => out.tags = __rt::Decode::decode(p)?,
-                (5, __rt::TType::Map) => out.moods = __rt::Decode::decode(p)?,
-                (6, __rt::TType::List) => out.items = __rt::Decode::decode(p)?,
-                (7, __rt::TType::Struct) => out.spot = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => self.grid = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Map) => self.paths = __rt::Decode::decode(p)?,
+                (3, __rt::TType::List) => self.layers = __rt::Decode::decode(p)?,
+                (4, __rt::TType::Set) => self.tags = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Map) => self.moods = __rt::Decode::decode(p)?,
+                (6, __rt::TType::List) => self.items = __rt::Decode::decode(p)?,
+                (7, __rt::TType::Struct) => self.spot = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
@@ -473,18 +511,37 @@ impl __rt::Encode for Oops {
 }
 impl __rt::Decode for Oops {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.code = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.message = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.code = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -518,19 +575,38 @@ impl __rt::Encode for OldIds {
 }
 impl __rt::Decode for OldIds {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (-3, __rt::TType::I32) => out.none = __rt::Decode::decode(p)?,
-                (-2, __rt::TType::I32) => out.negative = __rt::Decode::decode(p)?,
-                (-1, __rt::TType::I32) => out.zero = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.two = __rt::Decode::decode(p)?,
+                (-3, __rt::TType::I32) => self.none = __rt::Decode::decode(p)?,
+                (-2, __rt::TType::I32) => self.negative = __rt::Decode::decode(p)?,
+                (-1, __rt::TType::I32) => self.zero = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.two = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }

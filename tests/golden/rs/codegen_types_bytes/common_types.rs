@@ -25,18 +25,37 @@ impl __rt::Encode for Point {
 }
 impl __rt::Decode for Point {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Double) => out.x = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Double) => out.y = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Double) => self.x = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Double) => self.y = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

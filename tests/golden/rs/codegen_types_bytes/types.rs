@@ -168,25 +168,44 @@ impl __rt::Encode for Primitives {
 }
 impl __rt::Decode for Primitives {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => out.flag = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I8) => out.tiny = __rt::Decode::decode(p)?,
-                (3, __rt::TType::I16) => out.short_int = __rt::Decode::decode(p)?,
-                (4, __rt::TType::I32) => out.medium = __rt::Decode::decode(p)?,
-                (5, __rt::TType::I64) => out.big = __rt::Decode::decode(p)?,
-                (6, __rt::TType::Double) => out.real = __rt::Decode::decode(p)?,
-                (7, __rt::TType::String) => out.text = __rt::Decode::decode(p)?,
-                (8, __rt::TType::String) => out.raw = __rt::Decode::decode(p)?,
-                (9, __rt::TType::Uuid) => out.id = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Bool) => self.flag = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I8) => self.tiny = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I16) => self.short_int = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I32) => self.medium = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I64) => self.big = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Double) => self.real = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => self.text = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => self.raw = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Uuid) => self.id = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Requiredness and IDL defaults.
@@ -538,28 +557,47 @@ impl __rt::Encode for Containers {
 }
 impl __rt::Decode for Containers {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => out.grid = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Map) => out.nested = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Set) => out.points = __rt::Decode::decode(p)?,
-                (4, __rt::TType::Map) => out.labels = __rt::Decode::decode(p)?,
-                (5, __rt::TType::Set) => out.maps = __rt::Decode::decode(p)?,
-                (6, __rt::TType::Map) => out.by_status = __rt::Decode::decode(p)?,
-                (7, __rt::TType::List) => out.path = __rt::Decode::decode(p)?,
-                (8, __rt::TType::Map) => out.index = __rt::Decode::decode(p)?,
-                (9, __rt::TType::Map) => out.ids = Some(__rt::Decode::decode(p)?),
-                (10, __rt::TType::List) => out.shapes = __rt::Decode::decode(p)?,
-                (11, __rt::TType::Set) => out.reals = __rt::Decode::decode(p)?,
-                (12, __rt::TType::List) => out.empties = __rt::Decode::decode(p)?,
+                (1, __rt::TType::List) => self.grid = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Map) => self.nested = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Set) => self.points = __rt::Decode::decode(p)?,
+                (4, __rt::TType::Map) => self.labels = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Set) => self.maps = __rt::Decode::decode(p)?,
+                (6, __rt::TType::Map) => self.by_status = __rt::Decode::decode(p)?,
+                (7, __rt::TType::List) => self.path = __rt::Decode::decode(p)?,
+                (8, __rt::TType::Map) => self.index = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Map) => self.ids = Some(__rt::Decode::decode(p)?),
+                (10, __rt::TType::List) => self.shapes = __rt::Decode::decode(p)?,
+                (11, __rt::TType::Set) => self.reals = __rt::Decode::decode(p)?,
+                (12, __rt::TType::List) => self.empties = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A union with a recursive variant and one named like the unknown variant.
@@ -679,18 +717,37 @@ impl __rt::Encode for Group {
 }
 impl __rt::Decode for Group {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => out.members = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Struct) => out.main = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::List) => self.members = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => self.main = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -764,19 +821,38 @@ impl __rt::Encode for Tree {
 }
 impl __rt::Decode for Tree {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Struct) => out.left = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::Struct) => out.right = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => self.value = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => self.left = Some(__rt::Decode::decode(p)?),
+                (3, __rt::TType::Struct) => self.right = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Mutual recursion through a required field and a union.
@@ -965,25 +1041,44 @@ impl __rt::Encode for Keywords {
 }
 impl __rt::Decode for Keywords {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.r#type = __rt::Decode::decode(p)?,
-                (2, __rt::TType::String) => out.self_ = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Bool) => out.r#match = __rt::Decode::decode(p)?,
-                (4, __rt::TType::I32) => out.foo_bar = __rt::Decode::decode(p)?,
-                (5, __rt::TType::I32) => out.foo_bar2 = __rt::Decode::decode(p)?,
-                (6, __rt::TType::I32) => out.p = __rt::Decode::decode(p)?,
-                (7, __rt::TType::I32) => out.h = __rt::Decode::decode(p)?,
-                (8, __rt::TType::I32) => out.crate_ = Some(__rt::Decode::decode(p)?),
-                (9, __rt::TType::I32) => out.r#async = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.r#type = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => self.self_ = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Bool) => self.r#match = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I32) => self.foo_bar = __rt::Decode::decode(p)?,
+                (5, __rt::TType::I32) => self.foo_bar2 = __rt::Decode::decode(p)?,
+                (6, __rt::TType::I32) => self.p = __rt::Decode::decode(p)?,
+                (7, __rt::TType::I32) => self.h = __rt::Decode::decode(p)?,
+                (8, __rt::TType::I32) => self.crate_ = Some(__rt::Decode::decode(p)?),
+                (9, __rt::TType::I32) => self.r#async = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1005,17 +1100,36 @@ impl __rt::Encode for Option_ {
 }
 impl __rt::Decode for Option_ {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1049,18 +1163,37 @@ impl __rt::Encode for NotFound {
 }
 impl __rt::Decode for NotFound {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.code = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => self.message = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.code = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1154,18 +1287,37 @@ impl __rt::Encode for Span {
 }
 impl __rt::Decode for Span {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.start = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.end = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.start = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.end = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Defaults made of literals only: built eagerly when a field is absent.
@@ -1262,16 +1414,35 @@ impl __rt::Encode for Deep {
 }
 impl __rt::Decode for Deep {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => out.layers = __rt::Decode::decode(p)?,
+                (1, __rt::TType::List) => self.layers = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }

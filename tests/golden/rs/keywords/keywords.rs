@@ -175,40 +175,59 @@ impl __rt::Encode for Type {
 }
 impl __rt::Decode for Type {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.self_ = __rt::Decode::decode(p)?,
-                (2, __rt::TType::String) => out.r#async = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Bool) => out.r#await = __rt::Decode::decode(p)?,
-                (4, __rt::TType::I64) => out.r#dyn = __rt::Decode::decode(p)?,
-                (5, __rt::TType::String) => out.from = __rt::Decode::decode(p)?,
-                (6, __rt::TType::String) => out.lambda = __rt::Decode::decode(p)?,
-                (7, __rt::TType::String) => out.def = __rt::Decode::decode(p)?,
-                (8, __rt::TType::String) => out.except = __rt::Decode::decode(p)?,
-                (9, __rt::TType::String) => out.r#return = __rt::Decode::decode(p)?,
-                (10, __rt::TType::String) => out.r#ref = __rt::Decode::decode(p)?,
-                (11, __rt::TType::String) => out.r#move = __rt::Decode::decode(p)?,
-                (12, __rt::TType::String) => out.r#impl = __rt::Decode::decode(p)?,
-                (13, __rt::TType::String) => out.crate_ = __rt::Decode::decode(p)?,
-                (14, __rt::TType::String) => out.super_ = __rt::Decode::decode(p)?,
-                (15, __rt::TType::String) => out.r#mod = __rt::Decode::decode(p)?,
-                (16, __rt::TType::String) => out.r#try = __rt::Decode::decode(p)?,
-                (17, __rt::TType::String) => out.none = __rt::Decode::decode(p)?,
-                (18, __rt::TType::String) => out.some = __rt::Decode::decode(p)?,
-                (19, __rt::TType::I32) => out.kind = __rt::Decode::decode(p)?,
-                (20, __rt::TType::String) => out.is = __rt::Decode::decode(p)?,
-                (21, __rt::TType::String) => out.not = __rt::Decode::decode(p)?,
-                (22, __rt::TType::String) => out.end = __rt::Decode::decode(p)?,
-                (23, __rt::TType::String) => out.begin = __rt::Decode::decode(p)?,
-                (24, __rt::TType::String) => out.uuid = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.self_ = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => self.r#async = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Bool) => self.r#await = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I64) => self.r#dyn = __rt::Decode::decode(p)?,
+                (5, __rt::TType::String) => self.from = __rt::Decode::decode(p)?,
+                (6, __rt::TType::String) => self.lambda = __rt::Decode::decode(p)?,
+                (7, __rt::TType::String) => self.def = __rt::Decode::decode(p)?,
+                (8, __rt::TType::String) => self.except = __rt::Decode::decode(p)?,
+                (9, __rt::TType::String) => self.r#return = __rt::Decode::decode(p)?,
+                (10, __rt::TType::String) => self.r#ref = __rt::Decode::decode(p)?,
+                (11, __rt::TType::String) => self.r#move = __rt::Decode::decode(p)?,
+                (12, __rt::TType::String) => self.r#impl = __rt::Decode::decode(p)?,
+                (13, __rt::TType::String) => self.crate_ = __rt::Decode::decode(p)?,
+                (14, __rt::TType::String) => self.super_ = __rt::Decode::decode(p)?,
+                (15, __rt::TType::String) => self.r#mod = __rt::Decode::decode(p)?,
+                (16, __rt::TType::String) => self.r#try = __rt::Decode::decode(p)?,
+                (17, __rt::TType::String) => self.none = __rt::Decode::decode(p)?,
+                (18, __rt::TType::String) => self.some = __rt::Decode::decode(p)?,
+                (19, __rt::TType::I32) => self.kind = __rt::Decode::decode(p)?,
+                (20, __rt::TType::String) => self.is = __rt::Decode::decode(p)?,
+                (21, __rt::TType::String) => self.not = __rt::Decode::decode(p)?,
+                (22, __rt::TType::String) => self.end = __rt::Decode::decode(p)?,
+                (23, __rt::TType::String) => self.begin = __rt::Decode::decode(p)?,
+                (24, __rt::TType::String) => self.uuid = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -236,17 +255,36 @@ impl __rt::Encode for Box_ {
 }
 impl __rt::Decode for Box_ {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.r#mut = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.r#mut = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -343,18 +381,37 @@ impl __rt::Encode for TraitMoveArgs {
 }
 impl __rt::Decode for TraitMoveArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => out.r#type = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.r#in = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Struct) => self.r#type = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.r#in = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -384,18 +441,39 @@ impl __rt::Encode for TraitMoveResult {
 }
 impl __rt::Decode for TraitMoveResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => out.r#static = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => self.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => {
+                    self.r#static = Some(__rt::Decode::decode(p)?);
+                }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -417,17 +495,36 @@ impl __rt::Encode for TraitAsyncArgs {
 }
 impl __rt::Decode for TraitAsyncArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.r#await = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.r#await = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -558,17 +655,36 @@ impl __rt::Encode for TraitExternResult {
 }
 impl __rt::Decode for TraitExternResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Errors of `trait.move`: its declared exceptions, an application error, or a failed call.

@@ -24,18 +24,37 @@ impl __rt::Encode for Point {
 }
 impl __rt::Decode for Point {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.x = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.y = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.x = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.y = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 impl<'a> __rt::DecodeView<'a> for Point {
@@ -73,17 +92,36 @@ impl __rt::Encode for Oops {
 }
 impl __rt::Decode for Oops {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`Oops`]: its `string`s and `binary`s are slices
@@ -155,17 +193,36 @@ impl __rt::Encode for ShapesEchoUuidArgs {
 }
 impl __rt::Decode for ShapesEchoUuidArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Uuid) => out.id = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Uuid) => self.id = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -189,17 +246,36 @@ impl __rt::Encode for ShapesEchoUuidResult {
 }
 impl __rt::Decode for ShapesEchoUuidResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Uuid) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Uuid) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -229,19 +305,38 @@ impl __rt::Encode for ShapesShiftArgs {
 }
 impl __rt::Decode for ShapesShiftArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Set) => out.points = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.dx = __rt::Decode::decode(p)?,
-                (3, __rt::TType::I32) => out.dy = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Set) => self.points = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.dx = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I32) => self.dy = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -265,17 +360,36 @@ impl __rt::Encode for ShapesShiftResult {
 }
 impl __rt::Decode for ShapesShiftResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Set) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Set) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -297,17 +411,36 @@ impl __rt::Encode for ShapesInvertArgs {
 }
 impl __rt::Decode for ShapesInvertArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Map) => out.names = __rt::Decode::decode(p)?,
+                (1, __rt::TType::Map) => self.names = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`ShapesInvertArgs`]: its `string`s and `binary`s are slices
@@ -381,17 +514,36 @@ impl __rt::Encode for ShapesInvertResult {
 }
 impl __rt::Decode for ShapesInvertResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Map) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Map) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -415,17 +567,36 @@ impl __rt::Encode for ShapesNestArgs {
 }
 impl __rt::Decode for ShapesNestArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => out.value = __rt::Decode::decode(p)?,
+                (1, __rt::TType::List) => self.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -451,17 +622,36 @@ impl __rt::Encode for ShapesNestResult {
 }
 impl __rt::Decode for ShapesNestResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::List) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::List) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Errors of `Shapes.echoUuid`: its declared exceptions, an application error, or a failed call.
@@ -1153,18 +1343,37 @@ impl __rt::Encode for KeywordsTypeArgs {
 }
 impl __rt::Decode for KeywordsTypeArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.r#match = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I32) => out.r#fn = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.r#match = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.r#fn = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1188,17 +1397,36 @@ impl __rt::Encode for KeywordsTypeResult {
 }
 impl __rt::Decode for KeywordsTypeResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1312,17 +1540,36 @@ impl __rt::Encode for KeywordsNewArgs {
 }
 impl __rt::Decode for KeywordsNewArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.r#loop = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.r#loop = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1346,17 +1593,36 @@ impl __rt::Encode for KeywordsNewResult {
 }
 impl __rt::Decode for KeywordsNewResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1378,17 +1644,36 @@ impl __rt::Encode for KeywordsTwiceArgs {
 }
 impl __rt::Decode for KeywordsTwiceArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.which = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.which = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1424,19 +1709,38 @@ impl __rt::Encode for KeywordsTwiceResult {
 }
 impl __rt::Decode for KeywordsTwiceResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => out.first = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::Struct) => out.second = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => self.first = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::Struct) => self.second = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1458,17 +1762,36 @@ impl __rt::Encode for KeywordsAsyncArgs {
 }
 impl __rt::Decode for KeywordsAsyncArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.r#await = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.r#await = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`KeywordsAsyncArgs`]: its `string`s and `binary`s are slices
@@ -2377,17 +2700,36 @@ impl __rt::Encode for FaultyEchoArgs {
 }
 impl __rt::Decode for FaultyEchoArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2411,17 +2753,36 @@ impl __rt::Encode for FaultyEchoResult {
 }
 impl __rt::Decode for FaultyEchoResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2443,17 +2804,36 @@ impl __rt::Encode for FaultyPanicsArgs {
 }
 impl __rt::Decode for FaultyPanicsArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`FaultyPanicsArgs`]: its `string`s and `binary`s are slices
@@ -2527,17 +2907,36 @@ impl __rt::Encode for FaultyPanicsResult {
 }
 impl __rt::Decode for FaultyPanicsResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2559,17 +2958,36 @@ impl __rt::Encode for FaultyUndeclaredArgs {
 }
 impl __rt::Decode for FaultyUndeclaredArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`FaultyUndeclaredArgs`]: its `string`s and `binary`s are slices
@@ -2643,17 +3061,36 @@ impl __rt::Encode for FaultyUndeclaredResult {
 }
 impl __rt::Decode for FaultyUndeclaredResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2675,17 +3112,36 @@ impl __rt::Encode for FaultyDeclaredArgs {
 }
 impl __rt::Decode for FaultyDeclaredArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`FaultyDeclaredArgs`]: its `string`s and `binary`s are slices
@@ -2765,18 +3221,37 @@ impl __rt::Encode for FaultyDeclaredResult {
 }
 impl __rt::Decode for FaultyDeclaredResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => out.oops = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => self.oops = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2798,17 +3273,36 @@ impl __rt::Encode for FaultySlowArgs {
 }
 impl __rt::Decode for FaultySlowArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.millis = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.millis = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2832,17 +3326,36 @@ impl __rt::Encode for FaultySlowResult {
 }
 impl __rt::Decode for FaultySlowResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I32) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2864,17 +3377,36 @@ impl __rt::Encode for FaultyOnewayPanicsArgs {
 }
 impl __rt::Decode for FaultyOnewayPanicsArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.why = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.why = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`FaultyOnewayPanicsArgs`]: its `string`s and `binary`s are slices
@@ -2969,17 +3501,36 @@ impl __rt::Encode for FaultyRecordArgs {
 }
 impl __rt::Decode for FaultyRecordArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3049,17 +3600,36 @@ impl __rt::Encode for FaultyRecordedResult {
 }
 impl __rt::Decode for FaultyRecordedResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::List) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::List) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Errors of `Faulty.echo`: its declared exceptions, an application error, or a failed call.
@@ -4106,18 +4676,37 @@ impl __rt::Encode for FaultyPlusPlusArgs {
 }
 impl __rt::Decode for FaultyPlusPlusArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I64) => out.a = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I64) => out.b = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I64) => self.a = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => self.b = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -4141,17 +4730,36 @@ impl __rt::Encode for FaultyPlusPlusResult {
 }
 impl __rt::Decode for FaultyPlusPlusResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::I64) => out.success = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::I64) => self.success = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Errors of `FaultyPlus.plus`: its declared exceptions, an application error, or a failed call.

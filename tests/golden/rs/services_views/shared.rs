@@ -25,18 +25,37 @@ impl __rt::Encode for SharedStruct {
 }
 impl __rt::Decode for SharedStruct {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.key = __rt::Decode::decode(p)?,
-                (2, __rt::TType::String) => out.value = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.key = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => self.value = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`SharedStruct`]: its `string`s and `binary`s are slices
@@ -189,17 +208,36 @@ impl __rt::Encode for SharedError {
 }
 impl __rt::Decode for SharedError {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.message = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A borrowed view of [`SharedError`]: its `string`s and `binary`s are slices
@@ -271,17 +309,36 @@ impl __rt::Encode for SharedServiceGetStructArgs {
 }
 impl __rt::Decode for SharedServiceGetStructArgs {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.key = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.key = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -311,18 +368,37 @@ impl __rt::Encode for SharedServiceGetStructResult {
 }
 impl __rt::Decode for SharedServiceGetStructResult {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (0, __rt::TType::Struct) => out.success = Some(__rt::Decode::decode(p)?),
-                (1, __rt::TType::Struct) => out.error = Some(__rt::Decode::decode(p)?),
+                (0, __rt::TType::Struct) => self.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => self.error = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Errors of `SharedService.getStruct`: its declared exceptions, an application error, or a failed call.

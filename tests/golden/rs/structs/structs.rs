@@ -153,20 +153,39 @@ impl __rt::Encode for Legacy {
 }
 impl __rt::Decode for Legacy {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (-3, __rt::TType::I32) => out.implicit_second = __rt::Decode::decode(p)?,
-                (-2, __rt::TType::I32) => out.implicit_first = __rt::Decode::decode(p)?,
-                (-1, __rt::TType::I32) => out.negative_id = __rt::Decode::decode(p)?,
-                (7, __rt::TType::I32) => out.explicit = __rt::Decode::decode(p)?,
+                (-3, __rt::TType::I32) => self.implicit_second = __rt::Decode::decode(p)?,
+                (-2, __rt::TType::I32) => self.implicit_first = __rt::Decode::decode(p)?,
+                (-1, __rt::TType::I32) => self.negative_id = __rt::Decode::decode(p)?,
+                (7, __rt::TType::I32) => self.explicit = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// XML schema hints: accepted and ignored.
@@ -197,19 +216,38 @@ impl __rt::Encode for Xsd {
 }
 impl __rt::Decode for Xsd {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.a = __rt::Decode::decode(p)?,
-                (2, __rt::TType::String) => out.b = __rt::Decode::decode(p)?,
-                (3, __rt::TType::String) => out.c = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.a = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => self.b = __rt::Decode::decode(p)?,
+                (3, __rt::TType::String) => self.c = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A union: exactly one field is set.
@@ -336,18 +374,37 @@ impl __rt::Encode for NotFound {
 }
 impl __rt::Decode for NotFound {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.message = __rt::Decode::decode(p)?,
-                (2, __rt::TType::I64) => out.id = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => self.message = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I64) => self.id = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// A tree: children through a list (no box needed), parent directly (boxed).
@@ -380,19 +437,38 @@ impl __rt::Encode for Tree {
 }
 impl __rt::Decode for Tree {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.label = __rt::Decode::decode(p)?,
-                (2, __rt::TType::List) => out.children = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Struct) => out.parent = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::String) => self.label = __rt::Decode::decode(p)?,
+                (2, __rt::TType::List) => self.children = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Struct) => self.parent = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Mutually recursive through a typedef.
@@ -423,18 +499,37 @@ impl __rt::Encode for Expr {
 }
 impl __rt::Decode for Expr {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => out.op = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::I64) => out.literal = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => self.op = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::I64) => self.literal = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 pub type ExprAlias = Expr;
@@ -465,19 +560,38 @@ impl __rt::Encode for Op {
 }
 impl __rt::Decode for Op {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => out.symbol = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Struct) => out.left = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Struct) => out.right = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => self.symbol = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Struct) => self.left = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Struct) => self.right = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// The `&` marker (a reference in C++), also on a recursive field.
@@ -510,21 +624,40 @@ impl __rt::Encode for Node {
 }
 impl __rt::Decode for Node {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.value = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.value = __rt::Decode::decode(p)?,
                 (2, __rt::TType::Struct) => {
-                    out.following = Some(__rt::Decode::decode(p)?);
+                    self.following = Some(__rt::Decode::decode(p)?);
                 }
-                (3, __rt::TType::Struct) => out.leaf = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Struct) => self.leaf = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -546,17 +679,36 @@ impl __rt::Encode for Leaf {
 }
 impl __rt::Decode for Leaf {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        p.read_struct_begin()?;
         let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => out.weight = __rt::Decode::decode(p)?,
+                (1, __rt::TType::I32) => self.weight = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(out)
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        for _ in 0..len {
+            out.push(Self::default());
+            if let Some(v) = out.last_mut() {
+                __rt::Decode::decode_into(v, p)?;
+            }
+        }
+        Ok(())
     }
 }
 /// Annotations on a typedef.

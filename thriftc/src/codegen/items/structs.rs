@@ -182,13 +182,15 @@ pub fn render_decode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) 
     let in_place = reads_in_place(s, flavor);
     w.begin_item();
     flavor.decode_head(ctx, w, s.name.as_str());
+    if in_place {
+        decode_in_place_head(w);
+    }
     w.line("p.read_struct_begin()?;");
     let unknown_push;
     let other = if in_place {
-        w.line("let mut out = Self::default();");
         match &s.unknown_fields {
             Some(n) => {
-                unknown_push = format!("out.{n}.push(__rt::UnknownField::read(p, h)?)");
+                unknown_push = format!("self.{n}.push(__rt::UnknownField::read(p, h)?)");
                 unknown_push.as_str()
             }
             None => "p.skip(h.ttype)?",
@@ -214,8 +216,8 @@ pub fn render_decode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) 
             let tt = ctx.ttype(ctx.wire(&f.ty));
             let pat = format!("({}, {tt})", int_lit(f.id.into()));
             let body = match (in_place, f.is_optional()) {
-                (true, true) => format!("out.{} = Some({})", f.name, flavor.decode_call()),
-                (true, false) => format!("out.{} = {}", f.name, flavor.decode_call()),
+                (true, true) => format!("self.{} = Some({})", f.name, flavor.decode_call()),
+                (true, false) => format!("self.{} = {}", f.name, flavor.decode_call()),
                 (false, _) => format!("{} = Some({})", local(f), flavor.decode_call()),
             };
             arm(w, &pat, &body, true);
@@ -225,23 +227,62 @@ pub fn render_decode(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) 
     }
     w.line("p.read_field_end()?;");
     w.close("}");
-    w.line("p.read_struct_end()?;");
     if in_place {
-        w.line("Ok(out)");
+        w.line("p.read_struct_end()");
+        w.close("}");
+        decode_elems_in_place(w);
     } else {
+        w.line("p.read_struct_end()?;");
         decode_result(ctx, w, s, flavor);
+        w.close("}");
     }
-    w.close("}");
     w.close("}");
     w.end_item();
 }
 
-/// Does `decode` read the fields straight into `Self::default()`? For
-/// owned structs whose `Default` is derived (so a missing field takes its
-/// type's default, as the IDL asks) and that have no field whose absence is
-/// an error. Measured on the bench `Payload`: a tenth fewer instructions
-/// and a sixth less time than reading each field into an `Option` and
-/// building the struct at the end, which moves every field once more.
+/// The start of `decode` of a struct read in place: `decode` fills
+/// `Self::default()` with `decode_into`, which follows.
+fn decode_in_place_head(w: &mut Writer) {
+    w.line("let mut out = Self::default();");
+    w.line("__rt::Decode::decode_into(&mut out, p)?;");
+    w.line("Ok(out)");
+    w.close("}");
+    w.line("fn decode_into<P: __rt::ProtocolRead + ?Sized>(");
+    w.indent_in();
+    w.line("&mut self,");
+    w.line("p: &mut P,");
+    w.indent_out();
+    w.open(") -> __rt::Result<()> {");
+}
+
+/// `decode_elems` of a struct read in place: each element of a list is
+/// read into a default pushed onto it.
+fn decode_elems_in_place(w: &mut Writer) {
+    w.line("fn decode_elems<P: __rt::ProtocolRead + ?Sized>(");
+    w.indent_in();
+    w.line("p: &mut P,");
+    w.line("len: usize,");
+    w.line("out: &mut Vec<Self>,");
+    w.indent_out();
+    w.open(") -> __rt::Result<()> {");
+    w.open("for _ in 0..len {");
+    w.line("out.push(Self::default());");
+    w.open("if let Some(v) = out.last_mut() {");
+    w.line("__rt::Decode::decode_into(v, p)?;");
+    w.close("}");
+    w.close("}");
+    w.line("Ok(())");
+    w.close("}");
+}
+
+/// Does `decode` read the fields straight into `Self::default()`
+/// (`decode_into`), and a list's elements into defaults pushed onto it
+/// (`decode_elems`)? For owned structs whose `Default` is derived (so a
+/// missing field takes its type's default, as the IDL asks) and that have
+/// no field whose absence is an error. Measured on the bench `Payload`: a
+/// tenth fewer instructions and a sixth less time than reading each field
+/// into an `Option` and building the struct at the end, which moves every
+/// field once more.
 fn reads_in_place(s: &Struct, flavor: Flavor<'_>) -> bool {
     matches!(flavor, Flavor::Owned)
         && s.default_impl == DefaultImpl::Derive
