@@ -109,21 +109,24 @@ impl RustName {
     }
 
     /// Appends a suffix (the result is never raw: `r#type` + `2` = `type2`).
+    /// After a digit the suffix is set off by an underscore: `arg_1` + 2 is
+    /// `arg_1_2` and `S1` + 2 is `S1_2`, not `arg_12` and `S12` (which read
+    /// as other numbers; an underscore between digits is still upper camel
+    /// case to rustc).
     fn with_suffix(&self, n: usize) -> RustName {
+        let digit = |s: &str| s.ends_with(|c: char| c.is_ascii_digit());
         // `C_` (a type renamed away from a generic parameter) becomes `C2`,
         // not `C_2`, which is not upper camel case.
         let base = self.unraw();
         let base = match base.strip_suffix('_') {
-            // Kept after a digit: `S1_` + 2 must not read as `S12`.
-            Some(b)
-                if !b.is_empty()
-                    && !b.ends_with(['_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) =>
-            {
-                b
-            }
+            Some(b) if !b.is_empty() && !b.ends_with('_') && !digit(b) => b,
             _ => base,
         };
-        RustName(format!("{base}{n}"))
+        if digit(base) {
+            RustName(format!("{base}_{n}"))
+        } else {
+            RustName(format!("{base}{n}"))
+        }
     }
 }
 

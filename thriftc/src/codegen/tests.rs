@@ -908,7 +908,7 @@ service T { i32 g() throws (1: X success, 2: X success_, 3: X Success2) }
     assert!(
         text.contains(
             "pub struct TgResult {\n    pub success_: Option<i32>,\n    pub success: Option<X>,\n    \
-             pub success2: Option<X>,\n    pub success22: Option<X>,\n}"
+             pub success2: Option<X>,\n    pub success2_2: Option<X>,\n}"
         ),
         "{text}"
     );
@@ -933,12 +933,12 @@ service V { void f(1: i32 _1, 2: i32 arg_1, 3: string _3, 4: i32 p) }
     // `arg_1`, numbered past an argument of that name.
     assert!(
         text.contains(
-            "fn f(&self, arg_12: i32, arg_1: i32, arg_3: String, p: i32) -> Result<(), VfError>;"
+            "fn f(&self, arg_1_2: i32, arg_1: i32, arg_3: String, p: i32) -> Result<(), VfError>;"
         ),
         "{text}"
     );
     assert!(
-        text.contains("let __args = VfArgs {\n            _1: arg_12,\n            arg_1,\n            _3: arg_3,\n            p,\n        };"),
+        text.contains("let __args = VfArgs {\n            _1: arg_1_2,\n            arg_1,\n            _3: arg_3,\n            p,\n        };"),
         "{text}"
     );
 }
