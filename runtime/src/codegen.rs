@@ -27,6 +27,24 @@ pub use crate::view_call::{
     CowView, ViewCall, ViewOneway, ViewResult, serve_view_call, serve_view_oneway,
 };
 
+/// [`Decode::decode_elems`] of a generated struct that reads in place
+/// ([`Decode::decode_into`]): each element is read into a default pushed
+/// onto `out`, so no element is moved once read.
+#[inline]
+pub fn decode_elems_in_place<T, P>(p: &mut P, len: usize, out: &mut Vec<T>) -> Result<()>
+where
+    T: Decode + Default,
+    P: crate::protocol::ProtocolRead + ?Sized,
+{
+    for _ in 0..len {
+        out.push(T::default());
+        if let Some(v) = out.last_mut() {
+            v.decode_into(p)?;
+        }
+    }
+    Ok(())
+}
+
 /// The error a generated client returns when a reply's result struct has no
 /// field set: `MISSING_RESULT` "m failed: unknown result".
 pub fn missing_result(method: &str) -> Error {

@@ -251,11 +251,7 @@ pub fn prealloc_capacity(len: usize, elem_size: usize) -> usize {
 #[cfg(feature = "compact_str")]
 const INLINE_STR: usize = size_of::<compact_str::CompactString>();
 
-/// Reads a `string` of `len` bytes (checked against the remaining bytes) as
-/// a [`CompactString`](compact_str::CompactString): a short one straight
-/// from the transport's ready bytes, or through a stack buffer, with no
-/// allocation; a longer one through [`ReadBytes::read_vec`], whose buffer
-/// the string keeps.
+/// The error of a `string` that is not UTF-8 (out of line: rare).
 #[cfg(feature = "compact_str")]
 #[cold]
 #[inline(never)]
@@ -263,6 +259,11 @@ fn not_utf8() -> crate::Error {
     crate::Error::protocol(crate::ProtocolErrorKind::InvalidData, "string is not UTF-8")
 }
 
+/// Reads a `string` of `len` bytes (checked against the remaining bytes) as
+/// a [`CompactString`](compact_str::CompactString): a short one straight
+/// from the transport's ready bytes, or through a stack buffer, with no
+/// allocation; a longer one through [`ReadBytes::read_vec`], whose buffer
+/// the string keeps.
 #[cfg(feature = "compact_str")]
 #[inline(always)]
 pub(crate) fn read_compact_str<T: crate::transport::ReadBytes>(

@@ -976,3 +976,40 @@ fn left_out_fields_take_the_struct_default_without_expanding_it() {
     assert!(text.contains("b: Some(S1 {"), "{text}");
     assert!(text.contains("a: Some(S2::default()),"), "{text}");
 }
+
+#[test]
+fn structs_are_read_in_place_only_where_the_default_costs_nothing() {
+    let text = gen_one(
+        r#"
+struct Plain { 1: i32 a, 2: string s, 3: list<i32> l, 4: optional Plain next }
+struct Built { 1: list<string> xs = ["a"], 2: string name = "n" }
+struct HoldsBuilt { 1: Built built, 2: i32 x }
+struct HoldsPlain { 1: Plain plain, 2: optional Built maybe }
+struct Node { 1: Leaf leaf }
+struct Leaf { 1: optional Node up, 2: i32 v }
+"#,
+    );
+    let decode_of = |name: &str| {
+        let start = text
+            .find(&format!("impl __rt::Decode for {name} {{"))
+            .unwrap_or_else(|| panic!("no Decode for {name}:\n{text}"));
+        let end = text[start..]
+            .find("\n}\n")
+            .map_or(text.len(), |e| start + e);
+        text[start..end].to_owned()
+    };
+    // Plain fields, and structs of them: read into `Self::default()`.
+    for name in ["Plain", "HoldsPlain"] {
+        assert!(
+            decode_of(name).contains("Self::default()"),
+            "{name}:\n{text}"
+        );
+    }
+    // A written `Default` (IDL defaults) or a boxed field would be built on
+    // every decode, then overwritten: read into locals instead.
+    for name in ["Built", "HoldsBuilt", "Node"] {
+        let d = decode_of(name);
+        assert!(!d.contains("Self::default()"), "{name}:\n{d}");
+        assert!(!d.contains("decode_into"), "{name}:\n{d}");
+    }
+}

@@ -196,13 +196,7 @@ impl __rt::Decode for Primitives {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Requiredness and IDL defaults.
@@ -583,13 +577,7 @@ impl __rt::Decode for Containers {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A union with a recursive variant and one named like the unknown variant.
@@ -733,13 +721,7 @@ impl __rt::Decode for Group {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -838,13 +820,7 @@ impl __rt::Decode for Tree {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Mutual recursion through a required field and a union.
@@ -1064,13 +1040,7 @@ impl __rt::Decode for Keywords {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1115,13 +1085,7 @@ impl __rt::Decode for Option_ {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1179,13 +1143,7 @@ impl __rt::Decode for NotFound {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1300,13 +1258,7 @@ impl __rt::Decode for Span {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Defaults made of literals only: built eagerly when a field is absent.
@@ -1424,12 +1376,6 @@ impl __rt::Decode for Deep {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }

@@ -200,13 +200,7 @@ impl __rt::Decode for Primitives {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Requiredness and IDL defaults.
@@ -604,13 +598,7 @@ impl __rt::Decode for Containers {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A union with a recursive variant and one named like the unknown variant.
@@ -754,13 +742,7 @@ impl __rt::Decode for Group {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -859,13 +841,7 @@ impl __rt::Decode for Tree {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Mutual recursion through a required field and a union.
@@ -1085,13 +1061,7 @@ impl __rt::Decode for Keywords {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1136,13 +1106,7 @@ impl __rt::Decode for Option_ {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1200,13 +1164,7 @@ impl __rt::Decode for NotFound {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1326,13 +1284,7 @@ impl __rt::Decode for Span {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Defaults made of literals only: built eagerly when a field is absent.
@@ -1451,12 +1403,6 @@ impl __rt::Decode for Deep {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }

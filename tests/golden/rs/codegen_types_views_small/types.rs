@@ -219,13 +219,7 @@ impl __rt::Decode for Primitives {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A borrowed view of [`Primitives`]: its `string`s and `binary`s are slices
@@ -878,13 +872,7 @@ impl __rt::Decode for Containers {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A borrowed view of [`Containers`]: its `string`s and `binary`s are slices
@@ -1310,13 +1298,7 @@ impl __rt::Decode for Group {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A borrowed view of [`Group`]: its `string`s and `binary`s are slices
@@ -1487,13 +1469,7 @@ impl __rt::Decode for Tree {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 impl<'a> __rt::DecodeView<'a> for Tree {
@@ -1753,13 +1729,7 @@ impl __rt::Decode for Keywords {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A borrowed view of [`Keywords`]: its `string`s and `binary`s are slices
@@ -1932,13 +1902,7 @@ impl __rt::Decode for Option_ {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 impl<'a> __rt::DecodeView<'a> for Option_ {
@@ -2006,13 +1970,7 @@ impl __rt::Decode for NotFound {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A borrowed view of [`NotFound`]: its `string`s and `binary`s are slices
@@ -2200,13 +2158,7 @@ impl __rt::Decode for Span {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 impl<'a> __rt::DecodeView<'a> for Span {
@@ -2346,13 +2298,7 @@ impl __rt::Decode for Deep {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A borrowed view of [`Deep`]: its `string`s and `binary`s are slices

@@ -221,13 +221,7 @@ impl __rt::Decode for Type {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -278,13 +272,7 @@ impl __rt::Decode for Box_ {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -405,13 +393,7 @@ impl __rt::Decode for TraitMoveArgs {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -467,13 +449,7 @@ impl __rt::Decode for TraitMoveResult {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -518,13 +494,7 @@ impl __rt::Decode for TraitAsyncArgs {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -678,13 +648,7 @@ impl __rt::Decode for TraitExternResult {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Errors of `trait.move`: its declared exceptions, an application error, or a failed call.

@@ -179,13 +179,7 @@ impl __rt::Decode for Legacy {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// XML schema hints: accepted and ignored.
@@ -241,13 +235,7 @@ impl __rt::Decode for Xsd {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A union: exactly one field is set.
@@ -398,13 +386,7 @@ impl __rt::Decode for NotFound {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// A tree: children through a list (no box needed), parent directly (boxed).
@@ -462,13 +444,7 @@ impl __rt::Decode for Tree {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Mutually recursive through a typedef.
@@ -523,13 +499,7 @@ impl __rt::Decode for Expr {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 pub type ExprAlias = Expr;
@@ -560,38 +530,25 @@ impl __rt::Encode for Op {
 }
 impl __rt::Decode for Op {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
-        let mut out = Self::default();
-        __rt::Decode::decode_into(&mut out, p)?;
-        Ok(out)
-    }
-    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
-        &mut self,
-        p: &mut P,
-    ) -> __rt::Result<()> {
         p.read_struct_begin()?;
+        let mut f_symbol = None;
+        let mut f_left = None;
+        let mut f_right = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => self.symbol = __rt::Decode::decode(p)?,
-                (2, __rt::TType::Struct) => self.left = __rt::Decode::decode(p)?,
-                (3, __rt::TType::Struct) => self.right = __rt::Decode::decode(p)?,
+                (1, __rt::TType::String) => f_symbol = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::Struct) => f_left = Some(__rt::Decode::decode(p)?),
+                (3, __rt::TType::Struct) => f_right = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()
-    }
-    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
-        p: &mut P,
-        len: usize,
-        out: &mut Vec<Self>,
-    ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        p.read_struct_end()?;
+        Ok(Self {
+            symbol: f_symbol.unwrap_or_default(),
+            left: f_left.unwrap_or_default(),
+            right: f_right.unwrap_or_default(),
+        })
     }
 }
 /// The `&` marker (a reference in C++), also on a recursive field.
@@ -651,13 +608,7 @@ impl __rt::Decode for Node {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -702,13 +653,7 @@ impl __rt::Decode for Leaf {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Annotations on a typedef.

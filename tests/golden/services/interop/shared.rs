@@ -109,13 +109,7 @@ impl __rt::Decode for Version {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Raised by any service of the suite for a malformed request.
@@ -172,13 +166,7 @@ impl __rt::Decode for SharedError {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -248,13 +236,7 @@ impl __rt::Decode for BaseGetVersionResult {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -299,13 +281,7 @@ impl __rt::Decode for BasePingArgs {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -359,13 +335,7 @@ impl __rt::Decode for BasePingResult {
         len: usize,
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
-        for _ in 0..len {
-            out.push(Self::default());
-            if let Some(v) = out.last_mut() {
-                __rt::Decode::decode_into(v, p)?;
-            }
-        }
-        Ok(())
+        __rt::decode_elems_in_place(p, len, out)
     }
 }
 /// Errors of `Base.getVersion`: its declared exceptions, an application error, or a failed call.
