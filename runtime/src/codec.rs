@@ -74,8 +74,9 @@ pub trait Decode: WireType + Sized {
     /// Reads one value into `self`, which holds `Self::default()` (like
     /// serde's `deserialize_in_place`; for generated code). The default
     /// assigns [`decode`](Decode::decode)'s value. A generated struct whose
-    /// `Default` is derived writes each field it reads straight into
-    /// `self`, and reads the elements of a list of it in place too (its
+    /// `Default` is derived and allocates nothing writes each field it reads
+    /// straight into `self`, and reads the elements of a list of it in place
+    /// too (its
     /// [`decode_elems`](Decode::decode_elems) pushes a default and reads
     /// into it): no value is moved once read.
     #[doc(hidden)]
