@@ -184,6 +184,9 @@ impl Options {
     pub fn unmatched_paths(&self, program: &crate::ir::Program) -> Vec<String> {
         use crate::ir::DefKind;
         let mut paths: Vec<Vec<&str>> = Vec::new();
+        // `[file stem, service]`: for `bytes_paths` and `small_strings` a
+        // path that matches a service by suffix selects none of its types.
+        let mut services: Vec<Vec<&str>> = Vec::new();
         for file in &program.files {
             paths.push(vec![file.stem.as_str()]);
         }
@@ -197,6 +200,7 @@ impl Options {
                     }
                 }
                 DefKind::Service(s) => {
+                    services.push(base.clone());
                     for f in &s.functions {
                         let func = [&base[..], &[f.name.name.as_str()]].concat();
                         for a in f.args.iter().chain(&f.throws) {
@@ -245,12 +249,26 @@ impl Options {
         ];
         let mut out = Vec::new();
         for (option, patterns) in lists {
+            let by_type = matches!(option, "bytes_paths" | "small_strings");
             for pattern in patterns {
-                if !paths.iter().any(|p| path_matches(pattern, p)) {
-                    out.push(format!(
-                        "option `{option}`: the path `{pattern}` matches nothing in the IDL"
-                    ));
+                let only_services = by_type && !pattern.starts_with('.');
+                let matched = paths
+                    .iter()
+                    .any(|p| path_matches(pattern, p) && !(only_services && services.contains(p)));
+                if matched {
+                    continue;
                 }
+                let service = only_services && services.iter().any(|p| path_matches(pattern, p));
+                out.push(if service {
+                    format!(
+                        "option `{option}`: the path `{pattern}` names a service, which selects \
+                         none of its types: use `.<file>.{pattern}` for all of them, \
+                         `{pattern}.<function>` for a return type, \
+                         `{pattern}.<function>.<argument>` for an argument"
+                    )
+                } else {
+                    format!("option `{option}`: the path `{pattern}` matches nothing in the IDL")
+                });
             }
         }
         out
@@ -299,7 +317,12 @@ mod tests {
         let o = Options {
             views: vec![".".into(), "Payload".into(), "Paylaod".into()],
             bytes_paths: vec!["Payload.title".into(), ".bench".into(), ".other".into()],
-            small_strings: vec!["Payload.titel".into()],
+            small_strings: vec![
+                "Payload.titel".into(),
+                "S".into(),
+                "S.f".into(),
+                ".bench.S".into(),
+            ],
             boxed: vec!["S.f.x".into(), "S.f".into()],
             field_attributes: vec![("Payload.nope".into(), "#[doc(hidden)]".into())],
             ..Options::default()
@@ -310,6 +333,9 @@ mod tests {
             [
                 "option `bytes_paths`: the path `.other` matches nothing in the IDL",
                 "option `small_strings`: the path `Payload.titel` matches nothing in the IDL",
+                "option `small_strings`: the path `S` names a service, which selects none of its \
+                 types: use `.<file>.S` for all of them, `S.<function>` for a return type, \
+                 `S.<function>.<argument>` for an argument",
                 "option `views`: the path `Paylaod` matches nothing in the IDL",
                 "option `field_attributes`: the path `Payload.nope` matches nothing in the IDL",
             ]
