@@ -260,11 +260,12 @@ impl Options {
                 }
                 let service = only_services && services.iter().any(|p| path_matches(pattern, p));
                 out.push(if service {
+                    let name = pattern.rsplit('.').next().unwrap_or(pattern);
                     format!(
                         "option `{option}`: the path `{pattern}` names a service, which selects \
-                         none of its types: use `.<file>.{pattern}` for all of them, \
-                         `{pattern}.<function>` for a return type, \
-                         `{pattern}.<function>.<argument>` for an argument"
+                         none of its types: use `.<file>.{name}` for all of them, \
+                         `{name}.<function>` for a return type, \
+                         `{name}.<function>.<argument>` for an argument"
                     )
                 } else {
                     format!("option `{option}`: the path `{pattern}` matches nothing in the IDL")

@@ -93,7 +93,7 @@ fn doc_lines_are_inert() {
 
 #[test]
 fn inline_doc_text_is_inert_to_rustdoc() {
-    use crate::codegen::items::inline_inert as i;
+    use crate::codegen::items::{doc_line, inline_inert as i};
     // HTML-like tags and comments; comparisons are left alone.
     assert_eq!(i("a List<Foo> of T<U>"), "a List\\<Foo> of T\\<U>");
     assert_eq!(i("</b> <!-- x --> <?x"), "\\</b> \\<!-- x --> \\<?x");
@@ -119,6 +119,33 @@ fn inline_doc_text_is_inert_to_rustdoc() {
     assert_eq!(i("`https://a.b` stays"), "`https://a.b` stays");
     assert_eq!(i("https:// alone"), "https:// alone");
     assert_eq!(i("ünïcode <é> [ü]"), "ünïcode <é> \\[ü]");
+    // Only links to absolute URLs stay links.
+    assert_eq!(i("calls x[0](y)"), "calls x\\[0](y)");
+    assert_eq!(i("[a](b unclosed"), "\\[a](b unclosed");
+    assert_eq!(i("[[a](https://b.c)]"), "\\[[a](https://b.c)]");
+    assert_eq!(i("[deprecated]: use foo"), "\\[deprecated]: use foo");
+    assert_eq!(
+        i("[https://a.b](https://a.b)"),
+        "[https://a.b](https://a.b)"
+    );
+    assert_eq!(i("[see https://a.b/c]"), "\\[see <https://a.b/c>]");
+    assert_eq!(i("{https://a.b/c}"), "{<https://a.b/c>}");
+    // Backslashes show as written.
+    assert_eq!(i(r"a\<b> x"), r"a\\\<b> x");
+    // (`\d` is literal to Markdown as it is; `\.` would lose its backslash.)
+    assert_eq!(i(r"\d+\.\d+"), r"\d+\\.\d+");
+    assert_eq!(i(r"C:\path\"), r"C:\path\\");
+    assert_eq!(i(r"`a\b`"), r"`a\b`");
+    // A bare URL or autolink at the start of a line, and rules.
+    assert_eq!(
+        doc_line("https://a.b/c at start"),
+        "<https://a.b/c> at start"
+    );
+    assert_eq!(doc_line("<https://a.b/c>"), "<https://a.b/c>");
+    assert_eq!(doc_line("====="), "\\=====");
+    assert_eq!(doc_line("- - -"), "\\- - -");
+    assert_eq!(doc_line("___"), "\\___");
+    assert_eq!(doc_line("< 5 items"), "< 5 items");
 }
 
 /// rustdoc itself, with its lints as errors, on docs generated from IDL
@@ -132,6 +159,14 @@ fn generated_docs_pass_rustdoc_lints() {
         " * <div>",
         " * A [real link](https://example.com) and <https://example.com>.",
         " * Code `map<string, list<i32>>` and `[0]` stays as written.",
+        " * calls x[0](y), map[key](value description), [a](b unclosed, [[a](b)].",
+        " * a [b](c <d>) e, a [b](<d>) e, [https://a.b](https://a.b), [see https://a.b/c].",
+        " * Escaped a\\<b> x and a\\[x], a regex \\d+\\.\\d+ and a path C:\\dir\\",
+        " * https://a.b/c at the start of a line",
+        " * A title",
+        " * =====",
+        " * [deprecated]: use foo instead",
+        " * [1]: see RFC 1234",
         " * ```",
         " * let v: Vec<u8> = x[0];",
         " * ```",
@@ -1012,4 +1047,16 @@ struct Leaf { 1: optional Node up, 2: i32 v }
         assert!(!d.contains("Self::default()"), "{name}:\n{d}");
         assert!(!d.contains("decode_into"), "{name}:\n{d}");
     }
+}
+
+#[test]
+fn deciding_the_decode_of_shared_struct_types_takes_linear_time() {
+    // Each level holds the next twice: a walk without a memo visits 2^40
+    // structs (it would not end); with one, each once.
+    let mut idl: String = (0..40)
+        .map(|i| format!("struct S{i} {{ 1: S{} a, 2: S{} b }}\n", i + 1, i + 1))
+        .collect();
+    idl.push_str("struct S40 { 1: i32 x }\n");
+    let text = gen_one(&idl);
+    assert!(text.contains("impl __rt::Decode for S0 {"));
 }

@@ -29,6 +29,10 @@ pub struct Ctx<'a> {
     /// Index of the module being rendered in [`Crate::modules`].
     pub module: usize,
     uses_rt: Cell<bool>,
+    /// Memo of `structs::cheap_default` per definition: the walk would
+    /// otherwise repeat for every field that reaches a shared type.
+    pub(crate) cheap_defaults:
+        std::cell::RefCell<std::collections::HashMap<crate::ir::DefId, bool>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -39,6 +43,7 @@ impl<'a> Ctx<'a> {
             program,
             module,
             uses_rt: Cell::new(false),
+            cheap_defaults: Default::default(),
         }
     }
 
@@ -662,14 +667,17 @@ pub fn doc_line(line: &str) -> String {
             l
         };
     }
+    // After this, no `<` that could open an HTML block (inside which
+    // rustdoc would not see our fences) is left unescaped.
     let l = inline_inert(&l);
     let marker = |m: char| {
         l.strip_prefix(m)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
     };
-    // A leading `<` would open an HTML block, inside which rustdoc does not
-    // see our fences (`<!--`, `<div>`, `<pre>`): IDL docs are plain text.
-    if l.starts_with('>') || l.starts_with('<') || marker('-') || marker('*') || marker('+') {
+    // A line of only `=`, `-`, `_` or `*` would underline the line before
+    // as a heading, or be a rule.
+    let rule = l.chars().all(|c| matches!(c, '=' | '-' | '_' | '*' | ' '));
+    if l.starts_with('>') || marker('-') || marker('*') || marker('+') || (rule && !l.is_empty()) {
         return format!("\\{l}");
     }
     let digits = l.bytes().take_while(u8::is_ascii_digit).count();
@@ -684,20 +692,30 @@ pub fn doc_line(line: &str) -> String {
 
 /// The inline part of [`doc_line`], for rustdoc's lints: outside code spans
 /// (backtick runs closed on the same line),
+/// - a `\\` before ASCII punctuation or at the end is doubled, so that it
+///   shows (`\\d+\\.\\d+`, `C:\\path\\`): IDL docs are plain text;
 /// - a `<` followed by a letter, `/`, `!` or `?` (an HTML tag or comment
-///   to Markdown) becomes `\<` (`invalid_html_tags`), except an autolink
+///   to Markdown) becomes `\\<` (`invalid_html_tags`), except an autolink
 ///   (`<https://...>`);
-/// - a `[` that does not start an inline link (`[text](url)`) becomes `\[`
-///   (`broken_intra_doc_links`: `map[key]`, `[optional]`);
+/// - a `[` becomes `\\[` (`broken_intra_doc_links`: `map[key]`,
+///   `[optional]`), except an inline link to an absolute URL
+///   (`[text](https://...)`), kept whole;
 /// - a bare `http://` or `https://` URL is wrapped in `<...>` (`bare_urls`;
-///   trailing punctuation and an unbalanced `)` stay outside).
+///   it ends before brackets, and trailing punctuation and an unbalanced `)`
+///   stay outside).
 ///
-/// A link destination (`](https://...)`) and a line that defines a link
-/// reference (`[name]: https://...`) are left alone.
+/// A line that defines a link reference to an absolute URL
+/// (`[name]: https://...`) is left alone.
 pub fn inline_inert(line: &str) -> String {
+    let absolute = |dest: &str| {
+        ["http://", "https://", "mailto:"]
+            .iter()
+            .any(|scheme| dest.len() > scheme.len() && dest.starts_with(scheme))
+    };
     let is_reference = line.strip_prefix('[').is_some_and(|rest| {
-        rest.find("]:")
-            .is_some_and(|end| end > 0 && !rest[..end].contains(']'))
+        rest.find("]:").is_some_and(|end| {
+            end > 0 && !rest[..end].contains(['[', ']']) && absolute(rest[end + 2..].trim())
+        })
     });
     if is_reference {
         return line.to_owned();
@@ -725,6 +743,15 @@ pub fn inline_inert(line: &str) -> String {
             rest = &rest[take..];
             continue;
         }
+        if c == '\\' {
+            let next = rest[1..].chars().next();
+            if next.is_none_or(|n| n.is_ascii_punctuation()) {
+                out.push('\\');
+            }
+            out.push('\\');
+            rest = &rest[1..];
+            continue;
+        }
         if c == '<' {
             let autolink = ["<http://", "<https://", "<mailto:"]
                 .iter()
@@ -749,26 +776,36 @@ pub fn inline_inert(line: &str) -> String {
             continue;
         }
         if c == '[' {
-            // Not an inline link (`[text](url)`): to rustdoc, `[name]`,
-            // `map[key]` and `[a][b]` are links to items that do not exist.
-            let link = rest
-                .find(']')
-                .is_some_and(|end| rest[end + 1..].starts_with('('));
-            if !link {
-                out.push('\\');
+            // An inline link to an absolute URL, whose text holds no other
+            // bracket or code: kept whole. Anything else is a link to an
+            // item that does not exist, to rustdoc.
+            let link = rest.find("](").and_then(|mid| {
+                let text = &rest[1..mid];
+                let dest_len = rest[mid + 2..].find(')')?;
+                let dest = &rest[mid + 2..mid + 2 + dest_len];
+                let plain = !text.contains(['[', ']', '`', '\\'])
+                    && !dest.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '('));
+                (plain && absolute(dest)).then_some(mid + 3 + dest_len)
+            });
+            if let Some(len) = link {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
             }
-            out.push('[');
+            out.push_str("\\[");
             rest = &rest[1..];
             continue;
         }
-        if (rest.starts_with("http://") || rest.starts_with("https://")) && !out.ends_with("](") {
+        if rest.starts_with("http://") || rest.starts_with("https://") {
             let len = rest
-                .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`' | '[' | ']' | '{' | '}')
+                })
                 .unwrap_or(rest.len());
             let mut url = &rest[..len];
             loop {
                 let before = url.len();
-                url = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*', '_']);
+                url = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*', '_', '\\']);
                 if url.ends_with(')') && url.matches('(').count() < url.matches(')').count() {
                     url = &url[..url.len() - 1];
                 }

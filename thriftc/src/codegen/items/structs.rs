@@ -297,24 +297,28 @@ fn cheap_field(ctx: &Ctx, f: &Field, depth: u32) -> bool {
 /// numbers, strings, binaries and containers (empty), enums, and structs
 /// whose `Default` is derived over such fields. Not a struct with a written
 /// `Default` (it builds its IDL defaults), nor one holding a boxed field
-/// (`Box::default` allocates). `depth` bounds the walk (fields that would
-/// recurse are boxed or optional, which end it anyway).
+/// (`Box::default` allocates). Each definition is walked once (memo in
+/// [`Ctx`]); `depth` bounds the native stack: past 64 levels the answer is
+/// no, which only means the other way of decoding.
 fn cheap_default(ctx: &Ctx, ty: &Ty, depth: u32) -> bool {
     let Ty::Named(id) = ty else {
         return true;
     };
-    if depth > 64 {
-        return false;
+    if let Some(&known) = ctx.cheap_defaults.borrow().get(id) {
+        return known;
     }
-    match ctx.krate.item(*id) {
-        Item::Enum(_) => true,
-        Item::Typedef(t) => cheap_default(ctx, &t.ty, depth + 1),
-        Item::Struct(s) => {
-            s.default_impl == DefaultImpl::Derive
-                && s.fields.iter().all(|f| cheap_field(ctx, f, depth + 1))
-        }
-        Item::Union(_) | Item::Const(_) | Item::Service(_) => false,
-    }
+    let cheap = depth <= 64
+        && match ctx.krate.item(*id) {
+            Item::Enum(_) => true,
+            Item::Typedef(t) => cheap_default(ctx, &t.ty, depth + 1),
+            Item::Struct(s) => {
+                s.default_impl == DefaultImpl::Derive
+                    && s.fields.iter().all(|f| cheap_field(ctx, f, depth + 1))
+            }
+            Item::Union(_) | Item::Const(_) | Item::Service(_) => false,
+        };
+    ctx.cheap_defaults.borrow_mut().insert(*id, cheap);
+    cheap
 }
 
 /// The local that `decode` reads field `f` into: `f_` and the field's
