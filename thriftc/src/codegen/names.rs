@@ -159,9 +159,31 @@ fn legalize(mut s: String, raw_ok: bool, fallback: &str) -> RustName {
     RustName(s)
 }
 
+/// `UpperCamelCase`, keeping an underscore between two digits (`S1_2`
+/// stays `S1_2`, not `S12`, which is another name; rustc accepts it as
+/// camel case).
+fn upper_camel(thrift: &str) -> String {
+    let bytes = thrift.as_bytes();
+    let mut out = String::with_capacity(thrift.len());
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let between_digits = b == b'_'
+            && i > 0
+            && bytes[i - 1].is_ascii_digit()
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if between_digits {
+            out.push_str(&thrift[start..i].to_upper_camel_case());
+            out.push('_');
+            start = i + 1;
+        }
+    }
+    out.push_str(&thrift[start..].to_upper_camel_case());
+    out
+}
+
 /// A struct, union, exception, enum, typedef or service name: `UpperCamelCase`.
 pub fn type_name(thrift: &str) -> RustName {
-    let name = legalize(thrift.to_upper_camel_case(), true, "Unnamed");
+    let name = legalize(upper_camel(thrift), true, "Unnamed");
     if RESERVED_TYPE_NAMES.contains(&name.as_str()) {
         return RustName(format!("{}_", name.0));
     }
@@ -170,7 +192,7 @@ pub fn type_name(thrift: &str) -> RustName {
 
 /// A union variant: `UpperCamelCase`.
 pub fn variant_name(thrift: &str) -> RustName {
-    legalize(thrift.to_upper_camel_case(), true, "Unnamed")
+    legalize(upper_camel(thrift), true, "Unnamed")
 }
 
 /// A struct field or function name: `snake_case`.
@@ -261,6 +283,15 @@ mod tests {
             let upper = generic.to_ascii_uppercase();
             assert_eq!(type_name(generic).as_str(), format!("{upper}_"));
         }
+    }
+
+    #[test]
+    fn an_underscore_between_digits_stays_in_camel_case() {
+        assert_eq!(type_name("S1_2").as_str(), "S1_2");
+        assert_eq!(type_name("S12").as_str(), "S12");
+        assert_eq!(type_name("version_1_2_beta").as_str(), "Version1_2Beta");
+        assert_eq!(type_name("a_b_1").as_str(), "AB1");
+        assert_eq!(variant_name("V_1_0").as_str(), "V1_0");
     }
 
     #[test]
