@@ -1060,3 +1060,28 @@ fn deciding_the_decode_of_shared_struct_types_takes_linear_time() {
     let text = gen_one(&idl);
     assert!(text.contains("impl __rt::Decode for S0 {"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Any doc line, however it mixes Markdown's special characters with
+    /// other text: no panic, and no character of the text is lost (only
+    /// backslashes and autolink brackets are added).
+    #[test]
+    fn doc_lines_keep_every_character(line in "[<>\\[\\]()`\\\\:/.a-zé_*=#| -]{0,40}(https?://[a-z.]{1,8})?[\\])>. ]{0,3}") {
+        let out = crate::codegen::items::doc_line(&line);
+        let strip = |s: &str| s.chars().filter(|c| !matches!(c, '\\' | '<' | '>')).collect::<String>();
+        let kept = strip(&out);
+        let want = strip(&crate::codegen::items::expand_tabs(line.trim()));
+        // A bare fence becomes a `text` fence: its info string is added.
+        if !kept.starts_with("```") && !kept.starts_with("~~~") {
+            proptest::prop_assert_eq!(kept, want, "{:?} -> {:?}", line, out);
+            let count = |s: &str, c: char| s.chars().filter(|&x| x == c).count();
+            proptest::prop_assert!(count(&out, '<') >= count(&line, '<'), "{:?} -> {:?}", line, out);
+            proptest::prop_assert!(count(&out, '>') >= count(&line, '>'), "{:?} -> {:?}", line, out);
+            // A lone backslash at the end would be a hard line break.
+            let trailing = out.chars().rev().take_while(|&c| c == '\\').count();
+            proptest::prop_assert!(trailing % 2 == 0, "{:?} -> {:?}", line, out);
+        }
+    }
+}

@@ -866,7 +866,7 @@ fn fence(l: &str) -> Option<(char, usize, &str)> {
 }
 
 /// `line` with its tabs expanded to spaces (tab stops every four columns).
-fn expand_tabs(line: &str) -> String {
+pub(crate) fn expand_tabs(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut col = 0;
     for c in line.chars() {
