@@ -149,3 +149,53 @@ fn a_later_frame_does_not_overtake_a_waiting_one() {
     assert!(res.unwrap() == Ret::Success(vec![2u8; 90_000]));
     server.stop();
 }
+
+/// A charge returned outside the server (here: by the test) lets a waiter
+/// in while a thread is idle, even when the thread that listed the waiter
+/// is then held by a long call: the other thread went to sleep before
+/// anyone waited (no timeouts: no deadline), and must not sleep on.
+#[test]
+fn an_idle_thread_admits_a_waiter_while_the_other_is_in_a_long_call() {
+    let _serial = serial();
+    let budget = ByteBudget::new(1 << 20);
+    let server = calc_builder(Threads::Events(2))
+        .framing(F)
+        .in_flight_budget(Some(budget.clone()))
+        .idle_timeout(None)
+        .message_timeout(None)
+        .write_timeout(None)
+        .start();
+    let addr = server.local_addr();
+    // Both threads are asleep with no deadline.
+    thread::sleep(Duration::from_millis(200));
+    assert!(budget.try_acquire(1 << 20));
+    // B waits for the budget; the thread that listed it looks every 10 ms,
+    // and (epoll wakes the last waiter first) takes the next event.
+    let b_data = vec![2u8; 200_000];
+    let mut b = raw(addr);
+    b.write_all(&call_msg(P, F, "echo_bin", 1, &Args1(b_data.clone())))
+        .unwrap();
+    thread::sleep(Duration::from_millis(200));
+    // C: a long call.
+    let mut c = raw(addr);
+    c.write_all(&call_msg(P, F, "sleep", 2, &Args1(3000i32)))
+        .unwrap();
+    thread::sleep(Duration::from_millis(200));
+    budget.release(1 << 20);
+    let released = Instant::now();
+    b.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let reply = read_reply::<Ret<Vec<u8>>>(&mut replies(&b, F), P);
+    let took = released.elapsed();
+    assert!(
+        matches!(&reply, Ok((_, Ok(Ret::Success(d)))) if *d == b_data),
+        "B not answered: {:?}",
+        reply.map(|(h, _)| h)
+    );
+    assert!(
+        took < Duration::from_secs(1),
+        "B admitted {took:?} after the budget had room, with a thread idle"
+    );
+    let (h, _) = read_reply::<Ret<i32>>(&mut replies(&c, F), P).unwrap();
+    assert_eq!(h.seqid, 2);
+    server.stop();
+}

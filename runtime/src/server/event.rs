@@ -49,7 +49,8 @@
 //! room, the connection waits for it unwatched ([`Served::Budget`]), in a
 //! first-come first-served list (a new frame queues behind it) that every
 //! turn and close looks at, and every 10 ms while it is not empty (a budget
-//! may be shared with other servers). It waits at most the message timeout,
+//! may be shared with other servers): a thread about to serve a connection
+//! then wakes another, so that an idle thread keeps looking. It waits at most the message timeout,
 //! and once charged has the message timeout again, as after a blocking wait
 //! for the budget.
 
@@ -83,6 +84,9 @@ const BUDGET_POLL: Timespec = Timespec {
 /// The event key of the wake-up `eventfd`.
 const WAKE: u64 = u64::MAX;
 
+/// The event key of the hand-over `eventfd` ([`Poller::hand_over`]).
+const NUDGE: u64 = u64::MAX - 1;
+
 /// Events taken per `epoll_wait`: one. A thread serves the events it took
 /// one after the other, so a second event would wait behind a handler that
 /// blocks while other threads may be free; left in epoll, it goes to the
@@ -108,6 +112,8 @@ fn interest(writing: bool) -> epoll::EventFlags {
 pub(super) struct Poller {
     epoll: OwnedFd,
     wake: OwnedFd,
+    /// Edge-triggered: each write wakes one thread ([`Poller::hand_over`]).
+    nudge: OwnedFd,
     slots: Box<[Mutex<Slot>]>,
     /// Indexes of unused slots (the lowest is handed out first).
     free: Mutex<Vec<u32>>,
@@ -179,6 +185,13 @@ impl Poller {
             epoll::EventData::new_u64(WAKE),
             epoll::EventFlags::IN,
         )?;
+        let nudge = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        epoll::add(
+            &epoll,
+            &nudge,
+            epoll::EventData::new_u64(NUDGE),
+            epoll::EventFlags::IN | epoll::EventFlags::ET,
+        )?;
         let capacity = u32::try_from(capacity.min(MAX_SLOTS)).unwrap_or(u32::MAX);
         // Zero means no timeout, as for the other modes.
         let tick = [idle_timeout, message_timeout, write_timeout]
@@ -190,6 +203,7 @@ impl Poller {
         Ok(Poller {
             epoll,
             wake,
+            nudge,
             slots: (0..capacity).map(|_| Mutex::default()).collect(),
             free: Mutex::new((0..capacity).rev().collect()),
             used: AtomicUsize::new(0),
@@ -209,6 +223,25 @@ impl Poller {
     /// Wakes every thread (for stop).
     pub(super) fn wake(&self) {
         let _ = rustix::io::write(&self.wake, &1u64.to_ne_bytes());
+    }
+
+    /// Before this thread serves a connection (which may hold it for long):
+    /// while connections wait for the budget, wakes one other thread, so
+    /// that an idle one looks at the budget every few milliseconds. A
+    /// thread asleep since before anyone waited would otherwise sleep on
+    /// (without timeouts, with no deadline) while a charge returned outside
+    /// this server goes unseen.
+    fn hand_over(&self) {
+        if self.budget_has_waiters() {
+            let _ = rustix::io::write(&self.nudge, &1u64.to_ne_bytes());
+        }
+    }
+
+    /// Resets the hand-over `eventfd` (the thread it woke loops, and waits
+    /// with the short timeout while connections wait).
+    fn take_nudge(&self) {
+        let mut count = [0u8; 8];
+        let _ = rustix::io::read(&self.nudge, &mut count);
     }
 
     /// Parks a new connection and starts watching it.
@@ -303,6 +336,7 @@ impl Poller {
             let index = (key & u64::from(u32::MAX)) as u32;
             let Some(cell) = self.slots.get(index as usize) else {
                 waiting.pop_front();
+                self.budget_waiting.fetch_sub(1, Ordering::SeqCst);
                 continue;
             };
             let mut slot = lock(cell);
@@ -657,14 +691,19 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
             }
         }
         for event in &events {
-            let key = event.data.u64();
-            if key != WAKE {
-                poller.serve(key, shared, processor);
+            match event.data.u64() {
+                WAKE => {}
+                NUDGE => poller.take_nudge(),
+                key => {
+                    poller.hand_over();
+                    poller.serve(key, shared, processor);
+                }
             }
         }
         poller.admit(shared);
         let next = lock(&poller.ready).pop_front();
         if let Some(key) = next {
+            poller.hand_over();
             poller.serve(key, shared, processor);
         }
         poller.sweep(shared);
