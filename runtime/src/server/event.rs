@@ -281,7 +281,7 @@ impl Poller {
             }
             return self.release(index, slot, parked);
         }
-        let key = epoll::EventData::new_u64(u64::from(slot.generation) << 32 | u64::from(index));
+        let key = epoll::EventData::new_u64(event_key(slot.generation, index));
         let wanted = interest(parked.writing.is_some());
         // Armed after the slot is filled: the event may fire at once, on
         // another thread (which waits for the slot's lock, held here).
@@ -333,14 +333,14 @@ impl Poller {
         }
         let mut waiting = lock(&self.budget);
         while let Some(&key) = waiting.front() {
-            let index = (key & u64::from(u32::MAX)) as u32;
+            let (index, generation) = split_key(key);
             let Some(cell) = self.slots.get(index as usize) else {
                 waiting.pop_front();
                 self.budget_waiting.fetch_sub(1, Ordering::SeqCst);
                 continue;
             };
             let mut slot = lock(cell);
-            let current = slot.generation == (key >> 32) as u32;
+            let current = slot.generation == generation;
             // Else closed or served meanwhile.
             if let Some(p) = slot.parked.as_mut().filter(|p| current && p.budget) {
                 if !p.io.charge_next_now(shared.config.limits) {
@@ -360,8 +360,7 @@ impl Poller {
 
     /// Serves the connection behind an event key until it is idle or done.
     fn serve<P: ServerProcessor + ?Sized>(&self, key: u64, shared: &Shared, processor: &P) {
-        let index = (key & u64::from(u32::MAX)) as u32;
-        let generation = (key >> 32) as u32;
+        let (index, generation) = split_key(key);
         let Some(cell) = self.slots.get(index as usize) else {
             return;
         };
@@ -450,7 +449,7 @@ impl Poller {
                 parked.started = None;
                 parked.queued = true;
                 slot.parked = Some(parked);
-                let key = u64::from(slot.generation) << 32 | u64::from(index);
+                let key = event_key(slot.generation, index);
                 lock(&self.ready).push_back(key);
             }
             Ok(Served::Partial { fresh }) => {
@@ -487,7 +486,7 @@ impl Poller {
                 parked.started = Some(now);
                 parked.budget = true;
                 slot.parked = Some(parked);
-                waits = Some(u64::from(slot.generation) << 32 | u64::from(index));
+                waits = Some(event_key(slot.generation, index));
             }
             // During a stop, a message that has not wholly arrived is not
             // read on.
@@ -708,6 +707,17 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
         }
         poller.sweep(shared);
     }
+}
+
+/// The event key of slot `index` in its `generation` (so that a stale key
+/// cannot reach a later connection of the slot).
+fn event_key(generation: u32, index: u32) -> u64 {
+    u64::from(generation) << 32 | u64::from(index)
+}
+
+/// The slot index and generation of an event key.
+fn split_key(key: u64) -> (u32, u32) {
+    ((key & u64::from(u32::MAX)) as u32, (key >> 32) as u32)
 }
 
 /// Whether the connection's socket has something to read (a request, the
