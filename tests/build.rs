@@ -69,6 +69,8 @@ struct GoldenSource {
     bytes_all: bool,
     /// `views = ["."]` (folders named `<fixture>_views`).
     views_all: bool,
+    /// `lazy = ["."]` (folders named `<fixture>_views_lazy`).
+    lazy_all: bool,
     /// `wire_order_paths = ["."]` (folders named `<fixture>_wire`).
     wire_all: bool,
     /// `hasher = foldhash::fast::RandomState` (folders named
@@ -150,6 +152,10 @@ fn golden_sources() -> Vec<GoldenSource> {
         } else {
             (name_base, false, false)
         };
+        let (base, lazy) = match base.strip_suffix("_lazy") {
+            Some(b) => (b, true),
+            None => (base, false),
+        };
         let (base, bytes) = match base.strip_suffix("_bytes") {
             Some(b) => (b, true),
             None => (base, false),
@@ -177,6 +183,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             btree_all: btree,
             bytes_all: bytes,
             views_all: views,
+            lazy_all: lazy,
             wire_all: wire,
             foldhash,
             small_all: small,
@@ -202,6 +209,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             btree_all: false,
             bytes_all: false,
             views_all: false,
+            lazy_all: false,
             wire_all: false,
             foldhash: false,
             small_all: false,
@@ -240,6 +248,9 @@ fn roundtrip_table() {
         if g.views_all {
             options.views = vec![".".to_owned()];
         }
+        if g.lazy_all {
+            options.lazy = vec![".".to_owned()];
+        }
         if g.wire_all {
             options.wire_order_paths = vec![".".to_owned()];
         }
@@ -277,10 +288,10 @@ fn roundtrip_table() {
                     writeln!(
                         view_fns,
                         "fn {f}(case: &Case) -> Result<(), String> {{\n    \
-                         check_view(case, |proto, bytes| {{\n        \
+                         check_view(case, {}, |proto, bytes| {{\n        \
                          let v: {}::{module}::{v}<'_> = decode_view(proto, bytes)?;\n        \
                          Ok(({path}::from(&v), encode(proto, &v)?))\n    }})\n}}\n",
-                        g.mount
+                        g.lazy_all, g.mount
                     )
                     .unwrap();
                     format!("Some({f})")
@@ -332,8 +343,8 @@ fn roundtrip_table() {
         writeln!(
             table,
             "    Golden {{\n        folder: {:?},\n        fixture: {:?},\n        include_dirs: &{:?},\n        \
-             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        wire_all: {},\n        foldhash: {},\n        small_all: {},\n        types: &[\n{entries}        ],\n    }},",
-            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all, g.wire_all, g.foldhash, g.small_all
+             keep_unknown_fields: {},\n        btree_all: {},\n        bytes_all: {},\n        views_all: {},\n        lazy_all: {},\n        wire_all: {},\n        foldhash: {},\n        small_all: {},\n        types: &[\n{entries}        ],\n    }},",
+            g.folder, g.fixture, g.include_dirs, g.keep_unknown_fields, g.btree_all, g.bytes_all, g.views_all, g.lazy_all, g.wire_all, g.foldhash, g.small_all
         )
         .unwrap();
         writeln!(

@@ -25,5 +25,6 @@ fn main() -> Result<(), thriftc::Error> {
         .wire_order(["."])
         .bytes(["Bench.blob", "Bench.blob.data"])
         .views(["Bench.echo"])
+        .lazy(["."])
         .compile()
 }

@@ -5,6 +5,7 @@ pub use crate::codec::{Decode, Encode, WireType};
 pub use crate::error::{
     ApplicationError, ApplicationErrorKind, Error, ProtocolError, ProtocolErrorKind, Result,
 };
+pub use crate::lazy::{LazyList, LazyMap, LazySet};
 pub use crate::protocol::{
     FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, ProtocolRead, ProtocolWrite,
     TType,

@@ -118,7 +118,8 @@
 //! - [`processor`]: [`Processor`], implemented by generated services, and
 //!   how each failure is answered; [`view_call`]: serving handlers whose
 //!   arguments are views of the request ([`CowView`]).
-//! - [`view`]: borrowed views (`NameRef<'a>`) of generated types.
+//! - [`view`]: borrowed views (`NameRef<'a>`) of generated types; [`lazy`]:
+//!   their containers left undecoded until iterated.
 //! - [`protocol`]: the [`ProtocolRead`](protocol::ProtocolRead) /
 //!   [`ProtocolWrite`](protocol::ProtocolWrite) traits, [`BinaryProtocol`],
 //!   [`CompactProtocol`]; [`transport`]: the byte sources and sinks under
@@ -136,6 +137,7 @@ mod app_error;
 pub mod client;
 pub mod codec;
 pub mod error;
+pub mod lazy;
 pub mod limits;
 pub mod processor;
 pub mod protocol;
@@ -159,6 +161,7 @@ pub use error::{
     ApplicationError, ApplicationErrorKind, Error, ProtocolError, ProtocolErrorKind, Result,
     TransportError, TransportErrorKind,
 };
+pub use lazy::{LazyList, LazyMap, LazySet};
 pub use limits::Limits;
 pub use processor::{Processor, ProtocolKind};
 pub use protocol::binary::{self, BinaryProtocol};

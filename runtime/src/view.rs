@@ -43,6 +43,15 @@ pub trait ViewRead<'a>: ProtocolRead {
 
     /// Reads a `binary` as a slice of the input.
     fn read_binary_view(&mut self) -> Result<&'a [u8]>;
+
+    /// The input not read yet, its protocol and the limits this reader
+    /// enforces, for containers read lazily
+    /// ([`LazyList`](crate::LazyList) and its kin keep a slice of it).
+    /// `None` (the default) when this reader cannot lend it: reading a lazy
+    /// container then fails.
+    fn lend_rest(&self) -> Option<crate::protocol::Lent<'a>> {
+        None
+    }
 }
 
 /// Reads a value that may borrow from the input.

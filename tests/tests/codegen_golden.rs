@@ -98,6 +98,23 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         root().join("fixtures/codegen/types.thrift"),
         views,
     ));
+    // Views with every container lazy: the bench IDL, and every kind of
+    // container (sets of structs, struct-keyed maps, nesting, typedefs,
+    // unions) with unknown fields kept.
+    let mut lazy = Options::default();
+    lazy.views = vec![".".to_owned()];
+    lazy.lazy = vec![".".to_owned()];
+    out.push((
+        "bench_bench_views_lazy".to_owned(),
+        root().join("fixtures/bench/bench.thrift"),
+        lazy.clone(),
+    ));
+    lazy.keep_unknown_fields = true;
+    out.push((
+        "codegen_types_views_lazy_keep_unknown".to_owned(),
+        root().join("fixtures/codegen/types.thrift"),
+        lazy,
+    ));
     let mut wire = Options::default();
     wire.wire_order_paths = vec![".".to_owned()];
     out.push((

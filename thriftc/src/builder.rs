@@ -281,6 +281,19 @@ impl Builder {
         self
     }
 
+    /// Leaves the lists, sets and maps of views undecoded
+    /// (`LazyList`/`LazySet`/`LazyMap`) in the fields matching these paths
+    /// (`["."]` for all): checked when read, decoded when iterated, written
+    /// back in one copy. See [`Options::lazy`].
+    pub fn lazy<I>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.options.lazy.extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     /// Stores the fields matching `path` boxed (`Box<T>`), e.g. to keep a
     /// large, rarely set field out of line. Recursive fields are always
     /// boxed.

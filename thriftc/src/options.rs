@@ -125,6 +125,22 @@ pub struct Options {
     /// `["bench.Bench.echo"]`.
     pub views: Vec<String>,
 
+    /// Paths of fields (or of whole structs and files, by prefix; `["."]`
+    /// for all) whose lists, sets and maps stay undecoded in views: the
+    /// runtime's `LazyList<'a, T>`, `LazySet<'a, T>` and `LazyMap<'a, K, V>`
+    /// of the elements' view types. Reading the view checks every element
+    /// as the eager view would but allocates and hashes nothing for the
+    /// container; iterating decodes the elements one by one; writing the
+    /// view in the protocol it was read in copies the container's bytes in
+    /// one piece. For services that pass most of what they receive on
+    /// (proxies, routers, echoes). Elements (entries) keep their wire order
+    /// and duplicates; lookups are linear; the owned types convert from
+    /// them as from any view. Applies to the views of structs, unions and
+    /// exceptions ([`views`](Options::views)), to fields with no IDL
+    /// default other than an empty container; owned types are unchanged.
+    /// Example: `["."]`, `["bench.Payload.children"]`.
+    pub lazy: Vec<String>,
+
     /// Paths of fields stored boxed (`Box<T>`) even when not recursive, e.g.
     /// to keep a large, rarely set optional field out of line. Recursive
     /// fields are always boxed. Example: `["Tree.payload"]`.
@@ -164,6 +180,7 @@ impl Default for Options {
             bytes_paths: Vec::new(),
             small_strings: Vec::new(),
             views: Vec::new(),
+            lazy: Vec::new(),
             hasher: None,
             boxed: Vec::new(),
             type_attributes: Vec::new(),
@@ -213,7 +230,7 @@ impl Options {
             }
             paths.push(base);
         }
-        let lists: [(&str, Vec<&str>); 8] = [
+        let lists: [(&str, Vec<&str>); 9] = [
             (
                 "btree_paths",
                 self.btree_paths.iter().map(String::as_str).collect(),
@@ -231,6 +248,7 @@ impl Options {
                 self.small_strings.iter().map(String::as_str).collect(),
             ),
             ("views", self.views.iter().map(String::as_str).collect()),
+            ("lazy", self.lazy.iter().map(String::as_str).collect()),
             ("boxed", self.boxed.iter().map(String::as_str).collect()),
             (
                 "type_attributes",

@@ -875,8 +875,17 @@ impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
     fn flush(&mut self) -> Result<()> {
         self.trans.flush()
     }
+
+    #[inline]
+    fn write_encoded(&mut self, protocol: crate::ProtocolKind, bytes: &[u8]) -> Result<bool> {
+        if protocol != crate::ProtocolKind::Binary {
+            return Ok(false);
+        }
+        self.trans.write_all(bytes)?;
+        Ok(true)
+    }
 }
 
 // ------------------------------------------------------ in-memory helpers
 
-super::in_memory!(BinaryProtocol);
+super::in_memory!(BinaryProtocol, crate::ProtocolKind::Binary);

@@ -979,11 +979,20 @@ impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
     fn flush(&mut self) -> Result<()> {
         self.trans.flush()
     }
+
+    #[inline]
+    fn write_encoded(&mut self, protocol: crate::ProtocolKind, bytes: &[u8]) -> Result<bool> {
+        if protocol != crate::ProtocolKind::Compact {
+            return Ok(false);
+        }
+        self.trans.write_all(bytes)?;
+        Ok(true)
+    }
 }
 
 // ------------------------------------------------------ in-memory helpers
 
-super::in_memory!(CompactProtocol);
+super::in_memory!(CompactProtocol, crate::ProtocolKind::Compact);
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,7 @@ use crate::error::Result;
 ///
 /// [`ViewRead`]: crate::view::ViewRead
 macro_rules! in_memory {
-    ($protocol:ident) => {
+    ($protocol:ident, $kind:expr) => {
         /// Encodes one value (e.g. a struct) to a new byte vector with the default
         /// [`Limits`].
         pub fn encode<V: Encode + ?Sized>(value: &V) -> Result<Vec<u8>> {
@@ -91,6 +91,15 @@ macro_rules! in_memory {
                     .ok_or_else(crate::transport::eof)?;
                 self.trans = tail;
                 Ok(head)
+            }
+
+            #[inline]
+            fn lend_rest(&self) -> Option<crate::protocol::Lent<'a>> {
+                Some(crate::protocol::Lent {
+                    bytes: self.trans,
+                    protocol: $kind,
+                    limits: self.limits,
+                })
             }
         }
 
@@ -615,4 +624,15 @@ pub trait ProtocolWrite {
     fn write_map_end(&mut self) -> Result<()>;
     /// Pushes buffered bytes to the transport (one write per message).
     fn flush(&mut self) -> Result<()>;
+
+    /// Writes `bytes`, the elements of a container as encoded in
+    /// `protocol`, unchanged when this writer writes that protocol:
+    /// `Ok(true)`. `Ok(false)` (the default) when it does not, having
+    /// written nothing: the caller writes the elements one by one. How a
+    /// lazily read container ([`LazyList`](crate::LazyList)) is written
+    /// back in one copy.
+    fn write_encoded(&mut self, protocol: crate::ProtocolKind, bytes: &[u8]) -> Result<bool> {
+        let _ = (protocol, bytes);
+        Ok(false)
+    }
 }

@@ -14,6 +14,8 @@ pub mod idl_bench_bench_small_foldhash;
 pub mod idl_bench_bench_views;
 #[path = "bench_bench_views_foldhash/mod.rs"]
 pub mod idl_bench_bench_views_foldhash;
+#[path = "bench_bench_views_lazy/mod.rs"]
+pub mod idl_bench_bench_views_lazy;
 #[path = "codegen_apache/mod.rs"]
 pub mod idl_codegen_apache;
 #[path = "codegen_common/mod.rs"]
@@ -28,6 +30,8 @@ pub mod idl_codegen_types_bytes;
 pub mod idl_codegen_types_foldhash;
 #[path = "codegen_types_views_keep_unknown/mod.rs"]
 pub mod idl_codegen_types_views_keep_unknown;
+#[path = "codegen_types_views_lazy_keep_unknown/mod.rs"]
+pub mod idl_codegen_types_views_lazy_keep_unknown;
 #[path = "codegen_types_views_small/mod.rs"]
 pub mod idl_codegen_types_views_small;
 #[path = "codegen_types_wire/mod.rs"]

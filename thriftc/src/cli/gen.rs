@@ -93,6 +93,12 @@ pub struct Args {
     #[arg(long = "views", value_name = "PATH")]
     pub views: Vec<String>,
 
+    /// In views, leave the lists, sets and maps of the fields under this path undecoded
+    /// (repeatable; `.` for all): the runtime's LazyList/LazySet/LazyMap, checked when read,
+    /// decoded when iterated, written back in one copy.
+    #[arg(long = "lazy", value_name = "PATH")]
+    pub lazy: Vec<String>,
+
     /// Hasher of generated HashMap/HashSet types: a path to a `BuildHasher + Default` type such as
     /// `foldhash::fast::RandomState` (default: std's RandomState, SipHash keyed per map).
     #[arg(long, value_name = "TYPE")]
@@ -163,6 +169,7 @@ pub fn run(args: Args) -> ExitCode {
     options.bytes_paths = args.bytes.clone();
     options.small_strings = args.small_strings.clone();
     options.views = args.views.clone();
+    options.lazy = args.lazy.clone();
     options.hasher = args.hasher.clone();
     options.keep_unknown_fields = args.keep_unknown_fields;
     options.gen_client = !args.no_client;

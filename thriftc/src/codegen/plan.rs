@@ -345,6 +345,9 @@ pub struct Field {
     pub attrs: Vec<Code>,
     /// The field's type implements `Default`.
     pub ty_default: bool,
+    /// In the view, a list, set or map is left undecoded (`LazyList`,
+    /// ...; [`Options::lazy`]): asked for, and no IDL default to build.
+    pub lazy: bool,
 }
 
 impl Field {
@@ -1266,6 +1269,7 @@ impl<'a> Planner<'a> {
                                 doc: None,
                                 attrs: Vec::new(),
                                 ty_default: true,
+                                lazy: false,
                             },
                         );
                     }
@@ -1346,11 +1350,16 @@ impl<'a> Planner<'a> {
                 name: scope.claim(rust),
                 ty,
                 req: f.req,
-                default,
                 boxed: f.recursive || self.options.boxed.iter().any(|p| path_matches(p, &fpath)),
                 doc: f.doc.clone(),
                 attrs: self.field_attrs(&fpath)?,
                 ty_default,
+                // Fields of definitions only: argument and result structs
+                // keep eager containers (a handler's signature spells them).
+                lazy: def.is_some()
+                    && default.is_none()
+                    && self.options.lazy.iter().any(|p| path_matches(p, &fpath)),
+                default,
             });
         }
         let unknown_variant = union.then(|| scope.claim(names::variant_name("Unknown")));

@@ -218,10 +218,34 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The type a field or variant of a view stores, without `Option`:
+    /// lazy when planned so and a container, else [`Ctx::view_ty`]; boxed
+    /// if planned.
+    pub fn view_stored_ty(&self, f: &Field) -> String {
+        let t = if f.lazy { self.lazy_ty(&f.ty) } else { None };
+        let t = t.unwrap_or_else(|| self.view_ty(&f.ty));
+        if f.boxed { format!("Box<{t}>") } else { t }
+    }
+
+    /// The runtime's undecoded container of a list, set or map whose
+    /// elements are view types (lifetime `'a`); `None` for other types.
+    fn lazy_ty(&self, ty: &Ty) -> Option<String> {
+        let rt = self.rt();
+        match self.resolve(ty) {
+            Ty::List(e) => Some(format!("{rt}::LazyList<'a, {}>", self.view_ty(e))),
+            Ty::Set(_, e) => Some(format!("{rt}::LazySet<'a, {}>", self.view_ty(e))),
+            Ty::Map(_, k, v) => Some(format!(
+                "{rt}::LazyMap<'a, {}, {}>",
+                self.view_ty(k),
+                self.view_ty(v)
+            )),
+            _ => None,
+        }
+    }
+
     /// The declared type of a field of a view (`Option`, `Box` as planned).
     pub fn view_field_ty(&self, f: &Field) -> String {
-        let t = self.view_ty(&f.ty);
-        let t = if f.boxed { format!("Box<{t}>") } else { t };
+        let t = self.view_stored_ty(f);
         if f.is_optional() {
             format!("Option<{t}>")
         } else {

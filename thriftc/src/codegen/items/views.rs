@@ -62,8 +62,7 @@ pub fn render_view(ctx: &Ctx, w: &mut Writer, s: &Struct, union: bool, view: &st
         w.open(&format!("pub enum {view}<'a> {{"));
         for f in &s.fields {
             docs(w, &f.doc);
-            let t = ctx.view_ty(&f.ty);
-            let t = if f.boxed { format!("Box<{t}>") } else { t };
+            let t = ctx.view_stored_ty(f);
             w.line(&format!("{}({t}),", f.name));
         }
         w.doc(" A field this schema does not know, kept as read.");
