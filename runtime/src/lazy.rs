@@ -59,13 +59,12 @@ impl Default for Raw<'_> {
 }
 
 impl<'a> Raw<'a> {
-    /// Checks the `len` elements that follow a container's header in `p`
-    /// with `check` (which reads one element, or one entry) and records
-    /// where they are.
-    fn read<P, F>(p: &mut P, len: usize, mut check: F) -> Result<Raw<'a>>
+    /// Checks the elements that follow a container's header in `p` with
+    /// `check` (which reads them all) and records where they are.
+    fn read<P, F>(p: &mut P, check: F) -> Result<Raw<'a>>
     where
         P: ViewRead<'a> + ?Sized,
-        F: FnMut(&mut P) -> Result<()>,
+        F: FnOnce(&mut P) -> Result<usize>,
     {
         let Lent {
             bytes: start,
@@ -77,9 +76,7 @@ impl<'a> Raw<'a> {
                 "this reader cannot keep containers undecoded",
             )
         })?;
-        for _ in 0..len {
-            check(p)?;
-        }
+        let len = check(p)?;
         let rest = p.lend_rest().map_or(0, |l| l.bytes.len());
         // The reader only moves forward through `start`.
         let used = start.len().saturating_sub(rest);
@@ -403,7 +400,7 @@ impl<'a, T: DecodeView<'a>> DecodeView<'a> for LazyList<'a, T> {
     fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {
         let h = p.read_list_begin()?;
         check_elem(h.elem, T::TTYPE, h.len)?;
-        let raw = Raw::read(p, h.len, |p| T::decode_view(p).map(drop))?;
+        let raw = Raw::read(p, |p| T::check_view_elems(p, h.len).map(|()| h.len))?;
         p.read_list_end()?;
         Ok(LazyList {
             raw,
@@ -415,7 +412,7 @@ impl<'a, T: DecodeView<'a>> DecodeView<'a> for LazyList<'a, T> {
 impl<'a, T: DecodeView<'a>> DecodeView<'a> for LazySet<'a, T> {
     fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {
         let h = crate::codec::read_set_header::<T, P>(p)?;
-        let raw = Raw::read(p, h.len, |p| T::decode_view(p).map(drop))?;
+        let raw = Raw::read(p, |p| T::check_view_elems(p, h.len).map(|()| h.len))?;
         p.read_set_end()?;
         Ok(LazySet {
             raw,
@@ -427,9 +424,12 @@ impl<'a, T: DecodeView<'a>> DecodeView<'a> for LazySet<'a, T> {
 impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> DecodeView<'a> for LazyMap<'a, K, V> {
     fn decode_view<P: ViewRead<'a> + ?Sized>(p: &mut P) -> Result<Self> {
         let h = crate::codec::read_map_header::<K, V, P>(p)?;
-        let raw = Raw::read(p, h.len, |p| {
-            K::decode_view(p)?;
-            V::decode_view(p).map(drop)
+        let raw = Raw::read(p, |p| {
+            for _ in 0..h.len {
+                K::decode_view(p)?;
+                V::decode_view(p)?;
+            }
+            Ok(h.len)
         })?;
         p.read_map_end()?;
         Ok(LazyMap {

@@ -72,6 +72,19 @@ pub trait DecodeView<'a>: WireType + Sized {
         }
         Ok(())
     }
+
+    /// Checks the `len` elements of a list or set whose header has been
+    /// read, as reading them would, keeping nothing: for lazy containers
+    /// ([`LazyList`](crate::LazyList)). Fixed-size base types are skipped
+    /// in one step.
+    #[doc(hidden)]
+    #[inline]
+    fn check_view_elems<P: ViewRead<'a> + ?Sized>(p: &mut P, len: usize) -> Result<()> {
+        for _ in 0..len {
+            Self::decode_view(p)?;
+        }
+        Ok(())
+    }
 }
 
 /// Builds an owned value from a view of it (`String` from `&str`, a struct
@@ -97,6 +110,11 @@ macro_rules! owned {
                 out: &mut Vec<Self>,
             ) -> Result<()> {
                 <$ty as Decode>::decode_elems(p, len, out)
+            }
+
+            #[inline]
+            fn check_view_elems<P: ViewRead<'a> + ?Sized>(p: &mut P, len: usize) -> Result<()> {
+                p.skip_elems(<$ty as WireType>::TTYPE, len)
             }
         }
 

@@ -679,6 +679,26 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         skip_value(self, ttype, Self::skip_string)
     }
 
+    #[inline]
+    fn skip_elems(&mut self, ttype: TType, len: usize) -> Result<()> {
+        // Every byte is a valid `bool` here (non-zero is true).
+        let size = match ttype {
+            TType::Bool | TType::I8 => 1,
+            TType::I16 => 2,
+            TType::I32 => 4,
+            TType::I64 | TType::Double => 8,
+            TType::Uuid => 16,
+            _ => {
+                for _ in 0..len {
+                    self.skip(ttype)?;
+                }
+                return Ok(());
+            }
+        };
+        let n = len.checked_mul(size).ok_or_else(crate::transport::eof)?;
+        self.trans.skip_bytes(n)
+    }
+
     /// What the transport has ready of the message, at the top level only.
     fn lend(&self) -> Option<Lent<'_>> {
         self.read_depth.is_top().then(|| Lent {

@@ -705,6 +705,24 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
         skip_value(self, ttype, Self::skip_string)
     }
 
+    #[inline]
+    fn skip_elems(&mut self, ttype: TType, len: usize) -> Result<()> {
+        // Bools are checked (0, 1 or 2) and integers are varints: one by one.
+        let size = match ttype {
+            TType::I8 => 1,
+            TType::Double => 8,
+            TType::Uuid => 16,
+            _ => {
+                for _ in 0..len {
+                    self.skip(ttype)?;
+                }
+                return Ok(());
+            }
+        };
+        let n = len.checked_mul(size).ok_or_else(crate::transport::eof)?;
+        self.trans.skip_bytes(n)
+    }
+
     /// What the transport has ready of the message, at the top level only.
     fn lend(&self) -> Option<Lent<'_>> {
         (self.read_depth.is_top() && self.pending_read_bool.is_none()).then(|| Lent {

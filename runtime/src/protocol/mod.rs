@@ -478,6 +478,20 @@ pub trait ProtocolRead {
     /// codes and STOP/VOID container elements.
     fn skip(&mut self, ttype: TType) -> Result<()>;
 
+    /// Skips `len` elements of the base type `ttype` (of a list or set
+    /// whose header was read), with the checks reading them makes: how a
+    /// lazy container ([`LazyList`](crate::LazyList)) checks elements it
+    /// does not keep. The default skips them one by one; the binary and
+    /// compact protocols skip fixed-size ones in one step.
+    #[doc(hidden)]
+    #[inline]
+    fn skip_elems(&mut self, ttype: TType, len: usize) -> Result<()> {
+        for _ in 0..len {
+            self.skip(ttype)?;
+        }
+        Ok(())
+    }
+
     /// Lends the bytes of the current message that are already buffered,
     /// from where the next value starts, so that a value that borrows them
     /// (a [`DecodeView`](crate::view::DecodeView)) can be read in place; see

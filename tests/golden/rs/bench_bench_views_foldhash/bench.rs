@@ -162,34 +162,20 @@ impl __rt::Encode for InnerRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for InnerRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_score = None;
-        let mut f_tags = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_id = Some(__rt::DecodeView::decode_view(p)?),
-                (2, __rt::TType::String) => {
-                    f_name = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (3, __rt::TType::Double) => {
-                    f_score = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (4, __rt::TType::List) => {
-                    f_tags = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::I32) => out.id = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::String) => out.name = __rt::DecodeView::decode_view(p)?,
+                (3, __rt::TType::Double) => out.score = __rt::DecodeView::decode_view(p)?,
+                (4, __rt::TType::List) => out.tags = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            id: f_id.unwrap_or_default(),
-            name: f_name.unwrap_or_default(),
-            score: f_score.unwrap_or_default(),
-            tags: f_tags.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<InnerRef<'a>> for Inner {
@@ -385,81 +371,37 @@ impl __rt::Encode for PayloadRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for PayloadRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_count = None;
-        let mut f_timestamp = None;
-        let mut f_ratio = None;
-        let mut f_active = None;
-        let mut f_title = None;
-        let mut f_raw = None;
-        let mut f_note = None;
-        let mut f_values = None;
-        let mut f_attrs = None;
-        let mut f_labels = None;
-        let mut f_inner = None;
-        let mut f_children = None;
-        let mut f_kind = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => {
-                    f_count = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::I32) => out.count = __rt::DecodeView::decode_view(p)?,
                 (2, __rt::TType::I64) => {
-                    f_timestamp = Some(__rt::DecodeView::decode_view(p)?);
+                    out.timestamp = __rt::DecodeView::decode_view(p)?;
                 }
-                (3, __rt::TType::Double) => {
-                    f_ratio = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (4, __rt::TType::Bool) => {
-                    f_active = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (5, __rt::TType::String) => {
-                    f_title = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (6, __rt::TType::String) => {
-                    f_raw = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (3, __rt::TType::Double) => out.ratio = __rt::DecodeView::decode_view(p)?,
+                (4, __rt::TType::Bool) => out.active = __rt::DecodeView::decode_view(p)?,
+                (5, __rt::TType::String) => out.title = __rt::DecodeView::decode_view(p)?,
+                (6, __rt::TType::String) => out.raw = __rt::DecodeView::decode_view(p)?,
                 (7, __rt::TType::String) => {
-                    f_note = Some(__rt::DecodeView::decode_view(p)?);
+                    out.note = Some(__rt::DecodeView::decode_view(p)?);
                 }
-                (8, __rt::TType::List) => {
-                    f_values = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (9, __rt::TType::Map) => {
-                    f_attrs = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (10, __rt::TType::Set) => {
-                    f_labels = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (8, __rt::TType::List) => out.values = __rt::DecodeView::decode_view(p)?,
+                (9, __rt::TType::Map) => out.attrs = __rt::DecodeView::decode_view(p)?,
+                (10, __rt::TType::Set) => out.labels = __rt::DecodeView::decode_view(p)?,
                 (11, __rt::TType::Struct) => {
-                    f_inner = Some(__rt::DecodeView::decode_view(p)?);
+                    out.inner = __rt::DecodeView::decode_view(p)?;
                 }
                 (12, __rt::TType::List) => {
-                    f_children = Some(__rt::DecodeView::decode_view(p)?);
+                    out.children = __rt::DecodeView::decode_view(p)?;
                 }
-                (13, __rt::TType::I32) => {
-                    f_kind = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (13, __rt::TType::I32) => out.kind = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            count: f_count.unwrap_or_default(),
-            timestamp: f_timestamp.unwrap_or_default(),
-            ratio: f_ratio.unwrap_or_default(),
-            active: f_active.unwrap_or_default(),
-            title: f_title.unwrap_or_default(),
-            raw: f_raw.unwrap_or_default(),
-            note: f_note,
-            values: f_values.unwrap_or_default(),
-            attrs: f_attrs.unwrap_or_default(),
-            labels: f_labels.unwrap_or_default(),
-            inner: f_inner.unwrap_or_default(),
-            children: f_children.unwrap_or_default(),
-            kind: f_kind.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<PayloadRef<'a>> for Payload {
@@ -695,17 +637,17 @@ impl __rt::Encode for BenchEchoArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for BenchEchoArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_p = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_p = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::Struct) => out.p = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { p: f_p.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<BenchEchoArgsRef<'a>> for BenchEchoArgs {
@@ -833,21 +775,17 @@ impl __rt::Encode for BenchBlobArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for BenchBlobArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_data = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_data = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.data = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            data: f_data.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<BenchBlobArgsRef<'a>> for BenchBlobArgs {

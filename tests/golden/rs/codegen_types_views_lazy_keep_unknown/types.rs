@@ -285,57 +285,27 @@ impl __rt::Encode for PrimitivesRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for PrimitivesRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_flag = None;
-        let mut f_tiny = None;
-        let mut f_short_int = None;
-        let mut f_medium = None;
-        let mut f_big = None;
-        let mut f_real = None;
-        let mut f_text = None;
-        let mut f_raw = None;
-        let mut f_id = None;
-        let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Bool) => {
-                    f_flag = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (2, __rt::TType::I8) => f_tiny = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::Bool) => out.flag = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::I8) => out.tiny = __rt::DecodeView::decode_view(p)?,
                 (3, __rt::TType::I16) => {
-                    f_short_int = Some(__rt::DecodeView::decode_view(p)?);
+                    out.short_int = __rt::DecodeView::decode_view(p)?;
                 }
-                (4, __rt::TType::I32) => {
-                    f_medium = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (5, __rt::TType::I64) => f_big = Some(__rt::DecodeView::decode_view(p)?),
-                (6, __rt::TType::Double) => {
-                    f_real = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (7, __rt::TType::String) => {
-                    f_text = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (8, __rt::TType::String) => {
-                    f_raw = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (9, __rt::TType::Uuid) => f_id = Some(__rt::DecodeView::decode_view(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (4, __rt::TType::I32) => out.medium = __rt::DecodeView::decode_view(p)?,
+                (5, __rt::TType::I64) => out.big = __rt::DecodeView::decode_view(p)?,
+                (6, __rt::TType::Double) => out.real = __rt::DecodeView::decode_view(p)?,
+                (7, __rt::TType::String) => out.text = __rt::DecodeView::decode_view(p)?,
+                (8, __rt::TType::String) => out.raw = __rt::DecodeView::decode_view(p)?,
+                (9, __rt::TType::Uuid) => out.id = __rt::DecodeView::decode_view(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            flag: f_flag.unwrap_or_default(),
-            tiny: f_tiny.unwrap_or_default(),
-            short_int: f_short_int.unwrap_or_default(),
-            medium: f_medium.unwrap_or_default(),
-            big: f_big.unwrap_or_default(),
-            real: f_real.unwrap_or_default(),
-            text: f_text.unwrap_or_default(),
-            raw: f_raw.unwrap_or_default(),
-            id: f_id.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<PrimitivesRef<'a>> for Primitives {
@@ -990,74 +960,34 @@ impl __rt::Encode for ContainersRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for ContainersRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_grid = None;
-        let mut f_nested = None;
-        let mut f_points = None;
-        let mut f_labels = None;
-        let mut f_maps = None;
-        let mut f_by_status = None;
-        let mut f_path = None;
-        let mut f_index = None;
-        let mut f_ids = None;
-        let mut f_shapes = None;
-        let mut f_reals = None;
-        let mut f_empties = None;
-        let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => {
-                    f_grid = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (2, __rt::TType::Map) => {
-                    f_nested = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (3, __rt::TType::Set) => {
-                    f_points = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (4, __rt::TType::Map) => {
-                    f_labels = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (5, __rt::TType::Set) => f_maps = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::List) => out.grid = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::Map) => out.nested = __rt::DecodeView::decode_view(p)?,
+                (3, __rt::TType::Set) => out.points = __rt::DecodeView::decode_view(p)?,
+                (4, __rt::TType::Map) => out.labels = __rt::DecodeView::decode_view(p)?,
+                (5, __rt::TType::Set) => out.maps = __rt::DecodeView::decode_view(p)?,
                 (6, __rt::TType::Map) => {
-                    f_by_status = Some(__rt::DecodeView::decode_view(p)?);
+                    out.by_status = __rt::DecodeView::decode_view(p)?;
                 }
-                (7, __rt::TType::List) => {
-                    f_path = Some(__rt::DecodeView::decode_view(p)?);
+                (7, __rt::TType::List) => out.path = __rt::DecodeView::decode_view(p)?,
+                (8, __rt::TType::Map) => out.index = __rt::DecodeView::decode_view(p)?,
+                (9, __rt::TType::Map) => {
+                    out.ids = Some(__rt::DecodeView::decode_view(p)?);
                 }
-                (8, __rt::TType::Map) => {
-                    f_index = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (9, __rt::TType::Map) => f_ids = Some(__rt::DecodeView::decode_view(p)?),
-                (10, __rt::TType::List) => {
-                    f_shapes = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (11, __rt::TType::Set) => {
-                    f_reals = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (10, __rt::TType::List) => out.shapes = __rt::DecodeView::decode_view(p)?,
+                (11, __rt::TType::Set) => out.reals = __rt::DecodeView::decode_view(p)?,
                 (12, __rt::TType::List) => {
-                    f_empties = Some(__rt::DecodeView::decode_view(p)?);
+                    out.empties = __rt::DecodeView::decode_view(p)?;
                 }
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            grid: f_grid.unwrap_or_default(),
-            nested: f_nested.unwrap_or_default(),
-            points: f_points.unwrap_or_default(),
-            labels: f_labels.unwrap_or_default(),
-            maps: f_maps.unwrap_or_default(),
-            by_status: f_by_status.unwrap_or_default(),
-            path: f_path.unwrap_or_default(),
-            index: f_index.unwrap_or_default(),
-            ids: f_ids,
-            shapes: f_shapes.unwrap_or_default(),
-            reals: f_reals.unwrap_or_default(),
-            empties: f_empties.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<ContainersRef<'a>> for Containers {
@@ -1385,28 +1315,20 @@ impl __rt::Encode for GroupRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for GroupRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_members = None;
-        let mut f_main = None;
-        let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => {
-                    f_members = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::List) => out.members = __rt::DecodeView::decode_view(p)?,
                 (2, __rt::TType::Struct) => {
-                    f_main = Some(__rt::DecodeView::decode_view(p)?);
+                    out.main = Some(__rt::DecodeView::decode_view(p)?);
                 }
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            members: f_members.unwrap_or_default(),
-            main: f_main,
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<GroupRef<'a>> for Group {
@@ -1882,57 +1804,27 @@ impl __rt::Encode for KeywordsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for KeywordsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_type = None;
-        let mut f_self_ = None;
-        let mut f_match = None;
-        let mut f_foo_bar = None;
-        let mut f_foo_bar2 = None;
-        let mut f_p = None;
-        let mut f_h = None;
-        let mut f_crate_ = None;
-        let mut f_async = None;
-        let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_type = Some(__rt::DecodeView::decode_view(p)?),
-                (2, __rt::TType::String) => {
-                    f_self_ = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (3, __rt::TType::Bool) => {
-                    f_match = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (4, __rt::TType::I32) => {
-                    f_foo_bar = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (5, __rt::TType::I32) => {
-                    f_foo_bar2 = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (6, __rt::TType::I32) => f_p = Some(__rt::DecodeView::decode_view(p)?),
-                (7, __rt::TType::I32) => f_h = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::I32) => out.r#type = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::String) => out.self_ = __rt::DecodeView::decode_view(p)?,
+                (3, __rt::TType::Bool) => out.r#match = __rt::DecodeView::decode_view(p)?,
+                (4, __rt::TType::I32) => out.foo_bar = __rt::DecodeView::decode_view(p)?,
+                (5, __rt::TType::I32) => out.foo_bar2 = __rt::DecodeView::decode_view(p)?,
+                (6, __rt::TType::I32) => out.p = __rt::DecodeView::decode_view(p)?,
+                (7, __rt::TType::I32) => out.h = __rt::DecodeView::decode_view(p)?,
                 (8, __rt::TType::I32) => {
-                    f_crate_ = Some(__rt::DecodeView::decode_view(p)?);
+                    out.crate_ = Some(__rt::DecodeView::decode_view(p)?);
                 }
-                (9, __rt::TType::I32) => {
-                    f_async = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (9, __rt::TType::I32) => out.r#async = __rt::DecodeView::decode_view(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#type: f_type.unwrap_or_default(),
-            self_: f_self_.unwrap_or_default(),
-            r#match: f_match.unwrap_or_default(),
-            foo_bar: f_foo_bar.unwrap_or_default(),
-            foo_bar2: f_foo_bar2.unwrap_or_default(),
-            p: f_p.unwrap_or_default(),
-            h: f_h.unwrap_or_default(),
-            crate_: f_crate_,
-            r#async: f_async.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<KeywordsRef<'a>> for Keywords {
@@ -2113,26 +2005,22 @@ impl __rt::Encode for NotFoundRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for NotFoundRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_message = None;
-        let mut f_code = None;
-        let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => {
-                    f_message = Some(__rt::DecodeView::decode_view(p)?);
+                    out.message = __rt::DecodeView::decode_view(p)?;
                 }
-                (2, __rt::TType::I32) => f_code = Some(__rt::DecodeView::decode_view(p)?),
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (2, __rt::TType::I32) => {
+                    out.code = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            message: f_message.unwrap_or_default(),
-            code: f_code,
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<NotFoundRef<'a>> for NotFound {
@@ -2489,23 +2377,17 @@ impl __rt::Encode for DeepRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for DeepRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_layers = None;
-        let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => {
-                    f_layers = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                _ => unknown.push(__rt::UnknownField::read(p, h)?),
+                (1, __rt::TType::List) => out.layers = __rt::DecodeView::decode_view(p)?,
+                _ => out.unknown_fields.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            layers: f_layers.unwrap_or_default(),
-            unknown_fields: unknown,
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<DeepRef<'a>> for Deep {

@@ -133,21 +133,17 @@ impl __rt::Encode for OopsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for OopsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_why = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_why = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.why = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<OopsRef<'a>> for Oops {
@@ -422,21 +418,17 @@ impl __rt::Encode for ShapesInvertArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for ShapesInvertArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_names = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Map) => {
-                    f_names = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::Map) => out.names = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            names: f_names.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<ShapesInvertArgsRef<'a>> for ShapesInvertArgs {
@@ -1713,21 +1705,19 @@ impl __rt::Encode for KeywordsAsyncArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for KeywordsAsyncArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_await = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => {
-                    f_await = Some(__rt::DecodeView::decode_view(p)?);
+                    out.r#await = __rt::DecodeView::decode_view(p)?;
                 }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            r#await: f_await.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<KeywordsAsyncArgsRef<'a>> for KeywordsAsyncArgs {
@@ -2737,21 +2727,17 @@ impl __rt::Encode for FaultyPanicsArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for FaultyPanicsArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_why = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_why = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.why = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<FaultyPanicsArgsRef<'a>> for FaultyPanicsArgs {
@@ -2879,21 +2865,17 @@ impl __rt::Encode for FaultyUndeclaredArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for FaultyUndeclaredArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_why = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_why = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.why = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<FaultyUndeclaredArgsRef<'a>> for FaultyUndeclaredArgs {
@@ -3021,21 +3003,17 @@ impl __rt::Encode for FaultyDeclaredArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for FaultyDeclaredArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_why = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_why = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.why = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<FaultyDeclaredArgsRef<'a>> for FaultyDeclaredArgs {
@@ -3262,21 +3240,17 @@ impl __rt::Encode for FaultyOnewayPanicsArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for FaultyOnewayPanicsArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_why = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_why = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.why = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<FaultyOnewayPanicsArgsRef<'a>> for FaultyOnewayPanicsArgs {

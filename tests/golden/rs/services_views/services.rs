@@ -73,21 +73,19 @@ impl __rt::Encode for InvalidArgumentRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for InvalidArgumentRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_reason = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => {
-                    f_reason = Some(__rt::DecodeView::decode_view(p)?);
+                    out.reason = __rt::DecodeView::decode_view(p)?;
                 }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            reason: f_reason.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<InvalidArgumentRef<'a>> for InvalidArgument {
@@ -329,21 +327,17 @@ impl __rt::Encode for CalculatorLogArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for CalculatorLogArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_line = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_line = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.line = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            line: f_line.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<CalculatorLogArgsRef<'a>> for CalculatorLogArgs {
@@ -447,21 +441,17 @@ impl __rt::Encode for CalculatorLegacyLogArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for CalculatorLegacyLogArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_line = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_line = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.line = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            line: f_line.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<CalculatorLegacyLogArgsRef<'a>> for CalculatorLegacyLogArgs {

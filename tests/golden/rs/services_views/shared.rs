@@ -79,24 +79,18 @@ impl __rt::Encode for SharedStructRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for SharedStructRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_key = None;
-        let mut f_value = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_key = Some(__rt::DecodeView::decode_view(p)?),
-                (2, __rt::TType::String) => {
-                    f_value = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::I32) => out.key = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::String) => out.value = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            key: f_key.unwrap_or_default(),
-            value: f_value.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<SharedStructRef<'a>> for SharedStruct {
@@ -249,21 +243,19 @@ impl __rt::Encode for SharedErrorRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for SharedErrorRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_message = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => {
-                    f_message = Some(__rt::DecodeView::decode_view(p)?);
+                    out.message = __rt::DecodeView::decode_view(p)?;
                 }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            message: f_message.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<SharedErrorRef<'a>> for SharedError {

@@ -76,26 +76,18 @@ impl __rt::Encode for NoteRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for NoteRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_text = None;
-        let mut f_tags = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_text = Some(__rt::DecodeView::decode_view(p)?);
-                }
-                (2, __rt::TType::List) => {
-                    f_tags = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.text = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::List) => out.tags = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            text: f_text.unwrap_or_default(),
-            tags: f_tags.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<NoteRef<'a>> for Note {
@@ -239,21 +231,17 @@ impl __rt::Encode for RejectedRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for RejectedRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_why = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => {
-                    f_why = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.why = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            why: f_why.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<RejectedRef<'a>> for Rejected {
@@ -509,17 +497,17 @@ impl __rt::Encode for TextEchoArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TextEchoArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_s = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::String) => out.s = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TextEchoArgsRef<'a>> for TextEchoArgs {
@@ -656,24 +644,18 @@ impl __rt::Encode for TextSplitArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TextSplitArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_s = None;
-        let mut f_sep = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::DecodeView::decode_view(p)?),
-                (2, __rt::TType::String) => {
-                    f_sep = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::String) => out.s = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::String) => out.sep = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            s: f_s.unwrap_or_default(),
-            sep: f_sep.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TextSplitArgsRef<'a>> for TextSplitArgs {
@@ -802,17 +784,17 @@ impl __rt::Encode for TextBytesArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TextBytesArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_b = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_b = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::String) => out.b = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { b: f_b.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TextBytesArgsRef<'a>> for TextBytesArgs {
@@ -971,24 +953,20 @@ impl __rt::Encode for TextTagArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TextTagArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_n = None;
-        let mut f_extra = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::Struct) => f_n = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::Struct) => out.n = __rt::DecodeView::decode_view(p)?,
                 (2, __rt::TType::String) => {
-                    f_extra = Some(__rt::DecodeView::decode_view(p)?);
+                    out.extra = Some(__rt::DecodeView::decode_view(p)?);
                 }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            n: f_n.unwrap_or_default(),
-            extra: f_extra,
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TextTagArgsRef<'a>> for TextTagArgs {
@@ -1117,21 +1095,17 @@ impl __rt::Encode for TextCountArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TextCountArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_words = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => {
-                    f_words = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::List) => out.words = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            words: f_words.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TextCountArgsRef<'a>> for TextCountArgs {
@@ -1268,21 +1242,17 @@ impl __rt::Encode for TextIndexArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TextIndexArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_notes = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::List) => {
-                    f_notes = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (1, __rt::TType::List) => out.notes = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self {
-            notes: f_notes.unwrap_or_default(),
-        })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TextIndexArgsRef<'a>> for TextIndexArgs {
@@ -1410,17 +1380,17 @@ impl __rt::Encode for TextFireArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TextFireArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_b = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_b = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::String) => out.b = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { b: f_b.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TextFireArgsRef<'a>> for TextFireArgs {
@@ -2693,17 +2663,17 @@ impl __rt::Encode for MoreTextUpperArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for MoreTextUpperArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_s = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::String) => out.s = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<MoreTextUpperArgsRef<'a>> for MoreTextUpperArgs {
@@ -3216,17 +3186,17 @@ impl __rt::Encode for TopTopArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for TopTopArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_s = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::String) => out.s = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<TopTopArgsRef<'a>> for TopTopArgs {
@@ -3846,17 +3816,17 @@ impl __rt::Encode for BottomBottomArgsRef<'_> {
 }
 impl<'a> __rt::DecodeView<'a> for BottomBottomArgsRef<'a> {
     fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
         p.read_struct_begin()?;
-        let mut f_s = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::String) => f_s = Some(__rt::DecodeView::decode_view(p)?),
+                (1, __rt::TType::String) => out.s = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
         p.read_struct_end()?;
-        Ok(Self { s: f_s.unwrap_or_default() })
+        Ok(out)
     }
 }
 impl<'a> __rt::FromView<BottomBottomArgsRef<'a>> for BottomBottomArgs {
