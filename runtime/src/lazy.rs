@@ -4,7 +4,7 @@
 //! Reading one checks all of it, element by element, with the checks the
 //! eager view makes (element types, UTF-8, sizes, depth, required fields),
 //! and keeps only where its elements are: a slice of the input, the element
-//! count, the protocol and the limits. Nothing is allocated and nothing is
+//! count and the protocol. Nothing is allocated and nothing is
 //! hashed. The elements are decoded again, as views, when iterated; writing
 //! the container in the protocol it was read in copies its bytes in one
 //! piece, and in another protocol writes the elements one by one.
@@ -18,7 +18,7 @@
 //! [`VecMap`](crate::VecMap).
 //!
 //! Iterating cannot fail: the elements were checked when the container was
-//! read, under the same limits.
+//! read, under the reader's limits, and its bytes cannot change since.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
@@ -36,15 +36,15 @@ use crate::protocol::{Lent, ProtocolWrite, TType, binary, compact};
 use crate::types::{VecMap, VecSet};
 use crate::view::{DecodeView, FromView, ViewRead};
 
-/// Where a lazy container's elements are.
+/// Where a lazy container's elements are. Small (24 bytes): views are
+/// moved whole, a few times per request.
 #[derive(Clone, Copy)]
 struct Raw<'a> {
     /// The elements' encoding (after the container's header).
     bytes: &'a [u8],
-    /// How many elements (entries of a map).
-    len: usize,
+    /// How many elements (entries of a map): a wire count, so it fits.
+    len: u32,
     protocol: ProtocolKind,
-    limits: Limits,
 }
 
 impl Default for Raw<'_> {
@@ -53,14 +53,14 @@ impl Default for Raw<'_> {
             bytes: &[],
             len: 0,
             protocol: ProtocolKind::Binary,
-            limits: Limits::new(),
         }
     }
 }
 
 impl<'a> Raw<'a> {
     /// Checks the elements that follow a container's header in `p` with
-    /// `check` (which reads them all) and records where they are.
+    /// `check` (which reads them all and gives their count) and records
+    /// where they are.
     fn read<P, F>(p: &mut P, check: F) -> Result<Raw<'a>>
     where
         P: ViewRead<'a> + ?Sized,
@@ -69,7 +69,7 @@ impl<'a> Raw<'a> {
         let Lent {
             bytes: start,
             protocol,
-            limits,
+            ..
         } = p.lend_rest().ok_or_else(|| {
             Error::protocol(
                 ProtocolErrorKind::NotImplemented,
@@ -77,6 +77,9 @@ impl<'a> Raw<'a> {
             )
         })?;
         let len = check(p)?;
+        let len = u32::try_from(len).map_err(|_| {
+            Error::protocol(ProtocolErrorKind::SizeLimit, "container count over 2^32")
+        })?;
         let rest = p.lend_rest().map_or(0, |l| l.bytes.len());
         // The reader only moves forward through `start`.
         let used = start.len().saturating_sub(rest);
@@ -84,7 +87,6 @@ impl<'a> Raw<'a> {
             bytes: &start[..used],
             len,
             protocol,
-            limits,
         })
     }
 
@@ -106,7 +108,6 @@ impl<'a> Raw<'a> {
         Cursor {
             rest: self.bytes,
             protocol: self.protocol,
-            limits: self.limits,
         }
     }
 }
@@ -116,16 +117,24 @@ impl<'a> Raw<'a> {
 struct Cursor<'a> {
     rest: &'a [u8],
     protocol: ProtocolKind,
-    limits: Limits,
 }
+
+/// The limits elements are read again under. They passed the reader's own
+/// when the container was read (sizes and nesting are properties of the
+/// bytes, which cannot change since), so these only need to let them
+/// through: no depth or size bound of their own.
+const AGAIN: Limits = Limits::new()
+    .with_max_depth(u32::MAX)
+    .with_max_message_size(usize::MAX)
+    .with_max_frame_size(usize::MAX);
 
 impl<'a> Cursor<'a> {
     /// The next value. An error is not expected (the bytes were checked
-    /// when read, under the same limits); the iterators end there.
+    /// when read); the iterators end there.
     fn next<T: DecodeView<'a>>(&mut self) -> Result<T> {
         let (v, used) = match self.protocol {
-            ProtocolKind::Binary => binary::decode_view_prefix(self.rest, self.limits)?,
-            ProtocolKind::Compact => compact::decode_view_prefix(self.rest, self.limits)?,
+            ProtocolKind::Binary => binary::decode_view_prefix(self.rest, AGAIN)?,
+            ProtocolKind::Compact => compact::decode_view_prefix(self.rest, AGAIN)?,
         };
         self.rest = self.rest.get(used..).unwrap_or_default();
         Ok(v)
@@ -138,7 +147,7 @@ macro_rules! common {
             /// The number of elements (entries), as sent.
             #[inline]
             pub fn len(&self) -> usize {
-                self.raw.len
+                self.raw.len as usize
             }
 
             /// No elements.
@@ -232,7 +241,7 @@ impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> LazyMap<'a, K, V> {
     pub fn iter(&self) -> LazyMapIter<'a, K, V> {
         LazyMapIter {
             cursor: self.raw.cursor(),
-            left: self.raw.len,
+            left: self.raw.len as usize,
             _elems: PhantomData,
         }
     }
@@ -272,7 +281,7 @@ impl<'a, T> LazyIter<'a, T> {
     fn new(raw: &Raw<'a>) -> Self {
         LazyIter {
             cursor: raw.cursor(),
-            left: raw.len,
+            left: raw.len as usize,
             _elems: PhantomData,
         }
     }
@@ -441,7 +450,7 @@ impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> DecodeView<'a> for LazyMap<'a, K,
 
 impl<'a, T: DecodeView<'a> + Encode> Encode for LazyList<'a, T> {
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        p.write_list_begin(T::TTYPE, self.raw.len)?;
+        p.write_list_begin(T::TTYPE, self.len())?;
         self.raw
             .write(p, |p| self.iter().try_for_each(|v| v.encode(p)))?;
         p.write_list_end()
@@ -450,7 +459,7 @@ impl<'a, T: DecodeView<'a> + Encode> Encode for LazyList<'a, T> {
 
 impl<'a, T: DecodeView<'a> + Encode> Encode for LazySet<'a, T> {
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        p.write_set_begin(T::TTYPE, self.raw.len)?;
+        p.write_set_begin(T::TTYPE, self.len())?;
         self.raw
             .write(p, |p| self.iter().try_for_each(|v| v.encode(p)))?;
         p.write_set_end()
@@ -463,7 +472,7 @@ where
     V: DecodeView<'a> + Encode,
 {
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
-        p.write_map_begin(K::TTYPE, V::TTYPE, self.raw.len)?;
+        p.write_map_begin(K::TTYPE, V::TTYPE, self.len())?;
         self.raw.write(p, |p| {
             self.iter().try_for_each(|(k, v)| {
                 k.encode(p)?;
