@@ -3,10 +3,10 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and fifteen generated with options (`keep_unknown_fields`,
-//! `btree_all`, `bytes_paths` twice, `views` six times, `hasher`,
+//! `<folder>_<stem>`), and seventeen generated with options (`keep_unknown_fields`,
+//! `btree_all`, `bytes_paths` twice, `views` eight times, `hasher`,
 //! `wire_order_paths`, `small_strings` three times (once with `hasher`, once
-//! with `views`); among
+//! with `views`), `lazy` twice (with `views`); among
 //! them `fixtures/views/services.thrift`, written for the view flavour of
 //! services). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index

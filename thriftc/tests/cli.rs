@@ -246,6 +246,8 @@ fn gen_options_reach_the_generated_code() {
             "Paylaod",
             "--small-strings",
             ".a.Inner",
+            "--lazy",
+            "Payload.attrs",
             "a.thrift",
         ],
     );
@@ -259,6 +261,7 @@ fn gen_options_reach_the_generated_code() {
         "#[doc(hidden)]",
         "pub name: __rt::CompactString,",
         "pub title: String,",
+        "pub attrs: __rt::LazyMap<'a, &'a str, i32>,",
     ] {
         assert!(code_text.contains(want), "no `{want}` in:\n{code_text}");
     }
