@@ -23,7 +23,9 @@
 //! as the server's connection loop does, with the owned processor
 //! (`BenchProcessor`: decode, handler, encode, drop) and with the view
 //! processor (`BenchViewProcessor`: the arguments read in place and sent
-//! back borrowed). A `clone()` of each value is measured as its allocation floor. Decoding includes
+//! back borrowed), and `serve-echo/lazy` the same with the view's lists,
+//! set and map left undecoded (golden `bench_bench_views_lazy`, option
+//! `lazy`: checked when read, copied whole into the reply). A `clone()` of each value is measured as its allocation floor. Decoding includes
 //! dropping the decoded value, as in the shared harness.
 //!
 //! Both sides are built with the workspace's release profile (one codegen
@@ -80,6 +82,13 @@ mod small;
 #[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/bench_bench_small_foldhash/mod.rs"]
 mod small_fh;
+
+// The same IDL with `views = ["."]` and `lazy = ["."]` (the views' lists,
+// sets and maps left undecoded: `LazyList`, ...), as the bench server uses.
+#[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
+#[path = "../golden/rs/bench_bench_views_lazy/mod.rs"]
+mod lazy;
 
 // Apache's generated code, with the lints its generator allows at crate
 // level (dropped by build.rs) and more that recent toolchains raise.
@@ -303,6 +312,7 @@ struct Fixture {
     calls: RefCell<StreamReader<Frames>>,
     owned_server: views::bench::BenchProcessor<Echo>,
     view_server: views::bench::BenchViewProcessor<Echo>,
+    lazy_server: lazy::bench::BenchViewProcessor<Echo>,
     /// The value with small strings, decoded from `ours_binary`.
     small: small::bench::Payload,
     small_fh: small_fh::bench::Payload,
@@ -405,14 +415,22 @@ fn fixture() -> Fixture {
     let calls = Frames::reader(&call);
     let owned_server = views::bench::BenchProcessor::new(Echo);
     let view_server = views::bench::BenchViewProcessor::new(Echo);
+    let lazy_server = lazy::bench::BenchViewProcessor::new(Echo);
     let mut owned_reply = Vec::new();
     let mut view_reply = Vec::new();
+    let mut lazy_reply = Vec::new();
     for _ in 0..3 {
         serve(&owned_server, &calls, &mut owned_reply);
         serve(&view_server, &calls, &mut view_reply);
+        serve(&lazy_server, &calls, &mut lazy_reply);
         assert_eq!(owned_reply.len(), view_reply.len());
+        assert_eq!(owned_reply.len(), lazy_reply.len());
         assert!(owned_reply.len() > ours_binary.len());
     }
+    // The lazy view's reply carries the request's payload byte for byte
+    // (written from the same map and set, so in the same order).
+    let sent = thriftc_runtime::binary::encode(&views_v).unwrap();
+    assert!(lazy_reply.windows(sent.len()).any(|w| w == &sent[..]));
 
     // Small strings: the same bytes both ways, each string inline when it
     // fits (all but the title).
@@ -447,6 +465,7 @@ fn fixture() -> Fixture {
         calls,
         owned_server,
         view_server,
+        lazy_server,
     }
 }
 
@@ -505,6 +524,30 @@ impl views::bench::BenchViewHandler for Echo {
         &self,
         data: &'a [u8],
     ) -> Result<thriftc_runtime::CowView<Vec<u8>, &'a [u8]>, views::bench::BenchBlobError> {
+        Ok(thriftc_runtime::CowView::Borrowed(data))
+    }
+}
+
+impl lazy::bench::BenchViewHandler for Echo {
+    fn ping(&self) -> Result<(), lazy::bench::BenchPingError> {
+        Ok(())
+    }
+    fn add(&self, a: i64, b: i64) -> Result<i64, lazy::bench::BenchAddError> {
+        Ok(a.wrapping_add(b))
+    }
+    fn echo<'a>(
+        &self,
+        p: lazy::bench::PayloadRef<'a>,
+    ) -> Result<
+        thriftc_runtime::CowView<lazy::bench::Payload, lazy::bench::PayloadRef<'a>>,
+        lazy::bench::BenchEchoError,
+    > {
+        Ok(thriftc_runtime::CowView::Borrowed(p))
+    }
+    fn blob<'a>(
+        &self,
+        data: &'a [u8],
+    ) -> Result<thriftc_runtime::CowView<Vec<u8>, &'a [u8]>, lazy::bench::BenchBlobError> {
         Ok(thriftc_runtime::CowView::Borrowed(data))
     }
 }
@@ -587,10 +630,20 @@ enum Op {
     Clone {
         side: Side,
     },
-    /// An `echo` call through the owned processor or the view processor.
-    Serve {
-        view: bool,
-    },
+    /// An `echo` call through a processor.
+    Serve(Handler),
+}
+
+/// Which processor serves `echo`.
+#[derive(Clone, Copy)]
+enum Handler {
+    /// `BenchProcessor`: decode, handler, encode, drop.
+    Owned,
+    /// `BenchViewProcessor`: the arguments read in place, sent back
+    /// borrowed.
+    View,
+    /// The same with the view's containers left undecoded (option `lazy`).
+    Lazy,
 }
 
 const fn enc(compact: bool, side: Side) -> Op {
@@ -602,9 +655,10 @@ const fn dec(compact: bool, side: Side) -> Op {
 }
 
 /// Every operation with its criterion id (`group/name`).
-const OPS: [(&str, Op); 26] = [
-    ("payload/serve-echo/owned", Op::Serve { view: false }),
-    ("payload/serve-echo/view", Op::Serve { view: true }),
+const OPS: [(&str, Op); 27] = [
+    ("payload/serve-echo/owned", Op::Serve(Handler::Owned)),
+    ("payload/serve-echo/view", Op::Serve(Handler::View)),
+    ("payload/serve-echo/lazy", Op::Serve(Handler::Lazy)),
     ("payload/encode/thriftc", enc(false, Side::Ours)),
     (
         "payload/decode/thriftc-foldhash",
@@ -773,8 +827,9 @@ fn run(op: Op, f: &Fixture, buf: &mut Vec<u8>) {
         Op::Clone {
             side: Side::Stream | Side::View | Side::OursFoldhash | Side::ViewFoldhash,
         } => unreachable!("only decoded"),
-        Op::Serve { view: false } => serve(black_box(&f.owned_server), &f.calls, buf),
-        Op::Serve { view: true } => serve(black_box(&f.view_server), &f.calls, buf),
+        Op::Serve(Handler::Owned) => serve(black_box(&f.owned_server), &f.calls, buf),
+        Op::Serve(Handler::View) => serve(black_box(&f.view_server), &f.calls, buf),
+        Op::Serve(Handler::Lazy) => serve(black_box(&f.lazy_server), &f.calls, buf),
     }
     black_box(&*buf);
 }
