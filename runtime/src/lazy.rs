@@ -4,10 +4,12 @@
 //! Reading one checks all of it, element by element, with the checks the
 //! eager view makes (element types, UTF-8, sizes, depth, required fields),
 //! and keeps only where its elements are: a slice of the input, the element
-//! count and the protocol. Nothing is allocated and nothing is
-//! hashed. The elements are decoded again, as views, when iterated; writing
-//! the container in the protocol it was read in copies its bytes in one
-//! piece, and in another protocol writes the elements one by one.
+//! count and the protocol. The container itself allocates and hashes
+//! nothing (elements that are eager containers, boxed, or keep unknown
+//! fields allocate while they are checked, and are dropped). The elements
+//! are decoded again, as views, when iterated; writing the container in the
+//! protocol it was read in copies its bytes in one piece, and in another
+//! protocol writes the elements one by one.
 //!
 //! This suits values that are mostly passed on (a proxy, an echo, a router
 //! that looks at a few fields): reading and writing them costs a check and
@@ -15,10 +17,18 @@
 //! view or the owned type (`FromView` converts a lazy container into any
 //! owned one). Equality, ordering and hashing follow the order of the
 //! elements on the wire, as for [`VecSet`](crate::VecSet) and
-//! [`VecMap`](crate::VecMap).
+//! [`VecMap`](crate::VecMap), not as for a `HashSet` or `HashMap`.
 //!
-//! Iterating cannot fail: the elements were checked when the container was
-//! read, under the reader's limits, and its bytes cannot change since.
+//! A copy passes the elements on as they were sent: encodings this crate
+//! reads but would not write (a binary `bool` byte other than 0 and 1, an
+//! overlong compact varint), duplicate elements and keys, and fields of
+//! struct elements this schema does not know. Their nesting passed the
+//! reader's depth limit; the writer's is not applied inside the copy.
+//!
+//! Iterating does not fail when the container was read by this crate's
+//! protocols: the elements were checked then, and the bytes cannot change
+//! since. (Should a reader of another [`ViewRead`] implementation lend bytes
+//! that do not read, iteration ends early and writing fails.)
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
@@ -256,6 +266,15 @@ impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> LazyMap<'a, K, V> {
         self.iter().map(|(_, v)| v)
     }
 
+    /// Whether `key` is a key (a linear search).
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: PartialEq + ?Sized,
+    {
+        self.keys().any(|k| k.borrow() == key)
+    }
+
     /// The value of `key` (a linear search): the last one sent under that
     /// key, as when the map is decoded into a `HashMap`.
     pub fn get<Q>(&self, key: &Q) -> Option<V>
@@ -391,6 +410,31 @@ impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> IntoIterator for &LazyMap<'a, K, 
     }
 }
 
+macro_rules! iter_common {
+    ($name:ident, $($param:ident),+) => {
+        impl<$($param),+> Clone for $name<'_, $($param),+> {
+            fn clone(&self) -> Self {
+                $name {
+                    cursor: self.cursor,
+                    left: self.left,
+                    _elems: PhantomData,
+                }
+            }
+        }
+
+        impl<$($param),+> fmt::Debug for $name<'_, $($param),+> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("left", &self.left)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+iter_common!(LazyIter, T);
+iter_common!(LazyMapIter, K, V);
+
 // Wire types and the codec.
 
 impl<T> WireType for LazyList<'_, T> {
@@ -448,11 +492,25 @@ impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> DecodeView<'a> for LazyMap<'a, K,
     }
 }
 
+impl<'a> Raw<'a> {
+    /// Writes each element as `T` (in another protocol), failing if one
+    /// does not read (the count is written already).
+    fn write_each<T, P>(&self, p: &mut P) -> Result<()>
+    where
+        T: DecodeView<'a> + Encode,
+        P: ProtocolWrite + ?Sized,
+    {
+        self.write(p, |p| {
+            let mut c = self.cursor();
+            (0..self.len).try_for_each(|_| c.next::<T>()?.encode(p))
+        })
+    }
+}
+
 impl<'a, T: DecodeView<'a> + Encode> Encode for LazyList<'a, T> {
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
         p.write_list_begin(T::TTYPE, self.len())?;
-        self.raw
-            .write(p, |p| self.iter().try_for_each(|v| v.encode(p)))?;
+        self.raw.write_each::<T, P>(p)?;
         p.write_list_end()
     }
 }
@@ -460,8 +518,7 @@ impl<'a, T: DecodeView<'a> + Encode> Encode for LazyList<'a, T> {
 impl<'a, T: DecodeView<'a> + Encode> Encode for LazySet<'a, T> {
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
         p.write_set_begin(T::TTYPE, self.len())?;
-        self.raw
-            .write(p, |p| self.iter().try_for_each(|v| v.encode(p)))?;
+        self.raw.write_each::<T, P>(p)?;
         p.write_set_end()
     }
 }
@@ -474,9 +531,10 @@ where
     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
         p.write_map_begin(K::TTYPE, V::TTYPE, self.len())?;
         self.raw.write(p, |p| {
-            self.iter().try_for_each(|(k, v)| {
-                k.encode(p)?;
-                v.encode(p)
+            let mut c = self.raw.cursor();
+            (0..self.raw.len).try_for_each(|_| {
+                c.next::<K>()?.encode(p)?;
+                c.next::<V>()?.encode(p)
             })
         })?;
         p.write_map_end()
@@ -552,8 +610,14 @@ where
     S: BuildHasher + Default,
 {
     fn from_view(view: &LazySet<'a, V>) -> Self {
-        let mut out = HashSet::with_capacity_and_hasher(view.len(), S::default());
-        out.extend(view.iter().map(|v| T::from_view(&v)));
+        // The count sent includes duplicates: reserve as the owned decoder
+        // does, bounded.
+        let cap = crate::codec::hash_capacity::<T>(view.len());
+        let mut out = HashSet::with_capacity_and_hasher(cap, S::default());
+        // Not `extend`: it would reserve for the whole count again.
+        for v in view.iter() {
+            out.insert(T::from_view(&v));
+        }
         out
     }
 }
@@ -579,11 +643,12 @@ where
     S: BuildHasher + Default,
 {
     fn from_view(view: &LazyMap<'a, KV, VV>) -> Self {
-        let mut out = HashMap::with_capacity_and_hasher(view.len(), S::default());
-        out.extend(
-            view.iter()
-                .map(|(k, v)| (K::from_view(&k), V::from_view(&v))),
-        );
+        let cap = crate::codec::hash_capacity::<(K, V)>(view.len());
+        let mut out = HashMap::with_capacity_and_hasher(cap, S::default());
+        // Not `extend`: it would reserve for the whole count again.
+        for (k, v) in view.iter() {
+            out.insert(K::from_view(&k), V::from_view(&v));
+        }
         out
     }
 }

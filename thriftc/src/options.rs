@@ -137,7 +137,13 @@ pub struct Options {
     /// and duplicates; lookups are linear; the owned types convert from
     /// them as from any view. Applies to the views of structs, unions and
     /// exceptions ([`views`](Options::views)), to fields with no IDL
-    /// default other than an empty container; owned types are unchanged.
+    /// default other than an empty container, and not to a field whose
+    /// elements can hold its own struct again (a recursive type: each level
+    /// of nested lazy containers checks the levels below it again, so only
+    /// the IDL, not the input, may set how many there are); owned types are
+    /// unchanged. A copy passes the elements on as they were sent
+    /// (non-canonical encodings, duplicates and fields this schema does not
+    /// know included), within the nesting the reader allowed.
     /// Example: `["."]`, `["bench.Payload.children"]`.
     pub lazy: Vec<String>,
 
@@ -290,6 +296,12 @@ impl Options {
                 });
             }
         }
+        if !self.lazy.is_empty() && self.views.is_empty() {
+            out.push(
+                "option `lazy`: no effect without `views` (it makes the containers of views lazy)"
+                    .to_owned(),
+            );
+        }
         out
     }
 }
@@ -363,6 +375,14 @@ mod tests {
             Options::default()
                 .unmatched_paths(&loaded.program)
                 .is_empty()
+        );
+        let lazy_alone = Options {
+            lazy: vec![".".into()],
+            ..Options::default()
+        };
+        assert_eq!(
+            lazy_alone.unmatched_paths(&loaded.program),
+            ["option `lazy`: no effect without `views` (it makes the containers of views lazy)"]
         );
     }
 

@@ -498,7 +498,11 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         module_of_file: HashMap::new(),
         defs: Vec::new(),
         notes: Vec::new(),
+        holds: Vec::new(),
     };
+    if !options.lazy.is_empty() {
+        p.holds = p.holding_components();
+    }
     let mut modules = p.name_modules();
     let mut scopes = p.name_defs(&modules);
     p.compute_traits();
@@ -539,9 +543,58 @@ struct Planner<'a> {
     module_of_file: HashMap<FileIdx, usize>,
     defs: Vec<DefInfo>,
     notes: Vec<String>,
+    /// Per definition, its strongly connected component in the graph of
+    /// structs holding structs (through containers too), when the `lazy`
+    /// option is used: see [`Planner::lazy_allowed`].
+    holds: Vec<usize>,
 }
 
 impl<'a> Planner<'a> {
+    /// The components of [`Planner::holds`].
+    fn holding_components(&self) -> Vec<usize> {
+        let n = self.program.defs.len();
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, def) in self.program.defs.iter().enumerate() {
+            if let DefKind::Struct(s) = &def.kind {
+                for f in &s.fields {
+                    self.structs_in(&f.ty, &mut edges[i], 0);
+                }
+            }
+        }
+        crate::sema::graph::strongly_connected(&edges)
+    }
+
+    /// The structs (unions, exceptions) a value of type `t` can hold
+    /// directly or inside containers, typedefs followed.
+    fn structs_in(&self, t: &ir::Type, out: &mut Vec<usize>, depth: u32) {
+        use ir::TypeKind as K;
+        match &t.kind {
+            K::List(e) | K::Set(e) => self.structs_in(e, out, depth),
+            K::Map(k, v) => {
+                self.structs_in(k, out, depth);
+                self.structs_in(v, out, depth);
+            }
+            K::Named(id) => match &self.program.def(*id).kind {
+                DefKind::Typedef(td) if depth < 64 => self.structs_in(&td.target, out, depth + 1),
+                DefKind::Struct(_) => out.push(id.0 as usize),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// May field type `t` of definition `owner` be lazy? Not when its
+    /// elements can hold `owner` again (a recursive type through a
+    /// container): a lazy container is checked in full each time the one
+    /// holding it is read, so walking nested lazy containers costs their
+    /// size once per level, and only the nesting of the IDL's types, not
+    /// the input, may set that factor.
+    fn lazy_allowed(&self, owner: DefId, t: &ir::Type) -> bool {
+        let mut inside = Vec::new();
+        self.structs_in(t, &mut inside, 0);
+        let own = self.holds[owner.0 as usize];
+        inside.iter().all(|&d| self.holds[d] != own)
+    }
     /// Module names: `namespace rs` or the file stem, unique.
     fn name_modules(&mut self) -> Vec<Module> {
         let mut scope = Scope::new();
@@ -1356,9 +1409,9 @@ impl<'a> Planner<'a> {
                 ty_default,
                 // Fields of definitions only: argument and result structs
                 // keep eager containers (a handler's signature spells them).
-                lazy: def.is_some()
-                    && default.is_none()
-                    && self.options.lazy.iter().any(|p| path_matches(p, &fpath)),
+                lazy: default.is_none()
+                    && self.options.lazy.iter().any(|p| path_matches(p, &fpath))
+                    && def.is_some_and(|d| self.lazy_allowed(d, &f.ty)),
                 default,
             });
         }

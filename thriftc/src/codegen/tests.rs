@@ -1085,3 +1085,38 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn lazy_containers_stay_out_of_recursive_types() {
+    let idl = "struct Tree { 1: string name, 2: list<Tree> kids, 3: list<string> tags }\n\
+               union Shape { 1: string label, 2: Group group }\n\
+               struct Group { 1: list<Shape> members, 2: map<string, i32> weights }\n\
+               struct Flat { 1: list<Tree> trees, 2: list<i32> nums = [1] }\n";
+    let options = Options {
+        views: vec![".".to_owned()],
+        lazy: vec![".".to_owned()],
+        ..Options::default()
+    };
+    let files = gen_with(idl, &options);
+    let text = &files[0].contents;
+    // A container that can hold its own struct again stays decoded, directly
+    // (`Tree.kids`) or through another type (`Group.members` via `Shape`).
+    assert!(text.contains("pub kids: Vec<TreeRef<'a>>,"), "{text}");
+    assert!(text.contains("pub members: Vec<ShapeRef<'a>>,"), "{text}");
+    // The others are lazy, also a container of a recursive type held from
+    // outside it (`Flat.trees`); not one with an IDL default.
+    assert!(
+        text.contains("pub tags: __rt::LazyList<'a, &'a str>,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub weights: __rt::LazyMap<'a, &'a str, i32>,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub trees: __rt::LazyList<'a, TreeRef<'a>>,"),
+        "{text}"
+    );
+    let flat = &text[text.find("pub struct FlatRef").expect("FlatRef")..];
+    assert!(flat.contains("pub nums: Vec<i32>,"), "{text}");
+}

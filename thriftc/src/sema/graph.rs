@@ -52,7 +52,7 @@ impl Resolver<'_> {
 }
 
 /// Tarjan's algorithm, iterative: the component number of every node.
-pub(super) fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+pub(crate) fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
     let n = edges.len();
     const NONE: usize = usize::MAX;
     let mut index = vec![NONE; n];

@@ -12,7 +12,7 @@
 //!    and `graph` marks recursive fields.
 
 mod consts;
-mod graph;
+pub(crate) mod graph;
 mod include;
 mod resolve;
 mod suggest;

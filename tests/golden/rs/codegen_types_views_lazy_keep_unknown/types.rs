@@ -1287,7 +1287,7 @@ impl __rt::Decode for Group {
 /// of the bytes it was decoded from (`decode_view`).
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
 pub struct GroupRef<'a> {
-    pub members: __rt::LazyList<'a, ShapeRef<'a>>,
+    pub members: Vec<ShapeRef<'a>>,
     pub main: Option<Box<ShapeRef<'a>>>,
     /// Fields this schema does not know, as read.
     pub unknown_fields: Vec<__rt::UnknownField>,
