@@ -140,7 +140,7 @@ macro_rules! scalar {
                 p.$write_elems(items)
             }
         }, {
-            #[inline]
+            #[inline(always)]
             fn decode_elems<P: ProtocolRead + ?Sized>(
                 p: &mut P,
                 len: usize,
@@ -447,7 +447,7 @@ impl<T: Encode> Encode for Vec<T> {
 }
 
 impl<T: Decode> Decode for Vec<T> {
-    #[inline]
+    #[inline(always)]
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = p.read_list_begin()?;
         check_elem(h.elem, T::TTYPE, h.len)?;

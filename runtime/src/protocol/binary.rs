@@ -390,7 +390,7 @@ pub(crate) fn write_fixed<T: WriteBytes + ?Sized, V: Copy, const N: usize>(
 /// straight from the transport's ready bytes when they hold all of them
 /// (always, for a slice), else read one by one, which reports a short input
 /// exactly as single reads do.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_fixed<T: ReadBytes + ?Sized, V, const N: usize>(
     trans: &mut T,
     len: usize,
@@ -456,7 +456,7 @@ impl<T: ReadBytes> BinaryProtocol<T> {
             .ok_or_else(|| invalid_data("message name is not UTF-8"))
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_collection(&mut self, what: &str) -> Result<ListHeader> {
         let [code, a, b, c, d] = self.read_array()?;
         let elem = ttype(code)?;
@@ -611,29 +611,29 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         self.read_array()
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_i16s(&mut self, len: usize, out: &mut Vec<i16>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, i16::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_i32s(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, i32::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_i64s(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, i64::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_doubles(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, |b| {
             f64::from_bits(u64::from_be_bytes(b))
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_list_begin(&mut self) -> Result<ListHeader> {
         self.read_collection("list")
     }
@@ -644,7 +644,7 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_set_begin(&mut self) -> Result<ListHeader> {
         self.read_collection("set")
     }
