@@ -397,15 +397,19 @@ pub(crate) fn read_fixed<T: ReadBytes + ?Sized, V, const N: usize>(
     out: &mut Vec<V>,
     conv: fn([u8; N]) -> V,
 ) -> Result<()> {
-    let size = len.saturating_mul(N);
-    if let Some(bytes) = trans.ready_bytes().get(..size) {
-        out.extend(
-            bytes
-                .chunks_exact(N)
-                .map(|c| conv(c.try_into().unwrap_or([0; N]))),
-        );
-        trans.consume_ready(size);
-        return Ok(());
+    let ready = trans.ready_bytes();
+    // `len × N` cannot overflow once `len ≤ ready.len() / N`.
+    if len <= ready.len() / N {
+        let size = len * N;
+        if let Some(bytes) = ready.get(..size) {
+            out.extend(
+                bytes
+                    .chunks_exact(N)
+                    .map(|c| conv(c.try_into().unwrap_or([0; N]))),
+            );
+            trans.consume_ready(size);
+            return Ok(());
+        }
     }
     for _ in 0..len {
         let mut b = [0u8; N];
@@ -458,9 +462,17 @@ impl<T: ReadBytes> BinaryProtocol<T> {
 
     #[inline(always)]
     fn read_collection(&mut self, what: &str) -> Result<ListHeader> {
-        let [code, a, b, c, d] = self.read_array()?;
+        let (code, count) = match self.trans.ready_bytes().first_chunk::<5>() {
+            Some(&[code, a, b, c, d]) => {
+                self.trans.consume_ready(5);
+                (code, i32::from_be_bytes([a, b, c, d]))
+            }
+            None => {
+                let [code, a, b, c, d] = self.read_array()?;
+                (code, i32::from_be_bytes([a, b, c, d]))
+            }
+        };
         let elem = ttype(code)?;
-        let count = i32::from_be_bytes([a, b, c, d]);
         check_elem(elem, count)?;
         let len = check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
         self.enter_read()?;
