@@ -403,7 +403,7 @@ where
 }
 
 /// Reads a set header and checks its element type.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(
     p: &mut P,
 ) -> Result<ListHeader> {
@@ -413,7 +413,7 @@ pub(crate) fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(
 }
 
 /// Reads a map header and checks its key and value types.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_map_header<K: WireType, V: WireType, P: ProtocolRead + ?Sized>(
     p: &mut P,
 ) -> Result<MapHeader> {

@@ -453,6 +453,24 @@ impl<T: ReadBytes> BinaryProtocol<T> {
         Ok(Some(FieldHeader { ttype, id }))
     }
 
+    /// A list or set header's type code and count read through
+    /// [`ReadBytes::read_exact`]: the ready bytes end inside it.
+    #[cold]
+    #[inline(never)]
+    fn read_collection_header_slow(&mut self) -> Result<(u8, i32)> {
+        let [code, a, b, c, d] = self.read_array()?;
+        Ok((code, i32::from_be_bytes([a, b, c, d])))
+    }
+
+    /// A map header's type codes and count read through
+    /// [`ReadBytes::read_exact`]: the ready bytes end inside it.
+    #[cold]
+    #[inline(never)]
+    fn read_map_header_slow(&mut self) -> Result<(u8, u8, i32)> {
+        let [k, v, a, b, c, d] = self.read_array()?;
+        Ok((k, v, i32::from_be_bytes([a, b, c, d])))
+    }
+
     fn read_name(&mut self, len: i32) -> Result<String> {
         let remaining = self.trans.remaining();
         let n = check_count("message name", len as i64, 1, remaining)?;
@@ -467,10 +485,7 @@ impl<T: ReadBytes> BinaryProtocol<T> {
                 self.trans.consume_ready(5);
                 (code, i32::from_be_bytes([a, b, c, d]))
             }
-            None => {
-                let [code, a, b, c, d] = self.read_array()?;
-                (code, i32::from_be_bytes([a, b, c, d]))
-            }
+            None => self.read_collection_header_slow()?,
         };
         let elem = ttype(code)?;
         check_elem(elem, count)?;
@@ -667,12 +682,17 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_map_begin(&mut self) -> Result<MapHeader> {
-        let [k, v, a, b, c, d] = self.read_array()?;
+        let (k, v, count) = match self.trans.ready_bytes().first_chunk::<6>() {
+            Some(&[k, v, a, b, c, d]) => {
+                self.trans.consume_ready(6);
+                (k, v, i32::from_be_bytes([a, b, c, d]))
+            }
+            None => self.read_map_header_slow()?,
+        };
         let key = ttype(k)?;
         let value = ttype(v)?;
-        let count = i32::from_be_bytes([a, b, c, d]);
         check_elem(key, count)?;
         check_elem(value, count)?;
         let min = min_size(key) + min_size(value);
