@@ -605,7 +605,7 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
             .ok_or_else(|| invalid_data("string is not UTF-8"))
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_binary(&mut self) -> Result<Vec<u8>> {
         let n = self.read_len()?;
         self.trans.read_vec(n)
