@@ -432,7 +432,9 @@ impl<T: ReadBytes> BinaryProtocol<T> {
     fn read_len(&mut self) -> Result<usize> {
         let n = i32::from_be_bytes(self.read_array()?);
         let remaining = self.trans.remaining().min(self.limits.max_message_size());
-        check_count("string", n as i64, 1, remaining)
+        check_count("string", n as i64, 1, remaining)?;
+        // Not negative: checked above.
+        Ok(n as u32 as usize)
     }
 
     fn skip_string(&mut self) -> Result<()> {
@@ -489,8 +491,10 @@ impl<T: ReadBytes> BinaryProtocol<T> {
         };
         let elem = ttype(code)?;
         check_elem(elem, count)?;
-        let len = check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
+        check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
         self.enter_read()?;
+        // Not negative: checked above.
+        let len = count as u32 as usize;
         Ok(ListHeader { elem, len })
     }
 }
@@ -696,8 +700,10 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         check_elem(key, count)?;
         check_elem(value, count)?;
         let min = min_size(key) + min_size(value);
-        let len = check_count("map", count as i64, min, self.trans.remaining())?;
+        check_count("map", count as i64, min, self.trans.remaining())?;
         self.enter_read()?;
+        // Not negative: checked above.
+        let len = count as u32 as usize;
         Ok(MapHeader { key, value, len })
     }
 
