@@ -140,7 +140,7 @@ macro_rules! scalar {
                 p.$write_elems(items)
             }
         }, {
-            #[inline]
+            #[inline(always)]
             fn decode_elems<P: ProtocolRead + ?Sized>(
                 p: &mut P,
                 len: usize,
@@ -403,7 +403,7 @@ where
 }
 
 /// Reads a set header and checks its element type.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(
     p: &mut P,
 ) -> Result<ListHeader> {
@@ -413,7 +413,7 @@ pub(crate) fn read_set_header<T: WireType, P: ProtocolRead + ?Sized>(
 }
 
 /// Reads a map header and checks its key and value types.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_map_header<K: WireType, V: WireType, P: ProtocolRead + ?Sized>(
     p: &mut P,
 ) -> Result<MapHeader> {
@@ -447,7 +447,7 @@ impl<T: Encode> Encode for Vec<T> {
 }
 
 impl<T: Decode> Decode for Vec<T> {
-    #[inline]
+    #[inline(always)]
     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
         let h = p.read_list_begin()?;
         check_elem(h.elem, T::TTYPE, h.len)?;

@@ -390,22 +390,26 @@ pub(crate) fn write_fixed<T: WriteBytes + ?Sized, V: Copy, const N: usize>(
 /// straight from the transport's ready bytes when they hold all of them
 /// (always, for a slice), else read one by one, which reports a short input
 /// exactly as single reads do.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_fixed<T: ReadBytes + ?Sized, V, const N: usize>(
     trans: &mut T,
     len: usize,
     out: &mut Vec<V>,
     conv: fn([u8; N]) -> V,
 ) -> Result<()> {
-    let size = len.saturating_mul(N);
-    if let Some(bytes) = trans.ready_bytes().get(..size) {
-        out.extend(
-            bytes
-                .chunks_exact(N)
-                .map(|c| conv(c.try_into().unwrap_or([0; N]))),
-        );
-        trans.consume_ready(size);
-        return Ok(());
+    let ready = trans.ready_bytes();
+    // `len × N` cannot overflow once `len ≤ ready.len() / N`.
+    if len <= ready.len() / N {
+        let size = len * N;
+        if let Some(bytes) = ready.get(..size) {
+            out.extend(
+                bytes
+                    .chunks_exact(N)
+                    .map(|c| conv(c.try_into().unwrap_or([0; N]))),
+            );
+            trans.consume_ready(size);
+            return Ok(());
+        }
     }
     for _ in 0..len {
         let mut b = [0u8; N];
@@ -428,7 +432,9 @@ impl<T: ReadBytes> BinaryProtocol<T> {
     fn read_len(&mut self) -> Result<usize> {
         let n = i32::from_be_bytes(self.read_array()?);
         let remaining = self.trans.remaining().min(self.limits.max_message_size());
-        check_count("string", n as i64, 1, remaining)
+        check_count("string", n as i64, 1, remaining)?;
+        // Not negative: checked above.
+        Ok(n as u32 as usize)
     }
 
     fn skip_string(&mut self) -> Result<()> {
@@ -449,6 +455,24 @@ impl<T: ReadBytes> BinaryProtocol<T> {
         Ok(Some(FieldHeader { ttype, id }))
     }
 
+    /// A list or set header's type code and count read through
+    /// [`ReadBytes::read_exact`]: the ready bytes end inside it.
+    #[cold]
+    #[inline(never)]
+    fn read_collection_header_slow(&mut self) -> Result<(u8, i32)> {
+        let [code, a, b, c, d] = self.read_array()?;
+        Ok((code, i32::from_be_bytes([a, b, c, d])))
+    }
+
+    /// A map header's type codes and count read through
+    /// [`ReadBytes::read_exact`]: the ready bytes end inside it.
+    #[cold]
+    #[inline(never)]
+    fn read_map_header_slow(&mut self) -> Result<(u8, u8, i32)> {
+        let [k, v, a, b, c, d] = self.read_array()?;
+        Ok((k, v, i32::from_be_bytes([a, b, c, d])))
+    }
+
     fn read_name(&mut self, len: i32) -> Result<String> {
         let remaining = self.trans.remaining();
         let n = check_count("message name", len as i64, 1, remaining)?;
@@ -456,14 +480,21 @@ impl<T: ReadBytes> BinaryProtocol<T> {
             .ok_or_else(|| invalid_data("message name is not UTF-8"))
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_collection(&mut self, what: &str) -> Result<ListHeader> {
-        let [code, a, b, c, d] = self.read_array()?;
+        let (code, count) = match self.trans.ready_bytes().first_chunk::<5>() {
+            Some(&[code, a, b, c, d]) => {
+                self.trans.consume_ready(5);
+                (code, i32::from_be_bytes([a, b, c, d]))
+            }
+            None => self.read_collection_header_slow()?,
+        };
         let elem = ttype(code)?;
-        let count = i32::from_be_bytes([a, b, c, d]);
         check_elem(elem, count)?;
-        let len = check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
+        check_count(what, count as i64, min_size(elem), self.trans.remaining())?;
         self.enter_read()?;
+        // Not negative: checked above.
+        let len = count as u32 as usize;
         Ok(ListHeader { elem, len })
     }
 }
@@ -578,7 +609,7 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
             .ok_or_else(|| invalid_data("string is not UTF-8"))
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_binary(&mut self) -> Result<Vec<u8>> {
         let n = self.read_len()?;
         self.trans.read_vec(n)
@@ -611,29 +642,29 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         self.read_array()
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_i16s(&mut self, len: usize, out: &mut Vec<i16>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, i16::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_i32s(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, i32::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_i64s(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, i64::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_doubles(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
         read_fixed(&mut self.trans, len, out, |b| {
             f64::from_bits(u64::from_be_bytes(b))
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_list_begin(&mut self) -> Result<ListHeader> {
         self.read_collection("list")
     }
@@ -644,7 +675,7 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_set_begin(&mut self) -> Result<ListHeader> {
         self.read_collection("set")
     }
@@ -655,17 +686,24 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_map_begin(&mut self) -> Result<MapHeader> {
-        let [k, v, a, b, c, d] = self.read_array()?;
+        let (k, v, count) = match self.trans.ready_bytes().first_chunk::<6>() {
+            Some(&[k, v, a, b, c, d]) => {
+                self.trans.consume_ready(6);
+                (k, v, i32::from_be_bytes([a, b, c, d]))
+            }
+            None => self.read_map_header_slow()?,
+        };
         let key = ttype(k)?;
         let value = ttype(v)?;
-        let count = i32::from_be_bytes([a, b, c, d]);
         check_elem(key, count)?;
         check_elem(value, count)?;
         let min = min_size(key) + min_size(value);
-        let len = check_count("map", count as i64, min, self.trans.remaining())?;
+        check_count("map", count as i64, min, self.trans.remaining())?;
         self.enter_read()?;
+        // Not negative: checked above.
+        let len = count as u32 as usize;
         Ok(MapHeader { key, value, len })
     }
 

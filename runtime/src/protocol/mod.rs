@@ -47,11 +47,13 @@ macro_rules! in_memory {
         /// Decodes one value from `input`, which it must use up.
         fn decode_all<V: Decode, T: ReadBytes>(input: T, limits: Limits) -> Result<V> {
             let mut p = $protocol::new(input, limits);
-            let v = V::decode(&mut p)?;
-            if p.trans.remaining() != 0 {
-                return Err(invalid_data("trailing bytes after the value"));
+            // The decoded result is returned as it is (not unwrapped and
+            // wrapped again), which spares moving a large value twice.
+            let mut v = V::decode(&mut p);
+            if v.is_ok() && p.trans.remaining() != 0 {
+                v = Err(invalid_data("trailing bytes after the value"));
             }
-            Ok(v)
+            v
         }
 
         /// Decodes one value from a shared buffer with the default [`Limits`]
