@@ -362,53 +362,30 @@ impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> Iterator for LazyMapIter<'a, K, V
 impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> ExactSizeIterator for LazyMapIter<'a, K, V> {}
 impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> FusedIterator for LazyMapIter<'a, K, V> {}
 
-impl<'a, T: DecodeView<'a>> IntoIterator for LazyList<'a, T> {
-    type Item = T;
-    type IntoIter = LazyIter<'a, T>;
-    fn into_iter(self) -> LazyIter<'a, T> {
-        self.iter()
-    }
+/// `IntoIterator` by value and by reference (the containers are `Copy`).
+macro_rules! into_iter {
+    ($name:ident, [$($param:ident),+], $item:ty, $iter:ty) => {
+        impl<'a, $($param: DecodeView<'a>),+> IntoIterator for $name<'a, $($param),+> {
+            type Item = $item;
+            type IntoIter = $iter;
+            fn into_iter(self) -> $iter {
+                self.iter()
+            }
+        }
+
+        impl<'a, $($param: DecodeView<'a>),+> IntoIterator for &$name<'a, $($param),+> {
+            type Item = $item;
+            type IntoIter = $iter;
+            fn into_iter(self) -> $iter {
+                self.iter()
+            }
+        }
+    };
 }
 
-impl<'a, T: DecodeView<'a>> IntoIterator for &LazyList<'a, T> {
-    type Item = T;
-    type IntoIter = LazyIter<'a, T>;
-    fn into_iter(self) -> LazyIter<'a, T> {
-        self.iter()
-    }
-}
-
-impl<'a, T: DecodeView<'a>> IntoIterator for LazySet<'a, T> {
-    type Item = T;
-    type IntoIter = LazyIter<'a, T>;
-    fn into_iter(self) -> LazyIter<'a, T> {
-        self.iter()
-    }
-}
-
-impl<'a, T: DecodeView<'a>> IntoIterator for &LazySet<'a, T> {
-    type Item = T;
-    type IntoIter = LazyIter<'a, T>;
-    fn into_iter(self) -> LazyIter<'a, T> {
-        self.iter()
-    }
-}
-
-impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> IntoIterator for LazyMap<'a, K, V> {
-    type Item = (K, V);
-    type IntoIter = LazyMapIter<'a, K, V>;
-    fn into_iter(self) -> LazyMapIter<'a, K, V> {
-        self.iter()
-    }
-}
-
-impl<'a, K: DecodeView<'a>, V: DecodeView<'a>> IntoIterator for &LazyMap<'a, K, V> {
-    type Item = (K, V);
-    type IntoIter = LazyMapIter<'a, K, V>;
-    fn into_iter(self) -> LazyMapIter<'a, K, V> {
-        self.iter()
-    }
-}
+into_iter!(LazyList, [T], T, LazyIter<'a, T>);
+into_iter!(LazySet, [T], T, LazyIter<'a, T>);
+into_iter!(LazyMap, [K, V], (K, V), LazyMapIter<'a, K, V>);
 
 macro_rules! iter_common {
     ($name:ident, $($param:ident),+) => {

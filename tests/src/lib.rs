@@ -46,6 +46,42 @@ pub fn decode_view<'a, V: DecodeView<'a>>(proto: Proto, bytes: &'a [u8]) -> Resu
     }
 }
 
+/// Changes `bytes`: each `(position, value)` overwrites one byte; then the
+/// input is cut at `cut` (when shorter) or `extra` bytes are appended.
+pub fn mutate(bytes: &[u8], edits: &[(usize, u8)], cut: usize, extra: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for &(pos, b) in edits {
+        let n = out.len();
+        out[pos % n] = b;
+    }
+    if cut < out.len() {
+        out.truncate(cut);
+    } else {
+        out.extend_from_slice(extra);
+    }
+    out
+}
+
+/// A small deterministic generator (xorshift64*), so that a failure names
+/// the case to replay.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next value.
+    #[allow(clippy::should_implement_trait)] // not an iterator: never ends
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A value in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
 /// One way of serving: a server mode (`event`: the event-driven mode, else a
 /// thread per connection), a protocol and a framing.
 #[derive(Clone, Copy, Debug)]

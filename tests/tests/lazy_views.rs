@@ -29,7 +29,7 @@ mod lazy_types;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use thriftc_runtime::{Decode, DecodeView, Encode, Error};
-use thriftc_tests::{PROTOS, Proto, decode, decode_view, encode};
+use thriftc_tests::{PROTOS, Proto, Rng, decode, decode_view, encode, mutate};
 
 fn other(p: Proto) -> Proto {
     match p {
@@ -165,34 +165,6 @@ fn containers() -> eager_types::types::Containers {
         reals: thriftc_runtime::VecSet(vec![0.5, 1.5]),
         empties: vec![],
         unknown_fields: Vec::new(),
-    }
-}
-
-fn mutate(bytes: &[u8], edits: &[(usize, u8)], cut: usize, extra: &[u8]) -> Vec<u8> {
-    let mut out = bytes.to_vec();
-    for &(pos, b) in edits {
-        let n = out.len();
-        out[pos % n] = b;
-    }
-    if cut < out.len() {
-        out.truncate(cut);
-    } else {
-        out.extend_from_slice(extra);
-    }
-    out
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 

@@ -40,7 +40,7 @@ use thriftc_runtime::{
     BinaryProtocol, CompactProtocol, Encode, Error, FromView, Limits, ProtocolErrorKind,
 };
 
-use thriftc_tests::{PROTOS, Proto, decode, decode_view, encode};
+use thriftc_tests::{PROTOS, Proto, Rng, decode, decode_view, encode, mutate};
 
 fn payload() -> bench_views::bench::Payload {
     let inner = |i: i32| bench_views::bench::Inner {
@@ -156,39 +156,6 @@ fn compare<T: PartialEq + Debug>(
         (o, v) => Err(format!(
             "{proto:?}: owned {o:?}\nview (converted) {v:?}\nbytes: {bytes:02x?}"
         )),
-    }
-}
-
-/// Changes `bytes`: each `(position, value)` overwrites one byte; then the
-/// input is cut at `cut` (when shorter) or `extra` bytes are appended.
-fn mutate(bytes: &[u8], edits: &[(usize, u8)], cut: usize, extra: &[u8]) -> Vec<u8> {
-    let mut out = bytes.to_vec();
-    for &(pos, b) in edits {
-        let n = out.len();
-        out[pos % n] = b;
-    }
-    if cut < out.len() {
-        out.truncate(cut);
-    } else {
-        out.extend_from_slice(extra);
-    }
-    out
-}
-
-/// A small deterministic generator (xorshift64*), so that a failure names
-/// the case to replay.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 

@@ -720,21 +720,14 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
     #[inline]
     fn skip_elems(&mut self, ttype: TType, len: usize) -> Result<()> {
         // Every byte is a valid `bool` here (non-zero is true).
-        let size = match ttype {
-            TType::Bool | TType::I8 => 1,
-            TType::I16 => 2,
-            TType::I32 => 4,
-            TType::I64 | TType::Double => 8,
-            TType::Uuid => 16,
-            _ => {
-                for _ in 0..len {
-                    self.skip(ttype)?;
-                }
-                return Ok(());
-            }
-        };
-        let n = len.checked_mul(size).ok_or_else(crate::transport::eof)?;
-        self.trans.skip_bytes(n)
+        match ttype {
+            TType::Bool | TType::I8 => super::skip_sized(&mut self.trans, len, 1),
+            TType::I16 => super::skip_sized(&mut self.trans, len, 2),
+            TType::I32 => super::skip_sized(&mut self.trans, len, 4),
+            TType::I64 | TType::Double => super::skip_sized(&mut self.trans, len, 8),
+            TType::Uuid => super::skip_sized(&mut self.trans, len, 16),
+            _ => super::skip_each(self, ttype, len),
+        }
     }
 
     /// What the transport has ready of the message, at the top level only.

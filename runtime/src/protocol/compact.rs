@@ -708,19 +708,12 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
     #[inline]
     fn skip_elems(&mut self, ttype: TType, len: usize) -> Result<()> {
         // Bools are checked (0, 1 or 2) and integers are varints: one by one.
-        let size = match ttype {
-            TType::I8 => 1,
-            TType::Double => 8,
-            TType::Uuid => 16,
-            _ => {
-                for _ in 0..len {
-                    self.skip(ttype)?;
-                }
-                return Ok(());
-            }
-        };
-        let n = len.checked_mul(size).ok_or_else(crate::transport::eof)?;
-        self.trans.skip_bytes(n)
+        match ttype {
+            TType::I8 => super::skip_sized(&mut self.trans, len, 1),
+            TType::Double => super::skip_sized(&mut self.trans, len, 8),
+            TType::Uuid => super::skip_sized(&mut self.trans, len, 16),
+            _ => super::skip_each(self, ttype, len),
+        }
     }
 
     /// What the transport has ready of the message, at the top level only.

@@ -488,10 +488,7 @@ pub trait ProtocolRead {
     #[doc(hidden)]
     #[inline]
     fn skip_elems(&mut self, ttype: TType, len: usize) -> Result<()> {
-        for _ in 0..len {
-            self.skip(ttype)?;
-        }
-        Ok(())
+        skip_each(self, ttype, len)
     }
 
     /// Lends the bytes of the current message that are already buffered,
@@ -519,6 +516,30 @@ pub trait ProtocolRead {
     fn buffer_message(&mut self) -> Result<bool> {
         Ok(false)
     }
+}
+
+/// Skips `len` values of type `ttype` one by one.
+#[inline]
+pub(crate) fn skip_each<P: ProtocolRead + ?Sized>(
+    p: &mut P,
+    ttype: TType,
+    len: usize,
+) -> Result<()> {
+    for _ in 0..len {
+        p.skip(ttype)?;
+    }
+    Ok(())
+}
+
+/// Skips `len` elements of `size` bytes each, in one step.
+#[inline]
+pub(crate) fn skip_sized<T: crate::transport::ReadBytes>(
+    trans: &mut T,
+    len: usize,
+    size: usize,
+) -> Result<()> {
+    let n = len.checked_mul(size).ok_or_else(crate::transport::eof)?;
+    trans.skip_bytes(n)
 }
 
 /// Buffered bytes of a message, lent by [`ProtocolRead::lend`] to read one
