@@ -17,6 +17,11 @@ mod bench_bench;
 #[path = "../golden/rs/codegen_types/mod.rs"]
 mod codegen_types;
 
+#[allow(dead_code)]
+#[rustfmt::skip] // generated (prettyplease), compared byte for byte
+#[path = "../golden/rs/structs/mod.rs"]
+mod structs;
+
 use bench_bench::bench::{Inner, Kind, Payload};
 use codegen_types::common_types::{Level, Point};
 use codegen_types::types::*;
@@ -359,4 +364,35 @@ fn empty_types_round_trip() {
     check(&EmptyStruct {}).unwrap();
     check(&Bare {}).unwrap();
     check(&Option_ { value: 3 }).unwrap();
+}
+
+/// A recursive field with no requiredness keyword is an `Option`: the end
+/// of a list, as Apache's peers write it (binary: field 2, an `i16`, then
+/// stop; no field 1), reads, and chains round-trip.
+#[test]
+fn recursive_fields_without_a_keyword_may_be_absent() {
+    use structs::structs::{CoRec, CoRec2, RecList};
+    let last: RecList = binary::decode(&[0x06, 0x00, 0x02, 0x00, 0x05, 0x00]).unwrap();
+    assert_eq!(
+        last,
+        RecList {
+            next: None,
+            item: 5
+        }
+    );
+    let chain = RecList {
+        next: Some(Box::new(RecList {
+            next: Some(Box::new(RecList::default())),
+            item: 2,
+        })),
+        item: 1,
+    };
+    check(&chain).unwrap();
+    let co: CoRec = binary::decode(&[0x0c, 0x00, 0x01, 0x00, 0x00]).unwrap();
+    assert_eq!(
+        co,
+        CoRec {
+            other: Some(Box::new(CoRec2 { other: None }))
+        }
+    );
 }

@@ -333,7 +333,9 @@ pub struct Field {
     pub ty: Ty,
     /// `optional` fields are `Option<T>`; `required` ones fail the read
     /// when absent; default ones fall back to [`Field::default`] or the
-    /// type's `Default`.
+    /// type's `Default`. A default one that holds its own struct again and
+    /// has no `Default` is planned `optional` (see
+    /// `Planner::demote_recursive_fields`).
     pub req: Requiredness,
     /// The IDL default, unless it equals the type's `Default` value.
     pub default: Option<ConstValue>,
@@ -499,6 +501,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         defs: Vec::new(),
         notes: Vec::new(),
         holds: Vec::new(),
+        demoted: std::collections::HashSet::new(),
     };
     if !options.lazy.is_empty() {
         p.holds = p.holding_components();
@@ -506,6 +509,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     let mut modules = p.name_modules();
     let mut scopes = p.name_defs(&modules);
     p.compute_traits();
+    p.demote_recursive_fields();
     p.plan_views(&modules, &mut scopes);
     for (mi, module) in modules.iter_mut().enumerate() {
         let file = program.file(module.file);
@@ -547,9 +551,54 @@ struct Planner<'a> {
     /// structs holding structs (through containers too), when the `lazy`
     /// option is used: see [`Planner::lazy_allowed`].
     holds: Vec<usize>,
+    /// Fields (definition index, field index) with no requiredness keyword
+    /// that hold their own struct again and whose type has no `Default`:
+    /// stored as `Option` ([`Planner::demote_recursive_fields`]).
+    demoted: std::collections::HashSet<(usize, usize)>,
 }
 
 impl<'a> Planner<'a> {
+    /// A field with no requiredness keyword that holds its own struct
+    /// again (`struct Node { 1: Node next }`) and whose type has no
+    /// `Default` could never be absent, so no finite value of the type
+    /// would exist and every encoding of one (which must end somewhere)
+    /// would fail to read. Such fields are stored as `Option<Box<T>>`, as
+    /// Apache's generator stores them, and the traits are computed again
+    /// (more structs then have a `Default`).
+    fn demote_recursive_fields(&mut self) {
+        for (i, def) in self.program.defs.iter().enumerate() {
+            let DefKind::Struct(s) = &def.kind else {
+                continue;
+            };
+            if s.kind == StructKind::Union {
+                continue;
+            }
+            let base = self.def_path(DefId(i as u32));
+            for (j, f) in s.fields.iter().enumerate() {
+                if f.req != Requiredness::Default || !f.recursive || f.default.is_some() {
+                    continue;
+                }
+                let mut path = base.clone();
+                path.push(&f.name.name);
+                if !self.traits_of(&f.ty, self.pref_for(&path)).default {
+                    self.demoted.insert((i, j));
+                }
+            }
+        }
+        if !self.demoted.is_empty() {
+            self.compute_traits();
+        }
+    }
+
+    /// The requiredness field `j` of definition `i` is planned with.
+    fn req_of(&self, i: usize, j: usize, f: &ir::Field) -> Requiredness {
+        if self.demoted.contains(&(i, j)) {
+            Requiredness::Optional
+        } else {
+            f.req
+        }
+    }
+
     /// The components of [`Planner::holds`].
     fn holding_components(&self) -> Vec<usize> {
         let n = self.program.defs.len();
@@ -1137,7 +1186,7 @@ impl<'a> Planner<'a> {
             DefKind::Struct(s) => {
                 let mut acc = Traits::ALL;
                 let base = self.def_path(id);
-                for f in &s.fields {
+                for (j, f) in s.fields.iter().enumerate() {
                     let mut path = base.clone();
                     path.push(&f.name.name);
                     let t = self.traits_of(&f.ty, self.pref_for(&path));
@@ -1145,7 +1194,7 @@ impl<'a> Planner<'a> {
                     acc.hash &= t.hash;
                     acc.partial_ord &= t.partial_ord;
                     acc.default &= t.default
-                        || f.req == Requiredness::Optional
+                        || self.req_of(id.0 as usize, j, f) == Requiredness::Optional
                         || (f.default.is_some() && s.kind != StructKind::Union);
                 }
                 if s.kind == StructKind::Union {
@@ -1383,7 +1432,11 @@ impl<'a> Planner<'a> {
             None
         };
         let mut fields = Vec::new();
-        for f in ir_fields {
+        for (j, f) in ir_fields.iter().enumerate() {
+            let req = match def {
+                Some(d) => self.req_of(d.0 as usize, j, f),
+                None => f.req,
+            };
             let mut fpath = path.to_vec();
             fpath.push(&f.name.name);
             let rust = if union {
@@ -1396,13 +1449,13 @@ impl<'a> Planner<'a> {
             let default = f
                 .default
                 .clone()
-                .filter(|v| f.req == Requiredness::Optional || !self.is_zero_value(&ty, v));
+                .filter(|v| req == Requiredness::Optional || !self.is_zero_value(&ty, v));
             fields.push(Field {
                 id: f.id,
                 thrift_name: f.name.name.clone(),
                 name: scope.claim(rust),
                 ty,
-                req: f.req,
+                req,
                 boxed: f.recursive || self.options.boxed.iter().any(|p| path_matches(p, &fpath)),
                 doc: f.doc.clone(),
                 attrs: self.field_attrs(&fpath)?,

@@ -656,6 +656,155 @@ impl __rt::Decode for Leaf {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+/// Recursive with no requiredness keyword, through itself and through
+/// another struct: such a field may be absent (a list must end), so it is
+/// stored as an `Option`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecList {
+    pub next: Option<Box<RecList>>,
+    pub item: i16,
+}
+impl __rt::WireType for RecList {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for RecList {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("RecList")?;
+        if let Some(v) = &self.next {
+            p.write_field_begin("next", __rt::TType::Struct, 1)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_begin("item", __rt::TType::I16, 2)?;
+        __rt::Encode::encode(&self.item, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for RecList {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Struct) => self.next = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::I16) => self.item = __rt::Decode::decode(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CoRec {
+    pub other: Option<Box<CoRec2>>,
+}
+impl __rt::WireType for CoRec {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for CoRec {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("CoRec")?;
+        if let Some(v) = &self.other {
+            p.write_field_begin("other", __rt::TType::Struct, 1)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for CoRec {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Struct) => self.other = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CoRec2 {
+    pub other: Option<Box<CoRec>>,
+}
+impl __rt::WireType for CoRec2 {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for CoRec2 {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("CoRec2")?;
+        if let Some(v) = &self.other {
+            p.write_field_begin("other", __rt::TType::Struct, 1)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for CoRec2 {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Struct) => self.other = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
 /// Annotations on a typedef.
 pub type Leaves = Vec<Leaf>;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
