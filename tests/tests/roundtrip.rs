@@ -20,7 +20,7 @@ mod codegen_types;
 #[allow(dead_code)]
 #[rustfmt::skip] // generated (prettyplease), compared byte for byte
 #[path = "../golden/rs/structs/mod.rs"]
-mod structs;
+mod valid_structs;
 
 use bench_bench::bench::{Inner, Kind, Payload};
 use codegen_types::common_types::{Level, Point};
@@ -371,7 +371,7 @@ fn empty_types_round_trip() {
 /// stop; no field 1), reads, and chains round-trip.
 #[test]
 fn recursive_fields_without_a_keyword_may_be_absent() {
-    use structs::structs::{CoRec, CoRec2, RecList};
+    use valid_structs::structs::{CoRec, CoRec2, RecList};
     let last: RecList = binary::decode(&[0x06, 0x00, 0x02, 0x00, 0x05, 0x00]).unwrap();
     assert_eq!(
         last,
