@@ -210,6 +210,8 @@ impl Options {
         // `[file stem, service]`: for `bytes_paths` and `small_strings` a
         // path that matches a service by suffix selects none of its types.
         let mut services: Vec<Vec<&str>> = Vec::new();
+        // Fields of structs, unions and exceptions: what `lazy` applies to.
+        let mut fields: Vec<Vec<&str>> = Vec::new();
         for file in &program.files {
             paths.push(vec![file.stem.as_str()]);
         }
@@ -219,7 +221,7 @@ impl Options {
             match &def.kind {
                 DefKind::Struct(s) => {
                     for f in &s.fields {
-                        paths.push([&base[..], &[f.name.name.as_str()]].concat());
+                        fields.push([&base[..], &[f.name.name.as_str()]].concat());
                     }
                 }
                 DefKind::Service(s) => {
@@ -236,6 +238,7 @@ impl Options {
             }
             paths.push(base);
         }
+        paths.extend(fields.iter().cloned());
         let lists: [(&str, Vec<&str>); 9] = [
             (
                 "btree_paths",
@@ -279,6 +282,14 @@ impl Options {
                 let matched = paths
                     .iter()
                     .any(|p| path_matches(pattern, p) && !(only_services && services.contains(p)));
+                if matched && option == "lazy" && !fields.iter().any(|p| path_matches(pattern, p)) {
+                    out.push(format!(
+                        "option `lazy`: the path `{pattern}` matches no field of a struct, union or \
+                         exception, which is what it applies to (`Struct.field`, or by prefix \
+                         `.file` and `.file.Struct`)"
+                    ));
+                    continue;
+                }
                 if matched {
                     continue;
                 }
@@ -384,6 +395,25 @@ mod tests {
             lazy_alone.unmatched_paths(&loaded.program),
             ["option `lazy`: no effect without `views` (it makes the containers of views lazy)"]
         );
+        // `lazy` applies to fields: a struct by suffix, a function or an
+        // argument selects none.
+        let lazy_not_fields = Options {
+            views: vec![".".into()],
+            lazy: vec![
+                "Payload".into(),
+                "S.f".into(),
+                "S.f.x".into(),
+                "Payload.title".into(),
+                ".bench.Payload".into(),
+            ],
+            ..Options::default()
+        };
+        let got = lazy_not_fields.unmatched_paths(&loaded.program);
+        let named: Vec<&str> = got
+            .iter()
+            .filter_map(|m| m.split('`').nth(3))
+            .collect();
+        assert_eq!(named, ["Payload", "S.f", "S.f.x"], "{got:?}");
     }
 
     #[test]
