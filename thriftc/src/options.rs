@@ -409,10 +409,7 @@ mod tests {
             ..Options::default()
         };
         let got = lazy_not_fields.unmatched_paths(&loaded.program);
-        let named: Vec<&str> = got
-            .iter()
-            .filter_map(|m| m.split('`').nth(3))
-            .collect();
+        let named: Vec<&str> = got.iter().filter_map(|m| m.split('`').nth(3)).collect();
         assert_eq!(named, ["Payload", "S.f", "S.f.x"], "{got:?}");
     }
 

@@ -9,7 +9,8 @@
 //! `list<Tree>` inside `Tree` is not marked.
 
 use super::resolve::Resolver;
-use crate::ir::{DefKind, TypeKind};
+use crate::diagnostic::Diagnostic;
+use crate::ir::{DefKind, Requiredness, StructKind, TypeKind};
 
 impl Resolver<'_> {
     pub(super) fn mark_recursive_fields(&mut self) {
@@ -47,6 +48,55 @@ impl Resolver<'_> {
                     f.recursive = component[t] == component[i];
                 }
             }
+        }
+        self.warn_required_cycles(&field_targets);
+    }
+
+    /// A cycle of `required` fields (struct to struct, not through a
+    /// container or a union) means every value holds another forever: none
+    /// can be built, and none can be read, since an encoding must end.
+    /// Warned at each such field. (A field with no keyword on a cycle may
+    /// be absent: code generation makes it an `Option`.)
+    fn warn_required_cycles(&mut self, field_targets: &[Vec<Option<usize>>]) {
+        let n = self.defs.len();
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut links: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, targets) in field_targets.iter().enumerate() {
+            let DefKind::Struct(s) = &self.defs[i].kind else {
+                continue;
+            };
+            if s.kind == StructKind::Union {
+                continue;
+            }
+            for (j, (f, target)) in s.fields.iter().zip(targets).enumerate() {
+                if let (Some(t), Requiredness::Required) = (*target, f.req) {
+                    edges[i].push(t);
+                    links.push((i, j, t));
+                }
+            }
+        }
+        if links.is_empty() {
+            return;
+        }
+        let component = strongly_connected(&edges);
+        for (i, j, t) in links {
+            if component[i] != component[t] {
+                continue;
+            }
+            let DefKind::Struct(s) = &self.defs[i].kind else {
+                continue;
+            };
+            let f = &s.fields[j];
+            let owner = &self.defs[i].name.name;
+            self.diags.push(
+                Diagnostic::warning(format!(
+                    "`{owner}` can never end: its `required` field `{}` leads back to it",
+                    f.name.name
+                ))
+                .primary(f.name.span, "required on a cycle of required fields")
+                .note("every value would hold another without end, so none can be built or read")
+                .help("make one field on the cycle `optional`"),
+            );
         }
     }
 }

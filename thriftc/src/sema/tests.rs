@@ -281,3 +281,28 @@ fn a_value_of_an_empty_enum_says_it_has_none() {
     assert!(out.contains("enum `Empty` has no value 1"), "{out}");
     assert!(out.contains("`Empty` has no values"), "{out}");
 }
+
+#[test]
+fn a_cycle_of_required_fields_is_warned_about() {
+    let idl = "struct R {\n  1: required R next\n  2: i32 n\n}\n\
+               struct A {\n  1: required B b\n}\n\
+               struct B {\n  1: required A a\n}\n\
+               struct C {\n  1: required D d\n}\n\
+               struct D {\n  1: C c\n}\n\
+               struct E {\n  1: optional E e\n  2: required list<E> es\n}\n";
+    let loaded = load_str("t.thrift", idl).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let warnings = loaded.render_warnings(false);
+    // Self and mutual cycles of `required` links, each field named.
+    assert!(
+        warnings.contains("`R` can never end: its `required` field `next`"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("t.thrift:2:17"), "{warnings}");
+    assert!(warnings.contains("`A` can never end"), "{warnings}");
+    assert!(warnings.contains("`B` can never end"), "{warnings}");
+    // A link with no keyword may be absent (it becomes an `Option`), an
+    // optional one too, and a container may be empty: no warning.
+    assert!(!warnings.contains("`C` can never end"), "{warnings}");
+    assert!(!warnings.contains("`E` can never end"), "{warnings}");
+    assert_eq!(warnings.matches("can never end").count(), 3, "{warnings}");
+}
