@@ -475,8 +475,10 @@ impl Resolver<'_> {
 
     /// Can field `field` of struct `id` be left out of a value, that is
     /// filled without the IDL naming it: `optional`, with a default value
-    /// (as written; a default that fails is reported on its own), or of a
-    /// type with `Default`?
+    /// (as written; a default that fails is reported on its own), of a
+    /// type with `Default`, or recursive with no requiredness keyword
+    /// (code generation makes it an `Option` when its type has no
+    /// `Default`: see `codegen::plan`'s `demote_recursive_fields`)?
     fn falls_back(&self, id: DefId, field: usize) -> bool {
         let DefKind::Struct(s) = &self.defs[id.0 as usize].kind else {
             return true;
@@ -490,6 +492,7 @@ impl Resolver<'_> {
         };
         f.req == ir::Requiredness::Optional
             || written_default
+            || (f.req == ir::Requiredness::Default && f.recursive)
             || match self.resolve_typedefs(&f.ty).kind {
                 TypeKind::Named(t) => self.has_default[t.0 as usize],
                 _ => true,

@@ -81,9 +81,11 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
     r.collect_definitions();
     r.build_definitions();
     r.check_typedef_cycles();
+    // Before constants: whether a recursive field may be left out of one
+    // depends on it.
+    r.mark_recursive_fields();
     r.evaluate_constants();
     r.check_services();
-    r.mark_recursive_fields();
     if r.diags.has_errors() {
         r.diags.sort();
         return Err(sources);

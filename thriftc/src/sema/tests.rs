@@ -306,3 +306,20 @@ fn a_cycle_of_required_fields_is_warned_about() {
     assert!(!warnings.contains("`E` can never end"), "{warnings}");
     assert_eq!(warnings.matches("can never end").count(), 3, "{warnings}");
 }
+
+#[test]
+fn constants_may_leave_out_a_recursive_field_with_no_keyword() {
+    // Generated as an `Option` (a list must end), so a constant or a
+    // default that leaves it out has a value, as Apache's compiler agrees.
+    ok("struct RecList { 1: RecList next, 2: i16 item }\n\
+        const RecList ONE = {\"item\": 1}\n\
+        struct Holder { 1: RecList l }\n\
+        const Holder H = {}\n\
+        struct W { 1: RecList l = {\"item\": 7} }\n");
+    // A `required` one cannot be left out.
+    let e = errors(
+        "struct R { 1: required R next, 2: i16 item }\n\
+         const R ONE = {\"item\": 1}\n",
+    );
+    assert!(e.contains("leaves out `next`"), "{e}");
+}

@@ -805,6 +805,11 @@ impl __rt::Decode for CoRec2 {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+/// A constant may leave the recursive field out: the end of the list.
+pub static LAST: ::std::sync::LazyLock<RecList> = ::std::sync::LazyLock::new(|| RecList {
+    item: 3,
+    ..Default::default()
+});
 /// Annotations on a typedef.
 pub type Leaves = Vec<Leaf>;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
