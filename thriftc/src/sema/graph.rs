@@ -49,54 +49,83 @@ impl Resolver<'_> {
                 }
             }
         }
-        self.warn_required_cycles(&field_targets);
+        self.warn_required_cycles(&field_targets, &component);
     }
 
-    /// A cycle of `required` fields (struct to struct, not through a
-    /// container or a union) means every value holds another forever: none
-    /// can be built, and none can be read, since an encoding must end.
-    /// Warned at each such field. (A field with no keyword on a cycle may
-    /// be absent: code generation makes it an `Option`.)
-    fn warn_required_cycles(&mut self, field_targets: &[Vec<Option<usize>>]) {
+    /// Structs that can never end: every value would hold another without
+    /// end, so none can be built, and none read (an encoding must end).
+    /// Which definitions have a finite value is a least fixpoint: a struct
+    /// or exception when every field that must be present (`required`, or
+    /// with no keyword and not recursive: those may be absent, see
+    /// `codegen::plan`) holds one, a union when any member does; other
+    /// types, containers included, always have one. Warned at each
+    /// `required` field that leads back, through types with no finite
+    /// value, to its own struct (`component`: the strongly connected
+    /// components of struct-to-struct fields).
+    fn warn_required_cycles(&mut self, field_targets: &[Vec<Option<usize>>], component: &[usize]) {
         let n = self.defs.len();
-        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut links: Vec<(usize, usize, usize)> = Vec::new();
-        for (i, targets) in field_targets.iter().enumerate() {
-            let DefKind::Struct(s) = &self.defs[i].kind else {
-                continue;
-            };
-            if s.kind == StructKind::Union {
-                continue;
-            }
-            for (j, (f, target)) in s.fields.iter().zip(targets).enumerate() {
-                if let (Some(t), Requiredness::Required) = (*target, f.req) {
-                    edges[i].push(t);
-                    links.push((i, j, t));
+        let mut finite: Vec<bool> = self
+            .defs
+            .iter()
+            .map(|d| !matches!(d.kind, DefKind::Struct(_)))
+            .collect();
+        loop {
+            let mut changed = false;
+            for (i, targets) in field_targets.iter().enumerate() {
+                let DefKind::Struct(s) = &self.defs[i].kind else {
+                    continue;
+                };
+                if finite[i] {
+                    continue;
+                }
+                let holds = |t: &Option<usize>| t.is_none_or(|t| finite[t]);
+                let now = if s.kind == StructKind::Union {
+                    targets.iter().any(holds)
+                } else {
+                    s.fields.iter().zip(targets).all(|(f, t)| {
+                        let must = f.req == Requiredness::Required
+                            || (f.req == Requiredness::Default && !f.recursive);
+                        !must || holds(t)
+                    })
+                };
+                if now {
+                    finite[i] = true;
+                    changed = true;
                 }
             }
-        }
-        if links.is_empty() {
-            return;
-        }
-        let component = strongly_connected(&edges);
-        for (i, j, t) in links {
-            if component[i] != component[t] {
-                continue;
+            if !changed {
+                break;
             }
+        }
+        for i in 0..n {
             let DefKind::Struct(s) = &self.defs[i].kind else {
                 continue;
             };
-            let f = &s.fields[j];
+            if finite[i] || s.kind == StructKind::Union {
+                continue;
+            }
             let owner = &self.defs[i].name.name;
-            self.diags.push(
-                Diagnostic::warning(format!(
-                    "`{owner}` can never end: its `required` field `{}` leads back to it",
-                    f.name.name
-                ))
-                .primary(f.name.span, "required on a cycle of required fields")
-                .note("every value would hold another without end, so none can be built or read")
-                .help("make one field on the cycle `optional`"),
-            );
+            let mut warnings = Vec::new();
+            for (f, t) in s.fields.iter().zip(&field_targets[i]) {
+                let Some(t) = *t else { continue };
+                if f.req != Requiredness::Required || finite[t] || component[t] != component[i] {
+                    continue;
+                }
+                warnings.push(
+                    Diagnostic::warning(format!(
+                        "`{owner}` can never end: its `required` field `{}` leads back to it",
+                        f.name.name
+                    ))
+                    .primary(f.name.span, "required on a cycle that cannot end")
+                    .note(
+                        "every value would hold another without end, so none can be built or read",
+                    )
+                    .help("make one field on the cycle `optional`"),
+                );
+            }
+            for w in warnings {
+                self.diags.push(w);
+            }
         }
     }
 }

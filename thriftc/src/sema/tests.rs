@@ -323,3 +323,39 @@ fn constants_may_leave_out_a_recursive_field_with_no_keyword() {
     );
     assert!(e.contains("leaves out `next`"), "{e}");
 }
+
+#[test]
+fn required_cycles_through_unions_and_typedefs_are_warned_about_when_they_cannot_end() {
+    let warnings = |idl: &str| {
+        load_str("t.thrift", idl)
+            .unwrap_or_else(|e| panic!("{}", e.render(false)))
+            .render_warnings(false)
+    };
+    // Through a union whose only member leads back.
+    let w = warnings("struct A { 1: required U u }\nunion U { 1: A a }\n");
+    assert!(
+        w.contains("`A` can never end: its `required` field `u`"),
+        "{w}"
+    );
+    // Through a typedef and an exception.
+    let w =
+        warnings("typedef B BT\nstruct A { 1: required BT b }\nexception B { 1: required A a }\n");
+    assert!(
+        w.contains("`A` can never end") && w.contains("`B` can never end"),
+        "{w}"
+    );
+    // A union with a member that ends, a list, an optional or keyword-less
+    // link: each cycle can end.
+    for idl in [
+        "struct A { 1: required U u }\nunion U { 1: A a, 2: i32 n }\n",
+        "struct A { 1: required list<A> xs }\n",
+        "struct A { 1: required B b }\nstruct B { 1: optional A a }\n",
+        "struct A { 1: required B b }\nstruct B { 1: A a }\n",
+    ] {
+        let w = warnings(idl);
+        assert!(!w.contains("can never end"), "{idl}\n{w}");
+    }
+    // A struct that only holds one that cannot end is not on the cycle.
+    let w = warnings("struct R { 1: required R next }\nstruct H { 1: required R r }\n");
+    assert_eq!(w.matches("can never end").count(), 1, "{w}");
+}
