@@ -64,37 +64,52 @@ impl Resolver<'_> {
     /// components of struct-to-struct fields).
     fn warn_required_cycles(&mut self, field_targets: &[Vec<Option<usize>>], component: &[usize]) {
         let n = self.defs.len();
-        let mut finite: Vec<bool> = self
-            .defs
-            .iter()
-            .map(|d| !matches!(d.kind, DefKind::Struct(_)))
-            .collect();
-        loop {
-            let mut changed = false;
-            for (i, targets) in field_targets.iter().enumerate() {
-                let DefKind::Struct(s) = &self.defs[i].kind else {
-                    continue;
-                };
-                if finite[i] {
-                    continue;
-                }
-                let holds = |t: &Option<usize>| t.is_none_or(|t| finite[t]);
-                let now = if s.kind == StructKind::Union {
-                    targets.iter().any(holds)
+        // Linear: each struct counts the fields it still waits for; a
+        // definition that gains a finite value tells the ones holding it.
+        let mut finite: Vec<bool> = vec![false; n];
+        let mut waiting: Vec<usize> = vec![0; n];
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut ready: Vec<usize> = Vec::new();
+        for (i, def) in self.defs.iter().enumerate() {
+            let DefKind::Struct(s) = &def.kind else {
+                ready.push(i);
+                continue;
+            };
+            let targets = &field_targets[i];
+            if s.kind == StructKind::Union {
+                if targets.iter().any(Option::is_none) {
+                    ready.push(i);
                 } else {
-                    s.fields.iter().zip(targets).all(|(f, t)| {
-                        let must = f.req == Requiredness::Required
-                            || (f.req == Requiredness::Default && !f.recursive);
-                        !must || holds(t)
-                    })
-                };
-                if now {
-                    finite[i] = true;
-                    changed = true;
+                    // Finite once any member is.
+                    waiting[i] = 1;
+                    targets.iter().flatten().for_each(|&t| users[t].push(i));
+                }
+                continue;
+            }
+            for (f, t) in s.fields.iter().zip(targets) {
+                let must = f.req == Requiredness::Required
+                    || (f.req == Requiredness::Default && !f.recursive);
+                if let (true, Some(t)) = (must, *t) {
+                    waiting[i] += 1;
+                    users[t].push(i);
                 }
             }
-            if !changed {
-                break;
+            if waiting[i] == 0 {
+                ready.push(i);
+            }
+        }
+        while let Some(t) = ready.pop() {
+            if finite[t] {
+                continue;
+            }
+            finite[t] = true;
+            for &u in &users[t] {
+                if !finite[u] && waiting[u] > 0 {
+                    waiting[u] -= 1;
+                    if waiting[u] == 0 {
+                        ready.push(u);
+                    }
+                }
             }
         }
         for i in 0..n {
