@@ -24,62 +24,67 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
+/// `n` as a compact varint.
+fn varint(mut n: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    out
+}
+
+/// The largest single allocation `f` makes.
+fn largest<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    LARGEST.store(0, Ordering::Relaxed);
+    let v = f();
+    (v, LARGEST.load(Ordering::Relaxed))
+}
+
+/// Converting the lazy container reserves no more than 4x the input or
+/// what the owned decoder reserves.
+fn assert_bounded(lazy_peak: usize, eager_peak: usize, input: usize) {
+    assert!(
+        lazy_peak <= 4 * input.max(eager_peak),
+        "{lazy_peak} B for {input} B of input"
+    );
+}
+
 #[test]
 fn a_lazy_set_of_one_repeated_element_converts_without_reserving_for_all() {
     // A compact set<string> of 1,000,000 empty strings: 1 MB.
     let n = 1_000_000usize;
     let mut bytes = vec![0xf8]; // count in a varint, element type 8 (binary)
-    let mut v = n as u32;
-    while v >= 0x80 {
-        bytes.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    bytes.push(v as u8);
+    bytes.extend(varint(n as u32));
     bytes.extend(std::iter::repeat_n(0u8, n));
-    // The eager view and the owned decoder.
-    LARGEST.store(0, Ordering::Relaxed);
-    let eager: HashSet<String> = compact::decode(&bytes).unwrap();
-    let eager_peak = LARGEST.load(Ordering::Relaxed);
+    // The owned decoder.
+    let (eager, eager_peak) = largest(|| compact::decode::<HashSet<String>>(&bytes).unwrap());
     assert_eq!(eager.len(), 1);
-    LARGEST.store(0, Ordering::Relaxed);
-    let lazy: LazySet<'_, &str> = compact::decode_view(&bytes).unwrap();
-    let owned: HashSet<String> = HashSet::from_view(&lazy);
-    let lazy_peak = LARGEST.load(Ordering::Relaxed);
+    let (owned, lazy_peak) = largest(|| {
+        let lazy: LazySet<'_, &str> = compact::decode_view(&bytes).unwrap();
+        HashSet::<String>::from_view(&lazy)
+    });
     assert_eq!(owned.len(), 1);
-    assert!(
-        lazy_peak <= 4 * bytes.len().max(eager_peak),
-        "{lazy_peak} B for {} B of input",
-        bytes.len()
-    );
+    assert_bounded(lazy_peak, eager_peak, bytes.len());
 }
 
 #[test]
 fn a_lazy_map_of_one_repeated_key_converts_without_reserving_for_all() {
+    use std::collections::HashMap;
     // A compact map<string, i32> of 1,000,000 entries under the key "": 2 MB.
     let n = 1_000_000usize;
-    let mut bytes = Vec::new();
-    let mut v = n as u32;
-    while v >= 0x80 {
-        bytes.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    bytes.push(v as u8);
+    let mut bytes = varint(n as u32);
     bytes.push(0x85); // key type 8 (binary), value type 5 (i32)
     for _ in 0..n {
         bytes.extend_from_slice(&[0, 0]);
     }
-    LARGEST.store(0, Ordering::Relaxed);
-    let eager: std::collections::HashMap<String, i32> = compact::decode(&bytes).unwrap();
-    let eager_peak = LARGEST.load(Ordering::Relaxed);
+    let (eager, eager_peak) = largest(|| compact::decode::<HashMap<String, i32>>(&bytes).unwrap());
     assert_eq!(eager.len(), 1);
-    LARGEST.store(0, Ordering::Relaxed);
-    let lazy: thriftc_runtime::LazyMap<'_, &str, i32> = compact::decode_view(&bytes).unwrap();
-    let owned = std::collections::HashMap::<String, i32>::from_view(&lazy);
-    let lazy_peak = LARGEST.load(Ordering::Relaxed);
+    let (owned, lazy_peak) = largest(|| {
+        let lazy: thriftc_runtime::LazyMap<'_, &str, i32> = compact::decode_view(&bytes).unwrap();
+        HashMap::<String, i32>::from_view(&lazy)
+    });
     assert_eq!(owned.len(), 1);
-    assert!(
-        lazy_peak <= 4 * bytes.len().max(eager_peak),
-        "{lazy_peak} B for {} B of input",
-        bytes.len()
-    );
+    assert_bounded(lazy_peak, eager_peak, bytes.len());
 }
