@@ -6,7 +6,9 @@
 //!   `-D warnings` (which covers the compiled goldens of generated code) and
 //!   `cargo test --workspace`.
 //! - `bless [FILTER]`: rewrites the golden files (`UPDATE_EXPECT=1`).
-//! - `bench`: criterion benchmarks, then the shared server harness when present.
+//! - `bench`: criterion benchmarks, then the shared server harness when
+//!   present, and the server goals checked against its figures.
+//! - `goals DIR`: the server goals checked against a harness results folder.
 //! - `ci`: format check, then `test`.
 //!
 //! Plain `std::process::Command`; every failure prints the command to rerun.
@@ -14,6 +16,8 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+mod goals;
 
 /// Python packages of the interop peers, pinned.
 const PY_PEERS: &[&str] = &["thriftpy2==0.7.1", "thrift==0.25.0"];
@@ -26,6 +30,10 @@ fn main() -> ExitCode {
         Some("test") => test(&root, &args[1..]),
         Some("bless") => bless(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
+        Some("goals") => match args.get(1) {
+            Some(dir) => print_goals(Path::new(dir)),
+            None => Err("`goals` needs the harness results folder".into()),
+        },
         Some("ci") => ci(&root),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
@@ -53,7 +61,10 @@ Tasks:
   bless [FILTER]   set up the peers as `test` does, then rewrite golden files
                    (tests whose name contains FILTER)
   bench [ARGS]     criterion benchmarks (`cargo bench --workspace`), then the
-                   server harness of ../shared/bench when it is present
+                   server harness of ../shared/bench when it is present,
+                   and the server goals checked against its figures
+  goals DIR        the server goals checked against a harness results folder
+                   (DIR/matrix.jsonl); exit status 1 if any is missed
   ci               cargo fmt --check, then `test`"
     );
 }
@@ -239,11 +250,38 @@ fn bench(root: &Path, extra: &[String]) -> Result<(), String> {
          thriftc-events|buffered|{0} --port {{port}} --event-threads 2",
         server.display()
     );
+    // An absolute results folder, so that the goals can be read from it
+    // whether the harness runs in place or from a writable copy of itself.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let out = target.join("bench-results").join(stamp.to_string());
     run(Command::new("bash").arg(&harness).arg("build"))?;
     run(Command::new("bash")
         .arg(&harness)
         .arg("matrix")
-        .env("EXTRA_SERVERS", servers))
+        .env("EXTRA_SERVERS", servers)
+        .env("OUT", &out))?;
+    print_goals(&out)
+}
+
+/// Prints the goal table of a harness results folder; an error when a goal
+/// is missed.
+fn print_goals(dir: &Path) -> Result<(), String> {
+    let outcomes = goals::check_dir(dir)?;
+    println!(
+        "\nServer goals ({}):\n\n{}",
+        dir.display(),
+        goals::render(&outcomes)
+    );
+    match outcomes.iter().filter(|o| !o.met).count() {
+        0 if outcomes.is_empty() => Err(format!(
+            "no goal could be checked: no round measured `{}` beside the others",
+            goals::OURS
+        )),
+        0 => Ok(()),
+        n => Err(format!("{n} server goal check(s) missed (figures above)")),
+    }
 }
 
 fn ci(root: &Path) -> Result<(), String> {
