@@ -3,14 +3,16 @@
 //! These tests hold the bulk paths to the one-value-at-a-time paths: same
 //! values over a slice, over a stream that delivers a few bytes per read,
 //! and over a source without ready bytes; the same error for every
-//! truncation and for invalid varints; the same bytes written.
+//! truncation and for invalid varints; the same bytes written. Message
+//! names, read in place from the ready bytes into a reused header, are held
+//! to the same standard.
 
 use std::fmt::Debug;
 use std::io::{self, Read};
 
 use proptest::prelude::*;
 use thriftc_runtime::error::Result;
-use thriftc_runtime::protocol::{ProtocolRead, ProtocolWrite};
+use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
 use thriftc_runtime::transport::{Framing, ReadBytes, StreamReader};
 use thriftc_runtime::{BinaryProtocol, CompactProtocol, Decode, Encode, Limits, ProtocolErrorKind};
 
@@ -290,5 +292,80 @@ fn bulk_reads_leave_the_rest_of_the_input() {
         };
         assert_eq!((list, next), (vec![1, -2, 300], 7), "{proto:?}");
         assert!(input.is_empty());
+    }
+}
+
+/// Three messages (names of 4, 10 and 3 bytes; the third not UTF-8) read
+/// one after another into one header, over a slice, without ready bytes,
+/// and over streams of 1- and 3-byte reads.
+#[test]
+fn message_headers_are_read_into_one_header() {
+    fn messages(proto: Proto) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, seqid) in [("ping", 7), ("long_named", -1), ("abc", 9)] {
+            let header = MessageHeader {
+                name: name.into(),
+                kind: MessageType::Oneway,
+                seqid,
+            };
+            let limits = Limits::default();
+            match proto {
+                Proto::Binary => BinaryProtocol::new(&mut out, limits).write_message_begin(&header),
+                Proto::Compact => {
+                    CompactProtocol::new(&mut out, limits).write_message_begin(&header)
+                }
+            }
+            .unwrap();
+        }
+        let at = out.windows(3).rposition(|w| w == b"abc").unwrap();
+        out[at..at + 3].copy_from_slice(&[0xff, 0xfe, 0xfd]);
+        out
+    }
+
+    fn read_all<P: ProtocolRead>(mut p: P, what: &str) {
+        let mut h = MessageHeader {
+            name: String::new(),
+            kind: MessageType::Call,
+            seqid: 0,
+        };
+        p.read_message_begin_into(&mut h).unwrap();
+        assert_eq!(
+            (h.name.as_str(), h.kind, h.seqid),
+            ("ping", MessageType::Oneway, 7),
+            "{what}"
+        );
+        p.read_message_begin_into(&mut h).unwrap();
+        assert_eq!((h.name.as_str(), h.seqid), ("long_named", -1), "{what}");
+        let e = p.read_message_begin_into(&mut h).unwrap_err();
+        assert_eq!(
+            e.protocol_kind(),
+            Some(ProtocolErrorKind::InvalidData),
+            "{what}: {e}"
+        );
+    }
+
+    for proto in [Proto::Binary, Proto::Compact] {
+        let bytes = messages(proto);
+        let limits = Limits::default();
+        let what = format!("{proto:?}");
+        let mut streams = [stream(&bytes, 1), stream(&bytes, 3)];
+        for s in &mut streams {
+            assert!(s.begin_message().unwrap());
+        }
+        let [one, three] = &mut streams;
+        match proto {
+            Proto::Binary => {
+                read_all(BinaryProtocol::new(&bytes[..], limits), &what);
+                read_all(BinaryProtocol::new(Plain(&bytes[..]), limits), &what);
+                read_all(BinaryProtocol::new(one, limits), &what);
+                read_all(BinaryProtocol::new(three, limits), &what);
+            }
+            Proto::Compact => {
+                read_all(CompactProtocol::new(&bytes[..], limits), &what);
+                read_all(CompactProtocol::new(Plain(&bytes[..]), limits), &what);
+                read_all(CompactProtocol::new(one, limits), &what);
+                read_all(CompactProtocol::new(three, limits), &what);
+            }
+        }
     }
 }

@@ -473,11 +473,10 @@ impl<T: ReadBytes> BinaryProtocol<T> {
         Ok((k, v, i32::from_be_bytes([a, b, c, d])))
     }
 
-    fn read_name(&mut self, len: i32) -> Result<String> {
+    fn read_name(&mut self, len: i32, name: &mut String) -> Result<()> {
         let remaining = self.trans.remaining();
         let n = check_count("message name", len as i64, 1, remaining)?;
-        crate::utf8::string(self.trans.read_vec(n)?)
-            .ok_or_else(|| invalid_data("message name is not UTF-8"))
+        read_name_into(&mut self.trans, n, name)
     }
 
     #[inline(always)]
@@ -499,8 +498,38 @@ impl<T: ReadBytes> BinaryProtocol<T> {
     }
 }
 
+/// Reads a message name of `n` bytes (checked against what is left) into
+/// `name`, in place when the bytes are ready.
+pub(crate) fn read_name_into<T: ReadBytes>(
+    trans: &mut T,
+    n: usize,
+    name: &mut String,
+) -> Result<()> {
+    name.clear();
+    if let Some(bytes) = trans.ready_bytes().get(..n) {
+        name.push_str(
+            crate::utf8::str(bytes).ok_or_else(|| invalid_data("message name is not UTF-8"))?,
+        );
+        trans.consume_ready(n);
+    } else {
+        *name = crate::utf8::string(trans.read_vec(n)?)
+            .ok_or_else(|| invalid_data("message name is not UTF-8"))?;
+    }
+    Ok(())
+}
+
 impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
+        let mut header = MessageHeader {
+            name: String::new(),
+            kind: MessageType::Call,
+            seqid: 0,
+        };
+        self.read_message_begin_into(&mut header)?;
+        Ok(header)
+    }
+
+    fn read_message_begin_into(&mut self, header: &mut MessageHeader) -> Result<()> {
         self.read_depth.reset();
         let word = i32::from_be_bytes(self.read_array()?);
         if word < 0 {
@@ -508,23 +537,21 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
             if w & VERSION_MASK != VERSION_1 {
                 return Err(bad_version(format!("bad binary version word {w:#010x}")));
             }
-            let kind = message_type((w & 0xff) as u8)?;
+            header.kind = message_type((w & 0xff) as u8)?;
             let name_len = i32::from_be_bytes(self.read_array()?);
-            let name = self.read_name(name_len)?;
-            let seqid = i32::from_be_bytes(self.read_array()?);
-            Ok(MessageHeader { name, kind, seqid })
+            self.read_name(name_len, &mut header.name)?;
         } else {
             if self.strict_read {
                 return Err(bad_version(
                     "message header without version word (strict read)".into(),
                 ));
             }
-            let name = self.read_name(word)?;
+            self.read_name(word, &mut header.name)?;
             let [kind] = self.read_array()?;
-            let kind = message_type(kind)?;
-            let seqid = i32::from_be_bytes(self.read_array()?);
-            Ok(MessageHeader { name, kind, seqid })
+            header.kind = message_type(kind)?;
         }
+        header.seqid = i32::from_be_bytes(self.read_array()?);
+        Ok(())
     }
 
     #[inline]

@@ -19,14 +19,15 @@
 
 use super::binary::{
     Depth, bad_version, check_count, check_elem, invalid_data, message_type, negative_size,
-    read_fixed, skip_value, write_fixed, write_size_limit,
+    read_fixed, read_name_into, skip_value, write_fixed, write_size_limit,
 };
 use crate::codec::{Decode, Encode};
 use crate::error::Result;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
 use crate::protocol::{
-    FieldHeader, Lent, ListHeader, MapHeader, MessageHeader, ProtocolRead, ProtocolWrite, TType,
+    FieldHeader, Lent, ListHeader, MapHeader, MessageHeader, MessageType, ProtocolRead,
+    ProtocolWrite, TType,
 };
 use crate::transport::{ReadBytes, WriteBytes};
 
@@ -476,6 +477,16 @@ impl<T: ReadBytes> CompactProtocol<T> {
 
 impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
+        let mut header = MessageHeader {
+            name: String::new(),
+            kind: MessageType::Call,
+            seqid: 0,
+        };
+        self.read_message_begin_into(&mut header)?;
+        Ok(header)
+    }
+
+    fn read_message_begin_into(&mut self, header: &mut MessageHeader) -> Result<()> {
         self.read_depth.reset();
         self.last_read_id = 0;
         self.read_ids.clear();
@@ -493,12 +504,10 @@ impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
                 b & VERSION_MASK
             )));
         }
-        let kind = message_type(b >> TYPE_SHIFT)?;
-        let seqid = self.read_varint32()? as i32;
+        header.kind = message_type(b >> TYPE_SHIFT)?;
+        header.seqid = self.read_varint32()? as i32;
         let n = self.read_len()?;
-        let name = crate::utf8::string(self.trans.read_vec(n)?)
-            .ok_or_else(|| invalid_data("message name is not UTF-8"))?;
-        Ok(MessageHeader { name, kind, seqid })
+        read_name_into(&mut self.trans, n, &mut header.name)
     }
 
     #[inline]

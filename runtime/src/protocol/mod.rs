@@ -370,6 +370,15 @@ pub trait ProtocolRead {
     /// this protocol; an [`ApplicationError`](crate::ApplicationError) of kind
     /// `InvalidMessageType` for a message type other than 1..=4.
     fn read_message_begin(&mut self) -> Result<MessageHeader>;
+    /// Reads a message header into `header`, as
+    /// [`read_message_begin`](Self::read_message_begin) does, reusing the
+    /// allocation of its name: a server that reads one message after another
+    /// into the same header allocates no name per message. After an error,
+    /// `header` holds no meaningful value.
+    fn read_message_begin_into(&mut self, header: &mut MessageHeader) -> Result<()> {
+        *header = self.read_message_begin()?;
+        Ok(())
+    }
     /// Ends a message.
     fn read_message_end(&mut self) -> Result<()>;
     /// Enters a struct: counts one level of recursion depth.

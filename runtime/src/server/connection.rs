@@ -12,7 +12,7 @@ use crate::error::{ApplicationError, ApplicationErrorKind, Error};
 use crate::processor::{Processor, ProtocolKind, WireProtocol, panic_message, write_exception};
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
-use crate::protocol::{MessageType, ProtocolRead, ProtocolWrite};
+use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
 #[cfg(target_os = "linux")]
 use crate::transport::framed::FRAME_HEADER_LEN;
 use crate::transport::socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
@@ -120,6 +120,9 @@ pub(super) struct Endpoints<I, O> {
     /// [`MESSAGES_PER_TURN`] the connection closes, so that a peer that
     /// keeps sending cannot hold a thread (or the stop) for long.
     served_stopping: usize,
+    /// The header of the message being served, read in place: its name's
+    /// allocation serves every message of the connection.
+    header: MessageHeader,
 }
 
 impl Io {
@@ -231,6 +234,11 @@ where
             #[cfg(target_os = "linux")]
             check: Default::default(),
             served_stopping: 0,
+            header: MessageHeader {
+                name: String::new(),
+                kind: MessageType::Call,
+                seqid: 0,
+            },
             input: I::over(reader, config.limits),
             output: O::over(
                 MessageWriter::new(
@@ -304,6 +312,7 @@ where
             #[cfg(target_os = "linux")]
             check,
             served_stopping,
+            header,
         } = self;
         let mut first = true;
         let mut served = 0;
@@ -370,10 +379,10 @@ where
             } else {
                 reader.get_mut().start_message();
             }
-            let header = match input.read_message_begin() {
-                Ok(h) => h,
-                Err(e) => return log_end(peer, "reading a message header", &e),
-            };
+            if let Err(e) = input.read_message_begin_into(header) {
+                return log_end(peer, "reading a message header", &e);
+            }
+            let header = &*header;
             if !matches!(header.kind, MessageType::Call | MessageType::Oneway) {
                 log::info!(
                     "{peer}: unexpected {:?} message '{}' from a client; closing",
@@ -383,7 +392,7 @@ where
                 return Served::Closed;
             }
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                processor.process(&header, input, output)
+                processor.process(header, input, output)
             }));
             match outcome {
                 Ok(Ok(())) => {}
