@@ -16,8 +16,8 @@
 //! a copy. Code that looks elements up often is better served by the eager
 //! view or the owned type (`FromView` converts a lazy container into any
 //! owned one). Equality, ordering and hashing follow the order of the
-//! elements on the wire, as for [`VecSet`](crate::VecSet) and
-//! [`VecMap`](crate::VecMap), not as for a `HashSet` or `HashMap`.
+//! elements on the wire, as for [`VecSet`] and
+//! [`VecMap`], not as for a `HashSet` or `HashMap`.
 //!
 //! A copy passes the elements on as they were sent: encodings this crate
 //! reads but would not write (a binary `bool` byte other than 0 and 1, an

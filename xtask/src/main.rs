@@ -4,7 +4,8 @@
 //!   interop peers, Debian's `thrift` compiler when missing and installable),
 //!   says plainly what it could not set up, then runs clippy with
 //!   `-D warnings` (which covers the compiled goldens of generated code) and
-//!   `cargo test --workspace`.
+//!   `cargo test --workspace`, with the API documentation built in between
+//!   (rustdoc warnings are errors).
 //! - `bless [FILTER]`: rewrites the golden files (`UPDATE_EXPECT=1`).
 //! - `bench`: criterion benchmarks, then the shared server harness when
 //!   present, and the server goals checked against its figures.
@@ -56,7 +57,8 @@ fn print_help() {
 
 Tasks:
   test [ARGS]      set up the Python peers and Debian's thrift compiler, then
-                   run clippy -D warnings (generated goldens included) and
+                   run clippy -D warnings (generated goldens included), build
+                   the API docs (rustdoc warnings are errors) and run
                    `cargo test --workspace [ARGS]`
   bless [FILTER]   set up the peers as `test` does, then rewrite golden files
                    (tests whose name contains FILTER)
@@ -185,6 +187,7 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
     // The workspace build turns on the runtime's optional `bytes` feature
     // (the tests crate uses it); check the runtime without it as well.
     clippy(&cargo, &["-p", "thriftc-runtime"])?;
+    docs(&cargo)?;
     let mut cmd = Command::new(&cargo);
     cmd.args(["test", "--workspace"]).args(extra);
     if let Some(py) = python {
@@ -206,6 +209,23 @@ fn clippy(cargo: &str, scope: &[&str]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))
+}
+
+/// The API documentation of the two published packages, with rustdoc's
+/// warnings (broken or redundant links) as errors.
+fn docs(cargo: &str) -> Result<(), String> {
+    eprintln!("xtask: cargo doc --no-deps -p thriftc-runtime -p thriftc (warnings are errors)");
+    run(Command::new(cargo)
+        .args([
+            "doc",
+            "--no-deps",
+            "--quiet",
+            "-p",
+            "thriftc-runtime",
+            "-p",
+            "thriftc",
+        ])
+        .env("RUSTDOCFLAGS", "-D warnings"))
 }
 
 fn bless(root: &Path, args: &[String]) -> Result<(), String> {
