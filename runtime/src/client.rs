@@ -52,7 +52,7 @@ use crate::limits::Limits;
 use crate::processor::{ProtocolKind, WireProtocol};
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
-use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
+use crate::protocol::{MessageType, ProtocolRead, ProtocolWrite};
 use crate::transport::socket::{SharedStream, SocketReader, SocketWriter, TimedStream, tune};
 use crate::transport::{Framing, MessageWriter, StreamReader};
 
@@ -413,13 +413,8 @@ where
     O: ProtocolWrite + WireProtocol<SocketWriter>,
     A: Encode,
 {
-    let header = MessageHeader {
-        name: name.to_owned(),
-        kind,
-        seqid,
-    };
     let encoded = output
-        .write_message_begin(&header)
+        .write_message_begin_parts(name, kind, seqid)
         .and_then(|()| args.encode(output))
         .and_then(|()| output.write_message_end());
     if encoded.is_err() {

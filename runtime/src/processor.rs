@@ -232,12 +232,7 @@ pub fn write_exception<O: ProtocolWrite + ?Sized>(
     seqid: i32,
     error: &ApplicationError,
 ) -> Result<()> {
-    let header = MessageHeader {
-        name: name.to_owned(),
-        kind: MessageType::Exception,
-        seqid,
-    };
-    output.write_message_begin(&header)?;
+    output.write_message_begin_parts(name, MessageType::Exception, seqid)?;
     error.encode(output)?;
     output.write_message_end()?;
     match output.flush() {
@@ -299,13 +294,8 @@ pub(crate) fn write_reply<O: ProtocolWrite + ?Sized, R: Encode>(
     output: &mut O,
     value: &R,
 ) -> Result<()> {
-    let reply = MessageHeader {
-        name: header.name.clone(),
-        kind: MessageType::Reply,
-        seqid: header.seqid,
-    };
     let encoded = output
-        .write_message_begin(&reply)
+        .write_message_begin_parts(&header.name, MessageType::Reply, header.seqid)
         .and_then(|()| value.encode(output))
         .and_then(|()| output.write_message_end());
     match encoded {

@@ -795,11 +795,20 @@ impl<T: WriteBytes> BinaryProtocol<T> {
 
 impl<T: WriteBytes> ProtocolWrite for BinaryProtocol<T> {
     fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()> {
+        self.write_message_begin_parts(&header.name, header.kind, header.seqid)
+    }
+
+    fn write_message_begin_parts(
+        &mut self,
+        name: &str,
+        kind: MessageType,
+        seqid: i32,
+    ) -> Result<()> {
         self.write_depth.reset();
-        let word = VERSION_1 | header.kind as u32;
+        let word = VERSION_1 | kind as u32;
         self.trans.write_all(&word.to_be_bytes())?;
-        self.write_string(&header.name)?;
-        self.trans.write_all(&header.seqid.to_be_bytes())
+        self.write_string(name)?;
+        self.trans.write_all(&seqid.to_be_bytes())
     }
 
     #[inline]

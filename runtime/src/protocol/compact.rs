@@ -819,14 +819,23 @@ impl<T: WriteBytes> CompactProtocol<T> {
 
 impl<T: WriteBytes> ProtocolWrite for CompactProtocol<T> {
     fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()> {
+        self.write_message_begin_parts(&header.name, header.kind, header.seqid)
+    }
+
+    fn write_message_begin_parts(
+        &mut self,
+        name: &str,
+        kind: MessageType,
+        seqid: i32,
+    ) -> Result<()> {
         self.write_depth.reset();
         self.last_write_id = 0;
         self.write_ids.clear();
         self.pending_write_bool = None;
-        let kind = (header.kind as u8) << TYPE_SHIFT | VERSION;
+        let kind = (kind as u8) << TYPE_SHIFT | VERSION;
         self.trans.write_all(&[PROTOCOL_ID, kind])?;
-        self.write_varint32(header.seqid as u32)?;
-        self.write_string(&header.name)
+        self.write_varint32(seqid as u32)?;
+        self.write_string(name)
     }
 
     #[inline]

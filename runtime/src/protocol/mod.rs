@@ -582,6 +582,21 @@ impl<'s> Lent<'s> {
 pub trait ProtocolWrite {
     /// Writes a message header.
     fn write_message_begin(&mut self, header: &MessageHeader) -> Result<()>;
+    /// Starts a message from the parts of its header, as
+    /// [`write_message_begin`](Self::write_message_begin) does, without an
+    /// owned name: a server answers under the caller's name without copying it.
+    fn write_message_begin_parts(
+        &mut self,
+        name: &str,
+        kind: MessageType,
+        seqid: i32,
+    ) -> Result<()> {
+        self.write_message_begin(&MessageHeader {
+            name: name.to_owned(),
+            kind,
+            seqid,
+        })
+    }
     /// Ends a message.
     fn write_message_end(&mut self) -> Result<()>;
     /// Enters a struct: counts one level of depth (`DEPTH_LIMIT` past the
