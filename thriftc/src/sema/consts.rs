@@ -241,6 +241,11 @@ impl Resolver<'_> {
         ty: &ir::Type,
     ) -> Option<ConstValue> {
         let target = self.resolve_typedefs(ty);
+        // A type that did not resolve was reported: its placeholder says
+        // nothing about which values fit.
+        if self.placeholders.contains(&ty.span) || self.placeholders.contains(&target.span) {
+            return None;
+        }
         match &value.kind {
             ast::ConstKind::Int(i) => {
                 self.coerce(file, ConstValue::Int(*i), ty, value.span, "an integer")

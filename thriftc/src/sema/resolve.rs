@@ -10,7 +10,7 @@ use crate::ast;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{self, DefId, DefKind, FileIdx, Requiredness, StructKind, TypeKind};
 use crate::source::{SourceMap, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What a name found by [`Resolver::lookup`] stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub(super) struct Resolver<'a> {
     /// visible name, so a file with thousands of errors gets hints only for
     /// the first ones.
     pub hints_left: usize,
+    /// The spans of written types that did not resolve (reported; their
+    /// placeholder is `i32`), so that no value is checked against them.
+    pub placeholders: HashSet<Span>,
 }
 
 /// Builds the [`ir::Program`]. On error, returns the sources so the caller
@@ -77,6 +80,7 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
         has_default: Vec::new(),
         value_of: String::new(),
         hints_left: 100,
+        placeholders: HashSet::new(),
     };
     r.collect_definitions();
     r.build_definitions();
@@ -401,6 +405,7 @@ impl<'a> Resolver<'a> {
                         .primary(ident.span, "expected a type")
                         .secondary(def.name.span, "defined here"),
                     );
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
                 Lookup::Found(Found::EnumValue(..)) => {
@@ -408,14 +413,17 @@ impl<'a> Resolver<'a> {
                         Diagnostic::error(format!("`{}` is an enum value, not a type", ident.name))
                             .primary(ident.span, "expected a type"),
                     );
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
                 Lookup::Ambiguous(files) => {
                     self.ambiguous(ident, &files);
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
                 Lookup::NotFound => {
                     self.undefined(file, ident, "type", &is_type, false);
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
             },
@@ -735,10 +743,8 @@ impl<'a> Resolver<'a> {
                 ),
                 _ => false,
             };
-            // A name that failed to resolve was reported (its placeholder is i32).
-            let unresolved = matches!(written.ty.kind, ast::TypeKind::Named(_))
-                && matches!(t.ty.kind, TypeKind::I32);
-            if !ok && !unresolved {
+            // A name that failed to resolve was reported.
+            if !ok && !self.placeholders.contains(&written.ty.span) {
                 let what = match target.kind {
                     TypeKind::Named(id) => kind_word(&self.asts[id.0 as usize].1.kind).to_string(),
                     _ => format!("`{}`", self.type_name(&target, file)),
