@@ -489,7 +489,6 @@ impl<'a> Resolver<'a> {
     fn build_enum(&mut self, values: &[ast::EnumValue]) -> ir::Enum {
         let mut out = Vec::with_capacity(values.len());
         let mut names: HashMap<&str, Span> = HashMap::new();
-        let mut numbers: HashMap<i32, (Span, &str)> = HashMap::new();
         let mut next: i64 = 0;
         for v in values {
             let (value, span) = match v.value {
@@ -508,6 +507,8 @@ impl<'a> Resolver<'a> {
                 }
             };
             next = i64::from(value) + 1;
+            // Two names may share a number (an alias, as Apache Thrift
+            // allows); a value prints as the first.
             if let Some(first) = names.get(v.name.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(format!("duplicate enum value name `{}`", v.name.name))
@@ -516,18 +517,6 @@ impl<'a> Resolver<'a> {
                 );
             } else {
                 names.insert(&v.name.name, v.name.span);
-            }
-            if let Some((first, first_name)) = numbers.get(&value) {
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "duplicate enum value {value}: `{}` and `{first_name}`",
-                        v.name.name
-                    ))
-                    .primary(span, format!("`{}` = {value}", v.name.name))
-                    .secondary(*first, format!("`{first_name}` = {value}")),
-                );
-            } else {
-                numbers.insert(value, (span, &v.name.name));
             }
             out.push(ir::EnumValue {
                 name: v.name.clone(),
