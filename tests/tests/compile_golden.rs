@@ -29,6 +29,16 @@ fn enums_keep_unknown_values() {
 }
 
 #[test]
+fn enum_aliases_share_a_value_and_print_as_the_first_name() {
+    use golden::idl_consts::consts::{FLOOR, Level};
+    assert_eq!(Level::MINIMUM, Level::LOW);
+    assert_eq!(FLOOR, Level::LOW);
+    assert_eq!(format!("{:?}", Level::MAXIMUM), "HIGH");
+    assert_eq!(Level::MINIMUM.name(), Some("LOW"));
+    assert_eq!(Level::VALUES.len(), 4);
+}
+
+#[test]
 fn defaults_follow_the_idl() {
     let d = Defaults::default();
     assert_eq!(d.plain, 42);

@@ -20,6 +20,10 @@ pub mod idl_bench_bench_views_lazy;
 pub mod idl_codegen_apache;
 #[path = "codegen_common/mod.rs"]
 pub mod idl_codegen_common;
+#[path = "codegen_nested/mod.rs"]
+pub mod idl_codegen_nested;
+#[path = "codegen_nested_foldhash/mod.rs"]
+pub mod idl_codegen_nested_foldhash;
 #[path = "codegen_types/mod.rs"]
 pub mod idl_codegen_types;
 #[path = "codegen_types_btree_keep_unknown/mod.rs"]

@@ -1120,3 +1120,34 @@ fn lazy_containers_stay_out_of_recursive_types() {
     let flat = &text[text.find("pub struct FlatRef").expect("FlatRef")..];
     assert!(flat.contains("pub nums: Vec<i32>,"), "{text}");
 }
+
+/// A hasher type is one more type inside every hash map or set, which
+/// clippy's `type_complexity` counts: a handler or client method whose
+/// signature it makes too complex gets the `allow` (and not without it).
+#[test]
+fn a_hasher_that_makes_a_signature_too_complex_gets_it_allowed() {
+    let idl = "service S {\n  map<i32, map<i32, i32>> grid(1: i32 n),\n  set<i32> keys(),\n}\n";
+    let text = |hasher: Option<&str>| {
+        let options = Options {
+            hasher: hasher.map(str::to_owned),
+            ..Options::default()
+        };
+        let files = gen_with(idl, &options);
+        files
+            .into_iter()
+            .find(|f| f.name != "mod.rs")
+            .expect("a module generated")
+            .contents
+    };
+    let allow = "#[allow(clippy::type_complexity)]";
+    let plain = text(None);
+    assert!(!plain.contains(allow), "{plain}");
+    let hashed = text(Some("foldhash::fast::RandomState"));
+    // The handler trait's method, then the client's.
+    for sig in ["fn grid(", "pub fn grid("] {
+        assert!(hashed.contains(&format!("{allow}\n    {sig}")), "{hashed}");
+    }
+    for sig in ["fn keys(", "pub fn keys("] {
+        assert!(!hashed.contains(&format!("{allow}\n    {sig}")), "{hashed}");
+    }
+}

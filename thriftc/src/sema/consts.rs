@@ -241,6 +241,11 @@ impl Resolver<'_> {
         ty: &ir::Type,
     ) -> Option<ConstValue> {
         let target = self.resolve_typedefs(ty);
+        // A type that did not resolve was reported: its placeholder says
+        // nothing about which values fit.
+        if self.placeholders.contains(&ty.span) || self.placeholders.contains(&target.span) {
+            return None;
+        }
         match &value.kind {
             ast::ConstKind::Int(i) => {
                 self.coerce(file, ConstValue::Int(*i), ty, value.span, "an integer")
@@ -546,17 +551,21 @@ impl Resolver<'_> {
                 None
             }
             Lookup::NotFound => {
-                // `true`/`false` are literals; a bare enum value name gets a
-                // hint to qualify it.
+                // `true`/`false` are literals. A value of the expected enum
+                // written bare (`RED`) or under another prefix (another
+                // enum's name, `Size.RED`, or an include's, `shared.RED`,
+                // which Apache Thrift reads as the expected enum's `RED`)
+                // gets a hint naming it in full.
                 let target = self.resolve_typedefs(ty);
+                let last = ident.name.rsplit('.').next().unwrap_or(&ident.name);
                 if let TypeKind::Named(e) = target.kind {
                     if let DefKind::Enum(en) = &self.defs[e.0 as usize].kind {
-                        if en.values.iter().any(|v| v.name.name == ident.name) {
+                        if en.values.iter().any(|v| v.name.name == last) {
                             let enum_name = self.def_name(e, file);
                             self.diags.push(
                                 Diagnostic::error(format!("cannot find constant `{}`", ident.name))
                                     .primary(ident.span, "not defined")
-                                    .help(format!("did you mean `{enum_name}.{}`?", ident.name)),
+                                    .help(format!("did you mean `{enum_name}.{last}`?")),
                             );
                             return None;
                         }

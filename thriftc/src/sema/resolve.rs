@@ -10,7 +10,7 @@ use crate::ast;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{self, DefId, DefKind, FileIdx, Requiredness, StructKind, TypeKind};
 use crate::source::{SourceMap, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What a name found by [`Resolver::lookup`] stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub(super) struct Resolver<'a> {
     /// visible name, so a file with thousands of errors gets hints only for
     /// the first ones.
     pub hints_left: usize,
+    /// The spans of written types that did not resolve (reported; their
+    /// placeholder is `i32`), so that no value is checked against them.
+    pub placeholders: HashSet<Span>,
 }
 
 /// Builds the [`ir::Program`]. On error, returns the sources so the caller
@@ -77,6 +80,7 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
         has_default: Vec::new(),
         value_of: String::new(),
         hints_left: 100,
+        placeholders: HashSet::new(),
     };
     r.collect_definitions();
     r.build_definitions();
@@ -401,6 +405,7 @@ impl<'a> Resolver<'a> {
                         .primary(ident.span, "expected a type")
                         .secondary(def.name.span, "defined here"),
                     );
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
                 Lookup::Found(Found::EnumValue(..)) => {
@@ -408,14 +413,17 @@ impl<'a> Resolver<'a> {
                         Diagnostic::error(format!("`{}` is an enum value, not a type", ident.name))
                             .primary(ident.span, "expected a type"),
                     );
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
                 Lookup::Ambiguous(files) => {
                     self.ambiguous(ident, &files);
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
                 Lookup::NotFound => {
                     self.undefined(file, ident, "type", &is_type, false);
+                    self.placeholders.insert(ty.span);
                     TypeKind::I32
                 }
             },
@@ -481,7 +489,6 @@ impl<'a> Resolver<'a> {
     fn build_enum(&mut self, values: &[ast::EnumValue]) -> ir::Enum {
         let mut out = Vec::with_capacity(values.len());
         let mut names: HashMap<&str, Span> = HashMap::new();
-        let mut numbers: HashMap<i32, (Span, &str)> = HashMap::new();
         let mut next: i64 = 0;
         for v in values {
             let (value, span) = match v.value {
@@ -500,6 +507,8 @@ impl<'a> Resolver<'a> {
                 }
             };
             next = i64::from(value) + 1;
+            // Two names may share a number (an alias, as Apache Thrift
+            // allows); a value prints as the first.
             if let Some(first) = names.get(v.name.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(format!("duplicate enum value name `{}`", v.name.name))
@@ -508,18 +517,6 @@ impl<'a> Resolver<'a> {
                 );
             } else {
                 names.insert(&v.name.name, v.name.span);
-            }
-            if let Some((first, first_name)) = numbers.get(&value) {
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "duplicate enum value {value}: `{}` and `{first_name}`",
-                        v.name.name
-                    ))
-                    .primary(span, format!("`{}` = {value}", v.name.name))
-                    .secondary(*first, format!("`{first_name}` = {value}")),
-                );
-            } else {
-                numbers.insert(value, (span, &v.name.name));
             }
             out.push(ir::EnumValue {
                 name: v.name.clone(),
@@ -735,10 +732,8 @@ impl<'a> Resolver<'a> {
                 ),
                 _ => false,
             };
-            // A name that failed to resolve was reported (its placeholder is i32).
-            let unresolved = matches!(written.ty.kind, ast::TypeKind::Named(_))
-                && matches!(t.ty.kind, TypeKind::I32);
-            if !ok && !unresolved {
+            // A name that failed to resolve was reported.
+            if !ok && !self.placeholders.contains(&written.ty.span) {
                 let what = match target.kind {
                     TypeKind::Named(id) => kind_word(&self.asts[id.0 as usize].1.kind).to_string(),
                     _ => format!("`{}`", self.type_name(&target, file)),

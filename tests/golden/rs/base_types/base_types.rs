@@ -92,6 +92,7 @@ impl __rt::Decode for Scalars {
 }
 /// Containers of every kind, nested.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(clippy::type_complexity)]
 pub struct Containers {
     pub numbers: Vec<i32>,
     pub tags: ::std::collections::HashSet<String>,

@@ -484,6 +484,7 @@ impl __rt::Decode for TextDefaults {
 }
 /// Containers nested, and keys that cannot be hashed.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[allow(clippy::type_complexity)]
 pub struct Containers {
     pub grid: Vec<Vec<i32>>,
     pub nested: ::std::collections::HashMap<

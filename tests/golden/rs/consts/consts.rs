@@ -59,6 +59,69 @@ impl __rt::Decode for Color {
         p.read_i32().map(Self)
     }
 }
+/// Names sharing a number (aliases, as Apache Thrift allows): the first
+/// one declared is the name a value prints as.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Level(pub i32);
+impl Level {
+    pub const LOW: Level = Level(1);
+    pub const MINIMUM: Level = Level(1);
+    pub const HIGH: Level = Level(2);
+    pub const MAXIMUM: Level = Level(2);
+    /// Every value this schema declares, in IDL order.
+    pub const VALUES: &'static [Level] = &[
+        Self::LOW,
+        Self::MINIMUM,
+        Self::HIGH,
+        Self::MAXIMUM,
+    ];
+    /// The IDL name of a value this schema declares.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::LOW => Some("LOW"),
+            Self::HIGH => Some("HIGH"),
+            _ => None,
+        }
+    }
+}
+impl Default for Level {
+    fn default() -> Self {
+        Self::LOW
+    }
+}
+impl ::std::fmt::Debug for Level {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Level({})", self.0),
+        }
+    }
+}
+impl From<i32> for Level {
+    fn from(v: i32) -> Self {
+        Self(v)
+    }
+}
+impl From<Level> for i32 {
+    fn from(v: Level) -> i32 {
+        v.0
+    }
+}
+impl __rt::WireType for Level {
+    const TTYPE: __rt::TType = __rt::TType::I32;
+}
+impl __rt::Encode for Level {
+    #[inline]
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_i32(self.0)
+    }
+}
+impl __rt::Decode for Level {
+    #[inline]
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_i32().map(Self)
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Point {
     pub x: i32,
@@ -198,6 +261,7 @@ pub const REFERS: i64 = 2147483647;
 pub const FAVOURITE: Color = Color::GREEN;
 pub const SHADE: Shade = Color::BLUE;
 pub const BY_NUMBER: Color = Color::RED;
+pub const FLOOR: Level = Level::MINIMUM;
 pub const ENUM_AS_INT: i32 = 16;
 pub static PRIMES: ::std::sync::LazyLock<Vec<i32>> = ::std::sync::LazyLock::new(|| {
     vec![2, 3, 5, 7, 11]

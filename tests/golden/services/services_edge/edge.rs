@@ -677,6 +677,7 @@ pub trait ShapesHandler: Send + Sync {
         names: ::std::collections::HashMap<String, Point>,
     ) -> Result<::std::collections::HashMap<Point, String>, ShapesInvertError>;
     /// A list of three-deep structures keyed by structs.
+    #[allow(clippy::type_complexity)]
     fn nest(
         &self,
         value: Vec<
@@ -924,6 +925,7 @@ impl<C: __rt::Channel> ShapesClient<C> {
         Err(__rt::missing_result("invert").into())
     }
     /// A list of three-deep structures keyed by structs.
+    #[allow(clippy::type_complexity)]
     pub fn nest(
         &mut self,
         value: Vec<

@@ -12,7 +12,7 @@ pub mod view_services;
 pub mod views;
 
 pub use super::literals::{byte_str_lit, float_lit, int_lit, str_lit};
-use super::plan::{Coll, Crate, DefaultImpl, Field, Item, Ty, Wire};
+use super::plan::{Coll, Crate, DefaultImpl, Field, Function, Item, Ty, Wire};
 use super::writer::Writer;
 use crate::ir::{self, ConstValue};
 use std::cell::Cell;
@@ -589,18 +589,47 @@ impl<'a> Ctx<'a> {
     /// limit 250; we allow from 200 to stay clear of rounding). The nesting
     /// is spelled by the IDL, and a generated alias would only move it.
     pub fn too_complex<'t>(&self, tys: impl IntoIterator<Item = &'t Ty>) -> bool {
-        fn score(ty: &Ty, nest: u32) -> u32 {
-            10 * nest
-                + match ty {
-                    Ty::List(e) | Ty::Set(_, e) => score(e, nest + 1),
-                    Ty::Map(_, k, v) => score(k, nest + 1) + score(v, nest + 1),
-                    _ => 0,
-                }
-        }
         // Fields wrap the type in `Option`/`Box`: one more level.
-        tys.into_iter().any(|t| score(t, 2) >= 200)
+        tys.into_iter()
+            .any(|t| self.complexity(t, 2) >= COMPLEX_FROM)
+    }
+
+    /// Whether a service function's signature is [`too_complex`]: an
+    /// argument (maybe an `Option`), or the `Result<T, E>` it returns
+    /// (`Result` and the error type score 30; `T` is one level in).
+    ///
+    /// [`too_complex`]: Ctx::too_complex
+    pub fn fn_too_complex(&self, f: &Function) -> bool {
+        f.returns
+            .as_ref()
+            .is_some_and(|t| 30 + self.complexity(t, 2) >= COMPLEX_FROM)
+            || self.too_complex(f.args.fields.iter().map(|a| &a.ty))
+    }
+
+    /// clippy's `type_complexity` score of `ty` written `nest` levels deep:
+    /// 10 × the level of every type written, its own and those of its
+    /// parameters (`u8` in `Vec<u8>`, the hasher of a hash set or map when
+    /// the options name one).
+    fn complexity(&self, ty: &Ty, nest: u32) -> u32 {
+        let hasher = |c: &Coll| match (c, &self.krate.hasher) {
+            (Coll::Hash, Some(_)) => 10 * (nest + 1),
+            _ => 0,
+        };
+        10 * nest
+            + match ty {
+                Ty::Binary => 10 * (nest + 1),
+                Ty::List(e) => self.complexity(e, nest + 1),
+                Ty::Set(c, e) => self.complexity(e, nest + 1) + hasher(c),
+                Ty::Map(c, k, v) => {
+                    self.complexity(k, nest + 1) + self.complexity(v, nest + 1) + hasher(c)
+                }
+                _ => 0,
+            }
     }
 }
+
+/// The [`Ctx::too_complex`] score from which a type gets [`ALLOW_COMPLEX`].
+const COMPLEX_FROM: u32 = 200;
 
 /// What a struct renderer writes: the owned type's codec, or its borrowed
 /// view's (named here).

@@ -37,7 +37,7 @@
 use super::Ctx;
 use super::structs::render_struct;
 use super::views::render_view;
-use super::{docs, str_lit};
+use super::{ALLOW_COMPLEX, docs, str_lit};
 use crate::codegen::layout::{
     Call, arm, arm_call, arm_struct, call, call_line, chain_turbofish, fn_sig, struct_lit,
 };
@@ -392,6 +392,9 @@ fn render_server(ctx: &Ctx, w: &mut Writer, s: &Service) {
         wopen!(w, "pub trait {handler}: {supertrait} {{");
         for f in &s.functions {
             docs(w, &function_doc(ctx, s, f));
+            if ctx.fn_too_complex(f) {
+                w.line(ALLOW_COMPLEX);
+            }
             let ret = ret_ty(ctx, f, "", &f.error);
             fn_sig(
                 w,
@@ -810,6 +813,9 @@ fn client_method(
     let error = &f.error;
     let wire = str_lit(&f.thrift_name);
     docs(w, &function_doc(ctx, owner, f));
+    if ctx.fn_too_complex(f) {
+        w.line(ALLOW_COMPLEX);
+    }
     let ret = ret_ty(ctx, f, prefix, error);
     fn_sig(
         w,
