@@ -226,7 +226,7 @@ impl Default for Defaults {
             plain: 42,
             opt_text: Some(String::from("hello")),
             text: String::from("world"),
-            nums: vec![1, 2, 3],
+            nums: Vec::from([1, 2, 3]),
             weights: ::std::collections::HashMap::from([
                 (String::from("a"), 1),
                 (String::from("b"), 2),
@@ -354,7 +354,7 @@ impl __rt::Decode for Defaults {
             plain: f_plain.unwrap_or(42),
             opt_text: f_opt_text,
             text: f_text.unwrap_or_else(|| String::from("world")),
-            nums: f_nums.unwrap_or_else(|| vec![1, 2, 3]),
+            nums: f_nums.unwrap_or_else(|| Vec::from([1, 2, 3])),
             weights: f_weights
                 .unwrap_or_else(|| ::std::collections::HashMap::from([
                     (String::from("a"), 1),
@@ -1182,9 +1182,10 @@ pub const GREETING: &str = "hi \"there\"";
 pub const MAGIC: &[u8] = b"magic";
 pub const YES: bool = true;
 pub const DEFAULT_STATUS: Status = Status::RETIRED;
-pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| {
-    vec![String::from("a"), String::from("b")]
-});
+pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| Vec::from([
+    String::from("a"),
+    String::from("b"),
+]));
 pub static NUMBERS: ::std::sync::LazyLock<::std::collections::HashMap<i32, String>> = ::std::sync::LazyLock::new(||
 ::std::collections::HashMap::from([(1, String::from("one")), (2, String::from("two"))]));
 pub static PRIMES: ::std::sync::LazyLock<::std::collections::HashSet<i32>> = ::std::sync::LazyLock::new(||

@@ -347,7 +347,7 @@ impl Default for Defaults {
             plain: 42,
             opt_text: Some(__rt::CompactString::const_new("hello")),
             text: __rt::CompactString::const_new("world"),
-            nums: vec![1, 2, 3],
+            nums: Vec::from([1, 2, 3]),
             weights: ::std::collections::HashMap::from([
                 (__rt::CompactString::const_new("a"), 1),
                 (__rt::CompactString::const_new("b"), 2),
@@ -477,7 +477,7 @@ impl __rt::Decode for Defaults {
             plain: f_plain.unwrap_or(42),
             opt_text: f_opt_text,
             text: f_text.unwrap_or_else(|| __rt::CompactString::const_new("world")),
-            nums: f_nums.unwrap_or_else(|| vec![1, 2, 3]),
+            nums: f_nums.unwrap_or_else(|| Vec::from([1, 2, 3])),
             weights: f_weights
                 .unwrap_or_else(|| ::std::collections::HashMap::from([
                     (__rt::CompactString::const_new("a"), 1),
@@ -1978,7 +1978,7 @@ pub const MAGIC: &[u8] = b"magic";
 pub const YES: bool = true;
 pub const DEFAULT_STATUS: Status = Status::RETIRED;
 pub static WORDS: ::std::sync::LazyLock<Vec<__rt::CompactString>> = ::std::sync::LazyLock::new(||
-vec![__rt::CompactString::const_new("a"), __rt::CompactString::const_new("b")]);
+Vec::from([__rt::CompactString::const_new("a"), __rt::CompactString::const_new("b")]));
 pub static NUMBERS: ::std::sync::LazyLock<
     ::std::collections::HashMap<i32, __rt::CompactString>,
 > = ::std::sync::LazyLock::new(|| ::std::collections::HashMap::from([

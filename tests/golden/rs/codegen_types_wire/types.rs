@@ -226,8 +226,10 @@ impl Default for Defaults {
             plain: 42,
             opt_text: Some(String::from("hello")),
             text: String::from("world"),
-            nums: vec![1, 2, 3],
-            weights: __rt::VecMap(vec![(String::from("a"), 1), (String::from("b"), 2)]),
+            nums: Vec::from([1, 2, 3]),
+            weights: __rt::VecMap(
+                Vec::from([(String::from("a"), 1), (String::from("b"), 2)]),
+            ),
             status: Status::ACTIVE,
             level: super::common_types::Level::HIGH,
             ratio: 0.5,
@@ -237,7 +239,7 @@ impl Default for Defaults {
                 x: 1.5,
                 y: -2.0,
             },
-            tags: __rt::VecSet(vec![String::from("x")]),
+            tags: __rt::VecSet(Vec::from([String::from("x")])),
             blob: b"bytes".to_vec(),
         }
     }
@@ -351,10 +353,10 @@ impl __rt::Decode for Defaults {
             plain: f_plain.unwrap_or(42),
             opt_text: f_opt_text,
             text: f_text.unwrap_or_else(|| String::from("world")),
-            nums: f_nums.unwrap_or_else(|| vec![1, 2, 3]),
+            nums: f_nums.unwrap_or_else(|| Vec::from([1, 2, 3])),
             weights: f_weights
                 .unwrap_or_else(|| __rt::VecMap(
-                    vec![(String::from("a"), 1), (String::from("b"), 2)],
+                    Vec::from([(String::from("a"), 1), (String::from("b"), 2)]),
                 )),
             status: f_status.unwrap_or(Status::ACTIVE),
             level: f_level.unwrap_or(super::common_types::Level::HIGH),
@@ -366,7 +368,7 @@ impl __rt::Decode for Defaults {
                     x: 1.5,
                     y: -2.0,
                 }),
-            tags: f_tags.unwrap_or_else(|| __rt::VecSet(vec![String::from("x")])),
+            tags: f_tags.unwrap_or_else(|| __rt::VecSet(Vec::from([String::from("x")]))),
             blob: f_blob.unwrap_or_else(|| b"bytes".to_vec()),
         })
     }
@@ -1172,13 +1174,14 @@ pub const GREETING: &str = "hi \"there\"";
 pub const MAGIC: &[u8] = b"magic";
 pub const YES: bool = true;
 pub const DEFAULT_STATUS: Status = Status::RETIRED;
-pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| {
-    vec![String::from("a"), String::from("b")]
-});
+pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| Vec::from([
+    String::from("a"),
+    String::from("b"),
+]));
 pub static NUMBERS: ::std::sync::LazyLock<__rt::VecMap<i32, String>> = ::std::sync::LazyLock::new(||
-__rt::VecMap(vec![(1, String::from("one")), (2, String::from("two"))]));
+__rt::VecMap(Vec::from([(1, String::from("one")), (2, String::from("two"))])));
 pub static PRIMES: ::std::sync::LazyLock<__rt::VecSet<i32>> = ::std::sync::LazyLock::new(||
-__rt::VecSet(vec![2, 3, 5]));
+__rt::VecSet(Vec::from([2, 3, 5])));
 pub static ORIGIN: ::std::sync::LazyLock<super::common_types::Point> = ::std::sync::LazyLock::new(||
 super::common_types::Point {
     x: 0.0,

@@ -174,12 +174,14 @@ pub static DIAGONAL: ::std::sync::LazyLock<Segment> = ::std::sync::LazyLock::new
     tail: Point { x: 1, y: 1 },
     color: Color::GREEN,
 });
-pub static CORNERS: ::std::sync::LazyLock<Vec<Point>> = ::std::sync::LazyLock::new(|| {
-    vec![Point { x : 0, y : 0, }, Point { x : 1, y : 1, }]
-});
-pub static PALETTE: ::std::sync::LazyLock<Vec<Color>> = ::std::sync::LazyLock::new(|| {
-    vec![Color::RED, Color::GREEN]
-});
+pub static CORNERS: ::std::sync::LazyLock<Vec<Point>> = ::std::sync::LazyLock::new(|| Vec::from([
+    Point { x: 0, y: 0 },
+    Point { x: 1, y: 1 },
+]));
+pub static PALETTE: ::std::sync::LazyLock<Vec<Color>> = ::std::sync::LazyLock::new(|| Vec::from([
+    Color::RED,
+    Color::GREEN,
+]));
 pub static BY_COLOR: ::std::sync::LazyLock<::std::collections::HashMap<Color, Point>> = ::std::sync::LazyLock::new(||
 ::std::collections::HashMap::from([(Color::GREEN, Point { x: 1, y: 1 })]));
 pub static COPY: ::std::sync::LazyLock<Segment> = ::std::sync::LazyLock::new(|| Segment {

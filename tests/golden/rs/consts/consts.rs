@@ -263,12 +263,14 @@ pub const SHADE: Shade = Color::BLUE;
 pub const BY_NUMBER: Color = Color::RED;
 pub const FLOOR: Level = Level::MINIMUM;
 pub const ENUM_AS_INT: i32 = 16;
-pub static PRIMES: ::std::sync::LazyLock<Vec<i32>> = ::std::sync::LazyLock::new(|| {
-    vec![2, 3, 5, 7, 11]
-});
-pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| {
-    vec![String::from("a"), String::from("b"), String::from("c")]
-});
+pub static PRIMES: ::std::sync::LazyLock<Vec<i32>> = ::std::sync::LazyLock::new(|| Vec::from([
+    2, 3, 5, 7, 11,
+]));
+pub static WORDS: ::std::sync::LazyLock<Vec<String>> = ::std::sync::LazyLock::new(|| Vec::from([
+    String::from("a"),
+    String::from("b"),
+    String::from("c"),
+]));
 pub static TAGS: ::std::sync::LazyLock<::std::collections::HashSet<String>> = ::std::sync::LazyLock::new(||
 ::std::collections::HashSet::from([String::from("x"), String::from("y")]));
 pub static AGES: ::std::sync::LazyLock<::std::collections::HashMap<String, i32>> = ::std::sync::LazyLock::new(||
@@ -284,15 +286,17 @@ pub static NAMES: ::std::sync::LazyLock<::std::collections::HashMap<Color, Strin
 pub static NESTED: ::std::sync::LazyLock<
     ::std::collections::HashMap<String, Vec<i32>>,
 > = ::std::sync::LazyLock::new(|| ::std::collections::HashMap::from([
-    (String::from("odd"), vec![1, 3]),
+    (String::from("odd"), Vec::from([1, 3])),
     (String::from("even"), Vec::new()),
 ]));
-pub static PALETTE: ::std::sync::LazyLock<Vec<Color>> = ::std::sync::LazyLock::new(|| {
-    vec![Color::RED, Color::GREEN, Color::BLUE]
-});
-pub static WIDENED: ::std::sync::LazyLock<Vec<i64>> = ::std::sync::LazyLock::new(|| {
-    vec![2147483647, 32767, 1]
-});
+pub static PALETTE: ::std::sync::LazyLock<Vec<Color>> = ::std::sync::LazyLock::new(|| Vec::from([
+    Color::RED,
+    Color::GREEN,
+    Color::BLUE,
+]));
+pub static WIDENED: ::std::sync::LazyLock<Vec<i64>> = ::std::sync::LazyLock::new(|| Vec::from([
+    2147483647, 32767, 1,
+]));
 pub static ORIGIN: ::std::sync::LazyLock<Point> = ::std::sync::LazyLock::new(|| Point {
     x: 0,
     y: 0,
@@ -314,11 +318,17 @@ pub static DIAGONAL: ::std::sync::LazyLock<Segment> = ::std::sync::LazyLock::new
         y: 10,
         ..Default::default()
     },
-    colors: vec![Color::RED, Color::BLUE],
+    colors: Vec::from([Color::RED, Color::BLUE]),
 });
-pub static POINTS: ::std::sync::LazyLock<Vec<Point>> = ::std::sync::LazyLock::new(|| {
-    vec![
-        Point { x : 1, y : 1, ..Default::default() }, Point { x : 2, y : 3,
-        ..Default::default() }
-    ]
-});
+pub static POINTS: ::std::sync::LazyLock<Vec<Point>> = ::std::sync::LazyLock::new(|| Vec::from([
+    Point {
+        x: 1,
+        y: 1,
+        ..Default::default()
+    },
+    Point {
+        x: 2,
+        y: 3,
+        ..Default::default()
+    },
+]));

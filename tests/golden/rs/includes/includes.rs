@@ -83,7 +83,7 @@ super::shared::SharedStruct {
     value: String::from("v"),
 });
 pub static LEVELS: ::std::sync::LazyLock<Vec<super::shared::Level>> = ::std::sync::LazyLock::new(||
-vec![super::shared::Level::LOW, super::shared::Level::HIGH]);
+Vec::from([super::shared::Level::LOW, super::shared::Level::HIGH]));
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UsesSharedUpgradeArgs {
     pub old: super::shared::SharedStruct,

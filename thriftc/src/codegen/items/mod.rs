@@ -392,7 +392,10 @@ impl<'a> Ctx<'a> {
                     "Vec::new()".to_owned()
                 } else {
                     let items: Vec<String> = items.iter().map(|i| self.value(e, i)).collect();
-                    format!("vec![{}]", items.join(", "))
+                    // An array, not `vec![..]`: prettyplease lays out an
+                    // expression, where it would print a macro's tokens as
+                    // they are (`- 1`, `Point { x : 1 }`).
+                    format!("Vec::from([{}])", items.join(", "))
                 }
             }
             (Ty::Set(c, e), ConstValue::Set(items) | ConstValue::List(items)) => {
@@ -435,7 +438,7 @@ impl<'a> Ctx<'a> {
                 return if vals.is_empty() {
                     format!("{rt}::{ctor}::new()")
                 } else {
-                    format!("{rt}::{ctor}(vec![{}])", vals.join(", "))
+                    format!("{rt}::{ctor}(Vec::from([{}]))", vals.join(", "))
                 };
             }
         };
@@ -500,8 +503,7 @@ impl<'a> Ctx<'a> {
                 if let Some(n) = &s.unknown_fields {
                     inits.push(format!("{n}: Vec::new()"));
                 }
-                // With a trailing comma: inside `vec![..]` prettyplease
-                // prints the tokens as they are (laid out by the safety net).
+                // With a trailing comma, as prettyplease prints one.
                 if inits.is_empty() {
                     format!("{path} {{}}")
                 } else {
