@@ -76,14 +76,15 @@
 //!   and then force-closes the sockets that remain. A handler that never
 //!   returns keeps its thread, but not its socket or `stop`. The port can be
 //!   bound again as soon as `stop` returns.
-//! - **Closing.** In the blocking modes, a connection closed while its peer's
-//!   input is unread (after a malformed request, a panic, or the 16 answers
-//!   of a stop) first ends its own side and reads and discards for up to
-//!   1 s: closing over unread input would make the kernel reset the
-//!   connection and drop the end of the last reply. This covers input that
-//!   has arrived when the connection closes; during a stop (which has shut
-//!   the read side of every connection), a request arriving after that can
-//!   still reset the connection before a large last reply is all delivered.
+//! - **Closing.** A connection closed while its peer's input is unread
+//!   (after a malformed request, a panic, or the 16 answers of a stop)
+//!   first ends its own side and reads and discards for up to 1 s (the
+//!   event-driven mode does so holding no thread): closing over unread
+//!   input would make the kernel reset the connection and drop the end of
+//!   the last reply. This covers input that has arrived when the
+//!   connection closes; during a stop (which has shut the read side of
+//!   every connection), a request arriving after that can still reset the
+//!   connection before a large last reply is all delivered.
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a
