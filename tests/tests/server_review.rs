@@ -10,9 +10,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use thriftc_runtime::client::{Channel, Connector};
 use thriftc_runtime::processor::{Processor, serve_call, serve_oneway, unknown_method};
 use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite, TType};
-use thriftc_runtime::server::{Server, ServerBuilder, ServerHandle};
+use thriftc_runtime::server::{self, Server, ServerBuilder, ServerConfig, ServerHandle};
 use thriftc_runtime::transport::StreamReader;
 use thriftc_runtime::{
     ApplicationError, BinaryProtocol, CompactProtocol, Decode, Encode, Error, Framing,
@@ -351,6 +352,42 @@ fn a_connection_closed_over_unread_input_lingers_a_bounded_time() {
             eventually(Duration::from_secs(3), || server.connections() == 0),
             "{mode:?}: the connection is still open"
         );
+        server.stop();
+    }
+}
+
+/// Settings given as a whole `ServerConfig` get the bounds the builder's
+/// methods give them: no workers, threads, queue or connections at all
+/// would leave every client unanswered for ever.
+#[test]
+fn zero_counts_in_a_server_config_still_serve() {
+    let modes = [
+        server::Mode::ThreadPerConnection,
+        server::Mode::WorkerPool {
+            workers: 0,
+            queue: 0,
+        },
+        #[cfg(target_os = "linux")]
+        server::Mode::EventDriven { threads: 0 },
+    ];
+    for mode in modes {
+        let mut config = ServerConfig::default();
+        config.mode = mode;
+        config.max_connections = 0;
+        let server = Server::builder(Svc::default())
+            .config(config)
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut c = Connector::new(server.local_addr())
+            .unwrap()
+            .read_timeout(Duration::from_secs(3))
+            .connect()
+            .unwrap();
+        let got = c.call::<_, Bin>("echo", &Bin(1, b"hi".to_vec()));
+        assert_eq!(got.map(|b| b.1).ok(), Some(b"hi".to_vec()), "{mode:?}");
+        drop(c);
         server.stop();
     }
 }

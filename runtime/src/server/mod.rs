@@ -194,6 +194,25 @@ pub struct ServerConfig {
     pub in_flight_budget: Option<Arc<ByteBudget>>,
 }
 
+impl ServerConfig {
+    /// The settings with every count at least 1: none would leave every
+    /// client waiting for ever (no thread, no queue room, no connection).
+    fn bounded(mut self) -> ServerConfig {
+        self.max_connections = self.max_connections.max(1);
+        self.mode = match self.mode {
+            Mode::ThreadPerConnection => Mode::ThreadPerConnection,
+            Mode::WorkerPool { workers, queue } => Mode::WorkerPool {
+                workers: workers.max(1),
+                queue: queue.max(1),
+            },
+            Mode::EventDriven { threads } => Mode::EventDriven {
+                threads: threads.max(1),
+            },
+        };
+        self
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
@@ -305,7 +324,9 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         self
     }
 
-    /// Replaces every setting at once.
+    /// Replaces every setting at once. Counts below 1 (workers, queue,
+    /// threads, connections) are taken as 1, as the methods that set them
+    /// one by one take them.
     pub fn config(mut self, config: ServerConfig) -> Self {
         self.config = config;
         self
@@ -317,7 +338,7 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         let listener = TcpListener::bind(addr)?;
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            config: self.config,
+            config: self.config.bounded(),
             local_addr,
             stopping: Arc::new(AtomicBool::new(false)),
             state: Mutex::new(State {
