@@ -328,32 +328,41 @@ fn a_close_over_input_that_came_during_a_large_reply_delivers_the_reply() {
 /// timeouts at all, in every mode: it holds no connection slot for ever.
 #[test]
 fn a_connection_closed_over_unread_input_lingers_a_bounded_time() {
-    let p = ProtocolKind::Binary;
-    for &mode in MODES {
-        let server = start(
-            builder(Arc::new(Svc::default()), mode, p, Framing::Buffered)
-                .idle_timeout(None)
-                .message_timeout(None)
-                .write_timeout(None),
-        );
-        let mut s = raw(server.local_addr());
-        // An answered call, then input the server gives up on, more than it
-        // reads at once.
-        let mut bytes = call(p, Framing::Buffered, "echo", 1, b"hi");
-        bytes.extend(vec![0xffu8; 256 << 10]);
-        let writer = send_bg(&s, bytes);
-        let (h, v) = read_reply(&mut replies(&s, Framing::Buffered), p).unwrap();
-        assert_eq!((h.seqid, v.unwrap()), (1, b"hi".to_vec()), "{mode:?}");
-        writer.join().unwrap();
-        // The server ends its side: end of stream after the reply.
-        let mut rest = Vec::new();
-        assert_eq!(s.read_to_end(&mut rest).unwrap(), 0, "{mode:?}");
-        assert!(
-            eventually(Duration::from_secs(3), || server.connections() == 0),
-            "{mode:?}: the connection is still open"
-        );
-        server.stop();
+    // The modes side by side: each waits out the linger.
+    let runs: Vec<_> = MODES
+        .iter()
+        .map(|&mode| thread::spawn(move || linger_is_bounded(mode)))
+        .collect();
+    for run in runs {
+        run.join().unwrap();
     }
+}
+
+fn linger_is_bounded(mode: Mode) {
+    let p = ProtocolKind::Binary;
+    let server = start(
+        builder(Arc::new(Svc::default()), mode, p, Framing::Buffered)
+            .idle_timeout(None)
+            .message_timeout(None)
+            .write_timeout(None),
+    );
+    let mut s = raw(server.local_addr());
+    // An answered call, then input the server gives up on, more than it
+    // reads at once.
+    let mut bytes = call(p, Framing::Buffered, "echo", 1, b"hi");
+    bytes.extend(vec![0xffu8; 256 << 10]);
+    let writer = send_bg(&s, bytes);
+    let (h, v) = read_reply(&mut replies(&s, Framing::Buffered), p).unwrap();
+    assert_eq!((h.seqid, v.unwrap()), (1, b"hi".to_vec()), "{mode:?}");
+    writer.join().unwrap();
+    // The server ends its side: end of stream after the reply.
+    let mut rest = Vec::new();
+    assert_eq!(s.read_to_end(&mut rest).unwrap(), 0, "{mode:?}");
+    assert!(
+        eventually(Duration::from_secs(3), || server.connections() == 0),
+        "{mode:?}: the connection is still open"
+    );
+    server.stop();
 }
 
 /// Settings given as a whole `ServerConfig` get the bounds the builder's
