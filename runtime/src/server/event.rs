@@ -24,11 +24,15 @@
 //! write timeout. A reply that ends a connection (an error reply before a
 //! close) waits the same way, and the connection closes once it is sent
 //! ([`Served::Closing`]). A reply still waiting when the server stops is
-//! sent with a blocking write under the write timeout.
+//! sent with a blocking write under the write timeout. A connection closed
+//! over unread input ends its side first and is parked discarding input
+//! until the peer closes or 1 s passes ([`Poller::close`]): closing at once
+//! would reset it and drop the end of the last reply.
 //!
 //! Idle connections are closed by a sweep that runs at most every quarter
 //! of the shortest of the idle, message and write timeouts (bounded to
-//! 10 ms..1 s). On stop, an `eventfd`
+//! 10 ms..1 s; without timeouts, every 250 ms while connections linger
+//! after a close). On stop, an `eventfd`
 //! wakes every thread; parked connections that have received nothing are
 //! closed at once, requests that arrived while every thread was busy are
 //! still answered, and connections being served finish their call first.
@@ -81,6 +85,13 @@ const BUDGET_POLL: Timespec = Timespec {
     tv_nsec: 10_000_000,
 };
 
+/// How long a thread waits for events while connections linger
+/// ([`Poller::close`]) and no timeout makes the sweep run anyway.
+const LINGER_POLL: Timespec = Timespec {
+    tv_sec: 0,
+    tv_nsec: 250_000_000,
+};
+
 /// The event key of the wake-up `eventfd`.
 const WAKE: u64 = u64::MAX;
 
@@ -130,6 +141,9 @@ pub(super) struct Poller {
     budget: Mutex<VecDeque<u64>>,
     /// Connections in `budget` (a quick check after every turn).
     budget_waiting: AtomicUsize,
+    /// Connections closing over unread input ([`Poller::close`]): the
+    /// sweep closes them after [`LINGER`], timeouts or not.
+    lingering: AtomicUsize,
     /// When the next idle sweep is due.
     next_sweep: Mutex<Instant>,
     /// How long a thread waits for events before it looks at the clock.
@@ -166,6 +180,10 @@ struct Parked {
     /// ([`Served::Budget`]): not watched by epoll, listed in
     /// [`Poller::budget`].
     budget: bool,
+    /// Closing over unread input ([`Poller::close`]): the server's side is
+    /// ended, and input is read and discarded until the peer closes or
+    /// this deadline passes.
+    linger: Option<Instant>,
 }
 
 impl Poller {
@@ -210,6 +228,7 @@ impl Poller {
             ready: Mutex::new(VecDeque::new()),
             budget: Mutex::new(VecDeque::new()),
             budget_waiting: AtomicUsize::new(0),
+            lingering: AtomicUsize::new(0),
             next_sweep: Mutex::new(Instant::now()),
             tick,
         })
@@ -262,6 +281,7 @@ impl Poller {
             writing: None,
             closing: false,
             budget: false,
+            linger: None,
         });
         let mut slot = lock(&self.slots[index as usize]);
         self.park(shared, index, &mut slot, parked, true);
@@ -306,11 +326,43 @@ impl Poller {
     /// accept loop, woken by the close, finds a free slot).
     fn release(&self, index: u32, slot: &mut Slot, parked: Box<Parked>) {
         let _ = epoll::delete(&self.epoll, parked.conn.stream.as_fd());
+        if parked.linger.is_some() {
+            self.lingering.fetch_sub(1, Ordering::SeqCst);
+        }
         slot.generation = slot.generation.wrapping_add(1);
         lock(&self.free).push(index);
         log::debug!("{}: closed", parked.conn.peer);
         // Its reader may return a charge to the budget.
         drop(parked);
+    }
+
+    /// Closes a connection the server is done with so that the replies
+    /// written to it still reach the peer, as the blocking modes do (see
+    /// `connection::close_gently`): closing a socket that has unread input
+    /// makes the kernel reset the connection and drop what it has not yet
+    /// delivered, the end of the last reply included. When input is left,
+    /// the server's side is ended (FIN after the last reply) and the
+    /// connection is parked, holding no thread, discarding what arrives
+    /// until the peer closes its side or [`LINGER`] passes (the sweep closes
+    /// it then).
+    fn close(&self, shared: &Shared, index: u32, slot: &mut Slot, mut parked: Box<Parked>) {
+        let stream = &parked.conn.stream;
+        if parked.linger.is_some()
+            || discard(stream) != Discarded::Some
+            || stream.shutdown(std::net::Shutdown::Write).is_err()
+        {
+            return self.release(index, slot, parked);
+        }
+        let now = Instant::now();
+        parked.since = now;
+        parked.started = None;
+        parked.writing = None;
+        parked.closing = false;
+        parked.queued = false;
+        parked.budget = false;
+        parked.linger = Some(now + LINGER);
+        self.lingering.fetch_add(1, Ordering::SeqCst);
+        self.park(shared, index, slot, parked, false);
     }
 
     /// Whether connections wait for room in the in-flight budget: a new
@@ -391,6 +443,20 @@ impl Poller {
         shared: &Shared,
         processor: &P,
     ) {
+        if let Some(deadline) = parked.linger {
+            // Closing: discard what arrived; close once the peer has closed
+            // its side (or the deadline or a stop has come).
+            let more = discard(&parked.conn.stream) != Discarded::End;
+            let mut slot = lock(&self.slots[index as usize]);
+            if more && !shared.is_stopping() && Instant::now() < deadline {
+                self.park(shared, index, &mut slot, parked, false);
+            } else {
+                self.release(index, &mut slot, parked);
+            }
+            drop(slot);
+            self.admit(shared);
+            return;
+        }
         let served = loop {
             let served = catch_unwind(AssertUnwindSafe(|| {
                 // The rest of a reply goes first; during a stop it is sent
@@ -490,14 +556,14 @@ impl Poller {
             }
             // During a stop, a message that has not wholly arrived is not
             // read on.
-            Ok(Served::Budget | Served::Closed) => self.release(index, &mut slot, parked),
+            Ok(Served::Budget | Served::Closed) => self.close(shared, index, &mut slot, parked),
             Err(panic) => {
                 log::error!(
                     "{}: serving the connection panicked: {}",
                     parked.conn.peer,
                     panic_message(panic.as_ref())
                 );
-                self.release(index, &mut slot, parked);
+                self.close(shared, index, &mut slot, parked);
             }
         }
         drop(slot);
@@ -561,11 +627,14 @@ impl Poller {
     }
 
     /// At most once per tick across all threads: closes connections idle
-    /// for longer than the idle timeout and those whose message has not
-    /// fully arrived within the message timeout; gives back the grown
-    /// buffers of connections idle for a tick.
+    /// for longer than the idle timeout, those whose message has not
+    /// fully arrived within the message timeout and those that have
+    /// lingered for [`LINGER`] ([`Poller::close`]; without timeouts the tick
+    /// is a quarter of it while any linger); gives back the grown buffers
+    /// of connections idle for a tick.
     fn sweep(&self, shared: &Shared) {
-        let Some(tick) = self.tick else {
+        let lingering = self.lingering.load(Ordering::SeqCst) > 0;
+        let Some(tick) = self.tick.or(lingering.then_some(LINGER / 4)) else {
             return;
         };
         let now = Instant::now();
@@ -588,6 +657,15 @@ impl Poller {
             let Some(p) = slot.parked.as_mut().filter(|p| !p.queued) else {
                 continue;
             };
+            if let Some(deadline) = p.linger {
+                // Closing over unread input: at most until its deadline.
+                if now >= deadline {
+                    if let Some(parked) = slot.parked.take() {
+                        self.release(index as u32, &mut slot, parked);
+                    }
+                }
+                continue;
+            }
             if let Some(since) = p.writing {
                 // A reply the peer does not take: the write timeout bounds
                 // it from when it began to wait, as it bounds a blocking
@@ -673,6 +751,8 @@ pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poll
             Some(&NO_WAIT)
         } else if poller.budget_has_waiters() {
             Some(&BUDGET_POLL)
+        } else if tick.is_none() && poller.lingering.load(Ordering::SeqCst) > 0 {
+            Some(&LINGER_POLL)
         } else {
             tick.as_ref()
         };
@@ -728,6 +808,48 @@ fn has_input(conn: &Conn) -> bool {
         Ok(n) => n > 0 && !fds[0].revents().is_empty(),
         // Unknown: treat it as busy rather than lose a request.
         Err(_) => true,
+    }
+}
+
+/// How long a connection closed over unread input waits for the peer to
+/// close its side (as in the blocking modes).
+const LINGER: Duration = Duration::from_secs(1);
+
+/// The most input [`discard`] reads in one call, so that a peer that keeps
+/// sending shares the thread.
+const DISCARD_TURN: usize = 256 * 1024;
+
+/// What [`discard`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Discarded {
+    /// No input had arrived.
+    Nothing,
+    /// Input was read and thrown away; more may come.
+    Some,
+    /// The peer has closed its side (or the socket failed): nothing more
+    /// will come.
+    End,
+}
+
+/// Reads and throws away the input that has arrived, without waiting, up
+/// to [`DISCARD_TURN`] bytes.
+fn discard(stream: &std::net::TcpStream) -> Discarded {
+    use rustix::net::{RecvFlags, recv};
+    let mut scratch = [0u8; 16 * 1024];
+    let mut read = 0;
+    while read < DISCARD_TURN {
+        match recv(stream, &mut scratch[..], RecvFlags::DONTWAIT) {
+            Ok((0, _)) => return Discarded::End,
+            Ok((n, _)) => read += n,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(rustix::io::Errno::AGAIN) => break,
+            Err(_) => return Discarded::End,
+        }
+    }
+    if read == 0 {
+        Discarded::Nothing
+    } else {
+        Discarded::Some
     }
 }
 

@@ -76,14 +76,15 @@
 //!   and then force-closes the sockets that remain. A handler that never
 //!   returns keeps its thread, but not its socket or `stop`. The port can be
 //!   bound again as soon as `stop` returns.
-//! - **Closing.** In the blocking modes, a connection closed while its peer's
-//!   input is unread (after a malformed request, a panic, or the 16 answers
-//!   of a stop) first ends its own side and reads and discards for up to
-//!   1 s: closing over unread input would make the kernel reset the
-//!   connection and drop the end of the last reply. This covers input that
-//!   has arrived when the connection closes; during a stop (which has shut
-//!   the read side of every connection), a request arriving after that can
-//!   still reset the connection before a large last reply is all delivered.
+//! - **Closing.** A connection closed while its peer's input is unread
+//!   (after a malformed request, a panic, or the 16 answers of a stop)
+//!   first ends its own side and reads and discards for up to 1 s (the
+//!   event-driven mode does so holding no thread): closing over unread
+//!   input would make the kernel reset the connection and drop the end of
+//!   the last reply. This covers input that has arrived when the
+//!   connection closes; during a stop (which has shut the read side of
+//!   every connection), a request arriving after that can still reset the
+//!   connection before a large last reply is all delivered.
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a
@@ -191,6 +192,25 @@ pub struct ServerConfig {
     /// 64 MiB for this server; `None`: no budget). See
     /// [`ServerBuilder::in_flight_budget`].
     pub in_flight_budget: Option<Arc<ByteBudget>>,
+}
+
+impl ServerConfig {
+    /// The settings with every count at least 1: none would leave every
+    /// client waiting for ever (no thread, no queue room, no connection).
+    fn bounded(mut self) -> ServerConfig {
+        self.max_connections = self.max_connections.max(1);
+        self.mode = match self.mode {
+            Mode::ThreadPerConnection => Mode::ThreadPerConnection,
+            Mode::WorkerPool { workers, queue } => Mode::WorkerPool {
+                workers: workers.max(1),
+                queue: queue.max(1),
+            },
+            Mode::EventDriven { threads } => Mode::EventDriven {
+                threads: threads.max(1),
+            },
+        };
+        self
+    }
 }
 
 impl Default for ServerConfig {
@@ -304,7 +324,9 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         self
     }
 
-    /// Replaces every setting at once.
+    /// Replaces every setting at once. Counts below 1 (workers, queue,
+    /// threads, connections) are taken as 1, as the methods that set them
+    /// one by one take them.
     pub fn config(mut self, config: ServerConfig) -> Self {
         self.config = config;
         self
@@ -316,7 +338,7 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         let listener = TcpListener::bind(addr)?;
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            config: self.config,
+            config: self.config.bounded(),
             local_addr,
             stopping: Arc::new(AtomicBool::new(false)),
             state: Mutex::new(State {
@@ -331,6 +353,8 @@ impl<P: ServerProcessor> ServerBuilder<P> {
             changed: Condvar::new(),
             #[cfg(target_os = "linux")]
             poller: std::sync::OnceLock::new(),
+            #[cfg(test)]
+            after_accept: Mutex::new(None),
         });
         Ok(Server {
             processor: self.processor,
@@ -537,6 +561,14 @@ impl<P: ServerProcessor> Server<P> {
             if shared.is_stopping() {
                 return;
             }
+            #[cfg(test)]
+            if let Some(hook) = &*shared
+                .after_accept
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+            {
+                hook(shared);
+            }
             if let Err(e) = tune(&stream, config.write_timeout) {
                 log::debug!("{peer}: cannot set up the socket: {e}");
                 continue;
@@ -585,6 +617,10 @@ impl<P> Drop for Server<P> {
     }
 }
 
+/// A worker of the pool: serves queued connections until the server stops
+/// and the queue is empty. Not before the accept loop has ended: it may be
+/// about to queue a connection it accepted as the stop began, which would
+/// otherwise wait for no worker until the drain timeout.
 fn worker<P: ServerProcessor + ?Sized>(shared: &Arc<Shared>, processor: &P) {
     loop {
         let conn = {
@@ -594,7 +630,7 @@ fn worker<P: ServerProcessor + ?Sized>(shared: &Arc<Shared>, processor: &P) {
                     shared.changed.notify_all();
                     break conn;
                 }
-                if shared.is_stopping() {
+                if shared.is_stopping() && st.accepting != Phase::Running {
                     return;
                 }
                 st = shared.wait(st);
@@ -753,7 +789,15 @@ struct Shared {
     /// The epoll instance of the event-driven mode, once started.
     #[cfg(target_os = "linux")]
     poller: std::sync::OnceLock<event::Poller>,
+    /// Tests: runs in the accept loop with each connection it has just
+    /// accepted (to hold it there while a stop begins).
+    #[cfg(test)]
+    after_accept: Mutex<Option<AcceptHook>>,
 }
+
+/// See [`Shared::after_accept`].
+#[cfg(test)]
+type AcceptHook = Box<dyn Fn(&Shared) + Send>;
 
 struct State {
     /// The listener until `serve` takes it.
@@ -882,5 +926,70 @@ impl Backoff {
         if !shared.is_stopping() {
             drop(shared.wait_timeout(st, d));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::processor::unknown_method;
+    use crate::protocol::{MessageHeader, ProtocolRead, ProtocolWrite};
+    use std::io::{Read, Write};
+    use std::sync::mpsc;
+
+    /// Answers every call with `UNKNOWN_METHOD`.
+    struct Nothing;
+
+    impl<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized> Processor<I, O> for Nothing {
+        fn process(&self, h: &MessageHeader, i: &mut I, o: &mut O) -> crate::Result<()> {
+            unknown_method(h, i, o)
+        }
+    }
+
+    /// A connection the accept loop has accepted, but not yet queued, when
+    /// a stop begins is still served by a worker (its request, which has
+    /// arrived, is answered), and `stop` returns without waiting out the
+    /// drain timeout.
+    #[test]
+    fn a_connection_accepted_as_a_stop_begins_gets_a_worker() {
+        let server = Server::builder(Nothing)
+            .worker_pool(1, 4)
+            .drain_timeout(Duration::from_secs(5))
+            .bind("127.0.0.1:0")
+            .unwrap();
+        let (accepted, on_accept) = mpsc::channel();
+        *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
+            let _ = accepted.send(());
+            // Holds the connection until the stop has begun, and long
+            // enough for an idle worker to see it.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !shared.is_stopping() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
+            thread::sleep(Duration::from_millis(50));
+        }));
+        let handle = server.spawn().unwrap();
+        let mut peer = TcpStream::connect(handle.local_addr()).unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // A whole call of `ping` (binary, unframed), no arguments.
+        let mut call = vec![0x80, 1, 0, 1, 0, 0, 0, 4];
+        call.extend(b"ping");
+        call.extend([0, 0, 0, 7, 0]);
+        peer.write_all(&call).unwrap();
+        on_accept
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the connection was accepted");
+        let started = Instant::now();
+        handle.stop();
+        let took = started.elapsed();
+        let mut reply = Vec::new();
+        let _ = peer.read_to_end(&mut reply);
+        assert!(took < Duration::from_secs(2), "stop took {took:?}");
+        // An EXCEPTION message (type 3) answering seqid 7.
+        assert!(
+            reply.starts_with(&[0x80, 1, 0, 3, 0, 0, 0, 4]) && reply[12..16] == [0, 0, 0, 7],
+            "reply {reply:?}"
+        );
     }
 }
