@@ -282,7 +282,13 @@ impl Options {
                 let matched = paths
                     .iter()
                     .any(|p| path_matches(pattern, p) && !(only_services && services.contains(p)));
-                if matched && option == "lazy" && !fields.iter().any(|p| path_matches(pattern, p)) {
+                // `.` asks for every container field there is, and there
+                // may be none.
+                if matched
+                    && option == "lazy"
+                    && pattern != "."
+                    && !fields.iter().any(|p| path_matches(pattern, p))
+                {
                     out.push(format!(
                         "option `lazy`: the path `{pattern}` matches no field of a struct, union or \
                          exception, which is what it applies to (`Struct.field`, or by prefix \
@@ -411,6 +417,27 @@ mod tests {
         let got = lazy_not_fields.unmatched_paths(&loaded.program);
         let named: Vec<&str> = got.iter().filter_map(|m| m.split('`').nth(3)).collect();
         assert_eq!(named, ["Payload", "S.f", "S.f.x"], "{got:?}");
+        // `.` asks for every container field there is: an IDL without one
+        // is no mistake of the option.
+        let only_a_service =
+            crate::load_str("svc.thrift", "service S { void f(1: i32 x) }\n").unwrap();
+        let everything = Options {
+            views: vec![".".into()],
+            lazy: vec![".".into()],
+            ..Options::default()
+        };
+        assert_eq!(
+            everything.unmatched_paths(&only_a_service.program),
+            Vec::<String>::new()
+        );
+        let named_field = Options {
+            lazy: vec!["S.f.x".into()],
+            ..everything
+        };
+        assert_eq!(
+            named_field.unmatched_paths(&only_a_service.program).len(),
+            1
+        );
     }
 
     #[test]
