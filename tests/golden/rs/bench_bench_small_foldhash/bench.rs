@@ -8,7 +8,8 @@ impl Kind {
     pub const SMALL: Kind = Kind(1);
     pub const MEDIUM: Kind = Kind(2);
     pub const LARGE: Kind = Kind(3);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Kind] = &[
         Self::UNKNOWN,
         Self::SMALL,

@@ -7,7 +7,8 @@ impl Mood {
     pub const SAD: Mood = Mood(0);
     pub const OK: Mood = Mood(1);
     pub const HAPPY: Mood = Mood(2);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Mood] = &[Self::SAD, Self::OK, Self::HAPPY];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {

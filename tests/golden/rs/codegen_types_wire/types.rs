@@ -11,7 +11,8 @@ impl Status {
     pub const ACTIVE: Status = Status(7);
     pub const RETIRED: Status = Status(-2);
     pub const NEXT_ONE: Status = Status(-1);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Status] = &[
         Self::UNKNOWN,
         Self::ACTIVE,
@@ -70,7 +71,8 @@ impl __rt::Decode for Status {
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Empty(pub i32);
 impl Empty {
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Empty] = &[];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {

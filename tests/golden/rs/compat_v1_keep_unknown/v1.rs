@@ -6,7 +6,8 @@ pub struct Color(pub i32);
 impl Color {
     pub const RED: Color = Color(1);
     pub const GREEN: Color = Color(2);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Color] = &[Self::RED, Self::GREEN];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {

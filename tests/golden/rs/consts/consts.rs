@@ -9,7 +9,8 @@ impl Color {
     /// The colour of grass.
     pub const GREEN: Color = Color(2);
     pub const BLUE: Color = Color(16);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Color] = &[Self::RED, Self::GREEN, Self::BLUE];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {
@@ -68,13 +69,9 @@ impl Level {
     pub const MINIMUM: Level = Level(1);
     pub const HIGH: Level = Level(2);
     pub const MAXIMUM: Level = Level(2);
-    /// Every value this schema declares, in IDL order.
-    pub const VALUES: &'static [Level] = &[
-        Self::LOW,
-        Self::MINIMUM,
-        Self::HIGH,
-        Self::MAXIMUM,
-    ];
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
+    pub const VALUES: &'static [Level] = &[Self::LOW, Self::HIGH];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {
         match self {

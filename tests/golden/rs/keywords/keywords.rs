@@ -8,7 +8,8 @@ impl Match {
     pub const LOOP: Match = Match(2);
     pub const YIELD: Match = Match(3);
     pub const SELF: Match = Match(4);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Match] = &[
         Self::FN,
         Self::LOOP,

@@ -111,7 +111,8 @@ pub struct Level(pub i32);
 impl Level {
     pub const LOW: Level = Level(1);
     pub const HIGH: Level = Level(2);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Level] = &[Self::LOW, Self::HIGH];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {

@@ -16,7 +16,8 @@ impl Color {
     pub const RED: Color = Color(1);
     pub const GREEN: Color = Color(2);
     pub const BLUE: Color = Color(3);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Color] = &[Self::RED, Self::GREEN, Self::BLUE];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {

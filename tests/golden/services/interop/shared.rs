@@ -8,7 +8,8 @@ impl Level {
     pub const LOW: Level = Level(0);
     pub const MID: Level = Level(5);
     pub const HIGH: Level = Level(10);
-    /// Every value this schema declares, in IDL order.
+    /// Every value this schema declares, in IDL order; a number with
+    /// several names once, under its first.
     pub const VALUES: &'static [Level] = &[Self::LOW, Self::MID, Self::HIGH];
     /// The IDL name of a value this schema declares.
     pub fn name(self) -> Option<&'static str> {

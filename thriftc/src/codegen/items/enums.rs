@@ -7,8 +7,8 @@
 //! value named `UNKNOWN` clashes with it. The newtype has exactly one
 //! representation per number, and known values stay as convenient as enum
 //! variants: `Kind::SMALL` is a constant usable in `match` patterns (the
-//! type derives `PartialEq` and `Eq`), `Kind::VALUES` lists them, `name()`
-//! gives the IDL name, and `Debug` prints it. `Default` is the first value
+//! type derives `PartialEq` and `Eq`), `Kind::VALUES` lists them (each number
+//! once), `name()` gives the IDL name, and `Debug` prints it. `Default` is the first value
 //! declared (a valid value, unlike a blanket `0`).
 
 use super::structs::{derives, user_attrs, wire_type_impl};
@@ -46,11 +46,14 @@ pub fn render_enum(ctx: &Ctx, w: &mut Writer, e: &Enum) {
         let value = Call::apply(name, vec![Call::atom(int_lit(v.value.into()))]);
         call(w, &lead, &value, ";", 1);
     }
-    w.doc(" Every value this schema declares, in IDL order.");
+    w.doc(" Every value this schema declares, in IDL order; a number with");
+    w.doc(" several names once, under its first.");
     let lead = format!("pub const {}: &'static [{name}] = &[", e.values_const);
+    let mut seen = std::collections::HashSet::new();
     let items: Vec<String> = e
         .values
         .iter()
+        .filter(|v| seen.insert(v.value))
         .map(|v| format!("Self::{}", v.name))
         .collect();
     let flat = format!("{lead}{}];", items.join(", "));
