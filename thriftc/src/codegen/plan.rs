@@ -1462,7 +1462,9 @@ impl<'a> Planner<'a> {
                 ty_default,
                 // Fields of definitions only: argument and result structs
                 // keep eager containers (a handler's signature spells them).
-                lazy: default.is_none()
+                // An optional field keeps an empty container as its default
+                // (`Some` of it); a lazy one is empty too.
+                lazy: default.as_ref().is_none_or(is_empty_container)
                     && self.options.lazy.iter().any(|p| path_matches(p, &fpath))
                     && def.is_some_and(|d| self.lazy_allowed(d, &f.ty)),
                 default,
@@ -1668,5 +1670,14 @@ impl Code {
     /// The source text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// An empty `list`, `set` or `map` value.
+fn is_empty_container(v: &ir::ConstValue) -> bool {
+    match v {
+        ir::ConstValue::List(items) | ir::ConstValue::Set(items) => items.is_empty(),
+        ir::ConstValue::Map(entries) => entries.is_empty(),
+        _ => false,
     }
 }

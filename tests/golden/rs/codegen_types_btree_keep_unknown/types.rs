@@ -407,6 +407,8 @@ pub struct TextDefaults {
     pub words: Vec<Name>,
     pub more: Vec<String>,
     pub by_name: ::std::collections::BTreeMap<String, super::common_types::Point>,
+    /// Optional with an empty default: present, and empty, unless unset.
+    pub extra: Option<Vec<i64>>,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     pub unknown_fields: Vec<__rt::UnknownField>,
@@ -421,6 +423,7 @@ impl Default for TextDefaults {
             words: Default::default(),
             more: Default::default(),
             by_name: Default::default(),
+            extra: Some(Vec::new()),
             unknown_fields: Vec::new(),
         }
     }
@@ -454,6 +457,11 @@ impl __rt::Encode for TextDefaults {
         p.write_field_begin("by_name", __rt::TType::Map, 7)?;
         __rt::Encode::encode(&self.by_name, p)?;
         p.write_field_end()?;
+        if let Some(v) = &self.extra {
+            p.write_field_begin("extra", __rt::TType::List, 8)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         for f in &self.unknown_fields {
             f.write(p)?;
         }
@@ -471,6 +479,7 @@ impl __rt::Decode for TextDefaults {
         let mut f_words = None;
         let mut f_more = None;
         let mut f_by_name = None;
+        let mut f_extra = None;
         let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
@@ -481,6 +490,7 @@ impl __rt::Decode for TextDefaults {
                 (5, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
                 (6, __rt::TType::List) => f_more = Some(__rt::Decode::decode(p)?),
                 (7, __rt::TType::Map) => f_by_name = Some(__rt::Decode::decode(p)?),
+                (8, __rt::TType::List) => f_extra = Some(__rt::Decode::decode(p)?),
                 _ => unknown.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
@@ -498,6 +508,7 @@ impl __rt::Decode for TextDefaults {
             words: f_words.unwrap_or_default(),
             more: f_more.unwrap_or_default(),
             by_name: f_by_name.unwrap_or_default(),
+            extra: f_extra,
             unknown_fields: unknown,
         })
     }

@@ -398,6 +398,8 @@ pub struct TextDefaults {
         __rt::ByteString,
         super::common_types::Point,
     >,
+    /// Optional with an empty default: present, and empty, unless unset.
+    pub extra: Option<Vec<i64>>,
 }
 impl Default for TextDefaults {
     fn default() -> Self {
@@ -409,6 +411,7 @@ impl Default for TextDefaults {
             words: Default::default(),
             more: Default::default(),
             by_name: Default::default(),
+            extra: Some(Vec::new()),
         }
     }
 }
@@ -441,6 +444,11 @@ impl __rt::Encode for TextDefaults {
         p.write_field_begin("by_name", __rt::TType::Map, 7)?;
         __rt::Encode::encode(&self.by_name, p)?;
         p.write_field_end()?;
+        if let Some(v) = &self.extra {
+            p.write_field_begin("extra", __rt::TType::List, 8)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -455,6 +463,7 @@ impl __rt::Decode for TextDefaults {
         let mut f_words = None;
         let mut f_more = None;
         let mut f_by_name = None;
+        let mut f_extra = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
@@ -464,6 +473,7 @@ impl __rt::Decode for TextDefaults {
                 (5, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
                 (6, __rt::TType::List) => f_more = Some(__rt::Decode::decode(p)?),
                 (7, __rt::TType::Map) => f_by_name = Some(__rt::Decode::decode(p)?),
+                (8, __rt::TType::List) => f_extra = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -481,6 +491,7 @@ impl __rt::Decode for TextDefaults {
             words: f_words.unwrap_or_default(),
             more: f_more.unwrap_or_default(),
             by_name: f_by_name.unwrap_or_default(),
+            extra: f_extra,
         })
     }
 }

@@ -541,6 +541,8 @@ pub struct TextDefaults {
     pub words: Vec<Name>,
     pub more: Vec<String>,
     pub by_name: ::std::collections::HashMap<String, super::common_types::Point>,
+    /// Optional with an empty default: present, and empty, unless unset.
+    pub extra: Option<Vec<i64>>,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     pub unknown_fields: Vec<__rt::UnknownField>,
@@ -555,6 +557,7 @@ impl Default for TextDefaults {
             words: Default::default(),
             more: Default::default(),
             by_name: Default::default(),
+            extra: Some(Vec::new()),
             unknown_fields: Vec::new(),
         }
     }
@@ -588,6 +591,11 @@ impl __rt::Encode for TextDefaults {
         p.write_field_begin("by_name", __rt::TType::Map, 7)?;
         __rt::Encode::encode(&self.by_name, p)?;
         p.write_field_end()?;
+        if let Some(v) = &self.extra {
+            p.write_field_begin("extra", __rt::TType::List, 8)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         for f in &self.unknown_fields {
             f.write(p)?;
         }
@@ -605,6 +613,7 @@ impl __rt::Decode for TextDefaults {
         let mut f_words = None;
         let mut f_more = None;
         let mut f_by_name = None;
+        let mut f_extra = None;
         let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
@@ -615,6 +624,7 @@ impl __rt::Decode for TextDefaults {
                 (5, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
                 (6, __rt::TType::List) => f_more = Some(__rt::Decode::decode(p)?),
                 (7, __rt::TType::Map) => f_by_name = Some(__rt::Decode::decode(p)?),
+                (8, __rt::TType::List) => f_extra = Some(__rt::Decode::decode(p)?),
                 _ => unknown.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
@@ -632,6 +642,7 @@ impl __rt::Decode for TextDefaults {
             words: f_words.unwrap_or_default(),
             more: f_more.unwrap_or_default(),
             by_name: f_by_name.unwrap_or_default(),
+            extra: f_extra,
             unknown_fields: unknown,
         })
     }
@@ -649,6 +660,8 @@ pub struct TextDefaultsRef<'a> {
     pub words: Vec<&'a str>,
     pub more: Vec<&'a str>,
     pub by_name: ::std::collections::HashMap<&'a str, super::common_types::Point>,
+    /// Optional with an empty default: present, and empty, unless unset.
+    pub extra: Option<Vec<i64>>,
     /// Fields this schema does not know, as read.
     pub unknown_fields: Vec<__rt::UnknownField>,
 }
@@ -662,6 +675,7 @@ impl Default for TextDefaultsRef<'_> {
             words: Default::default(),
             more: Default::default(),
             by_name: Default::default(),
+            extra: Some(Vec::new()),
             unknown_fields: Vec::new(),
         }
     }
@@ -695,6 +709,11 @@ impl __rt::Encode for TextDefaultsRef<'_> {
         p.write_field_begin("by_name", __rt::TType::Map, 7)?;
         __rt::Encode::encode(&self.by_name, p)?;
         p.write_field_end()?;
+        if let Some(v) = &self.extra {
+            p.write_field_begin("extra", __rt::TType::List, 8)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         for f in &self.unknown_fields {
             f.write(p)?;
         }
@@ -712,6 +731,7 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
         let mut f_words = None;
         let mut f_more = None;
         let mut f_by_name = None;
+        let mut f_extra = None;
         let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
@@ -736,6 +756,9 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
                 (7, __rt::TType::Map) => {
                     f_by_name = Some(__rt::DecodeView::decode_view(p)?);
                 }
+                (8, __rt::TType::List) => {
+                    f_extra = Some(__rt::DecodeView::decode_view(p)?);
+                }
                 _ => unknown.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
@@ -753,6 +776,7 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
             words: f_words.unwrap_or_default(),
             more: f_more.unwrap_or_default(),
             by_name: f_by_name.unwrap_or_default(),
+            extra: f_extra,
             unknown_fields: unknown,
         })
     }
@@ -767,6 +791,7 @@ impl<'a> __rt::FromView<TextDefaultsRef<'a>> for TextDefaults {
             words: __rt::FromView::from_view(&v.words),
             more: __rt::FromView::from_view(&v.more),
             by_name: __rt::FromView::from_view(&v.by_name),
+            extra: v.extra.as_ref().map(__rt::FromView::from_view),
             unknown_fields: v.unknown_fields.clone(),
         }
     }

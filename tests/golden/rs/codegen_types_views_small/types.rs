@@ -526,6 +526,8 @@ pub struct TextDefaults {
         __rt::CompactString,
         super::common_types::Point,
     >,
+    /// Optional with an empty default: present, and empty, unless unset.
+    pub extra: Option<Vec<i64>>,
 }
 impl Default for TextDefaults {
     fn default() -> Self {
@@ -537,6 +539,7 @@ impl Default for TextDefaults {
             words: Default::default(),
             more: Default::default(),
             by_name: Default::default(),
+            extra: Some(Vec::new()),
         }
     }
 }
@@ -569,6 +572,11 @@ impl __rt::Encode for TextDefaults {
         p.write_field_begin("by_name", __rt::TType::Map, 7)?;
         __rt::Encode::encode(&self.by_name, p)?;
         p.write_field_end()?;
+        if let Some(v) = &self.extra {
+            p.write_field_begin("extra", __rt::TType::List, 8)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -583,6 +591,7 @@ impl __rt::Decode for TextDefaults {
         let mut f_words = None;
         let mut f_more = None;
         let mut f_by_name = None;
+        let mut f_extra = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => f_text = Some(__rt::Decode::decode(p)?),
@@ -592,6 +601,7 @@ impl __rt::Decode for TextDefaults {
                 (5, __rt::TType::List) => f_words = Some(__rt::Decode::decode(p)?),
                 (6, __rt::TType::List) => f_more = Some(__rt::Decode::decode(p)?),
                 (7, __rt::TType::Map) => f_by_name = Some(__rt::Decode::decode(p)?),
+                (8, __rt::TType::List) => f_extra = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -609,6 +619,7 @@ impl __rt::Decode for TextDefaults {
             words: f_words.unwrap_or_default(),
             more: f_more.unwrap_or_default(),
             by_name: f_by_name.unwrap_or_default(),
+            extra: f_extra,
         })
     }
 }
@@ -625,6 +636,8 @@ pub struct TextDefaultsRef<'a> {
     pub words: Vec<&'a str>,
     pub more: Vec<&'a str>,
     pub by_name: ::std::collections::HashMap<&'a str, super::common_types::Point>,
+    /// Optional with an empty default: present, and empty, unless unset.
+    pub extra: Option<Vec<i64>>,
 }
 impl Default for TextDefaultsRef<'_> {
     fn default() -> Self {
@@ -636,6 +649,7 @@ impl Default for TextDefaultsRef<'_> {
             words: Default::default(),
             more: Default::default(),
             by_name: Default::default(),
+            extra: Some(Vec::new()),
         }
     }
 }
@@ -668,6 +682,11 @@ impl __rt::Encode for TextDefaultsRef<'_> {
         p.write_field_begin("by_name", __rt::TType::Map, 7)?;
         __rt::Encode::encode(&self.by_name, p)?;
         p.write_field_end()?;
+        if let Some(v) = &self.extra {
+            p.write_field_begin("extra", __rt::TType::List, 8)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -682,6 +701,7 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
         let mut f_words = None;
         let mut f_more = None;
         let mut f_by_name = None;
+        let mut f_extra = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::String) => {
@@ -705,6 +725,9 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
                 (7, __rt::TType::Map) => {
                     f_by_name = Some(__rt::DecodeView::decode_view(p)?);
                 }
+                (8, __rt::TType::List) => {
+                    f_extra = Some(__rt::DecodeView::decode_view(p)?);
+                }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -722,6 +745,7 @@ impl<'a> __rt::DecodeView<'a> for TextDefaultsRef<'a> {
             words: f_words.unwrap_or_default(),
             more: f_more.unwrap_or_default(),
             by_name: f_by_name.unwrap_or_default(),
+            extra: f_extra,
         })
     }
 }
@@ -735,6 +759,7 @@ impl<'a> __rt::FromView<TextDefaultsRef<'a>> for TextDefaults {
             words: __rt::FromView::from_view(&v.words),
             more: __rt::FromView::from_view(&v.more),
             by_name: __rt::FromView::from_view(&v.by_name),
+            extra: v.extra.as_ref().map(__rt::FromView::from_view),
         }
     }
 }

@@ -526,7 +526,11 @@ impl<'a> Ctx<'a> {
 
     /// [`Ctx::field_default`] for the owned type or its view.
     pub fn field_default_in(&self, flavor: Flavor<'_>, f: &Field) -> String {
-        let value = |v| self.boxed(f, flavor.value(self, &f.ty, v));
+        let value = |v| match flavor {
+            // A lazy field's only default is an empty container.
+            Flavor::View(_) if f.lazy => "Default::default()".to_owned(),
+            _ => self.boxed(f, flavor.value(self, &f.ty, v)),
+        };
         match (&f.default, f.is_optional()) {
             (Some(v), true) => format!("Some({})", value(v)),
             (None, true) => "None".to_owned(),
