@@ -100,7 +100,13 @@ fn fake_server(
 
 /// One message, binary protocol: the header and `body` (a struct), framed
 /// when asked.
-fn message(framing: Framing, name: &str, kind: MessageType, seqid: i32, body: &impl Encode) -> Vec<u8> {
+fn message(
+    framing: Framing,
+    name: &str,
+    kind: MessageType,
+    seqid: i32,
+    body: &impl Encode,
+) -> Vec<u8> {
     let mut p = BinaryProtocol::new(Vec::new(), Limits::default());
     p.write_message_begin(&MessageHeader {
         name: name.to_owned(),
@@ -162,7 +168,13 @@ fn an_exception_of_an_unlisted_kind_comes_back_as_it_is() {
         let (addr, server) = fake_server(framing, move |h| {
             if h.seqid == 1 {
                 let e = ApplicationError::new(ApplicationErrorKind::Other(99), "odd");
-                Answer::Bytes(message(framing, &h.name, MessageType::Exception, h.seqid, &e))
+                Answer::Bytes(message(
+                    framing,
+                    &h.name,
+                    MessageType::Exception,
+                    h.seqid,
+                    &e,
+                ))
             } else {
                 Answer::Bytes(success(framing, h, 7))
             }
@@ -201,11 +213,29 @@ fn another_seqid_or_name_is_a_typed_error_and_stops_the_client() {
     type Bad = fn(&MessageHeader) -> Vec<u8>;
     let cases: [(Bad, ApplicationErrorKind); 3] = [
         (
-            |h| success(Framing::Buffered, &MessageHeader { seqid: h.seqid - 1, ..h.clone() }, 1),
+            |h| {
+                success(
+                    Framing::Buffered,
+                    &MessageHeader {
+                        seqid: h.seqid - 1,
+                        ..h.clone()
+                    },
+                    1,
+                )
+            },
             ApplicationErrorKind::BadSequenceId,
         ),
         (
-            |h| success(Framing::Buffered, &MessageHeader { name: "dispatch".into(), ..h.clone() }, 1),
+            |h| {
+                success(
+                    Framing::Buffered,
+                    &MessageHeader {
+                        name: "dispatch".into(),
+                        ..h.clone()
+                    },
+                    1,
+                )
+            },
             ApplicationErrorKind::WrongMethodName,
         ),
         (
@@ -373,7 +403,10 @@ fn a_silent_server_is_bounded_by_the_read_timeout() {
         other => panic!("{other:?}"),
     }
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
     refuses_further_calls(&mut c);
 }
 
@@ -381,7 +414,13 @@ fn a_silent_server_is_bounded_by_the_read_timeout() {
 fn a_result_with_nothing_set_is_missing_result_and_void_is_ok() {
     let (addr, _server) = fake_server(Framing::Buffered, |h| {
         let empty = AwkwardFiredArgs {};
-        Answer::Bytes(message(Framing::Buffered, &h.name, MessageType::Reply, h.seqid, &empty))
+        Answer::Bytes(message(
+            Framing::Buffered,
+            &h.name,
+            MessageType::Reply,
+            h.seqid,
+            &empty,
+        ))
     });
     let mut c = AwkwardClient::new(connect(addr, Framing::Buffered));
     assert_eq!(app_kind(c.new2(1)), ApplicationErrorKind::MissingResult);
@@ -666,10 +705,15 @@ fn awkward_names_compile_and_reach_their_methods() {
 fn awkward_services_multiplexed_speak_service_colon_method() {
     let mut mux: MultiplexedProcessor = MultiplexedProcessor::new();
     mux.register("Awkward", Arc::new(AwkwardProcessor::new(Impl::default())));
-    mux.register("AwkwardNew", Arc::new(AwkwardNewProcessor::new(AwkwardNewImpl)));
+    mux.register(
+        "AwkwardNew",
+        Arc::new(AwkwardNewProcessor::new(AwkwardNewImpl)),
+    );
     let server = serve(mux);
     let mut conn = connect(server.0.local_addr(), Framing::Buffered);
-    exercise(&mut AwkwardClient::new(Multiplexed::new(&mut conn, "Awkward")));
+    exercise(&mut AwkwardClient::new(Multiplexed::new(
+        &mut conn, "Awkward",
+    )));
     let mut other = AwkwardNewClient::multiplexed(&mut conn, "AwkwardNew");
     assert_eq!(other.args(1).unwrap(), 1001);
     // A service the server does not have: UNKNOWN_METHOD, in step.
@@ -699,4 +743,43 @@ fn awkward_services_multiplexed_speak_service_colon_method() {
     assert_eq!((h.kind, h.seqid), (MessageType::Reply, 9));
     let r: AwkwardNewArgsResult = thriftc_runtime::Decode::decode(&mut p).unwrap();
     assert_eq!(r.success, Some(1002));
+}
+
+#[test]
+fn an_exception_the_server_sends_leaves_the_client_in_step_whatever_its_kind() {
+    // The kinds the client also uses for replies that fail its own checks:
+    // sent by the server, in a whole EXCEPTION message, they are the
+    // server's answer, and the connection is in step.
+    for kind in [
+        ApplicationErrorKind::BadSequenceId,
+        ApplicationErrorKind::WrongMethodName,
+        ApplicationErrorKind::InvalidMessageType,
+    ] {
+        let (addr, server) = fake_server(Framing::Buffered, move |h| {
+            if h.seqid == 1 {
+                let e = ApplicationError::new(kind, "the server says so");
+                let b = message(
+                    Framing::Buffered,
+                    &h.name,
+                    MessageType::Exception,
+                    h.seqid,
+                    &e,
+                );
+                Answer::Bytes(b)
+            } else {
+                Answer::Bytes(success(Framing::Buffered, h, 3))
+            }
+        });
+        let mut c = AwkwardClient::new(connect(addr, Framing::Buffered));
+        match c.new2(1) {
+            Err(AwkwardNewError::Application(a)) => {
+                assert_eq!((a.kind, a.message.as_str()), (kind, "the server says so"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(c.inner().is_usable(), "{kind:?}");
+        assert_eq!(c.new2(2).unwrap(), 3, "{kind:?}");
+        drop(c);
+        assert_eq!(server.join().unwrap().len(), 2);
+    }
 }
