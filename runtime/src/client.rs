@@ -37,7 +37,9 @@
 //! the [`ApplicationError`] it carries. After a transport or protocol error,
 //! or a reply that fails these checks, the connection's position in the
 //! stream is unknown, so the client refuses further calls (`NotOpen`):
-//! connect again.
+//! connect again. An EXCEPTION message leaves the connection usable,
+//! whatever its kind: one of the kinds above, sent by the server, is its
+//! answer, read whole ([`Client::is_usable`] tells the two apart).
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -338,13 +340,30 @@ impl Client {
         Ok(self.seqid)
     }
 
-    /// Marks the connection unusable after errors that leave the stream out
-    /// of step.
+    /// Marks the connection unusable after an error sending a request: the
+    /// server may have received part of it.
     fn note<T>(&mut self, r: Result<T>) -> Result<T> {
-        if let Err(e) = &r {
-            self.broken |= breaks_connection(e);
+        if r.is_err() {
+            self.broken = true;
         }
         r
+    }
+
+    /// The outcome of reading a reply: an error reading it (a transport or
+    /// protocol error, or a reply that fails the checks) leaves the stream
+    /// out of step and marks the connection unusable; an EXCEPTION the
+    /// server sent was read whole, so whatever its kind (even one the
+    /// checks also use, such as `BAD_SEQUENCE_ID`) the connection stays in
+    /// step.
+    fn note_reply<T>(&mut self, r: Result<Result<T, ApplicationError>>) -> Result<T> {
+        match r {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(sent)) => Err(Error::Application(sent)),
+            Err(e) => {
+                self.broken = true;
+                Err(e)
+            }
+        }
     }
 
     /// As [`note`](Client::note), for sending a request. A request over the
@@ -357,18 +376,6 @@ impl Client {
             }
             r => self.note(r),
         }
-    }
-}
-
-fn breaks_connection(e: &Error) -> bool {
-    match e {
-        Error::Transport(_) | Error::Protocol(_) => true,
-        Error::Application(a) => matches!(
-            a.kind,
-            ApplicationErrorKind::BadSequenceId
-                | ApplicationErrorKind::WrongMethodName
-                | ApplicationErrorKind::InvalidMessageType
-        ),
     }
 }
 
@@ -389,7 +396,7 @@ impl Channel for Client {
             Io::Binary(i, _) => exchange(i, method, seqid),
             Io::Compact(i, _) => exchange(i, method, seqid),
         };
-        self.note(r)
+        self.note_reply(r)
     }
 
     fn call_oneway<A: Encode>(&mut self, method: &str, args: &A) -> Result<()> {
@@ -423,8 +430,10 @@ where
     encoded
 }
 
-/// Reads and checks the reply to the call just sent.
-fn exchange<I, R>(input: &mut I, name: &str, seqid: i32) -> Result<R>
+/// Reads and checks the reply to the call just sent: the result struct, or
+/// the application error of an EXCEPTION message (`Ok(Err(_))`, read whole);
+/// `Err` for anything that leaves the stream out of step.
+fn exchange<I, R>(input: &mut I, name: &str, seqid: i32) -> Result<Result<R, ApplicationError>>
 where
     I: ProtocolRead + WireProtocol<SocketReader>,
     R: Decode,
@@ -461,13 +470,13 @@ where
             let value = R::decode(input)?;
             input.read_message_end()?;
             input.transport_mut().end_message()?;
-            Ok(value)
+            Ok(Ok(value))
         }
         MessageType::Exception => {
             let e = ApplicationError::decode(input)?;
             input.read_message_end()?;
             input.transport_mut().end_message()?;
-            Err(Error::Application(e))
+            Ok(Err(e))
         }
         other => Err(Error::application(
             ApplicationErrorKind::InvalidMessageType,
