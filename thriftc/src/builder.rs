@@ -40,8 +40,8 @@ pub const DEFAULT_INCLUDE_FILE: &str = "_thrift.rs";
 ///     thriftc::Builder::new()
 ///         .file("idl/calculator.thrift")
 ///         .include_dir("idl/common")
-///         .type_attribute("calculator.Work", "#[derive(Hash)]")
-///         .btree_map(["calculator.Work.tags"])
+///         .type_attribute("calculator.Work", "#[derive(serde::Serialize)]")
+///         .btree_map([".calculator"])
 ///         .gen_client(false)
 ///         .compile()
 /// }

@@ -48,9 +48,12 @@
 //!
 //! **4. One line in your crate** brings in everything generated, one module
 //! per IDL file (named after its `namespace rs`, else its file name), here
-//! `idl::people` and `idl::greeter`:
+//! `idl::people` and `idl::greeter`. In a binary, what the program does not
+//! use warns as dead code, hence the `allow`; in a library, make the module
+//! `pub` instead:
 //!
 //! ```ignore
+//! #[allow(dead_code)]
 //! mod idl {
 //!     include!(concat!(env!("OUT_DIR"), "/_thrift.rs"));
 //! }
@@ -119,15 +122,21 @@
 //! *path* of Thrift names, qualified by the file's stem: `people.Person`
 //! (a type), `people.Person.name` (a field), `.people` (everything in
 //! `people.thrift`), `.` (everything); a path without a leading dot matches
-//! by suffix, so `Person.name` also works (see [`options`]).
+//! by suffix, so `Person.name` also works (see [`options`]). A path that
+//! matches nothing is reported as a warning.
+//!
+//! Generated types already implement `Clone`, `Debug`, `PartialEq` and,
+//! where their fields allow, `Eq`, `Hash`, `PartialOrd`, `Ord` and
+//! `Default` (deriving one of them again does not compile); attributes add
+//! the rest. Here for a `Person` that also has a `photo` binary field:
 //!
 //! ```no_run
 //! fn main() -> Result<(), thriftc::Error> {
 //!     thriftc::Builder::new()
 //!         .file("idl/greeter.thrift")
 //!         .include_dir("idl/common")
-//!         // Extra derives and attributes, on types or fields.
-//!         .type_attribute("people.Person", "#[derive(Hash)]")
+//!         // Extra attributes (and derives, e.g. serde's), on types or fields.
+//!         .type_attribute("people.Person", "#[doc(alias = \"guest\")]")
 //!         .field_attribute("people.Person.name", "#[doc = \"Full name.\"]")
 //!         // BTreeMap/BTreeSet instead of HashMap/HashSet: some fields, or all.
 //!         .btree_map([".people"])

@@ -154,7 +154,7 @@ pub struct Options {
 
     /// Extra attributes for generated types: `(path, attribute)` pairs;
     /// the attribute is Rust source such as `#[derive(serde::Serialize)]`.
-    /// Example: `("bench.Payload", "#[derive(Hash)]")`.
+    /// Example: `("bench.Payload", "#[derive(serde::Serialize)]")`.
     pub type_attributes: Vec<(String, String)>,
 
     /// Extra attributes for generated fields and union variants, as
