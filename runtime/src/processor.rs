@@ -408,8 +408,10 @@ where
 
 // ------------------------------------------------------- protocol choice
 
-/// Which wire protocol a server or client speaks.
+/// Which wire protocol a server or client speaks. More protocols (e.g.
+/// Apache's JSON protocol) may be added.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProtocolKind {
     /// Apache's `TBinaryProtocol` (strict headers written, both read).
     #[default]

@@ -135,8 +135,9 @@ impl<T> ServerProcessor for T where
 {
 }
 
-/// How connections are given threads.
+/// How connections are given threads. More modes may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// One thread per connection, started when it is accepted.
     ThreadPerConnection,
