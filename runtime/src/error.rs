@@ -345,7 +345,9 @@ mod tests {
         let io = || io::Error::new(io::ErrorKind::ConnectionReset, "reset by peer");
         let transport = TransportError::from(io());
         assert_eq!(transport.kind, TransportErrorKind::Unknown);
-        let cause = transport.source().expect("a TransportError keeps its cause");
+        let cause = transport
+            .source()
+            .expect("a TransportError keeps its cause");
         assert_eq!(cause.to_string(), "reset by peer");
         let downcast = cause.downcast_ref::<io::Error>().unwrap();
         assert_eq!(downcast.kind(), io::ErrorKind::ConnectionReset);
