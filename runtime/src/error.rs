@@ -122,7 +122,11 @@ pub enum ProtocolErrorKind {
 }
 
 /// Bytes that are not valid Thrift, or exceed a [`Limits`](crate::Limits) value.
+///
+/// Built with [`ProtocolError::new`] (or [`Error::protocol`]); more fields
+/// may be added.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProtocolError {
     /// What went wrong, as Apache Thrift classifies it.
     pub kind: ProtocolErrorKind,
@@ -170,7 +174,12 @@ pub enum TransportErrorKind {
 }
 
 /// A failure of the byte stream.
+///
+/// Built with [`TransportError::new`], or from an [`std::io::Error`] (which
+/// becomes its [`source`](std::error::Error::source)); more fields may be
+/// added.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct TransportError {
     /// What went wrong, as Apache Thrift classifies it.
     pub kind: TransportErrorKind,
@@ -197,7 +206,11 @@ impl fmt::Display for TransportError {
     }
 }
 
-impl std::error::Error for TransportError {}
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
 
 impl From<std::io::Error> for TransportError {
     fn from(e: std::io::Error) -> TransportError {
@@ -291,7 +304,11 @@ impl ApplicationErrorKind {
 
 /// A `TApplicationException`: wire form `struct { 1: string message, 2: i32 type }`
 /// sent as an EXCEPTION message.
+///
+/// Built with [`ApplicationError::new`] (or [`Error::application`]); more
+/// fields may be added.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApplicationError {
     /// The exception's type (wire field 2).
     pub kind: ApplicationErrorKind,
@@ -316,3 +333,56 @@ impl fmt::Display for ApplicationError {
 }
 
 impl std::error::Error for ApplicationError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+    use std::io;
+
+    #[test]
+    fn io_cause_is_the_source_of_both_error_types() {
+        let io = || io::Error::new(io::ErrorKind::ConnectionReset, "reset by peer");
+        let transport = TransportError::from(io());
+        assert_eq!(transport.kind, TransportErrorKind::Unknown);
+        let cause = transport
+            .source()
+            .expect("a TransportError keeps its cause");
+        assert_eq!(cause.to_string(), "reset by peer");
+        let downcast = cause.downcast_ref::<io::Error>().unwrap();
+        assert_eq!(downcast.kind(), io::ErrorKind::ConnectionReset);
+
+        let err = Error::from(io());
+        let cause = err.source().expect("an Error from io keeps its cause");
+        assert_eq!(
+            cause.downcast_ref::<io::Error>().unwrap().kind(),
+            io::ErrorKind::ConnectionReset
+        );
+    }
+
+    #[test]
+    fn errors_without_a_cause_have_no_source() {
+        let plain = TransportError::new(TransportErrorKind::NotOpen, "closed");
+        assert!(plain.source().is_none());
+        assert!(Error::from(plain).source().is_none());
+        assert!(
+            Error::protocol(ProtocolErrorKind::InvalidData, "x")
+                .source()
+                .is_none()
+        );
+        assert!(
+            Error::application(ApplicationErrorKind::InternalError, "x")
+                .source()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn errors_are_send_sync_and_static() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Error>();
+        check::<TransportError>();
+        check::<ProtocolError>();
+        check::<ApplicationError>();
+    }
+}

@@ -358,6 +358,18 @@ impl<P: ?Sized> Default for Multiplexed<P> {
     }
 }
 
+impl<P: ?Sized> fmt::Debug for Multiplexed<P> {
+    /// The registered service names (sorted) and whether a default is set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut services: Vec<&str> = self.services.keys().map(String::as_str).collect();
+        services.sort_unstable();
+        f.debug_struct("Multiplexed")
+            .field("services", &services)
+            .field("default", &self.default.is_some())
+            .finish()
+    }
+}
+
 impl<P: ?Sized> Multiplexed<P> {
     /// No services yet.
     pub fn new() -> Multiplexed<P> {
@@ -408,8 +420,10 @@ where
 
 // ------------------------------------------------------- protocol choice
 
-/// Which wire protocol a server or client speaks.
+/// Which wire protocol a server or client speaks. More protocols (e.g.
+/// Apache's JSON protocol) may be added.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProtocolKind {
     /// Apache's `TBinaryProtocol` (strict headers written, both read).
     #[default]
@@ -478,6 +492,22 @@ mod tests {
                 _ => unknown_method(h, i, o),
             }
         }
+    }
+
+    #[test]
+    fn multiplexed_debug_names_the_services() {
+        let mut mux: Multiplexed<Echo> = Multiplexed::new();
+        assert_eq!(
+            format!("{mux:?}"),
+            "Multiplexed { services: [], default: false }"
+        );
+        mux.register("Zeta", Arc::new(Echo))
+            .register("Alpha", Arc::new(Echo))
+            .register_default(Arc::new(Echo));
+        assert_eq!(
+            format!("{mux:?}"),
+            r#"Multiplexed { services: ["Alpha", "Zeta"], default: true }"#
+        );
     }
 
     /// `struct { 1: T }` as arguments; written back as field 0 for results.

@@ -288,6 +288,7 @@ fn undecodable_arguments_get_protocol_error() {
             Framing::Buffered => {
                 assert!(closed_within(&mut s, Duration::from_secs(5)));
             }
+            other => unimplemented!("not covered by these tests: {other:?}"),
         }
         server.stop();
     }

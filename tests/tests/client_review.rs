@@ -124,6 +124,7 @@ fn message(
             framed.extend(bytes);
             framed
         }
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }
 }
 

@@ -162,6 +162,7 @@ fn message(
             args.encode(&mut p).unwrap();
             p.write_message_end().unwrap();
         }
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }
     match framing {
         Framing::Buffered => body,
@@ -170,6 +171,7 @@ fn message(
             out.extend_from_slice(&body);
             out
         }
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }
 }
 
@@ -231,6 +233,7 @@ fn read_reply<R: Read>(
     let out = match protocol {
         ProtocolKind::Binary => body(&mut BinaryProtocol::new(&mut *r, Default::default())),
         ProtocolKind::Compact => body(&mut CompactProtocol::new(&mut *r, Default::default())),
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }?;
     r.end_message()?;
     Ok(out)

@@ -13,8 +13,9 @@ use codespan_reporting::term::termcolor::Buffer;
 use std::fmt;
 use std::ops::Range;
 
-/// How bad a diagnostic is.
+/// How bad a diagnostic is. More levels (e.g. a note) may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Severity {
     /// A problem that does not stop code generation.
     Warning,

@@ -98,6 +98,7 @@ mod connection;
 mod event;
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -135,8 +136,9 @@ impl<T> ServerProcessor for T where
 {
 }
 
-/// How connections are given threads.
+/// How connections are given threads. More modes may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// One thread per connection, started when it is accepted.
     ThreadPerConnection,
@@ -235,6 +237,14 @@ impl Default for ServerConfig {
 pub struct ServerBuilder<P> {
     processor: Arc<P>,
     config: ServerConfig,
+}
+
+impl<P> fmt::Debug for ServerBuilder<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<P: ServerProcessor> ServerBuilder<P> {
@@ -365,9 +375,19 @@ impl<P: ServerProcessor> ServerBuilder<P> {
 
 /// A bound server, ready to [`serve`](Server::serve) in the foreground or
 /// [`spawn`](Server::spawn) in the background.
+#[must_use = "a bound server serves nothing until `serve` or `spawn` is called; dropping it closes the port"]
 pub struct Server<P> {
     processor: Arc<P>,
     shared: Arc<Shared>,
+}
+
+impl<P> fmt::Debug for Server<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.shared.local_addr)
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server<()> {
@@ -644,6 +664,14 @@ fn worker<P: ServerProcessor + ?Sized>(shared: &Arc<Shared>, processor: &P) {
 #[derive(Clone)]
 pub struct ServerHandle {
     shared: Arc<Shared>,
+}
+
+impl fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("local_addr", &self.shared.local_addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServerHandle {
@@ -944,6 +972,30 @@ mod tests {
         fn process(&self, h: &MessageHeader, i: &mut I, o: &mut O) -> crate::Result<()> {
             unknown_method(h, i, o)
         }
+    }
+
+    /// The server's public types print their address and settings, not
+    /// the processor (which need not be `Debug`).
+    #[test]
+    fn builder_server_and_handle_are_debug() {
+        let builder = Server::builder(Nothing).max_connections(7);
+        assert!(format!("{builder:?}").contains("max_connections: 7"));
+        let server = builder.bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().to_string();
+        let shown = format!("{server:?}");
+        assert!(
+            shown.starts_with("Server {") && shown.contains(&addr),
+            "{shown}"
+        );
+        let handle = server.handle();
+        let shown = format!("{handle:?}");
+        assert!(
+            shown.starts_with("ServerHandle {") && shown.contains(&addr),
+            "{shown}"
+        );
+        fn check<T: Send + Sync>() {}
+        check::<ServerHandle>();
+        check::<Server<Nothing>>();
     }
 
     /// A connection the accept loop has accepted, but not yet queued, when

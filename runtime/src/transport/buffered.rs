@@ -57,8 +57,10 @@ const MAX_RESERVE_AHEAD: usize = 64 * 1024;
 /// connection holds 4 KiB.
 pub const INITIAL_BUFFER_SIZE: usize = 4 * 1024;
 
-/// How messages are delimited on a stream.
+/// How messages are delimited on a stream. More framings (e.g. Apache's
+/// THeader) may be added.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Framing {
     /// Messages follow each other with no delimiter (Apache's
     /// `TBufferedTransport`).

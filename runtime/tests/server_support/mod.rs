@@ -463,6 +463,7 @@ pub fn message<A: Encode>(
             args.encode(&mut p).unwrap();
             p.write_message_end().unwrap();
         }
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }
     match framing {
         Framing::Buffered => body,
@@ -471,6 +472,7 @@ pub fn message<A: Encode>(
             out.extend_from_slice(&body);
             out
         }
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }
 }
 
@@ -511,6 +513,7 @@ pub fn read_reply<R: Decode>(reader: &mut Replies, protocol: ProtocolKind) -> Re
     let out = match protocol {
         ProtocolKind::Binary => body(&mut BinaryProtocol::new(&mut *reader, Default::default())),
         ProtocolKind::Compact => body(&mut CompactProtocol::new(&mut *reader, Default::default())),
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }?;
     reader.end_message()?;
     Ok(out)

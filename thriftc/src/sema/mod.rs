@@ -27,8 +27,10 @@ use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-/// A checked program, and the warnings found on the way.
+/// A checked program, and the warnings found on the way. More fields may be
+/// added.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Loaded {
     /// The resolved program, ready for [`codegen::generate`](crate::codegen::generate).
     pub program: Program,
@@ -44,8 +46,10 @@ impl Loaded {
 }
 
 /// The IDL has errors: every diagnostic of the stage that failed (and the
-/// warnings before it), with the sources to render them.
+/// warnings before it), with the sources to render them. More fields may be
+/// added.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Failed {
     /// The text of every file read, which the spans point into.
     pub sources: SourceMap,
