@@ -1,6 +1,10 @@
 //! Shared helpers for the integration tests of thriftc.
 
-use thriftc_runtime::{Bytes, Decode, DecodeView, Encode, Error, binary, compact};
+use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolWrite};
+use thriftc_runtime::{
+    BinaryProtocol, Bytes, CompactProtocol, Decode, DecodeView, Encode, Error, Framing,
+    ProtocolKind, binary, compact,
+};
 
 /// One of the two wire protocols, for tests that run in both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,5 +154,47 @@ impl ServerMode {
             "{:?} {:?} event={}",
             self.protocol, self.framing, self.event
         )
+    }
+}
+
+/// One message as a client sends it: `args` under a header of `name`,
+/// `kind` and `seqid`, framed or not.
+pub fn message(
+    protocol: ProtocolKind,
+    framing: Framing,
+    name: &str,
+    kind: MessageType,
+    seqid: i32,
+    args: &impl Encode,
+) -> Vec<u8> {
+    let header = MessageHeader {
+        name: name.to_owned(),
+        kind,
+        seqid,
+    };
+    let mut body = Vec::new();
+    match protocol {
+        ProtocolKind::Binary => {
+            let mut p = BinaryProtocol::new(&mut body, Default::default());
+            p.write_message_begin(&header).unwrap();
+            args.encode(&mut p).unwrap();
+            p.write_message_end().unwrap();
+        }
+        ProtocolKind::Compact => {
+            let mut p = CompactProtocol::new(&mut body, Default::default());
+            p.write_message_begin(&header).unwrap();
+            args.encode(&mut p).unwrap();
+            p.write_message_end().unwrap();
+        }
+        other => unimplemented!("not covered by these tests: {other:?}"),
+    }
+    match framing {
+        Framing::Buffered => body,
+        Framing::Framed => {
+            let mut out = (body.len() as u32).to_be_bytes().to_vec();
+            out.extend_from_slice(&body);
+            out
+        }
+        other => unimplemented!("not covered by these tests: {other:?}"),
     }
 }

@@ -134,49 +134,8 @@ fn start(b: ServerBuilder<Arc<Svc>>) -> ServerHandle {
     b.bind("127.0.0.1:0").unwrap().spawn().unwrap()
 }
 
-/// One message as a client sends it.
-fn message(
-    protocol: ProtocolKind,
-    framing: Framing,
-    name: &str,
-    kind: MessageType,
-    seqid: i32,
-    args: &impl Encode,
-) -> Vec<u8> {
-    let header = MessageHeader {
-        name: name.to_owned(),
-        kind,
-        seqid,
-    };
-    let mut body = Vec::new();
-    match protocol {
-        ProtocolKind::Binary => {
-            let mut p = BinaryProtocol::new(&mut body, Default::default());
-            p.write_message_begin(&header).unwrap();
-            args.encode(&mut p).unwrap();
-            p.write_message_end().unwrap();
-        }
-        ProtocolKind::Compact => {
-            let mut p = CompactProtocol::new(&mut body, Default::default());
-            p.write_message_begin(&header).unwrap();
-            args.encode(&mut p).unwrap();
-            p.write_message_end().unwrap();
-        }
-        other => unimplemented!("not covered by these tests: {other:?}"),
-    }
-    match framing {
-        Framing::Buffered => body,
-        Framing::Framed => {
-            let mut out = (body.len() as u32).to_be_bytes().to_vec();
-            out.extend_from_slice(&body);
-            out
-        }
-        other => unimplemented!("not covered by these tests: {other:?}"),
-    }
-}
-
 fn call(protocol: ProtocolKind, framing: Framing, name: &str, seqid: i32, value: &[u8]) -> Vec<u8> {
-    message(
+    thriftc_tests::message(
         protocol,
         framing,
         name,
