@@ -299,3 +299,153 @@ fn lazy_and_eager_base_containers_agree_on_random_bytes() {
     }
     assert!(failures.is_empty(), "{} failures", failures.len());
 }
+
+/// Compact input written by hand with what a random edit rarely reaches:
+/// field ids at both ends of `i16` (long form, and short deltas next to
+/// them), ids restored after nested structs (also inside lazy elements),
+/// bools in field headers beside bool elements with element type `2` and
+/// values `0`/`1`/`2`, long list headers with small counts, an empty map
+/// (no type byte) and an empty set of element type 0, overlong and extreme
+/// varints, and unknown fields of every type inside lazy elements.
+fn inner_with_unknown_fields() -> Vec<u8> {
+    let mut b = vec![
+        // 1000: list<bool> with element type 2, values 1, 0, 2.
+        0x09, 0xd0, 0x0f, 0x32, 0x01, 0x00, 0x02, // 1: i32 1, long form.
+        0x05, 0x02, 0x02, // 5 (delta 4): map<bool, struct>, one entry.
+        0x4b, 0x01, 0x2c, 0x01,
+        // The struct: 32767 bool true (long form), -32768 uuid, STOP.
+        0x01, 0xfe, 0xff, 0x03, 0x0d, 0xff, 0xff, 0x03,
+    ];
+    b.extend([0xab; 16]);
+    b.extend([
+        0x00, // end of the map's struct value
+        // 6 (delta 1): set<double>, one element.
+        0x1a, 0x17,
+    ]);
+    b.extend(1.5f64.to_le_bytes());
+    b.extend([
+        // 4: list<i32> in long form, long list header counting 2.
+        0x09, 0x08, 0xf5, 0x02, 0x01, 0x03, // 7 (delta 3): an empty struct.
+        0x3c, 0x00, // 8: i16 32767; 9: i8 -128; 10: empty binary; 11: bool false.
+        0x14, 0xfe, 0xff, 0x03, 0x13, 0x80, 0x18, 0x00, 0x12,
+        // 2: string "n", long form.
+        0x08, 0x04, 0x01, b'n', 0x00,
+    ]);
+    b
+}
+
+fn hand_written_payload() -> Vec<u8> {
+    let mut b = vec![
+        0x41, // 4: bool true, in the header
+        // 1: i32::MIN, long form.
+        0x05, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, // 2: i64::MIN.
+        0x16, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+        // 8: list<i64> long header counting 3: MAX, MIN, an overlong 0.
+        0x69, 0xf6, 0x03, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x80, 0x80, 0x00,
+        // 9: empty map, no type byte; 10: empty set of element type 0.
+        0x1b, 0x00, 0x1a, 0x00, // 32767: bool false, long form (unknown).
+        0x02, 0xfe, 0xff, 0x03, // 11: Inner, long form.
+        0x0c, 0x16,
+    ];
+    b.extend(inner_with_unknown_fields());
+    // 12 (delta 1 from 11, restored after the struct): list<Inner> of 2.
+    b.extend([0x19, 0x2c]);
+    b.extend(inner_with_unknown_fields());
+    b.extend([0x00]); // an empty Inner
+    // 13: kind LARGE; 3: ratio 0.5, long form.
+    b.extend([0x15, 0x06, 0x07, 0x06]);
+    b.extend(0.5f64.to_le_bytes());
+    b.push(0x00);
+    b
+}
+
+#[test]
+fn hand_written_compact_edges_read_alike_in_all_three_ways() {
+    use eager_bench::bench::{Inner, Kind, Payload};
+    let bytes = hand_written_payload();
+    let inner = Inner {
+        id: 1,
+        name: "n".to_owned(),
+        score: 0.0,
+        tags: vec![-1, -2],
+    };
+    let expected = Payload {
+        count: i32::MIN,
+        timestamp: i64::MIN,
+        ratio: 0.5,
+        active: true,
+        title: String::new(),
+        raw: Vec::new(),
+        note: None,
+        values: vec![i64::MAX, i64::MIN, 0],
+        attrs: HashMap::new(),
+        labels: HashSet::new(),
+        inner: inner.clone(),
+        children: vec![inner, Inner::default()],
+        kind: Kind::LARGE,
+    };
+    let owned: Payload = decode(Proto::Compact, &bytes).unwrap();
+    assert_eq!(owned, expected);
+    assert_eq!(
+        agree::<
+            Payload,
+            eager_bench::bench::PayloadRef<'_>,
+            lazy_bench::bench::Payload,
+            lazy_bench::bench::PayloadRef<'_>,
+        >(Proto::Compact, &bytes),
+        Ok(true)
+    );
+    // The lazy children, copied as read, are the bytes sent.
+    let lazy: lazy_bench::bench::PayloadRef<'_> = decode_view(Proto::Compact, &bytes).unwrap();
+    let (elems, _) = lazy.children.encoded();
+    let mut sent = inner_with_unknown_fields();
+    sent.push(0x00);
+    assert_eq!(elems, sent);
+    let tags: Vec<i32> = lazy.inner.tags.iter().collect();
+    assert_eq!(tags, [-1, -2]);
+
+    // A short delta past 32767 after a long-form 32767, inside a lazy
+    // element: the same error all three ways.
+    let mut bad = hand_written_payload();
+    let at = bad
+        .windows(4)
+        .position(|w| w == [0x01, 0xfe, 0xff, 0x03])
+        .unwrap();
+    bad.splice(at + 4..at + 4, [0x12]);
+    let e = agree::<
+        Payload,
+        eager_bench::bench::PayloadRef<'_>,
+        lazy_bench::bench::Payload,
+        lazy_bench::bench::PayloadRef<'_>,
+    >(Proto::Compact, &bad);
+    assert_eq!(e, Ok(false));
+    let err = decode::<Payload>(Proto::Compact, &bad).unwrap_err();
+    assert!(err.to_string().contains("32767"), "{err}");
+}
+
+/// Unions in a lazy list: zero fields set, two set, and one only unknown,
+/// read from compact the same three ways.
+#[test]
+fn unions_in_lazy_lists_read_alike() {
+    use eager_types::types::{Containers, ContainersRef};
+    // Containers { 10: list<Shape> [..] }.
+    let with = |shapes: &[u8], n: u8| {
+        let mut b = vec![0x09, 0x14, (n << 4) | 0x0c];
+        b.extend(shapes);
+        b.push(0x00);
+        b
+    };
+    let none = with(&[0x00], 1);
+    let two = with(&[0x27, 0, 0, 0, 0, 0, 0, 0, 0, 0x18, 0x01, b'x', 0x00], 1);
+    let unknown_only = with(&[0x09, 0x10, 0x11, 0x01, 0x00, 0x25, 0x04, 0x00], 2);
+    for (bytes, accepted) in [(none, false), (two, false), (unknown_only, true)] {
+        let r = agree::<
+            Containers,
+            ContainersRef<'_>,
+            lazy_types::types::Containers,
+            lazy_types::types::ContainersRef<'_>,
+        >(Proto::Compact, &bytes);
+        assert_eq!(r, Ok(accepted), "{bytes:02x?}");
+    }
+}
