@@ -308,46 +308,53 @@ fn lazy_and_eager_base_containers_agree_on_random_bytes() {
 /// (no type byte) and an empty set of element type 0, overlong and extreme
 /// varints, and unknown fields of every type inside lazy elements.
 fn inner_with_unknown_fields() -> Vec<u8> {
-    let mut b = vec![
-        // 1000: list<bool> with element type 2, values 1, 0, 2.
-        0x09, 0xd0, 0x0f, 0x32, 0x01, 0x00, 0x02, // 1: i32 1, long form.
-        0x05, 0x02, 0x02, // 5 (delta 4): map<bool, struct>, one entry.
-        0x4b, 0x01, 0x2c, 0x01,
-        // The struct: 32767 bool true (long form), -32768 uuid, STOP.
-        0x01, 0xfe, 0xff, 0x03, 0x0d, 0xff, 0xff, 0x03,
-    ];
+    let mut b = Vec::new();
+    // 1000: list<bool> with element type 2, values 1, 0, 2.
+    b.extend([0x09, 0xd0, 0x0f, 0x32, 0x01, 0x00, 0x02]);
+    // 1: i32 1, long form.
+    b.extend([0x05, 0x02, 0x02]);
+    // 5 (delta 4): map<bool, struct>, one entry, key true.
+    b.extend([0x4b, 0x01, 0x2c, 0x01]);
+    // The struct: 32767 bool true (long form), -32768 uuid, STOP.
+    b.extend([0x01, 0xfe, 0xff, 0x03, 0x0d, 0xff, 0xff, 0x03]);
     b.extend([0xab; 16]);
-    b.extend([
-        0x00, // end of the map's struct value
-        // 6 (delta 1): set<double>, one element.
-        0x1a, 0x17,
-    ]);
+    b.push(0x00);
+    // 6 (delta 1): set<double>, one element.
+    b.extend([0x1a, 0x17]);
     b.extend(1.5f64.to_le_bytes());
-    b.extend([
-        // 4: list<i32> in long form, long list header counting 2.
-        0x09, 0x08, 0xf5, 0x02, 0x01, 0x03, // 7 (delta 3): an empty struct.
-        0x3c, 0x00, // 8: i16 32767; 9: i8 -128; 10: empty binary; 11: bool false.
-        0x14, 0xfe, 0xff, 0x03, 0x13, 0x80, 0x18, 0x00, 0x12,
-        // 2: string "n", long form.
-        0x08, 0x04, 0x01, b'n', 0x00,
-    ]);
+    // 4: list<i32> in long form, long list header counting 2.
+    b.extend([0x09, 0x08, 0xf5, 0x02, 0x01, 0x03]);
+    // 7 (delta 3): an empty struct.
+    b.extend([0x3c, 0x00]);
+    // 8: i16 32767; 9: i8 -128; 10: empty binary; 11: bool false.
+    b.extend([0x14, 0xfe, 0xff, 0x03, 0x13, 0x80, 0x18, 0x00, 0x12]);
+    // 2: string "n", long form; STOP.
+    b.extend([0x08, 0x04, 0x01, b'n', 0x00]);
     b
 }
 
 fn hand_written_payload() -> Vec<u8> {
-    let mut b = vec![
-        0x41, // 4: bool true, in the header
-        // 1: i32::MIN, long form.
-        0x05, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, // 2: i64::MIN.
+    let mut b = Vec::new();
+    // 4 (delta 4): bool true, in the header.
+    b.push(0x41);
+    // 1: i32::MIN, long form.
+    b.extend([0x05, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    // 2 (delta 1): i64::MIN.
+    b.extend([
         0x16, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
-        // 8: list<i64> long header counting 3: MAX, MIN, an overlong 0.
-        0x69, 0xf6, 0x03, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0xff, 0xff,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x80, 0x80, 0x00,
-        // 9: empty map, no type byte; 10: empty set of element type 0.
-        0x1b, 0x00, 0x1a, 0x00, // 32767: bool false, long form (unknown).
-        0x02, 0xfe, 0xff, 0x03, // 11: Inner, long form.
-        0x0c, 0x16,
-    ];
+    ]);
+    // 8 (delta 6): list<i64>, long header counting 3: MAX, MIN, an
+    // overlong 0.
+    b.extend([0x69, 0xf6, 0x03]);
+    b.extend([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    b.extend([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    b.extend([0x80, 0x80, 0x00]);
+    // 9: empty map, no type byte; 10: empty set of element type 0.
+    b.extend([0x1b, 0x00, 0x1a, 0x00]);
+    // 32767: bool false, long form (unknown).
+    b.extend([0x02, 0xfe, 0xff, 0x03]);
+    // 11: Inner, long form.
+    b.extend([0x0c, 0x16]);
     b.extend(inner_with_unknown_fields());
     // 12 (delta 1 from 11, restored after the struct): list<Inner> of 2.
     b.extend([0x19, 0x2c]);
@@ -405,12 +412,12 @@ fn hand_written_compact_edges_read_alike_in_all_three_ways() {
     let tags: Vec<i32> = lazy.inner.tags.iter().collect();
     assert_eq!(tags, [-1, -2]);
 
-    // A short delta past 32767 after a long-form 32767, inside a lazy
-    // element: the same error all three ways.
+    // A short delta past 32767 after a long-form 32767, in a struct inside
+    // the first lazy child: the same error all three ways.
     let mut bad = hand_written_payload();
     let at = bad
         .windows(4)
-        .position(|w| w == [0x01, 0xfe, 0xff, 0x03])
+        .rposition(|w| w == [0x01, 0xfe, 0xff, 0x03])
         .unwrap();
     bad.splice(at + 4..at + 4, [0x12]);
     let e = agree::<
