@@ -378,8 +378,19 @@ impl<P: ?Sized> Multiplexed<P> {
 
     /// Serves `service`'s methods (called as `service:method`) with
     /// `processor`. A second registration of the same name replaces the first.
+    ///
+    /// # Panics
+    ///
+    /// If `service` contains `:`: calls split their name at the first `:`,
+    /// so no call could reach it.
     pub fn register(&mut self, service: impl Into<String>, processor: Arc<P>) -> &mut Self {
-        self.services.insert(service.into(), processor);
+        let service = service.into();
+        assert!(
+            !service.contains(':'),
+            "multiplexed service name `{service}` contains `:`, which separates a call's \
+             service from its method: no call could reach it"
+        );
+        self.services.insert(service, processor);
         self
     }
 
@@ -508,6 +519,12 @@ mod tests {
             format!("{mux:?}"),
             r#"Multiplexed { services: ["Alpha", "Zeta"], default: true }"#
         );
+    }
+
+    #[test]
+    #[should_panic(expected = "contains `:`")]
+    fn a_multiplexed_name_no_call_could_reach_is_refused() {
+        Multiplexed::<Echo>::new().register("Calc:v2", Arc::new(Echo));
     }
 
     /// `struct { 1: T }` as arguments; written back as field 0 for results.
