@@ -290,3 +290,46 @@ fn gen_options_reach_the_generated_code() {
         stderr(&bad)
     );
 }
+
+/// An include reached through a symbolic link is named by the link, as the
+/// including file writes it (`alias.T`), not by the file it points to.
+#[cfg(unix)]
+#[test]
+fn include_through_a_symlink_is_named_by_the_link() {
+    let dir = project("symlink");
+    std::fs::create_dir_all(dir.join("real")).unwrap();
+    std::fs::write(dir.join("real/target.thrift"), "struct T { 1: i32 z }\n").unwrap();
+    std::os::unix::fs::symlink("real/target.thrift", dir.join("alias.thrift")).unwrap();
+    std::fs::write(
+        dir.join("root.thrift"),
+        "include \"alias.thrift\"\nstruct R { 1: alias.T t }\n",
+    )
+    .unwrap();
+    let out = thriftc(&dir, &["gen", "--out-dir", "out", "root.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let root = std::fs::read_to_string(dir.join("out/root.rs")).unwrap();
+    assert!(root.contains("super::alias::T"), "{root}");
+    assert!(dir.join("out/alias.rs").is_file());
+}
+
+/// Includes are found next to the including file even when its folder's
+/// name is not UTF-8 (allowed on Linux).
+#[cfg(target_os = "linux")]
+#[test]
+fn include_next_to_a_file_in_a_non_utf8_folder() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project("non-utf8");
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"idl\xff"));
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::copy(dir.join("shared.thrift"), odd.join("shared.thrift")).unwrap();
+    std::fs::copy(dir.join("service.thrift"), odd.join("service.thrift")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_thriftc"))
+        .arg("gen")
+        .arg("--out-dir")
+        .arg(odd.join("out"))
+        .arg(odd.join("service.thrift"))
+        .output()
+        .expect("run thriftc");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(odd.join("out/shared.rs").is_file());
+}
