@@ -16,7 +16,7 @@ const EXIT_STALE: u8 = 3;
         Writes one `<module>.rs` per IDL file (the module name is the file's `namespace rs`, \
         else its stem) and a `mod.rs` declaring them all, into --out-dir. Mount the folder \
         with `#[path = \"<out-dir>/mod.rs\"] mod idl;`. Files whose content did not change \
-        are not rewritten.",
+        are not rewritten, and a file thriftc did not generate is never overwritten (exit 4).",
     after_help = "Examples:\n  \
         thriftc gen --out-dir src/idl service.thrift\n  \
         thriftc gen -I ../shared --out-dir src/idl --btree-map api.thrift\n  \
