@@ -364,3 +364,37 @@ fn gen_does_not_overwrite_files_it_did_not_generate() {
     let out = thriftc(&dir, &["gen", "--out-dir", "gen", "service.thrift"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// A module thriftc generated from an IDL file that is no longer compiled
+/// is stale too: `--check` names it (exit 3) and `gen` removes it. Other
+/// files in the folder are left alone.
+#[test]
+fn gen_check_finds_and_gen_removes_modules_no_longer_generated() {
+    let dir = project("orphans");
+    let out = thriftc(&dir, &["gen", "--out-dir", "out", "service.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::fs::write(dir.join("extra.thrift"), "struct E { 1: i32 x }\n").unwrap();
+    let out = thriftc(
+        &dir,
+        &["gen", "--out-dir", "out", "service.thrift", "extra.thrift"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::fs::write(dir.join("out/notes.rs"), "// mine\n").unwrap();
+    std::fs::write(dir.join("out/README.md"), "").unwrap();
+    let out = thriftc(
+        &dir,
+        &["gen", "--out-dir", "out", "--check", "service.thrift"],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("extra.rs"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("notes.rs"), "{}", stderr(&out));
+    let out = thriftc(&dir, &["gen", "--out-dir", "out", "service.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!dir.join("out/extra.rs").exists());
+    assert!(dir.join("out/notes.rs").exists() && dir.join("out/README.md").exists());
+    let out = thriftc(
+        &dir,
+        &["gen", "--out-dir", "out", "--check", "service.thrift"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

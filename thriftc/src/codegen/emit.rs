@@ -317,6 +317,39 @@ pub(crate) fn may_overwrite(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
     ))
 }
 
+/// The `.rs` files in `dir` that thriftc generated (they begin with
+/// [`GENERATED_MARK`]) but that are not among `files`: modules of IDL files
+/// no longer compiled. Sorted by name; none when `dir` does not exist.
+pub fn stale_generated(dir: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut stale = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if !name.ends_with(".rs")
+            || files.iter().any(|f| f.name == name)
+            || !entry.file_type()?.is_file()
+        {
+            continue;
+        }
+        let mut head = [0u8; GENERATED_MARK.len()];
+        let mut file = std::fs::File::open(entry.path())?;
+        if std::io::Read::read_exact(&mut file, &mut head).is_ok()
+            && head == GENERATED_MARK.as_bytes()
+        {
+            stale.push(name);
+        }
+    }
+    stale.sort();
+    Ok(stale)
+}
+
 /// Writes files into `dir` (created if missing), skipping those whose
 /// content is unchanged. Refuses, before writing anything, to overwrite a
 /// file that thriftc did not generate (see [`GENERATED_MARK`]). Returns the
