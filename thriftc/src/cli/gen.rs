@@ -16,7 +16,8 @@ const EXIT_STALE: u8 = 3;
         Writes one `<module>.rs` per IDL file (the module name is the file's `namespace rs`, \
         else its stem) and a `mod.rs` declaring them all, into --out-dir. Mount the folder \
         with `#[path = \"<out-dir>/mod.rs\"] mod idl;`. Files whose content did not change \
-        are not rewritten.",
+        are not rewritten, and a file thriftc did not generate is never overwritten (exit 4); \
+        modules it generated from IDL files no longer named are removed.",
     after_help = "Examples:\n  \
         thriftc gen --out-dir src/idl service.thrift\n  \
         thriftc gen -I ../shared --out-dir src/idl --btree-map api.thrift\n  \
@@ -40,7 +41,8 @@ pub struct Args {
     #[arg(long, value_name = "PATH", default_value = "::thriftc_runtime")]
     pub runtime_path: String,
 
-    /// Write nothing; fail (exit 3) if a generated file is missing or differs.
+    /// Write nothing; fail (exit 3) if a generated file is missing or differs, or a module
+    /// generated from an IDL file no longer named is still there.
     #[arg(long)]
     pub check: bool,
 
@@ -184,8 +186,16 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_IDL_ERROR);
         }
     };
+    // Modules thriftc generated from IDL files no longer compiled.
+    let leftover = match thriftc::codegen::emit::stale_generated(&args.out_dir, &files) {
+        Ok(leftover) => leftover,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: cannot read {}: {e}", args.out_dir.display());
+            return ExitCode::from(super::EXIT_IO);
+        }
+    };
     if args.check {
-        let stale: Vec<&str> = files
+        let mut stale: Vec<&str> = files
             .iter()
             .filter(|f| {
                 std::fs::read(args.out_dir.join(&f.name))
@@ -193,6 +203,7 @@ pub fn run(args: Args) -> ExitCode {
             })
             .map(|f| f.name.as_str())
             .collect();
+        stale.extend(leftover.iter().map(String::as_str));
         if stale.is_empty() {
             return ExitCode::SUCCESS;
         }
@@ -205,15 +216,20 @@ pub fn run(args: Args) -> ExitCode {
         );
         return ExitCode::from(EXIT_STALE);
     }
-    match thriftc::codegen::write_files(&args.out_dir, &files) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(
-                stderr,
-                "error: cannot write to {}: {e}",
-                args.out_dir.display()
-            );
-            ExitCode::from(super::EXIT_IO)
+    if let Err(e) = thriftc::codegen::write_files(&args.out_dir, &files) {
+        let _ = writeln!(
+            stderr,
+            "error: cannot write to {}: {e}",
+            args.out_dir.display()
+        );
+        return ExitCode::from(super::EXIT_IO);
+    }
+    for name in &leftover {
+        let path = args.out_dir.join(name);
+        if let Err(e) = std::fs::remove_file(&path) {
+            let _ = writeln!(stderr, "error: cannot remove {}: {e}", path.display());
+            return ExitCode::from(super::EXIT_IO);
         }
     }
+    ExitCode::SUCCESS
 }

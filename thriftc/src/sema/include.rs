@@ -66,7 +66,7 @@ pub(super) fn load_files(
         let id = sources.add_with_display(&canonical, display, text);
         let doc = Some(crate::parse::parse(id, &sources.get(id).text, diags));
         let i = loaded.len();
-        loaded.push((canonical.clone(), doc, Vec::new()));
+        loaded.push((canonical.clone(), doc, Vec::new(), normalize(path)));
         by_path.insert(canonical, i);
         Some(i)
     };
@@ -92,7 +92,6 @@ pub(super) fn load_files(
         let i = next;
         next += 1;
         let Some(doc) = &loaded[i].1 else { continue };
-        let file_id = doc.file;
         let includes: Vec<(String, Span)> = doc
             .headers
             .iter()
@@ -101,8 +100,10 @@ pub(super) fn load_files(
                 _ => None,
             })
             .collect();
-        let including = PathBuf::from(&sources.get(file_id).display);
-        let base = including
+        // The folder of the path the file was found by (not the lossy
+        // display text, which differs for names that are not UTF-8).
+        let base = loaded[i]
+            .3
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
@@ -161,11 +162,13 @@ pub(super) fn load_files(
     let mut slots: Vec<Option<LoadedFile>> = loaded.into_iter().map(Some).collect();
     let mut docs = Vec::new();
     for &old in &order {
-        let Some((path, doc, includes)) = slots[old].take() else {
+        let Some((path, doc, includes, found)) = slots[old].take() else {
             continue;
         };
         let Some(doc) = doc else { continue };
-        let stem = path
+        // Includes name a file by the path they reach it by: through a
+        // symbolic link that is the link's name, not its target's.
+        let stem = found
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -186,8 +189,9 @@ pub(super) fn load_files(
     }
 }
 
-/// Canonical path, syntax tree (`None` after a syntax error), includes.
-type LoadedFile = (PathBuf, Option<ast::Document>, Vec<(usize, Span)>);
+/// Canonical path, syntax tree (`None` after a syntax error), includes,
+/// and the path the file was first found by (normalized).
+type LoadedFile = (PathBuf, Option<ast::Document>, Vec<(usize, Span)>, PathBuf);
 
 /// Reports every include that closes a cycle.
 fn check_cycles(loaded: &[LoadedFile], sources: &SourceMap, diags: &mut Diagnostics) {
