@@ -179,6 +179,7 @@ fn peers(root: &Path) -> Option<PathBuf> {
 }
 
 fn test(root: &Path, extra: &[String]) -> Result<(), String> {
+    check_disk(root);
     let python = peers(root);
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The golden files of generated code are compiled as modules of the
@@ -194,6 +195,39 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
         cmd.env("THRIFTC_PYTHON", py);
     }
     run(&mut cmd)
+}
+
+/// About what a first run of `test` leaves in the target folder (debug
+/// build, clippy's metadata, docs, the build-script test's own project).
+const TEST_DISK_NEED_MIB: u64 = 2048;
+
+/// Says so up front when the disk where the build goes is nearly full: a
+/// build that runs out of space fails halfway, with rustc's I/O error.
+fn check_disk(root: &Path) {
+    let target =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
+    // The target folder may not exist yet; its nearest existing parent is on
+    // the same disk.
+    let Some(existing) = target.ancestors().find(|p| p.exists()) else {
+        return;
+    };
+    let Ok(out) = Command::new("df").arg("-Pk").arg(existing).output() else {
+        return;
+    };
+    // `df -P`: a header line, then `fs blocks used available capacity mount`.
+    let free_kib = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(3)?.parse::<u64>().ok());
+    if let Some(free) = free_kib.map(|k| k / 1024)
+        && free < TEST_DISK_NEED_MIB
+    {
+        eprintln!(
+            "xtask: only {free} MiB free on the disk of {}; a first test run needs about \
+             {TEST_DISK_NEED_MIB} MiB and may fail with \"No space left on device\"",
+            target.display()
+        );
+    }
 }
 
 /// `cargo clippy <scope> --all-targets -- -D warnings`.
