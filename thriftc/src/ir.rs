@@ -7,6 +7,12 @@
 //!
 //! Invariant: a `Program` exists only if the front end reported no error. It
 //! may still carry warnings (they were reported separately).
+//!
+//! The model is read, not built, outside this crate: its types are
+//! `#[non_exhaustive]`, so fields and variants can be added (a new Thrift
+//! type, a new kind of definition) without breaking code that reads it.
+//! Match with a `_` arm and destructure with `..`. `Requiredness` is closed:
+//! Thrift has exactly three.
 
 use crate::source::{SourceMap, Span};
 use std::path::PathBuf;
@@ -29,6 +35,7 @@ use std::path::PathBuf;
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Program {
     /// Text of every file read, for spans.
     pub sources: SourceMap,
@@ -63,6 +70,7 @@ pub struct DefId(pub u32);
 
 /// One `.thrift` file.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct File {
     /// The file's text in [`Program::sources`].
     pub source: crate::source::FileId,
@@ -93,6 +101,7 @@ impl File {
 
 /// `namespace SCOPE NAME (annotations)`; `scope` is `*` for `namespace *`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Namespace {
     /// The language (`rs`, `py`, ...), or `*`.
     pub scope: String,
@@ -106,6 +115,7 @@ pub struct Namespace {
 
 /// A name as written in the IDL, with where it was written.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Ident {
     /// The text, e.g. `Foo`, or `shared.Foo` before resolution.
     pub name: String,
@@ -115,6 +125,7 @@ pub struct Ident {
 
 /// `key = "value"` or a bare `flag` (value `None`).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Annotation {
     /// The name before `=`, e.g. `rust.name`.
     pub key: String,
@@ -131,6 +142,7 @@ pub type Doc = Option<String>;
 
 /// A top-level definition.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Def {
     /// The defined name.
     pub name: Ident,
@@ -148,6 +160,7 @@ pub struct Def {
 
 /// The body of a [`Def`], by keyword.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum DefKind {
     /// `const`.
     Const(Const),
@@ -165,6 +178,7 @@ pub enum DefKind {
 
 /// `const TYPE NAME = VALUE`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Const {
     /// The declared type.
     pub ty: Type,
@@ -175,6 +189,7 @@ pub struct Const {
 
 /// `typedef TYPE NAME`: an alias.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Typedef {
     /// The aliased type as written (may itself name a typedef).
     pub target: Type,
@@ -182,6 +197,7 @@ pub struct Typedef {
 
 /// `enum NAME { ... }`: named `i32` values.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Enum {
     /// In source order; values are unique.
     pub values: Vec<EnumValue>,
@@ -189,6 +205,7 @@ pub struct Enum {
 
 /// One value of an [`Enum`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct EnumValue {
     /// The value's name.
     pub name: Ident,
@@ -204,6 +221,7 @@ pub struct EnumValue {
 
 /// Which keyword defined a [`Struct`]. The three share one wire format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StructKind {
     /// `struct`.
     Struct,
@@ -215,6 +233,7 @@ pub enum StructKind {
 
 /// A `struct`, `union` or `exception`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Struct {
     /// Which of the three.
     pub kind: StructKind,
@@ -236,6 +255,7 @@ pub enum Requiredness {
 /// A field of a struct, union or exception; also a function argument or a
 /// `throws` entry.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Field {
     /// Explicit id, or the negative id Apache Thrift assigns (-1, -2, ...)
     /// when none is written.
@@ -265,6 +285,7 @@ pub struct Field {
 
 /// `service NAME [extends BASE] { ... }`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Service {
     /// The service this one `extends`.
     pub extends: Option<DefId>,
@@ -274,6 +295,7 @@ pub struct Service {
 
 /// A function of a [`Service`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Function {
     /// The function's name.
     pub name: Ident,
@@ -295,6 +317,7 @@ pub struct Function {
 
 /// A type as used by a field, typedef, constant or function.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Type {
     /// Which type.
     pub kind: TypeKind,
@@ -306,6 +329,7 @@ pub struct Type {
 
 /// The shape of a [`Type`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum TypeKind {
     /// `bool`.
     Bool,
@@ -339,6 +363,7 @@ pub enum TypeKind {
 
 /// A constant value, already checked against the type it is used at.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ConstValue {
     /// `true` or `false`.
     Bool(bool),
