@@ -230,7 +230,10 @@ impl From<std::io::Error> for TransportError {
 }
 
 /// `TApplicationException` type codes (doc/specs/thrift-rpc.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// Kinds are equal when their wire codes are: `Other(6)` equals
+/// `InternalError`, as both are sent as 6.
+#[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum ApplicationErrorKind {
     /// `UNKNOWN` (0): any other failure.
@@ -260,6 +263,20 @@ pub enum ApplicationErrorKind {
     UnsupportedClientType,
     /// A code this runtime does not name (e.g. fbthrift's 11..16); kept.
     Other(i32),
+}
+
+impl PartialEq for ApplicationErrorKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_i32() == other.as_i32()
+    }
+}
+
+impl Eq for ApplicationErrorKind {}
+
+impl std::hash::Hash for ApplicationErrorKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_i32().hash(state);
+    }
 }
 
 impl ApplicationErrorKind {
@@ -375,6 +392,35 @@ mod tests {
                 .source()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn application_error_kinds_are_equal_when_their_codes_are() {
+        use std::collections::HashSet;
+        assert_eq!(
+            ApplicationErrorKind::Other(6),
+            ApplicationErrorKind::InternalError
+        );
+        assert_eq!(
+            ApplicationErrorKind::Other(42),
+            ApplicationErrorKind::Other(42)
+        );
+        assert_ne!(
+            ApplicationErrorKind::Other(42),
+            ApplicationErrorKind::Other(43)
+        );
+        assert_ne!(
+            ApplicationErrorKind::Other(7),
+            ApplicationErrorKind::InternalError
+        );
+        let set: HashSet<_> = [
+            ApplicationErrorKind::Other(1),
+            ApplicationErrorKind::UnknownMethod,
+            ApplicationErrorKind::from_i32(1),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(set.len(), 1);
     }
 
     #[test]
