@@ -1137,6 +1137,7 @@ impl Gen<'_> {
                 }
             }
             TType::Stop | TType::Void => unreachable!("not a value type"),
+            other => unreachable!("{other:?} is not in ANY_TTYPE"),
         }
     }
 }

@@ -145,8 +145,13 @@ pub mod compact;
 
 /// Wire type codes (the binary protocol's numbering; the compact protocol maps
 /// its own codes onto these).
+///
+/// `#[non_exhaustive]`: Thrift has added types before (`uuid`, in 0.19), so
+/// a match outside this crate needs a `_` arm (an unknown type is an error
+/// where the data must be understood, and is skipped where it may be).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum TType {
     /// `T_STOP`: ends a struct's fields; never a value.
     Stop = 0,
