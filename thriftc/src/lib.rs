@@ -199,13 +199,21 @@
 
 // Modules whose every public item is documented are checked by
 // `missing_docs`; the others are listed with an `allow` until they are.
+//
+// `ast`, `parse` and `dump` (the syntax tree, the parser, the model's text
+// form) are public for the project's own tests and benchmarks only: not part
+// of the API, they may change in any release. Tools read the checked model,
+// `ir`.
+#[doc(hidden)]
 pub mod ast;
 pub mod builder;
 pub mod codegen;
 pub mod diagnostic;
+#[doc(hidden)]
 pub mod dump;
 pub mod ir;
 pub mod options;
+#[doc(hidden)]
 pub mod parse;
 pub mod sema;
 pub mod source;

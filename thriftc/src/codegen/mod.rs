@@ -1,10 +1,10 @@
 //! Code generation: the resolved model to formatted Rust source files.
 //!
-//! Pipeline (each stage its own module): [`plan`] turns an [`ir::Program`]
-//! into a Rust code model (all names decided by [`names`]); [`items`]
-//! writes each planned item as formatted text into a [`writer::Writer`];
-//! [`emit`] joins a module's items under the `@generated` header.
-//! [`generate`] runs all three; [`emit::write_files`] writes the result.
+//! Pipeline (each stage its own module): `plan` turns an [`ir::Program`]
+//! into a Rust code model (all names decided by `names`); `items`
+//! writes each planned item as formatted text into a `writer::Writer`;
+//! `emit` joins a module's items under the `@generated` header.
+//! [`generate`] runs all three; [`write_files`] writes the result.
 //!
 //! Why text is written directly: the output used to be built with `quote!`,
 //! parsed back with syn and formatted with prettyplease. On the synthetic
@@ -21,10 +21,10 @@
 //! prettyplease itself is not idempotent (a match arm's body that reaches
 //! the margin with the `;` prettyplease adds when it wraps it in braces),
 //! which is now laid out as prettyplease lays out its own output.
-//! [`writer`] and [`layout`] reproduce prettyplease's width decisions for
+//! `writer` and `layout` reproduce prettyplease's width decisions for
 //! the constructs we generate, and each top-level item that the writer
 //! cannot be sure about (a line too wide for its rules, user attributes,
-//! container constants) goes through prettyplease ([`mod@format`], the safety
+//! container constants) goes through prettyplease (`format`, the safety
 //! net: 2 of 16,497 items on the bench IDL). The parity tests render every
 //! fixture, a reduced synthetic IDL and IDL with very long names and deep
 //! nesting, and every construct with names of every length from 0 to 40
@@ -38,13 +38,24 @@
 //! to types of other files as `super::<module>::Type`, so the folder can be
 //! mounted anywhere (`#[path = ".../mod.rs"] mod idl;`).
 
+// The stages are public for the project's own tests and benchmarks, which
+// drive them one by one; they are not part of the API and may change in any
+// release. The API is `generate`, `GeneratedFile` and `write_files`.
+#[doc(hidden)]
 pub mod emit;
+#[doc(hidden)]
 pub mod format;
+#[doc(hidden)]
 pub mod items;
+#[doc(hidden)]
 pub mod layout;
+#[doc(hidden)]
 pub mod literals;
+#[doc(hidden)]
 pub mod names;
+#[doc(hidden)]
 pub mod plan;
+#[doc(hidden)]
 pub mod writer;
 
 use crate::ir;
