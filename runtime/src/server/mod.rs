@@ -75,7 +75,12 @@
 //!   waits up to the drain timeout (default 30 s; `Duration::MAX`: no limit)
 //!   and then force-closes the sockets that remain. A handler that never
 //!   returns keeps its thread, but not its socket or `stop`. The port can be
-//!   bound again as soon as `stop` returns.
+//!   bound again as soon as `stop` returns. A connection counts as accepted
+//!   once the accept loop has taken it from the listener and then found no
+//!   stop begun; from there on it is served as above, even if the stop
+//!   begins before it reaches a thread. One the loop takes once
+//!   the stop has begun, or that is still in the listen backlog when the
+//!   listener closes, is closed without being read.
 //! - **Closing.** A connection closed while its peer's input is unread
 //!   (after a malformed request, a panic, or the 16 answers of a stop)
 //!   first ends its own side and reads and discards for up to 1 s (the
@@ -1093,6 +1098,32 @@ mod tests {
         );
     }
 
+    /// Thread per connection: a connection the accept loop has accepted,
+    /// but not yet given its thread, when a stop begins has its request
+    /// (which has arrived) answered (Linux: elsewhere the blocking modes
+    /// answer no request during a stop).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_connection_accepted_as_a_stop_begins_gets_its_thread() {
+        let server = Server::builder(Nothing)
+            .thread_per_connection()
+            .drain_timeout(Duration::from_secs(5))
+            .bind("127.0.0.1:0")
+            .unwrap();
+        let (accepted, on_accept) = mpsc::channel();
+        *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
+            let _ = accepted.send(());
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !shared.is_stopping() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
+        }));
+        let handle = server.spawn().unwrap();
+        let (took, reply) = call_across_a_stop(&handle, &on_accept);
+        assert!(took < Duration::from_secs(2), "stop took {took:?}");
+        assert_answers_ping(&reply);
+    }
+
     /// Event-driven mode: a connection the accept loop has accepted, but
     /// not yet registered, when a stop begins has its request (which has
     /// arrived) answered, even though every event thread has already seen
@@ -1108,6 +1139,7 @@ mod tests {
             .bind("127.0.0.1:0")
             .unwrap();
         let (accepted, on_accept) = mpsc::channel();
+        let (saw_stop, threads_saw_stop) = mpsc::channel();
         *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
             let _ = accepted.send(());
             let deadline = Instant::now() + Duration::from_secs(5);
@@ -1122,10 +1154,12 @@ mod tests {
             while shared.lock().event_threads_stopping < THREADS && Instant::now() < deadline {
                 thread::sleep(Duration::from_millis(1));
             }
-            assert_eq!(shared.lock().event_threads_stopping, THREADS);
+            let _ = saw_stop.send(shared.lock().event_threads_stopping);
         }));
         let handle = server.spawn().unwrap();
         let (took, reply) = call_across_a_stop(&handle, &on_accept);
+        let seen = threads_saw_stop.recv_timeout(Duration::from_secs(5));
+        assert_eq!(seen, Ok(THREADS), "event threads that had seen the stop");
         assert!(took < Duration::from_secs(2), "stop took {took:?}");
         assert_answers_ping(&reply);
     }
