@@ -36,6 +36,9 @@
 //! wakes every thread; parked connections that have received nothing are
 //! closed at once, requests that arrived while every thread was busy are
 //! still answered, and connections being served finish their call first.
+//! A connection the accept loop took just as the stop began is kept too:
+//! the threads drain only once the accept loop has ended, so its request,
+//! if it has arrived, is answered.
 //! During a stop a connection is answered at most 16 more messages, then
 //! closed: a peer that keeps sending holds neither a thread nor the stop.
 //!
@@ -292,10 +295,15 @@ impl Poller {
     /// a stop, a connection an event thread parks (`new` false) that has a
     /// reply waiting or input is left in its slot unarmed: that thread
     /// drains the slots next (a stop that began after the thread last
-    /// looked must not drop them).
+    /// looked must not drop them). So is a connection the accept loop
+    /// registers (`new`) during a stop, which it accepted as the stop
+    /// began: the threads drain the slots only once the accept loop has
+    /// ended ([`worker`]), and the drain (or `stop`'s
+    /// [`close_idle`](Self::close_idle)) answers its request if one has
+    /// arrived, or closes it.
     fn park(&self, shared: &Shared, index: u32, slot: &mut Slot, parked: Box<Parked>, new: bool) {
         if shared.is_stopping() {
-            if !new && (parked.writing.is_some() || has_input(&parked.conn)) {
+            if new || parked.writing.is_some() || has_input(&parked.conn) {
                 slot.parked = Some(parked);
                 return;
             }
@@ -731,13 +739,17 @@ impl Poller {
 }
 
 /// One of the mode's threads: waits for ready connections and serves them
-/// until the server stops.
+/// until the server stops. On stop it waits for the accept loop to end (it
+/// may be registering a connection accepted as the stop began), then
+/// answers what has arrived on the parked connections ([`Poller::drain`])
+/// and ends.
 pub(super) fn worker<P: ServerProcessor + ?Sized>(shared: &Shared, poller: &Poller, processor: &P) {
     let mut events = Vec::with_capacity(EVENTS);
     let tick = poller.tick.and_then(|t| Timespec::try_from(t).ok());
     let mut failures = 0u32;
     loop {
         if shared.is_stopping() {
+            shared.event_thread_stopping();
             poller.drain(shared, processor);
             return;
         }

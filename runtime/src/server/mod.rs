@@ -75,7 +75,12 @@
 //!   waits up to the drain timeout (default 30 s; `Duration::MAX`: no limit)
 //!   and then force-closes the sockets that remain. A handler that never
 //!   returns keeps its thread, but not its socket or `stop`. The port can be
-//!   bound again as soon as `stop` returns.
+//!   bound again as soon as `stop` returns. A connection counts as accepted
+//!   once the accept loop has taken it from the listener and then found no
+//!   stop begun; from there on it is served as above, even if the stop
+//!   begins before it reaches a thread. One the loop takes once
+//!   the stop has begun, or that is still in the listen backlog when the
+//!   listener closes, is closed without being read.
 //! - **Closing.** A connection closed while its peer's input is unread
 //!   (after a malformed request, a panic, or the 16 answers of a stop)
 //!   first ends its own side and reads and discards for up to 1 s (the
@@ -359,6 +364,8 @@ impl<P: ServerProcessor> ServerBuilder<P> {
                 next_id: 0,
                 queue: VecDeque::new(),
                 event_threads: 0,
+                #[cfg(all(test, target_os = "linux"))]
+                event_threads_stopping: 0,
             }),
             changed: Condvar::new(),
             #[cfg(target_os = "linux")]
@@ -436,7 +443,7 @@ impl<P: ServerProcessor> Server<P> {
             .spawn(move || self.run(listener));
         if let Err(e) = spawned {
             // The listener went down with the closure.
-            shared.lock().accepting = Phase::Done;
+            shared.end_accepting();
             handle.stop();
             return Err(e);
         }
@@ -458,7 +465,7 @@ impl<P: ServerProcessor> Server<P> {
         };
         if let Err(e) = self.start_workers() {
             drop(listener);
-            self.shared.lock().accepting = Phase::Done;
+            self.shared.end_accepting();
             self.handle().stop();
             return Err(e);
         }
@@ -469,9 +476,8 @@ impl<P: ServerProcessor> Server<P> {
     fn run(&self, listener: TcpListener) {
         self.accept_loop(&listener);
         drop(listener);
+        self.shared.end_accepting();
         let mut st = self.shared.lock();
-        st.accepting = Phase::Done;
-        self.shared.changed.notify_all();
         while st.stop != Phase::Done {
             st = self.shared.wait(st);
         }
@@ -839,6 +845,9 @@ struct State {
     queue: VecDeque<Conn>,
     /// Event-driven threads that have not ended yet.
     event_threads: usize,
+    /// Tests: event-driven threads that have seen the stop.
+    #[cfg(all(test, target_os = "linux"))]
+    event_threads_stopping: usize,
 }
 
 impl Shared {
@@ -867,6 +876,34 @@ impl Shared {
         if let Some(poller) = self.poller.get() {
             poller.wake();
             poller.close_idle();
+        }
+    }
+
+    /// Records that the accept loop has ended (or will never run), and
+    /// wakes the threads that wait for it (the pool's workers and the
+    /// event-driven threads on stop).
+    fn end_accepting(&self) {
+        self.lock().accepting = Phase::Done;
+        self.changed.notify_all();
+    }
+
+    /// An event-driven thread that has seen the stop waits here until the
+    /// accept loop has ended, before it answers what has arrived and ends:
+    /// the loop may be about to register a connection it accepted as the
+    /// stop began, whose request must not be left to no thread (as a
+    /// worker of the pool waits, see [`worker`]). The loop ends promptly
+    /// once `stopping` is set (`stop` wakes it from `accept`), and it never
+    /// waits for these threads.
+    #[cfg(target_os = "linux")]
+    fn event_thread_stopping(&self) {
+        let mut st = self.lock();
+        #[cfg(test)]
+        {
+            st.event_threads_stopping += 1;
+            self.changed.notify_all();
+        }
+        while st.accepting == Phase::Running {
+            st = self.wait(st);
         }
     }
 
@@ -1021,10 +1058,22 @@ mod tests {
             thread::sleep(Duration::from_millis(50));
         }));
         let handle = server.spawn().unwrap();
+        let (took, reply) = call_across_a_stop(&handle, &on_accept);
+        assert!(took < Duration::from_secs(2), "stop took {took:?}");
+        assert_answers_ping(&reply);
+    }
+
+    /// Connects, sends a whole `ping` call (binary, unframed, seqid 7, no
+    /// arguments), waits until the accept loop has the connection, stops
+    /// the server; returns how long `stop` took and what the peer read
+    /// until the server closed the connection.
+    fn call_across_a_stop(
+        handle: &ServerHandle,
+        on_accept: &mpsc::Receiver<()>,
+    ) -> (Duration, Vec<u8>) {
         let mut peer = TcpStream::connect(handle.local_addr()).unwrap();
         peer.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        // A whole call of `ping` (binary, unframed), no arguments.
         let mut call = vec![0x80, 1, 0, 1, 0, 0, 0, 4];
         call.extend(b"ping");
         call.extend([0, 0, 0, 7, 0]);
@@ -1037,11 +1086,81 @@ mod tests {
         let took = started.elapsed();
         let mut reply = Vec::new();
         let _ = peer.read_to_end(&mut reply);
-        assert!(took < Duration::from_secs(2), "stop took {took:?}");
-        // An EXCEPTION message (type 3) answering seqid 7.
+        (took, reply)
+    }
+
+    /// An EXCEPTION message (type 3) answering seqid 7.
+    #[track_caller]
+    fn assert_answers_ping(reply: &[u8]) {
         assert!(
             reply.starts_with(&[0x80, 1, 0, 3, 0, 0, 0, 4]) && reply[12..16] == [0, 0, 0, 7],
             "reply {reply:?}"
         );
+    }
+
+    /// Thread per connection: a connection the accept loop has accepted,
+    /// but not yet given its thread, when a stop begins has its request
+    /// (which has arrived) answered (Linux: elsewhere the blocking modes
+    /// answer no request during a stop).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_connection_accepted_as_a_stop_begins_gets_its_thread() {
+        let server = Server::builder(Nothing)
+            .thread_per_connection()
+            .drain_timeout(Duration::from_secs(5))
+            .bind("127.0.0.1:0")
+            .unwrap();
+        let (accepted, on_accept) = mpsc::channel();
+        *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
+            let _ = accepted.send(());
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !shared.is_stopping() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
+        }));
+        let handle = server.spawn().unwrap();
+        let (took, reply) = call_across_a_stop(&handle, &on_accept);
+        assert!(took < Duration::from_secs(2), "stop took {took:?}");
+        assert_answers_ping(&reply);
+    }
+
+    /// Event-driven mode: a connection the accept loop has accepted, but
+    /// not yet registered, when a stop begins has its request (which has
+    /// arrived) answered, even though every event thread has already seen
+    /// the stop (as one woken by any event or tick may), and `stop` returns
+    /// without waiting out the drain timeout.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_connection_accepted_as_a_stop_begins_is_answered_by_an_event_thread() {
+        const THREADS: usize = 2;
+        let server = Server::builder(Nothing)
+            .event_driven(THREADS)
+            .drain_timeout(Duration::from_secs(5))
+            .bind("127.0.0.1:0")
+            .unwrap();
+        let (accepted, on_accept) = mpsc::channel();
+        let (saw_stop, threads_saw_stop) = mpsc::channel();
+        *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
+            let _ = accepted.send(());
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !shared.is_stopping() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
+            // Every event thread sees the stop before the connection is
+            // registered.
+            if let Some(poller) = shared.poller.get() {
+                poller.wake();
+            }
+            while shared.lock().event_threads_stopping < THREADS && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
+            let _ = saw_stop.send(shared.lock().event_threads_stopping);
+        }));
+        let handle = server.spawn().unwrap();
+        let (took, reply) = call_across_a_stop(&handle, &on_accept);
+        let seen = threads_saw_stop.recv_timeout(Duration::from_secs(5));
+        assert_eq!(seen, Ok(THREADS), "event threads that had seen the stop");
+        assert!(took < Duration::from_secs(2), "stop took {took:?}");
+        assert_answers_ping(&reply);
     }
 }
