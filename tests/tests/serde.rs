@@ -8,8 +8,9 @@
 //! `fixtures/valid/services.thrift` (argument and result structs), with
 //! that attribute, in six configurations: plain, `keep_unknown_fields`,
 //! `wire_order`, `bytes`, `small_strings`, and views with lazy containers
-//! (this one only has to compile: views get no type attributes). That the
-//! generated code compiles, also under clippy, is the first check.
+//! (its owned types derive serde; its views, which borrow their input, get
+//! no type attributes). That the generated code compiles, also under
+//! clippy, is the first check.
 //!
 //! Values are populated without naming a configuration's Rust types: each
 //! is written as a schema-less tree ([`Value`]), encoded, and decoded as the
