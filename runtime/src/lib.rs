@@ -109,6 +109,67 @@
 //! # Ok::<(), thriftc_runtime::Error>(())
 //! ```
 //!
+//! # Serde (feature `serde`)
+//!
+//! Generated types can derive serde's traits: add
+//! `#[derive(serde::Serialize, serde::Deserialize)]` with the generator's
+//! `type_attribute(".", ...)`, depend on `serde` (feature `derive`), and
+//! turn on this crate's feature `serde`. It implements `Serialize` and
+//! `Deserialize` for every runtime type a generated owned type holds, and
+//! turns on the `serde` features of `bytes`, `bytestring` and `compact_str`
+//! when those are in use. Representations:
+//!
+//! - [`Uuid`]: the hyphenated text (`"6ba7b810-9dad-11d1-80b4-00c04fd430c8"`)
+//!   in human-readable formats, 16 bytes in the others.
+//! - [`VecSet<T>`]: a sequence; [`VecMap<K, V>`]: a map. Both as `HashSet`
+//!   and `HashMap` are, so the `wire_order` option does not change a
+//!   document; elements keep their order, duplicates included. As for
+//!   `HashMap`, a format whose map keys must be strings (JSON) takes keys
+//!   that serialize as strings, integers or enums, not structs or
+//!   containers.
+//! - `Bytes` a byte string, `ByteString` and `CompactString` a string, as
+//!   their crates write them (in JSON `Bytes` is an array of numbers, as a
+//!   `Vec<u8>` is).
+//! - [`UnknownField`] (the `unknown_fields` of structs generated with
+//!   `keep_unknown_fields`, and the `Unknown` variant of unions):
+//!   `{"id": 7, "value": V}`, where the [`Value`] `V` is named by its Thrift
+//!   type: `{"bool": true}`, `{"i8": 1}`, `{"i16": 1}`, `{"i32": 1}`,
+//!   `{"i64": 1}`, `{"double": 0.5}`, `{"string": "text"}` (a `string` or
+//!   `binary` that is UTF-8), `{"binary": [255, 0]}` (one that is not),
+//!   `{"uuid": "..."}`, `{"struct": [fields]}`, `{"list": {"elem": "i32",
+//!   "items": [V, ...]}}`, `{"set": ...}` alike, and `{"map": {"key":
+//!   "string", "value": "i32", "entries": [[K, V], ...]}}`. Wire type names
+//!   are Thrift's (`string` for both `string` and `binary`).
+//!
+//! Unknown fields are written out and read back, not skipped: a value read
+//! from the wire, sent through serde and back, writes the bytes it was
+//! read from, as it would without the detour (a proxy or a cache that
+//! stores values as JSON loses nothing a newer peer sent). Dropping them
+//! silently on serialize, or reading every value back without them, would
+//! break that promise of `keep_unknown_fields`. The element types are kept,
+//! so empty containers come back as they were; reading checks that
+//! elements have the declared type, and a value nests at most
+//! [`Limits::DEFAULT_MAX_DEPTH`] levels deep. A generated struct's
+//! `unknown_fields` field is always present in the output (`[]` when
+//! empty), and must be present in input the derived `Deserialize` reads.
+//!
+//! In JSON a `double` that is NaN or infinite becomes `null`, which does
+//! not read back (serde_json's rule for every `f64`).
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use thriftc_runtime::{UnknownField, Value};
+//!
+//! let field = UnknownField { id: 7, value: Value::I32(42) };
+//! let json = serde_json::to_string(&field).unwrap();
+//! assert_eq!(json, r#"{"id":7,"value":{"i32":42}}"#);
+//! assert_eq!(serde_json::from_str::<UnknownField>(&json).unwrap(), field);
+//! # }
+//! ```
+//!
+//! Views (`NameRef<'a>`) and lazy containers borrow their input and get no
+//! type attributes; convert a view to its owned type to serialize it.
+//!
 //! # Where to look
 //!
 //! - [`server`]: [`Server`], the threaded server (concurrency, timeouts,
@@ -141,6 +202,8 @@ pub mod lazy;
 pub mod limits;
 pub mod processor;
 pub mod protocol;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod server;
 pub mod transport;
 pub mod types;

@@ -9,6 +9,9 @@
 //! kept as bytes (no UTF-8 check: the schema does not say whether it is a
 //! `string` or a `binary`).
 //!
+//! With the feature `serde` both implement serde's traits, in a form that
+//! keeps everything writing needs (see the crate docs, section *Serde*).
+//!
 //! Reading is bounded like every other read: the protocol counts depth for
 //! each nested struct and container and checks counts against the remaining
 //! bytes; vectors reserve at most

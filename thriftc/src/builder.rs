@@ -141,12 +141,24 @@ impl Builder {
     }
 
     /// Adds an attribute to the generated types matching `path` (structs,
-    /// unions, exceptions, enums). `attribute` is Rust source such as
-    /// `#[derive(serde::Serialize)]`. Paths are Thrift names qualified by the
-    /// file stem: `calculator.Work`; a leading `.` matches by prefix
-    /// (`.calculator` is every type of `calculator.thrift`), anything else
-    /// by suffix (`Work`), and `.` alone matches everything. See
-    /// [`options`](crate::options) for the rules.
+    /// unions, exceptions, enums, and the argument and result structs of
+    /// service functions, whose path is `file.Service.function`).
+    /// `attribute` is Rust source such as `#[derive(serde::Serialize)]`.
+    /// Paths are Thrift names qualified by the file stem: `calculator.Work`;
+    /// a leading `.` matches by prefix (`.calculator` is every type of
+    /// `calculator.thrift`), anything else by suffix (`Work`), and `.` alone
+    /// matches everything. See [`options`](crate::options) for the rules.
+    /// Borrowed views (`WorkRef<'a>`, option [`views`](Builder::views)) get
+    /// no type attributes.
+    ///
+    /// serde on every type, as below, needs `serde` (feature `derive`) in
+    /// your dependencies and the runtime's feature `serde`, which implements
+    /// serde's traits for the runtime types that generated types hold
+    /// (`Uuid`, `VecSet`, `VecMap`, kept unknown fields and unions'
+    /// `Unknown` variants, and `Bytes`, `ByteString`, `CompactString`):
+    /// `thriftc-runtime = { version = "...", features = ["serde"] }`. The
+    /// runtime's crate docs describe the representations; unknown fields
+    /// are kept through a serde round trip.
     ///
     /// ```no_run
     /// thriftc::Builder::new()

@@ -154,6 +154,10 @@ pub struct Options {
 
     /// Extra attributes for generated types: `(path, attribute)` pairs;
     /// the attribute is Rust source such as `#[derive(serde::Serialize)]`.
+    /// They go on structs, unions, exceptions, enums and service argument
+    /// and result structs (path `file.Service.function`), not on views.
+    /// serde's derives need the runtime's feature `serde` (see
+    /// `Builder::type_attribute`).
     /// Example: `("bench.Payload", "#[derive(serde::Serialize)]")`.
     pub type_attributes: Vec<(String, String)>,
 
