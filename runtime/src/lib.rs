@@ -134,7 +134,9 @@
 //!   `keep_unknown_fields`, and the `Unknown` variant of unions):
 //!   `{"id": 7, "value": V}`, where the [`Value`] `V` is named by its Thrift
 //!   type: `{"bool": true}`, `{"i8": 1}`, `{"i16": 1}`, `{"i32": 1}`,
-//!   `{"i64": 1}`, `{"double": 0.5}`, `{"string": "text"}` (a `string` or
+//!   `{"i64": 1}`, `{"double": 0.5}` (in human-readable formats a NaN or
+//!   an infinity is `{"double_bits": "7ff8000000000000"}`, its IEEE 754
+//!   bits in hex, sign and NaN payload kept), `{"string": "text"}` (a `string` or
 //!   `binary` that is UTF-8), `{"binary": [255, 0]}` (one that is not),
 //!   `{"uuid": "..."}`, `{"struct": [fields]}`, `{"list": {"elem": "i32",
 //!   "items": [V, ...]}}`, `{"set": ...}` alike, and `{"map": {"key":
@@ -147,14 +149,19 @@
 //! stores values as JSON loses nothing a newer peer sent). Dropping them
 //! silently on serialize, or reading every value back without them, would
 //! break that promise of `keep_unknown_fields`. The element types are kept,
-//! so empty containers come back as they were; reading checks that
-//! elements have the declared type, and a value nests at most
-//! [`Limits::DEFAULT_MAX_DEPTH`] levels deep. A generated struct's
+//! so empty containers come back as they were (`"stop"` and `"void"` are
+//! element types of empty containers only); reading checks that elements
+//! have the declared type, and a value nests at most
+//! [`Limits::DEFAULT_MAX_DEPTH`] structs and containers, as many as the
+//! protocols read with the default limits. A generated struct's
 //! `unknown_fields` field is always present in the output (`[]` when
 //! empty), and must be present in input the derived `Deserialize` reads.
 //!
-//! In JSON a `double` that is NaN or infinite becomes `null`, which does
-//! not read back (serde_json's rule for every `f64`).
+//! Doubles of unknown fields keep their bits. serde_json reads every
+//! double back exactly only with its feature `float_roundtrip` (without it
+//! about one random double in three comes back one bit off); and a `double`
+//! field of a generated type that is NaN or infinite becomes `null` in
+//! JSON, which does not read back (serde_json's rule for every `f64`).
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {

@@ -11,12 +11,16 @@
 //! - [`UnknownField`]: `{ id, value }`, and [`Value`] an enum named by
 //!   Thrift's type names (`{"i32": 7}`, `{"list": {"elem": "string",
 //!   "items": [...]}}`), so that a serde round trip keeps unknown fields
-//!   exactly as they would be written back on the wire.
+//!   exactly as they would be written back on the wire. In human-readable
+//!   formats a `double` that is NaN or infinite is `{"double_bits":
+//!   "7ff8000000000000"}` (JSON has no number for it).
 //!
 //! Reading is bounded: sequences reserve at most what
-//! [`prealloc_capacity`] allows, and a [`Value`] nests at most
-//! [`Limits::DEFAULT_MAX_DEPTH`](crate::Limits::DEFAULT_MAX_DEPTH) levels
-//! (on write too), whatever the format's own limits.
+//! [`prealloc_capacity`] allows, a [`Value`] nests at most
+//! [`Limits::DEFAULT_MAX_DEPTH`](crate::Limits::DEFAULT_MAX_DEPTH) structs
+//! and containers (on write too), as many as the protocols read with the
+//! default limits, whatever the format's own limits, and nothing is skipped
+//! (a surplus element is an error before it is read).
 
 use crate::protocol::{TType, prealloc_capacity};
 use crate::types::{Uuid, VecMap, VecSet};
@@ -30,8 +34,25 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::marker::PhantomData;
 
-/// The deepest nesting of [`Value`]s written or read.
+/// The most structs and containers nested in a [`Value`] written or read:
+/// as many as the protocols read with [`Limits::default`](crate::Limits)
+/// (scalars at the bottom do not count, as on the wire).
 const MAX_DEPTH: u32 = crate::Limits::DEFAULT_MAX_DEPTH;
+
+/// Refuses a surplus element of a fixed-length sequence without reading
+/// it (skipping it with `IgnoredAny` would recurse as deep as the input
+/// nests, in formats that do not bound that themselves).
+struct Surplus<'a> {
+    expected: &'a dyn de::Expected,
+    len: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Surplus<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+        Err(de::Error::invalid_length(self.len, self.expected))
+    }
+}
 
 // ---------------------------------------------------------------- Uuid
 
@@ -68,9 +89,10 @@ impl<'de> Deserialize<'de> for Uuid {
                         .next_element()?
                         .ok_or_else(|| de::Error::invalid_length(i, &self))?;
                 }
-                if seq.next_element::<de::IgnoredAny>()?.is_some() {
-                    return Err(de::Error::invalid_length(17, &self));
-                }
+                seq.next_element_seed(Surplus {
+                    expected: &self,
+                    len: 17,
+                })?;
                 Ok(Uuid(out))
             }
         }
@@ -128,10 +150,26 @@ impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for VecMap<
 
 /// Variant names of [`Value`], indexed as serialized. A `string` or
 /// `binary` value ([`Value::Bytes`]) is written as `string` when it is
-/// UTF-8, else as `binary`; both read back as [`Value::Bytes`].
+/// UTF-8, else as `binary`; both read back as [`Value::Bytes`]. A `double`
+/// is `double_bits` (its IEEE 754 bits as 16 hex digits) where a
+/// human-readable format could not write it as a number: NaN (whatever its
+/// sign and payload) and the infinities; both read back as
+/// [`Value::Double`].
 const VARIANTS: &[&str] = &[
-    "bool", "i8", "i16", "i32", "i64", "double", "string", "binary", "uuid", "struct", "list",
-    "set", "map",
+    "bool",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "double",
+    "string",
+    "binary",
+    "uuid",
+    "struct",
+    "list",
+    "set",
+    "map",
+    "double_bits",
 ];
 const FIELD_FIELDS: &[&str] = &["id", "value"];
 const LIST_FIELDS: &[&str] = &["elem", "items"];
@@ -251,7 +289,7 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-/// A field and how many values enclose it.
+/// A field and how many structs and containers enclose it.
 struct FieldSer<'a> {
     field: &'a UnknownField,
     depth: u32,
@@ -272,7 +310,7 @@ impl Serialize for FieldSer<'_> {
     }
 }
 
-/// A value and how many values enclose it.
+/// A value and how many structs and containers enclose it.
 struct ValueSer<'a> {
     value: &'a Value,
     depth: u32,
@@ -337,9 +375,46 @@ impl Serialize for RawBytes<'_> {
     }
 }
 
+/// Whether a value holds others (and counts one level of depth).
+fn nests(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Struct(_) | Value::List { .. } | Value::Set { .. } | Value::Map { .. }
+    )
+}
+
+/// The 16 hex digits of a `double`'s bits (variant `double_bits`).
+struct DoubleBits(f64);
+
+impl Serialize for DoubleBits {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{:016x}", self.0.to_bits()))
+    }
+}
+
+impl<'de> Deserialize<'de> for DoubleBits {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DoubleBits, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DoubleBits;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the 64 bits of a double as 16 hex digits")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DoubleBits, E> {
+                let bits = (v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| u64::from_str_radix(v, 16).ok())
+                    .flatten()
+                    .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))?;
+                Ok(DoubleBits(f64::from_bits(bits)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 impl Serialize for ValueSer<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.depth >= MAX_DEPTH {
+        if nests(self.value) && self.depth >= MAX_DEPTH {
             return Err(ser::Error::custom(too_deep()));
         }
         let depth = self.depth + 1;
@@ -350,6 +425,9 @@ impl Serialize for ValueSer<'_> {
             Value::I16(v) => s.serialize_newtype_variant(name, 2, VARIANTS[2], v),
             Value::I32(v) => s.serialize_newtype_variant(name, 3, VARIANTS[3], v),
             Value::I64(v) => s.serialize_newtype_variant(name, 4, VARIANTS[4], v),
+            Value::Double(v) if !v.is_finite() && s.is_human_readable() => {
+                s.serialize_newtype_variant(name, 13, VARIANTS[13], &DoubleBits(*v))
+            }
             Value::Double(v) => s.serialize_newtype_variant(name, 5, VARIANTS[5], v),
             Value::Bytes(v) => match std::str::from_utf8(v) {
                 Ok(text) => s.serialize_newtype_variant(name, 6, VARIANTS[6], text),
@@ -441,7 +519,7 @@ fn field_name(names: &'static [&'static str]) -> Name {
     }
 }
 
-/// Reads an [`UnknownField`] enclosed in `depth` values.
+/// Reads an [`UnknownField`] enclosed in `depth` structs and containers.
 #[derive(Clone, Copy)]
 struct FieldSeed {
     depth: u32,
@@ -486,7 +564,7 @@ impl<'de> Visitor<'de> for FieldSeed {
     }
 }
 
-/// Reads a [`Value`] enclosed in `depth` values.
+/// Reads a [`Value`] enclosed in `depth` structs and containers.
 #[derive(Clone, Copy)]
 struct ValueSeed {
     depth: u32,
@@ -495,9 +573,6 @@ struct ValueSeed {
 impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        if self.depth >= MAX_DEPTH {
-            return Err(de::Error::custom(too_deep()));
-        }
         d.deserialize_enum("Value", VARIANTS, self)
     }
 }
@@ -512,6 +587,9 @@ impl<'de> Visitor<'de> for ValueSeed {
             names: VARIANTS,
             variant: true,
         })?;
+        if (9..=12).contains(&tag) && self.depth >= MAX_DEPTH {
+            return Err(de::Error::custom(too_deep()));
+        }
         let depth = self.depth + 1;
         Ok(match tag {
             0 => Value::Bool(v.newtype_variant()?),
@@ -530,7 +608,8 @@ impl<'de> Visitor<'de> for ValueSeed {
                 let set = tag == 11;
                 v.struct_variant(LIST_FIELDS, ListVisitor { depth, set })?
             }
-            _ => v.struct_variant(MAP_FIELDS, MapVisitor { depth })?,
+            12 => v.struct_variant(MAP_FIELDS, MapVisitor { depth })?,
+            _ => Value::Double(v.newtype_variant::<DoubleBits>()?.0),
         })
     }
 }
@@ -619,9 +698,10 @@ impl<'de> Visitor<'de> for PairSeed {
         let v = seq
             .next_element_seed(item)?
             .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-        if seq.next_element::<de::IgnoredAny>()?.is_some() {
-            return Err(de::Error::invalid_length(3, &self));
-        }
+        seq.next_element_seed(Surplus {
+            expected: &self,
+            len: 3,
+        })?;
         Ok((k, v))
     }
 }
