@@ -530,6 +530,18 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     if !options.lazy.is_empty() {
         p.holds = p.holding_components();
     }
+    if options.serde {
+        // The option derives them: a second derive does not compile.
+        for (path, attr) in &options.type_attributes {
+            if attr.contains("derive") && attr.contains("Serialize") {
+                p.notes.push(format!(
+                    "option `serde`: the type attribute `{attr}` for `{path}` derives serde's \
+                     traits, which the option derives already (conflicting implementations): \
+                     remove one of them"
+                ));
+            }
+        }
+    }
     let mut modules = p.name_modules();
     let mut scopes = p.name_defs(&modules);
     p.compute_traits();
