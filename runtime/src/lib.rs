@@ -111,13 +111,17 @@
 //!
 //! # Serde (feature `serde`)
 //!
-//! Generated types can derive serde's traits: add
-//! `#[derive(serde::Serialize, serde::Deserialize)]` with the generator's
-//! `type_attribute(".", ...)`, depend on `serde` (feature `derive`), and
-//! turn on this crate's feature `serde`. It implements `Serialize` and
-//! `Deserialize` for every runtime type a generated owned type holds, and
-//! turns on the `serde` features of `bytes`, `bytestring` and `compact_str`
-//! when those are in use. Representations:
+//! Generated types can derive serde's traits: ask the generator for them
+//! with its option `serde` (`thriftc::Builder::serde(true)`, `thriftc gen
+//! --serde`), which also leaves out `None` options and empty unknown fields
+//! and reads missing fields as a Thrift read would (see the generator's
+//! docs), or add `#[derive(serde::Serialize, serde::Deserialize)]` with its
+//! `type_attribute(".", ...)`. Either way depend on `serde` (feature
+//! `derive`) and turn on this crate's feature `serde`. It implements
+//! `Serialize` and `Deserialize` for every runtime type a generated owned
+//! type holds, and turns on the `serde` features of `bytes`, `bytestring`
+//! and `compact_str` when those are in use. Representations (an enum is a
+//! newtype over `i32`, its number):
 //!
 //! - [`Uuid`]: the hyphenated text (`"6ba7b810-9dad-11d1-80b4-00c04fd430c8"`)
 //!   in human-readable formats, 16 bytes in the others.
@@ -153,9 +157,10 @@
 //! element types of empty containers only); reading checks that elements
 //! have the declared type, and a value nests at most
 //! [`Limits::DEFAULT_MAX_DEPTH`] structs and containers, as many as the
-//! protocols read with the default limits. A generated struct's
-//! `unknown_fields` field is always present in the output (`[]` when
-//! empty), and must be present in input the derived `Deserialize` reads.
+//! protocols read with the default limits. With the generator's option
+//! `serde`, a struct's `unknown_fields` is left out of the output when
+//! empty and may be missing from input; with the type attribute alone it
+//! is always written (`[]` when empty) and must be present in input.
 //!
 //! Doubles of unknown fields keep their bits. serde_json reads every
 //! double back exactly only with its feature `float_roundtrip` (without it
@@ -175,7 +180,8 @@
 //! ```
 //!
 //! Views (`NameRef<'a>`) and lazy containers borrow their input and get no
-//! type attributes; convert a view to its owned type to serialize it.
+//! serde derives or type attributes; convert a view to its owned type to
+//! serialize it.
 //!
 //! # Where to look
 //!

@@ -3,12 +3,14 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and eighteen generated with options (`keep_unknown_fields`,
+//! `<folder>_<stem>`), and nineteen generated with options (`keep_unknown_fields`,
 //! `btree_all`, `bytes_paths` twice, `views` eight times, `hasher` twice,
 //! `wire_order_paths`, `small_strings` three times (once with `hasher`, once
-//! with `views`), `lazy` twice (with `views`); among
-//! them `fixtures/views/services.thrift`, written for the view flavour of
-//! services). Each golden folder
+//! with `views`), `lazy` twice (with `views`), `serde` once (with
+//! `keep_unknown_fields`, on the interop suite's IDL: structs with required,
+//! optional and default fields, a union, an enum, exceptions and services);
+//! among them `fixtures/views/services.thrift`, written for the view flavour
+//! of services). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
 //! `tests/golden/rs/all.rs` mounts every golden folder as a module; the
 //! compile tests include it under `#![deny(warnings)]`.
@@ -156,6 +158,16 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         "codegen_nested_foldhash".to_owned(),
         root().join("fixtures/codegen/nested.thrift"),
         foldhash,
+    ));
+    // serde's derives and attributes on every owned type, with unknown
+    // fields kept (`interop.thrift` includes the `shared.thrift` next to it).
+    let mut serde = Options::default();
+    serde.serde = true;
+    serde.keep_unknown_fields = true;
+    out.push((
+        "interop_serde_keep_unknown".to_owned(),
+        root().join("fixtures/interop/interop.thrift"),
+        serde,
     ));
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out

@@ -96,6 +96,8 @@ struct Golden {
     foldhash: bool,
     /// Generated with `small_strings = ["."]` (`CompactString`).
     small_all: bool,
+    /// Generated with `serde = true` (serde's derives and attributes).
+    serde: bool,
     types: &'static [Entry],
 }
 
@@ -1170,6 +1172,7 @@ fn load(g: &Golden) -> (thriftc::Loaded, Crate) {
     if g.small_all {
         options.small_strings = vec![".".to_owned()];
     }
+    options.serde = g.serde;
     let dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root().join(d)).collect();
     let loaded = thriftc::load(&[root().join(g.fixture)], &dirs)
         .unwrap_or_else(|e| panic!("{} does not load:\n{}", g.fixture, e.render(false)));

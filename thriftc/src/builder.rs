@@ -151,14 +151,19 @@ impl Builder {
     /// Borrowed views (`WorkRef<'a>`, option [`views`](Builder::views)) get
     /// no type attributes.
     ///
-    /// serde on every type, as below, needs `serde` (feature `derive`) in
-    /// your dependencies and the runtime's feature `serde`, which implements
-    /// serde's traits for the runtime types that generated types hold
-    /// (`Uuid`, `VecSet`, `VecMap`, kept unknown fields and unions'
+    /// For serde on every type, prefer [`serde(true)`](Builder::serde),
+    /// which also leaves out `None` options and empty unknown fields and
+    /// fills in missing fields as a Thrift read would. serde's derives as
+    /// a type attribute, as below, need the same dependencies: `serde`
+    /// (feature `derive`) and the runtime's feature `serde`, which
+    /// implements serde's traits for the runtime types that generated types
+    /// hold (`Uuid`, `VecSet`, `VecMap`, kept unknown fields and unions'
     /// `Unknown` variants, and `Bytes`, `ByteString`, `CompactString`):
     /// `thriftc-runtime = { version = "...", features = ["serde"] }`. The
     /// runtime's crate docs describe the representations; unknown fields
-    /// are kept through a serde round trip.
+    /// are kept through a serde round trip. Then every field, also
+    /// `unknown_fields` and optional ones, must be present in what is read,
+    /// and `None` is written as `null`; add field attributes to change that.
     ///
     /// ```no_run
     /// thriftc::Builder::new()
@@ -331,6 +336,33 @@ impl Builder {
     /// unchanged. Default `false` (they are skipped).
     pub fn keep_unknown_fields(&mut self, yes: bool) -> &mut Self {
         self.options.keep_unknown_fields = yes;
+        self
+    }
+
+    /// Derives serde's `Serialize` and `Deserialize` on every generated
+    /// owned type: structs, exceptions, unions, enums and the argument and
+    /// result structs of service functions (not views). Default `false`.
+    ///
+    /// Needs `serde` with its `derive` feature in your dependencies (the
+    /// generated code names `::serde::Serialize`, nothing else) and the
+    /// runtime's feature `serde`:
+    /// `thriftc-runtime = { version = "...", features = ["serde"] }`.
+    /// Documents read as the wire does: a missing `optional` field is
+    /// `None`, missing unknown fields none, a missing default-requiredness
+    /// field its IDL default, and a missing `required` field is an error.
+    /// `None` options and empty `unknown_fields` are left out when written.
+    /// Fields keep their Rust names, and an enum is its number (unknown
+    /// values round-trip). [`Options::serde`] has the details.
+    ///
+    /// ```no_run
+    /// thriftc::Builder::new()
+    ///     .file("idl/calculator.thrift")
+    ///     .serde(true)
+    ///     .compile()
+    ///     .unwrap();
+    /// ```
+    pub fn serde(&mut self, yes: bool) -> &mut Self {
+        self.options.serde = yes;
         self
     }
 

@@ -135,8 +135,9 @@
 //!     thriftc::Builder::new()
 //!         .file("idl/greeter.thrift")
 //!         .include_dir("idl/common")
-//!         // Extra attributes (and derives, e.g. serde's: with the runtime's
-//!         // feature `serde`, see `Builder::type_attribute`), on types or fields.
+//!         // serde's derives on every type (runtime feature `serde`).
+//!         .serde(true)
+//!         // Extra attributes, on types or fields.
 //!         .type_attribute("people.Person", "#[doc(alias = \"guest\")]")
 //!         .field_attribute("people.Person.name", "#[doc = \"Full name.\"]")
 //!         // BTreeMap/BTreeSet instead of HashMap/HashSet: some fields, or all.

@@ -157,7 +157,8 @@ pub struct Options {
     /// They go on structs, unions, exceptions, enums and service argument
     /// and result structs (path `file.Service.function`), not on views.
     /// serde's derives need the runtime's feature `serde` (see
-    /// `Builder::type_attribute`).
+    /// `Builder::type_attribute`); [`serde`](Options::serde) asks for them
+    /// with attributes that fit Thrift's fields.
     /// Example: `("bench.Payload", "#[derive(serde::Serialize)]")`.
     pub type_attributes: Vec<(String, String)>,
 
@@ -171,6 +172,37 @@ pub struct Options {
     /// unknown fields are skipped. Union values of an unknown variant are
     /// always kept (in the union's `Unknown` variant). Default `false`.
     pub keep_unknown_fields: bool,
+
+    /// Derive serde's `Serialize` and `Deserialize` on every generated owned
+    /// type (structs, exceptions, unions, enums, and the argument and result
+    /// structs of service functions; not views), spelled `::serde::...` so
+    /// the user's crate needs only `serde` (feature `derive`) and the
+    /// runtime's feature `serde`. Default `false`. The generated attributes
+    /// make a document read as the Thrift wire would:
+    ///
+    /// - an `optional` field is left out when `None` and is `None` when
+    ///   missing;
+    /// - `unknown_fields` ([`keep_unknown_fields`](Options::keep_unknown_fields))
+    ///   is left out when empty and is empty when missing;
+    /// - a default-requiredness field that is missing takes its IDL default
+    ///   (or its type's default): `#[serde(default)]` on the struct, which
+    ///   takes missing fields from the struct's `Default`, when no field's
+    ///   absence is an error; otherwise the struct's `required` fields (and
+    ///   default-requiredness fields of a type with no `Default`) must be
+    ///   present, as a Thrift read requires, and each other field gets its
+    ///   own default (`#[serde(default)]`, or a private function building
+    ///   the IDL default);
+    /// - fields keep their Rust names (snake_case) and union variants
+    ///   theirs (CamelCase), as the Rust API spells them, so a document is
+    ///   what `type_attributes` with serde's derives gives (rename them with
+    ///   [`field_attributes`](Options::field_attributes) where another
+    ///   spelling is needed);
+    /// - an enum is its number (`#[serde(transparent)]`), so values this
+    ///   schema does not know round-trip, as on the wire.
+    ///
+    /// The runtime's crate docs (section *Serde*) describe how runtime
+    /// types (UUIDs, kept unknown fields, ...) are represented.
+    pub serde: bool,
 
     /// Generate service clients. Default `true`.
     pub gen_client: bool,
@@ -196,6 +228,7 @@ impl Default for Options {
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),
             keep_unknown_fields: false,
+            serde: false,
             gen_client: true,
             gen_server: true,
         }

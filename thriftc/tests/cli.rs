@@ -248,6 +248,7 @@ fn gen_options_reach_the_generated_code() {
             ".a.Inner",
             "--lazy",
             "Payload.attrs",
+            "--serde",
             "a.thrift",
         ],
     );
@@ -262,9 +263,12 @@ fn gen_options_reach_the_generated_code() {
         "pub name: __rt::CompactString,",
         "pub title: String,",
         "pub attrs: __rt::LazyMap<'a, &'a str, i32>,",
+        "#[derive(::serde::Serialize, ::serde::Deserialize)]\n#[serde(default)]\npub struct Inner",
     ] {
         assert!(code_text.contains(want), "no `{want}` in:\n{code_text}");
     }
+    // Owned types only: the view borrows its input.
+    assert_eq!(code_text.matches("::serde::Deserialize").count(), 2);
     // Inner was not selected for a view; the typo matches nothing.
     assert!(!code_text.contains("InnerRef"));
     assert!(

@@ -54,6 +54,8 @@ pub mod idl_consts;
 pub mod idl_deprecated;
 #[path = "includes/mod.rs"]
 pub mod idl_includes;
+#[path = "interop_serde_keep_unknown/mod.rs"]
+pub mod idl_interop_serde_keep_unknown;
 #[path = "keywords/mod.rs"]
 pub mod idl_keywords;
 #[path = "services/mod.rs"]

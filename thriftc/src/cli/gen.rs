@@ -110,6 +110,12 @@ pub struct Args {
     #[arg(long)]
     pub keep_unknown_fields: bool,
 
+    /// Derive serde's Serialize and Deserialize on every generated type (not views); needs `serde`
+    /// (feature `derive`) and the runtime feature `serde`. Optional fields are left out when None,
+    /// unknown fields when empty; missing fields take their IDL defaults; enums are numbers.
+    #[arg(long)]
+    pub serde: bool,
+
     /// Do not generate service clients.
     #[arg(long)]
     pub no_client: bool,
@@ -174,6 +180,7 @@ pub fn run(args: Args) -> ExitCode {
     options.lazy = args.lazy.clone();
     options.hasher = args.hasher.clone();
     options.keep_unknown_fields = args.keep_unknown_fields;
+    options.serde = args.serde;
     options.gen_client = !args.no_client;
     options.gen_server = !args.no_server;
     for w in thriftc::codegen::option_warnings(&loaded.program, &options) {

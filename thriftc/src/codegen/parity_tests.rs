@@ -73,6 +73,14 @@ fn option_sets() -> Vec<(&'static str, Options)> {
                 o.views = vec![".".to_owned()];
             }),
         ),
+        (
+            "serde_keep_unknown_fields_views",
+            with(|o| {
+                o.serde = true;
+                o.keep_unknown_fields = true;
+                o.views = vec![".".to_owned()];
+            }),
+        ),
         ("no_client", with(|o| o.gen_client = false)),
         ("no_server", with(|o| o.gen_server = false)),
         (
@@ -421,16 +429,26 @@ fn names_of_every_length_are_laid_out_as_prettyplease_would() {
     let mut tally = Tally::default();
     let sets: Vec<_> = option_sets()
         .into_iter()
-        .filter(|(n, _)| matches!(*n, "default" | "keep_unknown_fields"))
+        .filter(|(n, _)| {
+            matches!(
+                *n,
+                "default" | "keep_unknown_fields" | "serde_keep_unknown_fields_views"
+            )
+        })
         .collect();
     for pad in 0..=40 {
         let label = format!("padded_{pad}");
         let loaded = crate::load_str(&format!("{label}.thrift"), &padded_idl(pad))
             .unwrap_or_else(|e| panic!("{label} does not load:\n{}", e.render(false)));
-        // Unknown-field handling adds lines of its own; every fourth
-        // length is enough for them.
-        let n = if pad % 4 == 0 { 2 } else { 1 };
-        for (name, options) in sets.iter().take(n) {
+        // Unknown-field handling and serde's attributes (with their
+        // default functions) add lines of their own; every fourth length
+        // is enough for each.
+        let chosen: &[usize] = match pad % 4 {
+            0 => &[0, 1],
+            2 => &[0, 2],
+            _ => &[0],
+        };
+        for (name, options) in chosen.iter().map(|&i| &sets[i]) {
             check_program(
                 &format!("{label} ({name})"),
                 &loaded.program,

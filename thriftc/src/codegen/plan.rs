@@ -298,6 +298,11 @@ pub struct Struct {
     pub unknown_variant: Option<RustName>,
     /// Extra attributes from [`Options::type_attributes`].
     pub attrs: Vec<Code>,
+    /// serde's derives and container attributes ([`Options::serde`]),
+    /// written after the derives (see `Planner::plan_serde`).
+    pub serde: Vec<Code>,
+    /// serde's attributes of the `unknown_fields` field.
+    pub unknown_fields_serde: Vec<Code>,
 }
 
 impl Struct {
@@ -350,12 +355,28 @@ pub struct Field {
     /// In the view, a list, set or map is left undecoded (`LazyList`,
     /// ...; [`Options::lazy`]): asked for, and no IDL default to build.
     pub lazy: bool,
+    /// serde's field attributes ([`Options::serde`]).
+    pub serde: Vec<Code>,
+    /// The private associated function of the struct that builds the
+    /// field's IDL default for serde (`#[serde(default = "...")]`), when the
+    /// struct's own `Default` cannot be used for it.
+    pub serde_default_fn: Option<String>,
 }
 
 impl Field {
     /// Stored as `Option<T>`.
     pub fn is_optional(&self) -> bool {
         self.req == Requiredness::Optional
+    }
+
+    /// Does a missing value fail the read: `required`, or default
+    /// requiredness with neither an IDL default nor a type `Default`?
+    pub fn absence_fails(&self) -> bool {
+        match (self.req, &self.default) {
+            (Requiredness::Required, _) => true,
+            (Requiredness::Default, None) => !self.ty_default,
+            _ => false,
+        }
     }
 }
 
@@ -377,6 +398,9 @@ pub struct Enum {
     pub values_const: RustName,
     /// Extra attributes from [`Options::type_attributes`].
     pub attrs: Vec<Code>,
+    /// serde's derives and `#[serde(transparent)]` ([`Options::serde`]):
+    /// an enum is its number, so unknown values round-trip.
+    pub serde: Vec<Code>,
 }
 
 /// One enum value: an associated `const` of the enum type.
@@ -505,6 +529,18 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     };
     if !options.lazy.is_empty() {
         p.holds = p.holding_components();
+    }
+    if options.serde {
+        // The option derives them: a second derive does not compile.
+        for (path, attr) in &options.type_attributes {
+            if attr.contains("derive") && attr.contains("Serialize") {
+                p.notes.push(format!(
+                    "option `serde`: the type attribute `{attr}` for `{path}` derives serde's \
+                     traits, which the option derives already (conflicting implementations): \
+                     remove one of them"
+                ));
+            }
+        }
     }
     let mut modules = p.name_modules();
     let mut scopes = p.name_defs(&modules);
@@ -1288,6 +1324,11 @@ impl<'a> Planner<'a> {
                     values,
                     values_const,
                     attrs: self.type_attrs(&path)?,
+                    serde: if self.options.serde {
+                        vec![Code::new(SERDE_DERIVE), Code::new("#[serde(transparent)]")]
+                    } else {
+                        Vec::new()
+                    },
                 })
             }
             DefKind::Senum(_) => Item::Typedef(Typedef {
@@ -1372,11 +1413,14 @@ impl<'a> Planner<'a> {
                                 attrs: Vec::new(),
                                 ty_default: true,
                                 lazy: false,
+                                serde: Vec::new(),
+                                serde_default_fn: None,
                             },
                         );
                     }
                     result.traits = self.struct_traits(&result.fields, false);
                     result.default_impl = DefaultImpl::Derive;
+                    self.plan_serde(&mut result);
                     functions.push(Function {
                         thrift_name: f.name.name.clone(),
                         name: method,
@@ -1468,6 +1512,8 @@ impl<'a> Planner<'a> {
                     && self.options.lazy.iter().any(|p| path_matches(p, &fpath))
                     && def.is_some_and(|d| self.lazy_allowed(d, &f.ty)),
                 default,
+                serde: Vec::new(),
+                serde_default_fn: None,
             });
         }
         let unknown_variant = union.then(|| scope.claim(names::variant_name("Unknown")));
@@ -1482,7 +1528,7 @@ impl<'a> Planner<'a> {
         } else {
             DefaultImpl::Derive
         };
-        Ok(Struct {
+        let mut s = Struct {
             def,
             thrift_name: thrift_name.to_owned(),
             name,
@@ -1494,7 +1540,64 @@ impl<'a> Planner<'a> {
             unknown_fields,
             unknown_variant,
             attrs: self.type_attrs(path)?,
-        })
+            serde: Vec::new(),
+            unknown_fields_serde: Vec::new(),
+        };
+        self.plan_serde(&mut s);
+        Ok(s)
+    }
+
+    /// serde's derives and attributes of a struct, exception or union
+    /// ([`Options::serde`]), from its fields as planned; planned again
+    /// after a change to them (a function's result struct). A document
+    /// reads as the wire does: a missing optional field is `None`, missing
+    /// unknown fields none, a missing default-requiredness field its IDL
+    /// default (or its type's default), and a missing field whose absence
+    /// fails a Thrift read fails the serde read too. With no such field,
+    /// `#[serde(default)]` on the struct takes every missing field from the
+    /// struct's `Default`, which holds the IDL defaults; with one, each
+    /// other field gets its own default. Optional fields and empty unknown
+    /// fields are left out when written.
+    fn plan_serde(&self, s: &mut Struct) {
+        if !self.options.serde {
+            return;
+        }
+        s.serde = vec![Code::new(SERDE_DERIVE)];
+        if s.kind == StructKind::Union {
+            return;
+        }
+        let whole =
+            s.default_impl != DefaultImpl::None && !s.fields.iter().any(Field::absence_fails);
+        if whole {
+            s.serde.push(Code::new("#[serde(default)]"));
+        }
+        for f in &mut s.fields {
+            f.serde.clear();
+            f.serde_default_fn = None;
+            if f.is_optional() {
+                f.serde.push(Code::new(
+                    "#[serde(default, skip_serializing_if = \"Option::is_none\")]",
+                ));
+            } else if whole || f.absence_fails() {
+                // Taken from the struct's `Default`, or must be present.
+            } else if f.default.is_some() {
+                // A legal field name starts with at most one `_` (before a
+                // digit), and a snake-case name has no `__`.
+                let func = format!("serde_default_{}", f.name.unraw().trim_start_matches('_'));
+                f.serde.push(Code(format!(
+                    "#[serde(default = \"{}::{func}\")]",
+                    s.name.as_str()
+                )));
+                f.serde_default_fn = Some(func);
+            } else {
+                f.serde.push(Code::new("#[serde(default)]"));
+            }
+        }
+        if s.unknown_fields.is_some() {
+            s.unknown_fields_serde = vec![Code::new(
+                "#[serde(default, skip_serializing_if = \"Vec::is_empty\")]",
+            )];
+        }
     }
 
     /// Traits of a struct that is not a definition (function args/results).
@@ -1637,7 +1740,16 @@ fn parse_attrs(list: &[(String, String)], path: &[&str]) -> Result<Vec<Code>, Er
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Code(String);
 
+/// serde's derives, by absolute paths: the user's crate needs only `serde`.
+const SERDE_DERIVE: &str = "#[derive(::serde::Serialize, ::serde::Deserialize)]";
+
 impl Code {
+    /// Attributes written by the generator itself.
+    fn new(text: &str) -> Code {
+        debug_assert!(Code::attributes(text).is_some(), "{text}");
+        Code(text.to_owned())
+    }
+
     /// One or more outer attributes (`#[derive(Hash)] #[serde(default)]`);
     /// `None` if `text` is anything else.
     pub fn attributes(text: &str) -> Option<Code> {

@@ -1151,3 +1151,65 @@ fn a_hasher_that_makes_a_signature_too_complex_gets_it_allowed() {
         assert!(!hashed.contains(&format!("{allow}\n    {sig}")), "{hashed}");
     }
 }
+
+#[test]
+fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
+    let idl = "enum Kind { A = 1 }\n\
+               struct Loose { 1: i32 n = 3, 2: optional string note, 3: Kind kind }\n\
+               struct Strict { 1: required i32 id, 2: i32 n = 3, 3: list<i32> xs, \
+               4: optional i32 o, 5: U u }\n\
+               union U { 1: i32 n, 2: string s }\n\
+               service S { void f(1: i32 a = 2) }\n";
+    let loaded = crate::load_str("w.thrift", idl).unwrap();
+    let o = Options {
+        serde: true,
+        keep_unknown_fields: true,
+        views: vec![".".to_owned()],
+        ..Options::default()
+    };
+    let text = generate(&loaded.program, &o).unwrap()[0].contents.clone();
+    let derive = "#[derive(::serde::Serialize, ::serde::Deserialize)]";
+    let opt = "#[serde(default, skip_serializing_if = \"Option::is_none\")]";
+    for want in [
+        // An enum is its number.
+        format!("{derive}\n#[serde(transparent)]\npub struct Kind(pub i32);"),
+        // No required field: missing ones come from the struct's `Default`.
+        format!("{derive}\n#[serde(default)]\npub struct Loose {{"),
+        format!("    {opt}\n    pub note: Option<String>,"),
+        "    #[serde(default, skip_serializing_if = \"Vec::is_empty\")]\n    \
+         pub unknown_fields: Vec<__rt::UnknownField>,"
+            .to_owned(),
+        // A required field: each other field gets its own default; the
+        // required one and the union (no `Default`) must be present.
+        format!("{derive}\npub struct Strict {{\n    pub id: i32,"),
+        "    #[serde(default = \"Strict::serde_default_n\")]\n    pub n: i32,".to_owned(),
+        "    #[serde(default)]\n    pub xs: Vec<i32>,".to_owned(),
+        format!("    {opt}\n    pub o: Option<i32>,\n    pub u: U,"),
+        "impl Strict {\n    fn serde_default_n() -> i32 {\n        3\n    }\n}".to_owned(),
+        // A union: the derive only.
+        format!("{derive}\n#[allow(clippy::large_enum_variant"),
+        // Argument and result structs too.
+        format!("{derive}\n#[serde(default)]\npub struct SfArgs {{"),
+        format!("{derive}\n#[serde(default)]\npub struct SfResult {{"),
+    ] {
+        assert!(text.contains(&want), "no `{want}` in:\n{text}");
+    }
+    // Owned types only: enum, two structs, union, args, result.
+    assert_eq!(text.matches(derive).count(), 6, "{text}");
+    assert!(!text.contains("Ref<'a> {\n    #[serde"), "{text}");
+    // Deriving them again by attribute is reported.
+    let twice = Options {
+        type_attributes: vec![(
+            ".".to_owned(),
+            "#[derive(serde::Serialize, serde::Deserialize)]".to_owned(),
+        )],
+        ..o
+    };
+    let warnings = super::option_warnings(&loaded.program, &twice);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("option `serde`: the type attribute")),
+        "{warnings:?}"
+    );
+}

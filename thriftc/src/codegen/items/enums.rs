@@ -11,7 +11,7 @@
 //! once), `name()` gives the IDL name, and `Debug` prints it. `Default` is the first value
 //! declared (a valid value, unlike a blanket `0`).
 
-use super::structs::{derives, user_attrs, wire_type_impl};
+use super::structs::{derives, own_attrs, user_attrs, wire_type_impl};
 use super::{Ctx, int_lit};
 use super::{docs, str_lit};
 use crate::codegen::layout::{Call, arm_call, call};
@@ -34,6 +34,7 @@ pub fn render_enum(ctx: &Ctx, w: &mut Writer, e: &Enum) {
     w.begin_item();
     docs(w, &e.doc);
     w.line(&derives(all, first_is_zero, true));
+    own_attrs(w, &e.serde);
     user_attrs(w, &e.attrs);
     wln!(w, "pub struct {name}(pub i32);");
     w.end_item();

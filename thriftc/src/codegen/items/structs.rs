@@ -37,6 +37,21 @@ pub fn derives(traits: Traits, default: bool, copy: bool) -> String {
     d
 }
 
+/// The generator's own attributes (serde's, [`Options::serde`]): written as
+/// prettyplease prints them, one per line; one too wide is left to the
+/// safety net.
+///
+/// [`Options::serde`]: crate::options::Options::serde
+pub fn own_attrs(w: &mut Writer, attrs: &[crate::codegen::plan::Code]) {
+    for a in attrs {
+        let i = w.indent();
+        if !fits(i, i + a.as_str().len()) {
+            w.inexact();
+        }
+        w.line(a.as_str());
+    }
+}
+
 /// User attributes (from options): written as given, laid out by the
 /// safety net.
 pub fn user_attrs(w: &mut Writer, attrs: &[crate::codegen::plan::Code]) {
@@ -56,6 +71,7 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         s.default_impl == DefaultImpl::Derive,
         false,
     ));
+    own_attrs(w, &s.serde);
     if ctx.too_complex(s.fields.iter().map(|f| &f.ty)) {
         w.line(ALLOW_COMPLEX);
     }
@@ -66,6 +82,7 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         wopen!(w, "pub struct {name} {{");
         for f in &s.fields {
             docs(w, &f.doc);
+            own_attrs(w, &f.serde);
             user_attrs(w, &f.attrs);
             let lead = format!("pub {}: ", f.name);
             crate::codegen::layout::typed_line(w, &lead, &ctx.field_ty(f), ",", 1);
@@ -74,6 +91,7 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
             let rt = ctx.rt();
             w.doc(" Fields this schema does not know, as read; written back after");
             w.doc(" the known fields.");
+            own_attrs(w, &s.unknown_fields_serde);
             wln!(w, "pub {n}: Vec<{rt}::UnknownField>,");
         }
         w.close("}");
@@ -102,6 +120,7 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         w.close("}");
         w.end_item();
     }
+    render_serde_defaults(ctx, w, s);
     if s.kind == StructKind::Exception {
         w.begin_item();
         wopen!(w, "impl ::std::fmt::Display for {name} {{");
@@ -115,6 +134,30 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         w.end_item();
     }
     render_codec(ctx, w, s);
+}
+
+/// The private functions building the IDL defaults serde takes for missing
+/// fields, where the struct's `Default` cannot be used (see
+/// `Planner::plan_serde`). Laid out by the safety net.
+fn render_serde_defaults(ctx: &Ctx, w: &mut Writer, s: &Struct) {
+    let fields: Vec<(&Field, &String)> = s
+        .fields
+        .iter()
+        .filter_map(|f| f.serde_default_fn.as_ref().map(|func| (f, func)))
+        .collect();
+    if fields.is_empty() {
+        return;
+    }
+    w.begin_item();
+    w.inexact();
+    wopen!(w, "impl {} {{", s.name);
+    for (f, func) in fields {
+        wopen!(w, "fn {func}() -> {} {{", ctx.field_ty(f));
+        w.line(&ctx.field_default(f));
+        w.close("}");
+    }
+    w.close("}");
+    w.end_item();
 }
 
 /// `impl __rt::WireType for Name` with `TTYPE` = `tt`.
@@ -386,11 +429,7 @@ fn decode_result(ctx: &Ctx, w: &mut Writer, s: &Struct, flavor: Flavor<'_>) {
 
 /// Does a missing value of `f` fail the read?
 fn is_missing_error(f: &Field) -> bool {
-    match (f.req, &f.default) {
-        (Requiredness::Required, _) => true,
-        (Requiredness::Default, None) => !f.ty_default,
-        _ => false,
-    }
+    f.absence_fails()
 }
 
 /// The error for a missing field (always broken over lines: it never fits).

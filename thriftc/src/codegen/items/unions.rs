@@ -6,7 +6,7 @@
 //! several); unknown fields next to a known one are skipped; a union with
 //! only unknown fields reads as the unknown variant (the first one).
 
-use super::structs::{derives, user_attrs, wire_type_impl, write_field_begin};
+use super::structs::{derives, own_attrs, user_attrs, wire_type_impl, write_field_begin};
 use super::{ALLOW_COMPLEX, Ctx, Flavor, int_lit};
 use super::{docs, str_lit};
 use crate::codegen::layout::arm;
@@ -23,6 +23,7 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     w.begin_item();
     docs(w, &u.doc);
     w.line(&derives(u.traits, false, false));
+    own_attrs(w, &u.serde);
     if ctx.too_complex(u.fields.iter().map(|f| &f.ty)) {
         w.line(ALLOW_COMPLEX);
     }
