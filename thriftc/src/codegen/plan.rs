@@ -1565,7 +1565,9 @@ impl<'a> Planner<'a> {
     /// `#[serde(default)]` on the struct takes every missing field from the
     /// struct's `Default`, which holds the IDL defaults; with one, each
     /// other field gets its own default. Optional fields and empty unknown
-    /// fields are left out when written.
+    /// fields are left out when written. Kept unknown fields (a union's
+    /// unknown variant) are read by a function that refuses one with the id
+    /// and wire type of a known field, which only a document can hold.
     fn plan_serde(&self, s: &mut Struct) {
         if !self.options.serde {
             return;
