@@ -540,7 +540,11 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     if options.serde {
         // The option derives them: a second derive does not compile.
         for (path, attr) in &options.type_attributes {
-            if attr.contains("derive") && attr.contains("Serialize") {
+            // `Deserialize` alone conflicts too (it does not contain
+            // `Serialize`: the `s` is lower case there).
+            if attr.contains("derive")
+                && (attr.contains("Serialize") || attr.contains("Deserialize"))
+            {
                 p.notes.push(format!(
                     "option `serde`: the type attribute `{attr}` for `{path}` derives serde's \
                      traits, which the option derives already (conflicting implementations): \

@@ -1214,6 +1214,21 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
             .any(|w| w.starts_with("option `serde`: the type attribute")),
         "{warnings:?}"
     );
+    // Deriving only `Deserialize` conflicts just as well.
+    let once = Options {
+        type_attributes: vec![(
+            "w.Loose".to_owned(),
+            "#[derive(serde::Deserialize)]".to_owned(),
+        )],
+        ..twice
+    };
+    let warnings = super::option_warnings(&loaded.program, &once);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("`#[derive(serde::Deserialize)]` for `w.Loose`")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
