@@ -17,8 +17,9 @@
 //!   the route users can take by hand, once per configuration (plain,
 //!   `keep_unknown_fields`, `wire_order`, `bytes`, `small_strings`, views
 //!   with lazy containers), and once with the option `serde(true)` (and
-//!   `keep_unknown_fields`) instead of the attribute, each folder mounted as
-//!   a module through the include file `thriftc::Builder` writes.
+//!   `keep_unknown_fields`) instead of the attribute, with
+//!   `fixtures/serde/names.thrift` too (module `serde`), each folder mounted
+//!   as a module through the include file `thriftc::Builder` writes.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -390,6 +391,7 @@ fn serde_modules() {
     let types = root.join("fixtures/codegen/types.thrift");
     let services = root.join("fixtures/valid/services.thrift");
     let uuids = root.join("fixtures/valid/uuid.thrift");
+    let names = root.join("fixtures/serde/names.thrift");
     type Configure = fn(&mut thriftc::Builder);
     // The last configuration asks for serde with the option, not with the
     // attribute.
@@ -410,7 +412,7 @@ fn serde_modules() {
         ("views_lazy", &[&types], |b| {
             b.views(["."]).lazy(["."]).keep_unknown_fields(true);
         }),
-        ("option", &[&types, &uuids], |b| {
+        ("option", &[&types, &uuids, &names], |b| {
             b.serde(true).keep_unknown_fields(true);
         }),
     ];

@@ -13,14 +13,17 @@
 //! (its owned types derive serde; its views, which borrow their input, get
 //! no type attributes); and the first two files once more with the option
 //! `serde(true)` and `keep_unknown_fields` instead of the attribute (module
-//! `option`). That the generated code compiles, also under clippy, is the
+//! `option`), with `fixtures/serde/names.thrift` (a module named `serde`,
+//! types named like serde's traits, awkward field names, defaults next to
+//! required fields). That the generated code compiles, also under clippy, is the
 //! first check.
 //!
 //! With the option, a JSON document also reads as the wire would: the
 //! `option_*` tests check that optional fields and unknown fields may be
 //! missing (and are left out when `None` or empty), that a missing
 //! default-requiredness field takes its IDL default and a missing required
-//! one is an error, and that an enum is its number.
+//! one is an error, that an enum is its number, and that a kept unknown
+//! field with the id and type of a known one is refused.
 //!
 //! Values are populated without naming a configuration's Rust types: each
 //! is written as a schema-less tree ([`Value`]), encoded, and decoded as the
@@ -766,4 +769,87 @@ fn option_enums_are_their_numbers() {
     // A union is tagged by its variant's Rust name.
     let shape: t::Shape = reads_as_wire(r#"{"Radius":2.5}"#, &st(vec![(2, Value::Double(2.5))]));
     assert_eq!(shape, t::Shape::Radius(2.5));
+}
+
+#[test]
+fn option_refuses_unknown_fields_that_shadow_known_ones() {
+    use option::types as t;
+    // Written back, an unknown field 1 of type i32 would be read as `must`
+    // (the last value read wins): 5 in the document, 999 after the wire.
+    let shadow = r#"{"must":5,"unknown_fields":[{"id":1,"value":{"i32":999}}]}"#;
+    let err = serde_json::from_str::<t::Defaults>(shadow).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown field 1 of struct `Defaults` has the id and type of a known field"),
+        "{err}"
+    );
+    // A known id with another type is what a Thrift read keeps too, and an
+    // unknown id is unknown: both are kept, and survive the wire.
+    let kept =
+        r#"{"must":5,"unknown_fields":[{"id":1,"value":{"i64":9}},{"id":77,"value":{"i32":1}}]}"#;
+    let d: t::Defaults = serde_json::from_str(kept).unwrap();
+    assert_eq!((d.must, d.unknown_fields.len()), (5, 2));
+    let back: t::Defaults = binary::decode(&binary::encode(&d).unwrap()).unwrap();
+    assert_eq!(back, d);
+    // A union's unknown variant: field 2 is `radius`, a double.
+    let err = serde_json::from_str::<t::Shape>(r#"{"Unknown2":{"id":2,"value":{"double":1.0}}}"#)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown field 2 of union `Shape` has the id and type of a known field"),
+        "{err}"
+    );
+    let u: t::Shape = serde_json::from_str(r#"{"Unknown2":{"id":2,"value":{"i32":1}}}"#).unwrap();
+    let back: t::Shape = binary::decode(&binary::encode(&u).unwrap()).unwrap();
+    assert_eq!(back, u);
+    // So does a struct's whose other fields are required.
+    let err = serde_json::from_str::<option::serde::Deserialize>(
+        r#"{"r":1,"rd":2,"unknown_fields":[{"id":7,"value":{"i32":3}}]}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown field 7 of struct"),
+        "{err}"
+    );
+}
+
+#[test]
+fn option_awkward_names_read_as_on_the_wire() {
+    use option::serde as n;
+    // Required fields only: every other field takes its IDL default (its
+    // own function, as the struct has required fields), as on the wire.
+    let d: n::Deserialize = reads_as_wire(
+        r#"{"r":1,"rd":2}"#,
+        &st(vec![(7, Value::I32(1)), (12, Value::I32(2))]),
+    );
+    assert_eq!(
+        (d.l.as_slice(), d.ti, d.d, d.od),
+        (&[1, 2][..], 7, 1.5, None)
+    );
+    assert_eq!(
+        (d.k, d.k2, d.c),
+        (n::Kw::MATCH, n::Kw::TYPE, n::Choice::A(1))
+    );
+    assert_eq!((d.st.r#type, d.st.foo_bar, d.st.foo_bar2), (2, 3, 4));
+    assert_eq!(d.b, b"xy");
+    // Keyword and renamed fields are keys by their Rust names, unraw.
+    let s: n::Serialize = reads_as_wire(
+        r#"{"type":1,"default":"d","unknown_fields2":3,"x2":4}"#,
+        &st(vec![
+            (1, Value::I32(1)),
+            (2, s("d")),
+            (3, Value::I32(3)),
+            (7, Value::I32(4)),
+        ]),
+    );
+    assert_eq!((s.r#type, s.x, s.x2), (1, 9, 4));
+    let json = serde_json::to_string(&s).unwrap();
+    assert_eq!(serde_json::from_str::<n::Serialize>(&json).unwrap(), s);
+    // A function's arguments: the required id must be there, the union
+    // has no default, the count takes its IDL default.
+    let a: n::SvcPutArgs = serde_json::from_str(r#"{"id":1,"c":{"B":"x"}}"#).unwrap();
+    assert_eq!((a.id, a.count), (1, 2));
+    assert!(serde_json::from_str::<n::SvcPutArgs>(r#"{"c":{"B":"x"}}"#).is_err());
+    let f: n::Failure = reads_as_wire(r#"{"code":3}"#, &st(vec![(2, Value::I32(3))]));
+    assert_eq!((f.message.as_str(), f.level), ("", 2));
 }

@@ -198,7 +198,18 @@ pub struct Options {
     ///   [`field_attributes`](Options::field_attributes) where another
     ///   spelling is needed);
     /// - an enum is its number (`#[serde(transparent)]`), so values this
-    ///   schema does not know round-trip, as on the wire.
+    ///   schema does not know round-trip, as on the wire;
+    /// - a kept unknown field (or a union's unknown variant) with the id and
+    ///   wire type of a known field is refused: no Thrift read keeps one,
+    ///   and written back it would be read in place of that field.
+    ///
+    /// Leaving fields out suits self-describing formats (JSON, CBOR, YAML,
+    /// MessagePack with named fields); a format that writes a struct's
+    /// fields by position, without names (bincode, postcard), cannot read
+    /// back what it wrote when a field was left out: use `type_attributes`
+    /// with serde's derives there. Recursive types nest as deep as the input
+    /// does: the format bounds that (serde_json at 128 levels), not the
+    /// generated code.
     ///
     /// The runtime's crate docs (section *Serde*) describe how runtime
     /// types (UUIDs, kept unknown fields, ...) are represented.

@@ -301,8 +301,15 @@ pub struct Struct {
     /// serde's derives and container attributes ([`Options::serde`]),
     /// written after the derives (see `Planner::plan_serde`).
     pub serde: Vec<Code>,
-    /// serde's attributes of the `unknown_fields` field.
+    /// serde's attributes of the `unknown_fields` field (of the unknown
+    /// variant, in a union).
     pub unknown_fields_serde: Vec<Code>,
+    /// The private associated function that reads the kept unknown fields
+    /// (the unknown variant) with serde and refuses one with the id and
+    /// wire type of a known field, which no Thrift read keeps there: written
+    /// back, it would be read as that field, in place of the value the
+    /// document gave it. `None` without the option or known fields.
+    pub serde_unknown_fn: Option<String>,
 }
 
 impl Struct {
@@ -533,7 +540,11 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     if options.serde {
         // The option derives them: a second derive does not compile.
         for (path, attr) in &options.type_attributes {
-            if attr.contains("derive") && attr.contains("Serialize") {
+            // `Deserialize` alone conflicts too (it does not contain
+            // `Serialize`: the `s` is lower case there).
+            if attr.contains("derive")
+                && (attr.contains("Serialize") || attr.contains("Deserialize"))
+            {
                 p.notes.push(format!(
                     "option `serde`: the type attribute `{attr}` for `{path}` derives serde's \
                      traits, which the option derives already (conflicting implementations): \
@@ -1542,6 +1553,7 @@ impl<'a> Planner<'a> {
             attrs: self.type_attrs(path)?,
             serde: Vec::new(),
             unknown_fields_serde: Vec::new(),
+            serde_unknown_fn: None,
         };
         self.plan_serde(&mut s);
         Ok(s)
@@ -1557,13 +1569,26 @@ impl<'a> Planner<'a> {
     /// `#[serde(default)]` on the struct takes every missing field from the
     /// struct's `Default`, which holds the IDL defaults; with one, each
     /// other field gets its own default. Optional fields and empty unknown
-    /// fields are left out when written.
+    /// fields are left out when written. Kept unknown fields (a union's
+    /// unknown variant) are read by a function that refuses one with the id
+    /// and wire type of a known field, which only a document can hold.
     fn plan_serde(&self, s: &mut Struct) {
         if !self.options.serde {
             return;
         }
         s.serde = vec![Code::new(SERDE_DERIVE)];
+        s.unknown_fields_serde.clear();
+        s.serde_unknown_fn = None;
         if s.kind == StructKind::Union {
+            if !s.fields.is_empty() {
+                // Variants are named in CamelCase: no clash with the
+                // function's name.
+                s.unknown_fields_serde.push(Code(format!(
+                    "#[serde(deserialize_with = \"{}::serde_unknown\")]",
+                    s.name.as_str()
+                )));
+                s.serde_unknown_fn = Some("serde_unknown".to_owned());
+            }
             return;
         }
         let whole =
@@ -1597,6 +1622,14 @@ impl<'a> Planner<'a> {
             s.unknown_fields_serde = vec![Code::new(
                 "#[serde(default, skip_serializing_if = \"Vec::is_empty\")]",
             )];
+            if !s.fields.is_empty() {
+                // `serde_default_` functions have another prefix.
+                s.unknown_fields_serde.push(Code(format!(
+                    "#[serde(deserialize_with = \"{}::serde_unknown_fields\")]",
+                    s.name.as_str()
+                )));
+                s.serde_unknown_fn = Some("serde_unknown_fields".to_owned());
+            }
         }
     }
 

@@ -1177,6 +1177,7 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
         format!("{derive}\n#[serde(default)]\npub struct Loose {{"),
         format!("    {opt}\n    pub note: Option<String>,"),
         "    #[serde(default, skip_serializing_if = \"Vec::is_empty\")]\n    \
+         #[serde(deserialize_with = \"Loose::serde_unknown_fields\")]\n    \
          pub unknown_fields: Vec<__rt::UnknownField>,"
             .to_owned(),
         // A required field: each other field gets its own default; the
@@ -1185,7 +1186,8 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
         "    #[serde(default = \"Strict::serde_default_n\")]\n    pub n: i32,".to_owned(),
         "    #[serde(default)]\n    pub xs: Vec<i32>,".to_owned(),
         format!("    {opt}\n    pub o: Option<i32>,\n    pub u: U,"),
-        "impl Strict {\n    fn serde_default_n() -> i32 {\n        3\n    }\n}".to_owned(),
+        "impl Strict {\n    fn serde_default_n() -> i32 {\n        3\n    }\n    fn serde_unknown_fields"
+            .to_owned(),
         // A union: the derive only.
         format!("{derive}\n#[allow(clippy::large_enum_variant"),
         // Argument and result structs too.
@@ -1212,4 +1214,64 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
             .any(|w| w.starts_with("option `serde`: the type attribute")),
         "{warnings:?}"
     );
+    // Deriving only `Deserialize` conflicts just as well.
+    let once = Options {
+        type_attributes: vec![(
+            "w.Loose".to_owned(),
+            "#[derive(serde::Deserialize)]".to_owned(),
+        )],
+        ..twice
+    };
+    let warnings = super::option_warnings(&loaded.program, &once);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("`#[derive(serde::Deserialize)]` for `w.Loose`")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn serde_option_refuses_unknown_fields_with_the_id_and_type_of_a_known_one() {
+    // Written back, such an unknown field would be read as the known one,
+    // in place of the value the document gave it; a Thrift read never
+    // keeps one, so serde's read refuses it.
+    let idl = "struct S { 1: i32 n, -1: string s, 3: list<S> more }\n\
+               struct Empty {}\n\
+               union U { 1: i32 n, 2: S s }\n\
+               union Nothing {}\n";
+    let loaded = crate::load_str("k.thrift", idl).unwrap();
+    let o = Options {
+        serde: true,
+        keep_unknown_fields: true,
+        ..Options::default()
+    };
+    let text = generate(&loaded.program, &o).unwrap()[0].contents.clone();
+    for want in [
+        "    #[serde(deserialize_with = \"S::serde_unknown_fields\")]\n    \
+         pub unknown_fields: Vec<__rt::UnknownField>,",
+        "    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(\n",
+        // Every known field by id (the write order), with its wire type.
+        "        const KNOWN: &[(i16, __rt::TType)] = &[\n            \
+         (-1, __rt::TType::String),\n            \
+         (1, __rt::TType::I32),\n            \
+         (3, __rt::TType::List),\n        ];\n",
+        "        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {\n",
+        "\"unknown field {} of struct `S` has the id and type of a known field\"",
+        // A union's unknown variant.
+        "    #[serde(deserialize_with = \"U::serde_unknown\")]\n    Unknown(__rt::UnknownField),",
+        "    ) -> ::std::result::Result<__rt::UnknownField, D::Error> {\n",
+        "        if KNOWN.contains(&(f.id, f.value.ttype())) {\n",
+        "\"unknown field {} of union `U` has the id and type of a known field\"",
+    ] {
+        assert!(text.contains(want), "no `{want}` in:\n{text}");
+    }
+    // No known field, nothing to refuse: no function.
+    assert_eq!(text.matches("fn serde_unknown").count(), 2, "{text}");
+    assert_eq!(text.matches("deserialize_with").count(), 2, "{text}");
+    // Without the option, nothing of it.
+    let plain = generate(&loaded.program, &Options { serde: false, ..o }).unwrap()[0]
+        .contents
+        .clone();
+    assert!(!plain.contains("serde"), "{plain}");
 }

@@ -86,7 +86,39 @@ pub struct Primitives {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "Primitives::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl Primitives {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::Bool),
+            (2, __rt::TType::I8),
+            (3, __rt::TType::I8),
+            (4, __rt::TType::I16),
+            (5, __rt::TType::I32),
+            (6, __rt::TType::I64),
+            (7, __rt::TType::Double),
+            (8, __rt::TType::String),
+            (9, __rt::TType::String),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `Primitives` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for Primitives {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -192,7 +224,42 @@ pub struct Containers {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "Containers::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl Containers {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::List),
+            (2, __rt::TType::Set),
+            (3, __rt::TType::Map),
+            (4, __rt::TType::List),
+            (5, __rt::TType::Map),
+            (6, __rt::TType::List),
+            (7, __rt::TType::Map),
+            (8, __rt::TType::List),
+            (9, __rt::TType::Map),
+            (10, __rt::TType::List),
+            (11, __rt::TType::Set),
+            (12, __rt::TType::Map),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `Containers` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for Containers {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -293,7 +360,34 @@ pub enum Choice {
     Colors(Vec<Color>),
     /// A field this schema does not know (sent by a newer peer), kept
     /// as read so that writing the value back loses nothing.
+    #[serde(deserialize_with = "Choice::serde_unknown")]
     Unknown(__rt::UnknownField),
+}
+impl Choice {
+    fn serde_unknown<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<__rt::UnknownField, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::I32),
+            (2, __rt::TType::String),
+            (3, __rt::TType::Struct),
+            (4, __rt::TType::List),
+        ];
+        let read: __rt::UnknownField = ::serde::Deserialize::deserialize(d)?;
+        let f = &read;
+        if KNOWN.contains(&(f.id, f.value.ttype())) {
+            Err(
+                ::serde::de::Error::custom(
+                    format_args!(
+                        "unknown field {} of union `Choice` has the id and type of a known field",
+                        f.id
+                    ),
+                ),
+            )
+        } else {
+            Ok(read)
+        }
+    }
 }
 impl __rt::WireType for Choice {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -402,6 +496,7 @@ pub struct Record {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "Record::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
 }
 impl Default for Record {
@@ -441,6 +536,41 @@ impl Record {
     }
     fn serde_default_greeting() -> String {
         String::from("hello")
+    }
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::I64),
+            (2, __rt::TType::String),
+            (3, __rt::TType::String),
+            (4, __rt::TType::I32),
+            (5, __rt::TType::I32),
+            (6, __rt::TType::List),
+            (7, __rt::TType::I64),
+            (8, __rt::TType::List),
+            (9, __rt::TType::String),
+            (10, __rt::TType::Struct),
+            (11, __rt::TType::I32),
+            (12, __rt::TType::Struct),
+            (13, __rt::TType::Double),
+            (14, __rt::TType::String),
+            (15, __rt::TType::I32),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `Record` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
     }
 }
 impl __rt::WireType for Record {
@@ -588,7 +718,29 @@ pub struct NotFound {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "NotFound::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl NotFound {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `NotFound` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl ::std::fmt::Display for NotFound {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -651,7 +803,33 @@ pub struct Invalid {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "Invalid::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl Invalid {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::I32),
+            (2, __rt::TType::String),
+            (3, __rt::TType::List),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `Invalid` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl ::std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -721,7 +899,29 @@ pub struct InteropEchoPrimitivesArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoPrimitivesArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoPrimitivesArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoPrimitives_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoPrimitivesArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -776,7 +976,29 @@ pub struct InteropEchoPrimitivesResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoPrimitivesResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoPrimitivesResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoPrimitives_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoPrimitivesResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -832,7 +1054,29 @@ pub struct InteropEchoContainersArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoContainersArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoContainersArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoContainers_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoContainersArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -887,7 +1131,29 @@ pub struct InteropEchoContainersResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoContainersResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoContainersResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoContainers_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoContainersResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -943,7 +1209,29 @@ pub struct InteropEchoRecordArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoRecordArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoRecordArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoRecord_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoRecordArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -989,7 +1277,29 @@ pub struct InteropEchoRecordResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoRecordResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoRecordResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoRecord_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoRecordResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1044,7 +1354,29 @@ pub struct InteropEchoChoiceArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoChoiceArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoChoiceArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoChoice_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoChoiceArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1094,7 +1426,29 @@ pub struct InteropEchoChoiceResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoChoiceResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoChoiceResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoChoice_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoChoiceResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1150,7 +1504,29 @@ pub struct InteropEchoColorArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoColorArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoColorArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I32)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoColor_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoColorArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1205,7 +1581,29 @@ pub struct InteropEchoColorResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoColorResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoColorResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I32)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoColor_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoColorResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1261,7 +1659,29 @@ pub struct InteropEchoBinaryArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoBinaryArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoBinaryArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoBinary_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoBinaryArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1316,7 +1736,29 @@ pub struct InteropEchoBinaryResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEchoBinaryResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEchoBinaryResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::String)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `echoBinary_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEchoBinaryResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1372,7 +1814,29 @@ pub struct InteropGroupByColorArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropGroupByColorArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropGroupByColorArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::List)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `groupByColor_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropGroupByColorArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1427,7 +1891,29 @@ pub struct InteropGroupByColorResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropGroupByColorResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropGroupByColorResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Map)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `groupByColor_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropGroupByColorResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1484,7 +1970,32 @@ pub struct InteropAddArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropAddArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropAddArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::I32),
+            (2, __rt::TType::I64),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `add_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropAddArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1543,7 +2054,29 @@ pub struct InteropAddResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropAddResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropAddResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I64)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `add_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropAddResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1607,7 +2140,39 @@ pub struct InteropPackArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropPackArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropPackArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::Bool),
+            (2, __rt::TType::I8),
+            (3, __rt::TType::I8),
+            (4, __rt::TType::I16),
+            (5, __rt::TType::I32),
+            (6, __rt::TType::I64),
+            (7, __rt::TType::Double),
+            (8, __rt::TType::String),
+            (9, __rt::TType::String),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `pack_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropPackArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1694,7 +2259,29 @@ pub struct InteropPackResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropPackResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropPackResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `pack_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropPackResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1751,7 +2338,32 @@ pub struct InteropMakeRecordArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropMakeRecordArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropMakeRecordArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::I64),
+            (2, __rt::TType::String),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `makeRecord_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropMakeRecordArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1810,7 +2422,29 @@ pub struct InteropMakeRecordResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropMakeRecordResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropMakeRecordResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `makeRecord_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropMakeRecordResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1866,7 +2500,29 @@ pub struct InteropLookupArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropLookupArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropLookupArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `lookup_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropLookupArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1923,7 +2579,32 @@ pub struct InteropLookupResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropLookupResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropLookupResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (0, __rt::TType::String),
+            (1, __rt::TType::Struct),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `lookup_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropLookupResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -1988,7 +2669,32 @@ pub struct InteropStoreArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropStoreArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropStoreArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::String),
+            (2, __rt::TType::String),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `store_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropStoreArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2047,7 +2753,29 @@ pub struct InteropStoreResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropStoreResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropStoreResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `store_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropStoreResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2103,7 +2831,29 @@ pub struct InteropCheckArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropCheckArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropCheckArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I32)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `check_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropCheckArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2164,7 +2914,34 @@ pub struct InteropCheckResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropCheckResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropCheckResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (0, __rt::TType::I32),
+            (1, __rt::TType::Struct),
+            (2, __rt::TType::Struct),
+            (3, __rt::TType::Struct),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `check_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropCheckResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2310,7 +3087,29 @@ pub struct InteropNotifyArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropNotifyArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropNotifyArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `notify_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropNotifyArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2433,7 +3232,29 @@ pub struct InteropEventsResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropEventsResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropEventsResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::List)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `events_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropEventsResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2489,7 +3310,29 @@ pub struct InteropFailArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropFailArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropFailArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `fail_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropFailArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2544,7 +3387,29 @@ pub struct InteropFailResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropFailResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropFailResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I32)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `fail_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropFailResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2600,7 +3465,29 @@ pub struct InteropWorkArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropWorkArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropWorkArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I32)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `work_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropWorkArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -2655,7 +3542,29 @@ pub struct InteropWorkResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "InteropWorkResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl InteropWorkResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I32)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `work_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for InteropWorkResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -4495,7 +5404,29 @@ pub struct CounterIncrementArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "CounterIncrementArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl CounterIncrementArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I64)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `increment_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for CounterIncrementArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -4550,7 +5481,29 @@ pub struct CounterIncrementResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "CounterIncrementResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl CounterIncrementResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I64)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `increment_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for CounterIncrementResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;

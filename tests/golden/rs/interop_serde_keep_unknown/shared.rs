@@ -69,7 +69,33 @@ pub struct Version {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "Version::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl Version {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::I32),
+            (2, __rt::TType::I32),
+            (3, __rt::TType::String),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `Version` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for Version {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -135,7 +161,32 @@ pub struct SharedError {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "SharedError::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl SharedError {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (1, __rt::TType::I32),
+            (2, __rt::TType::String),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `SharedError` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl ::std::fmt::Display for SharedError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -234,7 +285,29 @@ pub struct BaseGetVersionResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "BaseGetVersionResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl BaseGetVersionResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `getVersion_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for BaseGetVersionResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -290,7 +363,29 @@ pub struct BasePingArgs {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "BasePingArgs::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl BasePingArgs {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `ping_args` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for BasePingArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -347,7 +442,32 @@ pub struct BasePingResult {
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "BasePingResult::serde_unknown_fields")]
     pub unknown_fields: Vec<__rt::UnknownField>,
+}
+impl BasePingResult {
+    fn serde_unknown_fields<'de, D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
+        const KNOWN: &[(i16, __rt::TType)] = &[
+            (0, __rt::TType::String),
+            (1, __rt::TType::Struct),
+        ];
+        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
+        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
+            Some(f) => {
+                Err(
+                    ::serde::de::Error::custom(
+                        format_args!(
+                            "unknown field {} of struct `ping_result` has the id and type of a known field",
+                            f.id
+                        ),
+                    ),
+                )
+            }
+            None => Ok(read),
+        }
+    }
 }
 impl __rt::WireType for BasePingResult {
     const TTYPE: __rt::TType = __rt::TType::Struct;

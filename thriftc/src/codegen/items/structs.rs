@@ -137,15 +137,16 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
 }
 
 /// The private functions building the IDL defaults serde takes for missing
-/// fields, where the struct's `Default` cannot be used (see
-/// `Planner::plan_serde`). Laid out by the safety net.
-fn render_serde_defaults(ctx: &Ctx, w: &mut Writer, s: &Struct) {
+/// fields, where the struct's `Default` cannot be used, and the one reading
+/// kept unknown fields (see `Planner::plan_serde`). Laid out by the safety
+/// net.
+pub fn render_serde_defaults(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     let fields: Vec<(&Field, &String)> = s
         .fields
         .iter()
         .filter_map(|f| f.serde_default_fn.as_ref().map(|func| (f, func)))
         .collect();
-    if fields.is_empty() {
+    if fields.is_empty() && s.serde_unknown_fn.is_none() {
         return;
     }
     w.begin_item();
@@ -156,8 +157,67 @@ fn render_serde_defaults(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         w.line(&ctx.field_default(f));
         w.close("}");
     }
+    if let Some(func) = &s.serde_unknown_fn {
+        render_serde_unknown_fn(ctx, w, s, func);
+    }
     w.close("}");
     w.end_item();
+}
+
+/// `fn serde_unknown_fields` (`serde_unknown` of a union): reads what serde
+/// reads for the kept unknown fields (the unknown variant), and refuses an
+/// unknown field with the id and wire type of a known one. A Thrift read
+/// never keeps one (it reads it as that field); written back, it would be
+/// read as that field, in place of the value the document gave it.
+fn render_serde_unknown_fn(ctx: &Ctx, w: &mut Writer, s: &Struct, func: &str) {
+    let rt = ctx.rt();
+    let union = s.kind == StructKind::Union;
+    let held = if union {
+        format!("{rt}::UnknownField")
+    } else {
+        format!("Vec<{rt}::UnknownField>")
+    };
+    let known: Vec<String> = s
+        .fields_by_id()
+        .iter()
+        .map(|f| format!("({}, {})", int_lit(f.id.into()), ctx.ttype(ctx.wire(&f.ty))))
+        .collect();
+    wopen!(
+        w,
+        "fn {func}<'de, D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<{held}, D::Error> {{"
+    );
+    wln!(
+        w,
+        "const KNOWN: &[(i16, {rt}::TType)] = &[{}];",
+        known.join(", ")
+    );
+    wln!(
+        w,
+        "let read: {held} = ::serde::Deserialize::deserialize(d)?;"
+    );
+    let what = if union { "union" } else { "struct" };
+    let refused = format!(
+        "Err(::serde::de::Error::custom(format_args!({}, f.id)))",
+        str_lit(&format!(
+            "unknown field {{}} of {what} `{}` has the id and type of a known field",
+            s.thrift_name
+        ))
+    );
+    if union {
+        w.line("let f = &read;");
+        w.open("if KNOWN.contains(&(f.id, f.value.ttype())) {");
+        w.line(&refused);
+        w.close("} else {");
+        w.indent_in();
+        w.line("Ok(read)");
+        w.close("}");
+    } else {
+        w.open("match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {");
+        wln!(w, "Some(f) => {refused},");
+        w.line("None => Ok(read),");
+        w.close("}");
+    }
+    w.close("}");
 }
 
 /// `impl __rt::WireType for Name` with `TTYPE` = `tt`.

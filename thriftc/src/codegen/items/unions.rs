@@ -6,7 +6,9 @@
 //! several); unknown fields next to a known one are skipped; a union with
 //! only unknown fields reads as the unknown variant (the first one).
 
-use super::structs::{derives, own_attrs, user_attrs, wire_type_impl, write_field_begin};
+use super::structs::{
+    derives, own_attrs, render_serde_defaults, user_attrs, wire_type_impl, write_field_begin,
+};
 use super::{ALLOW_COMPLEX, Ctx, Flavor, int_lit};
 use super::{docs, str_lit};
 use crate::codegen::layout::arm;
@@ -39,9 +41,11 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     }
     w.doc(" A field this schema does not know (sent by a newer peer), kept");
     w.doc(" as read so that writing the value back loses nothing.");
+    own_attrs(w, &u.unknown_fields_serde);
     wln!(w, "{unknown}({rt}::UnknownField),");
     w.close("}");
     w.end_item();
+    render_serde_defaults(ctx, w, u);
 
     wire_type_impl(w, name, ctx.ttype(Wire::Struct));
     render_union_encode(ctx, w, u, Flavor::Owned);
