@@ -54,3 +54,48 @@ pub fn missing_result(method: &str) -> Error {
         format!("{method} failed: unknown result"),
     )
 }
+
+/// For the option `serde`: a struct's kept unknown fields, refusing one
+/// with the id and wire type of a field in `known` (written back, it would
+/// be read in place of that field; a Thrift read never keeps such a one).
+/// `owner` names the type in the error (``struct `Name` ``).
+#[cfg(feature = "serde")]
+pub fn serde_unknown_fields<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    known: &[(i16, TType)],
+    owner: &str,
+) -> std::result::Result<Vec<UnknownField>, D::Error> {
+    let read: Vec<UnknownField> = serde::Deserialize::deserialize(d)?;
+    match read.iter().find(|f| shadows(f, known)) {
+        Some(f) => Err(shadowing(f, owner)),
+        None => Ok(read),
+    }
+}
+
+/// For the option `serde`: a union's unknown variant, refused as
+/// [`serde_unknown_fields`] refuses a field.
+#[cfg(feature = "serde")]
+pub fn serde_unknown_variant<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    known: &[(i16, TType)],
+    owner: &str,
+) -> std::result::Result<UnknownField, D::Error> {
+    let read: UnknownField = serde::Deserialize::deserialize(d)?;
+    if shadows(&read, known) {
+        return Err(shadowing(&read, owner));
+    }
+    Ok(read)
+}
+
+#[cfg(feature = "serde")]
+fn shadows(f: &UnknownField, known: &[(i16, TType)]) -> bool {
+    known.contains(&(f.id, f.value.ttype()))
+}
+
+#[cfg(feature = "serde")]
+fn shadowing<E: serde::de::Error>(f: &UnknownField, owner: &str) -> E {
+    E::custom(format_args!(
+        "unknown field {} of {owner} has the id and type of a known field",
+        f.id
+    ))
+}

@@ -159,8 +159,11 @@
 //! [`Limits::DEFAULT_MAX_DEPTH`] structs and containers, as many as the
 //! protocols read with the default limits. With the generator's option
 //! `serde`, a struct's `unknown_fields` is left out of the output when
-//! empty and may be missing from input; with the type attribute alone it
-//! is always written (`[]` when empty) and must be present in input.
+//! empty and may be missing from input, and an unknown field with the id
+//! and wire type of a known field is refused (written back, it would be
+//! read in place of that field); with the type attribute alone it is
+//! always written (`[]` when empty), must be present in input, and is not
+//! checked against the known fields.
 //!
 //! Doubles of unknown fields keep their bits. serde_json reads every
 //! double back exactly only with its feature `float_roundtrip` (without it

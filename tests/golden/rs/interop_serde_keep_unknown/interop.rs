@@ -104,20 +104,7 @@ impl Primitives {
             (8, __rt::TType::String),
             (9, __rt::TType::String),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `Primitives` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `Primitives`")
     }
 }
 impl __rt::WireType for Primitives {
@@ -245,20 +232,7 @@ impl Containers {
             (11, __rt::TType::Set),
             (12, __rt::TType::Map),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `Containers` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `Containers`")
     }
 }
 impl __rt::WireType for Containers {
@@ -373,20 +347,7 @@ impl Choice {
             (3, __rt::TType::Struct),
             (4, __rt::TType::List),
         ];
-        let read: __rt::UnknownField = ::serde::Deserialize::deserialize(d)?;
-        let f = &read;
-        if KNOWN.contains(&(f.id, f.value.ttype())) {
-            Err(
-                ::serde::de::Error::custom(
-                    format_args!(
-                        "unknown field {} of union `Choice` has the id and type of a known field",
-                        f.id
-                    ),
-                ),
-            )
-        } else {
-            Ok(read)
-        }
+        __rt::serde_unknown_variant(d, KNOWN, "union `Choice`")
     }
 }
 impl __rt::WireType for Choice {
@@ -557,20 +518,7 @@ impl Record {
             (14, __rt::TType::String),
             (15, __rt::TType::I32),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `Record` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `Record`")
     }
 }
 impl __rt::WireType for Record {
@@ -726,20 +674,7 @@ impl NotFound {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `NotFound` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `NotFound`")
     }
 }
 impl ::std::fmt::Display for NotFound {
@@ -815,20 +750,7 @@ impl Invalid {
             (2, __rt::TType::String),
             (3, __rt::TType::List),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `Invalid` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `Invalid`")
     }
 }
 impl ::std::fmt::Display for Invalid {
@@ -907,20 +829,7 @@ impl InteropEchoPrimitivesArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoPrimitives_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoPrimitives_args`")
     }
 }
 impl __rt::WireType for InteropEchoPrimitivesArgs {
@@ -984,20 +893,7 @@ impl InteropEchoPrimitivesResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoPrimitives_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoPrimitives_result`")
     }
 }
 impl __rt::WireType for InteropEchoPrimitivesResult {
@@ -1062,20 +958,7 @@ impl InteropEchoContainersArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoContainers_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoContainers_args`")
     }
 }
 impl __rt::WireType for InteropEchoContainersArgs {
@@ -1139,20 +1022,7 @@ impl InteropEchoContainersResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoContainers_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoContainers_result`")
     }
 }
 impl __rt::WireType for InteropEchoContainersResult {
@@ -1217,20 +1087,7 @@ impl InteropEchoRecordArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoRecord_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoRecord_args`")
     }
 }
 impl __rt::WireType for InteropEchoRecordArgs {
@@ -1285,20 +1142,7 @@ impl InteropEchoRecordResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoRecord_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoRecord_result`")
     }
 }
 impl __rt::WireType for InteropEchoRecordResult {
@@ -1362,20 +1206,7 @@ impl InteropEchoChoiceArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoChoice_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoChoice_args`")
     }
 }
 impl __rt::WireType for InteropEchoChoiceArgs {
@@ -1434,20 +1265,7 @@ impl InteropEchoChoiceResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoChoice_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoChoice_result`")
     }
 }
 impl __rt::WireType for InteropEchoChoiceResult {
@@ -1512,20 +1330,7 @@ impl InteropEchoColorArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I32)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoColor_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoColor_args`")
     }
 }
 impl __rt::WireType for InteropEchoColorArgs {
@@ -1589,20 +1394,7 @@ impl InteropEchoColorResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I32)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoColor_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoColor_result`")
     }
 }
 impl __rt::WireType for InteropEchoColorResult {
@@ -1667,20 +1459,7 @@ impl InteropEchoBinaryArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoBinary_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoBinary_args`")
     }
 }
 impl __rt::WireType for InteropEchoBinaryArgs {
@@ -1744,20 +1523,7 @@ impl InteropEchoBinaryResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::String)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `echoBinary_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `echoBinary_result`")
     }
 }
 impl __rt::WireType for InteropEchoBinaryResult {
@@ -1822,20 +1588,7 @@ impl InteropGroupByColorArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::List)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `groupByColor_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `groupByColor_args`")
     }
 }
 impl __rt::WireType for InteropGroupByColorArgs {
@@ -1899,20 +1652,7 @@ impl InteropGroupByColorResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Map)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `groupByColor_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `groupByColor_result`")
     }
 }
 impl __rt::WireType for InteropGroupByColorResult {
@@ -1981,20 +1721,7 @@ impl InteropAddArgs {
             (1, __rt::TType::I32),
             (2, __rt::TType::I64),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `add_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `add_args`")
     }
 }
 impl __rt::WireType for InteropAddArgs {
@@ -2062,20 +1789,7 @@ impl InteropAddResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I64)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `add_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `add_result`")
     }
 }
 impl __rt::WireType for InteropAddResult {
@@ -2158,20 +1872,7 @@ impl InteropPackArgs {
             (8, __rt::TType::String),
             (9, __rt::TType::String),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `pack_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `pack_args`")
     }
 }
 impl __rt::WireType for InteropPackArgs {
@@ -2267,20 +1968,7 @@ impl InteropPackResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `pack_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `pack_result`")
     }
 }
 impl __rt::WireType for InteropPackResult {
@@ -2349,20 +2037,7 @@ impl InteropMakeRecordArgs {
             (1, __rt::TType::I64),
             (2, __rt::TType::String),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `makeRecord_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `makeRecord_args`")
     }
 }
 impl __rt::WireType for InteropMakeRecordArgs {
@@ -2430,20 +2105,7 @@ impl InteropMakeRecordResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `makeRecord_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `makeRecord_result`")
     }
 }
 impl __rt::WireType for InteropMakeRecordResult {
@@ -2508,20 +2170,7 @@ impl InteropLookupArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `lookup_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `lookup_args`")
     }
 }
 impl __rt::WireType for InteropLookupArgs {
@@ -2590,20 +2239,7 @@ impl InteropLookupResult {
             (0, __rt::TType::String),
             (1, __rt::TType::Struct),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `lookup_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `lookup_result`")
     }
 }
 impl __rt::WireType for InteropLookupResult {
@@ -2680,20 +2316,7 @@ impl InteropStoreArgs {
             (1, __rt::TType::String),
             (2, __rt::TType::String),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `store_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `store_args`")
     }
 }
 impl __rt::WireType for InteropStoreArgs {
@@ -2761,20 +2384,7 @@ impl InteropStoreResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `store_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `store_result`")
     }
 }
 impl __rt::WireType for InteropStoreResult {
@@ -2839,20 +2449,7 @@ impl InteropCheckArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I32)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `check_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `check_args`")
     }
 }
 impl __rt::WireType for InteropCheckArgs {
@@ -2927,20 +2524,7 @@ impl InteropCheckResult {
             (2, __rt::TType::Struct),
             (3, __rt::TType::Struct),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `check_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `check_result`")
     }
 }
 impl __rt::WireType for InteropCheckResult {
@@ -3095,20 +2679,7 @@ impl InteropNotifyArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `notify_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `notify_args`")
     }
 }
 impl __rt::WireType for InteropNotifyArgs {
@@ -3240,20 +2811,7 @@ impl InteropEventsResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::List)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `events_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `events_result`")
     }
 }
 impl __rt::WireType for InteropEventsResult {
@@ -3318,20 +2876,7 @@ impl InteropFailArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `fail_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `fail_args`")
     }
 }
 impl __rt::WireType for InteropFailArgs {
@@ -3395,20 +2940,7 @@ impl InteropFailResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I32)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `fail_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `fail_result`")
     }
 }
 impl __rt::WireType for InteropFailResult {
@@ -3473,20 +3005,7 @@ impl InteropWorkArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I32)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `work_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `work_args`")
     }
 }
 impl __rt::WireType for InteropWorkArgs {
@@ -3550,20 +3069,7 @@ impl InteropWorkResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I32)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `work_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `work_result`")
     }
 }
 impl __rt::WireType for InteropWorkResult {
@@ -5412,20 +4918,7 @@ impl CounterIncrementArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::I64)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `increment_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `increment_args`")
     }
 }
 impl __rt::WireType for CounterIncrementArgs {
@@ -5489,20 +4982,7 @@ impl CounterIncrementResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::I64)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `increment_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `increment_result`")
     }
 }
 impl __rt::WireType for CounterIncrementResult {

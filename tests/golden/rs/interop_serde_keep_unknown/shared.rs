@@ -81,20 +81,7 @@ impl Version {
             (2, __rt::TType::I32),
             (3, __rt::TType::String),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `Version` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `Version`")
     }
 }
 impl __rt::WireType for Version {
@@ -172,20 +159,7 @@ impl SharedError {
             (1, __rt::TType::I32),
             (2, __rt::TType::String),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `SharedError` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `SharedError`")
     }
 }
 impl ::std::fmt::Display for SharedError {
@@ -293,20 +267,7 @@ impl BaseGetVersionResult {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(0, __rt::TType::Struct)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `getVersion_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `getVersion_result`")
     }
 }
 impl __rt::WireType for BaseGetVersionResult {
@@ -371,20 +332,7 @@ impl BasePingArgs {
         d: D,
     ) -> ::std::result::Result<Vec<__rt::UnknownField>, D::Error> {
         const KNOWN: &[(i16, __rt::TType)] = &[(1, __rt::TType::String)];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `ping_args` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `ping_args`")
     }
 }
 impl __rt::WireType for BasePingArgs {
@@ -453,20 +401,7 @@ impl BasePingResult {
             (0, __rt::TType::String),
             (1, __rt::TType::Struct),
         ];
-        let read: Vec<__rt::UnknownField> = ::serde::Deserialize::deserialize(d)?;
-        match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {
-            Some(f) => {
-                Err(
-                    ::serde::de::Error::custom(
-                        format_args!(
-                            "unknown field {} of struct `ping_result` has the id and type of a known field",
-                            f.id
-                        ),
-                    ),
-                )
-            }
-            None => Ok(read),
-        }
+        __rt::serde_unknown_fields(d, KNOWN, "struct `ping_result`")
     }
 }
 impl __rt::WireType for BasePingResult {

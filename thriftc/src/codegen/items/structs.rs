@@ -166,7 +166,8 @@ pub fn render_serde_defaults(ctx: &Ctx, w: &mut Writer, s: &Struct) {
 
 /// `fn serde_unknown_fields` (`serde_unknown` of a union): reads what serde
 /// reads for the kept unknown fields (the unknown variant), and refuses an
-/// unknown field with the id and wire type of a known one. A Thrift read
+/// unknown field with the id and wire type of a known one (the runtime's
+/// `serde_unknown_fields` / `serde_unknown_variant`, given the known ids). A Thrift read
 /// never keeps one (it reads it as that field); written back, it would be
 /// read as that field, in place of the value the document gave it.
 fn render_serde_unknown_fn(ctx: &Ctx, w: &mut Writer, s: &Struct, func: &str) {
@@ -191,32 +192,14 @@ fn render_serde_unknown_fn(ctx: &Ctx, w: &mut Writer, s: &Struct, func: &str) {
         "const KNOWN: &[(i16, {rt}::TType)] = &[{}];",
         known.join(", ")
     );
-    wln!(
-        w,
-        "let read: {held} = ::serde::Deserialize::deserialize(d)?;"
-    );
     let what = if union { "union" } else { "struct" };
-    let refused = format!(
-        "Err(::serde::de::Error::custom(format_args!({}, f.id)))",
-        str_lit(&format!(
-            "unknown field {{}} of {what} `{}` has the id and type of a known field",
-            s.thrift_name
-        ))
-    );
-    if union {
-        w.line("let f = &read;");
-        w.open("if KNOWN.contains(&(f.id, f.value.ttype())) {");
-        w.line(&refused);
-        w.close("} else {");
-        w.indent_in();
-        w.line("Ok(read)");
-        w.close("}");
+    let helper = if union {
+        "serde_unknown_variant"
     } else {
-        w.open("match read.iter().find(|f| KNOWN.contains(&(f.id, f.value.ttype()))) {");
-        wln!(w, "Some(f) => {refused},");
-        w.line("None => Ok(read),");
-        w.close("}");
-    }
+        "serde_unknown_fields"
+    };
+    let owner = str_lit(&format!("{what} `{}`", s.thrift_name));
+    wln!(w, "{rt}::{helper}(d, KNOWN, {owner})");
     w.close("}");
 }
 
