@@ -1232,6 +1232,34 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
 }
 
 #[test]
+fn serde_option_default_functions_of_fields_named_alike_do_not_clash() {
+    // Field names that start with `_` (before a digit) lose it in the
+    // function's name (a `__` is not snake case); they still cannot clash,
+    // as no field is named by the digits alone. A required field keeps the
+    // struct from taking its `Default` whole.
+    let idl = "struct S {\n  1: required i32 must,\n  2: i32 _1 = 1,\n  3: i32 __1 = 2,\n  \
+               -4: i32 _1_3 = 3,\n}\n";
+    let loaded = crate::load_str("d.thrift", idl).unwrap();
+    let o = Options {
+        serde: true,
+        ..Options::default()
+    };
+    let text = generate(&loaded.program, &o).unwrap()[0].contents.clone();
+    for want in [
+        "#[serde(default = \"S::serde_default_1\")]\n    pub _1: i32,",
+        "#[serde(default = \"S::serde_default_1_2\")]\n    pub _1_2: i32,",
+        "#[serde(default = \"S::serde_default_1_3\")]\n    pub _1_3: i32,",
+        "fn serde_default_1() -> i32",
+        "fn serde_default_1_2() -> i32",
+        "fn serde_default_1_3() -> i32",
+    ] {
+        assert!(text.contains(want), "no `{want}` in:\n{text}");
+    }
+    let parsed = syn::parse_file(&text).expect("generated code parses");
+    assert!(!parsed.items.is_empty());
+}
+
+#[test]
 fn serde_option_refuses_unknown_fields_with_the_id_and_type_of_a_known_one() {
     // Written back, such an unknown field would be read as the known one,
     // in place of the value the document gave it; a Thrift read never
