@@ -165,11 +165,12 @@ pub fn render_serde_defaults(ctx: &Ctx, w: &mut Writer, s: &Struct) {
 }
 
 /// `fn serde_unknown_fields` (`serde_unknown` of a union): reads what serde
-/// reads for the kept unknown fields (the unknown variant), and refuses an
-/// unknown field with the id and wire type of a known one (the runtime's
-/// `serde_unknown_fields` / `serde_unknown_variant`, given the known ids). A Thrift read
-/// never keeps one (it reads it as that field); written back, it would be
-/// read as that field, in place of the value the document gave it.
+/// reads for the kept unknown fields (the unknown variant) through the
+/// runtime's `serde_unknown_fields` (`serde_unknown_variant`), given the
+/// known fields' ids and wire types, and so refuses an unknown field with
+/// those of a known one. A Thrift read never keeps one (it reads it as
+/// that field); written back, it would be read as that field, in place of
+/// the value the document gave it.
 fn render_serde_unknown_fn(ctx: &Ctx, w: &mut Writer, s: &Struct, func: &str) {
     let rt = ctx.rt();
     let union = s.kind == StructKind::Union;
