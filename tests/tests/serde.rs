@@ -721,8 +721,19 @@ fn option_missing_fields_read_as_on_the_wire() {
     reads_as_wire::<t::NotFound>("{}", &st(vec![]));
     reads_as_wire::<t::Tree>(r#"{"value":3}"#, &st(vec![(1, Value::I32(3))]));
     reads_as_wire::<t::Keywords>(r#"{"type":1}"#, &st(vec![(1, Value::I32(1))]));
-    // The attribute route, for comparison, needs every field.
+    // The attribute route, for comparison, needs every field but the
+    // `Option`s, which serde reads as `None` when missing.
     assert!(serde_json::from_str::<plain::types::Primitives>("{}").is_err());
+    let d = plain::types::Defaults {
+        maybe: None,
+        opt_text: None,
+        ..Default::default()
+    };
+    let mut v = serde_json::to_value(&d).unwrap();
+    let obj = v.as_object_mut().unwrap();
+    assert_eq!(obj.remove("maybe"), Some(serde_json::Value::Null));
+    assert_eq!(obj.remove("opt_text"), Some(serde_json::Value::Null));
+    assert_eq!(serde_json::from_value::<plain::types::Defaults>(v).unwrap(), d);
 }
 
 #[test]

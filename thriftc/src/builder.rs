@@ -161,9 +161,10 @@ impl Builder {
     /// `Unknown` variants, and `Bytes`, `ByteString`, `CompactString`):
     /// `thriftc-runtime = { version = "...", features = ["serde"] }`. The
     /// runtime's crate docs describe the representations; unknown fields
-    /// are kept through a serde round trip. Then every field, also
-    /// `unknown_fields` and optional ones, must be present in what is read,
-    /// and `None` is written as `null`; add field attributes to change that.
+    /// are kept through a serde round trip. Then every field but the
+    /// `Option`s (serde reads a missing one as `None`), also
+    /// `unknown_fields`, must be present in what is read, and `None` is
+    /// written as `null`; add field attributes to change that.
     ///
     /// ```no_run
     /// thriftc::Builder::new()
