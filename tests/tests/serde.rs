@@ -733,7 +733,10 @@ fn option_missing_fields_read_as_on_the_wire() {
     let obj = v.as_object_mut().unwrap();
     assert_eq!(obj.remove("maybe"), Some(serde_json::Value::Null));
     assert_eq!(obj.remove("opt_text"), Some(serde_json::Value::Null));
-    assert_eq!(serde_json::from_value::<plain::types::Defaults>(v).unwrap(), d);
+    assert_eq!(
+        serde_json::from_value::<plain::types::Defaults>(v).unwrap(),
+        d
+    );
 }
 
 #[test]
