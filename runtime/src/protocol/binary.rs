@@ -520,13 +520,7 @@ pub(crate) fn read_name_into<T: ReadBytes>(
 
 impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
-        let mut header = MessageHeader {
-            name: String::new(),
-            kind: MessageType::Call,
-            seqid: 0,
-        };
-        self.read_message_begin_into(&mut header)?;
-        Ok(header)
+        super::read_new_header(self)
     }
 
     fn read_message_begin_into(&mut self, header: &mut MessageHeader) -> Result<()> {

@@ -477,13 +477,7 @@ impl<T: ReadBytes> CompactProtocol<T> {
 
 impl<T: ReadBytes> ProtocolRead for CompactProtocol<T> {
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
-        let mut header = MessageHeader {
-            name: String::new(),
-            kind: MessageType::Call,
-            seqid: 0,
-        };
-        self.read_message_begin_into(&mut header)?;
-        Ok(header)
+        super::read_new_header(self)
     }
 
     fn read_message_begin_into(&mut self, header: &mut MessageHeader) -> Result<()> {

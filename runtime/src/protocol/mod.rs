@@ -208,6 +208,26 @@ pub struct MessageHeader {
     pub seqid: i32,
 }
 
+impl MessageHeader {
+    /// A header to read into ([`ProtocolRead::read_message_begin_into`]):
+    /// no name, a CALL, sequence id 0.
+    pub(crate) fn empty() -> MessageHeader {
+        MessageHeader {
+            name: String::new(),
+            kind: MessageType::Call,
+            seqid: 0,
+        }
+    }
+}
+
+/// [`ProtocolRead::read_message_begin`] of a protocol that reads headers in
+/// place: a new header, read into.
+pub(crate) fn read_new_header<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<MessageHeader> {
+    let mut header = MessageHeader::empty();
+    p.read_message_begin_into(&mut header)?;
+    Ok(header)
+}
+
 /// A field header; [`ProtocolRead::read_field_begin`] returns `None` at the
 /// STOP marker instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

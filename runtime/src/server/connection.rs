@@ -234,11 +234,7 @@ where
             #[cfg(target_os = "linux")]
             check: Default::default(),
             served_stopping: 0,
-            header: MessageHeader {
-                name: String::new(),
-                kind: MessageType::Call,
-                seqid: 0,
-            },
+            header: MessageHeader::empty(),
             input: I::over(reader, config.limits),
             output: O::over(
                 MessageWriter::new(
