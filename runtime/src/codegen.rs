@@ -19,6 +19,9 @@ pub use bytes::Bytes;
 pub use bytestring::ByteString;
 #[cfg(feature = "compact_str")]
 pub use compact_str::CompactString;
+// The option `serde`: adapters for `binary` and `double` fields.
+#[cfg(feature = "serde")]
+pub use crate::serde_as;
 
 // RPC: generated processors implement `Processor` and call the helpers; generated
 // clients are generic over `Channel`.

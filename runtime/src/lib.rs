@@ -134,6 +134,14 @@
 //! - `Bytes` a byte string, `ByteString` and `CompactString` a string, as
 //!   their crates write them (in JSON `Bytes` is an array of numbers, as a
 //!   `Vec<u8>` is).
+//! - With the generator's option `serde`, `binary` and `double` fields go
+//!   through the adapters of [`serde_as`]: in human-readable formats a
+//!   `binary` is base64 text (`"aGk="`, as Thrift's JSON protocol writes
+//!   it) and a NaN or infinite `double` is `{"double_bits":
+//!   "7ff8000000000000"}`; in the others bytes and an `f64`. The adapters
+//!   are public, for hand-written types too: `#[serde(with =
+//!   "thriftc_runtime::serde_as::As::<thriftc_runtime::serde_as::Binary>")]`
+//!   on a `Vec<u8>` field.
 //! - [`UnknownField`] (the `unknown_fields` of structs generated with
 //!   `keep_unknown_fields`, and the `Unknown` variant of unions):
 //!   `{"id": 7, "value": V}`, where the [`Value`] `V` is named by its Thrift
@@ -141,7 +149,9 @@
 //!   `{"i64": 1}`, `{"double": 0.5}` (in human-readable formats a NaN or
 //!   an infinity is `{"double_bits": "7ff8000000000000"}`, its IEEE 754
 //!   bits in hex, sign and NaN payload kept), `{"string": "text"}` (a `string` or
-//!   `binary` that is UTF-8), `{"binary": [255, 0]}` (one that is not),
+//!   `binary` that is UTF-8), `{"binary": "/wA="}` (one that is not, in
+//!   base64 in human-readable formats, bytes in the others; an array of
+//!   numbers reads too),
 //!   `{"uuid": "..."}`, `{"struct": [fields]}`, `{"list": {"elem": "i32",
 //!   "items": [V, ...]}}`, `{"set": ...}` alike, and `{"map": {"key":
 //!   "string", "value": "i32", "entries": [[K, V], ...]}}`. Wire type names
@@ -165,11 +175,12 @@
 //! always written (`[]` when empty), must be present in input, and is not
 //! checked against the known fields.
 //!
-//! Doubles of unknown fields keep their bits. serde_json reads every
-//! double back exactly only with its feature `float_roundtrip` (without it
-//! about one random double in three comes back one bit off); and a `double`
-//! field of a generated type that is NaN or infinite becomes `null` in
-//! JSON, which does not read back (serde_json's rule for every `f64`).
+//! Doubles of unknown fields keep their bits, as do `double` fields with
+//! the option `serde`. serde_json reads every double back exactly only with
+//! its feature `float_roundtrip` (without it about one random double in
+//! three comes back one bit off). With the type attribute alone, a
+//! `double` field that is NaN or infinite becomes `null` in JSON, which
+//! does not read back (serde_json's rule for every `f64`).
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
@@ -218,6 +229,8 @@ pub mod lazy;
 pub mod limits;
 pub mod processor;
 pub mod protocol;
+#[cfg(feature = "serde")]
+pub mod serde_as;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod server;

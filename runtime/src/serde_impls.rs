@@ -366,12 +366,13 @@ impl Serialize for Many<'_, (Value, Value)> {
     }
 }
 
-/// Bytes written with `serialize_bytes` (a `Vec<u8>` would be a sequence).
+/// A `binary` that is not UTF-8: base64 in human-readable formats, bytes
+/// in the others, as the option `serde` writes `binary` fields.
 struct RawBytes<'a>(&'a [u8]);
 
 impl Serialize for RawBytes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
+        <crate::serde_as::Binary as crate::serde_as::SerializeAs<[u8]>>::serialize_as(self.0, s)
     }
 }
 
@@ -401,9 +402,7 @@ impl<'de> Deserialize<'de> for DoubleBits {
                 f.write_str("the 64 bits of a double as 16 hex digits")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DoubleBits, E> {
-                let bits = (v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-                    .then(|| u64::from_str_radix(v, 16).ok())
-                    .flatten()
+                let bits = crate::serde_as::parse_bits(v)
                     .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))?;
                 Ok(DoubleBits(f64::from_bits(bits)))
             }
@@ -614,34 +613,14 @@ impl<'de> Visitor<'de> for ValueSeed {
     }
 }
 
-/// Reads a `binary` value: bytes, or a sequence of them (JSON's form).
+/// Reads a `binary` value (see [`RawBytes`]; also a sequence of numbers,
+/// the form before base64).
 struct ByteBuf;
 
 impl<'de> DeserializeSeed<'de> for ByteBuf {
     type Value = Vec<u8>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<u8>, D::Error> {
-        d.deserialize_byte_buf(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ByteBuf {
-    type Value = Vec<u8>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("bytes")
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-        Ok(v.to_vec())
-    }
-    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-        Ok(v)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
-        let n = seq.size_hint().unwrap_or(0);
-        let mut out = Vec::with_capacity(prealloc_capacity(n, 1));
-        while let Some(b) = seq.next_element()? {
-            out.push(b);
-        }
-        Ok(out)
+        crate::serde_as::read_binary(d)
     }
 }
 

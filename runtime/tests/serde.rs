@@ -100,7 +100,7 @@ fn unknown_values_have_a_readable_form() {
         (Value::I64(-7), r#"{"i64":-7}"#),
         (Value::Double(1.5), r#"{"double":1.5}"#),
         (Value::Bytes(b"hi".to_vec()), r#"{"string":"hi"}"#),
-        (Value::Bytes(vec![0xc3]), r#"{"binary":[195]}"#),
+        (Value::Bytes(vec![0xc3]), r#"{"binary":"ww=="}"#),
         (
             Value::Uuid([0x11; 16]),
             r#"{"uuid":"11111111-1111-1111-1111-111111111111"}"#,
@@ -414,6 +414,10 @@ fn hostile_json_is_refused() {
         (r#"{"string":[104,105]}"#, "invalid type"),
         (r#"{"binary":[256]}"#, "invalid value"),
         (r#"{"binary":[-1]}"#, "invalid value"),
+        (r#"{"binary":"a"}"#, "invalid value"),
+        (r#"{"binary":"ww="}"#, "invalid value"),
+        (r#"{"binary":"w!=="}"#, "invalid value"),
+        (r#"{"binary":{}}"#, "invalid type"),
         (r#"{"uuid":"11111111-1111-1111-1111-11111111111"}"#, "UUID"),
         (
             r#"{"uuid":"11111111-1111-1111-1111-1111111111111"}"#,
@@ -623,9 +627,8 @@ fn only_uuids_differ_between_readable_and_binary_formats() {
     }
     let from_json: ciborium::Value = serde_json::from_str(&json(&v)).unwrap();
     let from_cbor: ciborium::Value = cbor_back(&cbor(&v)).unwrap();
-    // JSON has no byte strings: `binary` is an array of numbers there.
-    let bytes_as_array = |c: ciborium::Value| normalize(c);
-    assert_eq!(bytes_as_array(from_json), bytes_as_array(from_cbor));
+    // JSON has no byte strings: `binary` is base64 text there.
+    assert_eq!(from_json, normalize(from_cbor));
     assert_eq!(
         cbor_back::<Value>(&cbor(&every_kind())).unwrap(),
         every_kind()
@@ -636,11 +639,11 @@ fn only_uuids_differ_between_readable_and_binary_formats() {
     assert_eq!(cbor_back::<VecMap<Uuid, f64>>(&cbor(&m)).unwrap(), m);
 }
 
-/// Byte strings as arrays of integers, as JSON writes them.
+/// Byte strings as base64 text, as JSON writes them.
 fn normalize(v: ciborium::Value) -> ciborium::Value {
     use ciborium::Value as C;
     match v {
-        C::Bytes(b) => C::Array(b.into_iter().map(|x| C::Integer(x.into())).collect()),
+        C::Bytes(b) => C::Text(base64(&b)),
         C::Array(a) => C::Array(a.into_iter().map(normalize).collect()),
         C::Map(m) => C::Map(
             m.into_iter()
@@ -649,6 +652,28 @@ fn normalize(v: ciborium::Value) -> ciborium::Value {
         ),
         other => other,
     }
+}
+
+/// Standard base64 with padding, written the slow way: an oracle for the
+/// runtime's.
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bits: String = bytes.iter().map(|b| format!("{b:08b}")).collect();
+    let mut out: String = bits
+        .as_bytes()
+        .chunks(6)
+        .map(|c| {
+            let mut six = String::from_utf8(c.to_vec()).unwrap();
+            while six.len() < 6 {
+                six.push('0');
+            }
+            A[usize::from_str_radix(&six, 2).unwrap()] as char
+        })
+        .collect();
+    while out.len() % 4 != 0 {
+        out.push('=');
+    }
+    out
 }
 
 mod random {
@@ -763,6 +788,271 @@ mod random {
             let f = field(id, v);
             prop_assert_eq!(unbounded::<UnknownField>(&json(&f)).expect("field"), f.clone());
             prop_assert_eq!(cbor_back::<UnknownField>(&cbor(&f)).expect("field"), f);
+        }
+    }
+}
+
+mod adapters {
+    //! The adapters of `serde_as`, which the generator's option `serde`
+    //! puts on `binary` and `double` fields, used by hand as their docs
+    //! allow: base64 and exact doubles in JSON, bytes and plain doubles in
+    //! CBOR, through options, boxes, lists, sets and maps.
+
+    use super::*;
+    use proptest::prelude::*;
+    use serde::de::DeserializeOwned;
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
+    use std::marker::PhantomData;
+    use thriftc_runtime::serde_as::{
+        As, Binary, Boxed, DeserializeAs, Double, List, Map, Opt, Same, SerializeAs, Set,
+    };
+
+    /// `value`, written as the adapter `A` says.
+    struct Out<'a, A, T>(&'a T, PhantomData<A>);
+
+    impl<A: SerializeAs<T>, T> serde::Serialize for Out<'_, A, T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            As::<A>::serialize(self.0, s)
+        }
+    }
+
+    /// A value read as the adapter `A` says.
+    struct In<A, T>(T, PhantomData<A>);
+
+    impl<'de, A: DeserializeAs<'de, T>, T> serde::Deserialize<'de> for In<A, T> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            As::<A>::deserialize(d).map(|v| In(v, PhantomData))
+        }
+    }
+
+    fn to_json<A: SerializeAs<T>, T>(v: &T) -> String {
+        json(&Out::<A, T>(v, PhantomData))
+    }
+
+    fn from_json<A, T>(text: &str) -> Result<T, String>
+    where
+        In<A, T>: DeserializeOwned,
+    {
+        serde_json::from_str::<In<A, T>>(text)
+            .map(|v| v.0)
+            .map_err(|e| e.to_string())
+    }
+
+    fn to_cbor<A: SerializeAs<T>, T>(v: &T) -> Vec<u8> {
+        cbor(&Out::<A, T>(v, PhantomData))
+    }
+
+    fn from_cbor<A, T>(bytes: &[u8]) -> Result<T, String>
+    where
+        In<A, T>: DeserializeOwned,
+    {
+        cbor_back::<In<A, T>>(bytes).map(|v| v.0)
+    }
+
+    #[test]
+    fn binary_is_base64_in_json_and_bytes_in_cbor() {
+        let v = vec![0u8, 0x80, 0xff];
+        assert_eq!(to_json::<Binary, _>(&v), r#""AID/""#);
+        assert_eq!(from_json::<Binary, Vec<u8>>(r#""AID/""#).unwrap(), v);
+        assert_eq!(to_cbor::<Binary, _>(&v), [0x43, 0, 0x80, 0xff]);
+        assert_eq!(
+            from_cbor::<Binary, Vec<u8>>(&[0x43, 0, 0x80, 0xff]).unwrap(),
+            v
+        );
+        // serde's own form of a `Vec<u8>` still reads, in both formats.
+        assert_eq!(from_json::<Binary, Vec<u8>>("[0,128,255]").unwrap(), v);
+        assert_eq!(
+            from_cbor::<Binary, Vec<u8>>(&[0x83, 0, 0x18, 0x80, 0x18, 0xff]).unwrap(),
+            v
+        );
+        // Without padding too; nothing that no encoder writes.
+        assert_eq!(from_json::<Binary, Vec<u8>>(r#""aGk""#).unwrap(), b"hi");
+        assert_eq!(from_json::<Binary, Vec<u8>>(r#""""#).unwrap(), b"");
+        for bad in [
+            r#""a""#,
+            r#""aGk=a""#,
+            r#""aGl=""#,
+            r#""aG k""#,
+            r#""aGk-""#,
+            "256",
+            "[256]",
+            "{}",
+            "true",
+        ] {
+            let err = from_json::<Binary, Vec<u8>>(bad).expect_err(bad);
+            assert!(err.contains("invalid"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_huge_announced_length_reserves_little() {
+        // A CBOR array announcing 2^32 - 1 binaries, with none following:
+        // an error at the end of input, not an allocation of that size.
+        let bytes = [0x9a, 0xff, 0xff, 0xff, 0xff];
+        assert!(from_cbor::<List<Binary>, Vec<Vec<u8>>>(&bytes).is_err());
+        let bytes = [0xba, 0xff, 0xff, 0xff, 0xff];
+        assert!(from_cbor::<Map<Binary, Double>, BTreeMap<Vec<u8>, f64>>(&bytes).is_err());
+    }
+
+    #[test]
+    fn doubles_keep_their_bits_in_json() {
+        let nan_payload = f64::from_bits(0xfff8_0000_dead_beef);
+        for (v, text) in [
+            (1.5, "1.5"),
+            (-0.0, "-0.0"),
+            (f64::MIN_POSITIVE / 4.0, "5.562684646268003e-309"),
+            (f64::NAN, r#"{"double_bits":"7ff8000000000000"}"#),
+            (nan_payload, r#"{"double_bits":"fff80000deadbeef"}"#),
+            (f64::INFINITY, r#"{"double_bits":"7ff0000000000000"}"#),
+            (f64::NEG_INFINITY, r#"{"double_bits":"fff0000000000000"}"#),
+        ] {
+            assert_eq!(to_json::<Double, _>(&v), text);
+            let back = from_json::<Double, f64>(text).unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{text}");
+            // CBOR carries every double as it is.
+            let back = from_cbor::<Double, f64>(&to_cbor::<Double, _>(&v)).unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{text} in CBOR");
+        }
+        // Thrift's JSON protocol's names, and integers, read too.
+        for (text, v) in [
+            (r#""NaN""#, f64::NAN),
+            (r#""Infinity""#, f64::INFINITY),
+            (r#""-Infinity""#, f64::NEG_INFINITY),
+            ("3", 3.0),
+            ("-3", -3.0),
+            (r#""1.5""#, 1.5),
+            (r#""-2e3""#, -2000.0),
+        ] {
+            let back = from_json::<Double, f64>(text).unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{text}");
+        }
+        for bad in [
+            r#""nan""#,
+            r#""inf""#,
+            r#""+1.5""#,
+            r#"".5""#,
+            r#""1e999""#,
+            r#""1.5 ""#,
+            r#"{"double_bits":"7ff8"}"#,
+            r#"{"double_bits":"7ff800000000000g"}"#,
+            r#"{"double_bits":"7ff8000000000000","x":1}"#,
+            r#"{"bits":"7ff8000000000000"}"#,
+            "{}",
+            "null",
+            "[1.5]",
+        ] {
+            assert!(from_json::<Double, f64>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn containers_apply_their_adapters() {
+        let blobs: Vec<Vec<u8>> = vec![b"hi".to_vec(), vec![]];
+        assert_eq!(to_json::<List<Binary>, _>(&blobs), r#"["aGk=",""]"#);
+        assert_eq!(
+            from_json::<List<Binary>, Vec<Vec<u8>>>(r#"["aGk=",""]"#).unwrap(),
+            blobs
+        );
+
+        let some: Option<Vec<u8>> = Some(b"a".to_vec());
+        assert_eq!(to_json::<Opt<Binary>, _>(&some), r#""YQ==""#);
+        assert_eq!(to_json::<Opt<Binary>, _>(&None::<Vec<u8>>), "null");
+        assert_eq!(
+            from_json::<Opt<Binary>, Option<Vec<u8>>>("null").unwrap(),
+            None
+        );
+        assert_eq!(
+            from_json::<Opt<Binary>, Option<Vec<u8>>>(r#""YQ==""#).unwrap(),
+            some
+        );
+
+        let boxed = Box::new(f64::NAN);
+        let text = to_json::<Boxed<Double>, _>(&boxed);
+        assert_eq!(text, r#"{"double_bits":"7ff8000000000000"}"#);
+        assert!(
+            from_json::<Boxed<Double>, Box<f64>>(&text)
+                .unwrap()
+                .is_nan()
+        );
+
+        let set: BTreeSet<Vec<u8>> = [b"b".to_vec(), b"a".to_vec()].into();
+        assert_eq!(to_json::<Set<Binary>, _>(&set), r#"["YQ==","Yg=="]"#);
+        assert_eq!(
+            from_json::<Set<Binary>, BTreeSet<Vec<u8>>>(r#"["Yg==","YQ==","YQ"]"#).unwrap(),
+            set
+        );
+        let hashed: HashSet<Vec<u8>> = [b"a".to_vec()].into();
+        assert_eq!(to_json::<Set<Binary>, _>(&hashed), r#"["YQ=="]"#);
+        assert_eq!(
+            from_json::<Set<Binary>, HashSet<Vec<u8>>>(r#"["YQ==","YQ"]"#).unwrap(),
+            hashed
+        );
+        // A `VecSet` keeps order and duplicates.
+        let wire = VecSet(vec![b"b".to_vec(), b"a".to_vec(), b"b".to_vec()]);
+        let text = to_json::<Set<Binary>, _>(&wire);
+        assert_eq!(text, r#"["Yg==","YQ==","Yg=="]"#);
+        assert_eq!(
+            from_json::<Set<Binary>, VecSet<Vec<u8>>>(&text).unwrap(),
+            wire
+        );
+
+        // Binary keys are JSON object keys.
+        let map: BTreeMap<Vec<u8>, f64> = [(vec![0xff], f64::INFINITY), (vec![], 0.5)].into();
+        let text = to_json::<Map<Binary, Double>, _>(&map);
+        assert_eq!(
+            text,
+            r#"{"":0.5,"/w==":{"double_bits":"7ff0000000000000"}}"#
+        );
+        assert_eq!(
+            from_json::<Map<Binary, Double>, BTreeMap<Vec<u8>, f64>>(&text).unwrap(),
+            map
+        );
+        let wire = VecMap(vec![(vec![1u8], 1.0), (vec![1u8], f64::NEG_INFINITY)]);
+        let text = to_json::<Map<Binary, Double>, _>(&wire);
+        assert_eq!(
+            text,
+            r#"{"AQ==":1.0,"AQ==":{"double_bits":"fff0000000000000"}}"#
+        );
+        assert_eq!(
+            from_json::<Map<Binary, Double>, VecMap<Vec<u8>, f64>>(&text).unwrap(),
+            wire
+        );
+        // Double keys are JSON strings; only finite ones can be written.
+        let reals = VecMap(vec![(1.5, 1), (-0.0, 2)]);
+        let text = to_json::<Map<Double, Same>, _>(&reals);
+        assert_eq!(text, r#"{"1.5":1,"-0.0":2}"#);
+        let back = from_json::<Map<Double, Same>, VecMap<f64, i32>>(&text).unwrap();
+        assert_eq!(back.0[1].0.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(back, reals);
+        let nan_key = VecMap(vec![(f64::NAN, 1)]);
+        let err = serde_json::to_string(&Out::<Map<Double, Same>, _>(&nan_key, PhantomData));
+        assert!(err.is_err(), "a NaN key in JSON");
+        let nested: BTreeMap<i32, Vec<f64>> = [(1, vec![f64::NAN, 2.0])].into();
+        let text = to_json::<Map<Same, List<Double>>, _>(&nested);
+        assert_eq!(text, r#"{"1":[{"double_bits":"7ff8000000000000"},2.0]}"#);
+        let back = from_json::<Map<Same, List<Double>>, BTreeMap<i32, Vec<f64>>>(&text).unwrap();
+        assert!(back[&1][0].is_nan() && back[&1][1] == 2.0);
+        // In CBOR, bytes stay bytes inside containers.
+        let back: BTreeMap<Vec<u8>, f64> =
+            from_cbor::<Map<Binary, Double>, _>(&to_cbor::<Map<Binary, Double>, _>(&map)).unwrap();
+        assert_eq!(back, map);
+    }
+
+    proptest! {
+        #[test]
+        fn base64_agrees_with_an_oracle(data in proptest::collection::vec(any::<u8>(), 0..100)) {
+            let text = to_json::<Binary, _>(&data);
+            prop_assert_eq!(&text, &format!("\"{}\"", base64(&data)));
+            prop_assert_eq!(from_json::<Binary, Vec<u8>>(&text).unwrap(), data.clone());
+            let unpadded = format!("\"{}\"", base64(&data).trim_end_matches('='));
+            prop_assert_eq!(from_json::<Binary, Vec<u8>>(&unpadded).unwrap(), data);
+        }
+
+        #[test]
+        fn doubles_survive_json_bit_for_bit(bits in any::<u64>()) {
+            let v = f64::from_bits(bits);
+            let back = from_json::<Double, f64>(&to_json::<Double, _>(&v)).unwrap();
+            prop_assert_eq!(back.to_bits(), bits);
         }
     }
 }

@@ -518,7 +518,7 @@ fn kept_unknown_fields_round_trip_through_json() {
     let (primitives, _) = round_trips!(keep_unknown, true);
     assert!(
         primitives.contains(
-            r#""unknown_fields":[{"id":100,"value":{"i32":-5}},{"id":101,"value":{"string":"from a newer peer"}},{"id":102,"value":{"binary":[255,254]}}"#
+            r#""unknown_fields":[{"id":100,"value":{"i32":-5}},{"id":101,"value":{"string":"from a newer peer"}},{"id":102,"value":{"binary":"//4="}}"#
         ),
         "{primitives}"
     );
@@ -658,6 +658,175 @@ fn option_types_round_trip_through_json() {
         primitives.contains(r#""unknown_fields":[{"id":100,"value":{"i32":-5}},"#),
         "{primitives}"
     );
+    // A `binary` is base64 text, as Thrift's JSON protocol writes it.
+    assert!(primitives.contains(r#""raw":"AID/""#), "{primitives}");
+    let (primitives, _) = round_trips!(option_shared, false);
+    assert!(primitives.contains(r#""raw":"AID/""#), "{primitives}");
+}
+
+/// Every place `json.thrift` puts a `binary` or a `double`, with NaNs
+/// and infinities.
+fn blobs() -> Value {
+    let nan_payload = Value::Double(f64::from_bits(0xfff8_0000_dead_beef));
+    st(vec![
+        (1, Value::Bytes(vec![0, 0x80, 0xff])),
+        (2, list(TType::String, vec![s("hi"), s("")])),
+        (3, set(TType::String, vec![s("a")])),
+        (
+            4,
+            map(
+                TType::String,
+                TType::Double,
+                vec![(Value::Bytes(vec![0xff]), nan_payload)],
+            ),
+        ),
+        (
+            5,
+            map(
+                TType::String,
+                TType::List,
+                vec![(s("x"), list(TType::String, vec![s(""), s("abc")]))],
+            ),
+        ),
+        (6, s("z")),
+        (7, Value::Double(f64::INFINITY)),
+        (
+            8,
+            list(
+                TType::Double,
+                vec![
+                    Value::Double(f64::NEG_INFINITY),
+                    Value::Double(0.5),
+                    Value::Double(f64::NAN),
+                ],
+            ),
+        ),
+        (
+            9,
+            map(
+                TType::I32,
+                TType::List,
+                vec![(
+                    Value::I32(1),
+                    list(TType::Double, vec![Value::Double(-0.0)]),
+                )],
+            ),
+        ),
+        (10, s("maybe")),
+        (11, s("hi")),
+        (12, Value::Double(-1.5)),
+        (
+            13,
+            map(
+                TType::Double,
+                TType::String,
+                vec![
+                    (Value::Double(-0.0), s("neg")),
+                    (Value::Double(2.5), s("x")),
+                ],
+            ),
+        ),
+    ])
+}
+
+/// `tree` read as a `T` from both protocols: its JSON document, which goes
+/// back to the same Thrift bytes.
+fn document<T>(tree: &Value) -> serde_json::Value
+where
+    T: Decode + Encode + Serialize + DeserializeOwned + Debug,
+{
+    same_bytes::<T>(tree);
+    let x: T = binary::decode(&write_tree(tree)).expect("the tree decodes");
+    serde_json::to_value(&x).expect("to JSON")
+}
+
+#[test]
+fn option_writes_binary_as_base64_and_doubles_with_their_bits() {
+    // The same document whatever holds the values (`Vec<u8>` or `Bytes`,
+    // hash, B-tree or wire-order sets and maps, boxed or not), and back to
+    // the same Thrift bytes, NaN payloads included.
+    let expected = serde_json::json!({
+        "one": "AID/",
+        "many": ["aGk=", ""],
+        "unique": ["YQ=="],
+        "by_key": {"/w==": {"double_bits": "fff80000deadbeef"}},
+        "nested": {"x": ["", "YWJj"]},
+        "aliased": "eg==",
+        "maybe": {"double_bits": "7ff0000000000000"},
+        "reals": [
+            {"double_bits": "fff0000000000000"},
+            0.5,
+            {"double_bits": "7ff8000000000000"}
+        ],
+        "table": {"1": [-0.0]},
+        "maybe_blob": "bWF5YmU=",
+        "with_default": "aGk=",
+        "must": -1.5,
+        "by_real": {"-0.0": "neg", "2.5": "x"},
+    });
+    assert_eq!(document::<option::json::Blobs>(&blobs()), expected);
+    assert_eq!(document::<option_shared::json::Blobs>(&blobs()), expected);
+    assert_eq!(document::<option_btree::json::Blobs>(&blobs()), expected);
+
+    for (variant, json) in [
+        (
+            st(vec![(1, Value::Bytes(vec![0xfb, 0xff]))]),
+            serde_json::json!({"Blob": "+/8="}),
+        ),
+        (
+            st(vec![(2, Value::Double(f64::NAN))]),
+            serde_json::json!({"Real": {"double_bits": "7ff8000000000000"}}),
+        ),
+        (
+            st(vec![(
+                3,
+                list(TType::Double, vec![Value::Double(f64::INFINITY)]),
+            )]),
+            serde_json::json!({"Reals": [{"double_bits": "7ff0000000000000"}]}),
+        ),
+        (
+            st(vec![(4, s("text"))]),
+            serde_json::json!({"Text": "text"}),
+        ),
+    ] {
+        assert_eq!(document::<option::json::BlobOrReal>(&variant), json);
+        assert_eq!(document::<option_shared::json::BlobOrReal>(&variant), json);
+        assert_eq!(document::<option_btree::json::BlobOrReal>(&variant), json);
+    }
+}
+
+#[test]
+fn option_reads_other_forms_of_binary_and_double() {
+    use option::json as j;
+    // serde's own array of numbers, base64 without padding, and Thrift's
+    // JSON protocol's names of the special doubles.
+    let b: j::Blobs = reads_as_wire(
+        r#"{"one":[104,105],"many":["aGk"],"must":"-Infinity","maybe":"Infinity","reals":[1,2.5]}"#,
+        &st(vec![
+            (1, s("hi")),
+            (2, list(TType::String, vec![s("hi")])),
+            (7, Value::Double(f64::INFINITY)),
+            (
+                8,
+                list(TType::Double, vec![Value::Double(1.0), Value::Double(2.5)]),
+            ),
+            (12, Value::Double(f64::NEG_INFINITY)),
+        ]),
+    );
+    assert_eq!(b.with_default, b"hi", "the IDL default");
+    let nan: j::Blobs = serde_json::from_str(r#"{"must":"NaN"}"#).unwrap();
+    assert!(nan.must.is_nan());
+    for (bad, needle) in [
+        (r#"{"must":0,"one":"aGk=x"}"#, "invalid value"),
+        (r#"{"must":0,"one":"a"}"#, "invalid value"),
+        (r#"{"must":"nan"}"#, "invalid value"),
+        (r#"{"must":{"double_bits":"7ff8"}}"#, "invalid value"),
+        (r#"{"must":null}"#, "invalid type"),
+        (r#"{"one":""}"#, "missing field `must`"),
+    ] {
+        let err = serde_json::from_str::<j::Blobs>(bad).expect_err(bad);
+        assert!(err.to_string().contains(needle), "{bad}: {err}");
+    }
 }
 
 #[test]

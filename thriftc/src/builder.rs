@@ -353,7 +353,9 @@ impl Builder {
     /// field its IDL default, and a missing `required` field is an error.
     /// `None` options and empty `unknown_fields` are left out when written.
     /// Fields keep their Rust names, and an enum is its number (unknown
-    /// values round-trip). [`Options::serde`] has the details.
+    /// values round-trip). In JSON, a `binary` is base64 text and a NaN or
+    /// infinite `double` keeps its bits. [`Options::serde`] has the
+    /// details.
     ///
     /// ```no_run
     /// thriftc::Builder::new()

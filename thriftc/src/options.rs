@@ -193,10 +193,21 @@ pub struct Options {
     ///   own default (`#[serde(default)]`, or a private function building
     ///   the IDL default);
     /// - fields keep their Rust names (snake_case) and union variants
-    ///   theirs (CamelCase), as the Rust API spells them, so a document is
-    ///   what `type_attributes` with serde's derives gives (rename them with
+    ///   theirs (CamelCase), as the Rust API spells them, as
+    ///   `type_attributes` with serde's derives would (rename them with
     ///   [`field_attributes`](Options::field_attributes) where another
     ///   spelling is needed);
+    /// - a `binary` (`Vec<u8>` or `Bytes`, also in lists, sets, maps,
+    ///   options and typedefs) is base64 text in human-readable formats, as
+    ///   Thrift's JSON protocol writes it (`"aGk="`), and bytes in the
+    ///   others; a `double` that is NaN or infinite is `{"double_bits":
+    ///   "7ff8000000000000"}` in human-readable formats, so that it reads
+    ///   back bit for bit. serde's own forms, an array of numbers and a
+    ///   `null` that does not read back, are what `type_attributes` gives.
+    ///   The fields get `#[serde(with = ...)]` with the runtime's adapters
+    ///   (`thriftc_runtime::serde_as`), which also read serde's array of
+    ///   numbers, base64 without padding and `"NaN"`, `"Infinity"`,
+    ///   `"-Infinity"`;
     /// - an enum is its number (`#[serde(transparent)]`), so values this
     ///   schema does not know round-trip, as on the wire;
     /// - a kept unknown field (or a union's unknown variant) with the id and

@@ -245,15 +245,20 @@ fn clippy(cargo: &str, scope: &[&str]) -> Result<(), String> {
     ]))
 }
 
-/// The API documentation of the two published packages, with rustdoc's
-/// warnings (broken or redundant links) as errors.
+/// The API documentation of the two published packages, with every
+/// feature (as docs.rs builds the runtime's) and rustdoc's warnings (broken
+/// or redundant links) as errors.
 fn docs(cargo: &str) -> Result<(), String> {
-    eprintln!("xtask: cargo doc --no-deps -p thriftc-runtime -p thriftc (warnings are errors)");
+    eprintln!(
+        "xtask: cargo doc --no-deps --all-features -p thriftc-runtime -p thriftc \
+         (warnings are errors)"
+    );
     run(Command::new(cargo)
         .args([
             "doc",
             "--no-deps",
             "--quiet",
+            "--all-features",
             "-p",
             "thriftc-runtime",
             "-p",

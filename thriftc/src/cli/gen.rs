@@ -112,7 +112,8 @@ pub struct Args {
 
     /// Derive serde's Serialize and Deserialize on every generated type (not views); needs `serde`
     /// (feature `derive`) and the runtime feature `serde`. Optional fields are left out when None,
-    /// unknown fields when empty; missing fields take their IDL defaults; enums are numbers.
+    /// unknown fields when empty; missing fields take their IDL defaults; enums are numbers;
+    /// binary is base64 text and NaN doubles keep their bits in JSON.
     #[arg(long)]
     pub serde: bool,
 

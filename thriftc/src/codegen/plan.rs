@@ -1579,6 +1579,12 @@ impl<'a> Planner<'a> {
         s.serde = vec![Code::new(SERDE_DERIVE)];
         s.unknown_fields_serde.clear();
         s.serde_unknown_fn = None;
+        for f in &mut s.fields {
+            f.serde.clear();
+            if let Some(with) = self.serde_with(f) {
+                f.serde.push(Code(with));
+            }
+        }
         if s.kind == StructKind::Union {
             if !s.fields.is_empty() {
                 // Variants are named in CamelCase: no clash with the
@@ -1597,7 +1603,6 @@ impl<'a> Planner<'a> {
             s.serde.push(Code::new("#[serde(default)]"));
         }
         for f in &mut s.fields {
-            f.serde.clear();
             f.serde_default_fn = None;
             if f.is_optional() {
                 f.serde.push(Code::new(
@@ -1630,6 +1635,56 @@ impl<'a> Planner<'a> {
                 )));
                 s.serde_unknown_fn = Some("serde_unknown_fields".to_owned());
             }
+        }
+    }
+
+    /// serde's `with` attribute for a field whose type holds a `binary` or
+    /// a `double` ([`Options::serde`]): the runtime's adapters write
+    /// `binary` as base64 and a NaN or infinite `double` with its bits in
+    /// human-readable formats, where serde's own forms are an array of
+    /// numbers and a `null` that does not read back.
+    fn serde_with(&self, f: &Field) -> Option<String> {
+        // Generated modules reach the runtime's facade as `__rt`.
+        let rt = format!("{}::serde_as", super::items::RT);
+        let mut adapter = self.serde_adapter(&f.ty, &rt, 0)?;
+        if f.boxed {
+            adapter = format!("{rt}::Boxed<{adapter}>");
+        }
+        if f.is_optional() {
+            adapter = format!("{rt}::Opt<{adapter}>");
+        }
+        Some(format!("#[serde(with = \"{rt}::As::<{adapter}>\")]"))
+    }
+
+    /// The adapter (a type path under `rt`) of a value of type `ty`, when
+    /// it holds a `binary` or a `double` (see [`Planner::serde_with`]).
+    /// Typedefs are followed (to the depth other walks stop at); the kind
+    /// of a set or map does not matter, as each adapter takes every kind.
+    fn serde_adapter(&self, ty: &Ty, rt: &str, depth: u32) -> Option<String> {
+        let inner = |t: &Ty| self.serde_adapter(t, rt, depth);
+        match ty {
+            Ty::Binary | Ty::Bytes => Some(format!("{rt}::Binary")),
+            Ty::Double => Some(format!("{rt}::Double")),
+            Ty::List(e) => inner(e).map(|a| format!("{rt}::List<{a}>")),
+            Ty::Set(_, e) => inner(e).map(|a| format!("{rt}::Set<{a}>")),
+            Ty::Map(_, k, v) => match (inner(k), inner(v)) {
+                (None, None) => None,
+                (k, v) => {
+                    let same = || format!("{rt}::Same");
+                    Some(format!(
+                        "{rt}::Map<{}, {}>",
+                        k.unwrap_or_else(same),
+                        v.unwrap_or_else(same)
+                    ))
+                }
+            },
+            Ty::Named(id) => match &self.program.def(*id).kind {
+                DefKind::Typedef(td) if depth < 64 => {
+                    self.serde_adapter(&self.ty(&td.target, Pref::Hash), rt, depth + 1)
+                }
+                _ => None,
+            },
+            _ => None,
         }
     }
 

@@ -80,8 +80,10 @@ pub struct Primitives {
     pub short_int: i16,
     pub medium: i32,
     pub big: i64,
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Double>")]
     pub real: f64,
     pub text: String,
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Binary>")]
     pub raw: Vec<u8>,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
@@ -203,10 +205,17 @@ pub struct Containers {
         ::std::collections::HashMap<String, ::std::collections::HashSet<i64>>,
     >,
     pub index: Index,
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::List<__rt::serde_as::Binary>>")]
     pub blobs: Vec<Vec<u8>>,
+    #[serde(
+        with = "__rt::serde_as::As::<__rt::serde_as::Map<__rt::serde_as::Same, __rt::serde_as::List<__rt::serde_as::Double>>>"
+    )]
     pub by_color: ::std::collections::HashMap<Color, Vec<f64>>,
     pub prims: Vec<Primitives>,
     pub ids: ::std::collections::HashSet<i64>,
+    #[serde(
+        with = "__rt::serde_as::As::<__rt::serde_as::Map<__rt::serde_as::Same, __rt::serde_as::Binary>>"
+    )]
     pub chunks: ::std::collections::HashMap<i64, Bytes>,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
@@ -440,6 +449,7 @@ pub struct Record {
     pub created: Millis,
     #[serde(default)]
     pub tags: Names,
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Binary>")]
     #[serde(default)]
     pub payload: Bytes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -448,6 +458,7 @@ pub struct Record {
     pub level: super::shared::Level,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<super::shared::Version>,
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Double>")]
     #[serde(default = "Record::serde_default_weight")]
     pub weight: f64,
     #[serde(default = "Record::serde_default_greeting")]
@@ -1447,6 +1458,7 @@ impl __rt::Decode for InteropEchoColorResult {
 #[derive(::serde::Serialize, ::serde::Deserialize)]
 #[serde(default)]
 pub struct InteropEchoBinaryArgs {
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Binary>")]
     pub value: Bytes,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
@@ -1510,6 +1522,7 @@ impl __rt::Decode for InteropEchoBinaryArgs {
 #[derive(::serde::Serialize, ::serde::Deserialize)]
 #[serde(default)]
 pub struct InteropEchoBinaryResult {
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Opt<__rt::serde_as::Binary>>")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<Bytes>,
     /// Fields this schema does not know, as read; written back after
@@ -1848,8 +1861,10 @@ pub struct InteropPackArgs {
     pub short_int: i16,
     pub medium: i32,
     pub big: i64,
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Double>")]
     pub real: f64,
     pub text: String,
+    #[serde(with = "__rt::serde_as::As::<__rt::serde_as::Binary>")]
     pub raw: Vec<u8>,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.

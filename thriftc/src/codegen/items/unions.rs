@@ -36,6 +36,7 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     wopen!(w, "pub enum {name} {{");
     for f in &u.fields {
         docs(w, &f.doc);
+        own_attrs(w, &f.serde);
         user_attrs(w, &f.attrs);
         wln!(w, "{}({}),", f.name, ctx.stored_ty(f));
     }
