@@ -136,8 +136,8 @@
 //!   `Vec<u8>` is).
 //! - With the generator's option `serde`, `binary` and `double` fields go
 //!   through the adapters of [`serde_as`]: in human-readable formats a
-//!   `binary` is base64 text (`"aGk="`, as Thrift's JSON protocol writes
-//!   it) and a NaN or infinite `double` is `{"double_bits":
+//!   `binary` is base64 text (`"aGk="`, standard base64 with padding, the
+//!   encoding of Thrift's JSON protocols) and a NaN or infinite `double` is `{"double_bits":
 //!   "7ff8000000000000"}`; in the others bytes and an `f64`. The adapters
 //!   are public, for hand-written types too: `#[serde(with =
 //!   "thriftc_runtime::serde_as::As::<thriftc_runtime::serde_as::Binary>")]`

@@ -15,16 +15,18 @@
 //! In human-readable formats (JSON, YAML, TOML):
 //!
 //! - [`Binary`] (`Vec<u8>`, `Bytes`) is a base64 string, standard alphabet
-//!   with padding, as Thrift's own JSON protocol writes it: `"aGk="`. It
+//!   with padding (RFC 4648): `"aGk="`, the encoding Thrift's JSON
+//!   protocols use for `binary` (some of them leave the padding out). It
 //!   reads that with or without the padding, and also the sequence of
 //!   numbers serde writes by default.
 //! - [`Double`] (`f64`) is a number when finite; NaN and the infinities are
 //!   `{"double_bits": "7ff8000000000000"}`, their IEEE 754 bits in hex (the
 //!   form unknown fields use), so that the value reads back bit for bit. It
 //!   also reads the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
-//!   (Thrift's JSON protocol's form), and finite numbers as strings (how
-//!   JSON writes a map's keys: a `map<double, _>` reads back; a NaN or
-//!   infinite key cannot be written to JSON).
+//!   (Thrift's JSON protocol's form), and finite numbers as strings in
+//!   JSON's number syntax (how JSON writes a map's keys: a `map<double, _>`
+//!   reads back; a NaN or infinite key cannot be written to JSON). It also
+//!   reads numbers when serde_json's feature `arbitrary_precision` is on.
 //!
 //! In the other formats (CBOR, bincode, ...) a [`Binary`] is a byte string
 //! (`serialize_bytes`) and a [`Double`] an `f64`, as the formats carry
@@ -206,31 +208,66 @@ impl<'de> Visitor<'de> for DoubleVisitor {
             "NaN" => Ok(f64::NAN),
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
-            // A number as text: how JSON writes a map key, and what
-            // proto3's JSON mapping allows for any double. Rust's own
-            // spellings of the special values (`inf`, `nan`) are not.
-            _ => v
-                .parse::<f64>()
-                .ok()
-                .filter(|x| {
-                    x.is_finite() && v.starts_with(|c: char| c == '-' || c.is_ascii_digit())
-                })
-                .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self)),
+            // A number as text: how JSON writes a map key.
+            _ => parse_number(v).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self)),
         }
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<f64, A::Error> {
-        let bits = match map.next_key::<String>()? {
-            Some(key) if key == DOUBLE_BITS => map.next_value::<String>()?,
+        let (key, text) = match map.next_key::<String>()? {
+            Some(key) if key == DOUBLE_BITS || key == JSON_NUMBER => {
+                let text = map.next_value::<String>()?;
+                (key, text)
+            }
             Some(key) => return Err(de::Error::unknown_field(&key, &[DOUBLE_BITS])),
             None => return Err(de::Error::missing_field(DOUBLE_BITS)),
         };
         if map.next_key::<de::IgnoredAny>()?.is_some() {
             return Err(de::Error::invalid_length(2, &self));
         }
-        parse_bits(&bits)
-            .map(f64::from_bits)
-            .ok_or_else(|| de::Error::invalid_value(Unexpected::Str(&bits), &self))
+        let value = if key == DOUBLE_BITS {
+            parse_bits(&text).map(f64::from_bits)
+        } else {
+            parse_number(&text)
+        };
+        value.ok_or_else(|| de::Error::invalid_value(Unexpected::Str(&text), &self))
     }
+}
+
+/// The key under which serde_json hands over a number as its text when its
+/// feature `arbitrary_precision` is on (asked for any value, as this
+/// visitor asks).
+const JSON_NUMBER: &str = "$serde_json::private::Number";
+
+/// A finite number in JSON's syntax (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`).
+fn parse_number(v: &str) -> Option<f64> {
+    let b = v.as_bytes();
+    let digits = |i: usize| b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    match digits(i) {
+        0 => return None,
+        n if n > 1 && b[i] == b'0' => return None,
+        n => i += n,
+    }
+    if b.get(i) == Some(&b'.') {
+        match digits(i + 1) {
+            0 => return None,
+            n => i += 1 + n,
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        match digits(i) {
+            0 => return None,
+            n => i += n,
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    v.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
 /// The 64 bits written as 16 hex digits.

@@ -922,6 +922,10 @@ mod adapters {
             ("-3", -3.0),
             (r#""1.5""#, 1.5),
             (r#""-2e3""#, -2000.0),
+            (r#""0""#, 0.0),
+            (r#""-0.0""#, -0.0),
+            (r#""2.5E-1""#, 0.25),
+            (r#""1e+2""#, 100.0),
         ] {
             let back = from_json::<Double, f64>(text).unwrap();
             assert_eq!(back.to_bits(), v.to_bits(), "{text}");
@@ -933,6 +937,13 @@ mod adapters {
             r#"".5""#,
             r#""1e999""#,
             r#""1.5 ""#,
+            r#""-.5""#,
+            r#""1.""#,
+            r#""01""#,
+            r#""1e""#,
+            r#""1e+""#,
+            r#""-""#,
+            r#""""#,
             r#"{"double_bits":"7ff8"}"#,
             r#"{"double_bits":"7ff800000000000g"}"#,
             r#"{"double_bits":"7ff8000000000000","x":1}"#,
@@ -943,6 +954,27 @@ mod adapters {
         ] {
             assert!(from_json::<Double, f64>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn numbers_read_under_serde_json_arbitrary_precision() {
+        use serde::de::value::{Error, MapDeserializer};
+        // With that feature, serde_json hands a number to a visitor that
+        // asks for any value as a one-entry map holding its text.
+        let read = |k: &'static str, v: &'static str| -> Result<f64, Error> {
+            As::<Double>::deserialize(MapDeserializer::<_, Error>::new([(k, v)].into_iter()))
+        };
+        let number = "$serde_json::private::Number";
+        assert_eq!(read(number, "1.5").unwrap(), 1.5);
+        assert_eq!(read(number, "-2e3").unwrap(), -2000.0);
+        assert!(read(number, "1e999").is_err());
+        assert!(read(number, "NaN").is_err());
+        assert!(
+            read("double_bits", "7ff0000000000000")
+                .unwrap()
+                .is_infinite()
+        );
+        assert!(read("other", "1.5").is_err());
     }
 
     #[test]

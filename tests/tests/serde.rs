@@ -788,6 +788,11 @@ fn option_writes_binary_as_base64_and_doubles_with_their_bits() {
             st(vec![(4, s("text"))]),
             serde_json::json!({"Text": "text"}),
         ),
+        // An `optional` variant holds its value as any other.
+        (
+            st(vec![(5, Value::Bytes(vec![1]))]),
+            serde_json::json!({"Maybe": "AQ=="}),
+        ),
     ] {
         assert_eq!(document::<option::json::BlobOrReal>(&variant), json);
         assert_eq!(document::<option_shared::json::BlobOrReal>(&variant), json);

@@ -198,8 +198,9 @@ pub struct Options {
     ///   [`field_attributes`](Options::field_attributes) where another
     ///   spelling is needed);
     /// - a `binary` (`Vec<u8>` or `Bytes`, also in lists, sets, maps,
-    ///   options and typedefs) is base64 text in human-readable formats, as
-    ///   Thrift's JSON protocol writes it (`"aGk="`), and bytes in the
+    ///   options and typedefs) is base64 text in human-readable formats
+    ///   (`"aGk="`, standard base64 with padding, the encoding of Thrift's
+    ///   JSON protocols), and bytes in the
     ///   others; a `double` that is NaN or infinite is `{"double_bits":
     ///   "7ff8000000000000"}` in human-readable formats, so that it reads
     ///   back bit for bit. serde's own forms, an array of numbers and a
@@ -207,7 +208,10 @@ pub struct Options {
     ///   The fields get `#[serde(with = ...)]` with the runtime's adapters
     ///   (`thriftc_runtime::serde_as`), which also read serde's array of
     ///   numbers, base64 without padding and `"NaN"`, `"Infinity"`,
-    ///   `"-Infinity"`;
+    ///   `"-Infinity"`. A field attribute of your own with serde's `with`
+    ///   (e.g. `serde_bytes`) on such a field clashes with it (serde's
+    ///   "duplicate serde attribute"): use `type_attributes` for that type
+    ///   instead of the option;
     /// - an enum is its number (`#[serde(transparent)]`), so values this
     ///   schema does not know round-trip, as on the wire;
     /// - a kept unknown field (or a union's unknown variant) with the id and

@@ -1579,13 +1579,14 @@ impl<'a> Planner<'a> {
         s.serde = vec![Code::new(SERDE_DERIVE)];
         s.unknown_fields_serde.clear();
         s.serde_unknown_fn = None;
+        let union = s.kind == StructKind::Union;
         for f in &mut s.fields {
             f.serde.clear();
-            if let Some(with) = self.serde_with(f) {
+            if let Some(with) = self.serde_with(f, union) {
                 f.serde.push(Code(with));
             }
         }
-        if s.kind == StructKind::Union {
+        if union {
             if !s.fields.is_empty() {
                 // Variants are named in CamelCase: no clash with the
                 // function's name.
@@ -1643,14 +1644,16 @@ impl<'a> Planner<'a> {
     /// `binary` as base64 and a NaN or infinite `double` with its bits in
     /// human-readable formats, where serde's own forms are an array of
     /// numbers and a `null` that does not read back.
-    fn serde_with(&self, f: &Field) -> Option<String> {
+    /// A union's variants hold their values whatever their requiredness
+    /// (`union`).
+    fn serde_with(&self, f: &Field, union: bool) -> Option<String> {
         // Generated modules reach the runtime's facade as `__rt`.
         let rt = format!("{}::serde_as", super::items::RT);
         let mut adapter = self.serde_adapter(&f.ty, &rt, 0)?;
         if f.boxed {
             adapter = format!("{rt}::Boxed<{adapter}>");
         }
-        if f.is_optional() {
+        if f.is_optional() && !union {
             adapter = format!("{rt}::Opt<{adapter}>");
         }
         Some(format!("#[serde(with = \"{rt}::As::<{adapter}>\")]"))
