@@ -208,6 +208,7 @@
 // `ir`.
 #[doc(hidden)]
 pub mod ast;
+pub mod audit;
 pub mod builder;
 pub mod codegen;
 pub mod diagnostic;
