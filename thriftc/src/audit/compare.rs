@@ -6,9 +6,9 @@ use super::Finding;
 use super::rules::Rule;
 use super::side::{Diff, Side, compare};
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Def, DefId, DefKind, Enum, Field, Function, Requiredness, StructKind};
+use crate::ir::{Def, DefId, DefKind, Enum, EnumValue, Field, Function, Requiredness, StructKind};
 use crate::source::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a list of fields belongs to, for messages: `field 3 \`count\` of
 /// struct \`Order\``.
@@ -224,8 +224,13 @@ impl Auditor<'_> {
     /// Fields (or arguments, or `throws` entries) matched by id.
     fn fields(&mut self, owner: &Owner, old: &[Field], new: &[Field]) {
         let (what, member) = (owner.what, owner.member);
+        // Maps, not scans: a generated IDL may have thousands of fields.
+        let new_by_id: BTreeMap<i16, &Field> = new.iter().map(|f| (f.id, f)).collect();
+        let new_by_name: BTreeMap<&str, &Field> =
+            new.iter().map(|f| (f.name.name.as_str(), f)).collect();
+        let old_ids: BTreeSet<i16> = old.iter().map(|f| f.id).collect();
         for o in old {
-            let Some(n) = new.iter().find(|n| n.id == o.id) else {
+            let Some(&n) = new_by_id.get(&o.id) else {
                 let (rule, why) = if owner.throws {
                     (
                         Rule::ExceptionRemoved,
@@ -251,7 +256,7 @@ impl Auditor<'_> {
                     "{required}{member} {} `{}` of {what} was removed: {why}",
                     o.id, o.name.name
                 );
-                let moved = new.iter().find(|n| n.name.name == o.name.name).map(|n| {
+                let moved = new_by_name.get(o.name.name.as_str()).map(|n| {
                     format!(
                         "a {member} named `{}` now has id {}: fields are matched by id",
                         n.name.name, n.id
@@ -359,7 +364,7 @@ impl Auditor<'_> {
             }
         }
         for n in new {
-            if old.iter().any(|o| o.id == n.id) {
+            if old_ids.contains(&n.id) {
                 continue;
             }
             let span = self.new.span(n.span);
@@ -388,8 +393,20 @@ impl Auditor<'_> {
 
     /// Enum values matched by name.
     fn enumeration(&mut self, name: &str, old: &Enum, new: &Enum) {
+        let new_by_name: BTreeMap<&str, &EnumValue> = new
+            .values
+            .iter()
+            .map(|v| (v.name.name.as_str(), v))
+            .collect();
+        let mut old_by_number: BTreeMap<i32, Vec<&str>> = BTreeMap::new();
+        for v in &old.values {
+            old_by_number
+                .entry(v.value)
+                .or_default()
+                .push(v.name.name.as_str());
+        }
         for o in &old.values {
-            match new.values.iter().find(|n| n.name.name == o.name.name) {
+            match new_by_name.get(o.name.name.as_str()).copied() {
                 None => {
                     let message = format!(
                         "value `{}` ({}) of enum `{name}` was removed: peers of the old version may still send {}, which new code keeps as an unknown number",
@@ -416,18 +433,13 @@ impl Auditor<'_> {
             }
         }
         for n in &new.values {
-            let before: Vec<&str> = old
-                .values
+            let Some(before) = old_by_number.get(&n.value) else {
+                continue;
+            };
+            let kept = before
                 .iter()
-                .filter(|o| o.value == n.value)
-                .map(|o| o.name.name.as_str())
-                .collect();
-            let kept = before.iter().any(|b| {
-                new.values
-                    .iter()
-                    .any(|v| v.name.name == *b && v.value == n.value)
-            });
-            if before.is_empty() || kept {
+                .any(|b| new_by_name.get(b).is_some_and(|v| v.value == n.value));
+            if kept {
                 continue;
             }
             let message = format!(
