@@ -8,8 +8,8 @@
 //! trait, a processor for the runtime's threaded server, and a client.
 //!
 //! This crate is both a library (this page: the build script API) and the
-//! `thriftc` command (`thriftc check`, `thriftc gen`; behind the default
-//! feature `cli`).
+//! `thriftc` command (`thriftc check`, `thriftc gen`, `thriftc audit`;
+//! behind the default feature `cli`).
 //!
 //! # A build.rs in five steps
 //!
@@ -183,6 +183,7 @@
 //! thriftc check -I idl/common idl/greeter.thrift
 //! thriftc gen -I idl/common --out-dir src/idl idl/greeter.thrift
 //! thriftc gen -I idl/common --out-dir src/idl --check idl/greeter.thrift   # in CI
+//! thriftc audit -I idl/common old/greeter.thrift idl/greeter.thrift       # wire-compatible?
 //! ```
 //!
 //! # The library's layers
@@ -190,7 +191,8 @@
 //! For tools built on thriftc: [`load`] (or [`load_with`] over any
 //! [`FileSystem`], [`load_str`] for one text) parses and checks IDL into an
 //! [`ir::Program`], [`codegen::generate`] turns that into
-//! [`GeneratedFile`]s, and [`Diagnostics`] render problems.
+//! [`GeneratedFile`]s, and [`Diagnostics`] render problems. [`audit`]
+//! compares two versions of a program for wire compatibility.
 //!
 //! # Features
 //!
@@ -208,6 +210,7 @@
 // `ir`.
 #[doc(hidden)]
 pub mod ast;
+pub mod audit;
 pub mod builder;
 pub mod codegen;
 pub mod diagnostic;

@@ -3,8 +3,10 @@
 //!
 //! Exit codes, the same for every subcommand: [`EXIT_OK`], [`EXIT_IDL_ERROR`],
 //! [`EXIT_USAGE`] (clap's own code for a bad command line), `3` for
-//! `gen --check` finding stale files, and [`EXIT_IO`].
+//! `gen --check` finding stale files, [`EXIT_IO`] and [`EXIT_BREAKING`]
+//! (`audit` finding breaking changes).
 
+pub mod audit;
 pub mod check;
 pub mod r#gen;
 
@@ -22,6 +24,8 @@ pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a file named on the command line cannot be read, or an output
 /// cannot be written.
 pub const EXIT_IO: u8 = 4;
+/// Exit code: `audit` found changes that break wire compatibility.
+pub const EXIT_BREAKING: u8 = 5;
 
 /// Checks Thrift IDL and generates Rust from it.
 #[derive(Debug, Parser)]
@@ -39,13 +43,15 @@ pub const EXIT_IO: u8 = 4;
         thriftc check -I idl/common -I vendor/thrift api.thrift admin.thrift\n  \
         thriftc gen --out-dir src/idl service.thrift\n  \
         thriftc gen --out-dir src/idl --check service.thrift   # in CI: is src/idl up to date?\n  \
+        thriftc audit old/service.thrift service.thrift         # wire-compatible with the old version?\n  \
         thriftc completions bash > ~/.local/share/bash-completion/completions/thriftc\n\n\
         Exit status:\n  \
         0  success (warnings allowed)\n  \
         1  the IDL has errors (each printed with file:line:col)\n  \
         2  usage error (unknown option, missing argument)\n  \
         3  gen --check: generated files are missing or out of date\n  \
-        4  a file named on the command line cannot be read, or output cannot be written",
+        4  a file named on the command line cannot be read, or output cannot be written\n  \
+        5  audit: the new version breaks wire compatibility with the old one",
     propagate_version = true
 )]
 pub struct Cli {
@@ -59,6 +65,7 @@ pub enum Command {
     Check(check::Args),
     // Boxed: its many options make it much larger than the others.
     Gen(Box<r#gen::Args>),
+    Audit(audit::Args),
     Completions(CompletionsArgs),
 }
 
@@ -79,6 +86,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
             Command::Check(args) => check::run(args),
+            Command::Audit(args) => audit::run(args),
             Command::Gen(args) => r#gen::run(*args),
             Command::Completions(args) => completions(args),
         }

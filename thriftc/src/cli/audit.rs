@@ -1,0 +1,97 @@
+//! `thriftc audit`: wire-compatibility audit between two versions of an IDL.
+
+use super::{ColorChoice, EXIT_BREAKING, EXIT_IDL_ERROR, stderr_color};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Compare two versions of an IDL for wire compatibility.
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Compare two versions of an IDL for wire compatibility.\n\n\
+        Both versions are loaded and checked (with the same -I folders), then every change \
+        between them is printed to stderr with its location: errors for changes that break \
+        the wire between a peer of the old version and a peer of the new one (a field's wire \
+        type, requiredness, a removed function, a renumbered enum value...), warnings for \
+        changes that are safe on the wire but change the generated Rust API or JSON documents \
+        (a renamed field, a removed optional field, a changed default...). Definitions are \
+        matched by name, fields by id, functions by name, enum values by name.",
+    after_help = "Examples:\n  \
+        thriftc audit old/api.thrift api.thrift\n  \
+        thriftc audit -I idl/common release-1.4/api.thrift idl/api.thrift\n  \
+        git show v1.4:idl/api.thrift > /tmp/api.thrift && thriftc audit /tmp/api.thrift idl/api.thrift\n\n\
+        Exit status: 0 when the versions are wire-compatible (warnings allowed), 1 when either \
+        version has IDL errors, 2 for a usage error, 4 when a named file cannot be read, \
+        5 when breaking changes were found."
+)]
+pub struct Args {
+    /// Add a folder to search for included files, for both versions (repeatable).
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    pub include_dirs: Vec<PathBuf>,
+
+    /// When to colour the findings.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// The old version of the IDL file.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The new version of the IDL file.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+}
+
+/// Runs `thriftc audit`.
+pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_inputs(&[args.old.clone(), args.new.clone()]) {
+        return code;
+    }
+    let color = stderr_color(args.color);
+    let mut stderr = std::io::stderr().lock();
+    let mut programs = Vec::with_capacity(2);
+    let mut failed = false;
+    for file in [&args.old, &args.new] {
+        match thriftc::load(std::slice::from_ref(file), &args.include_dirs) {
+            Ok(loaded) => programs.push(loaded.program),
+            Err(errors) => {
+                let _ = stderr.write_all(errors.render(color).as_bytes());
+                let _ = writeln!(
+                    stderr,
+                    "error: could not check `{}` ({})",
+                    file.display(),
+                    errors.diagnostics.summary()
+                );
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return ExitCode::from(EXIT_IDL_ERROR);
+    }
+    let report = thriftc::audit::audit(&programs[0], &programs[1]);
+    let _ = stderr.write_all(report.render(color).as_bytes());
+    let diagnostics = report.diagnostics();
+    let (old, new) = (args.old.display(), args.new.display());
+    if report.is_breaking() {
+        let _ = writeln!(
+            stderr,
+            "error: `{new}` breaks wire compatibility with `{old}` ({})",
+            diagnostics.summary()
+        );
+        ExitCode::from(EXIT_BREAKING)
+    } else if diagnostics.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "`{new}` is wire-compatible with `{old}`: no changes found"
+        );
+        ExitCode::SUCCESS
+    } else {
+        let _ = writeln!(
+            stderr,
+            "`{new}` is wire-compatible with `{old}` ({})",
+            diagnostics.summary()
+        );
+        ExitCode::SUCCESS
+    }
+}

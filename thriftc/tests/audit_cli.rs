@@ -1,0 +1,168 @@
+//! `thriftc audit` as a user runs it: the exit code and summary of each
+//! outcome (0 compatible, 1 IDL errors in either version, 4 unreadable
+//! file, 5 breaking changes) and `-I` applying to both versions.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// Runs `thriftc audit ARGS` in `fixtures/`.
+fn audit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_thriftc"))
+        .arg("audit")
+        .args(args)
+        .current_dir(fixtures())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run thriftc")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("thriftc exited by a signal")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn breaking_changes_exit_5() {
+    let out = audit(&[
+        "audit/breaking/v1/shop.thrift",
+        "audit/breaking/v2/shop.thrift",
+    ]);
+    let text = stderr(&out);
+    assert_eq!(code(&out), 5, "{text}");
+    assert!(out.stdout.is_empty());
+    for expected in [
+        "error: field 8 `tags` of struct `Item` changed type from list<map<string, i32>> to list<map<string, i64>>",
+        "  --> audit/breaking/v2/shop.thrift:21:6",
+        "warning: field 4 `gift_note` of struct `Item` was removed",
+        "  --> audit/breaking/v1/shop.thrift:20:3",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+    assert!(
+        !text.contains("\x1b["),
+        "coloured although stderr is a pipe"
+    );
+    assert!(
+        text.ends_with(
+            "error: `audit/breaking/v2/shop.thrift` breaks wire compatibility with \
+             `audit/breaking/v1/shop.thrift` (14 errors, 16 warnings)\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn compatible_versions_exit_0() {
+    let out = audit(&[
+        "audit/compatible/v1/shop.thrift",
+        "audit/compatible/v2/shop.thrift",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "`audit/compatible/v2/shop.thrift` is wire-compatible with \
+         `audit/compatible/v1/shop.thrift`: no changes found\n"
+    );
+}
+
+#[test]
+fn warnings_only_exit_0() {
+    // A renamed field is safe on the wire: a warning only.
+    let dir = std::env::temp_dir().join(format!("thriftc-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("old.thrift"),
+        "struct A {\n  1: string colour\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("new.thrift"), "struct A {\n  1: string color\n}\n").unwrap();
+    let old = dir.join("old.thrift");
+    let new = dir.join("new.thrift");
+    let out = audit(&[old.to_str().unwrap(), new.to_str().unwrap()]);
+    let text = stderr(&out);
+    assert_eq!(code(&out), 0, "{text}");
+    assert!(
+        text.contains("warning: field 1 of struct `A` was renamed from `colour` to `color`"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("(1 warning)"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn idl_errors_in_either_version_exit_1() {
+    for (old, new) in [
+        (
+            "invalid/duplicate_field.thrift",
+            "audit/compatible/v2/shop.thrift",
+        ),
+        (
+            "audit/compatible/v1/shop.thrift",
+            "invalid/duplicate_field.thrift",
+        ),
+    ] {
+        let out = audit(&[old, new]);
+        let text = stderr(&out);
+        assert_eq!(code(&out), 1, "{text}");
+        assert!(
+            text.contains("error: could not check `invalid/duplicate_field.thrift`"),
+            "{text}"
+        );
+        assert!(text.contains("invalid/duplicate_field.thrift:"), "{text}");
+    }
+}
+
+#[test]
+fn include_dirs_apply_to_both_versions() {
+    let file = "valid/includes.thrift";
+    let out = audit(&["-I", "include", file, file]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no changes found"),
+        "{}",
+        stderr(&out)
+    );
+    let out = audit(&[file, file]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn unreadable_file_exits_4_and_usage_errors_exit_2() {
+    let out = audit(&["audit/compatible/v1/shop.thrift", "no/such.thrift"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: cannot read `no/such.thrift`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = audit(&["audit/compatible/v1/shop.thrift"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn help_lists_exit_status_5() {
+    let out = Command::new(env!("CARGO_BIN_EXE_thriftc"))
+        .arg("--help")
+        .output()
+        .expect("run thriftc");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("audit"), "{text}");
+    assert!(
+        text.contains("5  audit: the new version breaks wire compatibility"),
+        "{text}"
+    );
+    let out = audit(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code(&out), 0);
+    assert!(
+        text.contains("5 when breaking changes were found"),
+        "{text}"
+    );
+}
