@@ -1,6 +1,7 @@
 //! Interop with real Thrift peers: thriftpy2 and Apache Thrift's Python
 //! library (with code from Apache's compiler), over binary and compact ×
-//! buffered and framed, both directions, plus multiplexing and a load test.
+//! buffered and framed, both directions, plus multiplexing, a load test,
+//! and one server port that serves every combination (`detect_protocol`).
 //!
 //! Our side is the generated code of `fixtures/interop` (the golden files
 //! under `tests/golden/services/interop`, kept current by the
@@ -378,6 +379,44 @@ fn thriftpy2_client_to_our_server() {
 #[test]
 fn apache_client_to_our_server() {
     python_client_to_our_server(Lib::Apache);
+}
+
+/// One server that tells each connection's protocol and framing from its
+/// first bytes: the Python client runs the whole scenario in the four plain
+/// combinations against its one port.
+fn python_clients_on_one_detecting_port(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let handler = Scenario::new();
+    let server = OurServer {
+        handle: Server::builder(InteropProcessor::from_arc(handler.clone()))
+            .detect_protocol(true)
+            .bind("127.0.0.1:0")
+            .expect("bind a free port")
+            .spawn()
+            .expect("start the server"),
+        combo: Combo::all()[0],
+    };
+    let targets: Vec<(Combo, u16)> = Combo::all()
+        .into_iter()
+        .map(|c| (c, server.port()))
+        .collect();
+    let run = env.client(&targets, PEER_TIMEOUT);
+    run.assert_ok(
+        &format!("{} clients -> one detecting server", lib.name()),
+        targets.len(),
+    );
+    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
+    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+}
+
+#[test]
+fn thriftpy2_clients_on_one_detecting_port() {
+    python_clients_on_one_detecting_port(Lib::Thriftpy2);
+}
+
+#[test]
+fn apache_clients_on_one_detecting_port() {
+    python_clients_on_one_detecting_port(Lib::Apache);
 }
 
 /// Many Python clients at once (threads, one connection each, mixed

@@ -16,7 +16,7 @@ use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
 #[cfg(target_os = "linux")]
 use crate::transport::framed::FRAME_HEADER_LEN;
 use crate::transport::socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
-use crate::transport::{MessageWriter, StreamReader};
+use crate::transport::{Framing, MessageWriter, StreamReader};
 
 use super::{Conn, ServerProcessor, Shared};
 
@@ -108,6 +108,17 @@ pub(super) enum Served {
 pub(super) enum Io {
     Binary(Endpoints<BinaryProtocol<SocketReader>, BinaryProtocol<SocketWriter>>),
     Compact(Endpoints<CompactProtocol<SocketReader>, CompactProtocol<SocketWriter>>),
+    /// [`ServerConfig::detect_protocol`](super::ServerConfig::detect_protocol):
+    /// the first bytes of the connection, read so far, will choose (`None`
+    /// only while it becomes the endpoints they chose).
+    Detect(Option<Box<Undetected>>),
+}
+
+/// A connection whose protocol and framing its first bytes will choose.
+pub(super) struct Undetected {
+    reader: SocketReader,
+    /// Replies are to be sent without waiting (see [`Io::open`]).
+    deferred: bool,
 }
 
 pub(super) struct Endpoints<I, O> {
@@ -123,6 +134,10 @@ pub(super) struct Endpoints<I, O> {
     /// The header of the message being served, read in place: its name's
     /// allocation serves every message of the connection.
     header: MessageHeader,
+    /// The connection's protocol and framing (the configured ones, or
+    /// those its first bytes chose).
+    protocol: ProtocolKind,
+    framing: Framing,
 }
 
 impl Io {
@@ -131,21 +146,105 @@ impl Io {
     /// `deferred`: replies are sent without waiting for the peer (the
     /// event-driven mode, see [`Served::Writing`]).
     pub(super) fn open(shared: &Shared, conn: &Conn, deferred: bool) -> Option<Io> {
-        let mut io = match shared.config.protocol {
-            ProtocolKind::Binary => Io::Binary(Endpoints::open(shared, conn)?),
-            ProtocolKind::Compact => Io::Compact(Endpoints::open(shared, conn)?),
-        };
-        if deferred {
-            io.writer().defer_sends();
+        let config = &shared.config;
+        let reader = open_reader(shared, conn, config.framing)?;
+        if config.detect_protocol {
+            return Some(Io::Detect(Some(Box::new(Undetected { reader, deferred }))));
         }
-        Some(io)
+        Some(Io::over(
+            shared,
+            conn,
+            reader,
+            config.protocol,
+            config.framing,
+            deferred,
+        ))
     }
 
-    fn writer(&mut self) -> &mut SocketWriter {
-        match self {
-            Io::Binary(e) => e.output.transport_mut(),
-            Io::Compact(e) => e.output.transport_mut(),
+    /// The endpoints of `conn` in `protocol` and `framing`, reading
+    /// through `reader`.
+    fn over(
+        shared: &Shared,
+        conn: &Conn,
+        mut reader: SocketReader,
+        protocol: ProtocolKind,
+        framing: Framing,
+        deferred: bool,
+    ) -> Io {
+        reader.set_framing(framing);
+        let mut io = match protocol {
+            ProtocolKind::Binary => {
+                Io::Binary(Endpoints::over(conn, reader, protocol, framing, shared))
+            }
+            ProtocolKind::Compact => {
+                Io::Compact(Endpoints::over(conn, reader, protocol, framing, shared))
+            }
+        };
+        if deferred {
+            if let Some(writer) = io.writer() {
+                writer.defer_sends();
+            }
         }
+        io
+    }
+
+    /// The writer; none before the protocol is known.
+    fn writer(&mut self) -> Option<&mut SocketWriter> {
+        match self {
+            Io::Binary(e) => Some(e.output.transport_mut()),
+            Io::Compact(e) => Some(e.output.transport_mut()),
+            Io::Detect(_) => None,
+        }
+    }
+
+    /// With [`Io::Detect`], reads the first bytes of the connection until
+    /// they choose the protocol and framing, and becomes the endpoints for
+    /// them: `None` then (or when the protocol was known), else why serving
+    /// ends for now. With `park` (the event-driven mode) no read waits.
+    fn detect(&mut self, shared: &Shared, conn: &Conn, park: bool) -> Option<Served> {
+        let Io::Detect(slot) = self else {
+            return None;
+        };
+        let Some(undetected) = slot.as_deref_mut() else {
+            return Some(Served::Closed);
+        };
+        let reader = &mut undetected.reader;
+        let (protocol, framing) = loop {
+            if let Some(chosen) = detect(reader.unread()) {
+                break chosen;
+            }
+            // The idle timeout until the first byte, then the message
+            // timeout, as for any message.
+            if reader.buffered() > 0 {
+                reader.get_mut().start_message();
+            }
+            let read = if park {
+                read_now(reader)
+            } else if shared.is_stopping() {
+                return Some(Served::Closed);
+            } else {
+                reader.fill_now(0, |stream, buf| stream.read(buf))
+            };
+            match read {
+                Ok(0) => return Some(Served::Closed),
+                Ok(_) => {}
+                Err(e) if park && e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return Some(if reader.buffered() == 0 {
+                        Served::Idle
+                    } else {
+                        Served::Partial { fresh: false }
+                    });
+                }
+                Err(e) => {
+                    log::debug!("{}: closing while reading its first bytes: {e}", conn.peer);
+                    return Some(Served::Closed);
+                }
+            }
+        };
+        log::debug!("{}: {protocol:?}, {framing:?}", conn.peer);
+        let Undetected { reader, deferred } = *slot.take()?;
+        *self = Io::over(shared, conn, reader, protocol, framing, deferred);
+        None
     }
 
     /// Sends the rest of a reply that [`Served::Writing`] left waiting:
@@ -154,7 +253,10 @@ impl Io {
     /// write timeout (during a stop).
     #[cfg(target_os = "linux")]
     pub(super) fn send_waiting(&mut self, blocking: bool) -> crate::error::Result<bool> {
-        let writer = self.writer();
+        let Some(writer) = self.writer() else {
+            // Nothing was written before the protocol was known.
+            return Ok(true);
+        };
         if blocking {
             writer.send_rest().map(|()| true)
         } else {
@@ -175,9 +277,13 @@ impl Io {
         park: bool,
         partial_since: Option<Instant>,
     ) -> Served {
+        if let Some(served) = self.detect(shared, conn, park) {
+            return served;
+        }
         match self {
             Io::Binary(e) => e.serve(shared, processor, conn, park, partial_since),
             Io::Compact(e) => e.serve(shared, processor, conn, park, partial_since),
+            Io::Detect(_) => Served::Closed,
         }
     }
 
@@ -190,6 +296,8 @@ impl Io {
         match self {
             Io::Binary(e) => charge_next_now(e.input.transport_mut(), limits),
             Io::Compact(e) => charge_next_now(e.input.transport_mut(), limits),
+            // No frame is known yet.
+            Io::Detect(_) => true,
         }
     }
 
@@ -200,6 +308,7 @@ impl Io {
         match self {
             Io::Binary(e) => e.shrink_idle(),
             Io::Compact(e) => e.shrink_idle(),
+            Io::Detect(_) => {}
         }
     }
 }
@@ -209,43 +318,28 @@ where
     I: ProtocolRead + WireProtocol<SocketReader>,
     O: ProtocolWrite + WireProtocol<SocketWriter>,
 {
-    fn open(shared: &Shared, conn: &Conn) -> Option<Self> {
-        let config = &shared.config;
-        let timed = match TimedStream::new(
-            conn.stream.clone(),
-            config.idle_timeout,
-            config.message_timeout,
-        ) {
-            Ok(t) => t,
-            Err(e) => {
-                log::debug!("{}: cannot set up the socket: {e}", conn.peer);
-                return None;
-            }
-        };
-        let mut reader = StreamReader::new(timed, config.framing, config.limits);
-        if let Some(budget) = &config.in_flight_budget {
-            reader = reader.with_budget(
-                budget.clone(),
-                config.message_timeout,
-                Some(shared.stopping.clone()),
-            );
-        }
-        Some(Endpoints {
+    fn over(
+        conn: &Conn,
+        input: SocketReader,
+        protocol: ProtocolKind,
+        framing: Framing,
+        shared: &Shared,
+    ) -> Self {
+        let limits = shared.config.limits;
+        Endpoints {
             #[cfg(target_os = "linux")]
             check: Default::default(),
             served_stopping: 0,
             header: MessageHeader::empty(),
-            input: I::over(reader, config.limits),
+            protocol,
+            framing,
+            input: I::over(input, limits),
             output: O::over(
-                MessageWriter::new(
-                    SharedStream(conn.stream.clone()),
-                    config.framing,
-                    config.limits,
-                )
-                .splice_shared_values(true),
-                config.limits,
+                MessageWriter::new(SharedStream(conn.stream.clone()), framing, limits)
+                    .splice_shared_values(true),
+                limits,
             ),
-        })
+        }
     }
 
     #[cfg(target_os = "linux")]
@@ -309,7 +403,11 @@ where
             check,
             served_stopping,
             header,
+            protocol,
+            framing,
         } = self;
+        #[cfg(target_os = "linux")]
+        let wire = (*protocol, *framing);
         let mut first = true;
         let mut served = 0;
         loop {
@@ -324,7 +422,7 @@ where
                 {
                     let reader = input.transport_mut();
                     if *served_stopping >= MESSAGES_PER_TURN
-                        || gather(reader, shared, peer, true, check).is_some()
+                        || gather(reader, shared, peer, true, check, wire).is_some()
                     {
                         return Served::Closed;
                     }
@@ -350,7 +448,7 @@ where
                 if stopping && *served_stopping >= MESSAGES_PER_TURN {
                     return Served::Closed;
                 }
-                if let Some(parked) = gather(reader, shared, peer, first || stopping, check) {
+                if let Some(parked) = gather(reader, shared, peer, first || stopping, check, wire) {
                     return if stopping { Served::Closed } else { parked };
                 }
                 if stopping {
@@ -444,6 +542,69 @@ where
     }
 }
 
+/// The reader of `conn` in `framing`, with the configured limits, timeouts
+/// and in-flight budget; `None` if the socket cannot be set up.
+fn open_reader(shared: &Shared, conn: &Conn, framing: Framing) -> Option<SocketReader> {
+    let config = &shared.config;
+    let timed = match TimedStream::new(
+        conn.stream.clone(),
+        config.idle_timeout,
+        config.message_timeout,
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            log::debug!("{}: cannot set up the socket: {e}", conn.peer);
+            return None;
+        }
+    };
+    let mut reader = StreamReader::new(timed, framing, config.limits);
+    if let Some(budget) = &config.in_flight_budget {
+        reader = reader.with_budget(
+            budget.clone(),
+            config.message_timeout,
+            Some(shared.stopping.clone()),
+        );
+    }
+    Some(reader)
+}
+
+/// The bytes [`detect`] needs at most: a frame's header and the first
+/// byte of its message.
+const DETECT_LEN: usize = 5;
+
+/// The protocol and framing the first bytes of a connection announce, once
+/// enough have arrived (`None` before): a strict binary message starts
+/// with `0x80` (its version word), a compact one with `0x82` (its protocol
+/// id); a frame starts with its length, whose first byte is below `0x80`
+/// (a length is at most 2^31 - 1), and then its message. Anything else is
+/// an old non-strict binary message (its name's length first), unframed.
+/// (A framed non-strict binary message reads as unframed, and fails.)
+fn detect(first: &[u8]) -> Option<(ProtocolKind, Framing)> {
+    const BINARY: u8 = 0x80;
+    const COMPACT: u8 = 0x82;
+    Some(match *first.first()? {
+        BINARY => (ProtocolKind::Binary, Framing::Buffered),
+        COMPACT => (ProtocolKind::Compact, Framing::Buffered),
+        _ => match *first.get(DETECT_LEN - 1)? {
+            BINARY => (ProtocolKind::Binary, Framing::Framed),
+            COMPACT => (ProtocolKind::Compact, Framing::Framed),
+            _ => (ProtocolKind::Binary, Framing::Buffered),
+        },
+    })
+}
+
+/// Reads what has arrived without waiting (the event-driven mode).
+#[cfg(target_os = "linux")]
+fn read_now(reader: &mut SocketReader) -> std::io::Result<usize> {
+    reader.fill_now(0, |stream, buf| stream.read_now(buf))
+}
+
+/// The event-driven mode needs Linux: never called elsewhere.
+#[cfg(not(target_os = "linux"))]
+fn read_now(_: &mut SocketReader) -> std::io::Result<usize> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
 /// Event-driven: reads what has arrived, without waiting, until a whole
 /// message is buffered (`None`: decode it) or nothing more has arrived (the
 /// connection is to be parked, idle or with part of a message), or the
@@ -466,9 +627,9 @@ fn gather(
     peer: std::net::SocketAddr,
     woken: bool,
     check: &mut super::complete::Check,
+    (protocol, framing): (ProtocolKind, Framing),
 ) -> Option<Served> {
     use super::complete::{Arrived, Check};
-    use crate::transport::Framing;
     let config = &shared.config;
     if !woken && reader.buffered() == 0 {
         return Some(Served::Idle);
@@ -478,7 +639,7 @@ fn gather(
         // Unframed, a message may take up to the size limit; it is bounded
         // per connection, as when a blocking read decodes it.
         let mut room = config.limits.max_message_size();
-        if config.framing == Framing::Framed {
+        if framing == Framing::Framed {
             match Check::frame_len(unread, config.limits) {
                 Some(Ok(len)) => {
                     room = len.saturating_add(FRAME_HEADER_LEN);
@@ -501,7 +662,7 @@ fn gather(
             }
         }
         let unread = reader.unread();
-        match check.check(unread, config.framing, config.protocol, config.limits) {
+        match check.check(unread, framing, protocol, config.limits) {
             Arrived::Whole | Arrived::Unknown => {
                 check.reset();
                 return None;

@@ -32,6 +32,10 @@
 //!   receive the rest of a started message (30 s) and the time sending a
 //!   reply may take (30 s, however the peer paces its reads) are bounded; a
 //!   connection that exceeds one is closed. `None` disables one.
+//! - **Protocols.** One protocol and framing for every connection
+//!   ([`protocol`](ServerBuilder::protocol), [`framing`](ServerBuilder::framing)),
+//!   or, with [`detect_protocol`](ServerBuilder::detect_protocol), each
+//!   connection's own, chosen by its first bytes.
 //! - **Requests.** Each message is handled by the processor (see
 //!   [`processor`](crate::processor) for the replies to each fault). A message
 //!   type other than CALL or ONEWAY closes the connection. Pipelined requests
@@ -199,6 +203,10 @@ pub struct ServerConfig {
     /// 64 MiB for this server; `None`: no budget). See
     /// [`ServerBuilder::in_flight_budget`].
     pub in_flight_budget: Option<Arc<ByteBudget>>,
+    /// Each connection's first bytes choose its protocol and framing
+    /// (default `false`: `protocol` and `framing` for all). See
+    /// [`ServerBuilder::detect_protocol`].
+    pub detect_protocol: bool,
 }
 
 impl ServerConfig {
@@ -233,6 +241,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(30),
             limits: Limits::default(),
             in_flight_budget: Some(ByteBudget::new(ByteBudget::DEFAULT)),
+            detect_protocol: false,
         }
     }
 }
@@ -262,6 +271,24 @@ impl<P: ServerProcessor> ServerBuilder<P> {
     /// Unframed or framed messages (default buffered, i.e. unframed).
     pub fn framing(mut self, framing: Framing) -> Self {
         self.config.framing = framing;
+        self
+    }
+
+    /// Serves binary and compact, framed and unframed clients on the same
+    /// port (default `false`): each connection's first bytes choose its
+    /// protocol and framing, for its requests and replies, and
+    /// [`protocol`](Self::protocol) and [`framing`](Self::framing) are not
+    /// used. A strict binary message starts with `0x80`, a compact one with
+    /// `0x82`, and a frame with its length (below `0x80` in its first
+    /// byte), then its message; any other start is read as an old
+    /// non-strict binary message, unframed (a framed non-strict one is not
+    /// told apart, and fails to read). Before the first message, a
+    /// connection waits under the idle timeout as between messages; once
+    /// its first byte has arrived, the message timeout applies. Apache
+    /// Thrift's peers, thriftpy2 and this crate's client write strict
+    /// binary headers.
+    pub fn detect_protocol(mut self, yes: bool) -> Self {
+        self.config.detect_protocol = yes;
         self
     }
 

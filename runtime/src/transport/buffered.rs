@@ -172,6 +172,12 @@ impl<R: Read> StreamReader<R> {
         self.framing
     }
 
+    /// Expects `framing` from the next message on (between messages: a
+    /// server that learns a connection's framing from its first bytes).
+    pub(crate) fn set_framing(&mut self, framing: Framing) {
+        self.framing = framing;
+    }
+
     /// Bytes already read from the stream and not yet consumed (e.g. the
     /// next pipelined request).
     pub fn buffered(&self) -> usize {
@@ -198,9 +204,8 @@ impl<R: Read> StreamReader<R> {
     /// [`READ_BUFFER_SIZE`]): so a peer that stops sending has made the
     /// buffer at most twice what it sent. Returns what `read_now` returned:
     /// the bytes added, 0 at end of stream, or `WouldBlock`; an error once
-    /// `room` unread bytes are buffered.
-    // For the event-driven server mode (Linux).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    /// `room` unread bytes are buffered. (For the event-driven server mode,
+    /// and for reading a connection's first bytes, with a blocking `read`.)
     pub(crate) fn fill_now(
         &mut self,
         room: usize,
