@@ -6,6 +6,7 @@
 
 mod server_support;
 
+use std::io::Write;
 use std::thread;
 use std::time::Duration;
 
@@ -156,5 +157,77 @@ fn a_stop_closes_connections_whose_protocol_is_not_known_yet() {
             closed_within(&mut part, Duration::from_secs(2)),
             "{threads:?}"
         );
+    }
+}
+
+#[test]
+fn a_stop_answers_a_whole_first_request_still_queued() {
+    // One worker, busy; a second connection's whole first request waits in
+    // the queue when the stop begins: it is read without waiting, and
+    // answered, as on a server that does not detect.
+    for (p, f) in [
+        (ProtocolKind::Compact, Framing::Framed),
+        (ProtocolKind::Binary, Framing::Buffered),
+    ] {
+        let server = calc_builder(Threads::Pool(1)).detect_protocol(true).start();
+        let addr = server.local_addr();
+        let busy = thread::spawn(move || {
+            let mut c = client(addr, p, f);
+            c.call::<_, Ret<i32>>("sleep", &Args1(400)).unwrap()
+        });
+        thread::sleep(Duration::from_millis(100));
+        let mut s = raw(addr);
+        s.write_all(&call_msg(p, f, "add", 5, &AddArgs { a: 2, b: 3 }))
+            .unwrap();
+        thread::sleep(Duration::from_millis(100));
+        let stopper = {
+            let server = server.clone();
+            thread::spawn(move || server.stop())
+        };
+        let queued = read_reply::<Ret<i32>>(&mut replies(&s, f), p)
+            .unwrap_or_else(|e| panic!("{p:?} {f:?}: the queued request was lost: {e}"));
+        assert_eq!(queued.0.seqid, 5);
+        assert!(queued.1 == Ok(Ret::Success(5)), "{p:?} {f:?}");
+        assert!(busy.join().unwrap() == Ret::Success(400));
+        stopper.join().unwrap();
+    }
+}
+
+#[test]
+fn the_message_timeout_runs_from_the_first_byte() {
+    // Four bytes of a frame header, the fifth 350 ms later, the rest 350 ms
+    // after that: past the 500 ms message timeout since the first byte, so
+    // the connection is closed unanswered, in every mode.
+    let (p, f) = (ProtocolKind::Binary, Framing::Framed);
+    let msg = call_msg(p, f, "add", 1, &AddArgs { a: 1, b: 1 });
+    for threads in MODES {
+        let server = threads
+            .apply(builder(Calc::default()))
+            .message_timeout(Duration::from_millis(500))
+            .detect_protocol(true)
+            .start();
+        let mut s = raw(server.local_addr());
+        send(&mut s, &msg[..4]);
+        thread::sleep(Duration::from_millis(350));
+        send(&mut s, &msg[4..5]);
+        thread::sleep(Duration::from_millis(350));
+        // The server may have closed already: the write may fail.
+        let _ = s.write_all(&msg[5..]);
+        let reply = read_reply::<Ret<i32>>(&mut replies(&s, f), p);
+        assert!(reply.is_err(), "{threads:?}: answered after the timeout");
+        server.stop();
+    }
+}
+
+#[test]
+fn a_first_byte_that_starts_nothing_is_refused_at_once() {
+    // `ff ff ff ff` is neither a frame length nor a message start: closed
+    // at once, not after a wait for a fifth byte.
+    for threads in MODES {
+        let server = calc_builder(threads).detect_protocol(true).start();
+        let mut s = raw(server.local_addr());
+        send(&mut s, &[0xff, 0xff, 0xff, 0xff]);
+        assert!(closed_within(&mut s, Duration::from_secs(2)), "{threads:?}");
+        server.stop();
     }
 }

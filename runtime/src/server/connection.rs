@@ -199,37 +199,47 @@ impl Io {
 
     /// With [`Io::Detect`], reads the first bytes of the connection until
     /// they choose the protocol and framing, and becomes the endpoints for
-    /// them: `None` then (or when the protocol was known), else why serving
-    /// ends for now. With `park` (the event-driven mode) no read waits.
-    fn detect(&mut self, shared: &Shared, conn: &Conn, park: bool) -> Option<Served> {
+    /// them: `Ok` then (or when the protocol was known), with when the
+    /// first bytes arrived if this call read them (the first message's
+    /// deadline runs from then), else why serving ends for now. With `park`
+    /// (the event-driven mode), and during a stop, no read waits.
+    fn detect(
+        &mut self,
+        shared: &Shared,
+        conn: &Conn,
+        park: bool,
+    ) -> Result<Option<Instant>, Served> {
         let Io::Detect(slot) = self else {
-            return None;
+            return Ok(None);
         };
         let Some(undetected) = slot.as_deref_mut() else {
-            return Some(Served::Closed);
+            return Err(Served::Closed);
         };
         let reader = &mut undetected.reader;
+        let mut first_bytes = None;
         let (protocol, framing) = loop {
             if let Some(chosen) = detect(reader.unread()) {
                 break chosen;
             }
-            // The idle timeout until the first byte, then the message
-            // timeout, as for any message.
-            if reader.buffered() > 0 {
-                reader.get_mut().start_message();
-            }
-            let read = if park {
+            // During a stop, what has arrived is read (and answered once
+            // whole, as on any connection), nothing more is waited for.
+            let read = if park || shared.is_stopping() {
                 read_now(reader)
-            } else if shared.is_stopping() {
-                return Some(Served::Closed);
             } else {
                 reader.fill_now(0, |stream, buf| stream.read(buf))
             };
             match read {
-                Ok(0) => return Some(Served::Closed),
-                Ok(_) => {}
+                Ok(0) => return Err(Served::Closed),
+                Ok(_) => {
+                    // The idle timeout until the first byte, then the
+                    // message timeout, as for any message.
+                    if first_bytes.is_none() {
+                        first_bytes = Some(Instant::now());
+                        reader.get_mut().start_message();
+                    }
+                }
                 Err(e) if park && e.kind() == std::io::ErrorKind::WouldBlock => {
-                    return Some(if reader.buffered() == 0 {
+                    return Err(if reader.buffered() == 0 {
                         Served::Idle
                     } else {
                         Served::Partial { fresh: false }
@@ -237,14 +247,14 @@ impl Io {
                 }
                 Err(e) => {
                     log::debug!("{}: closing while reading its first bytes: {e}", conn.peer);
-                    return Some(Served::Closed);
+                    return Err(Served::Closed);
                 }
             }
         };
         log::debug!("{}: {protocol:?}, {framing:?}", conn.peer);
-        let Undetected { reader, deferred } = *slot.take()?;
+        let Undetected { reader, deferred } = *slot.take().ok_or(Served::Closed)?;
         *self = Io::over(shared, conn, reader, protocol, framing, deferred);
-        None
+        Ok(first_bytes)
     }
 
     /// Sends the rest of a reply that [`Served::Writing`] left waiting:
@@ -277,9 +287,10 @@ impl Io {
         park: bool,
         partial_since: Option<Instant>,
     ) -> Served {
-        if let Some(served) = self.detect(shared, conn, park) {
-            return served;
-        }
+        let partial_since = match self.detect(shared, conn, park) {
+            Ok(first_bytes) => partial_since.or(first_bytes),
+            Err(served) => return served,
+        };
         match self {
             Io::Binary(e) => e.serve(shared, processor, conn, park, partial_since),
             Io::Compact(e) => e.serve(shared, processor, conn, park, partial_since),
@@ -578,13 +589,15 @@ const DETECT_LEN: usize = 5;
 /// id); a frame starts with its length, whose first byte is below `0x80`
 /// (a length is at most 2^31 - 1), and then its message. Anything else is
 /// an old non-strict binary message (its name's length first), unframed.
-/// (A framed non-strict binary message reads as unframed, and fails.)
+/// (A framed non-strict binary message reads as unframed, and fails.) Any
+/// other first byte from `0x80` on starts no valid message or frame: read
+/// as binary, it is refused at once, as a binary server refuses it.
 fn detect(first: &[u8]) -> Option<(ProtocolKind, Framing)> {
     const BINARY: u8 = 0x80;
     const COMPACT: u8 = 0x82;
     Some(match *first.first()? {
-        BINARY => (ProtocolKind::Binary, Framing::Buffered),
         COMPACT => (ProtocolKind::Compact, Framing::Buffered),
+        0x80.. => (ProtocolKind::Binary, Framing::Buffered),
         _ => match *first.get(DETECT_LEN - 1)? {
             BINARY => (ProtocolKind::Binary, Framing::Framed),
             COMPACT => (ProtocolKind::Compact, Framing::Framed),

@@ -282,9 +282,10 @@ impl<P: ServerProcessor> ServerBuilder<P> {
     /// `0x82`, and a frame with its length (below `0x80` in its first
     /// byte), then its message; any other start is read as an old
     /// non-strict binary message, unframed (a framed non-strict one is not
-    /// told apart, and fails to read). Before the first message, a
-    /// connection waits under the idle timeout as between messages; once
-    /// its first byte has arrived, the message timeout applies. Apache
+    /// told apart, and fails to read); four zero bytes wait for a fifth (an
+    /// empty frame, or an old binary call with an empty name). Before the
+    /// first message, a connection waits under the idle timeout as between
+    /// messages; the message timeout runs from its first byte. Apache
     /// Thrift's peers, thriftpy2 and this crate's client write strict
     /// binary headers.
     pub fn detect_protocol(mut self, yes: bool) -> Self {
@@ -1068,26 +1069,33 @@ mod tests {
     /// drain timeout.
     #[test]
     fn a_connection_accepted_as_a_stop_begins_gets_a_worker() {
-        let server = Server::builder(Nothing)
-            .worker_pool(1, 4)
-            .drain_timeout(Duration::from_secs(5))
-            .bind("127.0.0.1:0")
-            .unwrap();
-        let (accepted, on_accept) = mpsc::channel();
-        *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
-            let _ = accepted.send(());
-            // Holds the connection until the stop has begun, and long
-            // enough for an idle worker to see it.
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while !shared.is_stopping() && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(1));
-            }
-            thread::sleep(Duration::from_millis(50));
-        }));
-        let handle = server.spawn().unwrap();
-        let (took, reply) = call_across_a_stop(&handle, &on_accept);
-        assert!(took < Duration::from_secs(2), "stop took {took:?}");
-        assert_answers_ping(&reply);
+        // Also when the first bytes choose the protocol.
+        for detect in [false, true] {
+            let server = Server::builder(Nothing)
+                .detect_protocol(detect)
+                .worker_pool(1, 4)
+                .drain_timeout(Duration::from_secs(5))
+                .bind("127.0.0.1:0")
+                .unwrap();
+            let (accepted, on_accept) = mpsc::channel();
+            *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
+                let _ = accepted.send(());
+                // Holds the connection until the stop has begun, and long
+                // enough for an idle worker to see it.
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while !shared.is_stopping() && Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                thread::sleep(Duration::from_millis(50));
+            }));
+            let handle = server.spawn().unwrap();
+            let (took, reply) = call_across_a_stop(&handle, &on_accept);
+            assert!(
+                took < Duration::from_secs(2),
+                "stop took {took:?} (detect: {detect})"
+            );
+            assert_answers_ping(&reply);
+        }
     }
 
     /// Connects, sends a whole `ping` call (binary, unframed, seqid 7, no
@@ -1132,23 +1140,30 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_connection_accepted_as_a_stop_begins_gets_its_thread() {
-        let server = Server::builder(Nothing)
-            .thread_per_connection()
-            .drain_timeout(Duration::from_secs(5))
-            .bind("127.0.0.1:0")
-            .unwrap();
-        let (accepted, on_accept) = mpsc::channel();
-        *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
-            let _ = accepted.send(());
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while !shared.is_stopping() && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(1));
-            }
-        }));
-        let handle = server.spawn().unwrap();
-        let (took, reply) = call_across_a_stop(&handle, &on_accept);
-        assert!(took < Duration::from_secs(2), "stop took {took:?}");
-        assert_answers_ping(&reply);
+        // Also when the first bytes choose the protocol.
+        for detect in [false, true] {
+            let server = Server::builder(Nothing)
+                .detect_protocol(detect)
+                .thread_per_connection()
+                .drain_timeout(Duration::from_secs(5))
+                .bind("127.0.0.1:0")
+                .unwrap();
+            let (accepted, on_accept) = mpsc::channel();
+            *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
+                let _ = accepted.send(());
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while !shared.is_stopping() && Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(1));
+                }
+            }));
+            let handle = server.spawn().unwrap();
+            let (took, reply) = call_across_a_stop(&handle, &on_accept);
+            assert!(
+                took < Duration::from_secs(2),
+                "stop took {took:?} (detect: {detect})"
+            );
+            assert_answers_ping(&reply);
+        }
     }
 
     /// Event-driven mode: a connection the accept loop has accepted, but
@@ -1159,35 +1174,42 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_connection_accepted_as_a_stop_begins_is_answered_by_an_event_thread() {
-        const THREADS: usize = 2;
-        let server = Server::builder(Nothing)
-            .event_driven(THREADS)
-            .drain_timeout(Duration::from_secs(5))
-            .bind("127.0.0.1:0")
-            .unwrap();
-        let (accepted, on_accept) = mpsc::channel();
-        let (saw_stop, threads_saw_stop) = mpsc::channel();
-        *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
-            let _ = accepted.send(());
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while !shared.is_stopping() && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(1));
-            }
-            // Every event thread sees the stop before the connection is
-            // registered.
-            if let Some(poller) = shared.poller.get() {
-                poller.wake();
-            }
-            while shared.lock().event_threads_stopping < THREADS && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(1));
-            }
-            let _ = saw_stop.send(shared.lock().event_threads_stopping);
-        }));
-        let handle = server.spawn().unwrap();
-        let (took, reply) = call_across_a_stop(&handle, &on_accept);
-        let seen = threads_saw_stop.recv_timeout(Duration::from_secs(5));
-        assert_eq!(seen, Ok(THREADS), "event threads that had seen the stop");
-        assert!(took < Duration::from_secs(2), "stop took {took:?}");
-        assert_answers_ping(&reply);
+        // Also when the first bytes choose the protocol.
+        for detect in [false, true] {
+            const THREADS: usize = 2;
+            let server = Server::builder(Nothing)
+                .detect_protocol(detect)
+                .event_driven(THREADS)
+                .drain_timeout(Duration::from_secs(5))
+                .bind("127.0.0.1:0")
+                .unwrap();
+            let (accepted, on_accept) = mpsc::channel();
+            let (saw_stop, threads_saw_stop) = mpsc::channel();
+            *server.shared.after_accept.lock().unwrap() = Some(Box::new(move |shared: &Shared| {
+                let _ = accepted.send(());
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while !shared.is_stopping() && Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                // Every event thread sees the stop before the connection is
+                // registered.
+                if let Some(poller) = shared.poller.get() {
+                    poller.wake();
+                }
+                while shared.lock().event_threads_stopping < THREADS && Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                let _ = saw_stop.send(shared.lock().event_threads_stopping);
+            }));
+            let handle = server.spawn().unwrap();
+            let (took, reply) = call_across_a_stop(&handle, &on_accept);
+            let seen = threads_saw_stop.recv_timeout(Duration::from_secs(5));
+            assert_eq!(seen, Ok(THREADS), "event threads that had seen the stop");
+            assert!(
+                took < Duration::from_secs(2),
+                "stop took {took:?} (detect: {detect})"
+            );
+            assert_answers_ping(&reply);
+        }
     }
 }
