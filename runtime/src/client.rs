@@ -37,7 +37,10 @@
 //! the [`ApplicationError`] it carries. After a transport or protocol error,
 //! or a reply that fails these checks, the connection's position in the
 //! stream is unknown, so the client refuses further calls (`NotOpen`):
-//! connect again. An EXCEPTION message leaves the connection usable,
+//! connect again. Framed, a reply that passes the checks but whose body
+//! does not decode (a protocol error: a schema mismatch, a limit) is
+//! skipped to the end of its frame, and the connection stays usable. An
+//! EXCEPTION message leaves the connection usable,
 //! whatever its kind: one of the kinds above, sent by the server, is its
 //! answer, read whole ([`Client::is_usable`] tells the two apart).
 
@@ -351,17 +354,22 @@ impl Client {
 
     /// The outcome of reading a reply: an error reading it (a transport or
     /// protocol error, or a reply that fails the checks) leaves the stream
-    /// out of step and marks the connection unusable; an EXCEPTION the
-    /// server sent was read whole, so whatever its kind (even one the
-    /// checks also use, such as `BAD_SEQUENCE_ID`) the connection stays in
-    /// step.
-    fn note_reply<T>(&mut self, r: Result<Result<T, ApplicationError>>) -> Result<T> {
+    /// out of step and marks the connection unusable, unless the reply was
+    /// the right one in a frame whose body failed to decode (the rest of
+    /// the frame is skipped: the next reply starts at the next frame); an
+    /// EXCEPTION the server sent was read whole, so whatever its kind (even
+    /// one the checks also use, such as `BAD_SEQUENCE_ID`) the connection
+    /// stays in step.
+    fn note_reply<T>(
+        &mut self,
+        r: std::result::Result<Result<T, ApplicationError>, Failed>,
+    ) -> Result<T> {
         match r {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(sent)) => Err(Error::Application(sent)),
-            Err(e) => {
-                self.broken = true;
-                Err(e)
+            Err(Failed { error, in_step }) => {
+                self.broken |= !in_step;
+                Err(error)
             }
         }
     }
@@ -430,10 +438,30 @@ where
     encoded
 }
 
+/// A reply that could not be read, and whether the stream is still in
+/// step (the next reply starts where the connection now reads).
+struct Failed {
+    error: Error,
+    in_step: bool,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Failed {
+        Failed {
+            error,
+            in_step: false,
+        }
+    }
+}
+
 /// Reads and checks the reply to the call just sent: the result struct, or
 /// the application error of an EXCEPTION message (`Ok(Err(_))`, read whole);
-/// `Err` for anything that leaves the stream out of step.
-fn exchange<I, R>(input: &mut I, name: &str, seqid: i32) -> Result<Result<R, ApplicationError>>
+/// `Err` for a reply that could not be read or fails the checks.
+fn exchange<I, R>(
+    input: &mut I,
+    name: &str,
+    seqid: i32,
+) -> std::result::Result<Result<R, ApplicationError>, Failed>
 where
     I: ProtocolRead + WireProtocol<SocketReader>,
     R: Decode,
@@ -446,7 +474,8 @@ where
         return Err(Error::Transport(TransportError::new(
             TransportErrorKind::EndOfFile,
             format!("the server closed the connection before replying to '{name}'"),
-        )));
+        ))
+        .into());
     }
     let header = input.read_message_begin()?;
     if header.seqid != seqid {
@@ -456,31 +485,44 @@ where
                 "reply to '{name}' has seqid {}, expected {seqid}",
                 header.seqid
             ),
-        ));
+        )
+        .into());
     }
     let bare = name.split_once(':').map_or(name, |(_, m)| m);
     if header.name != name && header.name != bare {
         return Err(Error::application(
             ApplicationErrorKind::WrongMethodName,
             format!("reply to '{name}' is named '{}'", header.name),
-        ));
+        )
+        .into());
     }
-    match header.kind {
-        MessageType::Reply => {
-            let value = R::decode(input)?;
-            input.read_message_end()?;
-            input.transport_mut().end_message()?;
-            Ok(Ok(value))
+    let body = match header.kind {
+        MessageType::Reply => R::decode(input).map(Ok),
+        MessageType::Exception => ApplicationError::decode(input).map(Err),
+        other => {
+            return Err(Error::application(
+                ApplicationErrorKind::InvalidMessageType,
+                format!("reply to '{name}' has message type {other:?}"),
+            )
+            .into());
         }
-        MessageType::Exception => {
-            let e = ApplicationError::decode(input)?;
-            input.read_message_end()?;
+    };
+    match body.and_then(|body| input.read_message_end().map(|()| body)) {
+        Ok(body) => {
             input.transport_mut().end_message()?;
-            Ok(Err(e))
+            Ok(body)
         }
-        other => Err(Error::application(
-            ApplicationErrorKind::InvalidMessageType,
-            format!("reply to '{name}' has message type {other:?}"),
-        )),
+        // The reply to this call, framed, whose body does not decode (a
+        // schema mismatch, a limit): the rest of its frame is skipped and
+        // the next reply starts at the next frame.
+        Err(error @ Error::Protocol(_))
+            if input.transport().can_resync() && input.transport_mut().end_message().is_ok() =>
+        {
+            Err(Failed {
+                error,
+                in_step: true,
+            })
+        }
+        Err(error) => Err(error.into()),
     }
 }

@@ -1,6 +1,7 @@
 //! The client's checks of every reply (sequence id, method name, message
-//! type, a result with a field set) against a scripted fake server, its
-//! timeouts, and use from many threads.
+//! type, a result with a field set) against a scripted fake server, when a
+//! bad reply leaves the connection usable (framed) or not, its timeouts,
+//! and use from many threads.
 
 mod server_support;
 
@@ -35,13 +36,22 @@ enum Answer {
 fn fake_server(
     script: impl Fn(&MessageHeader) -> Answer + Send + 'static,
 ) -> (SocketAddr, thread::JoinHandle<Vec<MessageHeader>>) {
+    fake_server_on(Framing::Buffered, script)
+}
+
+/// [`fake_server`] reading requests in `framing` (the script frames its
+/// answers itself).
+fn fake_server_on(
+    framing: Framing,
+    script: impl Fn(&MessageHeader) -> Answer + Send + 'static,
+) -> (SocketAddr, thread::JoinHandle<Vec<MessageHeader>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let t = thread::spawn(move || {
         let (s, _) = listener.accept().unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let mut w = s.try_clone().unwrap();
-        let r = StreamReader::new(s, Framing::Buffered, Default::default());
+        let r = StreamReader::new(s, framing, Default::default());
         let mut p = BinaryProtocol::new(r, Default::default());
         let mut seen = Vec::new();
         loop {
@@ -348,4 +358,71 @@ fn one_connector_serves_many_threads() {
         t.join().unwrap();
     }
     server.stop();
+}
+
+/// A binary reply to `name` whose result struct holds a `string` that is
+/// not UTF-8 (field 0 of a `Ret<String>`): a body that fails to decode.
+fn undecodable_reply(name: &str, seqid: i32, framing: Framing) -> Vec<u8> {
+    let mut body = vec![0x80, 1, 0, 2];
+    body.extend((name.len() as u32).to_be_bytes());
+    body.extend(name.as_bytes());
+    body.extend(seqid.to_be_bytes());
+    // Field 0, type string, length 1, 0xff; stop.
+    body.extend([11, 0, 0, 0, 0, 0, 1, 0xff, 0]);
+    match framing {
+        Framing::Framed => {
+            let mut out = (body.len() as u32).to_be_bytes().to_vec();
+            out.extend(body);
+            out
+        }
+        _ => body,
+    }
+}
+
+#[test]
+fn a_framed_reply_that_does_not_decode_leaves_the_connection_usable() {
+    // The first reply is the right one but its body does not decode: an
+    // error, and the next call reads the next frame.
+    let (addr, server) = fake_server_on(Framing::Framed, |h| {
+        Answer::Bytes(if h.seqid == 1 {
+            undecodable_reply(&h.name, h.seqid, Framing::Framed)
+        } else {
+            message(
+                ProtocolKind::Binary,
+                Framing::Framed,
+                &h.name,
+                MessageType::Reply,
+                h.seqid,
+                &Ret::Success("fine".to_string()),
+            )
+        })
+    });
+    let mut c = connector(addr, ProtocolKind::Binary, Framing::Framed)
+        .read_timeout(Duration::from_millis(500))
+        .connect()
+        .unwrap();
+    let bad = c.call::<_, Ret<String>>("echo", &NoArgs);
+    assert!(matches!(bad, Err(Error::Protocol(_))), "{bad:?}");
+    assert!(c.is_usable());
+    let good = c.call::<_, Ret<String>>("echo", &NoArgs).unwrap();
+    assert_eq!(good, Ret::Success("fine".to_string()));
+    drop(c);
+    assert_eq!(server.join().unwrap().len(), 2);
+}
+
+#[test]
+fn an_unframed_reply_that_does_not_decode_ends_the_connection() {
+    // Unframed, the end of the bad reply is unknown: the stream is out of
+    // step, and the client says so instead of reading on.
+    let (addr, _server) =
+        fake_server(|h| Answer::Bytes(undecodable_reply(&h.name, h.seqid, Framing::Buffered)));
+    let mut c = fake_client(addr);
+    let bad = c.call::<_, Ret<String>>("echo", &NoArgs);
+    assert!(matches!(bad, Err(Error::Protocol(_))), "{bad:?}");
+    assert!(!c.is_usable());
+    let again = c.call::<_, Ret<String>>("echo", &NoArgs);
+    assert!(
+        matches!(&again, Err(Error::Transport(t)) if t.kind == TransportErrorKind::NotOpen),
+        "{again:?}"
+    );
 }
