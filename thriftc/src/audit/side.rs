@@ -36,6 +36,9 @@ pub(super) struct Side<'a> {
     /// Stems shared by several included files: names in them show the
     /// file's path.
     shared_stems: HashSet<String>,
+    /// For each typedef, by [`DefId`], the type at the end of its chain
+    /// (`None` for other definitions, and on a cycle).
+    typedef_ends: Vec<Option<&'a Type>>,
     offset: u32,
 }
 
@@ -109,6 +112,7 @@ impl<'a> Side<'a> {
             defs,
             files,
             shared_stems,
+            typedef_ends: typedef_ends(prog),
             offset,
         }
     }
@@ -163,24 +167,18 @@ impl<'a> Side<'a> {
         }
     }
 
-    /// Follows typedefs to the type they stand for.
-    ///
-    /// A checked program has no typedef cycles (the checker reports them),
-    /// so a chain has fewer links than there are definitions and is
-    /// followed to its end. The bound only stops a cycle in a program that
-    /// was not checked; the typedef left then compares unlike anything
-    /// (see [`Side::wire`]).
-    pub fn resolve<'t>(&'t self, mut ty: &'t Type) -> &'t Type {
-        for _ in 0..=self.prog.defs.len() {
-            match &ty.kind {
-                TypeKind::Named(id) => match &self.prog.def(*id).kind {
-                    DefKind::Typedef(t) => ty = &t.target,
-                    _ => return ty,
-                },
-                _ => return ty,
-            }
+    /// Follows typedefs to the type they stand for, to the end of the
+    /// chain however long (see [`typedef_ends`]). Only a typedef cycle,
+    /// which a checked program does not have, leaves a typedef, which then
+    /// compares unlike anything (see [`Side::wire`]).
+    pub fn resolve<'t>(&'t self, ty: &'t Type) -> &'t Type {
+        match &ty.kind {
+            TypeKind::Named(id) => match self.typedef_ends.get(id.0 as usize) {
+                Some(Some(end)) => end,
+                _ => ty,
+            },
+            _ => ty,
         }
-        ty
     }
 
     /// The wire type of a type resolved through typedefs; `None` for what
@@ -394,6 +392,54 @@ impl<'a> Side<'a> {
         }
         out
     }
+}
+
+/// The end of every typedef chain, by [`DefId`]: the first type on it that
+/// is not a typedef, `None` for definitions that are not typedefs.
+///
+/// The checker reports typedef cycles, so in a checked program every chain
+/// ends. Each definition is visited once (chains that share a tail share
+/// its end), so this takes linear time whatever the chains' lengths; a
+/// typedef on a cycle (only in a program that was not checked) gets `None`.
+fn typedef_ends(prog: &Program) -> Vec<Option<&Type>> {
+    let n = prog.defs.len();
+    let mut ends: Vec<Option<&Type>> = vec![None; n];
+    // 0: not visited, 1: on the chain being followed, 2: end known.
+    let mut state = vec![0u8; n];
+    let mut chain: Vec<usize> = Vec::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        chain.clear();
+        let mut at = start;
+        let end = loop {
+            match state[at] {
+                2 => break ends[at],
+                1 => break None,
+                _ => {}
+            }
+            let DefKind::Typedef(td) = &prog.defs[at].kind else {
+                break None;
+            };
+            state[at] = 1;
+            chain.push(at);
+            match &td.target.kind {
+                TypeKind::Named(id)
+                    if (id.0 as usize) < n
+                        && matches!(prog.defs[id.0 as usize].kind, DefKind::Typedef(_)) =>
+                {
+                    at = id.0 as usize;
+                }
+                _ => break Some(&td.target),
+            }
+        };
+        for &i in &chain {
+            ends[i] = end;
+            state[i] = 2;
+        }
+    }
+    ends
 }
 
 /// The key of every file of a program, indexed by [`FileIdx`].
