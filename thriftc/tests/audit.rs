@@ -73,6 +73,7 @@ fn breaking_pair_reports_each_change_once() {
         (InheritedFunctionRemoved, E, "v2/shop.thrift", 58),
         (RequiredFieldAdded, E, "v2/common.thrift", 7),
         (ConstChanged, W, "v2/common.thrift", 10),
+        (FieldRenumbered, E, "v2/common.thrift", 13),
         (EnumValueRemoved, W, "v1/shop.thrift", 13),
         (FieldRemoved, W, "v1/shop.thrift", 20),
         (RequiredFieldRemoved, E, "v1/shop.thrift", 21),
@@ -87,7 +88,7 @@ fn breaking_pair_reports_each_change_once() {
         .collect();
     assert_eq!(summary(&report), expected, "\n{}", report.render(false));
     assert!(report.is_breaking());
-    assert_eq!(report.diagnostics().summary(), "14 errors, 16 warnings");
+    assert_eq!(report.diagnostics().summary(), "15 errors, 16 warnings");
     // The pair exercises every rule.
     for rule in Rule::ALL {
         assert!(
@@ -239,12 +240,394 @@ fn moved_field_id_is_explained() {
         "error: value `B` of enum `E` changed from 2 to 1",
         "warning: number 1 of enum `E` now means `B` (it meant `A`)",
         "warning: value `A` (1) of enum `E` was removed",
-        "warning: field 1 `x` of struct `S` was removed",
-        "= note: a field named `x` now has id 2: fields are matched by id",
+        "error: field `x` of struct `S` changed id from 1 to 2: peers of each version skip \
+         the other's id, so its value is lost",
     ] {
         assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
     }
     assert_eq!(report.findings.len(), 4, "{text}");
+}
+
+/// The findings of auditing `old` against `new`, each loaded as `a.thrift`.
+fn audit_texts(old: &str, new: &str) -> Audit {
+    let old = thriftc::load_str("a.thrift", old).expect("old loads");
+    let new = thriftc::load_str("a.thrift", new).expect("new loads");
+    audit(&old.program, &new.program)
+}
+
+fn rules(report: &Audit) -> Vec<Rule> {
+    report.findings.iter().map(|f| f.rule).collect()
+}
+
+#[test]
+fn renumbered_field_or_argument_is_an_error() {
+    let report = audit_texts(
+        "struct S { 1: required i32 a, 2: string b }\nservice Svc { void f(1: i32 a) }\n",
+        "struct S { 3: required i32 a, 2: string b }\nservice Svc { void f(2: i32 a) }\n",
+    );
+    let text = report.render(false);
+    assert_eq!(
+        rules(&report),
+        [Rule::FieldRenumbered, Rule::FieldRenumbered],
+        "{text}"
+    );
+    assert!(
+        text.contains("error: argument `a` of function `Svc.f` changed id from 1 to 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: field `a` of struct `S` changed id from 1 to 3"),
+        "{text}"
+    );
+    assert!(report.is_breaking());
+}
+
+/// Old and new IDL where only the struct a field names is swapped for
+/// another: `A` for `B`, in the given `use` of `S`.
+fn swapped(types: &str, old_use: &str, new_use: &str) -> Audit {
+    audit_texts(
+        &format!("{types}\n{old_use}\n"),
+        &format!("{types}\n{new_use}\n"),
+    )
+}
+
+#[test]
+fn struct_swapped_for_one_with_another_layout_breaks_the_wire() {
+    let types = "struct A { 1: i32 x }\nstruct B { 1: string x }\ntypedef A TA\ntypedef B TB\n\
+                 exception EA { 1: i32 code }\nexception EB { 1: string code }";
+    let cases = [
+        (
+            "struct S { 1: A f }",
+            "struct S { 1: B f }",
+            Rule::FieldWireTypeChanged,
+        ),
+        (
+            "struct S { 1: list<A> f }",
+            "struct S { 1: list<B> f }",
+            Rule::FieldWireTypeChanged,
+        ),
+        (
+            "struct S { 1: map<string, A> f }",
+            "struct S { 1: map<string, B> f }",
+            Rule::FieldWireTypeChanged,
+        ),
+        (
+            "struct S { 1: TA f }",
+            "struct S { 1: TB f }",
+            Rule::FieldWireTypeChanged,
+        ),
+        (
+            "service S { A f() }",
+            "service S { B f() }",
+            Rule::ReturnWireTypeChanged,
+        ),
+        (
+            "service S { void f(1: A a) }",
+            "service S { void f(1: B a) }",
+            Rule::FieldWireTypeChanged,
+        ),
+        (
+            "service S { void f() throws (1: EA e) }",
+            "service S { void f() throws (1: EB e) }",
+            Rule::FieldWireTypeChanged,
+        ),
+    ];
+    for (old_use, new_use, rule) in cases {
+        let report = swapped(types, old_use, new_use);
+        let text = report.render(false);
+        assert_eq!(rules(&report), [rule], "{old_use} -> {new_use}:\n{text}");
+        assert!(report.is_breaking(), "{text}");
+        assert!(
+            text.contains(", whose field 1 `x` changed type from i32 to string:")
+                || text.contains(", whose field 1 `code` changed type from i32 to string:"),
+            "{old_use} -> {new_use}: the inner field is not named:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn struct_layouts_are_compared_at_any_depth_and_by_requiredness() {
+    let cases = [
+        // Nested: the difference is two structs down.
+        (
+            "struct C { 1: i32 x }\nstruct D { 1: string x }\nstruct A { 2: C inner }\n\
+             struct B { 2: D inner }",
+            ", whose field 2 `inner` changed type from C to D, whose field 1 `x` changed type \
+             from i32 to string",
+        ),
+        (
+            "struct A { 1: optional i32 x }\nstruct B { 1: optional i32 x, 2: required i32 y }",
+            ", whose new field 2 `y` is required",
+        ),
+        (
+            "struct A { 1: required i32 x }\nstruct B { 2: optional i32 y }",
+            ", whose required field 1 `x` was removed",
+        ),
+        (
+            "struct A { 1: optional i32 x }\nstruct B { 1: required i32 x }",
+            ", whose field 1 `x` became required",
+        ),
+        (
+            "struct A { 1: optional i32 x }\nunion B { 1: i32 x }",
+            ", of which `B` is a union and `A` is not",
+        ),
+    ];
+    for (types, why) in cases {
+        let report = swapped(types, "struct S { 1: A f }", "struct S { 1: B f }");
+        let text = report.render(false);
+        assert_eq!(
+            rules(&report),
+            [Rule::FieldWireTypeChanged],
+            "{types}:\n{text}"
+        );
+        let expected = format!(
+            "field 1 `f` of struct `S` changed type from A to B{why}: peers of the old version \
+             cannot read it"
+        );
+        assert_eq!(report.findings[0].diagnostic.message, expected, "{types}");
+    }
+}
+
+#[test]
+fn struct_swapped_for_a_compatible_layout_is_a_warning() {
+    // Recursive types end: each pair of definitions is compared once.
+    let types = "struct A { 1: i32 x, 2: optional list<A> kids, 3: optional B other }\n\
+                 struct B { 1: i32 x, 2: optional list<B> kids, 3: optional A other, 4: optional string note }";
+    let report = swapped(types, "struct S { 1: A f }", "struct S { 1: B f }");
+    let text = report.render(false);
+    assert_eq!(rules(&report), [Rule::FieldTypeChanged], "{text}");
+    assert!(
+        text.contains(
+            "changed type from A to B: compatible on the wire (the two layouts differ only in \
+             fields that are not required), but the Rust type changes"
+        ),
+        "{text}"
+    );
+    let types = "struct A { 1: i32 x }\nstruct B { 1: i32 y }";
+    let report = swapped(types, "struct S { 1: A f }", "struct S { 1: B f }");
+    let text = report.render(false);
+    assert!(
+        text.contains("changed type from A to B: the same on the wire, but the Rust type changes"),
+        "{text}"
+    );
+}
+
+/// Loads `root` from files given as (path, text).
+fn load_files(files: &[(&str, &str)], root: &str, include: &[&str]) -> Loaded {
+    let mut fs = MemoryFs::new();
+    for (path, text) in files {
+        fs.insert(path, *text);
+    }
+    let include: Vec<PathBuf> = include.iter().map(PathBuf::from).collect();
+    load_with(&fs, &[PathBuf::from(root)], &include)
+        .unwrap_or_else(|failed| panic!("{root} does not load:\n{failed}"))
+}
+
+#[test]
+fn struct_moved_to_another_file_with_another_layout_breaks_the_wire() {
+    let old = load_files(
+        &[
+            (
+                "v1/a.thrift",
+                "include \"m.thrift\"\nstruct S { 1: m.P p }\n",
+            ),
+            ("v1/m.thrift", "struct P { 1: i32 x }\n"),
+        ],
+        "v1/a.thrift",
+        &[],
+    );
+    let new = load_files(
+        &[
+            (
+                "v2/a.thrift",
+                "include \"n.thrift\"\nstruct S { 1: n.P p }\n",
+            ),
+            ("v2/n.thrift", "struct P { 1: i64 x }\n"),
+        ],
+        "v2/a.thrift",
+        &[],
+    );
+    let report = audit(&old.program, &new.program);
+    let text = report.render(false);
+    assert!(
+        text.contains(
+            "error: field 1 `p` of struct `S` changed type from m.P to n.P, whose field 1 `x` \
+             changed type from i32 to i64"
+        ),
+        "{text}"
+    );
+    assert!(report.is_breaking());
+}
+
+/// Files of a root that includes two files which each include a
+/// `common.thrift` of their own folder, with the two include lines of the
+/// root in the given order.
+fn same_stem_files(version: &str, first: &str, second: &str) -> Loaded {
+    let root = format!("{version}/a.thrift");
+    let root_text = format!(
+        "include \"{first}.thrift\"\ninclude \"{second}.thrift\"\nstruct R {{ 1: p.P p, 2: q.Q q }}\n"
+    );
+    let files = [
+        (root.as_str(), root_text.as_str()),
+        (
+            &*format!("{version}/p.thrift"),
+            "include \"x/common.thrift\"\nstruct P { 1: common.C c }\n",
+        ),
+        (
+            &*format!("{version}/q.thrift"),
+            "include \"y/common.thrift\"\nstruct Q { 1: common.C c }\n",
+        ),
+        (
+            &*format!("{version}/x/common.thrift"),
+            "struct C { 1: i32 a }\n",
+        ),
+        (
+            &*format!("{version}/y/common.thrift"),
+            "struct C { 1: string b }\n",
+        ),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, *t)).collect();
+    load_files(&files, &root, &[])
+}
+
+#[test]
+fn included_files_with_one_stem_are_matched_by_path() {
+    let old = same_stem_files("v1", "p", "q");
+    let new = same_stem_files("v2", "q", "p");
+    let report = audit(&old.program, &new.program);
+    assert!(report.findings.is_empty(), "{}", report.render(false));
+}
+
+#[test]
+fn same_names_from_other_files_show_their_paths() {
+    let old = load_files(
+        &[
+            (
+                "v1/a.thrift",
+                "include \"x/common.thrift\"\nstruct S { 1: common.C c }\n",
+            ),
+            ("v1/x/common.thrift", "struct C { 1: i32 a }\n"),
+        ],
+        "v1/a.thrift",
+        &[],
+    );
+    let new = load_files(
+        &[
+            (
+                "v2/a.thrift",
+                "include \"y/common.thrift\"\nstruct S { 1: common.C c }\n",
+            ),
+            ("v2/y/common.thrift", "struct C { 1: i32 a }\n"),
+        ],
+        "v2/a.thrift",
+        &[],
+    );
+    let report = audit(&old.program, &new.program);
+    let text = report.render(false);
+    assert!(
+        text.contains(
+            "warning: field 1 `c` of struct `S` changed type from common.C (in x/common.thrift) \
+             to common.C (in y/common.thrift): the same on the wire"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn included_files_found_in_an_include_folder_match_across_root_folders() {
+    let shared = ("shared/common.thrift", "struct C { 1: i32 a }\n");
+    let old = load_files(
+        &[
+            (
+                "old/api.thrift",
+                "include \"common.thrift\"\nstruct S { 1: common.C c }\n",
+            ),
+            shared,
+        ],
+        "old/api.thrift",
+        &["shared"],
+    );
+    let new = load_files(
+        &[
+            (
+                "idl/api.thrift",
+                "include \"common.thrift\"\nstruct S { 1: common.C c }\n",
+            ),
+            shared,
+        ],
+        "idl/api.thrift",
+        &["shared"],
+    );
+    let report = audit(&old.program, &new.program);
+    assert!(report.findings.is_empty(), "{}", report.render(false));
+}
+
+/// A chain of `n` typedefs `T0` .. `T{n-1}` over `base`, used by a field.
+fn typedef_chain(n: usize, base: &str) -> String {
+    let mut text = format!("typedef {base} T0\n");
+    for i in 1..n {
+        text.push_str(&format!("typedef T{} T{i}\n", i - 1));
+    }
+    text.push_str(&format!("struct S {{ 1: T{} f }}\n", n - 1));
+    text
+}
+
+#[test]
+fn long_typedef_chains_are_followed_to_the_end() {
+    let report = audit_texts(&typedef_chain(1000, "i32"), &typedef_chain(1000, "i64"));
+    let text = report.render(false);
+    // The typedef whose own target changed, and the field that uses the
+    // chain (not every typedef down the chain).
+    assert_eq!(
+        rules(&report),
+        [Rule::TypedefChanged, Rule::FieldWireTypeChanged],
+        "{text}"
+    );
+    assert!(
+        text.contains("field 1 `f` of struct `S` changed type from T999 (i32) to T999 (i64)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn typedef_is_reported_only_when_its_own_target_changed() {
+    let report = audit_texts(
+        "typedef i32 T\ntypedef T U\ntypedef list<U> V\n",
+        "typedef i64 T\ntypedef T U\ntypedef list<U> V\n",
+    );
+    let text = report.render(false);
+    assert_eq!(rules(&report), [Rule::TypedefChanged], "{text}");
+    assert!(
+        text.contains("typedef `T` changed from i32 to i64"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sets_and_maps_are_compared_regardless_of_order() {
+    let decls = |map: &str, set: &str| {
+        format!(
+            "const map<string, string> M = {map}\nconst set<i32> N = {set}\n\
+             struct S {{ 1: optional set<i32> s = {set}, 2: optional map<string, string> m = {map} }}\n"
+        )
+    };
+    let report = audit_texts(
+        &decls(r#"{"a": "1", "b": "2"}"#, "[1, 2]"),
+        &decls(r#"{"b": "2", "a": "1"}"#, "[2, 1]"),
+    );
+    assert!(report.findings.is_empty(), "{}", report.render(false));
+    // A list keeps its order.
+    let report = audit_texts(
+        "const list<i32> L = [1, 2]\n",
+        "const list<i32> L = [2, 1]\n",
+    );
+    assert_eq!(rules(&report), [Rule::ConstChanged]);
+    // A changed element still counts.
+    let report = audit_texts(
+        "struct S { 1: optional set<i32> s = [1, 2] }\n",
+        "struct S { 1: optional set<i32> s = [2, 3] }\n",
+    );
+    assert_eq!(rules(&report), [Rule::FieldDefaultChanged]);
 }
 
 #[test]

@@ -52,7 +52,7 @@ fn breaking_changes_exit_5() {
     assert!(
         text.ends_with(
             "error: `audit/breaking/v2/shop.thrift` breaks wire compatibility with \
-             `audit/breaking/v1/shop.thrift` (14 errors, 16 warnings)\n"
+             `audit/breaking/v1/shop.thrift` (15 errors, 16 warnings)\n"
         ),
         "{text}"
     );
@@ -165,4 +165,21 @@ fn help_lists_exit_status_5() {
         text.contains("5 when breaking changes were found"),
         "{text}"
     );
+}
+
+#[test]
+fn help_example_extracts_the_old_version_with_its_included_files() {
+    let out = audit(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code(&out), 0);
+    // Extracting the root file alone (`git show TAG:FILE`) loses its
+    // included files, or with -I reads the new ones.
+    assert!(!text.contains("git show"), "{text}");
+    for expected in [
+        "git archive v1.4 idl | tar -x -C /tmp/v1.4",
+        "thriftc audit /tmp/v1.4/idl/api.thrift idl/api.thrift",
+        "which serve both versions",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
 }

@@ -6,7 +6,9 @@ use super::Finding;
 use super::rules::Rule;
 use super::side::{Diff, Side, compare};
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Def, DefId, DefKind, Enum, EnumValue, Field, Function, Requiredness, StructKind};
+use crate::ir::{
+    Def, DefId, DefKind, Enum, EnumValue, Field, Function, Requiredness, StructKind, Type,
+};
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +41,20 @@ impl Auditor<'_> {
             None => diagnostic,
         };
         self.findings.push(Finding { rule, diagnostic });
+    }
+
+    /// An old and a new type as text, with the files' paths when their
+    /// names would read the same (two included files with one stem).
+    fn describe_pair(&self, old: &Type, new: &Type) -> (String, String) {
+        let (o, n) = (self.old.describe(old), self.new.describe(new));
+        if o == n && self.old.spelled(old) != self.new.spelled(new) {
+            (
+                self.old.describe_with(old, true),
+                self.new.describe_with(new, true),
+            )
+        } else {
+            (o, n)
+        }
     }
 
     pub fn run(&mut self) {
@@ -156,11 +172,13 @@ impl Auditor<'_> {
             (DefKind::Enum(a), DefKind::Enum(b)) => self.enumeration(&name, a, b),
             (DefKind::Service(_), DefKind::Service(_)) => self.service(old_id, new_id),
             (DefKind::Typedef(a), DefKind::Typedef(b)) => {
-                if compare(&self.old, &a.target, &self.new, &b.target) != Diff::Same {
+                // Only a typedef whose own target changed: one that names a
+                // changed typedef is compared where that one is defined.
+                let own = self.old.spelled(&a.target) != self.new.spelled(&b.target);
+                if own && compare(&self.old, &a.target, &self.new, &b.target).diff != Diff::Same {
+                    let (ot, nt) = self.describe_pair(&a.target, &b.target);
                     let message = format!(
-                        "typedef `{name}` changed from {} to {}: the Rust alias changes",
-                        self.old.describe(&a.target),
-                        self.new.describe(&b.target)
+                        "typedef `{name}` changed from {ot} to {nt}: the Rust alias changes"
                     );
                     let span = self.new.span(b.target.span);
                     let note = "fields of this type are compared by the type it now stands for";
@@ -174,10 +192,11 @@ impl Auditor<'_> {
                 }
             }
             (DefKind::Const(a), DefKind::Const(b)) => {
-                let (ot, nt) = (self.old.describe(&a.ty), self.new.describe(&b.ty));
+                let (ot, nt) = self.describe_pair(&a.ty, &b.ty);
                 let (ov, nv) = (self.old.value(&a.value), self.new.value(&b.value));
-                let type_changed = compare(&self.old, &a.ty, &self.new, &b.ty) != Diff::Same;
-                if type_changed || ov != nv {
+                let type_changed = compare(&self.old, &a.ty, &self.new, &b.ty).diff != Diff::Same;
+                let value_changed = self.old.value_key(&a.value) != self.new.value_key(&b.value);
+                if type_changed || value_changed {
                     let message = if type_changed {
                         format!("constant `{name}` changed from {ot} = {ov} to {nt} = {nv}")
                     } else {
@@ -231,6 +250,27 @@ impl Auditor<'_> {
         let old_ids: BTreeSet<i16> = old.iter().map(|f| f.id).collect();
         for o in old {
             let Some(&n) = new_by_id.get(&o.id) else {
+                // A name that reappears under an id the old version lacks:
+                // the field was renumbered.
+                let renumbered = new_by_name
+                    .get(o.name.name.as_str())
+                    .filter(|n| !owner.throws && !old_ids.contains(&n.id));
+                if let Some(n) = renumbered {
+                    let message = format!(
+                        "{member} `{}` of {what} changed id from {} to {}: peers of each version skip the other's id, so its value is lost",
+                        n.name.name, o.id, n.id
+                    );
+                    let note = "fields are matched by id: keep the old id, or add a new field and keep the old one";
+                    let span = self.new.span(n.span);
+                    self.push(
+                        Rule::FieldRenumbered,
+                        message,
+                        span,
+                        "id changed",
+                        Some(note),
+                    );
+                    continue;
+                }
                 let (rule, why) = if owner.throws {
                     (
                         Rule::ExceptionRemoved,
@@ -275,19 +315,22 @@ impl Auditor<'_> {
                 let span = self.new.span(n.name.span);
                 self.push(Rule::FieldRenamed, message, span, "renamed", None);
             }
-            let (ot, nt) = (self.old.describe(&o.ty), self.new.describe(&n.ty));
             let span = self.new.span(n.ty.span);
-            match compare(&self.old, &o.ty, &self.new, &n.ty) {
+            let cmp = compare(&self.old, &o.ty, &self.new, &n.ty);
+            let (ot, nt) = self.describe_pair(&o.ty, &n.ty);
+            match cmp.diff {
                 Diff::Same => {}
-                Diff::SameWire => {
+                Diff::SameWire | Diff::Compatible => {
                     let message = format!(
-                        "{desc} changed type from {ot} to {nt}: the same on the wire, but the Rust type changes"
+                        "{desc} changed type from {ot} to {nt}: {}, but the Rust type changes",
+                        same_or_compatible(cmp.diff)
                     );
                     self.push(Rule::FieldTypeChanged, message, span, "type changed", None);
                 }
                 Diff::Wire => {
                     let message = format!(
-                        "{desc} changed type from {ot} to {nt}: peers of the old version cannot read it"
+                        "{desc} changed type from {ot} to {nt}{}: peers of the old version cannot read it",
+                        cmp.why.as_deref().unwrap_or("")
                     );
                     let note = "a reader skips a field whose wire type it does not expect, so the value is lost";
                     self.push(
@@ -346,7 +389,9 @@ impl Auditor<'_> {
             }
             let od = o.default.as_ref().map(|v| self.old.value(v));
             let nd = n.default.as_ref().map(|v| self.new.value(v));
-            if od != nd {
+            let od_key = o.default.as_ref().map(|v| self.old.value_key(v));
+            let nd_key = n.default.as_ref().map(|v| self.new.value_key(v));
+            if od_key != nd_key {
                 let show = |v: Option<String>| v.unwrap_or_else(|| "none".into());
                 let message = format!(
                     "the default value of {desc} changed from {} to {}",
@@ -367,6 +412,10 @@ impl Auditor<'_> {
             if old_ids.contains(&n.id) {
                 continue;
             }
+            let renumbered = !owner.throws
+                && old
+                    .iter()
+                    .any(|o| o.name.name == n.name.name && !new_by_id.contains_key(&o.id));
             let span = self.new.span(n.span);
             if owner.throws {
                 let message = format!(
@@ -375,7 +424,7 @@ impl Auditor<'_> {
                     n.id
                 );
                 self.push(Rule::ExceptionAdded, message, span, "added", None);
-            } else if n.req == Requiredness::Required {
+            } else if n.req == Requiredness::Required && !renumbered {
                 let message = format!(
                     "new required {member} {} `{}` of {what}: peers of the old version do not write it, and new readers reject messages without it",
                     n.id, n.name.name
@@ -528,30 +577,42 @@ impl Auditor<'_> {
             };
             self.push(Rule::OnewayChanged, message, at, "changed here", None);
         }
-        let show = |side: &Side, t: Option<&crate::ir::Type>| {
-            t.map_or("void".into(), |t| side.describe(t))
+        let (ot, nt, cmp) = match (&old.returns, &new.returns) {
+            (None, None) => ("void".into(), "void".into(), None),
+            (Some(a), Some(b)) => {
+                let (ot, nt) = self.describe_pair(a, b);
+                (ot, nt, Some(compare(&self.old, a, &self.new, b)))
+            }
+            (a, b) => {
+                let show = |side: &Side, t: Option<&crate::ir::Type>| {
+                    t.map_or("void".into(), |t| side.describe(t))
+                };
+                (
+                    show(&self.old, a.as_ref()),
+                    show(&self.new, b.as_ref()),
+                    None,
+                )
+            }
         };
-        let (ot, nt) = (
-            show(&self.old, old.returns.as_ref()),
-            show(&self.new, new.returns.as_ref()),
-        );
-        let diff = match (&old.returns, &new.returns) {
-            (None, None) => Diff::Same,
-            (Some(a), Some(b)) => compare(&self.old, a, &self.new, b),
-            _ => Diff::Wire,
+        let (diff, why) = match (cmp, old.returns.is_some() == new.returns.is_some()) {
+            (Some(c), _) => (c.diff, c.why),
+            (None, true) => (Diff::Same, None),
+            (None, false) => (Diff::Wire, None),
         };
         let span = new.returns.as_ref().map_or(at, |t| self.new.span(t.span));
         match diff {
             Diff::Same => {}
-            Diff::SameWire => {
+            Diff::SameWire | Diff::Compatible => {
                 let message = format!(
-                    "{what} changed return type from {ot} to {nt}: the same on the wire, but the Rust signature changes"
+                    "{what} changed return type from {ot} to {nt}: {}, but the Rust signature changes",
+                    same_or_compatible(diff)
                 );
                 self.push(Rule::ReturnTypeChanged, message, span, "type changed", None);
             }
             Diff::Wire => {
                 let message = format!(
-                    "{what} changed return type from {ot} to {nt}: clients of the old version cannot read the reply"
+                    "{what} changed return type from {ot} to {nt}{}: clients of the old version cannot read the reply",
+                    why.as_deref().unwrap_or("")
                 );
                 self.push(
                     Rule::ReturnWireTypeChanged,
@@ -574,6 +635,15 @@ impl Auditor<'_> {
             throws: true,
         };
         self.fields(&throws, &old.throws, &new.throws);
+    }
+}
+
+/// How a type change that keeps the wire readable is described.
+fn same_or_compatible(diff: Diff) -> &'static str {
+    if diff == Diff::Compatible {
+        "compatible on the wire (the two layouts differ only in fields that are not required)"
+    } else {
+        "the same on the wire"
     }
 }
 

@@ -10,15 +10,23 @@
 //! What is matched with what:
 //! - definitions by file and name: the root files pairwise (the first file
 //!   given of the old version with the first of the new, and so on), and
-//!   included files by stem (several included files with one stem in the
-//!   order they were loaded);
-//! - fields, arguments and `throws` entries by id; functions by name (with
-//!   those inherited through `extends`); enum values by name.
+//!   included files by the path they are included by, relative to the root
+//!   file's folder or to the `-I` folder they were found in (so two
+//!   `common.thrift` in different folders are told apart whatever their
+//!   load order; messages then show the path);
+//! - fields, arguments and `throws` entries by id (a field whose id changed
+//!   is found by its name); functions by name (with those inherited
+//!   through `extends`); enum values by name.
 //!
 //! Types are compared by what they resolve to (a field whose typedef now
-//! aliases another type is compared by that type), by wire type at every
-//! level of a container; types named by a field are compared by name, their
-//! contents where they are defined. Additions are compatible (a new
+//! aliases another type is compared by that type, through typedef chains
+//! of any length), by wire type at every level of a container. A struct
+//! named by a field is compared where it is defined; a field that now
+//! names another struct (or one moved to another file) is compared by the
+//! two layouts, field by field at any depth. Default values and constants
+//! are compared by value: the order of a set's elements or a map's entries
+//! does not count. A typedef is reported when its own target changed, not
+//! when a typedef it names did. Additions are compatible (a new
 //! optional or default field, function, enum value or definition), except a
 //! new `required` field or argument and a new `throws` entry. Order,
 //! comments, doc comments and annotations are not compared.
@@ -30,8 +38,8 @@
 //!
 //! | rule | severity | change |
 //! |---|---|---|
-//! | `field-wire-type-changed` | error | a field's wire type changed (at any depth of a container) |
-//! | `field-type-changed` | warning | a field's Thrift type changed, not its wire type (`string`/`binary`, `i32`/enum, another struct) |
+//! | `field-wire-type-changed` | error | a field's wire type changed (at any depth of a container), or it names another struct whose layout differs on the wire |
+//! | `field-type-changed` | warning | a field's Thrift type changed, not its wire type (`string`/`binary`, `i32`/enum, another struct with a compatible layout) |
 //! | `field-became-required` | error | a field became `required` |
 //! | `field-no-longer-required` | error | a `required` field became optional or default |
 //! | `field-optionality-changed` | warning | a field changed between `optional` and default requiredness |
@@ -39,6 +47,7 @@
 //! | `field-removed` | warning | an optional or default field was removed (its id must not be reused) |
 //! | `required-field-added` | error | a `required` field or argument was added |
 //! | `field-renamed` | warning | a field kept its id under another name (Rust name and JSON key change) |
+//! | `field-renumbered` | error | a field kept its name under another id (its value is lost between versions) |
 //! | `field-default-changed` | warning | a field's default value changed |
 //! | `union-changed` | error | a union became a struct or exception, or the reverse |
 //! | `struct-kind-changed` | warning | a struct became an exception, or the reverse |

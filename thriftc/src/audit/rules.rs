@@ -17,12 +17,15 @@ use crate::diagnostic::Severity;
 #[non_exhaustive]
 pub enum Rule {
     /// A field's wire type changed for the same id (`i32` to `i64`,
-    /// `list` to `set`, or at any depth of a container): readers skip a
-    /// field whose wire type they do not expect, so the value is lost.
+    /// `list` to `set`, or at any depth of a container), or it now names
+    /// another struct whose layout differs on the wire (a field's wire type
+    /// or requiredness at any depth, a union for a struct): readers skip a
+    /// field whose wire type they do not expect, or reject the value.
     FieldWireTypeChanged,
     /// A field's Thrift type changed but its wire type did not
-    /// (`string`/`binary`, `i32`/an enum, one struct for another, also
-    /// inside containers): the Rust type (or JSON form) changes.
+    /// (`string`/`binary`, `i32`/an enum, one struct for another whose
+    /// layout peers of both versions can read, also inside containers):
+    /// the Rust type (or JSON form) changes.
     FieldTypeChanged,
     /// A field became `required`: old writers may omit it, new readers
     /// then reject the message.
@@ -45,6 +48,10 @@ pub enum Rule {
     /// A field kept its id under another name: same on the wire, but the
     /// Rust field and the JSON key change.
     FieldRenamed,
+    /// A field kept its name under another id (matched by name, after its
+    /// old id was removed and the new one added): peers of each version
+    /// skip the other's id, so the value is lost.
+    FieldRenumbered,
     /// A field's default value changed: peers of the two versions fill in
     /// different values when it is missing.
     FieldDefaultChanged,
@@ -112,6 +119,7 @@ impl Rule {
         Rule::FieldRemoved,
         Rule::RequiredFieldAdded,
         Rule::FieldRenamed,
+        Rule::FieldRenumbered,
         Rule::FieldDefaultChanged,
         Rule::UnionChanged,
         Rule::StructKindChanged,
@@ -142,6 +150,7 @@ impl Rule {
             | FieldNoLongerRequired
             | RequiredFieldRemoved
             | RequiredFieldAdded
+            | FieldRenumbered
             | UnionChanged
             | EnumValueRenumbered
             | FunctionRemoved

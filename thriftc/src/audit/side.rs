@@ -1,16 +1,23 @@
 //! One version of the IDL as the audit sees it: definitions keyed by file and
-//! name, types resolved through typedefs, compared by wire type, and written
-//! out as text for messages.
+//! name, types resolved through typedefs, compared by wire type (struct
+//! layouts field by field), and written out as text for messages.
 
-use crate::ir::{ConstValue, DefId, DefKind, FileIdx, Function, Program, Type, TypeKind};
+use crate::ir::{
+    ConstValue, DefId, DefKind, FileIdx, Function, Program, Requiredness, Struct, StructKind, Type,
+    TypeKind,
+};
 use crate::source::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
+use std::path::{Component, Path};
 
 /// How a file is matched between the versions: the `n`th root file named
-/// on the command line, or an included file by stem (and, for several
-/// included files with one stem, their order among them).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// on the command line, or an included file by the path it was included
+/// by (relative to the root file's folder, or to the `-I` folder it was
+/// found in), with, for several files reached by one path (which happens
+/// only when `-I` folders and nested folders overlap), their order among
+/// them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) enum FileKey {
     Root(usize),
     Included(String, usize),
@@ -19,10 +26,6 @@ pub(super) enum FileKey {
 /// A definition's identity across versions: its file's key and its name.
 pub(super) type DefKey = (FileKey, String);
 
-/// Typedef chains and `extends` chains are acyclic in a checked program;
-/// the bound only guards against a bug turning into a hang.
-const MAX_CHAIN: usize = 256;
-
 /// One program, with its definitions keyed and its spans' file offset in
 /// the audit's joined source map.
 pub(super) struct Side<'a> {
@@ -30,6 +33,12 @@ pub(super) struct Side<'a> {
     file_keys: Vec<FileKey>,
     pub defs: BTreeMap<DefKey, DefId>,
     files: BTreeMap<FileKey, FileIdx>,
+    /// Stems shared by several included files: names in them show the
+    /// file's path.
+    shared_stems: HashSet<String>,
+    /// For each typedef, by [`DefId`], the type at the end of its chain
+    /// (`None` for other definitions, and on a cycle).
+    typedef_ends: Vec<Option<&'a Type>>,
     offset: u32,
 }
 
@@ -37,10 +46,23 @@ pub(super) struct Side<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Diff {
     Same,
-    /// Another Thrift type with the same wire type at every level.
+    /// Another Thrift type with the same wire type at every level (and,
+    /// for structs, the same field ids and requiredness).
     SameWire,
+    /// Another struct whose layout peers of both versions can still read:
+    /// fields only one side has are optional or default, shared fields
+    /// agree on wire type and on being required.
+    Compatible,
     /// The wire type differs somewhere.
     Wire,
+}
+
+/// The result of [`compare`]: how the types differ and, when the wire
+/// differs inside a struct layout, the clause that says where (`, whose
+/// field 1 \`x\` changed type from i32 to string`).
+pub(super) struct Comparison {
+    pub diff: Diff,
+    pub why: Option<String>,
 }
 
 /// The wire types of the Thrift protocols.
@@ -62,19 +84,18 @@ enum Wire {
 
 impl<'a> Side<'a> {
     pub fn new(prog: &'a Program, offset: u32) -> Side<'a> {
-        let mut file_keys = Vec::with_capacity(prog.files.len());
+        let file_keys = file_keys(prog);
         let mut stems: BTreeMap<&str, usize> = BTreeMap::new();
-        for (i, file) in prog.files.iter().enumerate() {
-            let key = match prog.roots.iter().position(|r| r.0 as usize == i) {
-                Some(root) => FileKey::Root(root),
-                None => {
-                    let n = stems.entry(file.stem.as_str()).or_insert(0);
-                    *n += 1;
-                    FileKey::Included(file.stem.clone(), *n - 1)
-                }
-            };
-            file_keys.push(key);
+        for (file, key) in prog.files.iter().zip(&file_keys) {
+            if let FileKey::Included(..) = key {
+                *stems.entry(file.stem.as_str()).or_insert(0) += 1;
+            }
         }
+        let shared_stems = stems
+            .into_iter()
+            .filter(|&(_, n)| n > 1)
+            .map(|(s, _)| s.to_owned())
+            .collect();
         let mut defs = BTreeMap::new();
         for (i, def) in prog.defs.iter().enumerate() {
             let key = file_keys[def.file.0 as usize].clone();
@@ -90,6 +111,8 @@ impl<'a> Side<'a> {
             file_keys,
             defs,
             files,
+            shared_stems,
+            typedef_ends: typedef_ends(prog),
             offset,
         }
     }
@@ -119,32 +142,50 @@ impl<'a> Side<'a> {
     }
 
     /// The name users write for a definition: bare in a root file,
-    /// `stem.Name` in an included one.
+    /// `stem.Name` in an included one, followed by the file's path when
+    /// several included files share the stem.
     pub fn name(&self, id: DefId) -> String {
+        let def = self.prog.def(id);
+        let stem = &self.prog.file(def.file).stem;
+        self.qualified(id, self.shared_stems.contains(stem))
+    }
+
+    /// [`Side::name`], with the file's path for any included file when
+    /// `path` is set.
+    fn qualified(&self, id: DefId, path: bool) -> String {
         let def = self.prog.def(id);
         match self.file_key(def.file) {
             FileKey::Root(_) => def.name.name.clone(),
-            FileKey::Included(stem, _) => format!("{stem}.{}", def.name.name),
-        }
-    }
-
-    /// Follows typedefs to the type they stand for.
-    pub fn resolve<'t>(&'t self, mut ty: &'t Type) -> &'t Type {
-        for _ in 0..MAX_CHAIN {
-            match &ty.kind {
-                TypeKind::Named(id) => match &self.prog.def(*id).kind {
-                    DefKind::Typedef(t) => ty = &t.target,
-                    _ => return ty,
-                },
-                _ => return ty,
+            FileKey::Included(key, _) => {
+                let stem = &self.prog.file(def.file).stem;
+                if path {
+                    format!("{stem}.{} (in {key})", def.name.name)
+                } else {
+                    format!("{stem}.{}", def.name.name)
+                }
             }
         }
-        ty
     }
 
-    /// The wire type of a type resolved through typedefs.
-    fn wire(&self, ty: &Type) -> Wire {
-        match &self.resolve(ty).kind {
+    /// Follows typedefs to the type they stand for, to the end of the
+    /// chain however long (see [`typedef_ends`]). Only a typedef cycle,
+    /// which a checked program does not have, leaves a typedef, which then
+    /// compares unlike anything (see [`Side::wire`]).
+    pub fn resolve<'t>(&'t self, ty: &'t Type) -> &'t Type {
+        match &ty.kind {
+            TypeKind::Named(id) => match self.typedef_ends.get(id.0 as usize) {
+                Some(Some(end)) => end,
+                _ => ty,
+            },
+            _ => ty,
+        }
+    }
+
+    /// The wire type of a type resolved through typedefs; `None` for what
+    /// has none (a typedef left by [`Side::resolve`], which only a
+    /// typedef cycle leaves, a constant or a service).
+    fn wire(&self, ty: &Type) -> Option<Wire> {
+        Some(match &self.resolve(ty).kind {
             TypeKind::Bool => Wire::Bool,
             TypeKind::I8 => Wire::Byte,
             TypeKind::I16 => Wire::I16,
@@ -159,18 +200,22 @@ impl<'a> Side<'a> {
             TypeKind::Named(id) => match &self.prog.def(*id).kind {
                 DefKind::Enum(_) => Wire::I32,
                 DefKind::Senum(_) => Wire::Binary,
-                // Only structs remain among the kinds a type can name.
-                DefKind::Struct(_)
-                | DefKind::Typedef(_)
-                | DefKind::Const(_)
-                | DefKind::Service(_) => Wire::Struct,
+                DefKind::Struct(_) => Wire::Struct,
+                DefKind::Typedef(_) | DefKind::Const(_) | DefKind::Service(_) => return None,
             },
-        }
+        })
     }
 
     /// A type as written, with what a typedef stands for:
     /// `map<string, UserId (i64)>`.
     pub fn describe(&self, ty: &Type) -> String {
+        self.describe_with(ty, false)
+    }
+
+    /// [`Side::describe`], with the file's path of every type of an
+    /// included file when `paths` is set (for two types whose names read
+    /// the same).
+    pub fn describe_with(&self, ty: &Type, paths: bool) -> String {
         match &ty.kind {
             TypeKind::Bool => "bool".into(),
             TypeKind::I8 => "i8".into(),
@@ -181,38 +226,64 @@ impl<'a> Side<'a> {
             TypeKind::String => "string".into(),
             TypeKind::Binary => "binary".into(),
             TypeKind::Uuid => "uuid".into(),
-            TypeKind::List(t) => format!("list<{}>", self.describe(t)),
-            TypeKind::Set(t) => format!("set<{}>", self.describe(t)),
-            TypeKind::Map(k, v) => format!("map<{}, {}>", self.describe(k), self.describe(v)),
+            TypeKind::List(t) => format!("list<{}>", self.describe_with(t, paths)),
+            TypeKind::Set(t) => format!("set<{}>", self.describe_with(t, paths)),
+            TypeKind::Map(k, v) => format!(
+                "map<{}, {}>",
+                self.describe_with(k, paths),
+                self.describe_with(v, paths)
+            ),
             TypeKind::Named(id) => {
-                let name = self.name(*id);
+                let stem = &self.prog.file(self.prog.def(*id).file).stem;
+                let name = self.qualified(*id, paths || self.shared_stems.contains(stem));
                 let resolved = self.resolve(ty);
                 if std::ptr::eq(resolved, ty) {
                     name
                 } else {
-                    format!("{name} ({})", self.describe(resolved))
+                    format!("{name} ({})", self.describe_with(resolved, paths))
                 }
             }
         }
     }
 
-    /// A constant value as text, for comparison and messages.
+    /// A type as written, with names by their keys: what a typedef's own
+    /// text is compared by.
+    pub fn spelled(&self, ty: &Type) -> String {
+        match &ty.kind {
+            TypeKind::List(t) => format!("list<{}>", self.spelled(t)),
+            TypeKind::Set(t) => format!("set<{}>", self.spelled(t)),
+            TypeKind::Map(k, v) => format!("map<{}, {}>", self.spelled(k), self.spelled(v)),
+            TypeKind::Named(id) => format!("{:?}", self.key(*id)),
+            _ => self.describe(ty),
+        }
+    }
+
+    /// A constant value as text, for messages.
     pub fn value(&self, value: &ConstValue) -> String {
         let mut out = String::new();
-        self.write_value(&mut out, value);
+        self.write_value(&mut out, value, false);
         out
     }
 
-    fn write_value(&self, out: &mut String, value: &ConstValue) {
-        let list = |out: &mut String, open: &str, items: &[ConstValue], close: &str| {
+    /// A constant value as text for comparison: the elements of a set and
+    /// the entries of a map sorted (their order means nothing), as are
+    /// the fields of a struct value.
+    pub fn value_key(&self, value: &ConstValue) -> String {
+        let mut out = String::new();
+        self.write_value(&mut out, value, true);
+        out
+    }
+
+    fn write_value(&self, out: &mut String, value: &ConstValue, sorted: bool) {
+        let join = |out: &mut String, open: &str, items: Vec<String>, close: &str| {
             out.push_str(open);
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                self.write_value(out, item);
-            }
+            out.push_str(&items.join(", "));
             out.push_str(close);
+        };
+        let text = |v: &ConstValue| {
+            let mut s = String::new();
+            self.write_value(&mut s, v, sorted);
+            s
         };
         match value {
             ConstValue::Bool(b) => {
@@ -235,19 +306,23 @@ impl<'a> Side<'a> {
                     let _ = write!(out, "{b:02x}");
                 }
             }
-            ConstValue::List(items) => list(out, "[", items, "]"),
-            ConstValue::Set(items) => list(out, "{", items, "}"),
-            ConstValue::Map(entries) => {
-                out.push('{');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    self.write_value(out, k);
-                    out.push_str(": ");
-                    self.write_value(out, v);
+            ConstValue::List(items) => join(out, "[", items.iter().map(text).collect(), "]"),
+            ConstValue::Set(items) => {
+                let mut items: Vec<String> = items.iter().map(text).collect();
+                if sorted {
+                    items.sort();
                 }
-                out.push('}');
+                join(out, "{", items, "}");
+            }
+            ConstValue::Map(entries) => {
+                let mut entries: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", text(k), text(v)))
+                    .collect();
+                if sorted {
+                    entries.sort();
+                }
+                join(out, "{", entries, "}");
             }
             ConstValue::Enum { def, index } => {
                 let _ = write!(out, "{}", self.name(*def));
@@ -263,13 +338,17 @@ impl<'a> Side<'a> {
                     out.push('}');
                     return;
                 };
+                let mut fields: Vec<(usize, String)> =
+                    fields.iter().map(|(i, v)| (*i, text(v))).collect();
+                if sorted {
+                    fields.sort();
+                }
                 for (i, (index, v)) in fields.iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
                     let name = s.fields.get(*index).map_or("?", |f| f.name.name.as_str());
-                    let _ = write!(out, " {name}: ");
-                    self.write_value(out, v);
+                    let _ = write!(out, " {name}: {v}");
                 }
                 out.push_str(" }");
             }
@@ -281,7 +360,9 @@ impl<'a> Side<'a> {
     pub fn functions(&self, service: DefId) -> Vec<(&'a Function, DefId)> {
         let mut out = Vec::new();
         let mut next = Some(service);
-        for _ in 0..MAX_CHAIN {
+        // `extends` chains are acyclic in a checked program: the bound only
+        // stops a cycle in one that was not checked.
+        for _ in 0..=self.prog.defs.len() {
             let Some(id) = next else { break };
             let DefKind::Service(s) = &self.prog.def(id).kind else {
                 break;
@@ -300,7 +381,7 @@ impl<'a> Side<'a> {
             _ => None,
         };
         while let Some(id) = next {
-            if out.len() >= MAX_CHAIN {
+            if out.len() > self.prog.defs.len() {
                 break;
             }
             out.push(id);
@@ -313,28 +394,352 @@ impl<'a> Side<'a> {
     }
 }
 
+/// The end of every typedef chain, by [`DefId`]: the first type on it that
+/// is not a typedef, `None` for definitions that are not typedefs.
+///
+/// The checker reports typedef cycles, so in a checked program every chain
+/// ends. Each definition is visited once (chains that share a tail share
+/// its end), so this takes linear time whatever the chains' lengths; a
+/// typedef on a cycle (only in a program that was not checked) gets `None`.
+fn typedef_ends(prog: &Program) -> Vec<Option<&Type>> {
+    let n = prog.defs.len();
+    let mut ends: Vec<Option<&Type>> = vec![None; n];
+    // 0: not visited, 1: on the chain being followed, 2: end known.
+    let mut state = vec![0u8; n];
+    let mut chain: Vec<usize> = Vec::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        chain.clear();
+        let mut at = start;
+        let end = loop {
+            match state[at] {
+                2 => break ends[at],
+                1 => break None,
+                _ => {}
+            }
+            let DefKind::Typedef(td) = &prog.defs[at].kind else {
+                break None;
+            };
+            state[at] = 1;
+            chain.push(at);
+            match &td.target.kind {
+                TypeKind::Named(id)
+                    if (id.0 as usize) < n
+                        && matches!(prog.defs[id.0 as usize].kind, DefKind::Typedef(_)) =>
+                {
+                    at = id.0 as usize;
+                }
+                _ => break Some(&td.target),
+            }
+        };
+        for &i in &chain {
+            ends[i] = end;
+            state[i] = 2;
+        }
+    }
+    ends
+}
+
+/// The key of every file of a program, indexed by [`FileIdx`].
+///
+/// Roots are keyed by their position on the command line. Every other
+/// file by the path it was first reached by, breadth-first from the roots
+/// as the loader reads them: its `include` path joined to the including
+/// file's path when found beside that file, else the `include` path alone
+/// (found in an `-I` folder). A program's files reached by one path (an
+/// `-I` folder overlapping another) are told apart by their order.
+fn file_keys(prog: &Program) -> Vec<FileKey> {
+    let n = prog.files.len();
+    let mut root_of: Vec<Option<usize>> = vec![None; n];
+    for (i, r) in prog.roots.iter().enumerate() {
+        if let Some(slot) = root_of.get_mut(r.0 as usize) {
+            slot.get_or_insert(i);
+        }
+    }
+    let mut paths: Vec<Option<String>> = vec![None; n];
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut seen = vec![false; n];
+    for r in &prog.roots {
+        let r = r.0 as usize;
+        if r < n && !seen[r] {
+            seen[r] = true;
+            queue.push_back(r);
+        }
+    }
+    while let Some(i) = queue.pop_front() {
+        let file = &prog.files[i];
+        if file.includes.is_empty() {
+            continue;
+        }
+        let written = include_paths(prog, i);
+        // The folder of the including file's own key ("" for a root).
+        let base = match &paths[i] {
+            Some(p) => Path::new(p).parent().unwrap_or(Path::new("")).to_path_buf(),
+            None => Default::default(),
+        };
+        for (k, inc) in file.includes.iter().enumerate() {
+            let j = inc.0 as usize;
+            if j >= n || seen[j] {
+                continue;
+            }
+            seen[j] = true;
+            queue.push_back(j);
+            if root_of[j].is_some() {
+                continue;
+            }
+            let path = match written.as_ref().and_then(|w| w.get(k)) {
+                Some(w) if found_beside(prog, i, w, j) => join(&base, w),
+                Some(w) => join(Path::new(""), w),
+                None => prog.files[j].stem.clone(),
+            };
+            paths[j] = Some(path);
+            order.push(j);
+        }
+    }
+    // Files no root reaches (none in a checked program) come last.
+    for (j, path) in paths.iter_mut().enumerate() {
+        if root_of[j].is_none() && !seen[j] {
+            *path = Some(prog.files[j].stem.clone());
+            order.push(j);
+        }
+    }
+    let mut keys: Vec<FileKey> = (0..n)
+        .map(|i| FileKey::Root(root_of[i].unwrap_or(0)))
+        .collect();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for j in order {
+        let path = paths[j].take().unwrap_or_default();
+        let c = count.entry(path.clone()).or_insert(0);
+        keys[j] = FileKey::Included(path, *c);
+        *c += 1;
+    }
+    keys
+}
+
+/// The `include` paths of a file, in source order, when they pair up with
+/// [`File::includes`](crate::ir::File::includes) (always in a checked
+/// program).
+fn include_paths(prog: &Program, i: usize) -> Option<Vec<String>> {
+    let file = &prog.files[i];
+    let text = &prog.sources.try_get(file.source)?.text;
+    let mut diags = crate::diagnostic::Diagnostics::new();
+    let doc = crate::parse::parse(file.source, text, &mut diags);
+    let written: Vec<String> = doc
+        .headers
+        .into_iter()
+        .filter_map(|h| match h {
+            crate::ast::Header::Include { path, .. } => Some(path),
+            _ => None,
+        })
+        .collect();
+    (written.len() == file.includes.len()).then_some(written)
+}
+
+/// Whether file `j`, included by file `i` as `written`, was found in the
+/// folder of file `i` (rather than in an `-I` folder).
+fn found_beside(prog: &Program, i: usize, written: &str, j: usize) -> bool {
+    use crate::sema::normalize;
+    let (fi, fj) = (&prog.files[i], &prog.files[j]);
+    let beside = |from: &Path| normalize(&from.parent().unwrap_or(Path::new("")).join(written));
+    let display = |f: &crate::ir::File| {
+        prog.sources
+            .try_get(f.source)
+            .map(|s| normalize(Path::new(&s.display)))
+    };
+    if let (Some(di), Some(dj)) = (display(fi), display(fj)) {
+        if beside(&di) == dj {
+            return true;
+        }
+    }
+    beside(&fi.path) == fj.path
+}
+
+/// `base` joined with `path`, `.` and `..` resolved where they can be,
+/// with `/` between components.
+fn join(base: &Path, path: &str) -> String {
+    let joined = crate::sema::normalize(&base.join(path));
+    let parts: Vec<String> = joined
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
 /// Compares a type of the old version with one of the new version.
-pub(super) fn compare(old: &Side, old_ty: &Type, new: &Side, new_ty: &Type) -> Diff {
+///
+/// Types are compared by what they resolve to, by wire type at every level
+/// of a container. Two structs that are one definition (the same key) are
+/// the same type here: their changes are reported where they are defined.
+/// Two different structs are compared by layout, field by field at any
+/// depth, each pair of definitions once (so recursive types end).
+pub(super) fn compare(old: &Side, old_ty: &Type, new: &Side, new_ty: &Type) -> Comparison {
+    let mut pending = Vec::new();
+    let diff = shallow(old, old_ty, new, new_ty, &mut pending);
+    if diff == Diff::Wire {
+        return Comparison { diff, why: None };
+    }
+    // Breadth-first over pairs of struct definitions, each with the pair it
+    // was reached from and the clause that says how.
+    let mut visited: HashSet<(DefId, DefId)> = HashSet::new();
+    let mut pairs: Vec<((DefId, DefId), Option<usize>, String)> = Vec::new();
+    for pair in pending.drain(..) {
+        if visited.insert(pair) {
+            pairs.push((pair, None, String::new()));
+        }
+    }
+    let mut diff = diff;
+    let mut next = 0;
+    while next < pairs.len() {
+        let ((a, b), _, _) = pairs[next];
+        let mut found = Vec::new();
+        match layout(old, a, new, b, &mut found) {
+            Ok(d) => diff = diff.max(d),
+            Err(reason) => {
+                let mut clauses = vec![reason];
+                let mut at = Some(next);
+                while let Some(i) = at {
+                    if !pairs[i].2.is_empty() {
+                        clauses.push(pairs[i].2.clone());
+                    }
+                    at = pairs[i].1;
+                }
+                clauses.reverse();
+                return Comparison {
+                    diff: Diff::Wire,
+                    why: Some(clauses.concat()),
+                };
+            }
+        }
+        for (pair, how) in found {
+            if visited.insert(pair) {
+                pairs.push((pair, Some(next), how));
+            }
+        }
+        next += 1;
+    }
+    Comparison { diff, why: None }
+}
+
+/// Compares two types down to the structs they name: pairs of different
+/// struct definitions go to `pending` to be compared by layout.
+fn shallow(
+    old: &Side,
+    old_ty: &Type,
+    new: &Side,
+    new_ty: &Type,
+    pending: &mut Vec<(DefId, DefId)>,
+) -> Diff {
     let (o, n) = (old.resolve(old_ty), new.resolve(new_ty));
     match (&o.kind, &n.kind) {
         (TypeKind::List(a), TypeKind::List(b)) | (TypeKind::Set(a), TypeKind::Set(b)) => {
-            compare(old, a, new, b)
+            shallow(old, a, new, b, pending)
         }
         (TypeKind::Map(ok, ov), TypeKind::Map(nk, nv)) => {
-            compare(old, ok, new, nk).max(compare(old, ov, new, nv))
+            shallow(old, ok, new, nk, pending).max(shallow(old, ov, new, nv, pending))
         }
         (ok, nk) => {
-            if old.wire(o) != new.wire(n) {
-                Diff::Wire
-            } else if match (ok, nk) {
-                (TypeKind::Named(a), TypeKind::Named(b)) => old.key(*a) == new.key(*b),
-                (TypeKind::Named(_), _) | (_, TypeKind::Named(_)) => false,
-                _ => std::mem::discriminant(ok) == std::mem::discriminant(nk),
-            } {
-                Diff::Same
-            } else {
-                Diff::SameWire
+            let (Some(ow), Some(nw)) = (old.wire(o), new.wire(n)) else {
+                return Diff::Wire;
+            };
+            if ow != nw {
+                return Diff::Wire;
+            }
+            match (ok, nk) {
+                (TypeKind::Named(a), TypeKind::Named(b)) => {
+                    if old.key(*a) == new.key(*b) {
+                        Diff::Same
+                    } else {
+                        if ow == Wire::Struct {
+                            pending.push((*a, *b));
+                        }
+                        Diff::SameWire
+                    }
+                }
+                (TypeKind::Named(_), _) | (_, TypeKind::Named(_)) => Diff::SameWire,
+                _ if std::mem::discriminant(ok) == std::mem::discriminant(nk) => Diff::Same,
+                _ => Diff::SameWire,
             }
         }
     }
+}
+
+/// Compares the layouts of two struct definitions: `Err` with the clause
+/// that says where the wire differs, else how much they differ. Pairs of
+/// structs named by their fields go to `found`, each with its clause.
+fn layout(
+    old: &Side,
+    a: DefId,
+    new: &Side,
+    b: DefId,
+    found: &mut Vec<((DefId, DefId), String)>,
+) -> Result<Diff, String> {
+    let (DefKind::Struct(sa), DefKind::Struct(sb)) = (&old.prog.def(a).kind, &new.prog.def(b).kind)
+    else {
+        return Ok(Diff::SameWire);
+    };
+    let union = |s: &Struct| s.kind == StructKind::Union;
+    if union(sa) != union(sb) {
+        let (u, other) = if union(sa) {
+            (old.name(a), new.name(b))
+        } else {
+            (new.name(b), old.name(a))
+        };
+        return Err(format!(", of which `{u}` is a union and `{other}` is not"));
+    }
+    let required = |req| req == Requiredness::Required;
+    let new_by_id: BTreeMap<i16, &crate::ir::Field> = sb.fields.iter().map(|f| (f.id, f)).collect();
+    let old_ids: HashSet<i16> = sa.fields.iter().map(|f| f.id).collect();
+    let mut diff = Diff::SameWire;
+    for of in &sa.fields {
+        let field = format!("field {} `{}`", of.id, of.name.name);
+        let Some(&nf) = new_by_id.get(&of.id) else {
+            if required(of.req) {
+                return Err(format!(", whose required {field} was removed"));
+            }
+            diff = diff.max(Diff::Compatible);
+            continue;
+        };
+        let mut pairs = Vec::new();
+        match shallow(old, &of.ty, new, &nf.ty, &mut pairs) {
+            Diff::Wire => {
+                return Err(format!(
+                    ", whose {field} changed type from {} to {}",
+                    old.describe(&of.ty),
+                    new.describe(&nf.ty)
+                ));
+            }
+            d => diff = diff.max(d),
+        }
+        if !pairs.is_empty() {
+            let how = format!(
+                ", whose {field} changed type from {} to {}",
+                old.describe(&of.ty),
+                new.describe(&nf.ty)
+            );
+            found.extend(pairs.into_iter().map(|p| (p, how.clone())));
+        }
+        match (required(of.req), required(nf.req)) {
+            (false, true) => return Err(format!(", whose {field} became required")),
+            (true, false) => return Err(format!(", whose {field} is no longer required")),
+            _ if of.req != nf.req => diff = diff.max(Diff::Compatible),
+            _ => {}
+        }
+    }
+    for nf in &sb.fields {
+        if old_ids.contains(&nf.id) {
+            continue;
+        }
+        if required(nf.req) {
+            return Err(format!(
+                ", whose new field {} `{}` is required",
+                nf.id, nf.name.name
+            ));
+        }
+        diff = diff.max(Diff::Compatible);
+    }
+    Ok(diff)
 }

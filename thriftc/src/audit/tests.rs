@@ -1,4 +1,5 @@
-//! Unit tests of the rule table.
+//! Unit tests of the rule table, and of what only a program the checker
+//! would reject reaches.
 
 use super::Rule;
 
@@ -39,4 +40,45 @@ fn every_variant_is_in_rule_all() {
     for (variant, rule) in variants.iter().zip(Rule::ALL) {
         assert_eq!(*variant, format!("{rule:?}"));
     }
+}
+
+/// A program whose typedefs `A` and `B` name each other, which the checker
+/// never lets through: built by editing a checked one.
+fn typedef_cycle() -> crate::ir::Program {
+    use crate::ir::{DefId, DefKind, TypeKind};
+    let mut program = crate::load_str(
+        "a.thrift",
+        "typedef i32 A\ntypedef A B\nstruct S { 1: B f }\n",
+    )
+    .expect("loads")
+    .program;
+    let b = program
+        .defs
+        .iter()
+        .position(|d| d.name.name == "B")
+        .expect("B");
+    let a = program
+        .defs
+        .iter_mut()
+        .find(|d| d.name.name == "A")
+        .expect("A");
+    let DefKind::Typedef(t) = &mut a.kind else {
+        panic!("A is a typedef");
+    };
+    t.target.kind = TypeKind::Named(DefId(b as u32));
+    program
+}
+
+#[test]
+fn an_unresolved_typedef_counts_as_a_difference() {
+    // A chain that does not end is never the same type, even as itself.
+    let (old, new) = (typedef_cycle(), typedef_cycle());
+    let report = super::audit(&old, &new);
+    let rules: Vec<Rule> = report.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        [Rule::FieldWireTypeChanged],
+        "{}",
+        report.render(false)
+    );
 }

@@ -18,8 +18,14 @@ use std::process::ExitCode;
         matched by name, fields by id, functions by name, enum values by name.",
     after_help = "Examples:\n  \
         thriftc audit old/api.thrift api.thrift\n  \
-        thriftc audit -I idl/common release-1.4/api.thrift idl/api.thrift\n  \
-        git show v1.4:idl/api.thrift > /tmp/api.thrift && thriftc audit /tmp/api.thrift idl/api.thrift\n\n\
+        mkdir -p /tmp/v1.4 && git archive v1.4 idl | tar -x -C /tmp/v1.4\n  \
+        thriftc audit /tmp/v1.4/idl/api.thrift idl/api.thrift\n\n\
+        Included files are searched beside the file that includes them, then in the -I \
+        folders, which serve both versions. To audit against a release, extract the old \
+        version's folder whole (its included files alongside, with `git archive` as above \
+        or `git worktree add`), not the root file alone: a lone root does not load when it \
+        includes files, and with -I pointing at the new files it is silently checked \
+        against the new included files.\n\n\
         Exit status: 0 when the versions are wire-compatible (warnings allowed), 1 when either \
         version has IDL errors, 2 for a usage error, 4 when a named file cannot be read, \
         5 when breaking changes were found."
