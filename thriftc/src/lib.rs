@@ -183,7 +183,7 @@
 //! thriftc check -I idl/common idl/greeter.thrift
 //! thriftc gen -I idl/common --out-dir src/idl idl/greeter.thrift
 //! thriftc gen -I idl/common --out-dir src/idl --check idl/greeter.thrift   # in CI
-//! thriftc audit -I idl/common old/greeter.thrift idl/greeter.thrift       # wire-compatible?
+//! thriftc audit -I idl/common --old-include-dir v1/idl/common v1/idl/greeter.thrift idl/greeter.thrift   # v1/: the last release
 //! ```
 //!
 //! # The library's layers

@@ -1,6 +1,7 @@
 //! `thriftc audit` as a user runs it: the exit code and summary of each
 //! outcome (0 compatible, 1 IDL errors in either version, 4 unreadable
-//! file, 5 breaking changes) and `-I` applying to both versions.
+//! file, 5 breaking changes), `-I` applying to both versions and
+//! `--old-include-dir` giving the old one its own.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -131,6 +132,31 @@ fn include_dirs_apply_to_both_versions() {
     );
     let out = audit(&[file, file]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn old_include_dirs_give_the_old_version_its_own_included_files() {
+    let (old, new) = (
+        "audit/include_dirs/old/root/api.thrift",
+        "audit/include_dirs/new/root/api.thrift",
+    );
+    // With -I alone, both roots read the new included file: no change seen.
+    let out = audit(&["-I", "audit/include_dirs/new/inc", old, new]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = audit(&[
+        "-I",
+        "audit/include_dirs/new/inc",
+        "--old-include-dir",
+        "audit/include_dirs/old/inc",
+        old,
+        new,
+    ]);
+    let text = stderr(&out);
+    assert_eq!(code(&out), 5, "{text}");
+    assert!(
+        text.contains("field 1 `cents` of struct `types.Amount` changed type from i32 to i64"),
+        "{text}"
+    );
 }
 
 #[test]

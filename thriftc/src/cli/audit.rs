@@ -9,7 +9,8 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Compare two versions of an IDL for wire compatibility.\n\n\
-        Both versions are loaded and checked (with the same -I folders), then every change \
+        Both versions are loaded and checked (with the same -I folders, unless \
+        --old-include-dir gives the old version its own), then every change \
         between them is printed to stderr with its location: errors for changes that break \
         the wire between a peer of the old version and a peer of the new one (a field's wire \
         type, requiredness, a removed function, a renumbered enum value...), warnings for \
@@ -19,21 +20,30 @@ use std::process::ExitCode;
     after_help = "Examples:\n  \
         thriftc audit old/api.thrift api.thrift\n  \
         mkdir -p /tmp/v1.4 && git archive v1.4 idl | tar -x -C /tmp/v1.4\n  \
-        thriftc audit /tmp/v1.4/idl/api.thrift idl/api.thrift\n\n\
+        thriftc audit /tmp/v1.4/idl/api.thrift idl/api.thrift\n  \
+        thriftc audit -I idl/common --old-include-dir /tmp/v1.4/idl/common \\\n      \
+        /tmp/v1.4/idl/api.thrift idl/api.thrift\n\n\
         Included files are searched beside the file that includes them, then in the -I \
-        folders, which serve both versions. To audit against a release, extract the old \
-        version's folder whole (its included files alongside, with `git archive` as above \
-        or `git worktree add`), not the root file alone: a lone root does not load when it \
-        includes files, and with -I pointing at the new files it is silently checked \
-        against the new included files.\n\n\
+        folders, which serve both versions unless --old-include-dir names the old \
+        version's own. To audit against a release, extract the old version's folder whole \
+        (its included files alongside, with `git archive` as above or `git worktree add`), \
+        not the root file alone: a lone root does not load when it includes files, and \
+        with -I pointing at the new files it is silently checked against the new \
+        included files.\n\n\
         Exit status: 0 when the versions are wire-compatible (warnings allowed), 1 when either \
         version has IDL errors, 2 for a usage error, 4 when a named file cannot be read, \
         5 when breaking changes were found."
 )]
 pub struct Args {
-    /// Add a folder to search for included files, for both versions (repeatable).
+    /// Add a folder to search for included files, for both versions (repeatable); with
+    /// --old-include-dir, for the new version only.
     #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
     pub include_dirs: Vec<PathBuf>,
+
+    /// Add a folder to search for the old version's included files, instead of the -I
+    /// folders (repeatable): the -I folders of a release extracted elsewhere.
+    #[arg(long = "old-include-dir", value_name = "DIR")]
+    pub old_include_dirs: Vec<PathBuf>,
 
     /// When to colour the findings.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -57,8 +67,13 @@ pub fn run(args: Args) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
     let mut programs = Vec::with_capacity(2);
     let mut failed = false;
-    for file in [&args.old, &args.new] {
-        match thriftc::load(std::slice::from_ref(file), &args.include_dirs) {
+    let old_dirs = if args.old_include_dirs.is_empty() {
+        &args.include_dirs
+    } else {
+        &args.old_include_dirs
+    };
+    for (file, dirs) in [(&args.old, old_dirs), (&args.new, &args.include_dirs)] {
+        match thriftc::load(std::slice::from_ref(file), dirs) {
             Ok(loaded) => programs.push(loaded.program),
             Err(errors) => {
                 let _ = stderr.write_all(errors.render(color).as_bytes());
