@@ -202,7 +202,8 @@
 //! - [`server`]: [`Server`], the threaded server (concurrency, timeouts,
 //!   limits, graceful shutdown).
 //! - [`client`]: [`Connector`] and [`Client`], one blocking connection per
-//!   client; generated clients call through [`Channel`].
+//!   client, and [`Pool`], connections kept open between calls and shared
+//!   by threads; generated clients call through [`Channel`].
 //! - [`processor`]: [`Processor`], implemented by generated services, and
 //!   how each failure is answered; [`view_call`]: serving handlers whose
 //!   arguments are views of the request ([`CowView`]).
@@ -245,7 +246,7 @@ pub mod view_call;
 pub use bytes::Bytes;
 #[cfg(feature = "bytes")]
 pub use bytestring::ByteString;
-pub use client::{Channel, Client, Connector};
+pub use client::{Channel, Client, Connector, Pool};
 pub use codec::{Decode, Encode, WireType};
 #[cfg(feature = "compact_str")]
 pub use compact_str::CompactString;

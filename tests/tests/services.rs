@@ -172,6 +172,30 @@ fn uuid_struct_sets_and_struct_keys_round_trip() {
     }
 }
 
+#[test]
+fn generated_clients_call_through_pooled_connections() {
+    // A pooled connection is a channel: the typed client wraps the guard,
+    // and dropping the client gives the connection back for the next one.
+    let (protocol, framing) = (ProtocolKind::Compact, Framing::Framed);
+    let server = serve(ShapesProcessor::new(ShapesImpl), protocol, framing);
+    let pool = thriftc_runtime::Pool::new(
+        Connector::new(("127.0.0.1", server.port()))
+            .expect("address")
+            .protocol(protocol)
+            .framing(framing),
+    );
+    let id = Uuid([7; 16]);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let mut client = ShapesClient::new(pool.get().expect("a connection"));
+        assert_eq!(client.echo_uuid(id).unwrap(), id);
+        seen.push(client.inner().stream().local_addr().unwrap());
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 1, "one connection, reused: {seen:?}");
+    assert_eq!(pool.idle(), 1);
+}
+
 fn binary<T: Encode>(v: &T) -> Vec<u8> {
     let mut p = BinaryProtocol::new(Vec::new(), Limits::default());
     v.encode(&mut p).unwrap();

@@ -25,8 +25,9 @@
 //! [`Connector`]: it is `Clone + Send + Sync`, holds only the resolved
 //! address and settings, and each thread [`connect`](Connector::connect)s
 //! its own `Client` (a connection costs one TCP handshake on loopback, a few
-//! tens of microseconds). Pooling on top of that is left to the application
-//! (e.g. one client per worker thread).
+//! tens of microseconds). Or share a [`Pool`]: it keeps connections open
+//! between calls and hands each caller one of its own, checked on the way
+//! out (see [`pool`]).
 //!
 //! # Replies
 //!
@@ -43,6 +44,10 @@
 //! EXCEPTION message leaves the connection usable,
 //! whatever its kind: one of the kinds above, sent by the server, is its
 //! answer, read whole ([`Client::is_usable`] tells the two apart).
+
+pub mod pool;
+
+pub use pool::{Pool, Pooled};
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
