@@ -653,28 +653,44 @@ impl<'a> Planner<'a> {
         for (i, def) in self.program.defs.iter().enumerate() {
             if let DefKind::Struct(s) = &def.kind {
                 for f in &s.fields {
-                    self.structs_in(&f.ty, &mut edges[i], 0);
+                    self.structs_in(&f.ty, &mut edges[i]);
                 }
             }
         }
         crate::sema::graph::strongly_connected(&edges)
     }
 
+    /// `t` with typedefs followed to the end of their chain: iteratively,
+    /// as chains may be long (the front end checked they have no cycle;
+    /// the bound only stops one).
+    fn through_typedefs<'t>(&'t self, mut t: &'t ir::Type) -> &'t ir::Type {
+        for _ in 0..=self.program.defs.len() {
+            let ir::TypeKind::Named(id) = &t.kind else {
+                return t;
+            };
+            match &self.program.def(*id).kind {
+                DefKind::Typedef(td) => t = &td.target,
+                _ => return t,
+            }
+        }
+        t
+    }
+
     /// The structs (unions, exceptions) a value of type `t` can hold
     /// directly or inside containers, typedefs followed.
-    fn structs_in(&self, t: &ir::Type, out: &mut Vec<usize>, depth: u32) {
+    fn structs_in(&self, t: &ir::Type, out: &mut Vec<usize>) {
         use ir::TypeKind as K;
-        match &t.kind {
-            K::List(e) | K::Set(e) => self.structs_in(e, out, depth),
+        match &self.through_typedefs(t).kind {
+            K::List(e) | K::Set(e) => self.structs_in(e, out),
             K::Map(k, v) => {
-                self.structs_in(k, out, depth);
-                self.structs_in(v, out, depth);
+                self.structs_in(k, out);
+                self.structs_in(v, out);
             }
-            K::Named(id) => match &self.program.def(*id).kind {
-                DefKind::Typedef(td) if depth < 64 => self.structs_in(&td.target, out, depth + 1),
-                DefKind::Struct(_) => out.push(id.0 as usize),
-                _ => {}
-            },
+            K::Named(id) => {
+                if let DefKind::Struct(_) = &self.program.def(*id).kind {
+                    out.push(id.0 as usize);
+                }
+            }
             _ => {}
         }
     }
@@ -687,7 +703,7 @@ impl<'a> Planner<'a> {
     /// the input, may set that factor.
     fn lazy_allowed(&self, owner: DefId, t: &ir::Type) -> bool {
         let mut inside = Vec::new();
-        self.structs_in(t, &mut inside, 0);
+        self.structs_in(t, &mut inside);
         let own = self.holds[owner.0 as usize];
         inside.iter().all(|&d| self.holds[d] != own)
     }
@@ -765,21 +781,29 @@ impl<'a> Planner<'a> {
                 })
             })
             .collect();
-        // Typedef wire types follow their targets (typedef chains are
-        // acyclic: the front end resolved them).
-        for _ in 0..self.defs.len().min(64) + 1 {
-            let mut changed = false;
-            for (i, def) in self.program.defs.iter().enumerate() {
-                if let DefKind::Typedef(t) = &def.kind {
-                    let w = self.wire_of(&t.target);
-                    if self.defs[i].wire != w {
-                        self.defs[i].wire = w;
-                        changed = true;
+        // Typedef wire types are their chains' ends' (chains are acyclic:
+        // the front end checked them), each chain followed to its end once
+        // however long it is and in whatever order its links are declared.
+        let defs = &self.program.defs;
+        let mut known = vec![false; defs.len()];
+        for start in 0..defs.len() {
+            let mut chain = Vec::new();
+            let mut at = start;
+            let end = loop {
+                match &defs[at].kind {
+                    DefKind::Typedef(t) if !known[at] && chain.len() <= defs.len() => {
+                        chain.push(at);
+                        match t.target.kind {
+                            ir::TypeKind::Named(id) => at = id.0 as usize,
+                            _ => break self.wire_of(&t.target),
+                        }
                     }
+                    _ => break self.defs[at].wire,
                 }
-            }
-            if !changed {
-                break;
+            };
+            for d in chain {
+                self.defs[d].wire = end;
+                known[d] = true;
             }
         }
         scopes
@@ -858,7 +882,7 @@ impl<'a> Planner<'a> {
             let DefKind::Struct(s) = &self.program.defs[i].kind else {
                 continue;
             };
-            if !s.fields.iter().any(|f| self.borrows(&f.ty, &view, 0)) {
+            if !s.fields.iter().any(|f| self.borrows(&f.ty, &view)) {
                 continue;
             }
             view[i] = true;
@@ -938,19 +962,15 @@ impl<'a> Planner<'a> {
     /// other must not exhaust the stack.
     fn mark_structs(&self, t: &ir::Type, marks: &mut [bool]) {
         use ir::TypeKind as K;
-        // Each type with the typedef depth it was reached at.
-        let mut todo: Vec<(&ir::Type, u32)> = vec![(t, 0)];
-        while let Some((t, depth)) = todo.pop() {
-            match &t.kind {
-                K::List(e) | K::Set(e) => todo.push((e, depth)),
-                K::Map(k, v) => todo.extend([(&**k, depth), (&**v, depth)]),
+        let mut todo: Vec<&ir::Type> = vec![t];
+        while let Some(t) = todo.pop() {
+            match &self.through_typedefs(t).kind {
+                K::List(e) | K::Set(e) => todo.push(e),
+                K::Map(k, v) => todo.extend([&**k, &**v]),
                 K::Named(id) => match &self.program.def(*id).kind {
-                    DefKind::Typedef(td) if depth < 64 => todo.push((&td.target, depth + 1)),
-                    // A struct's fields start a new count of typedef hops,
-                    // so what is marked does not depend on the route.
                     DefKind::Struct(s) if !marks[id.0 as usize] => {
                         marks[id.0 as usize] = true;
-                        todo.extend(s.fields.iter().map(|f| (&f.ty, 0)));
+                        todo.extend(s.fields.iter().map(|f| &f.ty));
                     }
                     _ => {}
                 },
@@ -969,7 +989,7 @@ impl<'a> Planner<'a> {
             Some(ConstValue::String(_)) => false,
             Some(ConstValue::List(v) | ConstValue::Set(v)) if v.is_empty() => false,
             Some(ConstValue::Map(v)) if v.is_empty() => false,
-            Some(_) => self.may_borrow(&f.ty, 0),
+            Some(_) => self.may_borrow(&f.ty),
         })
     }
 
@@ -981,7 +1001,7 @@ impl<'a> Planner<'a> {
             return false;
         }
         let view: Vec<bool> = self.defs.iter().map(|d| d.view.is_some()).collect();
-        if !f.args.iter().any(|a| self.borrows(&a.ty, &view, 0)) {
+        if !f.args.iter().any(|a| self.borrows(&a.ty, &view)) {
             return false;
         }
         if let Some(a) = self.view_blocker(&f.args) {
@@ -1000,31 +1020,29 @@ impl<'a> Planner<'a> {
 
     /// Could a value of this type borrow in a view, whatever gets one: a
     /// `string`, `binary` or struct inside?
-    fn may_borrow(&self, t: &ir::Type, depth: u32) -> bool {
+    fn may_borrow(&self, t: &ir::Type) -> bool {
         use ir::TypeKind as K;
-        match &t.kind {
+        match &self.through_typedefs(t).kind {
             K::String | K::Binary => true,
-            K::List(e) | K::Set(e) => self.may_borrow(e, depth),
-            K::Map(k, v) => self.may_borrow(k, depth) || self.may_borrow(v, depth),
-            K::Named(id) => match &self.program.def(*id).kind {
-                DefKind::Typedef(td) => depth < 64 && self.may_borrow(&td.target, depth + 1),
-                DefKind::Struct(_) | DefKind::Senum(_) => true,
-                _ => false,
-            },
+            K::List(e) | K::Set(e) => self.may_borrow(e),
+            K::Map(k, v) => self.may_borrow(k) || self.may_borrow(v),
+            K::Named(id) => matches!(
+                &self.program.def(*id).kind,
+                DefKind::Struct(_) | DefKind::Senum(_)
+            ),
             _ => false,
         }
     }
 
     /// Does a value of this type borrow in a view, given which definitions
     /// have views (`view`, by def index)?
-    fn borrows(&self, t: &ir::Type, view: &[bool], depth: u32) -> bool {
+    fn borrows(&self, t: &ir::Type, view: &[bool]) -> bool {
         use ir::TypeKind as K;
-        match &t.kind {
+        match &self.through_typedefs(t).kind {
             K::String | K::Binary => true,
-            K::List(e) | K::Set(e) => self.borrows(e, view, depth),
-            K::Map(k, v) => self.borrows(k, view, depth) || self.borrows(v, view, depth),
+            K::List(e) | K::Set(e) => self.borrows(e, view),
+            K::Map(k, v) => self.borrows(k, view) || self.borrows(v, view),
             K::Named(id) => match &self.program.def(*id).kind {
-                DefKind::Typedef(td) => depth < 64 && self.borrows(&td.target, view, depth + 1),
                 DefKind::Senum(_) => true,
                 DefKind::Struct(_) => view[id.0 as usize],
                 _ => false,
@@ -1649,7 +1667,7 @@ impl<'a> Planner<'a> {
     fn serde_with(&self, f: &Field, union: bool) -> Option<String> {
         // Generated modules reach the runtime's facade as `__rt`.
         let rt = format!("{}::serde_as", super::items::RT);
-        let mut adapter = self.serde_adapter(&f.ty, &rt, 0)?;
+        let mut adapter = self.serde_adapter(&f.ty, &rt)?;
         if f.boxed {
             adapter = format!("{rt}::Boxed<{adapter}>");
         }
@@ -1661,10 +1679,10 @@ impl<'a> Planner<'a> {
 
     /// The adapter (a type path under `rt`) of a value of type `ty`, when
     /// it holds a `binary` or a `double` (see [`Planner::serde_with`]).
-    /// Typedefs are followed (to the depth other walks stop at); the kind
-    /// of a set or map does not matter, as each adapter takes every kind.
-    fn serde_adapter(&self, ty: &Ty, rt: &str, depth: u32) -> Option<String> {
-        let inner = |t: &Ty| self.serde_adapter(t, rt, depth);
+    /// Typedefs are followed to the end of their chains; the kind of a set
+    /// or map does not matter, as each adapter takes every kind.
+    fn serde_adapter(&self, ty: &Ty, rt: &str) -> Option<String> {
+        let inner = |t: &Ty| self.serde_adapter(t, rt);
         match ty {
             Ty::Binary | Ty::Bytes => Some(format!("{rt}::Binary")),
             Ty::Double => Some(format!("{rt}::Double")),
@@ -1682,8 +1700,13 @@ impl<'a> Planner<'a> {
                 }
             },
             Ty::Named(id) => match &self.program.def(*id).kind {
-                DefKind::Typedef(td) if depth < 64 => {
-                    self.serde_adapter(&self.ty(&td.target, Pref::Hash), rt, depth + 1)
+                DefKind::Typedef(td) => {
+                    let end = self.through_typedefs(&td.target);
+                    if matches!(end.kind, ir::TypeKind::Named(_)) {
+                        // A struct, union, exception or enum.
+                        return None;
+                    }
+                    self.serde_adapter(&self.ty(end, Pref::Hash), rt)
                 }
                 _ => None,
             },

@@ -1301,3 +1301,39 @@ fn serde_option_refuses_unknown_fields_with_the_id_and_type_of_a_known_one() {
         .clone();
     assert!(!plain.contains("serde"), "{plain}");
 }
+
+#[test]
+fn long_typedef_chains_declared_in_any_order_keep_their_wire_type() {
+    // 200 typedefs of a `string`, each declared before the one it names,
+    // so that no fixed number of passes in declaration order reaches the
+    // end: the field is still a string on the wire, and gets a view and a
+    // serde adapter through the whole chain.
+    let n = 200;
+    let mut idl = format!("struct S {{ 1: T{n} f, 2: B{n} b }}\n");
+    for i in (1..=n).rev() {
+        idl.push_str(&format!("typedef T{} T{i}\ntypedef B{} B{i}\n", i - 1, i - 1));
+    }
+    idl.push_str("typedef string T0\ntypedef binary B0\n");
+    let options = Options {
+        views: vec![".".to_owned()],
+        serde: true,
+        ..Options::default()
+    };
+    let code: String = gen_with(&idl, &options)
+        .iter()
+        .map(|f| f.contents.as_str())
+        .collect();
+    assert!(
+        code.contains("p.write_field_begin(\"f\", __rt::TType::String, 1)?;"),
+        "{code}"
+    );
+    assert!(
+        code.contains("p.write_field_begin(\"b\", __rt::TType::String, 2)?;"),
+        "{code}"
+    );
+    assert!(code.contains("pub struct SRef<'a>"), "{code}");
+    assert!(
+        code.contains("#[serde(with = \"__rt::serde_as::As::<__rt::serde_as::Binary>\")]"),
+        "{code}"
+    );
+}

@@ -760,11 +760,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Follows typedefs to the type they stand for (bounded, so a typedef
-    /// cycle, reported separately, cannot loop).
+    /// Follows typedefs to the type they stand for. A chain without a cycle
+    /// has at most one link per definition; the bound stops a cycle
+    /// (reported separately).
     pub(super) fn resolve_typedefs(&self, ty: &ir::Type) -> ir::Type {
         let mut t = ty.clone();
-        for _ in 0..256 {
+        for _ in 0..=self.defs.len() {
             match &t.kind {
                 TypeKind::Named(id) => match self.defs.get(id.0 as usize).map(|d| &d.kind) {
                     Some(DefKind::Typedef(td)) => t = td.target.clone(),
@@ -776,47 +777,64 @@ impl<'a> Resolver<'a> {
         t
     }
 
-    /// Reports typedefs that (through other typedefs) name themselves.
+    /// Reports typedefs that (through other typedefs) name themselves, each
+    /// cycle once, at its first definition. Every typedef is walked once
+    /// (linear in the number of definitions, however long the chains).
     fn check_typedef_cycles(&mut self) {
-        for i in 0..self.defs.len() {
-            let DefKind::Typedef(td) = &self.defs[i].kind else {
-                continue;
-            };
-            let mut seen = vec![DefId(i as u32)];
-            let mut t = &td.target;
-            while let TypeKind::Named(id) = t.kind {
-                if id == DefId(i as u32) {
-                    // Report a cycle once, at its first definition.
-                    if seen.iter().any(|d| d.0 < i as u32) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Walk {
+            New,
+            OnPath,
+            Done,
+        }
+        let mut walk = vec![Walk::New; self.defs.len()];
+        let mut cycles = Vec::new();
+        for start in 0..self.defs.len() {
+            let mut path: Vec<usize> = Vec::new();
+            let mut at = start;
+            while let DefKind::Typedef(td) = &self.defs[at].kind {
+                match walk[at] {
+                    Walk::Done => break,
+                    Walk::OnPath => {
+                        // The cycle is the path from `at` on.
+                        let from = path.iter().position(|&d| d == at).unwrap_or(0);
+                        cycles.push(path[from..].to_vec());
                         break;
                     }
-                    let names: Vec<&str> = seen
-                        .iter()
-                        .map(|d| self.defs[d.0 as usize].name.name.as_str())
-                        .collect();
-                    self.diags.push(
-                        Diagnostic::error(format!(
-                            "typedef `{}` refers to itself",
-                            self.defs[i].name.name
-                        ))
-                        .primary(self.defs[i].name.span, "cyclic typedef")
-                        .note(format!(
-                            "cycle: {} -> {}",
-                            names.join(" -> "),
-                            names[0]
-                        )),
-                    );
-                    break;
+                    Walk::New => {}
                 }
-                if seen.contains(&id) {
-                    break;
-                }
-                seen.push(id);
-                match &self.defs[id.0 as usize].kind {
-                    DefKind::Typedef(next) => t = &next.target,
+                walk[at] = Walk::OnPath;
+                path.push(at);
+                match td.target.kind {
+                    TypeKind::Named(id) => at = id.0 as usize,
                     _ => break,
                 }
             }
+            for d in path {
+                walk[d] = Walk::Done;
+            }
+        }
+        // Each named from its first definition, in the order it links, and
+        // reported in the order of those definitions.
+        for cycle in &mut cycles {
+            let first = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
+            cycle.rotate_left(first);
+        }
+        cycles.sort_unstable_by_key(|c| c[0]);
+        for cycle in cycles {
+            let names: Vec<&str> = cycle
+                .iter()
+                .map(|&d| self.defs[d].name.name.as_str())
+                .collect();
+            let i = cycle[0];
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "typedef `{}` refers to itself",
+                    self.defs[i].name.name
+                ))
+                .primary(self.defs[i].name.span, "cyclic typedef")
+                .note(format!("cycle: {} -> {}", names.join(" -> "), names[0])),
+            );
         }
     }
 

@@ -359,3 +359,45 @@ fn required_cycles_through_unions_and_typedefs_are_warned_about_when_they_cannot
     let w = warnings("struct R { 1: required R next }\nstruct H { 1: required R r }\n");
     assert_eq!(w.matches("can never end").count(), 1, "{w}");
 }
+
+#[test]
+fn long_typedef_chains_resolve_to_their_end() {
+    // Longer than any fixed bound a walk might have: values of the last
+    // typedef are checked against the base type.
+    let mut idl = String::from("typedef i32 T0\n");
+    for i in 1..=1000 {
+        idl.push_str(&format!("typedef T{} T{i}\n", i - 1));
+    }
+    idl.push_str("struct S { 1: T1000 f = 5 }\nconst T1000 C = 3\n");
+    ok(&idl);
+    let bad = format!("{idl}const T1000 D = \"text\"\n");
+    let rendered = errors(&bad);
+    assert_eq!(error_count(&rendered), 1, "{rendered}");
+    assert!(
+        rendered.contains("expected a value of type `T1000`"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn a_typedef_cycle_behind_a_long_chain_is_reported_once() {
+    let mut idl = String::from("typedef C1 C0\ntypedef C2 C1\ntypedef C0 C2\n");
+    for i in 0..500 {
+        let target = if i == 0 {
+            "C0".to_owned()
+        } else {
+            format!("L{}", i - 1)
+        };
+        idl.push_str(&format!("typedef {target} L{i}\n"));
+    }
+    let rendered = errors(&idl);
+    assert_eq!(
+        rendered.matches("refers to itself").count(),
+        1,
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("cycle: C0 -> C1 -> C2 -> C0"),
+        "{rendered}"
+    );
+}
