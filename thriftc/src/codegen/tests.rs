@@ -1332,6 +1332,10 @@ fn long_typedef_chains_declared_in_any_order_keep_their_wire_type() {
         "{code}"
     );
     assert!(code.contains("pub struct SRef<'a>"), "{code}");
+    // A constant of the chain's last typedef is a `const` of its base type.
+    let consts = gen_with(&format!("{idl}const T{n} C = \"c\"\n"), &Options::default());
+    let consts: String = consts.iter().map(|f| f.contents.as_str()).collect();
+    assert!(consts.contains("pub const C: &str = \"c\";"), "{consts}");
     assert!(
         code.contains("#[serde(with = \"__rt::serde_as::As::<__rt::serde_as::Binary>\")]"),
         "{code}"

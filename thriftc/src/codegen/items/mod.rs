@@ -329,10 +329,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A typedef's target, followed to a non-typedef type.
+    /// A typedef's target, followed to a non-typedef type (to the end of
+    /// the chain, however long: chains have no cycle, the bound only stops
+    /// one).
     pub fn resolve<'t>(&'t self, ty: &'t Ty) -> &'t Ty {
         let mut ty = ty;
-        for _ in 0..64 {
+        for _ in 0..=self.krate.defs.len() {
             match ty {
                 Ty::Named(id) => match self.krate.item(*id) {
                     Item::Typedef(t) => ty = &t.ty,
