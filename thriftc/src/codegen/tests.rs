@@ -1311,7 +1311,11 @@ fn long_typedef_chains_declared_in_any_order_keep_their_wire_type() {
     let n = 200;
     let mut idl = format!("struct S {{ 1: T{n} f, 2: B{n} b }}\n");
     for i in (1..=n).rev() {
-        idl.push_str(&format!("typedef T{} T{i}\ntypedef B{} B{i}\n", i - 1, i - 1));
+        idl.push_str(&format!(
+            "typedef T{} T{i}\ntypedef B{} B{i}\n",
+            i - 1,
+            i - 1
+        ));
     }
     idl.push_str("typedef string T0\ntypedef binary B0\n");
     let options = Options {
