@@ -246,7 +246,7 @@ pub mod view_call;
 pub use bytes::Bytes;
 #[cfg(feature = "bytes")]
 pub use bytestring::ByteString;
-pub use client::{Channel, Client, Connector, Pool};
+pub use client::{Channel, Client, Connector, Pool, Pooled};
 pub use codec::{Decode, Encode, WireType};
 #[cfg(feature = "compact_str")]
 pub use compact_str::CompactString;

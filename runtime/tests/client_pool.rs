@@ -1,18 +1,24 @@
 //! The client's connection [`Pool`]: connections reused across calls, one
-//! per concurrent caller, `max_idle` and `max_idle_time` bounds, broken
-//! connections never given back, and connections the server closed while
-//! idle replaced before a call goes out on them.
+//! per concurrent caller (also from spawned threads), `max_idle` and
+//! `max_idle_time` bounds, connections a call left out of step (an error,
+//! a panic in an `Encode` impl) never given back, and connections that the
+//! server closed, or that hold bytes no call asked for, replaced before a
+//! call goes out on them.
 
 mod server_support;
 
-use std::net::SocketAddr;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Barrier;
 use std::thread;
 use std::time::Duration;
 
 use server_support::*;
 use thriftc_runtime::client::{Channel, Pool};
-use thriftc_runtime::{Error, Framing, ProtocolKind};
+use thriftc_runtime::protocol::{MessageType, ProtocolRead, ProtocolWrite, TType};
+use thriftc_runtime::transport::StreamReader;
+use thriftc_runtime::{BinaryProtocol, Encode, Error, Framing, ProtocolKind, WireType};
 
 const WIRE: (ProtocolKind, Framing) = (ProtocolKind::Compact, Framing::Framed);
 
@@ -21,7 +27,7 @@ fn pool(addr: SocketAddr) -> Pool {
 }
 
 /// The local address of the connection a guard holds: which connection.
-fn which(c: &thriftc_runtime::client::Pooled<'_>) -> SocketAddr {
+fn which(c: &thriftc_runtime::client::Pooled) -> SocketAddr {
     c.stream().local_addr().unwrap()
 }
 
@@ -157,5 +163,147 @@ fn max_idle_zero_keeps_nothing() {
     }
     assert_eq!(pool.idle(), 0);
     assert!(eventually(Duration::from_secs(5), || server.connections() == 0));
+    server.stop();
+}
+
+#[test]
+fn handles_and_guards_move_into_spawned_threads() {
+    let server = calc_server(Threads::PerConnection, WIRE.0, WIRE.1);
+    let pool = pool(server.local_addr());
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            let pool = pool.clone();
+            thread::spawn(move || add(&mut pool.get().unwrap(), i, 10).unwrap())
+        })
+        .collect();
+    let sums: Vec<i32> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    assert_eq!(sums, [10, 11, 12, 13]);
+    assert!(pool.idle() >= 1, "given back to the shared pool");
+    // A guard outlives the handle it came from.
+    let guard = {
+        let pool = pool.clone();
+        pool.get().unwrap()
+    };
+    let mut moved = thread::spawn(move || {
+        let mut guard = guard;
+        assert_eq!(add(&mut guard, 1, 1).unwrap(), 2);
+        guard
+    })
+    .join()
+    .unwrap();
+    assert_eq!(add(&mut moved, 2, 2).unwrap(), 4);
+    server.stop();
+}
+
+/// Arguments whose `Encode` writes part of a struct, then panics.
+struct Panicky;
+
+impl WireType for Panicky {
+    const TTYPE: TType = TType::Struct;
+}
+
+impl Encode for Panicky {
+    fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> thriftc_runtime::Result<()> {
+        p.write_struct_begin("Panicky")?;
+        p.write_field_begin("a", TType::I32, 1)?;
+        p.write_i32(1)?;
+        panic!("a handler bug in an Encode impl");
+    }
+}
+
+#[test]
+fn a_panic_during_a_call_leaves_the_connection_out_of_the_pool() {
+    quiet_expected_panics();
+    let (p, f) = (ProtocolKind::Binary, Framing::Framed);
+    let server = calc_server(Threads::PerConnection, p, f);
+    let pool = Pool::new(connector(server.local_addr(), p, f));
+    assert_eq!(add(&mut pool.get().unwrap(), 1, 1).unwrap(), 2);
+    assert_eq!(pool.idle(), 1);
+    let panicked = catch_unwind(AssertUnwindSafe(|| {
+        let mut c = pool.get().unwrap();
+        let _: thriftc_runtime::Result<Ret<i32>> = c.call("add", &Panicky);
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(pool.idle(), 0, "the half-written request is not handed on");
+    assert_eq!(add(&mut pool.get().unwrap(), 2, 3).unwrap(), 5);
+    // Without a pool: a client whose call panicked refuses further calls.
+    let mut c = client(server.local_addr(), p, f);
+    let panicked = catch_unwind(AssertUnwindSafe(|| {
+        let _: thriftc_runtime::Result<Ret<i32>> = c.call("add", &Panicky);
+    }));
+    assert!(panicked.is_err());
+    assert!(!c.is_usable());
+    server.stop();
+}
+
+/// A framed binary server that answers each call twice, in one write:
+/// the second reply is bytes no call asked for.
+fn chatty_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(s) = s else { return };
+            thread::spawn(move || {
+                let mut w = s.try_clone().unwrap();
+                let r = StreamReader::new(s, Framing::Framed, Default::default());
+                let mut p = BinaryProtocol::new(r, Default::default());
+                while let Ok(true) = p.get_mut().begin_message() {
+                    let h = p.read_message_begin().unwrap();
+                    p.skip(TType::Struct).unwrap();
+                    p.get_mut().end_message().unwrap();
+                    let reply = message(
+                        ProtocolKind::Binary,
+                        Framing::Framed,
+                        &h.name,
+                        MessageType::Reply,
+                        h.seqid,
+                        &Ret::Success(7),
+                    );
+                    if w.write_all(&[reply.clone(), reply].concat()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_connection_holding_unasked_bytes_is_not_handed_out() {
+    let pool = Pool::new(connector(
+        chatty_server(),
+        ProtocolKind::Binary,
+        Framing::Framed,
+    ));
+    for _ in 0..3 {
+        let mut c = pool.get().unwrap();
+        let r = c.call::<_, Ret<i32>>("add", &NoArgs);
+        assert!(r.is_ok(), "each call on a connection of its own: {r:?}");
+    }
+}
+
+#[test]
+fn expired_connections_are_closed_even_below_a_fresh_one() {
+    let server = calc_server(Threads::PerConnection, WIRE.0, WIRE.1);
+    let pool = pool(server.local_addr()).max_idle_time(Duration::from_millis(100));
+    {
+        let (mut a, mut b) = (pool.get().unwrap(), pool.get().unwrap());
+        assert_eq!(add(&mut a, 1, 1).unwrap(), 2);
+        assert_eq!(add(&mut b, 1, 1).unwrap(), 2);
+    }
+    assert_eq!(pool.idle(), 2);
+    // One caller keeps the newest connection fresh; the other expires.
+    for _ in 0..6 {
+        assert_eq!(add(&mut pool.get().unwrap(), 2, 2).unwrap(), 4);
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(pool.idle(), 1);
+    assert!(
+        eventually(Duration::from_secs(5), || server.connections() == 1),
+        "{} open",
+        server.connections()
+    );
     server.stop();
 }

@@ -332,9 +332,19 @@ impl Client {
         &self.stream
     }
 
-    /// False after an error that left the connection unusable.
+    /// False after an error that left the connection unusable (or a panic
+    /// in an `Encode` or `Decode` impl during a call).
     pub fn is_usable(&self) -> bool {
         !self.broken
+    }
+
+    /// Bytes read from the server that no call asked for yet (more than
+    /// the last reply held).
+    pub(crate) fn has_unread(&self) -> bool {
+        match &self.io {
+            Io::Binary(i, _) => i.transport().buffered() > 0,
+            Io::Compact(i, _) => i.transport().buffered() > 0,
+        }
     }
 
     fn next_seqid(&mut self) -> Result<i32> {
@@ -395,29 +405,41 @@ impl Client {
 impl Channel for Client {
     fn call<A: Encode, R: Decode>(&mut self, method: &str, args: &A) -> Result<R> {
         let seqid = self.next_seqid()?;
+        // Unusable while user code runs (`Encode` and `Decode` impls): a
+        // panic there leaves the connection anywhere in a message. Each
+        // normal way out sets it back as the outcome says.
+        self.broken = true;
+        let encoded = match &mut self.io {
+            Io::Binary(_, o) => encode(o, method, MessageType::Call, seqid, args),
+            Io::Compact(_, o) => encode(o, method, MessageType::Call, seqid, args),
+        };
         // An encoding error sends nothing and leaves the connection usable.
-        match &mut self.io {
-            Io::Binary(_, o) => encode(o, method, MessageType::Call, seqid, args)?,
-            Io::Compact(_, o) => encode(o, method, MessageType::Call, seqid, args)?,
-        }
+        self.broken = false;
+        encoded?;
         let sent = match &mut self.io {
             Io::Binary(_, o) => o.flush(),
             Io::Compact(_, o) => o.flush(),
         };
         self.note_send(sent)?;
+        self.broken = true;
         let r = match &mut self.io {
             Io::Binary(i, _) => exchange(i, method, seqid),
             Io::Compact(i, _) => exchange(i, method, seqid),
         };
+        self.broken = false;
         self.note_reply(r)
     }
 
     fn call_oneway<A: Encode>(&mut self, method: &str, args: &A) -> Result<()> {
         let seqid = self.next_seqid()?;
-        match &mut self.io {
-            Io::Binary(_, o) => encode(o, method, MessageType::Oneway, seqid, args)?,
-            Io::Compact(_, o) => encode(o, method, MessageType::Oneway, seqid, args)?,
-        }
+        // As in `call`.
+        self.broken = true;
+        let encoded = match &mut self.io {
+            Io::Binary(_, o) => encode(o, method, MessageType::Oneway, seqid, args),
+            Io::Compact(_, o) => encode(o, method, MessageType::Oneway, seqid, args),
+        };
+        self.broken = false;
+        encoded?;
         let sent = match &mut self.io {
             Io::Binary(_, o) => o.flush(),
             Io::Compact(_, o) => o.flush(),
