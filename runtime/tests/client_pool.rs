@@ -307,3 +307,70 @@ fn expired_connections_are_closed_even_below_a_fresh_one() {
     );
     server.stop();
 }
+
+#[test]
+fn max_size_makes_a_caller_wait_for_a_connection_given_back() {
+    let server = calc_server(Threads::PerConnection, WIRE.0, WIRE.1);
+    let pool = pool(server.local_addr()).max_size(2);
+    let (a, b) = (pool.get().unwrap(), pool.get().unwrap());
+    assert_eq!(pool.in_use(), 2);
+    let held = [which(&a), which(&b)];
+    let waiter = {
+        let pool = pool.clone();
+        thread::spawn(move || {
+            let mut c = pool.get().unwrap();
+            assert_eq!(add(&mut c, 5, 5).unwrap(), 10);
+            which(&c)
+        })
+    };
+    thread::sleep(Duration::from_millis(200));
+    assert!(!waiter.is_finished(), "a third connection was opened");
+    drop(a);
+    let got = waiter.join().unwrap();
+    assert!(
+        held.contains(&got),
+        "the waiter got a given-back connection"
+    );
+    assert_eq!(server.connections(), 2);
+    drop(b);
+    assert_eq!(pool.in_use(), 0);
+    server.stop();
+}
+
+#[test]
+fn max_size_waits_at_most_its_wait() {
+    let server = calc_server(Threads::PerConnection, WIRE.0, WIRE.1);
+    let pool = pool(server.local_addr())
+        .max_size(1)
+        .wait(Duration::from_millis(100));
+    let held = pool.get().unwrap();
+    let refused = pool.get();
+    assert!(
+        matches!(&refused, Err(Error::Transport(t)) if t.kind == thriftc_runtime::TransportErrorKind::TimedOut),
+        "{refused:?}"
+    );
+    // A detached connection no longer counts.
+    let mut own = held.detach();
+    assert_eq!(add(&mut own, 1, 1).unwrap(), 2);
+    assert_eq!(pool.in_use(), 0);
+    assert_eq!(add(&mut pool.get().unwrap(), 2, 2).unwrap(), 4);
+    server.stop();
+}
+
+#[test]
+fn a_failed_connect_gives_its_place_back() {
+    // A port nothing listens on any more: connecting is refused.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let pool = pool(addr).max_size(1).wait(Duration::from_millis(100));
+    for _ in 0..3 {
+        let e = pool.get().expect_err("nothing listens");
+        assert!(
+            !matches!(&e, Error::Transport(t) if t.kind == thriftc_runtime::TransportErrorKind::TimedOut),
+            "the place of the failed connection was kept: {e}"
+        );
+    }
+    assert_eq!(pool.in_use(), 0);
+}

@@ -6,9 +6,12 @@
 //! derefs to the `Client` and is a [`Channel`] itself, so a generated client
 //! wraps it (`CalcClient::new(pool.get()?)`); dropped, it goes back to the
 //! pool if it is still usable and the pool keeps fewer than
-//! [`max_idle`](Pool::max_idle) idle connections, else it is closed. Only
-//! idle connections are bounded: a `get` with none idle connects, however
-//! many are in use. A `Pool` is a handle (`Clone`, `Send`, `Sync`): clones
+//! [`max_idle`](Pool::max_idle) idle connections, else it is closed. With
+//! [`max_size`](Pool::max_size), at most that many connections are open at
+//! once, idle or in use, and a `get` that would open one more waits for one
+//! to be given back (at most [`wait`](Pool::wait), default 30 s); without
+//! it (the default), a `get` with none idle connects, however many are in
+//! use. A `Pool` is a handle (`Clone`, `Send`, `Sync`): clones
 //! share the connections, and a guard owns its share, so both can move into
 //! spawned threads.
 //!
@@ -45,12 +48,12 @@
 use std::fmt;
 use std::io;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{Channel, Client, Connector};
 use crate::codec::{Decode, Encode};
-use crate::error::Result;
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
 
 /// Idle connections to one server, shared by threads (see the
 /// [module docs](self)). Cloning gives another handle on the same
@@ -62,11 +65,23 @@ pub struct Pool {
 
 struct Shared {
     connector: Connector,
-    /// Oldest first: connections are given back at the end and taken
-    /// from it, so the expired ones are a prefix.
-    idle: Mutex<Vec<Idle>>,
+    state: Mutex<State>,
+    /// Signalled when a connection is given back or closed (room under
+    /// `max_size`).
+    freed: Condvar,
     max_idle: usize,
     max_idle_time: Duration,
+    max_size: Option<usize>,
+    wait: Duration,
+}
+
+#[derive(Default)]
+struct State {
+    /// Oldest first: connections are given back at the end and taken
+    /// from it, so the expired ones are a prefix.
+    idle: Vec<Idle>,
+    /// Connections handed out (or being opened) and not yet given back.
+    in_use: usize,
 }
 
 /// A connection back in the pool, and since when.
@@ -82,6 +97,7 @@ impl fmt::Debug for Pool {
             .field("idle", &self.idle())
             .field("max_idle", &self.shared.max_idle)
             .field("max_idle_time", &self.shared.max_idle_time)
+            .field("max_size", &self.shared.max_size)
             .finish()
     }
 }
@@ -93,14 +109,21 @@ impl Pool {
     /// How long a connection may stay idle in the pool, by default.
     pub const DEFAULT_MAX_IDLE_TIME: Duration = Duration::from_secs(30);
 
+    /// How long [`get`](Pool::get) waits for room under
+    /// [`max_size`](Pool::max_size), by default.
+    pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
     /// A pool of connections that `connector` opens.
     pub fn new(connector: Connector) -> Pool {
         Pool {
             shared: Arc::new(Shared {
                 connector,
-                idle: Mutex::new(Vec::new()),
+                state: Mutex::new(State::default()),
+                freed: Condvar::new(),
                 max_idle: Self::DEFAULT_MAX_IDLE,
                 max_idle_time: Self::DEFAULT_MAX_IDLE_TIME,
+                max_size: None,
+                wait: Self::DEFAULT_WAIT,
             }),
         }
     }
@@ -119,14 +142,32 @@ impl Pool {
         self.configure(|s| s.max_idle_time = t)
     }
 
+    /// Opens at most `n` connections at once, idle or in use (default: no
+    /// bound): a [`get`](Pool::get) that would open one more waits until
+    /// one is given back or closed, at most [`wait`](Pool::wait). At least
+    /// 1. (A setting of the pool being built, as [`max_idle`](Pool::max_idle).)
+    pub fn max_size(self, n: usize) -> Pool {
+        self.configure(|s| s.max_size = Some(n.max(1)))
+    }
+
+    /// How long [`get`](Pool::get) waits for room under
+    /// [`max_size`](Pool::max_size) (default 30 s). (A setting of the pool
+    /// being built, as [`max_idle`](Pool::max_idle).)
+    pub fn wait(self, t: Duration) -> Pool {
+        self.configure(|s| s.wait = t)
+    }
+
     /// Applies a setting to a pool not shared yet, else to a new pool with
     /// the same settings (its handles are then separate).
     fn configure(self, set: impl FnOnce(&mut Shared)) -> Pool {
         let mut shared = Arc::try_unwrap(self.shared).unwrap_or_else(|shared| Shared {
             connector: shared.connector.clone(),
-            idle: Mutex::new(Vec::new()),
+            state: Mutex::new(State::default()),
+            freed: Condvar::new(),
             max_idle: shared.max_idle,
             max_idle_time: shared.max_idle_time,
+            max_size: shared.max_size,
+            wait: shared.wait,
         });
         set(&mut shared);
         Pool {
@@ -140,25 +181,72 @@ impl Pool {
     }
 
     /// A connection for the caller alone: the most recently given back
-    /// idle one that is still open, else a new one. Idle connections past
-    /// [`max_idle_time`](Pool::max_idle_time) are closed on the way.
+    /// idle one that is still open, else a new one (with
+    /// [`max_size`](Pool::max_size), once there is room). Idle connections
+    /// past [`max_idle_time`](Pool::max_idle_time) are closed on the way.
     ///
-    /// Errors: as [`Connector::connect`] when a new connection fails.
+    /// Errors: as [`Connector::connect`] when a new connection fails;
+    /// `TimedOut` when [`max_size`](Pool::max_size) connections stayed in
+    /// use for the whole [`wait`](Pool::wait).
     pub fn get(&self) -> Result<Pooled> {
         let shared = &self.shared;
+        let deadline = Instant::now().checked_add(shared.wait);
         loop {
-            let (expired, top) = {
-                let mut idle = shared.lock();
-                let fresh = idle.partition_point(|i| i.since.elapsed() >= shared.max_idle_time);
-                let expired: Vec<Idle> = idle.drain(..fresh).collect();
-                (expired, idle.pop())
+            let (expired, taken) = {
+                let mut state = shared.lock();
+                let expired = loop {
+                    let fresh = state
+                        .idle
+                        .partition_point(|i| i.since.elapsed() >= shared.max_idle_time);
+                    let expired: Vec<Idle> = state.idle.drain(..fresh).collect();
+                    if !state.idle.is_empty() || shared.has_room(&state) || !expired.is_empty() {
+                        break expired;
+                    }
+                    let left = deadline.map_or(Duration::MAX, |d| {
+                        d.saturating_duration_since(Instant::now())
+                    });
+                    if left.is_zero() {
+                        return Err(Error::Transport(TransportError::new(
+                            TransportErrorKind::TimedOut,
+                            format!(
+                                "no pooled connection was free within {:?} ({} in use)",
+                                shared.wait, state.in_use
+                            ),
+                        )));
+                    }
+                    state = shared
+                        .freed
+                        .wait_timeout(state, left)
+                        .map_or_else(|e| e.into_inner().0, |(s, _)| s);
+                };
+                let taken = state.idle.pop();
+                // Counted in use before the lock is released: a new
+                // connection's place is taken while it is being opened.
+                if taken.is_some() || shared.has_room(&state) {
+                    state.in_use += 1;
+                    (expired, Some(taken))
+                } else {
+                    (expired, None)
+                }
             };
-            // Closed outside the lock.
-            drop(expired);
-            match top {
-                Some(idle) if still_open(&idle.client) => return Ok(self.guard(idle.client)),
-                Some(_) => continue,
-                None => return Ok(self.guard(shared.connector.connect()?)),
+            // Closed outside the lock; room for others.
+            if !expired.is_empty() {
+                drop(expired);
+                shared.freed.notify_all();
+            }
+            match taken {
+                Some(Some(idle)) if still_open(&idle.client) => return Ok(self.guard(idle.client)),
+                Some(Some(_)) => shared.release(),
+                Some(None) => {
+                    return match shared.connector.connect() {
+                        Ok(client) => Ok(self.guard(client)),
+                        Err(e) => {
+                            shared.release();
+                            Err(e)
+                        }
+                    };
+                }
+                None => {}
             }
         }
     }
@@ -166,15 +254,21 @@ impl Pool {
     /// Idle connections now (some may have been closed by the server
     /// meanwhile: [`get`](Pool::get) checks).
     pub fn idle(&self) -> usize {
-        self.shared.lock().len()
+        self.shared.lock().idle.len()
+    }
+
+    /// Connections handed out and not yet given back.
+    pub fn in_use(&self) -> usize {
+        self.shared.lock().in_use
     }
 
     /// Closes every idle connection. Connections in use are given back as
     /// usual when their guards are dropped.
     pub fn clear(&self) {
         // Closed outside the lock.
-        let idle = std::mem::take(&mut *self.shared.lock());
+        let idle = std::mem::take(&mut self.shared.lock().idle);
         drop(idle);
+        self.shared.freed.notify_all();
     }
 
     fn guard(&self, client: Client) -> Pooled {
@@ -186,23 +280,43 @@ impl Pool {
 }
 
 impl Shared {
-    fn give_back(&self, client: Client) {
-        if !client.is_usable() || client.has_unread() || self.max_idle == 0 {
-            return;
-        }
-        let mut idle = self.lock();
-        if idle.len() < self.max_idle {
-            idle.push(Idle {
-                client,
-                since: Instant::now(),
-            });
-        }
+    /// May another connection be opened?
+    fn has_room(&self, state: &State) -> bool {
+        self.max_size
+            .is_none_or(|max| state.in_use + state.idle.len() < max)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<Idle>> {
-        // A panic elsewhere while the list was held leaves it consistent
-        // (every operation on it is one push, pop, drain or take).
-        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    /// A connection in use is given back: kept idle if it is usable and
+    /// there is room, else closed (`None`: closed or taken away).
+    fn give_back(&self, client: Option<Client>) {
+        let keep = client.filter(|c| c.is_usable() && !c.has_unread());
+        let mut state = self.lock();
+        state.in_use = state.in_use.saturating_sub(1);
+        let closed = match keep {
+            Some(client) if state.idle.len() < self.max_idle => {
+                state.idle.push(Idle {
+                    client,
+                    since: Instant::now(),
+                });
+                None
+            }
+            other => other,
+        };
+        drop(state);
+        // Closed outside the lock.
+        drop(closed);
+        self.freed.notify_one();
+    }
+
+    /// A connection counted in use was closed.
+    fn release(&self) {
+        self.give_back(None);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while the state was held leaves it consistent
+        // (every change to it is one push, pop, drain, take or count).
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -239,11 +353,15 @@ impl fmt::Debug for Pooled {
 }
 
 impl Pooled {
-    /// Takes the connection out of the pool's care: it is not given back.
+    /// Takes the connection out of the pool's care: it is not given back,
+    /// and no longer counts against [`max_size`](Pool::max_size).
     pub fn detach(mut self) -> Client {
-        self.client
+        let client = self
+            .client
             .take()
-            .expect("a guard holds its client until dropped")
+            .expect("a guard holds its client until dropped");
+        self.pool.release();
+        client
     }
 }
 
@@ -268,10 +386,9 @@ impl Drop for Pooled {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
             // A guard dropped while its thread unwinds may have been in the
-            // middle of a call.
-            if !std::thread::panicking() {
-                self.pool.give_back(client);
-            }
+            // middle of a call: closed.
+            let client = (!std::thread::panicking()).then_some(client);
+            self.pool.give_back(client);
         }
     }
 }
