@@ -98,19 +98,11 @@ impl Dumper<'_> {
 
     fn ty(&self, ty: &Type, from: FileIdx) -> String {
         let base = match &ty.kind {
-            TypeKind::Bool => "bool".to_string(),
-            TypeKind::I8 => "i8".to_string(),
-            TypeKind::I16 => "i16".to_string(),
-            TypeKind::I32 => "i32".to_string(),
-            TypeKind::I64 => "i64".to_string(),
-            TypeKind::Double => "double".to_string(),
-            TypeKind::String => "string".to_string(),
-            TypeKind::Binary => "binary".to_string(),
-            TypeKind::Uuid => "uuid".to_string(),
             TypeKind::List(t) => format!("list<{}>", self.ty(t, from)),
             TypeKind::Set(t) => format!("set<{}>", self.ty(t, from)),
             TypeKind::Map(k, v) => format!("map<{}, {}>", self.ty(k, from), self.ty(v, from)),
             TypeKind::Named(id) => self.name(*id, from),
+            base => base.base_name().unwrap_or_default().to_string(),
         };
         format!("{base}{}", annotations(&ty.annotations))
     }

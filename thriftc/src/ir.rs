@@ -361,6 +361,27 @@ pub enum TypeKind {
     Named(DefId),
 }
 
+impl TypeKind {
+    /// The IDL name of a base type (`i32`, `binary`, ...); `None` for
+    /// containers and named types.
+    pub fn base_name(&self) -> Option<&'static str> {
+        Some(match self {
+            TypeKind::Bool => "bool",
+            TypeKind::I8 => "i8",
+            TypeKind::I16 => "i16",
+            TypeKind::I32 => "i32",
+            TypeKind::I64 => "i64",
+            TypeKind::Double => "double",
+            TypeKind::String => "string",
+            TypeKind::Binary => "binary",
+            TypeKind::Uuid => "uuid",
+            TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Named(_) => {
+                return None;
+            }
+        })
+    }
+}
+
 /// A constant value, already checked against the type it is used at.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -217,15 +217,6 @@ impl<'a> Side<'a> {
     /// the same).
     pub fn describe_with(&self, ty: &Type, paths: bool) -> String {
         match &ty.kind {
-            TypeKind::Bool => "bool".into(),
-            TypeKind::I8 => "i8".into(),
-            TypeKind::I16 => "i16".into(),
-            TypeKind::I32 => "i32".into(),
-            TypeKind::I64 => "i64".into(),
-            TypeKind::Double => "double".into(),
-            TypeKind::String => "string".into(),
-            TypeKind::Binary => "binary".into(),
-            TypeKind::Uuid => "uuid".into(),
             TypeKind::List(t) => format!("list<{}>", self.describe_with(t, paths)),
             TypeKind::Set(t) => format!("set<{}>", self.describe_with(t, paths)),
             TypeKind::Map(k, v) => format!(
@@ -243,6 +234,7 @@ impl<'a> Side<'a> {
                     format!("{name} ({})", self.describe_with(resolved, paths))
                 }
             }
+            base => base.base_name().unwrap_or_default().into(),
         }
     }
 

@@ -341,15 +341,6 @@ impl<'a> Resolver<'a> {
     /// A type as Thrift would write it, seen from `from`.
     pub(super) fn type_name(&self, ty: &ir::Type, from: FileIdx) -> String {
         match &ty.kind {
-            TypeKind::Bool => "bool".into(),
-            TypeKind::I8 => "i8".into(),
-            TypeKind::I16 => "i16".into(),
-            TypeKind::I32 => "i32".into(),
-            TypeKind::I64 => "i64".into(),
-            TypeKind::Double => "double".into(),
-            TypeKind::String => "string".into(),
-            TypeKind::Binary => "binary".into(),
-            TypeKind::Uuid => "uuid".into(),
             TypeKind::List(t) => format!("list<{}>", self.type_name(t, from)),
             TypeKind::Set(t) => format!("set<{}>", self.type_name(t, from)),
             TypeKind::Map(k, v) => format!(
@@ -358,6 +349,7 @@ impl<'a> Resolver<'a> {
                 self.type_name(v, from)
             ),
             TypeKind::Named(id) => self.def_name(*id, from),
+            base => base.base_name().unwrap_or_default().into(),
         }
     }
 
