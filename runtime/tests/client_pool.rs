@@ -374,3 +374,22 @@ fn a_failed_connect_gives_its_place_back() {
     }
     assert_eq!(pool.in_use(), 0);
 }
+
+#[test]
+fn a_connection_given_back_replaces_an_expired_one() {
+    // One idle place, taken by a connection that has expired: the one
+    // given back takes it, and the next caller gets it.
+    let server = calc_server(Threads::PerConnection, WIRE.0, WIRE.1);
+    let pool = pool(server.local_addr())
+        .max_idle(1)
+        .max_idle_time(Duration::from_millis(100));
+    let (a, mut b) = (pool.get().unwrap(), pool.get().unwrap());
+    assert_eq!(add(&mut b, 1, 1).unwrap(), 2);
+    let kept = which(&b);
+    drop(a);
+    thread::sleep(Duration::from_millis(150));
+    drop(b);
+    assert_eq!(pool.idle(), 1);
+    assert_eq!(which(&pool.get().unwrap()), kept);
+    server.stop();
+}

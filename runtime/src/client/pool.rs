@@ -11,7 +11,8 @@
 //! once, idle or in use, and a `get` that would open one more waits for one
 //! to be given back (at most [`wait`](Pool::wait), default 30 s); without
 //! it (the default), a `get` with none idle connects, however many are in
-//! use. A `Pool` is a handle (`Clone`, `Send`, `Sync`): clones
+//! use. Waiting callers are not served in order: `wait` is their only
+//! guarantee. A `Pool` is a handle (`Clone`, `Send`, `Sync`): clones
 //! share the connections, and a guard owns its share, so both can move into
 //! spawned threads.
 //!
@@ -82,6 +83,9 @@ struct State {
     idle: Vec<Idle>,
     /// Connections handed out (or being opened) and not yet given back.
     in_use: usize,
+    /// Connections taken out of `idle` or `in_use` to be closed, until
+    /// they are: they still count against `max_size`.
+    closing: usize,
 }
 
 /// A connection back in the pool, and since when.
@@ -98,6 +102,8 @@ impl fmt::Debug for Pool {
             .field("max_idle", &self.shared.max_idle)
             .field("max_idle_time", &self.shared.max_idle_time)
             .field("max_size", &self.shared.max_size)
+            .field("wait", &self.shared.wait)
+            .field("in_use", &self.in_use())
             .finish()
     }
 }
@@ -195,10 +201,7 @@ impl Pool {
             let (expired, taken) = {
                 let mut state = shared.lock();
                 let expired = loop {
-                    let fresh = state
-                        .idle
-                        .partition_point(|i| i.since.elapsed() >= shared.max_idle_time);
-                    let expired: Vec<Idle> = state.idle.drain(..fresh).collect();
+                    let expired = shared.take_expired(&mut state);
                     if !state.idle.is_empty() || shared.has_room(&state) || !expired.is_empty() {
                         break expired;
                     }
@@ -229,14 +232,10 @@ impl Pool {
                     (expired, None)
                 }
             };
-            // Closed outside the lock; room for others.
-            if !expired.is_empty() {
-                drop(expired);
-                shared.freed.notify_all();
-            }
+            shared.close(expired, false);
             match taken {
                 Some(Some(idle)) if still_open(&idle.client) => return Ok(self.guard(idle.client)),
-                Some(Some(_)) => shared.release(),
+                Some(Some(dead)) => shared.close(vec![dead], true),
                 Some(None) => {
                     return match shared.connector.connect() {
                         Ok(client) => Ok(self.guard(client)),
@@ -257,7 +256,8 @@ impl Pool {
         self.shared.lock().idle.len()
     }
 
-    /// Connections handed out and not yet given back.
+    /// Connections handed out and not yet given back (or being opened or
+    /// checked by a `get`).
     pub fn in_use(&self) -> usize {
         self.shared.lock().in_use
     }
@@ -283,34 +283,81 @@ impl Shared {
     /// May another connection be opened?
     fn has_room(&self, state: &State) -> bool {
         self.max_size
-            .is_none_or(|max| state.in_use + state.idle.len() < max)
+            .is_none_or(|max| state.in_use + state.idle.len() + state.closing < max)
+    }
+
+    /// Takes the idle connections past `max_idle_time` (oldest first, so a
+    /// prefix) to be closed.
+    fn take_expired(&self, state: &mut State) -> Vec<Idle> {
+        let fresh = state
+            .idle
+            .partition_point(|i| i.since.elapsed() >= self.max_idle_time);
+        state.closing += fresh;
+        state.idle.drain(..fresh).collect()
+    }
+
+    /// Closes connections taken by [`take_expired`](Shared::take_expired)
+    /// (or one counted in use: `in_use`), outside the lock, then gives
+    /// their places back: under `max_size` no connection is opened while
+    /// another is still being closed.
+    fn close(&self, closing: Vec<Idle>, in_use: bool) {
+        if closing.is_empty() {
+            return;
+        }
+        let n = closing.len();
+        drop(closing);
+        let mut state = self.lock();
+        if in_use {
+            state.in_use = state.in_use.saturating_sub(n);
+        } else {
+            state.closing = state.closing.saturating_sub(n);
+        }
+        drop(state);
+        self.freed.notify_all();
     }
 
     /// A connection in use is given back: kept idle if it is usable and
-    /// there is room, else closed (`None`: closed or taken away).
+    /// there is room (the expired idle ones go first), else closed (`None`:
+    /// already closed, or taken away).
     fn give_back(&self, client: Option<Client>) {
         let keep = client.filter(|c| c.is_usable() && !c.has_unread());
-        let mut state = self.lock();
-        state.in_use = state.in_use.saturating_sub(1);
-        let closed = match keep {
-            Some(client) if state.idle.len() < self.max_idle => {
-                state.idle.push(Idle {
+        let (expired, surplus) = {
+            let mut state = self.lock();
+            let expired = self.take_expired(&mut state);
+            match keep {
+                Some(client) if state.idle.len() < self.max_idle => {
+                    state.idle.push(Idle {
+                        client,
+                        since: Instant::now(),
+                    });
+                    // From in use to idle: as many open as before.
+                    state.in_use = state.in_use.saturating_sub(1);
+                    (expired, None)
+                }
+                surplus => (expired, Some(surplus)),
+            }
+        };
+        self.close(expired, false);
+        match surplus {
+            Some(Some(client)) => self.close(
+                vec![Idle {
                     client,
                     since: Instant::now(),
-                });
-                None
-            }
-            other => other,
-        };
-        drop(state);
-        // Closed outside the lock.
-        drop(closed);
-        self.freed.notify_one();
+                }],
+                true,
+            ),
+            Some(None) => self.release(),
+            None => self.freed.notify_one(),
+        }
     }
 
-    /// A connection counted in use was closed.
+    /// A place counted in use whose connection is gone (closed already,
+    /// never opened, or detached) is given back.
     fn release(&self) {
-        self.give_back(None);
+        let mut state = self.lock();
+        state.in_use = state.in_use.saturating_sub(1);
+        drop(state);
+        self.freed.notify_one();
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
