@@ -300,7 +300,7 @@ impl Shared {
     /// (or one counted in use: `in_use`), outside the lock, then gives
     /// their places back: under `max_size` no connection is opened while
     /// another is still being closed.
-    fn close(&self, closing: Vec<Idle>, in_use: bool) {
+    fn close<T>(&self, closing: Vec<T>, in_use: bool) {
         if closing.is_empty() {
             return;
         }
@@ -339,13 +339,7 @@ impl Shared {
         };
         self.close(expired, false);
         match surplus {
-            Some(Some(client)) => self.close(
-                vec![Idle {
-                    client,
-                    since: Instant::now(),
-                }],
-                true,
-            ),
+            Some(Some(client)) => self.close(vec![client], true),
             Some(None) => self.release(),
             None => self.freed.notify_one(),
         }
