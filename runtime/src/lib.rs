@@ -235,6 +235,8 @@ pub mod serde_as;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod server;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod transport;
 pub mod types;
 pub mod unknown;

@@ -106,7 +106,7 @@ pub struct Multiplexed<C> {
     service: String,
 }
 
-impl<C: Channel> Multiplexed<C> {
+impl<C> Multiplexed<C> {
     /// Calls `service`'s methods over `inner`.
     pub fn new(inner: C, service: impl Into<String>) -> Multiplexed<C> {
         Multiplexed {
@@ -118,6 +118,16 @@ impl<C: Channel> Multiplexed<C> {
     /// The channel underneath.
     pub fn into_inner(self) -> C {
         self.inner
+    }
+
+    /// The channel underneath, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.inner
+    }
+
+    /// The service name put before each method name.
+    pub fn service(&self) -> &str {
+        &self.service
     }
 }
 
