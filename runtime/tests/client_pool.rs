@@ -10,7 +10,7 @@ mod server_support;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -236,14 +236,26 @@ fn a_panic_during_a_call_leaves_the_connection_out_of_the_pool() {
     server.stop();
 }
 
-/// A framed binary server that answers each call twice, in one write:
-/// the second reply is bytes no call asked for.
-fn chatty_server() -> SocketAddr {
+/// A framed binary server that answers each call twice: the second reply
+/// is bytes no call asked for. In one write with the first, or (`Late`) in
+/// a write of its own once the test says go (after the client has read the
+/// first reply), announced on `sent` once written: the second reply then
+/// waits in the socket, not in the client's buffer.
+struct Late {
+    go: mpsc::Sender<()>,
+    sent: mpsc::Receiver<()>,
+}
+
+fn chatty_server(late: bool) -> (SocketAddr, Late) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
+    let (sent, sent_rx) = mpsc::channel();
+    let (go_tx, go) = mpsc::channel::<()>();
+    let go = Arc::new(Mutex::new(go));
     thread::spawn(move || {
         for s in listener.incoming() {
             let Ok(s) = s else { return };
+            let (sent, go) = (sent.clone(), go.clone());
             thread::spawn(move || {
                 let mut w = s.try_clone().unwrap();
                 let r = StreamReader::new(s, Framing::Framed, Default::default());
@@ -260,28 +272,62 @@ fn chatty_server() -> SocketAddr {
                         h.seqid,
                         &Ret::Success(7),
                     );
-                    if w.write_all(&[reply.clone(), reply].concat()).is_err() {
+                    let written = if late {
+                        w.write_all(&reply).and_then(|()| {
+                            // Without a go (a later connection) after 5 s anyway.
+                            let _ = go.lock().unwrap().recv_timeout(Duration::from_secs(5));
+                            w.write_all(&reply)
+                        })
+                    } else {
+                        w.write_all(&[reply.clone(), reply].concat())
+                    };
+                    if written.is_err() {
                         return;
                     }
+                    let _ = sent.send(());
                 }
             });
         }
     });
-    addr
+    (
+        addr,
+        Late {
+            go: go_tx,
+            sent: sent_rx,
+        },
+    )
 }
 
 #[test]
 fn a_connection_holding_unasked_bytes_is_not_handed_out() {
-    let pool = Pool::new(connector(
-        chatty_server(),
-        ProtocolKind::Binary,
-        Framing::Framed,
-    ));
+    let (addr, _) = chatty_server(false);
+    let pool = Pool::new(connector(addr, ProtocolKind::Binary, Framing::Framed));
     for _ in 0..3 {
         let mut c = pool.get().unwrap();
         let r = c.call::<_, Ret<i32>>("add", &NoArgs);
         assert!(r.is_ok(), "each call on a connection of its own: {r:?}");
     }
+}
+
+#[test]
+fn a_connection_whose_socket_holds_unasked_bytes_is_not_handed_out() {
+    let (addr, late) = chatty_server(true);
+    let pool = Pool::new(connector(addr, ProtocolKind::Binary, Framing::Framed));
+    let first = {
+        let mut c = pool.get().unwrap();
+        let r = c.call::<_, Ret<i32>>("add", &NoArgs);
+        assert!(r.is_ok(), "{r:?}");
+        which(&c)
+    };
+    late.go.send(()).unwrap();
+    late.sent
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the server sent the unasked reply");
+    assert_eq!(pool.idle(), 1);
+    let mut c = pool.get().unwrap();
+    assert_ne!(which(&c), first, "a new connection");
+    let r = c.call::<_, Ret<i32>>("add", &NoArgs);
+    assert!(r.is_ok(), "{r:?}");
 }
 
 #[test]

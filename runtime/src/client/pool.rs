@@ -47,7 +47,6 @@
 //! ```
 
 use std::fmt;
-use std::io;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -365,17 +364,32 @@ impl Shared {
 /// its buffer, and a read that does not wait finds nothing (the end of the
 /// stream, an error or bytes no call asked for mean it is not).
 fn still_open(client: &Client) -> bool {
-    if client.has_unread() {
-        return false;
-    }
-    let stream = client.stream();
+    !client.has_unread() && quiet(client.stream())
+}
+
+/// A peek that does not wait finds nothing to read: one `recv` with
+/// `MSG_PEEK | MSG_DONTWAIT`, the socket's own mode untouched.
+#[cfg(target_os = "linux")]
+fn quiet(stream: &std::net::TcpStream) -> bool {
+    use rustix::net::{RecvFlags, recv};
+    let mut byte = [0u8; 1];
+    matches!(
+        recv(stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK
+    )
+}
+
+/// A peek that does not wait finds nothing to read: the socket is switched
+/// to non-blocking for the peek and back.
+#[cfg(not(target_os = "linux"))]
+fn quiet(stream: &std::net::TcpStream) -> bool {
     if stream.set_nonblocking(true).is_err() {
         return false;
     }
     let mut byte = [0u8; 1];
     let quiet = matches!(
         stream.peek(&mut byte),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
     );
     stream.set_nonblocking(false).is_ok() && quiet
 }
