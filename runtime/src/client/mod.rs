@@ -277,6 +277,20 @@ impl Connector {
     }
 }
 
+#[cfg(feature = "tokio")]
+impl Connector {
+    /// Opens an async connection ([`AsyncClient`](crate::tokio::AsyncClient))
+    /// with this connector's settings: protocol, framing, limits, and the
+    /// connect, read and write timeouts, which mean what they mean for
+    /// [`connect`](Connector::connect). Each resolved address is tried in
+    /// turn.
+    ///
+    /// Errors: as [`connect`](Connector::connect).
+    pub async fn connect_async(&self) -> Result<crate::tokio::AsyncClient> {
+        crate::tokio::client::connect_any(&self.addrs, &self.config).await
+    }
+}
+
 // One per client, never moved on the hot path: the size difference costs
 // nothing, while boxing would add an indirection to every call.
 #[allow(clippy::large_enum_variant)]

@@ -16,8 +16,13 @@
 //! [`crate::client`]).
 
 mod call;
+pub(crate) mod client;
+mod inbox;
+mod server;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
+pub use client::AsyncClient;
+pub use server::{AsyncServer, AsyncServerBuilder, AsyncServerHandle};
 
 use std::future::Future;
 
