@@ -65,7 +65,6 @@ macro_rules! with_io {
     }};
 }
 
-
 /// Where replies (and the async client's requests) are encoded: whole
 /// messages, framed if the connection is. [`flush`](WriteBytes::flush) ends
 /// a message; one over the frame limit is dropped then (a `SIZE_LIMIT`

@@ -208,7 +208,7 @@ impl AsyncClient {
         };
         let (bytes, in_step) = match next {
             Next::Whole(n) => (self.inbox.take(n), true),
-            Next::Malformed => (self.inbox.take_all(), false),
+            Next::Malformed => (self.inbox.take_malformed(), false),
             Next::BadFrame(e) => return Err(e.into()),
             // Not returned by `gather`.
             Next::Part => return Err(crate::transport::eof().into()),
@@ -220,7 +220,9 @@ impl AsyncClient {
         let input = bytes.get(at..).unwrap_or_default();
         let limits = self.wire.limits;
         let read = match self.wire.protocol {
-            ProtocolKind::Binary => read_reply(&mut BinaryProtocol::new(input, limits), name, seqid),
+            ProtocolKind::Binary => {
+                read_reply(&mut BinaryProtocol::new(input, limits), name, seqid)
+            }
             ProtocolKind::Compact => {
                 read_reply(&mut CompactProtocol::new(input, limits), name, seqid)
             }
@@ -287,7 +289,10 @@ fn timed_out(message: String) -> Error {
 
 /// Connects to the first of `addrs` that accepts, each within the connect
 /// timeout of `config` (zero: the operating system's).
-pub(crate) async fn connect_any(addrs: &[SocketAddr], config: &ClientConfig) -> Result<AsyncClient> {
+pub(crate) async fn connect_any(
+    addrs: &[SocketAddr],
+    config: &ClientConfig,
+) -> Result<AsyncClient> {
     let mut last = None;
     for &addr in addrs {
         let connect = TcpStream::connect(addr);

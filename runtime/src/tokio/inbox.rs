@@ -121,8 +121,13 @@ impl Inbox {
         std::mem::replace(&mut self.buf, rest)
     }
 
-    /// Takes every byte received (a malformed message: its end is unknown).
-    pub(crate) fn take_all(&mut self) -> Vec<u8> {
-        self.take(usize::MAX)
+    /// Takes the bytes of a malformed message, whose end is unknown: every
+    /// byte received, but no more than the message size limit, so that
+    /// decoding them reports what the check found (a message over the limit
+    /// ends early).
+    pub(crate) fn take_malformed(&mut self) -> Vec<u8> {
+        let mut bytes = self.take(usize::MAX);
+        bytes.truncate(self.wire.limits.max_message_size());
+        bytes
     }
 }

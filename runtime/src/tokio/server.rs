@@ -473,7 +473,7 @@ impl Connection<'_> {
             }
             // Decoding it reports why (as the blocking server's decoder
             // does); the connection closes after the reply.
-            Next::Malformed => (self.inbox.take_all(), 0, false),
+            Next::Malformed => (self.inbox.take_malformed(), 0, false),
             Next::BadFrame(e) => {
                 log::info!("{}: closing on a bad frame: {e}", self.peer);
                 return Err(Closed);
