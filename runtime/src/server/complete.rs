@@ -385,7 +385,8 @@ impl Check {
 
     /// Unframed only: the length of the message a check found whole (the
     /// offset of the byte after it, where a pipelined next one starts);
-    /// `None` before.
+    /// `None` before. (Used by the async server and client; tested here.)
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn whole_len(&self) -> Option<usize> {
         (self.phase == Phase::Whole).then_some(self.at)
     }
