@@ -446,3 +446,139 @@ impl AsyncProcessor for AsyncMultiplexed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::TransportErrorKind;
+    use crate::protocol::{ProtocolWrite, TType};
+
+    /// `struct { 1: i32 }` as arguments and result.
+    #[derive(Debug)]
+    struct Num(i32);
+
+    impl crate::codec::WireType for Num {
+        const TTYPE: TType = TType::Struct;
+    }
+
+    impl Encode for Num {
+        fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> Result<()> {
+            p.write_struct_begin("Num")?;
+            p.write_field_begin("n", TType::I32, 1)?;
+            p.write_i32(self.0)?;
+            p.write_field_end()?;
+            p.write_field_stop()?;
+            p.write_struct_end()
+        }
+    }
+
+    impl Decode for Num {
+        fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> Result<Self> {
+            let mut n = None;
+            p.read_struct_begin()?;
+            while let Some(f) = p.read_field_begin()? {
+                match f.ttype {
+                    TType::I32 => n = Some(p.read_i32()?),
+                    t => p.skip(t)?,
+                }
+                p.read_field_end()?;
+            }
+            p.read_struct_end()?;
+            n.map(Num).ok_or_else(|| {
+                Error::protocol(crate::ProtocolErrorKind::InvalidData, "field 1 missing")
+            })
+        }
+    }
+
+    fn message(kind: MessageType, body: &dyn Fn(&mut BinaryProtocol<&mut Vec<u8>>)) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut p = BinaryProtocol::new(&mut out, Limits::default());
+        p.write_message_begin_parts("double", kind, 7).unwrap();
+        body(&mut p);
+        p.write_message_end().unwrap();
+        out
+    }
+
+    fn read(reply: &Reply) -> (MessageHeader, Vec<u8>) {
+        let mut p = BinaryProtocol::new(reply.as_bytes(), Limits::default());
+        let h = p.read_message_begin().unwrap();
+        (h, p.into_inner().to_vec())
+    }
+
+    #[test]
+    fn a_call_decodes_its_arguments_and_encodes_its_reply() {
+        let bytes = message(MessageType::Call, &|p| Num(21).encode(p).unwrap());
+        let call = Call::new(bytes, ProtocolKind::Binary, Limits::default()).unwrap();
+        assert_eq!(
+            (call.header().name.as_str(), call.header().seqid),
+            ("double", 7)
+        );
+        let Num(n) = call.args().unwrap();
+        let reply = call.reply(Ok(Num(n * 2)));
+        assert!(!reply.closes_connection());
+        let (h, body) = read(&reply);
+        assert_eq!((h.kind, h.seqid), (MessageType::Reply, 7));
+        let out = Num::decode(&mut BinaryProtocol::new(&body[..], Limits::default())).unwrap();
+        assert_eq!(out.0, 42);
+    }
+
+    #[test]
+    fn bad_arguments_are_answered_protocol_error_and_oneway_never() {
+        // An empty struct: field 1 is missing.
+        let empty = message(MessageType::Call, &|p| {
+            p.write_struct_begin("a").unwrap();
+            p.write_field_stop().unwrap();
+            p.write_struct_end().unwrap();
+        });
+        let call = Call::new(empty, ProtocolKind::Binary, Limits::default()).unwrap();
+        let reply = call.args::<Num>().unwrap_err();
+        let (h, body) = read(&reply);
+        assert_eq!(h.kind, MessageType::Exception);
+        let e = ApplicationError::decode(&mut BinaryProtocol::new(&body[..], Limits::default()));
+        assert_eq!(e.unwrap().kind, ApplicationErrorKind::ProtocolError);
+        assert!(!reply.closes_connection(), "the message's end is known");
+
+        let oneway = message(MessageType::Oneway, &|p| Num(1).encode(p).unwrap());
+        let call = Call::new(oneway.clone(), ProtocolKind::Binary, Limits::default()).unwrap();
+        assert!(call.unknown_method().is_empty());
+        let call = Call::new(oneway, ProtocolKind::Binary, Limits::default()).unwrap();
+        assert!(
+            call.reply::<Num>(Err(ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                "x"
+            )))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_calls_and_oneway_messages_are_calls() {
+        let bytes = message(MessageType::Reply, &|p| Num(1).encode(p).unwrap());
+        match Call::new(bytes, ProtocolKind::Binary, Limits::default()) {
+            Err(Error::Application(e)) => {
+                assert_eq!(e.kind, ApplicationErrorKind::InvalidMessageType);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_framed_sink_drops_a_message_over_the_frame_limit() {
+        let wire = Wire {
+            protocol: ProtocolKind::Binary,
+            framing: Framing::Framed,
+            limits: Limits::default().with_max_frame_size(4),
+        };
+        let mut sink = Sink::new(wire);
+        sink.write_all(b"12345").unwrap();
+        match sink.flush() {
+            Err(Error::Transport(t)) => assert_eq!(t.kind, TransportErrorKind::SizeLimit),
+            other => panic!("{other:?}"),
+        }
+        sink.write_all(b"1234").unwrap();
+        sink.flush().unwrap();
+        sink.write_all(b"ab").unwrap();
+        sink.flush().unwrap();
+        assert_eq!(sink.into_bytes(), b"\0\0\0\x041234\0\0\0\x02ab");
+    }
+}
