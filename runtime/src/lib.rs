@@ -204,6 +204,10 @@
 //! - [`client`]: [`Connector`] and [`Client`], one blocking connection per
 //!   client, and [`Pool`], connections kept open between calls and shared
 //!   by threads; generated clients call through [`Channel`].
+//! - `tokio` (feature `tokio`): `AsyncServer` and `AsyncClient` on tokio,
+//!   and the `AsyncProcessor` / `AsyncChannel` traits that generated async
+//!   services and clients use; the same wire behaviour as the blocking
+//!   ones.
 //! - [`processor`]: [`Processor`], implemented by generated services, and
 //!   how each failure is answered; [`view_call`]: serving handlers whose
 //!   arguments are views of the request ([`CowView`]).

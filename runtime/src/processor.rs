@@ -262,7 +262,7 @@ pub fn internal_error(method: &str, detail: &dyn fmt::Display) -> ApplicationErr
     )
 }
 
-fn read_args<I: ProtocolRead + ?Sized, A: Decode>(input: &mut I) -> Result<A> {
+pub(crate) fn read_args<I: ProtocolRead + ?Sized, A: Decode>(input: &mut I) -> Result<A> {
     let args = A::decode(input)?;
     input.read_message_end()?;
     Ok(args)

@@ -184,18 +184,25 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The golden files of generated code are compiled as modules of the
     // tests crate, so this also holds generated code to clippy -D warnings.
-    clippy(&cargo, &["--workspace"])?;
+    // The runtime's `tokio` feature is on for the workspace checks and
+    // tests, so its async client and server (and their tests, which need
+    // the feature) are held to the same bar.
+    clippy(&cargo, &["--workspace", "--features", RUNTIME_TOKIO])?;
     // The workspace build turns on the runtime's optional `bytes` feature
     // (the tests crate uses it); check the runtime without it as well.
     clippy(&cargo, &["-p", "thriftc-runtime"])?;
     docs(&cargo)?;
     let mut cmd = Command::new(&cargo);
-    cmd.args(["test", "--workspace"]).args(extra);
+    cmd.args(["test", "--workspace", "--features", RUNTIME_TOKIO])
+        .args(extra);
     if let Some(py) = python {
         cmd.env("THRIFTC_PYTHON", py);
     }
     run(&mut cmd)
 }
+
+/// The runtime's async feature, named for workspace-wide cargo commands.
+const RUNTIME_TOKIO: &str = "thriftc-runtime/tokio";
 
 /// About what a first run of `test` leaves in the target folder (debug
 /// build, clippy's metadata, docs, the build-script test's own project).

@@ -277,6 +277,20 @@ impl Connector {
     }
 }
 
+#[cfg(feature = "tokio")]
+impl Connector {
+    /// Opens an async connection ([`AsyncClient`](crate::tokio::AsyncClient))
+    /// with this connector's settings: protocol, framing, limits, and the
+    /// connect, read and write timeouts, which mean what they mean for
+    /// [`connect`](Connector::connect). Each resolved address is tried in
+    /// turn.
+    ///
+    /// Errors: as [`connect`](Connector::connect).
+    pub async fn connect_async(&self) -> Result<crate::tokio::AsyncClient> {
+        crate::tokio::client::connect_any(&self.addrs, &self.config).await
+    }
+}
+
 // One per client, never moved on the hot path: the size difference costs
 // nothing, while boxing would add an indirection to every call.
 #[allow(clippy::large_enum_variant)]
@@ -392,7 +406,7 @@ impl Client {
         match r {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(sent)) => Err(Error::Application(sent)),
-            Err(Failed { error, in_step }) => {
+            Err(Failed { error, in_step, .. }) => {
                 self.broken |= !in_step;
                 Err(error)
             }
@@ -477,9 +491,12 @@ where
 
 /// A reply that could not be read, and whether the stream is still in
 /// step (the next reply starts where the connection now reads).
-struct Failed {
-    error: Error,
-    in_step: bool,
+pub(crate) struct Failed {
+    pub(crate) error: Error,
+    pub(crate) in_step: bool,
+    /// The reply passed the checks (it answers this call); its body failed
+    /// to decode.
+    pub(crate) body: bool,
 }
 
 impl From<Error> for Failed {
@@ -487,6 +504,7 @@ impl From<Error> for Failed {
         Failed {
             error,
             in_step: false,
+            body: false,
         }
     }
 }
@@ -514,6 +532,45 @@ where
         ))
         .into());
     }
+    match read_reply(input, name, seqid) {
+        Ok(body) => {
+            input.transport_mut().end_message()?;
+            Ok(body)
+        }
+        // The reply to this call, framed, whose body does not decode (a
+        // schema mismatch, a limit): the rest of its frame is skipped and
+        // the next reply starts at the next frame.
+        Err(Failed {
+            error: error @ Error::Protocol(_),
+            body: true,
+            ..
+        }) if input.transport().can_resync() && input.transport_mut().end_message().is_ok() => {
+            Err(Failed {
+                error,
+                in_step: true,
+                body: true,
+            })
+        }
+        Err(failed) => Err(failed),
+    }
+}
+
+/// Reads one reply message from `input` and checks it against the call
+/// (`name`, `seqid`): a different seqid is `BAD_SEQUENCE_ID`, a different
+/// name (with or without a `Service:` prefix) `WRONG_METHOD_NAME`, a type
+/// other than REPLY or EXCEPTION `INVALID_MESSAGE_TYPE`; then the body, as
+/// the result struct or the application error of an EXCEPTION. The
+/// blocking and the async clients share it; each decides from
+/// [`Failed::body`] whether it is still in step.
+pub(crate) fn read_reply<I, R>(
+    input: &mut I,
+    name: &str,
+    seqid: i32,
+) -> std::result::Result<Result<R, ApplicationError>, Failed>
+where
+    I: ProtocolRead + ?Sized,
+    R: Decode,
+{
     let header = input.read_message_begin()?;
     if header.seqid != seqid {
         return Err(Error::application(
@@ -544,22 +601,10 @@ where
             .into());
         }
     };
-    match body.and_then(|body| input.read_message_end().map(|()| body)) {
-        Ok(body) => {
-            input.transport_mut().end_message()?;
-            Ok(body)
-        }
-        // The reply to this call, framed, whose body does not decode (a
-        // schema mismatch, a limit): the rest of its frame is skipped and
-        // the next reply starts at the next frame.
-        Err(error @ Error::Protocol(_))
-            if input.transport().can_resync() && input.transport_mut().end_message().is_ok() =>
-        {
-            Err(Failed {
-                error,
-                in_step: true,
-            })
-        }
-        Err(error) => Err(error.into()),
-    }
+    body.and_then(|body| input.read_message_end().map(|()| body))
+        .map_err(|error| Failed {
+            error,
+            in_step: false,
+            body: true,
+        })
 }

@@ -29,7 +29,7 @@ use crate::transport::framed::{self, FRAME_HEADER_LEN};
 
 /// What the received bytes hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Arrived {
+pub(crate) enum Arrived {
     /// At least one whole message (a pipelined next one may follow).
     Whole,
     /// The start of a message; more bytes may complete it.
@@ -43,7 +43,7 @@ pub(super) enum Arrived {
 /// (one per connection). Its memory is bounded by [`Limits::max_depth`]
 /// frames of a few words each; nothing is allocated per byte.
 #[derive(Debug, Default)]
-pub(super) struct Check {
+pub(crate) struct Check {
     /// Offset in the message of the next token. It may lie past the bytes
     /// received: a string body or a run of fixed-width values is passed
     /// over by its length before it has arrived.
@@ -336,7 +336,7 @@ impl Check {
     /// [`Check::frame_len`]); nothing is kept. Unframed: continues the
     /// structural skip from where the previous call stopped; `Whole` and
     /// `Unknown` are kept until [`Check::reset`].
-    pub(super) fn check(
+    pub(crate) fn check(
         &mut self,
         bytes: &[u8],
         framing: Framing,
@@ -377,17 +377,25 @@ impl Check {
 
     /// Forgets the progress (after the message was consumed, or to start
     /// over). Keeps the stack's memory for the next message.
-    pub(super) fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.at = 0;
         self.phase = Phase::Begin;
         self.stack.clear();
+    }
+
+    /// Unframed only: the length of the message a check found whole (the
+    /// offset of the byte after it, where a pipelined next one starts);
+    /// `None` before. (Used by the async server and client; tested here.)
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn whole_len(&self) -> Option<usize> {
+        (self.phase == Phase::Whole).then_some(self.at)
     }
 
     /// Framed only: the frame's length (after its 4-byte header) once the
     /// header has arrived, `None` before; an error when the length is
     /// negative, zero or over [`Limits::max_frame_size`]
     /// ([`framed::frame_len`]).
-    pub(super) fn frame_len(bytes: &[u8], limits: Limits) -> Option<Result<usize>> {
+    pub(crate) fn frame_len(bytes: &[u8], limits: Limits) -> Option<Result<usize>> {
         let header = bytes.first_chunk::<FRAME_HEADER_LEN>()?;
         Some(framed::frame_len(*header, limits.max_frame_size()))
     }
@@ -988,6 +996,8 @@ mod tests {
                 Arrived::Part
             };
             assert_eq!(got, want, "{protocol:?} at {n} of {}", m.len());
+            let len = (got == Arrived::Whole).then_some(m.len());
+            assert_eq!(check.whole_len(), len, "the length of a whole message");
             assert_eq!(fresh(&m[..n], protocol, limits), got, "fresh at {n}");
             if with_oracle {
                 assert_eq!(oracle(&m[..n], protocol, limits), got, "oracle at {n}");

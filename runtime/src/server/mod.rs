@@ -100,8 +100,8 @@
 //!   handler panic still goes through the process's panic hook, which prints
 //!   to stderr by default).
 
-#[cfg(target_os = "linux")]
-mod complete;
+#[cfg(any(target_os = "linux", feature = "tokio"))]
+pub(crate) mod complete;
 mod connection;
 #[cfg(target_os = "linux")]
 mod event;

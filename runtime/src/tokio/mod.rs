@@ -1,6 +1,8 @@
 //! Async services on tokio (feature `tokio`): an [`AsyncChannel`] that
-//! generated async clients call through, and the [`Call`] / [`Reply`] /
-//! [`AsyncProcessor`] pieces that generated async processors are made of.
+//! generated async clients call through, the [`Call`] / [`Reply`] /
+//! [`AsyncProcessor`] pieces that generated async processors are made of,
+//! and a client ([`AsyncClient`]) and a server ([`AsyncServer`]) that
+//! carry them over TCP.
 //!
 //! The generator writes, per service and with its option `async_services`
 //! (`Builder::async_services(true)`, `thriftc gen --async`), beside the
@@ -13,11 +15,91 @@
 //!
 //! Wire behaviour is the blocking runtime's: the same messages, the same
 //! error replies (see [`crate::processor`]), the same reply checks (see
-//! [`crate::client`]).
+//! [`crate::client`]). Both sides read a message whole before decoding it
+//! (a frame by its length; unframed, a check that follows the message's
+//! structure as its bytes arrive), so no decode waits for the network and
+//! no buffer is sized by a length the peer announces before its bytes are
+//! there.
+//!
+//! A processor written by hand (generated ones look the same), served and
+//! called:
+//!
+//! ```
+//! use thriftc_runtime::tokio::{
+//!     AsyncChannel, AsyncClient, AsyncProcessor, AsyncServer, BoxFuture, Call, Reply,
+//! };
+//! # use thriftc_runtime::protocol::{ProtocolRead, ProtocolWrite, TType};
+//! # /// `struct { 1: i32 }`: stands for generated argument and result structs.
+//! # struct Num(i32);
+//! # impl thriftc_runtime::WireType for Num { const TTYPE: TType = TType::Struct; }
+//! # impl thriftc_runtime::Encode for Num {
+//! #     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> thriftc_runtime::Result<()> {
+//! #         p.write_struct_begin("Num")?;
+//! #         p.write_field_begin("n", TType::I32, 1)?;
+//! #         p.write_i32(self.0)?;
+//! #         p.write_field_end()?;
+//! #         p.write_field_stop()?;
+//! #         p.write_struct_end()
+//! #     }
+//! # }
+//! # impl thriftc_runtime::Decode for Num {
+//! #     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> thriftc_runtime::Result<Self> {
+//! #         let mut n = 0;
+//! #         p.read_struct_begin()?;
+//! #         while let Some(f) = p.read_field_begin()? {
+//! #             match f.ttype {
+//! #                 TType::I32 => n = p.read_i32()?,
+//! #                 t => p.skip(t)?,
+//! #             }
+//! #             p.read_field_end()?;
+//! #         }
+//! #         p.read_struct_end()?;
+//! #         Ok(Num(n))
+//! #     }
+//! # }
+//!
+//! struct Doubler;
+//!
+//! impl AsyncProcessor for Doubler {
+//!     fn process(&self, call: Call) -> BoxFuture<'_, Reply> {
+//!         Box::pin(async move {
+//!             match call.header().name.as_str() {
+//!                 "double" => {
+//!                     let args: Num = match call.args() {
+//!                         Ok(args) => args,
+//!                         Err(reply) => return reply, // PROTOCOL_ERROR
+//!                     };
+//!                     call.reply(Ok(Num(args.0 * 2)))
+//!                 }
+//!                 _ => call.unknown_method(),
+//!             }
+//!         })
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> thriftc_runtime::Result<()> {
+//! let server = AsyncServer::builder(Doubler).bind("127.0.0.1:0").await?;
+//! let (addr, handle) = (server.local_addr(), server.handle());
+//! let serving = tokio::spawn(server.serve());
+//!
+//! let mut client = AsyncClient::connect(addr).await?;
+//! let doubled: Num = client.call("double", &Num(21)).await?;
+//! assert_eq!(doubled.0, 42);
+//!
+//! handle.stop(); // stops accepting, answers what has arrived, drains
+//! serving.await.expect("the server task")?;
+//! # Ok(()) }
+//! ```
 
 mod call;
+pub(crate) mod client;
+mod inbox;
+mod server;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
+pub use client::AsyncClient;
+pub use server::{AsyncServer, AsyncServerBuilder, AsyncServerHandle};
 
 use std::future::Future;
 

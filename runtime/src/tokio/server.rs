@@ -1,0 +1,631 @@
+//! [`AsyncServer`]: a Thrift server on tokio. Each connection is a task;
+//! one shared [`AsyncProcessor`] answers every call.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ::tokio::net::{TcpListener, TcpStream};
+use ::tokio::sync::{Semaphore, watch};
+use ::tokio::task::JoinSet;
+use ::tokio::time::Instant;
+
+use super::call::{AsyncProcessor, BoxFuture, Call, Reply, Wire};
+use super::inbox::{Inbox, Next};
+use crate::limits::Limits;
+use crate::processor::ProtocolKind;
+use crate::protocol::MessageType;
+use crate::server::ServerConfig;
+use crate::transport::Framing;
+use crate::transport::framed::FRAME_HEADER_LEN;
+
+/// Requests a connection still answers once a stop has begun (those that
+/// had arrived), so that a peer that keeps sending cannot hold the stop.
+const ANSWERED_WHILE_STOPPING: usize = 16;
+
+/// How long a connection closing over unread input reads and discards it
+/// at most, so that its last reply is not lost to a reset.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// The first and the longest pause of the accept loop after an accept
+/// error (e.g. `EMFILE`), doubling in between.
+const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(10), Duration::from_secs(1));
+
+/// Configures an [`AsyncServer`]; start with [`AsyncServer::builder`].
+///
+/// The settings mean what they mean for the blocking
+/// [`ServerBuilder`](crate::server::ServerBuilder), with the same defaults;
+/// of a [`ServerConfig`] given whole ([`config`](Self::config)), the mode,
+/// the in-flight budget and protocol detection are not used.
+#[must_use]
+pub struct AsyncServerBuilder {
+    processor: Arc<dyn AsyncProcessor>,
+    config: ServerConfig,
+}
+
+impl fmt::Debug for AsyncServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncServerBuilder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AsyncServerBuilder {
+    /// The wire protocol (default binary).
+    pub fn protocol(mut self, protocol: ProtocolKind) -> Self {
+        self.config.protocol = protocol;
+        self
+    }
+
+    /// Unframed or framed messages (default buffered, i.e. unframed).
+    pub fn framing(mut self, framing: Framing) -> Self {
+        self.config.framing = framing;
+        self
+    }
+
+    /// The most connections open at once (default 1,024, at least 1);
+    /// beyond it the server stops accepting until one closes.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a connection may wait between messages (default 60 s).
+    pub fn idle_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.idle_timeout = t.into();
+        self
+    }
+
+    /// How long the rest of a message may take to arrive once its first
+    /// byte has (default 30 s).
+    pub fn message_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.message_timeout = t.into();
+        self
+    }
+
+    /// How long sending one reply may take (default 30 s).
+    pub fn write_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.write_timeout = t.into();
+        self
+    }
+
+    /// How long a stop waits for in-flight calls before it closes their
+    /// connections (default 30 s; `Duration::MAX`: no limit).
+    pub fn drain_timeout(mut self, t: Duration) -> Self {
+        self.config.drain_timeout = t;
+        self
+    }
+
+    /// Message, frame and nesting limits (default [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Replaces every setting at once (see the type's docs for the fields
+    /// not used).
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Binds the listening socket (port 0 picks a free port; see
+    /// [`AsyncServer::local_addr`]).
+    pub async fn bind(self, addr: impl ::tokio::net::ToSocketAddrs) -> io::Result<AsyncServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let mut config = self.config;
+        config.max_connections = config.max_connections.max(1);
+        Ok(AsyncServer {
+            listener,
+            processor: self.processor,
+            shared: Arc::new(Shared {
+                wire: Wire {
+                    protocol: config.protocol,
+                    framing: config.framing,
+                    limits: config.limits,
+                },
+                config,
+                local_addr,
+                stop: watch::Sender::new(false),
+                connections: AtomicUsize::new(0),
+                stopped: AtomicBool::new(false),
+            }),
+        })
+    }
+}
+
+/// A Thrift server on tokio, bound and ready to [`serve`](Self::serve).
+///
+/// ```
+/// use thriftc_runtime::tokio::{AsyncProcessor, AsyncServer, BoxFuture, Call, Reply};
+///
+/// /// Answers every call `UNKNOWN_METHOD` (a generated processor matches
+/// /// the method name and decodes the arguments with `call.args()`).
+/// struct Nothing;
+///
+/// impl AsyncProcessor for Nothing {
+///     fn process(&self, call: Call) -> BoxFuture<'_, Reply> {
+///         Box::pin(async move { call.unknown_method() })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let server = AsyncServer::builder(Nothing).bind("127.0.0.1:0").await?;
+/// let handle = server.handle();
+/// let serving = tokio::spawn(server.serve());
+/// // ... clients call `handle.local_addr()` ...
+/// handle.stop();
+/// serving.await??;
+/// assert!(handle.is_stopped());
+/// # Ok(()) }
+/// ```
+///
+/// Behaviour, as the blocking [`Server`](crate::Server)'s (see
+/// [`server`](crate::server)):
+///
+/// - **Connections**: each is a task; at most `max_connections` are open,
+///   beyond that the server stops accepting (backpressure) until one
+///   closes. Accept errors pause the accept loop (10 ms, doubling up to
+///   1 s).
+/// - **Requests**: read until a whole message has arrived (the frame, or
+///   unframed the completeness check the event-driven server uses, which
+///   resumes as bytes arrive), then handed to the processor as a [`Call`];
+///   a connection's calls are answered in order, pipelined ones included,
+///   while connections run concurrently. A message type other than CALL or
+///   ONEWAY, a bad frame header or a bad message header closes the
+///   connection. See [`Call`] for bad arguments.
+/// - **Panics** in a processor's future are caught: a CALL is answered
+///   `INTERNAL_ERROR` with its name and seqid, a ONEWAY message not at
+///   all; the connection stays open.
+/// - **Memory**: a connection's buffer grows with what arrives, up to the
+///   frame's length or, unframed, the message size limit (doubling, so to
+///   at most twice what the peer sent); nothing is allocated from a size
+///   the peer announces before the bytes are there.
+/// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
+///   the first byte of a message to its last, `write_timeout` for sending a
+///   reply; a connection that exceeds one is closed.
+/// - **Stop**: [`AsyncServerHandle::stop`] makes the server stop
+///   accepting; each connection finishes the call in progress and answers
+///   the requests that have wholly arrived (up to 16), then closes; after
+///   the drain timeout the remaining connection tasks are aborted (a
+///   handler that never yields to the runtime cannot be). `serve` returns
+///   then.
+pub struct AsyncServer {
+    listener: TcpListener,
+    processor: Arc<dyn AsyncProcessor>,
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for AsyncServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncServer")
+            .field("local_addr", &self.shared.local_addr)
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the accept loop, the connection tasks and the handles share.
+struct Shared {
+    config: ServerConfig,
+    wire: Wire,
+    local_addr: SocketAddr,
+    /// `true` once a stop has begun.
+    stop: watch::Sender<bool>,
+    connections: AtomicUsize,
+    /// The stop has finished (the drain is over).
+    stopped: AtomicBool,
+}
+
+/// Stops an [`AsyncServer`] and tells how it is doing; cheap to clone.
+#[derive(Clone)]
+pub struct AsyncServerHandle {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for AsyncServerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncServerHandle")
+            .field("local_addr", &self.shared.local_addr)
+            .field("connections", &self.connections())
+            .field("stopped", &self.is_stopped())
+            .finish()
+    }
+}
+
+impl AsyncServerHandle {
+    /// Begins the stop (see [`AsyncServer`]) and returns at once;
+    /// [`AsyncServer::serve`] returns once it is over. Calling it again,
+    /// or before `serve`, is harmless (`serve` then drains nothing and
+    /// returns).
+    pub fn stop(&self) {
+        if !self.shared.stop.send_replace(true) {
+            log::debug!("stopping the thrift server on {}", self.shared.local_addr);
+        }
+    }
+
+    /// Connections open now (accepted and not yet closed).
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// True once a stop has finished: `serve` has drained (or given up on)
+    /// every connection.
+    pub fn is_stopped(&self) -> bool {
+        self.shared.stopped.load(Ordering::SeqCst)
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+}
+
+impl AsyncServer {
+    /// Starts configuring a server for `processor`.
+    pub fn builder<P: AsyncProcessor>(processor: P) -> AsyncServerBuilder {
+        AsyncServerBuilder {
+            processor: Arc::new(processor),
+            config: ServerConfig::default(),
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// A handle to stop the server from elsewhere.
+    pub fn handle(&self) -> AsyncServerHandle {
+        AsyncServerHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Accepts and serves connections until a stop has begun, then drains
+    /// them (see [`AsyncServer`]) and returns. Must run inside a tokio
+    /// runtime with the time driver enabled; connections are spawned on it.
+    pub async fn serve(self) -> io::Result<()> {
+        let AsyncServer {
+            listener,
+            processor,
+            shared,
+        } = self;
+        let mut stop = shared.stop.subscribe();
+        let room = Arc::new(Semaphore::new(shared.config.max_connections));
+        let mut tasks = JoinSet::new();
+        let mut backoff = ACCEPT_BACKOFF.0;
+        while !*stop.borrow_and_update() {
+            // Backpressure: no accept while every connection place is
+            // taken.
+            let permit = ::tokio::select! {
+                permit = room.clone().acquire_owned() => permit,
+                _ = stop.changed() => continue,
+            };
+            let Ok(permit) = permit else { break };
+            let accepted = ::tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = stop.changed() => continue,
+            };
+            while let Some(ended) = tasks.try_join_next() {
+                log_task_end(ended);
+            }
+            match accepted {
+                Ok((stream, peer)) => {
+                    backoff = ACCEPT_BACKOFF.0;
+                    if *stop.borrow() {
+                        // Taken once the stop had begun: closed unread.
+                        break;
+                    }
+                    shared.connections.fetch_add(1, Ordering::SeqCst);
+                    let open = Open {
+                        shared: shared.clone(),
+                        _permit: permit,
+                    };
+                    let processor = processor.clone();
+                    let stop = shared.stop.subscribe();
+                    tasks.spawn(async move {
+                        serve_connection(stream, peer, &*processor, &open.shared, stop).await;
+                        drop(open);
+                    });
+                }
+                Err(e) => {
+                    log::warn!("accepting a connection failed: {e}; pausing {backoff:?}");
+                    ::tokio::select! {
+                        () = ::tokio::time::sleep(backoff) => {}
+                        _ = stop.changed() => {}
+                    }
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF.1);
+                }
+            }
+        }
+        drop(listener);
+        let drain = async {
+            while let Some(ended) = tasks.join_next().await {
+                log_task_end(ended);
+            }
+        };
+        if ::tokio::time::timeout(shared.config.drain_timeout, drain)
+            .await
+            .is_err()
+        {
+            log::warn!(
+                "{} connections still busy after the drain timeout; closing them",
+                tasks.len()
+            );
+            tasks.abort_all();
+        }
+        shared.stopped.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// An open connection's place: counted in [`AsyncServerHandle::connections`]
+/// and holding one of the `max_connections` permits, both given back when
+/// its task ends or is aborted.
+struct Open {
+    shared: Arc<Shared>,
+    _permit: ::tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn log_task_end(ended: Result<(), ::tokio::task::JoinError>) {
+    if let Err(e) = ended {
+        if e.is_panic() {
+            log::error!("a connection task panicked");
+        }
+    }
+}
+
+/// Serves one connection until the peer leaves, a timeout fires, the
+/// input is beyond repair, or the server stops.
+async fn serve_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    processor: &dyn AsyncProcessor,
+    shared: &Shared,
+    stop: watch::Receiver<bool>,
+) {
+    if let Err(e) = stream.set_nodelay(true) {
+        log::debug!("{peer}: cannot set up the socket: {e}");
+        return;
+    }
+    let mut conn = Connection {
+        peer,
+        shared,
+        inbox: Inbox::new(shared.wire),
+        stop,
+        answered_stopping: 0,
+    };
+    conn.serve(&mut stream, processor).await;
+    let unread = !conn.inbox.is_empty();
+    close_gently(stream, unread).await;
+    log::debug!("{peer}: closed");
+}
+
+struct Connection<'a> {
+    peer: SocketAddr,
+    shared: &'a Shared,
+    inbox: Inbox,
+    stop: watch::Receiver<bool>,
+    /// Requests answered since the stop began.
+    answered_stopping: usize,
+}
+
+/// Why [`Connection::next_message`] found no message to serve.
+struct Closed;
+
+impl Connection<'_> {
+    async fn serve(&mut self, stream: &mut TcpStream, processor: &dyn AsyncProcessor) {
+        loop {
+            let Ok(call) = self.next_call(stream).await else {
+                return;
+            };
+            let reply = process(processor, call).await;
+            let close = reply.closes_connection();
+            if !reply.is_empty() {
+                let bytes = reply.into_bytes();
+                let write = stream.write_all(&bytes);
+                let sent = match self.shared.config.write_timeout {
+                    Some(t) => ::tokio::time::timeout(t, write)
+                        .await
+                        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+                    None => write.await,
+                };
+                if let Err(e) = sent {
+                    log::debug!("{}: closing while writing a reply: {e}", self.peer);
+                    return;
+                }
+            }
+            if close {
+                log::info!("{}: closing after a malformed request", self.peer);
+                return;
+            }
+        }
+    }
+
+    /// The next call, once all of its message has arrived.
+    async fn next_call(&mut self, stream: &mut TcpStream) -> Result<Call, Closed> {
+        let (bytes, at, in_step) = match self.next_message(stream).await? {
+            Next::Whole(n) => {
+                let at = match self.shared.wire.framing {
+                    Framing::Framed => FRAME_HEADER_LEN,
+                    _ => 0,
+                };
+                (self.inbox.take(n), at, true)
+            }
+            // Decoding it reports why (as the blocking server's decoder
+            // does); the connection closes after the reply.
+            Next::Malformed => (self.inbox.take_malformed(), 0, false),
+            Next::BadFrame(e) => {
+                log::info!("{}: closing on a bad frame: {e}", self.peer);
+                return Err(Closed);
+            }
+            Next::Part => return Err(Closed),
+        };
+        let call = match Call::parse(bytes, at, self.shared.wire, in_step) {
+            Ok(call) => call,
+            Err(e) => {
+                log::info!("{}: closing while reading a message header: {e}", self.peer);
+                return Err(Closed);
+            }
+        };
+        let header = call.header();
+        if !matches!(header.kind, MessageType::Call | MessageType::Oneway) {
+            log::info!(
+                "{}: unexpected {:?} message '{}' from a client; closing",
+                self.peer,
+                header.kind,
+                header.name
+            );
+            return Err(Closed);
+        }
+        Ok(call)
+    }
+
+    /// Reads until a whole message (or a malformed one) is buffered, under
+    /// the idle timeout until its first byte and the message timeout from
+    /// there. During a stop, what has arrived is still answered (up to
+    /// [`ANSWERED_WHILE_STOPPING`] requests) but nothing more is waited for.
+    async fn next_message(&mut self, stream: &mut TcpStream) -> Result<Next, Closed> {
+        let config = &self.shared.config;
+        let peer = self.peer;
+        // Bytes of a pipelined message already here: its clock runs from now.
+        let mut started = (!self.inbox.is_empty()).then(Instant::now);
+        let mut stopping = *self.stop.borrow();
+        if stopping {
+            if self.answered_stopping >= ANSWERED_WHILE_STOPPING {
+                return Err(Closed);
+            }
+            self.answered_stopping += 1;
+        }
+        loop {
+            match self.inbox.next() {
+                Next::Part => {}
+                next => return Ok(next),
+            }
+            if stopping {
+                match self.inbox.fill_now(stream) {
+                    Ok(n) if n > 0 => continue,
+                    _ => return Err(Closed),
+                }
+            }
+            let (limit, doing) = match started {
+                None => (config.idle_timeout, "waiting for a message"),
+                Some(_) => (config.message_timeout, "reading the rest of a message"),
+            };
+            let deadline = limit.and_then(|t| started.unwrap_or_else(Instant::now).checked_add(t));
+            let fill = self.inbox.fill(stream);
+            let read = ::tokio::select! {
+                read = async {
+                    match deadline {
+                        Some(at) => ::tokio::time::timeout_at(at, fill).await.ok(),
+                        None => Some(fill.await),
+                    }
+                } => Some(read),
+                changed = self.stop.changed() => {
+                    // A dropped sender means the server is gone: stop too.
+                    let _ = changed;
+                    None
+                }
+            };
+            match read {
+                None => {
+                    stopping = true;
+                    self.answered_stopping += 1;
+                }
+                Some(None) => {
+                    log::debug!("{peer}: timed out {doing}");
+                    return Err(Closed);
+                }
+                Some(Some(Ok(0))) => {
+                    if !self.inbox.is_empty() {
+                        log::debug!("{peer}: closed in the middle of a message");
+                    }
+                    return Err(Closed);
+                }
+                Some(Some(Ok(_))) => {
+                    started.get_or_insert_with(Instant::now);
+                }
+                Some(Some(Err(e))) => {
+                    log::debug!("{peer}: closing while reading: {e}");
+                    return Err(Closed);
+                }
+            }
+        }
+    }
+}
+
+/// Runs the processor on `call`; a panic, while the future is made or
+/// polled, becomes the `INTERNAL_ERROR` reply (nothing for ONEWAY).
+async fn process(processor: &dyn AsyncProcessor, call: Call) -> Reply {
+    let (header, wire, in_step) = call.parts();
+    let outcome = match catch_unwind(AssertUnwindSafe(|| processor.process(call))) {
+        Ok(future) => CatchUnwind(Some(future)).await,
+        Err(panic) => Err(panic),
+    };
+    outcome.unwrap_or_else(|panic| Call::panicked(&header, wire, in_step, panic.as_ref()))
+}
+
+/// A future whose panics while polled are caught and returned as `Err`
+/// (the future is dropped then and never polled again).
+struct CatchUnwind<'a>(Option<BoxFuture<'a, Reply>>);
+
+impl Future for CatchUnwind<'_> {
+    type Output = Result<Reply, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(future) = self.0.as_mut() else {
+            return Poll::Pending;
+        };
+        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(reply)) => {
+                self.0 = None;
+                Poll::Ready(Ok(reply))
+            }
+            Err(panic) => {
+                self.0 = None;
+                Poll::Ready(Err(panic))
+            }
+        }
+    }
+}
+
+/// Closes `stream` so that the replies written to it still reach the peer:
+/// with input left unread (`unread`, or arriving now), the server ends its
+/// side first, then reads and discards until the peer closes or [`LINGER`]
+/// passes (closing over unread input would make the kernel reset the
+/// connection and drop the end of the last reply).
+async fn close_gently(mut stream: TcpStream, unread: bool) {
+    let mut scratch = [0u8; 4096];
+    let unread = unread || matches!(stream.try_read(&mut scratch), Ok(n) if n > 0);
+    if !unread || stream.shutdown().await.is_err() {
+        return;
+    }
+    let _ = ::tokio::time::timeout(LINGER, async {
+        while let Ok(n) = stream.read(&mut scratch).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
