@@ -21,11 +21,11 @@
 //! - The processor's hidden `dispatch` matches the method name, decodes
 //!   the arguments from the runtime's `Call`, awaits the handler and maps
 //!   its outcome to the reply as the blocking processor does (the same
-//!   code: [`super::services::outcome_match`]); a name it does not know
+//!   code: `services::outcome_match`); a name it does not know
 //!   goes to the parent processor's `dispatch`, and at the root back to
 //!   the caller (`Err(call)`), which answers `UNKNOWN_METHOD`.
 //! - The client is the blocking client's code with `async fn`s that await
-//!   the channel ([`super::services::render_client_flavour`]).
+//!   the channel (`services::render_client_flavour`).
 //!
 //! The trait, `dispatch` and the client's methods are laid out by the
 //! safety net; the rest is written exactly.
