@@ -93,6 +93,9 @@ struct GoldenSource {
     /// `serde = true` (folders named `<fixture>_serde`, before any
     /// `_keep_unknown`).
     serde: bool,
+    /// `async_services = true` (folders named `<fixture>_async`, after
+    /// every other suffix).
+    async_services: bool,
 }
 
 fn repo_root() -> PathBuf {
@@ -151,9 +154,13 @@ fn golden_sources() -> Vec<GoldenSource> {
     let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
     for name in sub_folders(&tests.join("golden/rs")) {
-        let (name_base, foldhash) = match name.strip_suffix("_foldhash") {
+        let (name_base, async_services) = match name.strip_suffix("_async") {
             Some(b) => (b, true),
             None => (name.as_str(), false),
+        };
+        let (name_base, foldhash) = match name_base.strip_suffix("_foldhash") {
+            Some(b) => (b, true),
+            None => (name_base, false),
         };
         let (name_base, small) = match name_base.strip_suffix("_small") {
             Some(b) => (b, true),
@@ -206,6 +213,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             foldhash,
             small_all: small,
             serde,
+            async_services,
         });
     }
     for name in sub_folders(&tests.join("golden/services")) {
@@ -233,6 +241,7 @@ fn golden_sources() -> Vec<GoldenSource> {
             foldhash: false,
             small_all: false,
             serde: false,
+            async_services: false,
         });
     }
     out
@@ -281,6 +290,7 @@ fn roundtrip_table() {
             options.small_strings = vec![".".to_owned()];
         }
         options.serde = g.serde;
+        options.async_services = g.async_services;
         let include_dirs: Vec<PathBuf> = g.include_dirs.iter().map(|d| root.join(d)).collect();
         let loaded = thriftc::load(&[root.join(&g.fixture)], &include_dirs)
             .unwrap_or_else(|e| panic!("{} does not load:\n{}", g.fixture, e.render(false)));

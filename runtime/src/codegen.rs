@@ -27,6 +27,9 @@ pub use crate::serde_as;
 // clients are generic over `Channel`.
 pub use crate::client::{Channel, Multiplexed};
 pub use crate::processor::{Processor, internal_error, serve_call, serve_oneway, unknown_method};
+// The option `async_services`: async processors and clients.
+#[cfg(feature = "tokio")]
+pub use crate::tokio;
 pub use crate::view_call::{
     CowView, ViewCall, ViewOneway, ViewResult, serve_view_call, serve_view_oneway,
 };

@@ -8,7 +8,8 @@
 //! `wire_order_paths`, `small_strings` three times (once with `hasher`, once
 //! with `views`), `lazy` twice (with `views`), `serde` once (with
 //! `keep_unknown_fields`, on the interop suite's IDL: structs with required,
-//! optional and default fields, a union, an enum, exceptions and services);
+//! optional and default fields, a union, an enum, exceptions and services),
+//! `async_services` three times (the service fixtures);
 //! among them `fixtures/views/services.thrift`, written for the view flavour
 //! of services). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
@@ -169,6 +170,19 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         root().join("fixtures/interop/interop.thrift"),
         serde,
     ));
+    // The async (tokio) flavour of services: `extends` across an include,
+    // declared exceptions, oneway and void methods, a service without
+    // methods; keyword and colliding names; and names that collide with
+    // the generated items' own.
+    let mut asynchronous = Options::default();
+    asynchronous.async_services = true;
+    for (name, fixture) in [
+        ("services_async", "fixtures/valid/services.thrift"),
+        ("services_edge_async", "fixtures/services/edge.thrift"),
+        ("services_awkward_async", "fixtures/services/awkward.thrift"),
+    ] {
+        out.push((name.to_owned(), root().join(fixture), asynchronous.clone()));
+    }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }

@@ -332,6 +332,16 @@ impl Builder {
         self
     }
 
+    /// Also generates async (tokio) services: `<Service>AsyncHandler`,
+    /// `<Service>AsyncProcessor` and `<Service>AsyncClient`, beside the
+    /// blocking code (see [`Options::async_services`]). Default `false`.
+    /// Needs the runtime's cargo feature `tokio`:
+    /// `thriftc-runtime = { version = "...", features = ["tokio"] }`.
+    pub fn async_services(&mut self, yes: bool) -> &mut Self {
+        self.options.async_services = yes;
+        self
+    }
+
     /// Keeps fields the schema does not know (sent by a newer peer) in an
     /// `unknown_fields` field of every struct and writes them back
     /// unchanged. Default `false` (they are skipped).

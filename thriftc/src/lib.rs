@@ -149,6 +149,9 @@
 //!         .bytes(["people.Person.photo"])
 //!         // Only the client side of services.
 //!         .gen_server(false)
+//!         // Async (tokio) clients too, beside the blocking ones (runtime
+//!         // feature `tokio`).
+//!         .async_services(true)
 //!         // Keep fields sent by a newer schema and write them back.
 //!         .keep_unknown_fields(true)
 //!         // Where generated code finds the runtime (if you re-export it).

@@ -235,6 +235,18 @@ pub struct Options {
 
     /// Generate service handler traits and processors. Default `true`.
     pub gen_server: bool,
+
+    /// Also generate async (tokio) services, beside the blocking code: per
+    /// service a `<Service>AsyncHandler` trait whose methods return
+    /// `impl Future<Output = Result<T, <Service><Method>Error>> + Send`
+    /// (implement them with `async fn`), a `<Service>AsyncProcessor` that
+    /// the runtime's async server serves, and a `<Service>AsyncClient` with
+    /// one `async fn` per function (inherited ones included). They share the
+    /// argument and result structs and the error enums with the blocking
+    /// code, and follow [`gen_client`](Options::gen_client) and
+    /// [`gen_server`](Options::gen_server). Needs the runtime's cargo
+    /// feature `tokio`. Default `false`.
+    pub async_services: bool,
 }
 
 impl Default for Options {
@@ -257,6 +269,7 @@ impl Default for Options {
             serde: false,
             gen_client: true,
             gen_server: true,
+            async_services: false,
         }
     }
 }

@@ -295,6 +295,32 @@ fn gen_options_reach_the_generated_code() {
     );
 }
 
+#[test]
+fn gen_async_adds_the_tokio_flavour_of_services() {
+    let dir = project("gen_async");
+    std::fs::write(dir.join("s.thrift"), "service S { i32 f(1: i32 x) }\n").unwrap();
+    let out = thriftc(&dir, &["gen", "--out-dir", "gen", "s.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let plain = std::fs::read_to_string(dir.join("gen/s.rs")).unwrap();
+    assert!(!plain.contains("SAsyncHandler"), "{plain}");
+    let out = thriftc(
+        &dir,
+        &[
+            "gen",
+            "--out-dir",
+            "gen",
+            "--async",
+            "--no-client",
+            "s.thrift",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("gen/s.rs")).unwrap();
+    assert!(text.contains("pub trait SAsyncHandler"), "{text}");
+    assert!(text.contains("pub struct SAsyncProcessor"), "{text}");
+    assert!(!text.contains("SAsyncClient"), "{text}");
+}
+
 /// An include reached through a symbolic link is named by the link, as the
 /// including file writes it (`alias.T`), not by the file it points to.
 #[cfg(unix)]

@@ -60,6 +60,12 @@ pub mod idl_interop_serde_keep_unknown;
 pub mod idl_keywords;
 #[path = "services/mod.rs"]
 pub mod idl_services;
+#[path = "services_async/mod.rs"]
+pub mod idl_services_async;
+#[path = "services_awkward_async/mod.rs"]
+pub mod idl_services_awkward_async;
+#[path = "services_edge_async/mod.rs"]
+pub mod idl_services_edge_async;
 #[path = "services_edge_views/mod.rs"]
 pub mod idl_services_edge_views;
 #[path = "services_views/mod.rs"]

@@ -23,6 +23,7 @@ const EXIT_STALE: u8 = 3;
         thriftc gen -I ../shared --out-dir src/idl --btree-map api.thrift\n  \
         thriftc gen --out-dir src/idl --bytes . service.thrift   # Bytes/ByteString\n  \
         thriftc gen --out-dir src/idl --small-strings . service.thrift   # CompactString\n  \
+        thriftc gen --out-dir src/idl --async service.thrift   # tokio services too\n  \
         thriftc gen --out-dir src/idl --check service.thrift   # in CI\n\n\
         Exit status: 0 on success, 1 when the IDL has errors, 2 for a usage error, \
         3 when --check finds files that are not up to date, 4 when a named file cannot be \
@@ -125,6 +126,11 @@ pub struct Args {
     #[arg(long)]
     pub no_server: bool,
 
+    /// Also generate async (tokio) services: <Service>AsyncHandler, <Service>AsyncProcessor and
+    /// <Service>AsyncClient, beside the blocking code; needs the runtime feature `tokio`.
+    #[arg(long = "async")]
+    pub async_services: bool,
+
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -184,6 +190,7 @@ pub fn run(args: Args) -> ExitCode {
     options.serde = args.serde;
     options.gen_client = !args.no_client;
     options.gen_server = !args.no_server;
+    options.async_services = args.async_services;
     for w in thriftc::codegen::option_warnings(&loaded.program, &options) {
         let _ = writeln!(stderr, "warning: {w}");
     }

@@ -250,10 +250,12 @@ fn estimated_len(krate: &Crate, item: &Item) -> usize {
         Item::Enum(e) => 1_500 + 150 * e.values.len(),
         Item::Typedef(_) | Item::Const(_) => 100,
         Item::Service(s) => {
+            // The async flavour adds about as much again per function.
+            let flavours = if s.async_names.is_some() { 2 } else { 1 };
             let per_fn: usize = s
                 .functions
                 .iter()
-                .map(|f| 4_500 + fields(&f.args) + fields(&f.result))
+                .map(|f| 4_500 * flavours + fields(&f.args) + fields(&f.result))
                 .sum();
             if krate.gen_client || krate.gen_server {
                 3_000 + per_fn

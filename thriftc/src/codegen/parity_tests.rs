@@ -64,6 +64,7 @@ fn option_sets() -> Vec<(&'static str, Options)> {
                 o.type_attributes = vec![(".".to_owned(), "#[derive( Hash )]".to_owned())];
                 o.field_attributes = vec![(".".to_owned(), "#[doc(hidden)]".to_owned())];
                 o.runtime_path = "crate :: rt".to_owned();
+                o.async_services = true;
             }),
         ),
         (
@@ -81,6 +82,27 @@ fn option_sets() -> Vec<(&'static str, Options)> {
                 o.views = vec![".".to_owned()];
             }),
         ),
+        (
+            "async_services_keep_unknown_fields",
+            with(|o| {
+                o.async_services = true;
+                o.keep_unknown_fields = true;
+            }),
+        ),
+        (
+            "no_client_async",
+            with(|o| {
+                o.gen_client = false;
+                o.async_services = true;
+            }),
+        ),
+        (
+            "no_server_async",
+            with(|o| {
+                o.gen_server = false;
+                o.async_services = true;
+            }),
+        ),
         ("no_client", with(|o| o.gen_client = false)),
         ("no_server", with(|o| o.gen_server = false)),
         (
@@ -88,6 +110,7 @@ fn option_sets() -> Vec<(&'static str, Options)> {
             with(|o| {
                 o.gen_client = false;
                 o.gen_server = false;
+                o.async_services = true;
             }),
         ),
     ]
@@ -432,7 +455,10 @@ fn names_of_every_length_are_laid_out_as_prettyplease_would() {
         .filter(|(n, _)| {
             matches!(
                 *n,
-                "default" | "keep_unknown_fields" | "serde_keep_unknown_fields_views"
+                "default"
+                    | "keep_unknown_fields"
+                    | "serde_keep_unknown_fields_views"
+                    | "async_services_keep_unknown_fields"
             )
         })
         .collect();
@@ -440,11 +466,12 @@ fn names_of_every_length_are_laid_out_as_prettyplease_would() {
         let label = format!("padded_{pad}");
         let loaded = crate::load_str(&format!("{label}.thrift"), &padded_idl(pad))
             .unwrap_or_else(|e| panic!("{label} does not load:\n{}", e.render(false)));
-        // Unknown-field handling and serde's attributes (with their
-        // default functions) add lines of their own; every fourth length
-        // is enough for each.
+        // Unknown-field handling, serde's attributes (with their default
+        // functions) and async services add lines of their own; every
+        // fourth length is enough for each.
         let chosen: &[usize] = match pad % 4 {
             0 => &[0, 1],
+            1 => &[0, 3],
             2 => &[0, 2],
             _ => &[0],
         };

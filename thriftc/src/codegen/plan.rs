@@ -52,6 +52,9 @@ pub struct Crate {
     /// Services get a `<Service>Handler` trait and a `<Service>Processor`
     /// ([`Options::gen_server`]).
     pub gen_server: bool,
+    /// Services also get their async flavour ([`Options::async_services`]):
+    /// every [`Service::async_names`] is set.
+    pub async_services: bool,
 }
 
 impl Crate {
@@ -473,6 +476,21 @@ pub struct Service {
     /// request ([`Options::views`] selects one of its functions or one of
     /// a service it extends, at any depth).
     pub view: Option<ViewServer>,
+    /// `<Service>AsyncHandler`, `<Service>AsyncProcessor` and
+    /// `<Service>AsyncClient`: the async (tokio) flavour
+    /// ([`Options::async_services`]).
+    pub async_names: Option<AsyncNames>,
+}
+
+/// The names of a service's async flavour (see [`Service::async_names`]).
+#[derive(Debug)]
+pub struct AsyncNames {
+    /// `<Service>AsyncHandler`: the trait.
+    pub handler: RustName,
+    /// `<Service>AsyncProcessor`.
+    pub processor: RustName,
+    /// `<Service>AsyncClient`.
+    pub client: RustName,
 }
 
 /// The names of a service's view flavour (see [`Service::view`]).
@@ -569,6 +587,9 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     }
     for (mi, module) in modules.iter_mut().enumerate() {
         name_view_servers(module, &mut scopes[mi]);
+        if options.async_services {
+            name_async_services(module, &mut scopes[mi]);
+        }
     }
     let args_views = modules.iter().flat_map(|m| &m.items).any(|i| match i {
         Item::Service(s) => s.functions.iter().any(|f| f.args_view.is_some()),
@@ -585,6 +606,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         keep_unknown_fields: options.keep_unknown_fields,
         gen_client: options.gen_client,
         gen_server: options.gen_server,
+        async_services: options.async_services,
     })
 }
 
@@ -1475,6 +1497,8 @@ impl<'a> Planner<'a> {
                     handler: info.name.clone(),
                     processor: info.name.clone(),
                     client: info.name.clone(),
+                    // Named by `name_async_services`.
+                    async_names: None,
                     name: info.name,
                     functions,
                 })
@@ -1819,6 +1843,25 @@ fn name_view_servers(module: &mut Module, scope: &mut Scope) {
         for f in &mut s.functions {
             f.args_view = f.args_view.take().map(|n| scope.claim(n));
         }
+    }
+}
+
+/// Names the items of the async flavour of each service
+/// (`<Service>AsyncHandler`, `<Service>AsyncProcessor`,
+/// `<Service>AsyncClient`), claimed in `scope` after every other item of the
+/// module (views included), so that asking for async services changes no
+/// other name; a user type of one of these names keeps it, and the
+/// generated item gets a numeric suffix, as the blocking items do.
+fn name_async_services(module: &mut Module, scope: &mut Scope) {
+    for item in &mut module.items {
+        let Item::Service(s) = item else { continue };
+        let base = s.name.unraw().to_owned();
+        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
+        s.async_names = Some(AsyncNames {
+            handler: claim("AsyncHandler"),
+            processor: claim("AsyncProcessor"),
+            client: claim("AsyncClient"),
+        });
     }
 }
 

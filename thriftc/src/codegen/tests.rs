@@ -1345,3 +1345,77 @@ fn long_typedef_chains_declared_in_any_order_keep_their_wire_type() {
         "{code}"
     );
 }
+
+#[test]
+fn async_services_follow_the_options_and_take_their_names_last() {
+    let idl = "struct CalcAsyncClient { 1: i32 x }\n\
+               service Base { void ping() }\n\
+               service Calc extends Base { i32 add(1: i32 a) }\n\
+               service Empty {}\n";
+    let text = |o: Options| {
+        gen_with(idl, &o)
+            .into_iter()
+            .find(|f| f.name == "test.rs")
+            .expect("test.rs")
+            .contents
+    };
+    let blocking = text(Options::default());
+    assert!(!blocking.contains("AsyncHandler"), "{blocking}");
+    let all = text(Options {
+        async_services: true,
+        ..Options::default()
+    });
+    for want in [
+        // The user's type keeps its name; the generated client takes the
+        // next one, and no other name changes.
+        "pub struct CalcAsyncClient {",
+        "pub struct CalcAsyncClient2<C> {",
+        "pub struct CalcClient<C> {",
+        "pub trait BaseAsyncHandler: Send + Sync + 'static {",
+        "pub trait CalcAsyncHandler: BaseAsyncHandler {",
+        "pub trait EmptyAsyncHandler: Send + Sync + 'static {}",
+        "pub struct CalcAsyncProcessor<H: ?Sized> {",
+        "_ => BaseAsyncProcessor::<H>::dispatch(handler, call).await,",
+        "_ => Err(call),",
+        "impl<C: __rt::tokio::AsyncChannel> CalcAsyncClient2<C> {",
+        "pub async fn add(&mut self, a: i32) -> Result<i32, CalcAddError> {",
+        // Inherited methods are on the child's client.
+        "pub async fn ping(&mut self) -> Result<(), BasePingError> {",
+    ] {
+        assert!(all.contains(want), "{want:?} missing:\n{all}");
+    }
+    // A service without methods hands every call to its parent, or back.
+    let empty_at = all.find("impl<H: EmptyAsyncHandler + ?Sized>").unwrap();
+    assert!(
+        all[empty_at..].contains("let _ = handler;\n        Err(call)\n"),
+        "{all}"
+    );
+    // Each blocking item is still there, unchanged.
+    for item in blocking.split("\n}\n").filter(|i| !i.trim().is_empty()) {
+        assert!(all.contains(item), "{item}\nis missing or changed");
+    }
+    let server_only = text(Options {
+        async_services: true,
+        gen_client: false,
+        ..Options::default()
+    });
+    assert!(server_only.contains("pub trait CalcAsyncHandler"));
+    assert!(!server_only.contains("CalcAsyncClient2"));
+    assert!(server_only.contains("pub struct CalcAddArgs"));
+    let client_only = text(Options {
+        async_services: true,
+        gen_server: false,
+        ..Options::default()
+    });
+    assert!(client_only.contains("pub struct CalcAsyncClient2<C>"));
+    assert!(!client_only.contains("AsyncHandler"));
+    assert!(client_only.contains("pub struct CalcAddResult"));
+    let neither = text(Options {
+        async_services: true,
+        gen_server: false,
+        gen_client: false,
+        ..Options::default()
+    });
+    assert!(!neither.contains("AsyncHandler") && !neither.contains("CalcAsyncClient2"));
+    assert!(!neither.contains("CalcAddArgs"));
+}

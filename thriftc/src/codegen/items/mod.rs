@@ -3,6 +3,7 @@
 //! one holds what they share: the rendering context ([`Ctx`]) with type
 //! paths, wire types, constant values, and doc comments (literals: [`super::literals`]).
 
+pub mod async_services;
 pub mod consts;
 pub mod enums;
 pub mod services;

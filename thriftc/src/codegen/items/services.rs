@@ -27,6 +27,9 @@
 //!   error semantics.
 //! - The client has one method per function, inherited ones included;
 //!   oneway methods return once the call is sent.
+//! - With the option `async_services`, the async flavour follows
+//!   (`super::async_services`), sharing the structs and error enums above
+//!   and the code that maps a handler's outcome and unpacks a reply.
 //!
 //! Names: the plan claims the items above in the module's namespace after
 //! every planned item, in source order, so a clash with a user's type gets a
@@ -93,6 +96,9 @@ pub fn render_service(ctx: &Ctx, w: &mut Writer, s: &Service) {
     }
     if ctx.krate.gen_client {
         render_client(ctx, w, s);
+    }
+    if let Some(names) = &s.async_names {
+        super::async_services::render_async_service(ctx, w, s, names);
     }
 }
 
@@ -306,7 +312,7 @@ pub(super) fn take_arg(args: &str, f: &Field) -> String {
 }
 
 /// The `Result<T, E>` type of a function, with `E` reached by `prefix`.
-fn ret_ty(ctx: &Ctx, f: &Function, prefix: &str, error: &RustName) -> String {
+pub(super) fn ret_ty(ctx: &Ctx, f: &Function, prefix: &str, error: &RustName) -> String {
     let t = match &f.returns {
         Some(t) => ctx.ty(t),
         None => "()".to_owned(),
@@ -315,7 +321,7 @@ fn ret_ty(ctx: &Ctx, f: &Function, prefix: &str, error: &RustName) -> String {
 }
 
 /// The parameters of a handler or client method.
-fn params(ctx: &Ctx, receiver: &str, f: &Function) -> Vec<(String, String)> {
+pub(super) fn params(ctx: &Ctx, receiver: &str, f: &Function) -> Vec<(String, String)> {
     let mut p = vec![(receiver.to_owned(), String::new())];
     for (a, n) in f.args.fields.iter().zip(param_names(f)) {
         p.push((format!("{n}: "), arg_ty(ctx, a)));
@@ -442,14 +448,14 @@ pub(super) struct ProcessorSpec<'n> {
     pub view: bool,
 }
 
-/// A processor: the struct, its constructors, `dispatch` and the runtime's
-/// `Processor` impl.
-pub(super) fn render_processor(ctx: &Ctx, w: &mut Writer, s: &Service, spec: &ProcessorSpec<'_>) {
-    let rt = ctx.rt();
-    let handler = spec.handler;
-    let processor = spec.processor;
+/// The parts of a processor that do not depend on how it serves: the
+/// struct holding an `Arc` of the handler, `Clone`, `new`, and the start of
+/// the item `impl<H: handler + ?Sized> processor<H> {` with `from_arc` and
+/// `handler`; the caller writes the rest of that impl (its `dispatch`),
+/// closes it and ends the item.
+pub(super) fn processor_head(w: &mut Writer, handler: &str, processor: &str, doc: &str) {
     w.begin_item();
-    w.doc(spec.doc);
+    w.doc(doc);
     wopen!(w, "pub struct {processor}<H: ?Sized> {{");
     w.line("handler: ::std::sync::Arc<H>,");
     w.close("}");
@@ -495,6 +501,15 @@ pub(super) fn render_processor(ctx: &Ctx, w: &mut Writer, s: &Service, spec: &Pr
     w.open("pub fn handler(&self) -> &::std::sync::Arc<H> {");
     w.line("&self.handler");
     w.close("}");
+}
+
+/// A processor: the struct, its constructors, `dispatch` and the runtime's
+/// `Processor` impl.
+pub(super) fn render_processor(ctx: &Ctx, w: &mut Writer, s: &Service, spec: &ProcessorSpec<'_>) {
+    let rt = ctx.rt();
+    let handler = spec.handler;
+    let processor = spec.processor;
+    processor_head(w, handler, processor, spec.doc);
     w.doc(" Serves one call of `header.name` if it is a method of this");
     w.doc(" service (or of one it extends); `None` otherwise, with nothing");
     w.doc(" read.");
@@ -593,9 +608,7 @@ pub(super) fn render_processor(ctx: &Ctx, w: &mut Writer, s: &Service, spec: &Pr
 /// One arm of `dispatch`: decode the arguments, call the handler, encode
 /// its outcome (always broken over lines: the closure holds a block).
 fn dispatch_arm(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function) {
-    let e = f.error.as_str();
     let wire = str_lit(&f.thrift_name);
-    let (vs, app, rpc) = variants(f);
     wopen!(w, "{wire} => {{");
     w.open("Some(");
     wopen!(
@@ -611,9 +624,29 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function) {
     w.line("input,");
     w.line("output,");
     wopen!(w, "|__args: {}| {{", f.args.name);
+    outcome_match(ctx, w, handler, f, false);
+    w.close("}");
+    w.close("},");
+    w.close("),");
+    w.close(")");
+    w.close("}");
+}
+
+/// `match Handler::m(handler, __args.a, ..) {` (`).await {` when
+/// `awaited`) and its arms: the handler's outcome as the reply's outcome, a
+/// `Result<R, ApplicationError>` with `R` the result struct (`()` for a
+/// oneway method). The value goes into the result struct, a declared
+/// exception into its field, `Application` is sent as is, and `Rpc` is
+/// answered as `INTERNAL_ERROR`. The caller closes the `match` (after the
+/// arms, one level in).
+pub(super) fn outcome_match(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, awaited: bool) {
+    let e = f.error.as_str();
+    let wire = str_lit(&f.thrift_name);
+    let (vs, app, rpc) = variants(f);
     let mut args = vec!["handler".to_owned()];
     args.extend(f.args.fields.iter().map(|a| take_arg("__args", a)));
-    call_line(w, &format!("match {handler}::{}(", f.name), &args, ") {");
+    let tail = if awaited { ").await {" } else { ") {" };
+    call_line(w, &format!("match {handler}::{}(", f.name), &args, tail);
     w.indent_in();
     let err = |v: &RustName| {
         Call::apply(
@@ -644,14 +677,9 @@ fn dispatch_arm(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function) {
     arm_call(w, &err(&app), &Call::apply("Err", vec![Call::atom("e")]));
     let internal = Call::apply(
         "__rt::internal_error",
-        vec![Call::atom(wire.clone()), Call::atom("&e")],
+        vec![Call::atom(wire), Call::atom("&e")],
     );
     arm_call(w, &err(&rpc), &Call::apply("Err", vec![internal]));
-    w.close("}");
-    w.close("},");
-    w.close("),");
-    w.close(")");
-    w.close("}");
 }
 
 /// One arm of a view processor's `dispatch` for a method with an argument
@@ -686,7 +714,7 @@ pub(super) fn function_doc(ctx: &Ctx, s: &Service, f: &Function) -> Option<Strin
 
 /// The functions a client of service `id` offers: its own, then those of
 /// the services it extends (nearest first), each with its service.
-fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Function)> {
+pub(super) fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Function)> {
     let mut out = Vec::new();
     let mut cur = Some(id);
     let mut depth = 0;
@@ -706,7 +734,7 @@ fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefId, &'c Func
     out
 }
 
-const CLIENT_ALLOWS: &[&str] = &[
+pub(super) const CLIENT_ALLOWS: &[&str] = &[
     "#[allow(",
     "    clippy::result_large_err,",
     "    clippy::too_many_arguments,",
@@ -717,16 +745,43 @@ const CLIENT_ALLOWS: &[&str] = &[
 
 fn render_client(ctx: &Ctx, w: &mut Writer, s: &Service) {
     let rt = ctx.rt();
-    let def = ctx.program.def(s.def);
-    let service = &def.name.name;
-    let client = s.client.as_str();
-
-    w.begin_item();
-    w.doc(&format!(
+    let service = &ctx.program.def(s.def).name.name;
+    let doc = format!(
         " A client of `{service}` (inherited methods included): one typed method per \
          function, over any channel: a connection, or a multiplexed view of one. One \
          call at a time; open one client per thread to call concurrently."
-    ));
+    );
+    render_client_flavour(
+        ctx,
+        w,
+        s,
+        &ClientSpec {
+            client: s.client.as_str(),
+            bound: &format!("{rt}::Channel"),
+            doc: &doc,
+            asynchronous: false,
+        },
+    );
+}
+
+/// What a client is: its name, the channel trait it calls through, its
+/// doc line, and whether its methods are `async fn`s.
+pub(super) struct ClientSpec<'n> {
+    pub client: &'n str,
+    pub bound: &'n str,
+    pub doc: &'n str,
+    pub asynchronous: bool,
+}
+
+/// A client: the struct, its constructors and accessors, `multiplexed`,
+/// and one method per function (inherited ones included).
+pub(super) fn render_client_flavour(ctx: &Ctx, w: &mut Writer, s: &Service, spec: &ClientSpec<'_>) {
+    let rt = ctx.rt();
+    let client = spec.client;
+    let bound = spec.bound;
+
+    w.begin_item();
+    w.doc(spec.doc);
     w.line("#[derive(Debug)]");
     wopen!(w, "pub struct {client}<C> {{");
     w.line("channel: C,");
@@ -734,7 +789,7 @@ fn render_client(ctx: &Ctx, w: &mut Writer, s: &Service) {
     w.end_item();
 
     w.begin_item();
-    wopen!(w, "impl<C: {rt}::Channel> {client}<C> {{");
+    wopen!(w, "impl<C: {bound}> {client}<C> {{");
     for l in [
         "/// Calls through `channel` (e.g. a connected runtime client).",
         "pub fn new(channel: C) -> Self {",
@@ -759,10 +814,7 @@ fn render_client(ctx: &Ctx, w: &mut Writer, s: &Service) {
     w.end_item();
 
     w.begin_item();
-    wopen!(
-        w,
-        "impl<C: {rt}::Channel> {client}<{rt}::Multiplexed<C>> {{"
-    );
+    wopen!(w, "impl<C: {bound}> {client}<{rt}::Multiplexed<C>> {{");
     w.doc(" Calls the service registered as `service` on a multiplexed");
     w.doc(" server (method names sent as `service:method`).");
     w.open("pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {");
@@ -783,25 +835,43 @@ fn render_client(ctx: &Ctx, w: &mut Writer, s: &Service) {
     }
     let functions = client_functions(ctx, s.def);
     if functions.is_empty() {
-        wln!(w, "impl<C: {rt}::Channel> {client}<C> {{}}");
+        wln!(w, "impl<C: {bound}> {client}<C> {{}}");
         w.end_item();
         return;
     }
-    wopen!(w, "impl<C: {rt}::Channel> {client}<C> {{");
-    let mut scope = Scope::new();
-    for r in CLIENT_RESERVED {
-        scope.reserve(r);
+    if spec.asynchronous {
+        // `async fn`, `.await?` chains and `impl Future` bounds: laid out
+        // by the safety net.
+        w.inexact();
     }
-    for (owner, f) in functions {
-        let (prefix, owner_svc) = planned_service(ctx, owner);
-        let n = scope.claim(f.name.clone());
-        client_method(ctx, w, &prefix, owner_svc, f, &n);
-    }
+    wopen!(w, "impl<C: {bound}> {client}<C> {{");
+    client_methods(ctx, w, &functions, spec.asynchronous);
     w.close("}");
     w.end_item();
 }
 
-/// One client method: build the args struct, call, unpack the result.
+/// The methods of a client (`functions`: see [`client_functions`]), each
+/// named after its function unless that clashes with the client's own
+/// methods or another function's method; `async fn`s when `asynchronous`.
+pub(super) fn client_methods(
+    ctx: &Ctx,
+    w: &mut Writer,
+    functions: &[(ir::DefId, &Function)],
+    asynchronous: bool,
+) {
+    let mut scope = Scope::new();
+    for r in CLIENT_RESERVED {
+        scope.reserve(r);
+    }
+    for &(owner, f) in functions {
+        let (prefix, owner_svc) = planned_service(ctx, owner);
+        let n = scope.claim(f.name.clone());
+        client_method(ctx, w, &prefix, owner_svc, f, &n, asynchronous);
+    }
+}
+
+/// One client method: build the args struct, call (and await the call
+/// when `asynchronous`), unpack the result.
 fn client_method(
     ctx: &Ctx,
     w: &mut Writer,
@@ -809,6 +879,7 @@ fn client_method(
     owner: &Service,
     f: &Function,
     n: &RustName,
+    asynchronous: bool,
 ) {
     let error = &f.error;
     let wire = str_lit(&f.thrift_name);
@@ -817,13 +888,12 @@ fn client_method(
         w.line(ALLOW_COMPLEX);
     }
     let ret = ret_ty(ctx, f, prefix, error);
-    fn_sig(
-        w,
-        &format!("pub fn {n}"),
-        &params(ctx, "&mut self", f),
-        Some(&ret),
-        " {",
-    );
+    let head = if asynchronous {
+        format!("pub async fn {n}")
+    } else {
+        format!("pub fn {n}")
+    };
+    fn_sig(w, &head, &params(ctx, "&mut self", f), Some(&ret), " {");
     let mut inits: Vec<String> = f
         .args
         .fields
@@ -844,8 +914,9 @@ fn client_method(
     }
     let args_path = format!("{prefix}{}", f.args.name);
     struct_lit(w, "let __args = ", &args_path, &inits, ";");
+    let sent = if asynchronous { ".await?;" } else { "?;" };
     if f.oneway {
-        wln!(w, "self.channel.call_oneway({wire}, &__args)?;");
+        wln!(w, "self.channel.call_oneway({wire}, &__args){sent}");
         w.line("Ok(())");
     } else {
         let (vs, _, _) = variants(f);
@@ -861,7 +932,7 @@ fn client_method(
             ["self", "channel", "call"],
             &["_", &result_path],
             &format!("{wire}, &__args"),
-            "?;",
+            sent,
         );
         let unbox = |fld: &Field, v: &str| {
             if fld.boxed {
