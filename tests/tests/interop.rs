@@ -1,7 +1,9 @@
 //! Interop with real Thrift peers: thriftpy2 and Apache Thrift's Python
 //! library (with code from Apache's compiler), over binary and compact ×
 //! buffered and framed, both directions, plus multiplexing, a load test,
-//! and one server port that serves every combination (`detect_protocol`).
+//! and one server port that serves every combination (`detect_protocol`);
+//! then the same against our async (tokio) server and from our async
+//! client.
 //!
 //! Our side is the generated code of `fixtures/interop` (the golden files
 //! under `tests/golden/services/interop`, kept current by the
@@ -21,7 +23,9 @@ mod interop_common;
 mod idl;
 
 use idl::interop::*;
-use idl::shared::{BaseGetVersionError, BaseHandler, BasePingError, Level, SharedError, Version};
+use idl::shared::{
+    BaseAsyncHandler, BaseGetVersionError, BaseHandler, BasePingError, Level, SharedError, Version,
+};
 use interop_common::{Combo, Lib, PeerEnv, Proto, Trans};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,6 +34,7 @@ use std::time::Duration;
 use thriftc_runtime::client::{Channel, Client, Connector, Multiplexed};
 use thriftc_runtime::processor::Multiplexed as MultiplexedProcessor;
 use thriftc_runtime::server::{Server, ServerHandle, ServerProcessor};
+use thriftc_runtime::tokio::{AsyncMultiplexed, AsyncProcessor, AsyncServer, AsyncServerHandle};
 use thriftc_runtime::{ApplicationError, ApplicationErrorKind, Framing, ProtocolKind};
 
 /// The value the peers' IDL calls `Color.VIOLET`; ours does not declare it.
@@ -968,4 +973,394 @@ fn our_clients_concurrently_to_thriftpy2_server() {
             .expect("every reply checks out");
     }
     assert_eq!(total, THREADS * 2 * CALLS as usize);
+}
+
+// ----------------------------------------------------------- async flavour
+
+/// The scenario through the async flavour of the generated code: each
+/// method answers as the blocking one does, except `work`, which waits on
+/// the runtime's timer instead of holding a thread.
+struct AsyncScenario(Arc<Scenario>);
+
+impl BaseAsyncHandler for AsyncScenario {
+    async fn get_version(&self) -> Result<Version, BaseGetVersionError> {
+        self.0.get_version()
+    }
+
+    async fn ping(&self, msg: String) -> Result<String, BasePingError> {
+        BaseHandler::ping(&*self.0, msg)
+    }
+}
+
+impl InteropAsyncHandler for AsyncScenario {
+    async fn echo_primitives(
+        &self,
+        value: Primitives,
+    ) -> Result<Primitives, InteropEchoPrimitivesError> {
+        self.0.echo_primitives(value)
+    }
+
+    async fn echo_containers(
+        &self,
+        value: Containers,
+    ) -> Result<Containers, InteropEchoContainersError> {
+        self.0.echo_containers(value)
+    }
+
+    async fn echo_record(&self, value: Record) -> Result<Record, InteropEchoRecordError> {
+        self.0.echo_record(value)
+    }
+
+    async fn echo_choice(&self, value: Choice) -> Result<Choice, InteropEchoChoiceError> {
+        self.0.echo_choice(value)
+    }
+
+    async fn echo_color(&self, value: Color) -> Result<Color, InteropEchoColorError> {
+        self.0.echo_color(value)
+    }
+
+    async fn echo_binary(&self, value: Bytes) -> Result<Bytes, InteropEchoBinaryError> {
+        self.0.echo_binary(value)
+    }
+
+    async fn group_by_color(
+        &self,
+        records: Vec<Record>,
+    ) -> Result<HashMap<Color, Vec<Record>>, InteropGroupByColorError> {
+        self.0.group_by_color(records)
+    }
+
+    async fn add(&self, a: i32, b: i64) -> Result<i64, InteropAddError> {
+        self.0.add(a, b)
+    }
+
+    async fn pack(
+        &self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> Result<Primitives, InteropPackError> {
+        self.0
+            .pack(flag, tiny, small, short_int, medium, big, real, text, raw)
+    }
+
+    async fn make_record(&self, id: i64, name: String) -> Result<Record, InteropMakeRecordError> {
+        self.0.make_record(id, name)
+    }
+
+    async fn lookup(&self, key: String) -> Result<String, InteropLookupError> {
+        self.0.lookup(key)
+    }
+
+    async fn store(&self, key: String, value: String) -> Result<(), InteropStoreError> {
+        self.0.store(key, value)
+    }
+
+    async fn check(&self, value: i32) -> Result<i32, InteropCheckError> {
+        self.0.check(value)
+    }
+
+    async fn reset(&self) -> Result<(), InteropResetError> {
+        self.0.reset()
+    }
+
+    async fn notify(&self, event: String) -> Result<(), InteropNotifyError> {
+        self.0.notify(event)
+    }
+
+    async fn events(&self) -> Result<Vec<String>, InteropEventsError> {
+        self.0.events()
+    }
+
+    async fn fail(&self, why: String) -> Result<i32, InteropFailError> {
+        self.0.fail(why)
+    }
+
+    async fn work(&self, micros: i32) -> Result<i32, InteropWorkError> {
+        let _g = self.0.enter();
+        tokio::time::sleep(Duration::from_micros(micros.max(0) as u64)).await;
+        Ok(micros)
+    }
+}
+
+#[derive(Default)]
+struct AsyncCounter(CounterImpl);
+
+impl BaseAsyncHandler for AsyncCounter {
+    async fn get_version(&self) -> Result<Version, BaseGetVersionError> {
+        self.0.get_version()
+    }
+
+    async fn ping(&self, msg: String) -> Result<String, BasePingError> {
+        BaseHandler::ping(&self.0, msg)
+    }
+}
+
+impl CounterAsyncHandler for AsyncCounter {
+    async fn increment(&self, by: i64) -> Result<i64, CounterIncrementError> {
+        self.0.increment(by)
+    }
+}
+
+/// A tokio runtime with two worker threads, timers and I/O.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// One of our async servers, on a runtime of its own; stopped when dropped.
+struct OurAsyncServer {
+    handle: AsyncServerHandle,
+    combo: Combo,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl OurAsyncServer {
+    fn port(&self) -> u16 {
+        self.handle.local_addr().port()
+    }
+}
+
+impl Drop for OurAsyncServer {
+    fn drop(&mut self) {
+        self.handle.stop();
+    }
+}
+
+/// Serves `handler` (plus a `Counter` when multiplexed) for `combo` with
+/// the async server on a free port of 127.0.0.1.
+fn serve_async(combo: Combo, handler: &Arc<Scenario>) -> OurAsyncServer {
+    let rt = runtime();
+    let interop = InteropAsyncProcessor::new(AsyncScenario(handler.clone()));
+    let processor: Arc<dyn AsyncProcessor> = if combo.mux {
+        let mut mux = AsyncMultiplexed::new();
+        mux.register("Interop", Arc::new(interop));
+        mux.register(
+            "Counter",
+            Arc::new(CounterAsyncProcessor::new(AsyncCounter::default())),
+        );
+        Arc::new(mux)
+    } else {
+        Arc::new(interop)
+    };
+    let server = rt
+        .block_on(
+            AsyncServer::builder(processor)
+                .protocol(protocol(combo.proto))
+                .framing(framing(combo.trans))
+                .bind("127.0.0.1:0"),
+        )
+        .expect("bind a free port");
+    let handle = server.handle();
+    rt.spawn(server.serve());
+    OurAsyncServer {
+        handle,
+        combo,
+        _runtime: rt,
+    }
+}
+
+/// A Python client runs the whole scenario against our async server in
+/// every combination.
+fn python_client_to_our_async_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let handler = Scenario::new();
+    let servers: Vec<OurAsyncServer> = combos()
+        .into_iter()
+        .map(|c| serve_async(c, &handler))
+        .collect();
+    let targets: Vec<(Combo, u16)> = servers.iter().map(|s| (s.combo, s.port())).collect();
+    let run = env.client(&targets, PEER_TIMEOUT);
+    run.assert_ok(
+        &format!("{} client -> our async server", lib.name()),
+        targets.len(),
+    );
+    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
+    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+}
+
+#[test]
+fn thriftpy2_client_to_our_async_server() {
+    python_client_to_our_async_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn apache_client_to_our_async_server() {
+    python_client_to_our_async_server(Lib::Apache);
+}
+
+/// Many Python clients at once against our async server; calls overlap on
+/// two runtime threads.
+#[test]
+fn thriftpy2_load_on_our_async_server() {
+    const THREADS: usize = 32;
+    const CALLS: usize = 200;
+    let combo = Combo {
+        proto: Proto::Binary,
+        trans: Trans::Framed,
+        mux: false,
+    };
+    let env = PeerEnv::new(Lib::Thriftpy2);
+    let handler = Scenario::new();
+    let server = serve_async(combo, &handler);
+    let run = env.load((combo, server.port()), THREADS, CALLS, PEER_TIMEOUT);
+    run.assert_ok("thriftpy2 load on our async server", 1);
+    assert!(run.checks() >= THREADS * CALLS, "{}", run.stdout);
+    assert_eq!(
+        handler.calls.load(Ordering::SeqCst),
+        THREADS * CALLS,
+        "every call reached the handler once"
+    );
+    let max = handler.max_in_flight.load(Ordering::SeqCst);
+    assert!(
+        max >= 2,
+        "calls should overlap: at most {max} were in flight at once"
+    );
+}
+
+/// Our async client against a Python server, every combination: a value of
+/// each kind the scenario has, each way a call can end, and many calls at
+/// once on connections of their own.
+fn our_async_client_to_python_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let server = env.server(&combos());
+    let rt = runtime();
+    let mut failures = Vec::new();
+    let mut checks = 0;
+    for (combo, port) in server.ports.clone() {
+        let c = rt.block_on(check_combo_async(combo, port));
+        checks += c.checks;
+        failures.extend(c.failures);
+    }
+    let stderr = if failures.is_empty() {
+        String::new()
+    } else {
+        server.stop()
+    };
+    assert!(
+        failures.is_empty(),
+        "our async client -> {} server: {} of {checks} checks failed:\n{}\n--- server stderr\n{stderr}",
+        lib.name(),
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checks >= 20 * combos().len(), "only {checks} checks ran");
+}
+
+async fn check_combo_async(combo: Combo, port: u16) -> Checker {
+    let mut c = Checker::new(format!("async {}@{port}", combo.spec()));
+    let connect = || async { connector(combo, port).connect_async().await };
+    let conn = match connect().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            c.fail("connect", e.to_string());
+            return c;
+        }
+    };
+    if combo.mux {
+        let mut conn = conn;
+        let mut client = InteropAsyncClient::multiplexed(&mut conn, "Interop");
+        run_checks_async(&mut client, &mut c).await;
+        let mut counter = CounterAsyncClient::multiplexed(&mut conn, "Counter");
+        match counter.increment(0).await {
+            Ok(start) => c.ok(
+                "Counter.increment(5)",
+                counter.increment(5).await,
+                start + 5,
+            ),
+            Err(e) => c.fail("Counter.increment(0)", e.to_string()),
+        }
+    } else {
+        run_checks_async(&mut InteropAsyncClient::new(conn), &mut c).await;
+        // Clients at once, a connection each, as tasks of one runtime.
+        let tasks: Vec<_> = (0..8)
+            .map(|t| {
+                tokio::spawn(async move {
+                    let conn = connector(combo, port).connect_async().await;
+                    let mut client = InteropAsyncClient::new(conn.map_err(|e| e.to_string())?);
+                    for i in 0..25 {
+                        let a = t * 1000 + i;
+                        match client.add(a, 7).await {
+                            Ok(v) if v == i64::from(a) + 7 => {}
+                            other => return Err(format!("add({a}, 7) = {other:?}")),
+                        }
+                    }
+                    Ok::<_, String>(())
+                })
+            })
+            .collect();
+        for (t, task) in tasks.into_iter().enumerate() {
+            match task.await {
+                Ok(r) => c.ok(&format!("client task {t}"), r, ()),
+                Err(e) => c.fail(&format!("client task {t}"), e.to_string()),
+            }
+        }
+    }
+    c
+}
+
+/// A value of each kind `run_checks` covers, through the async client.
+async fn run_checks_async<C: thriftc_runtime::tokio::AsyncChannel>(
+    client: &mut InteropAsyncClient<C>,
+    c: &mut Checker,
+) {
+    for p in primitives() {
+        c.ok("echoPrimitives", client.echo_primitives(p.clone()).await, p);
+    }
+    for v in containers() {
+        c.ok("echoContainers", client.echo_containers(v.clone()).await, v);
+    }
+    for r in records() {
+        c.ok("echoRecord", client.echo_record(r.clone()).await, r);
+    }
+    for v in choices() {
+        c.ok("echoChoice", client.echo_choice(v.clone()).await, v);
+    }
+    c.ok("echoColor(VIOLET)", client.echo_color(VIOLET).await, VIOLET);
+    let raw: Vec<u8> = (0..=255).cycle().take(70000).collect();
+    c.ok("echoBinary", client.echo_binary(raw.clone()).await, raw);
+    c.ok("add", client.add(-5, 1 << 40).await, (1i64 << 40) - 5);
+    c.ok(
+        "ping",
+        client.ping(TEXT.to_owned()).await,
+        format!("pong: {TEXT}"),
+    );
+    match client.ping(String::new()).await {
+        Err(BasePingError::Err(e)) => c.eq("ping('') code", e.code, 400),
+        other => c.fail("ping('')", format!("{other:?}")),
+    }
+    match client.fail("why".into()).await {
+        Err(InteropFailError::Application(e)) => c.eq(
+            "fail",
+            e,
+            ApplicationError::new(ApplicationErrorKind::InternalError, "why"),
+        ),
+        other => c.fail("fail", format!("{other:?}")),
+    }
+    // A oneway call, then a call on the same connection that sees it.
+    let event = format!("async-{}", c.label);
+    c.ok("notify", client.notify(event.clone()).await, ());
+    match client.events().await {
+        Ok(events) => c.eq("events has the notified one", events.contains(&event), true),
+        Err(e) => c.fail("events", e.to_string()),
+    }
+}
+
+#[test]
+fn our_async_client_to_thriftpy2_server() {
+    our_async_client_to_python_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn our_async_client_to_apache_server() {
+    our_async_client_to_python_server(Lib::Apache);
 }

@@ -39,11 +39,16 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     out
 }
 
+/// The interop suite also serves and calls through the async flavour
+/// (option `async_services`); the other fixtures are blocking only (their
+/// async flavour has goldens of its own, `tests/golden/rs/*_async`).
 fn generate(path: &Path) -> Vec<thriftc::codegen::GeneratedFile> {
     let dir = path.parent().unwrap().to_path_buf();
     let loaded = thriftc::load(&[path.to_path_buf()], &[dir])
         .unwrap_or_else(|e| panic!("{} does not load:\n{}", path.display(), e.render(false)));
-    thriftc::codegen::generate(&loaded.program, &Options::default())
+    let mut options = Options::default();
+    options.async_services = path.ends_with("interop/interop.thrift");
+    thriftc::codegen::generate(&loaded.program, &options)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -82,7 +87,7 @@ fn service_goldens() {
 }
 
 /// A function's doc comment is on its handler trait method and on its
-/// client method; a service's on its handler trait.
+/// client method, in both flavours; a service's on its handler trait.
 #[test]
 fn doc_comments_reach_trait_and_client() {
     let files = generate(&root().join("fixtures/interop/interop.thrift"));
@@ -96,13 +101,26 @@ fn doc_comments_reach_trait_and_client() {
     let client_at = interop
         .find("impl<C: __rt::Channel> InteropClient<C> {\n    /// Returns")
         .unwrap();
-    let hits: Vec<usize> = interop.match_indices(doc).map(|(i, _)| i).collect();
+    let async_trait_at = interop.find("pub trait InteropAsyncHandler").unwrap();
+    let async_client_at = interop
+        .find("impl<C: __rt::tokio::AsyncChannel> InteropAsyncClient<C> {\n    /// Returns")
+        .unwrap();
+    let mut hits: Vec<usize> = interop.match_indices(doc).map(|(i, _)| i).collect();
     assert_eq!(
         hits.len(),
-        2,
-        "{doc:?} should document the trait and client methods"
+        4,
+        "{doc:?} should document the trait and client methods of both flavours"
     );
-    assert!(hits[0] > trait_at && hits[1] > client_at);
+    let mut owners = [trait_at, client_at, async_trait_at, async_client_at];
+    owners.sort();
+    hits.sort();
+    for (hit, owner) in hits.iter().zip(owners.iter().skip(1).chain([&usize::MAX])) {
+        // Each doc sits after its owner and before the next one.
+        assert!(hit < owner, "{doc:?} at {hit} out of place ({owners:?})");
+    }
+    for (hit, owner) in hits.iter().zip(owners.iter()) {
+        assert!(hit > owner, "{doc:?} at {hit} out of place ({owners:?})");
+    }
     let svc_doc = "/// The service every interop peer serves and calls.\n";
     let svc_at = interop
         .find(svc_doc)

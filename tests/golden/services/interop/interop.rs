@@ -3969,6 +3969,958 @@ impl<C: __rt::Channel> InteropClient<C> {
         Err(__rt::missing_result("ping").into())
     }
 }
+/// The service every interop peer serves and calls.
+///
+/// Implement this to serve `Interop` on tokio; serve it with [`InteropAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait InteropAsyncHandler: super::shared::BaseAsyncHandler {
+    /// Returns its argument unchanged.
+    fn echo_primitives(
+        &self,
+        value: Primitives,
+    ) -> impl ::std::future::Future<
+        Output = Result<Primitives, InteropEchoPrimitivesError>,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_containers(
+        &self,
+        value: Containers,
+    ) -> impl ::std::future::Future<
+        Output = Result<Containers, InteropEchoContainersError>,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_record(
+        &self,
+        value: Record,
+    ) -> impl ::std::future::Future<
+        Output = Result<Record, InteropEchoRecordError>,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_choice(
+        &self,
+        value: Choice,
+    ) -> impl ::std::future::Future<
+        Output = Result<Choice, InteropEchoChoiceError>,
+    > + Send;
+    /// Returns its argument unchanged, including values this side does not declare.
+    fn echo_color(
+        &self,
+        value: Color,
+    ) -> impl ::std::future::Future<
+        Output = Result<Color, InteropEchoColorError>,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_binary(
+        &self,
+        value: Bytes,
+    ) -> impl ::std::future::Future<
+        Output = Result<Bytes, InteropEchoBinaryError>,
+    > + Send;
+    /// The records grouped by color, each group in input order.
+    fn group_by_color(
+        &self,
+        records: Vec<Record>,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::collections::HashMap<Color, Vec<Record>>,
+            InteropGroupByColorError,
+        >,
+    > + Send;
+    /// `a + b`.
+    fn add(
+        &self,
+        a: i32,
+        b: i64,
+    ) -> impl ::std::future::Future<Output = Result<i64, InteropAddError>> + Send;
+    /// A Primitives with every field set from the argument of the same id.
+    fn pack(
+        &self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> impl ::std::future::Future<
+        Output = Result<Primitives, InteropPackError>,
+    > + Send;
+    /// A record with `id` and `name` set and every other field left unset or at its default.
+    fn make_record(
+        &self,
+        id: i64,
+        name: String,
+    ) -> impl ::std::future::Future<
+        Output = Result<Record, InteropMakeRecordError>,
+    > + Send;
+    /// The value stored under `key` (`answer` holds `42` from the start), or NotFound.
+    fn lookup(
+        &self,
+        key: String,
+    ) -> impl ::std::future::Future<Output = Result<String, InteropLookupError>> + Send;
+    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields \[`key`]).
+    fn store(
+        &self,
+        key: String,
+        value: String,
+    ) -> impl ::std::future::Future<Output = Result<(), InteropStoreError>> + Send;
+    /// `2 * value` for 1..=1000. Raises NotFound (key `zero`) for 0, Invalid
+    /// (code = value, reason `negative`, no fields) below 0, and
+    /// shared.SharedError (code = value, reason `too big`) above 1000.
+    fn check(
+        &self,
+        value: i32,
+    ) -> impl ::std::future::Future<Output = Result<i32, InteropCheckError>> + Send;
+    /// Empties the event log.
+    fn reset(
+        &self,
+    ) -> impl ::std::future::Future<Output = Result<(), InteropResetError>> + Send;
+    /// Appends `event` to the event log; no reply.
+    fn notify(
+        &self,
+        event: String,
+    ) -> impl ::std::future::Future<Output = Result<(), InteropNotifyError>> + Send;
+    /// The event log, oldest first.
+    fn events(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = Result<Vec<String>, InteropEventsError>,
+    > + Send;
+    /// Always fails with an application error: INTERNAL_ERROR, message `why`.
+    fn fail(
+        &self,
+        why: String,
+    ) -> impl ::std::future::Future<Output = Result<i32, InteropFailError>> + Send;
+    /// Sleeps `micros` microseconds, then returns `micros`.
+    fn work(
+        &self,
+        micros: i32,
+    ) -> impl ::std::future::Future<Output = Result<i32, InteropWorkError>> + Send;
+}
+/// Serves a [`InteropAsyncHandler`]: dispatches `Interop`'s methods (inherited ones included) by name. Give it to the runtime's async server, or register it in an async multiplexed processor.
+pub struct InteropAsyncProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for InteropAsyncProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: InteropAsyncHandler> InteropAsyncProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: InteropAsyncHandler + ?Sized> InteropAsyncProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves `call` if its method is one of this service (or of one
+    /// it extends); gives it back otherwise, with nothing read.
+    #[doc(hidden)]
+    pub async fn dispatch(
+        handler: &H,
+        call: __rt::tokio::Call,
+    ) -> Result<__rt::tokio::Reply, __rt::tokio::Call> {
+        match call.header().name.as_str() {
+            "echoPrimitives" => {
+                let __args: InteropEchoPrimitivesArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::echo_primitives(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoPrimitivesResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoPrimitivesError::Application(e)) => Err(e),
+                    Err(InteropEchoPrimitivesError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoPrimitives", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoContainers" => {
+                let __args: InteropEchoContainersArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::echo_containers(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoContainersResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoContainersError::Application(e)) => Err(e),
+                    Err(InteropEchoContainersError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoContainers", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoRecord" => {
+                let __args: InteropEchoRecordArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::echo_record(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoRecordResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoRecordError::Application(e)) => Err(e),
+                    Err(InteropEchoRecordError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoRecord", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoChoice" => {
+                let __args: InteropEchoChoiceArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::echo_choice(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoChoiceResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoChoiceError::Application(e)) => Err(e),
+                    Err(InteropEchoChoiceError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoChoice", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoColor" => {
+                let __args: InteropEchoColorArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::echo_color(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoColorResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoColorError::Application(e)) => Err(e),
+                    Err(InteropEchoColorError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoColor", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoBinary" => {
+                let __args: InteropEchoBinaryArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::echo_binary(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoBinaryResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoBinaryError::Application(e)) => Err(e),
+                    Err(InteropEchoBinaryError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoBinary", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "groupByColor" => {
+                let __args: InteropGroupByColorArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::group_by_color(
+                        handler,
+                        __args.records,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropGroupByColorResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropGroupByColorError::Application(e)) => Err(e),
+                    Err(InteropGroupByColorError::Rpc(e)) => {
+                        Err(__rt::internal_error("groupByColor", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "add" => {
+                let __args: InteropAddArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::add(
+                        handler,
+                        __args.a,
+                        __args.b,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropAddResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropAddError::Application(e)) => Err(e),
+                    Err(InteropAddError::Rpc(e)) => Err(__rt::internal_error("add", &e)),
+                };
+                Ok(call.reply(__outcome))
+            }
+            "pack" => {
+                let __args: InteropPackArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::pack(
+                        handler,
+                        __args.flag,
+                        __args.tiny,
+                        __args.small,
+                        __args.short_int,
+                        __args.medium,
+                        __args.big,
+                        __args.real,
+                        __args.text,
+                        __args.raw,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropPackResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropPackError::Application(e)) => Err(e),
+                    Err(InteropPackError::Rpc(e)) => {
+                        Err(__rt::internal_error("pack", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "makeRecord" => {
+                let __args: InteropMakeRecordArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::make_record(
+                        handler,
+                        __args.id,
+                        __args.name,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropMakeRecordResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropMakeRecordError::Application(e)) => Err(e),
+                    Err(InteropMakeRecordError::Rpc(e)) => {
+                        Err(__rt::internal_error("makeRecord", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "lookup" => {
+                let __args: InteropLookupArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::lookup(handler, __args.key)
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropLookupResult {
+                            success: Some(v),
+                            not_found: None,
+                        })
+                    }
+                    Err(InteropLookupError::NotFound(e)) => {
+                        Ok(InteropLookupResult {
+                            success: None,
+                            not_found: Some(e),
+                        })
+                    }
+                    Err(InteropLookupError::Application(e)) => Err(e),
+                    Err(InteropLookupError::Rpc(e)) => {
+                        Err(__rt::internal_error("lookup", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "store" => {
+                let __args: InteropStoreArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::store(
+                        handler,
+                        __args.key,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(()) => {
+                        Ok(InteropStoreResult {
+                            invalid: None,
+                        })
+                    }
+                    Err(InteropStoreError::Invalid(e)) => {
+                        Ok(InteropStoreResult {
+                            invalid: Some(e),
+                        })
+                    }
+                    Err(InteropStoreError::Application(e)) => Err(e),
+                    Err(InteropStoreError::Rpc(e)) => {
+                        Err(__rt::internal_error("store", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "check" => {
+                let __args: InteropCheckArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::check(handler, __args.value)
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropCheckResult {
+                            success: Some(v),
+                            not_found: None,
+                            invalid: None,
+                            shared_error: None,
+                        })
+                    }
+                    Err(InteropCheckError::NotFound(e)) => {
+                        Ok(InteropCheckResult {
+                            success: None,
+                            not_found: Some(e),
+                            invalid: None,
+                            shared_error: None,
+                        })
+                    }
+                    Err(InteropCheckError::Invalid(e)) => {
+                        Ok(InteropCheckResult {
+                            success: None,
+                            not_found: None,
+                            invalid: Some(e),
+                            shared_error: None,
+                        })
+                    }
+                    Err(InteropCheckError::SharedError(e)) => {
+                        Ok(InteropCheckResult {
+                            success: None,
+                            not_found: None,
+                            invalid: None,
+                            shared_error: Some(e),
+                        })
+                    }
+                    Err(InteropCheckError::Application(e)) => Err(e),
+                    Err(InteropCheckError::Rpc(e)) => {
+                        Err(__rt::internal_error("check", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "reset" => {
+                let __args: InteropResetArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::reset(handler).await {
+                    Ok(()) => Ok(InteropResetResult {}),
+                    Err(InteropResetError::Application(e)) => Err(e),
+                    Err(InteropResetError::Rpc(e)) => {
+                        Err(__rt::internal_error("reset", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "notify" => {
+                let __args: InteropNotifyArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::notify(handler, __args.event)
+                    .await
+                {
+                    Ok(()) => Ok(()),
+                    Err(InteropNotifyError::Application(e)) => Err(e),
+                    Err(InteropNotifyError::Rpc(e)) => {
+                        Err(__rt::internal_error("notify", &e))
+                    }
+                };
+                Ok(call.oneway(__outcome))
+            }
+            "events" => {
+                let __args: InteropEventsArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::events(handler).await {
+                    Ok(v) => {
+                        Ok(InteropEventsResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEventsError::Application(e)) => Err(e),
+                    Err(InteropEventsError::Rpc(e)) => {
+                        Err(__rt::internal_error("events", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "fail" => {
+                let __args: InteropFailArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::fail(handler, __args.why)
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropFailResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropFailError::Application(e)) => Err(e),
+                    Err(InteropFailError::Rpc(e)) => {
+                        Err(__rt::internal_error("fail", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "work" => {
+                let __args: InteropWorkArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncHandler::work(handler, __args.micros)
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropWorkResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropWorkError::Application(e)) => Err(e),
+                    Err(InteropWorkError::Rpc(e)) => {
+                        Err(__rt::internal_error("work", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            _ => super::shared::BaseAsyncProcessor::<H>::dispatch(handler, call).await,
+        }
+    }
+}
+impl<H: InteropAsyncHandler + ?Sized> __rt::tokio::AsyncProcessor
+for InteropAsyncProcessor<H> {
+    fn process(
+        &self,
+        call: __rt::tokio::Call,
+    ) -> __rt::tokio::BoxFuture<'_, __rt::tokio::Reply> {
+        Box::pin(async move {
+            match Self::dispatch(&self.handler, call).await {
+                Ok(reply) => reply,
+                Err(call) => call.unknown_method(),
+            }
+        })
+    }
+}
+/// An async client of `Interop` (inherited methods included): one typed `async fn` per function, over any async channel: a connection, or a multiplexed view of one. One call at a time; open one client per task to call concurrently.
+#[derive(Debug)]
+pub struct InteropAsyncClient<C> {
+    channel: C,
+}
+impl<C: __rt::tokio::AsyncChannel> InteropAsyncClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::tokio::AsyncChannel> InteropAsyncClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::tokio::AsyncChannel> InteropAsyncClient<C> {
+    /// Returns its argument unchanged.
+    pub async fn echo_primitives(
+        &mut self,
+        value: Primitives,
+    ) -> Result<Primitives, InteropEchoPrimitivesError> {
+        let __args = InteropEchoPrimitivesArgs { value };
+        let __reply = self
+            .channel
+            .call::<_, InteropEchoPrimitivesResult>("echoPrimitives", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("echoPrimitives").into())
+    }
+    /// Returns its argument unchanged.
+    pub async fn echo_containers(
+        &mut self,
+        value: Containers,
+    ) -> Result<Containers, InteropEchoContainersError> {
+        let __args = InteropEchoContainersArgs { value };
+        let __reply = self
+            .channel
+            .call::<_, InteropEchoContainersResult>("echoContainers", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("echoContainers").into())
+    }
+    /// Returns its argument unchanged.
+    pub async fn echo_record(
+        &mut self,
+        value: Record,
+    ) -> Result<Record, InteropEchoRecordError> {
+        let __args = InteropEchoRecordArgs { value };
+        let __reply = self
+            .channel
+            .call::<_, InteropEchoRecordResult>("echoRecord", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("echoRecord").into())
+    }
+    /// Returns its argument unchanged.
+    pub async fn echo_choice(
+        &mut self,
+        value: Choice,
+    ) -> Result<Choice, InteropEchoChoiceError> {
+        let __args = InteropEchoChoiceArgs { value };
+        let __reply = self
+            .channel
+            .call::<_, InteropEchoChoiceResult>("echoChoice", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("echoChoice").into())
+    }
+    /// Returns its argument unchanged, including values this side does not declare.
+    pub async fn echo_color(
+        &mut self,
+        value: Color,
+    ) -> Result<Color, InteropEchoColorError> {
+        let __args = InteropEchoColorArgs { value };
+        let __reply = self
+            .channel
+            .call::<_, InteropEchoColorResult>("echoColor", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("echoColor").into())
+    }
+    /// Returns its argument unchanged.
+    pub async fn echo_binary(
+        &mut self,
+        value: Bytes,
+    ) -> Result<Bytes, InteropEchoBinaryError> {
+        let __args = InteropEchoBinaryArgs { value };
+        let __reply = self
+            .channel
+            .call::<_, InteropEchoBinaryResult>("echoBinary", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("echoBinary").into())
+    }
+    /// The records grouped by color, each group in input order.
+    pub async fn group_by_color(
+        &mut self,
+        records: Vec<Record>,
+    ) -> Result<
+        ::std::collections::HashMap<Color, Vec<Record>>,
+        InteropGroupByColorError,
+    > {
+        let __args = InteropGroupByColorArgs { records };
+        let __reply = self
+            .channel
+            .call::<_, InteropGroupByColorResult>("groupByColor", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("groupByColor").into())
+    }
+    /// `a + b`.
+    pub async fn add(&mut self, a: i32, b: i64) -> Result<i64, InteropAddError> {
+        let __args = InteropAddArgs { a, b };
+        let __reply = self.channel.call::<_, InteropAddResult>("add", &__args).await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("add").into())
+    }
+    /// A Primitives with every field set from the argument of the same id.
+    pub async fn pack(
+        &mut self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> Result<Primitives, InteropPackError> {
+        let __args = InteropPackArgs {
+            flag,
+            tiny,
+            small,
+            short_int,
+            medium,
+            big,
+            real,
+            text,
+            raw,
+        };
+        let __reply = self.channel.call::<_, InteropPackResult>("pack", &__args).await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("pack").into())
+    }
+    /// A record with `id` and `name` set and every other field left unset or at its default.
+    pub async fn make_record(
+        &mut self,
+        id: i64,
+        name: String,
+    ) -> Result<Record, InteropMakeRecordError> {
+        let __args = InteropMakeRecordArgs { id, name };
+        let __reply = self
+            .channel
+            .call::<_, InteropMakeRecordResult>("makeRecord", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("makeRecord").into())
+    }
+    /// The value stored under `key` (`answer` holds `42` from the start), or NotFound.
+    pub async fn lookup(&mut self, key: String) -> Result<String, InteropLookupError> {
+        let __args = InteropLookupArgs { key };
+        let __reply = self
+            .channel
+            .call::<_, InteropLookupResult>("lookup", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        if let Some(e) = __reply.not_found {
+            return Err(InteropLookupError::NotFound(e));
+        }
+        Err(__rt::missing_result("lookup").into())
+    }
+    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields \[`key`]).
+    pub async fn store(
+        &mut self,
+        key: String,
+        value: String,
+    ) -> Result<(), InteropStoreError> {
+        let __args = InteropStoreArgs { key, value };
+        let __reply = self
+            .channel
+            .call::<_, InteropStoreResult>("store", &__args)
+            .await?;
+        if let Some(e) = __reply.invalid {
+            return Err(InteropStoreError::Invalid(e));
+        }
+        Ok(())
+    }
+    /// `2 * value` for 1..=1000. Raises NotFound (key `zero`) for 0, Invalid
+    /// (code = value, reason `negative`, no fields) below 0, and
+    /// shared.SharedError (code = value, reason `too big`) above 1000.
+    pub async fn check(&mut self, value: i32) -> Result<i32, InteropCheckError> {
+        let __args = InteropCheckArgs { value };
+        let __reply = self
+            .channel
+            .call::<_, InteropCheckResult>("check", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        if let Some(e) = __reply.not_found {
+            return Err(InteropCheckError::NotFound(e));
+        }
+        if let Some(e) = __reply.invalid {
+            return Err(InteropCheckError::Invalid(e));
+        }
+        if let Some(e) = __reply.shared_error {
+            return Err(InteropCheckError::SharedError(e));
+        }
+        Err(__rt::missing_result("check").into())
+    }
+    /// Empties the event log.
+    pub async fn reset(&mut self) -> Result<(), InteropResetError> {
+        let __args = InteropResetArgs {};
+        let _ = self.channel.call::<_, InteropResetResult>("reset", &__args).await?;
+        Ok(())
+    }
+    /// Appends `event` to the event log; no reply.
+    pub async fn notify(&mut self, event: String) -> Result<(), InteropNotifyError> {
+        let __args = InteropNotifyArgs { event };
+        self.channel.call_oneway("notify", &__args).await?;
+        Ok(())
+    }
+    /// The event log, oldest first.
+    pub async fn events(&mut self) -> Result<Vec<String>, InteropEventsError> {
+        let __args = InteropEventsArgs {};
+        let __reply = self
+            .channel
+            .call::<_, InteropEventsResult>("events", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("events").into())
+    }
+    /// Always fails with an application error: INTERNAL_ERROR, message `why`.
+    pub async fn fail(&mut self, why: String) -> Result<i32, InteropFailError> {
+        let __args = InteropFailArgs { why };
+        let __reply = self.channel.call::<_, InteropFailResult>("fail", &__args).await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("fail").into())
+    }
+    /// Sleeps `micros` microseconds, then returns `micros`.
+    pub async fn work(&mut self, micros: i32) -> Result<i32, InteropWorkError> {
+        let __args = InteropWorkArgs { micros };
+        let __reply = self.channel.call::<_, InteropWorkResult>("work", &__args).await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("work").into())
+    }
+    /// The version of the serving implementation: always 1.2, no tag.
+    pub async fn get_version(
+        &mut self,
+    ) -> Result<super::shared::Version, super::shared::BaseGetVersionError> {
+        let __args = super::shared::BaseGetVersionArgs {
+        };
+        let __reply = self
+            .channel
+            .call::<_, super::shared::BaseGetVersionResult>("getVersion", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("getVersion").into())
+    }
+    /// Answers `pong: <msg>`.
+    /// Raises SharedError (code 400, reason `empty`) when `msg` is empty.
+    pub async fn ping(
+        &mut self,
+        msg: String,
+    ) -> Result<String, super::shared::BasePingError> {
+        let __args = super::shared::BasePingArgs { msg };
+        let __reply = self
+            .channel
+            .call::<_, super::shared::BasePingResult>("ping", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        if let Some(e) = __reply.err {
+            return Err(super::shared::BasePingError::Err(e));
+        }
+        Err(__rt::missing_result("ping").into())
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CounterIncrementArgs {
     pub by: i64,
@@ -4279,6 +5231,183 @@ impl<C: __rt::Channel> CounterClient<C> {
         let __reply = self
             .channel
             .call::<_, super::shared::BasePingResult>("ping", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        if let Some(e) = __reply.err {
+            return Err(super::shared::BasePingError::Err(e));
+        }
+        Err(__rt::missing_result("ping").into())
+    }
+}
+/// A second service for multiplexed servers.
+///
+/// Implement this to serve `Counter` on tokio; serve it with [`CounterAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait CounterAsyncHandler: super::shared::BaseAsyncHandler {
+    /// Adds `by` to the counter and returns the new total (starts at 0).
+    fn increment(
+        &self,
+        by: i64,
+    ) -> impl ::std::future::Future<Output = Result<i64, CounterIncrementError>> + Send;
+}
+/// Serves a [`CounterAsyncHandler`]: dispatches `Counter`'s methods (inherited ones included) by name. Give it to the runtime's async server, or register it in an async multiplexed processor.
+pub struct CounterAsyncProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for CounterAsyncProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: CounterAsyncHandler> CounterAsyncProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: CounterAsyncHandler + ?Sized> CounterAsyncProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves `call` if its method is one of this service (or of one
+    /// it extends); gives it back otherwise, with nothing read.
+    #[doc(hidden)]
+    pub async fn dispatch(
+        handler: &H,
+        call: __rt::tokio::Call,
+    ) -> Result<__rt::tokio::Reply, __rt::tokio::Call> {
+        match call.header().name.as_str() {
+            "increment" => {
+                let __args: CounterIncrementArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match CounterAsyncHandler::increment(handler, __args.by)
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(CounterIncrementResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(CounterIncrementError::Application(e)) => Err(e),
+                    Err(CounterIncrementError::Rpc(e)) => {
+                        Err(__rt::internal_error("increment", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            _ => super::shared::BaseAsyncProcessor::<H>::dispatch(handler, call).await,
+        }
+    }
+}
+impl<H: CounterAsyncHandler + ?Sized> __rt::tokio::AsyncProcessor
+for CounterAsyncProcessor<H> {
+    fn process(
+        &self,
+        call: __rt::tokio::Call,
+    ) -> __rt::tokio::BoxFuture<'_, __rt::tokio::Reply> {
+        Box::pin(async move {
+            match Self::dispatch(&self.handler, call).await {
+                Ok(reply) => reply,
+                Err(call) => call.unknown_method(),
+            }
+        })
+    }
+}
+/// An async client of `Counter` (inherited methods included): one typed `async fn` per function, over any async channel: a connection, or a multiplexed view of one. One call at a time; open one client per task to call concurrently.
+#[derive(Debug)]
+pub struct CounterAsyncClient<C> {
+    channel: C,
+}
+impl<C: __rt::tokio::AsyncChannel> CounterAsyncClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::tokio::AsyncChannel> CounterAsyncClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::tokio::AsyncChannel> CounterAsyncClient<C> {
+    /// Adds `by` to the counter and returns the new total (starts at 0).
+    pub async fn increment(&mut self, by: i64) -> Result<i64, CounterIncrementError> {
+        let __args = CounterIncrementArgs { by };
+        let __reply = self
+            .channel
+            .call::<_, CounterIncrementResult>("increment", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("increment").into())
+    }
+    /// The version of the serving implementation: always 1.2, no tag.
+    pub async fn get_version(
+        &mut self,
+    ) -> Result<super::shared::Version, super::shared::BaseGetVersionError> {
+        let __args = super::shared::BaseGetVersionArgs {
+        };
+        let __reply = self
+            .channel
+            .call::<_, super::shared::BaseGetVersionResult>("getVersion", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("getVersion").into())
+    }
+    /// Answers `pong: <msg>`.
+    /// Raises SharedError (code 400, reason `empty`) when `msg` is empty.
+    pub async fn ping(
+        &mut self,
+        msg: String,
+    ) -> Result<String, super::shared::BasePingError> {
+        let __args = super::shared::BasePingArgs { msg };
+        let __reply = self
+            .channel
+            .call::<_, super::shared::BasePingResult>("ping", &__args)
+            .await?;
         if let Some(v) = __reply.success {
             return Ok(v);
         }

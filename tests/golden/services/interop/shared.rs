@@ -628,3 +628,187 @@ impl<C: __rt::Channel> BaseClient<C> {
         Err(__rt::missing_result("ping").into())
     }
 }
+/// The parent service: every service of the suite answers these.
+///
+/// Implement this to serve `Base` on tokio; serve it with [`BaseAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait BaseAsyncHandler: Send + Sync + 'static {
+    /// The version of the serving implementation: always 1.2, no tag.
+    fn get_version(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = Result<Version, BaseGetVersionError>,
+    > + Send;
+    /// Answers `pong: <msg>`.
+    /// Raises SharedError (code 400, reason `empty`) when `msg` is empty.
+    fn ping(
+        &self,
+        msg: String,
+    ) -> impl ::std::future::Future<Output = Result<String, BasePingError>> + Send;
+}
+/// Serves a [`BaseAsyncHandler`]: dispatches `Base`'s methods (inherited ones included) by name. Give it to the runtime's async server, or register it in an async multiplexed processor.
+pub struct BaseAsyncProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for BaseAsyncProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: BaseAsyncHandler> BaseAsyncProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: BaseAsyncHandler + ?Sized> BaseAsyncProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves `call` if its method is one of this service (or of one
+    /// it extends); gives it back otherwise, with nothing read.
+    #[doc(hidden)]
+    pub async fn dispatch(
+        handler: &H,
+        call: __rt::tokio::Call,
+    ) -> Result<__rt::tokio::Reply, __rt::tokio::Call> {
+        match call.header().name.as_str() {
+            "getVersion" => {
+                let __args: BaseGetVersionArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match BaseAsyncHandler::get_version(handler).await {
+                    Ok(v) => {
+                        Ok(BaseGetVersionResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(BaseGetVersionError::Application(e)) => Err(e),
+                    Err(BaseGetVersionError::Rpc(e)) => {
+                        Err(__rt::internal_error("getVersion", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "ping" => {
+                let __args: BasePingArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match BaseAsyncHandler::ping(handler, __args.msg).await {
+                    Ok(v) => {
+                        Ok(BasePingResult {
+                            success: Some(v),
+                            err: None,
+                        })
+                    }
+                    Err(BasePingError::Err(e)) => {
+                        Ok(BasePingResult {
+                            success: None,
+                            err: Some(e),
+                        })
+                    }
+                    Err(BasePingError::Application(e)) => Err(e),
+                    Err(BasePingError::Rpc(e)) => Err(__rt::internal_error("ping", &e)),
+                };
+                Ok(call.reply(__outcome))
+            }
+            _ => Err(call),
+        }
+    }
+}
+impl<H: BaseAsyncHandler + ?Sized> __rt::tokio::AsyncProcessor
+for BaseAsyncProcessor<H> {
+    fn process(
+        &self,
+        call: __rt::tokio::Call,
+    ) -> __rt::tokio::BoxFuture<'_, __rt::tokio::Reply> {
+        Box::pin(async move {
+            match Self::dispatch(&self.handler, call).await {
+                Ok(reply) => reply,
+                Err(call) => call.unknown_method(),
+            }
+        })
+    }
+}
+/// An async client of `Base` (inherited methods included): one typed `async fn` per function, over any async channel: a connection, or a multiplexed view of one. One call at a time; open one client per task to call concurrently.
+#[derive(Debug)]
+pub struct BaseAsyncClient<C> {
+    channel: C,
+}
+impl<C: __rt::tokio::AsyncChannel> BaseAsyncClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::tokio::AsyncChannel> BaseAsyncClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::tokio::AsyncChannel> BaseAsyncClient<C> {
+    /// The version of the serving implementation: always 1.2, no tag.
+    pub async fn get_version(&mut self) -> Result<Version, BaseGetVersionError> {
+        let __args = BaseGetVersionArgs {};
+        let __reply = self
+            .channel
+            .call::<_, BaseGetVersionResult>("getVersion", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("getVersion").into())
+    }
+    /// Answers `pong: <msg>`.
+    /// Raises SharedError (code 400, reason `empty`) when `msg` is empty.
+    pub async fn ping(&mut self, msg: String) -> Result<String, BasePingError> {
+        let __args = BasePingArgs { msg };
+        let __reply = self.channel.call::<_, BasePingResult>("ping", &__args).await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        if let Some(e) = __reply.err {
+            return Err(BasePingError::Err(e));
+        }
+        Err(__rt::missing_result("ping").into())
+    }
+}
