@@ -348,3 +348,62 @@ fn a_request_over_the_frame_limit_is_not_sent_and_the_client_stays_usable() {
     });
     assert_eq!(seen.recv_timeout(WAIT).unwrap().name, "add");
 }
+
+/// A framed REPLY to `h` whose result struct ends inside its frame
+/// (field 0 of type i32, 2 of its 4 bytes).
+fn truncated(h: &MessageHeader) -> Option<Vec<u8>> {
+    let mut body = message(
+        ProtocolKind::Binary,
+        Framing::Buffered,
+        &h.name,
+        MessageType::Reply,
+        h.seqid,
+        &NoArgs,
+    );
+    body.pop();
+    body.extend([0x08, 0x00, 0x00, 0x00, 0x00]);
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend(body);
+    Some(out)
+}
+
+/// A reply body that ends inside its frame is a protocol error and the
+/// client stays usable (the next reply is the next frame), blocking or
+/// async.
+#[test]
+fn a_reply_truncated_inside_its_frame_leaves_the_client_usable() {
+    let (p, f) = (ProtocolKind::Binary, Framing::Framed);
+    let (addr, _) = scripted(p, f, vec![Box::new(truncated), ok(p, f, 4)]);
+    use thriftc_runtime::client::Channel as _;
+    let mut c = thriftc_runtime::Connector::new(addr)
+        .unwrap()
+        .protocol(p)
+        .framing(f)
+        .connect()
+        .unwrap();
+    let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 2 });
+    let blocking = format!("{r:?}");
+    assert!(matches!(r, Err(Error::Protocol(_))), "blocking: {r:?}");
+    assert!(c.is_usable(), "blocking");
+    assert_eq!(
+        c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 2 })
+            .unwrap(),
+        Ret::Success(4)
+    );
+
+    let (addr, _) = scripted(p, f, vec![Box::new(truncated), ok(p, f, 4)]);
+    runtime().block_on(async {
+        let mut c = connect(addr, p, f).await;
+        let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 2 }).await;
+        assert!(
+            matches!(r, Err(Error::Protocol(_))),
+            "async: {r:?} (blocking: {blocking})"
+        );
+        assert!(c.is_usable(), "async");
+        let r = c
+            .call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 2 })
+            .await
+            .unwrap();
+        assert_eq!(r, Ret::Success(4));
+    });
+}

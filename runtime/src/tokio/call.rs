@@ -28,6 +28,8 @@ use crate::protocol::{MessageHeader, MessageType, ProtocolRead};
 use crate::transport::framed::{FRAME_HEADER_LEN, frame_header};
 use crate::transport::{Framing, WriteBytes};
 
+use super::whole::Whole;
+
 /// A boxed, sendable future: what [`AsyncProcessor::process`] returns, so
 /// processors of different services can sit behind `dyn`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -212,7 +214,7 @@ impl Call {
     /// (`PROTOCOL_ERROR` for a CALL, nothing for a ONEWAY message).
     #[allow(clippy::result_large_err)]
     pub fn args<A: Decode>(&self) -> Result<A, Reply> {
-        let (read, sink) = with_io!(self.wire, self.args_bytes(), |i, o| {
+        let (read, sink) = with_io!(self.wire, self.args_input(), |i, o| {
             match processor::read_args::<_, A>(&mut i) {
                 Ok(args) => Ok(args),
                 Err(e) if self.header.kind == MessageType::Oneway => {
@@ -250,7 +252,7 @@ impl Call {
     /// The reply to a method the processor does not have: `UNKNOWN_METHOD`
     /// "Invalid method name: 'x'" (nothing for a ONEWAY message).
     pub fn unknown_method(self) -> Reply {
-        let (outcome, sink) = with_io!(self.wire, self.args_bytes(), |i, o| {
+        let (outcome, sink) = with_io!(self.wire, self.args_input(), |i, o| {
             processor::unknown_method(&self.header, &mut i, &mut o)
         });
         self.finish(outcome, sink)
@@ -281,8 +283,11 @@ impl Call {
     }
 
     /// The encoded arguments (and what follows them in the message).
-    fn args_bytes(&self) -> &[u8] {
-        self.bytes.get(self.args_at..).unwrap_or_default()
+    /// Reading past their end is malformed data, answered `PROTOCOL_ERROR`,
+    /// not the end of the stream: the connection stays if the message's end
+    /// is known (`in_step`), and closes after the reply otherwise.
+    fn args_input(&self) -> Whole<'_> {
+        Whole::new(self.bytes.get(self.args_at..).unwrap_or_default())
     }
 
     /// The reply for the outcome of a processor helper, as the blocking

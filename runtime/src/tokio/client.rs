@@ -12,6 +12,7 @@ use ::tokio::net::TcpStream;
 use super::AsyncChannel;
 use super::call::{Sink, Wire};
 use super::inbox::{Inbox, Next};
+use super::whole::Whole;
 use crate::client::{ClientConfig, Failed, read_reply};
 use crate::codec::{Decode, Encode};
 use crate::error::{
@@ -217,7 +218,10 @@ impl AsyncClient {
             Framing::Framed => FRAME_HEADER_LEN,
             _ => 0,
         };
-        let input = bytes.get(at..).unwrap_or_default();
+        // Reading past the end of a reply whose end is known is malformed
+        // data (the reply to this call, if it passed the checks, leaves the
+        // client in step), not the end of the stream.
+        let input = Whole::new(bytes.get(at..).unwrap_or_default());
         let limits = self.wire.limits;
         let read = match self.wire.protocol {
             ProtocolKind::Binary => {

@@ -40,6 +40,8 @@ pub(crate) enum Next {
 #[derive(Debug)]
 pub(crate) struct Inbox {
     buf: Vec<u8>,
+    /// Bytes of `buf` already taken (compacted away once they are half of it).
+    start: usize,
     check: Check,
     wire: Wire,
 }
@@ -48,6 +50,7 @@ impl Inbox {
     pub(crate) fn new(wire: Wire) -> Inbox {
         Inbox {
             buf: Vec::with_capacity(INITIAL),
+            start: 0,
             check: Check::default(),
             wire,
         }
@@ -55,7 +58,11 @@ impl Inbox {
 
     /// No byte received and unused.
     pub(crate) fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.start == self.buf.len()
+    }
+
+    fn unread(&self) -> &[u8] {
+        &self.buf[self.start..]
     }
 
     /// Whether a whole message has arrived (resumes the check where the
@@ -67,17 +74,19 @@ impl Inbox {
             limits,
         } = self.wire;
         if framing == Framing::Framed {
-            return match Check::frame_len(&self.buf, limits) {
+            let buf = self.unread();
+            return match Check::frame_len(buf, limits) {
                 None => Next::Part,
                 Some(Err(e)) => Next::BadFrame(e),
-                Some(Ok(len)) if self.buf.len() - FRAME_HEADER_LEN >= len => {
+                Some(Ok(len)) if buf.len() - FRAME_HEADER_LEN >= len => {
                     Next::Whole(FRAME_HEADER_LEN + len)
                 }
                 Some(Ok(_)) => Next::Part,
             };
         }
-        match self.check.check(&self.buf, framing, protocol, limits) {
-            Arrived::Whole => Next::Whole(self.check.whole_len().unwrap_or(self.buf.len())),
+        let buf = &self.buf[self.start..];
+        match self.check.check(buf, framing, protocol, limits) {
+            Arrived::Whole => Next::Whole(self.check.whole_len().unwrap_or(buf.len())),
             Arrived::Part => Next::Part,
             Arrived::Unknown => Next::Malformed,
         }
@@ -86,6 +95,10 @@ impl Inbox {
     /// Makes room for the next read: up to what the message at the start
     /// can still take, at most as much as is buffered (or [`INITIAL`]).
     fn reserve(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
         let limits = self.wire.limits;
         let room = match (self.wire.framing, Check::frame_len(&self.buf, limits)) {
             (Framing::Framed, Some(Ok(len))) => len + FRAME_HEADER_LEN,
@@ -114,11 +127,17 @@ impl Inbox {
     /// message, and starts the check of the next one.
     pub(crate) fn take(&mut self, n: usize) -> Vec<u8> {
         self.check.reset();
-        if n >= self.buf.len() {
+        if self.start == 0 && n >= self.buf.len() {
             return std::mem::replace(&mut self.buf, Vec::with_capacity(INITIAL));
         }
-        let rest = self.buf.split_off(n);
-        std::mem::replace(&mut self.buf, rest)
+        let end = self.start.saturating_add(n).min(self.buf.len());
+        let out = self.buf[self.start..end].to_vec();
+        self.start = end;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        out
     }
 
     /// Takes the bytes of a malformed message, whose end is unknown: every
@@ -129,5 +148,38 @@ impl Inbox {
         let mut bytes = self.take(usize::MAX);
         bytes.truncate(self.wire.limits.max_message_size());
         bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::processor::ProtocolKind;
+
+    /// Taking a message leaves the bytes after it where they are: a large
+    /// read of many small pipelined messages costs O(its bytes) to take
+    /// apart, not O(messages × bytes).
+    #[test]
+    fn taking_a_message_does_not_move_the_rest() {
+        let mut inbox = Inbox::new(Wire {
+            protocol: ProtocolKind::Binary,
+            framing: Framing::Framed,
+            limits: Limits::default(),
+        });
+        let frame = |b: u8| [&3u32.to_be_bytes()[..], &[b; 3]].concat();
+        for b in 0..100u8 {
+            inbox.buf.extend(frame(b));
+        }
+        let at = inbox.buf.as_ptr();
+        for b in 0..100u8 {
+            assert!(matches!(inbox.next(), Next::Whole(7)));
+            assert_eq!(inbox.take(7), frame(b));
+            if b < 99 {
+                assert_eq!(inbox.buf.as_ptr(), at, "the buffer stays put");
+                assert_eq!(inbox.unread().len(), 7 * usize::from(99 - b));
+            }
+        }
+        assert!(inbox.is_empty());
     }
 }

@@ -96,6 +96,7 @@ mod call;
 pub(crate) mod client;
 mod inbox;
 mod server;
+mod whole;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
 pub use client::AsyncClient;

@@ -366,6 +366,15 @@ impl AsyncServer {
                 tasks.len()
             );
             tasks.abort_all();
+            // Aborted tasks end at their next poll: wait for that, so that
+            // their sockets are closed and their places given back.
+            while let Some(ended) = tasks.join_next().await {
+                if let Err(e) = ended {
+                    if !e.is_cancelled() {
+                        log_task_end(Err(e));
+                    }
+                }
+            }
         }
         shared.stopped.store(true, Ordering::SeqCst);
         Ok(())
