@@ -4,8 +4,9 @@
 //! `build.rs` generates Rust for it with [`thriftc::Builder`]. This library
 //! holds what a user writes: the handler ([`Calc`], one value shared by
 //! every connection), a function that starts a threaded server, and
-//! clients that call it from many threads at once. `src/main.rs` wraps them
-//! in a command line; `python/client.py` calls the same server from Python.
+//! clients that call it from many threads at once; and, in [`tokio`], the
+//! same handler served and called asynchronously. `src/main.rs` wraps them
+//! in a command line; `python/client.py` calls either server from Python.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,6 +17,8 @@ use thriftc_runtime::client::{Client, Connector};
 use thriftc_runtime::server::{Server, ServerHandle};
 use thriftc_runtime::{Framing, ProtocolKind};
 
+pub mod tokio;
+
 /// The generated code: modules `calculator` and `shared`.
 #[allow(dead_code)] // not every generated item is used here
 pub mod idl {
@@ -23,11 +26,12 @@ pub mod idl {
 }
 
 pub use idl::calculator::{
-    BadWork, CalculatorAddError, CalculatorCalculateError, CalculatorClient, CalculatorHandler,
+    BadWork, CalculatorAddError, CalculatorAsyncClient, CalculatorAsyncHandler,
+    CalculatorAsyncProcessor, CalculatorCalculateError, CalculatorClient, CalculatorHandler,
     CalculatorPingError, CalculatorProcessor, CalculatorZipError, CalculatorZipsError, MAX_OPERAND,
     Op, Work,
 };
-pub use idl::shared::{LogEntry, LogbookGetEntryError, LogbookHandler};
+pub use idl::shared::{LogEntry, LogbookAsyncHandler, LogbookGetEntryError, LogbookHandler};
 
 /// The calculator's state, shared by every connection: the log of results
 /// by key, and the count of zips. Methods take `&self`, so the state sits

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run -p calculator -- demo                 # server + concurrent clients, then exit
+//! cargo run -p calculator -- async-demo           # the same on tokio, plus blocking clients
 //! cargo run -p calculator -- serve [--port 9090]  # serve until interrupted
 //! cargo run -p calculator -- client [--port 9090] [--threads 8]
 //! ```
@@ -13,7 +14,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-const USAGE: &str = "usage: calculator demo | serve [--port P] | client [--port P] [--threads N]";
+const USAGE: &str =
+    "usage: calculator demo | async-demo | serve [--port P] | client [--port P] [--threads N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     }
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(threads),
+        Some("async-demo") => async_demo(threads),
         Some("serve") => serve_forever(port),
         Some("client") => client(SocketAddr::from(([127, 0, 0, 1], port)), threads),
         _ => Err(USAGE.to_owned()),
@@ -58,6 +61,39 @@ fn demo(threads: usize) -> Result<(), String> {
     server.stop();
     println!("server stopped");
     Ok(())
+}
+
+/// The async server on tokio, async clients as tasks, and blocking clients
+/// on threads calling the same server at the same time.
+fn async_demo(clients: usize) -> Result<(), String> {
+    let rt = calculator::tokio::runtime().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let handler = Arc::new(Calc::default());
+        let (server, serving) = calculator::tokio::serve("127.0.0.1:0", handler.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let addr = server.local_addr();
+        println!("async server listening on {addr}");
+        let started = Instant::now();
+        let blocking = tokio::task::spawn_blocking(move || run_clients(addr, clients, 50));
+        let report = calculator::tokio::run_clients(addr, clients, 50).await?;
+        let blocking = blocking.await.map_err(|e| e.to_string())??;
+        println!(
+            "{clients} async and {clients} blocking clients made {} calls in {:?}; every answer \
+             checked ({} divisions by zero refused)",
+            report.calls + blocking.calls,
+            started.elapsed(),
+            report.bad_work + blocking.bad_work
+        );
+        println!("the handler logged {} results", handler.logged());
+        server.stop();
+        serving
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        println!("server stopped");
+        Ok(())
+    })
 }
 
 fn serve_forever(port: u16) -> Result<(), String> {

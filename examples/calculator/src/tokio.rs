@@ -1,0 +1,147 @@
+//! The calculator served and called asynchronously, on tokio: the same
+//! [`Calc`] state behind the generated async handler trait, the runtime's
+//! async server, and async clients running as tasks. Blocking and async
+//! peers speak the same bytes, so either kind of client can call either
+//! server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thriftc_runtime::client::Connector;
+use thriftc_runtime::tokio::{AsyncClient, AsyncServer, AsyncServerHandle};
+
+use crate::{
+    Calc, CalculatorAddError, CalculatorAsyncClient, CalculatorAsyncHandler,
+    CalculatorAsyncProcessor, CalculatorCalculateError, CalculatorHandler, CalculatorPingError,
+    CalculatorZipError, CalculatorZipsError, LogEntry, LogbookAsyncHandler, LogbookGetEntryError,
+    LogbookHandler, Op, Report, Work,
+};
+
+/// The async handler: each method answers as the blocking one does (none
+/// of them waits for anything, so each is the blocking method's body). A
+/// handler that calls a database or another service would `.await` here
+/// without holding a thread.
+impl LogbookAsyncHandler for Calc {
+    async fn get_entry(&self, key: i32) -> Result<LogEntry, LogbookGetEntryError> {
+        LogbookHandler::get_entry(self, key)
+    }
+}
+
+impl CalculatorAsyncHandler for Calc {
+    async fn ping(&self) -> Result<(), CalculatorPingError> {
+        CalculatorHandler::ping(self)
+    }
+
+    async fn add(&self, a: i32, b: i32) -> Result<i32, CalculatorAddError> {
+        CalculatorHandler::add(self, a, b)
+    }
+
+    async fn calculate(&self, key: i32, work: Work) -> Result<i32, CalculatorCalculateError> {
+        CalculatorHandler::calculate(self, key, work)
+    }
+
+    async fn zip(&self) -> Result<(), CalculatorZipError> {
+        CalculatorHandler::zip(self)
+    }
+
+    async fn zips(&self) -> Result<i64, CalculatorZipsError> {
+        CalculatorHandler::zips(self)
+    }
+}
+
+/// A multi-threaded tokio runtime for the demo and its tests.
+pub fn runtime() -> std::io::Result<::tokio::runtime::Runtime> {
+    ::tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Starts the async server for `handler` on `addr` (binary, buffered, like
+/// the blocking one) as a task of the current runtime; returns the handle
+/// that stops it and the task, which ends once the server has drained.
+pub async fn serve(
+    addr: &str,
+    handler: Arc<Calc>,
+) -> std::io::Result<(AsyncServerHandle, ::tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let server = AsyncServer::builder(CalculatorAsyncProcessor::from_arc(handler))
+        .bind(addr)
+        .await?;
+    let handle = server.handle();
+    Ok((handle, ::tokio::spawn(server.serve())))
+}
+
+/// Connects an async client to `addr`.
+pub async fn connect(
+    addr: SocketAddr,
+) -> thriftc_runtime::Result<CalculatorAsyncClient<AsyncClient>> {
+    let conn = Connector::new(addr)?
+        .read_timeout(Duration::from_secs(10))
+        .connect_async()
+        .await?;
+    Ok(CalculatorAsyncClient::new(conn))
+}
+
+/// Runs `clients` async clients at once as tasks, each on its own
+/// connection, making the same calls and checks as
+/// [`run_clients`](crate::run_clients). Keys are `10_000 + client * 1000 +
+/// round`, apart from the blocking clients' keys.
+pub async fn run_clients(
+    addr: SocketAddr,
+    clients: usize,
+    rounds: i32,
+) -> Result<Report, String> {
+    let tasks: Vec<_> = (0..clients)
+        .map(|t| ::tokio::spawn(one_client(addr, 10_000 + t as i32 * 1000, rounds)))
+        .collect();
+    let mut total = Report::default();
+    for task in tasks {
+        let r = task.await.map_err(|e| format!("a client task failed: {e}"))??;
+        total.calls += r.calls;
+        total.bad_work += r.bad_work;
+    }
+    Ok(total)
+}
+
+async fn one_client(addr: SocketAddr, first_key: i32, rounds: i32) -> Result<Report, String> {
+    let mut client = connect(addr).await.map_err(|e| e.to_string())?;
+    let mut report = Report::default();
+    client.ping().await.map_err(|e| e.to_string())?;
+    for round in 0..rounds {
+        let key = first_key + round;
+        let sum = client.add(key, 1).await.map_err(|e| e.to_string())?;
+        if sum != key + 1 {
+            return Err(format!("add({key}, 1) = {sum}"));
+        }
+        let work = Work {
+            left: key,
+            right: 3,
+            op: Op::MULTIPLY,
+            comment: Some(format!("task from {first_key}")),
+        };
+        let product = client
+            .calculate(key, work)
+            .await
+            .map_err(|e| e.to_string())?;
+        if product != key * 3 {
+            return Err(format!("{key} * 3 = {product}"));
+        }
+        let entry = client.get_entry(key).await.map_err(|e| e.to_string())?;
+        if entry.value != product.to_string() {
+            return Err(format!("log entry {key} is {entry:?}"));
+        }
+        let divide_by_zero = Work {
+            left: 1,
+            right: 0,
+            op: Op::DIVIDE,
+            comment: None,
+        };
+        match client.calculate(key, divide_by_zero).await {
+            Err(CalculatorCalculateError::Bad(e)) if e.op == Op::DIVIDE => report.bad_work += 1,
+            other => return Err(format!("1 / 0 gave {other:?}")),
+        }
+        client.zip().await.map_err(|e| e.to_string())?;
+        report.calls += 5;
+    }
+    Ok(report)
+}
