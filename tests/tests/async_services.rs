@@ -12,7 +12,10 @@
 //! - a multiplexed server (`AsyncMultiplexed`) and clients calling through
 //!   `multiplexed`;
 //! - the blocking generated client against the async server, and the async
-//!   client against the blocking server.
+//!   client against the blocking server;
+//! - the generated processor on single messages (`Call::new`): a panic
+//!   behind the multiplexer answered under the bare method name, and a
+//!   `oneway` method never answered, even when it arrives as a CALL.
 
 #![deny(warnings)]
 
@@ -319,4 +322,81 @@ async fn the_async_client_calls_the_blocking_server() {
     )
     .await
     .expect("stopping did not panic");
+}
+
+/// A CALL of `name` with `args`: binary, unframed.
+fn call_message<A: thriftc_runtime::Encode>(name: &str, args: &A) -> Vec<u8> {
+    use thriftc_runtime::protocol::{MessageType, ProtocolWrite};
+    let mut p = thriftc_runtime::BinaryProtocol::new(Vec::new(), Default::default());
+    p.write_message_begin_parts(name, MessageType::Call, 7)
+        .unwrap();
+    args.encode(&mut p).unwrap();
+    p.write_message_end().unwrap();
+    p.into_inner()
+}
+
+/// Serves one binary message with `processor`, as the server would.
+async fn serve_one(
+    processor: &dyn AsyncProcessor,
+    message: Vec<u8>,
+) -> thriftc_runtime::tokio::Reply {
+    let call = thriftc_runtime::tokio::Call::new(message, ProtocolKind::Binary, Default::default())
+        .expect("a call");
+    bounded("process", processor.process(call)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_behind_the_multiplexer_is_answered_under_the_bare_name() {
+    use thriftc_runtime::protocol::{MessageType, ProtocolRead};
+    use thriftc_runtime::{ApplicationError, Decode};
+    quiet_deliberate_panics();
+    let (calc, _logged) = Calc::new();
+    let mut mux = AsyncMultiplexed::new();
+    mux.register("Calc", Arc::new(CalculatorAsyncProcessor::new(calc)));
+    let args = CalculatorAddArgs {
+        a: FAIL_PANIC,
+        b: 1,
+    };
+    let reply = serve_one(&mux, call_message("Calc:add", &args)).await;
+    let mut p = thriftc_runtime::BinaryProtocol::new(reply.as_bytes(), Default::default());
+    let header = p.read_message_begin().expect("a reply");
+    assert_eq!(
+        (header.name.as_str(), header.kind, header.seqid),
+        ("add", MessageType::Exception, 7),
+        "as the blocking multiplexer answers"
+    );
+    let e = ApplicationError::decode(&mut p).expect("an application error");
+    assert_eq!(e.kind, ApplicationErrorKind::InternalError);
+    assert_eq!(e.message, "Internal error processing add");
+    assert!(!reply.closes_connection());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_oneway_method_is_never_answered_even_when_called_as_a_call() {
+    quiet_deliberate_panics();
+    let (calc, mut logged) = Calc::new();
+    let processor = CalculatorAsyncProcessor::new(calc);
+    let served = |line: &str| {
+        call_message(
+            "log",
+            &CalculatorLogArgs {
+                line: line.to_owned(),
+            },
+        )
+    };
+    // Served: nothing sent back.
+    let reply = serve_one(&processor, served("as a call")).await;
+    assert!(reply.is_empty(), "{reply:?}");
+    assert_eq!(next_logged(&mut logged).await, "as a call");
+    // The handler panics: nothing sent back either, connection kept.
+    let reply = serve_one(&processor, served(LOG_PANIC)).await;
+    assert!(reply.is_empty() && !reply.closes_connection(), "{reply:?}");
+    // Arguments that do not decode (cut short): nothing sent back.
+    let mut cut = served("cut short");
+    cut.truncate(cut.len() - 4);
+    let reply = serve_one(&processor, cut).await;
+    assert!(reply.is_empty(), "{reply:?}");
+    // A two-way method still answers, on the same processor.
+    let reply = serve_one(&processor, call_message("ping", &CalculatorPingArgs {})).await;
+    assert!(!reply.is_empty());
 }

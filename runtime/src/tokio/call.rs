@@ -28,6 +28,7 @@ use crate::protocol::{MessageHeader, MessageType, ProtocolRead};
 use crate::transport::framed::{FRAME_HEADER_LEN, frame_header};
 use crate::transport::{Framing, WriteBytes};
 
+use super::catch::{CatchUnwind, guarded};
 use super::whole::Whole;
 
 /// A boxed, sendable future: what [`AsyncProcessor::process`] returns, so
@@ -241,10 +242,38 @@ impl Call {
         self.finish(outcome, sink)
     }
 
-    /// The end of a ONEWAY method: nothing is sent; a failure is logged.
-    pub fn oneway(self, result: Result<(), ApplicationError>) -> Reply {
-        if let Err(e) = result {
-            log::warn!("oneway '{}' failed: {e}", self.header.name);
+    /// Decodes the arguments struct of a method declared `oneway`. Nothing
+    /// is ever sent back for one, even when it arrives as a CALL message:
+    /// on failure (logged) the reply is empty, as
+    /// [`serve_oneway`](crate::processor::serve_oneway) does.
+    #[allow(clippy::result_large_err)]
+    pub fn oneway_args<A: Decode>(&self) -> Result<A, Reply> {
+        let (read, _) = with_io!(self.wire, self.args_input(), |i, o| {
+            let _ = &mut o;
+            processor::read_args::<_, A>(&mut i)
+        });
+        read.map_err(|e| {
+            log::debug!(
+                "arguments of oneway '{}' failed to decode: {e}",
+                self.header.name
+            );
+            self.finish(Err(e), Sink::new(self.wire))
+        })
+    }
+
+    /// Runs a method declared `oneway` (its handler's `outcome`) and ends
+    /// the call: nothing is sent back, whatever the message type; a failure
+    /// or a panic of `outcome` is logged.
+    pub async fn oneway<F>(self, outcome: F) -> Reply
+    where
+        F: Future<Output = Result<(), ApplicationError>> + Send,
+    {
+        match CatchUnwind::new(Box::pin(outcome)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => log::warn!("oneway '{}' failed: {e}", self.header.name),
+            Err(panic) => {
+                processor::handler_panicked(&self.header.name, panic.as_ref());
+            }
         }
         self.finish(Ok(()), Sink::new(self.wire))
     }
@@ -445,7 +474,9 @@ impl AsyncProcessor for AsyncMultiplexed {
             None => self.default.as_ref().map(|p| (p, None)),
         };
         match target {
-            Some((p, Some(method))) => p.process(call.renamed(&method)),
+            // A panic is answered under the bare name, as the blocking
+            // multiplexer's processor answers it.
+            Some((p, Some(method))) => Box::pin(guarded(&**p, call.renamed(&method))),
             Some((p, None)) => p.process(call),
             None => Box::pin(std::future::ready(call.unknown_method())),
         }

@@ -93,6 +93,7 @@
 //! ```
 
 mod call;
+mod catch;
 pub(crate) mod client;
 mod inbox;
 mod server;

@@ -1,16 +1,11 @@
 //! [`AsyncServer`]: a Thrift server on tokio. Each connection is a task;
 //! one shared [`AsyncProcessor`] answers every call.
 
-use std::any::Any;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,7 +14,8 @@ use ::tokio::sync::{Semaphore, watch};
 use ::tokio::task::JoinSet;
 use ::tokio::time::Instant;
 
-use super::call::{AsyncProcessor, BoxFuture, Call, Reply, Wire};
+use super::call::{AsyncProcessor, Call, Wire};
+use super::catch::guarded;
 use super::inbox::{Inbox, Next};
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
@@ -447,7 +443,7 @@ impl Connection<'_> {
             let Ok(call) = self.next_call(stream).await else {
                 return;
             };
-            let reply = process(processor, call).await;
+            let reply = guarded(processor, call).await;
             let close = reply.closes_connection();
             if !reply.is_empty() {
                 let bytes = reply.into_bytes();
@@ -577,42 +573,6 @@ impl Connection<'_> {
                     log::debug!("{peer}: closing while reading: {e}");
                     return Err(Closed);
                 }
-            }
-        }
-    }
-}
-
-/// Runs the processor on `call`; a panic, while the future is made or
-/// polled, becomes the `INTERNAL_ERROR` reply (nothing for ONEWAY).
-async fn process(processor: &dyn AsyncProcessor, call: Call) -> Reply {
-    let (header, wire, in_step) = call.parts();
-    let outcome = match catch_unwind(AssertUnwindSafe(|| processor.process(call))) {
-        Ok(future) => CatchUnwind(Some(future)).await,
-        Err(panic) => Err(panic),
-    };
-    outcome.unwrap_or_else(|panic| Call::panicked(&header, wire, in_step, panic.as_ref()))
-}
-
-/// A future whose panics while polled are caught and returned as `Err`
-/// (the future is dropped then and never polled again).
-struct CatchUnwind<'a>(Option<BoxFuture<'a, Reply>>);
-
-impl Future for CatchUnwind<'_> {
-    type Output = Result<Reply, Box<dyn Any + Send>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(future) = self.0.as_mut() else {
-            return Poll::Pending;
-        };
-        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(reply)) => {
-                self.0 = None;
-                Poll::Ready(Ok(reply))
-            }
-            Err(panic) => {
-                self.0 = None;
-                Poll::Ready(Err(panic))
             }
         }
     }

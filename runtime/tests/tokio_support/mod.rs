@@ -101,9 +101,16 @@ impl AsyncCalc {
                 call.reply(Ok(Ret::Success(Unencodable)))
             }
             "fire" => {
-                let a: Args1<i32> = args!(call);
-                self.fired.fetch_add(a.0 as usize, Ordering::SeqCst);
-                call.oneway(Ok(()))
+                let a: Args1<i32> = match call.oneway_args() {
+                    Ok(a) => a,
+                    Err(reply) => return reply,
+                };
+                let fired = &self.fired;
+                call.oneway(async move {
+                    fired.fetch_add(a.0 as usize, Ordering::SeqCst);
+                    Ok(())
+                })
+                .await
             }
             "fire_panic" => {
                 let _: NoArgs = args!(call);

@@ -37,6 +37,9 @@ pub const FAIL_PANIC: i32 = -5;
 
 /// The message of the application error `add(FAIL_APPLICATION, _)` returns.
 pub const APPLICATION_MESSAGE: &str = "told to fail";
+/// `log(LOG_PANIC)`: the (oneway) handler panics.
+pub const LOG_PANIC: &str = "panic, please";
+
 /// The detail of the undeclared error, which must not reach the client.
 pub const UNDECLARED_DETAIL: &str = "secret detail";
 
@@ -116,6 +119,9 @@ impl Calc {
     }
 
     fn log_now(&self, line: String) {
+        if line == LOG_PANIC {
+            panic!("{DELIBERATE}: log");
+        }
         // The receiver may be gone once a test has what it waited for.
         let _ = self.logged.send(line);
     }

@@ -1279,39 +1279,37 @@ impl<H: CalculatorAsyncHandler + ?Sized> CalculatorAsyncProcessor<H> {
                 Ok(call.reply(__outcome))
             }
             "log" => {
-                let __args: CalculatorLogArgs = match call.args() {
+                let __args: CalculatorLogArgs = match call.oneway_args() {
                     Ok(args) => args,
                     Err(reply) => return Ok(reply),
                 };
-                let __outcome = match CalculatorAsyncHandler::log(handler, __args.line)
-                    .await
-                {
-                    Ok(()) => Ok(()),
-                    Err(CalculatorLogError::Application(e)) => Err(e),
-                    Err(CalculatorLogError::Rpc(e)) => {
-                        Err(__rt::internal_error("log", &e))
+                let __outcome = async move {
+                    match CalculatorAsyncHandler::log(handler, __args.line).await {
+                        Ok(()) => Ok(()),
+                        Err(CalculatorLogError::Application(e)) => Err(e),
+                        Err(CalculatorLogError::Rpc(e)) => {
+                            Err(__rt::internal_error("log", &e))
+                        }
                     }
                 };
-                Ok(call.oneway(__outcome))
+                Ok(call.oneway(__outcome).await)
             }
             "legacy_log" => {
-                let __args: CalculatorLegacyLogArgs = match call.args() {
+                let __args: CalculatorLegacyLogArgs = match call.oneway_args() {
                     Ok(args) => args,
                     Err(reply) => return Ok(reply),
                 };
-                let __outcome = match CalculatorAsyncHandler::legacy_log(
-                        handler,
-                        __args.line,
-                    )
-                    .await
-                {
-                    Ok(()) => Ok(()),
-                    Err(CalculatorLegacyLogError::Application(e)) => Err(e),
-                    Err(CalculatorLegacyLogError::Rpc(e)) => {
-                        Err(__rt::internal_error("legacy_log", &e))
+                let __outcome = async move {
+                    match CalculatorAsyncHandler::legacy_log(handler, __args.line).await
+                    {
+                        Ok(()) => Ok(()),
+                        Err(CalculatorLegacyLogError::Application(e)) => Err(e),
+                        Err(CalculatorLegacyLogError::Rpc(e)) => {
+                            Err(__rt::internal_error("legacy_log", &e))
+                        }
                     }
                 };
-                Ok(call.oneway(__outcome))
+                Ok(call.oneway(__outcome).await)
             }
             "group" => {
                 let __args: CalculatorGroupArgs = match call.args() {

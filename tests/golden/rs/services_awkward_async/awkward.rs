@@ -3233,39 +3233,41 @@ impl<H: AwkwardAsyncHandler + ?Sized> AwkwardAsyncProcessor<H> {
                 Ok(call.reply(__outcome))
             }
             "fire" => {
-                let __args: AwkwardFireArgs = match call.args() {
+                let __args: AwkwardFireArgs = match call.oneway_args() {
                     Ok(args) => args,
                     Err(reply) => return Ok(reply),
                 };
-                let __outcome = match AwkwardAsyncHandler::fire(
-                        handler,
-                        __args.b,
-                        __args.small,
-                        __args.short,
-                        __args.int,
-                        __args.long,
-                        __args.d,
-                        __args.s,
-                        __args.bin,
-                        __args.id,
-                        __args.names,
-                        __args.nums,
-                        __args.points,
-                        __args.p,
-                        __args.c,
-                        __args.shape,
-                        __args.note,
-                        __args.nested,
-                    )
-                    .await
-                {
-                    Ok(()) => Ok(()),
-                    Err(AwkwardFireError::Application(e)) => Err(e),
-                    Err(AwkwardFireError::Rpc(e)) => {
-                        Err(__rt::internal_error("fire", &e))
+                let __outcome = async move {
+                    match AwkwardAsyncHandler::fire(
+                            handler,
+                            __args.b,
+                            __args.small,
+                            __args.short,
+                            __args.int,
+                            __args.long,
+                            __args.d,
+                            __args.s,
+                            __args.bin,
+                            __args.id,
+                            __args.names,
+                            __args.nums,
+                            __args.points,
+                            __args.p,
+                            __args.c,
+                            __args.shape,
+                            __args.note,
+                            __args.nested,
+                        )
+                        .await
+                    {
+                        Ok(()) => Ok(()),
+                        Err(AwkwardFireError::Application(e)) => Err(e),
+                        Err(AwkwardFireError::Rpc(e)) => {
+                            Err(__rt::internal_error("fire", &e))
+                        }
                     }
                 };
-                Ok(call.oneway(__outcome))
+                Ok(call.oneway(__outcome).await)
             }
             "fired" => {
                 let __args: AwkwardFiredArgs = match call.args() {

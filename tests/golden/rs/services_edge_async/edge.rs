@@ -2447,23 +2447,20 @@ impl<H: KeywordsAsyncHandler + ?Sized> KeywordsAsyncProcessor<H> {
                 Ok(call.reply(__outcome))
             }
             "async" => {
-                let __args: KeywordsAsyncArgs = match call.args() {
+                let __args: KeywordsAsyncArgs = match call.oneway_args() {
                     Ok(args) => args,
                     Err(reply) => return Ok(reply),
                 };
-                let __outcome = match KeywordsAsyncHandler::r#async(
-                        handler,
-                        __args.r#await,
-                    )
-                    .await
-                {
-                    Ok(()) => Ok(()),
-                    Err(KeywordsAsyncError::Application(e)) => Err(e),
-                    Err(KeywordsAsyncError::Rpc(e)) => {
-                        Err(__rt::internal_error("async", &e))
+                let __outcome = async move {
+                    match KeywordsAsyncHandler::r#async(handler, __args.r#await).await {
+                        Ok(()) => Ok(()),
+                        Err(KeywordsAsyncError::Application(e)) => Err(e),
+                        Err(KeywordsAsyncError::Rpc(e)) => {
+                            Err(__rt::internal_error("async", &e))
+                        }
                     }
                 };
-                Ok(call.oneway(__outcome))
+                Ok(call.oneway(__outcome).await)
             }
             _ => Err(call),
         }
@@ -4170,39 +4167,36 @@ impl<H: FaultyAsyncHandler + ?Sized> FaultyAsyncProcessor<H> {
                 Ok(call.reply(__outcome))
             }
             "onewayPanics" => {
-                let __args: FaultyOnewayPanicsArgs = match call.args() {
+                let __args: FaultyOnewayPanicsArgs = match call.oneway_args() {
                     Ok(args) => args,
                     Err(reply) => return Ok(reply),
                 };
-                let __outcome = match FaultyAsyncHandler::oneway_panics(
-                        handler,
-                        __args.why,
-                    )
-                    .await
-                {
-                    Ok(()) => Ok(()),
-                    Err(FaultyOnewayPanicsError::Application(e)) => Err(e),
-                    Err(FaultyOnewayPanicsError::Rpc(e)) => {
-                        Err(__rt::internal_error("onewayPanics", &e))
+                let __outcome = async move {
+                    match FaultyAsyncHandler::oneway_panics(handler, __args.why).await {
+                        Ok(()) => Ok(()),
+                        Err(FaultyOnewayPanicsError::Application(e)) => Err(e),
+                        Err(FaultyOnewayPanicsError::Rpc(e)) => {
+                            Err(__rt::internal_error("onewayPanics", &e))
+                        }
                     }
                 };
-                Ok(call.oneway(__outcome))
+                Ok(call.oneway(__outcome).await)
             }
             "record" => {
-                let __args: FaultyRecordArgs = match call.args() {
+                let __args: FaultyRecordArgs = match call.oneway_args() {
                     Ok(args) => args,
                     Err(reply) => return Ok(reply),
                 };
-                let __outcome = match FaultyAsyncHandler::record(handler, __args.value)
-                    .await
-                {
-                    Ok(()) => Ok(()),
-                    Err(FaultyRecordError::Application(e)) => Err(e),
-                    Err(FaultyRecordError::Rpc(e)) => {
-                        Err(__rt::internal_error("record", &e))
+                let __outcome = async move {
+                    match FaultyAsyncHandler::record(handler, __args.value).await {
+                        Ok(()) => Ok(()),
+                        Err(FaultyRecordError::Application(e)) => Err(e),
+                        Err(FaultyRecordError::Rpc(e)) => {
+                            Err(__rt::internal_error("record", &e))
+                        }
                     }
                 };
-                Ok(call.oneway(__outcome))
+                Ok(call.oneway(__outcome).await)
             }
             "recorded" => {
                 let __args: FaultyRecordedArgs = match call.args() {

@@ -4497,20 +4497,20 @@ impl<H: InteropAsyncHandler + ?Sized> InteropAsyncProcessor<H> {
                 Ok(call.reply(__outcome))
             }
             "notify" => {
-                let __args: InteropNotifyArgs = match call.args() {
+                let __args: InteropNotifyArgs = match call.oneway_args() {
                     Ok(args) => args,
                     Err(reply) => return Ok(reply),
                 };
-                let __outcome = match InteropAsyncHandler::notify(handler, __args.event)
-                    .await
-                {
-                    Ok(()) => Ok(()),
-                    Err(InteropNotifyError::Application(e)) => Err(e),
-                    Err(InteropNotifyError::Rpc(e)) => {
-                        Err(__rt::internal_error("notify", &e))
+                let __outcome = async move {
+                    match InteropAsyncHandler::notify(handler, __args.event).await {
+                        Ok(()) => Ok(()),
+                        Err(InteropNotifyError::Application(e)) => Err(e),
+                        Err(InteropNotifyError::Rpc(e)) => {
+                            Err(__rt::internal_error("notify", &e))
+                        }
                     }
                 };
-                Ok(call.oneway(__outcome))
+                Ok(call.oneway(__outcome).await)
             }
             "events" => {
                 let __args: InteropEventsArgs = match call.args() {

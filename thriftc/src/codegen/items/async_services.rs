@@ -210,16 +210,24 @@ fn render_processor(ctx: &Ctx, w: &mut Writer, s: &Service, names: &AsyncNames) 
 fn dispatch_arm(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function) {
     let wire = str_lit(&f.thrift_name);
     wopen!(w, "{wire} => {{");
-    wln!(w, "let __args: {} = match call.args() {{", f.args.name);
+    // A method declared `oneway` is never answered, even when it arrives
+    // as a CALL message: its arguments and its handler (panics included)
+    // go through the `oneway` forms, which send nothing.
+    let read = if f.oneway { "oneway_args" } else { "args" };
+    wln!(w, "let __args: {} = match call.{read}() {{", f.args.name);
     w.line("    Ok(args) => args,");
     w.line("    Err(reply) => return Ok(reply),");
     w.line("};");
-    w.line("let __outcome = ");
-    outcome_match(ctx, w, handler, f, true);
-    w.close("};");
     if f.oneway {
-        w.line("Ok(call.oneway(__outcome))");
+        wopen!(w, "let __outcome = async move {{");
+        outcome_match(ctx, w, handler, f, true);
+        w.close("}");
+        w.close("};");
+        w.line("Ok(call.oneway(__outcome).await)");
     } else {
+        w.line("let __outcome = ");
+        outcome_match(ctx, w, handler, f, true);
+        w.close("};");
         w.line("Ok(call.reply(__outcome))");
     }
     w.close("}");
