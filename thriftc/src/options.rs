@@ -246,6 +246,11 @@ pub struct Options {
     /// code, and follow [`gen_client`](Options::gen_client) and
     /// [`gen_server`](Options::gen_server). Needs the runtime's cargo
     /// feature `tokio`. Default `false`.
+    ///
+    /// These names are taken after every other name of the module, so
+    /// turning the option on renames nothing else; one already taken (a
+    /// user type `FooAsyncClient`, or a service `FooAsync` beside `Foo`)
+    /// gets a number, as other generated names do (`FooAsyncClient2`).
     pub async_services: bool,
 }
 

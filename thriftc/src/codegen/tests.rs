@@ -1152,6 +1152,33 @@ fn a_hasher_that_makes_a_signature_too_complex_gets_it_allowed() {
     }
 }
 
+/// A boxed field is one level deeper (`Option<Box<T>>`), which clippy's
+/// `type_complexity` counts: a struct and its view whose boxed field it
+/// makes too complex get the `allow` (and not without the box).
+#[test]
+fn a_box_that_makes_a_field_too_complex_gets_it_allowed() {
+    let idl = "struct S { 1: optional map<i32, list<binary>> c }\n";
+    let text = |boxed: &[&str]| {
+        let options = Options {
+            boxed: boxed.iter().map(|p| (*p).to_owned()).collect(),
+            views: vec![".".to_owned()],
+            ..Options::default()
+        };
+        gen_with(idl, &options)
+            .into_iter()
+            .find(|f| f.name != "mod.rs")
+            .expect("a module generated")
+            .contents
+    };
+    let allow = "#[allow(clippy::type_complexity)]";
+    let plain = text(&[]);
+    assert!(!plain.contains(allow), "{plain}");
+    let boxed = text(&["S.c"]);
+    for def in ["pub struct S {", "pub struct SRef<'a> {"] {
+        assert!(boxed.contains(&format!("{allow}\n{def}")), "{boxed}");
+    }
+}
+
 #[test]
 fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
     let idl = "enum Kind { A = 1 }\n\

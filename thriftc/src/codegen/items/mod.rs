@@ -603,6 +603,16 @@ impl<'a> Ctx<'a> {
             .any(|t| self.complexity(t, 2) >= COMPLEX_FROM)
     }
 
+    /// Whether one of the fields' types is [`too_complex`], a boxed field
+    /// (`Option<Box<T>>`, `Box<T>`) one level deeper.
+    ///
+    /// [`too_complex`]: Ctx::too_complex
+    pub fn fields_too_complex(&self, fields: &[Field]) -> bool {
+        fields
+            .iter()
+            .any(|f| self.complexity(&f.ty, 2 + u32::from(f.boxed)) >= COMPLEX_FROM)
+    }
+
     /// Whether a service function's signature is [`too_complex`]: an
     /// argument (maybe an `Option`), or the `Result<T, E>` it returns
     /// (`Result` and the error type score 30; `T` is one level in).

@@ -72,7 +72,7 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         false,
     ));
     own_attrs(w, &s.serde);
-    if ctx.too_complex(s.fields.iter().map(|f| &f.ty)) {
+    if ctx.fields_too_complex(&s.fields) {
         w.line(ALLOW_COMPLEX);
     }
     user_attrs(w, &s.attrs);

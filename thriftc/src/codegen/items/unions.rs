@@ -26,7 +26,7 @@ pub fn render_union(ctx: &Ctx, w: &mut Writer, u: &Struct) {
     docs(w, &u.doc);
     w.line(&derives(u.traits, false, false));
     own_attrs(w, &u.serde);
-    if ctx.too_complex(u.fields.iter().map(|f| &f.ty)) {
+    if ctx.fields_too_complex(&u.fields) {
         w.line(ALLOW_COMPLEX);
     }
     // Variants mirror the IDL: boxing large ones or renaming them would

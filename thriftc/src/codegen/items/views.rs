@@ -54,7 +54,7 @@ pub fn render_view(ctx: &Ctx, w: &mut Writer, s: &Struct, union: bool, view: &st
         }
     }
     w.line(&derives(traits, default, false));
-    if ctx.too_complex(s.fields.iter().map(|f| &f.ty)) {
+    if ctx.fields_too_complex(&s.fields) {
         w.line(ALLOW_COMPLEX);
     }
     if union {
