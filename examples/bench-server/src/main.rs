@@ -4,13 +4,16 @@
 //!
 //! ```text
 //! bench-server --port P [--framed] [--protocol binary|compact] [--workers N]
-//!              [--event-threads N]
+//!              [--event-threads N] [--async [--async-threads N]]
 //! ```
 //!
 //! `--workers 0` (the default) gives each connection its own thread; `N > 0`
 //! serves connections from a pool of `N` threads. `--event-threads N`
-//! (Linux) has `N` threads share all connections through epoll instead. `echo` and `blob` return
-//! their argument, `add` returns `a + b`, `ping` returns nothing.
+//! (Linux) has `N` threads share all connections through epoll instead.
+//! `--async` serves the async flavour on the runtime's tokio server, with
+//! `--async-threads` runtime threads (default: one per core). `echo` and
+//! `blob` return their argument, `add` returns `a + b`, `ping` returns
+//! nothing.
 
 use std::process::ExitCode;
 
@@ -19,6 +22,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thriftc_runtime::server::Server;
+use thriftc_runtime::tokio::AsyncServer;
 use thriftc_runtime::{Bytes, CowView, Framing, ProtocolKind};
 
 // A binary uses part of the generated API only.
@@ -28,8 +32,8 @@ mod idl {
 }
 
 use idl::bench::{
-    BenchAddError, BenchBlobError, BenchEchoError, BenchPingError, BenchViewHandler,
-    BenchViewProcessor, Payload, PayloadRef,
+    BenchAddError, BenchAsyncHandler, BenchAsyncProcessor, BenchBlobError, BenchEchoError,
+    BenchPingError, BenchViewHandler, BenchViewProcessor, Payload, PayloadRef,
 };
 
 /// The Bench contract; no state.
@@ -56,16 +60,37 @@ impl BenchViewHandler for Bench {
     }
 }
 
+/// The same contract, async (owned arguments).
+impl BenchAsyncHandler for Bench {
+    async fn ping(&self) -> Result<(), BenchPingError> {
+        Ok(())
+    }
+
+    async fn add(&self, a: i64, b: i64) -> Result<i64, BenchAddError> {
+        Ok(a.wrapping_add(b))
+    }
+
+    async fn echo(&self, p: Payload) -> Result<Payload, BenchEchoError> {
+        Ok(p)
+    }
+
+    async fn blob(&self, data: Bytes) -> Result<Bytes, BenchBlobError> {
+        Ok(data)
+    }
+}
+
 struct Args {
     port: u16,
     framing: Framing,
     protocol: ProtocolKind,
     workers: usize,
     event_threads: usize,
+    /// `Some(threads)` with `--async` (0: one per core).
+    async_threads: Option<usize>,
 }
 
 const USAGE: &str = "usage: bench-server --port P [--framed] [--protocol binary|compact] \
-                     [--workers N] [--event-threads N]";
+                     [--workers N] [--event-threads N] [--async [--async-threads N]]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -74,6 +99,7 @@ fn parse_args() -> Result<Args, String> {
         protocol: ProtocolKind::Binary,
         workers: 0,
         event_threads: 0,
+        async_threads: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -100,6 +126,12 @@ fn parse_args() -> Result<Args, String> {
                 let v = value("--event-threads")?;
                 args.event_threads = v.parse().map_err(|_| format!("bad thread count `{v}`"))?;
             }
+            "--async" => args.async_threads = Some(args.async_threads.unwrap_or(0)),
+            "--async-threads" => {
+                let v = value("--async-threads")?;
+                let n = v.parse().map_err(|_| format!("bad thread count `{v}`"))?;
+                args.async_threads = Some(n);
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -118,6 +150,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(threads) = args.async_threads {
+        return serve_async(&args, threads);
+    }
     let mut builder = Server::builder(BenchViewProcessor::new(Bench))
         .protocol(args.protocol)
         .framing(args.framing);
@@ -144,4 +179,44 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--async`: the async flavour on a multi-threaded tokio runtime.
+fn serve_async(args: &Args, threads: usize) -> ExitCode {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if threads > 0 {
+        rt.worker_threads(threads);
+    }
+    let rt = match rt.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bench-server: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async {
+        let bound = AsyncServer::builder(BenchAsyncProcessor::new(Bench))
+            .protocol(args.protocol)
+            .framing(args.framing)
+            .bind(("127.0.0.1", args.port))
+            .await;
+        let server = match bound {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "bench-server: cannot listen on 127.0.0.1:{}: {e}",
+                    args.port
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+        eprintln!("bench-server: listening on {} (async)", server.local_addr());
+        match server.serve().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench-server: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
