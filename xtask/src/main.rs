@@ -309,11 +309,12 @@ fn bench(root: &Path, extra: &[String]) -> Result<(), String> {
     let target =
         env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
     let server = target.join("release").join("bench-server");
-    // Our server in its default mode, and in the event-driven mode with one
-    // thread per core.
+    // Our server in its default mode, in the event-driven mode with one
+    // thread per core, and the async flavour on tokio.
     let servers = format!(
         "thriftc|buffered|{0} --port {{port}} --workers 0;\
-         thriftc-events|buffered|{0} --port {{port}} --event-threads 2",
+         thriftc-events|buffered|{0} --port {{port}} --event-threads 2;\
+         thriftc-async|buffered|{0} --port {{port}} --async",
         server.display()
     );
     // An absolute results folder, so that the goals can be read from it
