@@ -1198,6 +1198,51 @@ fn apache_client_to_our_async_server() {
     python_client_to_our_async_server(Lib::Apache);
 }
 
+/// Our async server telling each connection's protocol and framing from
+/// its first bytes: the Python client runs the whole scenario in the four
+/// plain combinations against its one port.
+fn python_clients_on_one_detecting_async_port(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let handler = Scenario::new();
+    let rt = runtime();
+    let server = rt
+        .block_on(
+            AsyncServer::builder(InteropAsyncProcessor::new(AsyncScenario(handler.clone())))
+                .detect_protocol(true)
+                .bind("127.0.0.1:0"),
+        )
+        .expect("bind a free port");
+    let server = OurAsyncServer {
+        handle: server.handle(),
+        combo: Combo::all()[0],
+        _runtime: {
+            rt.spawn(server.serve());
+            rt
+        },
+    };
+    let targets: Vec<(Combo, u16)> = Combo::all()
+        .into_iter()
+        .map(|c| (c, server.port()))
+        .collect();
+    let run = env.client(&targets, PEER_TIMEOUT);
+    run.assert_ok(
+        &format!("{} clients -> one detecting async server", lib.name()),
+        targets.len(),
+    );
+    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
+    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+}
+
+#[test]
+fn thriftpy2_clients_on_one_detecting_async_port() {
+    python_clients_on_one_detecting_async_port(Lib::Thriftpy2);
+}
+
+#[test]
+fn apache_clients_on_one_detecting_async_port() {
+    python_clients_on_one_detecting_async_port(Lib::Apache);
+}
+
 /// Many Python clients at once against our async server; calls overlap on
 /// two runtime threads.
 #[test]

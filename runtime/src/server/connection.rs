@@ -592,7 +592,7 @@ const DETECT_LEN: usize = 5;
 /// (A framed non-strict binary message reads as unframed, and fails.) Any
 /// other first byte from `0x80` on starts no valid message or frame: read
 /// as binary, it is refused at once, as a binary server refuses it.
-fn detect(first: &[u8]) -> Option<(ProtocolKind, Framing)> {
+pub(crate) fn detect(first: &[u8]) -> Option<(ProtocolKind, Framing)> {
     const BINARY: u8 = 0x80;
     const COMPACT: u8 = 0x82;
     Some(match *first.first()? {

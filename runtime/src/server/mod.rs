@@ -102,7 +102,7 @@
 
 #[cfg(any(target_os = "linux", feature = "tokio"))]
 pub(crate) mod complete;
-mod connection;
+pub(crate) mod connection;
 #[cfg(target_os = "linux")]
 mod event;
 

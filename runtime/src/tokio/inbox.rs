@@ -8,7 +8,10 @@ use ::tokio::net::TcpStream;
 
 use super::call::Wire;
 use crate::error::Error;
+use crate::limits::Limits;
+use crate::processor::ProtocolKind;
 use crate::server::complete::{Arrived, Check};
+use crate::server::connection::detect;
 use crate::transport::Framing;
 use crate::transport::framed::FRAME_HEADER_LEN;
 
@@ -44,6 +47,9 @@ pub(crate) struct Inbox {
     start: usize,
     check: Check,
     wire: Wire,
+    /// The protocol and framing are still to be told from the first bytes
+    /// (`wire` holds only the limits until then).
+    detecting: bool,
 }
 
 impl Inbox {
@@ -53,7 +59,25 @@ impl Inbox {
             start: 0,
             check: Check::default(),
             wire,
+            detecting: false,
         }
+    }
+
+    /// An inbox that tells the protocol and framing from the first bytes
+    /// that arrive, as the blocking server's `detect_protocol` does.
+    pub(crate) fn detecting(limits: Limits) -> Inbox {
+        let mut inbox = Inbox::new(Wire {
+            protocol: ProtocolKind::Binary,
+            framing: Framing::Buffered,
+            limits,
+        });
+        inbox.detecting = true;
+        inbox
+    }
+
+    /// The protocol, framing and limits of the messages (once detected).
+    pub(crate) fn wire(&self) -> Wire {
+        self.wire
     }
 
     /// No byte received and unused.
@@ -68,6 +92,14 @@ impl Inbox {
     /// Whether a whole message has arrived (resumes the check where the
     /// last call left it).
     pub(crate) fn next(&mut self) -> Next {
+        if self.detecting {
+            let Some((protocol, framing)) = detect(self.unread()) else {
+                return Next::Part;
+            };
+            self.wire.protocol = protocol;
+            self.wire.framing = framing;
+            self.detecting = false;
+        }
         let Wire {
             protocol,
             framing,
@@ -154,8 +186,6 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::Limits;
-    use crate::processor::ProtocolKind;
 
     /// Taking a message leaves the bytes after it where they are: a large
     /// read of many small pipelined messages costs O(its bytes) to take

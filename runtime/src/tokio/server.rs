@@ -40,8 +40,8 @@ const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(10), Duratio
 ///
 /// The settings mean what they mean for the blocking
 /// [`ServerBuilder`](crate::server::ServerBuilder), with the same defaults;
-/// of a [`ServerConfig`] given whole ([`config`](Self::config)), the mode,
-/// the in-flight budget and protocol detection are not used.
+/// of a [`ServerConfig`] given whole ([`config`](Self::config)), the mode
+/// and the in-flight budget are not used.
 #[must_use]
 pub struct AsyncServerBuilder {
     processor: Arc<dyn AsyncProcessor>,
@@ -66,6 +66,16 @@ impl AsyncServerBuilder {
     /// Unframed or framed messages (default buffered, i.e. unframed).
     pub fn framing(mut self, framing: Framing) -> Self {
         self.config.framing = framing;
+        self
+    }
+
+    /// Tells each connection's protocol and framing from its first bytes,
+    /// so that binary and compact clients, framed or not, share one port
+    /// (default off); as the blocking
+    /// [`detect_protocol`](crate::server::ServerBuilder::detect_protocol),
+    /// whose docs say how.
+    pub fn detect_protocol(mut self, yes: bool) -> Self {
+        self.config.detect_protocol = yes;
         self
     }
 
@@ -415,7 +425,11 @@ async fn serve_connection(
     let mut conn = Connection {
         peer,
         shared,
-        inbox: Inbox::new(shared.wire),
+        inbox: if shared.config.detect_protocol {
+            Inbox::detecting(shared.wire.limits)
+        } else {
+            Inbox::new(shared.wire)
+        },
         stop,
         answered_stopping: 0,
     };
@@ -470,7 +484,7 @@ impl Connection<'_> {
     async fn next_call(&mut self, stream: &mut TcpStream) -> Result<Call, Closed> {
         let (bytes, at, in_step) = match self.next_message(stream).await? {
             Next::Whole(n) => {
-                let at = match self.shared.wire.framing {
+                let at = match self.inbox.wire().framing {
                     Framing::Framed => FRAME_HEADER_LEN,
                     _ => 0,
                 };
@@ -485,7 +499,7 @@ impl Connection<'_> {
             }
             Next::Part => return Err(Closed),
         };
-        let call = match Call::parse(bytes, at, self.shared.wire, in_step) {
+        let call = match Call::parse(bytes, at, self.inbox.wire(), in_step) {
             Ok(call) => call,
             Err(e) => {
                 log::info!("{}: closing while reading a message header: {e}", self.peer);
