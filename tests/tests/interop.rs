@@ -401,13 +401,17 @@ fn python_clients_on_one_detecting_port(lib: Lib) {
             .expect("start the server"),
         combo: Combo::all()[0],
     };
-    let targets: Vec<(Combo, u16)> = Combo::all()
-        .into_iter()
-        .map(|c| (c, server.port()))
-        .collect();
+    scenario_on_one_port(&env, &handler, server.port(), "one detecting server");
+}
+
+/// The Python client runs the whole scenario in the four plain
+/// combinations against one `port` that detects them, served by
+/// `handler`.
+fn scenario_on_one_port(env: &PeerEnv, handler: &Scenario, port: u16, what: &str) {
+    let targets: Vec<(Combo, u16)> = Combo::all().into_iter().map(|c| (c, port)).collect();
     let run = env.client(&targets, PEER_TIMEOUT);
     run.assert_ok(
-        &format!("{} clients -> one detecting server", lib.name()),
+        &format!("{} clients -> {what}", env.lib.name()),
         targets.len(),
     );
     assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
@@ -1220,17 +1224,7 @@ fn python_clients_on_one_detecting_async_port(lib: Lib) {
             rt
         },
     };
-    let targets: Vec<(Combo, u16)> = Combo::all()
-        .into_iter()
-        .map(|c| (c, server.port()))
-        .collect();
-    let run = env.client(&targets, PEER_TIMEOUT);
-    run.assert_ok(
-        &format!("{} clients -> one detecting async server", lib.name()),
-        targets.len(),
-    );
-    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
-    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+    scenario_on_one_port(&env, &handler, server.port(), "one detecting async server");
 }
 
 #[test]

@@ -1,10 +1,9 @@
 //! The async server with async clients, blocking clients and the tutorial's
 //! Python client (`python/client.py`, thriftpy2) calling it at once.
-//! Python comes from `$THRIFTC_PYTHON` (set by `cargo xtask test`), else
-//! `python3`.
+
+mod python_peer;
 
 use calculator::{Calc, run_clients};
-use std::path::Path;
 use std::sync::Arc;
 
 #[test]
@@ -25,30 +24,7 @@ fn async_blocking_and_python_clients_share_one_async_server() {
     let blocking = blocking.join().unwrap().expect("the blocking clients");
     assert_eq!(blocking.calls, 4 * 20 * 5);
 
-    let python = std::env::var_os("THRIFTC_PYTHON").unwrap_or_else(|| "python3".into());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/client.py");
-    let out = std::process::Command::new(&python)
-        .arg(&script)
-        .args(["--port", &addr.port().to_string()])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run {python:?} ({e}): run `cargo xtask test`, which sets up the \
-                 Python peers, or set THRIFTC_PYTHON"
-            )
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("No module named 'thriftpy2'"),
-        "thriftpy2 is missing: run `cargo xtask test`, which sets up the Python peers, \
-         or set THRIFTC_PYTHON to a Python that has thriftpy2==0.7.1"
-    );
-    assert!(
-        out.status.success() && stdout.contains("all answers as expected"),
-        "python/client.py failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
+    python_peer::run(addr);
     // Every client's results went into the one shared log.
     assert_eq!(handler.logged(), 8 * 20 + 4 * 20 + 1);
     server.stop();
