@@ -63,7 +63,10 @@ pub fn runtime() -> std::io::Result<::tokio::runtime::Runtime> {
 pub async fn serve(
     addr: &str,
     handler: Arc<Calc>,
-) -> std::io::Result<(AsyncServerHandle, ::tokio::task::JoinHandle<std::io::Result<()>>)> {
+) -> std::io::Result<(
+    AsyncServerHandle,
+    ::tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
     let server = AsyncServer::builder(CalculatorAsyncProcessor::from_arc(handler))
         .bind(addr)
         .await?;
@@ -86,17 +89,15 @@ pub async fn connect(
 /// connection, making the same calls and checks as
 /// [`run_clients`](crate::run_clients). Keys are `10_000 + client * 1000 +
 /// round`, apart from the blocking clients' keys.
-pub async fn run_clients(
-    addr: SocketAddr,
-    clients: usize,
-    rounds: i32,
-) -> Result<Report, String> {
+pub async fn run_clients(addr: SocketAddr, clients: usize, rounds: i32) -> Result<Report, String> {
     let tasks: Vec<_> = (0..clients)
         .map(|t| ::tokio::spawn(one_client(addr, 10_000 + t as i32 * 1000, rounds)))
         .collect();
     let mut total = Report::default();
     for task in tasks {
-        let r = task.await.map_err(|e| format!("a client task failed: {e}"))??;
+        let r = task
+            .await
+            .map_err(|e| format!("a client task failed: {e}"))??;
         total.calls += r.calls;
         total.bad_work += r.bad_work;
     }
