@@ -171,3 +171,43 @@ fn hostile_bytes_never_panic_and_the_server_keeps_serving() {
     }
     assert_eq!(PANICS.load(Ordering::SeqCst), 0);
 }
+
+/// A processor whose handler blocks its thread (a synchronous call that
+/// hangs), after saying it started.
+struct Blocks(std::sync::Mutex<std::sync::mpsc::Sender<()>>);
+
+impl thriftc_runtime::tokio::AsyncProcessor for Blocks {
+    fn process(
+        &self,
+        call: thriftc_runtime::tokio::Call,
+    ) -> thriftc_runtime::tokio::BoxFuture<'_, thriftc_runtime::tokio::Reply> {
+        Box::pin(async move {
+            let _ = self.0.lock().unwrap().send(());
+            std::thread::sleep(Duration::from_secs(8));
+            call.unknown_method()
+        })
+    }
+}
+
+/// The drain timeout bounds a stop, as the blocking server's does, even
+/// with a handler that blocks its thread and so cannot be aborted.
+#[test]
+fn the_drain_timeout_bounds_serve_with_a_blocking_handler() {
+    let (tx, started) = std::sync::mpsc::channel();
+    let server = start(
+        AsyncServer::builder(Blocks(std::sync::Mutex::new(tx)))
+            .drain_timeout(Duration::from_millis(200)),
+    );
+    let mut s = raw(server.addr);
+    send(
+        &mut s,
+        &call_msg(ProtocolKind::Binary, Framing::Buffered, "x", 1, &NoArgs),
+    );
+    started.recv_timeout(WAIT).unwrap();
+    let t = std::time::Instant::now();
+    assert!(
+        server.stop_within(Duration::from_secs(3)),
+        "serve had not returned {:?} after the stop (drain timeout 200 ms)",
+        t.elapsed()
+    );
+}

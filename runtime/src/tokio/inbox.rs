@@ -43,7 +43,7 @@ pub(crate) enum Next {
 #[derive(Debug)]
 pub(crate) struct Inbox {
     buf: Vec<u8>,
-    /// Bytes of `buf` already taken (compacted away once they are half of it).
+    /// Bytes of `buf` already taken (moved out before the next read).
     start: usize,
     check: Check,
     wire: Wire,

@@ -101,7 +101,7 @@ mod whole;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
 pub use client::AsyncClient;
-pub use server::{AsyncServer, AsyncServerBuilder, AsyncServerHandle};
+pub use server::{ABORT_GRACE, AsyncServer, AsyncServerBuilder, AsyncServerHandle};
 
 use std::future::Future;
 

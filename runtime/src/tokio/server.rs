@@ -36,6 +36,10 @@ const LINGER: Duration = Duration::from_secs(1);
 /// error (e.g. `EMFILE`), doubling in between.
 const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(10), Duration::from_secs(1));
 
+/// How long a stop waits, after the drain timeout, for the connection
+/// tasks it aborted to end.
+pub const ABORT_GRACE: Duration = Duration::from_millis(500);
+
 /// Configures an [`AsyncServer`]; start with [`AsyncServer::builder`].
 ///
 /// The settings mean what they mean for the blocking
@@ -205,9 +209,10 @@ impl AsyncServerBuilder {
 /// - **Stop**: [`AsyncServerHandle::stop`] makes the server stop
 ///   accepting; each connection finishes the call in progress and answers
 ///   the requests that have wholly arrived (up to 16), then closes; after
-///   the drain timeout the remaining connection tasks are aborted (a
-///   handler that never yields to the runtime cannot be). `serve` returns
-///   then.
+///   the drain timeout the remaining connection tasks are aborted, and
+///   `serve` returns once they have ended, or at most [`ABORT_GRACE`] later
+///   (a handler that blocks its thread cannot be aborted: its task is left
+///   to end on its own, and its connection counts until then).
 pub struct AsyncServer {
     listener: TcpListener,
     processor: Arc<dyn AsyncProcessor>,
@@ -373,13 +378,26 @@ impl AsyncServer {
             );
             tasks.abort_all();
             // Aborted tasks end at their next poll: wait for that, so that
-            // their sockets are closed and their places given back.
-            while let Some(ended) = tasks.join_next().await {
-                if let Err(e) = ended {
-                    if !e.is_cancelled() {
-                        log_task_end(Err(e));
+            // their sockets are closed and their places given back; but a
+            // handler blocking its thread is not polled until it returns,
+            // so that wait is bounded too, and such tasks are left to end
+            // on their own (their places are given back then).
+            let aborted = async {
+                while let Some(ended) = tasks.join_next().await {
+                    if let Err(e) = ended {
+                        if !e.is_cancelled() {
+                            log_task_end(Err(e));
+                        }
                     }
                 }
+            };
+            if ::tokio::time::timeout(ABORT_GRACE, aborted).await.is_err() {
+                log::warn!(
+                    "{} connections did not end when aborted (a handler blocking its \
+                     thread?); left to end on their own",
+                    tasks.len()
+                );
+                tasks.detach_all();
             }
         }
         shared.stopped.store(true, Ordering::SeqCst);
