@@ -342,8 +342,10 @@ pub fn panic_message(panic: &(dyn Any + Send)) -> &str {
 /// bare method name, as Apache's `TMultiplexedProcessor` sends them).
 ///
 /// `P` is the processor type behind the `Arc`s: for the server, the default
-/// `dyn` [`ServerProcessor`](crate::server::ServerProcessor); names without a
-/// `:` go to the default processor if one is set.
+/// `dyn` [`ServerProcessor`](crate::server::ServerProcessor); for the async
+/// server, `dyn AsyncProcessor` (`tokio::AsyncMultiplexed`, feature
+/// `tokio`). Names without a `:` go to the default processor if one is
+/// set.
 pub struct Multiplexed<P: ?Sized = dyn crate::server::ServerProcessor> {
     services: HashMap<String, Arc<P>>,
     default: Option<Arc<P>>,
@@ -409,22 +411,29 @@ where
     P: Processor<I, O> + ?Sized,
 {
     fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
-        match header.name.split_once(':') {
-            Some((service, method)) => match self.services.get(service) {
-                Some(p) => {
-                    let inner = MessageHeader {
-                        name: method.to_owned(),
-                        kind: header.kind,
-                        seqid: header.seqid,
-                    };
-                    p.process(&inner, input, output)
-                }
-                None => unknown_method(header, input, output),
-            },
-            None => match &self.default {
-                Some(p) => p.process(header, input, output),
-                None => unknown_method(header, input, output),
-            },
+        match self.route(&header.name) {
+            Some((p, Some(method))) => {
+                let inner = MessageHeader {
+                    name: method.to_owned(),
+                    kind: header.kind,
+                    seqid: header.seqid,
+                };
+                p.process(&inner, input, output)
+            }
+            Some((p, None)) => p.process(header, input, output),
+            None => unknown_method(header, input, output),
+        }
+    }
+}
+
+impl<P: ?Sized> Multiplexed<P> {
+    /// The processor serving a call named `name`, with the method name to
+    /// give it when a `service:` prefix was stripped (`None`: the name
+    /// stays); `None` when no processor serves it.
+    pub(crate) fn route<'n>(&self, name: &'n str) -> Option<(&Arc<P>, Option<&'n str>)> {
+        match name.split_once(':') {
+            Some((service, method)) => self.services.get(service).map(|p| (p, Some(method))),
+            None => self.default.as_ref().map(|p| (p, None)),
         }
     }
 }

@@ -12,7 +12,6 @@
 //! a message the check found malformed (so its end is unknown) closes the
 //! connection after its reply ([`Reply::closes_connection`]).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -405,74 +404,18 @@ impl<P: AsyncProcessor + ?Sized> AsyncProcessor for Arc<P> {
 }
 
 /// Routes Apache's multiplexed names (`Service:method`) to one async
-/// processor per service, as [`crate::processor::Multiplexed`] does for
-/// blocking ones: the prefix is stripped before delegating (replies carry
-/// the bare method name), names without a `:` go to the default processor
-/// if one is set, and any other name is answered `UNKNOWN_METHOD`.
-#[derive(Default)]
-pub struct AsyncMultiplexed {
-    services: HashMap<String, Arc<dyn AsyncProcessor>>,
-    default: Option<Arc<dyn AsyncProcessor>>,
-}
-
-impl fmt::Debug for AsyncMultiplexed {
-    /// The registered service names (sorted) and whether a default is set.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut services: Vec<&str> = self.services.keys().map(String::as_str).collect();
-        services.sort_unstable();
-        f.debug_struct("AsyncMultiplexed")
-            .field("services", &services)
-            .field("default", &self.default.is_some())
-            .finish()
-    }
-}
-
-impl AsyncMultiplexed {
-    /// No services yet.
-    pub fn new() -> AsyncMultiplexed {
-        AsyncMultiplexed::default()
-    }
-
-    /// Serves `service`'s methods (called as `service:method`) with
-    /// `processor`. A second registration of the same name replaces the
-    /// first.
-    ///
-    /// # Panics
-    ///
-    /// If `service` contains `:`: calls split their name at the first `:`,
-    /// so no call could reach it.
-    pub fn register(
-        &mut self,
-        service: impl Into<String>,
-        processor: Arc<dyn AsyncProcessor>,
-    ) -> &mut Self {
-        let service = service.into();
-        assert!(
-            !service.contains(':'),
-            "multiplexed service name `{service}` contains `:`, which separates a call's \
-             service from its method: no call could reach it"
-        );
-        self.services.insert(service, processor);
-        self
-    }
-
-    /// Serves names without a `service:` prefix (clients that do not
-    /// multiplex) with `processor`.
-    pub fn register_default(&mut self, processor: Arc<dyn AsyncProcessor>) -> &mut Self {
-        self.default = Some(processor);
-        self
-    }
-}
+/// processor per service: the blocking server's
+/// [`Multiplexed`](crate::processor::Multiplexed) over async processors.
+/// The prefix is stripped before delegating (replies carry the bare method
+/// name), names without a `:` go to the default processor if one is set,
+/// and any other name is answered `UNKNOWN_METHOD`.
+pub type AsyncMultiplexed = crate::processor::Multiplexed<dyn AsyncProcessor>;
 
 impl AsyncProcessor for AsyncMultiplexed {
     fn process(&self, call: Call) -> BoxFuture<'_, Reply> {
-        let target = match call.header.name.split_once(':') {
-            Some((service, method)) => self
-                .services
-                .get(service)
-                .map(|p| (p, Some(method.to_owned()))),
-            None => self.default.as_ref().map(|p| (p, None)),
-        };
+        let target = self
+            .route(&call.header.name)
+            .map(|(p, method)| (p, method.map(str::to_owned)));
         match target {
             // A panic is answered under the bare name, as the blocking
             // multiplexer's processor answers it.
