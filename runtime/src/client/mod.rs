@@ -162,6 +162,10 @@ pub struct ClientConfig {
     pub write_timeout: Option<Duration>,
     /// Limits applied to replies (default [`Limits::default`]).
     pub limits: Limits,
+    /// The most calls a [`SharedClient`](crate::tokio::SharedClient) (feature
+    /// `tokio`) has sent and not yet had answered; more wait (default 64,
+    /// at least 1). Other clients make one call at a time.
+    pub max_in_flight: usize,
 }
 
 impl Default for ClientConfig {
@@ -173,6 +177,7 @@ impl Default for ClientConfig {
             read_timeout: Some(Duration::from_secs(30)),
             write_timeout: Some(Duration::from_secs(30)),
             limits: Limits::default(),
+            max_in_flight: 64,
         }
     }
 }
@@ -241,6 +246,13 @@ impl Connector {
         self
     }
 
+    /// The most calls a [`SharedClient`](crate::tokio::SharedClient) (feature
+    /// `tokio`) sends ahead of their replies (default 64, at least 1).
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.config.max_in_flight = calls;
+        self
+    }
+
     /// Replaces every setting at once.
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = config;
@@ -288,6 +300,17 @@ impl Connector {
     /// Errors: as [`connect`](Connector::connect).
     pub async fn connect_async(&self) -> Result<crate::tokio::AsyncClient> {
         crate::tokio::client::connect_any(&self.addrs, &self.config).await
+    }
+
+    /// Opens a connection that many tasks call through at once
+    /// ([`SharedClient`](crate::tokio::SharedClient)), with this connector's
+    /// settings and [`max_in_flight`](Connector::max_in_flight). Must be
+    /// called within a tokio runtime (it spawns the connection's tasks).
+    ///
+    /// Errors: as [`connect`](Connector::connect).
+    pub async fn connect_shared(&self) -> Result<crate::tokio::SharedClient> {
+        let stream = crate::tokio::client::connect_stream(&self.addrs, &self.config).await?;
+        crate::tokio::SharedClient::from_stream(stream, &self.config)
     }
 }
 

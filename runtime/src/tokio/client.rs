@@ -113,44 +113,6 @@ impl AsyncClient {
         Ok(self.seqid)
     }
 
-    /// Encodes one message (framed if the connection is); nothing is sent.
-    /// A message over the frame limit is a `SIZE_LIMIT` error.
-    fn encode<A: Encode>(
-        &self,
-        name: &str,
-        kind: MessageType,
-        seqid: i32,
-        args: &A,
-    ) -> Result<Vec<u8>> {
-        fn write<O: ProtocolWrite, A: Encode>(
-            o: &mut O,
-            name: &str,
-            kind: MessageType,
-            seqid: i32,
-            args: &A,
-        ) -> Result<()> {
-            o.write_message_begin_parts(name, kind, seqid)?;
-            args.encode(o)?;
-            o.write_message_end()?;
-            o.flush()
-        }
-        let sink = Sink::new(self.wire);
-        let limits = self.wire.limits;
-        let sink = match self.wire.protocol {
-            ProtocolKind::Binary => {
-                let mut o = BinaryProtocol::new(sink, limits);
-                write(&mut o, name, kind, seqid, args)?;
-                o.into_inner()
-            }
-            ProtocolKind::Compact => {
-                let mut o = CompactProtocol::new(sink, limits);
-                write(&mut o, name, kind, seqid, args)?;
-                o.into_inner()
-            }
-        };
-        Ok(sink.into_bytes())
-    }
-
     /// Encodes and sends one request; the client is left unusable if
     /// sending fails (the server may have received part of it), usable if
     /// encoding does (nothing was sent).
@@ -164,7 +126,7 @@ impl AsyncClient {
         // Unusable while user code runs (`Encode`): a panic there, as a
         // dropped future while sending, leaves the stream anywhere.
         self.broken = true;
-        let request = self.encode(name, kind, seqid, args);
+        let request = encode_request(self.wire, name, kind, seqid, args);
         self.broken = false;
         let request = request?;
         self.broken = true;
@@ -214,47 +176,7 @@ impl AsyncClient {
             // Not returned by `gather`.
             Next::Part => return Err(crate::transport::eof().into()),
         };
-        let at = match self.wire.framing {
-            Framing::Framed => FRAME_HEADER_LEN,
-            _ => 0,
-        };
-        // Reading past the end of a reply whose end is known is malformed
-        // data (the reply to this call, if it passed the checks, leaves the
-        // client in step), not the end of the stream.
-        let input = Whole::new(bytes.get(at..).unwrap_or_default());
-        let limits = self.wire.limits;
-        let read = match self.wire.protocol {
-            ProtocolKind::Binary => {
-                read_reply(&mut BinaryProtocol::new(input, limits), name, seqid)
-            }
-            ProtocolKind::Compact => {
-                read_reply(&mut CompactProtocol::new(input, limits), name, seqid)
-            }
-        };
-        match read {
-            Ok(_) if !in_step => Err(Error::protocol(
-                ProtocolErrorKind::InvalidData,
-                format!("the reply to '{name}' is malformed"),
-            )
-            .into()),
-            Ok(body) => Ok(body),
-            // The reply to this call, whose body does not decode (a schema
-            // mismatch, a limit): its end is known, the next reply starts
-            // there.
-            Err(Failed {
-                error: error @ Error::Protocol(_),
-                body: true,
-                ..
-            }) if in_step => Err(Failed {
-                error,
-                in_step: true,
-                body: true,
-            }),
-            Err(failed) => Err(Failed {
-                in_step: false,
-                ..failed
-            }),
-        }
+        check_reply(self.wire, &bytes, in_step, name, seqid)
     }
 }
 
@@ -287,7 +209,94 @@ impl AsyncChannel for AsyncClient {
     }
 }
 
-fn timed_out(message: String) -> Error {
+/// Encodes one request message (framed if `wire` is); nothing is sent. A
+/// message over the frame limit is a `SIZE_LIMIT` error.
+pub(crate) fn encode_request<A: Encode>(
+    wire: Wire,
+    name: &str,
+    kind: MessageType,
+    seqid: i32,
+    args: &A,
+) -> Result<Vec<u8>> {
+    fn write<O: ProtocolWrite, A: Encode>(
+        o: &mut O,
+        name: &str,
+        kind: MessageType,
+        seqid: i32,
+        args: &A,
+    ) -> Result<()> {
+        o.write_message_begin_parts(name, kind, seqid)?;
+        args.encode(o)?;
+        o.write_message_end()?;
+        o.flush()
+    }
+    let sink = Sink::new(wire);
+    let limits = wire.limits;
+    let sink = match wire.protocol {
+        ProtocolKind::Binary => {
+            let mut o = BinaryProtocol::new(sink, limits);
+            write(&mut o, name, kind, seqid, args)?;
+            o.into_inner()
+        }
+        ProtocolKind::Compact => {
+            let mut o = CompactProtocol::new(sink, limits);
+            write(&mut o, name, kind, seqid, args)?;
+            o.into_inner()
+        }
+    };
+    Ok(sink.into_bytes())
+}
+
+/// Checks and decodes the reply `bytes` (framed if `wire` is) to the call
+/// of `name` with `seqid`; `in_step`: the reply's end is known (always
+/// framed; unframed, unless the check found the bytes malformed).
+pub(crate) fn check_reply<R: Decode>(
+    wire: Wire,
+    bytes: &[u8],
+    in_step: bool,
+    name: &str,
+    seqid: i32,
+) -> std::result::Result<Result<R, ApplicationError>, Failed> {
+    let at = match wire.framing {
+        Framing::Framed => FRAME_HEADER_LEN,
+        _ => 0,
+    };
+    // Reading past the end of a reply whose end is known is malformed
+    // data (the reply to this call, if it passed the checks, leaves the
+    // client in step), not the end of the stream.
+    let input = Whole::new(bytes.get(at..).unwrap_or_default());
+    let limits = wire.limits;
+    let read = match wire.protocol {
+        ProtocolKind::Binary => read_reply(&mut BinaryProtocol::new(input, limits), name, seqid),
+        ProtocolKind::Compact => read_reply(&mut CompactProtocol::new(input, limits), name, seqid),
+    };
+    match read {
+        Ok(_) if !in_step => Err(Error::protocol(
+            ProtocolErrorKind::InvalidData,
+            format!("the reply to '{name}' is malformed"),
+        )
+        .into()),
+        Ok(body) => Ok(body),
+        // The reply to this call, whose body does not decode (a schema
+        // mismatch, a limit): its end is known, the next reply starts
+        // there.
+        Err(Failed {
+            error: error @ Error::Protocol(_),
+            body: true,
+            ..
+        }) if in_step => Err(Failed {
+            error,
+            in_step: true,
+            body: true,
+        }),
+        Err(failed) => Err(Failed {
+            in_step: false,
+            ..failed
+        }),
+    }
+}
+
+pub(crate) fn timed_out(message: String) -> Error {
     Error::Transport(TransportError::new(TransportErrorKind::TimedOut, message))
 }
 
@@ -297,6 +306,15 @@ pub(crate) async fn connect_any(
     addrs: &[SocketAddr],
     config: &ClientConfig,
 ) -> Result<AsyncClient> {
+    AsyncClient::from_stream(connect_stream(addrs, config).await?, config)
+}
+
+/// The stream to the first of `addrs` that accepts, each tried within the
+/// connect timeout of `config` (zero: the operating system's).
+pub(crate) async fn connect_stream(
+    addrs: &[SocketAddr],
+    config: &ClientConfig,
+) -> Result<TcpStream> {
     let mut last = None;
     for &addr in addrs {
         let connect = TcpStream::connect(addr);
@@ -312,7 +330,7 @@ pub(crate) async fn connect_any(
             }
         };
         match connected {
-            Ok(stream) => return AsyncClient::from_stream(stream, config),
+            Ok(stream) => return Ok(stream),
             Err(e) => last = Some(e),
         }
     }

@@ -3,7 +3,7 @@
 //! then decode the message from memory, so no decode ever waits for the
 //! network (the event-driven server's way, with the same check).
 
-use ::tokio::io::AsyncReadExt;
+use ::tokio::io::{AsyncRead, AsyncReadExt};
 use ::tokio::net::TcpStream;
 
 use super::call::Wire;
@@ -158,7 +158,10 @@ impl Inbox {
 
     /// Reads what the peer sends next (`Ok(0)`: it closed its side).
     /// Cancel safe: a read dropped before it finished loses no byte.
-    pub(crate) async fn fill(&mut self, stream: &mut TcpStream) -> std::io::Result<usize> {
+    pub(crate) async fn fill<S: AsyncRead + Unpin>(
+        &mut self,
+        stream: &mut S,
+    ) -> std::io::Result<usize> {
         self.reserve();
         stream.read_buf(&mut self.buf).await
     }

@@ -97,11 +97,13 @@ mod catch;
 pub(crate) mod client;
 mod inbox;
 mod server;
+mod shared;
 mod whole;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
 pub use client::AsyncClient;
 pub use server::{ABORT_GRACE, AsyncServer, AsyncServerBuilder, AsyncServerHandle};
+pub use shared::SharedClient;
 
 use std::future::Future;
 

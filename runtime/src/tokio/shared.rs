@@ -1,0 +1,705 @@
+//! [`SharedClient`]: one connection that many tasks call through at once.
+//! Requests are pipelined (written as they come, without waiting for the
+//! replies before them) and replies are matched to their calls by seqid.
+//!
+//! Three parties share a [`Link`]: the callers, which encode requests and
+//! decode replies on their own tasks; a writer task, which registers each
+//! call as awaiting a reply and then writes its request; and a reader task,
+//! which reads whole replies and hands each to the call with its seqid.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use ::tokio::io::AsyncWriteExt;
+use ::tokio::net::TcpStream;
+use ::tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use ::tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use ::tokio::time::Instant;
+
+use super::AsyncChannel;
+use super::call::Wire;
+use super::client::{check_reply, encode_request, timed_out};
+use super::inbox::{Inbox, Next};
+use super::whole::Whole;
+use crate::client::{ClientConfig, Failed};
+use crate::codec::{Decode, Encode};
+use crate::error::{ApplicationErrorKind, Error, Result, TransportError, TransportErrorKind};
+use crate::processor::ProtocolKind;
+use crate::protocol::binary::BinaryProtocol;
+use crate::protocol::compact::CompactProtocol;
+use crate::protocol::{MessageType, ProtocolRead};
+use crate::transport::Framing;
+use crate::transport::framed::FRAME_HEADER_LEN;
+
+/// Requests already queued are gathered into one write up to this many
+/// bytes (a larger request is written on its own, without a copy).
+const BATCH: usize = 64 * 1024;
+
+/// One connection that many tasks call through at once: clone it (a clone
+/// is a cheap handle to the same connection) or call through `&SharedClient`.
+/// Both are [`AsyncChannel`]s, so generated async clients work over them:
+/// `FooAsyncClient::new(&shared)`.
+///
+/// Requests are pipelined: each is written as soon as the requests before
+/// it are, without waiting for their replies, and each reply goes to the
+/// call whose seqid it carries (servers answer a connection's requests in
+/// order; replies out of order are matched too). Encoding and decoding run
+/// on the calling task; a writer and a reader task, spawned on the current
+/// runtime when the client is made, carry the bytes.
+///
+/// At most [`ClientConfig::max_in_flight`] calls are sent and unanswered at
+/// once (more wait for a free slot). The read timeout bounds each call
+/// from its start to its whole reply, including the wait for a slot; a
+/// call that timed out (or whose future was dropped) keeps its slot until
+/// its reply arrives and is discarded, so the connection stays in step.
+/// The write timeout bounds each write to the socket.
+///
+/// Replies are checked as the blocking client checks them (see
+/// [Replies](crate::client#replies)); the outcome reaches only the call
+/// the reply answers. The connection becomes unusable, and every call
+/// awaiting a reply fails with the reason, when the server closes it, a
+/// read or write fails or times out, a reply carries a seqid no call
+/// awaits, or an unframed reply is malformed (its end is unknown). Make a
+/// new client then: [`is_usable`](SharedClient::is_usable) tells.
+///
+/// When every handle is dropped, requests already queued are still
+/// written, the sending side is shut down, and the connection closes once
+/// the replies still awaited have arrived (within the read timeout).
+///
+/// ```
+/// use thriftc_runtime::tokio::{AsyncChannel, AsyncServer, SharedClient};
+/// # use thriftc_runtime::tokio::{AsyncProcessor, BoxFuture, Call, Reply};
+/// # use thriftc_runtime::protocol::{ProtocolRead, ProtocolWrite, TType};
+/// # /// `struct { 1: i32 }`: stands for generated argument and result structs.
+/// # struct Num(i32);
+/// # impl thriftc_runtime::WireType for Num { const TTYPE: TType = TType::Struct; }
+/// # impl thriftc_runtime::Encode for Num {
+/// #     fn encode<P: ProtocolWrite + ?Sized>(&self, p: &mut P) -> thriftc_runtime::Result<()> {
+/// #         p.write_struct_begin("Num")?;
+/// #         p.write_field_begin("n", TType::I32, 1)?;
+/// #         p.write_i32(self.0)?;
+/// #         p.write_field_end()?;
+/// #         p.write_field_stop()?;
+/// #         p.write_struct_end()
+/// #     }
+/// # }
+/// # impl thriftc_runtime::Decode for Num {
+/// #     fn decode<P: ProtocolRead + ?Sized>(p: &mut P) -> thriftc_runtime::Result<Self> {
+/// #         let mut n = 0;
+/// #         p.read_struct_begin()?;
+/// #         while let Some(f) = p.read_field_begin()? {
+/// #             match f.ttype {
+/// #                 TType::I32 => n = p.read_i32()?,
+/// #                 t => p.skip(t)?,
+/// #             }
+/// #             p.read_field_end()?;
+/// #         }
+/// #         p.read_struct_end()?;
+/// #         Ok(Num(n))
+/// #     }
+/// # }
+/// # struct Doubler;
+/// # impl AsyncProcessor for Doubler {
+/// #     fn process(&self, call: Call) -> BoxFuture<'_, Reply> {
+/// #         Box::pin(async move {
+/// #             match call.args::<Num>() {
+/// #                 Ok(n) => call.reply(Ok(Num(n.0 * 2))),
+/// #                 Err(reply) => reply,
+/// #             }
+/// #         })
+/// #     }
+/// # }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> thriftc_runtime::Result<()> {
+/// # let server = AsyncServer::builder(Doubler).bind("127.0.0.1:0").await?;
+/// # let addr = server.local_addr();
+/// # tokio::spawn(server.serve());
+/// let shared = SharedClient::connect(addr).await?;
+/// let calls: Vec<_> = (0..8)
+///     .map(|i| {
+///         let mut client = shared.clone();
+///         tokio::spawn(async move { client.call::<_, Num>("double", &Num(i)).await })
+///     })
+///     .collect();
+/// for (i, call) in calls.into_iter().enumerate() {
+///     assert_eq!(call.await.expect("the task")?.0, 2 * i as i32);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SharedClient {
+    inner: Arc<Inner>,
+}
+
+/// What the handles share; dropping the last one closes the queue, which
+/// tells the writer to finish.
+struct Inner {
+    queue: mpsc::UnboundedSender<Outgoing>,
+    link: Arc<Link>,
+    wire: Wire,
+    seqid: AtomicI32,
+    read_timeout: Option<Duration>,
+    max_in_flight: usize,
+    peer: Option<SocketAddr>,
+}
+
+/// What the callers, the writer and the reader share.
+struct Link {
+    state: Mutex<State>,
+    /// A permit per call sent (or queued) and unanswered.
+    slots: Arc<Semaphore>,
+    /// Tells the reader that the writer finished or the connection broke.
+    reader_wake: Notify,
+    /// Tells the writer that the connection broke.
+    writer_stop: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    /// The calls written (or being written) and awaiting their reply, by seqid.
+    waiting: HashMap<i32, Waiter>,
+    /// Why the connection is unusable.
+    broken: Option<Broken>,
+    /// No more requests will be written.
+    writer_done: bool,
+}
+
+/// Why the connection became unusable, given to every call it fails.
+#[derive(Clone, Debug)]
+struct Broken {
+    kind: TransportErrorKind,
+    message: String,
+}
+
+impl Broken {
+    fn new(kind: TransportErrorKind, message: impl Into<String>) -> Broken {
+        Broken {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    fn from_error(e: &Error) -> Broken {
+        let kind = match e {
+            Error::Transport(t) => t.kind,
+            _ => TransportErrorKind::Unknown,
+        };
+        Broken::new(kind, format!("the connection is closed: {e}"))
+    }
+
+    fn error(&self) -> Error {
+        Error::Transport(TransportError::new(self.kind, self.message.clone()))
+    }
+}
+
+/// A call awaiting its reply.
+struct Waiter {
+    reply: oneshot::Sender<Result<Arrived>>,
+    slot: OwnedSemaphorePermit,
+}
+
+/// A reply's bytes (framed: with the frame header) and whether its end is
+/// known.
+struct Arrived {
+    bytes: Vec<u8>,
+    in_step: bool,
+}
+
+/// A request handed to the writer.
+struct Outgoing {
+    bytes: Vec<u8>,
+    seqid: i32,
+    kind: Kind,
+}
+
+enum Kind {
+    Call(Waiter),
+    /// Told once the message is written.
+    Oneway {
+        sent: oneshot::Sender<Result<()>>,
+        slot: OwnedSemaphorePermit,
+    },
+}
+
+impl fmt::Debug for SharedClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedClient")
+            .field("peer", &self.inner.peer)
+            .field("in_flight", &self.in_flight())
+            .field("usable", &self.is_usable())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedClient {
+    /// Connects to `addr` with the default settings (see
+    /// [`Connector`](crate::Connector); each resolved address is tried in
+    /// turn within the connect timeout).
+    pub async fn connect(addr: impl ::tokio::net::ToSocketAddrs) -> Result<SharedClient> {
+        let addrs: Vec<SocketAddr> = ::tokio::net::lookup_host(addr).await?.collect();
+        let config = ClientConfig::default();
+        let stream = super::client::connect_stream(&addrs, &config).await?;
+        SharedClient::from_stream(stream, &config)
+    }
+
+    /// Uses an already connected stream (`TCP_NODELAY` is set on it; the
+    /// protocol, framing, timeouts, limits and `max_in_flight` are
+    /// `config`'s). Spawns the writer and reader tasks on the current
+    /// runtime, so it must be called within one.
+    pub fn from_stream(stream: TcpStream, config: &ClientConfig) -> Result<SharedClient> {
+        stream.set_nodelay(true)?;
+        let peer = stream.peer_addr().ok();
+        let wire = Wire {
+            protocol: config.protocol,
+            framing: config.framing,
+            limits: config.limits,
+        };
+        let max_in_flight = config.max_in_flight.clamp(1, Semaphore::MAX_PERMITS);
+        let link = Arc::new(Link {
+            state: Mutex::new(State::default()),
+            slots: Arc::new(Semaphore::new(max_in_flight)),
+            reader_wake: Notify::new(),
+            writer_stop: Notify::new(),
+        });
+        let (queue, requests) = mpsc::unbounded_channel();
+        let (input, output) = stream.into_split();
+        ::tokio::spawn(write_loop(
+            output,
+            requests,
+            Arc::clone(&link),
+            config.write_timeout,
+        ));
+        ::tokio::spawn(read_loop(
+            input,
+            Inbox::new(wire),
+            Arc::clone(&link),
+            config.read_timeout,
+        ));
+        Ok(SharedClient {
+            inner: Arc::new(Inner {
+                queue,
+                link,
+                wire,
+                seqid: AtomicI32::new(0),
+                read_timeout: config.read_timeout,
+                max_in_flight,
+                peer,
+            }),
+        })
+    }
+
+    /// The server's address.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.inner.peer
+    }
+
+    /// False once the connection broke (see the type's docs): every call
+    /// then fails at once with the reason.
+    pub fn is_usable(&self) -> bool {
+        self.inner.link.state().broken.is_none()
+    }
+
+    /// Calls sent or queued whose reply (or, oneway, whose sending) is
+    /// still awaited, abandoned ones included.
+    pub fn in_flight(&self) -> usize {
+        let free = self.inner.link.slots.available_permits();
+        self.inner.max_in_flight.saturating_sub(free)
+    }
+
+    async fn exchange<A: Encode, R: Decode>(&self, method: &str, args: &A) -> Result<R> {
+        let inner = &*self.inner;
+        inner.link.usable()?;
+        let seqid = inner.next_seqid();
+        let bytes = encode_request(inner.wire, method, MessageType::Call, seqid, args)?;
+        let arrived = within(inner.read_timeout, method, async {
+            let slot = inner.link.slot().await?;
+            let (reply, arrived) = oneshot::channel();
+            inner.send(Outgoing {
+                bytes,
+                seqid,
+                kind: Kind::Call(Waiter { reply, slot }),
+            })?;
+            arrived.await.unwrap_or_else(|_| Err(inner.link.closed()))
+        })
+        .await?;
+        match check_reply::<R>(inner.wire, &arrived.bytes, arrived.in_step, method, seqid) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(sent)) => Err(Error::Application(sent)),
+            Err(Failed { error, .. }) => Err(error),
+        }
+    }
+
+    async fn oneway<A: Encode>(&self, method: &str, args: &A) -> Result<()> {
+        let inner = &*self.inner;
+        inner.link.usable()?;
+        let seqid = inner.next_seqid();
+        let bytes = encode_request(inner.wire, method, MessageType::Oneway, seqid, args)?;
+        within(inner.read_timeout, method, async {
+            let slot = inner.link.slot().await?;
+            let (sent, written) = oneshot::channel();
+            inner.send(Outgoing {
+                bytes,
+                seqid,
+                kind: Kind::Oneway { sent, slot },
+            })?;
+            written.await.unwrap_or_else(|_| Err(inner.link.closed()))
+        })
+        .await
+    }
+}
+
+/// Runs `exchange` within `timeout`, if any.
+async fn within<T>(
+    timeout: Option<Duration>,
+    method: &str,
+    exchange: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match timeout {
+        Some(t) => ::tokio::time::timeout(t, exchange)
+            .await
+            .map_err(|_| timed_out(format!("no reply to '{method}' within {t:?}")))?,
+        None => exchange.await,
+    }
+}
+
+impl AsyncChannel for SharedClient {
+    async fn call<A: Encode + Sync, R: Decode + Send>(
+        &mut self,
+        method: &str,
+        args: &A,
+    ) -> Result<R> {
+        self.exchange(method, args).await
+    }
+
+    async fn call_oneway<A: Encode + Sync>(&mut self, method: &str, args: &A) -> Result<()> {
+        self.oneway(method, args).await
+    }
+}
+
+impl AsyncChannel for &SharedClient {
+    async fn call<A: Encode + Sync, R: Decode + Send>(
+        &mut self,
+        method: &str,
+        args: &A,
+    ) -> Result<R> {
+        self.exchange(method, args).await
+    }
+
+    async fn call_oneway<A: Encode + Sync>(&mut self, method: &str, args: &A) -> Result<()> {
+        self.oneway(method, args).await
+    }
+}
+
+impl Inner {
+    fn next_seqid(&self) -> i32 {
+        self.seqid.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
+    }
+
+    fn send(&self, request: Outgoing) -> Result<()> {
+        self.queue.send(request).map_err(|_| self.link.closed())
+    }
+}
+
+impl Link {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state stays consistent however a holder stops: every change
+        // is one assignment or one map operation.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The error a call meets on a connection that is closed.
+    fn closed(&self) -> Error {
+        match &self.state().broken {
+            Some(broken) => broken.error(),
+            None => Error::Transport(TransportError::new(
+                TransportErrorKind::NotOpen,
+                "the connection is closed",
+            )),
+        }
+    }
+
+    fn usable(&self) -> Result<()> {
+        match &self.state().broken {
+            Some(broken) => Err(broken.error()),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for a free slot (fails once the connection breaks).
+    async fn slot(&self) -> Result<OwnedSemaphorePermit> {
+        Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| self.closed())
+    }
+
+    /// Marks the connection unusable (the first reason wins) and fails
+    /// every call awaiting a reply, and every call waiting for a slot.
+    fn break_with(&self, broken: Broken) {
+        let waiting = {
+            let mut state = self.state();
+            if state.broken.is_some() {
+                return;
+            }
+            state.broken = Some(broken.clone());
+            std::mem::take(&mut state.waiting)
+        };
+        self.slots.close();
+        for (_, waiter) in waiting {
+            waiter.answer(Err(broken.error()));
+        }
+        self.writer_stop.notify_one();
+        self.reader_wake.notify_one();
+    }
+
+    /// Registers `request`'s call as awaiting its reply (or, oneway, as to
+    /// be told when written) and appends its bytes to `bytes`; a request
+    /// that cannot be sent is failed here instead.
+    fn admit(
+        &self,
+        request: Outgoing,
+        bytes: &mut Vec<Vec<u8>>,
+        oneways: &mut Vec<(oneshot::Sender<Result<()>>, OwnedSemaphorePermit)>,
+    ) {
+        let mut state = self.state();
+        if let Some(broken) = &state.broken {
+            let error = broken.error();
+            drop(state);
+            match request.kind {
+                Kind::Call(waiter) => waiter.answer(Err(error)),
+                Kind::Oneway { sent, slot } => {
+                    drop(slot);
+                    let _ = sent.send(Err(error));
+                }
+            }
+            return;
+        }
+        match request.kind {
+            Kind::Call(waiter) => {
+                if state.waiting.contains_key(&request.seqid) {
+                    // Only after 2^32 calls with this one still unanswered.
+                    drop(state);
+                    let error = Error::application(
+                        ApplicationErrorKind::BadSequenceId,
+                        format!("seqid {} still awaits an earlier reply", request.seqid),
+                    );
+                    waiter.answer(Err(error));
+                    return;
+                }
+                state.waiting.insert(request.seqid, waiter);
+            }
+            Kind::Oneway { sent, slot } => oneways.push((sent, slot)),
+        }
+        bytes.push(request.bytes);
+    }
+
+    /// Takes the call that the reply `bytes` answers off the waiting list;
+    /// `Err`: it answers none, or its header does not decode.
+    fn answered(&self, wire: Wire, bytes: &[u8]) -> std::result::Result<Waiter, Broken> {
+        let Some(seqid) = seqid_of(wire, bytes) else {
+            return Err(Broken::new(
+                TransportErrorKind::Unknown,
+                "the connection is closed: a reply's header does not decode",
+            ));
+        };
+        let waiter = self.state().waiting.remove(&seqid);
+        waiter.ok_or_else(|| {
+            Broken::new(
+                TransportErrorKind::Unknown,
+                format!(
+                    "the connection is closed: a reply has seqid {seqid}, which no call awaits"
+                ),
+            )
+        })
+    }
+}
+
+impl Waiter {
+    /// Frees the call's slot, then hands it its outcome (a call that timed
+    /// out or was dropped no longer listens).
+    fn answer(self, outcome: Result<Arrived>) {
+        let Waiter { reply, slot } = self;
+        drop(slot);
+        let _ = reply.send(outcome);
+    }
+}
+
+/// The seqid in the header of the message `bytes`.
+fn seqid_of(wire: Wire, bytes: &[u8]) -> Option<i32> {
+    let at = match wire.framing {
+        Framing::Framed => FRAME_HEADER_LEN,
+        _ => 0,
+    };
+    let input = Whole::new(bytes.get(at..)?);
+    let header = match wire.protocol {
+        ProtocolKind::Binary => BinaryProtocol::new(input, wire.limits).read_message_begin(),
+        ProtocolKind::Compact => CompactProtocol::new(input, wire.limits).read_message_begin(),
+    };
+    header.ok().map(|h| h.seqid)
+}
+
+/// Writes the requests as they are queued, several at once when several
+/// are waiting, until every handle is gone or the connection breaks; then
+/// shuts the sending side down.
+async fn write_loop(
+    mut output: OwnedWriteHalf,
+    mut requests: mpsc::UnboundedReceiver<Outgoing>,
+    link: Arc<Link>,
+    timeout: Option<Duration>,
+) {
+    let mut batch = Vec::new();
+    let mut bytes = Vec::new();
+    let mut oneways = Vec::new();
+    loop {
+        let first = ::tokio::select! {
+            biased;
+            () = link.writer_stop.notified() => break,
+            next = requests.recv() => match next {
+                Some(request) => request,
+                None => break,
+            },
+        };
+        let mut size = first.bytes.len();
+        link.admit(first, &mut bytes, &mut oneways);
+        while size < BATCH {
+            let Ok(request) = requests.try_recv() else {
+                break;
+            };
+            size += request.bytes.len();
+            link.admit(request, &mut bytes, &mut oneways);
+        }
+        let out: &[u8] = match bytes.as_slice() {
+            [] => continue,
+            [one] => one,
+            many => {
+                batch.clear();
+                many.iter().for_each(|b| batch.extend_from_slice(b));
+                &batch
+            }
+        };
+        let write = output.write_all(out);
+        let written = match timeout {
+            Some(t) => match ::tokio::time::timeout(t, write).await {
+                Ok(r) => r.map_err(|e| Broken::from_error(&e.into())),
+                Err(_) => Err(Broken::new(
+                    TransportErrorKind::TimedOut,
+                    format!("the connection is closed: sending requests took longer than {t:?}"),
+                )),
+            },
+            None => write.await.map_err(|e| Broken::from_error(&e.into())),
+        };
+        bytes.clear();
+        if batch.capacity() > 4 * BATCH {
+            batch = Vec::new();
+        }
+        match written {
+            Ok(()) => {
+                for (sent, slot) in oneways.drain(..) {
+                    drop(slot);
+                    let _ = sent.send(Ok(()));
+                }
+            }
+            Err(broken) => {
+                link.break_with(broken.clone());
+                for (sent, slot) in oneways.drain(..) {
+                    drop(slot);
+                    let _ = sent.send(Err(broken.error()));
+                }
+                break;
+            }
+        }
+    }
+    link.state().writer_done = true;
+    link.reader_wake.notify_one();
+    // The server reads the end of the stream after the last request, and
+    // closes the connection once it has answered them all.
+    let _ = output.shutdown().await;
+}
+
+/// Reads whole replies and hands each to its call, until the connection
+/// breaks, or the writer finished and no call awaits a reply (bounded by
+/// the read timeout from the writer finishing).
+async fn read_loop(
+    mut input: OwnedReadHalf,
+    mut inbox: Inbox,
+    link: Arc<Link>,
+    timeout: Option<Duration>,
+) {
+    let wire = inbox.wire();
+    let mut deadline: Option<Instant> = None;
+    loop {
+        let delivered = match inbox.next() {
+            Next::Whole(n) => {
+                let bytes = inbox.take(n);
+                link.answered(wire, &bytes).map(|waiter| {
+                    waiter.answer(Ok(Arrived {
+                        bytes,
+                        in_step: true,
+                    }));
+                })
+            }
+            Next::Malformed => {
+                // The rest of the stream cannot be read: the connection
+                // breaks first, then the call the reply answers learns why
+                // it failed.
+                let bytes = inbox.take_malformed();
+                let waiter = link.answered(wire, &bytes);
+                link.break_with(Broken::new(
+                    TransportErrorKind::Unknown,
+                    "the connection is closed: a reply was malformed",
+                ));
+                if let Ok(waiter) = waiter {
+                    waiter.answer(Ok(Arrived {
+                        bytes,
+                        in_step: false,
+                    }));
+                }
+                return;
+            }
+            Next::BadFrame(e) => Err(Broken::from_error(&e)),
+            Next::Part => {
+                {
+                    let state = link.state();
+                    if state.broken.is_some() {
+                        return;
+                    }
+                    if state.writer_done {
+                        if state.waiting.is_empty() {
+                            return;
+                        }
+                        deadline = deadline.or_else(|| timeout.map(|t| Instant::now() + t));
+                    }
+                }
+                ::tokio::select! {
+                    read = inbox.fill(&mut input) => match read {
+                        Ok(0) => Err(Broken::new(
+                            TransportErrorKind::EndOfFile,
+                            "the connection is closed: the server closed it",
+                        )),
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(Broken::from_error(&e.into())),
+                    },
+                    () = link.reader_wake.notified() => Ok(()),
+                    () = sleep_until(deadline) => return,
+                }
+            }
+        };
+        if let Err(broken) = delivered {
+            link.break_with(broken);
+            return;
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => ::tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
