@@ -13,6 +13,8 @@
 //!   `multiplexed`;
 //! - the blocking generated client against the async server, and the async
 //!   client against the blocking server;
+//! - generated clients in many tasks sharing one connection
+//!   (`SharedClient`);
 //! - the generated processor on single messages (`Call::new`): a panic
 //!   behind the multiplexer answered under the bare method name, and a
 //!   `oneway` method never answered, even when it arrives as a CALL.
@@ -249,6 +251,48 @@ async fn multiplexed_services_share_a_connection() {
         other => panic!("expected UNKNOWN_METHOD, got {other:?}"),
     }
     drop(connection);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_clients_share_one_connection() {
+    quiet_deliberate_panics();
+    let (calc, _logged) = Calc::new();
+    let server = Running::start(
+        ScientificAsyncProcessor::new(calc),
+        ProtocolKind::Compact,
+        Framing::Framed,
+    )
+    .await;
+    let connector = Connector::new(server.addr)
+        .expect("address")
+        .protocol(ProtocolKind::Compact)
+        .framing(Framing::Framed)
+        .read_timeout(LIMIT);
+    let shared = bounded("connect", connector.connect_shared())
+        .await
+        .expect("connect");
+    // Every outcome, from tasks at once, each through its own handle; a
+    // panic or a declared exception reaches only its call.
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                every_outcome_of_add(&mut CalculatorAsyncClient::new(shared.clone())).await;
+                let mut scientific = ScientificAsyncClient::new(&shared);
+                assert_eq!(scientific.power(2.0, 3.0).await.unwrap(), 8.0);
+                assert_eq!(scientific.get_struct(2).await.unwrap(), shared_struct(2));
+            })
+        })
+        .collect();
+    for task in tasks {
+        bounded("a calling task", task)
+            .await
+            .expect("the calling task did not panic");
+    }
+    assert!(shared.is_usable());
+    assert_eq!(shared.in_flight(), 0);
+    drop(shared);
     server.stop().await;
 }
 

@@ -1326,14 +1326,7 @@ async fn check_combo_async(combo: Combo, port: u16) -> Checker {
                 tokio::spawn(async move {
                     let conn = connector(combo, port).connect_async().await;
                     let mut client = InteropAsyncClient::new(conn.map_err(|e| e.to_string())?);
-                    for i in 0..25 {
-                        let a = t * 1000 + i;
-                        match client.add(a, 7).await {
-                            Ok(v) if v == i64::from(a) + 7 => {}
-                            other => return Err(format!("add({a}, 7) = {other:?}")),
-                        }
-                    }
-                    Ok::<_, String>(())
+                    adds_through(t, &mut client).await
                 })
             })
             .collect();
@@ -1344,7 +1337,60 @@ async fn check_combo_async(combo: Combo, port: u16) -> Checker {
             }
         }
     }
+    check_shared_connection(combo, port, &mut c).await;
     c
+}
+
+/// One `SharedClient` connection: the whole scenario through it, then
+/// tasks calling through it at once (their requests pipelined).
+async fn check_shared_connection(combo: Combo, port: u16, c: &mut Checker) {
+    let shared = match connector(combo, port).connect_shared().await {
+        Ok(shared) => shared,
+        Err(e) => return c.fail("connect a shared client", e.to_string()),
+    };
+    if combo.mux {
+        run_checks_async(&mut InteropAsyncClient::multiplexed(&shared, "Interop"), c).await;
+    } else {
+        run_checks_async(&mut InteropAsyncClient::new(&shared), c).await;
+    }
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                if combo.mux {
+                    adds_through(t, &mut InteropAsyncClient::multiplexed(shared, "Interop")).await
+                } else {
+                    adds_through(t, &mut InteropAsyncClient::new(shared)).await
+                }
+            })
+        })
+        .collect();
+    for (t, task) in tasks.into_iter().enumerate() {
+        match task.await {
+            Ok(r) => c.ok(&format!("shared connection task {t}"), r, ()),
+            Err(e) => c.fail(&format!("shared connection task {t}"), e.to_string()),
+        }
+    }
+    c.ok(
+        "the shared connection is usable",
+        Ok::<_, String>(shared.is_usable()),
+        true,
+    );
+}
+
+/// 25 calls of `add` through `client`, each result checked.
+async fn adds_through<C: thriftc_runtime::tokio::AsyncChannel>(
+    t: i32,
+    client: &mut InteropAsyncClient<C>,
+) -> Result<(), String> {
+    for i in 0..25 {
+        let a = t * 1000 + i;
+        match client.add(a, 7).await {
+            Ok(v) if v == i64::from(a) + 7 => {}
+            other => return Err(format!("add({a}, 7) = {other:?}")),
+        }
+    }
+    Ok(())
 }
 
 /// A value of each kind `run_checks` covers, through the async client.
