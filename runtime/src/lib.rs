@@ -205,7 +205,8 @@
 //!   client, and [`Pool`], connections kept open between calls and shared
 //!   by threads; generated clients call through [`Channel`].
 //! - `tokio` (feature `tokio`): `AsyncServer` and `AsyncClient` on tokio,
-//!   and the `AsyncProcessor` / `AsyncChannel` traits that generated async
+//!   `SharedClient` (one connection that many tasks call through, requests
+//!   pipelined), and the `AsyncProcessor` / `AsyncChannel` traits that generated async
 //!   services and clients use; the same wire behaviour as the blocking
 //!   ones.
 //! - [`processor`]: [`Processor`], implemented by generated services, and

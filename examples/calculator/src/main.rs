@@ -63,8 +63,9 @@ fn demo(threads: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The async server on tokio, async clients as tasks, and blocking clients
-/// on threads calling the same server at the same time.
+/// The async server on tokio, async clients as tasks (each on its own
+/// connection, and as many more sharing one), and blocking clients on
+/// threads calling the same server at the same time.
 fn async_demo(clients: usize) -> Result<(), String> {
     let rt = calculator::tokio::runtime().map_err(|e| e.to_string())?;
     rt.block_on(async {
@@ -76,14 +77,17 @@ fn async_demo(clients: usize) -> Result<(), String> {
         println!("async server listening on {addr}");
         let started = Instant::now();
         let blocking = tokio::task::spawn_blocking(move || run_clients(addr, clients, 50));
+        let shared = tokio::spawn(calculator::tokio::run_shared_clients(addr, clients, 50));
         let report = calculator::tokio::run_clients(addr, clients, 50).await?;
+        let shared = shared.await.map_err(|e| e.to_string())??;
         let blocking = blocking.await.map_err(|e| e.to_string())??;
         println!(
-            "{clients} async and {clients} blocking clients made {} calls in {:?}; every answer \
-             checked ({} divisions by zero refused)",
-            report.calls + blocking.calls,
+            "{clients} async clients, {clients} tasks sharing one connection and {clients} \
+             blocking clients made {} calls in {:?}; every answer checked ({} divisions by zero \
+             refused)",
+            report.calls + shared.calls + blocking.calls,
             started.elapsed(),
-            report.bad_work + blocking.bad_work
+            report.bad_work + shared.bad_work + blocking.bad_work
         );
         println!("the handler logged {} results", handler.logged());
         server.stop();

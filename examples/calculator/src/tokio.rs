@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thriftc_runtime::client::Connector;
-use thriftc_runtime::tokio::{AsyncClient, AsyncServer, AsyncServerHandle};
+use thriftc_runtime::tokio::{AsyncChannel, AsyncClient, AsyncServer, AsyncServerHandle};
 
 use crate::{
     Calc, CalculatorAddError, CalculatorAsyncClient, CalculatorAsyncHandler,
@@ -91,8 +91,46 @@ pub async fn connect(
 /// round`, apart from the blocking clients' keys.
 pub async fn run_clients(addr: SocketAddr, clients: usize, rounds: i32) -> Result<Report, String> {
     let tasks: Vec<_> = (0..clients)
-        .map(|t| ::tokio::spawn(one_client(addr, 10_000 + t as i32 * 1000, rounds)))
+        .map(|t| {
+            ::tokio::spawn(async move {
+                let mut client = connect(addr).await.map_err(|e| e.to_string())?;
+                one_client(&mut client, 10_000 + t as i32 * 1000, rounds).await
+            })
+        })
         .collect();
+    sum(tasks).await
+}
+
+/// Runs `tasks` tasks at once that all call through one connection (a
+/// [`SharedClient`](thriftc_runtime::tokio::SharedClient): their requests
+/// are pipelined), making the same calls and checks as [`run_clients`].
+/// Keys are `50_000 + task * 1000 + round`.
+pub async fn run_shared_clients(
+    addr: SocketAddr,
+    tasks: usize,
+    rounds: i32,
+) -> Result<Report, String> {
+    let shared = Connector::new(addr)
+        .map_err(|e| e.to_string())?
+        .read_timeout(Duration::from_secs(10))
+        .connect_shared()
+        .await
+        .map_err(|e| e.to_string())?;
+    let tasks: Vec<_> = (0..tasks)
+        .map(|t| {
+            let mut client = CalculatorAsyncClient::new(shared.clone());
+            ::tokio::spawn(async move {
+                one_client(&mut client, 50_000 + t as i32 * 1000, rounds).await
+            })
+        })
+        .collect();
+    sum(tasks).await
+}
+
+/// The reports of `tasks`, added up; the first failure otherwise.
+async fn sum(
+    tasks: Vec<::tokio::task::JoinHandle<Result<Report, String>>>,
+) -> Result<Report, String> {
     let mut total = Report::default();
     for task in tasks {
         let r = task
@@ -104,8 +142,11 @@ pub async fn run_clients(addr: SocketAddr, clients: usize, rounds: i32) -> Resul
     Ok(total)
 }
 
-async fn one_client(addr: SocketAddr, first_key: i32, rounds: i32) -> Result<Report, String> {
-    let mut client = connect(addr).await.map_err(|e| e.to_string())?;
+async fn one_client<C: AsyncChannel>(
+    client: &mut CalculatorAsyncClient<C>,
+    first_key: i32,
+    rounds: i32,
+) -> Result<Report, String> {
     let mut report = Report::default();
     client.ping().await.map_err(|e| e.to_string())?;
     for round in 0..rounds {

@@ -1,8 +1,9 @@
 //! Async services on tokio (feature `tokio`): an [`AsyncChannel`] that
 //! generated async clients call through, the [`Call`] / [`Reply`] /
 //! [`AsyncProcessor`] pieces that generated async processors are made of,
-//! and a client ([`AsyncClient`]) and a server ([`AsyncServer`]) that
-//! carry them over TCP.
+//! and clients ([`AsyncClient`], one call at a time; [`SharedClient`], one
+//! connection that many tasks call through at once) and a server
+//! ([`AsyncServer`]) that carry them over TCP.
 //!
 //! The generator writes, per service and with its option `async_services`
 //! (`Builder::async_services(true)`, `thriftc gen --async`), beside the
