@@ -135,7 +135,7 @@
 //!   their crates write them (in JSON `Bytes` is an array of numbers, as a
 //!   `Vec<u8>` is).
 //! - With the generator's option `serde`, `binary` and `double` fields go
-//!   through the adapters of [`serde_as`]: in human-readable formats a
+//!   through the adapters of the module `serde_as`: in human-readable formats a
 //!   `binary` is base64 text (`"aGk="`, standard base64 with padding, the
 //!   encoding of Thrift's JSON protocols) and a NaN or infinite `double` is `{"double_bits":
 //!   "7ff8000000000000"}`; in the others bytes and an `f64`. The adapters

@@ -162,7 +162,7 @@ pub struct ClientConfig {
     pub write_timeout: Option<Duration>,
     /// Limits applied to replies (default [`Limits::default`]).
     pub limits: Limits,
-    /// The most calls a [`SharedClient`](crate::tokio::SharedClient) (feature
+    /// The most calls a `tokio::SharedClient` (feature
     /// `tokio`) has sent and not yet had answered; more wait (default 64,
     /// at least 1). Other clients make one call at a time.
     pub max_in_flight: usize,
@@ -246,7 +246,7 @@ impl Connector {
         self
     }
 
-    /// The most calls a [`SharedClient`](crate::tokio::SharedClient) (feature
+    /// The most calls a `tokio::SharedClient` (feature
     /// `tokio`) sends ahead of their replies (default 64, at least 1).
     pub fn max_in_flight(mut self, calls: usize) -> Self {
         self.config.max_in_flight = calls;

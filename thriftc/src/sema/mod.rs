@@ -4,7 +4,7 @@
 //! [`FileSystem`], e.g. a [`MemoryFs`] in tests) and [`load_str`] (one file
 //! given as text). Stages, each collecting every error before stopping:
 //!
-//! 1. [`include`]: read the named files and everything they include, parse
+//! 1. `include`: read the named files and everything they include, parse
 //!    each (all syntax errors of all files), check include cycles and order
 //!    the files includes-first.
 //! 2. `resolve`: definitions, names, types, enums, fields, services; then
