@@ -74,6 +74,7 @@ fn breaking_pair_reports_each_change_once() {
         (RequiredFieldAdded, E, "v2/common.thrift", 7),
         (ConstChanged, W, "v2/common.thrift", 10),
         (FieldRenumbered, E, "v2/common.thrift", 13),
+        (DefinitionMoved, W, "v2/common.thrift", 16),
         (EnumValueRemoved, W, "v1/shop.thrift", 13),
         (FieldRemoved, W, "v1/shop.thrift", 20),
         (RequiredFieldRemoved, E, "v1/shop.thrift", 21),
@@ -88,7 +89,7 @@ fn breaking_pair_reports_each_change_once() {
         .collect();
     assert_eq!(summary(&report), expected, "\n{}", report.render(false));
     assert!(report.is_breaking());
-    assert_eq!(report.diagnostics().summary(), "15 errors, 16 warnings");
+    assert_eq!(report.diagnostics().summary(), "15 errors, 17 warnings");
     // The pair exercises every rule.
     for rule in Rule::ALL {
         assert!(
@@ -644,4 +645,87 @@ fn typedef_replaced_by_its_target_is_the_same_type() {
     .expect("new loads");
     let report = audit(&old.program, &new.program);
     assert!(report.findings.is_empty(), "{}", report.render(false));
+}
+
+#[test]
+fn a_definition_moved_to_another_file_is_compared_where_it_went() {
+    let old = load_files(
+        &[
+            (
+                "v1/a.thrift",
+                "include \"m.thrift\"\nstruct P { 1: i32 x }\nstruct S { 1: P p }\nenum E { A = 1 }\n",
+            ),
+            ("v1/m.thrift", "struct Q { 1: i32 y }\n"),
+        ],
+        "v1/a.thrift",
+        &[],
+    );
+    let new = load_files(
+        &[
+            (
+                "v2/a.thrift",
+                "include \"m.thrift\"\nstruct S { 1: m.P p }\n",
+            ),
+            // `P` moved here and its field changed; `E` moved unchanged.
+            (
+                "v2/m.thrift",
+                "struct Q { 1: i32 y }\nstruct P { 1: i64 x }\nenum E { A = 1 }\n",
+            ),
+        ],
+        "v2/a.thrift",
+        &[],
+    );
+    let report = audit(&old.program, &new.program);
+    let text = report.render(false);
+    let found = rules(&report);
+    assert_eq!(
+        found
+            .iter()
+            .filter(|r| **r == Rule::DefinitionMoved)
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(!found.contains(&Rule::DefinitionRemoved), "{text}");
+    assert!(
+        text.contains(
+            "warning: struct `P` moved to another file, as `m.P`: the same on the wire, but its \
+             Rust path changes"
+        ),
+        "{text}"
+    );
+    // Compared with its old self: the change made while moving is found.
+    assert!(
+        text.contains("field 1 `x` of struct `m.P` changed type from i32 to i64"),
+        "{text}"
+    );
+    assert!(report.is_breaking());
+}
+
+#[test]
+fn a_name_new_in_two_files_is_not_taken_for_a_move() {
+    let old = load_files(
+        &[("v1/a.thrift", "struct P { 1: i32 x }\n")],
+        "v1/a.thrift",
+        &[],
+    );
+    let new = load_files(
+        &[
+            (
+                "v2/a.thrift",
+                "include \"m.thrift\"\ninclude \"n.thrift\"\n",
+            ),
+            ("v2/m.thrift", "struct P { 1: i32 x }\n"),
+            ("v2/n.thrift", "struct P { 1: i32 x }\n"),
+        ],
+        "v2/a.thrift",
+        &[],
+    );
+    let report = audit(&old.program, &new.program);
+    assert_eq!(
+        rules(&report),
+        [Rule::DefinitionRemoved],
+        "{}",
+        report.render(false)
+    );
 }

@@ -53,7 +53,7 @@ fn breaking_changes_exit_5() {
     assert!(
         text.ends_with(
             "error: `audit/breaking/v2/shop.thrift` breaks wire compatibility with \
-             `audit/breaking/v1/shop.thrift` (15 errors, 16 warnings)\n"
+             `audit/breaking/v1/shop.thrift` (15 errors, 17 warnings)\n"
         ),
         "{text}"
     );

@@ -63,9 +63,42 @@ impl Auditor<'_> {
         for (key, old_id) in old_defs {
             match self.new.defs.get(&key).copied() {
                 Some(new_id) => self.definition(old_id, new_id),
-                None => self.removed(old_id),
+                None => match self.moved_to(&key.1) {
+                    Some(new_id) => {
+                        self.moved(old_id, new_id);
+                        self.definition(old_id, new_id);
+                    }
+                    None => self.removed(old_id),
+                },
             }
         }
+    }
+
+    /// Where a definition named `name`, gone from its old file, went: the
+    /// one definition of that name that the new version has in a file
+    /// where the old version had none of that name.
+    fn moved_to(&self, name: &str) -> Option<DefId> {
+        let mut found = self
+            .new
+            .defs
+            .iter()
+            .filter(|((_, n), _)| n == name)
+            .filter(|(key, _)| !self.old.defs.contains_key(*key))
+            .map(|(_, id)| *id);
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
+    /// A definition that moved to another file: the same on the wire (the
+    /// wire never names a file), another Rust path.
+    fn moved(&mut self, old_id: DefId, new_id: DefId) {
+        let (old_name, new_name) = (self.old.name(old_id), self.new.name(new_id));
+        let message = format!(
+            "{} `{old_name}` moved to another file, as `{new_name}`: the same on the wire, but its Rust path changes",
+            kind_word(self.old.prog.def(old_id)),
+        );
+        let span = self.new.span(self.new.prog.def(new_id).name.span);
+        self.push(Rule::DefinitionMoved, message, span, "moved here", None);
     }
 
     fn namespaces(&mut self) {

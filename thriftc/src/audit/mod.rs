@@ -13,7 +13,9 @@
 //!   included files by the path they are included by, relative to the root
 //!   file's folder or to the `-I` folder they were found in (so two
 //!   `common.thrift` in different folders are told apart whatever their
-//!   load order; messages then show the path);
+//!   load order; messages then show the path). A definition missing from
+//!   its file is matched with the one definition of its name that is new
+//!   in another file, if there is exactly one: it moved;
 //! - fields, arguments and `throws` entries by id (a field whose id changed
 //!   is found by its name); functions by name (with those inherited
 //!   through `extends`); enum values by name.
@@ -62,6 +64,7 @@
 //! | `exception-removed` | warning | a `throws` entry was removed |
 //! | `exception-added` | warning | a `throws` entry was added |
 //! | `definition-removed` | warning | a type, typedef or constant was removed |
+//! | `definition-moved` | warning | a definition moved to another file (its Rust path changes); it is compared with its old self |
 //! | `definition-kind-changed` | warning | a name now defines another kind of thing |
 //! | `typedef-changed` | warning | a typedef now aliases another type |
 //! | `const-changed` | warning | a constant's type or value changed |

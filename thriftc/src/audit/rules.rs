@@ -95,6 +95,10 @@ pub enum Rule {
     /// Rust code using it no longer compiles. (A removed service is reported
     /// per function, as [`Rule::FunctionRemoved`].)
     DefinitionRemoved,
+    /// A definition moved to another file (the only one of its name there
+    /// that is new): the same on the wire, but its Rust path changes. It is
+    /// then compared with its old self as any definition is.
+    DefinitionMoved,
     /// A name now defines another kind of thing (an enum became a struct):
     /// the fields that use it are reported where they are used.
     DefinitionKindChanged,
@@ -134,6 +138,7 @@ impl Rule {
         Rule::ExceptionRemoved,
         Rule::ExceptionAdded,
         Rule::DefinitionRemoved,
+        Rule::DefinitionMoved,
         Rule::DefinitionKindChanged,
         Rule::TypedefChanged,
         Rule::ConstChanged,
@@ -169,6 +174,7 @@ impl Rule {
             | ExceptionRemoved
             | ExceptionAdded
             | DefinitionRemoved
+            | DefinitionMoved
             | DefinitionKindChanged
             | TypedefChanged
             | ConstChanged
