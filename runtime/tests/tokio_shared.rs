@@ -225,7 +225,33 @@ fn max_in_flight_bounds_the_calls_sent_ahead() {
 }
 
 #[test]
-fn a_call_that_timed_out_or_was_dropped_leaves_the_connection_in_step() {
+fn a_call_dropped_after_it_was_sent_leaves_the_connection_in_step() {
+    let calc = Arc::new(AsyncCalc::default());
+    let server = start(async_builder(Arc::clone(&calc)));
+    runtime().block_on(async {
+        let shared = binary(server.addr).connect_shared().await.unwrap();
+        let mut held = shared.clone();
+        let call = tokio::spawn(async move { held.call::<_, Ret<i32>>("gate", &NoArgs).await });
+        // Sent and being served: the handler waits at the gate.
+        let at_gate = || calc.at_gate.load(Ordering::SeqCst) == 1;
+        assert!(tokio::task::block_in_place(|| eventually(WAIT, at_gate)));
+        call.abort();
+        assert!(call.await.unwrap_err().is_cancelled());
+        assert!(shared.is_usable());
+        assert_eq!(shared.in_flight(), 1, "an abandoned call keeps its slot");
+        // Its reply arrives (and is discarded) once the gate opens; the
+        // next call gets its own.
+        calc.gate.add_permits(1);
+        let mut c = shared.clone();
+        let r: Ret<i32> = c.call("add", &AddArgs { a: 20, b: 22 }).await.unwrap();
+        assert_eq!(r, Ret::Success(42));
+        assert_eq!(shared.in_flight(), 0);
+        assert!(shared.is_usable());
+    });
+}
+
+#[test]
+fn a_connection_owing_replies_that_stays_silent_for_a_read_timeout_breaks() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
     runtime().block_on(async {
@@ -240,22 +266,23 @@ fn a_call_that_timed_out_or_was_dropped_leaves_the_connection_in_step() {
             matches!(&r, Err(Error::Transport(t)) if t.kind == TransportErrorKind::TimedOut),
             "{r:?}"
         );
-        // A second held call whose future is dropped midway.
-        let dropped = tokio::time::timeout(
-            Duration::from_millis(50),
-            c.call::<_, Ret<i32>>("gate", &NoArgs),
-        )
+        let broke = tokio::time::timeout(WAIT, async {
+            while shared.is_usable() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
         .await;
-        assert!(dropped.is_err(), "the gate let a call through: {dropped:?}");
-        assert!(shared.is_usable());
-        assert_eq!(shared.in_flight(), 2, "abandoned calls keep their slots");
-        // Their replies arrive (and are discarded) once the gate opens; the
-        // next call gets its own.
-        calc.gate.add_permits(2);
-        let r: Ret<i32> = c.call("add", &AddArgs { a: 20, b: 22 }).await.unwrap();
-        assert_eq!(r, Ret::Success(42));
-        assert_eq!(shared.in_flight(), 0);
-        assert!(shared.is_usable());
+        assert!(broke.is_ok(), "still usable: {shared:?}");
+        let later = c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 1 }).await;
+        match &later {
+            Err(Error::Transport(t)) => {
+                assert_eq!(t.kind, TransportErrorKind::TimedOut);
+                assert!(t.to_string().contains("nothing arrived"), "{t}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(shared.in_flight(), 0, "the break freed every slot");
+        calc.gate.add_permits(1);
     });
 }
 

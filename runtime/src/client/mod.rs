@@ -155,7 +155,9 @@ pub struct ClientConfig {
     /// The longest wait for the TCP connection (default 5 s).
     pub connect_timeout: Duration,
     /// The longest wait for a whole reply, counted from the request being
-    /// sent (default 30 s; `None`: wait indefinitely).
+    /// sent (default 30 s; `None`: wait indefinitely). A `tokio::SharedClient`
+    /// counts it from the call's start, and breaks a connection that owes
+    /// replies and stays silent this long.
     pub read_timeout: Option<Duration>,
     /// The longest sending one request may take (default 30 s; `None`: no
     /// limit).
@@ -228,7 +230,9 @@ impl Connector {
     }
 
     /// The longest wait for a whole reply, counted from the request being
-    /// sent (default 30 s; `None`: wait indefinitely).
+    /// sent (default 30 s; `None`: wait indefinitely). A `tokio::SharedClient`
+    /// counts it from the call's start, and breaks a connection that owes
+    /// replies and stays silent this long.
     pub fn read_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
         self.config.read_timeout = t.into();
         self

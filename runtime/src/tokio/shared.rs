@@ -53,18 +53,22 @@ const BATCH: usize = 64 * 1024;
 ///
 /// At most [`ClientConfig::max_in_flight`] calls are sent and unanswered at
 /// once (more wait for a free slot). The read timeout bounds each call
-/// from its start to its whole reply, including the wait for a slot; a
-/// call that timed out (or whose future was dropped) keeps its slot until
-/// its reply arrives and is discarded, so the connection stays in step.
+/// from its start to its whole reply, including the wait for a slot. A
+/// call that timed out (or whose future was dropped) before it was sent is
+/// not sent; one already sent keeps its slot until its reply arrives and is
+/// discarded, so the connection stays in step. Since servers answer a
+/// connection's calls in order, a connection that owes replies and
+/// receives nothing for a whole read timeout is taken for dead and breaks.
 /// The write timeout bounds each write to the socket.
 ///
 /// Replies are checked as the blocking client checks them (see
 /// [Replies](crate::client#replies)); the outcome reaches only the call
 /// the reply answers. The connection becomes unusable, and every call
-/// awaiting a reply fails with the reason, when the server closes it, a
-/// read or write fails or times out, a reply carries a seqid no call
-/// awaits, or an unframed reply is malformed (its end is unknown). Make a
-/// new client then: [`is_usable`](SharedClient::is_usable) tells.
+/// awaiting a reply or queued fails with the reason, when the server
+/// closes it, a read or write fails or times out, a reply carries a seqid
+/// no call awaits, an unframed reply is malformed (its end is unknown), or
+/// the connection's tasks stop (their runtime shut down). Make a new client
+/// then: [`is_usable`](SharedClient::is_usable) tells.
 ///
 /// When every handle is dropped, requests already queued are still
 /// written, the sending side is shut down, and the connection closes once
@@ -167,6 +171,10 @@ struct State {
     broken: Option<Broken>,
     /// No more requests will be written.
     writer_done: bool,
+    /// When bytes last arrived, or a call started awaiting a reply while
+    /// none did: with calls waiting, silence since then for a whole read
+    /// timeout breaks the connection.
+    heard: Option<Instant>,
 }
 
 /// Why the connection became unusable, given to every call it fails.
@@ -250,8 +258,14 @@ impl SharedClient {
     /// Uses an already connected stream (`TCP_NODELAY` is set on it; the
     /// protocol, framing, timeouts, limits and `max_in_flight` are
     /// `config`'s). Spawns the writer and reader tasks on the current
-    /// runtime, so it must be called within one.
+    /// runtime: outside one, this is an error.
     pub fn from_stream(stream: TcpStream, config: &ClientConfig) -> Result<SharedClient> {
+        let runtime = ::tokio::runtime::Handle::try_current().map_err(|e| {
+            Error::Transport(TransportError::new(
+                TransportErrorKind::NotOpen,
+                format!("a SharedClient needs a tokio runtime to run its connection on: {e}"),
+            ))
+        })?;
         stream.set_nodelay(true)?;
         let peer = stream.peer_addr().ok();
         let wire = Wire {
@@ -268,13 +282,13 @@ impl SharedClient {
         });
         let (queue, requests) = mpsc::unbounded_channel();
         let (input, output) = stream.into_split();
-        ::tokio::spawn(write_loop(
+        runtime.spawn(write_loop(
             output,
             requests,
             Arc::clone(&link),
             config.write_timeout,
         ));
-        ::tokio::spawn(read_loop(
+        runtime.spawn(read_loop(
             input,
             Inbox::new(wire),
             Arc::clone(&link),
@@ -316,7 +330,8 @@ impl SharedClient {
         inner.link.usable()?;
         let seqid = inner.next_seqid();
         let bytes = encode_request(inner.wire, method, MessageType::Call, seqid, args)?;
-        let arrived = within(inner.read_timeout, method, async {
+        let late = |t| format!("no reply to '{method}' within {t:?}");
+        let arrived = within(inner.read_timeout, late, async {
             let slot = inner.link.slot().await?;
             let (reply, arrived) = oneshot::channel();
             inner.send(Outgoing {
@@ -339,7 +354,8 @@ impl SharedClient {
         inner.link.usable()?;
         let seqid = inner.next_seqid();
         let bytes = encode_request(inner.wire, method, MessageType::Oneway, seqid, args)?;
-        within(inner.read_timeout, method, async {
+        let late = |t| format!("'{method}' was not sent within {t:?}");
+        within(inner.read_timeout, late, async {
             let slot = inner.link.slot().await?;
             let (sent, written) = oneshot::channel();
             inner.send(Outgoing {
@@ -353,16 +369,17 @@ impl SharedClient {
     }
 }
 
-/// Runs `exchange` within `timeout`, if any.
+/// Runs `exchange` within `timeout`, if any; `late` says what did not
+/// happen in time.
 async fn within<T>(
     timeout: Option<Duration>,
-    method: &str,
+    late: impl FnOnce(Duration) -> String,
     exchange: impl Future<Output = Result<T>>,
 ) -> Result<T> {
     match timeout {
         Some(t) => ::tokio::time::timeout(t, exchange)
             .await
-            .map_err(|_| timed_out(format!("no reply to '{method}' within {t:?}")))?,
+            .map_err(|_| timed_out(late(t)))?,
         None => exchange.await,
     }
 }
@@ -479,6 +496,15 @@ impl Link {
             }
             return;
         }
+        // A call whose future is gone (it timed out or was dropped) is not
+        // sent: nothing would read its reply.
+        let abandoned = match &request.kind {
+            Kind::Call(waiter) => waiter.reply.is_closed(),
+            Kind::Oneway { sent, .. } => sent.is_closed(),
+        };
+        if abandoned {
+            return;
+        }
         match request.kind {
             Kind::Call(waiter) => {
                 if state.waiting.contains_key(&request.seqid) {
@@ -490,6 +516,11 @@ impl Link {
                     );
                     waiter.answer(Err(error));
                     return;
+                }
+                if state.waiting.is_empty() {
+                    // The reader's wait for replies starts now.
+                    state.heard = Some(Instant::now());
+                    self.reader_wake.notify_one();
                 }
                 state.waiting.insert(request.seqid, waiter);
             }
@@ -543,8 +574,39 @@ fn seqid_of(wire: Wire, bytes: &[u8]) -> Option<i32> {
     header.ok().map(|h| h.seqid)
 }
 
+/// Breaks the connection when its task ends other than by returning: a
+/// panic, or its runtime shutting down (which drops the task). The calls
+/// then fail instead of waiting for a task that is gone.
+struct TaskGuard<'a> {
+    link: &'a Link,
+    armed: bool,
+}
+
+impl<'a> TaskGuard<'a> {
+    fn new(link: &'a Link) -> TaskGuard<'a> {
+        TaskGuard { link, armed: true }
+    }
+
+    /// The task ends as it should.
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for TaskGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.link.break_with(Broken::new(
+                TransportErrorKind::NotOpen,
+                "the connection is closed: its tasks stopped (their runtime shut down)",
+            ));
+        }
+    }
+}
+
 /// Writes the requests as they are queued, several at once when several
-/// are waiting, until every handle is gone or the connection breaks; then
+/// are waiting, until every handle is gone or the connection breaks (also
+/// while a write is under way); then fails the requests still queued and
 /// shuts the sending side down.
 async fn write_loop(
     mut output: OwnedWriteHalf,
@@ -552,16 +614,22 @@ async fn write_loop(
     link: Arc<Link>,
     timeout: Option<Duration>,
 ) {
+    let mut guard = TaskGuard::new(&link);
     let mut batch = Vec::new();
     let mut bytes = Vec::new();
     let mut oneways = Vec::new();
+    // A request that would have made the batch too large: the next one's.
+    let mut held: Option<Outgoing> = None;
     loop {
-        let first = ::tokio::select! {
-            biased;
-            () = link.writer_stop.notified() => break,
-            next = requests.recv() => match next {
-                Some(request) => request,
-                None => break,
+        let first = match held.take() {
+            Some(request) => request,
+            None => ::tokio::select! {
+                biased;
+                () = link.writer_stop.notified() => break,
+                next = requests.recv() => match next {
+                    Some(request) => request,
+                    None => break,
+                },
             },
         };
         let mut size = first.bytes.len();
@@ -570,6 +638,10 @@ async fn write_loop(
             let Ok(request) = requests.try_recv() else {
                 break;
             };
+            if !bytes.is_empty() && size + request.bytes.len() > BATCH {
+                held = Some(request);
+                break;
+            }
             size += request.bytes.len();
             link.admit(request, &mut bytes, &mut oneways);
         }
@@ -582,16 +654,27 @@ async fn write_loop(
                 &batch
             }
         };
-        let write = output.write_all(out);
-        let written = match timeout {
-            Some(t) => match ::tokio::time::timeout(t, write).await {
-                Ok(r) => r.map_err(|e| Broken::from_error(&e.into())),
-                Err(_) => Err(Broken::new(
-                    TransportErrorKind::TimedOut,
-                    format!("the connection is closed: sending requests took longer than {t:?}"),
-                )),
-            },
-            None => write.await.map_err(|e| Broken::from_error(&e.into())),
+        let write = async {
+            let write = output.write_all(out);
+            match timeout {
+                Some(t) => match ::tokio::time::timeout(t, write).await {
+                    Ok(r) => r.map_err(|e| Broken::from_error(&e.into())),
+                    Err(_) => Err(Broken::new(
+                        TransportErrorKind::TimedOut,
+                        format!(
+                            "the connection is closed: sending requests took longer than {t:?}"
+                        ),
+                    )),
+                },
+                None => write.await.map_err(|e| Broken::from_error(&e.into())),
+            }
+        };
+        // A break found by the reader ends a write that cannot finish (the
+        // server no longer reads).
+        let written = ::tokio::select! {
+            biased;
+            () = link.writer_stop.notified() => Err(None),
+            written = write => written.map_err(Some),
         };
         bytes.clear();
         if batch.capacity() > 4 * BATCH {
@@ -605,15 +688,27 @@ async fn write_loop(
                 }
             }
             Err(broken) => {
-                link.break_with(broken.clone());
+                if let Some(broken) = broken {
+                    link.break_with(broken);
+                }
                 for (sent, slot) in oneways.drain(..) {
                     drop(slot);
-                    let _ = sent.send(Err(broken.error()));
+                    let _ = sent.send(Err(link.closed()));
                 }
                 break;
             }
         }
     }
+    // Broken: what is still queued fails with the reason (every handle
+    // gone: nothing is queued).
+    requests.close();
+    for request in held
+        .into_iter()
+        .chain(std::iter::from_fn(|| requests.try_recv().ok()))
+    {
+        link.admit(request, &mut bytes, &mut oneways);
+    }
+    guard.disarm();
     link.state().writer_done = true;
     link.reader_wake.notify_one();
     // The server reads the end of the stream after the last request, and
@@ -622,16 +717,16 @@ async fn write_loop(
 }
 
 /// Reads whole replies and hands each to its call, until the connection
-/// breaks, or the writer finished and no call awaits a reply (bounded by
-/// the read timeout from the writer finishing).
+/// breaks, or the writer finished and no call awaits a reply. With calls
+/// awaiting replies, a read timeout without a byte breaks the connection.
 async fn read_loop(
     mut input: OwnedReadHalf,
     mut inbox: Inbox,
     link: Arc<Link>,
     timeout: Option<Duration>,
 ) {
+    let mut guard = TaskGuard::new(&link);
     let wire = inbox.wire();
-    let mut deadline: Option<Instant> = None;
     loop {
         let delivered = match inbox.next() {
             Next::Whole(n) => {
@@ -659,38 +754,49 @@ async fn read_loop(
                         in_step: false,
                     }));
                 }
+                guard.disarm();
                 return;
             }
             Next::BadFrame(e) => Err(Broken::from_error(&e)),
             Next::Part => {
-                {
+                let deadline = {
                     let state = link.state();
-                    if state.broken.is_some() {
+                    if state.broken.is_some() || (state.writer_done && state.waiting.is_empty()) {
+                        guard.disarm();
                         return;
                     }
-                    if state.writer_done {
-                        if state.waiting.is_empty() {
-                            return;
-                        }
-                        deadline = deadline.or_else(|| timeout.map(|t| Instant::now() + t));
+                    match (timeout, state.waiting.is_empty()) {
+                        (Some(t), false) => Some(state.heard.unwrap_or_else(Instant::now) + t),
+                        _ => None,
                     }
-                }
+                };
                 ::tokio::select! {
                     read = inbox.fill(&mut input) => match read {
                         Ok(0) => Err(Broken::new(
                             TransportErrorKind::EndOfFile,
                             "the connection is closed: the server closed it",
                         )),
-                        Ok(_) => Ok(()),
+                        Ok(_) => {
+                            link.state().heard = Some(Instant::now());
+                            Ok(())
+                        }
                         Err(e) => Err(Broken::from_error(&e.into())),
                     },
                     () = link.reader_wake.notified() => Ok(()),
-                    () = sleep_until(deadline) => return,
+                    () = sleep_until(deadline) => Err(Broken::new(
+                        TransportErrorKind::TimedOut,
+                        format!(
+                            "the connection is closed: calls awaited replies and nothing arrived \
+                             within {:?}",
+                            timeout.unwrap_or_default()
+                        ),
+                    )),
                 }
             }
         };
         if let Err(broken) = delivered {
             link.break_with(broken);
+            guard.disarm();
             return;
         }
     }
