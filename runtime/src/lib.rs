@@ -206,7 +206,8 @@
 //!   by threads; generated clients call through [`Channel`].
 //! - `tokio` (feature `tokio`): `AsyncServer` and `AsyncClient` on tokio,
 //!   `SharedClient` (one connection that many tasks call through, requests
-//!   pipelined), and the `AsyncProcessor` / `AsyncChannel` traits that generated async
+//!   pipelined) and `SharedPool` (a few of them, reopened when they break),
+//!   and the `AsyncProcessor` / `AsyncChannel` traits that generated async
 //!   services and clients use; the same wire behaviour as the blocking
 //!   ones.
 //! - [`processor`]: [`Processor`], implemented by generated services, and

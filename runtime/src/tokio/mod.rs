@@ -2,7 +2,8 @@
 //! generated async clients call through, the [`Call`] / [`Reply`] /
 //! [`AsyncProcessor`] pieces that generated async processors are made of,
 //! and clients ([`AsyncClient`], one call at a time; [`SharedClient`], one
-//! connection that many tasks call through at once) and a server
+//! connection that many tasks call through at once; [`SharedPool`], a few
+//! such connections, opened again when they break) and a server
 //! ([`AsyncServer`]) that carry them over TCP.
 //!
 //! The generator writes, per service and with its option `async_services`
@@ -97,12 +98,14 @@ mod call;
 mod catch;
 pub(crate) mod client;
 mod inbox;
+mod pool;
 mod server;
 mod shared;
 mod whole;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
 pub use client::AsyncClient;
+pub use pool::SharedPool;
 pub use server::{ABORT_GRACE, AsyncServer, AsyncServerBuilder, AsyncServerHandle};
 pub use shared::SharedClient;
 

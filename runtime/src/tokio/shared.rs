@@ -150,6 +150,7 @@ struct Inner {
     read_timeout: Option<Duration>,
     max_in_flight: usize,
     peer: Option<SocketAddr>,
+    local: Option<SocketAddr>,
 }
 
 /// What the callers, the writer and the reader share.
@@ -267,7 +268,7 @@ impl SharedClient {
             ))
         })?;
         stream.set_nodelay(true)?;
-        let peer = stream.peer_addr().ok();
+        let (peer, local) = (stream.peer_addr().ok(), stream.local_addr().ok());
         let wire = Wire {
             protocol: config.protocol,
             framing: config.framing,
@@ -303,6 +304,7 @@ impl SharedClient {
                 read_timeout: config.read_timeout,
                 max_in_flight,
                 peer,
+                local,
             }),
         })
     }
@@ -310,6 +312,11 @@ impl SharedClient {
     /// The server's address.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.inner.peer
+    }
+
+    /// This end's address.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.inner.local
     }
 
     /// False once the connection broke (see the type's docs): every call
