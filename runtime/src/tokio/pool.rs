@@ -3,14 +3,14 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use std::sync::{Mutex, PoisonError};
 
 use super::{AsyncChannel, SharedClient};
 use crate::client::Connector;
 use crate::codec::{Decode, Encode};
-use crate::error::Result;
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
 
 /// Up to `connections` [`SharedClient`] connections to one server, which
 /// calls take in turn: many tasks call through few connections, and a
@@ -25,7 +25,14 @@ use crate::error::Result;
 ///
 /// A call that fails is not made again: the server may have run it. A
 /// call on a connection that breaks fails with the reason (see
-/// [`SharedClient`]); calls after it get a new connection.
+/// [`SharedClient`]); calls after it get a new connection. While a place
+/// opens its connection, the calls that come to it wait, and take its
+/// outcome: the connection, or the failure (so a server that is down gets
+/// one attempt at a time per place, each bounded by the connect timeout).
+///
+/// A connection's tasks run on the runtime of the call that opened it:
+/// keep that runtime running (a multi-threaded one, or the one the pool is
+/// used on).
 ///
 /// ```
 /// use thriftc_runtime::Connector;
@@ -106,8 +113,12 @@ struct Inner {
 struct Place {
     client: Mutex<Option<SharedClient>>,
     /// Held while a connection is opened: a place opens one at a time, and
-    /// the calls waiting for it take the one it opened.
-    opening: ::tokio::sync::Mutex<()>,
+    /// the calls that waited for an attempt take its outcome, a connection
+    /// or the failure, rather than each trying again in turn.
+    /// Why the last attempt failed (`None`: it succeeded).
+    opening: ::tokio::sync::Mutex<Option<(TransportErrorKind, String)>>,
+    /// Attempts finished.
+    attempts: AtomicU64,
 }
 
 impl Place {
@@ -149,16 +160,38 @@ impl SharedPool {
         if let Some(client) = place.usable() {
             return Ok(client);
         }
-        let _opening = place.opening.lock().await;
+        let seen = place.attempts.load(Ordering::Acquire);
+        let mut failed = place.opening.lock().await;
         // Another call may have opened it meanwhile.
         if let Some(client) = place.usable() {
             return Ok(client);
         }
+        // An attempt that ended while this call waited failed: so does this
+        // call.
+        if let Some((kind, why)) = &*failed {
+            if place.attempts.load(Ordering::Acquire) != seen {
+                return Err(Error::Transport(TransportError::new(*kind, why.clone())));
+            }
+        }
         // A broken connection's handle is dropped here; its tasks end once
         // its calls have failed.
-        let client = inner.connector.connect_shared().await?;
-        *place.client.lock().unwrap_or_else(PoisonError::into_inner) = Some(client.clone());
-        Ok(client)
+        match inner.connector.connect_shared().await {
+            Ok(client) => {
+                *failed = None;
+                *place.client.lock().unwrap_or_else(PoisonError::into_inner) = Some(client.clone());
+                place.attempts.fetch_add(1, Ordering::Release);
+                Ok(client)
+            }
+            Err(e) => {
+                let kind = match &e {
+                    Error::Transport(t) => t.kind,
+                    _ => TransportErrorKind::Unknown,
+                };
+                *failed = Some((kind, e.to_string()));
+                place.attempts.fetch_add(1, Ordering::Release);
+                Err(e)
+            }
+        }
     }
 
     /// Connections open and usable now.

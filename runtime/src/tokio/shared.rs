@@ -58,7 +58,8 @@ const BATCH: usize = 64 * 1024;
 /// not sent; one already sent keeps its slot until its reply arrives and is
 /// discarded, so the connection stays in step. Since servers answer a
 /// connection's calls in order, a connection that owes replies and
-/// receives nothing for a whole read timeout is taken for dead and breaks.
+/// receives nothing for a whole read timeout, counted from the latest call
+/// sent, is taken for dead and breaks: every reply it owes is then late.
 /// The write timeout bounds each write to the socket.
 ///
 /// Replies are checked as the blocking client checks them (see
@@ -283,16 +284,18 @@ impl SharedClient {
         });
         let (queue, requests) = mpsc::unbounded_channel();
         let (input, output) = stream.into_split();
+        // The guards are made here and moved into the tasks: a task dropped
+        // before it ever ran breaks the connection too.
         runtime.spawn(write_loop(
             output,
             requests,
-            Arc::clone(&link),
+            TaskGuard::new(Arc::clone(&link)),
             config.write_timeout,
         ));
         runtime.spawn(read_loop(
             input,
             Inbox::new(wire),
-            Arc::clone(&link),
+            TaskGuard::new(Arc::clone(&link)),
             config.read_timeout,
         ));
         Ok(SharedClient {
@@ -436,6 +439,13 @@ impl Link {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// When the reader last heard from the server, or the latest call was
+    /// registered, while calls await replies.
+    fn overdue_since(&self) -> Option<Instant> {
+        let state = self.state();
+        state.heard.filter(|_| !state.waiting.is_empty())
+    }
+
     /// The error a call meets on a connection that is closed.
     fn closed(&self) -> Error {
         match &self.state().broken {
@@ -524,9 +534,11 @@ impl Link {
                     waiter.answer(Err(error));
                     return;
                 }
+                // The silence that breaks the connection counts from the
+                // latest call too: it breaks once every reply owed is late.
+                state.heard = Some(Instant::now());
                 if state.waiting.is_empty() {
                     // The reader's wait for replies starts now.
-                    state.heard = Some(Instant::now());
                     self.reader_wake.notify_one();
                 }
                 state.waiting.insert(request.seqid, waiter);
@@ -584,13 +596,13 @@ fn seqid_of(wire: Wire, bytes: &[u8]) -> Option<i32> {
 /// Breaks the connection when its task ends other than by returning: a
 /// panic, or its runtime shutting down (which drops the task). The calls
 /// then fail instead of waiting for a task that is gone.
-struct TaskGuard<'a> {
-    link: &'a Link,
+struct TaskGuard {
+    link: Arc<Link>,
     armed: bool,
 }
 
-impl<'a> TaskGuard<'a> {
-    fn new(link: &'a Link) -> TaskGuard<'a> {
+impl TaskGuard {
+    fn new(link: Arc<Link>) -> TaskGuard {
         TaskGuard { link, armed: true }
     }
 
@@ -600,7 +612,7 @@ impl<'a> TaskGuard<'a> {
     }
 }
 
-impl Drop for TaskGuard<'_> {
+impl Drop for TaskGuard {
     fn drop(&mut self) {
         if self.armed {
             self.link.break_with(Broken::new(
@@ -618,10 +630,10 @@ impl Drop for TaskGuard<'_> {
 async fn write_loop(
     mut output: OwnedWriteHalf,
     mut requests: mpsc::UnboundedReceiver<Outgoing>,
-    link: Arc<Link>,
+    mut guard: TaskGuard,
     timeout: Option<Duration>,
 ) {
-    let mut guard = TaskGuard::new(&link);
+    let link = Arc::clone(&guard.link);
     let mut batch = Vec::new();
     let mut bytes = Vec::new();
     let mut oneways = Vec::new();
@@ -729,10 +741,10 @@ async fn write_loop(
 async fn read_loop(
     mut input: OwnedReadHalf,
     mut inbox: Inbox,
-    link: Arc<Link>,
+    mut guard: TaskGuard,
     timeout: Option<Duration>,
 ) {
-    let mut guard = TaskGuard::new(&link);
+    let link = Arc::clone(&guard.link);
     let wire = inbox.wire();
     loop {
         let delivered = match inbox.next() {
@@ -790,14 +802,19 @@ async fn read_loop(
                         Err(e) => Err(Broken::from_error(&e.into())),
                     },
                     () = link.reader_wake.notified() => Ok(()),
-                    () = sleep_until(deadline) => Err(Broken::new(
-                        TransportErrorKind::TimedOut,
-                        format!(
-                            "the connection is closed: calls awaited replies and nothing arrived \
-                             within {:?}",
-                            timeout.unwrap_or_default()
-                        ),
-                    )),
+                    // A call registered since may have moved the deadline.
+                    () = sleep_until(deadline) => match (timeout, link.overdue_since()) {
+                        (Some(t), Some(heard)) if heard + t <= Instant::now() => {
+                            Err(Broken::new(
+                                TransportErrorKind::TimedOut,
+                                format!(
+                                    "the connection is closed: calls awaited replies and nothing \
+                                     arrived within {t:?}"
+                                ),
+                            ))
+                        }
+                        _ => Ok(()),
+                    },
                 }
             }
         };
