@@ -36,7 +36,7 @@
 //! [`bind_unix`](crate::server::ServerBuilder::bind_unix), Apache Thrift's
 //! `TServerSocket` on a path, thriftpy2's `unix_socket` servers). Its
 //! clients and pools are the same types with the stream type
-//! [`UnixStream`](std::os::unix::net::UnixStream) instead of
+//! [`UnixStream`] instead of
 //! [`TcpStream`] (`Client<UnixStream>`, `Pool<UnixStream>`; the default
 //! `Client` is TCP), and behave as the TCP ones: the same settings,
 //! checks, timeouts and idle checks. A [`Connector<Socket>`] connects to
@@ -207,7 +207,7 @@ impl Default for ClientConfig {
 /// factory, so each thread can open its own connection.
 ///
 /// `S` is the kind of socket: [`TcpStream`] (the default, [`Connector::new`]),
-/// [`UnixStream`](std::os::unix::net::UnixStream) ([`Connector::unix`]), or
+/// [`UnixStream`] ([`Connector::unix`]), or
 /// [`Socket`] for either, chosen at run time (`.into()` from either).
 #[must_use]
 pub struct Connector<S: SocketStream = TcpStream> {

@@ -37,7 +37,7 @@ pub type SocketReader = StreamReader<TimedStream<Socket>>;
 pub type SocketWriter = MessageWriter<SharedStream<Socket>>;
 
 /// A connected stream socket the transports run over: [`TcpStream`],
-/// [`UnixStream`](std::os::unix::net::UnixStream) (Unix platforms), or
+/// [`UnixStream`] (Unix platforms), or
 /// [`Socket`] (either). Implemented by these types only.
 pub trait SocketStream: sealed::Ops + fmt::Debug + Send + Sync + Sized + 'static {}
 
