@@ -39,8 +39,8 @@
 //! - **Requests.** Each message is handled by the processor (see
 //!   [`processor`](crate::processor) for the replies to each fault). A message
 //!   type other than CALL or ONEWAY closes the connection. Pipelined requests
-//!   are answered in order. A reply is sent with one `write`, and sockets
-//!   have `TCP_NODELAY`.
+//!   are answered in order. A reply is sent with one `write`, and TCP
+//!   sockets have `TCP_NODELAY`.
 //! - **Memory.** Each connection reads through a buffer of at most 128 KiB
 //!   (4 KiB until reads fill it), whatever size a frame announces. Frames larger than
 //!   64 KiB are charged to an in-flight byte budget shared by all
@@ -78,8 +78,8 @@
 //!   Linux, in the event-driven mode elsewhere),
 //!   waits up to the drain timeout (default 30 s; `Duration::MAX`: no limit)
 //!   and then force-closes the sockets that remain. A handler that never
-//!   returns keeps its thread, but not its socket or `stop`. The port can be
-//!   bound again as soon as `stop` returns. A connection counts as accepted
+//!   returns keeps its thread, but not its socket or `stop`. The port (or
+//!   the Unix socket's path) can be bound again as soon as `stop` returns. A connection counts as accepted
 //!   once the accept loop has taken it from the listener and then found no
 //!   stop begun; from there on it is served as above, even if the stop
 //!   begins before it reaches a thread. One the loop takes once
@@ -94,6 +94,12 @@
 //!   connection closes; during a stop (which has shut the read side of
 //!   every connection), a request arriving after that can still reset the
 //!   connection before a large last reply is all delivered.
+//! - **Unix domain sockets** (Unix platforms): a server bound with
+//!   [`bind_unix`](ServerBuilder::bind_unix) serves local clients through
+//!   a socket file, with every setting, mode and guarantee above; see that
+//!   method for what happens to the file. [`ServerHandle::endpoint`] says
+//!   where a server listens, of either kind. (The async server, feature
+//!   `tokio`, is TCP only.)
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a
