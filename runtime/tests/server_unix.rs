@@ -764,3 +764,28 @@ fn a_client_over_a_raw_unix_server() {
     assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
     server.join().unwrap();
 }
+
+/// On Linux the connect timeout bounds the wait for a server whose listen
+/// backlog is full (a Unix socket's connect waits for room there).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_connect_timeout_bounds_a_wait_for_a_full_backlog() {
+    let dir = SockDir::new();
+    let path = dir.path("full.sock");
+    // Listens, never accepts.
+    let _listener = UnixListener::bind(&path).unwrap();
+    let connector = Connector::unix(&path).connect_timeout(Duration::from_millis(50));
+    let mut open = Vec::new();
+    let err = loop {
+        match connector.connect() {
+            Ok(c) => open.push(c),
+            Err(e) => break e,
+        }
+        assert!(open.len() < 100_000, "the backlog never filled");
+    };
+    match err {
+        Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::TimedOut, "{t}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!open.is_empty());
+}
