@@ -118,9 +118,9 @@ fn peer_pid(stream: &std::os::unix::net::UnixStream) -> Option<u32> {
 pub(super) enum Waker {
     /// Connect to the listener (TCP).
     Connect,
-    /// Shut the listening socket down (Linux makes a blocked `accept` fail
-    /// at once), and connect to it (elsewhere). Weak: the accept loop owns
-    /// the listener, which closes when the loop drops it.
+    /// On Linux, shut the listening socket down (a blocked `accept` then
+    /// fails at once); elsewhere, connect to its path. Weak: the accept
+    /// loop owns the listener, which closes when the loop drops it.
     #[cfg(unix)]
     Shutdown(Weak<UnixListener>),
 }
@@ -139,8 +139,8 @@ pub(super) fn wake(endpoint: &Endpoint, waker: &Waker) {
         (Endpoint::Unix(path), waker) => {
             #[cfg(target_os = "linux")]
             {
-                // Gone: the accept loop has ended.
                 let _ = path;
+                // None left: the accept loop has ended and closed it.
                 if let Waker::Shutdown(listener) = waker {
                     if let Some(listener) = listener.upgrade() {
                         let _ = rustix::net::shutdown(&*listener, rustix::net::Shutdown::Read);
