@@ -268,7 +268,7 @@ pub use processor::{Processor, ProtocolKind};
 pub use protocol::binary::{self, BinaryProtocol};
 pub use protocol::compact::{self, CompactProtocol};
 pub use server::{Server, ServerHandle};
-pub use transport::Framing;
+pub use transport::{Endpoint, Framing};
 pub use types::{Uuid, VecMap, VecSet};
 pub use unknown::{UnknownField, Value};
 pub use view::{DecodeView, FromView, ViewRead};

@@ -2,8 +2,8 @@
 //! library (with code from Apache's compiler), over binary and compact ×
 //! buffered and framed, both directions, plus multiplexing, a load test,
 //! and one server port that serves every combination (`detect_protocol`);
-//! then the same against our async (tokio) server and from our async
-//! client.
+//! both directions again over Unix domain sockets; then the same against
+//! our async (tokio) server and from our async client.
 //!
 //! Our side is the generated code of `fixtures/interop` (the golden files
 //! under `tests/golden/services/interop`, kept current by the
@@ -35,6 +35,7 @@ use thriftc_runtime::client::{Channel, Client, Connector, Multiplexed};
 use thriftc_runtime::processor::Multiplexed as MultiplexedProcessor;
 use thriftc_runtime::server::{Server, ServerHandle, ServerProcessor};
 use thriftc_runtime::tokio::{AsyncMultiplexed, AsyncProcessor, AsyncServer, AsyncServerHandle};
+use thriftc_runtime::transport::SocketStream;
 use thriftc_runtime::{ApplicationError, ApplicationErrorKind, Framing, ProtocolKind};
 
 /// The value the peers' IDL calls `Color.VIOLET`; ours does not declare it.
@@ -317,7 +318,20 @@ impl Drop for OurServer {
 /// Serves `handler` (plus a `Counter` when multiplexed) for `combo` on a
 /// free port of 127.0.0.1.
 fn serve(combo: Combo, handler: &Arc<Scenario>) -> OurServer {
-    let processor: Arc<dyn ServerProcessor> = if combo.mux {
+    let handle = Server::builder(processor_for(combo, handler))
+        .protocol(protocol(combo.proto))
+        .framing(framing(combo.trans))
+        .bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .spawn()
+        .expect("start the server");
+    OurServer { handle, combo }
+}
+
+/// The processor of `handler` for `combo`: with a `Counter` beside it when
+/// multiplexed.
+fn processor_for(combo: Combo, handler: &Arc<Scenario>) -> Arc<dyn ServerProcessor> {
+    if combo.mux {
         let mut mux: MultiplexedProcessor = MultiplexedProcessor::new();
         mux.register(
             "Interop",
@@ -330,15 +344,7 @@ fn serve(combo: Combo, handler: &Arc<Scenario>) -> OurServer {
         Arc::new(mux)
     } else {
         Arc::new(InteropProcessor::from_arc(handler.clone()))
-    };
-    let handle = Server::builder(processor)
-        .protocol(protocol(combo.proto))
-        .framing(framing(combo.trans))
-        .bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .spawn()
-        .expect("start the server");
-    OurServer { handle, combo }
+    }
 }
 
 /// The combinations every direction runs: the four plain ones and two
@@ -862,8 +868,19 @@ fn connector(combo: Combo, port: u16) -> Connector {
 /// Runs the scenario over one connection (and, when multiplexed, checks
 /// the `Counter` service on the same connection).
 fn check_combo(combo: Combo, port: u16, tag: &str) -> Checker {
-    let mut c = Checker::new(format!("{}@{port}", combo.spec()));
-    let conn: Client = match connector(combo, port).connect() {
+    let label = format!("{}@{port}", combo.spec());
+    check_connection(combo, label, connector(combo, port).connect(), tag)
+}
+
+/// [`check_combo`] over the connection `connected`, of either kind.
+fn check_connection<S: SocketStream>(
+    combo: Combo,
+    label: String,
+    connected: thriftc_runtime::Result<Client<S>>,
+    tag: &str,
+) -> Checker {
+    let mut c = Checker::new(label);
+    let conn = match connected {
         Ok(conn) => conn,
         Err(e) => {
             c.fail("connect", e.to_string());
@@ -931,6 +948,115 @@ fn our_client_to_thriftpy2_server() {
 #[test]
 fn our_client_to_apache_server() {
     our_client_to_python_server(Lib::Apache);
+}
+
+// ------------------------------------------------------ Unix domain sockets
+
+/// Serves `handler` for `combo` on a Unix domain socket in `dir`; the
+/// threading mode goes round with `n` (a thread per connection, a worker
+/// pool, the event-driven mode).
+fn serve_unix(combo: Combo, handler: &Arc<Scenario>, dir: &std::path::Path, n: usize) -> OurServer {
+    let builder = Server::builder(processor_for(combo, handler))
+        .protocol(protocol(combo.proto))
+        .framing(framing(combo.trans));
+    let builder = match n % 3 {
+        0 => builder.thread_per_connection(),
+        1 => builder.worker_pool(4, 4),
+        _ => builder.event_driven(2),
+    };
+    let handle = builder
+        .bind_unix(dir.join(format!("ours-{n}.sock")))
+        .expect("bind a Unix socket")
+        .spawn()
+        .expect("start the server");
+    OurServer { handle, combo }
+}
+
+/// A Python client (its library's Unix socket transport) runs the whole
+/// scenario against our servers on Unix domain sockets, in every
+/// combination and every threading mode.
+fn python_client_to_our_unix_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let dir = interop_common::TempDir::new("unix");
+    let handler = Scenario::new();
+    let servers: Vec<OurServer> = combos()
+        .into_iter()
+        .enumerate()
+        .map(|(n, c)| serve_unix(c, &handler, dir.path(), n))
+        .collect();
+    let targets: Vec<(Combo, std::path::PathBuf)> = servers
+        .iter()
+        .map(|s| {
+            let path = s.handle.endpoint().unix_path().expect("a Unix socket");
+            (s.combo, path.to_path_buf())
+        })
+        .collect();
+    let run = env.unix_client(&targets, PEER_TIMEOUT);
+    run.assert_ok(
+        &format!("{} client -> our server over a Unix socket", lib.name()),
+        targets.len(),
+    );
+    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
+    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+    drop(servers);
+    for (_, path) in &targets {
+        assert!(!path.exists(), "{} outlived its server", path.display());
+    }
+}
+
+#[test]
+fn thriftpy2_client_to_our_unix_server() {
+    python_client_to_our_unix_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn apache_client_to_our_unix_server() {
+    python_client_to_our_unix_server(Lib::Apache);
+}
+
+/// Our client runs the scenario against a Python server on Unix domain
+/// sockets in every combination.
+fn our_client_to_python_unix_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let dir = interop_common::TempDir::new("unix");
+    let server = env.unix_server(&combos(), dir.path());
+    let mut failures = Vec::new();
+    let mut checks = 0;
+    for (n, (combo, path)) in server.unix.clone().into_iter().enumerate() {
+        let connector = Connector::unix(&path)
+            .protocol(protocol(combo.proto))
+            .framing(framing(combo.trans))
+            .read_timeout(Duration::from_secs(20));
+        let label = format!("{}@unix:{}", combo.spec(), path.display());
+        let tag = format!("{}-unix-{n}", lib.name());
+        let c = check_connection(combo, label, connector.connect(), &tag);
+        checks += c.checks;
+        failures.extend(c.failures);
+    }
+    let stderr = if failures.is_empty() {
+        String::new()
+    } else {
+        server.stop()
+    };
+    assert!(
+        failures.is_empty(),
+        "our client -> {} server over Unix sockets: {} of {checks} checks failed:\n{}\n\
+         --- server stderr\n{stderr}",
+        lib.name(),
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checks >= 45 * combos().len(), "only {checks} checks ran");
+}
+
+#[test]
+fn our_client_to_thriftpy2_unix_server() {
+    our_client_to_python_unix_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn our_client_to_apache_unix_server() {
+    our_client_to_python_unix_server(Lib::Apache);
 }
 
 /// Many of our clients at once against a Python server: one connection per

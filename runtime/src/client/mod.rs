@@ -29,6 +29,20 @@
 //! between calls and hands each caller one of its own, checked on the way
 //! out (see [`pool`]).
 //!
+//! # Unix domain sockets
+//!
+//! On Unix platforms, [`Connector::unix`] connects to a server's Unix
+//! socket (a [`Server`](crate::Server) bound with
+//! [`bind_unix`](crate::server::ServerBuilder::bind_unix), Apache Thrift's
+//! `TServerSocket` on a path, thriftpy2's `unix_socket` servers). Its
+//! clients and pools are the same types with the stream type
+//! [`UnixStream`] instead of
+//! [`TcpStream`] (`Client<UnixStream>`, `Pool<UnixStream>`; the default
+//! `Client` is TCP), and behave as the TCP ones: the same settings,
+//! checks, timeouts and idle checks. A [`Connector<Socket>`] connects to
+//! either kind, chosen when the program runs (`.into()` from either
+//! connector). The async clients (feature `tokio`) are TCP only.
+//!
 //! # Replies
 //!
 //! Every reply is checked: a different seqid is `BAD_SEQUENCE_ID`, a
@@ -49,8 +63,13 @@ pub mod pool;
 
 pub use pool::{Pool, Pooled};
 
+use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+#[cfg(unix)]
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,7 +82,7 @@ use crate::processor::{ProtocolKind, WireProtocol};
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
 use crate::protocol::{MessageType, ProtocolRead, ProtocolWrite};
-use crate::transport::socket::{SharedStream, SocketReader, SocketWriter, TimedStream, tune};
+use crate::transport::socket::{Endpoint, SharedStream, Socket, SocketStream, TimedStream, tune};
 use crate::transport::{Framing, MessageWriter, StreamReader};
 
 /// Something that makes calls: a [`Client`], a `&mut` one, or a
@@ -152,7 +171,9 @@ pub struct ClientConfig {
     pub protocol: ProtocolKind,
     /// Unframed ([`Framing::Buffered`], the default) or framed messages.
     pub framing: Framing,
-    /// The longest wait for the TCP connection (default 5 s).
+    /// The longest wait for the connection (default 5 s). Over a Unix
+    /// socket only Linux bounds it (a connect there waits while the
+    /// server's listen backlog is full).
     pub connect_timeout: Duration,
     /// The longest wait for a whole reply, counted from the request being
     /// sent (default 30 s; `None`: wait indefinitely). A `tokio::SharedClient`
@@ -186,11 +207,32 @@ impl Default for ClientConfig {
 
 /// Opens [`Client`] connections to one server: a `Clone + Send + Sync`
 /// factory, so each thread can open its own connection.
-#[derive(Clone, Debug)]
+///
+/// `S` is the kind of socket: [`TcpStream`] (the default, [`Connector::new`]),
+/// [`UnixStream`] ([`Connector::unix`]), or
+/// [`Socket`] for either, chosen at run time (`.into()` from either).
 #[must_use]
-pub struct Connector {
-    addrs: Vec<SocketAddr>,
+pub struct Connector<S: SocketStream = TcpStream> {
+    target: S::Target,
     config: ClientConfig,
+}
+
+impl<S: SocketStream> Clone for Connector<S> {
+    fn clone(&self) -> Self {
+        Connector {
+            target: self.target.clone(),
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl<S: SocketStream> fmt::Debug for Connector<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connector")
+            .field("target", &self.target)
+            .field("config", &self.config)
+            .finish()
+    }
 }
 
 impl Connector {
@@ -206,11 +248,45 @@ impl Connector {
             ));
         }
         Ok(Connector {
-            addrs,
+            target: addrs,
             config: ClientConfig::default(),
         })
     }
+}
 
+#[cfg(unix)]
+impl Connector<UnixStream> {
+    /// A connector for the Unix domain socket at `path` (Unix platforms),
+    /// with the default settings, as [`Connector::new`]. The path is not
+    /// looked at until a connect.
+    pub fn unix(path: impl AsRef<Path>) -> Connector<UnixStream> {
+        Connector {
+            target: path.as_ref().to_path_buf(),
+            config: ClientConfig::default(),
+        }
+    }
+}
+
+impl From<Connector<TcpStream>> for Connector<Socket> {
+    fn from(c: Connector<TcpStream>) -> Connector<Socket> {
+        Connector {
+            target: c.target.into_iter().map(Endpoint::Tcp).collect(),
+            config: c.config,
+        }
+    }
+}
+
+#[cfg(unix)]
+impl From<Connector<UnixStream>> for Connector<Socket> {
+    fn from(c: Connector<UnixStream>) -> Connector<Socket> {
+        Connector {
+            target: vec![Endpoint::Unix(c.target)],
+            config: c.config,
+        }
+    }
+}
+
+impl<S: SocketStream> Connector<S> {
     /// The wire protocol (default binary).
     pub fn protocol(mut self, protocol: ProtocolKind) -> Self {
         self.config.protocol = protocol;
@@ -223,7 +299,8 @@ impl Connector {
         self
     }
 
-    /// The longest wait for the TCP connection (default 5 s).
+    /// The longest wait for the connection (default 5 s; see
+    /// [`ClientConfig::connect_timeout`]).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.config.connect_timeout = t;
         self
@@ -273,23 +350,11 @@ impl Connector {
     ///
     /// Errors: the last address's failure as an [`Error::Transport`]
     /// (`TimedOut` when the timeout expired, `Unknown` for e.g. a refused
-    /// connection, with the I/O error as its source).
-    pub fn connect(&self) -> Result<Client> {
-        let mut last = None;
-        for addr in &self.addrs {
-            let connect = if self.config.connect_timeout.is_zero() {
-                TcpStream::connect(addr)
-            } else {
-                TcpStream::connect_timeout(addr, self.config.connect_timeout)
-            };
-            match connect {
-                Ok(stream) => return Client::from_stream(stream, &self.config),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last
-            .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))
-            .into())
+    /// connection or a Unix socket path with no file, with the I/O error
+    /// as its source).
+    pub fn connect(&self) -> Result<Client<S>> {
+        let stream = S::connect_to(&self.target, self.config.connect_timeout)?;
+        Client::from_stream(stream, &self.config)
     }
 }
 
@@ -303,7 +368,7 @@ impl Connector {
     ///
     /// Errors: as [`connect`](Connector::connect).
     pub async fn connect_async(&self) -> Result<crate::tokio::AsyncClient> {
-        crate::tokio::client::connect_any(&self.addrs, &self.config).await
+        crate::tokio::client::connect_any(&self.target, &self.config).await
     }
 
     /// Opens a connection that many tasks call through at once
@@ -313,7 +378,7 @@ impl Connector {
     ///
     /// Errors: as [`connect`](Connector::connect).
     pub async fn connect_shared(&self) -> Result<crate::tokio::SharedClient> {
-        let stream = crate::tokio::client::connect_stream(&self.addrs, &self.config).await?;
+        let stream = crate::tokio::client::connect_stream(&self.target, &self.config).await?;
         crate::tokio::SharedClient::from_stream(stream, &self.config)
     }
 }
@@ -321,23 +386,32 @@ impl Connector {
 // One per client, never moved on the hot path: the size difference costs
 // nothing, while boxing would add an indirection to every call.
 #[allow(clippy::large_enum_variant)]
-enum Io {
-    Binary(BinaryProtocol<SocketReader>, BinaryProtocol<SocketWriter>),
-    Compact(CompactProtocol<SocketReader>, CompactProtocol<SocketWriter>),
+enum Io<S> {
+    Binary(BinaryProtocol<Reader<S>>, BinaryProtocol<Writer<S>>),
+    Compact(CompactProtocol<Reader<S>>, CompactProtocol<Writer<S>>),
 }
 
+/// A client's read side over a socket of kind `S`.
+type Reader<S> = StreamReader<TimedStream<S>>;
+
+/// A client's write side over a socket of kind `S`.
+type Writer<S> = MessageWriter<SharedStream<S>>;
+
 /// One connection to a server; makes one call at a time.
-pub struct Client {
-    io: Io,
-    stream: Arc<TcpStream>,
+///
+/// `S` is the kind of socket: [`TcpStream`] (the default), or a Unix
+/// domain socket (see [Unix domain sockets](self#unix-domain-sockets)).
+pub struct Client<S: SocketStream = TcpStream> {
+    io: Io<S>,
+    stream: Arc<S>,
     seqid: i32,
     broken: bool,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<S: SocketStream> fmt::Debug for Client<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("peer", &self.stream.peer_addr().ok())
+            .field("stream", &self.stream)
             .field("seqid", &self.seqid)
             .field("broken", &self.broken)
             .finish_non_exhaustive()
@@ -349,10 +423,21 @@ impl Client {
     pub fn connect(addr: impl ToSocketAddrs) -> Result<Client> {
         Connector::new(addr)?.connect()
     }
+}
 
-    /// Uses an already connected stream (`TCP_NODELAY` and the timeouts of
-    /// `config` are set on it).
-    pub fn from_stream(stream: TcpStream, config: &ClientConfig) -> Result<Client> {
+#[cfg(unix)]
+impl Client<UnixStream> {
+    /// Connects to the Unix domain socket at `path` with the default
+    /// settings (see [`Connector::unix`]).
+    pub fn connect_unix(path: impl AsRef<Path>) -> Result<Client<UnixStream>> {
+        Connector::unix(path).connect()
+    }
+}
+
+impl<S: SocketStream> Client<S> {
+    /// Uses an already connected stream (`TCP_NODELAY`, on TCP, and the
+    /// timeouts of `config` are set on it).
+    pub fn from_stream(stream: S, config: &ClientConfig) -> Result<Client<S>> {
         tune(&stream, config.write_timeout)?;
         let stream = Arc::new(stream);
         let timed = TimedStream::new(stream.clone(), config.read_timeout, config.read_timeout)?;
@@ -379,7 +464,7 @@ impl Client {
     }
 
     /// The socket (e.g. to read its addresses or shut it down).
-    pub fn stream(&self) -> &TcpStream {
+    pub fn stream(&self) -> &S {
         &self.stream
     }
 
@@ -453,7 +538,7 @@ impl Client {
     }
 }
 
-impl Channel for Client {
+impl<S: SocketStream> Channel for Client<S> {
     fn call<A: Encode, R: Decode>(&mut self, method: &str, args: &A) -> Result<R> {
         let seqid = self.next_seqid()?;
         // Unusable while user code runs (`Encode` and `Decode` impls): a
@@ -501,9 +586,16 @@ impl Channel for Client {
 
 /// Encodes one message into the writer's buffer; on an error the partial
 /// message is dropped (nothing has been sent).
-fn encode<O, A>(output: &mut O, name: &str, kind: MessageType, seqid: i32, args: &A) -> Result<()>
+fn encode<S, O, A>(
+    output: &mut O,
+    name: &str,
+    kind: MessageType,
+    seqid: i32,
+    args: &A,
+) -> Result<()>
 where
-    O: ProtocolWrite + WireProtocol<SocketWriter>,
+    S: SocketStream,
+    O: ProtocolWrite + WireProtocol<Writer<S>>,
     A: Encode,
 {
     let encoded = output
@@ -539,13 +631,14 @@ impl From<Error> for Failed {
 /// Reads and checks the reply to the call just sent: the result struct, or
 /// the application error of an EXCEPTION message (`Ok(Err(_))`, read whole);
 /// `Err` for a reply that could not be read or fails the checks.
-fn exchange<I, R>(
+fn exchange<S, I, R>(
     input: &mut I,
     name: &str,
     seqid: i32,
 ) -> std::result::Result<Result<R, ApplicationError>, Failed>
 where
-    I: ProtocolRead + WireProtocol<SocketReader>,
+    S: SocketStream,
+    I: ProtocolRead + WireProtocol<Reader<S>>,
     R: Decode,
 {
     let reader = input.transport_mut();

@@ -16,6 +16,10 @@
 //! share the connections, and a guard owns its share, so both can move into
 //! spawned threads.
 //!
+//! A pool over a Unix domain socket is a `Pool<UnixStream>`, from
+//! [`Connector::unix`](Connector::unix) (Unix platforms); it behaves as
+//! the TCP one.
+//!
 //! A connection idle in the pool may have been closed by the server
 //! meanwhile (a server's idle timeout, a restart): a call on it would find
 //! out only after sending its request. So `get` checks an idle connection
@@ -51,21 +55,31 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use std::net::TcpStream;
+
 use super::{Channel, Client, Connector};
 use crate::codec::{Decode, Encode};
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::transport::socket::SocketStream;
 
 /// Idle connections to one server, shared by threads (see the
 /// [module docs](self)). Cloning gives another handle on the same
-/// connections.
-#[derive(Clone)]
-pub struct Pool {
-    shared: Arc<Shared>,
+/// connections. `S` is the kind of socket, as for [`Connector`].
+pub struct Pool<S: SocketStream = TcpStream> {
+    shared: Arc<Shared<S>>,
 }
 
-struct Shared {
-    connector: Connector,
-    state: Mutex<State>,
+impl<S: SocketStream> Clone for Pool<S> {
+    fn clone(&self) -> Self {
+        Pool {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+struct Shared<S: SocketStream> {
+    connector: Connector<S>,
+    state: Mutex<State<S>>,
     /// Signalled when a connection is given back or closed (room under
     /// `max_size`).
     freed: Condvar,
@@ -75,11 +89,10 @@ struct Shared {
     wait: Duration,
 }
 
-#[derive(Default)]
-struct State {
+struct State<S: SocketStream> {
     /// Oldest first: connections are given back at the end and taken
     /// from it, so the expired ones are a prefix.
-    idle: Vec<Idle>,
+    idle: Vec<Idle<S>>,
     /// Connections handed out (or being opened) and not yet given back.
     in_use: usize,
     /// Connections taken out of `idle` or `in_use` to be closed, until
@@ -87,13 +100,23 @@ struct State {
     closing: usize,
 }
 
+impl<S: SocketStream> Default for State<S> {
+    fn default() -> Self {
+        State {
+            idle: Vec::new(),
+            in_use: 0,
+            closing: 0,
+        }
+    }
+}
+
 /// A connection back in the pool, and since when.
-struct Idle {
-    client: Client,
+struct Idle<S: SocketStream> {
+    client: Client<S>,
     since: Instant,
 }
 
-impl fmt::Debug for Pool {
+impl<S: SocketStream> fmt::Debug for Pool<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
             .field("connector", &self.shared.connector)
@@ -117,18 +140,20 @@ impl Pool {
     /// How long [`get`](Pool::get) waits for room under
     /// [`max_size`](Pool::max_size), by default.
     pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+}
 
+impl<S: SocketStream> Pool<S> {
     /// A pool of connections that `connector` opens.
-    pub fn new(connector: Connector) -> Pool {
+    pub fn new(connector: Connector<S>) -> Pool<S> {
         Pool {
             shared: Arc::new(Shared {
                 connector,
                 state: Mutex::new(State::default()),
                 freed: Condvar::new(),
-                max_idle: Self::DEFAULT_MAX_IDLE,
-                max_idle_time: Self::DEFAULT_MAX_IDLE_TIME,
+                max_idle: Pool::DEFAULT_MAX_IDLE,
+                max_idle_time: Pool::DEFAULT_MAX_IDLE_TIME,
                 max_size: None,
-                wait: Self::DEFAULT_WAIT,
+                wait: Pool::DEFAULT_WAIT,
             }),
         }
     }
@@ -136,14 +161,14 @@ impl Pool {
     /// Keeps at most `n` idle connections (default 16); more are closed
     /// when given back. `0` keeps none: every `get` connects. (A setting
     /// of the pool being built: call it before cloning the handle.)
-    pub fn max_idle(self, n: usize) -> Pool {
+    pub fn max_idle(self, n: usize) -> Pool<S> {
         self.configure(|s| s.max_idle = n)
     }
 
     /// Closes connections left idle for `t` or longer instead of handing
     /// them out (default 30 s). Keep it below the server's idle timeout.
     /// (A setting of the pool being built, as [`max_idle`](Pool::max_idle).)
-    pub fn max_idle_time(self, t: Duration) -> Pool {
+    pub fn max_idle_time(self, t: Duration) -> Pool<S> {
         self.configure(|s| s.max_idle_time = t)
     }
 
@@ -151,20 +176,20 @@ impl Pool {
     /// bound): a [`get`](Pool::get) that would open one more waits until
     /// one is given back or closed, at most [`wait`](Pool::wait). At least
     /// 1. (A setting of the pool being built, as [`max_idle`](Pool::max_idle).)
-    pub fn max_size(self, n: usize) -> Pool {
+    pub fn max_size(self, n: usize) -> Pool<S> {
         self.configure(|s| s.max_size = Some(n.max(1)))
     }
 
     /// How long [`get`](Pool::get) waits for room under
     /// [`max_size`](Pool::max_size) (default 30 s). (A setting of the pool
     /// being built, as [`max_idle`](Pool::max_idle).)
-    pub fn wait(self, t: Duration) -> Pool {
+    pub fn wait(self, t: Duration) -> Pool<S> {
         self.configure(|s| s.wait = t)
     }
 
     /// Applies a setting to a pool not shared yet, else to a new pool with
     /// the same settings (its handles are then separate).
-    fn configure(self, set: impl FnOnce(&mut Shared)) -> Pool {
+    fn configure(self, set: impl FnOnce(&mut Shared<S>)) -> Pool<S> {
         let mut shared = Arc::try_unwrap(self.shared).unwrap_or_else(|shared| Shared {
             connector: shared.connector.clone(),
             state: Mutex::new(State::default()),
@@ -181,7 +206,7 @@ impl Pool {
     }
 
     /// The connector new connections come from.
-    pub fn connector(&self) -> &Connector {
+    pub fn connector(&self) -> &Connector<S> {
         &self.shared.connector
     }
 
@@ -193,7 +218,7 @@ impl Pool {
     /// Errors: as [`Connector::connect`] when a new connection fails;
     /// `TimedOut` when [`max_size`](Pool::max_size) connections stayed in
     /// use for the whole [`wait`](Pool::wait).
-    pub fn get(&self) -> Result<Pooled> {
+    pub fn get(&self) -> Result<Pooled<S>> {
         let shared = &self.shared;
         let deadline = Instant::now().checked_add(shared.wait);
         loop {
@@ -270,7 +295,7 @@ impl Pool {
         self.shared.freed.notify_all();
     }
 
-    fn guard(&self, client: Client) -> Pooled {
+    fn guard(&self, client: Client<S>) -> Pooled<S> {
         Pooled {
             pool: self.shared.clone(),
             client: Some(client),
@@ -278,16 +303,16 @@ impl Pool {
     }
 }
 
-impl Shared {
+impl<S: SocketStream> Shared<S> {
     /// May another connection be opened?
-    fn has_room(&self, state: &State) -> bool {
+    fn has_room(&self, state: &State<S>) -> bool {
         self.max_size
             .is_none_or(|max| state.in_use + state.idle.len() + state.closing < max)
     }
 
     /// Takes the idle connections past `max_idle_time` (oldest first, so a
     /// prefix) to be closed.
-    fn take_expired(&self, state: &mut State) -> Vec<Idle> {
+    fn take_expired(&self, state: &mut State<S>) -> Vec<Idle<S>> {
         let fresh = state
             .idle
             .partition_point(|i| i.since.elapsed() >= self.max_idle_time);
@@ -318,7 +343,7 @@ impl Shared {
     /// A connection in use is given back: kept idle if it is usable and
     /// there is room (the expired idle ones go first), else closed (`None`:
     /// already closed, or taken away).
-    fn give_back(&self, client: Option<Client>) {
+    fn give_back(&self, client: Option<Client<S>>) {
         let keep = client.filter(|c| c.is_usable() && !c.has_unread());
         let (expired, surplus) = {
             let mut state = self.lock();
@@ -353,7 +378,7 @@ impl Shared {
         self.freed.notify_one();
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
         // A panic elsewhere while the state was held leaves it consistent
         // (every change to it is one push, pop, drain, take or count).
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -363,54 +388,31 @@ impl Shared {
 /// Whether an idle connection is still open and quiet: nothing unread in
 /// its buffer, and a read that does not wait finds nothing (the end of the
 /// stream, an error or bytes no call asked for mean it is not).
-fn still_open(client: &Client) -> bool {
-    !client.has_unread() && quiet(client.stream())
-}
-
-/// A peek that does not wait finds nothing to read: one `recv` with
-/// `MSG_PEEK | MSG_DONTWAIT`, the socket's own mode untouched.
-#[cfg(target_os = "linux")]
-fn quiet(stream: &std::net::TcpStream) -> bool {
-    use rustix::net::{RecvFlags, recv};
-    let mut byte = [0u8; 1];
-    matches!(
-        recv(stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
-        Err(e) if e == rustix::io::Errno::WOULDBLOCK
-    )
-}
-
-/// A peek that does not wait finds nothing to read: the socket is switched
-/// to non-blocking for the peek and back.
-#[cfg(not(target_os = "linux"))]
-fn quiet(stream: &std::net::TcpStream) -> bool {
-    if stream.set_nonblocking(true).is_err() {
-        return false;
-    }
-    let mut byte = [0u8; 1];
-    let quiet = matches!(
-        stream.peek(&mut byte),
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
-    );
-    stream.set_nonblocking(false).is_ok() && quiet
+///
+/// On Linux the check is one `recv` with `MSG_PEEK | MSG_DONTWAIT`, the
+/// socket's own mode untouched; elsewhere the socket is switched to
+/// non-blocking for it and back.
+fn still_open<S: SocketStream>(client: &Client<S>) -> bool {
+    !client.has_unread() && client.stream().is_quiet()
 }
 
 /// A connection taken from a [`Pool`]: derefs to the [`Client`], is a
 /// [`Channel`], and goes back to the pool when dropped (if still usable).
-pub struct Pooled {
-    pool: Arc<Shared>,
-    client: Option<Client>,
+pub struct Pooled<S: SocketStream = TcpStream> {
+    pool: Arc<Shared<S>>,
+    client: Option<Client<S>>,
 }
 
-impl fmt::Debug for Pooled {
+impl<S: SocketStream> fmt::Debug for Pooled<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Pooled").field(&self.client).finish()
     }
 }
 
-impl Pooled {
+impl<S: SocketStream> Pooled<S> {
     /// Takes the connection out of the pool's care: it is not given back,
     /// and no longer counts against [`max_size`](Pool::max_size).
-    pub fn detach(mut self) -> Client {
+    pub fn detach(mut self) -> Client<S> {
         let client = self
             .client
             .take()
@@ -420,24 +422,24 @@ impl Pooled {
     }
 }
 
-impl Deref for Pooled {
-    type Target = Client;
-    fn deref(&self) -> &Client {
+impl<S: SocketStream> Deref for Pooled<S> {
+    type Target = Client<S>;
+    fn deref(&self) -> &Client<S> {
         self.client
             .as_ref()
             .expect("a guard holds its client until dropped")
     }
 }
 
-impl DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut Client {
+impl<S: SocketStream> DerefMut for Pooled<S> {
+    fn deref_mut(&mut self) -> &mut Client<S> {
         self.client
             .as_mut()
             .expect("a guard holds its client until dropped")
     }
 }
 
-impl Drop for Pooled {
+impl<S: SocketStream> Drop for Pooled<S> {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
             // A guard dropped while its thread unwinds may have been in the
@@ -448,7 +450,7 @@ impl Drop for Pooled {
     }
 }
 
-impl Channel for Pooled {
+impl<S: SocketStream> Channel for Pooled<S> {
     #[inline]
     fn call<A: Encode, R: Decode>(&mut self, method: &str, args: &A) -> Result<R> {
         (**self).call(method, args)

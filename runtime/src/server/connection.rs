@@ -4,7 +4,7 @@
 //! is served only while it has input, and is parked between messages.
 
 use std::io::Read;
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -15,9 +15,11 @@ use crate::protocol::compact::CompactProtocol;
 use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
 #[cfg(target_os = "linux")]
 use crate::transport::framed::FRAME_HEADER_LEN;
-use crate::transport::socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
+use crate::transport::socket::sealed::Ops as _;
+use crate::transport::socket::{SharedStream, Socket, SocketReader, SocketWriter, TimedStream};
 use crate::transport::{Framing, MessageWriter, StreamReader};
 
+use super::listener::Peer;
 use super::{Conn, ServerProcessor, Shared};
 
 /// Serves `conn` with the configured protocol on this thread; returns when
@@ -43,7 +45,7 @@ const LINGER: Duration = Duration::from_secs(1);
 /// `linger` passes; nothing is kept. Input arriving later (or, once a stop
 /// has shut the read side, after the read finds nothing) can still make
 /// the kernel reset the connection.
-fn close_gently(stream: &TcpStream, linger: Duration) {
+fn close_gently(stream: &Socket, linger: Duration) {
     let mut scratch = [0u8; 4096];
     // Nothing unread (or the peer has closed): a plain close sends FIN.
     let unread = stream.set_nonblocking(true).is_ok()
@@ -637,7 +639,7 @@ fn read_now(_: &mut SocketReader) -> std::io::Result<usize> {
 fn gather(
     reader: &mut SocketReader,
     shared: &Shared,
-    peer: std::net::SocketAddr,
+    peer: Peer,
     woken: bool,
     check: &mut super::complete::Check,
     (protocol, framing): (ProtocolKind, Framing),
@@ -727,7 +729,7 @@ const MESSAGES_PER_TURN: usize = 16;
 
 /// Logs why a connection ends: quietly for ends and timeouts, louder for
 /// malformed input.
-fn log_end(peer: std::net::SocketAddr, doing: &str, e: &Error) -> Served {
+fn log_end(peer: Peer, doing: &str, e: &Error) -> Served {
     match e {
         Error::Transport(_) => log::debug!("{peer}: closing while {doing}: {e}"),
         _ => log::info!("{peer}: closing while {doing}: {e}"),

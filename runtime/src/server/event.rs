@@ -74,6 +74,7 @@ use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec, epoll, eventfd, p
 use super::connection::{Io, Served};
 use super::{Conn, ServerProcessor, Shared};
 use crate::processor::panic_message;
+use crate::transport::socket::sealed::Ops as _;
 
 /// A zero timeout: `epoll_wait` returns at once.
 const NO_WAIT: Timespec = Timespec {
@@ -845,7 +846,7 @@ enum Discarded {
 
 /// Reads and throws away the input that has arrived, without waiting, up
 /// to [`DISCARD_TURN`] bytes.
-fn discard(stream: &std::net::TcpStream) -> Discarded {
+fn discard(stream: &crate::transport::socket::Socket) -> Discarded {
     use rustix::net::{RecvFlags, recv};
     let mut scratch = [0u8; 16 * 1024];
     let mut read = 0;

@@ -39,8 +39,8 @@
 //! - **Requests.** Each message is handled by the processor (see
 //!   [`processor`](crate::processor) for the replies to each fault). A message
 //!   type other than CALL or ONEWAY closes the connection. Pipelined requests
-//!   are answered in order. A reply is sent with one `write`, and sockets
-//!   have `TCP_NODELAY`.
+//!   are answered in order. A reply is sent with one `write`, and TCP
+//!   sockets have `TCP_NODELAY`.
 //! - **Memory.** Each connection reads through a buffer of at most 128 KiB
 //!   (4 KiB until reads fill it), whatever size a frame announces. Frames larger than
 //!   64 KiB are charged to an in-flight byte budget shared by all
@@ -78,8 +78,8 @@
 //!   Linux, in the event-driven mode elsewhere),
 //!   waits up to the drain timeout (default 30 s; `Duration::MAX`: no limit)
 //!   and then force-closes the sockets that remain. A handler that never
-//!   returns keeps its thread, but not its socket or `stop`. The port can be
-//!   bound again as soon as `stop` returns. A connection counts as accepted
+//!   returns keeps its thread, but not its socket or `stop`. The port (or
+//!   the Unix socket's path) can be bound again as soon as `stop` returns. A connection counts as accepted
 //!   once the accept loop has taken it from the listener and then found no
 //!   stop begun; from there on it is served as above, even if the stop
 //!   begins before it reaches a thread. One the loop takes once
@@ -94,6 +94,12 @@
 //!   connection closes; during a stop (which has shut the read side of
 //!   every connection), a request arriving after that can still reset the
 //!   connection before a large last reply is all delivered.
+//! - **Unix domain sockets** (Unix platforms): a server bound with
+//!   [`bind_unix`](ServerBuilder::bind_unix) serves local clients through
+//!   a socket file, with every setting, mode and guarantee above; see that
+//!   method for what happens to the file. [`ServerHandle::endpoint`] says
+//!   where a server listens, of either kind. (The async server, feature
+//!   `tokio`, is TCP only.)
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a
@@ -105,11 +111,14 @@ pub(crate) mod complete;
 pub(crate) mod connection;
 #[cfg(target_os = "linux")]
 mod event;
+mod listener;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+#[cfg(unix)]
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -119,8 +128,10 @@ use crate::limits::Limits;
 use crate::processor::{Processor, ProtocolKind};
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
-use crate::transport::socket::{SocketReader, SocketWriter, tune};
+use crate::transport::socket::sealed::Ops as _;
+use crate::transport::socket::{Endpoint, Socket, SocketReader, SocketWriter, tune};
 use crate::transport::{ByteBudget, Framing};
+use listener::{Listener, Peer};
 
 /// What the server needs of a processor: it handles both protocols over the
 /// server's socket transports (generated processors implement
@@ -375,14 +386,50 @@ impl<P: ServerProcessor> ServerBuilder<P> {
         self
     }
 
-    /// Binds the listening socket (port 0 picks a free port; see
+    /// Binds the listening TCP socket (port 0 picks a free port; see
     /// [`Server::local_addr`]).
     pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server<P>> {
-        let listener = TcpListener::bind(addr)?;
-        let local_addr = listener.local_addr()?;
+        let listener = Listener::bind_tcp(addr)?;
+        self.on(listener)
+    }
+
+    /// Binds a Unix domain socket at `path` (Unix platforms): the server
+    /// then serves local clients through that file, with every setting,
+    /// mode and guarantee it has over TCP (there is no `TCP_NODELAY` to
+    /// set, nor peer addresses to log: the logs name peers by number and,
+    /// on Linux, process id). Who may connect is who may write the file:
+    /// it is created with the process's umask, and can be given other
+    /// permissions (`std::fs::set_permissions`) before the server starts.
+    ///
+    /// The file: if `path` names a socket that no server listens on (left
+    /// by a server that did not stop, a connect to it is refused), it is
+    /// replaced; a socket a server listens on fails with `AddrInUse`, and
+    /// any other file (a regular file, a directory, a symbolic link) with
+    /// `AlreadyExists`, untouched. The server removes the file once its
+    /// listener closes (when [`ServerHandle::stop`] has stopped accepting,
+    /// or when a server that never served is dropped), unless the path
+    /// names another file by then; `path` can be bound again as soon as
+    /// `stop` returns. A process that ends without stopping leaves the
+    /// file behind, for the next bind to replace. Two servers starting at
+    /// the same time on a stale file race: one of them fails.
+    ///
+    /// [`Server::endpoint`] and [`ServerHandle::endpoint`] report the path;
+    /// `local_addr` has no TCP address to report (see
+    /// [`Server::local_addr`]).
+    #[cfg(unix)]
+    pub fn bind_unix(self, path: impl AsRef<Path>) -> io::Result<Server<P>> {
+        let listener = listener::bind_unix(path.as_ref())?;
+        self.on(listener)
+    }
+
+    /// The server that will accept from `listener`.
+    fn on(self, listener: Listener) -> io::Result<Server<P>> {
+        let endpoint = listener.endpoint()?;
+        let waker = listener.waker();
         let shared = Arc::new(Shared {
             config: self.config.bounded(),
-            local_addr,
+            endpoint,
+            waker,
             stopping: Arc::new(AtomicBool::new(false)),
             state: Mutex::new(State {
                 listener: Some(listener),
@@ -419,7 +466,7 @@ pub struct Server<P> {
 impl<P> fmt::Debug for Server<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
-            .field("local_addr", &self.shared.local_addr)
+            .field("endpoint", &self.shared.endpoint)
             .field("config", &self.shared.config)
             .finish_non_exhaustive()
     }
@@ -436,9 +483,17 @@ impl Server<()> {
 }
 
 impl<P: ServerProcessor> Server<P> {
-    /// The address the server listens on.
+    /// The TCP address the server listens on. A server bound to a Unix
+    /// socket has none, and reports the unspecified address `0.0.0.0:0`,
+    /// which no client can connect to: see [`endpoint`](Server::endpoint).
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        self.shared.local_addr()
+    }
+
+    /// Where the server listens: its TCP address, or its Unix socket's
+    /// path.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.shared.endpoint
     }
 
     /// A handle to stop the server from another thread.
@@ -480,7 +535,7 @@ impl<P: ServerProcessor> Server<P> {
 
     /// Takes the listener and starts the workers; `None` if the server was
     /// stopped already.
-    fn start(&self) -> io::Result<Option<TcpListener>> {
+    fn start(&self) -> io::Result<Option<Listener>> {
         let listener = {
             let mut st = self.shared.lock();
             match st.listener.take() {
@@ -501,8 +556,8 @@ impl<P: ServerProcessor> Server<P> {
     }
 
     /// The accept loop, then waits for `stop` to finish draining.
-    fn run(&self, listener: TcpListener) {
-        self.accept_loop(&listener);
+    fn run(&self, mut listener: Listener) {
+        self.accept_loop(&mut listener);
         drop(listener);
         self.shared.end_accepting();
         let mut st = self.shared.lock();
@@ -572,7 +627,7 @@ impl<P: ServerProcessor> Server<P> {
         ))
     }
 
-    fn accept_loop(&self, listener: &TcpListener) {
+    fn accept_loop(&self, listener: &mut Listener) {
         let shared = &self.shared;
         let config = &shared.config;
         let queue_cap = match config.mode {
@@ -602,6 +657,7 @@ impl<P: ServerProcessor> Server<P> {
                     backoff.reset();
                     accepted
                 }
+                Err(_) if shared.is_stopping() => return,
                 Err(e) => {
                     match e.kind() {
                         io::ErrorKind::Interrupted
@@ -703,15 +759,22 @@ pub struct ServerHandle {
 impl fmt::Debug for ServerHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerHandle")
-            .field("local_addr", &self.shared.local_addr)
+            .field("endpoint", &self.shared.endpoint)
             .finish_non_exhaustive()
     }
 }
 
 impl ServerHandle {
-    /// The address the server listens on.
+    /// The TCP address the server listens on; `0.0.0.0:0` for a server
+    /// bound to a Unix socket (see [`Server::local_addr`]).
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        self.shared.local_addr()
+    }
+
+    /// Where the server listens: its TCP address, or its Unix socket's
+    /// path.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.shared.endpoint
     }
 
     /// Connections open now (accepted and not yet closed).
@@ -751,7 +814,7 @@ impl ServerHandle {
             shared.stopping.store(true, Ordering::SeqCst);
             shared.changed.notify_all();
         }
-        log::debug!("stopping the thrift server on {}", shared.local_addr);
+        log::debug!("stopping the thrift server on {}", shared.endpoint);
         self.stop_accepting();
         // Event-driven threads end after their current call; parked
         // (idle) connections are closed here, even if every thread is busy.
@@ -810,26 +873,15 @@ impl ServerHandle {
             drop(listener);
             return;
         }
-        let wake = wake_addr(shared.local_addr);
         while st.accepting == Phase::Running {
             drop(st);
-            let _ = TcpStream::connect_timeout(&wake, Duration::from_millis(100));
+            listener::wake(&shared.endpoint, &shared.waker);
             st = shared.lock();
             if st.accepting == Phase::Running {
                 st = shared.wait_timeout(st, Duration::from_millis(100));
             }
         }
     }
-}
-
-/// Where to connect to reach a listener bound to `addr`.
-fn wake_addr(addr: SocketAddr) -> SocketAddr {
-    let ip = match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    SocketAddr::new(ip, addr.port())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -842,7 +894,9 @@ enum Phase {
 /// State shared by the accept loop, the connections and the handles.
 struct Shared {
     config: ServerConfig,
-    local_addr: SocketAddr,
+    endpoint: Endpoint,
+    /// Wakes the accept loop from `accept` on stop.
+    waker: listener::Waker,
     /// Set once `stop` begins; shared with the readers' budget waits.
     stopping: Arc<AtomicBool>,
     state: Mutex<State>,
@@ -863,11 +917,11 @@ type AcceptHook = Box<dyn Fn(&Shared) + Send>;
 
 struct State {
     /// The listener until `serve` takes it.
-    listener: Option<TcpListener>,
+    listener: Option<Listener>,
     accepting: Phase,
     stop: Phase,
     /// Open connections, to shut them down on stop.
-    conns: HashMap<u64, Arc<TcpStream>>,
+    conns: HashMap<u64, Arc<Socket>>,
     next_id: u64,
     /// Accepted connections waiting for a worker (worker-pool mode).
     queue: VecDeque<Conn>,
@@ -879,6 +933,13 @@ struct State {
 }
 
 impl Shared {
+    /// The TCP address, or the unspecified one (a Unix socket).
+    fn local_addr(&self) -> SocketAddr {
+        self.endpoint
+            .tcp()
+            .unwrap_or(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0))
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // No code panics while holding the lock; recover anyway.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -945,12 +1006,12 @@ impl Shared {
 struct Conn {
     shared: Arc<Shared>,
     id: u64,
-    stream: Arc<TcpStream>,
-    peer: SocketAddr,
+    stream: Arc<Socket>,
+    peer: Peer,
 }
 
 impl Conn {
-    fn register(shared: &Arc<Shared>, stream: Arc<TcpStream>, peer: SocketAddr) -> Conn {
+    fn register(shared: &Arc<Shared>, stream: Arc<Socket>, peer: Peer) -> Conn {
         let mut st = shared.lock();
         let id = st.next_id;
         st.next_id += 1;
@@ -1028,6 +1089,7 @@ mod tests {
     use crate::processor::unknown_method;
     use crate::protocol::{MessageHeader, ProtocolRead, ProtocolWrite};
     use std::io::{Read, Write};
+    use std::net::TcpStream;
     use std::sync::mpsc;
 
     /// Answers every call with `UNKNOWN_METHOD`.

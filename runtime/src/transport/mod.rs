@@ -19,7 +19,9 @@ pub use budget::ByteBudget;
 pub use buffered::{Framing, StreamReader};
 #[cfg(feature = "bytes")]
 pub use bytes_reader::BytesReader;
-pub use socket::{SharedStream, SocketReader, SocketWriter, TimedStream};
+pub use socket::{
+    Endpoint, SharedStream, Socket, SocketReader, SocketStream, SocketWriter, TimedStream,
+};
 pub use writer::MessageWriter;
 
 /// A source of bytes for a protocol reader.

@@ -1,9 +1,14 @@
-//! TCP sockets as transports: [`SocketReader`] and [`SocketWriter`] over one
-//! shared [`TcpStream`], with the timeouts the server and client need.
+//! Sockets as transports: [`SocketReader`] and [`SocketWriter`] over one
+//! shared stream socket, with the timeouts the server and client need.
 //!
-//! Both sides set `TCP_NODELAY` (see [`tune`]) and send each message with one
-//! `write` ([`MessageWriter`]), so no call waits for Nagle's algorithm or a
-//! delayed ACK.
+//! The stream is TCP, or on Unix platforms a Unix domain socket: both are
+//! a [`SocketStream`], and [`Socket`] is either one (what the server
+//! accepts). Reads, writes, timeouts and shutdowns are the same system
+//! calls for both; only TCP has `TCP_NODELAY` and IP addresses.
+//!
+//! Both sides set `TCP_NODELAY` on TCP (see [`tune`]) and send each message
+//! with one `write` ([`MessageWriter`]), so no call waits for Nagle's
+//! algorithm or a delayed ACK.
 //!
 //! Reads go through [`TimedStream`], which applies two timeouts: an idle
 //! timeout while waiting for the first byte of a message, and a deadline for
@@ -12,8 +17,13 @@
 //! timeout is left alone, so a request that arrives in one piece costs no
 //! extra system call.
 
+use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+#[cfg(unix)]
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,39 +31,439 @@ use crate::transport::buffered::StreamReader;
 use crate::transport::writer::MessageWriter;
 
 /// The read side of a connection.
-pub type SocketReader = StreamReader<TimedStream>;
+pub type SocketReader = StreamReader<TimedStream<Socket>>;
 
 /// The write side of a connection.
-pub type SocketWriter = MessageWriter<SharedStream>;
+pub type SocketWriter = MessageWriter<SharedStream<Socket>>;
 
-/// Sets the socket options for RPC latency: `TCP_NODELAY`, and the write
-/// timeout (`None`: block indefinitely).
-pub fn tune(stream: &TcpStream, write_timeout: Option<Duration>) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    stream.set_write_timeout(write_timeout.filter(|d| !d.is_zero()))
-}
+/// A connected stream socket the transports run over: [`TcpStream`],
+/// [`UnixStream`] (Unix platforms), or
+/// [`Socket`] (either). Implemented by these types only.
+pub trait SocketStream: sealed::Ops + fmt::Debug + Send + Sync + Sized + 'static {}
 
-/// A [`TcpStream`] shared by the read and write sides of one connection
-/// (and by the server's registry, which shuts it down on stop) without
-/// duplicating its file descriptor.
-#[derive(Clone, Debug)]
-pub struct SharedStream(pub Arc<TcpStream>);
+impl SocketStream for TcpStream {}
+#[cfg(unix)]
+impl SocketStream for UnixStream {}
+impl SocketStream for Socket {}
 
-impl Read for SharedStream {
-    #[inline]
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self.0).read(buf)
+/// What the transports, the server and the client do with a socket: the
+/// same calls for every kind, as methods only this crate can call.
+pub(crate) mod sealed {
+    use super::*;
+
+    pub trait Ops {
+        /// Where a client connects to reach a server of this kind.
+        type Target: Clone + fmt::Debug + Send + Sync + 'static;
+        fn connect_to(target: &Self::Target, timeout: Duration) -> io::Result<Self>
+        where
+            Self: Sized;
+        fn read_from(&self, buf: &mut [u8]) -> io::Result<usize>;
+        fn write_to(&self, buf: &[u8]) -> io::Result<usize>;
+        fn write_vectored_to(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+        fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()>;
+        fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()>;
+        fn write_timeout(&self) -> io::Result<Option<Duration>>;
+        fn set_nonblocking(&self, yes: bool) -> io::Result<()>;
+        fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+        /// `TCP_NODELAY` where the kind has it; nothing else.
+        fn set_nodelay_if_tcp(&self) -> io::Result<()>;
+        /// A read that does not wait finds nothing: no bytes, no end of
+        /// the stream, no error. May consume what it finds (the caller
+        /// closes a socket that is not quiet).
+        fn is_quiet(&self) -> bool;
+        #[cfg(unix)]
+        fn fd(&self) -> std::os::fd::BorrowedFd<'_>;
     }
 }
 
-impl SharedStream {
+use sealed::Ops;
+
+/// One kind's [`Ops`] forwarded to its std type (both have the same
+/// inherent methods).
+macro_rules! forward_ops {
+    () => {
+        fn read_from(&self, buf: &mut [u8]) -> io::Result<usize> {
+            (&*self).read(buf)
+        }
+        fn write_to(&self, buf: &[u8]) -> io::Result<usize> {
+            (&*self).write(buf)
+        }
+        fn write_vectored_to(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            (&*self).write_vectored(bufs)
+        }
+        fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+            Self::set_read_timeout(self, t)
+        }
+        fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+            Self::set_write_timeout(self, t)
+        }
+        fn write_timeout(&self) -> io::Result<Option<Duration>> {
+            Self::write_timeout(self)
+        }
+        fn set_nonblocking(&self, yes: bool) -> io::Result<()> {
+            Self::set_nonblocking(self, yes)
+        }
+        fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+            Self::shutdown(self, how)
+        }
+        #[cfg(unix)]
+        fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+            std::os::fd::AsFd::as_fd(self)
+        }
+    };
+}
+
+impl Ops for TcpStream {
+    type Target = Vec<SocketAddr>;
+
+    /// Tries each address in turn, each within `timeout` (zero: the
+    /// operating system's); the last failure if none answers.
+    fn connect_to(addrs: &Vec<SocketAddr>, timeout: Duration) -> io::Result<TcpStream> {
+        let mut last = None;
+        for addr in addrs {
+            let connect = if timeout.is_zero() {
+                TcpStream::connect(addr)
+            } else {
+                TcpStream::connect_timeout(addr, timeout)
+            };
+            match connect {
+                Ok(stream) => return Ok(stream),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address")))
+    }
+
+    forward_ops!();
+
+    fn set_nodelay_if_tcp(&self) -> io::Result<()> {
+        self.set_nodelay(true)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn is_quiet(&self) -> bool {
+        peek_finds_nothing(self)
+    }
+
+    /// The socket is switched to non-blocking for a peek and back.
+    #[cfg(not(target_os = "linux"))]
+    fn is_quiet(&self) -> bool {
+        if self.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut byte = [0u8; 1];
+        let quiet = matches!(
+            self.peek(&mut byte),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock
+        );
+        self.set_nonblocking(false).is_ok() && quiet
+    }
+}
+
+#[cfg(unix)]
+impl Ops for UnixStream {
+    type Target = PathBuf;
+
+    fn connect_to(path: &PathBuf, timeout: Duration) -> io::Result<UnixStream> {
+        connect_unix(path, timeout)
+    }
+
+    forward_ops!();
+
+    fn set_nodelay_if_tcp(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    #[cfg(target_os = "linux")]
+    fn is_quiet(&self) -> bool {
+        peek_finds_nothing(self)
+    }
+
+    /// The socket is switched to non-blocking for a read and back (std
+    /// has no stable peek on Unix sockets; what the read takes is lost, and
+    /// the caller closes the socket then).
+    #[cfg(not(target_os = "linux"))]
+    fn is_quiet(&self) -> bool {
+        if self.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut byte = [0u8; 1];
+        let quiet = matches!(
+            (&*self).read(&mut byte),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock
+        );
+        self.set_nonblocking(false).is_ok() && quiet
+    }
+}
+
+/// A peek that does not wait finds nothing to read: one `recv` with
+/// `MSG_PEEK | MSG_DONTWAIT`, the socket's own mode untouched.
+#[cfg(target_os = "linux")]
+fn peek_finds_nothing(socket: &impl std::os::fd::AsFd) -> bool {
+    use rustix::net::{RecvFlags, recv};
+    let mut byte = [0u8; 1];
+    matches!(
+        recv(socket, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK
+    )
+}
+
+/// Connects to the Unix socket at `path`. On Linux a server whose listen
+/// backlog is full makes a connect wait: at most `timeout` (zero: no
+/// limit), then `TimedOut`. Elsewhere the wait is the system's.
+#[cfg(unix)]
+pub(crate) fn connect_unix(path: &Path, timeout: Duration) -> io::Result<UnixStream> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::net::sockopt::{Timeout, set_socket_timeout};
+        use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+        let addr = SocketAddrUnix::new(path)?;
+        let fd = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )?;
+        // A Unix socket's connect waits for room in the backlog as long as
+        // its send timeout allows.
+        if !timeout.is_zero() {
+            set_socket_timeout(&fd, Timeout::Send, Some(timeout))?;
+        }
+        match rustix::net::connect(&fd, &addr) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::AGAIN) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the server's listen backlog stayed full for the connect timeout",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let stream = UnixStream::from(fd);
+        stream.set_write_timeout(None)?;
+        Ok(stream)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = timeout;
+        UnixStream::connect(path)
+    }
+}
+
+/// A connected socket of either kind: what the server accepts, and what
+/// [`SocketReader`] and [`SocketWriter`] run over.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Socket {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix domain socket connection (Unix platforms).
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+impl From<TcpStream> for Socket {
+    fn from(s: TcpStream) -> Socket {
+        Socket::Tcp(s)
+    }
+}
+
+#[cfg(unix)]
+impl From<UnixStream> for Socket {
+    fn from(s: UnixStream) -> Socket {
+        Socket::Unix(s)
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for Socket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd()
+    }
+}
+
+/// `$call` on the stream inside a [`Socket`], whatever its kind.
+macro_rules! each_kind {
+    ($socket:expr, $s:ident => $call:expr) => {
+        match $socket {
+            Socket::Tcp($s) => $call,
+            #[cfg(unix)]
+            Socket::Unix($s) => $call,
+        }
+    };
+}
+
+impl Ops for Socket {
+    type Target = Vec<Endpoint>;
+
+    /// Tries each endpoint in turn, each within `timeout`; the last
+    /// failure if none answers.
+    fn connect_to(endpoints: &Vec<Endpoint>, timeout: Duration) -> io::Result<Socket> {
+        let mut last = None;
+        for endpoint in endpoints {
+            let connect = match endpoint {
+                Endpoint::Tcp(addr) => {
+                    TcpStream::connect_to(&vec![*addr], timeout).map(Socket::Tcp)
+                }
+                #[cfg(unix)]
+                Endpoint::Unix(path) => connect_unix(path, timeout).map(Socket::Unix),
+            };
+            match connect {
+                Ok(socket) => return Ok(socket),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address")))
+    }
+
+    fn read_from(&self, buf: &mut [u8]) -> io::Result<usize> {
+        each_kind!(self, s => s.read_from(buf))
+    }
+    fn write_to(&self, buf: &[u8]) -> io::Result<usize> {
+        each_kind!(self, s => s.write_to(buf))
+    }
+    fn write_vectored_to(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        each_kind!(self, s => s.write_vectored_to(bufs))
+    }
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        each_kind!(self, s => Ops::set_read_timeout(s, t))
+    }
+    fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        each_kind!(self, s => Ops::set_write_timeout(s, t))
+    }
+    fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        each_kind!(self, s => Ops::write_timeout(s))
+    }
+    fn set_nonblocking(&self, yes: bool) -> io::Result<()> {
+        each_kind!(self, s => Ops::set_nonblocking(s, yes))
+    }
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        each_kind!(self, s => Ops::shutdown(s, how))
+    }
+    fn set_nodelay_if_tcp(&self) -> io::Result<()> {
+        each_kind!(self, s => s.set_nodelay_if_tcp())
+    }
+    fn is_quiet(&self) -> bool {
+        each_kind!(self, s => s.is_quiet())
+    }
+    #[cfg(unix)]
+    fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        each_kind!(self, s => Ops::fd(s))
+    }
+}
+
+impl Read for &Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_from(buf)
+    }
+}
+
+impl Write for &Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_to(buf)
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.write_vectored_to(bufs)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where a server listens or a client connects: a TCP address, or the path
+/// of a Unix domain socket (Unix platforms).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// A TCP address.
+    Tcp(SocketAddr),
+    /// The path of a Unix domain socket's file.
+    #[cfg(unix)]
+    Unix(PathBuf),
+}
+
+impl Endpoint {
+    /// The TCP address, if it is one.
+    pub fn tcp(&self) -> Option<SocketAddr> {
+        match self {
+            Endpoint::Tcp(addr) => Some(*addr),
+            #[cfg(unix)]
+            Endpoint::Unix(_) => None,
+        }
+    }
+
+    /// The Unix socket's path, if it is one.
+    #[cfg(unix)]
+    pub fn unix_path(&self) -> Option<&Path> {
+        match self {
+            Endpoint::Tcp(_) => None,
+            Endpoint::Unix(path) => Some(path),
+        }
+    }
+}
+
+/// A TCP address as is, a Unix socket as `unix:` and its path.
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Tcp(addr) => addr.fmt(f),
+            #[cfg(unix)]
+            Endpoint::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+impl From<SocketAddr> for Endpoint {
+    fn from(addr: SocketAddr) -> Endpoint {
+        Endpoint::Tcp(addr)
+    }
+}
+
+#[cfg(unix)]
+impl From<PathBuf> for Endpoint {
+    fn from(path: PathBuf) -> Endpoint {
+        Endpoint::Unix(path)
+    }
+}
+
+/// Sets the socket options for RPC latency: `TCP_NODELAY` (TCP only), and
+/// the write timeout (`None`: block indefinitely).
+pub fn tune<S: SocketStream>(stream: &S, write_timeout: Option<Duration>) -> io::Result<()> {
+    stream.set_nodelay_if_tcp()?;
+    stream.set_write_timeout(write_timeout.filter(|d| !d.is_zero()))
+}
+
+/// A socket shared by the read and write sides of one connection (and by
+/// the server's registry, which shuts it down on stop) without duplicating
+/// its file descriptor.
+#[derive(Debug)]
+pub struct SharedStream<S = TcpStream>(pub Arc<S>);
+
+impl<S> Clone for SharedStream<S> {
+    fn clone(&self) -> Self {
+        SharedStream(self.0.clone())
+    }
+}
+
+impl<S: SocketStream> Read for SharedStream<S> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read_from(buf)
+    }
+}
+
+impl<S: SocketStream> SharedStream<S> {
     /// Sends what the socket takes of `parts` now, without waiting
     /// (`WouldBlock` when it takes nothing), whatever its timeouts.
     #[cfg(target_os = "linux")]
     pub(crate) fn send_now(&mut self, parts: &[IoSlice<'_>]) -> io::Result<usize> {
         use rustix::net::SendFlags;
         loop {
-            match send_parts(&self.0, parts, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
+            match send_parts(
+                self.0.fd(),
+                parts,
+                SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
+            ) {
                 Ok(n) => return Ok(n),
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
@@ -62,7 +472,7 @@ impl SharedStream {
     }
 }
 
-impl MessageWriter<SharedStream> {
+impl<S: SocketStream> MessageWriter<SharedStream<S>> {
     /// Sends what is left of a waiting (deferred) reply without waiting:
     /// `Ok(true)` once it is all sent, `Ok(false)` when the socket takes no
     /// more for now (see [`MessageWriter::send_now`]).
@@ -72,12 +482,11 @@ impl MessageWriter<SharedStream> {
     }
 }
 
-impl Write for SharedStream {
+impl<S: SocketStream> Write for SharedStream<S> {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self.0).write(buf)
+        self.0.write_to(buf)
     }
-
     /// Writes all of `buf`. The socket's write timeout bounds the whole
     /// call, not each `write`: a peer that reads a little at a time cannot
     /// hold the writer longer.
@@ -101,7 +510,7 @@ impl Write for SharedStream {
     }
 }
 
-impl SharedStream {
+impl<S: SocketStream> SharedStream<S> {
     /// Writes all of `parts`. The socket's write timeout bounds the whole
     /// call, not each `write`: a peer that reads a little at a time cannot
     /// hold the writer longer. Most calls end with their first `write`;
@@ -163,38 +572,42 @@ const MAX_PARTS: usize = 1024;
 /// for one part, else `sendmsg`.
 #[cfg(target_os = "linux")]
 fn send_parts(
-    stream: &TcpStream,
+    fd: std::os::fd::BorrowedFd<'_>,
     parts: &[IoSlice<'_>],
     flags: rustix::net::SendFlags,
 ) -> rustix::io::Result<usize> {
     use rustix::net::{SendAncillaryBuffer, send, sendmsg};
     match &parts[..parts.len().min(MAX_PARTS)] {
-        [one] => send(stream, one, flags),
-        parts => sendmsg(stream, parts, &mut SendAncillaryBuffer::default(), flags),
+        [one] => send(fd, one, flags),
+        parts => sendmsg(fd, parts, &mut SendAncillaryBuffer::default(), flags),
     }
 }
 
 /// One blocking `write` of `parts`, with `MSG_NOSIGNAL` on Linux (as std's
 /// `write` has), so a peer gone away is an error, never a `SIGPIPE`.
 #[cfg(target_os = "linux")]
-fn write_parts(stream: &TcpStream, parts: &[IoSlice<'_>]) -> io::Result<usize> {
-    Ok(send_parts(stream, parts, rustix::net::SendFlags::NOSIGNAL)?)
+fn write_parts<S: SocketStream>(stream: &S, parts: &[IoSlice<'_>]) -> io::Result<usize> {
+    Ok(send_parts(
+        stream.fd(),
+        parts,
+        rustix::net::SendFlags::NOSIGNAL,
+    )?)
 }
 
 /// One blocking `write` of `parts` (of the first [`MAX_PARTS`]).
 #[cfg(not(target_os = "linux"))]
-fn write_parts(mut stream: &TcpStream, parts: &[IoSlice<'_>]) -> io::Result<usize> {
+fn write_parts<S: SocketStream>(stream: &S, parts: &[IoSlice<'_>]) -> io::Result<usize> {
     match &parts[..parts.len().min(MAX_PARTS)] {
-        [one] => stream.write(one),
-        parts => stream.write_vectored(parts),
+        [one] => stream.write_to(one),
+        parts => stream.write_vectored_to(parts),
     }
 }
 
 /// The read half of a socket with an idle timeout between messages and a
 /// deadline for finishing a started message.
 #[derive(Debug)]
-pub struct TimedStream {
-    stream: Arc<TcpStream>,
+pub struct TimedStream<S = TcpStream> {
+    stream: Arc<S>,
     idle: Option<Duration>,
     message: Option<Duration>,
     deadline: Option<Instant>,
@@ -202,15 +615,15 @@ pub struct TimedStream {
     current: Option<Duration>,
 }
 
-impl TimedStream {
+impl<S: SocketStream> TimedStream<S> {
     /// Wraps `stream`. `idle` bounds the wait for a message to start,
     /// `message` the time to receive the rest of it; `None` (or zero) means
     /// no limit.
     pub fn new(
-        stream: Arc<TcpStream>,
+        stream: Arc<S>,
         idle: Option<Duration>,
         message: Option<Duration>,
-    ) -> io::Result<TimedStream> {
+    ) -> io::Result<TimedStream<S>> {
         let idle = idle.filter(|d| !d.is_zero());
         stream.set_read_timeout(idle)?;
         Ok(TimedStream {
@@ -223,7 +636,7 @@ impl TimedStream {
     }
 
     /// The socket.
-    pub fn stream(&self) -> &Arc<TcpStream> {
+    pub fn stream(&self) -> &Arc<S> {
         &self.stream
     }
 
@@ -258,14 +671,14 @@ impl TimedStream {
     }
 }
 
-impl TimedStream {
+impl<S: SocketStream> TimedStream<S> {
     /// Reads what has arrived without waiting (`WouldBlock` when nothing
     /// has), whatever the socket's timeouts.
     #[cfg(target_os = "linux")]
     pub(crate) fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         use rustix::net::{RecvFlags, recv};
         loop {
-            match recv(&*self.stream, &mut *buf, RecvFlags::DONTWAIT) {
+            match recv(self.stream.fd(), &mut *buf, RecvFlags::DONTWAIT) {
                 Ok((n, _)) => return Ok(n),
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
@@ -274,7 +687,7 @@ impl TimedStream {
     }
 }
 
-impl Read for TimedStream {
+impl<S: SocketStream> Read for TimedStream<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let want = match self.deadline {
             None => self.idle,
@@ -293,7 +706,7 @@ impl Read for TimedStream {
             self.stream.set_read_timeout(want)?;
             self.current = want;
         }
-        let n = (&*self.stream).read(buf)?;
+        let n = self.stream.read_from(buf)?;
         if n > 0 && self.deadline.is_none() {
             // The first bytes of a message: its deadline runs from now.
             self.start_message();

@@ -1,16 +1,18 @@
 """A Python Thrift peer of the interop suite: server or client, with either
 thriftpy2 or Apache Thrift's Python library.
 
-    peer.py --lib thriftpy2|apache --idl-dir DIR [--gen-dir DIR] server SPEC...
+    peer.py --lib thriftpy2|apache --idl-dir DIR [--gen-dir DIR] server [--unix-dir DIR] SPEC...
     peer.py --lib thriftpy2|apache --idl-dir DIR [--gen-dir DIR] client TARGET...
     peer.py ... load --threads N --calls M TARGET
 
 SPEC is `PROTOCOL:TRANSPORT[:mux]` (binary|compact, buffered|framed; `mux`
 serves `Interop` and `Counter` multiplexed). The server binds each SPEC to
 its own free port on 127.0.0.1, prints `LISTENING SPEC PORT` per SPEC, then
-`READY`, and serves until its standard input closes.
+`READY`, and serves until its standard input closes. With --unix-dir, each
+SPEC is served on a Unix domain socket in that directory instead, and the
+line is `LISTENING SPEC unix:PATH`.
 
-TARGET is `SPEC@PORT`. The client runs the whole scenario (scenario.py)
+TARGET is `SPEC@PORT`, or `SPEC@unix:PATH` for a Unix domain socket. The client runs the whole scenario (scenario.py)
 against each target and prints `OK TARGET CHECKS` or the failed checks; the
 exit status is 0 only when every check passed.
 
@@ -44,10 +46,19 @@ def parse_spec(spec):
 
 
 def parse_target(target):
-    spec, _, port = target.partition("@")
-    if not port.isdigit():
-        raise SystemExit("bad target %r: want SPEC@PORT" % target)
-    return spec, parse_spec(spec), int(port)
+    """(spec, parsed spec, address): the address is a port number, or the
+    path of a Unix socket (a string)."""
+    spec, _, addr = target.partition("@")
+    if addr.startswith("unix:") and len(addr) > 5:
+        return spec, parse_spec(spec), addr[5:]
+    if not addr.isdigit():
+        raise SystemExit("bad target %r: want SPEC@PORT or SPEC@unix:PATH" % target)
+    return spec, parse_spec(spec), int(addr)
+
+
+def is_unix(addr):
+    """A Unix socket's path (else a port number)."""
+    return isinstance(addr, str)
 
 
 class Thriftpy2:
@@ -74,19 +85,24 @@ class Thriftpy2:
         tf = TBufferedTransportFactory() if transport == "buffered" else TFramedTransportFactory()
         return pf, tf
 
-    def client(self, spec, port, service="Interop"):
+    def client(self, spec, addr, service="Interop"):
         from thriftpy2.protocol import TMultiplexedProtocolFactory
         from thriftpy2.rpc import make_client
         protocol, transport, mux = parse_spec(spec)
         pf, tf = self.factories(protocol, transport)
         if mux:
             pf = TMultiplexedProtocolFactory(pf, service)
-        return make_client(getattr(self.m, service), HOST, port,
+        if is_unix(addr):
+            return make_client(getattr(self.m, service), unix_socket=addr,
+                               proto_factory=pf, trans_factory=tf,
+                               timeout=TIMEOUT_MS)
+        return make_client(getattr(self.m, service), HOST, addr,
                            proto_factory=pf, trans_factory=tf,
                            timeout=TIMEOUT_MS)
 
-    def server(self, spec):
-        """A bound, not yet serving server; returns (server, port)."""
+    def server(self, spec, unix_path=None):
+        """A bound, not yet serving server; returns (server, address): its
+        port, or `unix:PATH` when bound to the Unix socket `unix_path`."""
         from thriftpy2.server import TThreadedServer
         from thriftpy2.thrift import TMultiplexedProcessor, TProcessor
         from thriftpy2.transport import TServerSocket
@@ -106,9 +122,16 @@ class Thriftpy2:
             port is known before serving; listen() is then a no-op."""
 
             def __init__(self):
-                super().__init__(host=HOST, port=0, client_timeout=TIMEOUT_MS)
-                super().listen()
-                self.port = self.sock.getsockname()[1]
+                if unix_path:
+                    super().__init__(unix_socket=unix_path,
+                                     client_timeout=TIMEOUT_MS)
+                    super().listen()
+                    self.where = "unix:" + unix_path
+                else:
+                    super().__init__(host=HOST, port=0,
+                                     client_timeout=TIMEOUT_MS)
+                    super().listen()
+                    self.where = str(self.sock.getsockname()[1])
 
             def listen(self):
                 pass
@@ -116,7 +139,7 @@ class Thriftpy2:
         sock = BoundSocket()
         server = TThreadedServer(processor, sock, itrans_factory=tf,
                                  iprot_factory=pf, daemon=True)
-        return server, sock.port
+        return server, sock.where
 
 
 class Apache:
@@ -156,11 +179,14 @@ class Apache:
             return TTransport.TBufferedTransportFactory()
         return TTransport.TFramedTransportFactory()
 
-    def client(self, spec, port, service="Interop"):
+    def client(self, spec, addr, service="Interop"):
         from thrift.protocol import TMultiplexedProtocol
         from thrift.transport import TSocket
         protocol, transport, mux = parse_spec(spec)
-        sock = TSocket.TSocket(HOST, port)
+        if is_unix(addr):
+            sock = TSocket.TSocket(unix_socket=addr)
+        else:
+            sock = TSocket.TSocket(HOST, addr)
         sock.setTimeout(TIMEOUT_MS)
         trans = self.transport_factory(transport).getTransport(sock)
         proto = self.protocol_factory(protocol).getProtocol(trans)
@@ -169,7 +195,7 @@ class Apache:
         trans.open()
         return self.services()[service].Client(proto)
 
-    def server(self, spec):
+    def server(self, spec, unix_path=None):
         from thrift.server import TServer
         from thrift.TMultiplexedProcessor import TMultiplexedProcessor
         from thrift.transport import TSocket
@@ -188,9 +214,14 @@ class Apache:
             """Binds at construction (port 0: a free port)."""
 
             def __init__(self):
-                super().__init__(host=HOST, port=0)
-                super().listen()
-                self.port = self.handle.getsockname()[1]
+                if unix_path:
+                    super().__init__(unix_socket=unix_path)
+                    super().listen()
+                    self.where = "unix:" + unix_path
+                else:
+                    super().__init__(host=HOST, port=0)
+                    super().listen()
+                    self.where = str(self.handle.getsockname()[1])
 
             def listen(self):
                 pass
@@ -199,7 +230,7 @@ class Apache:
         server = TServer.TThreadedServer(
             processor, sock, self.transport_factory(transport),
             self.protocol_factory(protocol), daemon=True)
-        return server, sock.port
+        return server, sock.where
 
 
 def load_lib(args):
@@ -223,12 +254,13 @@ class QuietExpected(logging.Filter):
         return record.getMessage() != "TApplication exception in handler"
 
 
-def serve(lib, specs):
+def serve(lib, specs, unix_dir=None):
     logging.getLogger().addFilter(QuietExpected())
-    for spec in specs:
-        server, port = lib.server(spec)
+    for n, spec in enumerate(specs):
+        unix_path = os.path.join(unix_dir, "peer-%d.sock" % n) if unix_dir else None
+        server, where = lib.server(spec, unix_path)
         threading.Thread(target=server.serve, daemon=True).start()
-        print("LISTENING %s %d" % (spec, port), flush=True)
+        print("LISTENING %s %s" % (spec, where), flush=True)
     print("READY", flush=True)
     # Serve until whoever started us closes our standard input (or dies).
     sys.stdin.read()
@@ -237,13 +269,13 @@ def serve(lib, specs):
 def run_client(lib, targets):
     ok = True
     for n, target in enumerate(targets):
-        spec, (_, _, mux), port = parse_target(target)
+        spec, (_, _, mux), addr = parse_target(target)
         c = scenario.Checker(target)
         try:
-            client = lib.client(spec, port)
+            client = lib.client(spec, addr)
             scenario.run_checks(client, lib.t, c, "%s-%d" % (os.getpid(), n))
             if mux:
-                counter = lib.client(spec, port, service="Counter")
+                counter = lib.client(spec, addr, service="Counter")
                 scenario.run_counter_checks(counter, lib.t, c)
         except Exception:  # noqa: BLE001
             c.fail("connection", traceback.format_exc())
@@ -257,9 +289,9 @@ def run_client(lib, targets):
 
 
 def run_load(lib, target, threads, calls):
-    spec, _, port = parse_target(target)
+    spec, _, addr = parse_target(target)
     checks, failures = scenario.run_load(
-        lambda: lib.client(spec, port), lib.t, threads, calls, target)
+        lambda: lib.client(spec, addr), lib.t, threads, calls, target)
     for f in failures[:50]:
         print("FAIL " + f, flush=True)
     if failures:
@@ -276,6 +308,7 @@ def main():
     ap.add_argument("--gen-dir")
     sub = ap.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("server")
+    s.add_argument("--unix-dir")
     s.add_argument("specs", nargs="+")
     c = sub.add_parser("client")
     c.add_argument("targets", nargs="+")
@@ -286,7 +319,7 @@ def main():
     args = ap.parse_args()
     lib = load_lib(args)
     if args.mode == "server":
-        serve(lib, args.specs)
+        serve(lib, args.specs, args.unix_dir)
         return 0
     if args.mode == "client":
         return 0 if run_client(lib, args.targets) else 1

@@ -237,9 +237,22 @@ impl PeerEnv {
 
     /// Starts a peer server serving each combination on its own port.
     pub fn server(&self, combos: &[Combo]) -> PyServer {
+        self.start_server(combos, None)
+    }
+
+    /// Starts a peer server serving each combination on its own Unix
+    /// domain socket in `dir` (see [`PyServer::unix`]).
+    pub fn unix_server(&self, combos: &[Combo], dir: &Path) -> PyServer {
+        self.start_server(combos, Some(dir))
+    }
+
+    fn start_server(&self, combos: &[Combo], unix_dir: Option<&Path>) -> PyServer {
         let mut cmd = self.command();
-        cmd.arg("server")
-            .args(combos.iter().map(|c| c.spec()))
+        cmd.arg("server");
+        if let Some(dir) = unix_dir {
+            cmd.arg("--unix-dir").arg(dir);
+        }
+        cmd.args(combos.iter().map(|c| c.spec()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -264,6 +277,7 @@ impl PeerEnv {
         let mut server = PyServer {
             child,
             ports: Vec::new(),
+            unix: Vec::new(),
             stderr: Some(err_rx),
         };
         let deadline = Instant::now() + START_TIMEOUT;
@@ -274,14 +288,17 @@ impl PeerEnv {
                 Ok(line) => {
                     let parts: Vec<&str> = line.split_whitespace().collect();
                     match parts.as_slice() {
-                        ["LISTENING", spec, port] => {
+                        ["LISTENING", spec, addr] => {
                             let combo = *combos
                                 .iter()
                                 .find(|c| c.spec() == *spec)
                                 .expect("the peer listens on a spec we asked for");
-                            server
-                                .ports
-                                .push((combo, port.parse().expect("a port number")));
+                            match addr.strip_prefix("unix:") {
+                                Some(path) => server.unix.push((combo, PathBuf::from(path))),
+                                None => server
+                                    .ports
+                                    .push((combo, addr.parse().expect("a port number"))),
+                            }
                         }
                         _ => panic!("unexpected line from the peer server: {line}"),
                     }
@@ -295,7 +312,11 @@ impl PeerEnv {
                 }
             }
         }
-        assert_eq!(server.ports.len(), combos.len(), "one port per combination");
+        let (ports, sockets) = (server.ports.len(), server.unix.len());
+        match unix_dir {
+            None => assert_eq!(ports, combos.len(), "one port per combination"),
+            Some(_) => assert_eq!(sockets, combos.len(), "one socket per combination"),
+        }
         server
     }
 
@@ -305,6 +326,18 @@ impl PeerEnv {
         let mut cmd = self.command();
         cmd.arg("client")
             .args(targets.iter().map(|(c, p)| format!("{}@{p}", c.spec())));
+        run_with_deadline(cmd, timeout)
+    }
+
+    /// Runs the peer client over `targets` (combination, Unix socket path),
+    /// as [`client`](PeerEnv::client).
+    pub fn unix_client(&self, targets: &[(Combo, PathBuf)], timeout: Duration) -> PeerRun {
+        let mut cmd = self.command();
+        cmd.arg("client").args(
+            targets
+                .iter()
+                .map(|(c, path)| format!("{}@unix:{}", c.spec(), path.display())),
+        );
         run_with_deadline(cmd, timeout)
     }
 
@@ -331,6 +364,9 @@ pub struct PyServer {
     child: Child,
     /// The port of each combination.
     pub ports: Vec<(Combo, u16)>,
+    /// The Unix socket of each combination (a server started with
+    /// [`PeerEnv::unix_server`]).
+    pub unix: Vec<(Combo, PathBuf)>,
     stderr: Option<mpsc::Receiver<String>>,
 }
 

@@ -1,0 +1,254 @@
+//! The listening socket of either kind: binding it, accepting from it,
+//! waking an accept that blocks, and the lifecycle of a Unix socket's file.
+//!
+//! A Unix socket is a file: binding creates it, and closing the listener
+//! leaves it behind. [`bind_unix`] replaces a file left by a server that is
+//! gone (a socket nobody listens on), but never a socket a live server
+//! listens on, nor a file that is not a socket. The server removes its
+//! file when its listener closes (on stop, or when a server that never
+//! served is dropped), unless the path has meanwhile been taken by another
+//! file (another server bound it again).
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixListener;
+#[cfg(unix)]
+use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use crate::transport::socket::{Endpoint, Socket};
+
+/// A bound listening socket.
+pub(super) enum Listener {
+    Tcp(TcpListener),
+    #[cfg(unix)]
+    Unix(UnixBound),
+}
+
+/// Who is at the other end of an accepted connection, for the logs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Peer {
+    Tcp(SocketAddr),
+    /// A Unix socket peer: the connection's number on its listener and,
+    /// where the system tells, the peer's process id (a client's socket
+    /// has no name as a rule).
+    #[cfg(unix)]
+    Unix {
+        n: u64,
+        pid: Option<u32>,
+    },
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Tcp(addr) => addr.fmt(f),
+            #[cfg(unix)]
+            Peer::Unix { n, pid: Some(pid) } => write!(f, "unix#{n} (pid {pid})"),
+            #[cfg(unix)]
+            Peer::Unix { n, pid: None } => write!(f, "unix#{n}"),
+        }
+    }
+}
+
+impl Listener {
+    /// Binds a TCP listener.
+    pub(super) fn bind_tcp(addr: impl std::net::ToSocketAddrs) -> io::Result<Listener> {
+        TcpListener::bind(addr).map(Listener::Tcp)
+    }
+
+    /// Where it listens.
+    pub(super) fn endpoint(&self) -> io::Result<Endpoint> {
+        match self {
+            Listener::Tcp(l) => l.local_addr().map(Endpoint::Tcp),
+            #[cfg(unix)]
+            Listener::Unix(u) => Ok(Endpoint::Unix(u.path.clone())),
+        }
+    }
+
+    /// Accepts a connection (blocking).
+    pub(super) fn accept(&mut self) -> io::Result<(Socket, Peer)> {
+        match self {
+            Listener::Tcp(l) => l
+                .accept()
+                .map(|(stream, addr)| (Socket::Tcp(stream), Peer::Tcp(addr))),
+            #[cfg(unix)]
+            Listener::Unix(u) => {
+                let (stream, _) = u.listener.accept()?;
+                u.accepted += 1;
+                let pid = peer_pid(&stream);
+                let peer = Peer::Unix { n: u.accepted, pid };
+                Ok((Socket::Unix(stream), peer))
+            }
+        }
+    }
+
+    /// What [`wake`] needs to wake an accept on this listener.
+    pub(super) fn waker(&self) -> Waker {
+        match self {
+            Listener::Tcp(_) => Waker::Connect,
+            #[cfg(unix)]
+            Listener::Unix(u) => Waker::Shutdown(Arc::downgrade(&u.listener)),
+        }
+    }
+}
+
+/// The process id of a Unix socket's peer (Linux).
+#[cfg(unix)]
+fn peer_pid(stream: &std::os::unix::net::UnixStream) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        rustix::net::sockopt::socket_peercred(stream)
+            .ok()
+            .map(|cred| cred.pid.as_raw_nonzero().get().unsigned_abs())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = stream;
+        None
+    }
+}
+
+/// How to wake an accept loop blocked in `accept`.
+#[derive(Clone, Debug)]
+pub(super) enum Waker {
+    /// Connect to the listener (TCP).
+    Connect,
+    /// On Linux, shut the listening socket down (a blocked `accept` then
+    /// fails at once); elsewhere, connect to its path. Weak: the accept
+    /// loop owns the listener, which closes when the loop drops it.
+    #[cfg(unix)]
+    Shutdown(Weak<UnixListener>),
+}
+
+/// Wakes an accept on the listener at `endpoint`, if it blocks there: with
+/// a connection of our own (at most 100 ms to connect), or on a Unix socket
+/// by shutting the listener down (Linux), which also works when its file
+/// has been removed or replaced.
+pub(super) fn wake(endpoint: &Endpoint, waker: &Waker) {
+    const WAKE_TIMEOUT: Duration = Duration::from_millis(100);
+    match (endpoint, waker) {
+        (Endpoint::Tcp(addr), _) => {
+            let _ = TcpStream::connect_timeout(&wake_addr(*addr), WAKE_TIMEOUT);
+        }
+        #[cfg(unix)]
+        (Endpoint::Unix(path), waker) => {
+            #[cfg(target_os = "linux")]
+            {
+                let _ = path;
+                // None left: the accept loop has ended and closed it.
+                if let Waker::Shutdown(listener) = waker {
+                    if let Some(listener) = listener.upgrade() {
+                        let _ = rustix::net::shutdown(&*listener, rustix::net::Shutdown::Read);
+                    }
+                }
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                let _ = waker;
+                let _ = crate::transport::socket::connect_unix(path, WAKE_TIMEOUT);
+            }
+        }
+    }
+}
+
+/// Where to connect to reach a listener bound to `addr`.
+fn wake_addr(addr: SocketAddr) -> SocketAddr {
+    use std::net::{IpAddr, Ipv6Addr};
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+/// A listening Unix socket and its file, removed when this is dropped if
+/// the path still names the file it created.
+#[cfg(unix)]
+pub(super) struct UnixBound {
+    listener: Arc<UnixListener>,
+    path: PathBuf,
+    /// The device and inode of the socket's file, as bound.
+    file: Option<(u64, u64)>,
+    /// Connections accepted so far (names peers in the logs).
+    accepted: u64,
+}
+
+#[cfg(unix)]
+impl Drop for UnixBound {
+    fn drop(&mut self) {
+        if self.file.is_some() && file_id(&self.path) == self.file {
+            if let Err(e) = std::fs::remove_file(&self.path) {
+                log::debug!("cannot remove {}: {e}", self.path.display());
+            }
+        }
+    }
+}
+
+/// The device and inode of the file at `path` (not following a symbolic
+/// link).
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Binds a Unix socket at `path`. If a file is there already: a socket no
+/// server listens on (a connect is refused) is removed and the path bound
+/// again; a socket a server listens on is `AddrInUse`; anything else
+/// (a regular file, a directory, a symbolic link) is `AlreadyExists`, and
+/// left alone.
+#[cfg(unix)]
+pub(super) fn bind_unix(path: &Path) -> io::Result<Listener> {
+    let listener = match UnixListener::bind(path) {
+        Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+            replace_stale(path)?;
+            UnixListener::bind(path)?
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Listener::Unix(UnixBound {
+        listener: Arc::new(listener),
+        path: path.to_path_buf(),
+        file: file_id(path),
+        accepted: 0,
+    }))
+}
+
+/// Removes the file at `path` if it is a socket no server listens on;
+/// else says why the path cannot be bound.
+#[cfg(unix)]
+fn replace_stale(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let shown = path.display();
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_socket() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{shown} exists and is not a socket; not replaced"),
+        ));
+    }
+    match crate::transport::socket::connect_unix(path, Duration::from_secs(1)) {
+        Ok(_) => Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("a server is listening on {shown}"),
+        )),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            log::info!("removing the stale socket {shown}");
+            std::fs::remove_file(path)
+        }
+        // A full backlog (a live server), no permission...
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("{shown} exists and may be in use ({e}); not replaced"),
+        )),
+    }
+}
