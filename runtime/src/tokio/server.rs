@@ -490,6 +490,7 @@ impl Connection<'_> {
                     log::debug!("{}: closing while writing a reply: {e}", self.peer);
                     return;
                 }
+                self.inbox.recycle(bytes);
             }
             if close {
                 log::info!("{}: closing after a malformed request", self.peer);
