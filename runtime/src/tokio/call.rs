@@ -322,9 +322,10 @@ impl Call {
         }
     }
 
-    /// What the server needs to answer a panic of this call's processing.
-    pub(crate) fn parts(&self) -> (MessageHeader, Wire, bool) {
-        (self.header.clone(), self.wire, self.in_step)
+    /// What the server needs, beside the name, to answer a panic of this
+    /// call's processing.
+    pub(crate) fn parts(&self) -> (MessageType, i32, Wire, bool) {
+        (self.header.kind, self.header.seqid, self.wire, self.in_step)
     }
 
     /// The encoded arguments (and what follows them in the message).

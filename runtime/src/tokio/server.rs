@@ -18,7 +18,7 @@ use ::tokio::task::JoinSet;
 use ::tokio::time::{Instant, Sleep, sleep_until};
 
 use super::call::{AsyncProcessor, BoxFuture, Call, Wire};
-use super::catch::guarded;
+use super::catch::guarded_in;
 use super::inbox::{Inbox, Next};
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
@@ -458,6 +458,7 @@ async fn serve_connection(
         })),
         timer: None,
         answered_stopping: 0,
+        name: String::new(),
     };
     conn.serve(&mut stream, processor).await;
     let unread = !conn.inbox.is_empty();
@@ -479,6 +480,8 @@ struct Connection<'a> {
     timer: Option<Pin<Box<Sleep>>>,
     /// Requests answered since the stop began.
     answered_stopping: usize,
+    /// The name of the call being served, kept to answer a panic.
+    name: String,
 }
 
 /// How a wait for bytes ended.
@@ -497,7 +500,7 @@ impl Connection<'_> {
             let Ok(call) = self.next_call(stream).await else {
                 return;
             };
-            let reply = guarded(processor, call).await;
+            let reply = guarded_in(processor, call, &mut self.name).await;
             let close = reply.closes_connection();
             if !reply.is_empty() {
                 let bytes = reply.into_bytes();
