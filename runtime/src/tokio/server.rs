@@ -205,7 +205,9 @@ impl AsyncServerBuilder {
 /// - **Memory**: a connection's buffer grows with what arrives, up to the
 ///   frame's length or, unframed, the message size limit (doubling, so to
 ///   at most twice what the peer sent); nothing is allocated from a size
-///   the peer announces before the bytes are there.
+///   the peer announces before the bytes are there. A reply is written
+///   into the buffer its request arrived in, and that buffer is reused for
+///   a later message if it is at most 64 KiB (larger ones are freed).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
 ///   reply; a connection that exceeds one is closed.
