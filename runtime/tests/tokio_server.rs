@@ -334,6 +334,44 @@ fn a_message_that_stops_halfway_is_closed_after_the_message_timeout() {
     }
 }
 
+/// A connection's reads share one timer, reset for each: after calls, a
+/// silence is still closed after the idle timeout, and half a message
+/// after the message timeout (a deadline earlier than the idle one the
+/// timer held).
+#[test]
+fn timeouts_hold_after_calls_on_the_same_connection() {
+    let (p, f) = (ProtocolKind::Binary, Framing::Framed);
+    for (idle, message) in [(100, 60_000), (60_000, 100)] {
+        let server = start(
+            async_builder(Default::default())
+                .protocol(p)
+                .framing(f)
+                .idle_timeout(Duration::from_millis(idle))
+                .message_timeout(Duration::from_millis(message)),
+        );
+        let mut s = raw(server.addr);
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        for seqid in 1..=3 {
+            send(
+                &mut s,
+                &call_msg(p, f, "add", seqid, &AddArgs { a: seqid, b: 1 }),
+            );
+            let mut replies = replies(&s, f);
+            let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
+            assert_eq!((h.seqid, r), (seqid, Ok(Ret::Success(seqid + 1))));
+        }
+        if message < idle {
+            let bytes = call_msg(p, f, "add", 4, &AddArgs { a: 1, b: 2 });
+            send(&mut s, &bytes[..bytes.len() - 3]);
+        }
+        assert!(
+            closed_within(&mut s, WAIT),
+            "idle {idle} ms, message {message} ms"
+        );
+        assert!(server.stop_within(WAIT));
+    }
+}
+
 #[test]
 fn beyond_max_connections_the_server_stops_accepting() {
     let server = start(async_builder(Default::default()).max_connections(1));

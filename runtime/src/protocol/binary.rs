@@ -329,9 +329,8 @@ pub(crate) fn skip_value<P: ProtocolRead + ?Sized>(
             } else {
                 p.read_set_begin()?
             };
-            for _ in 0..h.len {
-                skip_value(p, h.elem, skip_string)?;
-            }
+            // Fixed-size elements in one step where the protocol can.
+            p.skip_elems(h.elem, h.len)?;
             if t == TType::List {
                 p.read_list_end()
             } else {

@@ -44,12 +44,17 @@ pub(crate) struct Wire {
 }
 
 /// Runs `$body` with `$i` a protocol reading `$input` (a byte slice) and
-/// `$o` one writing into a fresh [`Sink`], in the wire's protocol: static
-/// dispatch, one branch per protocol. Evaluates to `(body, sink)`.
+/// `$o` one writing into a [`Sink`] (a fresh one, or `$sink`), in the
+/// wire's protocol: static dispatch, one branch per protocol. Evaluates to
+/// `(body, sink)`.
 macro_rules! with_io {
     ($wire:expr, $input:expr, |$i:ident, $o:ident| $body:expr) => {{
         let wire: Wire = $wire;
-        let sink = Sink::new(wire);
+        with_io!(wire, $input, Sink::new(wire), |$i, $o| $body)
+    }};
+    ($wire:expr, $input:expr, $sink:expr, |$i:ident, $o:ident| $body:expr) => {{
+        let wire: Wire = $wire;
+        let sink: Sink = $sink;
         match wire.protocol {
             ProtocolKind::Binary => {
                 let mut $i = BinaryProtocol::new($input, wire.limits);
@@ -83,9 +88,17 @@ pub(crate) struct Sink {
 
 impl Sink {
     pub(crate) fn new(wire: Wire) -> Sink {
+        Sink::with_buffer(wire, Vec::new())
+    }
+
+    /// A sink that writes into `buf` (its content is dropped, its capacity
+    /// used): a buffer done with, so that encoding a message allocates
+    /// nothing when it fits.
+    pub(crate) fn with_buffer(wire: Wire, mut buf: Vec<u8>) -> Sink {
+        buf.clear();
         Sink {
             done: Vec::new(),
-            current: Vec::new(),
+            current: buf,
             framed: wire.framing == Framing::Framed,
             max_frame: wire.limits.max_frame_size(),
         }
@@ -103,6 +116,7 @@ impl Sink {
 }
 
 impl WriteBytes for Sink {
+    #[inline]
     fn write_all(&mut self, buf: &[u8]) -> Result<()> {
         if self.current.is_empty() && self.framed {
             self.current.extend_from_slice(&[0; FRAME_HEADER_LEN]);
@@ -233,8 +247,11 @@ impl Call {
     /// The reply to a CALL: the result struct, or the application error
     /// (an EXCEPTION message); for a ONEWAY message nothing (a failure is
     /// logged).
-    pub fn reply<R: Encode>(self, result: Result<R, ApplicationError>) -> Reply {
-        let (outcome, sink) = with_io!(self.wire, &[0u8; 0][..], |i, o| {
+    pub fn reply<R: Encode>(mut self, result: Result<R, ApplicationError>) -> Reply {
+        // The message's bytes are done with (the arguments were decoded
+        // into values of their own): the reply is written into them.
+        let sink = Sink::with_buffer(self.wire, std::mem::take(&mut self.bytes));
+        let (outcome, sink) = with_io!(self.wire, &[0u8; 0][..], sink, |i, o| {
             let _ = &mut i;
             processor::reply(&self.header, &mut o, result)
         });
@@ -305,9 +322,10 @@ impl Call {
         }
     }
 
-    /// What the server needs to answer a panic of this call's processing.
-    pub(crate) fn parts(&self) -> (MessageHeader, Wire, bool) {
-        (self.header.clone(), self.wire, self.in_step)
+    /// What the server needs, beside the name, to answer a panic of this
+    /// call's processing.
+    pub(crate) fn parts(&self) -> (MessageType, i32, Wire, bool) {
+        (self.header.kind, self.header.seqid, self.wire, self.in_step)
     }
 
     /// The encoded arguments (and what follows them in the message).
@@ -495,6 +513,23 @@ mod tests {
         let Num(n) = call.args().unwrap();
         let reply = call.reply(Ok(Num(n * 2)));
         assert!(!reply.closes_connection());
+        let (h, body) = read(&reply);
+        assert_eq!((h.kind, h.seqid), (MessageType::Reply, 7));
+        let out = Num::decode(&mut BinaryProtocol::new(&body[..], Limits::default())).unwrap();
+        assert_eq!(out.0, 42);
+    }
+
+    /// The reply is written where the request was: no allocation when it
+    /// fits.
+    #[test]
+    fn a_reply_reuses_the_buffer_of_its_call() {
+        let mut bytes = message(MessageType::Call, &|p| Num(21).encode(p).unwrap());
+        bytes.reserve(256);
+        let at = bytes.as_ptr();
+        let call = Call::new(bytes, ProtocolKind::Binary, Limits::default()).unwrap();
+        let Num(n) = call.args().unwrap();
+        let reply = call.reply(Ok(Num(n * 2)));
+        assert_eq!(reply.as_bytes().as_ptr(), at);
         let (h, body) = read(&reply);
         assert_eq!((h.kind, h.seqid), (MessageType::Reply, 7));
         let out = Num::decode(&mut BinaryProtocol::new(&body[..], Limits::default())).unwrap();

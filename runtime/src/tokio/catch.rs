@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::call::{AsyncProcessor, BoxFuture, Call, Reply};
+use crate::protocol::MessageHeader;
 
 /// A future whose panics while polled are caught and returned as `Err`
 /// (the future is dropped then and never polled again).
@@ -45,10 +46,28 @@ impl<T> Future for CatchUnwind<'_, T> {
 /// polled, becomes the `INTERNAL_ERROR` reply to the call under the name
 /// it has here (nothing for ONEWAY).
 pub(crate) async fn guarded(processor: &dyn AsyncProcessor, call: Call) -> Reply {
-    let (header, wire, in_step) = call.parts();
+    guarded_in(processor, call, &mut String::new()).await
+}
+
+/// [`guarded`], keeping the call's name for a panic's reply in `name` (a
+/// buffer reused from call to call: no allocation per call).
+pub(crate) async fn guarded_in(
+    processor: &dyn AsyncProcessor,
+    call: Call,
+    name: &mut String,
+) -> Reply {
+    let (kind, seqid, wire, in_step) = call.parts();
+    name.clone_from(&call.header().name);
     let outcome = match catch_unwind(AssertUnwindSafe(|| processor.process(call))) {
         Ok(future) => CatchUnwind::new(future).await,
         Err(panic) => Err(panic),
     };
-    outcome.unwrap_or_else(|panic| Call::panicked(&header, wire, in_step, panic.as_ref()))
+    outcome.unwrap_or_else(|panic| {
+        let header = MessageHeader {
+            name: std::mem::take(name),
+            kind,
+            seqid,
+        };
+        Call::panicked(&header, wire, in_step, panic.as_ref())
+    })
 }

@@ -21,6 +21,10 @@ use crate::transport::framed::FRAME_HEADER_LEN;
 /// The size of a fresh buffer, and the least a read asks for.
 const INITIAL: usize = 4096;
 
+/// The largest buffer kept for reuse ([`Inbox::recycle`]): a connection
+/// that once carried a large message does not keep its memory.
+const KEEP: usize = 64 * 1024;
+
 /// What the received bytes hold, from their start.
 #[derive(Debug)]
 pub(crate) enum Next {
@@ -56,6 +60,9 @@ pub(crate) struct Inbox {
     /// The message at the start was already tried with [`whole_by_skipping`]
     /// (once per message: after that the resumable check goes on).
     skipped: bool,
+    /// An empty buffer given back ([`recycle`](Self::recycle)) for the
+    /// next message taken (no capacity: none).
+    spare: Vec<u8>,
 }
 
 impl Inbox {
@@ -67,6 +74,7 @@ impl Inbox {
             wire,
             detecting: false,
             skipped: false,
+            spare: Vec::new(),
         }
     }
 
@@ -178,16 +186,31 @@ impl Inbox {
         self.check.reset();
         self.skipped = false;
         if self.start == 0 && n >= self.buf.len() {
-            return std::mem::replace(&mut self.buf, Vec::with_capacity(INITIAL));
+            let fresh = match std::mem::take(&mut self.spare) {
+                spare if spare.capacity() > 0 => spare,
+                _ => Vec::with_capacity(INITIAL),
+            };
+            return std::mem::replace(&mut self.buf, fresh);
         }
         let end = self.start.saturating_add(n).min(self.buf.len());
-        let out = self.buf[self.start..end].to_vec();
+        let mut out = std::mem::take(&mut self.spare);
+        out.extend_from_slice(&self.buf[self.start..end]);
         self.start = end;
         if self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
         }
         out
+    }
+
+    /// Gives back a buffer done with (a message taken, or the reply written
+    /// into it), to be reused for a message taken later; one is kept, and
+    /// only if it is no larger than [`KEEP`].
+    pub(crate) fn recycle(&mut self, mut buf: Vec<u8>) {
+        if buf.capacity() <= KEEP && buf.capacity() > self.spare.capacity() {
+            buf.clear();
+            self.spare = buf;
+        }
     }
 
     /// Takes the bytes of a malformed message, whose end is unknown: every
@@ -251,6 +274,41 @@ mod tests {
             }
         }
         assert!(inbox.is_empty());
+    }
+
+    /// A buffer given back is where the next message is read (no
+    /// allocation per message), pipelined messages included; one larger
+    /// than [`KEEP`] is dropped.
+    #[test]
+    fn buffers_given_back_are_reused_up_to_a_bound() {
+        let mut inbox = Inbox::new(Wire {
+            protocol: ProtocolKind::Binary,
+            framing: Framing::Framed,
+            limits: Limits::default(),
+        });
+        let frame = |b: u8| [&3u32.to_be_bytes()[..], &[b; 3]].concat();
+        inbox.buf.extend(frame(1));
+        let first = inbox.take(7);
+        assert_eq!(first, frame(1));
+        let at = first.as_ptr();
+        inbox.recycle(first);
+        inbox.buf.extend(frame(2));
+        assert_eq!(inbox.take(7), frame(2));
+        assert_eq!(inbox.buf.as_ptr(), at, "the next message is read into it");
+        assert!(inbox.is_empty());
+
+        // Two pipelined messages: the first is copied into the spare.
+        let spare = vec![9u8; 100];
+        let at = spare.as_ptr();
+        inbox.recycle(spare);
+        inbox.buf.extend(frame(3));
+        inbox.buf.extend(frame(4));
+        let third = inbox.take(7);
+        assert_eq!((third.as_slice(), third.as_ptr()), (&frame(3)[..], at));
+        assert_eq!(inbox.take(7), frame(4));
+
+        inbox.recycle(Vec::with_capacity(KEEP + 1));
+        assert_eq!(inbox.spare.capacity(), 0, "a large buffer is not kept");
     }
 }
 

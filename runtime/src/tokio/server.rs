@@ -2,20 +2,23 @@
 //! one shared [`AsyncProcessor`] answers every call.
 
 use std::fmt;
+use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ::tokio::net::{TcpListener, TcpStream};
 use ::tokio::sync::{Semaphore, watch};
 use ::tokio::task::JoinSet;
-use ::tokio::time::Instant;
+use ::tokio::time::{Instant, Sleep, sleep_until};
 
-use super::call::{AsyncProcessor, Call, Wire};
-use super::catch::guarded;
+use super::call::{AsyncProcessor, BoxFuture, Call, Wire};
+use super::catch::guarded_in;
 use super::inbox::{Inbox, Next};
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
@@ -202,7 +205,9 @@ impl AsyncServerBuilder {
 /// - **Memory**: a connection's buffer grows with what arrives, up to the
 ///   frame's length or, unframed, the message size limit (doubling, so to
 ///   at most twice what the peer sent); nothing is allocated from a size
-///   the peer announces before the bytes are there.
+///   the peer announces before the bytes are there. A reply is written
+///   into the buffer its request arrived in, and that buffer is reused for
+///   a later message if it is at most 64 KiB (larger ones are freed).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
 ///   reply; a connection that exceeds one is closed.
@@ -440,6 +445,7 @@ async fn serve_connection(
         log::debug!("{peer}: cannot set up the socket: {e}");
         return;
     }
+    let mut stop = stop;
     let mut conn = Connection {
         peer,
         shared,
@@ -448,8 +454,13 @@ async fn serve_connection(
         } else {
             Inbox::new(shared.wire)
         },
-        stop,
+        // A dropped sender means the server is gone: stop too.
+        stop: Some(Box::pin(async move {
+            let _ = stop.changed().await;
+        })),
+        timer: None,
         answered_stopping: 0,
+        name: String::new(),
     };
     conn.serve(&mut stream, processor).await;
     let unread = !conn.inbox.is_empty();
@@ -461,9 +472,25 @@ struct Connection<'a> {
     peer: SocketAddr,
     shared: &'a Shared,
     inbox: Inbox,
-    stop: watch::Receiver<bool>,
+    /// Ends when a stop begins; waited on by every read, but made (and
+    /// registered with the stop signal) once per connection. `None` once
+    /// it has ended.
+    stop: Option<BoxFuture<'static, ()>>,
+    /// The deadline of the read being waited for: one timer per
+    /// connection, reset for each read (a later deadline costs no
+    /// registration with the timer wheel).
+    timer: Option<Pin<Box<Sleep>>>,
     /// Requests answered since the stop began.
     answered_stopping: usize,
+    /// The name of the call being served, kept to answer a panic.
+    name: String,
+}
+
+/// How a wait for bytes ended.
+enum Waited {
+    Read(io::Result<usize>),
+    TimedOut,
+    Stopping,
 }
 
 /// Why [`Connection::next_message`] found no message to serve.
@@ -475,7 +502,7 @@ impl Connection<'_> {
             let Ok(call) = self.next_call(stream).await else {
                 return;
             };
-            let reply = guarded(processor, call).await;
+            let reply = guarded_in(processor, call, &mut self.name).await;
             let close = reply.closes_connection();
             if !reply.is_empty() {
                 let bytes = reply.into_bytes();
@@ -490,6 +517,7 @@ impl Connection<'_> {
                     log::debug!("{}: closing while writing a reply: {e}", self.peer);
                     return;
                 }
+                self.inbox.recycle(bytes);
             }
             if close {
                 log::info!("{}: closing after a malformed request", self.peer);
@@ -544,9 +572,12 @@ impl Connection<'_> {
     async fn next_message(&mut self, stream: &mut TcpStream) -> Result<Next, Closed> {
         let config = &self.shared.config;
         let peer = self.peer;
-        // Bytes of a pipelined message already here: its clock runs from now.
-        let mut started = (!self.inbox.is_empty()).then(Instant::now);
-        let mut stopping = *self.stop.borrow();
+        // Bytes of the message are here (a pipelined one, or some read
+        // below); its clock runs from when that is first seen, the moment
+        // it is needed (a message read whole never reads the clock for it).
+        let mut arrived = !self.inbox.is_empty();
+        let mut started: Option<Instant> = None;
+        let mut stopping = self.stop.is_none() || *self.shared.stop.borrow();
         if stopping {
             if self.answered_stopping >= ANSWERED_WHILE_STOPPING {
                 return Err(Closed);
@@ -564,50 +595,74 @@ impl Connection<'_> {
                     _ => return Err(Closed),
                 }
             }
+            if arrived && started.is_none() {
+                started = Some(Instant::now());
+            }
             let (limit, doing) = match started {
                 None => (config.idle_timeout, "waiting for a message"),
                 Some(_) => (config.message_timeout, "reading the rest of a message"),
             };
             let deadline = limit.and_then(|t| started.unwrap_or_else(Instant::now).checked_add(t));
-            let fill = self.inbox.fill(stream);
-            let read = ::tokio::select! {
-                read = async {
-                    match deadline {
-                        Some(at) => ::tokio::time::timeout_at(at, fill).await.ok(),
-                        None => Some(fill.await),
-                    }
-                } => Some(read),
-                changed = self.stop.changed() => {
-                    // A dropped sender means the server is gone: stop too.
-                    let _ = changed;
-                    None
+            let timer = match (deadline, &mut self.timer) {
+                (None, _) => None,
+                (Some(at), Some(timer)) => {
+                    timer.as_mut().reset(at);
+                    Some(timer.as_mut())
                 }
+                (Some(at), timer @ None) => Some(timer.insert(Box::pin(sleep_until(at))).as_mut()),
             };
-            match read {
-                None => {
+            let waited = wait(self.inbox.fill(stream), self.stop.as_mut(), timer).await;
+            match waited {
+                Waited::Stopping => {
+                    self.stop = None;
                     stopping = true;
                     self.answered_stopping += 1;
                 }
-                Some(None) => {
+                Waited::TimedOut => {
                     log::debug!("{peer}: timed out {doing}");
                     return Err(Closed);
                 }
-                Some(Some(Ok(0))) => {
+                Waited::Read(Ok(0)) => {
                     if !self.inbox.is_empty() {
                         log::debug!("{peer}: closed in the middle of a message");
                     }
                     return Err(Closed);
                 }
-                Some(Some(Ok(_))) => {
-                    started.get_or_insert_with(Instant::now);
-                }
-                Some(Some(Err(e))) => {
+                Waited::Read(Ok(_)) => arrived = true,
+                Waited::Read(Err(e)) => {
                     log::debug!("{peer}: closing while reading: {e}");
                     return Err(Closed);
                 }
             }
         }
     }
+}
+
+/// Waits for `read`, until `stop` (if still pending) ends or `timer` (if
+/// any) fires; bytes that have arrived are read first.
+async fn wait(
+    read: impl Future<Output = io::Result<usize>>,
+    mut stop: Option<&mut BoxFuture<'static, ()>>,
+    mut timer: Option<Pin<&mut Sleep>>,
+) -> Waited {
+    let mut read = pin!(read);
+    poll_fn(|cx| {
+        if let Poll::Ready(r) = read.as_mut().poll(cx) {
+            return Poll::Ready(Waited::Read(r));
+        }
+        if let Some(stop) = stop.as_mut() {
+            if stop.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Waited::Stopping);
+            }
+        }
+        if let Some(timer) = timer.as_mut() {
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Waited::TimedOut);
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Closes `stream` so that the replies written to it still reach the peer:
