@@ -7,7 +7,13 @@
 //! listens on, nor a file that is not a socket. The server removes its
 //! file when its listener closes (on stop, or when a server that never
 //! served is dropped), unless the path has meanwhile been taken by another
-//! file (another server bound it again).
+//! file.
+//!
+//! On Linux, servers of this crate take an advisory lock on `<path>.lock`
+//! (created beside the socket and left there) before they look at the
+//! path, and hold it until their file is removed: so two of them never
+//! both replace one stale file, and one that stops never removes the file
+//! of one that has just bound the path.
 
 use std::fmt;
 use std::io;
@@ -33,13 +39,11 @@ pub(super) enum Listener {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Peer {
     Tcp(SocketAddr),
-    /// A Unix socket peer: the connection's number on its listener and,
-    /// where the system tells, the peer's process id (a client's socket
-    /// has no name as a rule).
+    /// A Unix socket peer: the connection's number on its listener (a
+    /// client's socket has no name as a rule).
     #[cfg(unix)]
     Unix {
         n: u64,
-        pid: Option<u32>,
     },
 }
 
@@ -48,9 +52,7 @@ impl fmt::Display for Peer {
         match self {
             Peer::Tcp(addr) => addr.fmt(f),
             #[cfg(unix)]
-            Peer::Unix { n, pid: Some(pid) } => write!(f, "unix#{n} (pid {pid})"),
-            #[cfg(unix)]
-            Peer::Unix { n, pid: None } => write!(f, "unix#{n}"),
+            Peer::Unix { n } => write!(f, "unix#{n}"),
         }
     }
 }
@@ -80,8 +82,7 @@ impl Listener {
             Listener::Unix(u) => {
                 let (stream, _) = u.listener.accept()?;
                 u.accepted += 1;
-                let pid = peer_pid(&stream);
-                let peer = Peer::Unix { n: u.accepted, pid };
+                let peer = Peer::Unix { n: u.accepted };
                 Ok((Socket::Unix(stream), peer))
             }
         }
@@ -94,22 +95,6 @@ impl Listener {
             #[cfg(unix)]
             Listener::Unix(u) => Waker::Shutdown(Arc::downgrade(&u.listener)),
         }
-    }
-}
-
-/// The process id of a Unix socket's peer (Linux).
-#[cfg(unix)]
-fn peer_pid(stream: &std::os::unix::net::UnixStream) -> Option<u32> {
-    #[cfg(target_os = "linux")]
-    {
-        rustix::net::sockopt::socket_peercred(stream)
-            .ok()
-            .map(|cred| cred.pid.as_raw_nonzero().get().unsigned_abs())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = stream;
-        None
     }
 }
 
@@ -172,7 +157,10 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
 #[cfg(unix)]
 pub(super) struct UnixBound {
     listener: Arc<UnixListener>,
+    /// Absolute: the current directory may change while it serves.
     path: PathBuf,
+    /// The lock on `<path>.lock`, held until the file is removed (Linux).
+    _lock: Option<std::fs::File>,
     /// The device and inode of the socket's file, as bound.
     file: Option<(u64, u64)>,
     /// Connections accepted so far (names peers in the logs).
@@ -182,12 +170,46 @@ pub(super) struct UnixBound {
 #[cfg(unix)]
 impl Drop for UnixBound {
     fn drop(&mut self) {
+        // Under the lock (released after this, when `_lock` drops): no
+        // other server of this crate binds the path meanwhile.
         if self.file.is_some() && file_id(&self.path) == self.file {
             if let Err(e) = std::fs::remove_file(&self.path) {
                 log::debug!("cannot remove {}: {e}", self.path.display());
             }
         }
     }
+}
+
+/// Takes the lock on `<path>.lock` (Linux): `AddrInUse` when another
+/// server holds it.
+#[cfg(target_os = "linux")]
+fn lock_path(path: &Path) -> io::Result<Option<std::fs::File>> {
+    use rustix::fs::{FlockOperation, flock};
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&name)?;
+    match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(Some(file)),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!(
+                "another server holds {}",
+                std::path::Path::new(&name).display()
+            ),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// No lock outside Linux.
+#[cfg(all(unix, not(target_os = "linux")))]
+fn lock_path(_: &Path) -> io::Result<Option<std::fs::File>> {
+    Ok(None)
 }
 
 /// The device and inode of the file at `path` (not following a symbolic
@@ -207,18 +229,21 @@ fn file_id(path: &Path) -> Option<(u64, u64)> {
 /// left alone.
 #[cfg(unix)]
 pub(super) fn bind_unix(path: &Path) -> io::Result<Listener> {
-    let listener = match UnixListener::bind(path) {
+    let path = std::path::absolute(path)?;
+    let lock = lock_path(&path)?;
+    let listener = match UnixListener::bind(&path) {
         Ok(l) => l,
         Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
-            replace_stale(path)?;
-            UnixListener::bind(path)?
+            replace_stale(&path)?;
+            UnixListener::bind(&path)?
         }
         Err(e) => return Err(e),
     };
     Ok(Listener::Unix(UnixBound {
         listener: Arc::new(listener),
-        path: path.to_path_buf(),
-        file: file_id(path),
+        file: file_id(&path),
+        path,
+        _lock: lock,
         accepted: 0,
     }))
 }
@@ -236,14 +261,30 @@ fn replace_stale(path: &Path) -> io::Result<()> {
             format!("{shown} exists and is not a socket; not replaced"),
         ));
     }
-    match crate::transport::socket::connect_unix(path, Duration::from_secs(1)) {
+    match crate::transport::socket::connect_unix(path, Duration::from_millis(100)) {
         Ok(_) => Err(io::Error::new(
             io::ErrorKind::AddrInUse,
             format!("a server is listening on {shown}"),
         )),
+        // A listener whose backlog is full: a live server.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) =>
+        {
+            Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("a server is listening on {shown} (its backlog is full)"),
+            ))
+        }
         Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
             log::info!("removing the stale socket {shown}");
-            std::fs::remove_file(path)
+            match std::fs::remove_file(path) {
+                // Gone meanwhile: the path is free.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            }
         }
         // A full backlog (a live server), no permission...
         Err(e) => Err(io::Error::new(

@@ -396,10 +396,12 @@ impl<P: ServerProcessor> ServerBuilder<P> {
     /// Binds a Unix domain socket at `path` (Unix platforms): the server
     /// then serves local clients through that file, with every setting,
     /// mode and guarantee it has over TCP (there is no `TCP_NODELAY` to
-    /// set, nor peer addresses to log: the logs name peers by number and,
-    /// on Linux, process id). Who may connect is who may write the file:
-    /// it is created with the process's umask, and can be given other
-    /// permissions (`std::fs::set_permissions`) before the server starts.
+    /// set, nor peer addresses to log: the logs name peers by number). Who
+    /// may connect is who may write the file and search its folder: the
+    /// file is created with the process's umask and listens at once, so
+    /// restrict who may connect with the folder's permissions (a client
+    /// that connects before the file's own permissions are changed is
+    /// served).
     ///
     /// The file: if `path` names a socket that no server listens on (left
     /// by a server that did not stop, a connect to it is refused), it is
@@ -410,8 +412,12 @@ impl<P: ServerProcessor> ServerBuilder<P> {
     /// or when a server that never served is dropped), unless the path
     /// names another file by then; `path` can be bound again as soon as
     /// `stop` returns. A process that ends without stopping leaves the
-    /// file behind, for the next bind to replace. Two servers starting at
-    /// the same time on a stale file race: one of them fails.
+    /// file behind, for the next bind to replace. On Linux, servers of
+    /// this crate hold a lock on `<path>.lock` (created beside the socket
+    /// and left there) from before they look at the path until their file
+    /// is removed: of two starting at once, one fails with `AddrInUse`,
+    /// and one that stops never removes the file of one that has just
+    /// bound the path. A relative `path` is made absolute at bind.
     ///
     /// [`Server::endpoint`] and [`ServerHandle::endpoint`] report the path;
     /// `local_addr` has no TCP address to report (see
