@@ -99,7 +99,7 @@ impl Listener {
 
 /// The process id of a Unix socket's peer (Linux).
 #[cfg(unix)]
-fn peer_pid(stream: &std::os::unix::net::UnixStream) -> Option<u32> {
+pub(crate) fn peer_pid(stream: &impl std::os::fd::AsFd) -> Option<u32> {
     #[cfg(target_os = "linux")]
     {
         rustix::net::sockopt::socket_peercred(stream)
@@ -167,20 +167,30 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, addr.port())
 }
 
-/// A listening Unix socket and its file, removed when this is dropped if
-/// the path still names the file it created.
+/// A listening Unix socket and its file (removed when this is dropped, see
+/// [`SocketFile`]).
 #[cfg(unix)]
 pub(super) struct UnixBound {
     listener: Arc<UnixListener>,
     path: PathBuf,
-    /// The device and inode of the socket's file, as bound.
-    file: Option<(u64, u64)>,
     /// Connections accepted so far (names peers in the logs).
     accepted: u64,
+    _file: SocketFile,
+}
+
+/// The file of a bound Unix socket, removed when this is dropped if the
+/// path still names the file that was bound (and not one another server
+/// has bound since). Held by the blocking and the async servers' listeners.
+#[cfg(unix)]
+#[derive(Debug)]
+pub(crate) struct SocketFile {
+    path: PathBuf,
+    /// The device and inode of the socket's file, as bound.
+    file: Option<(u64, u64)>,
 }
 
 #[cfg(unix)]
-impl Drop for UnixBound {
+impl Drop for SocketFile {
     fn drop(&mut self) {
         if self.file.is_some() && file_id(&self.path) == self.file {
             if let Err(e) = std::fs::remove_file(&self.path) {
@@ -200,13 +210,27 @@ fn file_id(path: &Path) -> Option<(u64, u64)> {
         .map(|m| (m.dev(), m.ino()))
 }
 
-/// Binds a Unix socket at `path`. If a file is there already: a socket no
-/// server listens on (a connect is refused) is removed and the path bound
-/// again; a socket a server listens on is `AddrInUse`; anything else
-/// (a regular file, a directory, a symbolic link) is `AlreadyExists`, and
-/// left alone.
+/// Binds a Unix socket at `path` for the blocking server (see
+/// [`bind_unix_file`]).
 #[cfg(unix)]
 pub(super) fn bind_unix(path: &Path) -> io::Result<Listener> {
+    let (listener, file) = bind_unix_file(path)?;
+    Ok(Listener::Unix(UnixBound {
+        listener: Arc::new(listener),
+        path: path.to_path_buf(),
+        accepted: 0,
+        _file: file,
+    }))
+}
+
+/// Binds a Unix socket at `path`, and owns its file. If a file is there
+/// already: a socket no server listens on (a connect is refused) is
+/// removed and the path bound again; a socket a server listens on is
+/// `AddrInUse`; anything else (a regular file, a directory, a symbolic
+/// link) is `AlreadyExists`, and left alone. May wait (at most 1 s) for a
+/// connect to a socket found there.
+#[cfg(unix)]
+pub(crate) fn bind_unix_file(path: &Path) -> io::Result<(UnixListener, SocketFile)> {
     let listener = match UnixListener::bind(path) {
         Ok(l) => l,
         Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
@@ -215,12 +239,11 @@ pub(super) fn bind_unix(path: &Path) -> io::Result<Listener> {
         }
         Err(e) => return Err(e),
     };
-    Ok(Listener::Unix(UnixBound {
-        listener: Arc::new(listener),
+    let file = SocketFile {
         path: path.to_path_buf(),
         file: file_id(path),
-        accepted: 0,
-    }))
+    };
+    Ok((listener, file))
 }
 
 /// Removes the file at `path` if it is a socket no server listens on;

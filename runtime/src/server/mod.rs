@@ -111,7 +111,7 @@ pub(crate) mod complete;
 pub(crate) mod connection;
 #[cfg(target_os = "linux")]
 mod event;
-mod listener;
+pub(crate) mod listener;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

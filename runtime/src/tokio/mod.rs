@@ -98,9 +98,11 @@ mod call;
 mod catch;
 pub(crate) mod client;
 mod inbox;
+mod listener;
 mod pool;
 mod server;
 mod shared;
+pub(crate) mod stream;
 mod whole;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
@@ -108,6 +110,7 @@ pub use client::AsyncClient;
 pub use pool::SharedPool;
 pub use server::{ABORT_GRACE, AsyncServer, AsyncServerBuilder, AsyncServerHandle};
 pub use shared::SharedClient;
+pub use stream::{AsyncSocket, AsyncStream};
 
 use std::future::Future;
 
