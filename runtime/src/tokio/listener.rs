@@ -8,9 +8,9 @@ use ::tokio::net::{TcpListener, TcpStream};
 #[cfg(unix)]
 use ::tokio::net::{UnixListener, UnixStream};
 
+use crate::server::listener::Peer;
 #[cfg(unix)]
 use crate::server::listener::SocketFile;
-use crate::server::listener::Peer;
 
 /// A bound listening socket.
 pub(super) enum AsyncListener {

@@ -182,7 +182,6 @@ impl sealed::AsyncOps for AsyncSocket {
     }
 }
 
-
 /// Reading and writing forwarded to the stream inside, for the enums of
 /// both kinds.
 macro_rules! forward_io {
@@ -311,7 +310,10 @@ pub(crate) async fn connect_unix(
 
 /// Connects to `endpoints` in turn, each within `timeout`; the last
 /// failure if none answers.
-pub(crate) async fn connect_any(endpoints: &[Endpoint], timeout: Duration) -> io::Result<AsyncSocket> {
+pub(crate) async fn connect_any(
+    endpoints: &[Endpoint],
+    timeout: Duration,
+) -> io::Result<AsyncSocket> {
     let mut last = None;
     for endpoint in endpoints {
         let connected = match endpoint {
