@@ -41,7 +41,10 @@
 //! `Client` is TCP), and behave as the TCP ones: the same settings,
 //! checks, timeouts and idle checks. A [`Connector<Socket>`] connects to
 //! either kind, chosen when the program runs (`.into()` from either
-//! connector). The async clients (feature `tokio`) are TCP only.
+//! connector). The async clients (feature `tokio`) run over either kind too:
+//! `connect_async` on a `Connector<UnixStream>` gives an `AsyncClient` over
+//! tokio's `UnixStream`, and `connect_shared` a `SharedClient` from any
+//! connector.
 //!
 //! # Replies
 //!

@@ -8,6 +8,8 @@
 //! file when its listener closes (on stop, or when a server that never
 //! served is dropped), unless the path has meanwhile been taken by another
 //! file (another server bound it again).
+//! The async server (feature `tokio`) holds its Unix socket's file
+//! through [`bind_unix_file`] and [`SocketFile`] too.
 
 use std::fmt;
 use std::io;

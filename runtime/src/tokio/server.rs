@@ -246,6 +246,10 @@ impl AsyncServerBuilder {
 ///   the peer announces before the bytes are there. A reply is written
 ///   into the buffer its request arrived in, and that buffer is reused for
 ///   a later message if it is at most 64 KiB (larger ones are freed).
+/// - **Unix domain sockets** (Unix platforms): bound with
+///   [`AsyncServerBuilder::bind_unix`], with everything here holding over
+///   them; [`endpoint`](AsyncServer::endpoint) says where a server listens,
+///   of either kind.
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
 ///   reply; a connection that exceeds one is closed.
