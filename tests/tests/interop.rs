@@ -1269,6 +1269,15 @@ impl Drop for OurAsyncServer {
 /// Serves `handler` (plus a `Counter` when multiplexed) for `combo` with
 /// the async server on a free port of 127.0.0.1.
 fn serve_async(combo: Combo, handler: &Arc<Scenario>) -> OurAsyncServer {
+    serve_async_on(combo, handler, None)
+}
+
+/// As [`serve_async`], on the Unix socket at `path` if there is one.
+fn serve_async_on(
+    combo: Combo,
+    handler: &Arc<Scenario>,
+    path: Option<std::path::PathBuf>,
+) -> OurAsyncServer {
     let rt = runtime();
     let interop = InteropAsyncProcessor::new(AsyncScenario(handler.clone()));
     let processor: Arc<dyn AsyncProcessor> = if combo.mux {
@@ -1282,14 +1291,14 @@ fn serve_async(combo: Combo, handler: &Arc<Scenario>) -> OurAsyncServer {
     } else {
         Arc::new(interop)
     };
-    let server = rt
-        .block_on(
-            AsyncServer::builder(processor)
-                .protocol(protocol(combo.proto))
-                .framing(framing(combo.trans))
-                .bind("127.0.0.1:0"),
-        )
-        .expect("bind a free port");
+    let builder = AsyncServer::builder(processor)
+        .protocol(protocol(combo.proto))
+        .framing(framing(combo.trans));
+    let server = match path {
+        Some(path) => rt.block_on(builder.bind_unix(path)),
+        None => rt.block_on(builder.bind("127.0.0.1:0")),
+    }
+    .expect("bind");
     let handle = server.handle();
     rt.spawn(server.serve());
     OurAsyncServer {
@@ -1326,6 +1335,105 @@ fn thriftpy2_client_to_our_async_server() {
 #[test]
 fn apache_client_to_our_async_server() {
     python_client_to_our_async_server(Lib::Apache);
+}
+
+/// A Python client (its library's Unix socket transport) runs the whole
+/// scenario against our async servers on Unix domain sockets, in every
+/// combination.
+fn python_client_to_our_async_unix_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let dir = interop_common::TempDir::new("aunix");
+    let handler = Scenario::new();
+    let servers: Vec<OurAsyncServer> = combos()
+        .into_iter()
+        .enumerate()
+        .map(|(n, c)| serve_async_on(c, &handler, Some(dir.path().join(format!("ours-{n}.sock")))))
+        .collect();
+    let targets: Vec<(Combo, std::path::PathBuf)> = servers
+        .iter()
+        .map(|s| {
+            let path = s.handle.endpoint().unix_path().expect("a Unix socket");
+            (s.combo, path.to_path_buf())
+        })
+        .collect();
+    let run = env.unix_client(&targets, PEER_TIMEOUT);
+    run.assert_ok(
+        &format!(
+            "{} client -> our async server over a Unix socket",
+            lib.name()
+        ),
+        targets.len(),
+    );
+    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
+    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+    for server in &servers {
+        server.handle.stop();
+    }
+    for (_, path) in &targets {
+        let gone = (0..500).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            !path.exists()
+        });
+        assert!(gone, "{} outlived its server", path.display());
+    }
+}
+
+#[test]
+fn thriftpy2_client_to_our_async_unix_server() {
+    python_client_to_our_async_unix_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn apache_client_to_our_async_unix_server() {
+    python_client_to_our_async_unix_server(Lib::Apache);
+}
+
+/// Our async client, a `SharedClient` connection, runs the scenario
+/// against a Python server on Unix domain sockets in every combination.
+fn our_shared_client_to_python_unix_server(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let dir = interop_common::TempDir::new("aunix");
+    let server = env.unix_server(&combos(), dir.path());
+    let rt = runtime();
+    let mut failures = Vec::new();
+    let mut checks = 0;
+    for (combo, path) in server.unix.clone() {
+        let connector = Connector::unix(&path)
+            .protocol(protocol(combo.proto))
+            .framing(framing(combo.trans))
+            .read_timeout(Duration::from_secs(20));
+        let mut c = Checker::new(format!("shared {}@unix:{}", combo.spec(), path.display()));
+        rt.block_on(async {
+            let shared = connector.connect_shared().await;
+            check_shared_connection(combo, shared, &mut c).await;
+        });
+        checks += c.checks;
+        failures.extend(c.failures);
+    }
+    let stderr = if failures.is_empty() {
+        String::new()
+    } else {
+        server.stop()
+    };
+    assert!(
+        failures.is_empty(),
+        "our shared client -> {} server over Unix sockets: {} of {checks} checks failed:\n{}\n\
+         --- server stderr\n{stderr}",
+        lib.name(),
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checks >= 20 * combos().len(), "only {checks} checks ran");
+}
+
+#[test]
+fn our_shared_client_to_thriftpy2_unix_server() {
+    our_shared_client_to_python_unix_server(Lib::Thriftpy2);
+}
+
+#[test]
+fn our_shared_client_to_apache_unix_server() {
+    our_shared_client_to_python_unix_server(Lib::Apache);
 }
 
 /// Our async server telling each connection's protocol and framing from
@@ -1463,14 +1571,20 @@ async fn check_combo_async(combo: Combo, port: u16) -> Checker {
             }
         }
     }
-    check_shared_connection(combo, port, &mut c).await;
+    let shared = connector(combo, port).connect_shared().await;
+    check_shared_connection(combo, shared, &mut c).await;
     c
 }
 
-/// One `SharedClient` connection: the whole scenario through it, then
-/// tasks calling through it at once (their requests pipelined).
-async fn check_shared_connection(combo: Combo, port: u16, c: &mut Checker) {
-    let shared = match connector(combo, port).connect_shared().await {
+/// One `SharedClient` connection (`shared`, as connected): the whole
+/// scenario through it, then tasks calling through it at once (their
+/// requests pipelined).
+async fn check_shared_connection(
+    combo: Combo,
+    shared: thriftc_runtime::Result<thriftc_runtime::tokio::SharedClient>,
+    c: &mut Checker,
+) {
+    let shared = match shared {
         Ok(shared) => shared,
         Err(e) => return c.fail("connect a shared client", e.to_string()),
     };

@@ -41,7 +41,10 @@
 //! `Client` is TCP), and behave as the TCP ones: the same settings,
 //! checks, timeouts and idle checks. A [`Connector<Socket>`] connects to
 //! either kind, chosen when the program runs (`.into()` from either
-//! connector). The async clients (feature `tokio`) are TCP only.
+//! connector). The async clients (feature `tokio`) run over either kind too:
+//! `connect_async` on a `Connector<UnixStream>` gives an `AsyncClient` over
+//! tokio's `UnixStream`, and `connect_shared` a `SharedClient` from any
+//! connector.
 //!
 //! # Replies
 //!
@@ -368,17 +371,52 @@ impl Connector {
     ///
     /// Errors: as [`connect`](Connector::connect).
     pub async fn connect_async(&self) -> Result<crate::tokio::AsyncClient> {
-        crate::tokio::client::connect_any(&self.target, &self.config).await
+        self.open_async().await
+    }
+}
+
+#[cfg(all(feature = "tokio", unix))]
+impl Connector<UnixStream> {
+    /// Opens an async connection to the Unix socket
+    /// ([`AsyncClient<tokio::net::UnixStream>`](crate::tokio::AsyncClient)),
+    /// as [`Connector::connect_async`] does over TCP. A server whose listen
+    /// backlog is full is tried again until the connect timeout.
+    pub async fn connect_async(
+        &self,
+    ) -> Result<crate::tokio::AsyncClient<::tokio::net::UnixStream>> {
+        self.open_async().await
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Connector<Socket> {
+    /// Opens an async connection to the first endpoint that accepts
+    /// ([`AsyncClient<AsyncSocket>`](crate::tokio::AsyncClient)), as
+    /// [`Connector::connect_async`] does.
+    pub async fn connect_async(
+        &self,
+    ) -> Result<crate::tokio::AsyncClient<crate::tokio::AsyncSocket>> {
+        self.open_async().await
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<S: SocketStream> Connector<S> {
+    /// An async client over a new connection of this connector's kind.
+    async fn open_async(&self) -> Result<crate::tokio::AsyncClient<S::Async>> {
+        let stream = S::connect_async(&self.target, self.config.connect_timeout).await?;
+        crate::tokio::AsyncClient::from_stream(stream, &self.config)
     }
 
     /// Opens a connection that many tasks call through at once
-    /// ([`SharedClient`](crate::tokio::SharedClient)), with this connector's
-    /// settings and [`max_in_flight`](Connector::max_in_flight). Must be
-    /// called within a tokio runtime (it spawns the connection's tasks).
+    /// ([`SharedClient`](crate::tokio::SharedClient)), over TCP or a Unix
+    /// socket as this connector connects, with its settings and
+    /// [`max_in_flight`](Connector::max_in_flight). Must be called within
+    /// a tokio runtime (it spawns the connection's tasks).
     ///
     /// Errors: as [`connect`](Connector::connect).
     pub async fn connect_shared(&self) -> Result<crate::tokio::SharedClient> {
-        let stream = crate::tokio::client::connect_stream(&self.target, &self.config).await?;
+        let stream = S::connect_async(&self.target, self.config.connect_timeout).await?;
         crate::tokio::SharedClient::from_stream(stream, &self.config)
     }
 }

@@ -14,6 +14,8 @@
 //! path, and hold it until their file is removed: so two of them never
 //! both replace one stale file, and one that stops never removes the file
 //! of one that has just bound the path.
+//! The async server (feature `tokio`) holds its Unix socket's file
+//! through [`bind_unix_file`] and [`SocketFile`] too.
 
 use std::fmt;
 use std::io;
@@ -152,32 +154,99 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, addr.port())
 }
 
-/// A listening Unix socket and its file, removed when this is dropped if
-/// the path still names the file it created.
+/// A listening Unix socket and its file (removed when this is dropped, see
+/// [`SocketFile`]).
 #[cfg(unix)]
 pub(super) struct UnixBound {
     listener: Arc<UnixListener>,
-    /// Absolute: the current directory may change while it serves.
     path: PathBuf,
-    /// The lock on `<path>.lock`, held until the file is removed (Linux).
-    _lock: Option<std::fs::File>,
-    /// The device and inode of the socket's file, as bound.
-    file: Option<(u64, u64)>,
     /// Connections accepted so far (names peers in the logs).
     accepted: u64,
+    _file: SocketFile,
+}
+
+/// The file of a bound Unix socket, removed when this is dropped if the
+/// path still names the file that was bound (and not one another server
+/// has bound since). Held by the blocking and the async servers' listeners.
+#[cfg(unix)]
+#[derive(Debug)]
+pub(crate) struct SocketFile {
+    /// Absolute: the current directory may change while it serves.
+    path: PathBuf,
+    /// The device and inode of the socket's file, as bound.
+    file: Option<(u64, u64)>,
+    /// The lock on `<path>.lock` (Linux), released after the file is
+    /// removed (fields drop after `drop`).
+    _lock: Option<std::fs::File>,
 }
 
 #[cfg(unix)]
-impl Drop for UnixBound {
+impl SocketFile {
+    /// The socket's path, absolute.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(unix)]
+impl Drop for SocketFile {
     fn drop(&mut self) {
-        // Under the lock (released after this, when `_lock` drops): no
-        // other server of this crate binds the path meanwhile.
         if self.file.is_some() && file_id(&self.path) == self.file {
             if let Err(e) = std::fs::remove_file(&self.path) {
                 log::debug!("cannot remove {}: {e}", self.path.display());
             }
         }
     }
+}
+
+/// The device and inode of the file at `path` (not following a symbolic
+/// link).
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Binds a Unix socket at `path` for the blocking server (see
+/// [`bind_unix_file`]).
+#[cfg(unix)]
+pub(super) fn bind_unix(path: &Path) -> io::Result<Listener> {
+    let (listener, file) = bind_unix_file(path)?;
+    Ok(Listener::Unix(UnixBound {
+        listener: Arc::new(listener),
+        path: file.path().to_path_buf(),
+        accepted: 0,
+        _file: file,
+    }))
+}
+
+/// Binds a Unix socket at `path`, and owns its file. If a file is there
+/// already: a socket no server listens on (a connect is refused) is
+/// removed and the path bound again; a socket a server listens on is
+/// `AddrInUse`; anything else (a regular file, a directory, a symbolic
+/// link) is `AlreadyExists`, and left alone. May wait (at most 100 ms)
+/// for a connect to a socket found there. A relative `path` is made
+/// absolute.
+#[cfg(unix)]
+pub(crate) fn bind_unix_file(path: &Path) -> io::Result<(UnixListener, SocketFile)> {
+    let path = std::path::absolute(path)?;
+    let lock = lock_path(&path)?;
+    let listener = match UnixListener::bind(&path) {
+        Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+            replace_stale(&path)?;
+            UnixListener::bind(&path)?
+        }
+        Err(e) => return Err(e),
+    };
+    let file = SocketFile {
+        file: file_id(&path),
+        path,
+        _lock: lock,
+    };
+    Ok((listener, file))
 }
 
 /// Takes the lock on `<path>.lock` (Linux): `AddrInUse` when another
@@ -197,10 +266,7 @@ fn lock_path(path: &Path) -> io::Result<Option<std::fs::File>> {
         Ok(()) => Ok(Some(file)),
         Err(rustix::io::Errno::WOULDBLOCK) => Err(io::Error::new(
             io::ErrorKind::AddrInUse,
-            format!(
-                "another server holds {}",
-                std::path::Path::new(&name).display()
-            ),
+            format!("another server holds {}", Path::new(&name).display()),
         )),
         Err(e) => Err(e.into()),
     }
@@ -210,42 +276,6 @@ fn lock_path(path: &Path) -> io::Result<Option<std::fs::File>> {
 #[cfg(all(unix, not(target_os = "linux")))]
 fn lock_path(_: &Path) -> io::Result<Option<std::fs::File>> {
     Ok(None)
-}
-
-/// The device and inode of the file at `path` (not following a symbolic
-/// link).
-#[cfg(unix)]
-fn file_id(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::symlink_metadata(path)
-        .ok()
-        .map(|m| (m.dev(), m.ino()))
-}
-
-/// Binds a Unix socket at `path`. If a file is there already: a socket no
-/// server listens on (a connect is refused) is removed and the path bound
-/// again; a socket a server listens on is `AddrInUse`; anything else
-/// (a regular file, a directory, a symbolic link) is `AlreadyExists`, and
-/// left alone.
-#[cfg(unix)]
-pub(super) fn bind_unix(path: &Path) -> io::Result<Listener> {
-    let path = std::path::absolute(path)?;
-    let lock = lock_path(&path)?;
-    let listener = match UnixListener::bind(&path) {
-        Ok(l) => l,
-        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
-            replace_stale(&path)?;
-            UnixListener::bind(&path)?
-        }
-        Err(e) => return Err(e),
-    };
-    Ok(Listener::Unix(UnixBound {
-        listener: Arc::new(listener),
-        file: file_id(&path),
-        path,
-        _lock: lock,
-        accepted: 0,
-    }))
 }
 
 /// Removes the file at `path` if it is a socket no server listens on;

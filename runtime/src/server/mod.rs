@@ -98,8 +98,8 @@
 //!   [`bind_unix`](ServerBuilder::bind_unix) serves local clients through
 //!   a socket file, with every setting, mode and guarantee above; see that
 //!   method for what happens to the file. [`ServerHandle::endpoint`] says
-//!   where a server listens, of either kind. (The async server, feature
-//!   `tokio`, is TCP only.)
+//!   where a server listens, of either kind. The async server (feature
+//!   `tokio`) binds one the same way, with the same rules for the file.
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a
@@ -111,7 +111,7 @@ pub(crate) mod complete;
 pub(crate) mod connection;
 #[cfg(target_os = "linux")]
 mod event;
-mod listener;
+pub(crate) mod listener;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

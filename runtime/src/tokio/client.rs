@@ -2,16 +2,18 @@
 //! [`Client`](crate::Client)'s checks and outcomes.
 
 use std::fmt;
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use ::tokio::io::AsyncWriteExt;
 use ::tokio::net::TcpStream;
+#[cfg(unix)]
+use ::tokio::net::UnixStream;
 
 use super::AsyncChannel;
 use super::call::{Sink, Wire};
 use super::inbox::{Inbox, Next};
+use super::stream::AsyncStream;
 use super::whole::Whole;
 use crate::client::{ClientConfig, Failed, read_reply};
 use crate::codec::{Decode, Encode};
@@ -27,6 +29,12 @@ use crate::transport::framed::FRAME_HEADER_LEN;
 
 /// One connection to a server, on tokio; makes one call at a time.
 ///
+/// `S` is the kind of stream: tokio's [`TcpStream`] (the default), its
+/// `UnixStream` (Unix platforms: [`connect_unix`](AsyncClient::connect_unix),
+/// or [`Connector::unix`](crate::Connector::unix) and
+/// [`connect_async`](crate::Connector::connect_async)), or
+/// [`AsyncSocket`](super::AsyncSocket) for either.
+///
 /// Its replies are checked as the blocking client checks them (see
 /// [Replies](crate::client#replies)): a wrong seqid, method name or
 /// message type is an [`Error::Application`] and leaves the client
@@ -40,8 +48,8 @@ use crate::transport::framed::FRAME_HEADER_LEN;
 /// being sent. A call whose future is dropped before it finished leaves
 /// the client unusable (the stream may hold part of a message): connect
 /// again.
-pub struct AsyncClient {
-    stream: TcpStream,
+pub struct AsyncClient<S: AsyncStream = TcpStream> {
+    stream: S,
     inbox: Inbox,
     wire: Wire,
     read_timeout: Option<Duration>,
@@ -50,10 +58,10 @@ pub struct AsyncClient {
     broken: bool,
 }
 
-impl fmt::Debug for AsyncClient {
+impl<S: AsyncStream> fmt::Debug for AsyncClient<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncClient")
-            .field("peer", &self.stream.peer_addr().ok())
+            .field("peer", &self.stream.peer())
             .field("seqid", &self.seqid)
             .field("broken", &self.broken)
             .finish_non_exhaustive()
@@ -66,14 +74,29 @@ impl AsyncClient {
     /// turn within the connect timeout).
     pub async fn connect(addr: impl ::tokio::net::ToSocketAddrs) -> Result<AsyncClient> {
         let addrs: Vec<SocketAddr> = ::tokio::net::lookup_host(addr).await?.collect();
-        connect_any(&addrs, &ClientConfig::default()).await
+        let config = ClientConfig::default();
+        let stream = super::stream::connect_tcp(&addrs, config.connect_timeout).await?;
+        AsyncClient::from_stream(stream, &config)
     }
+}
 
-    /// Uses an already connected stream (`TCP_NODELAY` is set on it; the
-    /// protocol, framing, timeouts and limits are `config`'s; its connect
-    /// timeout is not used).
-    pub fn from_stream(stream: TcpStream, config: &ClientConfig) -> Result<AsyncClient> {
-        stream.set_nodelay(true)?;
+#[cfg(unix)]
+impl AsyncClient<UnixStream> {
+    /// Connects to the Unix domain socket at `path` with the default
+    /// settings (see [`Connector::unix`](crate::Connector::unix)).
+    pub async fn connect_unix(
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<AsyncClient<UnixStream>> {
+        crate::Connector::unix(path).connect_async().await
+    }
+}
+
+impl<S: AsyncStream> AsyncClient<S> {
+    /// Uses an already connected stream (`TCP_NODELAY` is set on it, on
+    /// TCP; the protocol, framing, timeouts and limits are `config`'s; its
+    /// connect timeout is not used).
+    pub fn from_stream(stream: S, config: &ClientConfig) -> Result<AsyncClient<S>> {
+        stream.set_nodelay_if_tcp()?;
         let wire = Wire {
             protocol: config.protocol,
             framing: config.framing,
@@ -91,7 +114,7 @@ impl AsyncClient {
     }
 
     /// The socket (e.g. to read its addresses).
-    pub fn stream(&self) -> &TcpStream {
+    pub fn stream(&self) -> &S {
         &self.stream
     }
 
@@ -180,7 +203,7 @@ impl AsyncClient {
     }
 }
 
-impl AsyncChannel for AsyncClient {
+impl<S: AsyncStream> AsyncChannel for AsyncClient<S> {
     async fn call<A: Encode + Sync, R: Decode + Send>(
         &mut self,
         method: &str,
@@ -298,43 +321,4 @@ pub(crate) fn check_reply<R: Decode>(
 
 pub(crate) fn timed_out(message: String) -> Error {
     Error::Transport(TransportError::new(TransportErrorKind::TimedOut, message))
-}
-
-/// Connects to the first of `addrs` that accepts, each within the connect
-/// timeout of `config` (zero: the operating system's).
-pub(crate) async fn connect_any(
-    addrs: &[SocketAddr],
-    config: &ClientConfig,
-) -> Result<AsyncClient> {
-    AsyncClient::from_stream(connect_stream(addrs, config).await?, config)
-}
-
-/// The stream to the first of `addrs` that accepts, each tried within the
-/// connect timeout of `config` (zero: the operating system's).
-pub(crate) async fn connect_stream(
-    addrs: &[SocketAddr],
-    config: &ClientConfig,
-) -> Result<TcpStream> {
-    let mut last = None;
-    for &addr in addrs {
-        let connect = TcpStream::connect(addr);
-        let connected = if config.connect_timeout.is_zero() {
-            connect.await
-        } else {
-            match ::tokio::time::timeout(config.connect_timeout, connect).await {
-                Ok(r) => r,
-                Err(_) => Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("connecting to {addr} timed out"),
-                )),
-            }
-        };
-        match connected {
-            Ok(stream) => return Ok(stream),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last
-        .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))
-        .into())
 }

@@ -4,9 +4,9 @@
 //! network (the event-driven server's way, with the same check).
 
 use ::tokio::io::{AsyncRead, AsyncReadExt};
-use ::tokio::net::TcpStream;
 
 use super::call::Wire;
+use super::stream::AsyncStream;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
@@ -175,9 +175,9 @@ impl Inbox {
     }
 
     /// Reads what has arrived, without waiting (`WouldBlock`: nothing).
-    pub(crate) fn fill_now(&mut self, stream: &TcpStream) -> std::io::Result<usize> {
+    pub(crate) fn fill_now<S: AsyncStream>(&mut self, stream: &S) -> std::io::Result<usize> {
         self.reserve();
-        stream.try_read_buf(&mut self.buf)
+        stream.read_now(&mut self.buf)
     }
 
     /// Takes the first `n` bytes (all of them if fewer are there) as one

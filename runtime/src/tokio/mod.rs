@@ -4,7 +4,15 @@
 //! and clients ([`AsyncClient`], one call at a time; [`SharedClient`], one
 //! connection that many tasks call through at once; [`SharedPool`], a few
 //! such connections, opened again when they break) and a server
-//! ([`AsyncServer`]) that carry them over TCP.
+//! ([`AsyncServer`]) that carry them over TCP or, on Unix platforms, Unix
+//! domain sockets ([`AsyncServerBuilder::bind_unix`];
+//! [`Connector::unix`](crate::Connector::unix) with
+//! [`connect_async`](crate::Connector::connect_async) or
+//! [`connect_shared`](crate::Connector::connect_shared); [`SharedPool`]
+//! over any connector). The clients and the server's connections are
+//! generic over the stream ([`AsyncStream`]: tokio's `TcpStream`,
+//! `UnixStream`, or [`AsyncSocket`] for either), so each kind has the same
+//! code, compiled for it; only TCP sets `TCP_NODELAY`.
 //!
 //! The generator writes, per service and with its option `async_services`
 //! (`Builder::async_services(true)`, `thriftc gen --async`), beside the
@@ -98,9 +106,11 @@ mod call;
 mod catch;
 pub(crate) mod client;
 mod inbox;
+mod listener;
 mod pool;
 mod server;
 mod shared;
+pub(crate) mod stream;
 mod whole;
 
 pub use call::{AsyncMultiplexed, AsyncProcessor, BoxFuture, Call, Reply};
@@ -108,6 +118,7 @@ pub use client::AsyncClient;
 pub use pool::SharedPool;
 pub use server::{ABORT_GRACE, AsyncServer, AsyncServerBuilder, AsyncServerHandle};
 pub use shared::SharedClient;
+pub use stream::{AsyncSocket, AsyncStream};
 
 use std::future::Future;
 

@@ -11,10 +11,16 @@ use super::{AsyncChannel, SharedClient};
 use crate::client::Connector;
 use crate::codec::{Decode, Encode};
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::transport::socket::SocketStream;
 
 /// Up to `connections` [`SharedClient`] connections to one server, which
 /// calls take in turn: many tasks call through few connections, and a
 /// connection that broke is replaced by the next call that comes to it.
+///
+/// `S` is the connector's kind of socket: TCP (the default), a Unix
+/// domain socket (`SharedPool<UnixStream>` from
+/// [`Connector::unix`](crate::Connector::unix)), or either
+/// (`Connector<Socket>`).
 ///
 /// Clone it (clones share the connections) or call through `&SharedPool`;
 /// both are [`AsyncChannel`]s, so generated async clients work over them:
@@ -97,13 +103,20 @@ use crate::error::{Error, Result, TransportError, TransportErrorKind};
 /// assert_eq!(pool.open(), 2);
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct SharedPool {
-    inner: Arc<Inner>,
+pub struct SharedPool<S: SocketStream = std::net::TcpStream> {
+    inner: Arc<Inner<S>>,
 }
 
-struct Inner {
-    connector: Connector,
+impl<S: SocketStream> Clone for SharedPool<S> {
+    fn clone(&self) -> Self {
+        SharedPool {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+struct Inner<S: SocketStream> {
+    connector: Connector<S>,
     places: Vec<Place>,
     next: AtomicUsize,
 }
@@ -129,7 +142,7 @@ impl Place {
     }
 }
 
-impl fmt::Debug for SharedPool {
+impl<S: SocketStream> fmt::Debug for SharedPool<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SharedPool")
             .field("connections", &self.inner.places.len())
@@ -138,10 +151,10 @@ impl fmt::Debug for SharedPool {
     }
 }
 
-impl SharedPool {
+impl<S: SocketStream> SharedPool<S> {
     /// A pool of up to `connections` (at least 1) connections made by
     /// `connector`; none is opened yet.
-    pub fn new(connector: Connector, connections: usize) -> SharedPool {
+    pub fn new(connector: Connector<S>, connections: usize) -> SharedPool<S> {
         let places = (0..connections.max(1)).map(|_| Place::default()).collect();
         SharedPool {
             inner: Arc::new(Inner {
@@ -204,7 +217,7 @@ impl SharedPool {
     }
 }
 
-impl AsyncChannel for SharedPool {
+impl<S: SocketStream> AsyncChannel for SharedPool<S> {
     async fn call<A: Encode + Sync, R: Decode + Send>(
         &mut self,
         method: &str,
@@ -218,7 +231,7 @@ impl AsyncChannel for SharedPool {
     }
 }
 
-impl AsyncChannel for &SharedPool {
+impl<S: SocketStream> AsyncChannel for &SharedPool<S> {
     async fn call<A: Encode + Sync, R: Decode + Send>(
         &mut self,
         method: &str,

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
+#[cfg(unix)]
+use std::path::Path;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,7 +14,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
-use ::tokio::net::{TcpListener, TcpStream};
+use ::tokio::net::TcpListener;
 use ::tokio::sync::{Semaphore, watch};
 use ::tokio::task::JoinSet;
 use ::tokio::time::{Instant, Sleep, sleep_until};
@@ -20,12 +22,16 @@ use ::tokio::time::{Instant, Sleep, sleep_until};
 use super::call::{AsyncProcessor, BoxFuture, Call, Wire};
 use super::catch::guarded_in;
 use super::inbox::{Inbox, Next};
+use super::listener::{Accepted, AsyncListener};
+use super::stream::AsyncStream;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
 use crate::protocol::MessageType;
 use crate::server::ServerConfig;
+use crate::server::listener::Peer;
 use crate::transport::Framing;
 use crate::transport::framed::FRAME_HEADER_LEN;
+use crate::transport::socket::Endpoint;
 
 /// Requests a connection still answers once a stop has begun (those that
 /// had arrived), so that a peer that keeps sending cannot hold the stop.
@@ -132,14 +138,51 @@ impl AsyncServerBuilder {
         self
     }
 
-    /// Binds the listening socket (port 0 picks a free port; see
+    /// Binds the listening TCP socket (port 0 picks a free port; see
     /// [`AsyncServer::local_addr`]).
     pub async fn bind(self, addr: impl ::tokio::net::ToSocketAddrs) -> io::Result<AsyncServer> {
         let listener = TcpListener::bind(addr).await?;
-        let local_addr = listener.local_addr()?;
+        let endpoint = Endpoint::Tcp(listener.local_addr()?);
+        Ok(self.on(AsyncListener::Tcp(listener), endpoint))
+    }
+
+    /// Binds a Unix domain socket at `path` (Unix platforms): the server
+    /// then serves local clients through that file, with every setting and
+    /// guarantee it has over TCP, and the file handled as the blocking
+    /// server's [`bind_unix`](crate::server::ServerBuilder::bind_unix)
+    /// handles it: a stale socket there (no server listens on it) is
+    /// replaced, a live server's is `AddrInUse`, any other file
+    /// `AlreadyExists` and left alone; the server removes the file once
+    /// its listener closes (when a stop has stopped accepting, or when a
+    /// server that never served is dropped), unless the path names another
+    /// file by then; on Linux a lock on `<path>.lock` orders servers that
+    /// bind or stop on one path at once, as for the blocking server. Who
+    /// may connect is who may write the file and search its folder:
+    /// restrict it with the folder's permissions. A relative `path` is made
+    /// absolute.
+    ///
+    /// The file is looked at and bound on the runtime's blocking threads
+    /// (a socket found there is probed with a connect, which may take up
+    /// to 100 ms). [`AsyncServer::endpoint`] reports the path; `local_addr`
+    /// has no TCP address to report.
+    #[cfg(unix)]
+    pub async fn bind_unix(self, path: impl AsRef<Path>) -> io::Result<AsyncServer> {
+        let path = path.as_ref().to_path_buf();
+        let bind = {
+            let path = path.clone();
+            ::tokio::task::spawn_blocking(move || crate::server::listener::bind_unix_file(&path))
+        };
+        let (listener, file) = bind.await.map_err(io::Error::other)??;
+        let endpoint = Endpoint::Unix(file.path().to_path_buf());
+        let listener = AsyncListener::unix(listener, file)?;
+        Ok(self.on(listener, endpoint))
+    }
+
+    /// The server that will accept from `listener`, bound at `endpoint`.
+    fn on(self, listener: AsyncListener, endpoint: Endpoint) -> AsyncServer {
         let mut config = self.config;
         config.max_connections = config.max_connections.max(1);
-        Ok(AsyncServer {
+        AsyncServer {
             listener,
             processor: self.processor,
             shared: Arc::new(Shared {
@@ -149,12 +192,12 @@ impl AsyncServerBuilder {
                     limits: config.limits,
                 },
                 config,
-                local_addr,
+                endpoint,
                 stop: watch::Sender::new(false),
                 connections: AtomicUsize::new(0),
                 stopped: AtomicBool::new(false),
             }),
-        })
+        }
     }
 }
 
@@ -208,6 +251,10 @@ impl AsyncServerBuilder {
 ///   the peer announces before the bytes are there. A reply is written
 ///   into the buffer its request arrived in, and that buffer is reused for
 ///   a later message if it is at most 64 KiB (larger ones are freed).
+/// - **Unix domain sockets** (Unix platforms): bound with
+///   [`AsyncServerBuilder::bind_unix`], with everything here holding over
+///   them; [`endpoint`](AsyncServer::endpoint) says where a server listens,
+///   of either kind.
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
 ///   reply; a connection that exceeds one is closed.
@@ -219,7 +266,7 @@ impl AsyncServerBuilder {
 ///   (a handler that blocks its thread cannot be aborted: its task is left
 ///   to end on its own, and its connection counts until then).
 pub struct AsyncServer {
-    listener: TcpListener,
+    listener: AsyncListener,
     processor: Arc<dyn AsyncProcessor>,
     shared: Arc<Shared>,
 }
@@ -227,7 +274,7 @@ pub struct AsyncServer {
 impl fmt::Debug for AsyncServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncServer")
-            .field("local_addr", &self.shared.local_addr)
+            .field("endpoint", &self.shared.endpoint)
             .field("config", &self.shared.config)
             .finish_non_exhaustive()
     }
@@ -237,12 +284,21 @@ impl fmt::Debug for AsyncServer {
 struct Shared {
     config: ServerConfig,
     wire: Wire,
-    local_addr: SocketAddr,
+    endpoint: Endpoint,
     /// `true` once a stop has begun.
     stop: watch::Sender<bool>,
     connections: AtomicUsize,
     /// The stop has finished (the drain is over).
     stopped: AtomicBool,
+}
+
+impl Shared {
+    /// The TCP address, or the unspecified one (a Unix socket).
+    fn local_addr(&self) -> SocketAddr {
+        self.endpoint
+            .tcp()
+            .unwrap_or(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0))
+    }
 }
 
 /// Stops an [`AsyncServer`] and tells how it is doing; cheap to clone.
@@ -254,7 +310,7 @@ pub struct AsyncServerHandle {
 impl fmt::Debug for AsyncServerHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncServerHandle")
-            .field("local_addr", &self.shared.local_addr)
+            .field("endpoint", &self.shared.endpoint)
             .field("connections", &self.connections())
             .field("stopped", &self.is_stopped())
             .finish()
@@ -268,7 +324,7 @@ impl AsyncServerHandle {
     /// returns).
     pub fn stop(&self) {
         if !self.shared.stop.send_replace(true) {
-            log::debug!("stopping the thrift server on {}", self.shared.local_addr);
+            log::debug!("stopping the thrift server on {}", self.shared.endpoint);
         }
     }
 
@@ -283,9 +339,17 @@ impl AsyncServerHandle {
         self.shared.stopped.load(Ordering::SeqCst)
     }
 
-    /// The address the server listens on.
+    /// The TCP address the server listens on; for a server bound to a
+    /// Unix socket, the unspecified address `0.0.0.0:0` (see
+    /// [`endpoint`](Self::endpoint)).
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        self.shared.local_addr()
+    }
+
+    /// Where the server listens: its TCP address, or its Unix socket's
+    /// path.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.shared.endpoint
     }
 }
 
@@ -298,9 +362,17 @@ impl AsyncServer {
         }
     }
 
-    /// The address the server listens on.
+    /// The TCP address the server listens on; for a server bound to a
+    /// Unix socket, the unspecified address `0.0.0.0:0`, which no client
+    /// can connect to (see [`endpoint`](Self::endpoint)).
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        self.shared.local_addr()
+    }
+
+    /// Where the server listens: its TCP address, or its Unix socket's
+    /// path.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.shared.endpoint
     }
 
     /// A handle to stop the server from elsewhere.
@@ -315,7 +387,7 @@ impl AsyncServer {
     /// runtime with the time driver enabled; connections are spawned on it.
     pub async fn serve(self) -> io::Result<()> {
         let AsyncServer {
-            listener,
+            mut listener,
             processor,
             shared,
         } = self;
@@ -339,7 +411,7 @@ impl AsyncServer {
                 log_task_end(ended);
             }
             match accepted {
-                Ok((stream, peer)) => {
+                Ok(accepted) => {
                     backoff = ACCEPT_BACKOFF.0;
                     if *stop.borrow() {
                         // Taken once the stop had begun: closed unread.
@@ -352,10 +424,17 @@ impl AsyncServer {
                     };
                     let processor = processor.clone();
                     let stop = shared.stop.subscribe();
-                    tasks.spawn(async move {
-                        serve_connection(stream, peer, &*processor, &open.shared, stop).await;
-                        drop(open);
-                    });
+                    // One connection task per kind of stream, each
+                    // compiled for its kind.
+                    match accepted {
+                        Accepted::Tcp(stream, peer) => {
+                            tasks.spawn(run_connection(stream, peer, processor, open, stop));
+                        }
+                        #[cfg(unix)]
+                        Accepted::Unix(stream, peer) => {
+                            tasks.spawn(run_connection(stream, peer, processor, open, stop));
+                        }
+                    }
                 }
                 Err(e) => {
                     log::warn!("accepting a connection failed: {e}; pausing {backoff:?}");
@@ -432,16 +511,28 @@ fn log_task_end(ended: Result<(), ::tokio::task::JoinError>) {
     }
 }
 
+/// A connection task: serves the connection, then gives its place back.
+async fn run_connection<S: AsyncStream>(
+    stream: S,
+    peer: Peer,
+    processor: Arc<dyn AsyncProcessor>,
+    open: Open,
+    stop: watch::Receiver<bool>,
+) {
+    serve_connection(stream, peer, &*processor, &open.shared, stop).await;
+    drop(open);
+}
+
 /// Serves one connection until the peer leaves, a timeout fires, the
 /// input is beyond repair, or the server stops.
-async fn serve_connection(
-    mut stream: TcpStream,
-    peer: SocketAddr,
+async fn serve_connection<S: AsyncStream>(
+    mut stream: S,
+    peer: Peer,
     processor: &dyn AsyncProcessor,
     shared: &Shared,
     stop: watch::Receiver<bool>,
 ) {
-    if let Err(e) = stream.set_nodelay(true) {
+    if let Err(e) = stream.set_nodelay_if_tcp() {
         log::debug!("{peer}: cannot set up the socket: {e}");
         return;
     }
@@ -469,7 +560,7 @@ async fn serve_connection(
 }
 
 struct Connection<'a> {
-    peer: SocketAddr,
+    peer: Peer,
     shared: &'a Shared,
     inbox: Inbox,
     /// Ends when a stop begins; waited on by every read, but made (and
@@ -497,7 +588,7 @@ enum Waited {
 struct Closed;
 
 impl Connection<'_> {
-    async fn serve(&mut self, stream: &mut TcpStream, processor: &dyn AsyncProcessor) {
+    async fn serve<S: AsyncStream>(&mut self, stream: &mut S, processor: &dyn AsyncProcessor) {
         loop {
             let Ok(call) = self.next_call(stream).await else {
                 return;
@@ -527,7 +618,7 @@ impl Connection<'_> {
     }
 
     /// The next call, once all of its message has arrived.
-    async fn next_call(&mut self, stream: &mut TcpStream) -> Result<Call, Closed> {
+    async fn next_call<S: AsyncStream>(&mut self, stream: &mut S) -> Result<Call, Closed> {
         let (bytes, at, in_step) = match self.next_message(stream).await? {
             Next::Whole(n) => {
                 let at = match self.inbox.wire().framing {
@@ -569,7 +660,7 @@ impl Connection<'_> {
     /// the idle timeout until its first byte and the message timeout from
     /// there. During a stop, what has arrived is still answered (up to
     /// [`ANSWERED_WHILE_STOPPING`] requests) but nothing more is waited for.
-    async fn next_message(&mut self, stream: &mut TcpStream) -> Result<Next, Closed> {
+    async fn next_message<S: AsyncStream>(&mut self, stream: &mut S) -> Result<Next, Closed> {
         let config = &self.shared.config;
         let peer = self.peer;
         // Bytes of the message are here (a pipelined one, or some read
@@ -670,9 +761,9 @@ async fn wait(
 /// side first, then reads and discards until the peer closes or [`LINGER`]
 /// passes (closing over unread input would make the kernel reset the
 /// connection and drop the end of the last reply).
-async fn close_gently(mut stream: TcpStream, unread: bool) {
+async fn close_gently<S: AsyncStream>(mut stream: S, unread: bool) {
     let mut scratch = [0u8; 4096];
-    let unread = unread || matches!(stream.try_read(&mut scratch), Ok(n) if n > 0);
+    let unread = unread || matches!(stream.read_now(&mut Vec::with_capacity(4096)), Ok(n) if n > 0);
     if !unread || stream.shutdown().await.is_err() {
         return;
     }

@@ -14,9 +14,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use ::tokio::io::AsyncWriteExt;
-use ::tokio::net::TcpStream;
-use ::tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use ::tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use ::tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use ::tokio::time::Instant;
 
@@ -24,6 +22,7 @@ use super::AsyncChannel;
 use super::call::Wire;
 use super::client::{check_reply, encode_request, timed_out};
 use super::inbox::{Inbox, Next};
+use super::stream::AsyncStream;
 use super::whole::Whole;
 use crate::client::{ClientConfig, Failed};
 use crate::codec::{Decode, Encode};
@@ -34,6 +33,7 @@ use crate::protocol::compact::CompactProtocol;
 use crate::protocol::{MessageType, ProtocolRead};
 use crate::transport::Framing;
 use crate::transport::framed::FRAME_HEADER_LEN;
+use crate::transport::socket::Endpoint;
 
 /// Requests already queued are gathered into one write up to this many
 /// bytes (a larger request is written on its own, without a copy).
@@ -150,8 +150,8 @@ struct Inner {
     seqid: AtomicI32,
     read_timeout: Option<Duration>,
     max_in_flight: usize,
-    peer: Option<SocketAddr>,
-    local: Option<SocketAddr>,
+    peer: Option<Endpoint>,
+    local: Option<Endpoint>,
 }
 
 /// What the callers, the writer and the reader share.
@@ -253,23 +253,32 @@ impl SharedClient {
     pub async fn connect(addr: impl ::tokio::net::ToSocketAddrs) -> Result<SharedClient> {
         let addrs: Vec<SocketAddr> = ::tokio::net::lookup_host(addr).await?.collect();
         let config = ClientConfig::default();
-        let stream = super::client::connect_stream(&addrs, &config).await?;
+        let stream = super::stream::connect_tcp(&addrs, config.connect_timeout).await?;
         SharedClient::from_stream(stream, &config)
     }
 
-    /// Uses an already connected stream (`TCP_NODELAY` is set on it; the
-    /// protocol, framing, timeouts, limits and `max_in_flight` are
-    /// `config`'s). Spawns the writer and reader tasks on the current
-    /// runtime: outside one, this is an error.
-    pub fn from_stream(stream: TcpStream, config: &ClientConfig) -> Result<SharedClient> {
+    /// Connects to the Unix domain socket at `path` (Unix platforms) with
+    /// the default settings (see [`Connector::unix`](crate::Connector::unix)).
+    #[cfg(unix)]
+    pub async fn connect_unix(path: impl AsRef<std::path::Path>) -> Result<SharedClient> {
+        crate::Connector::unix(path).connect_shared().await
+    }
+
+    /// Uses an already connected stream of any kind: tokio's `TcpStream`
+    /// (`TCP_NODELAY` is set on it), its `UnixStream`, or an
+    /// [`AsyncSocket`](super::AsyncSocket); the protocol, framing,
+    /// timeouts, limits and `max_in_flight` are `config`'s. Spawns the
+    /// writer and reader tasks on the current runtime: outside one, this
+    /// is an error.
+    pub fn from_stream<S: AsyncStream>(stream: S, config: &ClientConfig) -> Result<SharedClient> {
         let runtime = ::tokio::runtime::Handle::try_current().map_err(|e| {
             Error::Transport(TransportError::new(
                 TransportErrorKind::NotOpen,
                 format!("a SharedClient needs a tokio runtime to run its connection on: {e}"),
             ))
         })?;
-        stream.set_nodelay(true)?;
-        let (peer, local) = (stream.peer_addr().ok(), stream.local_addr().ok());
+        stream.set_nodelay_if_tcp()?;
+        let (peer, local) = (stream.peer(), stream.local());
         let wire = Wire {
             protocol: config.protocol,
             framing: config.framing,
@@ -283,7 +292,7 @@ impl SharedClient {
             writer_stop: Notify::new(),
         });
         let (queue, requests) = mpsc::unbounded_channel();
-        let (input, output) = stream.into_split();
+        let (input, output) = stream.split();
         // The guards are made here and moved into the tasks: a task dropped
         // before it ever ran breaks the connection too.
         runtime.spawn(write_loop(
@@ -312,14 +321,20 @@ impl SharedClient {
         })
     }
 
-    /// The server's address.
+    /// The server's TCP address (`None` over a Unix socket: see
+    /// [`peer`](Self::peer)).
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.inner.peer
+        self.inner.peer.as_ref().and_then(Endpoint::tcp)
     }
 
-    /// This end's address.
+    /// This end's TCP address (`None` over a Unix socket).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.inner.local
+        self.inner.local.as_ref().and_then(Endpoint::tcp)
+    }
+
+    /// The server's end: its TCP address, or its Unix socket's path.
+    pub fn peer(&self) -> Option<&Endpoint> {
+        self.inner.peer.as_ref()
     }
 
     /// False once the connection broke (see the type's docs): every call
@@ -628,7 +643,7 @@ impl Drop for TaskGuard {
 /// while a write is under way); then fails the requests still queued and
 /// shuts the sending side down.
 async fn write_loop(
-    mut output: OwnedWriteHalf,
+    mut output: impl AsyncWrite + Unpin,
     mut requests: mpsc::UnboundedReceiver<Outgoing>,
     mut guard: TaskGuard,
     timeout: Option<Duration>,
@@ -739,7 +754,7 @@ async fn write_loop(
 /// breaks, or the writer finished and no call awaits a reply. With calls
 /// awaiting replies, a read timeout without a byte breaks the connection.
 async fn read_loop(
-    mut input: OwnedReadHalf,
+    mut input: impl AsyncRead + Unpin,
     mut inbox: Inbox,
     mut guard: TaskGuard,
     timeout: Option<Duration>,

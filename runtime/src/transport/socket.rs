@@ -73,6 +73,16 @@ pub(crate) mod sealed {
         fn is_quiet(&self) -> bool;
         #[cfg(unix)]
         fn fd(&self) -> std::os::fd::BorrowedFd<'_>;
+        /// The async stream of this kind (feature `tokio`).
+        #[cfg(feature = "tokio")]
+        type Async: crate::tokio::AsyncStream;
+        /// Connects an async stream of this kind, as
+        /// [`connect_to`](Ops::connect_to) connects a blocking one.
+        #[cfg(feature = "tokio")]
+        fn connect_async(
+            target: &Self::Target,
+            timeout: Duration,
+        ) -> impl std::future::Future<Output = io::Result<Self::Async>> + Send;
     }
 }
 
@@ -115,6 +125,16 @@ macro_rules! forward_ops {
 
 impl Ops for TcpStream {
     type Target = Vec<SocketAddr>;
+    #[cfg(feature = "tokio")]
+    type Async = ::tokio::net::TcpStream;
+
+    #[cfg(feature = "tokio")]
+    async fn connect_async(
+        addrs: &Vec<SocketAddr>,
+        timeout: Duration,
+    ) -> io::Result<::tokio::net::TcpStream> {
+        crate::tokio::stream::connect_tcp(addrs, timeout).await
+    }
 
     /// Tries each address in turn, each within `timeout` (zero: the
     /// operating system's); the last failure if none answers.
@@ -163,6 +183,16 @@ impl Ops for TcpStream {
 #[cfg(unix)]
 impl Ops for UnixStream {
     type Target = PathBuf;
+    #[cfg(feature = "tokio")]
+    type Async = ::tokio::net::UnixStream;
+
+    #[cfg(feature = "tokio")]
+    async fn connect_async(
+        path: &PathBuf,
+        timeout: Duration,
+    ) -> io::Result<::tokio::net::UnixStream> {
+        crate::tokio::stream::connect_unix(path, timeout).await
+    }
 
     fn connect_to(path: &PathBuf, timeout: Duration) -> io::Result<UnixStream> {
         connect_unix(path, timeout)
@@ -295,6 +325,16 @@ macro_rules! each_kind {
 
 impl Ops for Socket {
     type Target = Vec<Endpoint>;
+    #[cfg(feature = "tokio")]
+    type Async = crate::tokio::AsyncSocket;
+
+    #[cfg(feature = "tokio")]
+    async fn connect_async(
+        endpoints: &Vec<Endpoint>,
+        timeout: Duration,
+    ) -> io::Result<crate::tokio::AsyncSocket> {
+        crate::tokio::stream::connect_any(endpoints, timeout).await
+    }
 
     /// Tries each endpoint in turn, each within `timeout`; the last
     /// failure if none answers.

@@ -134,6 +134,8 @@ impl AsyncProcessor for AsyncCalc {
 /// A server running on a runtime of its own thread.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where it listens (its TCP address, or its Unix socket's path).
+    pub endpoint: thriftc_runtime::Endpoint,
     pub handle: AsyncServerHandle,
     done: mpsc::Receiver<std::io::Result<()>>,
 }
@@ -164,6 +166,17 @@ pub fn async_builder(calc: Arc<AsyncCalc>) -> AsyncServerBuilder {
 /// Binds a free loopback port and serves on a two-thread runtime in the
 /// background.
 pub fn start(builder: AsyncServerBuilder) -> Running {
+    start_on(builder, None)
+}
+
+/// Binds a Unix socket at `path` and serves as [`start`] does.
+#[cfg(unix)]
+pub fn start_unix(builder: AsyncServerBuilder, path: &std::path::Path) -> Running {
+    start_on(builder, Some(path.to_path_buf()))
+}
+
+/// Binds `path` (a Unix socket) or else a free loopback port, and serves.
+fn start_on(builder: AsyncServerBuilder, path: Option<std::path::PathBuf>) -> Running {
     let (bound_tx, bound_rx) = mpsc::channel();
     let (done_tx, done) = mpsc::channel();
     thread::spawn(move || {
@@ -173,15 +186,28 @@ pub fn start(builder: AsyncServerBuilder) -> Running {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let server = builder.bind("127.0.0.1:0").await.unwrap();
+            let server = match path {
+                #[cfg(unix)]
+                Some(path) => builder.bind_unix(path).await.unwrap(),
+                _ => builder.bind("127.0.0.1:0").await.unwrap(),
+            };
             bound_tx
-                .send((server.local_addr(), server.handle()))
+                .send((
+                    server.local_addr(),
+                    server.endpoint().clone(),
+                    server.handle(),
+                ))
                 .unwrap();
             let _ = done_tx.send(server.serve().await);
         });
     });
-    let (addr, handle) = bound_rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    Running { addr, handle, done }
+    let (addr, endpoint, handle) = bound_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    Running {
+        addr,
+        endpoint,
+        handle,
+        done,
+    }
 }
 
 /// A current-thread runtime for a test's async client.
