@@ -7,9 +7,9 @@ mod server_support;
 
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::Duration;
 
@@ -24,31 +24,6 @@ use thriftc_runtime::{
 
 /// The modes every behaviour is checked in.
 const MODES: [Threads; 3] = [Threads::PerConnection, Threads::Pool(4), Threads::Events(2)];
-
-/// A fresh directory for socket files, removed when dropped.
-struct SockDir(PathBuf);
-
-impl SockDir {
-    fn new() -> SockDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        // Short: a socket's path must fit in about 100 bytes.
-        let dir = std::env::temp_dir().join(format!("thriftc-ux-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        SockDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for SockDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Binds `builder` to `path` and serves in the background.
 fn start_unix<P: ServerProcessor>(builder: ServerBuilder<P>, path: &Path) -> ServerHandle {
@@ -86,11 +61,6 @@ fn closed_within_unix(s: &mut UnixStream, within: Duration) -> bool {
             Err(_) => return false,
         }
     }
-}
-
-fn is_socket(path: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
 }
 
 // ------------------------------------------------------------- serving

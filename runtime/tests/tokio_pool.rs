@@ -11,29 +11,9 @@ use std::time::Duration;
 use server_support::*;
 use thriftc_runtime::tokio::{AsyncChannel, SharedPool};
 use thriftc_runtime::{Connector, Error, Framing, ProtocolKind};
-use tokio_support::{AsyncCalc, async_builder, start};
+use tokio_support::{AsyncCalc, async_builder, multi_thread, start, until};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Polls `cond` every 10 ms, at most [`WAIT`].
-async fn until(mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !cond() {
-        if tokio::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    true
-}
 
 #[test]
 fn many_tasks_call_through_the_pool_s_connections_only() {
@@ -46,7 +26,7 @@ fn many_tasks_call_through_the_pool_s_connections_only() {
                 .protocol(p)
                 .framing(f),
         );
-        runtime().block_on(async {
+        multi_thread().block_on(async {
             let pool = SharedPool::new(connector(server.addr, p, f), 3);
             assert_eq!(pool.open(), 0, "connections are opened when needed");
             let tasks: Vec<_> = (0..12)
@@ -81,7 +61,7 @@ fn many_tasks_call_through_the_pool_s_connections_only() {
 fn a_connection_the_server_closed_is_opened_again_by_the_next_call() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(calc).idle_timeout(Duration::from_millis(200)));
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let pool = SharedPool::new(
             connector(server.addr, ProtocolKind::Binary, Framing::Buffered),
             1,
@@ -91,7 +71,7 @@ fn a_connection_the_server_closed_is_opened_again_by_the_next_call() {
         assert_eq!(r, Ret::Success(2));
         let first = pool.client().await.unwrap();
         // The server closes the idle connection; the client sees it.
-        assert!(until(|| !first.is_usable()).await, "{first:?}");
+        assert!(until(WAIT, || !first.is_usable()).await, "{first:?}");
         assert_eq!(pool.open(), 0);
         let r: Ret<i32> = c.call("add", &AddArgs { a: 2, b: 2 }).await.unwrap();
         assert_eq!(r, Ret::Success(4));
@@ -108,7 +88,7 @@ fn a_connection_that_cannot_be_opened_fails_the_call_and_is_tried_again() {
         .unwrap()
         .local_addr()
         .unwrap();
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let pool = SharedPool::new(Connector::new(addr).unwrap(), 2);
         let mut c = pool.clone();
         for _ in 0..3 {

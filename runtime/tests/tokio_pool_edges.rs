@@ -7,83 +7,26 @@ mod server_support;
 mod tokio_support;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use server_support::*;
-use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead};
 use thriftc_runtime::tokio::{AsyncChannel, SharedClient, SharedPool};
-use thriftc_runtime::{
-    BinaryProtocol, Connector, Error, Framing, ProtocolKind, TransportErrorKind,
+use thriftc_runtime::{Connector, Error, Framing, ProtocolKind, TransportErrorKind};
+use tokio_support::{
+    AsyncCalc, add_reply, async_builder, multi_thread, raw_server, read_add, start, until,
 };
-use tokio_support::{AsyncCalc, async_builder, start};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn mt_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn ct_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-}
-
-/// Polls `cond` every 5 ms (at most `within`).
-async fn until(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + within;
-    while !cond() {
-        if Instant::now() > end {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    true
-}
-
-/// Accepts one connection and runs `script` on it.
-fn raw_server(script: impl FnOnce(TcpStream) + Send + 'static) -> (SocketAddr, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let join = thread::spawn(move || {
-        let (s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(WAIT)).unwrap();
-        script(s);
-    });
-    (addr, join)
-}
-
-/// Reads one `add` request; `None` once the client closed.
-fn read_add(reader: &mut Replies) -> Option<(MessageHeader, AddArgs)> {
-    if !reader.begin_message().ok()? {
-        return None;
-    }
-    let mut p = BinaryProtocol::new(&mut *reader, Default::default());
-    let h = p.read_message_begin().unwrap();
-    let args = thriftc_runtime::Decode::decode(&mut p).unwrap();
-    p.read_message_end().unwrap();
-    reader.end_message().unwrap();
-    Some((h, args))
-}
-
-fn add_reply(seqid: i32, name: &str, value: i32) -> Vec<u8> {
-    message(
-        ProtocolKind::Binary,
-        Framing::Buffered,
-        name,
-        MessageType::Reply,
-        seqid,
-        &Ret::Success(value),
-    )
 }
 
 /// A healthy server (thriftc's own, which answers a connection's calls in
@@ -95,7 +38,7 @@ fn a_younger_call_gets_its_reply_within_its_own_timeout() {
     let t = Duration::from_secs(2);
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(server.addr)
             .unwrap()
             .read_timeout(t)
@@ -147,7 +90,7 @@ fn a_client_whose_tasks_never_ran_is_unusable() {
         .block_on(Connector::new(server.addr).unwrap().connect_shared())
         .unwrap();
     drop(made_on);
-    let r = mt_runtime().block_on(async {
+    let r = multi_thread().block_on(async {
         let mut c = shared.clone();
         tokio::time::timeout(WAIT, c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 1 }))
             .await
@@ -174,7 +117,7 @@ fn a_pool_replaces_a_connection_whose_tasks_never_ran() {
     let made_on = ct_runtime();
     made_on.block_on(pool.client()).unwrap();
     drop(made_on);
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let mut c = pool.clone();
         let mut failures = Vec::new();
         for i in 0..3 {
@@ -219,7 +162,7 @@ fn unanswering_listener() -> (SocketAddr, tokio::net::TcpListener, Vec<TcpStream
 #[test]
 fn calls_waiting_on_a_failing_open_take_its_failure() {
     let connect_timeout = Duration::from_millis(300);
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let (addr, _listener, _fill) = unanswering_listener();
         let pool = SharedPool::new(
             Connector::new(addr)
@@ -263,7 +206,7 @@ fn steady_slow_replies_keep_a_busy_connection() {
     let (addr, server) = raw_server(move |mut s| {
         let mut reader = replies(&s, Framing::Buffered);
         while let Some((h, args)) = read_add(&mut reader) {
-            let reply = add_reply(h.seqid, &h.name, args.a + args.b);
+            let reply = add_reply(Framing::Buffered, &h.name, h.seqid, args.a + args.b);
             for piece in reply.chunks(reply.len().div_ceil(4)) {
                 thread::sleep(t / 10);
                 if s.write_all(piece).is_err() {
@@ -272,7 +215,7 @@ fn steady_slow_replies_keep_a_busy_connection() {
             }
         }
     });
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(addr)
             .unwrap()
             .read_timeout(t)
@@ -312,7 +255,7 @@ fn stale_heard_after_an_idle_gap() {
     let t = Duration::from_millis(600);
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(server.addr)
             .unwrap()
             .read_timeout(t)
@@ -342,7 +285,7 @@ fn stale_heard_after_an_idle_gap() {
 fn no_read_timeout_a_slow_reply_is_awaited() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(server.addr)
             .unwrap()
             .read_timeout(None)
@@ -370,7 +313,7 @@ fn a_pool_connection_whose_runtime_shut_down_is_replaced() {
         connector(server.addr, ProtocolKind::Binary, Framing::Buffered),
         1,
     );
-    let made_on = mt_runtime();
+    let made_on = multi_thread();
     let first = made_on.block_on(async {
         let mut c = pool.clone();
         let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 1 }).await;
@@ -380,7 +323,7 @@ fn a_pool_connection_whose_runtime_shut_down_is_replaced() {
     drop(made_on);
     assert!(!first.is_usable(), "{first:?}");
     assert_eq!(pool.open(), 0);
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let mut c = pool.clone();
         let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 2, b: 2 }).await;
         assert_eq!(r.unwrap(), Ret::Success(4));
@@ -394,7 +337,7 @@ fn a_pool_connection_whose_runtime_shut_down_is_replaced() {
 fn concurrent_first_calls_open_one_connection_per_place() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(calc));
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let pool = SharedPool::new(
             connector(server.addr, ProtocolKind::Binary, Framing::Buffered),
             2,

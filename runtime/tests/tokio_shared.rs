@@ -7,34 +7,26 @@ mod server_support;
 mod tokio_support;
 
 use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use server_support::*;
-use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead};
+use thriftc_runtime::protocol::{MessageType, ProtocolRead};
 use thriftc_runtime::tokio::{AsyncChannel, SharedClient};
 use thriftc_runtime::{
     ApplicationErrorKind, BinaryProtocol, Connector, Error, Framing, ProtocolKind,
     TransportErrorKind,
 };
-use tokio_support::{AsyncCalc, async_builder, start};
+use tokio_support::{
+    AsyncCalc, add_reply, async_builder, multi_thread, raw_server, read_add, start,
+};
 
 const WAIT: Duration = Duration::from_secs(10);
 
 fn shared_connector(addr: SocketAddr, p: ProtocolKind, f: Framing) -> Connector {
     connector(addr, p, f)
-}
-
-/// A multi-thread runtime, so calls really run at once.
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// `tasks` tasks each making `calls` calls of `add` (and every fifth an
@@ -65,7 +57,7 @@ fn many_tasks_share_one_connection_to_the_async_server() {
     for (p, f) in COMBOS {
         let calc = Arc::new(AsyncCalc::default());
         let server = start(async_builder(calc).protocol(p).framing(f));
-        runtime().block_on(async {
+        multi_thread().block_on(async {
             let shared = shared_connector(server.addr, p, f)
                 .connect_shared()
                 .await
@@ -81,7 +73,7 @@ fn many_tasks_share_one_connection_to_the_async_server() {
 fn many_tasks_share_one_connection_to_the_blocking_server() {
     for (p, f) in COMBOS {
         let server = calc_server(Threads::PerConnection, p, f);
-        runtime().block_on(async {
+        multi_thread().block_on(async {
             let shared = shared_connector(server.local_addr(), p, f)
                 .connect_shared()
                 .await
@@ -93,42 +85,6 @@ fn many_tasks_share_one_connection_to_the_blocking_server() {
             assert_eq!(r, Ret::Success(5));
         });
     }
-}
-
-/// Accepts one connection and runs `script` on it (binary, unframed).
-fn raw_server(script: impl FnOnce(TcpStream) + Send + 'static) -> (SocketAddr, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let join = thread::spawn(move || {
-        let (s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(WAIT)).unwrap();
-        script(s);
-    });
-    (addr, join)
-}
-
-/// Reads one `add` request (binary, unframed).
-fn read_add(reader: &mut Replies) -> (MessageHeader, AddArgs) {
-    assert!(reader.begin_message().unwrap(), "the client closed early");
-    let mut p = BinaryProtocol::new(&mut *reader, Default::default());
-    let h = p.read_message_begin().unwrap();
-    let args = thriftc_runtime::Decode::decode(&mut p).unwrap();
-    p.read_message_end().unwrap();
-    reader.end_message().unwrap();
-    (h, args)
-}
-
-/// The reply to `h` with `value` (binary, unframed), under seqid `seqid`.
-fn add_reply(h: &MessageHeader, seqid: i32, value: i32) -> Vec<u8> {
-    let (p, f) = (ProtocolKind::Binary, Framing::Buffered);
-    message(
-        p,
-        f,
-        &h.name,
-        MessageType::Reply,
-        seqid,
-        &Ret::Success(value),
-    )
 }
 
 fn binary(addr: SocketAddr) -> Connector {
@@ -160,13 +116,18 @@ fn requests_are_sent_ahead_and_replies_out_of_order_reach_their_calls() {
     // for each reply would stall here), then answers in reverse order.
     let (addr, server) = raw_server(|mut s| {
         let mut reader = replies(&s, Framing::Buffered);
-        let requests: Vec<_> = (0..N).map(|_| read_add(&mut reader)).collect();
+        let requests: Vec<_> = (0..N)
+            .map(|_| read_add(&mut reader).expect("the client closed early"))
+            .collect();
         for (h, args) in requests.iter().rev() {
-            send(&mut s, &add_reply(h, h.seqid, args.a + args.b));
+            send(
+                &mut s,
+                &add_reply(Framing::Buffered, &h.name, h.seqid, args.a + args.b),
+            );
         }
         assert!(closed_within(&mut s, WAIT), "the client did not close");
     });
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(addr).connect_shared().await.unwrap();
         let results = adds(&shared, N as i32).await;
         for (i, r) in results.into_iter().enumerate() {
@@ -181,7 +142,9 @@ fn requests_are_sent_ahead_and_replies_out_of_order_reach_their_calls() {
 fn max_in_flight_bounds_the_calls_sent_ahead() {
     let (addr, server) = raw_server(|mut s| {
         let mut reader = replies(&s, Framing::Buffered);
-        let first: Vec<_> = (0..3).map(|_| read_add(&mut reader)).collect();
+        let first: Vec<_> = (0..3)
+            .map(|_| read_add(&mut reader).expect("the client closed early"))
+            .collect();
         // No fourth request while three are unanswered.
         s.set_read_timeout(Some(Duration::from_millis(300)))
             .unwrap();
@@ -193,15 +156,21 @@ fn max_in_flight_bounds_the_calls_sent_ahead() {
         );
         s.set_read_timeout(Some(WAIT)).unwrap();
         for (h, args) in &first {
-            send(&mut s, &add_reply(h, h.seqid, args.a + args.b));
+            send(
+                &mut s,
+                &add_reply(Framing::Buffered, &h.name, h.seqid, args.a + args.b),
+            );
         }
         for _ in 0..3 {
-            let (h, args) = read_add(&mut reader);
-            send(&mut s, &add_reply(&h, h.seqid, args.a + args.b));
+            let (h, args) = read_add(&mut reader).expect("the client closed early");
+            send(
+                &mut s,
+                &add_reply(Framing::Buffered, &h.name, h.seqid, args.a + args.b),
+            );
         }
         assert!(closed_within(&mut s, WAIT));
     });
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(addr)
             .max_in_flight(3)
             .connect_shared()
@@ -228,7 +197,7 @@ fn max_in_flight_bounds_the_calls_sent_ahead() {
 fn a_call_dropped_after_it_was_sent_leaves_the_connection_in_step() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(server.addr).connect_shared().await.unwrap();
         let mut held = shared.clone();
         let call = tokio::spawn(async move { held.call::<_, Ret<i32>>("gate", &NoArgs).await });
@@ -254,7 +223,7 @@ fn a_call_dropped_after_it_was_sent_leaves_the_connection_in_step() {
 fn a_connection_owing_replies_that_stays_silent_for_a_read_timeout_breaks() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(server.addr)
             .read_timeout(Duration::from_millis(300))
             .connect_shared()
@@ -291,7 +260,7 @@ fn each_outcome_reaches_only_its_call() {
     for (p, f) in COMBOS {
         let calc = Arc::new(AsyncCalc::default());
         let server = start(async_builder(calc).protocol(p).framing(f));
-        runtime().block_on(async {
+        multi_thread().block_on(async {
             let shared = shared_connector(server.addr, p, f)
                 .connect_shared()
                 .await
@@ -325,11 +294,11 @@ fn the_server_closing_fails_every_waiting_call_and_every_later_one() {
     let (addr, server) = raw_server(|s| {
         let mut reader = replies(&s, Framing::Buffered);
         for _ in 0..3 {
-            read_add(&mut reader);
+            read_add(&mut reader).expect("the client closed early");
         }
         drop(s);
     });
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(addr).connect_shared().await.unwrap();
         for r in adds(&shared, 3).await {
             assert!(
@@ -352,14 +321,17 @@ fn the_server_closing_fails_every_waiting_call_and_every_later_one() {
 fn a_reply_that_answers_no_call_breaks_the_connection() {
     let (addr, server) = raw_server(|mut s| {
         let mut reader = replies(&s, Framing::Buffered);
-        let (h, _) = read_add(&mut reader);
-        send(&mut s, &add_reply(&h, h.seqid + 100, 0));
+        let (h, _) = read_add(&mut reader).expect("the client closed early");
+        send(
+            &mut s,
+            &add_reply(Framing::Buffered, &h.name, h.seqid + 100, 0),
+        );
         assert!(
             closed_within(&mut s, WAIT),
             "the client kept the connection"
         );
     });
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(addr).connect_shared().await.unwrap();
         let mut c = shared.clone();
         let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 1 }).await;
@@ -376,8 +348,8 @@ fn a_reply_that_answers_no_call_breaks_the_connection() {
 fn a_malformed_unframed_reply_fails_its_call_and_breaks_the_connection() {
     let (addr, server) = raw_server(|mut s| {
         let mut reader = replies(&s, Framing::Buffered);
-        let (h, _) = read_add(&mut reader);
-        let mut reply = add_reply(&h, h.seqid, 0);
+        let (h, _) = read_add(&mut reader).expect("the client closed early");
+        let mut reply = add_reply(Framing::Buffered, &h.name, h.seqid, 0);
         // The success field's type byte: a type that does not exist.
         let field = reply.len() - 1 - 4 - 2 - 1;
         reply[field] = 0x7f;
@@ -387,7 +359,7 @@ fn a_malformed_unframed_reply_fails_its_call_and_breaks_the_connection() {
             "the client kept the connection"
         );
     });
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(addr).connect_shared().await.unwrap();
         let mut c = shared.clone();
         let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 1 }).await;
@@ -418,7 +390,7 @@ fn dropping_every_handle_sends_what_was_queued_then_closes() {
         let mut s = s;
         assert_eq!(s.read_to_end(&mut rest).unwrap(), 0);
     });
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(addr).connect_shared().await.unwrap();
         let mut c = shared.clone();
         for n in 1..=3 {
@@ -438,7 +410,7 @@ fn dropping_every_handle_sends_what_was_queued_then_closes() {
 fn oneway_calls_reach_the_async_server() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = binary(server.addr).connect_shared().await.unwrap();
         let mut c = shared.clone();
         for n in 1..=4 {

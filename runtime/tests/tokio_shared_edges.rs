@@ -7,78 +7,21 @@ mod server_support;
 mod tokio_support;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc as std_mpsc;
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use server_support::*;
 use thriftc_runtime::client::Multiplexed;
-use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead};
 use thriftc_runtime::tokio::{AsyncChannel, AsyncMultiplexed, SharedClient};
-use thriftc_runtime::{
-    ApplicationErrorKind, BinaryProtocol, Connector, Error, Framing, ProtocolKind,
-    TransportErrorKind,
+use thriftc_runtime::{ApplicationErrorKind, Connector, Error, Framing, TransportErrorKind};
+use tokio_support::{
+    AsyncCalc, add_reply, async_builder, multi_thread, raw_server, read_add, start, until,
 };
-use tokio_support::{AsyncCalc, async_builder, start};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn mt_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Accepts one connection and runs `script` on it.
-fn raw_server(script: impl FnOnce(TcpStream) + Send + 'static) -> (SocketAddr, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let join = thread::spawn(move || {
-        let (s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(WAIT)).unwrap();
-        script(s);
-    });
-    (addr, join)
-}
-
-/// Reads one `add` request.
-fn read_add(reader: &mut Replies) -> (MessageHeader, AddArgs) {
-    assert!(reader.begin_message().unwrap(), "the client closed early");
-    let mut p = BinaryProtocol::new(&mut *reader, Default::default());
-    let h = p.read_message_begin().unwrap();
-    let args = thriftc_runtime::Decode::decode(&mut p).unwrap();
-    p.read_message_end().unwrap();
-    reader.end_message().unwrap();
-    (h, args)
-}
-
-fn add_reply(framing: Framing, name: &str, seqid: i32, value: i32) -> Vec<u8> {
-    message(
-        ProtocolKind::Binary,
-        framing,
-        name,
-        MessageType::Reply,
-        seqid,
-        &Ret::Success(value),
-    )
-}
-
-/// Polls `cond` every 5 ms (at most `within`).
-async fn until(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + within;
-    while !cond() {
-        if Instant::now() > end {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    true
-}
 
 fn transport_msg<T: std::fmt::Debug>(r: &thriftc_runtime::Result<T>) -> String {
     match r {
@@ -105,7 +48,7 @@ fn a_break_while_a_write_is_stuck_fails_the_calls_still_queued() {
         // The socket stays open, unread, until the test ends.
         let _ = go_rx.recv_timeout(WAIT);
     });
-    mt_runtime().block_on(async move {
+    multi_thread().block_on(async move {
         let shared = Connector::new(addr)
             .unwrap()
             .read_timeout(None)
@@ -157,12 +100,12 @@ fn a_connection_whose_slots_are_all_held_by_overdue_replies_breaks() {
     let (done_tx, done_rx) = std_mpsc::channel::<()>();
     let (addr, server) = raw_server(move |s| {
         let mut reader = replies(&s, Framing::Buffered);
-        read_add(&mut reader);
-        read_add(&mut reader);
+        read_add(&mut reader).expect("the client closed early");
+        read_add(&mut reader).expect("the client closed early");
         // Never answers; keeps the connection open.
         let _ = done_rx.recv_timeout(WAIT);
     });
-    mt_runtime().block_on(async move {
+    multi_thread().block_on(async move {
         let shared = Connector::new(addr)
             .unwrap()
             .read_timeout(Duration::from_millis(200))
@@ -204,7 +147,7 @@ fn a_connection_whose_slots_are_all_held_by_overdue_replies_breaks() {
 fn calls_fail_when_the_connection_tasks_are_gone() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    let made_on = mt_runtime();
+    let made_on = multi_thread();
     let shared = made_on
         .block_on(
             Connector::new(server.addr)
@@ -213,7 +156,7 @@ fn calls_fail_when_the_connection_tasks_are_gone() {
                 .connect_shared(),
         )
         .unwrap();
-    let calls_on = mt_runtime();
+    let calls_on = multi_thread();
     let mut c = shared.clone();
     let held = calls_on.spawn(async move { c.call::<_, Ret<i32>>("gate", &NoArgs).await });
     assert!(eventually(WAIT, || calc.at_gate.load(Ordering::SeqCst) == 1));
@@ -234,7 +177,7 @@ fn calls_fail_when_the_connection_tasks_are_gone() {
 fn a_oneway_timeout_does_not_speak_of_a_reply() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(Arc::clone(&calc)));
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(server.addr)
             .unwrap()
             .read_timeout(Duration::from_millis(200))
@@ -261,7 +204,9 @@ fn a_oneway_timeout_does_not_speak_of_a_reply() {
 fn the_server_closing_after_half_the_replies_fails_only_the_rest() {
     let (addr, server) = raw_server(|mut s| {
         let mut reader = replies(&s, Framing::Buffered);
-        let requests: Vec<_> = (0..4).map(|_| read_add(&mut reader)).collect();
+        let requests: Vec<_> = (0..4)
+            .map(|_| read_add(&mut reader).expect("the client closed early"))
+            .collect();
         for (h, args) in &requests[..2] {
             send(
                 &mut s,
@@ -271,7 +216,7 @@ fn the_server_closing_after_half_the_replies_fails_only_the_rest() {
         s.flush().unwrap();
         drop(s);
     });
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(addr)
             .unwrap()
             .connect_shared()
@@ -319,15 +264,15 @@ fn bad_frame_headers_fail_every_waiting_call_with_the_reason() {
     ] {
         let (addr, server) = raw_server(move |mut s| {
             let mut reader = replies(&s, Framing::Framed);
-            read_add(&mut reader);
-            read_add(&mut reader);
+            read_add(&mut reader).expect("the client closed early");
+            read_add(&mut reader).expect("the client closed early");
             send(&mut s, &header);
             assert!(
                 closed_within(&mut s, WAIT),
                 "the client kept the connection"
             );
         });
-        mt_runtime().block_on(async {
+        multi_thread().block_on(async {
             let shared = Connector::new(addr)
                 .unwrap()
                 .framing(Framing::Framed)
@@ -360,7 +305,7 @@ fn multiplexed_views_of_one_shared_client() {
     let server = start(
         thriftc_runtime::tokio::AsyncServer::builder(mux).idle_timeout(Duration::from_secs(10)),
     );
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(server.addr).unwrap().connect_shared().await.unwrap();
         let joins: Vec<_> = (0..8)
             .map(|t| {
@@ -394,7 +339,7 @@ fn multiplexed_views_of_one_shared_client() {
 fn cancelled_calls_at_every_point_leak_no_slot() {
     let calc = Arc::new(AsyncCalc::default());
     let server = start(async_builder(calc));
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(server.addr)
             .unwrap()
             .max_in_flight(3)
@@ -448,7 +393,7 @@ fn cancelled_calls_at_every_point_leak_no_slot() {
 fn every_handle_dropped_with_a_reply_pending_closes_within_the_read_timeout() {
     let (addr, server) = raw_server(|mut s| {
         let mut reader = replies(&s, Framing::Buffered);
-        let (h, _) = read_add(&mut reader);
+        let (h, _) = read_add(&mut reader).expect("the client closed early");
         // The end of the requests (the client shut its side down).
         let mut probe = [0u8; 1];
         assert_eq!(std::io::Read::read(&mut s, &mut probe).unwrap(), 0);
@@ -463,7 +408,7 @@ fn every_handle_dropped_with_a_reply_pending_closes_within_the_read_timeout() {
         }
         assert!(failed, "the client's reader still holds the socket");
     });
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(addr)
             .unwrap()
             .read_timeout(Duration::from_millis(300))
@@ -490,14 +435,14 @@ fn every_handle_dropped_with_a_reply_pending_closes_within_the_read_timeout() {
 fn no_read_timeout_calls_and_close() {
     let (addr, server) = raw_server(|mut s| {
         let mut reader = replies(&s, Framing::Buffered);
-        let (h, args) = read_add(&mut reader);
+        let (h, args) = read_add(&mut reader).expect("the client closed early");
         send(
             &mut s,
             &add_reply(Framing::Buffered, &h.name, h.seqid, args.a + args.b),
         );
         assert!(closed_within(&mut s, WAIT));
     });
-    mt_runtime().block_on(async {
+    multi_thread().block_on(async {
         let shared = Connector::new(addr)
             .unwrap()
             .read_timeout(None)

@@ -9,9 +9,9 @@ mod tokio_support;
 
 use std::io::Read;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use server_support::*;
@@ -25,41 +25,11 @@ use tokio_support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A fresh directory for socket files, removed when dropped.
-struct SockDir(PathBuf);
-
-impl SockDir {
-    fn new() -> SockDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        // Short: a socket's path must fit in about 100 bytes.
-        let dir = std::env::temp_dir().join(format!("thriftc-tu-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        SockDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for SockDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn unix_connector(path: &Path, p: ProtocolKind, f: Framing) -> Connector<UnixStream> {
     Connector::unix(path)
         .protocol(p)
         .framing(f)
         .read_timeout(WAIT)
-}
-
-fn is_socket(path: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
 }
 
 /// True if the server closed `s` (end of stream or reset) within `within`.

@@ -4,9 +4,14 @@
 #![allow(dead_code)]
 
 mod setup;
+#[cfg(unix)]
+mod unix;
 
 #[allow(unused_imports)]
 pub use setup::*;
+#[cfg(unix)]
+#[allow(unused_imports)]
+pub use unix::*;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

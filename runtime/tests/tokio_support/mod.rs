@@ -16,6 +16,10 @@ use thriftc_runtime::{ApplicationError, ApplicationErrorKind};
 
 use crate::server_support::{AddArgs, Args1, NoArgs, Ret, Unencodable};
 
+mod raw;
+#[allow(unused_imports)]
+pub use raw::*;
+
 /// The async calculator. `gate` calls wait for a permit of `gate`;
 /// `overlap` calls record how many run at once.
 pub struct AsyncCalc {
