@@ -30,14 +30,6 @@ fn start_unix<P: ServerProcessor>(builder: ServerBuilder<P>, path: &Path) -> Ser
     builder.bind_unix(path).unwrap().spawn().unwrap()
 }
 
-/// A connector for the socket at `path` with the test timeouts.
-fn unix_connector(path: &Path, protocol: ProtocolKind, framing: Framing) -> Connector<UnixStream> {
-    Connector::unix(path)
-        .protocol(protocol)
-        .framing(framing)
-        .read_timeout(Duration::from_secs(10))
-}
-
 fn unix_client(path: &Path, protocol: ProtocolKind, framing: Framing) -> Client<UnixStream> {
     unix_connector(path, protocol, framing).connect().unwrap()
 }
@@ -47,20 +39,6 @@ fn raw_unix(path: &Path) -> UnixStream {
     let s = UnixStream::connect(path).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s
-}
-
-/// True if the server closed `s` (end of stream or reset) within `within`.
-fn closed_within_unix(s: &mut UnixStream, within: Duration) -> bool {
-    s.set_read_timeout(Some(within)).unwrap();
-    let mut b = [0u8; 256];
-    loop {
-        match s.read(&mut b) {
-            Ok(0) => return true,
-            Ok(_) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
-            Err(_) => return false,
-        }
-    }
 }
 
 // ------------------------------------------------------------- serving

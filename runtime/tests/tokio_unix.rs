@@ -7,7 +7,6 @@
 mod server_support;
 mod tokio_support;
 
-use std::io::Read;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::Arc;
@@ -24,27 +23,6 @@ use thriftc_runtime::{Endpoint, Framing, ProtocolKind};
 use tokio_support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn unix_connector(path: &Path, p: ProtocolKind, f: Framing) -> Connector<UnixStream> {
-    Connector::unix(path)
-        .protocol(p)
-        .framing(f)
-        .read_timeout(WAIT)
-}
-
-/// True if the server closed `s` (end of stream or reset) within `within`.
-fn closed_within_unix(s: &mut UnixStream, within: Duration) -> bool {
-    s.set_read_timeout(Some(within)).unwrap();
-    let mut b = [0u8; 256];
-    loop {
-        match s.read(&mut b) {
-            Ok(0) => return true,
-            Ok(_) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
-            Err(_) => return false,
-        }
-    }
-}
 
 #[test]
 fn many_async_clients_are_served_in_every_protocol_and_framing() {

@@ -293,54 +293,15 @@ fn skip_each_type() {
 /// step) is skipped to its end, no further; cut short, it fails.
 #[test]
 fn skip_lists_and_sets_of_each_element_type() {
-    fn write(t: TType, elem: TType) -> Vec<u8> {
-        let mut p = BinaryProtocol::new(Vec::new(), Limits::default());
-        if t == TType::List {
-            p.write_list_begin(elem, 3).unwrap();
-        } else {
-            p.write_set_begin(elem, 3).unwrap();
-        }
-        for i in 0..3i8 {
-            match elem {
-                TType::Bool => p.write_bool(i == 1),
-                TType::I8 => p.write_i8(i),
-                TType::I16 => p.write_i16(-300 * i16::from(i)),
-                TType::I32 => p.write_i32(-70_000 * i32::from(i)),
-                TType::I64 => p.write_i64(-(1 << 40) * i64::from(i)),
-                TType::Double => p.write_double(f64::from(i) / 3.0),
-                TType::Uuid => p.write_uuid(UUID.as_bytes()),
-                TType::String => p.write_string(&"s".repeat(i as usize)),
-                _ => inner(i32::from(i), "x").encode(&mut p),
-            }
-            .unwrap();
-        }
-        p.write_list_end().unwrap();
-        p.into_inner()
-    }
-    let elems = [
-        TType::Bool,
-        TType::I8,
-        TType::I16,
-        TType::I32,
-        TType::I64,
-        TType::Double,
-        TType::Uuid,
-        TType::String,
-        TType::Struct,
-    ];
-    for t in [TType::List, TType::Set] {
-        for elem in elems {
-            let mut b = write(t, elem);
-            let len = b.len();
-            b.push(0x7f);
-            let mut p = BinaryProtocol::new(&b[..], Limits::default());
-            p.skip(t)
-                .unwrap_or_else(|e| panic!("skip {t:?} of {elem:?}: {e}"));
-            assert_eq!(p.get_ref().len(), 1, "skip {t:?} of {elem:?}");
-            let mut p = BinaryProtocol::new(&b[..len - 1], Limits::default());
-            assert!(p.skip(t).is_err(), "{t:?} of {elem:?} cut short");
-        }
-    }
+    wire_support::check_skips_of_lists_and_sets(
+        || BinaryProtocol::new(Vec::new(), Limits::default()),
+        BinaryProtocol::into_inner,
+        |b, t| {
+            let mut p = BinaryProtocol::new(b, Limits::default());
+            p.skip(t)?;
+            Ok(p.get_ref().len())
+        },
+    );
 }
 
 #[test]

@@ -415,11 +415,11 @@ impl AsyncChannel for SharedClient {
         method: &str,
         args: &A,
     ) -> Result<R> {
-        self.exchange(method, args).await
+        (&*self).call(method, args).await
     }
 
     async fn call_oneway<A: Encode + Sync>(&mut self, method: &str, args: &A) -> Result<()> {
-        self.oneway(method, args).await
+        (&*self).call_oneway(method, args).await
     }
 }
 

@@ -178,3 +178,61 @@ pub fn from_hex(s: &str) -> Vec<u8> {
 pub fn bytes(s: &str) -> Vec<u8> {
     from_hex(&s.replace([' ', '|', '\n'], ""))
 }
+
+/// A list or set of each element type (fixed-size ones are skipped in one
+/// step) is skipped to its end, no further; cut short, it fails. `writer`
+/// and `finish` make the protocol's bytes; `skip` skips one value of a
+/// type at the start of some bytes and says how many are left.
+pub fn check_skips_of_lists_and_sets<W: thriftc_runtime::protocol::ProtocolWrite>(
+    writer: impl Fn() -> W,
+    finish: impl Fn(W) -> Vec<u8>,
+    skip: impl Fn(&[u8], thriftc_runtime::protocol::TType) -> thriftc_runtime::Result<usize>,
+) {
+    use thriftc_runtime::Encode;
+    use thriftc_runtime::protocol::TType;
+    let write = |t: TType, elem: TType| {
+        let mut p = writer();
+        if t == TType::List {
+            p.write_list_begin(elem, 3).unwrap();
+        } else {
+            p.write_set_begin(elem, 3).unwrap();
+        }
+        for i in 0..3i8 {
+            match elem {
+                TType::Bool => p.write_bool(i == 1),
+                TType::I8 => p.write_i8(i),
+                TType::I16 => p.write_i16(-300 * i16::from(i)),
+                TType::I32 => p.write_i32(-70_000 * i32::from(i)),
+                TType::I64 => p.write_i64(-(1 << 40) * i64::from(i)),
+                TType::Double => p.write_double(f64::from(i) / 3.0),
+                TType::Uuid => p.write_uuid(UUID.as_bytes()),
+                TType::String => p.write_string(&"s".repeat(i as usize)),
+                _ => inner(i32::from(i), "x").encode(&mut p),
+            }
+            .unwrap();
+        }
+        p.write_list_end().unwrap();
+        finish(p)
+    };
+    let elems = [
+        TType::Bool,
+        TType::I8,
+        TType::I16,
+        TType::I32,
+        TType::I64,
+        TType::Double,
+        TType::Uuid,
+        TType::String,
+        TType::Struct,
+    ];
+    for t in [TType::List, TType::Set] {
+        for elem in elems {
+            let mut b = write(t, elem);
+            let len = b.len();
+            b.push(0x7f);
+            let left = skip(&b, t).unwrap_or_else(|e| panic!("skip {t:?} of {elem:?}: {e}"));
+            assert_eq!(left, 1, "skip {t:?} of {elem:?}");
+            assert!(skip(&b[..len - 1], t).is_err(), "{t:?} of {elem:?} cut short");
+        }
+    }
+}
