@@ -232,7 +232,10 @@ pub fn check_skips_of_lists_and_sets<W: thriftc_runtime::protocol::ProtocolWrite
             b.push(0x7f);
             let left = skip(&b, t).unwrap_or_else(|e| panic!("skip {t:?} of {elem:?}: {e}"));
             assert_eq!(left, 1, "skip {t:?} of {elem:?}");
-            assert!(skip(&b[..len - 1], t).is_err(), "{t:?} of {elem:?} cut short");
+            assert!(
+                skip(&b[..len - 1], t).is_err(),
+                "{t:?} of {elem:?} cut short"
+            );
         }
     }
 }
