@@ -761,6 +761,9 @@ async fn read_loop(
 ) {
     let link = Arc::clone(&guard.link);
     let wire = inbox.wire();
+    // Once every handle is gone, the replies still owed have a read
+    // timeout to arrive, however slowly their bytes come.
+    let mut closing: Option<Instant> = None;
     loop {
         let delivered = match inbox.next() {
             Next::Whole(n) => {
@@ -799,10 +802,19 @@ async fn read_loop(
                         guard.disarm();
                         return;
                     }
-                    match (timeout, state.waiting.is_empty()) {
+                    if state.writer_done && closing.is_none() {
+                        closing = timeout.map(|t| Instant::now() + t);
+                    }
+                    if closing.is_some_and(|c| c <= Instant::now()) {
+                        drop(state);
+                        guard.disarm();
+                        return;
+                    }
+                    let silence = match (timeout, state.waiting.is_empty()) {
                         (Some(t), false) => Some(state.heard.unwrap_or_else(Instant::now) + t),
                         _ => None,
-                    }
+                    };
+                    silence.into_iter().chain(closing).min()
                 };
                 ::tokio::select! {
                     read = inbox.fill(&mut input) => match read {
@@ -819,6 +831,11 @@ async fn read_loop(
                     () = link.reader_wake.notified() => Ok(()),
                     // A call registered since may have moved the deadline.
                     () = sleep_until(deadline) => match (timeout, link.overdue_since()) {
+                        _ if closing.is_some_and(|c| c <= Instant::now()) => Err(Broken::new(
+                            TransportErrorKind::TimedOut,
+                            "the connection is closed: every handle was dropped, and the replies \
+                             still owed did not arrive within the read timeout",
+                        )),
                         (Some(t), Some(heard)) if heard + t <= Instant::now() => {
                             Err(Broken::new(
                                 TransportErrorKind::TimedOut,
