@@ -11,10 +11,14 @@
 //! once, idle or in use, and a `get` that would open one more waits for one
 //! to be given back (at most [`wait`](Pool::wait), default 30 s); without
 //! it (the default), a `get` with none idle connects, however many are in
-//! use. Waiting callers are not served in order: `wait` is their only
-//! guarantee. A `Pool` is a handle (`Clone`, `Send`, `Sync`): clones
-//! share the connections, and a guard owns its share, so both can move into
-//! spawned threads.
+//! use. Waiting callers are served in the order they started waiting: a
+//! connection given back, or the place of one closed or detached, goes to
+//! the caller that has waited longest, and a `get` that finds others
+//! waiting waits behind them rather than taking what was freed for them
+//! ([`waiting`](Pool::waiting) counts them). A caller whose `wait` runs
+//! out leaves the queue. A `Pool` is a handle (`Clone`, `Send`, `Sync`):
+//! clones share the connections, and a guard owns its share, so both can
+//! move into spawned threads.
 //!
 //! A pool over a Unix domain socket is a `Pool<UnixStream>`, from
 //! [`Connector::unix`](Connector::unix) (Unix platforms); it behaves as
@@ -26,7 +30,9 @@
 //! before handing it out, without waiting (a read that finds the end of
 //! the stream, or bytes no call asked for, discards it), and closes those
 //! idle for [`max_idle_time`](Pool::max_idle_time) or longer (default 30
-//! s, below the server's default idle timeout of 60 s). A server can
+//! s, below the server's default idle timeout of 60 s). A caller handed
+//! such a connection keeps its place: it takes the next idle one, or
+//! opens a new one instead. A server can
 //! still close a connection between that check and the call's request; a
 //! caller that retries must know its call is safe to repeat. A connection
 //! a call left out of step (an error, or a panic in an `Encode` or
@@ -50,9 +56,13 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(test)]
+mod tests;
+mod waiters;
+
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use std::net::TcpStream;
@@ -61,6 +71,7 @@ use super::{Channel, Client, Connector};
 use crate::codec::{Decode, Encode};
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::transport::socket::SocketStream;
+use waiters::{Ticket, Waiters};
 
 /// Idle connections to one server, shared by threads (see the
 /// [module docs](self)). Cloning gives another handle on the same
@@ -80,9 +91,6 @@ impl<S: SocketStream> Clone for Pool<S> {
 struct Shared<S: SocketStream> {
     connector: Connector<S>,
     state: Mutex<State<S>>,
-    /// Signalled when a connection is given back or closed (room under
-    /// `max_size`).
-    freed: Condvar,
     max_idle: usize,
     max_idle_time: Duration,
     max_size: Option<usize>,
@@ -98,6 +106,9 @@ struct State<S: SocketStream> {
     /// Connections taken out of `idle` or `in_use` to be closed, until
     /// they are: they still count against `max_size`.
     closing: usize,
+    /// Callers waiting for room under `max_size`, oldest first (always
+    /// empty without it).
+    waiters: Waiters,
 }
 
 impl<S: SocketStream> Default for State<S> {
@@ -106,6 +117,7 @@ impl<S: SocketStream> Default for State<S> {
             idle: Vec::new(),
             in_use: 0,
             closing: 0,
+            waiters: Waiters::default(),
         }
     }
 }
@@ -126,6 +138,7 @@ impl<S: SocketStream> fmt::Debug for Pool<S> {
             .field("max_size", &self.shared.max_size)
             .field("wait", &self.shared.wait)
             .field("in_use", &self.in_use())
+            .field("waiting", &self.waiting())
             .finish()
     }
 }
@@ -149,7 +162,6 @@ impl<S: SocketStream> Pool<S> {
             shared: Arc::new(Shared {
                 connector,
                 state: Mutex::new(State::default()),
-                freed: Condvar::new(),
                 max_idle: Pool::DEFAULT_MAX_IDLE,
                 max_idle_time: Pool::DEFAULT_MAX_IDLE_TIME,
                 max_size: None,
@@ -181,7 +193,8 @@ impl<S: SocketStream> Pool<S> {
     }
 
     /// How long [`get`](Pool::get) waits for room under
-    /// [`max_size`](Pool::max_size) (default 30 s). (A setting of the pool
+    /// [`max_size`](Pool::max_size) (default 30 s); callers that wait are
+    /// served in the order they started waiting. (A setting of the pool
     /// being built, as [`max_idle`](Pool::max_idle).)
     pub fn wait(self, t: Duration) -> Pool<S> {
         self.configure(|s| s.wait = t)
@@ -193,7 +206,6 @@ impl<S: SocketStream> Pool<S> {
         let mut shared = Arc::try_unwrap(self.shared).unwrap_or_else(|shared| Shared {
             connector: shared.connector.clone(),
             state: Mutex::new(State::default()),
-            freed: Condvar::new(),
             max_idle: shared.max_idle,
             max_idle_time: shared.max_idle_time,
             max_size: shared.max_size,
@@ -212,55 +224,30 @@ impl<S: SocketStream> Pool<S> {
 
     /// A connection for the caller alone: the most recently given back
     /// idle one that is still open, else a new one (with
-    /// [`max_size`](Pool::max_size), once there is room). Idle connections
-    /// past [`max_idle_time`](Pool::max_idle_time) are closed on the way.
+    /// [`max_size`](Pool::max_size), once there is room, after the callers
+    /// already waiting for it). Idle connections past
+    /// [`max_idle_time`](Pool::max_idle_time) are closed on the way.
     ///
     /// Errors: as [`Connector::connect`] when a new connection fails;
     /// `TimedOut` when [`max_size`](Pool::max_size) connections stayed in
-    /// use for the whole [`wait`](Pool::wait).
+    /// use for the whole [`wait`](Pool::wait) (or went to callers that
+    /// were waiting before this one).
     pub fn get(&self) -> Result<Pooled<S>> {
         let shared = &self.shared;
-        let deadline = Instant::now().checked_add(shared.wait);
+        // A place counted in use from here on: an idle connection to check,
+        // or room for a new one.
+        let mut taken = shared.take_place()?;
         loop {
-            let (expired, taken) = {
-                let mut state = shared.lock();
-                let expired = loop {
-                    let expired = shared.take_expired(&mut state);
-                    if !state.idle.is_empty() || shared.has_room(&state) || !expired.is_empty() {
-                        break expired;
-                    }
-                    let left = deadline.map_or(Duration::MAX, |d| {
-                        d.saturating_duration_since(Instant::now())
-                    });
-                    if left.is_zero() {
-                        return Err(Error::Transport(TransportError::new(
-                            TransportErrorKind::TimedOut,
-                            format!(
-                                "no pooled connection was free within {:?} ({} in use)",
-                                shared.wait, state.in_use
-                            ),
-                        )));
-                    }
-                    state = shared
-                        .freed
-                        .wait_timeout(state, left)
-                        .map_or_else(|e| e.into_inner().0, |(s, _)| s);
-                };
-                let taken = state.idle.pop();
-                // Counted in use before the lock is released: a new
-                // connection's place is taken while it is being opened.
-                if taken.is_some() || shared.has_room(&state) {
-                    state.in_use += 1;
-                    (expired, Some(taken))
-                } else {
-                    (expired, None)
-                }
-            };
-            shared.close(expired, false);
             match taken {
-                Some(Some(idle)) if still_open(&idle.client) => return Ok(self.guard(idle.client)),
-                Some(Some(dead)) => shared.close(vec![dead], true),
-                Some(None) => {
+                Some(idle) if still_open(&idle) => return Ok(self.guard(idle)),
+                Some(dead) => {
+                    // Closed outside the lock, its place kept for the next
+                    // idle connection or a new one: the caller was served
+                    // and does not queue again.
+                    drop(dead);
+                    taken = shared.take_next_idle();
+                }
+                None => {
                     return match shared.connector.connect() {
                         Ok(client) => Ok(self.guard(client)),
                         Err(e) => {
@@ -269,7 +256,6 @@ impl<S: SocketStream> Pool<S> {
                         }
                     };
                 }
-                None => {}
             }
         }
     }
@@ -286,13 +272,24 @@ impl<S: SocketStream> Pool<S> {
         self.shared.lock().in_use
     }
 
+    /// Callers now waiting in [`get`](Pool::get) for room under
+    /// [`max_size`](Pool::max_size) (always 0 without it). They are served
+    /// in the order they started waiting.
+    pub fn waiting(&self) -> usize {
+        self.shared.lock().waiters.len()
+    }
+
     /// Closes every idle connection. Connections in use are given back as
     /// usual when their guards are dropped.
     pub fn clear(&self) {
-        // Closed outside the lock.
-        let idle = std::mem::take(&mut self.shared.lock().idle);
-        drop(idle);
-        self.shared.freed.notify_all();
+        let idle = {
+            let mut state = self.shared.lock();
+            let idle = std::mem::take(&mut state.idle);
+            // Still counted against `max_size` until closed.
+            state.closing += idle.len();
+            idle
+        };
+        self.shared.close(idle, false);
     }
 
     fn guard(&self, client: Client<S>) -> Pooled<S> {
@@ -308,6 +305,105 @@ impl<S: SocketStream> Shared<S> {
     fn has_room(&self, state: &State<S>) -> bool {
         self.max_size
             .is_none_or(|max| state.in_use + state.idle.len() + state.closing < max)
+    }
+
+    /// Can the first waiter be served now?
+    fn can_serve(&self, state: &State<S>) -> bool {
+        !state.idle.is_empty() || self.has_room(state)
+    }
+
+    /// Wakes the first waiter if it can be served now. Called, with the
+    /// lock held, by everything that frees a connection or a place, and by
+    /// a waiter leaving the queue, so that what was freed never waits
+    /// unclaimed while a caller does.
+    fn wake_first(&self, state: &State<S>) {
+        if self.can_serve(state) {
+            state.waiters.wake_first();
+        }
+    }
+
+    /// A place for the caller, counted in use: an idle connection (not
+    /// checked yet) or `None`, room to open one. Waits, behind the callers
+    /// already waiting, while there is neither, at most `wait`.
+    fn take_place(&self) -> Result<Option<Client<S>>> {
+        let deadline = Instant::now().checked_add(self.wait);
+        let mut ticket: Option<Ticket> = None;
+        let mut state = self.lock();
+        loop {
+            let first = match &ticket {
+                Some(t) => state.waiters.is_first(t),
+                None => state.waiters.is_empty(),
+            };
+            let mut expired = Vec::new();
+            if first {
+                expired = self.take_expired(&mut state);
+                let taken = match state.idle.pop() {
+                    Some(idle) => Some(Some(idle.client)),
+                    None => self.has_room(&state).then_some(None),
+                };
+                if let Some(taken) = taken {
+                    // Counted in use before the lock is released: a new
+                    // connection's place is taken while it is being opened.
+                    state.in_use += 1;
+                    if let Some(t) = &ticket {
+                        state.waiters.leave(t);
+                        // Two connections given back at once: the next
+                        // waiter is served too.
+                        self.wake_first(&state);
+                    }
+                    drop(state);
+                    self.close(expired, false);
+                    return Ok(taken);
+                }
+            }
+            // Nothing for this caller now: it waits, at the end of the
+            // queue if it is not in it yet.
+            let ticket = ticket.get_or_insert_with(|| state.waiters.join());
+            if !expired.is_empty() {
+                // Their places come free once they are closed (outside
+                // the lock); the caller keeps its place meanwhile.
+                drop(state);
+                self.close(expired, false);
+                state = self.lock();
+                continue;
+            }
+            let left = deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            if left.is_zero() {
+                state.waiters.leave(ticket);
+                self.wake_first(&state);
+                return Err(Error::Transport(TransportError::new(
+                    TransportErrorKind::TimedOut,
+                    format!(
+                        "no pooled connection was free within {:?} ({} in use, {} waiting)",
+                        self.wait,
+                        state.in_use,
+                        state.waiters.len()
+                    ),
+                )));
+            }
+            state = ticket
+                .wake()
+                .wait_timeout(state, left)
+                .map_or_else(|e| e.into_inner().0, |(s, _)| s);
+        }
+    }
+
+    /// For a caller whose idle connection turned out closed (and has been
+    /// closed, its place still counted in use): the next idle connection
+    /// in that place, or `None`, open a new one in it.
+    fn take_next_idle(&self) -> Option<Client<S>> {
+        let mut state = self.lock();
+        let expired = self.take_expired(&mut state);
+        let next = state.idle.pop();
+        if next.is_some() {
+            // It moves from idle into the dead one's place: one place freed.
+            self.wake_first(&state);
+        }
+        drop(state);
+        self.close(expired, false);
+        next.map(|idle| idle.client)
     }
 
     /// Takes the idle connections past `max_idle_time` (oldest first, so a
@@ -336,8 +432,7 @@ impl<S: SocketStream> Shared<S> {
         } else {
             state.closing = state.closing.saturating_sub(n);
         }
-        drop(state);
-        self.freed.notify_all();
+        self.wake_first(&state);
     }
 
     /// A connection in use is given back: kept idle if it is usable and
@@ -345,27 +440,39 @@ impl<S: SocketStream> Shared<S> {
     /// already closed, or taken away).
     fn give_back(&self, client: Option<Client<S>>) {
         let keep = client.filter(|c| c.is_usable() && !c.has_unread());
-        let (expired, surplus) = {
-            let mut state = self.lock();
-            let expired = self.take_expired(&mut state);
-            match keep {
-                Some(client) if state.idle.len() < self.max_idle => {
-                    state.idle.push(Idle {
-                        client,
-                        since: Instant::now(),
-                    });
-                    // From in use to idle: as many open as before.
-                    state.in_use = state.in_use.saturating_sub(1);
-                    (expired, None)
-                }
-                surplus => (expired, Some(surplus)),
-            }
-        };
+        let mut state = self.lock();
+        let (expired, surplus) = self.keep(&mut state, keep);
+        drop(state);
         self.close(expired, false);
         match surplus {
             Some(Some(client)) => self.close(vec![client], true),
             Some(None) => self.release(),
-            None => self.freed.notify_one(),
+            None => {}
+        }
+    }
+
+    /// The part of [`give_back`](Shared::give_back) done under the lock:
+    /// the connection kept idle (and the first waiter woken for it), or
+    /// returned as surplus (`Some`) to be closed; and the expired idle
+    /// connections taken to be closed.
+    fn keep(
+        &self,
+        state: &mut State<S>,
+        keep: Option<Client<S>>,
+    ) -> (Vec<Idle<S>>, Option<Option<Client<S>>>) {
+        let expired = self.take_expired(state);
+        match keep {
+            Some(client) if state.idle.len() < self.max_idle => {
+                state.idle.push(Idle {
+                    client,
+                    since: Instant::now(),
+                });
+                // From in use to idle: as many open as before.
+                state.in_use = state.in_use.saturating_sub(1);
+                self.wake_first(state);
+                (expired, None)
+            }
+            surplus => (expired, Some(surplus)),
         }
     }
 
@@ -374,8 +481,7 @@ impl<S: SocketStream> Shared<S> {
     fn release(&self) {
         let mut state = self.lock();
         state.in_use = state.in_use.saturating_sub(1);
-        drop(state);
-        self.freed.notify_one();
+        self.wake_first(&state);
     }
 
     fn lock(&self) -> MutexGuard<'_, State<S>> {

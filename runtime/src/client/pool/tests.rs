@@ -1,0 +1,107 @@
+//! Races of the waiting queue that a test outside the crate cannot stage:
+//! the pool's lock held while a waiter's `wait` runs out, and a first
+//! waiter leaving the queue just as a connection is given back for it.
+
+use std::net::{SocketAddr, TcpListener};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Pool, Pooled};
+use crate::client::Connector;
+use crate::error::{Error, TransportErrorKind};
+
+/// A listener whose backlog accepts connections nobody reads from: enough
+/// for a pool, which sends nothing until a call.
+fn listener() -> (TcpListener, SocketAddr) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    (l, addr)
+}
+
+/// Polls `cond` until it holds, at most 5 s.
+fn within_5s(mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cond() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    true
+}
+
+fn which(c: &Pooled) -> SocketAddr {
+    c.stream().local_addr().unwrap()
+}
+
+/// A caller of `get` on its own thread: the local address of the
+/// connection it got, or the kind of its error.
+fn caller(pool: &Pool) -> thread::JoinHandle<Result<SocketAddr, TransportErrorKind>> {
+    let pool = pool.clone();
+    thread::spawn(move || match pool.get() {
+        Ok(c) => Ok(which(&c)),
+        Err(Error::Transport(t)) => Err(t.kind),
+        Err(e) => panic!("{e}"),
+    })
+}
+
+#[test]
+fn a_connection_given_back_as_the_first_waiters_wait_runs_out_is_taken_not_stranded() {
+    let (_l, addr) = listener();
+    let pool = Pool::new(Connector::new(addr).unwrap())
+        .max_size(1)
+        .wait(Duration::from_millis(200));
+    let mut held = pool.get().unwrap();
+    let held_addr = which(&held);
+    let first = caller(&pool);
+    assert!(within_5s(|| pool.waiting() == 1));
+    let second = caller(&pool);
+    assert!(within_5s(|| pool.waiting() == 2));
+    {
+        // Both waits run out while the lock is held, and the connection is
+        // given back under that same lock: whichever waiter runs first,
+        // the first one finds it free and takes it, and the second gives
+        // up without it.
+        let mut state = pool.shared.lock();
+        thread::sleep(Duration::from_millis(400));
+        let client = held.client.take();
+        let (expired, surplus) = pool.shared.keep(&mut state, client);
+        assert!(expired.is_empty() && surplus.is_none(), "kept idle");
+    }
+    drop(held);
+    assert_eq!(first.join().unwrap(), Ok(held_addr));
+    assert_eq!(second.join().unwrap(), Err(TransportErrorKind::TimedOut));
+    assert_eq!(pool.waiting(), 0, "the timed-out waiter left the queue");
+    // The first waiter's guard was dropped on its thread: back and free.
+    assert_eq!((pool.idle(), pool.in_use()), (1, 0));
+    assert_eq!(which(&pool.get().unwrap()), held_addr);
+}
+
+#[test]
+fn a_first_waiter_leaving_as_a_connection_is_given_back_passes_it_on() {
+    let (_l, addr) = listener();
+    let pool = Pool::new(Connector::new(addr).unwrap())
+        .max_size(1)
+        .wait(Duration::from_secs(10));
+    let held = pool.get().unwrap();
+    let held_addr = which(&held);
+    // A first waiter that never sleeps: it stands for one whose wait has
+    // run out but which has not taken the lock again yet.
+    let leaving = pool.shared.lock().waiters.join();
+    let next = caller(&pool);
+    assert!(within_5s(|| pool.waiting() == 2));
+    // Given back, with the wakeup for the first waiter, which is not
+    // listening: the next one may not take it while the first is there.
+    drop(held);
+    assert_eq!((pool.idle(), pool.waiting()), (1, 2));
+    assert!(!next.is_finished());
+    {
+        // The first waiter gives up, as `take_place` does when its wait
+        // runs out.
+        let mut state = pool.shared.lock();
+        state.waiters.leave(&leaving);
+        pool.shared.wake_first(&state);
+    }
+    assert_eq!(next.join().unwrap(), Ok(held_addr));
+    assert_eq!(pool.waiting(), 0);
+}
