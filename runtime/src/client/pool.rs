@@ -346,10 +346,7 @@ impl<S: SocketStream> Shared<S> {
                     // connection's place is taken while it is being opened.
                     state.in_use += 1;
                     if let Some(t) = &ticket {
-                        state.waiters.leave(t);
-                        // Two connections given back at once: the next
-                        // waiter is served too.
-                        self.wake_first(&state);
+                        self.leave(&mut state, t);
                     }
                     drop(state);
                     self.close(expired, false);
@@ -371,8 +368,7 @@ impl<S: SocketStream> Shared<S> {
                 d.saturating_duration_since(Instant::now())
             });
             if left.is_zero() {
-                state.waiters.leave(ticket);
-                self.wake_first(&state);
+                self.leave(&mut state, ticket);
                 return Err(Error::Transport(TransportError::new(
                     TransportErrorKind::TimedOut,
                     format!(
@@ -388,6 +384,14 @@ impl<S: SocketStream> Shared<S> {
                 .wait_timeout(state, left)
                 .map_or_else(|e| e.into_inner().0, |(s, _)| s);
         }
+    }
+
+    /// Takes a waiter out of the queue, served or given up, and wakes the
+    /// next one if there is something for it too (two connections given
+    /// back before the first waiter ran: both waiters are served).
+    fn leave(&self, state: &mut State<S>, ticket: &Ticket) {
+        state.waiters.leave(ticket);
+        self.wake_first(state);
     }
 
     /// For a caller whose idle connection turned out closed (and has been

@@ -1,6 +1,7 @@
 //! Races of the waiting queue that a test outside the crate cannot stage:
-//! the pool's lock held while a waiter's `wait` runs out, and a first
-//! waiter leaving the queue just as a connection is given back for it.
+//! the pool's lock held while a waiter's `wait` runs out, or while two
+//! connections are given back at once, and a first waiter leaving the
+//! queue just as a connection is given back for it.
 
 use std::net::{SocketAddr, TcpListener};
 use std::thread;
@@ -29,6 +30,10 @@ fn within_5s(mut cond: impl FnMut() -> bool) -> bool {
     }
     true
 }
+
+/// Far longer than [`within_5s`]: a waiter served before it ran out was
+/// woken, not served when its own wait ran out.
+const LONG_WAIT: Duration = Duration::from_secs(60);
 
 fn which(c: &Pooled) -> SocketAddr {
     c.stream().local_addr().unwrap()
@@ -82,7 +87,7 @@ fn a_first_waiter_leaving_as_a_connection_is_given_back_passes_it_on() {
     let (_l, addr) = listener();
     let pool = Pool::new(Connector::new(addr).unwrap())
         .max_size(1)
-        .wait(Duration::from_secs(10));
+        .wait(LONG_WAIT);
     let held = pool.get().unwrap();
     let held_addr = which(&held);
     // A first waiter that never sleeps: it stands for one whose wait has
@@ -99,9 +104,54 @@ fn a_first_waiter_leaving_as_a_connection_is_given_back_passes_it_on() {
         // The first waiter gives up, as `take_place` does when its wait
         // runs out.
         let mut state = pool.shared.lock();
-        state.waiters.leave(&leaving);
-        pool.shared.wake_first(&state);
+        pool.shared.leave(&mut state, &leaving);
     }
+    assert!(
+        within_5s(|| next.is_finished()),
+        "the next waiter was woken"
+    );
     assert_eq!(next.join().unwrap(), Ok(held_addr));
     assert_eq!(pool.waiting(), 0);
+}
+
+#[test]
+fn two_connections_given_back_at_once_serve_the_first_two_waiters() {
+    let (_l, addr) = listener();
+    let pool = Pool::new(Connector::new(addr).unwrap())
+        .max_size(2)
+        .wait(LONG_WAIT);
+    let (mut a, mut b) = (pool.get().unwrap(), pool.get().unwrap());
+    let mut held = [which(&a), which(&b)];
+    // Callers that keep what they get: the second cannot be served by
+    // the first giving its connection back.
+    let keeper = || {
+        let pool = pool.clone();
+        thread::spawn(move || pool.get())
+    };
+    let first = keeper();
+    assert!(within_5s(|| pool.waiting() == 1));
+    let second = keeper();
+    assert!(within_5s(|| pool.waiting() == 2));
+    {
+        // Both given back before either waiter runs: the first waiter is
+        // woken (twice), and once served it wakes the second.
+        let mut state = pool.shared.lock();
+        for c in [&mut a, &mut b] {
+            let (_, surplus) = pool.shared.keep(&mut state, c.client.take());
+            assert!(surplus.is_none(), "kept idle");
+        }
+    }
+    drop((a, b));
+    assert!(
+        within_5s(|| first.is_finished() && second.is_finished()),
+        "both waiters were woken"
+    );
+    let got = [first.join().unwrap(), second.join().unwrap()].map(|c| c.expect("served"));
+    let mut got_addrs = [which(&got[0]), which(&got[1])];
+    got_addrs.sort();
+    held.sort();
+    assert_eq!(got_addrs, held);
+    assert_eq!((pool.waiting(), pool.idle(), pool.in_use()), (0, 0, 2));
+    drop(got);
+    assert_eq!((pool.idle(), pool.in_use()), (2, 0));
 }
