@@ -327,10 +327,15 @@ impl<S: SocketStream> Shared<S> {
     /// already waiting, while there is neither, at most `wait`.
     fn take_place(&self) -> Result<Option<Client<S>>> {
         let deadline = Instant::now().checked_add(self.wait);
-        let mut ticket: Option<Ticket> = None;
+        // Declared before the lock's guard: on an unwind, the lock is
+        // released before the caller leaves the queue.
+        let mut queued = Queued {
+            shared: self,
+            ticket: None,
+        };
         let mut state = self.lock();
         loop {
-            let first = match &ticket {
+            let first = match &queued.ticket {
                 Some(t) => state.waiters.is_first(t),
                 None => state.waiters.is_empty(),
             };
@@ -345,9 +350,7 @@ impl<S: SocketStream> Shared<S> {
                     // Counted in use before the lock is released: a new
                     // connection's place is taken while it is being opened.
                     state.in_use += 1;
-                    if let Some(t) = &ticket {
-                        self.leave(&mut state, t);
-                    }
+                    queued.leave(&mut state);
                     drop(state);
                     self.close(expired, false);
                     return Ok(taken);
@@ -355,7 +358,7 @@ impl<S: SocketStream> Shared<S> {
             }
             // Nothing for this caller now: it waits, at the end of the
             // queue if it is not in it yet.
-            let ticket = ticket.get_or_insert_with(|| state.waiters.join());
+            let ticket = queued.ticket.get_or_insert_with(|| state.waiters.join());
             if !expired.is_empty() {
                 // Their places come free once they are closed (outside
                 // the lock); the caller keeps its place meanwhile.
@@ -368,7 +371,7 @@ impl<S: SocketStream> Shared<S> {
                 d.saturating_duration_since(Instant::now())
             });
             if left.is_zero() {
-                self.leave(&mut state, ticket);
+                queued.leave(&mut state);
                 return Err(Error::Transport(TransportError::new(
                     TransportErrorKind::TimedOut,
                     format!(
@@ -492,6 +495,33 @@ impl<S: SocketStream> Shared<S> {
         // A panic elsewhere while the state was held leaves it consistent
         // (every change to it is one push, pop, drain, take or count).
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A caller's place in the queue while it waits in
+/// [`take_place`](Shared::take_place): left when it is served or gives
+/// up, and by the guard's drop if the caller unwinds meanwhile (a waiter
+/// stranded at the front would hold up every caller behind it).
+struct Queued<'a, S: SocketStream> {
+    shared: &'a Shared<S>,
+    ticket: Option<Ticket>,
+}
+
+impl<S: SocketStream> Queued<'_, S> {
+    /// Leaves the queue, if in it, under the lock the caller holds.
+    fn leave(&mut self, state: &mut State<S>) {
+        if let Some(ticket) = self.ticket.take() {
+            self.shared.leave(state, &ticket);
+        }
+    }
+}
+
+impl<S: SocketStream> Drop for Queued<'_, S> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            let mut state = self.shared.lock();
+            self.shared.leave(&mut state, &ticket);
+        }
     }
 }
 

@@ -39,15 +39,23 @@ fn which(c: &Pooled) -> SocketAddr {
     c.stream().local_addr().unwrap()
 }
 
-/// A caller of `get` on its own thread: the local address of the
-/// connection it got, or the kind of its error.
-fn caller(pool: &Pool) -> thread::JoinHandle<Result<SocketAddr, TransportErrorKind>> {
+/// A caller of `get` on its own thread, which keeps what it gets (the
+/// guard comes back with the thread's result): nothing it is served goes
+/// back to the pool for another waiter.
+fn caller(pool: &Pool) -> thread::JoinHandle<Result<Pooled, TransportErrorKind>> {
     let pool = pool.clone();
     thread::spawn(move || match pool.get() {
-        Ok(c) => Ok(which(&c)),
+        Ok(c) => Ok(c),
         Err(Error::Transport(t)) => Err(t.kind),
         Err(e) => panic!("{e}"),
     })
+}
+
+/// Which connection a caller got, or the kind of its error.
+fn got(
+    caller: thread::JoinHandle<Result<Pooled, TransportErrorKind>>,
+) -> Result<SocketAddr, TransportErrorKind> {
+    caller.join().unwrap().map(|c| which(&c))
 }
 
 #[test]
@@ -74,11 +82,12 @@ fn a_connection_given_back_as_the_first_waiters_wait_runs_out_is_taken_not_stran
         assert!(expired.is_empty() && surplus.is_none(), "kept idle");
     }
     drop(held);
-    assert_eq!(first.join().unwrap(), Ok(held_addr));
-    assert_eq!(second.join().unwrap(), Err(TransportErrorKind::TimedOut));
+    let first = first.join().unwrap().expect("the first waiter is served");
+    assert_eq!(which(&first), held_addr);
+    assert_eq!(got(second), Err(TransportErrorKind::TimedOut));
     assert_eq!(pool.waiting(), 0, "the timed-out waiter left the queue");
-    // The first waiter's guard was dropped on its thread: back and free.
-    assert_eq!((pool.idle(), pool.in_use()), (1, 0));
+    assert_eq!((pool.idle(), pool.in_use()), (0, 1));
+    drop(first);
     assert_eq!(which(&pool.get().unwrap()), held_addr);
 }
 
@@ -110,7 +119,7 @@ fn a_first_waiter_leaving_as_a_connection_is_given_back_passes_it_on() {
         within_5s(|| next.is_finished()),
         "the next waiter was woken"
     );
-    assert_eq!(next.join().unwrap(), Ok(held_addr));
+    assert_eq!(got(next), Ok(held_addr));
     assert_eq!(pool.waiting(), 0);
 }
 
@@ -122,15 +131,11 @@ fn two_connections_given_back_at_once_serve_the_first_two_waiters() {
         .wait(LONG_WAIT);
     let (mut a, mut b) = (pool.get().unwrap(), pool.get().unwrap());
     let mut held = [which(&a), which(&b)];
-    // Callers that keep what they get: the second cannot be served by
-    // the first giving its connection back.
-    let keeper = || {
-        let pool = pool.clone();
-        thread::spawn(move || pool.get())
-    };
-    let first = keeper();
+    // The second cannot be served by the first giving its connection
+    // back: callers keep what they get.
+    let first = caller(&pool);
     assert!(within_5s(|| pool.waiting() == 1));
-    let second = keeper();
+    let second = caller(&pool);
     assert!(within_5s(|| pool.waiting() == 2));
     {
         // Both given back before either waiter runs: the first waiter is
