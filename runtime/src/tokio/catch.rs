@@ -62,12 +62,21 @@ pub(crate) async fn guarded_in(
         Ok(future) => CatchUnwind::new(future).await,
         Err(panic) => Err(panic),
     };
-    outcome.unwrap_or_else(|panic| {
+    let reply = outcome.unwrap_or_else(|panic| {
         let header = MessageHeader {
             name: std::mem::take(name),
             kind,
             seqid,
         };
         Call::panicked(&header, wire, in_step, panic.as_ref())
-    })
+    });
+    // A long name (a peer may send one up to the message size limit) is
+    // not kept for the rest of the connection.
+    if name.capacity() > NAME_KEEP {
+        *name = String::new();
+    }
+    reply
 }
+
+/// The largest name buffer [`guarded_in`] keeps from one call to the next.
+const NAME_KEEP: usize = 256;

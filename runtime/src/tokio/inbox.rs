@@ -146,12 +146,16 @@ impl Inbox {
         }
     }
 
-    /// Makes room for the next read: up to what the message at the start
-    /// can still take, at most as much as is buffered (or [`INITIAL`]).
+    /// Makes room for the next read, once the room left is less than a
+    /// read asks for: up to what the message at the start can still take,
+    /// at most as much as is buffered (or [`INITIAL`]). So the buffer holds
+    /// at most about twice what has arrived, and grows by doubling (each
+    /// byte is copied O(1) times over).
     fn reserve(&mut self) {
         if self.start > 0 {
             self.buf.drain(..self.start);
             self.start = 0;
+            self.shed();
         }
         let limits = self.wire.limits;
         let room = match (self.wire.framing, Check::frame_len(&self.buf, limits)) {
@@ -160,8 +164,24 @@ impl Inbox {
             _ => limits.max_message_size(),
         };
         let len = self.buf.len();
-        let want = room.saturating_sub(len).min(len.max(INITIAL)).max(1);
-        self.buf.reserve(want);
+        // At least one byte, so that a read can tell more bytes from the
+        // end of the stream.
+        let needed = room.saturating_sub(len).max(1);
+        if self.buf.capacity() - len < needed.min(INITIAL) {
+            // Exact: `reserve` would double the capacity, up to four times
+            // what has arrived.
+            self.buf.reserve_exact(needed.min(len.max(INITIAL)));
+        }
+    }
+
+    /// Gives back the memory of a large buffer once little of it is in use
+    /// (a large message was taken from it): a connection that once
+    /// carried a large message does not keep its memory.
+    fn shed(&mut self) {
+        let len = self.buf.len();
+        if self.buf.capacity() > KEEP && len <= KEEP / 2 {
+            self.buf.shrink_to(len.max(INITIAL));
+        }
     }
 
     /// Reads what the peer sends next (`Ok(0)`: it closed its side).
@@ -199,6 +219,7 @@ impl Inbox {
         if self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
+            self.shed();
         }
         out
     }
