@@ -470,6 +470,11 @@ where
             }
             first = false;
             served += 1;
+            // A long name (a peer may send one as long as its buffer) is
+            // not kept while the connection waits for its next message.
+            if header.name.capacity() > NAME_KEEP {
+                header.name = String::new();
+            }
             reader.get_mut().wait_idle();
             match reader.begin_message() {
                 Ok(true) => {}
@@ -584,6 +589,10 @@ fn open_reader(shared: &Shared, conn: &Conn, framing: Framing) -> Option<SocketR
 /// The bytes [`detect`] needs at most: a frame's header and the first
 /// byte of its message.
 const DETECT_LEN: usize = 5;
+
+/// The largest method name buffer a connection keeps from one message to
+/// the next.
+const NAME_KEEP: usize = 256;
 
 /// The protocol and framing the first bytes of a connection announce, once
 /// enough have arrived (`None` before): a strict binary message starts
