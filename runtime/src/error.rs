@@ -205,13 +205,15 @@ pub struct TransportError {
     /// The I/O error behind it, if any.
     pub source: Option<std::io::Error>,
     /// Set only when it is certain that no byte of the failed call's
-    /// request reached the connection: the connection refused the call
-    /// (it was already unusable, or could not be opened), or the call was
-    /// still queued, not yet handed to be written, when the connection
-    /// broke. The server cannot have seen such a call, so making it again
-    /// is safe even when it is not idempotent; `SharedPool` does so once.
-    /// False otherwise (nothing certain, or the request was written, in
-    /// full or in part). [`TransportError::new`] and errors from
+    /// request reached the connection. The async shared client sets it
+    /// when it refused the call (the connection was already unusable) or
+    /// the call was still queued, not yet taken by its writer, when the
+    /// connection broke; its pool sets it on the calls it had no
+    /// connection for (a connect failed, or the place is backing off).
+    /// The server cannot have seen such a call, so making it again is safe
+    /// even when it is not idempotent; the pool does so once. False
+    /// otherwise: the request was written, in full or in part, or that is
+    /// not certain. [`TransportError::new`] and errors from
     /// [`std::io::Error`] leave it false.
     pub unsent: bool,
 }
