@@ -52,6 +52,23 @@ impl Error {
     pub fn is_eof(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::EndOfFile)
     }
+
+    /// True when the call failed before any byte of its request reached
+    /// the connection, so the server cannot have seen it and making it
+    /// again is safe (see [`TransportError::unsent`]). False when that is
+    /// not certain, e.g. for a request that was partly written.
+    ///
+    /// ```
+    /// use thriftc_runtime::{Error, TransportError, TransportErrorKind};
+    ///
+    /// let mut e = TransportError::new(TransportErrorKind::NotOpen, "closed");
+    /// assert!(!e.unsent, "not certain: the request may have been sent");
+    /// e.unsent = true;
+    /// assert!(Error::from(e).is_unsent());
+    /// ```
+    pub fn is_unsent(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.unsent)
+    }
 }
 
 impl fmt::Display for Error {
@@ -187,6 +204,18 @@ pub struct TransportError {
     pub message: String,
     /// The I/O error behind it, if any.
     pub source: Option<std::io::Error>,
+    /// Set only when it is certain that no byte of the failed call's
+    /// request reached the connection. The async shared client sets it
+    /// when it refused the call (the connection was already unusable) or
+    /// the call was still queued, not yet taken by its writer, when the
+    /// connection broke; its pool sets it on the calls it had no
+    /// connection for (a connect failed, or the place is backing off).
+    /// The server cannot have seen such a call, so making it again is safe
+    /// even when it is not idempotent; the pool does so once. False
+    /// otherwise: the request was written, in full or in part, or that is
+    /// not certain. [`TransportError::new`] and errors from
+    /// [`std::io::Error`] leave it false.
+    pub unsent: bool,
 }
 
 impl TransportError {
@@ -196,6 +225,7 @@ impl TransportError {
             kind,
             message: message.into(),
             source: None,
+            unsent: false,
         }
     }
 }
@@ -225,6 +255,7 @@ impl From<std::io::Error> for TransportError {
             kind,
             message: e.to_string(),
             source: Some(e),
+            unsent: false,
         }
     }
 }

@@ -2,10 +2,11 @@
 //! when first needed and opened again when they break.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use std::sync::{Mutex, PoisonError};
+use ::tokio::time::Instant;
 
 use super::{AsyncChannel, SharedClient};
 use crate::client::Connector;
@@ -26,15 +27,28 @@ use crate::transport::socket::SocketStream;
 /// both are [`AsyncChannel`]s, so generated async clients work over them:
 /// `FooAsyncClient::new(&pool)`. Connections are opened by the calls that
 /// need them, with the connector's settings (see
-/// [`Connector::connect_shared`]); a call whose connection cannot be opened
-/// fails with that error, and the next call to that place tries again.
+/// [`Connector::connect_shared`]).
 ///
-/// A call that fails is not made again: the server may have run it. A
-/// call on a connection that breaks fails with the reason (see
-/// [`SharedClient`]); calls after it get a new connection. While a place
-/// opens its connection, the calls that come to it wait, and take its
-/// outcome: the connection, or the failure (so a server that is down gets
-/// one attempt at a time per place, each bounded by the connect timeout).
+/// A call that fails after its request may have reached the server is
+/// not made again: the server may have run it. A call on a connection that
+/// breaks fails with the reason (see [`SharedClient`]); calls after it get
+/// a new connection. But a call that failed before any byte of its request
+/// was sent ([`Error::is_unsent`]: its connection had just broken, or the
+/// call was still queued when it broke) is made once more, on the
+/// connection of the place whose turn is next (with one connection, that
+/// place's new one), and its caller sees only the outcome of that second
+/// try. Oneway calls likewise. A call is never made more than twice.
+///
+/// While a place opens its connection, the calls that come to it wait,
+/// and take its outcome: the connection, or the failure (so a server that
+/// is down gets one attempt at a time per place, each bounded by the
+/// connect timeout). After a failed connect the place backs off: it makes
+/// no attempt for 100 ms, then for twice as long after each further
+/// failure in a row, at most 5 s, starting over after a successful connect
+/// (see [`reconnect_backoff`](Self::reconnect_backoff)). A call that comes
+/// to a place that is backing off takes the connection of the next place
+/// that has a usable one; when none has, it fails at once with the last
+/// connect error, which says how long until the next attempt.
 ///
 /// A connection's tasks run on the runtime of the call that opened it:
 /// keep that runtime running (a multi-threaded one, or the one the pool is
@@ -115,10 +129,18 @@ impl<S: SocketStream> Clone for SharedPool<S> {
     }
 }
 
+/// The delay after a place's first failed connect, by default.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The longest delay between a place's connects, by default.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
 struct Inner<S: SocketStream> {
     connector: Connector<S>,
     places: Vec<Place>,
     next: AtomicUsize,
+    /// The first delay after a failed connect, and the longest.
+    backoff: Mutex<(Duration, Duration)>,
 }
 
 /// Where one connection is kept.
@@ -128,10 +150,27 @@ struct Place {
     /// Held while a connection is opened: a place opens one at a time, and
     /// the calls that waited for an attempt take its outcome, a connection
     /// or the failure, rather than each trying again in turn.
-    /// Why the last attempt failed (`None`: it succeeded).
-    opening: ::tokio::sync::Mutex<Option<(TransportErrorKind, String)>>,
+    opening: ::tokio::sync::Mutex<()>,
+    attempts: Mutex<Attempts>,
+}
+
+/// A place's connects so far.
+#[derive(Default)]
+struct Attempts {
     /// Attempts finished.
-    attempts: AtomicU64,
+    count: u64,
+    /// Why the last attempt failed (`None`: it succeeded, or none was made).
+    failed: Option<Failure>,
+}
+
+/// A failed connect, and the backoff that follows it.
+struct Failure {
+    kind: TransportErrorKind,
+    message: String,
+    /// How long the place waits after it.
+    delay: Duration,
+    /// No attempt before then.
+    retry_at: Instant,
 }
 
 impl Place {
@@ -140,6 +179,39 @@ impl Place {
         let client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
         client.as_ref().filter(|c| c.is_usable()).cloned()
     }
+
+    fn attempts(&self) -> MutexGuard<'_, Attempts> {
+        self.attempts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Why a call that came to the place must not connect: the place is
+    /// backing off after a failed connect, or an attempt that ended since
+    /// the call saw `seen` attempts failed (its outcome is the call's).
+    fn refusal(&self, seen: u64) -> Option<Error> {
+        let attempts = self.attempts();
+        let failure = attempts.failed.as_ref()?;
+        let now = Instant::now();
+        let message = if now < failure.retry_at {
+            format!(
+                "{} (backing off for {:?} after that failed connect: the next attempt is \
+                 allowed in {:?})",
+                failure.message,
+                failure.delay,
+                failure.retry_at - now
+            )
+        } else if attempts.count != seen {
+            failure.message.clone()
+        } else {
+            return None;
+        };
+        Some(unsent(TransportError::new(failure.kind, message)))
+    }
+}
+
+/// Marks `e` as failing before any byte of the request was sent.
+fn unsent(mut e: TransportError) -> Error {
+    e.unsent = true;
+    Error::Transport(e)
 }
 
 impl<S: SocketStream> fmt::Debug for SharedPool<S> {
@@ -153,7 +225,9 @@ impl<S: SocketStream> fmt::Debug for SharedPool<S> {
 
 impl<S: SocketStream> SharedPool<S> {
     /// A pool of up to `connections` (at least 1) connections made by
-    /// `connector`; none is opened yet.
+    /// `connector`; none is opened yet. A place whose connect fails backs
+    /// off for 100 ms, doubled after each failure in a row up to 5 s (see
+    /// [`reconnect_backoff`](Self::reconnect_backoff)).
     pub fn new(connector: Connector<S>, connections: usize) -> SharedPool<S> {
         let places = (0..connections.max(1)).map(|_| Place::default()).collect();
         SharedPool {
@@ -161,50 +235,90 @@ impl<S: SocketStream> SharedPool<S> {
                 connector,
                 places,
                 next: AtomicUsize::new(0),
+                backoff: Mutex::new((INITIAL_BACKOFF, MAX_BACKOFF)),
             }),
         }
     }
 
+    /// Sets how long a place waits after a failed connect before it tries
+    /// again: `initial` after the first failure, twice the previous delay
+    /// after each further failure in a row, never more than `max`; a
+    /// successful connect starts over at `initial`. `(Duration::ZERO,
+    /// Duration::ZERO)` turns backoff off. Applies to this pool and its
+    /// clones, from their next failed connect on.
+    pub fn reconnect_backoff(self, initial: Duration, max: Duration) -> SharedPool<S> {
+        *self
+            .inner
+            .backoff
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = (initial, max);
+        self
+    }
+
     /// The connection the next call takes: the next place in turn, with its
-    /// connection opened (again) if it has none or it broke.
+    /// connection opened (again) if it has none or it broke. A place that
+    /// is backing off after a failed connect, or whose attempt this call
+    /// waited for failed, lends the connection of the next place that has
+    /// a usable one; when none has, this fails at once with the place's
+    /// last connect error (its [`TransportError::unsent`] set, like every
+    /// error of this function).
     pub async fn client(&self) -> Result<SharedClient> {
         let inner = &*self.inner;
-        let place = &inner.places[inner.next.fetch_add(1, Ordering::Relaxed) % inner.places.len()];
+        let at = inner.next.fetch_add(1, Ordering::Relaxed) % inner.places.len();
+        let place = &inner.places[at];
         if let Some(client) = place.usable() {
             return Ok(client);
         }
-        let seen = place.attempts.load(Ordering::Acquire);
-        let mut failed = place.opening.lock().await;
-        // Another call may have opened it meanwhile.
+        let seen = place.attempts().count;
+        if let Some(refused) = place.refusal(seen) {
+            return self.elsewhere(at).ok_or(refused);
+        }
+        let _opening = place.opening.lock().await;
+        // Another call may have opened it meanwhile, or failed to.
         if let Some(client) = place.usable() {
             return Ok(client);
         }
-        // An attempt that ended while this call waited failed: so does this
-        // call.
-        if let Some((kind, why)) = &*failed {
-            if place.attempts.load(Ordering::Acquire) != seen {
-                return Err(Error::Transport(TransportError::new(*kind, why.clone())));
-            }
+        if let Some(refused) = place.refusal(seen) {
+            return self.elsewhere(at).ok_or(refused);
         }
         // A broken connection's handle is dropped here; its tasks end once
         // its calls have failed.
-        match inner.connector.connect_shared().await {
+        let outcome = inner.connector.connect_shared().await;
+        let mut attempts = place.attempts();
+        attempts.count += 1;
+        match outcome {
             Ok(client) => {
-                *failed = None;
+                attempts.failed = None;
                 *place.client.lock().unwrap_or_else(PoisonError::into_inner) = Some(client.clone());
-                place.attempts.fetch_add(1, Ordering::Release);
                 Ok(client)
             }
             Err(e) => {
-                let kind = match &e {
-                    Error::Transport(t) => t.kind,
-                    _ => TransportErrorKind::Unknown,
+                let (initial, max) = *inner.backoff.lock().unwrap_or_else(PoisonError::into_inner);
+                let delay = match &attempts.failed {
+                    Some(last) => last.delay.saturating_mul(2),
+                    None => initial,
+                }
+                .min(max);
+                let e = match e {
+                    Error::Transport(t) => t,
+                    other => TransportError::new(TransportErrorKind::Unknown, other.to_string()),
                 };
-                *failed = Some((kind, e.to_string()));
-                place.attempts.fetch_add(1, Ordering::Release);
-                Err(e)
+                attempts.failed = Some(Failure {
+                    kind: e.kind,
+                    message: e.message.clone(),
+                    delay,
+                    retry_at: Instant::now() + delay,
+                });
+                Err(unsent(e))
             }
         }
+    }
+
+    /// A usable connection of another place than `at`, the next in turn
+    /// first.
+    fn elsewhere(&self, at: usize) -> Option<SharedClient> {
+        let places = &self.inner.places;
+        (1..places.len()).find_map(|k| places[(at + k) % places.len()].usable())
     }
 
     /// Connections open and usable now.
@@ -214,6 +328,19 @@ impl<S: SocketStream> SharedPool<S> {
             .iter()
             .filter(|p| p.usable().is_some())
             .count()
+    }
+
+    /// Makes a call through [`client`](Self::client)'s connection: if it
+    /// fails before its request was sent ([`Error::is_unsent`]), it is made
+    /// once more, on the connection of the place whose turn is next.
+    async fn call_with<T, F>(&self, call: impl Fn(SharedClient) -> F) -> Result<T>
+    where
+        F: Future<Output = Result<T>>,
+    {
+        match call(self.client().await?).await {
+            Err(e) if e.is_unsent() => call(self.client().await?).await,
+            outcome => outcome,
+        }
     }
 }
 
@@ -237,10 +364,12 @@ impl<S: SocketStream> AsyncChannel for &SharedPool<S> {
         method: &str,
         args: &A,
     ) -> Result<R> {
-        self.client().await?.call(method, args).await
+        self.call_with(|mut client| async move { client.call(method, args).await })
+            .await
     }
 
     async fn call_oneway<A: Encode + Sync>(&mut self, method: &str, args: &A) -> Result<()> {
-        self.client().await?.call_oneway(method, args).await
+        self.call_with(|mut client| async move { client.call_oneway(method, args).await })
+            .await
     }
 }

@@ -71,6 +71,15 @@ const BATCH: usize = 64 * 1024;
 /// the connection's tasks stop (their runtime shut down). Make a new client
 /// then: [`is_usable`](SharedClient::is_usable) tells.
 ///
+/// A call that fails because the connection broke before any byte of its
+/// request was written says so: [`Error::is_unsent`] is true when the
+/// call came after the break, or was still queued (not yet taken by the
+/// writer) when it happened; the server cannot have seen it, so making it
+/// again elsewhere is safe ([`SharedPool`](super::SharedPool) does so
+/// once). A request taken by the writer, written in full, in part or not
+/// yet, fails as sent ([`is_unsent`](Error::is_unsent) false), and so
+/// does a oneway call whose connection's tasks stopped before telling it.
+///
 /// When every handle is dropped, requests already queued are still
 /// written, the sending side is shut down, and the connection closes once
 /// the replies still awaited have arrived (within the read timeout).
@@ -202,9 +211,24 @@ impl Broken {
         Broken::new(kind, format!("the connection is closed: {e}"))
     }
 
+    /// The error of a call whose request was sent, or may have been.
     fn error(&self) -> Error {
         Error::Transport(TransportError::new(self.kind, self.message.clone()))
     }
+
+    /// The error of a call whose request was certainly not sent: refused,
+    /// or still queued when the connection broke.
+    fn refused(&self) -> Error {
+        refused(self.kind, &self.message)
+    }
+}
+
+/// A transport error of `kind` for a call none of whose bytes were written
+/// ([`TransportError::unsent`]).
+fn refused(kind: TransportErrorKind, why: &str) -> Error {
+    let mut e = TransportError::new(kind, format!("{why} (the request was not sent)"));
+    e.unsent = true;
+    Error::Transport(e)
 }
 
 /// A call awaiting its reply.
@@ -364,7 +388,10 @@ impl SharedClient {
                 seqid,
                 kind: Kind::Call(Waiter { reply, slot }),
             })?;
-            arrived.await.unwrap_or_else(|_| Err(inner.link.closed()))
+            // A call's waiter is answered once it is handed to the writer:
+            // one dropped unanswered was still queued when the writer
+            // stopped.
+            arrived.await.unwrap_or_else(|_| Err(inner.link.refused()))
         })
         .await?;
         match check_reply::<R>(inner.wire, &arrived.bytes, arrived.in_step, method, seqid) {
@@ -388,6 +415,8 @@ impl SharedClient {
                 seqid,
                 kind: Kind::Oneway { sent, slot },
             })?;
+            // Dropped unanswered: still queued, or being written when the
+            // writer stopped (not certain either way).
             written.await.unwrap_or_else(|_| Err(inner.link.closed()))
         })
         .await
@@ -443,7 +472,7 @@ impl Inner {
     }
 
     fn send(&self, request: Outgoing) -> Result<()> {
-        self.queue.send(request).map_err(|_| self.link.closed())
+        self.queue.send(request).map_err(|_| self.link.refused())
     }
 }
 
@@ -472,19 +501,30 @@ impl Link {
         }
     }
 
+    /// The error a call meets that the connection refused, its request
+    /// not sent ([`TransportError::unsent`]).
+    fn refused(&self) -> Error {
+        match &self.state().broken {
+            Some(broken) => broken.refused(),
+            None => refused(TransportErrorKind::NotOpen, "the connection is closed"),
+        }
+    }
+
+    /// `Err` (the request is not sent) once the connection broke.
     fn usable(&self) -> Result<()> {
         match &self.state().broken {
-            Some(broken) => Err(broken.error()),
+            Some(broken) => Err(broken.refused()),
             None => Ok(()),
         }
     }
 
-    /// Waits for a free slot (fails once the connection breaks).
+    /// Waits for a free slot (fails once the connection breaks; the
+    /// request is not sent).
     async fn slot(&self) -> Result<OwnedSemaphorePermit> {
         Arc::clone(&self.slots)
             .acquire_owned()
             .await
-            .map_err(|_| self.closed())
+            .map_err(|_| self.refused())
     }
 
     /// Marks the connection unusable (the first reason wins) and fails
@@ -508,7 +548,8 @@ impl Link {
 
     /// Registers `request`'s call as awaiting its reply (or, oneway, as to
     /// be told when written) and appends its bytes to `bytes`; a request
-    /// that cannot be sent is failed here instead.
+    /// that cannot be sent (the connection broke) is failed here instead,
+    /// as not sent.
     fn admit(
         &self,
         request: Outgoing,
@@ -517,7 +558,7 @@ impl Link {
     ) {
         let mut state = self.state();
         if let Some(broken) = &state.broken {
-            let error = broken.error();
+            let error = broken.refused();
             drop(state);
             match request.kind {
                 Kind::Call(waiter) => waiter.answer(Err(error)),
