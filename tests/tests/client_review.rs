@@ -576,6 +576,10 @@ impl AwkwardHandler for Impl {
     fn fired(&self) -> Result<String, AwkwardFiredError> {
         Ok(self.fired.lock().unwrap().clone().unwrap_or_default())
     }
+
+    fn placeholders(&self, a: i32, b: i32, c: i32) -> Result<i32, AwkwardPlaceholdersError> {
+        Ok(a * 100 + b * 10 + c)
+    }
 }
 
 struct AwkwardNewImpl;
@@ -616,6 +620,7 @@ fn exercise<C: thriftc_runtime::Channel>(c: &mut AwkwardClient<C>) {
     assert_eq!(c.multiplexed2("four".into()).unwrap(), 4);
     assert_eq!(c.locals(1, 2, 3, 4, 5, 6, 7, 8, 9).unwrap(), 123_456_789);
     assert_eq!(c.cases(3, 4).unwrap(), 34);
+    assert_eq!(c.placeholders(1, 2, 3).unwrap(), 123);
     assert_eq!(c.success(7).unwrap(), 7);
     match c.success(1) {
         Err(AwkwardSuccessError::Success(o)) => assert_eq!(o.why, "one"),

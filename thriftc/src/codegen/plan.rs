@@ -1521,13 +1521,6 @@ impl<'a> Planner<'a> {
     ) -> Result<Struct, Error> {
         let union = kind == StructKind::Union;
         let mut scope = Scope::new();
-        let unknown_fields = if !union && self.options.keep_unknown_fields {
-            let n = names::field_name("unknown_fields");
-            scope.reserve(n.as_str());
-            Some(n)
-        } else {
-            None
-        };
         let mut fields = Vec::new();
         for (j, f) in ir_fields.iter().enumerate() {
             let req = match def {
@@ -1569,6 +1562,10 @@ impl<'a> Planner<'a> {
                 serde_default_fn: None,
             });
         }
+        // Named after the IDL's fields, as the unknown variant of a union
+        // is: turning the option on renames none of them.
+        let unknown_fields = (!union && self.options.keep_unknown_fields)
+            .then(|| scope.claim(names::field_name("unknown_fields")));
         let unknown_variant = union.then(|| scope.claim(names::variant_name("Unknown")));
         let traits = match def {
             Some(id) => self.defs[id.0 as usize].traits,

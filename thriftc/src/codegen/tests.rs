@@ -1446,3 +1446,26 @@ fn async_services_follow_the_options_and_take_their_names_last() {
     assert!(!neither.contains("AsyncHandler") && !neither.contains("CalcAsyncClient2"));
     assert!(!neither.contains("CalcAddArgs"));
 }
+
+/// `keep_unknown_fields` renames none of the IDL's fields: a field of that
+/// name keeps it, and the kept unknown fields take the next free name (as
+/// the unknown variant of a union does).
+#[test]
+fn kept_unknown_fields_take_a_name_the_idl_left_free() {
+    let idl = "namespace rs k\nstruct S { 1: i32 unknown_fields, 2: i32 unknown_fields2 }\n\
+               struct T { 1: i32 n }\n";
+    let loaded = crate::load_str("k.thrift", idl).unwrap();
+    let o = Options {
+        keep_unknown_fields: true,
+        ..Options::default()
+    };
+    let text = generate(&loaded.program, &o).unwrap()[0].contents.clone();
+    for want in [
+        "    pub unknown_fields: i32,\n    pub unknown_fields2: i32,\n",
+        "    pub unknown_fields3: Vec<__rt::UnknownField>,\n}",
+        "    pub n: i32,\n    /// Fields this schema does not know, as read; written back after\n    \
+         /// the known fields.\n    pub unknown_fields: Vec<__rt::UnknownField>,\n}",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}

@@ -724,6 +724,7 @@ impl ::std::error::Error for BenchBlobError {
 }
 /// Implement this to serve `Bench`; serve it with [`BenchProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -918,6 +919,7 @@ impl<C: __rt::Channel> BenchClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

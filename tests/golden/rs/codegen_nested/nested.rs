@@ -387,6 +387,7 @@ impl ::std::error::Error for TablesKeysError {
 }
 /// Implement this to serve `Tables`; serve it with [`TablesProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -577,6 +578,7 @@ impl<C: __rt::Channel> TablesClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -235,6 +235,7 @@ impl ::std::error::Error for UsesSharedUpgradeError {
 }
 /// Implement this to serve `UsesShared`; serve it with [`UsesSharedProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -379,6 +380,7 @@ impl<C: __rt::Channel> UsesSharedClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

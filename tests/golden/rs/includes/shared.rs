@@ -310,6 +310,7 @@ impl ::std::error::Error for SharedServiceGetStructError {
 }
 /// Implement this to serve `SharedService`; serve it with [`SharedServiceProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -447,6 +448,7 @@ impl<C: __rt::Channel> SharedServiceClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

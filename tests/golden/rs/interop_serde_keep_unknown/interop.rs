@@ -3933,6 +3933,7 @@ impl ::std::error::Error for InteropWorkError {
 ///
 /// Implement this to serve `Interop`; serve it with [`InteropProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4588,6 +4589,7 @@ impl<C: __rt::Channel> InteropClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -5092,6 +5094,7 @@ impl ::std::error::Error for CounterIncrementError {
 ///
 /// Implement this to serve `Counter`; serve it with [`CounterProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -5227,6 +5230,7 @@ impl<C: __rt::Channel> CounterClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

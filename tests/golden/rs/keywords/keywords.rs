@@ -830,6 +830,7 @@ impl ::std::error::Error for TraitExternError {
 }
 /// Implement this to serve `trait`; serve it with [`TraitProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1035,6 +1036,7 @@ impl<C: __rt::Channel> TraitClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

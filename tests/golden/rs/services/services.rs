@@ -785,6 +785,7 @@ impl ::std::error::Error for CalculatorLevelError {
 ///
 /// Implement this to serve `Calculator`; serve it with [`CalculatorProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1049,6 +1050,7 @@ impl<C: __rt::Channel> CalculatorClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1279,6 +1281,7 @@ impl ::std::error::Error for ScientificPowerError {
 }
 /// Implement this to serve `Scientific`; serve it with [`ScientificProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1413,6 +1416,7 @@ impl<C: __rt::Channel> ScientificClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1520,6 +1524,7 @@ impl<C: __rt::Channel> ScientificClient<C> {
 }
 /// Implement this to serve `Empty`; serve it with [`EmptyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1624,6 +1629,7 @@ impl<C: __rt::Channel> EmptyClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

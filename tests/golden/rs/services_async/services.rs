@@ -785,6 +785,7 @@ impl ::std::error::Error for CalculatorLevelError {
 ///
 /// Implement this to serve `Calculator`; serve it with [`CalculatorProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1049,6 +1050,7 @@ impl<C: __rt::Channel> CalculatorClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1142,6 +1144,7 @@ impl<C: __rt::Channel> CalculatorClient<C> {
 ///
 /// Implement this to serve `Calculator` on tokio; serve it with [`CalculatorAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1403,6 +1406,7 @@ impl<C: __rt::tokio::AsyncChannel> CalculatorAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1640,6 +1644,7 @@ impl ::std::error::Error for ScientificPowerError {
 }
 /// Implement this to serve `Scientific`; serve it with [`ScientificProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1774,6 +1779,7 @@ impl<C: __rt::Channel> ScientificClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1881,6 +1887,7 @@ impl<C: __rt::Channel> ScientificClient<C> {
 }
 /// Implement this to serve `Scientific` on tokio; serve it with [`ScientificAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2006,6 +2013,7 @@ impl<C: __rt::tokio::AsyncChannel> ScientificAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2123,6 +2131,7 @@ impl<C: __rt::tokio::AsyncChannel> ScientificAsyncClient<C> {
 }
 /// Implement this to serve `Empty`; serve it with [`EmptyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2227,6 +2236,7 @@ impl<C: __rt::Channel> EmptyClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2235,6 +2245,7 @@ impl<C: __rt::Channel> EmptyClient<__rt::Multiplexed<C>> {
 impl<C: __rt::Channel> EmptyClient<C> {}
 /// Implement this to serve `Empty` on tokio; serve it with [`EmptyAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2328,6 +2339,7 @@ impl<C: __rt::tokio::AsyncChannel> EmptyAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

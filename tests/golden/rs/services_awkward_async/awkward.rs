@@ -1527,6 +1527,108 @@ impl __rt::Decode for AwkwardFiredResult {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AwkwardPlaceholdersArgs {
+    pub foo: i32,
+    pub baz: i32,
+    pub quux: i32,
+}
+impl __rt::WireType for AwkwardPlaceholdersArgs {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for AwkwardPlaceholdersArgs {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("placeholders_args")?;
+        p.write_field_begin("foo", __rt::TType::I32, 1)?;
+        __rt::Encode::encode(&self.foo, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("baz", __rt::TType::I32, 2)?;
+        __rt::Encode::encode(&self.baz, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("quux", __rt::TType::I32, 3)?;
+        __rt::Encode::encode(&self.quux, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for AwkwardPlaceholdersArgs {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::I32) => self.foo = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.baz = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I32) => self.quux = __rt::Decode::decode(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AwkwardPlaceholdersResult {
+    pub success: Option<i32>,
+}
+impl __rt::WireType for AwkwardPlaceholdersResult {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for AwkwardPlaceholdersResult {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("placeholders_result")?;
+        if let Some(v) = &self.success {
+            p.write_field_begin("success", __rt::TType::I32, 0)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for AwkwardPlaceholdersResult {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (0, __rt::TType::I32) => self.success = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
 /// Errors of `Awkward.new`: its declared exceptions, an application error, or a failed call.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -2061,8 +2163,51 @@ impl ::std::error::Error for AwkwardFiredError {
         }
     }
 }
+/// Errors of `Awkward.placeholders`: its declared exceptions, an application error, or a failed call.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum AwkwardPlaceholdersError {
+    /// A `TApplicationException`. A handler returns it to send it as
+    /// is; a client receives it when the server sent one.
+    Application(__rt::ApplicationError),
+    /// The call failed: on a client, a transport or protocol error
+    /// before a reply arrived; returned by a handler, an undeclared
+    /// error, answered as `INTERNAL_ERROR` (the detail is logged, not
+    /// sent).
+    Rpc(__rt::Error),
+}
+impl From<__rt::ApplicationError> for AwkwardPlaceholdersError {
+    fn from(e: __rt::ApplicationError) -> Self {
+        Self::Application(e)
+    }
+}
+impl From<__rt::Error> for AwkwardPlaceholdersError {
+    fn from(e: __rt::Error) -> Self {
+        match e {
+            __rt::Error::Application(e) => Self::Application(e),
+            e => Self::Rpc(e),
+        }
+    }
+}
+impl ::std::fmt::Display for AwkwardPlaceholdersError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Application(e) => ::std::fmt::Display::fmt(e, f),
+            Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
+        }
+    }
+}
+impl ::std::error::Error for AwkwardPlaceholdersError {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            Self::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Implement this to serve `Awkward`; serve it with [`AwkwardProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2127,6 +2272,13 @@ pub trait AwkwardHandler: super::base::BaseHandler {
     ) -> Result<(), AwkwardFireError>;
     /// What the last `fire` carried, as text.
     fn fired(&self) -> Result<String, AwkwardFiredError>;
+    /// Arguments named like clippy's placeholder names.
+    fn placeholders(
+        &self,
+        foo: i32,
+        baz: i32,
+        quux: i32,
+    ) -> Result<i32, AwkwardPlaceholdersError>;
 }
 /// Serves a [`AwkwardHandler`]: dispatches `Awkward`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
 pub struct AwkwardProcessor<H: ?Sized> {
@@ -2507,6 +2659,33 @@ impl<H: AwkwardHandler + ?Sized> AwkwardProcessor<H> {
                     ),
                 )
             }
+            "placeholders" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: AwkwardPlaceholdersArgs| {
+                            match AwkwardHandler::placeholders(
+                                handler,
+                                __args.foo,
+                                __args.baz,
+                                __args.quux,
+                            ) {
+                                Ok(v) => {
+                                    Ok(AwkwardPlaceholdersResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(AwkwardPlaceholdersError::Application(e)) => Err(e),
+                                Err(AwkwardPlaceholdersError::Rpc(e)) => {
+                                    Err(__rt::internal_error("placeholders", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
             _ => {
                 super::base::BaseProcessor::<H>::dispatch(handler, header, input, output)
             }
@@ -2564,6 +2743,7 @@ impl<C: __rt::Channel> AwkwardClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2770,6 +2950,26 @@ impl<C: __rt::Channel> AwkwardClient<C> {
         }
         Err(__rt::missing_result("fired").into())
     }
+    /// Arguments named like clippy's placeholder names.
+    pub fn placeholders(
+        &mut self,
+        foo: i32,
+        baz: i32,
+        quux: i32,
+    ) -> Result<i32, AwkwardPlaceholdersError> {
+        let __args = AwkwardPlaceholdersArgs {
+            foo,
+            baz,
+            quux,
+        };
+        let __reply = self
+            .channel
+            .call::<_, AwkwardPlaceholdersResult>("placeholders", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("placeholders").into())
+    }
     /// Named like the processor's trait method.
     pub fn process(
         &mut self,
@@ -2833,6 +3033,7 @@ impl<C: __rt::Channel> AwkwardClient<C> {
 }
 /// Implement this to serve `Awkward` on tokio; serve it with [`AwkwardAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2926,6 +3127,15 @@ pub trait AwkwardAsyncHandler: super::base::BaseAsyncHandler {
     fn fired(
         &self,
     ) -> impl ::std::future::Future<Output = Result<String, AwkwardFiredError>> + Send;
+    /// Arguments named like clippy's placeholder names.
+    fn placeholders(
+        &self,
+        foo: i32,
+        baz: i32,
+        quux: i32,
+    ) -> impl ::std::future::Future<
+        Output = Result<i32, AwkwardPlaceholdersError>,
+    > + Send;
 }
 /// Serves a [`AwkwardAsyncHandler`]: dispatches `Awkward`'s methods (inherited ones included) by name. Give it to the runtime's async server, or register it in an async multiplexed processor.
 pub struct AwkwardAsyncProcessor<H: ?Sized> {
@@ -3287,6 +3497,31 @@ impl<H: AwkwardAsyncHandler + ?Sized> AwkwardAsyncProcessor<H> {
                 };
                 Ok(call.reply(__outcome))
             }
+            "placeholders" => {
+                let __args: AwkwardPlaceholdersArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match AwkwardAsyncHandler::placeholders(
+                        handler,
+                        __args.foo,
+                        __args.baz,
+                        __args.quux,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(AwkwardPlaceholdersResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(AwkwardPlaceholdersError::Application(e)) => Err(e),
+                    Err(AwkwardPlaceholdersError::Rpc(e)) => {
+                        Err(__rt::internal_error("placeholders", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
             _ => super::base::BaseAsyncProcessor::<H>::dispatch(handler, call).await,
         }
     }
@@ -3338,6 +3573,7 @@ impl<C: __rt::tokio::AsyncChannel> AwkwardAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3566,6 +3802,27 @@ impl<C: __rt::tokio::AsyncChannel> AwkwardAsyncClient<C> {
         }
         Err(__rt::missing_result("fired").into())
     }
+    /// Arguments named like clippy's placeholder names.
+    pub async fn placeholders(
+        &mut self,
+        foo: i32,
+        baz: i32,
+        quux: i32,
+    ) -> Result<i32, AwkwardPlaceholdersError> {
+        let __args = AwkwardPlaceholdersArgs {
+            foo,
+            baz,
+            quux,
+        };
+        let __reply = self
+            .channel
+            .call::<_, AwkwardPlaceholdersResult>("placeholders", &__args)
+            .await?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        Err(__rt::missing_result("placeholders").into())
+    }
     /// Named like the processor's trait method.
     pub async fn process(
         &mut self,
@@ -3776,6 +4033,7 @@ impl ::std::error::Error for AwkwardNewArgsError {
 ///
 /// Implement this to serve `AwkwardNew`; serve it with [`AwkwardNewProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3906,6 +4164,7 @@ impl<C: __rt::Channel> AwkwardNewClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3926,6 +4185,7 @@ impl<C: __rt::Channel> AwkwardNewClient<C> {
 ///
 /// Implement this to serve `AwkwardNew` on tokio; serve it with [`AwkwardNewAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4046,6 +4306,7 @@ impl<C: __rt::tokio::AsyncChannel> AwkwardNewAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -271,6 +271,7 @@ impl ::std::error::Error for BasePingError {
 }
 /// Implement this to serve `Base`; serve it with [`BaseProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -423,6 +424,7 @@ impl<C: __rt::Channel> BaseClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -483,6 +485,7 @@ impl<C: __rt::Channel> BaseClient<C> {
 }
 /// Implement this to serve `Base` on tokio; serve it with [`BaseAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -621,6 +624,7 @@ impl<C: __rt::tokio::AsyncChannel> BaseAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -442,6 +442,7 @@ impl ::std::error::Error for RootPingError {
 }
 /// Implement this to serve `Root`; serve it with [`RootProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -611,6 +612,7 @@ impl<C: __rt::Channel> RootClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -647,6 +649,7 @@ impl<C: __rt::Channel> RootClient<C> {
 }
 /// Implement this to serve `Root` on tokio; serve it with [`RootAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -797,6 +800,7 @@ impl<C: __rt::tokio::AsyncChannel> RootAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -656,6 +656,7 @@ impl ::std::error::Error for ShapesNestError {
 ///
 /// Implement this to serve `Shapes`; serve it with [`ShapesProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -880,6 +881,7 @@ impl<C: __rt::Channel> ShapesClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -947,6 +949,7 @@ impl<C: __rt::Channel> ShapesClient<C> {
 ///
 /// Implement this to serve `Shapes` on tokio; serve it with [`ShapesAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1161,6 +1164,7 @@ impl<C: __rt::tokio::AsyncChannel> ShapesAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1947,6 +1951,7 @@ impl ::std::error::Error for KeywordsAsyncError {
 ///
 /// Implement this to serve `Keywords`; serve it with [`KeywordsProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2205,6 +2210,7 @@ impl<C: __rt::Channel> KeywordsClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2267,6 +2273,7 @@ impl<C: __rt::Channel> KeywordsClient<C> {
 ///
 /// Implement this to serve `Keywords` on tokio; serve it with [`KeywordsAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2513,6 +2520,7 @@ impl<C: __rt::tokio::AsyncChannel> KeywordsAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3599,6 +3607,7 @@ impl ::std::error::Error for FaultyRecordedError {
 ///
 /// Implement this to serve `Faulty`; serve it with [`FaultyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3896,6 +3905,7 @@ impl<C: __rt::Channel> FaultyClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3978,6 +3988,7 @@ impl<C: __rt::Channel> FaultyClient<C> {
 ///
 /// Implement this to serve `Faulty` on tokio; serve it with [`FaultyAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4267,6 +4278,7 @@ impl<C: __rt::tokio::AsyncChannel> FaultyAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -4504,6 +4516,7 @@ impl ::std::error::Error for FaultyPlusPlusError {
 ///
 /// Implement this to serve `FaultyPlus`; serve it with [`FaultyPlusProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4634,6 +4647,7 @@ impl<C: __rt::Channel> FaultyPlusClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -4725,6 +4739,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
 ///
 /// Implement this to serve `FaultyPlus` on tokio; serve it with [`FaultyPlusAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4850,6 +4865,7 @@ impl<C: __rt::tokio::AsyncChannel> FaultyPlusAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -4960,6 +4976,7 @@ impl<C: __rt::tokio::AsyncChannel> FaultyPlusAsyncClient<C> {
 ///
 /// Implement this to serve `FaultyAlias`; serve it with [`FaultyAliasProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -5063,6 +5080,7 @@ impl<C: __rt::Channel> FaultyAliasClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -5154,6 +5172,7 @@ impl<C: __rt::Channel> FaultyAliasClient<C> {
 ///
 /// Implement this to serve `FaultyAlias` on tokio; serve it with [`FaultyAliasAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -5246,6 +5265,7 @@ impl<C: __rt::tokio::AsyncChannel> FaultyAliasAsyncClient<__rt::Multiplexed<C>> 
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

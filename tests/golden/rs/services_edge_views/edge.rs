@@ -758,6 +758,7 @@ impl ::std::error::Error for ShapesNestError {
 ///
 /// Implement this to serve `Shapes`; serve it with [`ShapesProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -953,6 +954,7 @@ where
 ///
 /// Implement this to serve `Shapes` with arguments borrowed from the request; serve it with [`ShapesViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`ShapesHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1191,6 +1193,7 @@ impl<C: __rt::Channel> ShapesClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2019,6 +2022,7 @@ impl ::std::error::Error for KeywordsAsyncError {
 ///
 /// Implement this to serve `Keywords`; serve it with [`KeywordsProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2248,6 +2252,7 @@ where
 ///
 /// Implement this to serve `Keywords` with arguments borrowed from the request; serve it with [`KeywordsViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`KeywordsHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2513,6 +2518,7 @@ impl<C: __rt::Channel> KeywordsClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3776,6 +3782,7 @@ impl ::std::error::Error for FaultyRecordedError {
 ///
 /// Implement this to serve `Faulty`; serve it with [`FaultyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4044,6 +4051,7 @@ where
 ///
 /// Implement this to serve `Faulty` with arguments borrowed from the request; serve it with [`FaultyViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`FaultyHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4371,6 +4379,7 @@ impl<C: __rt::Channel> FaultyClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -4592,6 +4601,7 @@ impl ::std::error::Error for FaultyPlusPlusError {
 ///
 /// Implement this to serve `FaultyPlus`; serve it with [`FaultyPlusProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4693,6 +4703,7 @@ where
 ///
 /// Implement this to serve `FaultyPlus` with arguments borrowed from the request; serve it with [`FaultyPlusViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`FaultyPlusHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4828,6 +4839,7 @@ impl<C: __rt::Channel> FaultyPlusClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -4919,6 +4931,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
 ///
 /// Implement this to serve `FaultyAlias`; serve it with [`FaultyAliasProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4993,6 +5006,7 @@ where
 ///
 /// Implement this to serve `FaultyAlias` with arguments borrowed from the request; serve it with [`FaultyAliasViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`FaultyAliasHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -5097,6 +5111,7 @@ impl<C: __rt::Channel> FaultyAliasClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -925,6 +925,7 @@ impl ::std::error::Error for CalculatorLevelError {
 ///
 /// Implement this to serve `Calculator`; serve it with [`CalculatorProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1160,6 +1161,7 @@ where
 ///
 /// Implement this to serve `Calculator` with arguments borrowed from the request; serve it with [`CalculatorViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`CalculatorHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1443,6 +1445,7 @@ impl<C: __rt::Channel> CalculatorClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1673,6 +1676,7 @@ impl ::std::error::Error for ScientificPowerError {
 }
 /// Implement this to serve `Scientific`; serve it with [`ScientificProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1776,6 +1780,7 @@ where
 }
 /// Implement this to serve `Scientific` with arguments borrowed from the request; serve it with [`ScientificViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`ScientificHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1911,6 +1916,7 @@ impl<C: __rt::Channel> ScientificClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2018,6 +2024,7 @@ impl<C: __rt::Channel> ScientificClient<C> {
 }
 /// Implement this to serve `Empty`; serve it with [`EmptyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2122,6 +2129,7 @@ impl<C: __rt::Channel> EmptyClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

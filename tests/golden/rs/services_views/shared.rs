@@ -422,6 +422,7 @@ impl ::std::error::Error for SharedServiceGetStructError {
 }
 /// Implement this to serve `SharedService`; serve it with [`SharedServiceProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -528,6 +529,7 @@ where
 }
 /// Implement this to serve `SharedService` with arguments borrowed from the request; serve it with [`SharedServiceViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`SharedServiceHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -669,6 +671,7 @@ impl<C: __rt::Channel> SharedServiceClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -220,6 +220,7 @@ impl ::std::error::Error for RegistryLookupError {
 }
 /// Implement this to serve `Registry`; serve it with [`RegistryProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -350,6 +351,7 @@ impl<C: __rt::Channel> RegistryClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -321,6 +321,7 @@ impl __rt::FromView<TooLong> for TooLong {
 ///
 /// Implement this to serve `Base`; serve it with [`BaseProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -425,6 +426,7 @@ impl<C: __rt::Channel> BaseClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1860,6 +1862,7 @@ impl ::std::error::Error for TextNothingError {
 ///
 /// Implement this to serve `Text`; serve it with [`TextProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2139,6 +2142,7 @@ where
 ///
 /// Implement this to serve `Text` with arguments borrowed from the request; serve it with [`TextViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`TextHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2508,6 +2512,7 @@ impl<C: __rt::Channel> TextClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2781,6 +2786,7 @@ impl ::std::error::Error for MoreTextUpperError {
 ///
 /// Implement this to serve `MoreText`; serve it with [`MoreTextProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -2882,6 +2888,7 @@ where
 ///
 /// Implement this to serve `MoreText` with arguments borrowed from the request; serve it with [`MoreTextViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`MoreTextHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3022,6 +3029,7 @@ impl<C: __rt::Channel> MoreTextClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3304,6 +3312,7 @@ impl ::std::error::Error for TopTopError {
 ///
 /// Implement this to serve `Top`; serve it with [`TopProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3401,6 +3410,7 @@ where
 ///
 /// Implement this to serve `Top` with arguments borrowed from the request; serve it with [`TopViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`TopHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3534,6 +3544,7 @@ impl<C: __rt::Channel> TopClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3555,6 +3566,7 @@ impl<C: __rt::Channel> TopClient<C> {
 ///
 /// Implement this to serve `Middle`; serve it with [`MiddleProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3630,6 +3642,7 @@ where
 ///
 /// Implement this to serve `Middle` with arguments borrowed from the request; serve it with [`MiddleViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`MiddleHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3734,6 +3747,7 @@ impl<C: __rt::Channel> MiddleClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3934,6 +3948,7 @@ impl ::std::error::Error for BottomBottomError {
 ///
 /// Implement this to serve `Bottom`; serve it with [`BottomProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4035,6 +4050,7 @@ where
 ///
 /// Implement this to serve `Bottom` with arguments borrowed from the request; serve it with [`BottomViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`BottomHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4174,6 +4190,7 @@ impl<C: __rt::Channel> BottomClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -3067,6 +3067,7 @@ impl ::std::error::Error for InteropWorkError {
 ///
 /// Implement this to serve `Interop`; serve it with [`InteropProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3697,6 +3698,7 @@ impl<C: __rt::Channel> InteropClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3973,6 +3975,7 @@ impl<C: __rt::Channel> InteropClient<C> {
 ///
 /// Implement this to serve `Interop` on tokio; serve it with [`InteropAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -4621,6 +4624,7 @@ impl<C: __rt::tokio::AsyncChannel> InteropAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -5059,6 +5063,7 @@ impl ::std::error::Error for CounterIncrementError {
 ///
 /// Implement this to serve `Counter`; serve it with [`CounterProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -5193,6 +5198,7 @@ impl<C: __rt::Channel> CounterClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -5244,6 +5250,7 @@ impl<C: __rt::Channel> CounterClient<C> {
 ///
 /// Implement this to serve `Counter` on tokio; serve it with [`CounterAsyncProcessor`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -5364,6 +5371,7 @@ impl<C: __rt::tokio::AsyncChannel> CounterAsyncClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -271,6 +271,7 @@ impl ::std::error::Error for BasePingError {
 }
 /// Implement this to serve `Base`; serve it with [`BaseProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -423,6 +424,7 @@ impl<C: __rt::Channel> BaseClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -442,6 +442,7 @@ impl ::std::error::Error for RootPingError {
 }
 /// Implement this to serve `Root`; serve it with [`RootProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -611,6 +612,7 @@ impl<C: __rt::Channel> RootClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -656,6 +656,7 @@ impl ::std::error::Error for ShapesNestError {
 ///
 /// Implement this to serve `Shapes`; serve it with [`ShapesProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -880,6 +881,7 @@ impl<C: __rt::Channel> ShapesClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -1660,6 +1662,7 @@ impl ::std::error::Error for KeywordsAsyncError {
 ///
 /// Implement this to serve `Keywords`; serve it with [`KeywordsProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -1918,6 +1921,7 @@ impl<C: __rt::Channel> KeywordsClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -2997,6 +3001,7 @@ impl ::std::error::Error for FaultyRecordedError {
 ///
 /// Implement this to serve `Faulty`; serve it with [`FaultyProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3294,6 +3299,7 @@ impl<C: __rt::Channel> FaultyClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3515,6 +3521,7 @@ impl ::std::error::Error for FaultyPlusPlusError {
 ///
 /// Implement this to serve `FaultyPlus`; serve it with [`FaultyPlusProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3645,6 +3652,7 @@ impl<C: __rt::Channel> FaultyPlusClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,
@@ -3736,6 +3744,7 @@ impl<C: __rt::Channel> FaultyPlusClient<C> {
 ///
 /// Implement this to serve `FaultyAlias`; serve it with [`FaultyAliasProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::new_ret_no_self,
@@ -3839,6 +3848,7 @@ impl<C: __rt::Channel> FaultyAliasClient<__rt::Multiplexed<C>> {
     }
 }
 #[allow(
+    clippy::disallowed_names,
     clippy::result_large_err,
     clippy::too_many_arguments,
     clippy::should_implement_trait,

@@ -355,6 +355,7 @@ pub(super) fn param_names(f: &Function) -> Vec<RustName> {
 
 pub(super) const SERVER_ALLOWS: &[&str] = &[
     "#[allow(",
+    "    clippy::disallowed_names,",
     "    clippy::result_large_err,",
     "    clippy::too_many_arguments,",
     "    clippy::new_ret_no_self,",
@@ -736,6 +737,7 @@ pub(super) fn client_functions<'c>(ctx: &'c Ctx, id: ir::DefId) -> Vec<(ir::DefI
 
 pub(super) const CLIENT_ALLOWS: &[&str] = &[
     "#[allow(",
+    "    clippy::disallowed_names,",
     "    clippy::result_large_err,",
     "    clippy::too_many_arguments,",
     "    clippy::should_implement_trait,",

@@ -153,6 +153,11 @@ pub fn render_serde_defaults(ctx: &Ctx, w: &mut Writer, s: &Struct) {
     w.inexact();
     wopen!(w, "impl {} {{", s.name);
     for (f, func) in fields {
+        if f.boxed {
+            // `Box<String>` and the like: the field's own type, which is
+            // public API and so not linted there.
+            w.line("#[allow(clippy::box_collection)]");
+        }
         wopen!(w, "fn {func}() -> {} {{", ctx.field_ty(f));
         w.line(&ctx.field_default(f));
         w.close("}");
