@@ -3,48 +3,17 @@
 //! the connection reuses from message to message, and a peer may send one
 //! as long as the message size limit.
 //!
-//! Allocations are counted by a global allocator: the server runs in this
-//! process, so its live bytes are measured directly.
+//! Allocations are counted by a global allocator (`alloc_support`).
 
+mod alloc_support;
 mod server_support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
+use alloc_support::live;
 use server_support::*;
 use thriftc_runtime::protocol::MessageType;
 use thriftc_runtime::{ApplicationErrorKind, Framing, ProtocolKind};
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 const KIB: isize = 1024;
 /// The method name sent: far more than a connection may keep.
@@ -66,7 +35,7 @@ fn long_name_is_not_kept(threads: Threads, protocol: ProtocolKind, framing: Fram
     );
     let (h, r) = read_reply::<Ret<i32>>(&mut replies, protocol).unwrap();
     assert_eq!((h.seqid, r), (1, Ok(Ret::Success(3))));
-    let before = LIVE.load(Ordering::SeqCst);
+    let before = live();
 
     let name = "n".repeat(NAME_LEN);
     send(&mut s, &call_msg(protocol, framing, &name, 2, &NoArgs));
@@ -84,10 +53,8 @@ fn long_name_is_not_kept(threads: Threads, protocol: ProtocolKind, framing: Fram
     assert_eq!((h.seqid, r), (3, Ok(Ret::Success(4))));
     drop(replies);
 
-    let settled = eventually(Duration::from_secs(5), || {
-        LIVE.load(Ordering::SeqCst) - before < BOUND
-    });
-    let kept = LIVE.load(Ordering::SeqCst) - before;
+    let settled = eventually(Duration::from_secs(5), || live() - before < BOUND);
+    let kept = live() - before;
     assert!(
         settled,
         "{threads:?} {protocol:?} {framing:?}: the idle connection keeps {} KiB more than \

@@ -3,50 +3,19 @@
 //! message does not keep its memory"); everything else the call needed
 //! should be freed once it is answered.
 //!
-//! Allocations are counted by a global allocator: the server runs in this
-//! process, so its live bytes are measured directly (no RSS noise).
+//! Allocations are counted by a global allocator (`alloc_support`).
 
+mod alloc_support;
 mod server_support;
 mod tokio_support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
+use alloc_support::live;
 use server_support::*;
 use thriftc_runtime::protocol::MessageType;
 use thriftc_runtime::{ApplicationErrorKind, Framing, ProtocolKind};
 use tokio_support::*;
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 const WAIT: Duration = Duration::from_secs(10);
 const MIB: isize = 1024 * 1024;
@@ -66,7 +35,7 @@ fn an_idle_connection_does_not_keep_the_memory_of_a_long_method_name() {
     let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
     assert_eq!((h.seqid, r), (1, Ok(Ret::Success(3))));
     std::thread::sleep(Duration::from_millis(200));
-    let before = LIVE.load(Ordering::SeqCst);
+    let before = live();
 
     let name = "n".repeat(8 * 1024 * 1024);
     send(&mut s, &call_msg(p, f, &name, 2, &NoArgs));
@@ -81,10 +50,8 @@ fn an_idle_connection_does_not_keep_the_memory_of_a_long_method_name() {
     assert_eq!((h.seqid, r), (3, Ok(Ret::Success(4))));
     drop(replies);
 
-    let settled = eventually(Duration::from_secs(3), || {
-        LIVE.load(Ordering::SeqCst) - before < MIB
-    });
-    let kept = LIVE.load(Ordering::SeqCst) - before;
+    let settled = eventually(Duration::from_secs(3), || live() - before < MIB);
+    let kept = live() - before;
     assert!(
         settled,
         "the idle connection keeps {} KiB more than before the long-named call",
@@ -109,7 +76,7 @@ fn an_idle_connection_does_not_keep_the_buffer_of_a_large_pipelined_request() {
     let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
     assert_eq!((h.seqid, r), (1, Ok(Ret::Success(3))));
     std::thread::sleep(Duration::from_millis(200));
-    let before = LIVE.load(Ordering::SeqCst);
+    let before = live();
 
     let big = call_msg(p, f, "echo", 2, &Args1("e".repeat(8 * 1024 * 1024)));
     let small = call_msg(p, f, "add", 3, &AddArgs { a: 2, b: 2 });
@@ -130,10 +97,8 @@ fn an_idle_connection_does_not_keep_the_buffer_of_a_large_pipelined_request() {
     assert_eq!((h.seqid, r), (3, Ok(Ret::Success(4))));
     drop(replies);
 
-    let settled = eventually(Duration::from_secs(3), || {
-        LIVE.load(Ordering::SeqCst) - before < MIB
-    });
-    let kept = LIVE.load(Ordering::SeqCst) - before;
+    let settled = eventually(Duration::from_secs(3), || live() - before < MIB);
+    let kept = live() - before;
     assert!(
         settled,
         "the idle connection keeps {} KiB more than before the large request",
@@ -157,7 +122,7 @@ fn a_message_being_received_costs_at_most_twice_what_has_arrived() {
     let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
     assert_eq!((h.seqid, r), (1, Ok(Ret::Success(3))));
     std::thread::sleep(Duration::from_millis(200));
-    let before = LIVE.load(Ordering::SeqCst);
+    let before = live();
 
     let big = call_msg(p, f, "echo", 2, &Args1("e".repeat(9 * 1024 * 1024)));
     let sent = 8 * 1024 * 1024 + 100;
@@ -166,7 +131,7 @@ fn a_message_being_received_costs_at_most_twice_what_has_arrived() {
     drop(big);
     // Let the server read all that was sent and wait for more.
     std::thread::sleep(Duration::from_millis(500));
-    let held = LIVE.load(Ordering::SeqCst) - before - rest.capacity() as isize;
+    let held = live() - before - rest.capacity() as isize;
     let bound = 2 * sent as isize + MIB;
     send(&mut s, &rest);
     let (h, _) = read_reply::<Ret<String>>(&mut replies, p).unwrap();

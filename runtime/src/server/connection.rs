@@ -357,6 +357,7 @@ where
 
     #[cfg(target_os = "linux")]
     fn shrink_idle(&mut self) {
+        forget_long_name(&mut self.header);
         self.input.transport_mut().shrink_idle();
         self.output
             .transport_mut()
@@ -444,6 +445,10 @@ where
                 #[cfg(not(target_os = "linux"))]
                 return Served::Closed;
             }
+            // A long name (a peer may send one as long as its buffer) is
+            // not kept while the connection waits for its next message, in
+            // a read or parked.
+            forget_long_name(header);
             let reader = input.transport_mut();
             #[cfg(target_os = "linux")]
             if park {
@@ -470,11 +475,6 @@ where
             }
             first = false;
             served += 1;
-            // A long name (a peer may send one as long as its buffer) is
-            // not kept while the connection waits for its next message.
-            if header.name.capacity() > NAME_KEEP {
-                header.name = String::new();
-            }
             reader.get_mut().wait_idle();
             match reader.begin_message() {
                 Ok(true) => {}
@@ -593,6 +593,13 @@ const DETECT_LEN: usize = 5;
 /// The largest method name buffer a connection keeps from one message to
 /// the next.
 const NAME_KEEP: usize = 256;
+
+/// Drops the name buffer of `header` if it is longer than [`NAME_KEEP`].
+fn forget_long_name(header: &mut MessageHeader) {
+    if header.name.capacity() > NAME_KEEP {
+        header.name = String::new();
+    }
+}
 
 /// The protocol and framing the first bytes of a connection announce, once
 /// enough have arrived (`None` before): a strict binary message starts

@@ -355,10 +355,18 @@ impl Poller {
     /// until the peer closes its side or [`LINGER`] passes (the sweep closes
     /// it then).
     fn close(&self, shared: &Shared, index: u32, slot: &mut Slot, mut parked: Box<Parked>) {
-        let stream = &parked.conn.stream;
-        if parked.linger.is_some()
-            || discard(stream) != Discarded::Some
-            || stream.shutdown(std::net::Shutdown::Write).is_err()
+        if parked.linger.is_some() || discard(&parked.conn.stream) != Discarded::Some {
+            return self.release(index, slot, parked);
+        }
+        // Lingering needs no buffer: they are given back, and a frame's
+        // charge to the in-flight budget with them, before the peer sees
+        // the end of the stream.
+        parked.io = Io::Detect(None);
+        if parked
+            .conn
+            .stream
+            .shutdown(std::net::Shutdown::Write)
+            .is_err()
         {
             return self.release(index, slot, parked);
         }

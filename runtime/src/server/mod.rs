@@ -42,7 +42,9 @@
 //!   are answered in order. A reply is sent with one `write`, and TCP
 //!   sockets have `TCP_NODELAY`.
 //! - **Memory.** Each connection reads through a buffer of at most 128 KiB
-//!   (4 KiB until reads fill it), whatever size a frame announces. Frames larger than
+//!   (4 KiB until reads fill it), whatever size a frame announces, and
+//!   keeps at most 128 KiB of its reply buffer between replies; a method
+//!   name longer than 256 bytes is not kept past its call. Frames larger than
 //!   64 KiB are charged to an in-flight byte budget shared by all
 //!   connections (default 64 MiB, see [`ByteBudget`]) before their body is
 //!   read, so many large requests at once wait their turn instead of

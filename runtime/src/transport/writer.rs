@@ -20,8 +20,9 @@ use crate::transport::WriteBytes;
 use crate::transport::buffered::Framing;
 use crate::transport::framed::{FRAME_HEADER_LEN, frame_header};
 
-/// A buffer that keeps more than this after a large message is released.
-const KEEP_CAPACITY: usize = 256 * 1024;
+/// A buffer that keeps more than this after a large message is released
+/// (as much as a connection's read buffer may hold).
+const KEEP_CAPACITY: usize = 128 * 1024;
 
 /// The smallest shared value sent from where it is rather than copied into
 /// the buffer (feature `bytes`).
