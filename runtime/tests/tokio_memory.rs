@@ -11,14 +11,14 @@ mod tokio_support;
 
 use std::time::Duration;
 
-use alloc_support::live;
+use alloc_support::{after_a_small_call, live, long_named_call, small_call};
 use server_support::*;
-use thriftc_runtime::protocol::MessageType;
-use thriftc_runtime::{ApplicationErrorKind, Framing, ProtocolKind};
+use thriftc_runtime::{Framing, ProtocolKind};
 use tokio_support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 const MIB: isize = 1024 * 1024;
+const WIRE: (ProtocolKind, Framing) = (ProtocolKind::Binary, Framing::Buffered);
 
 /// After a call with an 8 MiB method name has been answered, the idle
 /// connection still holds about 8 MiB: the buffer the name is copied into
@@ -26,28 +26,13 @@ const MIB: isize = 1024 * 1024;
 #[test]
 fn an_idle_connection_does_not_keep_the_memory_of_a_long_method_name() {
     let _serial = serial();
-    let (p, f) = (ProtocolKind::Binary, Framing::Buffered);
+    let (p, f) = WIRE;
     let server = start(async_builder(Default::default()).protocol(p).framing(f));
-    let mut s = raw(server.addr);
-    let mut replies = replies(&s, f);
-    // A first small call, so that the connection's own buffers exist.
-    send(&mut s, &call_msg(p, f, "add", 1, &AddArgs { a: 1, b: 2 }));
-    let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
-    assert_eq!((h.seqid, r), (1, Ok(Ret::Success(3))));
-    std::thread::sleep(Duration::from_millis(200));
-    let before = live();
+    let (mut s, mut replies, before) = after_a_small_call(server.addr, WIRE);
 
-    let name = "n".repeat(8 * 1024 * 1024);
-    send(&mut s, &call_msg(p, f, &name, 2, &NoArgs));
-    drop(name);
-    let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
-    assert_eq!((h.seqid, h.kind), (2, MessageType::Exception));
-    assert_eq!(r.unwrap_err().kind, ApplicationErrorKind::UnknownMethod);
-    drop(h);
+    long_named_call(&mut s, &mut replies, WIRE, 2, 8 * 1024 * 1024);
     // And a small call again: the connection is idle and in use.
-    send(&mut s, &call_msg(p, f, "add", 3, &AddArgs { a: 2, b: 2 }));
-    let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
-    assert_eq!((h.seqid, r), (3, Ok(Ret::Success(4))));
+    small_call(&mut s, &mut replies, WIRE, 3, 2);
     drop(replies);
 
     let settled = eventually(Duration::from_secs(3), || live() - before < MIB);
@@ -68,15 +53,9 @@ fn an_idle_connection_does_not_keep_the_memory_of_a_long_method_name() {
 #[test]
 fn an_idle_connection_does_not_keep_the_buffer_of_a_large_pipelined_request() {
     let _serial = serial();
-    let (p, f) = (ProtocolKind::Binary, Framing::Buffered);
+    let (p, f) = WIRE;
     let server = start(async_builder(Default::default()).protocol(p).framing(f));
-    let mut s = raw(server.addr);
-    let mut replies = replies(&s, f);
-    send(&mut s, &call_msg(p, f, "add", 1, &AddArgs { a: 1, b: 2 }));
-    let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
-    assert_eq!((h.seqid, r), (1, Ok(Ret::Success(3))));
-    std::thread::sleep(Duration::from_millis(200));
-    let before = live();
+    let (mut s, mut replies, before) = after_a_small_call(server.addr, WIRE);
 
     let big = call_msg(p, f, "echo", 2, &Args1("e".repeat(8 * 1024 * 1024)));
     let small = call_msg(p, f, "add", 3, &AddArgs { a: 2, b: 2 });
@@ -114,15 +93,9 @@ fn an_idle_connection_does_not_keep_the_buffer_of_a_large_pipelined_request() {
 #[test]
 fn a_message_being_received_costs_at_most_twice_what_has_arrived() {
     let _serial = serial();
-    let (p, f) = (ProtocolKind::Binary, Framing::Buffered);
+    let (p, f) = WIRE;
     let server = start(async_builder(Default::default()).protocol(p).framing(f));
-    let mut s = raw(server.addr);
-    let mut replies = replies(&s, f);
-    send(&mut s, &call_msg(p, f, "add", 1, &AddArgs { a: 1, b: 2 }));
-    let (h, r) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
-    assert_eq!((h.seqid, r), (1, Ok(Ret::Success(3))));
-    std::thread::sleep(Duration::from_millis(200));
-    let before = live();
+    let (mut s, mut replies, before) = after_a_small_call(server.addr, WIRE);
 
     let big = call_msg(p, f, "echo", 2, &Args1("e".repeat(9 * 1024 * 1024)));
     let sent = 8 * 1024 * 1024 + 100;

@@ -1,6 +1,6 @@
 //! The async server (feature `tokio`) at its edges: arguments cut short
 //! inside their frame, `serve` returning only once its connections are
-//! closed, and hostile bytes.
+//! closed, and hostile bytes (also under small limits).
 
 mod server_support;
 mod tokio_support;
@@ -13,10 +13,62 @@ use std::time::Duration;
 use server_support::*;
 use thriftc_runtime::protocol::MessageType;
 use thriftc_runtime::tokio::AsyncServer;
-use thriftc_runtime::{ApplicationErrorKind, Framing, ProtocolKind};
+use thriftc_runtime::{ApplicationErrorKind, Framing, Limits, ProtocolKind};
 use tokio_support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
+
+/// Counts the panics in this test binary other than the test handler's
+/// own (`handler bug`), from the first call on.
+fn unexpected_panics() -> &'static AtomicUsize {
+    static PANICS: AtomicUsize = AtomicUsize::new(0);
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = thriftc_runtime::processor::panic_message(info.payload());
+            if !msg.contains("handler bug") {
+                PANICS.fetch_add(1, Ordering::SeqCst);
+                default(info);
+            }
+        }));
+    });
+    &PANICS
+}
+
+/// A xorshift generator: the same inputs on every run.
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
+/// Flips, overwrites, cuts or inserts a byte of `m`, `times` times.
+fn mutate(m: &mut Vec<u8>, rand: &mut impl FnMut() -> u64, times: u64) {
+    for _ in 0..times {
+        let at = (rand() % m.len() as u64) as usize;
+        match rand() % 4 {
+            0 => m[at] ^= 1 << (rand() % 8),
+            1 => m[at] = [0x00, 0x7f, 0x80, 0xff][(rand() % 4) as usize],
+            2 => m.truncate(at.max(1)),
+            _ => m.insert(at, (rand() & 0xff) as u8),
+        }
+    }
+}
+
+/// Sends `m` on a connection of its own, ends the sending side and reads
+/// until the server closes it.
+fn send_and_drain(addr: std::net::SocketAddr, m: &[u8]) {
+    let mut s = raw(addr);
+    let _ = s.write_all(m);
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    let mut sink = Vec::new();
+    let _ = s.read_to_end(&mut sink);
+}
 
 /// A framed `add` call whose arguments end inside the frame, halfway
 /// through an i32 field.
@@ -114,19 +166,8 @@ fn serve_returns_only_once_its_connections_are_closed() {
 /// never panic a connection task, and the server keeps serving.
 #[test]
 fn hostile_bytes_never_panic_and_the_server_keeps_serving() {
-    static PANICS: AtomicUsize = AtomicUsize::new(0);
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        PANICS.fetch_add(1, Ordering::SeqCst);
-        default(info);
-    }));
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut rand = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let panics = unexpected_panics();
+    let mut rand = xorshift(0x9e37_79b9_7f4a_7c15);
     for (p, f) in COMBOS {
         let server = start(
             async_builder(Default::default())
@@ -144,24 +185,12 @@ fn hostile_bytes_never_panic_and_the_server_keeps_serving() {
         let mut inputs: Vec<Vec<u8>> = Vec::new();
         for _ in 0..300 {
             let mut m = seeds[(rand() % seeds.len() as u64) as usize].clone();
-            for _ in 0..1 + rand() % 4 {
-                let at = (rand() % m.len() as u64) as usize;
-                match rand() % 4 {
-                    0 => m[at] ^= 1 << (rand() % 8),
-                    1 => m[at] = [0x00, 0x7f, 0x80, 0xff][(rand() % 4) as usize],
-                    2 => m.truncate(at.max(1)),
-                    _ => m.insert(at, (rand() & 0xff) as u8),
-                }
-            }
+            let times = 1 + rand() % 4;
+            mutate(&mut m, &mut rand, times);
             inputs.push(m);
         }
         for m in inputs {
-            let mut s = raw(server.addr);
-            let _ = s.write_all(&m);
-            let _ = s.shutdown(std::net::Shutdown::Write);
-            s.set_read_timeout(Some(WAIT)).unwrap();
-            let mut sink = Vec::new();
-            let _ = s.read_to_end(&mut sink);
+            send_and_drain(server.addr, &m);
         }
         let mut c = client(server.addr, p, f);
         assert_eq!(add(&mut c, 2, 3).unwrap(), 5, "{p:?} {f:?}");
@@ -169,7 +198,64 @@ fn hostile_bytes_never_panic_and_the_server_keeps_serving() {
         assert!(eventually(WAIT, || server.handle.connections() == 0));
         assert!(server.stop_within(WAIT));
     }
-    assert_eq!(PANICS.load(Ordering::SeqCst), 0);
+    assert_eq!(panics.load(Ordering::SeqCst), 0);
+}
+
+/// Hostile bytes under small limits (message size, frame size, depth),
+/// with and without protocol detection: pipelined runs of requests, some
+/// of which panic their handler, mutated; no connection task panics, and
+/// every connection is closed.
+#[test]
+fn hostile_bytes_under_small_limits_never_panic() {
+    let panics = unexpected_panics();
+    let mut rand = xorshift(0x1234_5678_9abc_def1);
+    let limit_sets = [
+        Limits::default().with_max_message_size(40),
+        Limits::default().with_max_message_size(1),
+        Limits::default().with_max_message_size(0),
+        Limits::default().with_max_frame_size(30),
+        Limits::default().with_max_depth(1),
+        Limits::default().with_max_depth(0),
+    ];
+    for limits in limit_sets {
+        for detect in [false, true] {
+            for (p, f) in COMBOS {
+                let mut b = async_builder(Default::default())
+                    .limits(limits)
+                    .idle_timeout(Duration::from_millis(200))
+                    .message_timeout(Duration::from_millis(200));
+                b = if detect {
+                    b.detect_protocol(true)
+                } else {
+                    b.protocol(p).framing(f)
+                };
+                let server = start(b);
+                let seeds = [
+                    call_msg(p, f, "add", 1, &AddArgs { a: 1, b: 2 }),
+                    call_msg(p, f, "echo", 2, &Args1("hello".to_owned())),
+                    oneway_msg(p, f, "fire", 3, &Args1(7)),
+                    call_msg(p, f, "nope", 4, &Args1(vec![vec![1i32, 2, 3]])),
+                    call_msg(p, f, "panic", 5, &NoArgs),
+                    call_msg(p, f, "big", 6, &Args1(100i32)),
+                ];
+                for _ in 0..40 {
+                    let mut m = Vec::new();
+                    for _ in 0..1 + rand() % 3 {
+                        m.extend(&seeds[(rand() % seeds.len() as u64) as usize]);
+                    }
+                    let times = rand() % 4;
+                    mutate(&mut m, &mut rand, times);
+                    send_and_drain(server.addr, &m);
+                }
+                assert!(
+                    eventually(WAIT, || server.handle.connections() == 0),
+                    "{limits:?} {p:?} {f:?} detect {detect}"
+                );
+                assert!(server.stop_within(WAIT));
+            }
+        }
+    }
+    assert_eq!(panics.load(Ordering::SeqCst), 0);
 }
 
 /// A processor whose handler blocks its thread (a synchronous call that

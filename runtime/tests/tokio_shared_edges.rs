@@ -32,7 +32,10 @@ fn transport_msg<T: std::fmt::Debug>(r: &thriftc_runtime::Result<T>) -> String {
 
 /// The connection breaks while a write is stuck (the server stopped
 /// reading): the write ends, and the requests still queued fail with the
-/// reason instead of waiting for a reply that cannot come.
+/// reason instead of waiting for a reply that cannot come. The large call
+/// was written in part and fails as sent; the call and the oneway call
+/// queued behind it were never written and fail as unsent
+/// (`Error::is_unsent`).
 #[test]
 fn a_break_while_a_write_is_stuck_fails_the_calls_still_queued() {
     let (started_tx, started_rx) = std_mpsc::channel::<()>();
@@ -70,10 +73,16 @@ fn a_break_while_a_write_is_stuck_fails_the_calls_still_queued() {
             tokio::spawn(
                 async move { b.call::<_, Ret<i32>>("add", &AddArgs { a: 1, b: 1 }).await },
             );
-        assert!(until(WAIT, || shared.in_flight() == 2).await);
+        let mut c = shared.clone();
+        let oneway = tokio::spawn(async move { c.call_oneway("fire", &Args1(1)).await });
+        assert!(until(WAIT, || shared.in_flight() == 3).await);
         go_tx.send(()).unwrap();
         let r = tokio::time::timeout(WAIT, big).await.unwrap().unwrap();
         assert!(transport_msg(&r).contains("no call awaits"), "{r:?}");
+        assert!(
+            !r.as_ref().unwrap_err().is_unsent(),
+            "written in part, yet unsent: {r:?}"
+        );
         assert!(!shared.is_usable());
         let q = tokio::time::timeout(Duration::from_secs(3), queued).await;
         assert!(
@@ -85,6 +94,9 @@ fn a_break_while_a_write_is_stuck_fails_the_calls_still_queued() {
         );
         let q = q.unwrap().unwrap();
         assert!(transport_msg(&q).contains("no call awaits"), "{q:?}");
+        assert!(q.as_ref().unwrap_err().is_unsent(), "{q:?}");
+        let o = tokio::time::timeout(WAIT, oneway).await.unwrap().unwrap();
+        assert!(o.as_ref().unwrap_err().is_unsent(), "{o:?}");
         assert_eq!(shared.in_flight(), 0);
         drop(go_tx);
     });

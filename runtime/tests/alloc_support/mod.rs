@@ -43,3 +43,60 @@ static ALLOC: Counting = Counting;
 pub fn live() -> isize {
     LIVE.load(Ordering::SeqCst)
 }
+
+use std::net::{SocketAddr, TcpStream};
+
+use thriftc_runtime::protocol::MessageType;
+use thriftc_runtime::{ApplicationErrorKind, Framing, ProtocolKind};
+
+use crate::server_support::{
+    AddArgs, NoArgs, Replies, Ret, call_msg, raw, read_reply, replies, send,
+};
+
+/// `add(a, 1)` as call `seqid` on `s`, and its reply checked.
+pub fn small_call(
+    s: &mut TcpStream,
+    replies: &mut Replies,
+    wire: (ProtocolKind, Framing),
+    seqid: i32,
+    a: i32,
+) {
+    let (protocol, framing) = wire;
+    send(
+        s,
+        &call_msg(protocol, framing, "add", seqid, &AddArgs { a, b: 1 }),
+    );
+    let (h, r) = read_reply::<Ret<i32>>(replies, protocol).unwrap();
+    assert_eq!((h.seqid, r), (seqid, Ok(Ret::Success(a + 1))));
+}
+
+/// A raw connection to `addr` on which one small call was answered, so
+/// that the buffers of the connection exist on both sides; and the bytes
+/// live then.
+pub fn after_a_small_call(
+    addr: SocketAddr,
+    wire: (ProtocolKind, Framing),
+) -> (TcpStream, Replies, isize) {
+    let mut s = raw(addr);
+    let mut r = replies(&s, wire.1);
+    small_call(&mut s, &mut r, wire, 1, 1);
+    (s, r, live())
+}
+
+/// A call named with `len` bytes as call `seqid` on `s`: answered with
+/// `UNKNOWN_METHOD`.
+pub fn long_named_call(
+    s: &mut TcpStream,
+    replies: &mut Replies,
+    wire: (ProtocolKind, Framing),
+    seqid: i32,
+    len: usize,
+) {
+    let (protocol, framing) = wire;
+    let name = "n".repeat(len);
+    send(s, &call_msg(protocol, framing, &name, seqid, &NoArgs));
+    drop(name);
+    let (h, r) = read_reply::<Ret<i32>>(replies, protocol).unwrap();
+    assert_eq!((h.seqid, h.kind), (seqid, MessageType::Exception));
+    assert_eq!(r.unwrap_err().kind, ApplicationErrorKind::UnknownMethod);
+}
