@@ -169,8 +169,9 @@ struct Failure {
     message: String,
     /// How long the place waits after it.
     delay: Duration,
-    /// No attempt before then.
-    retry_at: Instant,
+    /// No attempt before then (`None`: never, the delay being too long to
+    /// add to the clock).
+    retry_at: Option<Instant>,
 }
 
 impl Place {
@@ -191,13 +192,14 @@ impl Place {
         let attempts = self.attempts();
         let failure = attempts.failed.as_ref()?;
         let now = Instant::now();
-        let message = if now < failure.retry_at {
+        let message = if failure.retry_at.is_none_or(|at| now < at) {
+            let next = match failure.retry_at {
+                Some(at) => format!("allowed in {:?}", at - now),
+                None => "not allowed".to_owned(),
+            };
             format!(
-                "{} (backing off for {:?} after that failed connect: the next attempt is \
-                 allowed in {:?})",
-                failure.message,
-                failure.delay,
-                failure.retry_at - now
+                "{} (backing off for {:?} after that failed connect: the next attempt is {next})",
+                failure.message, failure.delay,
             )
         } else if attempts.count != seen {
             failure.message.clone()
@@ -307,7 +309,7 @@ impl<S: SocketStream> SharedPool<S> {
                     kind: e.kind,
                     message: e.message.clone(),
                     delay,
-                    retry_at: Instant::now() + delay,
+                    retry_at: Instant::now().checked_add(delay),
                 });
                 Err(unsent(e))
             }

@@ -671,10 +671,13 @@ impl TaskGuard {
 impl Drop for TaskGuard {
     fn drop(&mut self) {
         if self.armed {
-            self.link.break_with(Broken::new(
-                TransportErrorKind::NotOpen,
-                "the connection is closed: its tasks stopped (their runtime shut down)",
-            ));
+            let why = if std::thread::panicking() {
+                "the connection is closed: one of its tasks panicked"
+            } else {
+                "the connection is closed: its tasks stopped (their runtime shut down)"
+            };
+            self.link
+                .break_with(Broken::new(TransportErrorKind::NotOpen, why));
         }
     }
 }
@@ -844,7 +847,7 @@ async fn read_loop(
                         return;
                     }
                     if state.writer_done && closing.is_none() {
-                        closing = timeout.map(|t| Instant::now() + t);
+                        closing = timeout.and_then(|t| Instant::now().checked_add(t));
                     }
                     if closing.is_some_and(|c| c <= Instant::now()) {
                         drop(state);
@@ -852,7 +855,7 @@ async fn read_loop(
                         return;
                     }
                     let silence = match (timeout, state.waiting.is_empty()) {
-                        (Some(t), false) => Some(state.heard.unwrap_or_else(Instant::now) + t),
+                        (Some(t), false) => state.heard.unwrap_or_else(Instant::now).checked_add(t),
                         _ => None,
                     };
                     silence.into_iter().chain(closing).min()

@@ -284,7 +284,9 @@ pub(crate) async fn connect_unix(
     path: &std::path::Path,
     timeout: Duration,
 ) -> io::Result<UnixStream> {
-    let deadline = (!timeout.is_zero()).then(|| ::tokio::time::Instant::now() + timeout);
+    let deadline = (!timeout.is_zero())
+        .then(|| ::tokio::time::Instant::now().checked_add(timeout))
+        .flatten();
     let mut pause = Duration::from_millis(1);
     loop {
         match UnixStream::connect(path).await {

@@ -569,7 +569,7 @@ impl<S: SocketStream> SharedStream<S> {
             Err(e) => return Err(e),
         }
         let timeout = stream.write_timeout()?;
-        let deadline = timeout.map(|t| began + t);
+        let deadline = timeout.and_then(|t| began.checked_add(t));
         let mut current = timeout;
         let written = loop {
             if parts.is_empty() {
