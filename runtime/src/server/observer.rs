@@ -42,6 +42,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ApplicationError;
 use crate::codec::Decode;
 use crate::error::ApplicationErrorKind;
 use crate::limits::Limits;
@@ -49,7 +50,6 @@ use crate::processor::{ProtocolKind, panic_message};
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
 use crate::protocol::{MessageType, ProtocolRead};
-use crate::ApplicationError;
 
 /// Hooks a server calls as connections open and close and as calls
 /// finish; see the [module docs](self) for when and on which thread. Each
@@ -273,7 +273,12 @@ mod tests {
         for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
             let reply = message(protocol, MessageType::Reply, K::Unknown);
             assert_eq!(reply_outcome(protocol, &reply), CallOutcome::Reply);
-            for kind in [K::UnknownMethod, K::ProtocolError, K::InternalError, K::Other(42)] {
+            for kind in [
+                K::UnknownMethod,
+                K::ProtocolError,
+                K::InternalError,
+                K::Other(42),
+            ] {
                 let e = message(protocol, MessageType::Exception, kind);
                 assert_eq!(
                     reply_outcome(protocol, &e),
@@ -287,7 +292,10 @@ mod tests {
     #[test]
     fn the_type_is_read_from_each_header_form() {
         // Binary strict, non-strict, compact.
-        assert_eq!(message_type(ProtocolKind::Binary, &[0x80, 1, 0, 3]), Some(3));
+        assert_eq!(
+            message_type(ProtocolKind::Binary, &[0x80, 1, 0, 3]),
+            Some(3)
+        );
         assert_eq!(
             message_type(ProtocolKind::Binary, &[0, 0, 0, 2, b'h', b'i', 2]),
             Some(2)

@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use crate::processor::ProtocolKind;
 use crate::protocol::{MessageHeader, MessageType};
+use crate::server::ServerObserver;
 use crate::server::listener::Peer;
 use crate::server::observer::{CallInfo, CallOutcome, ConnectionInfo, notify, reply_outcome};
-use crate::server::ServerObserver;
 use crate::transport::Framing;
 use crate::transport::framed::FRAME_HEADER_LEN;
 
@@ -108,6 +108,8 @@ impl Drop for Watch {
             self.report(&call, CallOutcome::Undelivered);
         }
         let info = self.info;
-        notify("connection_closed", || self.observer.connection_closed(&info));
+        notify("connection_closed", || {
+            self.observer.connection_closed(&info)
+        });
     }
 }
