@@ -417,7 +417,7 @@ where
     #[cfg(target_os = "linux")]
     fn shrink_idle(&mut self) {
         // The name of a call whose reply waits is still to be reported.
-        if !self.observed.as_ref().is_some_and(|o| o.waiting.is_some()) {
+        if self.observed.as_ref().is_none_or(|o| o.waiting.is_none()) {
             forget_long_name(&mut self.header);
         }
         self.input.transport_mut().shrink_idle();

@@ -102,6 +102,10 @@
 //!   method for what happens to the file. [`ServerHandle::endpoint`] says
 //!   where a server listens, of either kind. The async server (feature
 //!   `tokio`) binds one the same way, with the same rules for the file.
+//! - **Observing.** [`ServerBuilder::observer`] takes a [`ServerObserver`],
+//!   told of each connection as it opens and closes and of each call as it
+//!   finishes (method, seqid, time, outcome), the same way in every mode;
+//!   no clock is read for it when none is set.
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a

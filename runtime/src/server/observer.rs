@@ -3,39 +3,7 @@
 //! `TServerEventHandler` and `TProcessorEventHandler` give other
 //! languages).
 //!
-//! Set one with [`ServerBuilder::observer`](super::ServerBuilder::observer)
-//! or, with the feature `tokio`, `AsyncServerBuilder::observer`. Every
-//! threading mode of the blocking server and the async server call it the
-//! same way:
-//!
-//! - [`connection_opened`](ServerObserver::connection_opened) once per
-//!   accepted connection, before its first call (on the thread that
-//!   accepted it, for the blocking server; on the connection's task, for
-//!   the async server);
-//! - [`call_finished`](ServerObserver::call_finished) once per CALL or
-//!   ONEWAY message read, in the order the connection's messages came,
-//!   once its reply is written to the socket (or has failed to be), or for
-//!   ONEWAY once the handler has returned. A message of another type, or
-//!   one whose header cannot be read, is not a call: the connection closes
-//!   without one;
-//! - [`connection_closed`](ServerObserver::connection_closed) once per
-//!   connection, after its last `call_finished`, however it ends (the peer
-//!   leaves, a timeout, an error, a stop, a reset). Once
-//!   [`ServerHandle::stop`](super::ServerHandle::stop) has returned, or the
-//!   async server's `serve` has, every connection has been reported closed,
-//!   but for those still busy after the drain timeout (reported when
-//!   their handlers return).
-//!
-//! The methods run on the server's own threads, in the middle of serving:
-//! keep them short (count, record, send to a channel). A panic in one is
-//! caught and logged at `error`; the server and the connection carry on.
-//!
-//! With no observer set, the server reads no clock and allocates nothing
-//! for it; with one, a call costs a clock read at its start and one at its
-//! end, and a call answered with an EXCEPTION message also a decode of
-//! that message (to learn its kind). The blocking server sends each reply
-//! after the processor has written it, rather than from within it, so
-//! that the reply can be looked at first.
+//! See [`ServerObserver`] for when each hook is called.
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -52,8 +20,49 @@ use crate::protocol::compact::CompactProtocol;
 use crate::protocol::{MessageType, ProtocolRead};
 
 /// Hooks a server calls as connections open and close and as calls
-/// finish; see the [module docs](self) for when and on which thread. Each
-/// method does nothing unless implemented.
+/// finish, for metrics, tracing and logs; each method does nothing unless
+/// implemented.
+///
+/// Set one with [`ServerBuilder::observer`](super::ServerBuilder::observer)
+/// or, with the feature `tokio`, `AsyncServerBuilder::observer`. Every
+/// threading mode of the blocking server and the async server call it the
+/// same way:
+///
+/// - [`connection_opened`](ServerObserver::connection_opened) once per
+///   accepted connection, before its first call (on the thread that
+///   accepted it, for the blocking server; on the connection's task, for
+///   the async server);
+/// - [`call_finished`](ServerObserver::call_finished) once per CALL or
+///   ONEWAY message read, in the order the connection's messages came,
+///   once its reply is written to the socket (or has failed to be), or for
+///   ONEWAY once the handler has returned. A message of another type, or
+///   one whose header cannot be read, is not a call: the connection closes
+///   without one. The thread-per-connection and worker-pool modes read a
+///   call's header as soon as it arrives, so a peer that leaves before
+///   the rest of its request has arrived gets a call reported
+///   [`Undelivered`](CallOutcome::Undelivered); the event-driven mode and
+///   the async server decode a message only once all of it has arrived,
+///   and report nothing of one that never does;
+/// - [`connection_closed`](ServerObserver::connection_closed) once per
+///   connection, after its last `call_finished`, however it ends (the peer
+///   leaves, a timeout, an error, a stop, a reset). Once
+///   [`ServerHandle::stop`](super::ServerHandle::stop) has returned, or the
+///   async server's `serve` has, every connection has been reported closed,
+///   but for those still busy after the drain timeout (reported when
+///   their handlers return).
+///
+/// The methods run on the server's own threads, in the middle of serving:
+/// keep them short (count, record, send to a channel); a slow
+/// `connection_opened` on the blocking server holds up accepting. A panic in one is
+/// caught and logged at `error`; the server and the connection carry on.
+///
+/// With no observer set, the server reads no clock and allocates nothing
+/// for it (a call costs a branch or two); with one, a connection costs a
+/// reference count, and a call a clock read at its start and one at its
+/// end, and a call answered with an EXCEPTION message also a decode of
+/// that message (to learn its kind). The blocking server sends each reply
+/// after the processor has written it, rather than from within it, so
+/// that the reply can be looked at first.
 pub trait ServerObserver: Send + Sync + 'static {
     /// A connection was accepted; called before any of its calls.
     fn connection_opened(&self, connection: &ConnectionInfo) {

@@ -267,6 +267,11 @@ impl AsyncServerBuilder {
 ///   [`AsyncServerBuilder::bind_unix`], with everything here holding over
 ///   them; [`endpoint`](AsyncServer::endpoint) says where a server listens,
 ///   of either kind.
+/// - **Observing**: [`AsyncServerBuilder::observer`] reports each
+///   connection and call to a [`ServerObserver`] as the blocking server
+///   does (opened on the connection's task, closed when the task ends or
+///   is aborted, after its last call: a call in progress then is reported
+///   `Undelivered`).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
 ///   reply; a connection that exceeds one is closed.
