@@ -244,3 +244,82 @@ fn a_detected_protocol_is_observed_too() {
         server.stop();
     }
 }
+
+/// A reply too large for the socket to take at once (in the event-driven
+/// mode it waits for room with its connection parked) is reported once
+/// all of it is written; one the peer never takes is reported undelivered
+/// when the write timeout closes the connection.
+#[test]
+fn a_large_reply_is_reported_when_written_or_undelivered() {
+    // More than a loopback connection buffers (send and receive buffers
+    // together), however the kernel tunes them.
+    const LEN: usize = 24 << 20;
+    for threads in MODES {
+        let recorder = Arc::new(Recorder::default());
+        let server = calc_builder(threads)
+            .write_timeout(Duration::from_millis(300))
+            .observer(recorder.clone())
+            .start();
+        let (p, f) = (ProtocolKind::Binary, Framing::Buffered);
+        // Read: reported as a reply.
+        let s = raw(server.local_addr());
+        let mut r = replies(&s, f);
+        let mut w = s.try_clone().unwrap();
+        send(
+            &mut w,
+            &call_msg(p, f, "echo_bin", 1, &Args1(vec![7u8; LEN])),
+        );
+        let (h, back) = read_reply::<Ret<Vec<u8>>>(&mut r, p).unwrap();
+        assert_eq!(
+            (h.seqid, back.map(|b| b == Ret::Success(vec![7u8; LEN]))),
+            (1, Ok(true))
+        );
+        drop((s, r, w));
+        // Never read: undelivered.
+        let mut s = raw(server.local_addr());
+        send(
+            &mut s,
+            &call_msg(p, f, "echo_bin", 2, &Args1(vec![7u8; LEN])),
+        );
+        let events = recorder.wait_closed(2);
+        let lives = check_lifecycles(&events);
+        let outcomes: Vec<_> = lives
+            .iter()
+            .flat_map(|(_, calls)| calls.iter().map(|c| (c.seqid, c.outcome)))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [(1, CallOutcome::Reply), (2, CallOutcome::Undelivered)],
+            "{threads:?}"
+        );
+        drop(s);
+        server.stop();
+    }
+}
+
+/// Over a Unix domain socket a connection has no peer address.
+#[cfg(unix)]
+#[test]
+fn a_unix_socket_connection_has_no_peer_address() {
+    for threads in MODES {
+        let dir = SockDir::new();
+        let path = dir.path("observed.sock");
+        let recorder = Arc::new(Recorder::default());
+        let server = calc_builder(threads)
+            .observer(recorder.clone())
+            .bind_unix(&path)
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let mut c = unix_connector(&path, ProtocolKind::Binary, Framing::Buffered)
+            .connect()
+            .unwrap();
+        assert_eq!(add(&mut c, 1, 2).unwrap(), 3);
+        drop(c);
+        let events = recorder.wait_closed(1);
+        let lives = check_lifecycles(&events);
+        assert_eq!(lives[0].1.len(), 1, "{threads:?}");
+        assert_eq!(opened(&events)[0].peer, None, "{threads:?}");
+        server.stop();
+    }
+}
