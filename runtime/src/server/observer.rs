@@ -100,8 +100,9 @@ impl<T: ServerObserver + ?Sized> ServerObserver for Arc<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConnectionInfo {
-    /// Unique among the connections of one server (counted from 0 in the
-    /// order they were accepted); [`CallInfo::connection`] names it.
+    /// Unique among the connections of one server (counted from 0, in
+    /// about the order they were accepted); [`CallInfo::connection`]
+    /// names it.
     pub id: u64,
     /// The peer's address over TCP; `None` for a Unix domain socket, whose
     /// clients have no address as a rule.
