@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::net::Shutdown;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{ApplicationError, ApplicationErrorKind, Error};
@@ -20,7 +21,8 @@ use crate::transport::socket::{SharedStream, Socket, SocketReader, SocketWriter,
 use crate::transport::{Framing, MessageWriter, StreamReader};
 
 use super::listener::Peer;
-use super::{Conn, ServerProcessor, Shared};
+use super::observer::{self, CallInfo, CallOutcome, reply_outcome};
+use super::{Conn, ServerObserver, ServerProcessor, Shared};
 
 /// Serves `conn` with the configured protocol on this thread; returns when
 /// it is closed.
@@ -140,6 +142,35 @@ pub(super) struct Endpoints<I, O> {
     /// those its first bytes chose).
     protocol: ProtocolKind,
     framing: Framing,
+    /// The server's observer and this connection's call whose reply waits
+    /// to be sent; `None` without an observer.
+    observed: Option<Observed>,
+}
+
+/// What a connection keeps to tell the server's observer of its calls.
+pub(super) struct Observed {
+    observer: Arc<dyn ServerObserver>,
+    connection: u64,
+    /// The call whose reply is flushed but not yet all sent: when it
+    /// started and what the reply says. Reported once the rest is sent,
+    /// or as [`CallOutcome::Undelivered`] if it never is.
+    waiting: Option<(Instant, CallOutcome)>,
+}
+
+impl Observed {
+    /// Tells the observer that the call `header` names, started at
+    /// `started`, ended with `outcome`.
+    fn report(&self, header: &MessageHeader, started: Instant, outcome: CallOutcome) {
+        let call = CallInfo::new(
+            self.connection,
+            &header.name,
+            header.seqid,
+            header.kind == MessageType::Oneway,
+            started.elapsed(),
+            outcome,
+        );
+        observer::notify("call_finished", || self.observer.call_finished(&call));
+    }
 }
 
 impl Io {
@@ -182,7 +213,9 @@ impl Io {
                 Io::Compact(Endpoints::over(conn, reader, protocol, framing, shared))
             }
         };
-        if deferred {
+        // With an observer, a reply is looked at before it is sent: it
+        // waits in the writer until the connection sends it.
+        if deferred || shared.config.observer.is_some() {
             if let Some(writer) = io.writer() {
                 writer.defer_sends();
             }
@@ -269,11 +302,17 @@ impl Io {
             // Nothing was written before the protocol was known.
             return Ok(true);
         };
-        if blocking {
+        let sent = if blocking {
             writer.send_rest().map(|()| true)
         } else {
-            Ok(writer.send_waiting_now()?)
+            writer.send_waiting_now().map_err(Into::into)
+        };
+        match (self, &sent) {
+            (_, Ok(false)) | (Io::Detect(_), _) => {}
+            (Io::Binary(e), _) => e.report_waiting(sent.is_ok()),
+            (Io::Compact(e), _) => e.report_waiting(sent.is_ok()),
         }
+        sent
     }
 
     /// Serves messages until the connection is done or, with `park`, until
@@ -326,6 +365,21 @@ impl Io {
     }
 }
 
+impl<I, O> Endpoints<I, O> {
+    /// Reports the call whose reply waited, once the rest is sent (`sent`)
+    /// or could not be; nothing if none waited.
+    fn report_waiting(&mut self, sent: bool) {
+        report_waiting(&mut self.observed, &self.header, sent);
+    }
+}
+
+impl<I, O> Drop for Endpoints<I, O> {
+    /// A connection closed while a reply waited: it was not delivered.
+    fn drop(&mut self) {
+        self.report_waiting(false);
+    }
+}
+
 impl<I, O> Endpoints<I, O>
 where
     I: ProtocolRead + WireProtocol<SocketReader>,
@@ -346,6 +400,11 @@ where
             header: MessageHeader::empty(),
             protocol,
             framing,
+            observed: shared.config.observer.as_ref().map(|observer| Observed {
+                observer: observer.clone(),
+                connection: conn.id,
+                waiting: None,
+            }),
             input: I::over(input, limits),
             output: O::over(
                 MessageWriter::new(SharedStream(conn.stream.clone()), framing, limits)
@@ -357,7 +416,10 @@ where
 
     #[cfg(target_os = "linux")]
     fn shrink_idle(&mut self) {
-        forget_long_name(&mut self.header);
+        // The name of a call whose reply waits is still to be reported.
+        if self.observed.as_ref().is_none_or(|o| o.waiting.is_none()) {
+            forget_long_name(&mut self.header);
+        }
         self.input.transport_mut().shrink_idle();
         self.output
             .transport_mut()
@@ -385,14 +447,20 @@ where
         // write does.
         #[cfg(target_os = "linux")]
         if park {
-            return match writer.send_waiting_now() {
+            let sent = writer.send_waiting_now();
+            if !matches!(sent, Ok(false)) {
+                self.report_waiting(sent.is_ok());
+            }
+            return match sent {
                 Ok(false) => Served::Closing,
                 Ok(true) | Err(_) => Served::Closed,
             };
         }
-        if let Err(e) = writer.send_rest() {
+        let sent = writer.send_rest();
+        if let Err(e) = &sent {
             log::debug!("{}: closing while writing a reply: {e}", conn.peer);
         }
+        self.report_waiting(sent.is_ok());
         served
     }
 
@@ -419,6 +487,7 @@ where
             header,
             protocol,
             framing,
+            observed,
         } = self;
         #[cfg(target_os = "linux")]
         let wire = (*protocol, *framing);
@@ -503,28 +572,43 @@ where
                 );
                 return Served::Closed;
             }
+            // The observer's clock: read only when there is one.
+            let started = observed.as_ref().map(|_| Instant::now());
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 processor.process(header, input, output)
             }));
-            match outcome {
-                Ok(Ok(())) => {}
+            // The stream failed: no reply can go out.
+            let mut failed = false;
+            let mut end = match outcome {
+                Ok(Ok(())) => None,
                 Ok(Err(Error::Application(e))) => {
                     // No reply went out: answer with this exception instead.
                     output.transport_mut().discard();
-                    if header.kind == MessageType::Call {
-                        if let Err(e) = write_exception(output, &header.name, header.seqid, &e) {
-                            return log_end(peer, "writing a reply", &e);
+                    match header.kind {
+                        MessageType::Call => {
+                            write_exception(output, &header.name, header.seqid, &e)
+                                .err()
+                                .map(|e| {
+                                    failed = true;
+                                    log_end(peer, "writing a reply", &e)
+                                })
                         }
+                        _ => None,
                     }
                 }
                 Ok(Err(e @ Error::Protocol(_))) => {
                     output.transport_mut().discard();
-                    if !input.transport().can_resync() {
-                        return log_end(peer, "reading a request", &e);
+                    if input.transport().can_resync() {
+                        log::info!("{peer}: bad request skipped: {e}");
+                        None
+                    } else {
+                        Some(log_end(peer, "reading a request", &e))
                     }
-                    log::info!("{peer}: bad request skipped: {e}");
                 }
-                Ok(Err(e)) => return log_end(peer, "handling a request", &e),
+                Ok(Err(e)) => {
+                    failed = true;
+                    Some(log_end(peer, "handling a request", &e))
+                }
                 Err(panic) => {
                     log::error!(
                         "{peer}: processing '{}' panicked: {}",
@@ -540,23 +624,73 @@ where
                         let _ = write_exception(output, &header.name, header.seqid, &e);
                     }
                     // The input may be anywhere inside the message.
-                    return Served::Closed;
+                    Some(Served::Closed)
+                }
+            };
+            if end.is_none() {
+                if let Err(e) = input.transport_mut().end_message() {
+                    end = Some(log_end(peer, "skipping the rest of a frame", &e));
                 }
             }
-            if let Err(e) = input.transport_mut().end_message() {
-                return log_end(peer, "skipping the rest of a frame", &e);
+            let writer = output.transport_mut();
+            // What the observer will be told, once the reply (if any) is
+            // sent: it waits in the writer until then.
+            if let (Some(observed), Some(started)) = (observed.as_mut(), started) {
+                let outcome = match writer.waiting_message() {
+                    _ if failed => CallOutcome::Undelivered,
+                    Some(reply) => reply_outcome(*protocol, reply),
+                    None if header.kind == MessageType::Oneway => CallOutcome::Oneway,
+                    None => CallOutcome::Undelivered,
+                };
+                if writer.is_waiting() {
+                    // Reported once it is sent (or cannot be).
+                    observed.waiting = Some((started, outcome));
+                } else {
+                    observed.report(header, started, outcome);
+                }
+            }
+            if let Some(served) = end {
+                // A waiting reply is sent by `serve`.
+                return served;
             }
             #[cfg(target_os = "linux")]
             if park {
                 // Sent without waiting; the rest once the peer makes room,
                 // with no thread held meanwhile.
-                match output.transport_mut().send_waiting_now() {
-                    Ok(true) => {}
+                let sent = writer.send_waiting_now();
+                if !matches!(sent, Ok(false)) {
+                    report_waiting(observed, header, sent.is_ok());
+                }
+                match sent {
+                    Ok(true) => continue,
                     Ok(false) => return Served::Writing,
                     Err(e) => return log_end(peer, "writing a reply", &e.into()),
                 }
             }
+            // Blocking: a reply waits only with an observer, which has
+            // looked at it.
+            let sent = writer.send_rest();
+            report_waiting(observed, header, sent.is_ok());
+            if let Err(e) = sent {
+                return log_end(peer, "writing a reply", &e);
+            }
         }
+    }
+}
+
+/// Reports the call whose reply waited in `observed`, once the rest is
+/// sent (`sent`) or could not be; nothing if none waited.
+fn report_waiting(observed: &mut Option<Observed>, header: &MessageHeader, sent: bool) {
+    let Some(observed) = observed else {
+        return;
+    };
+    if let Some((started, outcome)) = observed.waiting.take() {
+        let outcome = if sent {
+            outcome
+        } else {
+            CallOutcome::Undelivered
+        };
+        observed.report(header, started, outcome);
     }
 }
 

@@ -163,8 +163,10 @@ struct Slot {
 }
 
 struct Parked {
-    conn: Conn,
+    /// Dropped before `conn` (fields drop in order): a call whose reply
+    /// never went out is reported before its connection's close.
     io: Io,
+    conn: Conn,
     /// When it was parked last.
     since: Instant,
     /// When the first bytes of a message that has not fully arrived were

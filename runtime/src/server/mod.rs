@@ -102,6 +102,10 @@
 //!   method for what happens to the file. [`ServerHandle::endpoint`] says
 //!   where a server listens, of either kind. The async server (feature
 //!   `tokio`) binds one the same way, with the same rules for the file.
+//! - **Observing.** [`ServerBuilder::observer`] takes a [`ServerObserver`],
+//!   told of each connection as it opens and closes and of each call as it
+//!   finishes (method, seqid, time, outcome), the same way in every mode;
+//!   no clock is read for it when none is set.
 //! - **Logging** goes through the `log` facade: connection ends and
 //!   malformed input at `debug`/`info`, accept errors at `warn`, handler
 //!   panics and errors at `error`. The server never writes to stdout (a
@@ -114,6 +118,9 @@ pub(crate) mod connection;
 #[cfg(target_os = "linux")]
 mod event;
 pub(crate) mod listener;
+pub(crate) mod observer;
+
+pub use observer::{CallInfo, CallOutcome, ConnectionInfo, ServerObserver};
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -186,7 +193,7 @@ pub enum Mode {
 
 /// Server settings; see [`ServerBuilder`] for each one. Start from
 /// `ServerConfig::default()` and set fields (more may be added).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
     /// The wire protocol (default binary).
@@ -220,6 +227,43 @@ pub struct ServerConfig {
     /// (default `false`: `protocol` and `framing` for all). See
     /// [`ServerBuilder::detect_protocol`].
     pub detect_protocol: bool,
+    /// Told of every connection and call (default `None`). See
+    /// [`ServerBuilder::observer`].
+    pub observer: Option<Arc<dyn ServerObserver>>,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ServerConfig {
+            protocol,
+            framing,
+            mode,
+            max_connections,
+            idle_timeout,
+            message_timeout,
+            write_timeout,
+            drain_timeout,
+            limits,
+            in_flight_budget,
+            detect_protocol,
+            observer,
+        } = self;
+        f.debug_struct("ServerConfig")
+            .field("protocol", protocol)
+            .field("framing", framing)
+            .field("mode", mode)
+            .field("max_connections", max_connections)
+            .field("idle_timeout", idle_timeout)
+            .field("message_timeout", message_timeout)
+            .field("write_timeout", write_timeout)
+            .field("drain_timeout", drain_timeout)
+            .field("limits", limits)
+            .field("in_flight_budget", in_flight_budget)
+            .field("detect_protocol", detect_protocol)
+            // An observer need not be `Debug`: whether there is one.
+            .field("observer", &observer.as_ref().map(|_| "ServerObserver"))
+            .finish()
+    }
 }
 
 impl ServerConfig {
@@ -255,6 +299,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             in_flight_budget: Some(ByteBudget::new(ByteBudget::DEFAULT)),
             detect_protocol: false,
+            observer: None,
         }
     }
 }
@@ -377,6 +422,17 @@ impl<P: ServerProcessor> ServerBuilder<P> {
     /// [`ByteBudget`].
     pub fn in_flight_budget(mut self, budget: Option<Arc<ByteBudget>>) -> Self {
         self.config.in_flight_budget = budget;
+        self
+    }
+
+    /// Tells `observer` of every connection as it opens and closes and of
+    /// every call as it finishes, with its method, outcome and time (see
+    /// [`ServerObserver`] for when, and on which thread; default none).
+    /// Every mode calls it the same way. To read what it gathered
+    /// elsewhere, keep an `Arc` of it and pass a clone (an `Arc` of an
+    /// observer is one).
+    pub fn observer(mut self, observer: impl ServerObserver) -> Self {
+        self.config.observer = Some(Arc::new(observer));
         self
     }
 
@@ -1024,17 +1080,36 @@ impl Conn {
         let id = st.next_id;
         st.next_id += 1;
         st.conns.insert(id, stream.clone());
-        Conn {
+        drop(st);
+        let conn = Conn {
             shared: shared.clone(),
             id,
             stream,
             peer,
+        };
+        if let Some(observer) = &shared.config.observer {
+            observer::notify("connection_opened", || {
+                observer.connection_opened(&conn.info());
+            });
         }
+        conn
+    }
+
+    /// What an observer is told of it.
+    fn info(&self) -> ConnectionInfo {
+        ConnectionInfo::new(self.id, self.peer)
     }
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
+        // Before it leaves the open connections: once a stop has seen none
+        // left, every close has been reported.
+        if let Some(observer) = &self.shared.config.observer {
+            observer::notify("connection_closed", || {
+                observer.connection_closed(&self.info());
+            });
+        }
         let mut st = self.shared.lock();
         st.conns.remove(&self.id);
         self.shared.changed.notify_all();

@@ -107,6 +107,7 @@ mod catch;
 pub(crate) mod client;
 mod inbox;
 mod listener;
+mod observe;
 mod pool;
 mod server;
 mod shared;

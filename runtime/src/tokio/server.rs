@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -23,12 +23,13 @@ use super::call::{AsyncProcessor, BoxFuture, Call, Wire};
 use super::catch::guarded_in;
 use super::inbox::{Inbox, Next};
 use super::listener::{Accepted, AsyncListener};
+use super::observe::Watch;
 use super::stream::AsyncStream;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
 use crate::protocol::MessageType;
-use crate::server::ServerConfig;
 use crate::server::listener::Peer;
+use crate::server::{ServerConfig, ServerObserver};
 use crate::transport::Framing;
 use crate::transport::framed::FRAME_HEADER_LEN;
 use crate::transport::socket::Endpoint;
@@ -131,6 +132,16 @@ impl AsyncServerBuilder {
         self
     }
 
+    /// Tells `observer` of every connection as it opens and closes and of
+    /// every call as it finishes, as the blocking server's
+    /// [`observer`](crate::server::ServerBuilder::observer) does (see
+    /// [`ServerObserver`] for when; default none). Its methods run on the
+    /// connection's task: they must not block.
+    pub fn observer(mut self, observer: impl ServerObserver) -> Self {
+        self.config.observer = Some(Arc::new(observer));
+        self
+    }
+
     /// Replaces every setting at once (see the type's docs for the fields
     /// not used).
     pub fn config(mut self, config: ServerConfig) -> Self {
@@ -195,6 +206,7 @@ impl AsyncServerBuilder {
                 endpoint,
                 stop: watch::Sender::new(false),
                 connections: AtomicUsize::new(0),
+                next_id: AtomicU64::new(0),
                 stopped: AtomicBool::new(false),
             }),
         }
@@ -255,6 +267,11 @@ impl AsyncServerBuilder {
 ///   [`AsyncServerBuilder::bind_unix`], with everything here holding over
 ///   them; [`endpoint`](AsyncServer::endpoint) says where a server listens,
 ///   of either kind.
+/// - **Observing**: [`AsyncServerBuilder::observer`] reports each
+///   connection and call to a [`ServerObserver`] as the blocking server
+///   does (opened on the connection's task, closed when the task ends or
+///   is aborted, after its last call: a call in progress then is reported
+///   `Undelivered`).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
 ///   reply; a connection that exceeds one is closed.
@@ -288,6 +305,8 @@ struct Shared {
     /// `true` once a stop has begun.
     stop: watch::Sender<bool>,
     connections: AtomicUsize,
+    /// The id of the next connection accepted (for the observer).
+    next_id: AtomicU64,
     /// The stop has finished (the drain is over).
     stopped: AtomicBool,
 }
@@ -532,6 +551,12 @@ async fn serve_connection<S: AsyncStream>(
     shared: &Shared,
     stop: watch::Receiver<bool>,
 ) {
+    // Reports the connection closed when dropped, also when the task is
+    // aborted.
+    let watch = shared.config.observer.as_ref().map(|observer| {
+        let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+        Watch::open(observer.clone(), id, peer)
+    });
     if let Err(e) = stream.set_nodelay_if_tcp() {
         log::debug!("{peer}: cannot set up the socket: {e}");
         return;
@@ -552,6 +577,7 @@ async fn serve_connection<S: AsyncStream>(
         timer: None,
         answered_stopping: 0,
         name: String::new(),
+        watch,
     };
     conn.serve(&mut stream, processor).await;
     let unread = !conn.inbox.is_empty();
@@ -575,6 +601,9 @@ struct Connection<'a> {
     answered_stopping: usize,
     /// The name of the call being served, kept to answer a panic.
     name: String,
+    /// Tells the server's observer of this connection and its calls;
+    /// `None` without one.
+    watch: Option<Watch>,
 }
 
 /// How a wait for bytes ended.
@@ -593,8 +622,15 @@ impl Connection<'_> {
             let Ok(call) = self.next_call(stream).await else {
                 return;
             };
+            if let Some(watch) = &mut self.watch {
+                watch.call_started(call.header());
+            }
             let reply = guarded_in(processor, call, &mut self.name).await;
             let close = reply.closes_connection();
+            if let Some(watch) = &mut self.watch {
+                let wire = self.inbox.wire();
+                watch.replied(wire.protocol, wire.framing, reply.as_bytes());
+            }
             if !reply.is_empty() {
                 let bytes = reply.into_bytes();
                 let write = stream.write_all(&bytes);
@@ -606,9 +642,13 @@ impl Connection<'_> {
                 };
                 if let Err(e) = sent {
                     log::debug!("{}: closing while writing a reply: {e}", self.peer);
+                    // The call is reported undelivered as the watch drops.
                     return;
                 }
                 self.inbox.recycle(bytes);
+            }
+            if let Some(watch) = &mut self.watch {
+                watch.call_finished();
             }
             if close {
                 log::info!("{}: closing after a malformed request", self.peer);

@@ -160,6 +160,12 @@ impl<W: Write> MessageWriter<W> {
         self.waiting
     }
 
+    /// The flushed message waiting to be sent, without its frame header
+    /// (deferred sends only; large spliced values are not in it).
+    pub(crate) fn waiting_message(&self) -> Option<&[u8]> {
+        self.waiting.then(|| self.buf.get(self.start..)).flatten()
+    }
+
     /// Sends what is left of the waiting message with `send`, a write of
     /// its parts that does not wait: `Ok(true)` once all of it is sent (or
     /// none waited), `Ok(false)` when the peer takes no more for now

@@ -68,6 +68,11 @@ impl AsyncCalc {
                 let a: Args1<String> = args!(call);
                 call.reply(Ok(Ret::<i32>::Oops(a.0)))
             }
+            "sleep" => {
+                let a: Args1<i32> = args!(call);
+                tokio::time::sleep(Duration::from_millis(a.0.max(0) as u64)).await;
+                call.reply(Ok(Ret::Success(a.0)))
+            }
             "app_error" => {
                 let a: Args1<String> = args!(call);
                 call.reply::<Ret<i32>>(Err(ApplicationError::new(
