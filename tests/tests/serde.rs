@@ -1020,9 +1020,11 @@ fn option_awkward_names_read_as_on_the_wire() {
     );
     assert_eq!((d.st.r#type, d.st.foo_bar, d.st.foo_bar2), (2, 3, 4));
     assert_eq!(d.b, b"xy");
-    // Keyword and renamed fields are keys by their Rust names, unraw.
+    // Keyword and renamed fields are keys by their Rust names, unraw. A
+    // field named like the kept unknown fields keeps its name: those take
+    // the next free one.
     let s: n::Serialize = reads_as_wire(
-        r#"{"type":1,"default":"d","unknown_fields2":3,"x2":4}"#,
+        r#"{"type":1,"default":"d","unknown_fields":3,"x2":4}"#,
         &st(vec![
             (1, Value::I32(1)),
             (2, s("d")),
@@ -1031,6 +1033,7 @@ fn option_awkward_names_read_as_on_the_wire() {
         ]),
     );
     assert_eq!((s.r#type, s.x, s.x2), (1, 9, 4));
+    assert_eq!((s.unknown_fields, s.unknown_fields2.len()), (Some(3), 0));
     let json = serde_json::to_string(&s).unwrap();
     assert_eq!(serde_json::from_str::<n::Serialize>(&json).unwrap(), s);
     // A function's arguments: the required id must be there, the union
