@@ -627,18 +627,15 @@ where
                     Some(Served::Closed)
                 }
             };
-            if end.is_none() {
-                if let Err(e) = input.transport_mut().end_message() {
-                    end = Some(log_end(peer, "skipping the rest of a frame", &e));
-                }
-            }
             let writer = output.transport_mut();
             // What the observer will be told, once the reply (if any) is
             // sent: it waits in the writer until then.
             if let (Some(observed), Some(started)) = (observed.as_mut(), started) {
                 let outcome = match writer.waiting_message() {
-                    _ if failed => CallOutcome::Undelivered,
+                    // Written, also by a processor that failed after: it
+                    // goes out, and its sending decides.
                     Some(reply) => reply_outcome(*protocol, reply),
+                    None if failed => CallOutcome::Undelivered,
                     None if header.kind == MessageType::Oneway => CallOutcome::Oneway,
                     None => CallOutcome::Undelivered,
                 };
@@ -647,6 +644,21 @@ where
                     observed.waiting = Some((started, outcome));
                 } else {
                     observed.report(header, started, outcome);
+                }
+            }
+            // Blocking: a reply waits only with an observer, which has
+            // looked at it; it goes out now, before the rest of its frame
+            // is read (which may take until the message timeout).
+            if !park && writer.is_waiting() {
+                let sent = writer.send_rest();
+                report_waiting(observed, header, sent.is_ok());
+                if let Err(e) = sent {
+                    return log_end(peer, "writing a reply", &e);
+                }
+            }
+            if end.is_none() {
+                if let Err(e) = input.transport_mut().end_message() {
+                    end = Some(log_end(peer, "skipping the rest of a frame", &e));
                 }
             }
             if let Some(served) = end {
@@ -666,13 +678,6 @@ where
                     Ok(false) => return Served::Writing,
                     Err(e) => return log_end(peer, "writing a reply", &e.into()),
                 }
-            }
-            // Blocking: a reply waits only with an observer, which has
-            // looked at it.
-            let sent = writer.send_rest();
-            report_waiting(observed, header, sent.is_ok());
-            if let Err(e) = sent {
-                return log_end(peer, "writing a reply", &e);
             }
         }
     }

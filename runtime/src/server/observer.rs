@@ -61,8 +61,11 @@ use crate::protocol::{MessageType, ProtocolRead};
 /// reference count, and a call a clock read at its start and one at its
 /// end, and a call answered with an EXCEPTION message also a decode of
 /// that message (to learn its kind). The blocking server sends each reply
-/// after the processor has written it, rather than from within it, so
-/// that the reply can be looked at first.
+/// once the processor has returned, rather than from within it when it
+/// flushes, so that the reply can be looked at first (and before the rest
+/// of a frame the processor left unread is read): a processor that keeps
+/// working after it has written its reply holds it back until it returns.
+/// Generated processors write their reply last.
 pub trait ServerObserver: Send + Sync + 'static {
     /// A connection was accepted; called before any of its calls.
     fn connection_opened(&self, connection: &ConnectionInfo) {
@@ -191,6 +194,10 @@ pub(crate) fn notify(what: &str, f: impl FnOnce()) {
             "the server observer panicked in {what}: {}",
             panic_message(panic.as_ref())
         );
+        // A payload whose drop panics too must not escape either.
+        if catch_unwind(AssertUnwindSafe(|| drop(panic))).is_err() {
+            log::error!("the server observer's panic payload panicked when dropped");
+        }
     }
 }
 
