@@ -1,7 +1,8 @@
 //! A global allocator that counts the bytes live in this test process, so
 //! that a test measures exactly what an in-process server or client keeps
 //! (no RSS noise). A test binary that mounts this module uses it for every
-//! allocation.
+//! allocation. Also the steps the memory tests share: a connection warmed
+//! by a small call, and calls to measure after.
 #![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
