@@ -211,9 +211,10 @@ pub struct TransportError {
     /// connection broke; its pool sets it on the calls it had no
     /// connection for (a connect failed, or the place is backing off).
     /// The server cannot have seen such a call, so making it again is safe
-    /// even when it is not idempotent; the pool does so once. False
-    /// otherwise: the request was written, in full or in part, or that is
-    /// not certain. [`TransportError::new`] and errors from
+    /// even when it is not idempotent; the pool does so once (for the
+    /// marks its connections set, not one that an `Encode` or `Decode`
+    /// impl sets). False otherwise: the request was written, in full or in
+    /// part, or that is not certain. [`TransportError::new`] and errors from
     /// [`std::io::Error`] leave it false.
     pub unsent: bool,
 }

@@ -1,9 +1,10 @@
 //! `SharedPool`'s backoff after failed connects (feature `tokio`): no
 //! attempt while a place backs off, one after the delay, delays that
 //! double up to the maximum, a reset after a successful connect, and
-//! calls served by the other places meanwhile. Attempts are told by their
-//! errors (a refused connect, or a refusal that says the place is backing
-//! off) and, with a server up, by the connections it sees.
+//! calls served by the other places meanwhile, and by them after a failed
+//! attempt too. Attempts are told by their errors (a refused connect, or a
+//! refusal that says the place is backing off) and, with a server up, by
+//! the connections it sees.
 
 mod server_support;
 mod tokio_support;
@@ -236,5 +237,34 @@ fn calls_go_to_a_usable_place_while_another_backs_off() {
             1,
             "the place backing off connected"
         );
+    });
+}
+
+/// Two places: place 0 has a connection when the server's socket file is
+/// removed (connects fail; the connection made stays up). The call whose
+/// turn is place 1's makes place 1's connect, which fails, and then takes
+/// place 0's connection instead of failing; place 1 backs off, and the
+/// calls that come to it meanwhile go to place 0 too.
+#[cfg(unix)]
+#[test]
+fn a_call_whose_connect_fails_takes_a_usable_connection() {
+    use tokio_support::{async_builder, start_unix};
+    let dir = SockDir::new();
+    let path = dir.path("calc.sock");
+    multi_thread().block_on(async {
+        let server = start_unix(async_builder(Default::default()), &path);
+        let pool = SharedPool::new(Connector::unix(&path), 2)
+            .reconnect_backoff(Duration::from_secs(60), Duration::from_secs(60));
+        let mut c = &pool;
+        // Turns alternate: even ones are place 0's, odd ones place 1's.
+        let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 0, b: 1 }).await;
+        assert_eq!(r.unwrap(), Ret::Success(1));
+        std::fs::remove_file(&path).unwrap();
+        for i in 1..8 {
+            let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: i, b: 1 }).await;
+            assert_eq!(r.unwrap(), Ret::Success(i + 1), "call {i}");
+        }
+        assert_eq!(pool.open(), 1);
+        assert_eq!(server.handle.connections(), 1);
     });
 }

@@ -136,24 +136,38 @@ fn a_pool_replaces_a_connection_whose_tasks_never_ran() {
     });
 }
 
-/// A listening socket whose accept queue is full: connecting to it hangs
-/// (the kernel drops the SYNs) until the connect timeout, like a server
-/// behind a firewall that drops packets. Returns the address and the
-/// connections that fill the queue (keep them alive).
-fn unanswering_listener() -> (SocketAddr, tokio::net::TcpListener, Vec<TcpStream>) {
+/// A loopback listener whose accept queue holds a single connection.
+fn short_queue_listener() -> (SocketAddr, tokio::net::TcpListener) {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let listener = socket.listen(1).unwrap();
-    let addr = listener.local_addr().unwrap();
+    (listener.local_addr().unwrap(), listener)
+}
+
+/// Connects to the listener at `addr` until a connect times out: its
+/// accept queue is full, and further connects hang (the kernel drops the
+/// SYNs) until the connect timeout, like a server behind a firewall that
+/// drops packets. Returns the connections that fill the queue (keep them
+/// alive).
+fn fill_accept_queue(addr: SocketAddr) -> Vec<TcpStream> {
     let mut fill = Vec::new();
     for _ in 0..64 {
         match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
             Ok(s) => fill.push(s),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return (addr, listener, fill),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return fill,
             Err(e) => panic!("filling the accept queue: {e}"),
         }
     }
     panic!("could not fill the accept queue of a listener");
+}
+
+/// A listening socket that answers no connect (see
+/// [`fill_accept_queue`]). Returns the address and the connections that
+/// fill the queue (keep them alive).
+fn unanswering_listener() -> (SocketAddr, tokio::net::TcpListener, Vec<TcpStream>) {
+    let (addr, listener) = short_queue_listener();
+    let fill = fill_accept_queue(addr);
+    (addr, listener, fill)
 }
 
 /// With the server unreachable (connects hang), calls that come to a place
@@ -194,6 +208,92 @@ fn calls_waiting_on_a_failing_open_take_its_failure() {
             "a call to an unreachable server waited {longest:?} (connect timeout \
              {connect_timeout:?}, read timeout 600 ms)"
         );
+    });
+}
+
+/// Two places: place 0 has a connection, then the server answers no more
+/// connects, and place 1's connect hangs (for up to a minute). The calls
+/// whose turn is place 1's meanwhile take place 0's connection rather than
+/// wait for that connect (they would wait only if no place were usable:
+/// see above), nor start one of their own there (it would hang too).
+#[test]
+fn calls_to_a_place_that_is_connecting_take_a_usable_connection() {
+    multi_thread().block_on(async {
+        let (addr, listener) = short_queue_listener();
+        let pool = SharedPool::new(
+            Connector::new(addr)
+                .unwrap()
+                .connect_timeout(WAIT * 6)
+                .read_timeout(WAIT),
+            2,
+        );
+        // Turns alternate: even ones are place 0's, odd ones place 1's.
+        let place0 = pool.client().await.unwrap();
+        let (s, _) = tokio::time::timeout(WAIT, listener.accept())
+            .await
+            .unwrap()
+            .unwrap();
+        let s = s.into_std().unwrap();
+        s.set_nonblocking(false).unwrap();
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        let server = thread::spawn(move || {
+            let mut reader = replies(&s, Framing::Buffered);
+            let mut out = s;
+            let mut served = 0;
+            while let Some((h, a)) = read_add(&mut reader) {
+                let reply = add_reply(Framing::Buffered, "add", h.seqid, a.a + a.b);
+                send(&mut out, &reply);
+                served += 1;
+            }
+            served
+        });
+        let fill = fill_accept_queue(addr);
+        // Turn 1: place 1 connects, and its connect hangs.
+        let mut connecting = Box::pin(pool.client());
+        tokio::select! {
+            biased;
+            r = &mut connecting => panic!("place 1 connected: {r:?}"),
+            () = std::future::ready(()) => {}
+        }
+        for i in 0..6 {
+            let mut p = &pool;
+            let r =
+                tokio::time::timeout(WAIT, p.call::<_, Ret<i32>>("add", &AddArgs { a: i, b: 1 }))
+                    .await
+                    .unwrap_or_else(|_| panic!("call {i} waited for place 1's connect"));
+            assert_eq!(r.unwrap(), Ret::Success(i + 1), "call {i}");
+        }
+        // Several at once, too.
+        let calls: Vec<_> = (0..6)
+            .map(|i| {
+                let mut p = pool.clone();
+                tokio::spawn(
+                    async move { p.call::<_, Ret<i32>>("add", &AddArgs { a: i, b: 2 }).await },
+                )
+            })
+            .collect();
+        for (i, call) in calls.into_iter().enumerate() {
+            let r = tokio::time::timeout(WAIT, call)
+                .await
+                .unwrap_or_else(|_| panic!("call {i} waited for place 1's connect"))
+                .unwrap();
+            assert_eq!(r.unwrap(), Ret::Success(i as i32 + 2), "call {i}");
+        }
+        tokio::select! {
+            biased;
+            r = &mut connecting => panic!("place 1's connect ended: {r:?}"),
+            () = std::future::ready(()) => {}
+        }
+        assert_eq!(pool.open(), 1);
+        assert!(place0.is_usable());
+        drop(connecting);
+        drop((pool, place0));
+        assert_eq!(
+            server.join().unwrap(),
+            12,
+            "every call went through place 0"
+        );
+        drop(fill);
     });
 }
 

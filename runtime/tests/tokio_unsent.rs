@@ -1,7 +1,8 @@
 //! Calls that were never sent (feature `tokio`): `SharedClient` tells them
 //! apart (`Error::is_unsent`), whether the connection refused them or
 //! they were still queued when it broke, and `SharedPool` makes them once
-//! more on a new connection; a call that was sent is never made again.
+//! more, on a usable connection when one exists; a call that was sent is
+//! never made again, nor is one whose error only claims it was not sent.
 //! (The calls queued behind a stuck write of one `SharedClient`:
 //! `tokio_shared_edges.rs`.) Every wait is bounded.
 
@@ -16,9 +17,12 @@ use std::thread;
 use std::time::Duration;
 
 use server_support::*;
-use thriftc_runtime::protocol::{MessageType, ProtocolRead, TType};
+use thriftc_runtime::protocol::{MessageType, ProtocolRead, ProtocolWrite, TType};
 use thriftc_runtime::tokio::{AsyncChannel, SharedPool};
-use thriftc_runtime::{BinaryProtocol, Connector, Error, Framing, Result};
+use thriftc_runtime::{
+    BinaryProtocol, Connector, Decode, Encode, Error, Framing, Result, TransportError,
+    TransportErrorKind, WireType,
+};
 use tokio_support::{add_reply, multi_thread, raw_server, until};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -98,6 +102,37 @@ fn raw_servers(scripts: Vec<Script>) -> (SocketAddr, Arc<AtomicUsize>) {
         }
     });
     (addr, accepted)
+}
+
+/// Accepts one connection per script on a loopback port, running the
+/// scripts in turn on them (each in a thread of its own), then closes the
+/// listening socket, so that later connects are refused, and says so on
+/// the returned channel.
+fn servers_then_closed(scripts: Vec<Script>) -> (SocketAddr, std_mpsc::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (closed_tx, closed_rx) = std_mpsc::channel();
+    thread::spawn(move || {
+        for script in scripts {
+            let Ok((s, _)) = listener.accept() else {
+                return;
+            };
+            s.set_read_timeout(Some(WAIT)).unwrap();
+            thread::spawn(move || script(s));
+        }
+        drop(listener);
+        let _ = closed_tx.send(());
+    });
+    (addr, closed_rx)
+}
+
+/// Waits (at most `WAIT`) on a blocking channel without blocking the
+/// runtime.
+async fn recv<T: Send + 'static>(rx: std_mpsc::Receiver<T>) -> T {
+    tokio::task::spawn_blocking(move || rx.recv_timeout(WAIT))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// A connection the server closed: calls made after the client saw it
@@ -246,5 +281,152 @@ fn a_pool_makes_a_call_at_most_twice() {
                 i + 1
             );
         }
+    });
+}
+
+/// Two places: place 0's connection is healthy; place 1's breaks while
+/// two calls are queued behind a stuck request, and the server accepts no
+/// more connections. Whichever place's turn comes next, each of the two
+/// calls is made again on place 0's usable connection: the one whose turn
+/// is place 1's does not try to connect there (which would be refused)
+/// and fail.
+#[test]
+fn a_call_made_again_takes_a_usable_connection_rather_than_connect() {
+    let (started_tx, started_rx) = std_mpsc::channel::<()>();
+    let (go_tx, go_rx) = std_mpsc::channel::<()>();
+    let seen: Seen = Arc::default();
+    let healthy = Arc::clone(&seen);
+    let (addr, closed) = servers_then_closed(vec![
+        Box::new(move |s| serve_adds(s, &healthy, "0: ")),
+        Box::new(move |mut s: TcpStream| {
+            let mut b = [0u8; 1];
+            s.peek(&mut b).unwrap();
+            started_tx.send(()).unwrap();
+            go_rx.recv_timeout(WAIT).unwrap();
+            // A reply no call awaits: the client breaks the connection.
+            send(&mut s, &add_reply(Framing::Buffered, "add", 999, 0));
+            let _ = go_rx.recv_timeout(WAIT);
+        }),
+    ]);
+    multi_thread().block_on(async move {
+        let pool = SharedPool::new(
+            Connector::new(addr)
+                .unwrap()
+                .read_timeout(None)
+                .write_timeout(None),
+            2,
+        );
+        // Turns alternate: even ones are place 0's, odd ones place 1's.
+        let place0 = pool.client().await.unwrap();
+        let mut b = pool.clone();
+        let big = tokio::spawn(async move {
+            b.call::<_, Ret<String>>("echo", &Args1("x".repeat(BIG)))
+                .await
+        });
+        recv(started_rx).await;
+        recv(closed).await;
+        assert!(pool.client().await.unwrap().is_usable(), "turn 2: place 0");
+        let place1 = pool.client().await.unwrap();
+        let mut queued = Vec::new();
+        for i in 0..2 {
+            pool.client().await.unwrap(); // Place 0's turn.
+            let mut p = pool.clone();
+            queued.push(tokio::spawn(async move {
+                p.call::<_, Ret<i32>>("add", &AddArgs { a: i, b: 10 }).await
+            }));
+            let behind = 2 + i as usize;
+            assert!(
+                until(WAIT, || place1.in_flight() == behind).await,
+                "{place1:?}"
+            );
+        }
+        go_tx.send(()).unwrap();
+        let r = tokio::time::timeout(WAIT, big).await.unwrap().unwrap();
+        assert!(!transport(&r).unsent, "{r:?}");
+        for (i, add) in queued.into_iter().enumerate() {
+            let r = tokio::time::timeout(WAIT, add).await.unwrap().unwrap();
+            assert_eq!(r.unwrap(), Ret::Success(i as i32 + 10), "call {i}");
+        }
+        let mut got = seen.lock().unwrap().clone();
+        got.sort();
+        assert_eq!(got, ["0: add 0 10", "0: add 1 10"]);
+        assert!(place0.is_usable() && !place1.is_usable());
+        assert_eq!(pool.open(), 1);
+        drop(go_tx);
+    });
+}
+
+/// A reply type whose `Decode` fails with an error marked as not sent
+/// (anyone can set `TransportError::unsent`), though the call was sent
+/// and answered.
+#[derive(Debug)]
+struct ClaimsUnsent;
+
+impl WireType for ClaimsUnsent {
+    const TTYPE: TType = TType::Struct;
+}
+
+impl Decode for ClaimsUnsent {
+    fn decode<P: ProtocolRead + ?Sized>(_: &mut P) -> Result<Self> {
+        Err(claimed_unsent("made up by a Decode impl"))
+    }
+}
+
+/// Arguments whose `Encode` fails with an error marked as not sent, and
+/// counts how often it was asked.
+struct ArgsClaimUnsent(Arc<AtomicUsize>);
+
+impl WireType for ArgsClaimUnsent {
+    const TTYPE: TType = TType::Struct;
+}
+
+impl Encode for ArgsClaimUnsent {
+    fn encode<P: ProtocolWrite + ?Sized>(&self, _: &mut P) -> Result<()> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Err(claimed_unsent("made up by an Encode impl"))
+    }
+}
+
+/// A transport error marked as not sent, as user code can make one.
+fn claimed_unsent(message: &str) -> Error {
+    let mut e = TransportError::new(TransportErrorKind::Unknown, message);
+    e.unsent = true;
+    Error::Transport(e)
+}
+
+/// The pool makes a call again only when its connection found that the
+/// request was not sent. A reply whose decoding fails with an error that
+/// claims so reaches the caller as it is, and the server saw the call
+/// once; an argument whose encoding fails so is encoded once.
+#[test]
+fn a_pool_does_not_make_a_call_again_on_an_error_that_only_claims_it_unsent() {
+    let seen: Seen = Arc::default();
+    let served = Arc::clone(&seen);
+    let (addr, accepted) = raw_servers(vec![Box::new(move |s| serve_adds(s, &served, ""))]);
+    multi_thread().block_on(async move {
+        let pool = SharedPool::new(Connector::new(addr).unwrap().read_timeout(WAIT), 1);
+        let mut c = &pool;
+        let r = c
+            .call::<_, ClaimsUnsent>("add", &AddArgs { a: 1, b: 1 })
+            .await;
+        let e = transport(&r);
+        assert_eq!(e.message, "made up by a Decode impl");
+        assert!(r.unwrap_err().is_unsent(), "the error is the caller's own");
+        // The call returned after its reply, so a second request, if made,
+        // would have been read before it.
+        assert_eq!(*seen.lock().unwrap(), ["add 1 1"]);
+
+        let encoded = Arc::new(AtomicUsize::new(0));
+        let args = ArgsClaimUnsent(Arc::clone(&encoded));
+        let r = c.call::<_, Ret<i32>>("add", &args).await;
+        assert_eq!(transport(&r).message, "made up by an Encode impl");
+        let r = c.call_oneway("fire", &args).await;
+        assert_eq!(transport(&r).message, "made up by an Encode impl");
+        assert_eq!(encoded.load(Ordering::SeqCst), 2, "each encoded once");
+
+        let r = c.call::<_, Ret<i32>>("add", &AddArgs { a: 2, b: 2 }).await;
+        assert_eq!(r.unwrap(), Ret::Success(4));
+        assert_eq!(*seen.lock().unwrap(), ["add 1 1", "add 2 2"]);
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
     });
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ::tokio::time::Instant;
 
+use super::shared::CallError;
 use super::{AsyncChannel, SharedClient};
 use crate::client::Connector;
 use crate::codec::{Decode, Encode};
@@ -32,23 +33,37 @@ use crate::transport::socket::SocketStream;
 /// A call that fails after its request may have reached the server is
 /// not made again: the server may have run it. A call on a connection that
 /// breaks fails with the reason (see [`SharedClient`]); calls after it get
-/// a new connection. But a call that failed before any byte of its request
-/// was sent ([`Error::is_unsent`]: its connection had just broken, or the
-/// call was still queued when it broke) is made once more, on the
-/// connection of the place whose turn is next (with one connection, that
-/// place's new one), and its caller sees only the outcome of that second
-/// try. Oneway calls likewise. A call is never made more than twice.
+/// a new connection. But a call that its connection refused before any
+/// byte of its request was sent (the connection had just broken, or the
+/// call was still queued when it broke) is made once more, and its caller
+/// sees only the outcome of that second try. The second try takes the
+/// usable connection of the place whose turn is next, or else of the next
+/// place after it that has one; only when no place has one does it go to
+/// the place whose turn is next as any call does (below): it opens that
+/// place's connection, or, if that place is backing off, fails at once
+/// with an error that says when its next attempt is allowed.
+/// Oneway calls likewise. A call is never made more than twice, and only
+/// the connection's own finding leads to a second try: an error that
+/// merely says the request was not sent ([`Error::is_unsent`]), such as
+/// one returned by an `Encode` or `Decode` impl, reaches the caller as it
+/// is.
 ///
-/// While a place opens its connection, the calls that come to it wait,
-/// and take its outcome: the connection, or the failure (so a server that
-/// is down gets one attempt at a time per place, each bounded by the
-/// connect timeout). After a failed connect the place backs off: it makes
-/// no attempt for 100 ms, then for twice as long after each further
+/// A place opens one connection at a time (so a server that is down gets
+/// one attempt at a time per place, each bounded by the connect timeout).
+/// A call that comes to a place while it opens its connection takes the
+/// usable connection of the next place that has one; only when none has
+/// does it wait for that attempt and take its outcome (the connection, or
+/// the failure, below). After a failed connect the place backs off: it
+/// makes no attempt for 100 ms, then for twice as long after each further
 /// failure in a row, at most 5 s, starting over after a successful connect
 /// (see [`reconnect_backoff`](Self::reconnect_backoff)). A call that comes
-/// to a place that is backing off takes the connection of the next place
-/// that has a usable one; when none has, it fails at once with the last
-/// connect error, which says how long until the next attempt.
+/// to a place that is backing off, or whose connect failed (one the call
+/// made, or one it waited for), takes the connection of the next place
+/// that has a usable one. When none has, the call fails with that connect
+/// error: the call that made the attempt as the connector reported it,
+/// the others (at once if they came while the place backed off) saying
+/// too, while the place backs off, how long until the next attempt is
+/// allowed. All these errors have [`TransportError::unsent`] set.
 ///
 /// A connection's tasks run on the runtime of the call that opened it:
 /// keep that runtime running (a multi-threaded one, or the one the pool is
@@ -259,14 +274,44 @@ impl<S: SocketStream> SharedPool<S> {
 
     /// The connection the next call takes: the next place in turn, with its
     /// connection opened (again) if it has none or it broke. A place that
-    /// is backing off after a failed connect, or whose attempt this call
-    /// waited for failed, lends the connection of the next place that has
-    /// a usable one; when none has, this fails at once with the place's
-    /// last connect error (its [`TransportError::unsent`] set, like every
-    /// error of this function).
+    /// is backing off after a failed connect, that another call is
+    /// connecting, or whose connect this call made or waited for failed,
+    /// lends the connection of the next place that has a usable one. When
+    /// none has, a call that finds a connect under way waits for it and
+    /// takes its outcome; one that finds the place backing off, or whose
+    /// connect failed, fails with the place's last connect error (its
+    /// [`TransportError::unsent`] set, like every error of this function;
+    /// while the place backs off, it says when the next attempt is
+    /// allowed).
     pub async fn client(&self) -> Result<SharedClient> {
+        let at = self.turn();
+        self.client_at(at).await
+    }
+
+    /// The place whose turn is next.
+    fn turn(&self) -> usize {
         let inner = &*self.inner;
-        let at = inner.next.fetch_add(1, Ordering::Relaxed) % inner.places.len();
+        inner.next.fetch_add(1, Ordering::Relaxed) % inner.places.len()
+    }
+
+    /// The connection for a call made again (its first request was not
+    /// sent): the usable connection of the next place in turn, or else of
+    /// the next place that has one; with none, as [`client`](Self::client)
+    /// at that place.
+    async fn client_again(&self) -> Result<SharedClient> {
+        let at = self.turn();
+        match self.inner.places[at].usable() {
+            Some(client) => Ok(client),
+            None => match self.elsewhere(at) {
+                Some(client) => Ok(client),
+                None => self.client_at(at).await,
+            },
+        }
+    }
+
+    /// [`client`](Self::client) at place `at`.
+    async fn client_at(&self, at: usize) -> Result<SharedClient> {
+        let inner = &*self.inner;
         let place = &inner.places[at];
         if let Some(client) = place.usable() {
             return Ok(client);
@@ -275,7 +320,16 @@ impl<S: SocketStream> SharedPool<S> {
         if let Some(refused) = place.refusal(seen) {
             return self.elsewhere(at).ok_or(refused);
         }
-        let _opening = place.opening.lock().await;
+        // One attempt at a time: a call that finds one under way takes a
+        // usable connection elsewhere rather than wait, and waits only
+        // when there is none.
+        let _opening = match place.opening.try_lock() {
+            Ok(opening) => opening,
+            Err(_) => match self.elsewhere(at) {
+                Some(client) => return Ok(client),
+                None => place.opening.lock().await,
+            },
+        };
         // Another call may have opened it meanwhile, or failed to.
         if let Some(client) = place.usable() {
             return Ok(client);
@@ -311,7 +365,8 @@ impl<S: SocketStream> SharedPool<S> {
                     delay,
                     retry_at: Instant::now().checked_add(delay),
                 });
-                Err(unsent(e))
+                drop(attempts);
+                self.elsewhere(at).ok_or_else(|| unsent(e))
             }
         }
     }
@@ -332,16 +387,19 @@ impl<S: SocketStream> SharedPool<S> {
             .count()
     }
 
-    /// Makes a call through [`client`](Self::client)'s connection: if it
-    /// fails before its request was sent ([`Error::is_unsent`]), it is made
-    /// once more, on the connection of the place whose turn is next.
+    /// Makes a call through [`client`](Self::client)'s connection. If that
+    /// connection refused it, or broke while it was still queued (so it
+    /// was certainly not sent), it is made once more, through
+    /// [`client_again`](Self::client_again)'s connection. No other error
+    /// leads to a second try, whatever [`Error::is_unsent`] says of it.
     async fn call_with<T, F>(&self, call: impl Fn(SharedClient) -> F) -> Result<T>
     where
-        F: Future<Output = Result<T>>,
+        F: Future<Output = std::result::Result<T, CallError>>,
     {
         match call(self.client().await?).await {
-            Err(e) if e.is_unsent() => call(self.client().await?).await,
-            outcome => outcome,
+            Ok(value) => Ok(value),
+            Err(e) if e.refused => call(self.client_again().await?).await.map_err(|e| e.error),
+            Err(e) => Err(e.error),
         }
     }
 }
@@ -366,12 +424,12 @@ impl<S: SocketStream> AsyncChannel for &SharedPool<S> {
         method: &str,
         args: &A,
     ) -> Result<R> {
-        self.call_with(|mut client| async move { client.call(method, args).await })
+        self.call_with(|client| async move { client.exchange(method, args).await })
             .await
     }
 
     async fn call_oneway<A: Encode + Sync>(&mut self, method: &str, args: &A) -> Result<()> {
-        self.call_with(|mut client| async move { client.call_oneway(method, args).await })
+        self.call_with(|client| async move { client.oneway(method, args).await })
             .await
     }
 }

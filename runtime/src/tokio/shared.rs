@@ -374,11 +374,18 @@ impl SharedClient {
         self.inner.max_in_flight.saturating_sub(free)
     }
 
-    async fn exchange<A: Encode, R: Decode>(&self, method: &str, args: &A) -> Result<R> {
+    /// Makes a call; its error says whether this connection found that
+    /// the request was not sent (see [`CallError`]).
+    pub(crate) async fn exchange<A: Encode, R: Decode>(
+        &self,
+        method: &str,
+        args: &A,
+    ) -> std::result::Result<R, CallError> {
         let inner = &*self.inner;
-        inner.link.usable()?;
+        inner.link.usable().map_err(CallError::own)?;
         let seqid = inner.next_seqid();
-        let bytes = encode_request(inner.wire, method, MessageType::Call, seqid, args)?;
+        let bytes = encode_request(inner.wire, method, MessageType::Call, seqid, args)
+            .map_err(CallError::foreign)?;
         let late = |t| format!("no reply to '{method}' within {t:?}");
         let arrived = within(inner.read_timeout, late, async {
             let slot = inner.link.slot().await?;
@@ -393,19 +400,29 @@ impl SharedClient {
             // stopped.
             arrived.await.unwrap_or_else(|_| Err(inner.link.refused()))
         })
-        .await?;
+        .await
+        .map_err(CallError::own)?;
+        // The reply is decoded by the caller's `Decode`: whatever its
+        // errors say, they are not the connection's.
         match check_reply::<R>(inner.wire, &arrived.bytes, arrived.in_step, method, seqid) {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(sent)) => Err(Error::Application(sent)),
-            Err(Failed { error, .. }) => Err(error),
+            Ok(Err(sent)) => Err(CallError::foreign(Error::Application(sent))),
+            Err(Failed { error, .. }) => Err(CallError::foreign(error)),
         }
     }
 
-    async fn oneway<A: Encode>(&self, method: &str, args: &A) -> Result<()> {
+    /// Sends a oneway call; its error says whether this connection found
+    /// that the request was not sent (see [`CallError`]).
+    pub(crate) async fn oneway<A: Encode>(
+        &self,
+        method: &str,
+        args: &A,
+    ) -> std::result::Result<(), CallError> {
         let inner = &*self.inner;
-        inner.link.usable()?;
+        inner.link.usable().map_err(CallError::own)?;
         let seqid = inner.next_seqid();
-        let bytes = encode_request(inner.wire, method, MessageType::Oneway, seqid, args)?;
+        let bytes = encode_request(inner.wire, method, MessageType::Oneway, seqid, args)
+            .map_err(CallError::foreign)?;
         let late = |t| format!("'{method}' was not sent within {t:?}");
         within(inner.read_timeout, late, async {
             let slot = inner.link.slot().await?;
@@ -420,6 +437,38 @@ impl SharedClient {
             written.await.unwrap_or_else(|_| Err(inner.link.closed()))
         })
         .await
+        .map_err(CallError::own)
+    }
+}
+
+/// A failed call through a [`SharedClient`], and whether the connection
+/// itself found that no byte of its request was sent: it refused the
+/// call (already broken), or the call was still queued when it broke.
+/// [`SharedPool`](super::SharedPool) makes a call again only then, never
+/// on an error that merely says so ([`Error::is_unsent`]), such as one a
+/// `Decode` or `Encode` impl returned.
+pub(crate) struct CallError {
+    /// What the caller sees.
+    pub(crate) error: Error,
+    /// Not sent, as the connection established it.
+    pub(crate) refused: bool,
+}
+
+impl CallError {
+    /// An error this module made: every one that says the request was
+    /// not sent was made where that is certain.
+    fn own(error: Error) -> CallError {
+        let refused = error.is_unsent();
+        CallError { error, refused }
+    }
+
+    /// An error from the caller's types (encoding the arguments, decoding
+    /// the reply): never taken as a refusal.
+    fn foreign(error: Error) -> CallError {
+        CallError {
+            error,
+            refused: false,
+        }
     }
 }
 
@@ -458,11 +507,11 @@ impl AsyncChannel for &SharedClient {
         method: &str,
         args: &A,
     ) -> Result<R> {
-        self.exchange(method, args).await
+        self.exchange(method, args).await.map_err(|e| e.error)
     }
 
     async fn call_oneway<A: Encode + Sync>(&mut self, method: &str, args: &A) -> Result<()> {
-        self.oneway(method, args).await
+        self.oneway(method, args).await.map_err(|e| e.error)
     }
 }
 
