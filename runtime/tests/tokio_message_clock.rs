@@ -126,13 +126,14 @@ async fn the_message_deadline_holds_when_every_read_finds_bytes() {
     }
 }
 
-/// A request whose first bytes came in with the request before it has its
-/// clock started then, not once that one is answered: behind a call that
-/// takes longer than the message timeout, its rest comes too late and
-/// the connection is closed unanswered. Behind a quick call it is
-/// answered.
+/// A request whose first bytes came in with the requests before it has
+/// its clock started then, not once those are answered: behind a call
+/// that takes longer than the message timeout (also with a whole request
+/// between them), its rest comes too late and the connection is closed
+/// unanswered. Behind a quick call it is answered.
 #[test]
 fn a_pipelined_half_request_is_timed_from_its_first_bytes() {
+    let slow = MESSAGE.as_millis() as i32 * 2;
     for (p, f) in COMBOS {
         let server = start(
             async_builder(Default::default())
@@ -141,31 +142,43 @@ fn a_pipelined_half_request_is_timed_from_its_first_bytes() {
                 .idle_timeout(WAIT)
                 .message_timeout(MESSAGE),
         );
-        for (sleep, answered) in [(0, true), (MESSAGE.as_millis() as i32 * 2, false)] {
+        for (sleep, between, answered) in
+            [(0, false, true), (slow, false, false), (slow, true, false)]
+        {
+            let case = format!("{p:?} {f:?}, sleep {sleep}, a request between: {between}");
             let mut s = raw(server.addr);
             let mut replies = replies(&s, f);
-            let echo = echo(p, f, 2);
+            let echo = echo(p, f, 3);
             let half = echo.len() / 2;
-            let first = call_msg(p, f, "sleep", 1, &Args1(sleep));
+            let mut first = call_msg(p, f, "sleep", 1, &Args1(sleep));
+            if between {
+                first.extend(call_msg(p, f, "add", 2, &AddArgs { a: 1, b: 2 }));
+            }
             send(&mut s, &[&first[..], &echo[..half]].concat());
             let (h, slept) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
-            assert_eq!((h.seqid, slept.unwrap()), (1, Ret::Success(sleep)));
+            assert_eq!(
+                (h.seqid, slept.unwrap()),
+                (1, Ret::Success(sleep)),
+                "{case}"
+            );
+            if between {
+                let (h, added) = read_reply::<Ret<i32>>(&mut replies, p).unwrap();
+                assert_eq!((h.seqid, added.unwrap()), (2, Ret::Success(3)), "{case}");
+            }
             // At once (well within the message timeout of the server
             // turning to it): the rest of the echo.
             send(&mut s, &echo[half..]);
             let reply = read_reply::<Ret<String>>(&mut replies, p);
             if answered {
                 let (h, echoed) = reply.unwrap();
-                assert_eq!(
-                    (h.seqid, echoed.unwrap()),
-                    (2, Ret::Success("x".repeat(1000)))
-                );
+                let want = (3, Ret::Success("x".repeat(1000)));
+                assert_eq!((h.seqid, echoed.unwrap()), want, "{case}");
             } else {
                 assert!(
                     reply.is_err(),
-                    "{p:?} {f:?}: answered, its clock started after the call ahead of it"
+                    "{case}: answered, its clock started after the calls ahead of it"
                 );
-                assert!(closed_within(&mut s, WAIT));
+                assert!(closed_within(&mut s, WAIT), "{case}");
             }
         }
         assert!(server.stop_within(WAIT));

@@ -864,3 +864,27 @@ async fn close_gently<S: AsyncStream>(mut stream: S, unread: bool) {
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready() -> impl Future<Output = io::Result<usize>> {
+        std::future::ready(Ok(1))
+    }
+
+    /// A read that finds bytes loses to the deadline of a message in
+    /// progress once it has passed, and wins before it and between
+    /// messages (no deadline given).
+    #[::tokio::test]
+    async fn a_passed_deadline_comes_before_a_ready_read() {
+        let passed = Instant::now();
+        let waited = wait(ready(), None, None, Some(passed)).await;
+        assert!(matches!(waited, Waited::TimedOut));
+        let later = Instant::now() + Duration::from_secs(60);
+        let waited = wait(ready(), None, None, Some(later)).await;
+        assert!(matches!(waited, Waited::Read(Ok(1))));
+        let waited = wait(ready(), None, None, None).await;
+        assert!(matches!(waited, Waited::Read(Ok(1))));
+    }
+}
