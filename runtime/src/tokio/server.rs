@@ -274,14 +274,13 @@ impl AsyncServerBuilder {
 ///   `Undelivered`).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
-///   reply; a connection that exceeds one is closed. A message's first byte
-///   counts from when the server first read it: for a request whose first
-///   bytes came in with the request before it, from then, so the time spent
-///   answering that one counts against it too (a request pipelined behind
-///   a call that takes longer than `message_timeout` must have wholly
-///   arrived with it). Once its time is up no more of a message is read,
-///   even from a peer whose bytes keep coming (a read that finds bytes
-///   waiting does not outrun the deadline).
+///   reply; a connection that exceeds one is closed. A message's time
+///   starts when the server reads its first bytes, also when they come in
+///   with the request before it (the time spent answering that one counts
+///   too: a request pipelined behind a call that takes longer than
+///   `message_timeout` must have come in whole with it), and is checked
+///   before each read of the message, so a peer whose bytes keep coming
+///   cannot stretch a message past it.
 /// - **Stop**: [`AsyncServerHandle::stop`] makes the server stop
 ///   accepting; each connection finishes the call in progress and answers
 ///   the requests that have wholly arrived (up to 16), then closes; after
@@ -610,8 +609,8 @@ struct Connection<'a> {
     /// the one taken (so the time spent answering that one counts
     /// against it). Read from the clock when a message is taken and bytes
     /// remain after it, at most once per read (a message read on its own
-    /// never reads it); `None` again after each read, which may bring
-    /// newer bytes.
+    /// never reads it, nor does a server without a message timeout);
+    /// `None` again after each read, which may bring newer bytes.
     rest_since: Option<Instant>,
     /// Requests answered since the stop began.
     answered_stopping: usize,
@@ -682,7 +681,8 @@ impl Connection<'_> {
                     _ => 0,
                 };
                 let bytes = self.inbox.take(n);
-                if !self.inbox.is_empty() && self.rest_since.is_none() {
+                let timed = self.shared.config.message_timeout.is_some();
+                if timed && self.rest_since.is_none() && !self.inbox.is_empty() {
                     // The next message's first bytes are here: its clock
                     // starts now, before this one's handler runs.
                     self.rest_since = Some(Instant::now());
