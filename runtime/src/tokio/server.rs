@@ -274,7 +274,13 @@ impl AsyncServerBuilder {
 ///   `Undelivered`).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
-///   reply; a connection that exceeds one is closed.
+///   reply; a connection that exceeds one is closed. A message's time
+///   starts when the server reads its first bytes, also when they come in
+///   with the request before it (the time spent answering that one counts
+///   too: a request pipelined behind a call that takes longer than
+///   `message_timeout` must have come in whole with it), and is checked
+///   before each read of the message, so a peer whose bytes keep coming
+///   cannot stretch a message past it.
 /// - **Stop**: [`AsyncServerHandle::stop`] makes the server stop
 ///   accepting; each connection finishes the call in progress and answers
 ///   the requests that have wholly arrived (up to 16), then closes; after
@@ -575,6 +581,7 @@ async fn serve_connection<S: AsyncStream>(
             let _ = stop.changed().await;
         })),
         timer: None,
+        rest_since: None,
         answered_stopping: 0,
         name: String::new(),
         watch,
@@ -597,6 +604,14 @@ struct Connection<'a> {
     /// connection, reset for each read (a later deadline costs no
     /// registration with the timer wheel).
     timer: Option<Pin<Box<Sleep>>>,
+    /// When the bytes left in the inbox after the last message taken were
+    /// first seen: the start of the message they begin, pipelined behind
+    /// the one taken (so the time spent answering that one counts
+    /// against it). Read from the clock when a message is taken and bytes
+    /// remain after it, at most once per read (a message read on its own
+    /// never reads it, nor does a server without a message timeout);
+    /// `None` again after each read, which may bring newer bytes.
+    rest_since: Option<Instant>,
     /// Requests answered since the stop began.
     answered_stopping: usize,
     /// The name of the call being served, kept to answer a panic.
@@ -665,7 +680,14 @@ impl Connection<'_> {
                     Framing::Framed => FRAME_HEADER_LEN,
                     _ => 0,
                 };
-                (self.inbox.take(n), at, true)
+                let bytes = self.inbox.take(n);
+                let timed = self.shared.config.message_timeout.is_some();
+                if timed && self.rest_since.is_none() && !self.inbox.is_empty() {
+                    // The next message's first bytes are here: its clock
+                    // starts now, before this one's handler runs.
+                    self.rest_since = Some(Instant::now());
+                }
+                (bytes, at, true)
             }
             // Decoding it reports why (as the blocking server's decoder
             // does); the connection closes after the reply.
@@ -698,16 +720,23 @@ impl Connection<'_> {
 
     /// Reads until a whole message (or a malformed one) is buffered, under
     /// the idle timeout until its first byte and the message timeout from
-    /// there. During a stop, what has arrived is still answered (up to
-    /// [`ANSWERED_WHILE_STOPPING`] requests) but nothing more is waited for.
+    /// there. A message's first byte is when the server first saw it: for
+    /// one pipelined behind the message before it, when that one was taken
+    /// (before its handler ran). The message timeout is checked before
+    /// every read of a message in progress, so it holds also when every
+    /// read finds bytes. During a stop, what has arrived is still answered
+    /// (up to [`ANSWERED_WHILE_STOPPING`] requests) but nothing more is
+    /// waited for.
     async fn next_message<S: AsyncStream>(&mut self, stream: &mut S) -> Result<Next, Closed> {
         let config = &self.shared.config;
         let peer = self.peer;
         // Bytes of the message are here (a pipelined one, or some read
-        // below); its clock runs from when that is first seen, the moment
-        // it is needed (a message read whole never reads the clock for it).
+        // below); its clock runs from when they were first seen: for a
+        // pipelined one, that was taken with the message ahead of it, else
+        // taken the moment it is needed (a message read whole never reads
+        // the clock for it).
         let mut arrived = !self.inbox.is_empty();
-        let mut started: Option<Instant> = None;
+        let mut started = self.rest_since.filter(|_| arrived);
         let mut stopping = self.stop.is_none() || *self.shared.stop.borrow();
         if stopping {
             if self.answered_stopping >= ANSWERED_WHILE_STOPPING {
@@ -722,7 +751,10 @@ impl Connection<'_> {
             }
             if stopping {
                 match self.inbox.fill_now(stream) {
-                    Ok(n) if n > 0 => continue,
+                    Ok(n) if n > 0 => {
+                        self.rest_since = None;
+                        continue;
+                    }
                     _ => return Err(Closed),
                 }
             }
@@ -742,7 +774,11 @@ impl Connection<'_> {
                 }
                 (Some(at), timer @ None) => Some(timer.insert(Box::pin(sleep_until(at))).as_mut()),
             };
-            let waited = wait(self.inbox.fill(stream), self.stop.as_mut(), timer).await;
+            // Between messages the read goes first and the timer is only
+            // looked at when it would block; a message in progress is
+            // checked against its deadline before each read too.
+            let due = deadline.filter(|_| started.is_some());
+            let waited = wait(self.inbox.fill(stream), self.stop.as_mut(), timer, due).await;
             match waited {
                 Waited::Stopping => {
                     self.stop = None;
@@ -759,7 +795,10 @@ impl Connection<'_> {
                     }
                     return Err(Closed);
                 }
-                Waited::Read(Ok(_)) => arrived = true,
+                Waited::Read(Ok(_)) => {
+                    arrived = true;
+                    self.rest_since = None;
+                }
                 Waited::Read(Err(e)) => {
                     log::debug!("{peer}: closing while reading: {e}");
                     return Err(Closed);
@@ -770,14 +809,23 @@ impl Connection<'_> {
 }
 
 /// Waits for `read`, until `stop` (if still pending) ends or `timer` (if
-/// any) fires; bytes that have arrived are read first.
+/// any) fires; bytes that have arrived are read first, unless `due` (the
+/// deadline of a message in progress) has passed: then no more is read
+/// of it, however readily bytes come. Without `due` the clock is not
+/// read (the timer says when the time is up once the read would block);
+/// with it, once per poll, so only a message that takes several reads
+/// pays for it.
 async fn wait(
     read: impl Future<Output = io::Result<usize>>,
     mut stop: Option<&mut BoxFuture<'static, ()>>,
     mut timer: Option<Pin<&mut Sleep>>,
+    due: Option<Instant>,
 ) -> Waited {
     let mut read = pin!(read);
     poll_fn(|cx| {
+        if due.is_some_and(|due| Instant::now() >= due) {
+            return Poll::Ready(Waited::TimedOut);
+        }
         if let Poll::Ready(r) = read.as_mut().poll(cx) {
             return Poll::Ready(Waited::Read(r));
         }
@@ -815,4 +863,28 @@ async fn close_gently<S: AsyncStream>(mut stream: S, unread: bool) {
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready() -> impl Future<Output = io::Result<usize>> {
+        std::future::ready(Ok(1))
+    }
+
+    /// A read that finds bytes loses to the deadline of a message in
+    /// progress once it has passed, and wins before it and between
+    /// messages (no deadline given).
+    #[::tokio::test]
+    async fn a_passed_deadline_comes_before_a_ready_read() {
+        let passed = Instant::now();
+        let waited = wait(ready(), None, None, Some(passed)).await;
+        assert!(matches!(waited, Waited::TimedOut));
+        let later = Instant::now() + Duration::from_secs(60);
+        let waited = wait(ready(), None, None, Some(later)).await;
+        assert!(matches!(waited, Waited::Read(Ok(1))));
+        let waited = wait(ready(), None, None, None).await;
+        assert!(matches!(waited, Waited::Read(Ok(1))));
+    }
 }
