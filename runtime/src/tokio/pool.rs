@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ::tokio::time::Instant;
 
+use super::client::timed_out;
 use super::shared::CallError;
 use super::{AsyncChannel, SharedClient};
 use crate::client::Connector;
@@ -42,7 +43,11 @@ use crate::transport::socket::SocketStream;
 /// the place whose turn is next as any call does (below): it opens that
 /// place's connection, or, if that place is backing off, fails at once
 /// with an error that says when its next attempt is allowed.
-/// Oneway calls likewise. A call is never made more than twice, and only
+/// Oneway calls likewise. The second try gets what is left of the read
+/// timeout counted from the call's start, so a call through the pool is
+/// bounded by one read timeout, as through one connection (plus the
+/// connects it waits for); when that runs out it fails as timed out, not
+/// as unsent. A call is never made more than twice, and only
 /// the connection's own finding leads to a second try: an error that
 /// merely says the request was not sent ([`Error::is_unsent`]), such as
 /// one returned by an `Encode` or `Decode` impl, reaches the caller as it
@@ -53,7 +58,9 @@ use crate::transport::socket::SocketStream;
 /// A call that comes to a place while it opens its connection takes the
 /// usable connection of the next place that has one; only when none has
 /// does it wait for that attempt and take its outcome (the connection, or
-/// the failure, below). After a failed connect the place backs off: it
+/// the failure, below; if the call making the attempt is dropped midway,
+/// a waiting call makes an attempt of its own, so it may wait about two
+/// connect timeouts). After a failed connect the place backs off: it
 /// makes no attempt for 100 ms, then for twice as long after each further
 /// failure in a row, at most 5 s, starting over after a successful connect
 /// (see [`reconnect_backoff`](Self::reconnect_backoff)). A call that comes
@@ -392,13 +399,33 @@ impl<S: SocketStream> SharedPool<S> {
     /// was certainly not sent), it is made once more, through
     /// [`client_again`](Self::client_again)'s connection. No other error
     /// leads to a second try, whatever [`Error::is_unsent`] says of it.
-    async fn call_with<T, F>(&self, call: impl Fn(SharedClient) -> F) -> Result<T>
+    ///
+    /// The second try gets what is left of the read timeout counted from
+    /// the call's start (the first try's wait for a slot or a queue counts
+    /// against it), so a call through the pool is bounded by one read
+    /// timeout as a call through one connection is (plus the connects it
+    /// waited for).
+    async fn call_with<T, F>(
+        &self,
+        late: impl FnOnce(Duration) -> String,
+        call: impl Fn(SharedClient) -> F,
+    ) -> Result<T>
     where
         F: Future<Output = std::result::Result<T, CallError>>,
     {
+        let started = Instant::now();
         match call(self.client().await?).await {
             Ok(value) => Ok(value),
-            Err(e) if e.refused => call(self.client_again().await?).await.map_err(|e| e.error),
+            Err(e) if e.refused => {
+                let again = async { call(self.client_again().await?).await.map_err(|e| e.error) };
+                let timeout = self.inner.connector.settings().read_timeout;
+                match timeout.and_then(|t| started.checked_add(t)) {
+                    Some(deadline) => ::tokio::time::timeout_at(deadline, again)
+                        .await
+                        .map_err(|_| timed_out(late(timeout.unwrap_or_default())))?,
+                    None => again.await,
+                }
+            }
             Err(e) => Err(e.error),
         }
     }
@@ -424,12 +451,20 @@ impl<S: SocketStream> AsyncChannel for &SharedPool<S> {
         method: &str,
         args: &A,
     ) -> Result<R> {
-        self.call_with(|client| async move { client.exchange(method, args).await })
-            .await
+        let late = |t| format!("no reply to '{method}' within {t:?}");
+        self.call_with(
+            late,
+            |client| async move { client.exchange(method, args).await },
+        )
+        .await
     }
 
     async fn call_oneway<A: Encode + Sync>(&mut self, method: &str, args: &A) -> Result<()> {
-        self.call_with(|client| async move { client.oneway(method, args).await })
-            .await
+        let late = |t| format!("'{method}' was not sent within {t:?}");
+        self.call_with(
+            late,
+            |client| async move { client.oneway(method, args).await },
+        )
+        .await
     }
 }

@@ -73,11 +73,11 @@ const BATCH: usize = 64 * 1024;
 ///
 /// A call that fails because the connection broke before any byte of its
 /// request was written says so: [`Error::is_unsent`] is true when the
-/// call came after the break, or was still queued (not yet taken by the
-/// writer) when it happened; the server cannot have seen it, so making it
-/// again elsewhere is safe ([`SharedPool`](super::SharedPool) does so
-/// once). A request taken by the writer, written in full, in part or not
-/// yet, fails as sent ([`is_unsent`](Error::is_unsent) false), and so
+/// call came after the break, or was still queued (not yet admitted into
+/// one of the writer's writes) when it happened; the server cannot have
+/// seen it, so making it again elsewhere is safe
+/// ([`SharedPool`](super::SharedPool) does so once). A request admitted
+/// into a write, written in full, in part or not yet, fails as sent ([`is_unsent`](Error::is_unsent) false), and so
 /// does a oneway call whose connection's tasks stopped before telling it.
 ///
 /// When every handle is dropped, requests already queued are still
