@@ -179,12 +179,12 @@ pub struct ClientConfig {
     /// server's listen backlog is full).
     pub connect_timeout: Duration,
     /// The longest wait for a whole reply, counted from the request being
-    /// sent (default 30 s; `None`: wait indefinitely). A `tokio::SharedClient`
+    /// sent (default 30 s; `None` or zero: wait indefinitely). A `tokio::SharedClient`
     /// counts it from the call's start, and breaks a connection that owes
     /// replies and stays silent this long.
     pub read_timeout: Option<Duration>,
-    /// The longest sending one request may take (default 30 s; `None`: no
-    /// limit).
+    /// The longest sending one request may take (default 30 s; `None` or
+    /// zero: no limit).
     pub write_timeout: Option<Duration>,
     /// Limits applied to replies (default [`Limits::default`]).
     pub limits: Limits,
@@ -310,7 +310,7 @@ impl<S: SocketStream> Connector<S> {
     }
 
     /// The longest wait for a whole reply, counted from the request being
-    /// sent (default 30 s; `None`: wait indefinitely). A `tokio::SharedClient`
+    /// sent (default 30 s; `None` or zero: wait indefinitely). A `tokio::SharedClient`
     /// counts it from the call's start, and breaks a connection that owes
     /// replies and stays silent this long.
     pub fn read_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {

@@ -205,14 +205,14 @@ pub struct ServerConfig {
     /// The most connections open at once (default 1,024); beyond it the server
     /// stops accepting until one closes.
     pub max_connections: usize,
-    /// How long a connection may wait between messages (default 60 s; `None`:
-    /// no limit).
+    /// How long a connection may wait between messages (default 60 s; `None`
+    /// or zero: no limit).
     pub idle_timeout: Option<Duration>,
     /// How long the rest of a message may take to arrive once its first byte
-    /// has (default 30 s; `None`: no limit).
+    /// has (default 30 s; `None` or zero: no limit).
     pub message_timeout: Option<Duration>,
     /// How long sending one reply may take, to a client that reads slowly
-    /// or not at all (default 30 s; `None`: no limit).
+    /// or not at all (default 30 s; `None` or zero: no limit).
     pub write_timeout: Option<Duration>,
     /// How long [`ServerHandle::stop`] waits for in-flight calls before it
     /// force-closes their connections (default 30 s).

@@ -106,8 +106,8 @@ impl<S: AsyncStream> AsyncClient<S> {
             stream,
             inbox: Inbox::new(wire),
             wire,
-            read_timeout: config.read_timeout,
-            write_timeout: config.write_timeout,
+            read_timeout: super::limit(config.read_timeout),
+            write_timeout: super::limit(config.write_timeout),
             seqid: 0,
             broken: false,
         })

@@ -121,6 +121,13 @@ pub use server::{ABORT_GRACE, AsyncServer, AsyncServerBuilder, AsyncServerHandle
 pub use shared::SharedClient;
 pub use stream::{AsyncSocket, AsyncStream};
 
+/// A configured timeout as the async side applies it: zero means no
+/// limit, as on the blocking side (whose sockets take no zero timeout),
+/// rather than a deadline that has always passed.
+pub(crate) fn limit(t: Option<std::time::Duration>) -> Option<std::time::Duration> {
+    t.filter(|d| !d.is_zero())
+}
+
 use std::future::Future;
 
 use crate::client::Multiplexed;

@@ -418,7 +418,7 @@ impl<S: SocketStream> SharedPool<S> {
             Ok(value) => Ok(value),
             Err(e) if e.refused => {
                 let again = async { call(self.client_again().await?).await.map_err(|e| e.error) };
-                let timeout = self.inner.connector.settings().read_timeout;
+                let timeout = super::limit(self.inner.connector.settings().read_timeout);
                 match timeout.and_then(|t| started.checked_add(t)) {
                     Some(deadline) => ::tokio::time::timeout_at(deadline, again)
                         .await

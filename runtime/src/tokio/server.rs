@@ -193,6 +193,13 @@ impl AsyncServerBuilder {
     fn on(self, listener: AsyncListener, endpoint: Endpoint) -> AsyncServer {
         let mut config = self.config;
         config.max_connections = config.max_connections.max(1);
+        for t in [
+            &mut config.idle_timeout,
+            &mut config.message_timeout,
+            &mut config.write_timeout,
+        ] {
+            *t = super::limit(*t);
+        }
         AsyncServer {
             listener,
             processor: self.processor,
@@ -275,12 +282,11 @@ impl AsyncServerBuilder {
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
 ///   reply; a connection that exceeds one is closed. A message's time
-///   starts when the server reads its first bytes, also when they come in
-///   with the request before it (the time spent answering that one counts
-///   too: a request pipelined behind a call that takes longer than
-///   `message_timeout` must have come in whole with it), and is checked
-///   before each read of the message, so a peer whose bytes keep coming
-///   cannot stretch a message past it.
+///   starts when the server reads its first bytes, or, for one that came
+///   in behind the request before it, when the server turns to it (the
+///   time spent answering that one is the server's, not the peer's), and
+///   is checked before each read of the message, so a peer whose bytes
+///   keep coming cannot stretch a message past it.
 /// - **Stop**: [`AsyncServerHandle::stop`] makes the server stop
 ///   accepting; each connection finishes the call in progress and answers
 ///   the requests that have wholly arrived (up to 16), then closes; after
@@ -581,7 +587,6 @@ async fn serve_connection<S: AsyncStream>(
             let _ = stop.changed().await;
         })),
         timer: None,
-        rest_since: None,
         answered_stopping: 0,
         name: String::new(),
         watch,
@@ -604,14 +609,6 @@ struct Connection<'a> {
     /// connection, reset for each read (a later deadline costs no
     /// registration with the timer wheel).
     timer: Option<Pin<Box<Sleep>>>,
-    /// When the bytes left in the inbox after the last message taken were
-    /// first seen: the start of the message they begin, pipelined behind
-    /// the one taken (so the time spent answering that one counts
-    /// against it). Read from the clock when a message is taken and bytes
-    /// remain after it, at most once per read (a message read on its own
-    /// never reads it, nor does a server without a message timeout);
-    /// `None` again after each read, which may bring newer bytes.
-    rest_since: Option<Instant>,
     /// Requests answered since the stop began.
     answered_stopping: usize,
     /// The name of the call being served, kept to answer a panic.
@@ -680,14 +677,7 @@ impl Connection<'_> {
                     Framing::Framed => FRAME_HEADER_LEN,
                     _ => 0,
                 };
-                let bytes = self.inbox.take(n);
-                let timed = self.shared.config.message_timeout.is_some();
-                if timed && self.rest_since.is_none() && !self.inbox.is_empty() {
-                    // The next message's first bytes are here: its clock
-                    // starts now, before this one's handler runs.
-                    self.rest_since = Some(Instant::now());
-                }
-                (bytes, at, true)
+                (self.inbox.take(n), at, true)
             }
             // Decoding it reports why (as the blocking server's decoder
             // does); the connection closes after the reply.
@@ -720,23 +710,21 @@ impl Connection<'_> {
 
     /// Reads until a whole message (or a malformed one) is buffered, under
     /// the idle timeout until its first byte and the message timeout from
-    /// there. A message's first byte is when the server first saw it: for
-    /// one pipelined behind the message before it, when that one was taken
-    /// (before its handler ran). The message timeout is checked before
-    /// every read of a message in progress, so it holds also when every
-    /// read finds bytes. During a stop, what has arrived is still answered
+    /// there (for a message pipelined behind the one before it, from when
+    /// the server turns to it: the time spent answering that one is not
+    /// the peer's). The message timeout is checked before every read of a
+    /// message in progress, so it holds also when every read finds bytes.
+    /// During a stop, what has arrived is still answered
     /// (up to [`ANSWERED_WHILE_STOPPING`] requests) but nothing more is
     /// waited for.
     async fn next_message<S: AsyncStream>(&mut self, stream: &mut S) -> Result<Next, Closed> {
         let config = &self.shared.config;
         let peer = self.peer;
         // Bytes of the message are here (a pipelined one, or some read
-        // below); its clock runs from when they were first seen: for a
-        // pipelined one, that was taken with the message ahead of it, else
-        // taken the moment it is needed (a message read whole never reads
-        // the clock for it).
+        // below); its clock runs from when that is first seen, the moment
+        // it is needed (a message read whole never reads the clock for it).
         let mut arrived = !self.inbox.is_empty();
-        let mut started = self.rest_since.filter(|_| arrived);
+        let mut started: Option<Instant> = None;
         let mut stopping = self.stop.is_none() || *self.shared.stop.borrow();
         if stopping {
             if self.answered_stopping >= ANSWERED_WHILE_STOPPING {
@@ -751,10 +739,7 @@ impl Connection<'_> {
             }
             if stopping {
                 match self.inbox.fill_now(stream) {
-                    Ok(n) if n > 0 => {
-                        self.rest_since = None;
-                        continue;
-                    }
+                    Ok(n) if n > 0 => continue,
                     _ => return Err(Closed),
                 }
             }
@@ -795,10 +780,7 @@ impl Connection<'_> {
                     }
                     return Err(Closed);
                 }
-                Waited::Read(Ok(_)) => {
-                    arrived = true;
-                    self.rest_since = None;
-                }
+                Waited::Read(Ok(_)) => arrived = true,
                 Waited::Read(Err(e)) => {
                     log::debug!("{peer}: closing while reading: {e}");
                     return Err(Closed);

@@ -323,13 +323,13 @@ impl SharedClient {
             output,
             requests,
             TaskGuard::new(Arc::clone(&link)),
-            config.write_timeout,
+            super::limit(config.write_timeout),
         ));
         runtime.spawn(read_loop(
             input,
             Inbox::new(wire),
             TaskGuard::new(Arc::clone(&link)),
-            config.read_timeout,
+            super::limit(config.read_timeout),
         ));
         Ok(SharedClient {
             inner: Arc::new(Inner {
@@ -337,7 +337,7 @@ impl SharedClient {
                 link,
                 wire,
                 seqid: AtomicI32::new(0),
-                read_timeout: config.read_timeout,
+                read_timeout: super::limit(config.read_timeout),
                 max_in_flight,
                 peer,
                 local,
