@@ -1,6 +1,6 @@
 //! `thriftc audit`: wire-compatibility audit between two versions of an IDL.
 
-use super::{ColorChoice, EXIT_BREAKING, EXIT_IDL_ERROR, stderr_color};
+use super::{ColorChoice, EXIT_BREAKING, stderr_color};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> ExitCode {
     let color = stderr_color(args.color);
     let mut stderr = std::io::stderr().lock();
     let mut programs = Vec::with_capacity(2);
-    let mut failed = false;
+    let mut failed = None;
     let old_dirs = if args.old_include_dirs.is_empty() {
         &args.include_dirs
     } else {
@@ -83,12 +83,12 @@ pub fn run(args: Args) -> ExitCode {
                     file.display(),
                     errors.diagnostics.summary()
                 );
-                failed = true;
+                failed = failed.max(Some(super::load_failed(&errors)));
             }
         }
     }
-    if failed {
-        return ExitCode::from(EXIT_IDL_ERROR);
+    if let Some(code) = failed {
+        return ExitCode::from(code);
     }
     let report = thriftc::audit::audit(&programs[0], &programs[1]);
     let _ = stderr.write_all(report.render(color).as_bytes());
