@@ -105,6 +105,11 @@ fn audit_reads_the_old_version_from_a_pipe() {
     let same = std::fs::read(d.join("point.thrift")).unwrap();
     let out = thriftc_with_stdin(&d, &["audit", "/dev/stdin", "point.thrift"], Some(&same));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // One pipe for both versions: the second read would find it empty.
+    let out = thriftc_with_stdin(&d, &["audit", "/dev/stdin", "/dev/stdin"], Some(&same));
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("twice"), "{}", stderr(&out));
 }
 
 #[test]

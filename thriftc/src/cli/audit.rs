@@ -63,6 +63,16 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(code) = super::check_inputs(&[args.old.clone(), args.new.clone()]) {
         return code;
     }
+    // Each version is loaded on its own: a pipe named for both would be
+    // read empty the second time.
+    if args.old == args.new && std::fs::metadata(&args.old).is_ok_and(|m| !m.is_file()) {
+        eprintln!(
+            "error: cannot read `{}` twice: it is not a regular file (a pipe is read once); \
+             give the two versions as two files",
+            args.old.display()
+        );
+        return ExitCode::from(super::EXIT_IO);
+    }
     let color = stderr_color(args.color);
     let mut stderr = std::io::stderr().lock();
     let mut programs = Vec::with_capacity(2);
