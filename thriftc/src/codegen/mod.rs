@@ -67,7 +67,9 @@ pub use emit::write_files;
 /// One generated source file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
-    /// File name inside the output folder (`shared.rs`, `mod.rs`).
+    /// File name inside the output folder (`shared.rs`, `mod.rs`; the
+    /// `Builder` puts its modules in a subfolder for an include file of
+    /// another name: `greeter_idl/shared.rs`).
     pub name: String,
     /// The file's text: formatted Rust source.
     pub contents: String,
