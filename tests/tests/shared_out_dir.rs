@@ -20,13 +20,9 @@ fn round_trip<T: Encode + Decode + PartialEq + std::fmt::Debug>(value: &T) {
 
 #[test]
 fn each_include_file_brings_its_own_module() {
-    let alpha = a::types::Alpha {
-        x: 7,
-        ..Default::default()
-    };
+    let alpha = a::types::Alpha { x: 7 };
     let beta = b::types::Beta {
         y: "seven".to_owned(),
-        ..Default::default()
     };
     round_trip(&alpha);
     round_trip(&beta);
