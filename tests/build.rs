@@ -22,6 +22,9 @@
 //!   `fixtures/serde/names.thrift` (module `serde`) and
 //!   `fixtures/serde/json.thrift` too, each folder mounted as a module
 //!   through the include file `thriftc::Builder` writes.
+//! - `shared_out/a_idl.rs` and `shared_out/b_idl.rs`: for the
+//!   `shared_out_dir` test, two builders writing into one folder, each with
+//!   its own include file, from two IDL files both named `types.thrift`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,32 @@ fn main() {
     apache_bench();
     roundtrip_table();
     serde_modules();
+    shared_out_dir();
+}
+
+/// Two builders sharing an output folder (see the crate docs): IDL files of
+/// the same name, different include files.
+fn shared_out_dir() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let idl = out.join("shared_idl");
+    for (folder, text, include_file) in [
+        ("a", "struct Alpha { 1: i32 x }\n", "a_idl.rs"),
+        ("b", "struct Beta { 1: string y }\n", "b_idl.rs"),
+    ] {
+        let dir = idl.join(folder);
+        std::fs::create_dir_all(&dir).expect("create a shared_idl folder");
+        let file = dir.join("types.thrift");
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(text) {
+            std::fs::write(&file, text).expect("write a shared_idl file");
+        }
+        thriftc::Builder::new()
+            .file(&file)
+            .out_dir(out.join("shared_out"))
+            .include_file(include_file)
+            .emit_rerun_if_changed(false)
+            .compile()
+            .unwrap_or_else(|e| panic!("shared out dir, {include_file}: {e}"));
+    }
 }
 
 fn apache_bench() {

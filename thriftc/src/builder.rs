@@ -6,7 +6,8 @@
 //! generated files in memory ([`Builder::generate`]) or writes them
 //! ([`Builder::compile`]) into `$OUT_DIR` together with an *include file*
 //! (`_thrift.rs` by default) that declares every generated module, so the
-//! user's crate needs one line:
+//! user's crate needs one line (with another include file name, the modules
+//! go into a subfolder named after it; see [`Builder::include_file`]):
 //!
 //! ```ignore
 //! include!(concat!(env!("OUT_DIR"), "/_thrift.rs"));
@@ -388,9 +389,10 @@ impl Builder {
         self
     }
 
-    /// Name of the include file written next to the generated modules: it
-    /// declares each of them as `pub mod <name> { include!("<name>.rs"); }`.
-    /// Default `_thrift.rs`. Include it where the modules should live:
+    /// Name of the include file written into the output folder: it
+    /// declares each generated module as `pub mod <name> {
+    /// include!("<name>.rs"); }`. Default `_thrift.rs`. Include it where the
+    /// modules should live:
     ///
     /// ```ignore
     /// pub mod idl {
@@ -398,8 +400,15 @@ impl Builder {
     /// }
     /// ```
     ///
-    /// The name must be a plain file name (no folder) that no generated
-    /// module uses.
+    /// With the default name, the modules (`<module>.rs`) and `mod.rs` are
+    /// written beside it, in the output folder itself. With another name,
+    /// they go into a subfolder named after the include file's stem:
+    /// `greeter_idl.rs` includes `greeter_idl/<module>.rs`. So builders
+    /// sharing `OUT_DIR` (two build steps, or two IDL sets) never overwrite
+    /// each other's modules, as long as their include files differ.
+    ///
+    /// The name must be a plain file name (no folder) with an extension
+    /// (`.rs`); with the default name, no generated module may use it.
     pub fn include_file(&mut self, name: impl Into<String>) -> &mut Self {
         self.include_file = name.into();
         self
@@ -407,13 +416,17 @@ impl Builder {
 
     /// Checks the IDL and returns the generated files without writing
     /// anything or printing anything: one `<module>.rs` per IDL file,
-    /// `mod.rs`, and the include file.
+    /// `mod.rs`, and the include file, named by their paths in the output
+    /// folder (`greeter_idl/<module>.rs` for an include file `greeter_idl.rs`,
+    /// see [`include_file`](Builder::include_file)).
     pub fn generate(&self) -> Result<Vec<GeneratedFile>, Error> {
         self.run().1
     }
 
     /// Checks the IDL and writes the generated files to the output folder
-    /// (only those whose content changed). In a build script this also
+    /// (only those whose content changed; the modules into a subfolder when
+    /// the include file is not the default, see
+    /// [`include_file`](Builder::include_file)). In a build script this also
     /// prints `cargo:rerun-if-changed` lines (see
     /// [`emit_rerun_if_changed`](Builder::emit_rerun_if_changed)) and the
     /// IDL's warnings as `cargo:warning` lines.
@@ -502,25 +515,46 @@ fn check_include_file_name(name: &str) -> Result<(), Error> {
         && !name.contains(['/', '\\'])
         && name != "."
         && name != ".."
-        && name != "mod.rs";
+        && name != "mod.rs"
+        // The modules' subfolder is named after the stem.
+        && module_folder(name).is_none_or(|folder| !folder.is_empty() && folder != name);
     if plain {
         Ok(())
     } else {
         Err(Error::Config(format!(
-            "include file name `{name}` must be a plain file name such as `{DEFAULT_INCLUDE_FILE}` \
-             (no folder, not `mod.rs`): set the folder with `.out_dir(...)`"
+            "include file name `{name}` must be a plain file name with an extension, such as \
+             `{DEFAULT_INCLUDE_FILE}` (no folder, not `mod.rs`): set the folder with \
+             `.out_dir(...)`"
         )))
     }
 }
 
-/// Appends the include file: every module that `mod.rs` declares, as an
+/// The subfolder of the output folder that holds the modules: none for the
+/// default include file, else the include file's stem (`greeter_idl` for
+/// `greeter_idl.rs`), so builders with different include files sharing an
+/// output folder never write the same file.
+fn module_folder(include_file: &str) -> Option<&str> {
+    if include_file == DEFAULT_INCLUDE_FILE {
+        return None;
+    }
+    Some(
+        Path::new(include_file)
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or(""),
+    )
+}
+
+/// Moves the modules into their subfolder, if any (see [`module_folder`]),
+/// and appends the include file: every module that `mod.rs` declares, as an
 /// inline module that `include!`s its file (paths relative to the include
 /// file, so it works wherever the output folder is).
 fn add_include_file(
     mut files: Vec<GeneratedFile>,
     name: &str,
 ) -> Result<Vec<GeneratedFile>, Error> {
-    if files.iter().any(|f| f.name == name) {
+    let folder = module_folder(name);
+    if folder.is_none() && files.iter().any(|f| f.name == name) {
         return Err(Error::Config(format!(
             "include file name `{name}` is also the name of a generated module: choose another \
              with `.include_file(...)`"
@@ -542,7 +576,11 @@ fn add_include_file(
                 let syn::ItemMod {
                     attrs, vis, ident, ..
                 } = m;
-                let file = format!("{}.rs", syn::ext::IdentExt::unraw(&ident));
+                let module = syn::ext::IdentExt::unraw(&ident);
+                let file = match folder {
+                    Some(folder) => format!("{folder}/{module}.rs"),
+                    None => format!("{module}.rs"),
+                };
                 items.push(quote! {
                     #(#attrs)*
                     #vis mod #ident {
@@ -558,6 +596,11 @@ fn add_include_file(
             "include file does not parse: {e}"
         )))
     })?;
+    if let Some(folder) = folder {
+        for f in &mut files {
+            f.name = format!("{folder}/{}", f.name);
+        }
+    }
     files.push(GeneratedFile {
         name: name.to_owned(),
         contents: format!(
@@ -569,7 +612,8 @@ fn add_include_file(
     Ok(files)
 }
 
-/// Writes `files` into `dir` (created if missing), skipping those whose
+/// Writes `files` into `dir` (created if missing, and the subfolder their
+/// names hold, if any), skipping those whose
 /// content is unchanged so timestamps stay put. Refuses, before writing
 /// anything, to overwrite a file thriftc did not generate.
 fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<(), Error> {
@@ -594,6 +638,13 @@ fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<(), Error> {
         }
     }
     for (path, f) in changed {
+        if let Some(folder) = path.parent().filter(|p| *p != dir) {
+            std::fs::create_dir_all(folder).map_err(|source| Error::Io {
+                action: "create the output folder",
+                path: folder.to_path_buf(),
+                source,
+            })?;
+        }
         std::fs::write(&path, &f.contents).map_err(|source| Error::Io {
             action: "write",
             path: path.clone(),
@@ -748,8 +799,9 @@ mod tests {
             .out_dir(&out)
             .include_file("idl.rs");
         b.compile().unwrap();
-        let a_rs = out.join("a.rs");
-        assert!(out.join("idl.rs").is_file() && out.join("mod.rs").is_file());
+        // Not the default include file: the modules are in its subfolder.
+        let a_rs = out.join("idl/a.rs");
+        assert!(out.join("idl.rs").is_file() && out.join("idl/mod.rs").is_file());
         // Make the file look old, regenerate: an unchanged file is not rewritten.
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         std::fs::File::options()
@@ -790,22 +842,88 @@ mod tests {
         assert!(err.to_string().contains(".file("), "{err}");
         let dir = temp_dir("cfg");
         std::fs::write(dir.join("idl.thrift"), "struct A { 1: i32 x }\n").unwrap();
-        let err = Builder::new()
+        // The modules go into `idl/`: an IDL file named like the include
+        // file is fine.
+        let files = Builder::new()
             .file(dir.join("idl.thrift"))
             .include_file("idl.rs")
             .generate()
+            .unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["idl/idl.rs", "idl/mod.rs", "idl.rs"]);
+        // Without an extension the subfolder would take the file's name.
+        let err = Builder::new()
+            .file(dir.join("idl.thrift"))
+            .include_file("generated")
+            .generate()
             .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("also the name of a generated module"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("with an extension"), "{err}");
         let err = Builder::new()
             .file(dir.join("idl.thrift"))
             .include_file("sub/x.rs")
             .generate()
             .unwrap_err();
         assert!(err.to_string().contains("plain file name"), "{err}");
+    }
+
+    /// The modules an include file brings in: the text of each file it
+    /// `include!`s, read from `out`.
+    fn included(out: &Path, include_file: &str) -> Vec<String> {
+        let text = std::fs::read_to_string(out.join(include_file)).unwrap();
+        let files: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("include!(\""))
+            .filter_map(|l| l.strip_suffix("\");"))
+            .map(|name| std::fs::read_to_string(out.join(name)).unwrap())
+            .collect();
+        assert!(
+            !files.is_empty(),
+            "{include_file} includes nothing:\n{text}"
+        );
+        files
+    }
+
+    #[test]
+    fn builders_sharing_an_out_dir_keep_their_own_modules() {
+        let dir = temp_dir("shared-out");
+        for (folder, idl) in [
+            ("a", "struct Alpha { 1: i32 x }\n"),
+            ("b", "struct Beta { 1: i32 y }\n"),
+        ] {
+            std::fs::create_dir_all(dir.join(folder)).unwrap();
+            std::fs::write(dir.join(folder).join("types.thrift"), idl).unwrap();
+        }
+        let out = dir.join("out");
+        for (folder, include_file) in [("a", "a_idl.rs"), ("b", "b_idl.rs")] {
+            Builder::new()
+                .file(dir.join(folder).join("types.thrift"))
+                .out_dir(&out)
+                .include_file(include_file)
+                .emit_rerun_if_changed(false)
+                .compile()
+                .unwrap();
+        }
+        // One more with the default layout: files in `out` itself.
+        Builder::new()
+            .file(dir.join("a/types.thrift"))
+            .out_dir(&out)
+            .emit_rerun_if_changed(false)
+            .compile()
+            .unwrap();
+        let a = included(&out, "a_idl.rs");
+        let b = included(&out, "b_idl.rs");
+        let default = included(&out, DEFAULT_INCLUDE_FILE);
+        assert!(a.iter().any(|m| m.contains("pub struct Alpha")));
+        assert!(a.iter().all(|m| !m.contains("pub struct Beta")));
+        assert!(b.iter().any(|m| m.contains("pub struct Beta")));
+        assert!(b.iter().all(|m| !m.contains("pub struct Alpha")));
+        assert!(default.iter().any(|m| m.contains("pub struct Alpha")));
+        let include = std::fs::read_to_string(out.join("a_idl.rs")).unwrap();
+        assert!(
+            include.contains("include!(\"a_idl/types.rs\");"),
+            "{include}"
+        );
+        assert!(out.join("a_idl/mod.rs").is_file() && out.join("types.rs").is_file());
     }
 
     #[test]

@@ -92,7 +92,10 @@
 //!   `_thrift.rs` (each module as `pub mod <module> { include!("<module>.rs"); }`).
 //!   Generated code refers to other files' types as `super::<module>::Type`,
 //!   so the modules must stay together, in any module of your crate. A file
-//!   is only written when its content changed.
+//!   is only written when its content changed. With another include file
+//!   name ([`Builder::include_file`]), the modules and `mod.rs` go into a
+//!   subfolder named after it (`greeter_idl.rs` includes
+//!   `greeter_idl/<module>.rs`), so builders sharing `$OUT_DIR` keep apart.
 //! - **Tells cargo when to run again:** `cargo:rerun-if-changed` for every IDL
 //!   file it read, the included ones too. Editing any of them regenerates;
 //!   editing your Rust sources does not rerun the script.
@@ -156,7 +159,8 @@
 //!         .keep_unknown_fields(true)
 //!         // Where generated code finds the runtime (if you re-export it).
 //!         .runtime_path("::thriftc_runtime")
-//!         // Another include file name, e.g. when two builders share OUT_DIR.
+//!         // Another include file name, e.g. when two builders share OUT_DIR:
+//!         // the modules then go into `$OUT_DIR/greeter_idl/`.
 //!         .include_file("greeter_idl.rs")
 //!         .compile()
 //! }

@@ -320,35 +320,37 @@ impl Options {
             paths.push(base);
         }
         paths.extend(fields.iter().cloned());
+        // Each option by its `Builder` method, with the `thriftc gen` flag
+        // where that is not the method's name in dashes.
         let lists: [(&str, Vec<&str>); 9] = [
             (
-                "btree_paths",
+                "`btree_map` (`--btree`)",
                 self.btree_paths.iter().map(String::as_str).collect(),
             ),
             (
-                "wire_order_paths",
+                "`wire_order`",
                 self.wire_order_paths.iter().map(String::as_str).collect(),
             ),
             (
-                "bytes_paths",
+                "`bytes`",
                 self.bytes_paths.iter().map(String::as_str).collect(),
             ),
             (
-                "small_strings",
+                "`small_strings`",
                 self.small_strings.iter().map(String::as_str).collect(),
             ),
-            ("views", self.views.iter().map(String::as_str).collect()),
-            ("lazy", self.lazy.iter().map(String::as_str).collect()),
-            ("boxed", self.boxed.iter().map(String::as_str).collect()),
+            ("`views`", self.views.iter().map(String::as_str).collect()),
+            ("`lazy`", self.lazy.iter().map(String::as_str).collect()),
+            ("`boxed`", self.boxed.iter().map(String::as_str).collect()),
             (
-                "type_attributes",
+                "`type_attribute`",
                 self.type_attributes
                     .iter()
                     .map(|(p, _)| p.as_str())
                     .collect(),
             ),
             (
-                "field_attributes",
+                "`field_attribute`",
                 self.field_attributes
                     .iter()
                     .map(|(p, _)| p.as_str())
@@ -357,7 +359,7 @@ impl Options {
         ];
         let mut out = Vec::new();
         for (option, patterns) in lists {
-            let by_type = matches!(option, "bytes_paths" | "small_strings");
+            let by_type = matches!(option, "`bytes`" | "`small_strings`");
             for pattern in patterns {
                 let only_services = by_type && !pattern.starts_with('.');
                 let matched = paths
@@ -366,7 +368,7 @@ impl Options {
                 // `.` asks for every container field there is, and there
                 // may be none.
                 if matched
-                    && option == "lazy"
+                    && option == "`lazy`"
                     && pattern != "."
                     && !fields.iter().any(|p| path_matches(pattern, p))
                 {
@@ -384,13 +386,13 @@ impl Options {
                 out.push(if service {
                     let name = pattern.rsplit('.').next().unwrap_or(pattern);
                     format!(
-                        "option `{option}`: the path `{pattern}` names a service, which selects \
+                        "option {option}: the path `{pattern}` names a service, which selects \
                          none of its types: use `.<file>.{name}` for all of them, \
                          `{name}.<function>` for a return type, \
                          `{name}.<function>.<argument>` for an argument"
                     )
                 } else {
-                    format!("option `{option}`: the path `{pattern}` matches nothing in the IDL")
+                    format!("option {option}: the path `{pattern}` matches nothing in the IDL")
                 });
             }
         }
@@ -454,19 +456,23 @@ mod tests {
             ],
             boxed: vec!["S.f.x".into(), "S.f".into()],
             field_attributes: vec![("Payload.nope".into(), "#[doc(hidden)]".into())],
+            btree_paths: vec!["Nope".into()],
             ..Options::default()
         };
         let got = o.unmatched_paths(&loaded.program);
+        // Each option is named as `Builder` users and `thriftc gen` users
+        // know it, not by its field.
         assert_eq!(
             got,
             [
-                "option `bytes_paths`: the path `.other` matches nothing in the IDL",
+                "option `btree_map` (`--btree`): the path `Nope` matches nothing in the IDL",
+                "option `bytes`: the path `.other` matches nothing in the IDL",
                 "option `small_strings`: the path `Payload.titel` matches nothing in the IDL",
                 "option `small_strings`: the path `S` names a service, which selects none of its \
                  types: use `.<file>.S` for all of them, `S.<function>` for a return type, \
                  `S.<function>.<argument>` for an argument",
                 "option `views`: the path `Paylaod` matches nothing in the IDL",
-                "option `field_attributes`: the path `Payload.nope` matches nothing in the IDL",
+                "option `field_attribute`: the path `Payload.nope` matches nothing in the IDL",
             ]
         );
         assert!(

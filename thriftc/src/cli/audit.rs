@@ -1,6 +1,6 @@
 //! `thriftc audit`: wire-compatibility audit between two versions of an IDL.
 
-use super::{ColorChoice, EXIT_BREAKING, EXIT_IDL_ERROR, stderr_color};
+use super::{ColorChoice, EXIT_BREAKING, stderr_color};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,10 +63,20 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(code) = super::check_inputs(&[args.old.clone(), args.new.clone()]) {
         return code;
     }
+    // Each version is loaded on its own: a pipe named for both would be
+    // read empty the second time.
+    if args.old == args.new && std::fs::metadata(&args.old).is_ok_and(|m| !m.is_file()) {
+        eprintln!(
+            "error: cannot read `{}` twice: it is not a regular file (a pipe is read once); \
+             give the two versions as two files",
+            args.old.display()
+        );
+        return ExitCode::from(super::EXIT_IO);
+    }
     let color = stderr_color(args.color);
     let mut stderr = std::io::stderr().lock();
     let mut programs = Vec::with_capacity(2);
-    let mut failed = false;
+    let mut failed = None;
     let old_dirs = if args.old_include_dirs.is_empty() {
         &args.include_dirs
     } else {
@@ -83,12 +93,12 @@ pub fn run(args: Args) -> ExitCode {
                     file.display(),
                     errors.diagnostics.summary()
                 );
-                failed = true;
+                failed = failed.max(Some(super::load_failed(&errors)));
             }
         }
     }
-    if failed {
-        return ExitCode::from(EXIT_IDL_ERROR);
+    if let Some(code) = failed {
+        return ExitCode::from(code);
     }
     let report = thriftc::audit::audit(&programs[0], &programs[1]);
     let _ = stderr.write_all(report.render(color).as_bytes());

@@ -1,6 +1,6 @@
 //! `thriftc check`: parse and check IDL files, print diagnostics.
 
-use super::{ColorChoice, EXIT_IDL_ERROR, stderr_color};
+use super::{ColorChoice, stderr_color};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,7 +71,7 @@ pub fn run(args: Args) -> ExitCode {
                 "error: could not check the IDL ({})",
                 failed.diagnostics.summary()
             );
-            ExitCode::from(EXIT_IDL_ERROR)
+            ExitCode::from(super::load_failed(&failed))
         }
     }
 }

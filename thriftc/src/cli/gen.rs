@@ -1,6 +1,6 @@
 //! `thriftc gen`: generate Rust from IDL files.
 
-use super::{ColorChoice, EXIT_IDL_ERROR, stderr_color};
+use super::{ColorChoice, EXIT_IDL_ERROR, EXIT_USAGE, stderr_color};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,7 +25,8 @@ const EXIT_STALE: u8 = 3;
         thriftc gen --out-dir src/idl --small-strings . service.thrift   # CompactString\n  \
         thriftc gen --out-dir src/idl --async service.thrift   # tokio services too\n  \
         thriftc gen --out-dir src/idl --check service.thrift   # in CI\n\n\
-        Exit status: 0 on success, 1 when the IDL has errors, 2 for a usage error, \
+        Exit status: 0 on success, 1 when the IDL has errors, 2 for a usage error (also an \
+        option value that is not valid Rust), \
         3 when --check finds files that are not up to date, 4 when a named file cannot be \
         read or the output cannot be written."
 )]
@@ -168,7 +169,7 @@ pub fn run(args: Args) -> ExitCode {
                 "error: could not compile the IDL ({})",
                 failed.diagnostics.summary()
             );
-            return ExitCode::from(EXIT_IDL_ERROR);
+            return ExitCode::from(super::load_failed(&failed));
         }
     };
     let _ = stderr.write_all(loaded.render_warnings(color).as_bytes());
@@ -198,7 +199,12 @@ pub fn run(args: Args) -> ExitCode {
         Ok(files) => files,
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
-            return ExitCode::from(EXIT_IDL_ERROR);
+            // An option value that is not valid Rust is a usage error.
+            let code = match e {
+                thriftc::codegen::Error::BadOption(_) => EXIT_USAGE,
+                _ => EXIT_IDL_ERROR,
+            };
+            return ExitCode::from(code);
         }
     };
     // Modules thriftc generated from IDL files no longer compiled.
@@ -210,14 +216,23 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     if args.check {
-        let mut stale: Vec<&str> = files
-            .iter()
-            .filter(|f| {
-                std::fs::read(args.out_dir.join(&f.name))
-                    .map_or(true, |old| old != f.contents.as_bytes())
-            })
-            .map(|f| f.name.as_str())
-            .collect();
+        // What `gen` would refuse to overwrite, refused the same way: the
+        // command that `--check` suggests could not fix it.
+        let mut stale = Vec::new();
+        for f in &files {
+            match thriftc::codegen::emit::may_overwrite(&args.out_dir.join(&f.name)) {
+                Ok(Some(old)) if old == f.contents.as_bytes() => {}
+                Ok(_) => stale.push(f.name.as_str()),
+                Err(e) => {
+                    let _ = writeln!(
+                        stderr,
+                        "error: cannot write to {}: {e}",
+                        args.out_dir.display()
+                    );
+                    return ExitCode::from(super::EXIT_IO);
+                }
+            }
+        }
         stale.extend(leftover.iter().map(String::as_str));
         if stale.is_empty() {
             return ExitCode::SUCCESS;

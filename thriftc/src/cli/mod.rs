@@ -19,7 +19,8 @@ use std::process::ExitCode;
 pub const EXIT_OK: u8 = 0;
 /// Exit code: the IDL has errors.
 pub const EXIT_IDL_ERROR: u8 = 1;
-/// Exit code: the command line is wrong (clap exits with it).
+/// Exit code: the command line is wrong (clap exits with it), or an option
+/// value is not valid (an attribute, runtime path or hasher that is not Rust).
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a file named on the command line cannot be read, or an output
 /// cannot be written.
@@ -48,7 +49,7 @@ pub const EXIT_BREAKING: u8 = 5;
         Exit status:\n  \
         0  success (warnings allowed)\n  \
         1  the IDL has errors (each printed with file:line:col)\n  \
-        2  usage error (unknown option, missing argument)\n  \
+        2  usage error (unknown option, missing argument, option value that is not valid)\n  \
         3  gen --check: generated files are missing or out of date\n  \
         4  a file named on the command line cannot be read, or output cannot be written\n  \
         5  audit: the new version breaks wire compatibility with the old one",
@@ -121,6 +122,10 @@ fn completions(args: CompletionsArgs) -> ExitCode {
 /// Checks that every file named on the command line is a readable file, so
 /// a mistyped path is reported as such (exit [`EXIT_IO`]) rather than as an
 /// IDL error. Prints one line per unreadable file.
+///
+/// Only regular files are opened to test them: a pipe or FIFO
+/// (`/dev/stdin`, `<(git show v1:api.thrift)`) is read once, by the loader,
+/// which reports it as unreadable if it is (see [`load_failed`]).
 pub fn check_inputs(files: &[PathBuf]) -> Result<(), ExitCode> {
     let mut ok = true;
     for file in files {
@@ -128,9 +133,10 @@ pub fn check_inputs(files: &[PathBuf]) -> Result<(), ExitCode> {
             Ok(meta) if meta.is_dir() => Some(
                 "it is a folder; name the .thrift files in it (e.g. `dir/*.thrift`)".to_owned(),
             ),
-            Ok(_) => std::fs::File::open(file)
+            Ok(meta) if meta.is_file() => std::fs::File::open(file)
                 .err()
                 .map(|e| format!("{e}; check its permissions")),
+            Ok(_) => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(
                 "no such file; check the path (relative paths start at the current folder)"
                     .to_owned(),
@@ -146,6 +152,17 @@ pub fn check_inputs(files: &[PathBuf]) -> Result<(), ExitCode> {
         Ok(())
     } else {
         Err(ExitCode::from(EXIT_IO))
+    }
+}
+
+/// The exit code for IDL that did not load: [`EXIT_IO`] when a file named
+/// on the command line could not be read (e.g. it is not UTF-8), else
+/// [`EXIT_IDL_ERROR`].
+pub fn load_failed(failed: &thriftc::Failed) -> u8 {
+    if failed.unreadable.is_empty() {
+        EXIT_IDL_ERROR
+    } else {
+        EXIT_IO
     }
 }
 

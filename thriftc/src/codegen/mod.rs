@@ -67,7 +67,9 @@ pub use emit::write_files;
 /// One generated source file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
-    /// File name inside the output folder (`shared.rs`, `mod.rs`).
+    /// File name inside the output folder (`shared.rs`, `mod.rs`; the
+    /// `Builder` puts its modules in a subfolder for an include file of
+    /// another name: `greeter_idl/shared.rs`).
     pub name: String,
     /// The file's text: formatted Rust source.
     pub contents: String,
@@ -108,7 +110,54 @@ pub fn generate(program: &ir::Program, options: &Options) -> Result<Vec<Generate
 pub fn option_warnings(program: &ir::Program, options: &Options) -> Vec<String> {
     let mut out = options.unmatched_paths(program);
     if let Ok(krate) = plan::plan(program, options) {
+        out.extend(renamed_modules(program, &krate.modules));
         out.extend(krate.notes);
+    }
+    out
+}
+
+/// The modules whose name got a suffix (`common2`) because another IDL file
+/// wanted the same one: which file gets which name then depends on the
+/// order the files are given in, silently.
+fn renamed_modules(program: &ir::Program, modules: &[plan::Module]) -> Vec<String> {
+    let wanted = |m: &plan::Module| {
+        let file = program.file(m.file);
+        names::module_name(file.rust_namespace().unwrap_or(&file.stem))
+    };
+    let shown = |m: &plan::Module| {
+        program
+            .sources
+            .try_get(program.file(m.file).source)
+            .map_or_else(|| m.source_name.clone(), |f| f.display.clone())
+    };
+    let mut out = Vec::new();
+    for m in modules {
+        let want = wanted(m);
+        if m.name.unraw() == want.unraw() {
+            continue;
+        }
+        // The files that want the name too, or hold it.
+        let others: Vec<String> = modules
+            .iter()
+            .filter(|o| {
+                o.file != m.file
+                    && (wanted(o).unraw() == want.unraw() || o.name.unraw() == want.unraw())
+            })
+            .map(|o| format!("`{}`", shown(o)))
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        out.push(format!(
+            "the module of `{}` is named `{}`, not `{}`: {} also asks for `{}`, and the order \
+             the files are given in decides which gets it; choose a module name with \
+             `namespace rs <name>` in one of them",
+            shown(m),
+            m.name.unraw(),
+            want.unraw(),
+            others.join(", "),
+            want.unraw()
+        ));
     }
     out
 }

@@ -28,12 +28,14 @@ pub(super) struct Files {
 
 /// Reads the named files and everything they include, parses them, and
 /// orders them includes-first. Errors (unreadable files, missing includes,
-/// syntax errors, include cycles) go to `diags`.
+/// syntax errors, include cycles) go to `diags`; the named files that
+/// could not be read go to `unreadable` too.
 pub(super) fn load_files(
     fs: &dyn FileSystem,
     files: &[PathBuf],
     include_dirs: &[PathBuf],
     diags: &mut Diagnostics,
+    unreadable: &mut Vec<PathBuf>,
 ) -> Files {
     let mut sources = SourceMap::new();
     // Load order; `None` where the file failed to parse.
@@ -77,12 +79,13 @@ pub(super) fn load_files(
             diags.push(Diagnostic::error(format!(
                 "cannot read `{display}`: no such file"
             )));
+            unreadable.push(file.clone());
             continue;
         }
-        if let Some(i) = add(file, display, &mut sources, diags, &mut loaded, None) {
-            if !roots.contains(&i) {
-                roots.push(i);
-            }
+        match add(file, display, &mut sources, diags, &mut loaded, None) {
+            Some(i) if !roots.contains(&i) => roots.push(i),
+            Some(_) => {}
+            None => unreadable.push(file.clone()),
         }
     }
 

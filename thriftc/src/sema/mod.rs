@@ -55,6 +55,10 @@ pub struct Failed {
     pub sources: SourceMap,
     /// The errors, and any warnings reported before them.
     pub diagnostics: Diagnostics,
+    /// The files named by the caller (not included ones) that could not be
+    /// read: missing, a folder, unreadable, too large or not UTF-8. Their
+    /// errors are among [`diagnostics`](Failed::diagnostics).
+    pub unreadable: Vec<PathBuf>,
 }
 
 impl Failed {
@@ -77,7 +81,7 @@ impl std::error::Error for Failed {}
 pub trait FileSystem {
     /// The text of a file.
     fn read(&self, path: &Path) -> io::Result<String>;
-    /// Whether `path` names a readable file.
+    /// Whether `path` names something to read as a file (not a folder).
     fn is_file(&self, path: &Path) -> bool;
     /// A path that is equal for every way of naming the same file.
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
@@ -91,26 +95,50 @@ pub struct RealFs;
 pub const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
 
 impl FileSystem for RealFs {
+    /// Reads at most [`MAX_FILE_SIZE`] bytes, once: a pipe (`/dev/stdin`,
+    /// `<(git show v1:api.thrift)`) has no length to check beforehand and
+    /// can be read only once.
     fn read(&self, path: &Path) -> io::Result<String> {
-        let meta = std::fs::metadata(path)?;
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(io::Error::other(format!(
-                "file is larger than {} MiB",
-                MAX_FILE_SIZE >> 20
-            )));
-        }
-        let bytes = std::fs::read(path)?;
+        let file = std::fs::File::open(path)?;
+        let bytes = read_limited(file, MAX_FILE_SIZE)?;
         String::from_utf8(bytes)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file is not valid UTF-8"))
     }
 
+    /// Anything that exists and is not a folder: regular files, and pipes,
+    /// FIFOs and character devices named as files.
     fn is_file(&self, path: &Path) -> bool {
-        path.is_file()
+        std::fs::metadata(path).is_ok_and(|meta| !meta.is_dir())
     }
 
+    /// The canonical path, or an error when there is none that names the
+    /// file again: `/dev/fd/N` of a pipe resolves to `pipe:[inode]`, which
+    /// is no path (the loader then uses the path as given).
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
-        std::fs::canonicalize(path)
+        let canonical = std::fs::canonicalize(path)?;
+        if canonical.is_absolute() {
+            Ok(canonical)
+        } else {
+            Err(io::Error::other("no canonical path"))
+        }
     }
+}
+
+/// Reads `reader` to its end, refusing more than `limit` bytes (the file's
+/// length is not checked first: a pipe has none).
+fn read_limited(reader: impl io::Read, limit: u64) -> io::Result<Vec<u8>> {
+    use io::Read as _;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::other(format!(
+            "file is larger than {} MiB",
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Files held in memory, keyed by path (paths are compared after removing
@@ -210,11 +238,13 @@ pub fn load_with(
     include_dirs: &[PathBuf],
 ) -> Result<Loaded, Failed> {
     let mut diags = Diagnostics::new();
-    let loaded = include::load_files(fs, files, include_dirs, &mut diags);
+    let mut unreadable = Vec::new();
+    let loaded = include::load_files(fs, files, include_dirs, &mut diags, &mut unreadable);
     if diags.has_errors() {
         return Err(Failed {
             sources: loaded.sources,
             diagnostics: diags,
+            unreadable,
         });
     }
     let program = resolve::resolve(loaded, &mut diags);
@@ -226,10 +256,12 @@ pub fn load_with(
         Ok(program) => Err(Failed {
             sources: program.sources,
             diagnostics: diags,
+            unreadable: Vec::new(),
         }),
         Err(sources) => Err(Failed {
             sources,
             diagnostics: diags,
+            unreadable: Vec::new(),
         }),
     }
 }
@@ -245,3 +277,26 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, Failed> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod real_fs_tests {
+    use super::{FileSystem, RealFs, read_limited};
+    use std::path::Path;
+
+    #[test]
+    fn reading_is_bounded_without_a_length_to_check() {
+        // A pipe has no length: the limit is kept while reading.
+        assert_eq!(read_limited(&b"0123456789"[..], 10).unwrap(), b"0123456789");
+        let over = read_limited(&b"0123456789!"[..], 10).unwrap_err();
+        assert!(over.to_string().contains("larger than"), "{over}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn anything_but_a_folder_is_a_file() {
+        assert!(RealFs.is_file(Path::new("/dev/null")));
+        assert!(!RealFs.is_file(Path::new("/")));
+        assert!(!RealFs.is_file(Path::new("/no/such/file.thrift")));
+        assert_eq!(RealFs.read(Path::new("/dev/null")).unwrap(), "");
+    }
+}
