@@ -75,7 +75,7 @@ pub(super) fn load_files(
 
     for file in files {
         let display = normalize(file).display().to_string();
-        if !fs.is_file(file) {
+        if !fs.is_input(file) {
             diags.push(Diagnostic::error(format!(
                 "cannot read `{display}`: no such file"
             )));

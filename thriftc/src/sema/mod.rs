@@ -81,8 +81,17 @@ impl std::error::Error for Failed {}
 pub trait FileSystem {
     /// The text of a file.
     fn read(&self, path: &Path) -> io::Result<String>;
-    /// Whether `path` names something to read as a file (not a folder).
+    /// Whether `path` names a file an `include` may read (a regular
+    /// file).
     fn is_file(&self, path: &Path) -> bool;
+    /// Whether `path`, named by the user (on the command line or to a
+    /// `Builder`), is something to read as a file. By default
+    /// [`is_file`](Self::is_file); [`RealFs`] also takes pipes, FIFOs and
+    /// character devices (`/dev/stdin`, `<(git show v1:api.thrift)`),
+    /// which an `include` never names.
+    fn is_input(&self, path: &Path) -> bool {
+        self.is_file(path)
+    }
     /// A path that is equal for every way of naming the same file.
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
 }
@@ -105,9 +114,14 @@ impl FileSystem for RealFs {
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file is not valid UTF-8"))
     }
 
+    /// A regular file (or a link to one).
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
     /// Anything that exists and is not a folder: regular files, and pipes,
     /// FIFOs and character devices named as files.
-    fn is_file(&self, path: &Path) -> bool {
+    fn is_input(&self, path: &Path) -> bool {
         std::fs::metadata(path).is_ok_and(|meta| !meta.is_dir())
     }
 
@@ -293,10 +307,13 @@ mod real_fs_tests {
 
     #[cfg(unix)]
     #[test]
-    fn anything_but_a_folder_is_a_file() {
-        assert!(RealFs.is_file(Path::new("/dev/null")));
+    fn anything_but_a_folder_is_an_input_and_includes_are_regular_files() {
+        assert!(RealFs.is_input(Path::new("/dev/null")));
+        assert!(!RealFs.is_input(Path::new("/")));
+        assert!(!RealFs.is_input(Path::new("/no/such/file.thrift")));
+        // An include names regular files only.
+        assert!(!RealFs.is_file(Path::new("/dev/null")));
         assert!(!RealFs.is_file(Path::new("/")));
-        assert!(!RealFs.is_file(Path::new("/no/such/file.thrift")));
         assert_eq!(RealFs.read(Path::new("/dev/null")).unwrap(), "");
     }
 }
