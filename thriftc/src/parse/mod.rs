@@ -224,6 +224,16 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
             "`{old}` is the old form of a namespace, which Thrift no longer reads: \
              write `namespace {lang} NAME`"
         ));
+    } else if expected.contains("a definition") {
+        if let Some(header) = ["include", "cpp_include", "namespace"]
+            .into_iter()
+            .find(|h| found == format!("`{h}`"))
+        {
+            d = d.help(format!(
+                "`{header}` is a header: move it above the first definition \
+                 (headers come first in a file)"
+            ));
+        }
     }
     d
 }
@@ -493,6 +503,33 @@ mod tests {
         assert!(help_text.unwrap().ends_with("write `namespace rb NAME`"));
         for text in ["cpp_namespacex foo\n", "package foo\n"] {
             assert_eq!(help(text).1, None, "for {text:?}");
+        }
+    }
+
+    /// A header after a definition is named as one, with where it goes.
+    #[test]
+    fn headers_after_definitions_are_told_to_move_up() {
+        for (text, header) in [
+            ("struct A {}\nnamespace rs x\n", "namespace"),
+            ("const i32 X = 1\ninclude \"a.thrift\"\n", "include"),
+            ("enum E { A }\ncpp_include \"<map>\"\n", "cpp_include"),
+        ] {
+            let mut diags = Diagnostics::new();
+            parse(FileId(0), text, &mut diags);
+            let d = diags.iter().next().expect("a syntax error");
+            assert_eq!(
+                d.message,
+                format!("expected a definition, found `{header}`"),
+                "for {text:?}"
+            );
+            assert_eq!(
+                d.notes,
+                [format!(
+                    "help: `{header}` is a header: move it above the first definition \
+                     (headers come first in a file)"
+                )],
+                "for {text:?}"
+            );
         }
     }
 
