@@ -3,9 +3,10 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and nineteen generated with options (`keep_unknown_fields`,
-//! `btree_all`, `bytes_paths` twice, `views` eight times, `hasher` twice,
-//! `wire_order_paths`, `small_strings` three times (once with `hasher`, once
+//! `<folder>_<stem>`), and twenty-four generated with options (`keep_unknown_fields`,
+//! `btree_all`, `bytes_paths` three times (once on a module of string
+//! constants alone, as `small_strings` is too), `views` eight times, `hasher` twice,
+//! `wire_order_paths`, `small_strings` four times (once with `hasher`, once
 //! with `views`), `lazy` twice (with `views`), `serde` once (with
 //! `keep_unknown_fields`, on the interop suite's IDL: structs with required,
 //! optional and default fields, a union, an enum, exceptions and services),
@@ -182,6 +183,22 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         ("services_awkward_async", "fixtures/services/awkward.thrift"),
     ] {
         out.push((name.to_owned(), root().join(fixture), asynchronous.clone()));
+    }
+    // A module of string and binary constants alone, under the options
+    // that change what `string` and `binary` fields are.
+    let mut bytes_only = Options::default();
+    bytes_only.bytes_paths = vec![".".to_owned()];
+    let mut small_only = Options::default();
+    small_only.small_strings = vec![".".to_owned()];
+    for (name, options) in [
+        ("codegen_string_consts_bytes", bytes_only),
+        ("codegen_string_consts_small", small_only),
+    ] {
+        out.push((
+            name.to_owned(),
+            root().join("fixtures/codegen/string_consts.thrift"),
+            options,
+        ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out

@@ -24,6 +24,12 @@ pub mod idl_codegen_common;
 pub mod idl_codegen_nested;
 #[path = "codegen_nested_foldhash/mod.rs"]
 pub mod idl_codegen_nested_foldhash;
+#[path = "codegen_string_consts/mod.rs"]
+pub mod idl_codegen_string_consts;
+#[path = "codegen_string_consts_bytes/mod.rs"]
+pub mod idl_codegen_string_consts_bytes;
+#[path = "codegen_string_consts_small/mod.rs"]
+pub mod idl_codegen_string_consts_small;
 #[path = "codegen_types/mod.rs"]
 pub mod idl_codegen_types;
 #[path = "codegen_types_btree_keep_unknown/mod.rs"]

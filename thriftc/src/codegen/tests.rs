@@ -1469,3 +1469,29 @@ fn kept_unknown_fields_take_a_name_the_idl_left_free() {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
 }
+
+/// A module whose only items are `string` and `binary` constants imports
+/// no runtime under `bytes` or `small_strings` either: those constants are
+/// `&str` and `&[u8]` whatever the options (an unused import is a warning,
+/// an error under `#![deny(warnings)]`).
+#[test]
+fn string_constants_alone_import_no_runtime_under_any_string_option() {
+    let idl = "namespace rs s\nconst string S = \"s\"\nconst binary B = \"b\"\n";
+    let loaded = crate::load_str("s.thrift", idl).unwrap();
+    for o in [
+        Options::default(),
+        Options {
+            bytes_paths: vec![".".to_owned()],
+            ..Options::default()
+        },
+        Options {
+            small_strings: vec![".".to_owned()],
+            ..Options::default()
+        },
+    ] {
+        let text = generate(&loaded.program, &o).unwrap()[0].contents.clone();
+        assert!(text.contains("pub const S: &str = \"s\";\n"), "{text}");
+        assert!(text.contains("pub const B: &[u8] = b\"b\";\n"), "{text}");
+        assert!(!text.contains("__rt"), "{o:?}:\n{text}");
+    }
+}

@@ -219,8 +219,46 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     let mut d = Diagnostic::error(message).primary(Span::new(file, pos, end), "unexpected here");
     if let Some(hint) = keyword_hint(&text[pos..]) {
         d = d.help(format!("did you mean `{hint}`?"));
+    } else if let Some((old, lang)) = old_namespace(&text[pos..]) {
+        d = d.help(format!(
+            "`{old}` is the old form of a namespace, which Thrift no longer reads: \
+             write `namespace {lang} NAME`"
+        ));
+    } else if expected.contains("a definition") {
+        if let Some(header) = ["include", "cpp_include", "namespace"]
+            .into_iter()
+            .find(|h| found == format!("`{h}`"))
+        {
+            d = d.help(format!(
+                "`{header}` is a header: move it above the first definition \
+                 (headers come first in a file)"
+            ));
+        }
     }
     d
+}
+
+/// The word at the start of `rest` if it is one of the per-language
+/// headers that came before `namespace LANG NAME` (`cpp_namespace`,
+/// `java_package`, ...; old IDL still has them, Apache's compiler refuses
+/// them too), with the language it names.
+fn old_namespace(rest: &str) -> Option<(&'static str, &'static str)> {
+    const OLD: [(&str, &str); 10] = [
+        ("cpp_namespace", "cpp"),
+        ("java_package", "java"),
+        ("php_namespace", "php"),
+        ("py_module", "py"),
+        ("perl_package", "perl"),
+        ("ruby_namespace", "rb"),
+        ("smalltalk_category", "st"),
+        ("smalltalk_prefix", "st"),
+        ("xsd_namespace", "xsd"),
+        ("delphi_namespace", "delphi"),
+    ];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    OLD.iter().copied().find(|(old, _)| *old == &rest[..end])
 }
 
 /// Words of Thrift that cannot be names (as in the grammar's `keyword`).
@@ -439,6 +477,59 @@ mod tests {
         ];
         for (text, message) in cases {
             assert_eq!(first_error(text), message, "for {text:?}");
+        }
+    }
+
+    /// The headers that `namespace LANG NAME` replaced get a hint naming
+    /// the `namespace` to write; other words do not.
+    #[test]
+    fn old_namespace_headers_name_the_namespace_to_write() {
+        let help = |text: &str| {
+            let mut diags = Diagnostics::new();
+            parse(FileId(0), text, &mut diags);
+            let d = diags.iter().next().expect("a syntax error");
+            (d.message.clone(), d.notes.first().cloned())
+        };
+        let (message, help_text) = help("cpp_namespace thrift.test\nstruct A {}\n");
+        assert_eq!(message, "expected a definition, found `cpp_namespace`");
+        assert_eq!(
+            help_text.as_deref(),
+            Some(
+                "help: `cpp_namespace` is the old form of a namespace, which Thrift no longer \
+                 reads: write `namespace cpp NAME`"
+            )
+        );
+        let (_, help_text) = help("struct A {}\nruby_namespace Foo\n");
+        assert!(help_text.unwrap().ends_with("write `namespace rb NAME`"));
+        for text in ["cpp_namespacex foo\n", "package foo\n"] {
+            assert_eq!(help(text).1, None, "for {text:?}");
+        }
+    }
+
+    /// A header after a definition is named as one, with where it goes.
+    #[test]
+    fn headers_after_definitions_are_told_to_move_up() {
+        for (text, header) in [
+            ("struct A {}\nnamespace rs x\n", "namespace"),
+            ("const i32 X = 1\ninclude \"a.thrift\"\n", "include"),
+            ("enum E { A }\ncpp_include \"<map>\"\n", "cpp_include"),
+        ] {
+            let mut diags = Diagnostics::new();
+            parse(FileId(0), text, &mut diags);
+            let d = diags.iter().next().expect("a syntax error");
+            assert_eq!(
+                d.message,
+                format!("expected a definition, found `{header}`"),
+                "for {text:?}"
+            );
+            assert_eq!(
+                d.notes,
+                [format!(
+                    "help: `{header}` is a header: move it above the first definition \
+                     (headers come first in a file)"
+                )],
+                "for {text:?}"
+            );
         }
     }
 

@@ -401,3 +401,33 @@ fn a_typedef_cycle_behind_a_long_chain_is_reported_once() {
         "{rendered}"
     );
 }
+
+/// A file with a byte that is not UTF-8 (a Latin-1 `©` in a comment, as
+/// old IDL has) is refused with the line and column of that byte, so it
+/// can be found; a byte at the very end (an incomplete sequence) too.
+#[test]
+fn a_file_that_is_not_utf8_is_refused_with_where_its_first_bad_byte_is() {
+    use super::{FileSystem, RealFs};
+    let dir = std::env::temp_dir().join(format!("thriftc-not-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: [(&[u8], &str); 3] = [
+        (
+            b"// ok\n/* Copyright \xa9 2010 */\nstruct A {}\n",
+            "line 2, column 14 holds the byte 0xA9",
+        ),
+        // Columns count characters: the UTF-8 `é` before is one.
+        (
+            b"/* caf\xc3\xa9 */ //\xe9\n",
+            "line 1, column 14 holds the byte 0xE9",
+        ),
+        (b"struct A {}\n\xc3", "line 2, column 1 holds the byte 0xC3"),
+    ];
+    for (i, (bytes, want)) in cases.iter().enumerate() {
+        let path = dir.join(format!("f{i}.thrift"));
+        std::fs::write(&path, bytes).unwrap();
+        let err = RealFs.read(&path).unwrap_err().to_string();
+        assert!(err.contains(want), "{err}");
+        assert!(err.starts_with("file is not valid UTF-8"), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -30,7 +30,9 @@ pub fn render_typedef(ctx: &Ctx, w: &mut Writer, t: &Typedef) {
 pub fn render_const(ctx: &Ctx, w: &mut Writer, c: &Const) {
     let name = c.name.as_str();
     let resolved = ctx.resolve(&c.ty).clone();
-    let declared = ctx.ty(&c.ty);
+    // The declared type is spelled only where it is written: spelling a
+    // `ByteString` or `Bytes` type marks the runtime as used, and a module
+    // of `&str` and `&[u8]` constants alone must not import it.
     w.begin_item();
     docs(w, &c.doc);
     match (&resolved, &c.value) {
@@ -49,12 +51,14 @@ pub fn render_const(ctx: &Ctx, w: &mut Writer, c: &Const) {
             if !ctx.is_simple_value(&c.value) {
                 w.inexact();
             }
+            let declared = ctx.ty(&c.ty);
             let v = ctx.value(&c.ty, &c.value);
             wln!(w, "pub const {name}: {declared} = {v};");
         }
         _ => {
             // Containers and structs: laid out by the safety net.
             w.inexact();
+            let declared = ctx.ty(&c.ty);
             let v = ctx.value(&c.ty, &c.value);
             if ctx.too_complex([&c.ty]) {
                 w.line(ALLOW_COMPLEX);
