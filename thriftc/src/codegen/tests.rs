@@ -421,6 +421,64 @@ fn same_stem_files_get_distinct_modules() {
     assert!(files[3].contents.contains("pub mod shared2;"));
 }
 
+/// Files in memory where `link.thrift` is a second name of `real.thrift`.
+struct LinkFs(crate::MemoryFs);
+
+impl LinkFs {
+    fn target(path: &std::path::Path) -> &std::path::Path {
+        if path == std::path::Path::new("link.thrift") {
+            std::path::Path::new("real.thrift")
+        } else {
+            path
+        }
+    }
+}
+
+impl crate::FileSystem for LinkFs {
+    fn read(&self, path: &std::path::Path) -> std::io::Result<String> {
+        self.0.read(Self::target(path))
+    }
+    fn is_file(&self, path: &std::path::Path) -> bool {
+        self.0.is_file(Self::target(path))
+    }
+    fn canonicalize(&self, path: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+        self.0.canonicalize(Self::target(path))
+    }
+}
+
+/// A file included under two names is one module, which both including
+/// files' code names, whichever is named first.
+#[test]
+fn a_file_included_under_two_names_is_one_module() {
+    let mut files = crate::MemoryFs::new();
+    files
+        .insert("real.thrift", "struct R { 1: i32 x }")
+        .insert(
+            "a.thrift",
+            "include \"link.thrift\"\nstruct A { 1: link.R r }",
+        )
+        .insert(
+            "b.thrift",
+            "include \"real.thrift\"\nstruct B { 1: real.R r }",
+        );
+    let fs = LinkFs(files);
+    for roots in [["a.thrift", "b.thrift"], ["b.thrift", "a.thrift"]] {
+        let roots: Vec<std::path::PathBuf> = roots.iter().map(Into::into).collect();
+        let loaded = crate::load_with(&fs, &roots, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let files = generate(&loaded.program, &Options::default()).unwrap();
+        let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["a.rs", "b.rs", "mod.rs", "real.rs"], "{roots:?}");
+        for (file, field) in [
+            ("a.rs", "pub r: super::real::R"),
+            ("b.rs", "pub r: super::real::R"),
+        ] {
+            let text = &files.iter().find(|f| f.name == file).unwrap().contents;
+            assert!(text.contains(field), "{roots:?} {file}: {text}");
+        }
+    }
+}
+
 /// The deepest type the parser accepts generates code, next to a second
 /// item (so formatting runs on worker threads) and in an unoptimized build,
 /// as in a build script; one level more is a diagnostic, not a crash.
