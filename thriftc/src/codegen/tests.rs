@@ -35,6 +35,44 @@ fn floats_near_std_constants_avoid_approx_constant() {
     assert_eq!(float_lit(1.0), "1.0");
 }
 
+/// Doubles are written with the fewest digits that read back exactly, in
+/// exponent form where that is shorter; each literal survives prettyplease.
+#[test]
+fn float_literals_are_the_shortest_that_round_trip() {
+    use crate::codegen::items::float_lit;
+    let cases: &[(f64, &str)] = &[
+        (1e-300, "1e-300"),
+        (5e-324, "5e-324"),
+        (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+        (f64::MAX, "1.7976931348623157e308"),
+        (f64::MIN, "-1.7976931348623157e308"),
+        (1.7e308, "1.7e308"),
+        (-1e-9, "-1e-9"),
+        (0.1, "0.1"),
+        (0.01, "0.01"),
+        (0.001, "1e-3"),
+        (10.0, "10.0"),
+        (100.0, "100.0"),
+        (1000.0, "1e3"),
+        (1500.0, "1500.0"),
+        (-0.0, "-0.0"),
+        (0.0, "0.0"),
+        (1e16, "1e16"),
+        (6.022e23, "6.022e23"),
+        (123456789012345680000.0, "123456789012345680000.0"),
+        (1.2345678901234568e21, "1.2345678901234568e21"),
+        (0.30000000000000004, "0.30000000000000004"),
+    ];
+    for &(value, want) in cases {
+        let got = float_lit(value);
+        assert_eq!(got, want, "{value:e}");
+        let back: f64 = got.parse().unwrap_or_else(|e| panic!("{got}: {e}"));
+        assert_eq!(back.to_bits(), value.to_bits(), "{got}");
+        let item = format!("const X: f64 = {got};\n");
+        assert_eq!(crate::codegen::format::format_items(&item).unwrap(), item);
+    }
+}
+
 #[test]
 fn doc_lines_are_inert() {
     use crate::codegen::items::doc_line;
