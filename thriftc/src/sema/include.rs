@@ -192,6 +192,10 @@ pub(super) fn load_files(
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
     }
+    let mut names_of: Vec<Vec<&str>> = vec![Vec::new(); loaded.len()];
+    for (i, name) in &names {
+        names_of[*i].push(name);
+    }
     let mut slots: Vec<Option<LoadedFile>> = loaded.into_iter().map(Some).collect();
     let mut docs = Vec::new();
     for &old in &order {
@@ -199,13 +203,7 @@ pub(super) fn load_files(
             continue;
         };
         let Some(doc) = doc else { continue };
-        let stem = file_stem(
-            &path,
-            names
-                .iter()
-                .filter(|(i, _)| *i == old)
-                .map(|(_, n)| n.as_str()),
-        );
+        let stem = file_stem(&path, &names_of[old]);
         docs.push(SourceDoc {
             path,
             stem,
@@ -239,16 +237,12 @@ fn stem_of(path: &Path) -> String {
 /// order of the files on the command line does not change it: the stem of
 /// its canonical path when one of them is that, else the least. A file
 /// reached only through a symbolic link is named by the link.
-fn file_stem<'n>(canonical: &Path, names: impl Iterator<Item = &'n str>) -> String {
+fn file_stem(canonical: &Path, names: &[&str]) -> String {
     let own = stem_of(canonical);
-    let mut least: Option<&str> = None;
-    for name in names {
-        if name == own {
-            return own;
-        }
-        least = Some(least.map_or(name, |l| l.min(name)));
+    if names.contains(&own.as_str()) {
+        return own;
     }
-    least.map_or(own, str::to_owned)
+    names.iter().min().map_or(own, |least| (*least).to_owned())
 }
 
 /// Canonical path, syntax tree (`None` after a syntax error), includes
