@@ -40,6 +40,23 @@ fn enum_aliases_share_a_value_and_print_as_the_first_name() {
 }
 
 #[test]
+fn doubles_far_from_one_keep_their_value() {
+    use golden::idl_consts::consts::{Extremes, HUGE, LARGEST, SMALLEST, THOUSAND, TINY, WIDE};
+    assert_eq!(LARGEST, f64::MAX);
+    assert_eq!(HUGE.to_bits(), 1.7e308_f64.to_bits());
+    assert_eq!(TINY.to_bits(), 1e-300_f64.to_bits());
+    // The least subnormal double.
+    assert_eq!(SMALLEST.to_bits(), 1);
+    assert_eq!(THOUSAND.to_bits(), 1000_f64.to_bits());
+    assert_eq!(WIDE.to_bits(), 123_456_789_012_345_680_000_f64.to_bits());
+    let d = Extremes::default();
+    assert_eq!(d.largest, f64::MAX);
+    assert_eq!(d.tiny.to_bits(), (-1e-300_f64).to_bits());
+    assert_eq!(d.both.len(), 2);
+    assert_eq!(d.both[1].to_bits(), 1);
+}
+
+#[test]
 fn defaults_follow_the_idl() {
     let d = Defaults::default();
     assert_eq!(d.plain, 42);

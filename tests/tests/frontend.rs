@@ -190,3 +190,147 @@ fn recursion_marks_only_direct_cycles() {
     .collect();
     assert_eq!(flags, expected);
 }
+
+/// Files in memory, some reached by a second name too, as through a
+/// symbolic link: `canonicalize` maps a link to its target.
+struct LinkedFs {
+    files: thriftc::MemoryFs,
+    /// (link, target)
+    links: Vec<(PathBuf, PathBuf)>,
+}
+
+impl LinkedFs {
+    fn target<'p>(&'p self, path: &'p Path) -> &'p Path {
+        self.links
+            .iter()
+            .find(|(link, _)| link == path)
+            .map_or(path, |(_, target)| target)
+    }
+}
+
+impl thriftc::FileSystem for LinkedFs {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        self.files.read(self.target(path))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.is_file(self.target(path))
+    }
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        self.files.canonicalize(self.target(path))
+    }
+}
+
+/// The path and stem of each file of a program, to compare loads.
+fn files_and_stems(program: &thriftc::ir::Program) -> Vec<(String, String)> {
+    program
+        .files
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.stem.clone()))
+        .collect()
+}
+
+/// One file included under two names (`link.thrift`, a link to
+/// `real.thrift`, and `real.thrift`): each including file qualifies its
+/// names by the name its own `include` writes, whatever order the files are
+/// named in; the file stays one file, named `real` either way.
+#[test]
+fn one_file_included_under_two_names() {
+    let mut files = thriftc::MemoryFs::new();
+    files
+        .insert("real.thrift", "struct R { 1: i32 x }\n")
+        .insert(
+            "a.thrift",
+            "include \"link.thrift\"\nstruct A { 1: link.R r }\nconst link.R AR = { \"x\": 1 }\n",
+        )
+        .insert(
+            "b.thrift",
+            "include \"real.thrift\"\nstruct B { 1: real.R r }\n",
+        );
+    let fs = LinkedFs {
+        files,
+        links: vec![("link.thrift".into(), "real.thrift".into())],
+    };
+    let mut seen = Vec::new();
+    for roots in [["a.thrift", "b.thrift"], ["b.thrift", "a.thrift"]] {
+        let roots: Vec<PathBuf> = roots.iter().map(PathBuf::from).collect();
+        let loaded = thriftc::load_with(&fs, &roots, &[])
+            .unwrap_or_else(|e| panic!("{roots:?}: {}", e.render(false)));
+        let program = &loaded.program;
+        assert_eq!(program.files.len(), 3, "{roots:?}");
+        let real = program
+            .files
+            .iter()
+            .position(|f| f.path == Path::new("real.thrift"))
+            .expect("real.thrift loaded");
+        assert_eq!(program.files[real].stem, "real", "{roots:?}");
+        // Both fields have the one `R`.
+        for def in &program.defs {
+            if let thriftc::ir::DefKind::Struct(s) = &def.kind {
+                if def.name.name == "R" {
+                    continue;
+                }
+                let thriftc::ir::TypeKind::Named(id) = s.fields[0].ty.kind else {
+                    panic!("{}: {:?}", def.name.name, s.fields[0].ty.kind);
+                };
+                assert_eq!(program.def(id).name.name, "R");
+                assert_eq!(program.def(id).file.0 as usize, real);
+            }
+        }
+        let mut stems = files_and_stems(program);
+        stems.sort();
+        seen.push(stems);
+    }
+    assert_eq!(seen[0], seen[1], "the order of the roots changes nothing");
+
+    // A qualifier names a file only where an include gives it that name:
+    // `a.thrift` cannot write `real.R`.
+    let mut files = thriftc::MemoryFs::new();
+    files
+        .insert("real.thrift", "struct R { 1: i32 x }\n")
+        .insert(
+            "a.thrift",
+            "include \"link.thrift\"\nstruct A { 1: real.R r }\n",
+        )
+        .insert(
+            "b.thrift",
+            "include \"real.thrift\"\nstruct B { 1: real.R r }\n",
+        );
+    let fs = LinkedFs {
+        files,
+        links: vec![("link.thrift".into(), "real.thrift".into())],
+    };
+    let failed = thriftc::load_with(&fs, &["b.thrift".into(), "a.thrift".into()], &[])
+        .expect_err("a.thrift does not include `real.thrift` by that name");
+    let text = failed.render(false);
+    assert!(text.contains("cannot find type `real.R`"), "{text}");
+    assert!(text.contains("a.thrift:2:"), "{text}");
+}
+
+/// One file included from two folders by two paths (`sub/x.thrift` and
+/// `x.thrift`) is one file and one name.
+#[test]
+fn one_file_included_by_two_paths() {
+    let mut fs = thriftc::MemoryFs::new();
+    fs.insert("sub/x.thrift", "enum E { ONE = 1 }\n")
+        .insert(
+            "a.thrift",
+            "include \"sub/x.thrift\"\nstruct A { 1: x.E e = x.E.ONE }\n",
+        )
+        .insert(
+            "sub/b.thrift",
+            "include \"x.thrift\"\nstruct B { 1: x.E e = x.E.ONE }\n",
+        );
+    for roots in [["a.thrift", "sub/b.thrift"], ["sub/b.thrift", "a.thrift"]] {
+        let roots: Vec<PathBuf> = roots.iter().map(PathBuf::from).collect();
+        let loaded = thriftc::load_with(&fs, &roots, &[])
+            .unwrap_or_else(|e| panic!("{roots:?}: {}", e.render(false)));
+        let stems: Vec<&str> = loaded
+            .program
+            .files
+            .iter()
+            .map(|f| f.stem.as_str())
+            .collect();
+        assert_eq!(stems.len(), 3, "{stems:?}");
+        assert_eq!(stems[0], "x", "includes first: {stems:?}");
+    }
+}

@@ -76,8 +76,13 @@ pub struct File {
     pub source: crate::source::FileId,
     /// Canonical path of the file.
     pub path: PathBuf,
-    /// File stem (`shared` for `shared.thrift`): the prefix of qualified
-    /// names (`shared.SharedStruct`) in files that include this one.
+    /// File stem (`shared` for `shared.thrift`): the file's name in
+    /// option paths and messages, and its module's unless a namespace
+    /// names it. Qualified names (`shared.SharedStruct`) in an including
+    /// file use the stem of the path its own `include` writes, which for a
+    /// file reached by several names (a symbolic link) may differ; this is
+    /// then the stem of the file's canonical path if it is reached by that
+    /// name, else the least of its names.
     pub stem: String,
     /// `namespace LANG NAME` headers, in source order.
     pub namespaces: Vec<Namespace>,

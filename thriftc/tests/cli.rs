@@ -342,6 +342,46 @@ fn include_through_a_symlink_is_named_by_the_link() {
     assert!(dir.join("out/alias.rs").is_file());
 }
 
+/// One file included under two names, through a symbolic link by one
+/// file and by its own name by another: each qualifies names by its own
+/// include, in either order on the command line, and the generated code of
+/// both names the one module.
+#[cfg(unix)]
+#[test]
+fn one_file_included_by_a_link_and_by_its_name() {
+    let dir = project("two-names");
+    std::fs::write(dir.join("real.thrift"), "struct R { 1: i32 x }\n").unwrap();
+    std::os::unix::fs::symlink("real.thrift", dir.join("link.thrift")).unwrap();
+    std::fs::write(
+        dir.join("a.thrift"),
+        "include \"link.thrift\"\nstruct A { 1: link.R r }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.thrift"),
+        "include \"real.thrift\"\nstruct B { 1: real.R r }\n",
+    )
+    .unwrap();
+    for (order, out_dir) in [
+        (["a.thrift", "b.thrift"], "out1"),
+        (["b.thrift", "a.thrift"], "out2"),
+    ] {
+        let out = thriftc(&dir, &["check", order[0], order[1]]);
+        assert_eq!(code(&out), 0, "{order:?}: {}", stderr(&out));
+        let out = thriftc(&dir, &["gen", "--out-dir", out_dir, order[0], order[1]]);
+        assert_eq!(code(&out), 0, "{order:?}: {}", stderr(&out));
+        for file in ["a.rs", "b.rs"] {
+            let text = std::fs::read_to_string(dir.join(out_dir).join(file)).unwrap();
+            assert!(
+                text.contains("pub r: super::real::R"),
+                "{order:?} {file}: {text}"
+            );
+        }
+        assert!(dir.join(out_dir).join("real.rs").is_file());
+        assert!(!dir.join(out_dir).join("link.rs").exists());
+    }
+}
+
 /// Includes are found next to the including file even when its folder's
 /// name is not UTF-8 (allowed on Linux).
 #[cfg(target_os = "linux")]

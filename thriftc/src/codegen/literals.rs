@@ -55,8 +55,8 @@ pub fn float_lit(d: f64) -> String {
 /// clippy's `approx_constant` rejects such literals, but the IDL means
 /// exactly this value.
 fn positive_float_lit(d: f64) -> String {
-    let text = Literal::f64_unsuffixed(d).to_string();
-    if !looks_like_std_constant(&text) {
+    let text = shortest_float_text(d);
+    if text.contains('e') || !looks_like_std_constant(&text) {
         return text;
     }
     if let Some((int, frac)) = text.split_once('.') {
@@ -68,6 +68,24 @@ fn positive_float_lit(d: f64) -> String {
         }
     }
     format!("f64::from_bits({})", d.to_bits())
+}
+
+/// The shortest literal that reads back as `d` (finite, not negative):
+/// the fewest digits that round-trip, written out (`0.25`, `10.0`, as
+/// proc-macro2 spells it) or in exponent form (`6.022e23`, `1e-9`,
+/// `5e-324`) when that is shorter than the written-out digits without
+/// `.0` (so `1e3` but `100.0`). Written out, the largest double takes 309
+/// digits and the smallest 324 places.
+fn shortest_float_text(d: f64) -> String {
+    let plain = d.to_string();
+    let exponent = format!("{d:e}");
+    if exponent.len() < plain.len() {
+        exponent
+    } else if plain.contains('.') {
+        plain
+    } else {
+        plain + ".0"
+    }
 }
 
 /// The test clippy's `approx_constant` applies (a prefix of, or the

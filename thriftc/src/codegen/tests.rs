@@ -35,6 +35,44 @@ fn floats_near_std_constants_avoid_approx_constant() {
     assert_eq!(float_lit(1.0), "1.0");
 }
 
+/// Doubles are written with the fewest digits that read back exactly, in
+/// exponent form where that is shorter; each literal survives prettyplease.
+#[test]
+fn float_literals_are_the_shortest_that_round_trip() {
+    use crate::codegen::items::float_lit;
+    let cases: &[(f64, &str)] = &[
+        (1e-300, "1e-300"),
+        (5e-324, "5e-324"),
+        (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+        (f64::MAX, "1.7976931348623157e308"),
+        (f64::MIN, "-1.7976931348623157e308"),
+        (1.7e308, "1.7e308"),
+        (-1e-9, "-1e-9"),
+        (0.1, "0.1"),
+        (0.01, "0.01"),
+        (0.001, "1e-3"),
+        (10.0, "10.0"),
+        (100.0, "100.0"),
+        (1000.0, "1e3"),
+        (1500.0, "1500.0"),
+        (-0.0, "-0.0"),
+        (0.0, "0.0"),
+        (1e16, "1e16"),
+        (6.022e23, "6.022e23"),
+        (123456789012345680000.0, "123456789012345680000.0"),
+        (1.2345678901234568e21, "1.2345678901234568e21"),
+        (0.30000000000000004, "0.30000000000000004"),
+    ];
+    for &(value, want) in cases {
+        let got = float_lit(value);
+        assert_eq!(got, want, "{value:e}");
+        let back: f64 = got.parse().unwrap_or_else(|e| panic!("{got}: {e}"));
+        assert_eq!(back.to_bits(), value.to_bits(), "{got}");
+        let item = format!("const X: f64 = {got};\n");
+        assert_eq!(crate::codegen::format::format_items(&item).unwrap(), item);
+    }
+}
+
 #[test]
 fn doc_lines_are_inert() {
     use crate::codegen::items::doc_line;
@@ -419,6 +457,64 @@ fn same_stem_files_get_distinct_modules() {
     let main = &files[2].contents;
     assert!(main.contains("pub a: super::shared::A"), "{main}");
     assert!(files[3].contents.contains("pub mod shared2;"));
+}
+
+/// Files in memory where `link.thrift` is a second name of `real.thrift`.
+struct LinkFs(crate::MemoryFs);
+
+impl LinkFs {
+    fn target(path: &std::path::Path) -> &std::path::Path {
+        if path == std::path::Path::new("link.thrift") {
+            std::path::Path::new("real.thrift")
+        } else {
+            path
+        }
+    }
+}
+
+impl crate::FileSystem for LinkFs {
+    fn read(&self, path: &std::path::Path) -> std::io::Result<String> {
+        self.0.read(Self::target(path))
+    }
+    fn is_file(&self, path: &std::path::Path) -> bool {
+        self.0.is_file(Self::target(path))
+    }
+    fn canonicalize(&self, path: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+        self.0.canonicalize(Self::target(path))
+    }
+}
+
+/// A file included under two names is one module, which both including
+/// files' code names, whichever is named first.
+#[test]
+fn a_file_included_under_two_names_is_one_module() {
+    let mut files = crate::MemoryFs::new();
+    files
+        .insert("real.thrift", "struct R { 1: i32 x }")
+        .insert(
+            "a.thrift",
+            "include \"link.thrift\"\nstruct A { 1: link.R r }",
+        )
+        .insert(
+            "b.thrift",
+            "include \"real.thrift\"\nstruct B { 1: real.R r }",
+        );
+    let fs = LinkFs(files);
+    for roots in [["a.thrift", "b.thrift"], ["b.thrift", "a.thrift"]] {
+        let roots: Vec<std::path::PathBuf> = roots.iter().map(Into::into).collect();
+        let loaded = crate::load_with(&fs, &roots, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let files = generate(&loaded.program, &Options::default()).unwrap();
+        let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["a.rs", "b.rs", "mod.rs", "real.rs"], "{roots:?}");
+        for (file, field) in [
+            ("a.rs", "pub r: super::real::R"),
+            ("b.rs", "pub r: super::real::R"),
+        ] {
+            let text = &files.iter().find(|f| f.name == file).unwrap().contents;
+            assert!(text.contains(field), "{roots:?} {file}: {text}");
+        }
+    }
 }
 
 /// The deepest type the parser accepts generates code, next to a second

@@ -11,11 +11,29 @@ use std::path::{Path, PathBuf};
 pub(super) struct SourceDoc {
     /// Canonical path.
     pub path: PathBuf,
+    /// The file's own name (its module's, unless a namespace says
+    /// otherwise); see [`file_stem`].
     pub stem: String,
     pub doc: ast::Document,
     /// Each `include` of the file, resolved to an index into
     /// [`Files::docs`], in source order.
-    pub includes: Vec<(usize, Span)>,
+    pub includes: Vec<Include>,
+}
+
+/// One `include` header, resolved.
+#[derive(Clone, Debug)]
+pub(super) struct Include {
+    /// The file it names (an index into [`Files::docs`] once loading is
+    /// done, into the load order before).
+    pub file: usize,
+    /// The prefix of qualified names that reach the file through this
+    /// include: the stem of the path as the including file writes it. One
+    /// file may be included under several names (a symbolic link, or the
+    /// same file reached from different folders), each including file by
+    /// its own.
+    pub qualifier: String,
+    /// The whole header.
+    pub span: Span,
 }
 
 /// Every file of the program, in topological order (includes first).
@@ -42,6 +60,8 @@ pub(super) fn load_files(
     let mut loaded: Vec<LoadedFile> = Vec::new();
     let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
     let mut roots = Vec::new();
+    // Every name each file is reached by: (load index, stem).
+    let mut names: Vec<(usize, String)> = Vec::new();
 
     let mut add = |path: &Path,
                    display: String,
@@ -83,8 +103,12 @@ pub(super) fn load_files(
             continue;
         }
         match add(file, display, &mut sources, diags, &mut loaded, None) {
-            Some(i) if !roots.contains(&i) => roots.push(i),
-            Some(_) => {}
+            Some(i) => {
+                if !roots.contains(&i) {
+                    roots.push(i);
+                }
+                names.push((i, stem_of(file)));
+            }
             None => unreadable.push(file.clone()),
         }
     }
@@ -129,7 +153,13 @@ pub(super) fn load_files(
                         &mut loaded,
                         Some(span),
                     ) {
-                        resolved.push((j, span));
+                        let qualifier = stem_of(Path::new(&inc));
+                        names.push((j, qualifier.clone()));
+                        resolved.push(Include {
+                            file: j,
+                            qualifier,
+                            span,
+                        });
                     }
                 }
                 None => {
@@ -162,26 +192,28 @@ pub(super) fn load_files(
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
     }
+    let mut names_of: Vec<Vec<&str>> = vec![Vec::new(); loaded.len()];
+    for (i, name) in &names {
+        names_of[*i].push(name);
+    }
     let mut slots: Vec<Option<LoadedFile>> = loaded.into_iter().map(Some).collect();
     let mut docs = Vec::new();
     for &old in &order {
-        let Some((path, doc, includes, found)) = slots[old].take() else {
+        let Some((path, doc, includes, _)) = slots[old].take() else {
             continue;
         };
         let Some(doc) = doc else { continue };
-        // Includes name a file by the path they reach it by: through a
-        // symbolic link that is the link's name, not its target's.
-        let stem = found
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = file_stem(&path, &names_of[old]);
         docs.push(SourceDoc {
             path,
             stem,
             doc,
             includes: includes
                 .into_iter()
-                .map(|(j, span)| (new_index[j], span))
+                .map(|inc| Include {
+                    file: new_index[inc.file],
+                    ..inc
+                })
                 .collect(),
         });
     }
@@ -192,9 +224,31 @@ pub(super) fn load_files(
     }
 }
 
-/// Canonical path, syntax tree (`None` after a syntax error), includes,
-/// and the path the file was first found by (normalized).
-type LoadedFile = (PathBuf, Option<ast::Document>, Vec<(usize, Span)>, PathBuf);
+/// The stem of a path (`shared` for `idl/shared.thrift`).
+fn stem_of(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The name of a file as a whole (its module, its definitions' paths in
+/// options and messages), chosen among the names it is reached by (the
+/// paths the user named it by and the includes that name it) so that the
+/// order of the files on the command line does not change it: the stem of
+/// its canonical path when one of them is that, else the least. A file
+/// reached only through a symbolic link is named by the link.
+fn file_stem(canonical: &Path, names: &[&str]) -> String {
+    let own = stem_of(canonical);
+    if names.contains(&own.as_str()) {
+        return own;
+    }
+    names.iter().min().map_or(own, |least| (*least).to_owned())
+}
+
+/// Canonical path, syntax tree (`None` after a syntax error), includes
+/// (indices in load order), and the path the file was first found by
+/// (normalized), whose folder its includes are searched in first.
+type LoadedFile = (PathBuf, Option<ast::Document>, Vec<Include>, PathBuf);
 
 /// Reports every include that closes a cycle.
 fn check_cycles(loaded: &[LoadedFile], sources: &SourceMap, diags: &mut Diagnostics) {
@@ -215,7 +269,7 @@ fn check_cycles(loaded: &[LoadedFile], sources: &SourceMap, diags: &mut Diagnost
         while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
             let edges = &loaded[node].2;
             if *edge < edges.len() {
-                let (to, span) = edges[*edge];
+                let (to, span) = (edges[*edge].file, edges[*edge].span);
                 *edge += 1;
                 match mark[to] {
                     Mark::New => {
@@ -266,7 +320,7 @@ fn topo_order(loaded: &[LoadedFile], roots: &[usize]) -> Vec<usize> {
         while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
             let edges = &loaded[node].2;
             if *edge < edges.len() {
-                let to = edges[*edge].0;
+                let to = edges[*edge].file;
                 *edge += 1;
                 if !seen[to] {
                     seen[to] = true;

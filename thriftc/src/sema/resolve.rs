@@ -22,7 +22,7 @@ pub(super) enum Found {
 
 pub(super) enum Lookup {
     Found(Found),
-    /// `stem.Name` where several included files have that stem and define it.
+    /// `stem.Name` where several files included under that name define it.
     Ambiguous(Vec<FileIdx>),
     NotFound,
 }
@@ -123,7 +123,11 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
             path: d.path.clone(),
             stem: d.stem.clone(),
             namespaces,
-            includes: d.includes.iter().map(|&(j, _)| FileIdx(j as u32)).collect(),
+            includes: d
+                .includes
+                .iter()
+                .map(|inc| FileIdx(inc.file as u32))
+                .collect(),
             cpp_includes,
             defs: (next_def..next_def + count).map(DefId).collect(),
         });
@@ -196,7 +200,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// Looks a name up as seen from `file`: a local definition, `stem.Name`
-    /// in a directly included file, `Enum.VALUE` or `stem.Enum.VALUE`.
+    /// in a directly included file (`stem` being the name `file`'s own
+    /// `include` gives it), `Enum.VALUE` or `stem.Enum.VALUE`.
     pub(super) fn lookup(&self, file: FileIdx, name: &str) -> Lookup {
         if let Some(found) = self.lookup_in(file, name) {
             return Lookup::Found(found);
@@ -204,12 +209,13 @@ impl<'a> Resolver<'a> {
         if let Some((stem, rest)) = name.split_once('.') {
             let mut hits = Vec::new();
             let mut files = Vec::new();
-            for &(inc, _) in &self.docs[file.0 as usize].includes {
-                let inc = FileIdx(inc as u32);
-                if self.docs[inc.0 as usize].stem == stem && !files.contains(&inc) {
-                    files.push(inc);
-                    if let Some(found) = self.lookup_in(inc, rest) {
-                        hits.push((inc, found));
+            // Through this file's own includes: the name each gives its file.
+            for inc in &self.docs[file.0 as usize].includes {
+                let target = FileIdx(inc.file as u32);
+                if inc.qualifier == stem && !files.contains(&target) {
+                    files.push(target);
+                    if let Some(found) = self.lookup_in(target, rest) {
+                        hits.push((target, found));
                     }
                 }
             }
@@ -261,9 +267,9 @@ impl<'a> Resolver<'a> {
             }
         };
         add_file(file, "", &mut names);
-        for &(inc, _) in &self.docs[file.0 as usize].includes {
-            let prefix = format!("{}.", self.docs[inc].stem);
-            add_file(FileIdx(inc as u32), &prefix, &mut names);
+        for inc in &self.docs[file.0 as usize].includes {
+            let prefix = format!("{}.", inc.qualifier);
+            add_file(FileIdx(inc.file as u32), &prefix, &mut names);
         }
         names
     }
@@ -296,7 +302,7 @@ impl<'a> Resolver<'a> {
             let included = self.docs[file.0 as usize]
                 .includes
                 .iter()
-                .any(|&(i, _)| self.docs[i].stem == stem);
+                .any(|inc| inc.qualifier == stem);
             if !included && !self.scopes[file.0 as usize].contains_key(stem) {
                 d = d.note(format!(
                     "no included file is named `{stem}.thrift`; qualified names need an `include`"
@@ -309,11 +315,11 @@ impl<'a> Resolver<'a> {
     pub(super) fn ambiguous(&mut self, ident: &ast::Ident, files: &[FileIdx]) {
         let mut d = Diagnostic::error(format!("`{}` is ambiguous", ident.name))
             .primary(ident.span, "defined in more than one included file");
+        let qualifier = ident.name.split_once('.').map_or("", |(q, _)| q);
         for f in files {
-            let file = &self.docs[f.0 as usize];
-            for &(j, span) in &self.docs[self.asts_file_of_ident(ident)].includes {
-                if j == f.0 as usize {
-                    d = d.secondary(span, format!("`{}` is included here", file.stem));
+            for inc in &self.docs[self.asts_file_of_ident(ident)].includes {
+                if inc.file == f.0 as usize && inc.qualifier == qualifier {
+                    d = d.secondary(inc.span, format!("`{}` is included here", inc.qualifier));
                 }
             }
         }
@@ -328,14 +334,20 @@ impl<'a> Resolver<'a> {
             .unwrap_or(0)
     }
 
-    /// The name of a definition as `file` would write it.
+    /// The name of a definition as `file` would write it: qualified by the
+    /// name `from` includes its file by (the file's own stem when `from`
+    /// does not include it).
     pub(super) fn def_name(&self, id: DefId, from: FileIdx) -> String {
         let (file, def) = self.asts[id.0 as usize];
         if file == from {
-            def.name.name.clone()
-        } else {
-            format!("{}.{}", self.docs[file.0 as usize].stem, def.name.name)
+            return def.name.name.clone();
         }
+        let qualifier = self.docs[from.0 as usize]
+            .includes
+            .iter()
+            .find(|inc| inc.file == file.0 as usize)
+            .map_or(&self.docs[file.0 as usize].stem, |inc| &inc.qualifier);
+        format!("{qualifier}.{}", def.name.name)
     }
 
     /// A type as Thrift would write it, seen from `from`.

@@ -231,6 +231,63 @@ impl __rt::Decode for Segment {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub struct Extremes {
+    pub largest: f64,
+    pub tiny: f64,
+    pub both: Vec<f64>,
+}
+impl Default for Extremes {
+    fn default() -> Self {
+        Self {
+            largest: 1.7976931348623157e308,
+            tiny: -1e-300,
+            both: Vec::from([1.7e308, 5e-324]),
+        }
+    }
+}
+impl __rt::WireType for Extremes {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for Extremes {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Extremes")?;
+        p.write_field_begin("largest", __rt::TType::Double, 1)?;
+        __rt::Encode::encode(&self.largest, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("tiny", __rt::TType::Double, 2)?;
+        __rt::Encode::encode(&self.tiny, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("both", __rt::TType::List, 3)?;
+        __rt::Encode::encode(&self.both, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for Extremes {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_largest = None;
+        let mut f_tiny = None;
+        let mut f_both = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Double) => f_largest = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::Double) => f_tiny = Some(__rt::Decode::decode(p)?),
+                (3, __rt::TType::List) => f_both = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            largest: f_largest.unwrap_or(1.7976931348623157e308),
+            tiny: f_tiny.unwrap_or(-1e-300),
+            both: f_both.unwrap_or_else(|| Vec::from([1.7e308, 5e-324])),
+        })
+    }
+}
 pub type Count = i32;
 pub type Shade = Color;
 pub const YES: bool = true;
@@ -246,10 +303,16 @@ pub const NEG_HEX: i64 = -16;
 pub const BIG: i64 = 9223372036854775807;
 pub const MIN: i64 = i64::MIN;
 pub const PI: f64 = 314159.0 / 100000.0;
-pub const AVOGADRO: f64 = 602200000000000000000000.0;
-pub const SMALL_EXP: f64 = 0.000000001;
+pub const AVOGADRO: f64 = 6.022e23;
+pub const SMALL_EXP: f64 = 1e-9;
 pub const NEGATIVE: f64 = -0.5;
 pub const FROM_INT: f64 = 10.0;
+pub const LARGEST: f64 = 1.7976931348623157e308;
+pub const HUGE: f64 = 1.7e308;
+pub const TINY: f64 = 1e-300;
+pub const SMALLEST: f64 = 5e-324;
+pub const THOUSAND: f64 = 1e3;
+pub const WIDE: f64 = 123456789012345680000.0;
 pub const DOUBLE_QUOTED: &str = "hello \"world\"\n";
 pub const SINGLE_QUOTED: &str = "single \"quoted\"";
 pub const BYTES: &[u8] = b"raw";
