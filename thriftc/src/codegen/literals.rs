@@ -70,22 +70,14 @@ fn positive_float_lit(d: f64) -> String {
     format!("f64::from_bits({})", d.to_bits())
 }
 
-/// The shortest literal that reads back as `d` (finite, not negative):
-/// the fewest digits that round-trip, written out (`0.25`, `10.0`, as
-/// proc-macro2 spells it) or in exponent form (`6.022e23`, `1e-9`,
-/// `5e-324`) when that is shorter than the written-out digits without
-/// `.0` (so `1e3` but `100.0`). Written out, the largest double takes 309
-/// digits and the smallest 324 places.
+/// The shortest literal that reads back as `d` (finite, not negative),
+/// spelled as Rust's own `{:?}` spells it: the fewest digits that
+/// round-trip, written out between 1e-4 and 1e16 (`0.25`, `1000.0`), in
+/// exponent form outside (`6.022e23`, `1e-9`, `5e-324`), where written
+/// out the largest double would take 309 digits and the smallest 324
+/// places.
 fn shortest_float_text(d: f64) -> String {
-    let plain = d.to_string();
-    let exponent = format!("{d:e}");
-    if exponent.len() < plain.len() {
-        exponent
-    } else if plain.contains('.') {
-        plain
-    } else {
-        plain + ".0"
-    }
+    format!("{d:?}")
 }
 
 /// The test clippy's `approx_constant` applies (a prefix of, or the
