@@ -6,13 +6,14 @@
 use ::tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::call::Wire;
+use super::catch::NAME_KEEP;
 use super::stream::AsyncStream;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
-use crate::protocol::{ProtocolRead, TType};
+use crate::protocol::{MessageHeader, ProtocolRead, TType};
 use crate::server::complete::{Arrived, Check};
 use crate::server::connection::detect;
 use crate::transport::Framing;
@@ -63,6 +64,9 @@ pub(crate) struct Inbox {
     /// An empty buffer given back ([`recycle`](Self::recycle)) for the
     /// next message taken (no capacity: none).
     spare: Vec<u8>,
+    /// Where [`whole_by_skipping`] reads message headers (its name's
+    /// buffer reused from message to message).
+    header: MessageHeader,
 }
 
 impl Inbox {
@@ -75,6 +79,7 @@ impl Inbox {
             detecting: false,
             skipped: false,
             spare: Vec::new(),
+            header: MessageHeader::empty(),
         }
     }
 
@@ -135,7 +140,11 @@ impl Inbox {
         // Once per message, on its first bytes.
         if !self.skipped && !buf.is_empty() {
             self.skipped = true;
-            if let Some(n) = whole_by_skipping(buf, protocol, limits) {
+            let whole = whole_by_skipping(buf, protocol, limits, &mut self.header);
+            if self.header.name.capacity() > NAME_KEEP {
+                self.header.name = String::new();
+            }
+            if let Some(n) = whole {
                 return Next::Whole(n);
             }
         }
@@ -251,17 +260,24 @@ impl Inbox {
 /// pass (the resumable check costs about twice as much per token). `None`
 /// when the skip fails for any reason, or the message is over the size
 /// limit: not all of it has arrived, or it is malformed, and the resumable
-/// check, which tells these apart as the decoders do, decides.
-fn whole_by_skipping(buf: &[u8], protocol: ProtocolKind, limits: Limits) -> Option<usize> {
-    fn skip<P: ProtocolRead>(p: &mut P) -> crate::error::Result<()> {
-        p.read_message_begin()?;
+/// check, which tells these apart as the decoders do, decides. The
+/// message header is read into `header` (a buffer reused: no allocation
+/// per message).
+fn whole_by_skipping(
+    buf: &[u8],
+    protocol: ProtocolKind,
+    limits: Limits,
+    header: &mut MessageHeader,
+) -> Option<usize> {
+    fn skip<P: ProtocolRead>(p: &mut P, header: &mut MessageHeader) -> crate::error::Result<()> {
+        p.read_message_begin_into(header)?;
         p.skip(TType::Struct)?;
         p.read_message_end()
     }
     let mut rest = buf;
     let skipped = match protocol {
-        ProtocolKind::Binary => skip(&mut BinaryProtocol::new(&mut rest, limits)),
-        ProtocolKind::Compact => skip(&mut CompactProtocol::new(&mut rest, limits)),
+        ProtocolKind::Binary => skip(&mut BinaryProtocol::new(&mut rest, limits), header),
+        ProtocolKind::Compact => skip(&mut CompactProtocol::new(&mut rest, limits), header),
     };
     let n = buf.len() - rest.len();
     (skipped.is_ok() && n <= limits.max_message_size()).then_some(n)

@@ -20,7 +20,7 @@ use ::tokio::task::JoinSet;
 use ::tokio::time::{Instant, Sleep, sleep_until};
 
 use super::call::{AsyncProcessor, BoxFuture, Call, Wire};
-use super::catch::guarded_in;
+use super::catch::{NAME_KEEP, guarded_in};
 use super::inbox::{Inbox, Next};
 use super::listener::{Accepted, AsyncListener};
 use super::observe::Watch;
@@ -589,6 +589,7 @@ async fn serve_connection<S: AsyncStream>(
         timer: None,
         answered_stopping: 0,
         name: String::new(),
+        spare_name: String::new(),
         watch,
     };
     conn.serve(&mut stream, processor).await;
@@ -613,6 +614,8 @@ struct Connection<'a> {
     answered_stopping: usize,
     /// The name of the call being served, kept to answer a panic.
     name: String,
+    /// The buffer of an answered call's name, for the next call's.
+    spare_name: String,
     /// Tells the server's observer of this connection and its calls;
     /// `None` without one.
     watch: Option<Watch>,
@@ -643,8 +646,11 @@ impl Connection<'_> {
                 let wire = self.inbox.wire();
                 watch.replied(wire.protocol, wire.framing, reply.as_bytes());
             }
-            if !reply.is_empty() {
-                let bytes = reply.into_bytes();
+            let (bytes, name) = reply.into_parts();
+            if name.capacity() > self.spare_name.capacity() && name.capacity() <= NAME_KEEP {
+                self.spare_name = name;
+            }
+            if !bytes.is_empty() {
                 let write = stream.write_all(&bytes);
                 let sent = match self.shared.config.write_timeout {
                     Some(t) => ::tokio::time::timeout(t, write)
@@ -688,7 +694,13 @@ impl Connection<'_> {
             }
             Next::Part => return Err(Closed),
         };
-        let call = match Call::parse(bytes, at, self.inbox.wire(), in_step) {
+        let call = match Call::parse(
+            bytes,
+            at,
+            self.inbox.wire(),
+            in_step,
+            std::mem::take(&mut self.spare_name),
+        ) {
             Ok(call) => call,
             Err(e) => {
                 log::info!("{}: closing while reading a message header: {e}", self.peer);
