@@ -7,7 +7,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 #[cfg(unix)]
 use std::path::Path;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::Poll;
@@ -17,13 +17,15 @@ use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ::tokio::net::TcpListener;
 use ::tokio::sync::{Semaphore, watch};
 use ::tokio::task::JoinSet;
-use ::tokio::time::{Instant, Sleep, sleep_until};
+use ::tokio::time::Instant;
 
-use super::call::{AsyncProcessor, BoxFuture, Call, Wire};
+use super::alarm::Alarm;
+use super::call::{AsyncProcessor, Call, Wire};
 use super::catch::{NAME_KEEP, guarded_in};
 use super::inbox::{Inbox, Next};
 use super::listener::{Accepted, AsyncListener};
 use super::observe::Watch;
+use super::stop::StopSignal;
 use super::stream::AsyncStream;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
@@ -212,6 +214,7 @@ impl AsyncServerBuilder {
                 config,
                 endpoint,
                 stop: watch::Sender::new(false),
+                stopping: AtomicBool::new(false),
                 connections: AtomicUsize::new(0),
                 next_id: AtomicU64::new(0),
                 stopped: AtomicBool::new(false),
@@ -316,6 +319,9 @@ struct Shared {
     endpoint: Endpoint,
     /// `true` once a stop has begun.
     stop: watch::Sender<bool>,
+    /// Set once a stop has begun, before `stop` is sent `true` (what the
+    /// connections look at: see [`StopSignal`]).
+    stopping: AtomicBool,
     connections: AtomicUsize,
     /// The id of the next connection accepted (for the observer).
     next_id: AtomicU64,
@@ -354,6 +360,7 @@ impl AsyncServerHandle {
     /// or before `serve`, is harmless (`serve` then drains nothing and
     /// returns).
     pub fn stop(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
         if !self.shared.stop.send_replace(true) {
             log::debug!("stopping the thrift server on {}", self.shared.endpoint);
         }
@@ -573,7 +580,6 @@ async fn serve_connection<S: AsyncStream>(
         log::debug!("{peer}: cannot set up the socket: {e}");
         return;
     }
-    let mut stop = stop;
     let mut conn = Connection {
         peer,
         shared,
@@ -582,11 +588,8 @@ async fn serve_connection<S: AsyncStream>(
         } else {
             Inbox::new(shared.wire)
         },
-        // A dropped sender means the server is gone: stop too.
-        stop: Some(Box::pin(async move {
-            let _ = stop.changed().await;
-        })),
-        timer: None,
+        stop: StopSignal::new(&shared.stopping, stop),
+        alarm: Alarm::default(),
         answered_stopping: 0,
         name: String::new(),
         spare_name: String::new(),
@@ -602,14 +605,13 @@ struct Connection<'a> {
     peer: Peer,
     shared: &'a Shared,
     inbox: Inbox,
-    /// Ends when a stop begins; waited on by every read, but made (and
-    /// registered with the stop signal) once per connection. `None` once
-    /// it has ended.
-    stop: Option<BoxFuture<'static, ()>>,
+    /// Tells when a stop begins; waited on by every read, but made (and
+    /// registered with the stop channel) once per connection.
+    stop: StopSignal<'a>,
     /// The deadline of the read being waited for: one timer per
-    /// connection, reset for each read (a later deadline costs no
-    /// registration with the timer wheel).
-    timer: Option<Pin<Box<Sleep>>>,
+    /// connection, set for each read (a later deadline than the timer's
+    /// leaves the timer as it is: see [`Alarm`]).
+    alarm: Alarm,
     /// Requests answered since the stop began.
     answered_stopping: usize,
     /// The name of the call being served, kept to answer a panic.
@@ -737,7 +739,7 @@ impl Connection<'_> {
         // it is needed (a message read whole never reads the clock for it).
         let mut arrived = !self.inbox.is_empty();
         let mut started: Option<Instant> = None;
-        let mut stopping = self.stop.is_none() || *self.shared.stop.borrow();
+        let mut stopping = self.stop.has_begun();
         if stopping {
             if self.answered_stopping >= ANSWERED_WHILE_STOPPING {
                 return Err(Closed);
@@ -763,22 +765,20 @@ impl Connection<'_> {
                 Some(_) => (config.message_timeout, "reading the rest of a message"),
             };
             let deadline = limit.and_then(|t| started.unwrap_or_else(Instant::now).checked_add(t));
-            let timer = match (deadline, &mut self.timer) {
-                (None, _) => None,
-                (Some(at), Some(timer)) => {
-                    timer.as_mut().reset(at);
-                    Some(timer.as_mut())
-                }
-                (Some(at), timer @ None) => Some(timer.insert(Box::pin(sleep_until(at))).as_mut()),
-            };
+            self.alarm.set(deadline);
             // Between messages the read goes first and the timer is only
             // looked at when it would block; a message in progress is
             // checked against its deadline before each read too.
             let due = deadline.filter(|_| started.is_some());
-            let waited = wait(self.inbox.fill(stream), self.stop.as_mut(), timer, due).await;
+            let waited = wait(
+                self.inbox.fill(stream),
+                Some(&mut self.stop),
+                Some(&mut self.alarm),
+                due,
+            )
+            .await;
             match waited {
                 Waited::Stopping => {
-                    self.stop = None;
                     stopping = true;
                     self.answered_stopping += 1;
                 }
@@ -802,8 +802,8 @@ impl Connection<'_> {
     }
 }
 
-/// Waits for `read`, until `stop` (if still pending) ends or `timer` (if
-/// any) fires; bytes that have arrived are read first, unless `due` (the
+/// Waits for `read`, until `stop` (if still pending) ends or `alarm` (if
+/// any) goes off; bytes that have arrived are read first, unless `due` (the
 /// deadline of a message in progress) has passed: then no more is read
 /// of it, however readily bytes come. Without `due` the clock is not
 /// read (the timer says when the time is up once the read would block);
@@ -811,8 +811,8 @@ impl Connection<'_> {
 /// pays for it.
 async fn wait(
     read: impl Future<Output = io::Result<usize>>,
-    mut stop: Option<&mut BoxFuture<'static, ()>>,
-    mut timer: Option<Pin<&mut Sleep>>,
+    mut stop: Option<&mut StopSignal<'_>>,
+    mut alarm: Option<&mut Alarm>,
     due: Option<Instant>,
 ) -> Waited {
     let mut read = pin!(read);
@@ -824,12 +824,12 @@ async fn wait(
             return Poll::Ready(Waited::Read(r));
         }
         if let Some(stop) = stop.as_mut() {
-            if stop.as_mut().poll(cx).is_ready() {
+            if stop.poll(cx).is_ready() {
                 return Poll::Ready(Waited::Stopping);
             }
         }
-        if let Some(timer) = timer.as_mut() {
-            if timer.as_mut().poll(cx).is_ready() {
+        if let Some(alarm) = alarm.as_mut() {
+            if alarm.poll(cx).is_ready() {
                 return Poll::Ready(Waited::TimedOut);
             }
         }
