@@ -115,7 +115,8 @@ impl AsyncServerBuilder {
         self
     }
 
-    /// How long sending one reply may take (default 30 s).
+    /// How long sending one reply may take (default 30 s), counted from
+    /// when writing it first has to wait for the peer.
     pub fn write_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
         self.config.write_timeout = t.into();
         self
@@ -284,7 +285,9 @@ impl AsyncServerBuilder {
 ///   `Undelivered`).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
-///   reply; a connection that exceeds one is closed. A message's time
+///   reply (from when a write of it first has to wait: a reply the socket
+///   takes at once costs no timer); a connection that exceeds one is
+///   closed. A message's time
 ///   starts when the server reads its first bytes, or, for one that came
 ///   in behind the request before it, when the server turns to it (the
 ///   time spent answering that one is the server's, not the peer's), and
@@ -653,13 +656,7 @@ impl Connection<'_> {
                 self.spare_name = name;
             }
             if !bytes.is_empty() {
-                let write = stream.write_all(&bytes);
-                let sent = match self.shared.config.write_timeout {
-                    Some(t) => ::tokio::time::timeout(t, write)
-                        .await
-                        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
-                    None => write.await,
-                };
+                let sent = send(stream, &bytes, self.shared.config.write_timeout).await;
                 if let Err(e) = sent {
                     log::debug!("{}: closing while writing a reply: {e}", self.peer);
                     // The call is reported undelivered as the watch drops.
@@ -836,6 +833,27 @@ async fn wait(
         Poll::Pending
     })
     .await
+}
+
+/// Writes all of `bytes` to `stream`, in at most `limit` once a write has
+/// to wait: a reply that the socket takes at once (the common case) costs
+/// no timer. The time before, spent in writes that did not wait, is the
+/// server's, not the peer's.
+async fn send<S: AsyncStream>(
+    stream: &mut S,
+    bytes: &[u8],
+    limit: Option<Duration>,
+) -> io::Result<()> {
+    let mut write = pin!(stream.write_all(bytes));
+    if let Poll::Ready(sent) = poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+        return sent;
+    }
+    match limit {
+        Some(t) => ::tokio::time::timeout(t, write)
+            .await
+            .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        None => write.await,
+    }
 }
 
 /// Closes `stream` so that the replies written to it still reach the peer:
