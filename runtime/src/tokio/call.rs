@@ -217,13 +217,26 @@ impl Call {
                 .map(|()| i.into_inner().len())
         });
         let rest = parsed?;
-        Ok(Call {
-            args_at: bytes.len() - rest,
+        let args_at = bytes.len() - rest;
+        Ok(Call::parsed(bytes, header, args_at, wire, in_step))
+    }
+
+    /// The call whose message, `bytes`, has `header` and its arguments at
+    /// `args_at` (the header already read).
+    pub(crate) fn parsed(
+        bytes: Vec<u8>,
+        header: MessageHeader,
+        args_at: usize,
+        wire: Wire,
+        in_step: bool,
+    ) -> Call {
+        Call {
+            args_at,
             header,
             bytes,
             wire,
             in_step,
-        })
+        }
     }
 
     /// The same call, for `method` (the name without its `Service:`).

@@ -67,6 +67,9 @@ pub(crate) struct Inbox {
     /// Where [`whole_by_skipping`] reads message headers (its name's
     /// buffer reused from message to message).
     header: MessageHeader,
+    /// `header` is that of the whole message at the start, whose arguments
+    /// start this many bytes in ([`parsed_header`](Self::parsed_header)).
+    header_len: Option<usize>,
 }
 
 impl Inbox {
@@ -80,6 +83,7 @@ impl Inbox {
             skipped: false,
             spare: Vec::new(),
             header: MessageHeader::empty(),
+            header_len: None,
         }
     }
 
@@ -140,12 +144,14 @@ impl Inbox {
         // Once per message, on its first bytes.
         if !self.skipped && !buf.is_empty() {
             self.skipped = true;
-            let whole = whole_by_skipping(buf, protocol, limits, &mut self.header);
+            if let Some((n, header_len)) =
+                whole_by_skipping(buf, protocol, limits, &mut self.header)
+            {
+                self.header_len = Some(header_len);
+                return Next::Whole(n);
+            }
             if self.header.name.capacity() > NAME_KEEP {
                 self.header.name = String::new();
-            }
-            if let Some(n) = whole {
-                return Next::Whole(n);
             }
         }
         match self.check.check(buf, framing, protocol, limits) {
@@ -209,11 +215,27 @@ impl Inbox {
         stream.read_now(&mut self.buf)
     }
 
+    /// The header of the whole message at the start, if the check that
+    /// found it whole read it (unframed messages that arrived whole), and
+    /// where its arguments start: the message need not be read twice. The
+    /// name's buffer is swapped with `spare` (a buffer done with). Call it
+    /// before [`take`](Self::take)s the message.
+    pub(crate) fn parsed_header(&mut self, spare: &mut String) -> Option<(MessageHeader, usize)> {
+        let at = self.header_len.take()?;
+        let header = MessageHeader {
+            name: std::mem::replace(&mut self.header.name, std::mem::take(spare)),
+            kind: self.header.kind,
+            seqid: self.header.seqid,
+        };
+        Some((header, at))
+    }
+
     /// Takes the first `n` bytes (all of them if fewer are there) as one
     /// message, and starts the check of the next one.
     pub(crate) fn take(&mut self, n: usize) -> Vec<u8> {
         self.check.reset();
         self.skipped = false;
+        self.header_len = None;
         if self.start == 0 && n >= self.buf.len() {
             let fresh = match std::mem::take(&mut self.spare) {
                 spare if spare.capacity() > 0 => spare,
@@ -262,25 +284,39 @@ impl Inbox {
 /// limit: not all of it has arrived, or it is malformed, and the resumable
 /// check, which tells these apart as the decoders do, decides. The
 /// message header is read into `header` (a buffer reused: no allocation
-/// per message).
+/// per message); with the message's length comes the header's.
 fn whole_by_skipping(
     buf: &[u8],
     protocol: ProtocolKind,
     limits: Limits,
     header: &mut MessageHeader,
-) -> Option<usize> {
-    fn skip<P: ProtocolRead>(p: &mut P, header: &mut MessageHeader) -> crate::error::Result<()> {
+) -> Option<(usize, usize)> {
+    /// The bytes left after the header.
+    fn skip<P: ProtocolRead>(
+        p: &mut P,
+        header: &mut MessageHeader,
+        left: fn(&P) -> usize,
+    ) -> crate::error::Result<usize> {
         p.read_message_begin_into(header)?;
+        let after_header = left(p);
         p.skip(TType::Struct)?;
-        p.read_message_end()
+        p.read_message_end()?;
+        Ok(after_header)
     }
     let mut rest = buf;
     let skipped = match protocol {
-        ProtocolKind::Binary => skip(&mut BinaryProtocol::new(&mut rest, limits), header),
-        ProtocolKind::Compact => skip(&mut CompactProtocol::new(&mut rest, limits), header),
+        ProtocolKind::Binary => skip(&mut BinaryProtocol::new(&mut rest, limits), header, |p| {
+            p.get_ref().len()
+        }),
+        ProtocolKind::Compact => skip(&mut CompactProtocol::new(&mut rest, limits), header, |p| {
+            p.get_ref().len()
+        }),
     };
     let n = buf.len() - rest.len();
-    (skipped.is_ok() && n <= limits.max_message_size()).then_some(n)
+    match skipped {
+        Ok(after_header) if n <= limits.max_message_size() => Some((n, buf.len() - after_header)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
