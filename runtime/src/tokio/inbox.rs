@@ -425,6 +425,48 @@ mod unframed_tests {
         })
     }
 
+    /// The header read by the skip that found a message whole is the one
+    /// a decoder reads, with its arguments where the decoder leaves off;
+    /// the name's buffer is swapped with the spare given. A message found
+    /// whole otherwise (a byte at a time) has none to hand over.
+    #[test]
+    fn the_header_of_a_message_found_whole_is_handed_over() {
+        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            let one = message(protocol, 7, "one");
+            let (expected, header_len) = {
+                let mut rest = &one[..];
+                let header = match protocol {
+                    ProtocolKind::Binary => {
+                        BinaryProtocol::new(&mut rest, Limits::default()).read_message_begin()
+                    }
+                    ProtocolKind::Compact => {
+                        CompactProtocol::new(&mut rest, Limits::default()).read_message_begin()
+                    }
+                };
+                (header.unwrap(), one.len() - rest.len())
+            };
+            let mut inbox = inbox(protocol);
+            inbox.buf.extend(&one);
+            assert!(matches!(inbox.next(), Next::Whole(n) if n == one.len()));
+            let mut spare = String::with_capacity(32);
+            let spare_at = spare.as_ptr();
+            let (header, at) = inbox.parsed_header(&mut spare).expect("a header");
+            assert_eq!((header, at), (expected, header_len), "{protocol:?}");
+            assert_eq!(inbox.header.name.as_ptr(), spare_at, "the spare is kept");
+            assert!(
+                inbox.parsed_header(&mut spare).is_none(),
+                "handed over once"
+            );
+            assert_eq!(inbox.take(one.len()), one);
+
+            for b in &one {
+                inbox.buf.push(*b);
+                let _ = inbox.next();
+            }
+            assert!(inbox.parsed_header(&mut spare).is_none(), "{protocol:?}");
+        }
+    }
+
     /// Whole messages in one buffer, a message that arrives in pieces, and
     /// a malformed one: the skip and the resumable check agree on where
     /// each ends.
