@@ -186,7 +186,7 @@ impl Call {
             framing: Framing::Buffered,
             limits,
         };
-        let call = Call::parse(message, 0, wire, true)?;
+        let call = Call::parse(message, 0, wire, true, String::new())?;
         match call.header.kind {
             MessageType::Call | MessageType::Oneway => Ok(call),
             other => Err(Error::application(
@@ -196,21 +196,47 @@ impl Call {
         }
     }
 
-    /// Reads the header of the message that starts at `at` in `bytes`.
-    pub(crate) fn parse(bytes: Vec<u8>, at: usize, wire: Wire, in_step: bool) -> Result<Call> {
+    /// Reads the header of the message that starts at `at` in `bytes`,
+    /// its name into `name` (a buffer done with: its capacity is reused).
+    pub(crate) fn parse(
+        bytes: Vec<u8>,
+        at: usize,
+        wire: Wire,
+        in_step: bool,
+        name: String,
+    ) -> Result<Call> {
         let input = bytes.get(at..).unwrap_or_default();
+        let mut header = MessageHeader {
+            name,
+            kind: MessageType::Call,
+            seqid: 0,
+        };
         let (parsed, _) = with_io!(wire, input, |i, o| {
             let _ = &mut o;
-            i.read_message_begin().map(|h| (h, i.into_inner().len()))
+            i.read_message_begin_into(&mut header)
+                .map(|()| i.into_inner().len())
         });
-        let (header, rest) = parsed?;
-        Ok(Call {
-            args_at: bytes.len() - rest,
+        let rest = parsed?;
+        let args_at = bytes.len() - rest;
+        Ok(Call::parsed(bytes, header, args_at, wire, in_step))
+    }
+
+    /// The call whose message, `bytes`, has `header` and its arguments at
+    /// `args_at` (the header already read).
+    pub(crate) fn parsed(
+        bytes: Vec<u8>,
+        header: MessageHeader,
+        args_at: usize,
+        wire: Wire,
+        in_step: bool,
+    ) -> Call {
+        Call {
+            args_at,
             header,
             bytes,
             wire,
             in_step,
-        })
+        }
     }
 
     /// The same call, for `method` (the name without its `Service:`).
@@ -255,7 +281,10 @@ impl Call {
             let _ = &mut i;
             processor::reply(&self.header, &mut o, result)
         });
-        self.finish(outcome, sink)
+        let mut reply = self.finish(outcome, sink);
+        // The name's buffer goes back to the server for the next call.
+        reply.name = std::mem::take(&mut self.header.name);
+        reply
     }
 
     /// Decodes the arguments struct of a method declared `oneway`. Nothing
@@ -319,6 +348,7 @@ impl Call {
         Reply {
             bytes: Vec::new(),
             close: !in_step,
+            name: String::new(),
         }
     }
 
@@ -360,6 +390,7 @@ impl Call {
         Reply {
             bytes: sink.into_bytes(),
             close: close || !self.in_step,
+            name: String::new(),
         }
     }
 
@@ -372,6 +403,7 @@ impl Call {
         Reply {
             close: sent.is_err() || !in_step,
             bytes: sink.into_bytes(),
+            name: String::new(),
         }
     }
 }
@@ -382,6 +414,9 @@ impl Call {
 pub struct Reply {
     bytes: Vec<u8>,
     close: bool,
+    /// The buffer of the answered call's name, given back for the next
+    /// call's (empty: none).
+    name: String,
 }
 
 impl Reply {
@@ -401,9 +436,10 @@ impl Reply {
         self.close
     }
 
-    /// The bytes to send.
-    pub(crate) fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+    /// The bytes to send, and the buffer of the answered call's name
+    /// (empty: none), for the next call's.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, String) {
+        (self.bytes, self.name)
     }
 }
 

@@ -78,5 +78,6 @@ pub(crate) async fn guarded_in(
     reply
 }
 
-/// The largest name buffer [`guarded_in`] keeps from one call to the next.
-const NAME_KEEP: usize = 256;
+/// The largest name buffer kept from one call to the next (by
+/// [`guarded_in`], and by a connection for the next call's name).
+pub(crate) const NAME_KEEP: usize = 256;

@@ -6,13 +6,14 @@
 use ::tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::call::Wire;
+use super::catch::NAME_KEEP;
 use super::stream::AsyncStream;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
 use crate::protocol::binary::BinaryProtocol;
 use crate::protocol::compact::CompactProtocol;
-use crate::protocol::{ProtocolRead, TType};
+use crate::protocol::{MessageHeader, ProtocolRead, TType};
 use crate::server::complete::{Arrived, Check};
 use crate::server::connection::detect;
 use crate::transport::Framing;
@@ -63,6 +64,12 @@ pub(crate) struct Inbox {
     /// An empty buffer given back ([`recycle`](Self::recycle)) for the
     /// next message taken (no capacity: none).
     spare: Vec<u8>,
+    /// Where [`whole_by_skipping`] reads message headers (its name's
+    /// buffer reused from message to message).
+    header: MessageHeader,
+    /// `header` is that of the whole message at the start, whose arguments
+    /// start this many bytes in ([`parsed_header`](Self::parsed_header)).
+    header_len: Option<usize>,
 }
 
 impl Inbox {
@@ -75,6 +82,8 @@ impl Inbox {
             detecting: false,
             skipped: false,
             spare: Vec::new(),
+            header: MessageHeader::empty(),
+            header_len: None,
         }
     }
 
@@ -135,8 +144,14 @@ impl Inbox {
         // Once per message, on its first bytes.
         if !self.skipped && !buf.is_empty() {
             self.skipped = true;
-            if let Some(n) = whole_by_skipping(buf, protocol, limits) {
+            if let Some((n, header_len)) =
+                whole_by_skipping(buf, protocol, limits, &mut self.header)
+            {
+                self.header_len = Some(header_len);
                 return Next::Whole(n);
+            }
+            if self.header.name.capacity() > NAME_KEEP {
+                self.header.name = String::new();
             }
         }
         match self.check.check(buf, framing, protocol, limits) {
@@ -200,11 +215,27 @@ impl Inbox {
         stream.read_now(&mut self.buf)
     }
 
+    /// The header of the whole message at the start, if the check that
+    /// found it whole read it (unframed messages that arrived whole), and
+    /// where its arguments start: the message need not be read twice. The
+    /// name's buffer is swapped with `spare` (a buffer done with). Call it
+    /// before [`take`](Self::take)s the message.
+    pub(crate) fn parsed_header(&mut self, spare: &mut String) -> Option<(MessageHeader, usize)> {
+        let at = self.header_len.take()?;
+        let header = MessageHeader {
+            name: std::mem::replace(&mut self.header.name, std::mem::take(spare)),
+            kind: self.header.kind,
+            seqid: self.header.seqid,
+        };
+        Some((header, at))
+    }
+
     /// Takes the first `n` bytes (all of them if fewer are there) as one
     /// message, and starts the check of the next one.
     pub(crate) fn take(&mut self, n: usize) -> Vec<u8> {
         self.check.reset();
         self.skipped = false;
+        self.header_len = None;
         if self.start == 0 && n >= self.buf.len() {
             let fresh = match std::mem::take(&mut self.spare) {
                 spare if spare.capacity() > 0 => spare,
@@ -251,20 +282,41 @@ impl Inbox {
 /// pass (the resumable check costs about twice as much per token). `None`
 /// when the skip fails for any reason, or the message is over the size
 /// limit: not all of it has arrived, or it is malformed, and the resumable
-/// check, which tells these apart as the decoders do, decides.
-fn whole_by_skipping(buf: &[u8], protocol: ProtocolKind, limits: Limits) -> Option<usize> {
-    fn skip<P: ProtocolRead>(p: &mut P) -> crate::error::Result<()> {
-        p.read_message_begin()?;
+/// check, which tells these apart as the decoders do, decides. The
+/// message header is read into `header` (a buffer reused: no allocation
+/// per message); with the message's length comes the header's.
+fn whole_by_skipping(
+    buf: &[u8],
+    protocol: ProtocolKind,
+    limits: Limits,
+    header: &mut MessageHeader,
+) -> Option<(usize, usize)> {
+    /// The bytes left after the header.
+    fn skip<P: ProtocolRead>(
+        p: &mut P,
+        header: &mut MessageHeader,
+        left: fn(&P) -> usize,
+    ) -> crate::error::Result<usize> {
+        p.read_message_begin_into(header)?;
+        let after_header = left(p);
         p.skip(TType::Struct)?;
-        p.read_message_end()
+        p.read_message_end()?;
+        Ok(after_header)
     }
     let mut rest = buf;
     let skipped = match protocol {
-        ProtocolKind::Binary => skip(&mut BinaryProtocol::new(&mut rest, limits)),
-        ProtocolKind::Compact => skip(&mut CompactProtocol::new(&mut rest, limits)),
+        ProtocolKind::Binary => skip(&mut BinaryProtocol::new(&mut rest, limits), header, |p| {
+            p.get_ref().len()
+        }),
+        ProtocolKind::Compact => skip(&mut CompactProtocol::new(&mut rest, limits), header, |p| {
+            p.get_ref().len()
+        }),
     };
     let n = buf.len() - rest.len();
-    (skipped.is_ok() && n <= limits.max_message_size()).then_some(n)
+    match skipped {
+        Ok(after_header) if n <= limits.max_message_size() => Some((n, buf.len() - after_header)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -371,6 +423,48 @@ mod unframed_tests {
             framing: Framing::Buffered,
             limits: Limits::default(),
         })
+    }
+
+    /// The header read by the skip that found a message whole is the one
+    /// a decoder reads, with its arguments where the decoder leaves off;
+    /// the name's buffer is swapped with the spare given. A message found
+    /// whole otherwise (a byte at a time) has none to hand over.
+    #[test]
+    fn the_header_of_a_message_found_whole_is_handed_over() {
+        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            let one = message(protocol, 7, "one");
+            let (expected, header_len) = {
+                let mut rest = &one[..];
+                let header = match protocol {
+                    ProtocolKind::Binary => {
+                        BinaryProtocol::new(&mut rest, Limits::default()).read_message_begin()
+                    }
+                    ProtocolKind::Compact => {
+                        CompactProtocol::new(&mut rest, Limits::default()).read_message_begin()
+                    }
+                };
+                (header.unwrap(), one.len() - rest.len())
+            };
+            let mut inbox = inbox(protocol);
+            inbox.buf.extend(&one);
+            assert!(matches!(inbox.next(), Next::Whole(n) if n == one.len()));
+            let mut spare = String::with_capacity(32);
+            let spare_at = spare.as_ptr();
+            let (header, at) = inbox.parsed_header(&mut spare).expect("a header");
+            assert_eq!((header, at), (expected, header_len), "{protocol:?}");
+            assert_eq!(inbox.header.name.as_ptr(), spare_at, "the spare is kept");
+            assert!(
+                inbox.parsed_header(&mut spare).is_none(),
+                "handed over once"
+            );
+            assert_eq!(inbox.take(one.len()), one);
+
+            for b in &one {
+                inbox.buf.push(*b);
+                let _ = inbox.next();
+            }
+            assert!(inbox.parsed_header(&mut spare).is_none(), "{protocol:?}");
+        }
     }
 
     /// Whole messages in one buffer, a message that arrives in pieces, and

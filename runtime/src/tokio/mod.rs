@@ -102,6 +102,7 @@
 //! # Ok(()) }
 //! ```
 
+mod alarm;
 mod call;
 mod catch;
 pub(crate) mod client;
@@ -111,6 +112,7 @@ mod observe;
 mod pool;
 mod server;
 mod shared;
+mod stop;
 pub(crate) mod stream;
 mod whole;
 

@@ -7,7 +7,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 #[cfg(unix)]
 use std::path::Path;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::Poll;
@@ -17,13 +17,15 @@ use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ::tokio::net::TcpListener;
 use ::tokio::sync::{Semaphore, watch};
 use ::tokio::task::JoinSet;
-use ::tokio::time::{Instant, Sleep, sleep_until};
+use ::tokio::time::Instant;
 
-use super::call::{AsyncProcessor, BoxFuture, Call, Wire};
-use super::catch::guarded_in;
+use super::alarm::Alarm;
+use super::call::{AsyncProcessor, Call, Wire};
+use super::catch::{NAME_KEEP, guarded_in};
 use super::inbox::{Inbox, Next};
 use super::listener::{Accepted, AsyncListener};
 use super::observe::Watch;
+use super::stop::StopSignal;
 use super::stream::AsyncStream;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
@@ -113,7 +115,8 @@ impl AsyncServerBuilder {
         self
     }
 
-    /// How long sending one reply may take (default 30 s).
+    /// How long sending one reply may take (default 30 s), counted from
+    /// when writing it first has to wait for the peer.
     pub fn write_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
         self.config.write_timeout = t.into();
         self
@@ -212,6 +215,7 @@ impl AsyncServerBuilder {
                 config,
                 endpoint,
                 stop: watch::Sender::new(false),
+                stopping: AtomicBool::new(false),
                 connections: AtomicUsize::new(0),
                 next_id: AtomicU64::new(0),
                 stopped: AtomicBool::new(false),
@@ -281,7 +285,9 @@ impl AsyncServerBuilder {
 ///   `Undelivered`).
 /// - **Timeouts**: `idle_timeout` between messages, `message_timeout` from
 ///   the first byte of a message to its last, `write_timeout` for sending a
-///   reply; a connection that exceeds one is closed. A message's time
+///   reply (from when a write of it first has to wait: a reply the socket
+///   takes at once costs no timer); a connection that exceeds one is
+///   closed. A message's time
 ///   starts when the server reads its first bytes, or, for one that came
 ///   in behind the request before it, when the server turns to it (the
 ///   time spent answering that one is the server's, not the peer's), and
@@ -316,6 +322,9 @@ struct Shared {
     endpoint: Endpoint,
     /// `true` once a stop has begun.
     stop: watch::Sender<bool>,
+    /// Set once a stop has begun, before `stop` is sent `true` (what the
+    /// connections look at: see [`StopSignal`]).
+    stopping: AtomicBool,
     connections: AtomicUsize,
     /// The id of the next connection accepted (for the observer).
     next_id: AtomicU64,
@@ -354,6 +363,7 @@ impl AsyncServerHandle {
     /// or before `serve`, is harmless (`serve` then drains nothing and
     /// returns).
     pub fn stop(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
         if !self.shared.stop.send_replace(true) {
             log::debug!("stopping the thrift server on {}", self.shared.endpoint);
         }
@@ -573,7 +583,6 @@ async fn serve_connection<S: AsyncStream>(
         log::debug!("{peer}: cannot set up the socket: {e}");
         return;
     }
-    let mut stop = stop;
     let mut conn = Connection {
         peer,
         shared,
@@ -582,13 +591,11 @@ async fn serve_connection<S: AsyncStream>(
         } else {
             Inbox::new(shared.wire)
         },
-        // A dropped sender means the server is gone: stop too.
-        stop: Some(Box::pin(async move {
-            let _ = stop.changed().await;
-        })),
-        timer: None,
+        stop: StopSignal::new(&shared.stopping, stop),
+        alarm: Alarm::default(),
         answered_stopping: 0,
         name: String::new(),
+        spare_name: String::new(),
         watch,
     };
     conn.serve(&mut stream, processor).await;
@@ -601,18 +608,19 @@ struct Connection<'a> {
     peer: Peer,
     shared: &'a Shared,
     inbox: Inbox,
-    /// Ends when a stop begins; waited on by every read, but made (and
-    /// registered with the stop signal) once per connection. `None` once
-    /// it has ended.
-    stop: Option<BoxFuture<'static, ()>>,
+    /// Tells when a stop begins; waited on by every read, but made (and
+    /// registered with the stop channel) once per connection.
+    stop: StopSignal<'a>,
     /// The deadline of the read being waited for: one timer per
-    /// connection, reset for each read (a later deadline costs no
-    /// registration with the timer wheel).
-    timer: Option<Pin<Box<Sleep>>>,
+    /// connection, set for each read (a later deadline than the timer's
+    /// leaves the timer as it is: see [`Alarm`]).
+    alarm: Alarm,
     /// Requests answered since the stop began.
     answered_stopping: usize,
     /// The name of the call being served, kept to answer a panic.
     name: String,
+    /// The buffer of an answered call's name, for the next call's.
+    spare_name: String,
     /// Tells the server's observer of this connection and its calls;
     /// `None` without one.
     watch: Option<Watch>,
@@ -643,15 +651,12 @@ impl Connection<'_> {
                 let wire = self.inbox.wire();
                 watch.replied(wire.protocol, wire.framing, reply.as_bytes());
             }
-            if !reply.is_empty() {
-                let bytes = reply.into_bytes();
-                let write = stream.write_all(&bytes);
-                let sent = match self.shared.config.write_timeout {
-                    Some(t) => ::tokio::time::timeout(t, write)
-                        .await
-                        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
-                    None => write.await,
-                };
+            let (bytes, name) = reply.into_parts();
+            if name.capacity() > self.spare_name.capacity() && name.capacity() <= NAME_KEEP {
+                self.spare_name = name;
+            }
+            if !bytes.is_empty() {
+                let sent = send(stream, &bytes, self.shared.config.write_timeout).await;
                 if let Err(e) = sent {
                     log::debug!("{}: closing while writing a reply: {e}", self.peer);
                     // The call is reported undelivered as the watch drops.
@@ -671,24 +676,36 @@ impl Connection<'_> {
 
     /// The next call, once all of its message has arrived.
     async fn next_call<S: AsyncStream>(&mut self, stream: &mut S) -> Result<Call, Closed> {
-        let (bytes, at, in_step) = match self.next_message(stream).await? {
+        let (bytes, at, in_step, parsed) = match self.next_message(stream).await? {
             Next::Whole(n) => {
                 let at = match self.inbox.wire().framing {
                     Framing::Framed => FRAME_HEADER_LEN,
                     _ => 0,
                 };
-                (self.inbox.take(n), at, true)
+                let parsed = self.inbox.parsed_header(&mut self.spare_name);
+                (self.inbox.take(n), at, true, parsed)
             }
             // Decoding it reports why (as the blocking server's decoder
             // does); the connection closes after the reply.
-            Next::Malformed => (self.inbox.take_malformed(), 0, false),
+            Next::Malformed => (self.inbox.take_malformed(), 0, false, None),
             Next::BadFrame(e) => {
                 log::info!("{}: closing on a bad frame: {e}", self.peer);
                 return Err(Closed);
             }
             Next::Part => return Err(Closed),
         };
-        let call = match Call::parse(bytes, at, self.inbox.wire(), in_step) {
+        let wire = self.inbox.wire();
+        let call = match parsed {
+            Some((header, len)) => Ok(Call::parsed(bytes, header, at + len, wire, in_step)),
+            None => Call::parse(
+                bytes,
+                at,
+                wire,
+                in_step,
+                std::mem::take(&mut self.spare_name),
+            ),
+        };
+        let call = match call {
             Ok(call) => call,
             Err(e) => {
                 log::info!("{}: closing while reading a message header: {e}", self.peer);
@@ -725,7 +742,7 @@ impl Connection<'_> {
         // it is needed (a message read whole never reads the clock for it).
         let mut arrived = !self.inbox.is_empty();
         let mut started: Option<Instant> = None;
-        let mut stopping = self.stop.is_none() || *self.shared.stop.borrow();
+        let mut stopping = self.stop.has_begun();
         if stopping {
             if self.answered_stopping >= ANSWERED_WHILE_STOPPING {
                 return Err(Closed);
@@ -751,22 +768,20 @@ impl Connection<'_> {
                 Some(_) => (config.message_timeout, "reading the rest of a message"),
             };
             let deadline = limit.and_then(|t| started.unwrap_or_else(Instant::now).checked_add(t));
-            let timer = match (deadline, &mut self.timer) {
-                (None, _) => None,
-                (Some(at), Some(timer)) => {
-                    timer.as_mut().reset(at);
-                    Some(timer.as_mut())
-                }
-                (Some(at), timer @ None) => Some(timer.insert(Box::pin(sleep_until(at))).as_mut()),
-            };
+            self.alarm.set(deadline);
             // Between messages the read goes first and the timer is only
             // looked at when it would block; a message in progress is
             // checked against its deadline before each read too.
             let due = deadline.filter(|_| started.is_some());
-            let waited = wait(self.inbox.fill(stream), self.stop.as_mut(), timer, due).await;
+            let waited = wait(
+                self.inbox.fill(stream),
+                Some(&mut self.stop),
+                Some(&mut self.alarm),
+                due,
+            )
+            .await;
             match waited {
                 Waited::Stopping => {
-                    self.stop = None;
                     stopping = true;
                     self.answered_stopping += 1;
                 }
@@ -790,8 +805,8 @@ impl Connection<'_> {
     }
 }
 
-/// Waits for `read`, until `stop` (if still pending) ends or `timer` (if
-/// any) fires; bytes that have arrived are read first, unless `due` (the
+/// Waits for `read`, until `stop` (if still pending) ends or `alarm` (if
+/// any) goes off; bytes that have arrived are read first, unless `due` (the
 /// deadline of a message in progress) has passed: then no more is read
 /// of it, however readily bytes come. Without `due` the clock is not
 /// read (the timer says when the time is up once the read would block);
@@ -799,8 +814,8 @@ impl Connection<'_> {
 /// pays for it.
 async fn wait(
     read: impl Future<Output = io::Result<usize>>,
-    mut stop: Option<&mut BoxFuture<'static, ()>>,
-    mut timer: Option<Pin<&mut Sleep>>,
+    mut stop: Option<&mut StopSignal<'_>>,
+    mut alarm: Option<&mut Alarm>,
     due: Option<Instant>,
 ) -> Waited {
     let mut read = pin!(read);
@@ -812,18 +827,39 @@ async fn wait(
             return Poll::Ready(Waited::Read(r));
         }
         if let Some(stop) = stop.as_mut() {
-            if stop.as_mut().poll(cx).is_ready() {
+            if stop.poll(cx).is_ready() {
                 return Poll::Ready(Waited::Stopping);
             }
         }
-        if let Some(timer) = timer.as_mut() {
-            if timer.as_mut().poll(cx).is_ready() {
+        if let Some(alarm) = alarm.as_mut() {
+            if alarm.poll(cx).is_ready() {
                 return Poll::Ready(Waited::TimedOut);
             }
         }
         Poll::Pending
     })
     .await
+}
+
+/// Writes all of `bytes` to `stream`, in at most `limit` once a write has
+/// to wait: a reply that the socket takes at once (the common case) costs
+/// no timer. The time before, spent in writes that did not wait, is the
+/// server's, not the peer's.
+async fn send<S: AsyncStream>(
+    stream: &mut S,
+    bytes: &[u8],
+    limit: Option<Duration>,
+) -> io::Result<()> {
+    let mut write = pin!(stream.write_all(bytes));
+    if let Poll::Ready(sent) = poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+        return sent;
+    }
+    match limit {
+        Some(t) => ::tokio::time::timeout(t, write)
+            .await
+            .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        None => write.await,
+    }
 }
 
 /// Closes `stream` so that the replies written to it still reach the peer:
