@@ -64,7 +64,9 @@ impl Alarm {
                 Some(waker) if waker.will_wake(cx.waker()) => sleep.is_elapsed(),
                 _ => {
                     let fired = sleep.as_mut().poll(cx).is_ready();
-                    if !fired {
+                    // A `Pending` with the task's budget spent registered
+                    // nothing (tokio's coop): poll again next time.
+                    if !fired && ::tokio::task::coop::has_budget_remaining() {
                         self.polled_with = Some(cx.waker().clone());
                     }
                     fired

@@ -63,7 +63,11 @@ impl<'a> StopSignal<'a> {
         if changed.as_mut().poll(cx).is_ready() {
             return self.seen();
         }
-        self.polled_with = Some(cx.waker().clone());
+        // A `Pending` with the task's budget spent registered nothing
+        // (tokio's coop): poll again next time.
+        if ::tokio::task::coop::has_budget_remaining() {
+            self.polled_with = Some(cx.waker().clone());
+        }
         Poll::Pending
     }
 
