@@ -5,7 +5,6 @@
 mod server_support;
 mod tokio_support;
 
-use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc as std_mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -13,28 +12,11 @@ use std::time::{Duration, Instant};
 use server_support::*;
 use thriftc_runtime::tokio::{AsyncChannel, SharedPool};
 use thriftc_runtime::{Connector, Error, Framing, TransportErrorKind};
-use tokio_support::{add_reply, multi_thread, read_add, until};
+use tokio_support::{
+    add_reply, fill_accept_queue, multi_thread, read_add, short_queue_listener, until,
+};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn short_queue_listener() -> (SocketAddr, tokio::net::TcpListener) {
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let listener = socket.listen(1).unwrap();
-    (listener.local_addr().unwrap(), listener)
-}
-
-fn fill_accept_queue(addr: SocketAddr) -> Vec<TcpStream> {
-    let mut fill = Vec::new();
-    for _ in 0..64 {
-        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            Ok(s) => fill.push(s),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return fill,
-            Err(e) => panic!("filling the accept queue: {e}"),
-        }
-    }
-    panic!("could not fill the accept queue of a listener");
-}
 
 /// A connect in progress whose call is dropped midway frees the place: a
 /// call that waited for it, and a call after it, each make an attempt of

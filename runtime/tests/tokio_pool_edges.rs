@@ -17,7 +17,8 @@ use server_support::*;
 use thriftc_runtime::tokio::{AsyncChannel, SharedClient, SharedPool};
 use thriftc_runtime::{Connector, Error, Framing, ProtocolKind, TransportErrorKind};
 use tokio_support::{
-    AsyncCalc, add_reply, async_builder, multi_thread, raw_server, read_add, start, until,
+    AsyncCalc, add_reply, async_builder, fill_accept_queue, multi_thread, raw_server, read_add,
+    short_queue_listener, start, until,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -134,31 +135,6 @@ fn a_pool_replaces_a_connection_whose_tasks_never_ran() {
             "the pool kept handing out a dead connection ({pool:?}): {failures:?}"
         );
     });
-}
-
-/// A loopback listener whose accept queue holds a single connection.
-fn short_queue_listener() -> (SocketAddr, tokio::net::TcpListener) {
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let listener = socket.listen(1).unwrap();
-    (listener.local_addr().unwrap(), listener)
-}
-
-/// Connects to the listener at `addr` until a connect times out: its
-/// accept queue is full, and further connects hang (the kernel drops the
-/// SYNs) until the connect timeout, like a server behind a firewall that
-/// drops packets. Returns the connections that fill the queue (keep them
-/// alive).
-fn fill_accept_queue(addr: SocketAddr) -> Vec<TcpStream> {
-    let mut fill = Vec::new();
-    for _ in 0..64 {
-        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            Ok(s) => fill.push(s),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return fill,
-            Err(e) => panic!("filling the accept queue: {e}"),
-        }
-    }
-    panic!("could not fill the accept queue of a listener");
 }
 
 /// A listening socket that answers no connect (see

@@ -73,3 +73,28 @@ pub fn add_reply(framing: Framing, name: &str, seqid: i32, value: i32) -> Vec<u8
         &Ret::Success(value),
     )
 }
+
+/// A loopback listener whose accept queue holds a single connection.
+pub fn short_queue_listener() -> (SocketAddr, tokio::net::TcpListener) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    (listener.local_addr().unwrap(), listener)
+}
+
+/// Connects to the listener at `addr` until a connect times out: its
+/// accept queue is full, and further connects hang (the kernel drops the
+/// SYNs) until the connect timeout, like a server behind a firewall that
+/// drops packets. Returns the connections that fill the queue (keep them
+/// alive).
+pub fn fill_accept_queue(addr: SocketAddr) -> Vec<TcpStream> {
+    let mut fill = Vec::new();
+    for _ in 0..64 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => fill.push(s),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return fill,
+            Err(e) => panic!("filling the accept queue: {e}"),
+        }
+    }
+    panic!("could not fill the accept queue of a listener");
+}
