@@ -120,10 +120,7 @@ pub fn option_warnings(program: &ir::Program, options: &Options) -> Vec<String> 
 /// wanted the same one: which file gets which name then depends on the
 /// order the files are given in, silently.
 fn renamed_modules(program: &ir::Program, modules: &[plan::Module]) -> Vec<String> {
-    let wanted = |m: &plan::Module| {
-        let file = program.file(m.file);
-        names::module_name(file.rust_namespace().unwrap_or(&file.stem))
-    };
+    let wanted = |m: &plan::Module| plan::wanted_module_name(program.file(m.file));
     let shown = |m: &plan::Module| {
         program
             .sources

@@ -84,6 +84,12 @@ pub struct Module {
     pub items: Vec<Item>,
 }
 
+/// The module name a file asks for (`namespace rs`, or its stem); it gets
+/// a suffix when another file took it first.
+pub(crate) fn wanted_module_name(file: &ir::File) -> RustName {
+    names::module_name(file.rust_namespace().unwrap_or(&file.stem))
+}
+
 /// What a definition became.
 #[derive(Debug, Clone)]
 pub struct DefInfo {
@@ -735,8 +741,7 @@ impl<'a> Planner<'a> {
         scope.reserve("mod");
         let mut modules = Vec::new();
         for (i, file) in self.program.files.iter().enumerate() {
-            let base = file.rust_namespace().unwrap_or(&file.stem);
-            let name = scope.claim(names::module_name(base));
+            let name = scope.claim(wanted_module_name(file));
             let source_name = file
                 .path
                 .file_name()
