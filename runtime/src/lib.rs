@@ -224,7 +224,8 @@
 //!   (`TApplicationException`) errors.
 //! - [`unknown`]: fields a schema does not know, kept and written back.
 // `unsafe` is allowed in two places only: the `utf8` module and the
-// zeroed allocation of `transport::buffered` (see there).
+// zeroed, cache-line-aligned read buffer of `transport::read_buffer` (see
+// there).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -12,6 +12,7 @@ pub mod buffered;
 #[cfg(feature = "bytes")]
 pub mod bytes_reader;
 pub mod framed;
+mod read_buffer;
 pub mod socket;
 pub mod writer;
 
