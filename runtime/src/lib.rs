@@ -232,6 +232,7 @@
 mod app_error;
 pub mod client;
 pub mod codec;
+mod copy;
 pub mod error;
 pub mod lazy;
 pub mod limits;

@@ -153,7 +153,7 @@ impl FromView<&str> for String {
 impl FromView<&[u8]> for Vec<u8> {
     #[inline]
     fn from_view(view: &&[u8]) -> Self {
-        view.to_vec()
+        crate::copy::to_vec(view)
     }
 }
 
@@ -169,7 +169,7 @@ impl FromView<&str> for bytestring::ByteString {
 impl FromView<&[u8]> for bytes::Bytes {
     #[inline]
     fn from_view(view: &&[u8]) -> Self {
-        bytes::Bytes::copy_from_slice(view)
+        bytes::Bytes::from(crate::copy::to_vec(view))
     }
 }
 

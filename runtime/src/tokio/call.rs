@@ -121,7 +121,7 @@ impl WriteBytes for Sink {
         if self.current.is_empty() && self.framed {
             self.current.extend_from_slice(&[0; FRAME_HEADER_LEN]);
         }
-        self.current.extend_from_slice(buf);
+        crate::copy::extend(&mut self.current, buf);
         Ok(())
     }
 

@@ -505,7 +505,7 @@ impl<R: Read> StreamReader<R> {
                 }
             }
             let n = out.len().min(self.end - self.pos);
-            out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            crate::copy::copy(&mut out[..n], &self.buf[self.pos..self.pos + n]);
             self.pos += n;
             out = &mut out[n..];
         }
@@ -523,7 +523,7 @@ impl<R: Read> StreamReader<R> {
         self.take(out.len())?;
         let avail = self.end - self.pos;
         if out.len() <= avail {
-            out.copy_from_slice(&self.buf[self.pos..self.pos + out.len()]);
+            crate::copy::copy(out, &self.buf[self.pos..self.pos + out.len()]);
             self.pos += out.len();
             return Ok(());
         }
@@ -556,7 +556,7 @@ impl<R: Read> StreamReader<R> {
         // Grows with the bytes that arrive, never from `len` alone.
         let mut out = Vec::with_capacity(len.min(MAX_RESERVE_AHEAD));
         let buffered = len.min(self.end - self.pos);
-        out.extend_from_slice(&self.buf[self.pos..self.pos + buffered]);
+        crate::copy::extend(&mut out, &self.buf[self.pos..self.pos + buffered]);
         self.pos += buffered;
         let need = len - buffered;
         if need > 0 {
@@ -598,7 +598,7 @@ impl<R: Read> ReadBytes for StreamReader<R> {
     fn read_exact(&mut self, out: &mut [u8]) -> Result<()> {
         let n = out.len();
         if let Some(src) = self.ready_bytes().get(..n) {
-            out.copy_from_slice(src);
+            crate::copy::copy(out, src);
             self.pos += n;
             return Ok(());
         }
@@ -635,7 +635,7 @@ impl<R: Read> ReadBytes for StreamReader<R> {
     #[inline]
     fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
         if let Some(bytes) = self.ready_bytes().get(..len) {
-            let out = bytes.to_vec();
+            let out = crate::copy::to_vec(bytes);
             self.consume_ready(len);
             return Ok(out);
         }
@@ -672,7 +672,7 @@ impl<R: Read> ReadBytes for StreamReader<R> {
             return Ok(whole.slice(start..start + len));
         }
         if let Some(b) = self.ready_bytes().get(..len) {
-            let out = bytes::Bytes::copy_from_slice(b);
+            let out = bytes::Bytes::from(crate::copy::to_vec(b));
             self.consume_ready(len);
             return Ok(out);
         }

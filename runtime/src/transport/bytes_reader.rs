@@ -72,7 +72,7 @@ impl ReadBytes for BytesReader {
         let Some(head) = self.buf.get(..out.len()) else {
             return Err(eof());
         };
-        out.copy_from_slice(head);
+        crate::copy::copy(out, head);
         self.buf.advance(out.len());
         Ok(())
     }
@@ -106,7 +106,7 @@ impl ReadBytes for BytesReader {
         let Some(head) = self.buf.get(..len) else {
             return Err(eof());
         };
-        let out = head.to_vec();
+        let out = crate::copy::to_vec(head);
         self.buf.advance(len);
         Ok(out)
     }

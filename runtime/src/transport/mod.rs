@@ -219,7 +219,7 @@ impl ReadBytes for &[u8] {
             return Err(eof());
         }
         let (head, tail) = self.split_at(buf.len());
-        buf.copy_from_slice(head);
+        crate::copy::copy(buf, head);
         *self = tail;
         Ok(())
     }
@@ -257,7 +257,7 @@ impl ReadBytes for &[u8] {
         }
         let (head, tail) = self.split_at(len);
         *self = tail;
-        Ok(head.to_vec())
+        Ok(crate::copy::to_vec(head))
     }
 
     #[inline]
@@ -273,7 +273,7 @@ impl ReadBytes for &[u8] {
 impl WriteBytes for Vec<u8> {
     #[inline]
     fn write_all(&mut self, buf: &[u8]) -> Result<()> {
-        self.extend_from_slice(buf);
+        crate::copy::extend(self, buf);
         Ok(())
     }
 }

@@ -266,7 +266,7 @@ impl<W: Write> WriteBytes for MessageWriter<W> {
             // A new message while one waits: the waiting one goes first.
             self.send_rest()?;
         }
-        self.buf.extend_from_slice(bytes);
+        crate::copy::extend(&mut self.buf, bytes);
         Ok(())
     }
 
