@@ -1,5 +1,5 @@
 //! What an idle connection keeps after one large call. The inbox
-//! keeps at most 64 KiB for reuse ("a connection that once carried a large
+//! keeps at most 128 KiB for reuse ("a connection that once carried a large
 //! message does not keep its memory"); everything else the call needed
 //! should be freed once it is answered.
 //!
@@ -49,7 +49,7 @@ fn an_idle_connection_does_not_keep_the_memory_of_a_long_method_name() {
 /// A large request whose last bytes arrive in the same read as the start
 /// of a small pipelined one: once both are answered, the idle connection
 /// still holds the large buffer the request arrived in (about twice its
-/// size), though the docs say buffers over 64 KiB are freed.
+/// size), though the docs say buffers over 128 KiB are freed.
 #[test]
 fn an_idle_connection_does_not_keep_the_buffer_of_a_large_pipelined_request() {
     let _serial = serial();
