@@ -273,7 +273,9 @@ impl AsyncServerBuilder {
 ///   at most twice what the peer sent); nothing is allocated from a size
 ///   the peer announces before the bytes are there. A reply is written
 ///   into the buffer its request arrived in, and that buffer is reused for
-///   a later message if it is at most 64 KiB (larger ones are freed).
+///   a later message if it is at most 128 KiB (larger ones are freed). An
+///   idle connection so keeps at most two buffers of 128 KiB: the one it
+///   reads into, and the spare a later message is moved into.
 /// - **Unix domain sockets** (Unix platforms): bound with
 ///   [`AsyncServerBuilder::bind_unix`], with everything here holding over
 ///   them; [`endpoint`](AsyncServer::endpoint) says where a server listens,
