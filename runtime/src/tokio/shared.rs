@@ -777,7 +777,7 @@ async fn write_loop(
             [one] => one,
             many => {
                 batch.clear();
-                many.iter().for_each(|b| batch.extend_from_slice(b));
+                many.iter().for_each(|b| crate::copy::extend(&mut batch, b));
                 &batch
             }
         };
