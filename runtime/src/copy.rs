@@ -41,8 +41,21 @@ fn in_runs(dst: *const u8, src: *const u8, len: usize) -> bool {
 
 /// `dst.copy_from_slice(src)`, avoiding the slow case (module docs).
 /// Panics, as `copy_from_slice` does, if the lengths differ.
+///
+/// Only the length check is inlined: the common, short copy costs what
+/// `copy_from_slice` does, and callers stay small enough to inline.
 #[inline]
 pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
+    if src.len() >= LARGE {
+        copy_long(dst, src);
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// [`copy`] of a run long enough for `rep movsb`.
+#[inline(never)]
+fn copy_long(dst: &mut [u8], src: &[u8]) {
     if in_runs(dst.as_ptr(), src.as_ptr(), src.len()) {
         assert_eq!(
             dst.len(),
@@ -58,22 +71,31 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
 }
 
 /// `dst.extend_from_slice(src)`, avoiding the slow case (module docs).
+/// Only the length check is inlined, as in [`copy`].
 #[inline]
 pub(crate) fn extend(dst: &mut Vec<u8>, src: &[u8]) {
     if src.len() >= LARGE {
-        dst.reserve(src.len());
-        if in_runs(
-            dst.as_ptr().wrapping_add(dst.len()),
-            src.as_ptr(),
-            src.len(),
-        ) {
-            for s in src.chunks(RUN) {
-                dst.extend_from_slice(s);
-            }
-            return;
-        }
+        extend_long(dst, src);
+    } else {
+        dst.extend_from_slice(src);
     }
-    dst.extend_from_slice(src);
+}
+
+/// [`extend`] by a run long enough for `rep movsb`.
+#[inline(never)]
+fn extend_long(dst: &mut Vec<u8>, src: &[u8]) {
+    dst.reserve(src.len());
+    if in_runs(
+        dst.as_ptr().wrapping_add(dst.len()),
+        src.as_ptr(),
+        src.len(),
+    ) {
+        for s in src.chunks(RUN) {
+            dst.extend_from_slice(s);
+        }
+    } else {
+        dst.extend_from_slice(src);
+    }
 }
 
 /// `src.to_vec()`, avoiding the slow case (module docs).
