@@ -27,8 +27,8 @@ const INITIAL: usize = 4096;
 /// blocking server's read buffer holds ([`READ_BUFFER_SIZE`]), so that a
 /// connection whose messages are a little over 64 KiB (a buffer that grew
 /// to 128 KiB) reads each in one read into the last one's buffer, instead
-/// of growing a new one through five reads and copies (async `blob@16`:
-/// 0.6 times the speed-of-light throughput, now about the same); a
+/// of growing a new one through six reads and copies (async `blob@16` went
+/// from 0.6 times the speed-of-light throughput to about the same); a
 /// connection that once carried a larger message does not keep its memory.
 const KEEP: usize = READ_BUFFER_SIZE;
 
