@@ -263,7 +263,15 @@ fn multiplexed_calls_accept_either_reply_name() {
 fn call_times_out(c: &mut thriftc_runtime::Client) -> Duration {
     let started = Instant::now();
     match c.call::<_, Ret<i32>>("add", &NoArgs) {
-        Err(Error::Transport(t)) => assert_eq!(t.kind, TransportErrorKind::TimedOut, "{t}"),
+        Err(Error::Transport(t)) => {
+            assert_eq!(t.kind, TransportErrorKind::TimedOut, "{t}");
+            // Says what waited, not the socket's "Resource temporarily
+            // unavailable".
+            assert_eq!(
+                t.message, "no whole reply to 'add' within 500ms (the read timeout)",
+                "{t}"
+            );
+        }
         other => panic!("{other:?}"),
     }
     started.elapsed()
@@ -284,6 +292,24 @@ fn a_silent_server_times_out_and_a_closing_one_is_eof() {
     let mut c = fake_client(addr);
     let e = c.call::<_, Ret<i32>>("add", &NoArgs).unwrap_err();
     assert!(e.is_eof(), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("before replying to 'add'") && text.contains("protocol and framing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_reply_that_is_not_thrift_says_what_it_looks_like() {
+    let (addr, _server) =
+        fake_server(|_| Answer::Bytes(b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec()));
+    let mut c = fake_client(addr);
+    let e = c.call::<_, Ret<i32>>("add", &NoArgs).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("\"HTTP\": is the peer a Thrift server?"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -331,6 +357,12 @@ fn connect_errors_are_reported() {
         .unwrap_err();
     assert!(matches!(e, Error::Transport(_)), "{e}");
     assert!(started.elapsed() < Duration::from_secs(2));
+    // The message says where it tried to connect.
+    assert!(
+        e.to_string()
+            .contains(&format!("cannot connect to {addr}: ")),
+        "{e}"
+    );
 }
 
 #[test]

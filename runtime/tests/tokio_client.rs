@@ -407,3 +407,23 @@ fn a_reply_truncated_inside_its_frame_leaves_the_client_usable() {
         assert_eq!(r, Ret::Success(4));
     });
 }
+
+#[test]
+fn a_failed_connect_names_where_it_tried_to_connect() {
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    runtime().block_on(async {
+        let connector = thriftc_runtime::Connector::new(addr)
+            .unwrap()
+            .connect_timeout(WAIT);
+        let expected = format!("cannot connect to {addr}: ");
+        let e = AsyncClient::connect(addr).await.unwrap_err();
+        assert!(e.to_string().contains(&expected), "{e}");
+        let e = connector.connect_async().await.unwrap_err();
+        assert!(e.to_string().contains(&expected), "{e}");
+        let e = connector.connect_shared().await.unwrap_err();
+        assert!(e.to_string().contains(&expected), "{e}");
+    });
+}

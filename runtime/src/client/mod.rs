@@ -354,9 +354,11 @@ impl<S: SocketStream> Connector<S> {
     /// Errors: the last address's failure as an [`Error::Transport`]
     /// (`TimedOut` when the timeout expired, `Unknown` for e.g. a refused
     /// connection or a Unix socket path with no file, with the I/O error
-    /// as its source).
+    /// as its source), its message naming where it tried to connect
+    /// (`cannot connect to 127.0.0.1:9090: Connection refused ...`).
     pub fn connect(&self) -> Result<Client<S>> {
-        let stream = S::connect_to(&self.target, self.config.connect_timeout)?;
+        let stream = S::connect_to(&self.target, self.config.connect_timeout)
+            .map_err(|e| connect_failed(&S::describe(&self.target), e))?;
         Client::from_stream(stream, &self.config)
     }
 }
@@ -404,7 +406,9 @@ impl Connector<Socket> {
 impl<S: SocketStream> Connector<S> {
     /// An async client over a new connection of this connector's kind.
     async fn open_async(&self) -> Result<crate::tokio::AsyncClient<S::Async>> {
-        let stream = S::connect_async(&self.target, self.config.connect_timeout).await?;
+        let stream = S::connect_async(&self.target, self.config.connect_timeout)
+            .await
+            .map_err(|e| connect_failed(&S::describe(&self.target), e))?;
         crate::tokio::AsyncClient::from_stream(stream, &self.config)
     }
 
@@ -416,9 +420,30 @@ impl<S: SocketStream> Connector<S> {
     ///
     /// Errors: as [`connect`](Connector::connect).
     pub async fn connect_shared(&self) -> Result<crate::tokio::SharedClient> {
-        let stream = S::connect_async(&self.target, self.config.connect_timeout).await?;
+        let stream = S::connect_async(&self.target, self.config.connect_timeout)
+            .await
+            .map_err(|e| connect_failed(&S::describe(&self.target), e))?;
         crate::tokio::SharedClient::from_stream(stream, &self.config)
     }
+}
+
+/// The message of a call whose connection the server closed before its
+/// reply came. A server that stops or drops an idle connection does that,
+/// and so does one that cannot read the request: the usual cause when a
+/// client's protocol or framing is not the server's.
+pub(crate) fn closed_before_reply(method: &str) -> String {
+    format!(
+        "the server closed the connection before replying to '{method}' \
+         (if it happens on every call: are the protocol and framing the server's?)"
+    )
+}
+
+/// A connect that failed, as a transport error whose message says where
+/// it tried to connect (the I/O error's kind and the error itself kept).
+pub(crate) fn connect_failed(target: &str, e: io::Error) -> Error {
+    let mut error = TransportError::from(e);
+    error.message = format!("cannot connect to {target}: {}", error.message);
+    Error::Transport(error)
 }
 
 // One per client, never moved on the hot path: the size difference costs
@@ -444,6 +469,9 @@ pub struct Client<S: SocketStream = TcpStream> {
     stream: Arc<S>,
     seqid: i32,
     broken: bool,
+    /// The configured timeouts, named in the errors they cause.
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
 }
 
 impl<S: SocketStream> fmt::Debug for Client<S> {
@@ -498,6 +526,8 @@ impl<S: SocketStream> Client<S> {
             stream,
             seqid: 0,
             broken: false,
+            read_timeout: config.read_timeout.filter(|t| !t.is_zero()),
+            write_timeout: config.write_timeout.filter(|t| !t.is_zero()),
         })
     }
 
@@ -594,6 +624,7 @@ impl<S: SocketStream> Channel for Client<S> {
             Io::Binary(_, o) => o.flush(),
             Io::Compact(_, o) => o.flush(),
         };
+        let sent = sent.map_err(|e| self.name_write_timeout(e, method));
         self.note_send(sent)?;
         self.broken = true;
         let r = match &mut self.io {
@@ -601,6 +632,12 @@ impl<S: SocketStream> Channel for Client<S> {
             Io::Compact(i, _) => exchange(i, method, seqid),
         };
         self.broken = false;
+        let r = r.map_err(|failed| Failed {
+            error: name_timeout(failed.error, self.read_timeout, |t| {
+                format!("no whole reply to '{method}' within {t:?} (the read timeout)")
+            }),
+            ..failed
+        });
         self.note_reply(r)
     }
 
@@ -618,7 +655,36 @@ impl<S: SocketStream> Channel for Client<S> {
             Io::Binary(_, o) => o.flush(),
             Io::Compact(_, o) => o.flush(),
         };
+        let sent = sent.map_err(|e| self.name_write_timeout(e, method));
         self.note_send(sent)
+    }
+}
+
+impl<S: SocketStream> Client<S> {
+    /// A request that could not be sent within the write timeout, said as
+    /// such (the socket's own words name neither the call nor the timeout).
+    fn name_write_timeout(&self, error: Error, method: &str) -> Error {
+        name_timeout(error, self.write_timeout, |t| {
+            format!("sending '{method}' took longer than {t:?} (the write timeout)")
+        })
+    }
+}
+
+/// `error` with the message `says(timeout)` when it is a transport error
+/// of kind `TimedOut` and a timeout is set; the kind and the I/O error
+/// behind it are kept. A socket's own message for its timeout ("Resource
+/// temporarily unavailable" on Linux) says nothing of what waited.
+fn name_timeout(
+    error: Error,
+    timeout: Option<Duration>,
+    says: impl FnOnce(Duration) -> String,
+) -> Error {
+    match (error, timeout) {
+        (Error::Transport(mut t), Some(timeout)) if t.kind == TransportErrorKind::TimedOut => {
+            t.message = says(timeout);
+            Error::Transport(t)
+        }
+        (error, _) => error,
     }
 }
 
@@ -686,7 +752,7 @@ where
     if !reader.begin_message()? {
         return Err(Error::Transport(TransportError::new(
             TransportErrorKind::EndOfFile,
-            format!("the server closed the connection before replying to '{name}'"),
+            crate::client::closed_before_reply(name),
         ))
         .into());
     }

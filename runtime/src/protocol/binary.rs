@@ -209,6 +209,26 @@ impl Depth {
     }
 }
 
+/// What the first four bytes of a message that is not binary look like
+/// they are, as a hint for people (empty when nothing is recognised): a
+/// compact message, a frame's length, or text such as an HTTP reply.
+#[cold]
+fn foreign_header_hint(word: u32) -> String {
+    let bytes = word.to_be_bytes();
+    if bytes[0] == 0x82 {
+        "; 0x82 starts a compact message: does the peer use the compact protocol?".to_owned()
+    } else if word > 0 && word < 0x0100_0000 {
+        "; it looks like a frame's length: does the peer use framed transport?".to_owned()
+    } else if bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        format!(
+            "; it begins with the text {:?}: is the peer a Thrift server?",
+            String::from_utf8_lossy(&bytes)
+        )
+    } else {
+        String::new()
+    }
+}
+
 #[cold]
 #[inline(never)]
 pub(crate) fn bad_version(message: String) -> Error {
@@ -528,7 +548,10 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
         if word < 0 {
             let w = word as u32;
             if w & VERSION_MASK != VERSION_1 {
-                return Err(bad_version(format!("bad binary version word {w:#010x}")));
+                return Err(bad_version(format!(
+                    "bad binary version word {w:#010x}{}",
+                    foreign_header_hint(w)
+                )));
             }
             header.kind = message_type((w & 0xff) as u8)?;
             let name_len = i32::from_be_bytes(self.read_array()?);
@@ -539,7 +562,16 @@ impl<T: ReadBytes> ProtocolRead for BinaryProtocol<T> {
                     "message header without version word (strict read)".into(),
                 ));
             }
-            self.read_name(word, &mut header.name)?;
+            // Read as an old-style header (no version word): what the
+            // first word looks like, when a name it cannot be.
+            self.read_name(word, &mut header.name)
+                .map_err(|e| match e {
+                    Error::Protocol(mut p) => {
+                        p.message.push_str(&foreign_header_hint(word as u32));
+                        Error::Protocol(p)
+                    }
+                    e => e,
+                })?;
             let [kind] = self.read_array()?;
             header.kind = message_type(kind)?;
         }

@@ -75,7 +75,11 @@ impl AsyncClient {
     pub async fn connect(addr: impl ::tokio::net::ToSocketAddrs) -> Result<AsyncClient> {
         let addrs: Vec<SocketAddr> = ::tokio::net::lookup_host(addr).await?.collect();
         let config = ClientConfig::default();
-        let stream = super::stream::connect_tcp(&addrs, config.connect_timeout).await?;
+        let stream = super::stream::connect_tcp(&addrs, config.connect_timeout)
+            .await
+            .map_err(|e| {
+                crate::client::connect_failed(&crate::transport::socket::describe_all(&addrs), e)
+            })?;
         AsyncClient::from_stream(stream, &config)
     }
 }
@@ -174,7 +178,7 @@ impl<S: AsyncStream> AsyncClient<S> {
             if self.inbox.fill(&mut self.stream).await? == 0 {
                 return Err(Error::Transport(TransportError::new(
                     TransportErrorKind::EndOfFile,
-                    format!("the server closed the connection before replying to '{name}'"),
+                    crate::client::closed_before_reply(name),
                 )));
             }
         }

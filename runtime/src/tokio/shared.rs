@@ -277,7 +277,11 @@ impl SharedClient {
     pub async fn connect(addr: impl ::tokio::net::ToSocketAddrs) -> Result<SharedClient> {
         let addrs: Vec<SocketAddr> = ::tokio::net::lookup_host(addr).await?.collect();
         let config = ClientConfig::default();
-        let stream = super::stream::connect_tcp(&addrs, config.connect_timeout).await?;
+        let stream = super::stream::connect_tcp(&addrs, config.connect_timeout)
+            .await
+            .map_err(|e| {
+                crate::client::connect_failed(&crate::transport::socket::describe_all(&addrs), e)
+            })?;
         SharedClient::from_stream(stream, &config)
     }
 

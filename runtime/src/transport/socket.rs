@@ -54,6 +54,8 @@ pub(crate) mod sealed {
     pub trait Ops {
         /// Where a client connects to reach a server of this kind.
         type Target: Clone + fmt::Debug + Send + Sync + 'static;
+        /// Where `target` leads, for people (in connect errors).
+        fn describe(target: &Self::Target) -> String;
         fn connect_to(target: &Self::Target, timeout: Duration) -> io::Result<Self>
         where
             Self: Sized;
@@ -136,6 +138,10 @@ impl Ops for TcpStream {
         crate::tokio::stream::connect_tcp(addrs, timeout).await
     }
 
+    fn describe(addrs: &Vec<SocketAddr>) -> String {
+        describe_all(addrs)
+    }
+
     /// Tries each address in turn, each within `timeout` (zero: the
     /// operating system's); the last failure if none answers.
     fn connect_to(addrs: &Vec<SocketAddr>, timeout: Duration) -> io::Result<TcpStream> {
@@ -194,6 +200,10 @@ impl Ops for UnixStream {
         crate::tokio::stream::connect_unix(path, timeout).await
     }
 
+    fn describe(path: &PathBuf) -> String {
+        Endpoint::Unix(path.clone()).to_string()
+    }
+
     fn connect_to(path: &PathBuf, timeout: Duration) -> io::Result<UnixStream> {
         connect_unix(path, timeout)
     }
@@ -224,6 +234,13 @@ impl Ops for UnixStream {
         );
         self.set_nonblocking(false).is_ok() && quiet
     }
+}
+
+/// The addresses a connect tries, for people: `a`, or `a, b` when a name
+/// resolved to several.
+pub(crate) fn describe_all<T: fmt::Display>(targets: &[T]) -> String {
+    let texts: Vec<String> = targets.iter().map(ToString::to_string).collect();
+    texts.join(", ")
 }
 
 /// A peek that does not wait finds nothing to read: one `recv` with
@@ -334,6 +351,10 @@ impl Ops for Socket {
         timeout: Duration,
     ) -> io::Result<crate::tokio::AsyncSocket> {
         crate::tokio::stream::connect_any(endpoints, timeout).await
+    }
+
+    fn describe(endpoints: &Vec<Endpoint>) -> String {
+        describe_all(endpoints)
     }
 
     /// Tries each endpoint in turn, each within `timeout`; the last
