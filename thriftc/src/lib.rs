@@ -117,6 +117,115 @@
 //! That text is [`Error`]'s `Display` *and* `Debug`, so `?` from `main` and
 //! `.unwrap()` show it alike.
 //!
+//! # What is generated
+//!
+//! Each IDL file becomes a module of plain Rust items. For this IDL
+//! (`store.thrift`, no `namespace rs`, so the module is `store`):
+//!
+//! ```thrift
+//! enum Color { RED = 1, GREEN = 2 }
+//! struct Item {
+//!   1: required string name
+//!   2: optional string note
+//!   3: i32 quantity = 1
+//!   4: Color color = Color.GREEN
+//! }
+//! union Lookup { 1: string by_name, 2: i64 by_id }
+//! exception NotFound { 1: string what }
+//! service Store {
+//!   void reset()
+//!   oneway void log(1: string line)
+//!   Item get(1: Lookup key) throws (1: NotFound not_found)
+//! }
+//! ```
+//!
+//! - **Enums** are newtypes over `i32` with a constant per value
+//!   (`pub struct Color(pub i32)`, `Color::RED`), so a number a newer peer
+//!   sends is kept; `Color::VALUES` lists the declared ones and
+//!   `name()` gives a value's IDL name.
+//! - **Structs** have public fields named in snake_case: `optional` ones
+//!   are `Option`s, the others plain values (`pub name: String`,
+//!   `pub note: Option<String>`, `pub quantity: i32`). `Default` applies
+//!   the IDL defaults (`quantity: 1`, `color: Color::GREEN`), so
+//!   `Item { name: "pen".into(), ..Item::default() }` is the usual way to
+//!   build one. A `required` field missing on the wire fails the read.
+//! - **Unions** are Rust enums with a CamelCase variant per field and an
+//!   `Unknown` variant for a field a newer schema added
+//!   (`Lookup::ByName(String)`, `Lookup::ById(i64)`,
+//!   `Lookup::Unknown(UnknownField)`): a `match` needs an arm for it.
+//! - **Exceptions** are structs that also implement `std::error::Error`.
+//! - **Per function, an error enum** `<Service><Function>Error`
+//!   (`StoreGetError`): a variant per declared exception, named after its
+//!   `throws` field in CamelCase (`StoreGetError::NotFound(NotFound)` from
+//!   `not_found`), then `Application(ApplicationError)` (a
+//!   `TApplicationException`) and `Rpc(thriftc_runtime::Error)` (the call
+//!   failed: transport or protocol). It converts `From` each of them, so a
+//!   handler writes `Err(NotFound { .. }.into())` and `?` on runtime
+//!   errors. A function that declares nothing gets the last two variants
+//!   (`StoreResetError`).
+//! - **Per service**: the handler trait `StoreHandler` (`Send + Sync`, one
+//!   `&self` method per function: `fn reset(&self) -> Result<(),
+//!   StoreResetError>`, `fn get(&self, key: Lookup) -> Result<Item,
+//!   StoreGetError>`; a `oneway` one returns `Result<(), StoreLogError>`
+//!   too, and its error is only logged), `StoreProcessor::new(handler)` to
+//!   serve it, and `StoreClient::new(channel)`, whose `&mut self` methods
+//!   have the same signatures (a declared exception comes back as its
+//!   variant; a `oneway` call returns once its request is sent). The
+//!   argument and result structs (`StoreGetArgs`, `StoreGetResult`) are
+//!   public too, for attributes. With
+//!   [`async_services`](Builder::async_services), `StoreAsyncHandler`
+//!   (implement it with `async fn`), `StoreAsyncProcessor` and
+//!   `StoreAsyncClient` come beside them.
+//! - Names that are Rust keywords become raw identifiers (`r#type`).
+//!
+//! Every generated type implements the runtime's `Encode` and `Decode`,
+//! `Clone`, `Debug` and `PartialEq`. To read the code itself, open the
+//! files in `$OUT_DIR` (or generate them with `thriftc gen`, or
+//! [`Builder::generate`]); this check runs as a test:
+//!
+//! ```
+//! # let dir = std::env::temp_dir().join(format!("thriftc-doc-gen-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let path = dir.join("store.thrift");
+//! # std::fs::write(&path, r#"
+//! # enum Color { RED = 1, GREEN = 2 }
+//! # struct Item {
+//! #   1: required string name
+//! #   2: optional string note
+//! #   3: i32 quantity = 1
+//! #   4: Color color = Color.GREEN
+//! # }
+//! # union Lookup { 1: string by_name, 2: i64 by_id }
+//! # exception NotFound { 1: string what }
+//! # service Store {
+//! #   void reset()
+//! #   oneway void log(1: string line)
+//! #   Item get(1: Lookup key) throws (1: NotFound not_found)
+//! # }
+//! # "#)?;
+//! let files = thriftc::Builder::new().file(&path).generate()?;
+//! let store = &files.iter().find(|f| f.name == "store.rs").unwrap().contents;
+//! for item in [
+//!     "pub struct Color(pub i32);",
+//!     "pub const RED: Color = Color(1);",
+//!     "pub note: Option<String>,",
+//!     "ByName(String),",
+//!     "Unknown(__rt::UnknownField),",
+//!     "impl ::std::error::Error for NotFound {}",
+//!     "pub enum StoreGetError {",
+//!     "NotFound(NotFound),",
+//!     "impl From<NotFound> for StoreGetError {",
+//!     "pub trait StoreHandler: Send + Sync {",
+//!     "fn reset(&self) -> Result<(), StoreResetError>;",
+//!     "fn log(&self, line: String) -> Result<(), StoreLogError>;",
+//!     "fn get(&self, key: Lookup) -> Result<Item, StoreGetError>;",
+//!     "pub fn get(&mut self, key: Lookup) -> Result<Item, StoreGetError> {",
+//! ] {
+//!     assert!(store.contains(item), "{item}");
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Settings
 //!
 //! [`compile`] uses the defaults. For anything else use a [`Builder`]; its
