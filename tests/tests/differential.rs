@@ -15,7 +15,8 @@ const DIFFERENCES: &[(&str, &str)] = &[
     (
         "valid/keywords.thrift",
         "Apache Thrift reserves words of its target languages (`async`, `self`, `from`, ...) as \
-         names; thriftc accepts them, as only Rust is generated and Rust keywords are escaped",
+         names; thriftc accepts them, as only Rust is generated and Rust keywords are escaped. \
+         Thrift keywords as field names (`1: string string`) arrived in Apache Thrift 0.18",
     ),
     (
         "valid/deprecated.thrift",

@@ -333,7 +333,7 @@ impl Lower<'_, '_> {
                 }
                 Rule::field_type => ty = Some(self.field_type(p)),
                 Rule::field_reference => reference = true,
-                Rule::identifier => name = Some(self.ident(&p)),
+                Rule::field_name => name = Some(self.ident(&p)),
                 Rule::double_lit
                 | Rule::int_lit
                 | Rule::string_lit
@@ -712,6 +712,7 @@ fn is_atomic(rule: Rule) -> bool {
             | Rule::string_lit
             | Rule::bool_lit
             | Rule::identifier
+            | Rule::field_name
     )
 }
 

@@ -420,7 +420,7 @@ pub(crate) fn expected_name(rule: Rule) -> Option<&'static str> {
         const_list | const_map | const_entry | const_ref | double_lit | bool_lit => "a value",
         int_lit => "an integer",
         string_lit => "a string",
-        identifier => "a name",
+        identifier | field_name => "a name",
         annotations | field_reference | xsd_attrs | cpp_type | kw_cpp_type | kw_xsd_all
         | kw_xsd_optional | kw_xsd_nillable | kw_xsd_attrs => return None,
         EOI | doc_comment | WHITESPACE | COMMENT | block_comment | line_comment | header
@@ -471,8 +471,12 @@ mod tests {
                 "expected a name, found the keyword `struct`",
             ),
             (
-                "struct S { 1: i32 list }",
+                "typedef i32 list",
                 "expected a name, found the keyword `list`",
+            ),
+            (
+                "struct S { 1: bool true }",
+                "expected a name, found the keyword `true`",
             ),
         ];
         for (text, message) in cases {

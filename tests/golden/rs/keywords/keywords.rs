@@ -1077,3 +1077,619 @@ impl<C: __rt::Channel> TraitClient<C> {
         Err(__rt::missing_result("extern").into())
     }
 }
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Words {
+    pub string: String,
+    pub map: ::std::collections::HashMap<String, String>,
+    pub list: Vec<i8>,
+    pub i8: i8,
+    pub r#struct: bool,
+    pub required: Option<i32>,
+    pub optional: Option<i64>,
+    pub service: String,
+    pub void: f64,
+}
+impl __rt::WireType for Words {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for Words {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("words")?;
+        p.write_field_begin("string", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.string, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("map", __rt::TType::Map, 2)?;
+        __rt::Encode::encode(&self.map, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("list", __rt::TType::List, 3)?;
+        __rt::Encode::encode(&self.list, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("i8", __rt::TType::I8, 4)?;
+        __rt::Encode::encode(&self.i8, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("struct", __rt::TType::Bool, 5)?;
+        __rt::Encode::encode(&self.r#struct, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.required {
+            p.write_field_begin("required", __rt::TType::I32, 6)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        if let Some(v) = &self.optional {
+            p.write_field_begin("optional", __rt::TType::I64, 7)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_begin("service", __rt::TType::String, 8)?;
+        __rt::Encode::encode(&self.service, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("void", __rt::TType::Double, 9)?;
+        __rt::Encode::encode(&self.void, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for Words {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => self.string = __rt::Decode::decode(p)?,
+                (2, __rt::TType::Map) => self.map = __rt::Decode::decode(p)?,
+                (3, __rt::TType::List) => self.list = __rt::Decode::decode(p)?,
+                (4, __rt::TType::I8) => self.i8 = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Bool) => self.r#struct = __rt::Decode::decode(p)?,
+                (6, __rt::TType::I32) => self.required = Some(__rt::Decode::decode(p)?),
+                (7, __rt::TType::I64) => self.optional = Some(__rt::Decode::decode(p)?),
+                (8, __rt::TType::String) => self.service = __rt::Decode::decode(p)?,
+                (9, __rt::TType::Double) => self.void = __rt::Decode::decode(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Thrown {
+    pub exception: String,
+}
+impl ::std::fmt::Display for Thrown {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Debug::fmt(self, f)
+    }
+}
+impl ::std::error::Error for Thrown {}
+impl __rt::WireType for Thrown {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for Thrown {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("thrown")?;
+        p.write_field_begin("exception", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.exception, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for Thrown {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => self.exception = __rt::Decode::decode(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WordsServiceLookupArgs {
+    pub namespace: String,
+    pub include: i32,
+    pub set: ::std::collections::HashSet<i16>,
+}
+impl __rt::WireType for WordsServiceLookupArgs {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for WordsServiceLookupArgs {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("lookup_args")?;
+        p.write_field_begin("namespace", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.namespace, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("include", __rt::TType::I32, 2)?;
+        __rt::Encode::encode(&self.include, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("set", __rt::TType::Set, 3)?;
+        __rt::Encode::encode(&self.set, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for WordsServiceLookupArgs {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => self.namespace = __rt::Decode::decode(p)?,
+                (2, __rt::TType::I32) => self.include = __rt::Decode::decode(p)?,
+                (3, __rt::TType::Set) => self.set = __rt::Decode::decode(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WordsServiceLookupResult {
+    pub success: Option<Words>,
+    pub throws: Option<Thrown>,
+}
+impl __rt::WireType for WordsServiceLookupResult {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for WordsServiceLookupResult {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("lookup_result")?;
+        if let Some(v) = &self.success {
+            p.write_field_begin("success", __rt::TType::Struct, 0)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        if let Some(v) = &self.throws {
+            p.write_field_begin("throws", __rt::TType::Struct, 1)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for WordsServiceLookupResult {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (0, __rt::TType::Struct) => self.success = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::Struct) => self.throws = Some(__rt::Decode::decode(p)?),
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WordsServiceNoteArgs {
+    pub oneway: bool,
+}
+impl __rt::WireType for WordsServiceNoteArgs {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for WordsServiceNoteArgs {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("note_args")?;
+        p.write_field_begin("oneway", __rt::TType::Bool, 1)?;
+        __rt::Encode::encode(&self.oneway, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for WordsServiceNoteArgs {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Bool) => self.oneway = __rt::Decode::decode(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
+    }
+}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WordsServiceNoteResult {}
+impl __rt::WireType for WordsServiceNoteResult {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for WordsServiceNoteResult {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("note_result")?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl __rt::Decode for WordsServiceNoteResult {
+    fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            p.skip(h.ttype)?;
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {})
+    }
+}
+/// Errors of `words_service.lookup`: its declared exceptions, an application error, or a failed call.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum WordsServiceLookupError {
+    /// The declared exception `throws`.
+    Throws(Thrown),
+    /// A `TApplicationException`. A handler returns it to send it as
+    /// is; a client receives it when the server sent one.
+    Application(__rt::ApplicationError),
+    /// The call failed: on a client, a transport or protocol error
+    /// before a reply arrived; returned by a handler, an undeclared
+    /// error, answered as `INTERNAL_ERROR` (the detail is logged, not
+    /// sent).
+    Rpc(__rt::Error),
+}
+impl From<Thrown> for WordsServiceLookupError {
+    fn from(e: Thrown) -> Self {
+        Self::Throws(e)
+    }
+}
+impl From<__rt::ApplicationError> for WordsServiceLookupError {
+    fn from(e: __rt::ApplicationError) -> Self {
+        Self::Application(e)
+    }
+}
+impl From<__rt::Error> for WordsServiceLookupError {
+    fn from(e: __rt::Error) -> Self {
+        match e {
+            __rt::Error::Application(e) => Self::Application(e),
+            e => Self::Rpc(e),
+        }
+    }
+}
+impl ::std::fmt::Display for WordsServiceLookupError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Throws(e) => write!(f, "throws: {:?}", e),
+            Self::Application(e) => ::std::fmt::Display::fmt(e, f),
+            Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
+        }
+    }
+}
+impl ::std::error::Error for WordsServiceLookupError {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            Self::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+/// Errors of `words_service.note`: its declared exceptions, an application error, or a failed call.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum WordsServiceNoteError {
+    /// A `TApplicationException`. A handler returns it to send it as
+    /// is; a client receives it when the server sent one.
+    Application(__rt::ApplicationError),
+    /// The call failed: on a client, a transport or protocol error
+    /// before a reply arrived; returned by a handler, an undeclared
+    /// error, answered as `INTERNAL_ERROR` (the detail is logged, not
+    /// sent).
+    Rpc(__rt::Error),
+}
+impl From<__rt::ApplicationError> for WordsServiceNoteError {
+    fn from(e: __rt::ApplicationError) -> Self {
+        Self::Application(e)
+    }
+}
+impl From<__rt::Error> for WordsServiceNoteError {
+    fn from(e: __rt::Error) -> Self {
+        match e {
+            __rt::Error::Application(e) => Self::Application(e),
+            e => Self::Rpc(e),
+        }
+    }
+}
+impl ::std::fmt::Display for WordsServiceNoteError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Application(e) => ::std::fmt::Display::fmt(e, f),
+            Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
+        }
+    }
+}
+impl ::std::error::Error for WordsServiceNoteError {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            Self::Rpc(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+/// Implement this to serve `words_service`; serve it with [`WordsServiceProcessor`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+pub trait WordsServiceHandler: Send + Sync {
+    /// `words_service.lookup`.
+    fn lookup(
+        &self,
+        namespace: String,
+        include: i32,
+        set: ::std::collections::HashSet<i16>,
+    ) -> Result<Words, WordsServiceLookupError>;
+    /// `words_service.note`.
+    fn note(&self, oneway: bool) -> Result<(), WordsServiceNoteError>;
+}
+/// Serves a [`WordsServiceHandler`]: dispatches `words_service`'s methods (inherited ones included) by name. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct WordsServiceProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for WordsServiceProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: WordsServiceHandler> WordsServiceProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: WordsServiceHandler + ?Sized> WordsServiceProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "lookup" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: WordsServiceLookupArgs| {
+                            match WordsServiceHandler::lookup(
+                                handler,
+                                __args.namespace,
+                                __args.include,
+                                __args.set,
+                            ) {
+                                Ok(v) => {
+                                    Ok(WordsServiceLookupResult {
+                                        success: Some(v),
+                                        throws: None,
+                                    })
+                                }
+                                Err(WordsServiceLookupError::Throws(e)) => {
+                                    Ok(WordsServiceLookupResult {
+                                        success: None,
+                                        throws: Some(e),
+                                    })
+                                }
+                                Err(WordsServiceLookupError::Application(e)) => Err(e),
+                                Err(WordsServiceLookupError::Rpc(e)) => {
+                                    Err(__rt::internal_error("lookup", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "note" => {
+                Some(
+                    __rt::serve_oneway(
+                        header,
+                        input,
+                        output,
+                        |__args: WordsServiceNoteArgs| {
+                            match WordsServiceHandler::note(handler, __args.oneway) {
+                                Ok(()) => Ok(()),
+                                Err(WordsServiceNoteError::Application(e)) => Err(e),
+                                Err(WordsServiceNoteError::Rpc(e)) => {
+                                    Err(__rt::internal_error("note", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for WordsServiceProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: WordsServiceHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
+/// A client of `words_service` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
+#[derive(Debug)]
+pub struct WordsServiceClient<C> {
+    channel: C,
+}
+impl<C: __rt::Channel> WordsServiceClient<C> {
+    /// Calls through `channel` (e.g. a connected runtime client).
+    pub fn new(channel: C) -> Self {
+        Self { channel }
+    }
+    /// The channel.
+    pub fn inner(&self) -> &C {
+        &self.channel
+    }
+    /// The channel, mutably.
+    pub fn inner_mut(&mut self) -> &mut C {
+        &mut self.channel
+    }
+    /// Gives the channel back.
+    pub fn into_inner(self) -> C {
+        self.channel
+    }
+}
+impl<C: __rt::Channel> WordsServiceClient<__rt::Multiplexed<C>> {
+    /// Calls the service registered as `service` on a multiplexed
+    /// server (method names sent as `service:method`).
+    pub fn multiplexed(channel: C, service: impl Into<String>) -> Self {
+        Self {
+            channel: __rt::Multiplexed::new(channel, service),
+        }
+    }
+}
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
+)]
+impl<C: __rt::Channel> WordsServiceClient<C> {
+    /// `words_service.lookup`.
+    pub fn lookup(
+        &mut self,
+        namespace: String,
+        include: i32,
+        set: ::std::collections::HashSet<i16>,
+    ) -> Result<Words, WordsServiceLookupError> {
+        let __args = WordsServiceLookupArgs {
+            namespace,
+            include,
+            set,
+        };
+        let __reply = self
+            .channel
+            .call::<_, WordsServiceLookupResult>("lookup", &__args)?;
+        if let Some(v) = __reply.success {
+            return Ok(v);
+        }
+        if let Some(e) = __reply.throws {
+            return Err(WordsServiceLookupError::Throws(e));
+        }
+        Err(__rt::missing_result("lookup").into())
+    }
+    /// `words_service.note`.
+    pub fn note(&mut self, oneway: bool) -> Result<(), WordsServiceNoteError> {
+        let __args = WordsServiceNoteArgs { oneway };
+        self.channel.call_oneway("note", &__args)?;
+        Ok(())
+    }
+}
