@@ -287,6 +287,9 @@ impl Resolver<'_> {
                         Some(ConstValue::List(out))
                     }
                 }
+                // An empty `[]` also stands for an empty map, as Apache
+                // Thrift reads it (a non-empty list is no map).
+                TypeKind::Map(..) if items.is_empty() => Some(ConstValue::Map(Vec::new())),
                 _ => self.mismatch(file, ty, value.span, "a list"),
             },
             ast::ConstKind::Map(entries) => match &target.kind {

@@ -135,6 +135,25 @@ fn fields_that_fall_back_may_be_left_out() {
 }
 
 #[test]
+fn empty_brackets_of_either_kind_make_empty_containers() {
+    // Apache Thrift reads `[]` as an empty map and `{}` as an empty list or
+    // set; a non-empty value in the other brackets stays an error.
+    ok("const map<string, i32> M = []\n\
+        typedef map<i32, i32> Ids\n\
+        struct S { 1: Ids ids = [], 2: list<i32> l = {}, 3: set<i8> s = {} }\n");
+    let rendered = errors("const map<string, i32> M = [1]\nconst list<i32> L = {1: 2}\n");
+    assert!(
+        rendered.contains("expected a value of type `map<string, i32>`, found a list"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("expected a value of type `list<i32>`, found a map"),
+        "{rendered}"
+    );
+    assert_eq!(error_count(&rendered), 2, "{rendered}");
+}
+
+#[test]
 fn empty_union_values_are_rejected() {
     let out = errors(
         "union U { 1: i32 a }\n\

@@ -349,6 +349,15 @@ pub static NESTED: ::std::sync::LazyLock<
     (String::from("odd"), Vec::from([1, 3])),
     (String::from("even"), Vec::new()),
 ]));
+pub static NO_AGES: ::std::sync::LazyLock<::std::collections::HashMap<String, i32>> = ::std::sync::LazyLock::new(
+    ::std::collections::HashMap::new,
+);
+pub static NO_PRIMES: ::std::sync::LazyLock<Vec<i32>> = ::std::sync::LazyLock::new(
+    Vec::new,
+);
+pub static NO_TAGS: ::std::sync::LazyLock<::std::collections::HashSet<String>> = ::std::sync::LazyLock::new(
+    ::std::collections::HashSet::new,
+);
 pub static PALETTE: ::std::sync::LazyLock<Vec<Color>> = ::std::sync::LazyLock::new(|| Vec::from([
     Color::RED,
     Color::GREEN,
