@@ -113,6 +113,7 @@
 //!   to stderr by default).
 
 #[cfg(any(target_os = "linux", feature = "tokio"))]
+mod binary_len;
 pub(crate) mod complete;
 pub(crate) mod connection;
 #[cfg(target_os = "linux")]
