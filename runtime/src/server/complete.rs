@@ -11,10 +11,10 @@
 //! checks of one message cost O(its bytes) in all, however they are chunked:
 //! each call costs O(1) plus the tokens it completes; a string or binary
 //! body, and a run of fixed-width container elements, is passed over by its
-//! length in one step, before its bytes have arrived. A binary message that
-//! has arrived whole when the check starts is found by a first pass
-//! ([`binary_len`](super::binary_len)) that keeps no state and answers the
-//! same, several times faster.
+//! length in one step, before its bytes have arrived. A message that has
+//! arrived whole when the check starts is found by a first pass
+//! ([`binary_len`](super::binary_len), [`compact_len`](super::compact_len))
+//! that keeps no state and answers the same, several times faster.
 //!
 //! The rules are the decoders' (`BinaryProtocol`, `CompactProtocol` and
 //! their `skip`): what they reject is [`Arrived::Unknown`], in the same order
@@ -358,10 +358,14 @@ impl Check {
             Phase::Whole => return Arrived::Whole,
             Phase::Unknown => return Arrived::Unknown,
             _ if bytes.is_empty() => return Arrived::Part,
-            // Nothing checked yet: a binary message that arrived whole is
-            // found in one pass (the same answer, several times faster).
-            Phase::Begin if protocol == ProtocolKind::Binary => {
-                if let Some(len) = super::binary_len::message_len(bytes, limits) {
+            // Nothing checked yet: a message that arrived whole is found in
+            // one pass (the same answer, several times faster).
+            Phase::Begin => {
+                let len = match protocol {
+                    ProtocolKind::Binary => super::binary_len::message_len(bytes, limits),
+                    ProtocolKind::Compact => super::compact_len::message_len(bytes, limits),
+                };
+                if let Some(len) = len {
                     self.at = len;
                     self.phase = Phase::Whole;
                     return Arrived::Whole;
@@ -1394,14 +1398,15 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(600))]
 
-        /// The first pass over a binary message finds what the resumable
-        /// check finds: the same length where it is whole, nothing where
-        /// it is not.
+        /// The first pass over a message finds what the resumable check
+        /// finds: the same length where it is whole, nothing where it is
+        /// not.
         #[test]
         fn the_first_pass_finds_the_resumable_checks_length(
             seed in any::<u64>(),
+            binary in any::<bool>(),
             old in any::<bool>(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
             cut in any::<prop::sample::Index>(),
@@ -1409,7 +1414,7 @@ mod tests {
             max_size in prop::option::of(0usize..4000),
             max_depth in prop::option::of(0u32..6),
         ) {
-            let protocol = ProtocolKind::Binary;
+            let protocol = protocol_of(binary);
             let mut m = random_message(seed, protocol, old);
             for (at, b) in &edits {
                 let i = at.index(m.len());
@@ -1430,7 +1435,11 @@ mod tests {
                 Arrived::Whole => resumable.whole_len(),
                 Arrived::Part | Arrived::Unknown => None,
             };
-            prop_assert_eq!(super::super::binary_len::message_len(&m, limits), want);
+            let got = match protocol {
+                ProtocolKind::Binary => super::super::binary_len::message_len(&m, limits),
+                ProtocolKind::Compact => super::super::compact_len::message_len(&m, limits),
+            };
+            prop_assert_eq!(got, want);
         }
     }
 

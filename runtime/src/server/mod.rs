@@ -114,6 +114,7 @@
 
 #[cfg(any(target_os = "linux", feature = "tokio"))]
 mod binary_len;
+mod compact_len;
 pub(crate) mod complete;
 pub(crate) mod connection;
 #[cfg(target_os = "linux")]

@@ -223,7 +223,7 @@ impl Call {
 
     /// The call whose message, `bytes`, has `header` and its arguments at
     /// `args_at` (the header already read).
-    pub(crate) fn parsed(
+    fn parsed(
         bytes: Vec<u8>,
         header: MessageHeader,
         args_at: usize,

@@ -6,14 +6,10 @@
 use ::tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::call::Wire;
-use super::catch::NAME_KEEP;
 use super::stream::AsyncStream;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::processor::ProtocolKind;
-use crate::protocol::binary::BinaryProtocol;
-use crate::protocol::compact::CompactProtocol;
-use crate::protocol::{MessageHeader, ProtocolRead, TType};
 use crate::server::complete::{Arrived, Check};
 use crate::server::connection::detect;
 use crate::transport::Framing;
@@ -64,18 +60,9 @@ pub(crate) struct Inbox {
     /// The protocol and framing are still to be told from the first bytes
     /// (`wire` holds only the limits until then).
     detecting: bool,
-    /// The message at the start was already tried with [`whole_by_skipping`]
-    /// (once per message: after that the resumable check goes on).
-    skipped: bool,
     /// An empty buffer given back ([`recycle`](Self::recycle)) for the
     /// next message taken (no capacity: none).
     spare: Vec<u8>,
-    /// Where [`whole_by_skipping`] reads message headers (its name's
-    /// buffer reused from message to message).
-    header: MessageHeader,
-    /// `header` is that of the whole message at the start, whose arguments
-    /// start this many bytes in ([`parsed_header`](Self::parsed_header)).
-    header_len: Option<usize>,
 }
 
 impl Inbox {
@@ -86,10 +73,7 @@ impl Inbox {
             check: Check::default(),
             wire,
             detecting: false,
-            skipped: false,
             spare: Vec::new(),
-            header: MessageHeader::empty(),
-            header_len: None,
         }
     }
 
@@ -146,21 +130,9 @@ impl Inbox {
                 Some(Ok(_)) => Next::Part,
             };
         }
+        // A message that arrived whole is found in one pass; one that
+        // arrives in parts, by a check that resumes where it stopped.
         let buf = &self.buf[self.start..];
-        // Once per message, on its first bytes. (A binary message that
-        // arrived whole is found by the check's own first pass, faster.)
-        if protocol == ProtocolKind::Compact && !self.skipped && !buf.is_empty() {
-            self.skipped = true;
-            if let Some((n, header_len)) =
-                whole_by_skipping(buf, protocol, limits, &mut self.header)
-            {
-                self.header_len = Some(header_len);
-                return Next::Whole(n);
-            }
-            if self.header.name.capacity() > NAME_KEEP {
-                self.header.name = String::new();
-            }
-        }
         match self.check.check(buf, framing, protocol, limits) {
             Arrived::Whole => Next::Whole(self.check.whole_len().unwrap_or(buf.len())),
             Arrived::Part => Next::Part,
@@ -222,28 +194,10 @@ impl Inbox {
         stream.read_now(&mut self.buf)
     }
 
-    /// The header of the whole message at the start, if the check that
-    /// found it whole read it (unframed compact messages that arrived
-    /// whole), and
-    /// where its arguments start: the message need not be read twice. The
-    /// name's buffer is swapped with `spare` (a buffer done with). Call it
-    /// before [`take`](Self::take)s the message.
-    pub(crate) fn parsed_header(&mut self, spare: &mut String) -> Option<(MessageHeader, usize)> {
-        let at = self.header_len.take()?;
-        let header = MessageHeader {
-            name: std::mem::replace(&mut self.header.name, std::mem::take(spare)),
-            kind: self.header.kind,
-            seqid: self.header.seqid,
-        };
-        Some((header, at))
-    }
-
     /// Takes the first `n` bytes (all of them if fewer are there) as one
     /// message, and starts the check of the next one.
     pub(crate) fn take(&mut self, n: usize) -> Vec<u8> {
         self.check.reset();
-        self.skipped = false;
-        self.header_len = None;
         if self.start == 0 && n >= self.buf.len() {
             let fresh = match std::mem::take(&mut self.spare) {
                 spare if spare.capacity() > 0 => spare,
@@ -281,50 +235,6 @@ impl Inbox {
         let mut bytes = self.take(usize::MAX);
         bytes.truncate(self.wire.limits.max_message_size());
         bytes
-    }
-}
-
-/// The length of the whole unframed compact message at the start of
-/// `buf`, found by skipping it with the protocol's decoder, which keeps no
-/// state: the common case, a message that arrived in one read, then costs
-/// one tight pass (the resumable check costs about twice as much per
-/// token). `None`
-/// when the skip fails for any reason, or the message is over the size
-/// limit: not all of it has arrived, or it is malformed, and the resumable
-/// check, which tells these apart as the decoders do, decides. The
-/// message header is read into `header` (a buffer reused: no allocation
-/// per message); with the message's length comes the header's.
-fn whole_by_skipping(
-    buf: &[u8],
-    protocol: ProtocolKind,
-    limits: Limits,
-    header: &mut MessageHeader,
-) -> Option<(usize, usize)> {
-    /// The bytes left after the header.
-    fn skip<P: ProtocolRead>(
-        p: &mut P,
-        header: &mut MessageHeader,
-        left: fn(&P) -> usize,
-    ) -> crate::error::Result<usize> {
-        p.read_message_begin_into(header)?;
-        let after_header = left(p);
-        p.skip(TType::Struct)?;
-        p.read_message_end()?;
-        Ok(after_header)
-    }
-    let mut rest = buf;
-    let skipped = match protocol {
-        ProtocolKind::Binary => skip(&mut BinaryProtocol::new(&mut rest, limits), header, |p| {
-            p.get_ref().len()
-        }),
-        ProtocolKind::Compact => skip(&mut CompactProtocol::new(&mut rest, limits), header, |p| {
-            p.get_ref().len()
-        }),
-    };
-    let n = buf.len() - rest.len();
-    match skipped {
-        Ok(after_header) if n <= limits.max_message_size() => Some((n, buf.len() - after_header)),
-        _ => None,
     }
 }
 
@@ -405,7 +315,9 @@ mod tests {
 #[cfg(test)]
 mod unframed_tests {
     use super::*;
-    use crate::protocol::{MessageType, ProtocolWrite};
+    use crate::protocol::binary::BinaryProtocol;
+    use crate::protocol::compact::CompactProtocol;
+    use crate::protocol::{MessageType, ProtocolWrite, TType};
 
     fn message(protocol: ProtocolKind, seqid: i32, text: &str) -> Vec<u8> {
         fn write<P: ProtocolWrite>(p: &mut P, seqid: i32, text: &str) {
@@ -442,57 +354,9 @@ mod unframed_tests {
         })
     }
 
-    /// The header read by the skip that found a compact message whole is
-    /// the one a decoder reads, with its arguments where the decoder leaves
-    /// off; the name's buffer is swapped with the spare given. A message
-    /// found whole otherwise (a byte at a time, or a binary one, which the
-    /// check's first pass finds) has none to hand over.
-    #[test]
-    fn the_header_of_a_message_found_whole_is_handed_over() {
-        let binary = message(ProtocolKind::Binary, 7, "one");
-        let mut found = inbox(ProtocolKind::Binary);
-        found.buf.extend(&binary);
-        assert!(matches!(found.next(), Next::Whole(n) if n == binary.len()));
-        assert!(found.parsed_header(&mut String::new()).is_none());
-        for protocol in [ProtocolKind::Compact] {
-            let one = message(protocol, 7, "one");
-            let (expected, header_len) = {
-                let mut rest = &one[..];
-                let header = match protocol {
-                    ProtocolKind::Binary => {
-                        BinaryProtocol::new(&mut rest, Limits::default()).read_message_begin()
-                    }
-                    ProtocolKind::Compact => {
-                        CompactProtocol::new(&mut rest, Limits::default()).read_message_begin()
-                    }
-                };
-                (header.unwrap(), one.len() - rest.len())
-            };
-            let mut inbox = inbox(protocol);
-            inbox.buf.extend(&one);
-            assert!(matches!(inbox.next(), Next::Whole(n) if n == one.len()));
-            let mut spare = String::with_capacity(32);
-            let spare_at = spare.as_ptr();
-            let (header, at) = inbox.parsed_header(&mut spare).expect("a header");
-            assert_eq!((header, at), (expected, header_len), "{protocol:?}");
-            assert_eq!(inbox.header.name.as_ptr(), spare_at, "the spare is kept");
-            assert!(
-                inbox.parsed_header(&mut spare).is_none(),
-                "handed over once"
-            );
-            assert_eq!(inbox.take(one.len()), one);
-
-            for b in &one {
-                inbox.buf.push(*b);
-                let _ = inbox.next();
-            }
-            assert!(inbox.parsed_header(&mut spare).is_none(), "{protocol:?}");
-        }
-    }
-
     /// Whole messages in one buffer, a message that arrives in pieces, and
-    /// a malformed one: the skip and the resumable check agree on where
-    /// each ends.
+    /// a malformed one: the first pass and the resumable check agree on
+    /// where each ends.
     #[test]
     fn unframed_messages_end_where_they_end_however_they_arrive() {
         for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {

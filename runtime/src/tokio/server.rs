@@ -678,18 +678,17 @@ impl Connection<'_> {
 
     /// The next call, once all of its message has arrived.
     async fn next_call<S: AsyncStream>(&mut self, stream: &mut S) -> Result<Call, Closed> {
-        let (bytes, at, in_step, parsed) = match self.next_message(stream).await? {
+        let (bytes, at, in_step) = match self.next_message(stream).await? {
             Next::Whole(n) => {
                 let at = match self.inbox.wire().framing {
                     Framing::Framed => FRAME_HEADER_LEN,
                     _ => 0,
                 };
-                let parsed = self.inbox.parsed_header(&mut self.spare_name);
-                (self.inbox.take(n), at, true, parsed)
+                (self.inbox.take(n), at, true)
             }
             // Decoding it reports why (as the blocking server's decoder
             // does); the connection closes after the reply.
-            Next::Malformed => (self.inbox.take_malformed(), 0, false, None),
+            Next::Malformed => (self.inbox.take_malformed(), 0, false),
             Next::BadFrame(e) => {
                 log::info!("{}: closing on a bad frame: {e}", self.peer);
                 return Err(Closed);
@@ -697,16 +696,13 @@ impl Connection<'_> {
             Next::Part => return Err(Closed),
         };
         let wire = self.inbox.wire();
-        let call = match parsed {
-            Some((header, len)) => Ok(Call::parsed(bytes, header, at + len, wire, in_step)),
-            None => Call::parse(
-                bytes,
-                at,
-                wire,
-                in_step,
-                std::mem::take(&mut self.spare_name),
-            ),
-        };
+        let call = Call::parse(
+            bytes,
+            at,
+            wire,
+            in_step,
+            std::mem::take(&mut self.spare_name),
+        );
         let call = match call {
             Ok(call) => call,
             Err(e) => {
