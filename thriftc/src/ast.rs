@@ -17,6 +17,21 @@ pub struct Document {
     pub headers: Vec<Header>,
     /// Top-level definitions, in source order.
     pub definitions: Vec<Definition>,
+    /// What syntax errors made the parser skip (empty for a file without
+    /// errors).
+    pub skipped: Skipped,
+}
+
+/// The text a syntax error made the parser skip, as far as later stages
+/// care: uses of what it defined are not reported again as undefined.
+#[derive(Debug, Clone, Default)]
+pub struct Skipped {
+    /// The names of the skipped definitions (those whose name could be
+    /// read), at their place in the source.
+    pub names: Vec<Ident>,
+    /// Whether an `include` header was skipped (qualified names may then
+    /// have lost the file they name).
+    pub include: bool,
 }
 
 /// `include`, `cpp_include` or `namespace`.

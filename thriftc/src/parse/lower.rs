@@ -107,6 +107,7 @@ impl Lower<'_, '_> {
     fn document(&mut self, pair: P<'_>) -> Document {
         let mut headers = Vec::new();
         let mut definitions = Vec::new();
+        let mut skipped = Skipped::default();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::include => {
@@ -129,8 +130,17 @@ impl Lower<'_, '_> {
                 | Rule::exception_def
                 | Rule::service_def => {
                     let doc = self.doc(&p);
+                    // A definition with an error (a literal too large, an
+                    // unknown escape) is left out, and its name kept among
+                    // the skipped ones: its placeholder values would only
+                    // cause more errors.
+                    let reported = self.diags.len();
                     if let Some(def) = self.definition(p, doc) {
-                        definitions.push(def);
+                        if !self.diags.iter().skip(reported).any(Diagnostic::is_error) {
+                            definitions.push(def);
+                        } else {
+                            skipped.names.push(def.name);
+                        }
                     }
                 }
                 Rule::EOI => {}
@@ -141,6 +151,7 @@ impl Lower<'_, '_> {
             file: self.file,
             headers,
             definitions,
+            skipped,
         }
     }
 

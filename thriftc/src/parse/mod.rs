@@ -6,6 +6,7 @@
 //! pest rule names: see `expected_name`.
 
 mod lower;
+mod recover;
 
 use crate::ast;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -27,12 +28,18 @@ mod grammar {
 
 use grammar::{Rule, ThriftParser};
 
+/// At most this many syntax errors are reported per file; the rest of the
+/// file is then skipped.
+pub const MAX_SYNTAX_ERRORS: usize = 50;
+
 /// Parses one file. Syntax errors (and errors found while lowering, such as
 /// an integer literal too large) are pushed to `diags`.
 ///
-/// After a syntax error the document holds only the headers written before
-/// the first definition (so that the includes of a broken file are still
-/// read and checked) and no definitions.
+/// A syntax error does not end the parse: the broken header or definition
+/// is skipped, up to the next one that starts a line (see `recover.rs`),
+/// and parsing goes on, so every syntax error of the file is reported (at
+/// most [`MAX_SYNTAX_ERRORS`]). The document holds everything that parsed;
+/// [`ast::Document::skipped`] names what did not.
 ///
 /// ```
 /// use std::path::Path;
@@ -50,37 +57,131 @@ use grammar::{Rule, ThriftParser};
 /// assert!(matches!(&doc.headers[0], Header::Include { path, .. } if path == "shared.thrift"));
 /// assert!(matches!(&doc.definitions[0].kind, DefinitionKind::Struct { fields, .. } if fields.len() == 2));
 ///
-/// let broken = "include \"shared.thrift\"\nstruct Point { 1: i32 }";
+/// let broken = "include \"shared.thrift\"\nstruct Point { 1: i32 }\nstruct Size { 1 i32 w }\nenum E { A }";
 /// let file = sources.add(Path::new("broken.thrift"), broken.into());
 /// let doc = parse(file, broken, &mut diags);
-/// assert!(diags.has_errors());
-/// assert_eq!((doc.headers.len(), doc.definitions.len()), (1, 0));
+/// assert_eq!(diags.error_count(), 2);
+/// assert_eq!((doc.headers.len(), doc.definitions.len()), (1, 1));
+/// assert_eq!(doc.skipped.names[0].name, "Point");
+/// assert_eq!(doc.skipped.names[1].name, "Size");
 /// ```
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::Document {
-    let empty = || ast::Document {
+    // The text as parsed: the file, with each broken item found so far
+    // replaced by a comment of the same length.
+    let mut work: Option<String> = None;
+    let mut skipped = ast::Skipped::default();
+    let mut errors = 0;
+    loop {
+        let current = work.as_deref().unwrap_or(text);
+        let error = match ThriftParser::parse(Rule::document, current) {
+            Ok(mut pairs) => {
+                let Some(document) = pairs.next() else {
+                    return empty_document(file, skipped);
+                };
+                return with_skipped(lower::lower_document(file, document, diags), skipped);
+            }
+            Err(error) => error,
+        };
+        let gave_up = matches!(error.variant, ErrorVariant::CustomError { .. });
+        let mut d = syntax_error(file, current, error);
+        let mut at = d.labels.first().map_or(0, |l| l.span.start as usize);
+        // The items that parsed, and where the broken one starts.
+        let (prefix, start) = match ThriftParser::parse(Rule::items, current) {
+            Ok(mut pairs) => match pairs.next() {
+                Some(items) => {
+                    let end = items.as_span().end();
+                    (Some(items), recover::skip_trivia(current, end))
+                }
+                None => (None, None),
+            },
+            Err(_) => (None, None),
+        };
+        // A string or comment never closed swallows the rest of the file:
+        // pest then fails at its end, which is not where the mistake is.
+        let mut comment_to_end = false;
+        if let Some(unclosed) = start
+            .filter(|_| !gave_up)
+            .and_then(|start| recover::unclosed(current, start))
+        {
+            let (opened, width, what, note) = match unclosed {
+                recover::Unclosed::Str(i) => (
+                    i,
+                    1,
+                    "string literal",
+                    format!(
+                        "a string ends at the next unescaped `{}`, even on a later line",
+                        &current[i..i + 1]
+                    ),
+                ),
+                recover::Unclosed::Comment(i) => (
+                    i,
+                    2,
+                    "block comment",
+                    "the rest of the file is in the comment: close it with `*/`".to_string(),
+                ),
+            };
+            if opened < at {
+                d = Diagnostic::error(format!("unterminated {what}"))
+                    .primary(
+                        Span::new(file, opened, opened + width),
+                        "opened here and never closed",
+                    )
+                    .note(note);
+                at = opened;
+                comment_to_end = matches!(unclosed, recover::Unclosed::Comment(_));
+            }
+        }
+        errors += 1;
+        let too_many = errors >= MAX_SYNTAX_ERRORS;
+        if too_many {
+            d = d.note(format!(
+                "thriftc stops reading a file after {MAX_SYNTAX_ERRORS} syntax errors; \
+                 the rest of this file was not checked"
+            ));
+        }
+        diags.push(d);
+        let region = match start {
+            // Everything after an unclosed comment is in it.
+            Some(start) if comment_to_end => start..current.len(),
+            Some(start) if !gave_up && !too_many => start..recover::resume_at(current, start, at),
+            // Stop: whatever follows the items that parsed is skipped.
+            Some(start) => start..current.len(),
+            None => current.len()..current.len(),
+        };
+        let (names, include) = recover::skipped_names(file, current, region.clone());
+        skipped.names.extend(names);
+        skipped.include |= include;
+        if gave_up || too_many || region.is_empty() {
+            let Some(prefix) = prefix else {
+                return empty_document(file, skipped);
+            };
+            // Errors in the skipped text are not reported: lower only
+            // what parsed.
+            let doc = lower::lower_document(file, prefix, diags);
+            return with_skipped(doc, skipped);
+        }
+        let mut next = current.to_string();
+        recover::blank(&mut next, region);
+        work = Some(next);
+    }
+}
+
+/// A document with no headers or definitions.
+fn empty_document(file: FileId, skipped: ast::Skipped) -> ast::Document {
+    ast::Document {
         file,
         headers: Vec::new(),
         definitions: Vec::new(),
-    };
-    match ThriftParser::parse(Rule::document, text) {
-        Ok(mut pairs) => match pairs.next() {
-            Some(document) => lower::lower_document(file, document, diags),
-            None => empty(),
-        },
-        Err(error) => {
-            diags.push(syntax_error(file, text, error));
-            match ThriftParser::parse(Rule::header_block, text) {
-                Ok(mut pairs) => match pairs.next() {
-                    Some(headers) => {
-                        let mut ignored = Diagnostics::new();
-                        lower::lower_document(file, headers, &mut ignored)
-                    }
-                    None => empty(),
-                },
-                Err(_) => empty(),
-            }
-        }
+        skipped,
     }
+}
+
+/// `doc`, with the names recovery skipped added to those lowering left out.
+fn with_skipped(mut doc: ast::Document, skipped: ast::Skipped) -> ast::Document {
+    doc.skipped.names.extend(skipped.names);
+    doc.skipped.names.sort_by_key(|n| n.span);
+    doc.skipped.include |= skipped.include;
+    doc
 }
 
 /// pest's detailed error tracking is a process-wide switch; the second,
@@ -400,7 +501,7 @@ fn or_list(items: &BTreeSet<String>) -> String {
 pub(crate) fn expected_name(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
-        document | header_block | include | cpp_include | namespace | const_def | typedef_def
+        document | items | include | cpp_include | namespace | const_def | typedef_def
         | enum_def | senum_def | struct_def | union_def | exception_def | service_def
         | kw_include | kw_cpp_include | kw_namespace | kw_const | kw_typedef | kw_enum
         | kw_senum | kw_struct | kw_union | kw_exception | kw_service => "a definition",

@@ -42,12 +42,16 @@ pub(super) struct Files {
     pub docs: Vec<SourceDoc>,
     /// Indices into `docs` of the files named by the user, in order.
     pub roots: Vec<usize>,
+    /// How many of the errors reported while loading are syntax errors
+    /// (the files still hold every definition that parsed).
+    pub syntax_errors: usize,
 }
 
 /// Reads the named files and everything they include, parses them, and
 /// orders them includes-first. Errors (unreadable files, missing includes,
 /// syntax errors, include cycles) go to `diags`; the named files that
-/// could not be read go to `unreadable` too.
+/// could not be read go to `unreadable` too. A file with syntax errors
+/// still has its includes read, and keeps the definitions that parsed.
 pub(super) fn load_files(
     fs: &dyn FileSystem,
     files: &[PathBuf],
@@ -62,12 +66,14 @@ pub(super) fn load_files(
     let mut roots = Vec::new();
     // Every name each file is reached by: (load index, stem).
     let mut names: Vec<(usize, String)> = Vec::new();
+    let mut syntax_errors = 0;
 
     let mut add = |path: &Path,
                    display: String,
                    sources: &mut SourceMap,
                    diags: &mut Diagnostics,
                    loaded: &mut Vec<LoadedFile>,
+                   syntax_errors: &mut usize,
                    from: Option<Span>|
      -> Option<usize> {
         let canonical = fs.canonicalize(path).unwrap_or_else(|_| normalize(path));
@@ -86,7 +92,9 @@ pub(super) fn load_files(
             }
         };
         let id = sources.add_with_display(&canonical, display, text);
+        let reported = diags.error_count();
         let doc = Some(crate::parse::parse(id, &sources.get(id).text, diags));
+        *syntax_errors += diags.error_count() - reported;
         let i = loaded.len();
         loaded.push((canonical.clone(), doc, Vec::new(), normalize(path)));
         by_path.insert(canonical, i);
@@ -102,7 +110,15 @@ pub(super) fn load_files(
             unreadable.push(file.clone());
             continue;
         }
-        match add(file, display, &mut sources, diags, &mut loaded, None) {
+        match add(
+            file,
+            display,
+            &mut sources,
+            diags,
+            &mut loaded,
+            &mut syntax_errors,
+            None,
+        ) {
             Some(i) => {
                 if !roots.contains(&i) {
                     roots.push(i);
@@ -151,6 +167,7 @@ pub(super) fn load_files(
                         &mut sources,
                         diags,
                         &mut loaded,
+                        &mut syntax_errors,
                         Some(span),
                     ) {
                         let qualifier = stem_of(Path::new(&inc));
@@ -221,6 +238,7 @@ pub(super) fn load_files(
         sources,
         docs,
         roots: roots.into_iter().map(|r| new_index[r]).collect(),
+        syntax_errors,
     }
 }
 

@@ -6,7 +6,8 @@
 //!
 //! 1. `include`: read the named files and everything they include, parse
 //!    each (all syntax errors of all files), check include cycles and order
-//!    the files includes-first.
+//!    the files includes-first. Syntax errors alone do not stop the stages
+//!    after it: the definitions that parsed are checked too.
 //! 2. `resolve`: definitions, names, types, enums, fields, services; then
 //!    `consts` evaluates constants and default values against their types,
 //!    and `graph` marks recursive fields.
@@ -272,7 +273,11 @@ pub fn load_with(
     let mut diags = Diagnostics::new();
     let mut unreadable = Vec::new();
     let loaded = include::load_files(fs, files, include_dirs, &mut diags, &mut unreadable);
-    if diags.has_errors() {
+    // Syntax errors alone do not stop here: the definitions that parsed are
+    // checked too (uses of the skipped ones are not reported again), so
+    // one run reports every error. Any other error (a file not read, an
+    // include cycle) would make names seem undefined: stop.
+    if diags.error_count() > loaded.syntax_errors {
         return Err(Failed {
             sources: loaded.sources,
             diagnostics: diags,

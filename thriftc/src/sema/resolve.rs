@@ -68,6 +68,7 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
         sources,
         docs,
         roots,
+        syntax_errors: _,
     } = files;
     let mut r = Resolver {
         docs: &docs,
@@ -283,6 +284,9 @@ impl<'a> Resolver<'a> {
         want: &dyn Fn(&ast::DefinitionKind) -> bool,
         with_enum_values: bool,
     ) {
+        if self.was_skipped(file, &ident.name) {
+            return;
+        }
         let mut names = if self.hints_left > 0 {
             self.hints_left -= 1;
             self.visible_names(file, want, with_enum_values)
@@ -310,6 +314,35 @@ impl<'a> Resolver<'a> {
             }
         }
         self.diags.push(d);
+    }
+
+    /// Whether `name`, seen from `file`, may name a definition that a
+    /// syntax error made the parser skip: `Name` or `Enum.VALUE` skipped in
+    /// `file`, `stem.Name` or `stem.Enum.VALUE` skipped in a file `file`
+    /// includes as `stem`, or any qualified name in a file whose skipped
+    /// text held an `include`. Its use is then no error of its own.
+    fn was_skipped(&self, file: FileIdx, name: &str) -> bool {
+        let skipped_in = |f: usize, name: &str| {
+            let first = name.split('.').next().unwrap_or(name);
+            self.docs[f]
+                .doc
+                .skipped
+                .names
+                .iter()
+                .any(|n| n.name == first)
+        };
+        let doc = &self.docs[file.0 as usize];
+        if skipped_in(file.0 as usize, name) {
+            return true;
+        }
+        let Some((stem, rest)) = name.split_once('.') else {
+            return false;
+        };
+        doc.doc.skipped.include
+            || doc
+                .includes
+                .iter()
+                .any(|inc| inc.qualifier == stem && skipped_in(inc.file, rest))
     }
 
     pub(super) fn ambiguous(&mut self, ident: &ast::Ident, files: &[FileIdx]) {
