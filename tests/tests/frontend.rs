@@ -334,3 +334,33 @@ fn one_file_included_by_two_paths() {
         assert_eq!(stems[0], "x", "includes first: {stems:?}");
     }
 }
+
+/// A block comment never closed is reported where it opens, after the
+/// errors of what came before it. (Not a fixture: Apache Thrift 0.17, which
+/// the differential test runs on every fixture, never ends on this input.)
+#[test]
+fn unterminated_block_comment_is_reported_where_it_opens() {
+    let failed = thriftc::load_str(
+        "comment.thrift",
+        "struct Point {\n  1: i32 x\n  2: Strng label\n}\n\n\
+         /* The plotter service.\nservice Plotter {\n  Point origin()\n}\n",
+    )
+    .expect_err("errors");
+    expect_test::expect![[r#"
+        error: cannot find type `Strng`
+          --> comment.thrift:3:6
+          |
+        3 |   2: Strng label
+          |      ^^^^^ not defined
+
+        error: unterminated block comment
+          --> comment.thrift:6:1
+          |
+        6 | /* The plotter service.
+          | ^^ opened here and never closed
+          |
+          = note: the rest of the file is in the comment: close it with `*/`
+
+    "#]]
+    .assert_eq(&failed.render(false));
+}

@@ -251,6 +251,49 @@ proptest! {
         check_generated(&loaded.unwrap().program);
     }
 
+    /// Recovery after syntax errors: a file of structs, some broken in
+    /// various ways, then one struct using them all. Each broken struct
+    /// gives exactly one error, on its own line, whatever the others do;
+    /// no use of a broken struct is reported as undefined.
+    #[test]
+    fn each_broken_definition_gives_one_error(
+        breaks in proptest::collection::vec(proptest::option::of(0..BREAKS.len()), 1..24),
+        same_line in proptest::collection::vec(any::<bool>(), 24),
+    ) {
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        for (i, brk) in breaks.iter().enumerate() {
+            // After a `}`, a definition on the same line is found too.
+            if i > 0 && same_line[i] && !text.ends_with('\n') {
+                text.push(' ');
+            } else if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            let body = brk.map_or("1: i32 x", |b| BREAKS[b]);
+            text.push_str(&format!("struct S{i} {{ {body} }}"));
+            lines.push(text.matches('\n').count() + 1);
+        }
+        let uses: Vec<String> = (0..breaks.len()).map(|i| format!("{}: S{i} s{i}", i + 1)).collect();
+        text.push_str(&format!("\nstruct Uses {{ {} }}\n", uses.join(", ")));
+        let broken: Vec<usize> = (0..breaks.len()).filter(|&i| breaks[i].is_some()).collect();
+        match thriftc::load_str("fuzz.thrift", &text) {
+            Ok(_) => prop_assert!(broken.is_empty(), "loads despite syntax errors:\n{text}"),
+            Err(failed) => {
+                let sources = &failed.sources;
+                let errors: Vec<&thriftc::Diagnostic> =
+                    failed.diagnostics.iter().filter(|d| d.is_error()).collect();
+                let report = failed.render(false);
+                prop_assert_eq!(errors.len(), broken.len(), "{}\n{}", text, report);
+                for (d, &i) in errors.iter().zip(&broken) {
+                    prop_assert!(!d.message.starts_with("cannot find"), "{}", report);
+                    let span = d.labels.iter().find(|l| l.primary).expect("a caret").span;
+                    let (line, _) = sources.get(span.file).line_col(span.start as usize);
+                    prop_assert_eq!(line, lines[i], "S{} in\n{}\n{}", i, text, report);
+                }
+            }
+        }
+    }
+
     #[test]
     fn mutated_fixtures_never_panic(
         which in any::<usize>(),
@@ -261,6 +304,23 @@ proptest! {
         check(&apply(text, &edits));
     }
 }
+
+/// Ways to break a struct's body (each one syntax error, found on the
+/// struct's own line).
+const BREAKS: &[&str] = &[
+    "1 i32 x",
+    "1: i32 x,,",
+    "1: list<i32 x",
+    "1: i32 x = }",
+    "1: map<i32 i32> m",
+    "1: i32 = 3",
+    "1: i32 x (a = ) ",
+    "1: i32 true",
+    "1: required",
+    "{",
+    "1: i32 x = \"s\" \"t\"",
+    "1: i32 x = [1, 2",
+];
 
 /// Characters that generated code must carry safely from doc comments and
 /// string constants.
@@ -372,4 +432,23 @@ fn pathological_inputs_are_rejected_cleanly() {
     ] {
         check(text);
     }
+}
+
+/// A file with more syntax errors than are reported: the first 50, the
+/// last saying so, and no more.
+#[test]
+fn syntax_errors_stop_at_the_cap() {
+    let text: String = (0..200)
+        .map(|i| format!("struct S{i} {{ 1 i32 x }}\n"))
+        .collect();
+    let failed = thriftc::load_str("many.thrift", &text).expect_err("syntax errors");
+    assert_eq!(failed.diagnostics.error_count(), 50);
+    let last = failed.diagnostics.iter().last().expect("an error");
+    assert!(
+        last.notes
+            .iter()
+            .any(|n| n.contains("stops reading a file after 50")),
+        "{last:?}"
+    );
+    check(&text);
 }

@@ -106,6 +106,37 @@ fn check_idl_error_exits_1_with_location() {
     assert!(err.contains('^'), "{err}");
 }
 
+/// Every syntax error of a file, and the semantic errors of the
+/// definitions that parsed, in one run; `gen` then writes nothing.
+#[test]
+fn syntax_errors_are_all_reported_and_gen_writes_nothing() {
+    let dir = project("syntax-errors");
+    std::fs::write(
+        dir.join("service.thrift"),
+        "include \"shared.thrift\"\n\nstruct A { 1: i32 x, 2: strin y }\n\
+         struct B { 1 i32 z }\nstruct C { 1: i32 w,, }\nconst i32 K = \"s\"\n\
+         service Plotter {\n  shared.Point origin(1: B b, 2: C c)\n}\n",
+    )
+    .unwrap();
+    let out = thriftc(&dir, &["check", "--color=never", "service.thrift"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    for expected in [
+        "service.thrift:3:25",
+        "did you mean `string`?",
+        "service.thrift:4:14",
+        "service.thrift:5:21",
+        "service.thrift:6:15",
+        "(4 errors)",
+    ] {
+        assert!(err.contains(expected), "`{expected}` missing:\n{err}");
+    }
+    assert!(!err.contains("cannot find type `B`"), "{err}");
+    let out = thriftc(&dir, &["gen", "--out-dir", "out", "service.thrift"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!dir.join("out").exists(), "gen wrote output despite errors");
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let dir = project("usage");

@@ -86,16 +86,21 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::Document
         let mut d = syntax_error(file, current, error);
         let mut at = d.labels.first().map_or(0, |l| l.span.start as usize);
         // The items that parsed, and where the broken one starts.
-        let (prefix, start) = match ThriftParser::parse(Rule::items, current) {
+        let (prefix, start, last_item) = match ThriftParser::parse(Rule::items, current) {
             Ok(mut pairs) => match pairs.next() {
                 Some(items) => {
                     let end = items.as_span().end();
-                    (Some(items), recover::skip_trivia(current, end))
+                    let last = items.clone().into_inner().last();
+                    let last = last.map(|item| item.as_span().start());
+                    (Some(items), recover::skip_trivia(current, end), last)
                 }
-                None => (None, None),
+                None => (None, None, None),
             },
-            Err(_) => (None, None),
+            Err(_) => (None, None, None),
         };
+        // Where the text to skip starts (the broken item, unless the item
+        // before it is the cause).
+        let mut skip_from = start;
         // A string or comment never closed swallows the rest of the file:
         // pest then fails at its end, which is not where the mistake is.
         let mut comment_to_end = false;
@@ -131,6 +136,31 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::Document
                 comment_to_end = matches!(unclosed, recover::Unclosed::Comment(_));
             }
         }
+        // A string running over lines (in the broken item or the one
+        // before it) that ends on the line of the error may be missing its
+        // closing quote, and have ended at the opening quote of a later
+        // string: say so, and skip from the item holding it to the next
+        // item after its first line.
+        if let Some((open, end)) = start
+            .filter(|_| !gave_up && !comment_to_end)
+            .and_then(|start| recover::multiline_string(current, last_item.unwrap_or(start), at))
+            .filter(|&(_, end)| end <= at && !current[end..at].contains('\n'))
+        {
+            if Some(open) < start {
+                skip_from = last_item;
+            }
+            // Offsets are those of the file (`current` only has comments
+            // where `text` has skipped items).
+            let line = text.get(..end).map_or(0, |t| t.matches('\n').count()) + 1;
+            let quote = &current[open..open + 1];
+            d = d
+                .secondary(
+                    Span::new(file, open, open + 1),
+                    format!("this string runs on to line {line}"),
+                )
+                .help(format!("is the closing `{quote}` of this string missing?"));
+            at = open;
+        }
         errors += 1;
         let too_many = errors >= MAX_SYNTAX_ERRORS;
         if too_many {
@@ -140,7 +170,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::Document
             ));
         }
         diags.push(d);
-        let region = match start {
+        let region = match skip_from {
             // Everything after an unclosed comment is in it.
             Some(start) if comment_to_end => start..current.len(),
             Some(start) if !gave_up && !too_many => start..recover::resume_at(current, start, at),

@@ -194,6 +194,43 @@ pub(super) enum Unclosed {
 /// that is never closed, read as the grammar reads them: a string may span
 /// lines, a `\\` escapes the character after it.
 pub(super) fn unclosed(text: &str, from: usize) -> Option<Unclosed> {
+    let mut found = None;
+    scan_strings(text, from, |start, end| {
+        if end.is_none() {
+            found = Some(Unclosed::Str(start));
+        }
+        end.is_none()
+    })
+    .map(Unclosed::Comment)
+    .or(found)
+}
+
+/// The last string that opens in `text[from..to]` and spans lines (read
+/// as the grammar reads strings): its opening quote and its end. Where an
+/// error follows one on the line it ends, its closing quote is likely
+/// missing (the string then ends at the opening quote of a later one).
+pub(super) fn multiline_string(text: &str, from: usize, to: usize) -> Option<(usize, usize)> {
+    let mut found = None;
+    scan_strings(text, from, |start, end| {
+        if start >= to {
+            return true;
+        }
+        if let Some(end) = end.filter(|&end| text[start..end].contains('\n')) {
+            found = Some((start, end));
+        }
+        false
+    });
+    found
+}
+
+/// Calls `visit` with the start and end (`None`: never closed) of each
+/// string from `from` on, skipping comments, until it returns true. The
+/// start of a block comment never closed, if the scan gets there.
+fn scan_strings(
+    text: &str,
+    from: usize,
+    mut visit: impl FnMut(usize, Option<usize>) -> bool,
+) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut i = from;
     while i < bytes.len() {
@@ -201,21 +238,24 @@ pub(super) fn unclosed(text: &str, from: usize) -> Option<Unclosed> {
             quote @ (b'"' | b'\'') => {
                 let start = i;
                 i += 1;
-                loop {
+                let end = loop {
                     match bytes.get(i) {
-                        None => return Some(Unclosed::Str(start)),
+                        None => break None,
                         Some(b'\\') => i += 2,
-                        Some(&b) if b == quote => break,
+                        Some(&b) if b == quote => break Some(i + 1),
                         Some(_) => i += 1,
                     }
+                };
+                if visit(start, end) {
+                    return None;
                 }
-                i += 1;
+                i = end.unwrap_or(bytes.len());
             }
             b'#' => i = line_end(bytes, i),
             b'/' if bytes.get(i + 1) == Some(&b'/') => i = line_end(bytes, i),
             b'/' if bytes.get(i + 1) == Some(&b'*') => match block_comment_end(bytes, i) {
                 Some(end) => i = end,
-                None => return Some(Unclosed::Comment(i)),
+                None => return Some(i),
             },
             _ => i += 1,
         }
@@ -375,6 +415,17 @@ mod tests {
         assert_eq!(unclosed(text, 0), Some(Unclosed::Comment(text.len() - 2)));
         assert_eq!(unclosed("struct A { 1: string s = \"\" }", 0), None);
         assert_eq!(unclosed("\"x\\", 0), Some(Unclosed::Str(0)));
+    }
+
+    #[test]
+    fn strings_spanning_lines_are_found() {
+        let text = "const string A = \"a\"\n// \"x\nconst string B = \"b\nc\" 'd\ne'";
+        let b = text.find("\"b").unwrap();
+        let d = text.find("'d").unwrap();
+        assert_eq!(multiline_string(text, 0, text.len()), Some((d, d + 5)));
+        assert_eq!(multiline_string(text, 0, d), Some((b, b + 5)));
+        assert_eq!(multiline_string(text, 0, b), None);
+        assert_eq!(multiline_string(text, d + 1, text.len()), None);
     }
 
     #[test]
