@@ -5,35 +5,21 @@
 //!
 //! The resumable check keeps its place between reads, so each token costs
 //! it a step through its state; a message that is all there needs none of
-//! that. Here the nesting is a small array on the stack, each token is read
-//! once, and strings in lists and map keys are passed over in tight loops.
-//! For the bench's 1 KB `echo` request: about 3,200 instructions, against
-//! about 13,000 for the resumable check and 4,600 for a skip through the
-//! binary decoder.
+//! that (see [`first_pass`](super::first_pass) for the walk both protocols
+//! share). For the bench's 1 KB `echo` request: about 3,200 instructions,
+//! against about 13,000 for the resumable check and 4,600 for a skip
+//! through the binary decoder.
 //!
 //! The answer is the resumable check's on the same bytes: `Some(len)` where
 //! it finds a whole message of `len` bytes, `None` where it finds part of
-//! one or a malformed one (and, beyond [`MAX_NESTING`], where it would find
+//! one or a malformed one (and, beyond
+//! [`MAX_NESTING`](super::first_pass::MAX_NESTING), where it would find
 //! a whole one): the caller then runs the resumable check, which tells
 //! those apart. So the rules are the same: the decoders' type codes,
 //! counts, nesting limit and size limit.
 
+use super::first_pass::{Bytes, Field, Frame, Opens, Skim, body_end};
 use crate::limits::Limits;
-
-/// The nesting this pass follows (structs and containers, the argument
-/// struct included); a message nested deeper gets `None`.
-pub(crate) const MAX_NESTING: usize = 64;
-
-/// A struct or container being passed over.
-#[derive(Clone, Copy)]
-enum Frame {
-    /// The next token is a field header or STOP.
-    Struct,
-    /// `left` more values of type code `elem` (a list or set).
-    Values { elem: u8, left: usize },
-    /// `left` more keys and values, alternating: a key when `left` is even.
-    Entries { key: u8, value: u8, left: usize },
-}
 
 /// The bytes a value of type `code` takes when that is fixed: every byte
 /// string of that length is a valid value (a binary `bool` is any byte).
@@ -66,235 +52,127 @@ fn min_size(code: u8) -> Option<usize> {
     })
 }
 
-/// The bytes of a message (at most the size limit's worth) and a position
-/// in them; every read past their end is `None`.
-struct Bytes<'a> {
-    buf: &'a [u8],
-    at: usize,
+#[inline]
+fn i32(b: &mut Bytes<'_>) -> Option<i32> {
+    b.array().map(i32::from_be_bytes)
 }
 
-impl Bytes<'_> {
-    #[inline]
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let b = *self.buf.get(self.at..)?.first_chunk::<N>()?;
-        self.at += N;
-        Some(b)
-    }
-
-    #[inline]
-    fn i32(&mut self) -> Option<i32> {
-        self.array().map(i32::from_be_bytes)
-    }
-
-    /// Passes over `n` bytes.
-    #[inline]
-    fn pass(&mut self, n: usize) -> Option<()> {
-        let end = self.at.checked_add(n)?;
-        if end > self.buf.len() {
-            return None;
-        }
-        self.at = end;
-        Some(())
-    }
-
-    /// A string or binary value: its length, then as many bytes.
-    #[inline]
-    fn string(&mut self) -> Option<()> {
-        let n = usize::try_from(self.i32()?).ok()?;
-        self.pass(n)
-    }
-
-    /// A container's count of `n` values of at least `min` bytes each (no
-    /// STOP or VOID values unless empty), if they can all be there.
-    #[inline]
-    fn count(&self, n: i32, min: usize) -> Option<usize> {
-        let n = usize::try_from(n).ok()?;
-        if n != 0 && min == 0 {
-            return None;
-        }
-        (n.checked_mul(min)? <= self.buf.len() - self.at).then_some(n)
-    }
+/// A string or binary value: its length, then as many bytes.
+#[inline]
+fn string(b: &mut Bytes<'_>) -> Option<()> {
+    let n = usize::try_from(i32(b)?).ok()?;
+    b.pass(n)
 }
 
 /// The length of the unframed binary message at the start of `bytes`, if
 /// all of it is there and well-formed (see the module's docs).
 pub(crate) fn message_len(bytes: &[u8], limits: Limits) -> Option<usize> {
-    let mut b = Bytes {
-        buf: &bytes[..bytes.len().min(limits.max_message_size())],
-        at: 0,
-    };
-    let word = b.i32()?;
+    let mut b = Bytes::new(bytes, limits.max_message_size());
+    let word = i32(&mut b)?;
     let name_len = if word < 0 {
         let w = word as u32;
         if w & 0xffff_0000 != 0x8001_0000 || !(1..=4).contains(&(w & 0xff)) {
             return None;
         }
-        b.i32()?
+        i32(&mut b)?
     } else {
         word
     };
-    let name_len = usize::try_from(name_len).ok()?;
-    let start = b.at;
-    b.pass(name_len)?;
-    crate::utf8::str(&b.buf[start..b.at])?;
-    if word >= 0 {
-        let [kind] = b.array()?;
-        if !(1..=4).contains(&kind) {
-            return None;
-        }
-    }
-    b.pass(4)?;
-    body_end(b, limits.max_depth())
-}
-
-/// What a value at hand opens: nothing (it was passed over whole), or a
-/// struct or container whose contents come next.
-enum Opens {
-    Nothing,
-    Frame(Frame),
-}
-
-/// Passes over a value of type `code`, or its header when it is a struct
-/// or container with contents to follow (runs of fixed-size values and of
-/// strings are passed over at once). `None`: not there, or malformed.
-#[inline(always)]
-fn value(b: &mut Bytes<'_>, code: u8) -> Option<Opens> {
-    if let Some(size) = fixed_size(code) {
-        b.pass(size)?;
-        return Some(Opens::Nothing);
-    }
-    Some(match code {
-        11 => {
-            b.string()?;
-            Opens::Nothing
-        }
-        12 => Opens::Frame(Frame::Struct),
-        14 | 15 => {
-            let [elem, c0, c1, c2, c3] = b.array()?;
-            let left = b.count(i32::from_be_bytes([c0, c1, c2, c3]), min_size(elem)?)?;
-            Opens::Frame(Frame::Values { elem, left })
-        }
-        13 => {
-            let [key, value, c0, c1, c2, c3] = b.array()?;
-            let (k, v) = (min_size(key)?, min_size(value)?);
-            let min = if k == 0 || v == 0 { 0 } else { k + v };
-            let left = b.count(i32::from_be_bytes([c0, c1, c2, c3]), min)?;
-            Opens::Frame(Frame::Entries {
-                key,
-                value,
-                left: left * 2,
-            })
-        }
-        // STOP or VOID as a value, or no type.
-        _ => return None,
-    })
-}
-
-/// Passes over the contents of a container at once when they are runs of
-/// fixed-size values or strings (`true`), else leaves them (`false`).
-#[inline(always)]
-fn pass_run(b: &mut Bytes<'_>, frame: Frame) -> Option<bool> {
-    match frame {
-        Frame::Values { elem, left } => {
-            if let Some(size) = fixed_size(elem) {
-                b.pass(size * left)?;
-                return Some(true);
-            }
-            if elem == 11 {
-                for _ in 0..left {
-                    b.string()?;
-                }
-                return Some(true);
-            }
-        }
-        Frame::Entries { key, value, left } => match (fixed_size(key), fixed_size(value)) {
-            (Some(k), Some(v)) => {
-                b.pass((k + v) * (left / 2))?;
-                return Some(true);
-            }
-            (None, Some(v)) if key == 11 => {
-                for _ in 0..left / 2 {
-                    b.string()?;
-                    b.pass(v)?;
-                }
-                return Some(true);
-            }
-            _ => {}
-        },
-        Frame::Struct => {}
-    }
-    Some(false)
-}
-
-/// The end of the argument struct that starts at `b.at`.
-fn body_end(mut b: Bytes<'_>, max_depth: u32) -> Option<usize> {
-    let max_depth = (max_depth as usize).min(MAX_NESTING);
-    if max_depth == 0 {
+    b.name(usize::try_from(name_len).ok()?)?;
+    if word >= 0 && !(1..=4).contains(&b.byte()?) {
         return None;
     }
-    let mut stack = [Frame::Struct; MAX_NESTING];
-    let mut depth = 1;
-    loop {
-        // The innermost frame's values, up to its end or the first one
-        // that opens a struct or container of its own.
-        let opened = match &mut stack[depth - 1] {
-            Frame::Struct => loop {
-                let [code] = b.array()?;
-                if code == 0 {
-                    break None;
-                }
-                // The field id: any.
-                b.pass(2)?;
-                if let Opens::Frame(frame) = value(&mut b, code)? {
-                    break Some(frame);
-                }
-            },
-            Frame::Values { elem, left } => loop {
-                if *left == 0 {
-                    break None;
-                }
-                *left -= 1;
-                if let Opens::Frame(frame) = value(&mut b, *elem)? {
-                    break Some(frame);
-                }
-            },
-            Frame::Entries {
-                key,
-                value: val,
-                left,
-            } => loop {
-                if *left == 0 {
-                    break None;
-                }
-                *left -= 1;
-                let code = if *left % 2 == 1 { *key } else { *val };
-                if let Opens::Frame(frame) = value(&mut b, code)? {
-                    break Some(frame);
-                }
-            },
-        };
-        let Some(frame) = opened else {
-            // The innermost frame ended.
-            depth -= 1;
-            if depth == 0 {
-                return Some(b.at);
+    // The seqid.
+    b.pass(4)?;
+    body_end::<Binary>(b, limits.max_depth())
+}
+
+/// The binary protocol's tokens.
+struct Binary;
+
+impl Skim for Binary {
+    #[inline(always)]
+    fn field(b: &mut Bytes<'_>, _: &mut i16) -> Option<Field> {
+        let code = b.byte()?;
+        if code == 0 {
+            return Some(Field::Stop);
+        }
+        // The field id: any.
+        b.pass(2)?;
+        Some(Field::Value(code))
+    }
+
+    #[inline(always)]
+    fn value(b: &mut Bytes<'_>, code: u8) -> Option<Opens> {
+        if let Some(size) = fixed_size(code) {
+            b.pass(size)?;
+            return Some(Opens::Nothing);
+        }
+        Some(match code {
+            11 => {
+                string(b)?;
+                Opens::Nothing
             }
-            continue;
-        };
-        // One level deeper, as the decoders count (even for contents
-        // passed over at once).
-        if depth >= max_depth {
-            return None;
+            12 => Opens::Frame(Frame::Struct { last_id: 0 }),
+            14 | 15 => {
+                let [elem, c0, c1, c2, c3] = b.array()?;
+                let left = b.count(i32::from_be_bytes([c0, c1, c2, c3]), min_size(elem)?)?;
+                Opens::Frame(Frame::Values { elem, left })
+            }
+            13 => {
+                let [key, value, c0, c1, c2, c3] = b.array()?;
+                let (k, v) = (min_size(key)?, min_size(value)?);
+                let min = if k == 0 || v == 0 { 0 } else { k + v };
+                let left = b.count(i32::from_be_bytes([c0, c1, c2, c3]), min)?;
+                Opens::Frame(Frame::Entries {
+                    key,
+                    value,
+                    left: left * 2,
+                })
+            }
+            // STOP or VOID as a value, or no type.
+            _ => return None,
+        })
+    }
+
+    #[inline(always)]
+    fn pass_run(b: &mut Bytes<'_>, frame: Frame) -> Option<bool> {
+        match frame {
+            Frame::Values { elem, left } => {
+                if let Some(size) = fixed_size(elem) {
+                    b.pass(size * left)?;
+                    return Some(true);
+                }
+                if elem == 11 {
+                    for _ in 0..left {
+                        string(b)?;
+                    }
+                    return Some(true);
+                }
+            }
+            Frame::Entries { key, value, left } => match (fixed_size(key), fixed_size(value)) {
+                (Some(k), Some(v)) => {
+                    b.pass((k + v) * (left / 2))?;
+                    return Some(true);
+                }
+                (None, Some(v)) if key == 11 => {
+                    for _ in 0..left / 2 {
+                        string(b)?;
+                        b.pass(v)?;
+                    }
+                    return Some(true);
+                }
+                _ => {}
+            },
+            Frame::Struct { .. } => {}
         }
-        if !pass_run(&mut b, frame)? {
-            stack[depth] = frame;
-            depth += 1;
-        }
+        Some(false)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::first_pass::MAX_NESTING;
     use super::*;
     use crate::protocol::binary::BinaryProtocol;
     use crate::protocol::{MessageHeader, MessageType, ProtocolWrite, TType};

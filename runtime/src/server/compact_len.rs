@@ -3,26 +3,16 @@
 //! for the compact protocol, with the same contract. Its answer is the
 //! resumable check's on the same bytes (`Some(len)` for a whole message,
 //! `None` for part of one, a malformed one, or one nested deeper than
-//! [`MAX_NESTING`]), so the rules are that check's and the decoders':
-//! varints of at most their width, field id deltas that stay in range,
-//! `bool` bytes of 0 to 2, counts, nesting and the size limit.
+//! [`MAX_NESTING`](super::first_pass::MAX_NESTING)), so the rules are that
+//! check's and the decoders': varints of at most their width, field id
+//! deltas that stay in range, `bool` bytes of 0 to 2, counts, nesting and
+//! the size limit.
 
-use super::binary_len::MAX_NESTING;
+use super::first_pass::{Bytes, Field, Frame, Opens, Skim, body_end};
 use crate::limits::Limits;
 
-/// A struct or container being passed over.
-#[derive(Clone, Copy)]
-enum Frame {
-    /// The next token is a field header or STOP; `last_id` is the base of
-    /// the next field id's delta.
-    Struct { last_id: i16 },
-    /// `left` more values of element type code `elem` (a list or set).
-    Values { elem: u8, left: usize },
-    /// `left` more keys and values, alternating: a key when `left` is even.
-    Entries { key: u8, value: u8, left: usize },
-}
-
-// Element type codes (a field header's codes differ: see `field_type`).
+// Element type codes (a field header's codes are the same, except that
+// both `bool` codes hold the field's value).
 const BOOL: u8 = 1;
 const BOOL_FALSE: u8 = 2;
 const I8: u8 = 3;
@@ -36,18 +26,6 @@ const SET: u8 = 10;
 const MAP: u8 = 11;
 const STRUCT: u8 = 12;
 const UUID: u8 = 13;
-
-/// The element type code of a field header's type code (the two `bool`
-/// codes carry the value, so the field has no value bytes: `None`), or
-/// `Err` for STOP and codes that are no type.
-#[inline]
-fn field_type(code: u8) -> Result<Option<u8>, ()> {
-    match code {
-        1 | 2 => Ok(None),
-        3..=13 => Ok(Some(code)),
-        _ => Err(()),
-    }
-}
 
 /// The bytes a value of element type `code` takes when every byte string
 /// of that length is a valid value.
@@ -74,87 +52,47 @@ fn min_size(code: u8) -> Option<usize> {
     })
 }
 
-/// The bytes of a message (at most the size limit's worth) and a position
-/// in them; every read past their end is `None`.
-struct Bytes<'a> {
-    buf: &'a [u8],
-    at: usize,
+/// A varint of at most `width` bytes whose last byte is at most `last_max`
+/// when it takes all of them.
+#[inline]
+fn varint(b: &mut Bytes<'_>, width: usize, last_max: u8) -> Option<u64> {
+    let mut out = 0u64;
+    for i in 0..width {
+        let byte = b.byte()?;
+        if i + 1 == width {
+            return (byte <= last_max).then_some(out | (byte as u64) << (7 * i));
+        }
+        out |= ((byte & 0x7f) as u64) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some(out);
+        }
+    }
+    None
 }
 
-impl Bytes<'_> {
-    #[inline]
-    fn byte(&mut self) -> Option<u8> {
-        let b = *self.buf.get(self.at)?;
-        self.at += 1;
-        Some(b)
-    }
+#[inline]
+fn varint32(b: &mut Bytes<'_>) -> Option<u32> {
+    varint(b, 5, 0x0f).map(|v| v as u32)
+}
 
-    #[inline]
-    fn pass(&mut self, n: usize) -> Option<()> {
-        let end = self.at.checked_add(n)?;
-        if end > self.buf.len() {
-            return None;
-        }
-        self.at = end;
-        Some(())
-    }
+/// A zigzag `i16` (a field id or an `i16` value).
+#[inline]
+fn i16(b: &mut Bytes<'_>) -> Option<i16> {
+    let v = varint32(b)?;
+    i16::try_from(((v >> 1) as i32) ^ -((v & 1) as i32)).ok()
+}
 
-    /// A varint of at most `width` bytes whose last byte is at most
-    /// `last_max` when it takes all of them.
-    #[inline]
-    fn varint(&mut self, width: usize, last_max: u8) -> Option<u64> {
-        let mut out = 0u64;
-        for i in 0..width {
-            let b = self.byte()?;
-            if i + 1 == width {
-                return (b <= last_max).then_some(out | (b as u64) << (7 * i));
-            }
-            out |= ((b & 0x7f) as u64) << (7 * i);
-            if b & 0x80 == 0 {
-                return Some(out);
-            }
-        }
-        None
-    }
-
-    #[inline]
-    fn varint32(&mut self) -> Option<u32> {
-        self.varint(5, 0x0f).map(|v| v as u32)
-    }
-
-    /// A zigzag `i16` (a field id or an `i16` value).
-    #[inline]
-    fn i16(&mut self) -> Option<i16> {
-        let v = self.varint32()?;
-        i16::try_from(((v >> 1) as i32) ^ -((v & 1) as i32)).ok()
-    }
-
-    /// A container's count of `n` values of at least `min` bytes each (no
-    /// STOP values unless empty), if they can all be there.
-    #[inline]
-    fn count(&self, n: i32, min: usize) -> Option<usize> {
-        let n = usize::try_from(n).ok()?;
-        if n != 0 && min == 0 {
-            return None;
-        }
-        (n.checked_mul(min)? <= self.buf.len() - self.at).then_some(n)
-    }
-
-    /// A string or binary value: its length, then as many bytes.
-    #[inline]
-    fn string(&mut self) -> Option<()> {
-        let n = usize::try_from(self.varint32()? as i32).ok()?;
-        self.pass(n)
-    }
+/// A string or binary value: its length, then as many bytes.
+#[inline]
+fn string(b: &mut Bytes<'_>) -> Option<()> {
+    let n = usize::try_from(varint32(b)? as i32).ok()?;
+    b.pass(n)
 }
 
 /// The length of the unframed compact message at the start of `bytes`, if
 /// all of it is there and well-formed (see the module's docs).
 pub(crate) fn message_len(bytes: &[u8], limits: Limits) -> Option<usize> {
-    let mut b = Bytes {
-        buf: &bytes[..bytes.len().min(limits.max_message_size())],
-        at: 0,
-    };
+    let mut b = Bytes::new(bytes, limits.max_message_size());
     if b.byte()? != 0x82 {
         return None;
     }
@@ -163,183 +101,119 @@ pub(crate) fn message_len(bytes: &[u8], limits: Limits) -> Option<usize> {
         return None;
     }
     // The seqid, then the name.
-    b.varint32()?;
-    let len = usize::try_from(b.varint32()? as i32).ok()?;
-    let start = b.at;
-    b.pass(len)?;
-    crate::utf8::str(&b.buf[start..b.at])?;
-    body_end(b, limits.max_depth())
+    varint32(&mut b)?;
+    let len = usize::try_from(varint32(&mut b)? as i32).ok()?;
+    b.name(len)?;
+    body_end::<Compact>(b, limits.max_depth())
 }
 
-/// What a value at hand opens: nothing (it was passed over whole), or a
-/// struct or container whose contents come next.
-enum Opens {
-    Nothing,
-    Frame(Frame),
-}
+/// The compact protocol's tokens.
+struct Compact;
 
-/// Passes over a value of element type `code`, or its header when it is a
-/// struct or container with contents to follow. `None`: not there, or
-/// malformed.
-#[inline(always)]
-fn value(b: &mut Bytes<'_>, code: u8) -> Option<Opens> {
-    if let Some(size) = fixed_size(code) {
-        b.pass(size)?;
-        return Some(Opens::Nothing);
+impl Skim for Compact {
+    #[inline(always)]
+    fn field(b: &mut Bytes<'_>, last_id: &mut i16) -> Option<Field> {
+        let h = b.byte()?;
+        if h == 0 {
+            return Some(Field::Stop);
+        }
+        let delta = (h >> 4) as i16;
+        *last_id = if delta != 0 {
+            last_id.checked_add(delta)?
+        } else {
+            i16(b)?
+        };
+        match h & 0x0f {
+            // A bool: its value is in the header.
+            BOOL | BOOL_FALSE => Some(Field::Done),
+            code @ I8..=UUID => Some(Field::Value(code)),
+            _ => None,
+        }
     }
-    match code {
-        BOOL | BOOL_FALSE => {
-            if b.byte()? > 2 {
-                return None;
+
+    #[inline(always)]
+    fn value(b: &mut Bytes<'_>, code: u8) -> Option<Opens> {
+        if let Some(size) = fixed_size(code) {
+            b.pass(size)?;
+            return Some(Opens::Nothing);
+        }
+        match code {
+            BOOL | BOOL_FALSE => {
+                if b.byte()? > 2 {
+                    return None;
+                }
             }
-        }
-        I16 => {
-            b.i16()?;
-        }
-        I32 => {
-            b.varint32()?;
-        }
-        I64 => {
-            b.varint(10, 0x01)?;
-        }
-        STRING => b.string()?,
-        STRUCT => return Some(Opens::Frame(Frame::Struct { last_id: 0 })),
-        LIST | SET => {
-            let h = b.byte()?;
-            let elem = h & 0x0f;
-            let n = match h >> 4 {
-                15 => b.varint32()? as i32,
-                n => n as i32,
-            };
-            let left = b.count(n, min_size(elem)?)?;
-            return Some(Opens::Frame(Frame::Values { elem, left }));
-        }
-        MAP => {
-            let n = b.varint32()? as i32;
-            if n == 0 {
+            I16 => {
+                i16(b)?;
+            }
+            I32 => {
+                varint32(b)?;
+            }
+            I64 => {
+                varint(b, 10, 0x01)?;
+            }
+            STRING => string(b)?,
+            STRUCT => return Some(Opens::Frame(Frame::Struct { last_id: 0 })),
+            LIST | SET => {
+                let h = b.byte()?;
+                let elem = h & 0x0f;
+                let n = match h >> 4 {
+                    15 => varint32(b)? as i32,
+                    n => n as i32,
+                };
+                let left = b.count(n, min_size(elem)?)?;
+                return Some(Opens::Frame(Frame::Values { elem, left }));
+            }
+            MAP => {
+                let n = varint32(b)? as i32;
+                if n == 0 {
+                    return Some(Opens::Frame(Frame::Entries {
+                        key: 0,
+                        value: 0,
+                        left: 0,
+                    }));
+                }
+                let h = b.byte()?;
+                let (key, value) = (h >> 4, h & 0x0f);
+                let (k, v) = (min_size(key)?, min_size(value)?);
+                let min = if k == 0 || v == 0 { 0 } else { k + v };
+                let left = b.count(n, min)?;
                 return Some(Opens::Frame(Frame::Entries {
-                    key: 0,
-                    value: 0,
-                    left: 0,
+                    key,
+                    value,
+                    left: left * 2,
                 }));
             }
-            let h = b.byte()?;
-            let (key, value) = (h >> 4, h & 0x0f);
-            let (k, v) = (min_size(key)?, min_size(value)?);
-            let min = if k == 0 || v == 0 { 0 } else { k + v };
-            let left = b.count(n, min)?;
-            return Some(Opens::Frame(Frame::Entries {
-                key,
-                value,
-                left: left * 2,
-            }));
+            // STOP as a value, or no type.
+            _ => return None,
         }
-        // STOP as a value, or no type.
-        _ => return None,
+        Some(Opens::Nothing)
     }
-    Some(Opens::Nothing)
-}
 
-/// Passes over the contents of a container at once when they are runs of
-/// fixed-size values or strings (`true`), else leaves them (`false`).
-#[inline(always)]
-fn pass_run(b: &mut Bytes<'_>, frame: Frame) -> Option<bool> {
-    match frame {
-        Frame::Values { elem, left } => {
-            if let Some(size) = fixed_size(elem) {
-                b.pass(size * left)?;
-                return Some(true);
+    #[inline(always)]
+    fn pass_run(b: &mut Bytes<'_>, frame: Frame) -> Option<bool> {
+        match frame {
+            Frame::Values { elem, left } => {
+                if let Some(size) = fixed_size(elem) {
+                    b.pass(size * left)?;
+                    return Some(true);
+                }
+                if elem == STRING {
+                    for _ in 0..left {
+                        string(b)?;
+                    }
+                    return Some(true);
+                }
             }
-            if elem == STRING {
-                for _ in 0..left {
-                    b.string()?;
+            Frame::Entries { key, value, left } => {
+                if let (Some(k), Some(v)) = (fixed_size(key), fixed_size(value)) {
+                    b.pass((k + v) * (left / 2))?;
+                    return Some(true);
                 }
-                return Some(true);
             }
+            Frame::Struct { .. } => {}
         }
-        Frame::Entries { key, value, left } => {
-            if let (Some(k), Some(v)) = (fixed_size(key), fixed_size(value)) {
-                b.pass((k + v) * (left / 2))?;
-                return Some(true);
-            }
-        }
-        Frame::Struct { .. } => {}
-    }
-    Some(false)
-}
-
-/// The end of the argument struct that starts at `b.at`.
-fn body_end(mut b: Bytes<'_>, max_depth: u32) -> Option<usize> {
-    let max_depth = (max_depth as usize).min(MAX_NESTING);
-    if max_depth == 0 {
-        return None;
-    }
-    let mut stack = [Frame::Struct { last_id: 0 }; MAX_NESTING];
-    let mut depth = 1;
-    loop {
-        // The innermost frame's values, up to its end or the first one
-        // that opens a struct or container of its own.
-        let opened = match &mut stack[depth - 1] {
-            Frame::Struct { last_id } => loop {
-                let h = b.byte()?;
-                if h == 0 {
-                    break None;
-                }
-                let delta = (h >> 4) as i16;
-                *last_id = if delta != 0 {
-                    last_id.checked_add(delta)?
-                } else {
-                    b.i16()?
-                };
-                let Some(code) = field_type(h & 0x0f).ok()? else {
-                    // A bool: its value is in the header.
-                    continue;
-                };
-                if let Opens::Frame(frame) = value(&mut b, code)? {
-                    break Some(frame);
-                }
-            },
-            Frame::Values { elem, left } => loop {
-                if *left == 0 {
-                    break None;
-                }
-                *left -= 1;
-                if let Opens::Frame(frame) = value(&mut b, *elem)? {
-                    break Some(frame);
-                }
-            },
-            Frame::Entries {
-                key,
-                value: val,
-                left,
-            } => loop {
-                if *left == 0 {
-                    break None;
-                }
-                *left -= 1;
-                let code = if *left % 2 == 1 { *key } else { *val };
-                if let Opens::Frame(frame) = value(&mut b, code)? {
-                    break Some(frame);
-                }
-            },
-        };
-        let Some(frame) = opened else {
-            // The innermost frame ended.
-            depth -= 1;
-            if depth == 0 {
-                return Some(b.at);
-            }
-            continue;
-        };
-        // One level deeper, as the decoders count (even for contents
-        // passed over at once).
-        if depth >= max_depth {
-            return None;
-        }
-        if !pass_run(&mut b, frame)? {
-            stack[depth] = frame;
-            depth += 1;
-        }
+        Some(false)
     }
 }
 

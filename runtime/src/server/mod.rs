@@ -119,6 +119,7 @@ pub(crate) mod complete;
 pub(crate) mod connection;
 #[cfg(target_os = "linux")]
 mod event;
+mod first_pass;
 pub(crate) mod listener;
 pub(crate) mod observer;
 

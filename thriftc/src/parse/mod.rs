@@ -392,7 +392,9 @@ fn old_namespace(rest: &str) -> Option<(&'static str, &'static str)> {
     OLD.iter().copied().find(|(old, _)| *old == &rest[..end])
 }
 
-/// Words of Thrift that cannot be names (as in the grammar's `keyword`).
+/// Words of Thrift that cannot be names (as in the grammar's `keyword`);
+/// the first eleven start a header or definition (recovery's
+/// `ITEM_KEYWORDS`).
 const KEYWORDS: [&str; 32] = [
     "include",
     "cpp_include",

@@ -28,20 +28,9 @@ use crate::ast::Ident;
 use crate::source::{FileId, Span};
 use std::ops::Range;
 
-/// The words that start a header or a definition.
-const ITEM_KEYWORDS: [&str; 11] = [
-    "include",
-    "cpp_include",
-    "namespace",
-    "const",
-    "typedef",
-    "enum",
-    "senum",
-    "struct",
-    "union",
-    "exception",
-    "service",
-];
+/// The words that start a header or a definition: the first of the
+/// grammar's keywords.
+const ITEM_KEYWORDS: &[&str] = super::KEYWORDS.split_at(11).0;
 
 /// What a token is, as far as recovery cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
