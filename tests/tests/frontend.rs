@@ -352,6 +352,8 @@ fn unterminated_block_comment_is_reported_where_it_opens() {
           |
         3 |   2: Strng label
           |      ^^^^^ not defined
+          |
+          = help: did you mean `string`?
 
         error: unterminated block comment
           --> comment.thrift:6:1

@@ -1,7 +1,9 @@
 //! "Did you mean ...?" hints: the closest candidate by edit distance.
 
 /// The candidate closest to `name`, if close enough to be a likely typo
-/// (distance at most a third of the name's length, at least 1).
+/// (distance at most a third of the name's length, at least 1). Case does
+/// not count (`Strin` is one edit from `string`); among candidates as close,
+/// the one whose case differs least wins.
 pub(super) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -11,17 +13,12 @@ pub(super) fn closest<'a>(
     candidates
         .into_iter()
         .filter(|c| *c != name)
-        .map(|c| {
-            let d = if c.to_lowercase() == lower {
-                0
-            } else {
-                distance(name, c)
-            };
-            (d, c)
+        .filter_map(|c| {
+            let d = distance(&lower, &c.to_lowercase());
+            (d <= limit).then(|| (d, distance(name, c), c))
         })
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
+        .min()
+        .map(|(_, _, c)| c)
 }
 
 /// Edit distance over characters: insert, delete, substitute, and swap of
@@ -73,5 +70,9 @@ mod tests {
         assert_eq!(closest("Numbers", c), Some("Numberz"));
         assert_eq!(closest("xtruct", c), Some("Xtruct"));
         assert_eq!(closest("Completely", c), None);
+        // Case does not count against a candidate, but breaks ties.
+        assert_eq!(closest("Strin", ["string", "binary"]), Some("string"));
+        assert_eq!(closest("STRUCT", ["Struct", "struct"]), Some("Struct"));
+        assert_eq!(closest("Xtruc", ["xtruct", "Xtrucz"]), Some("Xtrucz"));
     }
 }
