@@ -131,6 +131,10 @@ fn a_file_that_is_not_utf8_exits_4() {
             "{args:?}: {err}"
         );
     }
+    // Latin-1 bytes in comments, as old IDL has, are read.
+    std::fs::write(d.join("latin1.thrift"), b"// caf\xe9\nstruct A {}\n").unwrap();
+    let out = thriftc(&d, &["check", "latin1.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     // Through a pipe too.
     let out = thriftc_with_stdin(&d, &["check", "/dev/stdin"], Some(b"struct \xff {}\n"));
     assert_eq!(code(&out), 4, "{}", stderr(&out));

@@ -17,6 +17,7 @@ pub(crate) mod graph;
 mod include;
 mod resolve;
 mod suggest;
+mod text;
 
 pub(crate) use suggest::distance as edit_distance;
 
@@ -111,10 +112,7 @@ impl FileSystem for RealFs {
     fn read(&self, path: &Path) -> io::Result<String> {
         let file = std::fs::File::open(path)?;
         let bytes = read_limited(file, MAX_FILE_SIZE)?;
-        String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            io::Error::new(io::ErrorKind::InvalidData, not_utf8(e.as_bytes(), at))
-        })
+        text::decode(bytes).map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))
     }
 
     /// A regular file (or a link to one).
@@ -156,22 +154,6 @@ fn read_limited(reader: impl io::Read, limit: u64) -> io::Result<Vec<u8>> {
         )));
     }
     Ok(bytes)
-}
-
-/// Why a file is refused as not UTF-8: where its first byte that is not
-/// UTF-8 is (line and column, as diagnostics count them) and what it is,
-/// so that a stray Latin-1 byte in a comment can be found and fixed.
-fn not_utf8(bytes: &[u8], at: usize) -> String {
-    // Everything before `at` is valid UTF-8.
-    let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.matches('\n').count() + 1;
-    let column = before[line_start..].chars().count() + 1;
-    format!(
-        "file is not valid UTF-8: line {line}, column {column} holds the byte 0x{:02X} \
-         (save the file as UTF-8)",
-        bytes[at]
-    )
 }
 
 /// Files held in memory, keyed by path (paths are compared after removing

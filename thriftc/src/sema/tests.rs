@@ -421,23 +421,39 @@ fn a_typedef_cycle_behind_a_long_chain_is_reported_once() {
     );
 }
 
-/// A file with a byte that is not UTF-8 (a Latin-1 `©` in a comment, as
-/// old IDL has) is refused with the line and column of that byte, so it
-/// can be found; a byte at the very end (an incomplete sequence) too.
+/// A file with Latin-1 bytes in its comments, as old IDL has, is read
+/// (the bytes as Latin-1, and as doc text); a byte that is not UTF-8
+/// outside a comment is refused with its line and column, so it can be
+/// found; a byte at the very end (an incomplete sequence) too.
 #[test]
-fn a_file_that_is_not_utf8_is_refused_with_where_its_first_bad_byte_is() {
+fn latin1_in_comments_is_read_and_elsewhere_refused_with_where_it_is() {
     use super::{FileSystem, RealFs};
     let dir = std::env::temp_dir().join(format!("thriftc-not-utf8-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.thrift");
+    std::fs::write(
+        &path,
+        b"// Copyright \xa9 2010\n/** Caf\xe9 menu */\nstruct A { 1: string s = \"ok\" }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        RealFs.read(&path).unwrap(),
+        "// Copyright © 2010\n/** Café menu */\nstruct A { 1: string s = \"ok\" }\n"
+    );
+    let loaded = crate::load(std::slice::from_ref(&path), &[])
+        .map_err(|f| f.to_string())
+        .expect("loads");
+    let doc = format!("{:?}", loaded.program);
+    assert!(doc.contains("Café menu"), "{doc}");
     let cases: [(&[u8], &str); 3] = [
         (
-            b"// ok\n/* Copyright \xa9 2010 */\nstruct A {}\n",
-            "line 2, column 14 holds the byte 0xA9",
+            b"// ok\nconst string S = \"\xa9 2010\"\n",
+            "line 2, column 19 holds the byte 0xA9",
         ),
         // Columns count characters: the UTF-8 `é` before is one.
         (
-            b"/* caf\xc3\xa9 */ //\xe9\n",
-            "line 1, column 14 holds the byte 0xE9",
+            b"/* caf\xc3\xa9 */ struct \xe9",
+            "line 1, column 19 holds the byte 0xE9",
         ),
         (b"struct A {}\n\xc3", "line 2, column 1 holds the byte 0xC3"),
     ];
