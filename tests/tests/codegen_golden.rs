@@ -3,14 +3,14 @@
 //!
 //! Fixtures: `fixtures/valid/*.thrift` (golden folder `<stem>`) and the
 //! files of `fixtures/{codegen,bench,compat}` (golden folder
-//! `<folder>_<stem>`), and twenty-four generated with options (`keep_unknown_fields`,
+//! `<folder>_<stem>`), and twenty-seven generated with options (`keep_unknown_fields`,
 //! `btree_all`, `bytes_paths` three times (once on a module of string
-//! constants alone, as `small_strings` is too), `views` eight times, `hasher` twice,
+//! constants alone, as `small_strings` is too), `views` eleven times, `hasher` twice,
 //! `wire_order_paths`, `small_strings` four times (once with `hasher`, once
 //! with `views`), `lazy` twice (with `views`), `serde` once (with
 //! `keep_unknown_fields`, on the interop suite's IDL: structs with required,
 //! optional and default fields, a union, an enum, exceptions and services),
-//! `async_services` three times (the service fixtures);
+//! `async_services` six times (the service fixtures, three of them with `views`);
 //! among them `fixtures/views/services.thrift`, written for the view flavour
 //! of services). Each golden folder
 //! holds the generated modules of the fixture and of everything it includes, plus `mod.rs`. The index
@@ -183,6 +183,23 @@ fn fixtures() -> Vec<(String, PathBuf, Options)> {
         ("services_awkward_async", "fixtures/services/awkward.thrift"),
     ] {
         out.push((name.to_owned(), root().join(fixture), asynchronous.clone()));
+    }
+    // With views too: the async view flavour, beside the async and the
+    // blocking view flavours.
+    let mut async_views = asynchronous.clone();
+    async_views.views = vec![".".to_owned()];
+    for (name, fixture) in [
+        (
+            "views_services_views_async",
+            "fixtures/views/services.thrift",
+        ),
+        ("services_edge_views_async", "fixtures/services/edge.thrift"),
+        (
+            "services_awkward_views_async",
+            "fixtures/services/awkward.thrift",
+        ),
+    ] {
+        out.push((name.to_owned(), root().join(fixture), async_views.clone()));
     }
     // A module of string and binary constants alone, under the options
     // that change what `string` and `binary` fields are.

@@ -21,14 +21,19 @@ use crate::codec::{Decode, Encode};
 use crate::error::{ApplicationError, ApplicationErrorKind, Error, Result};
 use crate::limits::Limits;
 use crate::processor::{self, ProtocolKind};
-use crate::protocol::binary::BinaryProtocol;
-use crate::protocol::compact::CompactProtocol;
+use crate::protocol::binary::{self, BinaryProtocol};
+use crate::protocol::compact::{self, CompactProtocol};
 use crate::protocol::{MessageHeader, MessageType, ProtocolRead};
 use crate::transport::framed::{FRAME_HEADER_LEN, frame_header};
 use crate::transport::{Framing, WriteBytes};
+use crate::view::DecodeView;
 
 use super::catch::{CatchUnwind, guarded};
-use super::whole::Whole;
+use super::whole::{Whole, past_end};
+
+/// The most a [`Call::view_reply`] reserves for its reply before writing
+/// it: the request's size up to this.
+const VIEW_REPLY_CAPACITY: usize = 64 * 1024;
 
 /// A boxed, sendable future: what [`AsyncProcessor::process`] returns, so
 /// processors of different services can sit behind `dyn`.
@@ -277,14 +282,93 @@ impl Call {
         // The message's bytes are done with (the arguments were decoded
         // into values of their own): the reply is written into them.
         let sink = Sink::with_buffer(self.wire, std::mem::take(&mut self.bytes));
+        let mut reply = self.reply_into(sink, result);
+        // The name's buffer goes back to the server for the next call.
+        reply.name = std::mem::take(&mut self.header.name);
+        reply
+    }
+
+    /// Decodes the arguments struct as a view that borrows this call's
+    /// bytes (`<Service><Method>ArgsRef<'_>`, generated with the options
+    /// `views` and `async_services`): no `string` or `binary` of it is
+    /// copied or allocated. The checks, and the reply on failure, are
+    /// [`args`](Self::args)'.
+    #[allow(clippy::result_large_err)]
+    pub fn view_args<'c, A: DecodeView<'c>>(&'c self) -> Result<A, Reply> {
+        self.read_view().map_err(|e| {
+            if self.header.kind == MessageType::Oneway {
+                log::debug!(
+                    "arguments of oneway '{}' failed to decode: {e}",
+                    self.header.name
+                );
+                return self.finish(Err(e), Sink::new(self.wire));
+            }
+            let (outcome, sink) = with_io!(self.wire, &[0u8; 0][..], |i, o| {
+                let _ = &mut i;
+                processor::reject_args(&self.header, &mut o, e)
+            });
+            self.finish(outcome, sink)
+        })
+    }
+
+    /// [`view_args`](Self::view_args) for a method declared `oneway`:
+    /// nothing is ever sent back, as [`oneway_args`](Self::oneway_args).
+    #[allow(clippy::result_large_err)]
+    pub fn oneway_view_args<'c, A: DecodeView<'c>>(&'c self) -> Result<A, Reply> {
+        self.read_view().map_err(|e| {
+            log::debug!(
+                "arguments of oneway '{}' failed to decode: {e}",
+                self.header.name
+            );
+            self.finish(Err(e), Sink::new(self.wire))
+        })
+    }
+
+    /// [`reply`](Self::reply) for a result that may borrow this call (from
+    /// the views [`view_args`](Self::view_args) lends): the reply is written
+    /// into a buffer of its own.
+    pub fn view_reply<R: Encode>(&self, result: Result<R, ApplicationError>) -> Reply {
+        // About the request's size: an echo or a proxy's reply fits it.
+        let capacity = self.bytes.len().min(VIEW_REPLY_CAPACITY);
+        let sink = Sink::with_buffer(self.wire, Vec::with_capacity(capacity));
+        self.reply_into(sink, result)
+    }
+
+    /// [`oneway`](Self::oneway) for a handler's outcome that may borrow this
+    /// call (from the views [`oneway_view_args`](Self::oneway_view_args)
+    /// lends).
+    pub async fn view_oneway<F>(&self, outcome: F) -> Reply
+    where
+        F: Future<Output = Result<(), ApplicationError>> + Send,
+    {
+        match CatchUnwind::new(Box::pin(outcome)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => log::warn!("oneway '{}' failed: {e}", self.header.name),
+            Err(panic) => {
+                processor::handler_panicked(&self.header.name, panic.as_ref());
+            }
+        }
+        self.finish(Ok(()), Sink::new(self.wire))
+    }
+
+    /// Reads the arguments view from the message's bytes. Reading past
+    /// their end is malformed data, as for [`args_input`](Self::args_input).
+    fn read_view<'c, A: DecodeView<'c>>(&'c self) -> Result<A> {
+        let input = self.bytes.get(self.args_at..).unwrap_or_default();
+        let read = match self.wire.protocol {
+            ProtocolKind::Binary => binary::decode_view_prefix(input, self.wire.limits),
+            ProtocolKind::Compact => compact::decode_view_prefix(input, self.wire.limits),
+        };
+        read.map(|(args, _)| args).map_err(past_end)
+    }
+
+    /// Writes the reply for `result` into `sink`.
+    fn reply_into<R: Encode>(&self, sink: Sink, result: Result<R, ApplicationError>) -> Reply {
         let (outcome, sink) = with_io!(self.wire, &[0u8; 0][..], sink, |i, o| {
             let _ = &mut i;
             processor::reply(&self.header, &mut o, result)
         });
-        let mut reply = self.finish(outcome, sink);
-        // The name's buffer goes back to the server for the next call.
-        reply.name = std::mem::take(&mut self.header.name);
-        reply
+        self.finish(outcome, sink)
     }
 
     /// Decodes the arguments struct of a method declared `oneway`. Nothing
@@ -313,14 +397,7 @@ impl Call {
     where
         F: Future<Output = Result<(), ApplicationError>> + Send,
     {
-        match CatchUnwind::new(Box::pin(outcome)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => log::warn!("oneway '{}' failed: {e}", self.header.name),
-            Err(panic) => {
-                processor::handler_panicked(&self.header.name, panic.as_ref());
-            }
-        }
-        self.finish(Ok(()), Sink::new(self.wire))
+        self.view_oneway(outcome).await
     }
 
     /// The reply to a method the processor does not have: `UNKNOWN_METHOD`

@@ -20,7 +20,7 @@ impl<'a> Whole<'a> {
 }
 
 /// The error for a read past the end of the message.
-fn past_end(e: Error) -> Error {
+pub(crate) fn past_end(e: Error) -> Error {
     match e {
         Error::Transport(t) if t.kind == TransportErrorKind::EndOfFile => Error::protocol(
             ProtocolErrorKind::InvalidData,

@@ -70,10 +70,14 @@ pub mod idl_services;
 pub mod idl_services_async;
 #[path = "services_awkward_async/mod.rs"]
 pub mod idl_services_awkward_async;
+#[path = "services_awkward_views_async/mod.rs"]
+pub mod idl_services_awkward_views_async;
 #[path = "services_edge_async/mod.rs"]
 pub mod idl_services_edge_async;
 #[path = "services_edge_views/mod.rs"]
 pub mod idl_services_edge_views;
+#[path = "services_edge_views_async/mod.rs"]
+pub mod idl_services_edge_views_async;
 #[path = "services_views/mod.rs"]
 pub mod idl_services_views;
 #[path = "structs/mod.rs"]
@@ -82,3 +86,5 @@ pub mod idl_structs;
 pub mod idl_uuid;
 #[path = "views_services_views/mod.rs"]
 pub mod idl_views_services_views;
+#[path = "views_services_views_async/mod.rs"]
+pub mod idl_views_services_views_async;

@@ -497,6 +497,10 @@ pub struct AsyncNames {
     pub processor: RustName,
     /// `<Service>AsyncClient`.
     pub client: RustName,
+    /// `<Service>AsyncViewHandler` and `<Service>AsyncViewProcessor`: the
+    /// async server flavour whose selected methods take views, for a
+    /// service with a view flavour ([`Service::view`]).
+    pub view: Option<ViewServer>,
 }
 
 /// The names of a service's view flavour (see [`Service::view`]).
@@ -595,6 +599,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         name_view_servers(module, &mut scopes[mi]);
         if options.async_services {
             name_async_services(module, &mut scopes[mi]);
+            name_async_view_servers(module, &mut scopes[mi]);
         }
     }
     let args_views = modules.iter().flat_map(|m| &m.items).any(|i| match i {
@@ -1863,6 +1868,29 @@ fn name_async_services(module: &mut Module, scope: &mut Scope) {
             handler: claim("AsyncHandler"),
             processor: claim("AsyncProcessor"),
             client: claim("AsyncClient"),
+            view: None,
+        });
+    }
+}
+
+/// Names the async view flavour of each service that has a view flavour
+/// (`<Service>AsyncViewHandler`, `<Service>AsyncViewProcessor`), claimed
+/// after every other item of the module, the async ones included, so that
+/// it renames nothing that existed without it.
+fn name_async_view_servers(module: &mut Module, scope: &mut Scope) {
+    for item in &mut module.items {
+        let Item::Service(s) = item else { continue };
+        if s.view.is_none() {
+            continue;
+        }
+        let Some(names) = &mut s.async_names else {
+            continue;
+        };
+        let base = s.name.unraw().to_owned();
+        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
+        names.view = Some(ViewServer {
+            handler: claim("AsyncViewHandler"),
+            processor: claim("AsyncViewProcessor"),
         });
     }
 }

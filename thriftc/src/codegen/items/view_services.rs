@@ -141,9 +141,32 @@ fn returns_view(ctx: &Ctx, f: &Function) -> bool {
 
 /// The signature of the view trait's method for `f` (no `;`).
 fn method_sig(ctx: &Ctx, f: &Function) -> String {
-    let Some(_) = &f.args_view else {
+    let Some(sig) = view_sig(ctx, f) else {
         return owned_sig(ctx, f);
     };
+    format!(
+        "fn {}{}({}) -> {}",
+        f.name,
+        sig.generics,
+        sig.params.join(", "),
+        sig.ret
+    )
+}
+
+/// The parts of a method signature that takes views.
+pub(super) struct ViewSig {
+    /// `<'a>` where the return type borrows, empty otherwise.
+    pub generics: &'static str,
+    /// `&self`, then `name: Type` per argument.
+    pub params: Vec<String>,
+    /// `Result<T, E>`, `T` a `CowView` where the return type borrows.
+    pub ret: String,
+}
+
+/// The view method's signature for `f`, when `f` takes views (`None`: the
+/// owned handler's signature).
+pub(super) fn view_sig(ctx: &Ctx, f: &Function) -> Option<ViewSig> {
+    f.args_view.as_ref()?;
     // The lifetime is named where the return type borrows.
     let named = returns_view(ctx, f);
     let mut params = vec!["&self".to_owned()];
@@ -158,13 +181,11 @@ fn method_sig(ctx: &Ctx, f: &Function) -> String {
         Some(t) => ctx.ty(t),
         None => "()".to_owned(),
     };
-    let generics = if named { "<'a>" } else { "" };
-    format!(
-        "fn {}{generics}({}) -> Result<{ret}, {}>",
-        f.name,
-        params.join(", "),
-        f.error
-    )
+    Some(ViewSig {
+        generics: if named { "<'a>" } else { "" },
+        params,
+        ret: format!("Result<{ret}, {}>", f.error),
+    })
 }
 
 /// The owned handler's signature of `f`.
@@ -208,15 +229,21 @@ fn view_arg_ty(ctx: &Ctx, a: &Field, named: bool) -> String {
     }
 }
 
-/// `match Handler::method(handler, args...) {`
-fn call_head(handler: &str, f: &Function) -> String {
-    let mut args = vec!["handler".to_owned()];
-    args.extend(f.args.fields.iter().map(|a| take_arg("args", a)));
-    format!("match {handler}::{}({}) {{", f.name, args.join(", "))
+/// `match Handler::method(handler, args...) {` (`.await` before the `{`
+/// when `awaited`), the arguments read from the view named `args`.
+pub(super) fn call_head(handler: &str, f: &Function, args: &str, awaited: bool) -> String {
+    let mut list = vec!["handler".to_owned()];
+    list.extend(f.args.fields.iter().map(|a| take_arg(args, a)));
+    let awaited = if awaited { ".await" } else { "" };
+    format!(
+        "match {handler}::{}({}){awaited} {{",
+        f.name,
+        list.join(", ")
+    )
 }
 
 /// The arms mapping the `Application` and `Rpc` errors.
-fn error_arms(w: &mut Writer, f: &Function) {
+pub(super) fn error_arms(w: &mut Writer, f: &Function) {
     let (_, app, rpc) = variants(f);
     let e = f.error.as_str();
     let wire = str_lit(&f.thrift_name);
@@ -231,17 +258,6 @@ fn error_arms(w: &mut Writer, f: &Function) {
 fn view_call_impl(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, args_view: &str) {
     let rt = ctx.rt();
     let result = f.result.name.as_str();
-    let view_reply = returns_view(ctx, f);
-    let e = f.error.as_str();
-    // `R { set: Some(v), others: None }`
-    let build = |set: Option<&Field>, v: &str| -> String {
-        let inits = result_inits(ctx, f, set, v);
-        if inits.is_empty() {
-            format!("{result} {{}}")
-        } else {
-            format!("{result} {{ {} }}", inits.join(", "))
-        }
-    };
     w.begin_item();
     w.inexact();
     wopen!(
@@ -249,7 +265,7 @@ fn view_call_impl(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, args_v
         "impl<'x, H: {handler} + ?Sized> {rt}::ViewCall<H> for {args_view}<'x> {{"
     );
     wln!(w, "type Args<'a> = {args_view}<'a>;");
-    if view_reply {
+    if returns_view(ctx, f) {
         let t = f.returns.as_ref().expect("a view reply has a return type");
         wln!(
             w,
@@ -263,7 +279,32 @@ fn view_call_impl(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, args_v
     w.open(
         "fn call<'a>(handler: &H, args: Self::Args<'a>) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {",
     );
-    w.open(&call_head(handler, f));
+    w.open(&call_head(handler, f, "args", false));
+    outcome_arms(ctx, w, f, false);
+    w.close("}");
+    w.close("}");
+    w.close("}");
+    w.end_item();
+}
+
+/// The arms of a `match` on the outcome of a two-way method with views: the
+/// result struct to reply with (a `ViewResult` when the return type
+/// borrows), or the application error. `typed`: the `ViewResult` of a
+/// success names its result struct, for a `match` whose type nothing else
+/// fixes.
+pub(super) fn outcome_arms(ctx: &Ctx, w: &mut Writer, f: &Function, typed: bool) {
+    let result = f.result.name.as_str();
+    let view_reply = returns_view(ctx, f);
+    let e = f.error.as_str();
+    // `R { set: Some(v), others: None }`
+    let build = |set: Option<&Field>, v: &str| -> String {
+        let inits = result_inits(ctx, f, set, v);
+        if inits.is_empty() {
+            format!("{result} {{}}")
+        } else {
+            format!("{result} {{ {} }}", inits.join(", "))
+        }
+    };
     let wrap = |r: String| {
         if view_reply {
             format!("__rt::ViewResult::Other({r})")
@@ -272,6 +313,10 @@ fn view_call_impl(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, args_v
         }
     };
     match success_field(f) {
+        Some(_) if view_reply && typed => wln!(
+            w,
+            "Ok(v) => Ok(__rt::ViewResult::<_, {result}>::Success(v)),"
+        ),
         Some(_) if view_reply => w.line("Ok(v) => Ok(__rt::ViewResult::Success(v)),"),
         Some(sf) => wln!(w, "Ok(v) => Ok({}),", build(Some(sf), "v")),
         None => wln!(w, "Ok(()) => Ok({}),", build(None, "")),
@@ -286,10 +331,6 @@ fn view_call_impl(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, args_v
         );
     }
     error_arms(w, f);
-    w.close("}");
-    w.close("}");
-    w.close("}");
-    w.end_item();
 }
 
 /// `impl ViewOneway` on the argument view of a oneway method.
@@ -305,7 +346,7 @@ fn view_oneway_impl(ctx: &Ctx, w: &mut Writer, handler: &str, f: &Function, args
     w.open(
         "fn call<'a>(handler: &H, args: Self::Args<'a>) -> ::std::result::Result<(), __rt::ApplicationError> {",
     );
-    w.open(&call_head(handler, f));
+    w.open(&call_head(handler, f, "args", false));
     w.line("Ok(()) => Ok(()),");
     error_arms(w, f);
     w.close("}");
