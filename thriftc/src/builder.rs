@@ -290,7 +290,9 @@ impl Builder {
     /// (`bench.Bench.echo`) also give the service a view server flavour,
     /// `<Service>ViewHandler` and `<Service>ViewProcessor`, whose selected
     /// methods take their arguments as views of the request and may return
-    /// views of them. See [`Options::views`].
+    /// views of them; with [`async_services`](Self::async_services), an
+    /// async one too, `<Service>AsyncViewHandler` and
+    /// `<Service>AsyncViewProcessor`. See [`Options::views`].
     pub fn views<I>(&mut self, paths: I) -> &mut Self
     where
         I: IntoIterator,
@@ -335,7 +337,9 @@ impl Builder {
 
     /// Also generates async (tokio) services: `<Service>AsyncHandler`,
     /// `<Service>AsyncProcessor` and `<Service>AsyncClient`, beside the
-    /// blocking code (see [`Options::async_services`]). Default `false`.
+    /// blocking code (see [`Options::async_services`]), and for a service
+    /// with a view flavour ([`views`](Self::views)) `<Service>AsyncViewHandler`
+    /// and `<Service>AsyncViewProcessor`. Default `false`.
     /// Needs the runtime's cargo feature `tokio`:
     /// `thriftc-runtime = { version = "...", features = ["tokio"] }`.
     pub fn async_services(&mut self, yes: bool) -> &mut Self {

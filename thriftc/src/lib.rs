@@ -175,7 +175,12 @@
 //!   public too, for attributes. With
 //!   [`async_services`](Builder::async_services), `StoreAsyncHandler`
 //!   (implement it with `async fn`), `StoreAsyncProcessor` and
-//!   `StoreAsyncClient` come beside them.
+//!   `StoreAsyncClient` come beside them. With [`views`](Builder::views)
+//!   selecting `Store` or some of its functions, `StoreViewHandler` (whose
+//!   selected methods take views of the request, such as `key:
+//!   LookupRef<'a>`, and may return views of them) and
+//!   `StoreViewProcessor` too, and with both options
+//!   `StoreAsyncViewHandler` and `StoreAsyncViewProcessor`.
 //! - Names that are Rust keywords become raw identifiers (`r#type`).
 //!
 //! Every generated type implements the runtime's `Encode` and `Decode`,

@@ -118,7 +118,8 @@ pub struct Options {
     /// nothing that borrows, and every unselected one, keeps the owned
     /// handler's signature. The view trait extends the parent service's
     /// view trait when the parent has a view flavour, its owned handler trait
-    /// otherwise. Return types are not selected by the function: name them
+    /// otherwise. With [`async_services`](Options::async_services), the
+    /// service gets an async view flavour too. Return types are not selected by the function: name them
     /// (or their file) to have them returned as views.
     ///
     /// Example: `["."]` (all), `["bench.Payload"]`, `[".bench"]`,
@@ -247,10 +248,21 @@ pub struct Options {
     /// [`gen_server`](Options::gen_server). Needs the runtime's cargo
     /// feature `tokio`. Default `false`.
     ///
-    /// These names are taken after every other name of the module, so
-    /// turning the option on renames nothing else; one already taken (a
-    /// user type `FooAsyncClient`, or a service `FooAsync` beside `Foo`)
-    /// gets a number, as other generated names do (`FooAsyncClient2`).
+    /// A service with a view flavour ([`views`](Options::views)) also gets
+    /// an async one: `<Service>AsyncViewHandler`, whose selected methods
+    /// have the view trait's signatures returning futures (`fn echo<'a>(&self,
+    /// p: PayloadRef<'a>) -> impl Future<Output = Result<CowView<Payload,
+    /// PayloadRef<'a>>, BenchEchoError>> + Send`), and
+    /// `<Service>AsyncViewProcessor`, which reads their arguments as views
+    /// of the call's bytes, in place: no `string` or `binary` of them is
+    /// copied. The trait extends the parent's async view trait when the
+    /// parent has a view flavour, its async trait otherwise.
+    ///
+    /// These names are taken after every other name of the module (the
+    /// async view ones last), so turning the option on renames nothing
+    /// else; one already taken (a user type `FooAsyncClient`, or a service
+    /// `FooAsync` beside `Foo`) gets a number, as other generated names do
+    /// (`FooAsyncClient2`).
     pub async_services: bool,
 }
 

@@ -10,7 +10,7 @@
 //! `--workers 0` (the default) gives each connection its own thread; `N > 0`
 //! serves connections from a pool of `N` threads. `--event-threads N`
 //! (Linux) has `N` threads share all connections through epoll instead.
-//! `--async` serves the async flavour on the runtime's tokio server, with
+//! `--async` serves the async view flavour on the runtime's tokio server, with
 //! `--async-threads` runtime threads (default: one per core). `echo` and
 //! `blob` return their argument, `add` returns `a + b`, `ping` returns
 //! nothing.
@@ -32,7 +32,7 @@ mod idl {
 }
 
 use idl::bench::{
-    BenchAddError, BenchAsyncHandler, BenchAsyncProcessor, BenchBlobError, BenchEchoError,
+    BenchAddError, BenchAsyncViewHandler, BenchAsyncViewProcessor, BenchBlobError, BenchEchoError,
     BenchPingError, BenchViewHandler, BenchViewProcessor, Payload, PayloadRef,
 };
 
@@ -60,8 +60,8 @@ impl BenchViewHandler for Bench {
     }
 }
 
-/// The same contract, async (owned arguments).
-impl BenchAsyncHandler for Bench {
+/// The same contract, async: `echo` answers with the view it was given too.
+impl BenchAsyncViewHandler for Bench {
     async fn ping(&self) -> Result<(), BenchPingError> {
         Ok(())
     }
@@ -70,8 +70,11 @@ impl BenchAsyncHandler for Bench {
         Ok(a.wrapping_add(b))
     }
 
-    async fn echo(&self, p: Payload) -> Result<Payload, BenchEchoError> {
-        Ok(p)
+    async fn echo<'a>(
+        &self,
+        p: PayloadRef<'a>,
+    ) -> Result<CowView<Payload, PayloadRef<'a>>, BenchEchoError> {
+        Ok(CowView::Borrowed(p))
     }
 
     async fn blob(&self, data: Bytes) -> Result<Bytes, BenchBlobError> {
@@ -181,7 +184,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// `--async`: the async flavour on a multi-threaded tokio runtime.
+/// `--async`: the async view flavour on a multi-threaded tokio runtime.
 fn serve_async(args: &Args, threads: usize) -> ExitCode {
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if threads > 0 {
@@ -195,7 +198,7 @@ fn serve_async(args: &Args, threads: usize) -> ExitCode {
         }
     };
     rt.block_on(async {
-        let bound = AsyncServer::builder(BenchAsyncProcessor::new(Bench))
+        let bound = AsyncServer::builder(BenchAsyncViewProcessor::new(Bench))
             .protocol(args.protocol)
             .framing(args.framing)
             .bind(("127.0.0.1", args.port))

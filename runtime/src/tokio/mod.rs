@@ -21,7 +21,11 @@
 //!   Result<T, FooMError>> + Send` per function (implement it with
 //!   `async fn`);
 //! - `FooAsyncProcessor<H>`: an [`AsyncProcessor`];
-//! - `FooAsyncClient<C: AsyncChannel>`: one `async fn` per function.
+//! - `FooAsyncClient<C: AsyncChannel>`: one `async fn` per function;
+//! - with the option `views` too, `FooAsyncViewHandler` and
+//!   `FooAsyncViewProcessor<H>`: the selected methods take views that
+//!   borrow the call's bytes ([`Call::view_args`]) and may answer with
+//!   views of them ([`Call::view_reply`]).
 //!
 //! Wire behaviour is the blocking runtime's: the same messages, the same
 //! error replies (see [`crate::processor`]), the same reply checks (see
