@@ -328,8 +328,14 @@ impl Call {
     /// the views [`view_args`](Self::view_args) lends): the reply is written
     /// into a buffer of its own.
     pub fn view_reply<R: Encode>(&self, result: Result<R, ApplicationError>) -> Reply {
-        // About the request's size: an echo or a proxy's reply fits it.
-        let capacity = self.bytes.len().min(VIEW_REPLY_CAPACITY);
+        // About the request's size (an echo's or a proxy's reply fits it),
+        // and at least what the server reads a message into once the
+        // buffer is given back to it (`Inbox::recycle`), so that reading
+        // into it needs no reallocation.
+        let capacity = self
+            .bytes
+            .len()
+            .clamp(super::inbox::INITIAL, VIEW_REPLY_CAPACITY);
         let sink = Sink::with_buffer(self.wire, Vec::with_capacity(capacity));
         self.reply_into(sink, result)
     }

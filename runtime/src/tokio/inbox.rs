@@ -17,7 +17,7 @@ use crate::transport::buffered::READ_BUFFER_SIZE;
 use crate::transport::framed::FRAME_HEADER_LEN;
 
 /// The size of a fresh buffer, and the least a read asks for.
-const INITIAL: usize = 4096;
+pub(crate) const INITIAL: usize = 4096;
 
 /// The largest buffer kept for reuse ([`Inbox::recycle`]): as much as the
 /// blocking server's read buffer holds ([`READ_BUFFER_SIZE`]), so that a
