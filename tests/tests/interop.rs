@@ -3,7 +3,9 @@
 //! buffered and framed, both directions, plus multiplexing, a load test,
 //! and one server port that serves every combination (`detect_protocol`);
 //! both directions again over Unix domain sockets; then the same against
-//! our async (tokio) server and from our async client.
+//! our async (tokio) server and from our async client; and the Python
+//! clients against our view servers, blocking and async, whose handlers
+//! take some arguments as views of the request.
 //!
 //! Our side is the generated code of `fixtures/interop` (the golden files
 //! under `tests/golden/services/interop`, kept current by the
@@ -24,7 +26,8 @@ mod idl;
 
 use idl::interop::*;
 use idl::shared::{
-    BaseAsyncHandler, BaseGetVersionError, BaseHandler, BasePingError, Level, SharedError, Version,
+    BaseAsyncHandler, BaseAsyncViewHandler, BaseGetVersionError, BaseHandler, BasePingError,
+    BaseViewHandler, Level, SharedError, Version,
 };
 use interop_common::{Combo, Lib, PeerEnv, Proto, Trans};
 use std::collections::{HashMap, HashSet};
@@ -36,7 +39,7 @@ use thriftc_runtime::processor::Multiplexed as MultiplexedProcessor;
 use thriftc_runtime::server::{Server, ServerHandle, ServerProcessor};
 use thriftc_runtime::tokio::{AsyncMultiplexed, AsyncProcessor, AsyncServer, AsyncServerHandle};
 use thriftc_runtime::transport::SocketStream;
-use thriftc_runtime::{ApplicationError, ApplicationErrorKind, Framing, ProtocolKind};
+use thriftc_runtime::{ApplicationError, ApplicationErrorKind, CowView, Framing, ProtocolKind};
 
 /// The value the peers' IDL calls `Color.VIOLET`; ours does not declare it.
 const VIOLET: Color = Color(4);
@@ -1688,4 +1691,323 @@ fn our_async_client_to_thriftpy2_server() {
 #[test]
 fn our_async_client_to_apache_server() {
     our_async_client_to_python_server(Lib::Apache);
+}
+
+// ------------------------------------------------------------ view flavours
+
+/// The scenario through the view flavours of the generated code (option
+/// `views`: `Base.ping`, `Interop.echoRecord`, `Interop.echoContainers`,
+/// `Interop.lookup` and `Interop.notify` take views of the request), blocking
+/// and async: the methods with views answer as the owned ones do, borrowing
+/// where they can, and count their calls in `views`; the others are the
+/// scenario's.
+struct ViewScenario {
+    owned: Arc<Scenario>,
+    views: AtomicUsize,
+}
+
+impl ViewScenario {
+    fn new(owned: &Arc<Scenario>) -> Arc<ViewScenario> {
+        Arc::new(ViewScenario {
+            owned: owned.clone(),
+            views: AtomicUsize::new(0),
+        })
+    }
+
+    /// A call of a method with views: counted as the scenario counts its
+    /// calls, and in `views`.
+    fn enter(&self) -> InFlight<'_> {
+        self.views.fetch_add(1, Ordering::SeqCst);
+        self.owned.enter()
+    }
+
+    fn ping<'a>(&self, msg: &'a str) -> Result<CowView<String, &'a str>, BasePingError> {
+        let _g = self.enter();
+        if msg.is_empty() {
+            return Err(SharedError {
+                code: 400,
+                reason: "empty".into(),
+            }
+            .into());
+        }
+        Ok(CowView::Owned(format!("pong: {msg}")))
+    }
+
+    fn lookup<'a>(&self, key: &'a str) -> Result<CowView<String, &'a str>, InteropLookupError> {
+        let _g = self.enter();
+        match self.owned.kv.lock().unwrap().get(key) {
+            Some(v) => Ok(CowView::Owned(v.clone())),
+            None => Err(NotFound { key: key.into() }.into()),
+        }
+    }
+
+    fn notify(&self, event: &str) -> Result<(), InteropNotifyError> {
+        let _g = self.enter();
+        self.owned.log.lock().unwrap().push(event.to_owned());
+        Ok(())
+    }
+}
+
+/// The methods a view trait keeps owned, answered by the scenario:
+/// `sync` or `async` fns, calling them through `$trait`.
+macro_rules! owned_methods {
+    (@one sync $trait:ident $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        fn $name(&self, $($arg: $ty),*) -> $ret {
+            $trait::$name(&*self.owned, $($arg),*)
+        }
+    };
+    (@one async $trait:ident $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        async fn $name(&self, $($arg: $ty),*) -> $ret {
+            $trait::$name(&*self.owned, $($arg),*)
+        }
+    };
+    ($mode:ident $trait:ident; $($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(owned_methods!(@one $mode $trait $name($($arg: $ty),*) -> $ret);)*
+    };
+}
+
+impl BaseViewHandler for ViewScenario {
+    owned_methods!(sync BaseHandler; get_version() -> Result<Version, BaseGetVersionError>;);
+
+    fn ping<'a>(&self, msg: &'a str) -> Result<CowView<String, &'a str>, BasePingError> {
+        ViewScenario::ping(self, msg)
+    }
+}
+
+impl InteropViewHandler for ViewScenario {
+    fn echo_containers<'a>(
+        &self,
+        value: ContainersRef<'a>,
+    ) -> Result<CowView<Containers, ContainersRef<'a>>, InteropEchoContainersError> {
+        let _g = self.enter();
+        Ok(CowView::Borrowed(value))
+    }
+
+    fn echo_record<'a>(
+        &self,
+        value: RecordRef<'a>,
+    ) -> Result<CowView<Record, RecordRef<'a>>, InteropEchoRecordError> {
+        let _g = self.enter();
+        Ok(CowView::Borrowed(value))
+    }
+
+    owned_methods!(sync InteropHandler;
+        echo_primitives(value: Primitives) -> Result<Primitives, InteropEchoPrimitivesError>;
+        echo_choice(value: Choice) -> Result<Choice, InteropEchoChoiceError>;
+        echo_color(value: Color) -> Result<Color, InteropEchoColorError>;
+        echo_binary(value: Bytes) -> Result<Bytes, InteropEchoBinaryError>;
+        group_by_color(records: Vec<Record>)
+            -> Result<HashMap<Color, Vec<Record>>, InteropGroupByColorError>;
+        add(a: i32, b: i64) -> Result<i64, InteropAddError>;
+        make_record(id: i64, name: String) -> Result<Record, InteropMakeRecordError>;
+        store(key: String, value: String) -> Result<(), InteropStoreError>;
+        check(value: i32) -> Result<i32, InteropCheckError>;
+        reset() -> Result<(), InteropResetError>;
+        events() -> Result<Vec<String>, InteropEventsError>;
+        fail(why: String) -> Result<i32, InteropFailError>;
+        work(micros: i32) -> Result<i32, InteropWorkError>;
+    );
+
+    #[allow(clippy::too_many_arguments)]
+    fn pack(
+        &self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> Result<Primitives, InteropPackError> {
+        self.owned
+            .pack(flag, tiny, small, short_int, medium, big, real, text, raw)
+    }
+
+    fn lookup<'a>(&self, key: &'a str) -> Result<CowView<String, &'a str>, InteropLookupError> {
+        ViewScenario::lookup(self, key)
+    }
+
+    fn notify(&self, event: &str) -> Result<(), InteropNotifyError> {
+        ViewScenario::notify(self, event)
+    }
+}
+
+/// The async view flavour of the same.
+struct AsyncViewScenario(Arc<ViewScenario>);
+
+impl std::ops::Deref for AsyncViewScenario {
+    type Target = ViewScenario;
+
+    fn deref(&self) -> &ViewScenario {
+        &self.0
+    }
+}
+
+impl BaseAsyncViewHandler for AsyncViewScenario {
+    owned_methods!(async BaseHandler; get_version() -> Result<Version, BaseGetVersionError>;);
+
+    async fn ping<'a>(&self, msg: &'a str) -> Result<CowView<String, &'a str>, BasePingError> {
+        ViewScenario::ping(self, msg)
+    }
+}
+
+impl InteropAsyncViewHandler for AsyncViewScenario {
+    owned_methods!(async InteropHandler;
+        echo_primitives(value: Primitives) -> Result<Primitives, InteropEchoPrimitivesError>;
+        echo_choice(value: Choice) -> Result<Choice, InteropEchoChoiceError>;
+        echo_color(value: Color) -> Result<Color, InteropEchoColorError>;
+        echo_binary(value: Bytes) -> Result<Bytes, InteropEchoBinaryError>;
+        group_by_color(records: Vec<Record>)
+            -> Result<HashMap<Color, Vec<Record>>, InteropGroupByColorError>;
+        add(a: i32, b: i64) -> Result<i64, InteropAddError>;
+        make_record(id: i64, name: String) -> Result<Record, InteropMakeRecordError>;
+        store(key: String, value: String) -> Result<(), InteropStoreError>;
+        check(value: i32) -> Result<i32, InteropCheckError>;
+        reset() -> Result<(), InteropResetError>;
+        events() -> Result<Vec<String>, InteropEventsError>;
+        fail(why: String) -> Result<i32, InteropFailError>;
+    );
+
+    async fn echo_containers<'a>(
+        &self,
+        value: ContainersRef<'a>,
+    ) -> Result<CowView<Containers, ContainersRef<'a>>, InteropEchoContainersError> {
+        // A handler may await while it holds the views.
+        tokio::task::yield_now().await;
+        InteropViewHandler::echo_containers(&*self.0, value)
+    }
+
+    async fn echo_record<'a>(
+        &self,
+        value: RecordRef<'a>,
+    ) -> Result<CowView<Record, RecordRef<'a>>, InteropEchoRecordError> {
+        tokio::task::yield_now().await;
+        InteropViewHandler::echo_record(&*self.0, value)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pack(
+        &self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> Result<Primitives, InteropPackError> {
+        self.owned
+            .pack(flag, tiny, small, short_int, medium, big, real, text, raw)
+    }
+
+    async fn lookup<'a>(
+        &self,
+        key: &'a str,
+    ) -> Result<CowView<String, &'a str>, InteropLookupError> {
+        ViewScenario::lookup(self, key)
+    }
+
+    async fn notify(&self, event: &str) -> Result<(), InteropNotifyError> {
+        ViewScenario::notify(self, event)
+    }
+
+    async fn work(&self, micros: i32) -> Result<i32, InteropWorkError> {
+        let _g = self.owned.enter();
+        tokio::time::sleep(Duration::from_micros(micros.max(0) as u64)).await;
+        Ok(micros)
+    }
+}
+
+/// A Python client runs the whole scenario against our view servers,
+/// blocking and async, in every combination (multiplexed beside an owned
+/// `Counter` processor); the methods with views must have served calls.
+fn python_client_to_our_view_servers(lib: Lib) {
+    let env = PeerEnv::new(lib);
+    let handler = Scenario::new();
+    let views = ViewScenario::new(&handler);
+    let mut blocking = Vec::new();
+    let mut asynchronous = Vec::new();
+    for combo in combos() {
+        let interop = InteropViewProcessor::from_arc(views.clone());
+        let processor: Arc<dyn ServerProcessor> = if combo.mux {
+            let mut mux: MultiplexedProcessor = MultiplexedProcessor::new();
+            mux.register("Interop", Arc::new(interop));
+            mux.register(
+                "Counter",
+                Arc::new(CounterProcessor::new(CounterImpl::default())),
+            );
+            Arc::new(mux)
+        } else {
+            Arc::new(interop)
+        };
+        let handle = Server::builder(processor)
+            .protocol(protocol(combo.proto))
+            .framing(framing(combo.trans))
+            .bind("127.0.0.1:0")
+            .expect("bind a free port")
+            .spawn()
+            .expect("start the server");
+        blocking.push(OurServer { handle, combo });
+
+        let rt = runtime();
+        let interop = InteropAsyncViewProcessor::new(AsyncViewScenario(views.clone()));
+        let processor: Arc<dyn AsyncProcessor> = if combo.mux {
+            let mut mux = AsyncMultiplexed::new();
+            mux.register("Interop", Arc::new(interop));
+            mux.register(
+                "Counter",
+                Arc::new(CounterAsyncProcessor::new(AsyncCounter::default())),
+            );
+            Arc::new(mux)
+        } else {
+            Arc::new(interop)
+        };
+        let server = rt
+            .block_on(
+                AsyncServer::builder(processor)
+                    .protocol(protocol(combo.proto))
+                    .framing(framing(combo.trans))
+                    .bind("127.0.0.1:0"),
+            )
+            .expect("bind");
+        let handle = server.handle();
+        rt.spawn(server.serve());
+        asynchronous.push(OurAsyncServer {
+            handle,
+            combo,
+            _runtime: rt,
+        });
+    }
+    let targets: Vec<(Combo, u16)> = blocking
+        .iter()
+        .map(|s| (s.combo, s.port()))
+        .chain(asynchronous.iter().map(|s| (s.combo, s.port())))
+        .collect();
+    let run = env.client(&targets, PEER_TIMEOUT);
+    run.assert_ok(
+        &format!("{} client -> our view servers", lib.name()),
+        targets.len(),
+    );
+    assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
+    assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
+    // Each target sends several records, containers, pings and lookups.
+    assert!(
+        views.views.load(Ordering::SeqCst) >= 5 * targets.len(),
+        "the methods with views served {} calls",
+        views.views.load(Ordering::SeqCst)
+    );
+}
+
+#[test]
+fn thriftpy2_client_to_our_view_servers() {
+    python_client_to_our_view_servers(Lib::Thriftpy2);
+}
+
+#[test]
+fn apache_client_to_our_view_servers() {
+    python_client_to_our_view_servers(Lib::Apache);
 }

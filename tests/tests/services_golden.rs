@@ -40,14 +40,29 @@ fn fixtures() -> Vec<(String, PathBuf)> {
 }
 
 /// The interop suite also serves and calls through the async flavour
-/// (option `async_services`); the other fixtures are blocking only (their
-/// async flavour has goldens of its own, `tests/golden/rs/*_async`).
+/// (option `async_services`), and serves some methods through the view
+/// flavours, blocking and async (option `views`: an inherited method, an
+/// echo of a struct and of containers, a method that throws, a oneway
+/// one); the other fixtures are blocking only (their async and view
+/// flavours have goldens of their own, `tests/golden/rs/*_async`,
+/// `*_views`).
 fn generate(path: &Path) -> Vec<thriftc::codegen::GeneratedFile> {
     let dir = path.parent().unwrap().to_path_buf();
     let loaded = thriftc::load(&[path.to_path_buf()], &[dir])
         .unwrap_or_else(|e| panic!("{} does not load:\n{}", path.display(), e.render(false)));
     let mut options = Options::default();
-    options.async_services = path.ends_with("interop/interop.thrift");
+    if path.ends_with("interop/interop.thrift") {
+        options.async_services = true;
+        options.views = [
+            "shared.Base.ping",
+            "interop.Interop.echoRecord",
+            "interop.Interop.echoContainers",
+            "interop.Interop.lookup",
+            "interop.Interop.notify",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+    }
     thriftc::codegen::generate(&loaded.program, &options)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -86,8 +101,9 @@ fn service_goldens() {
     }
 }
 
-/// A function's doc comment is on its handler trait method and on its
-/// client method, in both flavours; a service's on its handler trait.
+/// A function's doc comment is on its handler trait method in every
+/// flavour (blocking and async, owned and with views) and on its client
+/// method, blocking and async; a service's on its handler trait.
 #[test]
 fn doc_comments_reach_trait_and_client() {
     let files = generate(&root().join("fixtures/interop/interop.thrift"));
@@ -105,13 +121,22 @@ fn doc_comments_reach_trait_and_client() {
     let async_client_at = interop
         .find("impl<C: __rt::tokio::AsyncChannel> InteropAsyncClient<C> {\n    /// Returns")
         .unwrap();
+    let view_trait_at = interop.find("pub trait InteropViewHandler").unwrap();
+    let async_view_trait_at = interop.find("pub trait InteropAsyncViewHandler").unwrap();
     let mut hits: Vec<usize> = interop.match_indices(doc).map(|(i, _)| i).collect();
     assert_eq!(
         hits.len(),
-        4,
-        "{doc:?} should document the trait and client methods of both flavours"
+        6,
+        "{doc:?} should document the trait methods of every flavour and the client methods"
     );
-    let mut owners = [trait_at, client_at, async_trait_at, async_client_at];
+    let mut owners = [
+        trait_at,
+        client_at,
+        async_trait_at,
+        async_client_at,
+        view_trait_at,
+        async_view_trait_at,
+    ];
     owners.sort();
     hits.sort();
     for (hit, owner) in hits.iter().zip(owners.iter().skip(1).chain([&usize::MAX])) {

@@ -67,6 +67,16 @@ impl __rt::Decode for Color {
         p.read_i32().map(Self)
     }
 }
+impl<'a> __rt::DecodeView<'a> for Color {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        __rt::Decode::decode(p)
+    }
+}
+impl __rt::FromView<Color> for Color {
+    fn from_view(v: &Color) -> Self {
+        *v
+    }
+}
 /// One field of every base type.
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
 pub struct Primitives {
@@ -151,6 +161,104 @@ impl __rt::Decode for Primitives {
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
         __rt::decode_elems_in_place(p, len, out)
+    }
+}
+/// A borrowed view of [`Primitives`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+///
+/// One field of every base type.
+#[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
+pub struct PrimitivesRef<'a> {
+    pub flag: bool,
+    pub tiny: i8,
+    pub small: i8,
+    pub short_int: i16,
+    pub medium: i32,
+    pub big: i64,
+    pub real: f64,
+    pub text: &'a str,
+    pub raw: &'a [u8],
+}
+impl __rt::WireType for PrimitivesRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for PrimitivesRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Primitives")?;
+        p.write_field_begin("flag", __rt::TType::Bool, 1)?;
+        __rt::Encode::encode(&self.flag, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("tiny", __rt::TType::I8, 2)?;
+        __rt::Encode::encode(&self.tiny, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("small", __rt::TType::I8, 3)?;
+        __rt::Encode::encode(&self.small, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("short_int", __rt::TType::I16, 4)?;
+        __rt::Encode::encode(&self.short_int, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("medium", __rt::TType::I32, 5)?;
+        __rt::Encode::encode(&self.medium, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("big", __rt::TType::I64, 6)?;
+        __rt::Encode::encode(&self.big, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("real", __rt::TType::Double, 7)?;
+        __rt::Encode::encode(&self.real, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("text", __rt::TType::String, 8)?;
+        __rt::Encode::encode(&self.text, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("raw", __rt::TType::String, 9)?;
+        __rt::Encode::encode(&self.raw, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for PrimitivesRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Bool) => out.flag = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::I8) => out.tiny = __rt::DecodeView::decode_view(p)?,
+                (3, __rt::TType::I8) => out.small = __rt::DecodeView::decode_view(p)?,
+                (4, __rt::TType::I16) => {
+                    out.short_int = __rt::DecodeView::decode_view(p)?;
+                }
+                (5, __rt::TType::I32) => out.medium = __rt::DecodeView::decode_view(p)?,
+                (6, __rt::TType::I64) => out.big = __rt::DecodeView::decode_view(p)?,
+                (7, __rt::TType::Double) => out.real = __rt::DecodeView::decode_view(p)?,
+                (8, __rt::TType::String) => out.text = __rt::DecodeView::decode_view(p)?,
+                (9, __rt::TType::String) => out.raw = __rt::DecodeView::decode_view(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(out)
+    }
+}
+impl<'a> __rt::FromView<PrimitivesRef<'a>> for Primitives {
+    fn from_view(v: &PrimitivesRef<'a>) -> Self {
+        Self {
+            flag: __rt::FromView::from_view(&v.flag),
+            tiny: __rt::FromView::from_view(&v.tiny),
+            small: __rt::FromView::from_view(&v.small),
+            short_int: __rt::FromView::from_view(&v.short_int),
+            medium: __rt::FromView::from_view(&v.medium),
+            big: __rt::FromView::from_view(&v.big),
+            real: __rt::FromView::from_view(&v.real),
+            text: __rt::FromView::from_view(&v.text),
+            raw: __rt::FromView::from_view(&v.raw),
+        }
+    }
+}
+impl From<&PrimitivesRef<'_>> for Primitives {
+    fn from(v: &PrimitivesRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -262,6 +370,130 @@ impl __rt::Decode for Containers {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+/// A borrowed view of [`Containers`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[allow(clippy::type_complexity)]
+pub struct ContainersRef<'a> {
+    pub ints: Vec<i32>,
+    pub words: ::std::collections::HashSet<&'a str>,
+    pub counts: ::std::collections::HashMap<&'a str, i64>,
+    /// Three lists deep.
+    pub cube: Vec<Vec<Vec<i32>>>,
+    /// Map of map of list.
+    pub tree: ::std::collections::HashMap<
+        &'a str,
+        ::std::collections::HashMap<i32, Vec<&'a str>>,
+    >,
+    /// List of map of set.
+    pub mixed: Vec<
+        ::std::collections::HashMap<&'a str, ::std::collections::HashSet<i64>>,
+    >,
+    pub index: ::std::collections::HashMap<
+        &'a str,
+        Vec<::std::collections::HashSet<i32>>,
+    >,
+    pub blobs: Vec<&'a [u8]>,
+    pub by_color: ::std::collections::HashMap<Color, Vec<f64>>,
+    pub prims: Vec<PrimitivesRef<'a>>,
+    pub ids: ::std::collections::HashSet<i64>,
+    pub chunks: ::std::collections::HashMap<i64, &'a [u8]>,
+}
+impl __rt::WireType for ContainersRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for ContainersRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Containers")?;
+        p.write_field_begin("ints", __rt::TType::List, 1)?;
+        __rt::Encode::encode(&self.ints, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("words", __rt::TType::Set, 2)?;
+        __rt::Encode::encode(&self.words, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("counts", __rt::TType::Map, 3)?;
+        __rt::Encode::encode(&self.counts, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("cube", __rt::TType::List, 4)?;
+        __rt::Encode::encode(&self.cube, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("tree", __rt::TType::Map, 5)?;
+        __rt::Encode::encode(&self.tree, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("mixed", __rt::TType::List, 6)?;
+        __rt::Encode::encode(&self.mixed, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("index", __rt::TType::Map, 7)?;
+        __rt::Encode::encode(&self.index, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("blobs", __rt::TType::List, 8)?;
+        __rt::Encode::encode(&self.blobs, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("by_color", __rt::TType::Map, 9)?;
+        __rt::Encode::encode(&self.by_color, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("prims", __rt::TType::List, 10)?;
+        __rt::Encode::encode(&self.prims, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("ids", __rt::TType::Set, 11)?;
+        __rt::Encode::encode(&self.ids, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("chunks", __rt::TType::Map, 12)?;
+        __rt::Encode::encode(&self.chunks, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for ContainersRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::List) => out.ints = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::Set) => out.words = __rt::DecodeView::decode_view(p)?,
+                (3, __rt::TType::Map) => out.counts = __rt::DecodeView::decode_view(p)?,
+                (4, __rt::TType::List) => out.cube = __rt::DecodeView::decode_view(p)?,
+                (5, __rt::TType::Map) => out.tree = __rt::DecodeView::decode_view(p)?,
+                (6, __rt::TType::List) => out.mixed = __rt::DecodeView::decode_view(p)?,
+                (7, __rt::TType::Map) => out.index = __rt::DecodeView::decode_view(p)?,
+                (8, __rt::TType::List) => out.blobs = __rt::DecodeView::decode_view(p)?,
+                (9, __rt::TType::Map) => out.by_color = __rt::DecodeView::decode_view(p)?,
+                (10, __rt::TType::List) => out.prims = __rt::DecodeView::decode_view(p)?,
+                (11, __rt::TType::Set) => out.ids = __rt::DecodeView::decode_view(p)?,
+                (12, __rt::TType::Map) => out.chunks = __rt::DecodeView::decode_view(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(out)
+    }
+}
+impl<'a> __rt::FromView<ContainersRef<'a>> for Containers {
+    fn from_view(v: &ContainersRef<'a>) -> Self {
+        Self {
+            ints: __rt::FromView::from_view(&v.ints),
+            words: __rt::FromView::from_view(&v.words),
+            counts: __rt::FromView::from_view(&v.counts),
+            cube: __rt::FromView::from_view(&v.cube),
+            tree: __rt::FromView::from_view(&v.tree),
+            mixed: __rt::FromView::from_view(&v.mixed),
+            index: __rt::FromView::from_view(&v.index),
+            blobs: __rt::FromView::from_view(&v.blobs),
+            by_color: __rt::FromView::from_view(&v.by_color),
+            prims: __rt::FromView::from_view(&v.prims),
+            ids: __rt::FromView::from_view(&v.ids),
+            chunks: __rt::FromView::from_view(&v.chunks),
+        }
+    }
+}
+impl From<&ContainersRef<'_>> for Containers {
+    fn from(v: &ContainersRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
 /// Exactly one of these is set.
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
@@ -345,6 +577,111 @@ impl __rt::Decode for Choice {
                 __rt::ProtocolErrorKind::InvalidData,
                 "union `Choice` has no field set",
             ))
+    }
+}
+/// A borrowed view of [`Choice`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+///
+/// Exactly one of these is set.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+pub enum ChoiceRef<'a> {
+    Number(i32),
+    Text(&'a str),
+    Prims(PrimitivesRef<'a>),
+    Colors(Vec<Color>),
+    /// A field this schema does not know, kept as read.
+    Unknown(__rt::UnknownField),
+}
+impl __rt::WireType for ChoiceRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for ChoiceRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Choice")?;
+        match self {
+            Self::Number(v) => {
+                p.write_field_begin("number", __rt::TType::I32, 1)?;
+                __rt::Encode::encode(v, p)?;
+                p.write_field_end()?;
+            }
+            Self::Text(v) => {
+                p.write_field_begin("text", __rt::TType::String, 2)?;
+                __rt::Encode::encode(v, p)?;
+                p.write_field_end()?;
+            }
+            Self::Prims(v) => {
+                p.write_field_begin("prims", __rt::TType::Struct, 3)?;
+                __rt::Encode::encode(v, p)?;
+                p.write_field_end()?;
+            }
+            Self::Colors(v) => {
+                p.write_field_begin("colors", __rt::TType::List, 4)?;
+                __rt::Encode::encode(v, p)?;
+                p.write_field_end()?;
+            }
+            Self::Unknown(f) => f.write(p)?,
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for ChoiceRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut value: Option<Self> = None;
+        let mut unknown = None;
+        while let Some(h) = p.read_field_begin()? {
+            let v = match (h.id, h.ttype) {
+                (1, __rt::TType::I32) => Self::Number(__rt::DecodeView::decode_view(p)?),
+                (2, __rt::TType::String) => Self::Text(__rt::DecodeView::decode_view(p)?),
+                (3, __rt::TType::Struct) => {
+                    Self::Prims(__rt::DecodeView::decode_view(p)?)
+                }
+                (4, __rt::TType::List) => Self::Colors(__rt::DecodeView::decode_view(p)?),
+                _ => {
+                    if unknown.is_none() {
+                        unknown = Some(Self::Unknown(__rt::UnknownField::read(p, h)?));
+                    } else {
+                        p.skip(h.ttype)?;
+                    }
+                    p.read_field_end()?;
+                    continue;
+                }
+            };
+            if value.replace(v).is_some() {
+                return Err(
+                    __rt::Error::protocol(
+                        __rt::ProtocolErrorKind::InvalidData,
+                        "union `Choice` has more than one field set",
+                    ),
+                );
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        value
+            .or(unknown)
+            .ok_or_else(|| __rt::Error::protocol(
+                __rt::ProtocolErrorKind::InvalidData,
+                "union `Choice` has no field set",
+            ))
+    }
+}
+impl<'a> __rt::FromView<ChoiceRef<'a>> for Choice {
+    fn from_view(v: &ChoiceRef<'a>) -> Self {
+        match v {
+            ChoiceRef::Number(x) => Self::Number(__rt::FromView::from_view(x)),
+            ChoiceRef::Text(x) => Self::Text(__rt::FromView::from_view(x)),
+            ChoiceRef::Prims(x) => Self::Prims(__rt::FromView::from_view(x)),
+            ChoiceRef::Colors(x) => Self::Colors(__rt::FromView::from_view(x)),
+            ChoiceRef::Unknown(f) => Self::Unknown(f.clone()),
+        }
+    }
+}
+impl From<&ChoiceRef<'_>> for Choice {
+    fn from(v: &ChoiceRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
     }
 }
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
@@ -518,6 +855,231 @@ impl __rt::Decode for Record {
         })
     }
 }
+/// A borrowed view of [`Record`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub struct RecordRef<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub note: Option<&'a str>,
+    pub color: Color,
+    pub rank: i32,
+    pub aliases: Option<Vec<&'a str>>,
+    pub created: Millis,
+    pub tags: Vec<&'a str>,
+    pub payload: &'a [u8],
+    pub choice: Option<ChoiceRef<'a>>,
+    pub level: super::shared::Level,
+    pub version: Option<super::shared::VersionRef<'a>>,
+    pub weight: f64,
+    pub greeting: &'a str,
+    pub favorite: Option<Color>,
+}
+impl Default for RecordRef<'_> {
+    fn default() -> Self {
+        Self {
+            id: Default::default(),
+            name: Default::default(),
+            note: None,
+            color: Color::GREEN,
+            rank: 7,
+            aliases: None,
+            created: Default::default(),
+            tags: Default::default(),
+            payload: Default::default(),
+            choice: None,
+            level: super::shared::Level::MID,
+            version: None,
+            weight: 1.5,
+            greeting: "hello",
+            favorite: None,
+        }
+    }
+}
+impl __rt::WireType for RecordRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for RecordRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Record")?;
+        p.write_field_begin("id", __rt::TType::I64, 1)?;
+        __rt::Encode::encode(&self.id, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("name", __rt::TType::String, 2)?;
+        __rt::Encode::encode(&self.name, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.note {
+            p.write_field_begin("note", __rt::TType::String, 3)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_begin("color", __rt::TType::I32, 4)?;
+        __rt::Encode::encode(&self.color, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("rank", __rt::TType::I32, 5)?;
+        __rt::Encode::encode(&self.rank, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.aliases {
+            p.write_field_begin("aliases", __rt::TType::List, 6)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_begin("created", __rt::TType::I64, 7)?;
+        __rt::Encode::encode(&self.created, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("tags", __rt::TType::List, 8)?;
+        __rt::Encode::encode(&self.tags, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("payload", __rt::TType::String, 9)?;
+        __rt::Encode::encode(&self.payload, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.choice {
+            p.write_field_begin("choice", __rt::TType::Struct, 10)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_begin("level", __rt::TType::I32, 11)?;
+        __rt::Encode::encode(&self.level, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.version {
+            p.write_field_begin("version", __rt::TType::Struct, 12)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_begin("weight", __rt::TType::Double, 13)?;
+        __rt::Encode::encode(&self.weight, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("greeting", __rt::TType::String, 14)?;
+        __rt::Encode::encode(&self.greeting, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.favorite {
+            p.write_field_begin("favorite", __rt::TType::I32, 15)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for RecordRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_note = None;
+        let mut f_color = None;
+        let mut f_rank = None;
+        let mut f_aliases = None;
+        let mut f_created = None;
+        let mut f_tags = None;
+        let mut f_payload = None;
+        let mut f_choice = None;
+        let mut f_level = None;
+        let mut f_version = None;
+        let mut f_weight = None;
+        let mut f_greeting = None;
+        let mut f_favorite = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::I64) => f_id = Some(__rt::DecodeView::decode_view(p)?),
+                (2, __rt::TType::String) => {
+                    f_name = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (3, __rt::TType::String) => {
+                    f_note = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (4, __rt::TType::I32) => {
+                    f_color = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (5, __rt::TType::I32) => f_rank = Some(__rt::DecodeView::decode_view(p)?),
+                (6, __rt::TType::List) => {
+                    f_aliases = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (7, __rt::TType::I64) => {
+                    f_created = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (8, __rt::TType::List) => {
+                    f_tags = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (9, __rt::TType::String) => {
+                    f_payload = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (10, __rt::TType::Struct) => {
+                    f_choice = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (11, __rt::TType::I32) => {
+                    f_level = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (12, __rt::TType::Struct) => {
+                    f_version = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (13, __rt::TType::Double) => {
+                    f_weight = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (14, __rt::TType::String) => {
+                    f_greeting = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                (15, __rt::TType::I32) => {
+                    f_favorite = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            id: f_id
+                .ok_or_else(|| __rt::Error::protocol(
+                    __rt::ProtocolErrorKind::InvalidData,
+                    "required field `id` of `Record` is missing",
+                ))?,
+            name: f_name
+                .ok_or_else(|| __rt::Error::protocol(
+                    __rt::ProtocolErrorKind::InvalidData,
+                    "required field `name` of `Record` is missing",
+                ))?,
+            note: f_note,
+            color: f_color.unwrap_or(Color::GREEN),
+            rank: f_rank.unwrap_or(7),
+            aliases: f_aliases,
+            created: f_created.unwrap_or_default(),
+            tags: f_tags.unwrap_or_default(),
+            payload: f_payload.unwrap_or_default(),
+            choice: f_choice,
+            level: f_level.unwrap_or(super::shared::Level::MID),
+            version: f_version,
+            weight: f_weight.unwrap_or(1.5),
+            greeting: f_greeting.unwrap_or("hello"),
+            favorite: f_favorite,
+        })
+    }
+}
+impl<'a> __rt::FromView<RecordRef<'a>> for Record {
+    fn from_view(v: &RecordRef<'a>) -> Self {
+        Self {
+            id: __rt::FromView::from_view(&v.id),
+            name: __rt::FromView::from_view(&v.name),
+            note: v.note.as_ref().map(__rt::FromView::from_view),
+            color: __rt::FromView::from_view(&v.color),
+            rank: __rt::FromView::from_view(&v.rank),
+            aliases: v.aliases.as_ref().map(__rt::FromView::from_view),
+            created: __rt::FromView::from_view(&v.created),
+            tags: __rt::FromView::from_view(&v.tags),
+            payload: __rt::FromView::from_view(&v.payload),
+            choice: v.choice.as_ref().map(__rt::FromView::from_view),
+            level: __rt::FromView::from_view(&v.level),
+            version: v.version.as_ref().map(__rt::FromView::from_view),
+            weight: __rt::FromView::from_view(&v.weight),
+            greeting: __rt::FromView::from_view(&v.greeting),
+            favorite: v.favorite.as_ref().map(__rt::FromView::from_view),
+        }
+    }
+}
+impl From<&RecordRef<'_>> for Record {
+    fn from(v: &RecordRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NotFound {
     pub key: String,
@@ -567,6 +1129,16 @@ impl __rt::Decode for NotFound {
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
         __rt::decode_elems_in_place(p, len, out)
+    }
+}
+impl<'a> __rt::DecodeView<'a> for NotFound {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        __rt::Decode::decode(p)
+    }
+}
+impl __rt::FromView<NotFound> for NotFound {
+    fn from_view(v: &NotFound) -> Self {
+        v.clone()
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -630,6 +1202,16 @@ impl __rt::Decode for Invalid {
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
         __rt::decode_elems_in_place(p, len, out)
+    }
+}
+impl<'a> __rt::DecodeView<'a> for Invalid {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        __rt::Decode::decode(p)
+    }
+}
+impl __rt::FromView<Invalid> for Invalid {
+    fn from_view(v: &Invalid) -> Self {
+        v.clone()
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -769,6 +1351,52 @@ impl __rt::Decode for InteropEchoContainersArgs {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+/// A borrowed view of [`InteropEchoContainersArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InteropEchoContainersArgsRef<'a> {
+    pub value: ContainersRef<'a>,
+}
+impl __rt::WireType for InteropEchoContainersArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for InteropEchoContainersArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("echoContainers_args")?;
+        p.write_field_begin("value", __rt::TType::Struct, 1)?;
+        __rt::Encode::encode(&self.value, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for InteropEchoContainersArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Struct) => out.value = __rt::DecodeView::decode_view(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(out)
+    }
+}
+impl<'a> __rt::FromView<InteropEchoContainersArgsRef<'a>> for InteropEchoContainersArgs {
+    fn from_view(v: &InteropEchoContainersArgsRef<'a>) -> Self {
+        Self {
+            value: __rt::FromView::from_view(&v.value),
+        }
+    }
+}
+impl From<&InteropEchoContainersArgsRef<'_>> for InteropEchoContainersArgs {
+    fn from(v: &InteropEchoContainersArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InteropEchoContainersResult {
     pub success: Option<Containers>,
@@ -848,6 +1476,56 @@ impl __rt::Decode for InteropEchoRecordArgs {
         Ok(Self {
             value: f_value.unwrap_or_default(),
         })
+    }
+}
+/// A borrowed view of [`InteropEchoRecordArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
+pub struct InteropEchoRecordArgsRef<'a> {
+    pub value: RecordRef<'a>,
+}
+impl __rt::WireType for InteropEchoRecordArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for InteropEchoRecordArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("echoRecord_args")?;
+        p.write_field_begin("value", __rt::TType::Struct, 1)?;
+        __rt::Encode::encode(&self.value, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for InteropEchoRecordArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        p.read_struct_begin()?;
+        let mut f_value = None;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::Struct) => {
+                    f_value = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(Self {
+            value: f_value.unwrap_or_default(),
+        })
+    }
+}
+impl<'a> __rt::FromView<InteropEchoRecordArgsRef<'a>> for InteropEchoRecordArgs {
+    fn from_view(v: &InteropEchoRecordArgsRef<'a>) -> Self {
+        Self {
+            value: __rt::FromView::from_view(&v.value),
+        }
+    }
+}
+impl From<&InteropEchoRecordArgsRef<'_>> for InteropEchoRecordArgs {
+    fn from(v: &InteropEchoRecordArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, PartialOrd)]
@@ -1629,6 +2307,52 @@ impl __rt::Decode for InteropLookupArgs {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+/// A borrowed view of [`InteropLookupArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InteropLookupArgsRef<'a> {
+    pub key: &'a str,
+}
+impl __rt::WireType for InteropLookupArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for InteropLookupArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("lookup_args")?;
+        p.write_field_begin("key", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.key, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for InteropLookupArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => out.key = __rt::DecodeView::decode_view(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(out)
+    }
+}
+impl<'a> __rt::FromView<InteropLookupArgsRef<'a>> for InteropLookupArgs {
+    fn from_view(v: &InteropLookupArgsRef<'a>) -> Self {
+        Self {
+            key: __rt::FromView::from_view(&v.key),
+        }
+    }
+}
+impl From<&InteropLookupArgsRef<'_>> for InteropLookupArgs {
+    fn from(v: &InteropLookupArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InteropLookupResult {
     pub success: Option<String>,
@@ -1988,6 +2712,52 @@ impl __rt::Decode for InteropNotifyArgs {
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
         __rt::decode_elems_in_place(p, len, out)
+    }
+}
+/// A borrowed view of [`InteropNotifyArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InteropNotifyArgsRef<'a> {
+    pub event: &'a str,
+}
+impl __rt::WireType for InteropNotifyArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for InteropNotifyArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("notify_args")?;
+        p.write_field_begin("event", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.event, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for InteropNotifyArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => out.event = __rt::DecodeView::decode_view(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(out)
+    }
+}
+impl<'a> __rt::FromView<InteropNotifyArgsRef<'a>> for InteropNotifyArgs {
+    fn from_view(v: &InteropNotifyArgsRef<'a>) -> Self {
+        Self {
+            event: __rt::FromView::from_view(&v.event),
+        }
+    }
+}
+impl From<&InteropNotifyArgsRef<'_>> for InteropNotifyArgs {
+    fn from(v: &InteropNotifyArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3665,6 +4435,649 @@ where
         }
     }
 }
+/// The service every interop peer serves and calls.
+///
+/// Implement this to serve `Interop` with arguments borrowed from the request; serve it with [`InteropViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`InteropHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait InteropViewHandler: super::shared::BaseViewHandler {
+    /// Returns its argument unchanged.
+    fn echo_primitives(
+        &self,
+        value: Primitives,
+    ) -> Result<Primitives, InteropEchoPrimitivesError>;
+    /// Returns its argument unchanged.
+    fn echo_containers<'a>(
+        &self,
+        value: ContainersRef<'a>,
+    ) -> Result<
+        __rt::CowView<Containers, ContainersRef<'a>>,
+        InteropEchoContainersError,
+    >;
+    /// Returns its argument unchanged.
+    fn echo_record<'a>(
+        &self,
+        value: RecordRef<'a>,
+    ) -> Result<__rt::CowView<Record, RecordRef<'a>>, InteropEchoRecordError>;
+    /// Returns its argument unchanged.
+    fn echo_choice(&self, value: Choice) -> Result<Choice, InteropEchoChoiceError>;
+    /// Returns its argument unchanged, including values this side does not declare.
+    fn echo_color(&self, value: Color) -> Result<Color, InteropEchoColorError>;
+    /// Returns its argument unchanged.
+    fn echo_binary(&self, value: Bytes) -> Result<Bytes, InteropEchoBinaryError>;
+    /// The records grouped by color, each group in input order.
+    fn group_by_color(
+        &self,
+        records: Vec<Record>,
+    ) -> Result<
+        ::std::collections::HashMap<Color, Vec<Record>>,
+        InteropGroupByColorError,
+    >;
+    /// `a + b`.
+    fn add(&self, a: i32, b: i64) -> Result<i64, InteropAddError>;
+    /// A Primitives with every field set from the argument of the same id.
+    fn pack(
+        &self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> Result<Primitives, InteropPackError>;
+    /// A record with `id` and `name` set and every other field left unset or at its default.
+    fn make_record(
+        &self,
+        id: i64,
+        name: String,
+    ) -> Result<Record, InteropMakeRecordError>;
+    /// The value stored under `key` (`answer` holds `42` from the start), or NotFound.
+    fn lookup<'a>(
+        &self,
+        key: &'a str,
+    ) -> Result<__rt::CowView<String, &'a str>, InteropLookupError>;
+    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields \[`key`]).
+    fn store(&self, key: String, value: String) -> Result<(), InteropStoreError>;
+    /// `2 * value` for 1..=1000. Raises NotFound (key `zero`) for 0, Invalid
+    /// (code = value, reason `negative`, no fields) below 0, and
+    /// shared.SharedError (code = value, reason `too big`) above 1000.
+    fn check(&self, value: i32) -> Result<i32, InteropCheckError>;
+    /// Empties the event log.
+    fn reset(&self) -> Result<(), InteropResetError>;
+    /// Appends `event` to the event log; no reply.
+    fn notify(&self, event: &str) -> Result<(), InteropNotifyError>;
+    /// The event log, oldest first.
+    fn events(&self) -> Result<Vec<String>, InteropEventsError>;
+    /// Always fails with an application error: INTERNAL_ERROR, message `why`.
+    fn fail(&self, why: String) -> Result<i32, InteropFailError>;
+    /// Sleeps `micros` microseconds, then returns `micros`.
+    fn work(&self, micros: i32) -> Result<i32, InteropWorkError>;
+}
+impl<'x, H: InteropViewHandler + ?Sized> __rt::ViewCall<H>
+for InteropEchoContainersArgsRef<'x> {
+    type Args<'a> = InteropEchoContainersArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<
+        __rt::CowView<Containers, ContainersRef<'a>>,
+        InteropEchoContainersResult,
+    >;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match InteropViewHandler::echo_containers(handler, args.value) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(InteropEchoContainersError::Application(e)) => Err(e),
+            Err(InteropEchoContainersError::Rpc(e)) => {
+                Err(__rt::internal_error("echoContainers", &e))
+            }
+        }
+    }
+}
+impl<'x, H: InteropViewHandler + ?Sized> __rt::ViewCall<H>
+for InteropEchoRecordArgsRef<'x> {
+    type Args<'a> = InteropEchoRecordArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<
+        __rt::CowView<Record, RecordRef<'a>>,
+        InteropEchoRecordResult,
+    >;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match InteropViewHandler::echo_record(handler, args.value) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(InteropEchoRecordError::Application(e)) => Err(e),
+            Err(InteropEchoRecordError::Rpc(e)) => {
+                Err(__rt::internal_error("echoRecord", &e))
+            }
+        }
+    }
+}
+impl<'x, H: InteropViewHandler + ?Sized> __rt::ViewCall<H> for InteropLookupArgsRef<'x> {
+    type Args<'a> = InteropLookupArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<
+        __rt::CowView<String, &'a str>,
+        InteropLookupResult,
+    >;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match InteropViewHandler::lookup(handler, args.key) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(InteropLookupError::NotFound(e)) => {
+                Ok(
+                    __rt::ViewResult::Other(InteropLookupResult {
+                        success: None,
+                        not_found: Some(e),
+                    }),
+                )
+            }
+            Err(InteropLookupError::Application(e)) => Err(e),
+            Err(InteropLookupError::Rpc(e)) => Err(__rt::internal_error("lookup", &e)),
+        }
+    }
+}
+impl<'x, H: InteropViewHandler + ?Sized> __rt::ViewOneway<H>
+for InteropNotifyArgsRef<'x> {
+    type Args<'a> = InteropNotifyArgsRef<'a>;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<(), __rt::ApplicationError> {
+        match InteropViewHandler::notify(handler, args.event) {
+            Ok(()) => Ok(()),
+            Err(InteropNotifyError::Application(e)) => Err(e),
+            Err(InteropNotifyError::Rpc(e)) => Err(__rt::internal_error("notify", &e)),
+        }
+    }
+}
+/// Serves a [`InteropViewHandler`]: dispatches `Interop`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct InteropViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for InteropViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: InteropViewHandler> InteropViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: InteropViewHandler + ?Sized> InteropViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "echoPrimitives" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropEchoPrimitivesArgs| {
+                            match InteropViewHandler::echo_primitives(
+                                handler,
+                                __args.value,
+                            ) {
+                                Ok(v) => {
+                                    Ok(InteropEchoPrimitivesResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropEchoPrimitivesError::Application(e)) => Err(e),
+                                Err(InteropEchoPrimitivesError::Rpc(e)) => {
+                                    Err(__rt::internal_error("echoPrimitives", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "echoContainers" => {
+                Some(
+                    __rt::serve_view_call::<
+                        InteropEchoContainersArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            "echoRecord" => {
+                Some(
+                    __rt::serve_view_call::<
+                        InteropEchoRecordArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            "echoChoice" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropEchoChoiceArgs| {
+                            match InteropViewHandler::echo_choice(
+                                handler,
+                                __args.value,
+                            ) {
+                                Ok(v) => {
+                                    Ok(InteropEchoChoiceResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropEchoChoiceError::Application(e)) => Err(e),
+                                Err(InteropEchoChoiceError::Rpc(e)) => {
+                                    Err(__rt::internal_error("echoChoice", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "echoColor" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropEchoColorArgs| {
+                            match InteropViewHandler::echo_color(handler, __args.value) {
+                                Ok(v) => {
+                                    Ok(InteropEchoColorResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropEchoColorError::Application(e)) => Err(e),
+                                Err(InteropEchoColorError::Rpc(e)) => {
+                                    Err(__rt::internal_error("echoColor", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "echoBinary" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropEchoBinaryArgs| {
+                            match InteropViewHandler::echo_binary(
+                                handler,
+                                __args.value,
+                            ) {
+                                Ok(v) => {
+                                    Ok(InteropEchoBinaryResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropEchoBinaryError::Application(e)) => Err(e),
+                                Err(InteropEchoBinaryError::Rpc(e)) => {
+                                    Err(__rt::internal_error("echoBinary", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "groupByColor" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropGroupByColorArgs| {
+                            match InteropViewHandler::group_by_color(
+                                handler,
+                                __args.records,
+                            ) {
+                                Ok(v) => {
+                                    Ok(InteropGroupByColorResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropGroupByColorError::Application(e)) => Err(e),
+                                Err(InteropGroupByColorError::Rpc(e)) => {
+                                    Err(__rt::internal_error("groupByColor", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "add" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropAddArgs| {
+                            match InteropViewHandler::add(handler, __args.a, __args.b) {
+                                Ok(v) => {
+                                    Ok(InteropAddResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropAddError::Application(e)) => Err(e),
+                                Err(InteropAddError::Rpc(e)) => {
+                                    Err(__rt::internal_error("add", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "pack" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropPackArgs| {
+                            match InteropViewHandler::pack(
+                                handler,
+                                __args.flag,
+                                __args.tiny,
+                                __args.small,
+                                __args.short_int,
+                                __args.medium,
+                                __args.big,
+                                __args.real,
+                                __args.text,
+                                __args.raw,
+                            ) {
+                                Ok(v) => {
+                                    Ok(InteropPackResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropPackError::Application(e)) => Err(e),
+                                Err(InteropPackError::Rpc(e)) => {
+                                    Err(__rt::internal_error("pack", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "makeRecord" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropMakeRecordArgs| {
+                            match InteropViewHandler::make_record(
+                                handler,
+                                __args.id,
+                                __args.name,
+                            ) {
+                                Ok(v) => {
+                                    Ok(InteropMakeRecordResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropMakeRecordError::Application(e)) => Err(e),
+                                Err(InteropMakeRecordError::Rpc(e)) => {
+                                    Err(__rt::internal_error("makeRecord", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "lookup" => {
+                Some(
+                    __rt::serve_view_call::<
+                        InteropLookupArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            "store" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropStoreArgs| {
+                            match InteropViewHandler::store(
+                                handler,
+                                __args.key,
+                                __args.value,
+                            ) {
+                                Ok(()) => {
+                                    Ok(InteropStoreResult {
+                                        invalid: None,
+                                    })
+                                }
+                                Err(InteropStoreError::Invalid(e)) => {
+                                    Ok(InteropStoreResult {
+                                        invalid: Some(e),
+                                    })
+                                }
+                                Err(InteropStoreError::Application(e)) => Err(e),
+                                Err(InteropStoreError::Rpc(e)) => {
+                                    Err(__rt::internal_error("store", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "check" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropCheckArgs| {
+                            match InteropViewHandler::check(handler, __args.value) {
+                                Ok(v) => {
+                                    Ok(InteropCheckResult {
+                                        success: Some(v),
+                                        not_found: None,
+                                        invalid: None,
+                                        shared_error: None,
+                                    })
+                                }
+                                Err(InteropCheckError::NotFound(e)) => {
+                                    Ok(InteropCheckResult {
+                                        success: None,
+                                        not_found: Some(e),
+                                        invalid: None,
+                                        shared_error: None,
+                                    })
+                                }
+                                Err(InteropCheckError::Invalid(e)) => {
+                                    Ok(InteropCheckResult {
+                                        success: None,
+                                        not_found: None,
+                                        invalid: Some(e),
+                                        shared_error: None,
+                                    })
+                                }
+                                Err(InteropCheckError::SharedError(e)) => {
+                                    Ok(InteropCheckResult {
+                                        success: None,
+                                        not_found: None,
+                                        invalid: None,
+                                        shared_error: Some(e),
+                                    })
+                                }
+                                Err(InteropCheckError::Application(e)) => Err(e),
+                                Err(InteropCheckError::Rpc(e)) => {
+                                    Err(__rt::internal_error("check", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "reset" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropResetArgs| {
+                            match InteropViewHandler::reset(handler) {
+                                Ok(()) => Ok(InteropResetResult {}),
+                                Err(InteropResetError::Application(e)) => Err(e),
+                                Err(InteropResetError::Rpc(e)) => {
+                                    Err(__rt::internal_error("reset", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "notify" => {
+                Some(
+                    __rt::serve_view_oneway::<
+                        InteropNotifyArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            "events" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropEventsArgs| {
+                            match InteropViewHandler::events(handler) {
+                                Ok(v) => {
+                                    Ok(InteropEventsResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropEventsError::Application(e)) => Err(e),
+                                Err(InteropEventsError::Rpc(e)) => {
+                                    Err(__rt::internal_error("events", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "fail" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropFailArgs| {
+                            match InteropViewHandler::fail(handler, __args.why) {
+                                Ok(v) => {
+                                    Ok(InteropFailResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropFailError::Application(e)) => Err(e),
+                                Err(InteropFailError::Rpc(e)) => {
+                                    Err(__rt::internal_error("fail", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "work" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: InteropWorkArgs| {
+                            match InteropViewHandler::work(handler, __args.micros) {
+                                Ok(v) => {
+                                    Ok(InteropWorkResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(InteropWorkError::Application(e)) => Err(e),
+                                Err(InteropWorkError::Rpc(e)) => {
+                                    Err(__rt::internal_error("work", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            _ => {
+                super::shared::BaseViewProcessor::<
+                    H,
+                >::dispatch(handler, header, input, output)
+            }
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for InteropViewProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: InteropViewHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
 /// A client of `Interop` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
 #[derive(Debug)]
 pub struct InteropClient<C> {
@@ -4591,6 +6004,641 @@ for InteropAsyncProcessor<H> {
         })
     }
 }
+/// The service every interop peer serves and calls.
+///
+/// Implement this to serve `Interop` on tokio with arguments borrowed from the request; serve it with [`InteropAsyncViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`InteropAsyncHandler`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait InteropAsyncViewHandler: super::shared::BaseAsyncViewHandler {
+    /// Returns its argument unchanged.
+    fn echo_primitives(
+        &self,
+        value: Primitives,
+    ) -> impl ::std::future::Future<
+        Output = Result<Primitives, InteropEchoPrimitivesError>,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_containers<'a>(
+        &self,
+        value: ContainersRef<'a>,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            __rt::CowView<Containers, ContainersRef<'a>>,
+            InteropEchoContainersError,
+        >,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_record<'a>(
+        &self,
+        value: RecordRef<'a>,
+    ) -> impl ::std::future::Future<
+        Output = Result<__rt::CowView<Record, RecordRef<'a>>, InteropEchoRecordError>,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_choice(
+        &self,
+        value: Choice,
+    ) -> impl ::std::future::Future<
+        Output = Result<Choice, InteropEchoChoiceError>,
+    > + Send;
+    /// Returns its argument unchanged, including values this side does not declare.
+    fn echo_color(
+        &self,
+        value: Color,
+    ) -> impl ::std::future::Future<
+        Output = Result<Color, InteropEchoColorError>,
+    > + Send;
+    /// Returns its argument unchanged.
+    fn echo_binary(
+        &self,
+        value: Bytes,
+    ) -> impl ::std::future::Future<
+        Output = Result<Bytes, InteropEchoBinaryError>,
+    > + Send;
+    /// The records grouped by color, each group in input order.
+    fn group_by_color(
+        &self,
+        records: Vec<Record>,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::collections::HashMap<Color, Vec<Record>>,
+            InteropGroupByColorError,
+        >,
+    > + Send;
+    /// `a + b`.
+    fn add(
+        &self,
+        a: i32,
+        b: i64,
+    ) -> impl ::std::future::Future<Output = Result<i64, InteropAddError>> + Send;
+    /// A Primitives with every field set from the argument of the same id.
+    fn pack(
+        &self,
+        flag: bool,
+        tiny: i8,
+        small: i8,
+        short_int: i16,
+        medium: i32,
+        big: i64,
+        real: f64,
+        text: String,
+        raw: Vec<u8>,
+    ) -> impl ::std::future::Future<
+        Output = Result<Primitives, InteropPackError>,
+    > + Send;
+    /// A record with `id` and `name` set and every other field left unset or at its default.
+    fn make_record(
+        &self,
+        id: i64,
+        name: String,
+    ) -> impl ::std::future::Future<
+        Output = Result<Record, InteropMakeRecordError>,
+    > + Send;
+    /// The value stored under `key` (`answer` holds `42` from the start), or NotFound.
+    fn lookup<'a>(
+        &self,
+        key: &'a str,
+    ) -> impl ::std::future::Future<
+        Output = Result<__rt::CowView<String, &'a str>, InteropLookupError>,
+    > + Send;
+    /// Stores `value` under `key`; an empty key raises Invalid (code 1, reason `empty key`, fields \[`key`]).
+    fn store(
+        &self,
+        key: String,
+        value: String,
+    ) -> impl ::std::future::Future<Output = Result<(), InteropStoreError>> + Send;
+    /// `2 * value` for 1..=1000. Raises NotFound (key `zero`) for 0, Invalid
+    /// (code = value, reason `negative`, no fields) below 0, and
+    /// shared.SharedError (code = value, reason `too big`) above 1000.
+    fn check(
+        &self,
+        value: i32,
+    ) -> impl ::std::future::Future<Output = Result<i32, InteropCheckError>> + Send;
+    /// Empties the event log.
+    fn reset(
+        &self,
+    ) -> impl ::std::future::Future<Output = Result<(), InteropResetError>> + Send;
+    /// Appends `event` to the event log; no reply.
+    fn notify(
+        &self,
+        event: &str,
+    ) -> impl ::std::future::Future<Output = Result<(), InteropNotifyError>> + Send;
+    /// The event log, oldest first.
+    fn events(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = Result<Vec<String>, InteropEventsError>,
+    > + Send;
+    /// Always fails with an application error: INTERNAL_ERROR, message `why`.
+    fn fail(
+        &self,
+        why: String,
+    ) -> impl ::std::future::Future<Output = Result<i32, InteropFailError>> + Send;
+    /// Sleeps `micros` microseconds, then returns `micros`.
+    fn work(
+        &self,
+        micros: i32,
+    ) -> impl ::std::future::Future<Output = Result<i32, InteropWorkError>> + Send;
+}
+/// Serves a [`InteropAsyncViewHandler`]: dispatches `Interop`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request's bytes. Give it to the runtime's async server, or register it in an async multiplexed processor.
+pub struct InteropAsyncViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for InteropAsyncViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: InteropAsyncViewHandler> InteropAsyncViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: InteropAsyncViewHandler + ?Sized> InteropAsyncViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves `call` if its method is one of this service (or of one
+    /// it extends); gives it back otherwise, with nothing read.
+    #[doc(hidden)]
+    pub async fn dispatch(
+        handler: &H,
+        call: __rt::tokio::Call,
+    ) -> Result<__rt::tokio::Reply, __rt::tokio::Call> {
+        match call.header().name.as_str() {
+            "echoPrimitives" => {
+                let __args: InteropEchoPrimitivesArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::echo_primitives(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoPrimitivesResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoPrimitivesError::Application(e)) => Err(e),
+                    Err(InteropEchoPrimitivesError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoPrimitives", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoContainers" => {
+                let __args: InteropEchoContainersArgsRef<'_> = match call.view_args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::echo_containers(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(
+                            __rt::ViewResult::<
+                                _,
+                                InteropEchoContainersResult,
+                            >::Success(v),
+                        )
+                    }
+                    Err(InteropEchoContainersError::Application(e)) => Err(e),
+                    Err(InteropEchoContainersError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoContainers", &e))
+                    }
+                };
+                Ok(call.view_reply(__outcome))
+            }
+            "echoRecord" => {
+                let __args: InteropEchoRecordArgsRef<'_> = match call.view_args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::echo_record(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(__rt::ViewResult::<_, InteropEchoRecordResult>::Success(v))
+                    }
+                    Err(InteropEchoRecordError::Application(e)) => Err(e),
+                    Err(InteropEchoRecordError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoRecord", &e))
+                    }
+                };
+                Ok(call.view_reply(__outcome))
+            }
+            "echoChoice" => {
+                let __args: InteropEchoChoiceArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::echo_choice(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoChoiceResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoChoiceError::Application(e)) => Err(e),
+                    Err(InteropEchoChoiceError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoChoice", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoColor" => {
+                let __args: InteropEchoColorArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::echo_color(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoColorResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoColorError::Application(e)) => Err(e),
+                    Err(InteropEchoColorError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoColor", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "echoBinary" => {
+                let __args: InteropEchoBinaryArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::echo_binary(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropEchoBinaryResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEchoBinaryError::Application(e)) => Err(e),
+                    Err(InteropEchoBinaryError::Rpc(e)) => {
+                        Err(__rt::internal_error("echoBinary", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "groupByColor" => {
+                let __args: InteropGroupByColorArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::group_by_color(
+                        handler,
+                        __args.records,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropGroupByColorResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropGroupByColorError::Application(e)) => Err(e),
+                    Err(InteropGroupByColorError::Rpc(e)) => {
+                        Err(__rt::internal_error("groupByColor", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "add" => {
+                let __args: InteropAddArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::add(
+                        handler,
+                        __args.a,
+                        __args.b,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropAddResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropAddError::Application(e)) => Err(e),
+                    Err(InteropAddError::Rpc(e)) => Err(__rt::internal_error("add", &e)),
+                };
+                Ok(call.reply(__outcome))
+            }
+            "pack" => {
+                let __args: InteropPackArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::pack(
+                        handler,
+                        __args.flag,
+                        __args.tiny,
+                        __args.small,
+                        __args.short_int,
+                        __args.medium,
+                        __args.big,
+                        __args.real,
+                        __args.text,
+                        __args.raw,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropPackResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropPackError::Application(e)) => Err(e),
+                    Err(InteropPackError::Rpc(e)) => {
+                        Err(__rt::internal_error("pack", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "makeRecord" => {
+                let __args: InteropMakeRecordArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::make_record(
+                        handler,
+                        __args.id,
+                        __args.name,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropMakeRecordResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropMakeRecordError::Application(e)) => Err(e),
+                    Err(InteropMakeRecordError::Rpc(e)) => {
+                        Err(__rt::internal_error("makeRecord", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "lookup" => {
+                let __args: InteropLookupArgsRef<'_> = match call.view_args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::lookup(
+                        handler,
+                        __args.key,
+                    )
+                    .await
+                {
+                    Ok(v) => Ok(__rt::ViewResult::<_, InteropLookupResult>::Success(v)),
+                    Err(InteropLookupError::NotFound(e)) => {
+                        Ok(
+                            __rt::ViewResult::Other(InteropLookupResult {
+                                success: None,
+                                not_found: Some(e),
+                            }),
+                        )
+                    }
+                    Err(InteropLookupError::Application(e)) => Err(e),
+                    Err(InteropLookupError::Rpc(e)) => {
+                        Err(__rt::internal_error("lookup", &e))
+                    }
+                };
+                Ok(call.view_reply(__outcome))
+            }
+            "store" => {
+                let __args: InteropStoreArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::store(
+                        handler,
+                        __args.key,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(()) => {
+                        Ok(InteropStoreResult {
+                            invalid: None,
+                        })
+                    }
+                    Err(InteropStoreError::Invalid(e)) => {
+                        Ok(InteropStoreResult {
+                            invalid: Some(e),
+                        })
+                    }
+                    Err(InteropStoreError::Application(e)) => Err(e),
+                    Err(InteropStoreError::Rpc(e)) => {
+                        Err(__rt::internal_error("store", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "check" => {
+                let __args: InteropCheckArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::check(
+                        handler,
+                        __args.value,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropCheckResult {
+                            success: Some(v),
+                            not_found: None,
+                            invalid: None,
+                            shared_error: None,
+                        })
+                    }
+                    Err(InteropCheckError::NotFound(e)) => {
+                        Ok(InteropCheckResult {
+                            success: None,
+                            not_found: Some(e),
+                            invalid: None,
+                            shared_error: None,
+                        })
+                    }
+                    Err(InteropCheckError::Invalid(e)) => {
+                        Ok(InteropCheckResult {
+                            success: None,
+                            not_found: None,
+                            invalid: Some(e),
+                            shared_error: None,
+                        })
+                    }
+                    Err(InteropCheckError::SharedError(e)) => {
+                        Ok(InteropCheckResult {
+                            success: None,
+                            not_found: None,
+                            invalid: None,
+                            shared_error: Some(e),
+                        })
+                    }
+                    Err(InteropCheckError::Application(e)) => Err(e),
+                    Err(InteropCheckError::Rpc(e)) => {
+                        Err(__rt::internal_error("check", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "reset" => {
+                let __args: InteropResetArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::reset(handler).await {
+                    Ok(()) => Ok(InteropResetResult {}),
+                    Err(InteropResetError::Application(e)) => Err(e),
+                    Err(InteropResetError::Rpc(e)) => {
+                        Err(__rt::internal_error("reset", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "notify" => {
+                let __args: InteropNotifyArgsRef<'_> = match call.oneway_view_args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = async move {
+                    match InteropAsyncViewHandler::notify(handler, __args.event).await {
+                        Ok(()) => Ok(()),
+                        Err(InteropNotifyError::Application(e)) => Err(e),
+                        Err(InteropNotifyError::Rpc(e)) => {
+                            Err(__rt::internal_error("notify", &e))
+                        }
+                    }
+                };
+                Ok(call.view_oneway(__outcome).await)
+            }
+            "events" => {
+                let __args: InteropEventsArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::events(handler).await {
+                    Ok(v) => {
+                        Ok(InteropEventsResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropEventsError::Application(e)) => Err(e),
+                    Err(InteropEventsError::Rpc(e)) => {
+                        Err(__rt::internal_error("events", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "fail" => {
+                let __args: InteropFailArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::fail(handler, __args.why)
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropFailResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropFailError::Application(e)) => Err(e),
+                    Err(InteropFailError::Rpc(e)) => {
+                        Err(__rt::internal_error("fail", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "work" => {
+                let __args: InteropWorkArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match InteropAsyncViewHandler::work(
+                        handler,
+                        __args.micros,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(InteropWorkResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(InteropWorkError::Application(e)) => Err(e),
+                    Err(InteropWorkError::Rpc(e)) => {
+                        Err(__rt::internal_error("work", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            _ => {
+                super::shared::BaseAsyncViewProcessor::<H>::dispatch(handler, call).await
+            }
+        }
+    }
+}
+impl<H: InteropAsyncViewHandler + ?Sized> __rt::tokio::AsyncProcessor
+for InteropAsyncViewProcessor<H> {
+    fn process(
+        &self,
+        call: __rt::tokio::Call,
+    ) -> __rt::tokio::BoxFuture<'_, __rt::tokio::Reply> {
+        Box::pin(async move {
+            match Self::dispatch(&self.handler, call).await {
+                Ok(reply) => reply,
+                Err(call) => call.unknown_method(),
+            }
+        })
+    }
+}
 /// An async client of `Interop` (inherited methods included): one typed `async fn` per function, over any async channel: a connection, or a multiplexed view of one. One call at a time; open one client per task to call concurrently.
 #[derive(Debug)]
 pub struct InteropAsyncClient<C> {
@@ -5165,6 +7213,113 @@ where
         }
     }
 }
+/// A second service for multiplexed servers.
+///
+/// Implement this to serve `Counter` with arguments borrowed from the request; serve it with [`CounterViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`CounterHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait CounterViewHandler: super::shared::BaseViewHandler {
+    /// Adds `by` to the counter and returns the new total (starts at 0).
+    fn increment(&self, by: i64) -> Result<i64, CounterIncrementError>;
+}
+/// Serves a [`CounterViewHandler`]: dispatches `Counter`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct CounterViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for CounterViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: CounterViewHandler> CounterViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: CounterViewHandler + ?Sized> CounterViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "increment" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: CounterIncrementArgs| {
+                            match CounterViewHandler::increment(handler, __args.by) {
+                                Ok(v) => {
+                                    Ok(CounterIncrementResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(CounterIncrementError::Application(e)) => Err(e),
+                                Err(CounterIncrementError::Rpc(e)) => {
+                                    Err(__rt::internal_error("increment", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            _ => {
+                super::shared::BaseViewProcessor::<
+                    H,
+                >::dispatch(handler, header, input, output)
+            }
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for CounterViewProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: CounterViewHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
 /// A client of `Counter` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
 #[derive(Debug)]
 pub struct CounterClient<C> {
@@ -5326,6 +7481,104 @@ impl<H: CounterAsyncHandler + ?Sized> CounterAsyncProcessor<H> {
 }
 impl<H: CounterAsyncHandler + ?Sized> __rt::tokio::AsyncProcessor
 for CounterAsyncProcessor<H> {
+    fn process(
+        &self,
+        call: __rt::tokio::Call,
+    ) -> __rt::tokio::BoxFuture<'_, __rt::tokio::Reply> {
+        Box::pin(async move {
+            match Self::dispatch(&self.handler, call).await {
+                Ok(reply) => reply,
+                Err(call) => call.unknown_method(),
+            }
+        })
+    }
+}
+/// A second service for multiplexed servers.
+///
+/// Implement this to serve `Counter` on tokio with arguments borrowed from the request; serve it with [`CounterAsyncViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`CounterAsyncHandler`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait CounterAsyncViewHandler: super::shared::BaseAsyncViewHandler {
+    /// Adds `by` to the counter and returns the new total (starts at 0).
+    fn increment(
+        &self,
+        by: i64,
+    ) -> impl ::std::future::Future<Output = Result<i64, CounterIncrementError>> + Send;
+}
+/// Serves a [`CounterAsyncViewHandler`]: dispatches `Counter`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request's bytes. Give it to the runtime's async server, or register it in an async multiplexed processor.
+pub struct CounterAsyncViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for CounterAsyncViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: CounterAsyncViewHandler> CounterAsyncViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: CounterAsyncViewHandler + ?Sized> CounterAsyncViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves `call` if its method is one of this service (or of one
+    /// it extends); gives it back otherwise, with nothing read.
+    #[doc(hidden)]
+    pub async fn dispatch(
+        handler: &H,
+        call: __rt::tokio::Call,
+    ) -> Result<__rt::tokio::Reply, __rt::tokio::Call> {
+        match call.header().name.as_str() {
+            "increment" => {
+                let __args: CounterIncrementArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match CounterAsyncViewHandler::increment(
+                        handler,
+                        __args.by,
+                    )
+                    .await
+                {
+                    Ok(v) => {
+                        Ok(CounterIncrementResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(CounterIncrementError::Application(e)) => Err(e),
+                    Err(CounterIncrementError::Rpc(e)) => {
+                        Err(__rt::internal_error("increment", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            _ => {
+                super::shared::BaseAsyncViewProcessor::<H>::dispatch(handler, call).await
+            }
+        }
+    }
+}
+impl<H: CounterAsyncViewHandler + ?Sized> __rt::tokio::AsyncProcessor
+for CounterAsyncViewProcessor<H> {
     fn process(
         &self,
         call: __rt::tokio::Call,

@@ -54,6 +54,16 @@ impl __rt::Decode for Level {
         p.read_i32().map(Self)
     }
 }
+impl<'a> __rt::DecodeView<'a> for Level {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        __rt::Decode::decode(p)
+    }
+}
+impl __rt::FromView<Level> for Level {
+    fn from_view(v: &Level) -> Self {
+        *v
+    }
+}
 /// Version of the serving implementation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Version {
@@ -113,6 +123,71 @@ impl __rt::Decode for Version {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
+/// A borrowed view of [`Version`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+///
+/// Version of the serving implementation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VersionRef<'a> {
+    pub major: i32,
+    pub minor: i32,
+    /// Unset by every implementation of the suite.
+    pub tag: Option<&'a str>,
+}
+impl __rt::WireType for VersionRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for VersionRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("Version")?;
+        p.write_field_begin("major", __rt::TType::I32, 1)?;
+        __rt::Encode::encode(&self.major, p)?;
+        p.write_field_end()?;
+        p.write_field_begin("minor", __rt::TType::I32, 2)?;
+        __rt::Encode::encode(&self.minor, p)?;
+        p.write_field_end()?;
+        if let Some(v) = &self.tag {
+            p.write_field_begin("tag", __rt::TType::String, 3)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for VersionRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::I32) => out.major = __rt::DecodeView::decode_view(p)?,
+                (2, __rt::TType::I32) => out.minor = __rt::DecodeView::decode_view(p)?,
+                (3, __rt::TType::String) => {
+                    out.tag = Some(__rt::DecodeView::decode_view(p)?);
+                }
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(out)
+    }
+}
+impl<'a> __rt::FromView<VersionRef<'a>> for Version {
+    fn from_view(v: &VersionRef<'a>) -> Self {
+        Self {
+            major: __rt::FromView::from_view(&v.major),
+            minor: __rt::FromView::from_view(&v.minor),
+            tag: v.tag.as_ref().map(__rt::FromView::from_view),
+        }
+    }
+}
+impl From<&VersionRef<'_>> for Version {
+    fn from(v: &VersionRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
+    }
+}
 /// Raised by any service of the suite for a malformed request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SharedError {
@@ -168,6 +243,16 @@ impl __rt::Decode for SharedError {
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
         __rt::decode_elems_in_place(p, len, out)
+    }
+}
+impl<'a> __rt::DecodeView<'a> for SharedError {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        __rt::Decode::decode(p)
+    }
+}
+impl __rt::FromView<SharedError> for SharedError {
+    fn from_view(v: &SharedError) -> Self {
+        v.clone()
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -283,6 +368,52 @@ impl __rt::Decode for BasePingArgs {
         out: &mut Vec<Self>,
     ) -> __rt::Result<()> {
         __rt::decode_elems_in_place(p, len, out)
+    }
+}
+/// A borrowed view of [`BasePingArgs`]: its `string`s and `binary`s are slices
+/// of the bytes it was decoded from (`decode_view`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BasePingArgsRef<'a> {
+    pub msg: &'a str,
+}
+impl __rt::WireType for BasePingArgsRef<'_> {
+    const TTYPE: __rt::TType = __rt::TType::Struct;
+}
+impl __rt::Encode for BasePingArgsRef<'_> {
+    fn encode<P: __rt::ProtocolWrite + ?Sized>(&self, p: &mut P) -> __rt::Result<()> {
+        p.write_struct_begin("ping_args")?;
+        p.write_field_begin("msg", __rt::TType::String, 1)?;
+        __rt::Encode::encode(&self.msg, p)?;
+        p.write_field_end()?;
+        p.write_field_stop()?;
+        p.write_struct_end()
+    }
+}
+impl<'a> __rt::DecodeView<'a> for BasePingArgsRef<'a> {
+    fn decode_view<P: __rt::ViewRead<'a> + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        p.read_struct_begin()?;
+        while let Some(h) = p.read_field_begin()? {
+            match (h.id, h.ttype) {
+                (1, __rt::TType::String) => out.msg = __rt::DecodeView::decode_view(p)?,
+                _ => p.skip(h.ttype)?,
+            }
+            p.read_field_end()?;
+        }
+        p.read_struct_end()?;
+        Ok(out)
+    }
+}
+impl<'a> __rt::FromView<BasePingArgsRef<'a>> for BasePingArgs {
+    fn from_view(v: &BasePingArgsRef<'a>) -> Self {
+        Self {
+            msg: __rt::FromView::from_view(&v.msg),
+        }
+    }
+}
+impl From<&BasePingArgsRef<'_>> for BasePingArgs {
+    fn from(v: &BasePingArgsRef<'_>) -> Self {
+        __rt::FromView::from_view(v)
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -565,6 +696,147 @@ where
         }
     }
 }
+/// The parent service: every service of the suite answers these.
+///
+/// Implement this to serve `Base` with arguments borrowed from the request; serve it with [`BaseViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`BaseHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait BaseViewHandler: Send + Sync {
+    /// The version of the serving implementation: always 1.2, no tag.
+    fn get_version(&self) -> Result<Version, BaseGetVersionError>;
+    /// Answers `pong: <msg>`.
+    /// Raises SharedError (code 400, reason `empty`) when `msg` is empty.
+    fn ping<'a>(
+        &self,
+        msg: &'a str,
+    ) -> Result<__rt::CowView<String, &'a str>, BasePingError>;
+}
+impl<'x, H: BaseViewHandler + ?Sized> __rt::ViewCall<H> for BasePingArgsRef<'x> {
+    type Args<'a> = BasePingArgsRef<'a>;
+    type Reply<'a> = __rt::ViewResult<__rt::CowView<String, &'a str>, BasePingResult>;
+    fn call<'a>(
+        handler: &H,
+        args: Self::Args<'a>,
+    ) -> ::std::result::Result<Self::Reply<'a>, __rt::ApplicationError> {
+        match BaseViewHandler::ping(handler, args.msg) {
+            Ok(v) => Ok(__rt::ViewResult::Success(v)),
+            Err(BasePingError::Err(e)) => {
+                Ok(
+                    __rt::ViewResult::Other(BasePingResult {
+                        success: None,
+                        err: Some(e),
+                    }),
+                )
+            }
+            Err(BasePingError::Application(e)) => Err(e),
+            Err(BasePingError::Rpc(e)) => Err(__rt::internal_error("ping", &e)),
+        }
+    }
+}
+/// Serves a [`BaseViewHandler`]: dispatches `Base`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
+pub struct BaseViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for BaseViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: BaseViewHandler> BaseViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: BaseViewHandler + ?Sized> BaseViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves one call of `header.name` if it is a method of this
+    /// service (or of one it extends); `None` otherwise, with nothing
+    /// read.
+    #[doc(hidden)]
+    pub fn dispatch<I, O>(
+        handler: &H,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> Option<__rt::Result<()>>
+    where
+        I: __rt::ProtocolRead + ?Sized,
+        O: __rt::ProtocolWrite + ?Sized,
+    {
+        match header.name.as_str() {
+            "getVersion" => {
+                Some(
+                    __rt::serve_call(
+                        header,
+                        input,
+                        output,
+                        |__args: BaseGetVersionArgs| {
+                            match BaseViewHandler::get_version(handler) {
+                                Ok(v) => {
+                                    Ok(BaseGetVersionResult {
+                                        success: Some(v),
+                                    })
+                                }
+                                Err(BaseGetVersionError::Application(e)) => Err(e),
+                                Err(BaseGetVersionError::Rpc(e)) => {
+                                    Err(__rt::internal_error("getVersion", &e))
+                                }
+                            }
+                        },
+                    ),
+                )
+            }
+            "ping" => {
+                Some(
+                    __rt::serve_view_call::<
+                        BasePingArgsRef<'_>,
+                        H,
+                        I,
+                        O,
+                    >(handler, header, input, output),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+impl<I, O, H> __rt::Processor<I, O> for BaseViewProcessor<H>
+where
+    I: __rt::ProtocolRead + ?Sized,
+    O: __rt::ProtocolWrite + ?Sized,
+    H: BaseViewHandler + ?Sized,
+{
+    fn process(
+        &self,
+        header: &__rt::MessageHeader,
+        input: &mut I,
+        output: &mut O,
+    ) -> __rt::Result<()> {
+        match Self::dispatch(&self.handler, header, input, output) {
+            Some(r) => r,
+            None => __rt::unknown_method(header, input, output),
+        }
+    }
+}
 /// A client of `Base` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
 #[derive(Debug)]
 pub struct BaseClient<C> {
@@ -738,6 +1010,128 @@ impl<H: BaseAsyncHandler + ?Sized> BaseAsyncProcessor<H> {
 }
 impl<H: BaseAsyncHandler + ?Sized> __rt::tokio::AsyncProcessor
 for BaseAsyncProcessor<H> {
+    fn process(
+        &self,
+        call: __rt::tokio::Call,
+    ) -> __rt::tokio::BoxFuture<'_, __rt::tokio::Reply> {
+        Box::pin(async move {
+            match Self::dispatch(&self.handler, call).await {
+                Ok(reply) => reply,
+                Err(call) => call.unknown_method(),
+            }
+        })
+    }
+}
+/// The parent service: every service of the suite answers these.
+///
+/// Implement this to serve `Base` on tokio with arguments borrowed from the request; serve it with [`BaseAsyncViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`BaseAsyncHandler`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
+#[allow(
+    clippy::disallowed_names,
+    clippy::result_large_err,
+    clippy::too_many_arguments,
+    clippy::new_ret_no_self,
+    clippy::wrong_self_convention
+)]
+#[allow(clippy::type_complexity)]
+pub trait BaseAsyncViewHandler: Send + Sync + 'static {
+    /// The version of the serving implementation: always 1.2, no tag.
+    fn get_version(
+        &self,
+    ) -> impl ::std::future::Future<
+        Output = Result<Version, BaseGetVersionError>,
+    > + Send;
+    /// Answers `pong: <msg>`.
+    /// Raises SharedError (code 400, reason `empty`) when `msg` is empty.
+    fn ping<'a>(
+        &self,
+        msg: &'a str,
+    ) -> impl ::std::future::Future<
+        Output = Result<__rt::CowView<String, &'a str>, BasePingError>,
+    > + Send;
+}
+/// Serves a [`BaseAsyncViewHandler`]: dispatches `Base`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request's bytes. Give it to the runtime's async server, or register it in an async multiplexed processor.
+pub struct BaseAsyncViewProcessor<H: ?Sized> {
+    handler: ::std::sync::Arc<H>,
+}
+impl<H: ?Sized> Clone for BaseAsyncViewProcessor<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: ::std::sync::Arc::clone(&self.handler),
+        }
+    }
+}
+impl<H: BaseAsyncViewHandler> BaseAsyncViewProcessor<H> {
+    /// Serves `handler`.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: ::std::sync::Arc::new(handler),
+        }
+    }
+}
+impl<H: BaseAsyncViewHandler + ?Sized> BaseAsyncViewProcessor<H> {
+    /// Serves a handler shared with other code (e.g. to read its
+    /// state while it serves).
+    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &::std::sync::Arc<H> {
+        &self.handler
+    }
+    /// Serves `call` if its method is one of this service (or of one
+    /// it extends); gives it back otherwise, with nothing read.
+    #[doc(hidden)]
+    pub async fn dispatch(
+        handler: &H,
+        call: __rt::tokio::Call,
+    ) -> Result<__rt::tokio::Reply, __rt::tokio::Call> {
+        match call.header().name.as_str() {
+            "getVersion" => {
+                let __args: BaseGetVersionArgs = match call.args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match BaseAsyncViewHandler::get_version(handler).await {
+                    Ok(v) => {
+                        Ok(BaseGetVersionResult {
+                            success: Some(v),
+                        })
+                    }
+                    Err(BaseGetVersionError::Application(e)) => Err(e),
+                    Err(BaseGetVersionError::Rpc(e)) => {
+                        Err(__rt::internal_error("getVersion", &e))
+                    }
+                };
+                Ok(call.reply(__outcome))
+            }
+            "ping" => {
+                let __args: BasePingArgsRef<'_> = match call.view_args() {
+                    Ok(args) => args,
+                    Err(reply) => return Ok(reply),
+                };
+                let __outcome = match BaseAsyncViewHandler::ping(handler, __args.msg)
+                    .await
+                {
+                    Ok(v) => Ok(__rt::ViewResult::<_, BasePingResult>::Success(v)),
+                    Err(BasePingError::Err(e)) => {
+                        Ok(
+                            __rt::ViewResult::Other(BasePingResult {
+                                success: None,
+                                err: Some(e),
+                            }),
+                        )
+                    }
+                    Err(BasePingError::Application(e)) => Err(e),
+                    Err(BasePingError::Rpc(e)) => Err(__rt::internal_error("ping", &e)),
+                };
+                Ok(call.view_reply(__outcome))
+            }
+            _ => Err(call),
+        }
+    }
+}
+impl<H: BaseAsyncViewHandler + ?Sized> __rt::tokio::AsyncProcessor
+for BaseAsyncViewProcessor<H> {
     fn process(
         &self,
         call: __rt::tokio::Call,
