@@ -250,8 +250,13 @@ fn estimated_len(krate: &Crate, item: &Item) -> usize {
         Item::Enum(e) => 1_500 + 150 * e.values.len(),
         Item::Typedef(_) | Item::Const(_) => 100,
         Item::Service(s) => {
-            // The async flavour adds about as much again per function.
-            let flavours = if s.async_names.is_some() { 2 } else { 1 };
+            // Each further server flavour (views, async, async views) adds
+            // about as much again per function.
+            let flavours = 1
+                + usize::from(s.view.is_some())
+                + s.async_names
+                    .as_ref()
+                    .map_or(0, |a| 1 + usize::from(a.view.is_some()));
             let per_fn: usize = s
                 .functions
                 .iter()
