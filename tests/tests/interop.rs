@@ -1766,6 +1766,28 @@ macro_rules! owned_methods {
     };
 }
 
+/// The `Interop` methods both view traits keep owned (all but `work`,
+/// which the async one answers on the runtime's timer).
+macro_rules! owned_interop_methods {
+    ($mode:ident) => {
+        owned_methods!($mode InteropHandler;
+            echo_primitives(value: Primitives) -> Result<Primitives, InteropEchoPrimitivesError>;
+            echo_choice(value: Choice) -> Result<Choice, InteropEchoChoiceError>;
+            echo_color(value: Color) -> Result<Color, InteropEchoColorError>;
+            echo_binary(value: Bytes) -> Result<Bytes, InteropEchoBinaryError>;
+            group_by_color(records: Vec<Record>)
+                -> Result<HashMap<Color, Vec<Record>>, InteropGroupByColorError>;
+            add(a: i32, b: i64) -> Result<i64, InteropAddError>;
+            make_record(id: i64, name: String) -> Result<Record, InteropMakeRecordError>;
+            store(key: String, value: String) -> Result<(), InteropStoreError>;
+            check(value: i32) -> Result<i32, InteropCheckError>;
+            reset() -> Result<(), InteropResetError>;
+            events() -> Result<Vec<String>, InteropEventsError>;
+            fail(why: String) -> Result<i32, InteropFailError>;
+        );
+    };
+}
+
 impl BaseViewHandler for ViewScenario {
     owned_methods!(sync BaseHandler; get_version() -> Result<Version, BaseGetVersionError>;);
 
@@ -1791,22 +1813,8 @@ impl InteropViewHandler for ViewScenario {
         Ok(CowView::Borrowed(value))
     }
 
-    owned_methods!(sync InteropHandler;
-        echo_primitives(value: Primitives) -> Result<Primitives, InteropEchoPrimitivesError>;
-        echo_choice(value: Choice) -> Result<Choice, InteropEchoChoiceError>;
-        echo_color(value: Color) -> Result<Color, InteropEchoColorError>;
-        echo_binary(value: Bytes) -> Result<Bytes, InteropEchoBinaryError>;
-        group_by_color(records: Vec<Record>)
-            -> Result<HashMap<Color, Vec<Record>>, InteropGroupByColorError>;
-        add(a: i32, b: i64) -> Result<i64, InteropAddError>;
-        make_record(id: i64, name: String) -> Result<Record, InteropMakeRecordError>;
-        store(key: String, value: String) -> Result<(), InteropStoreError>;
-        check(value: i32) -> Result<i32, InteropCheckError>;
-        reset() -> Result<(), InteropResetError>;
-        events() -> Result<Vec<String>, InteropEventsError>;
-        fail(why: String) -> Result<i32, InteropFailError>;
-        work(micros: i32) -> Result<i32, InteropWorkError>;
-    );
+    owned_interop_methods!(sync);
+    owned_methods!(sync InteropHandler; work(micros: i32) -> Result<i32, InteropWorkError>;);
 
     #[allow(clippy::too_many_arguments)]
     fn pack(
@@ -1854,21 +1862,7 @@ impl BaseAsyncViewHandler for AsyncViewScenario {
 }
 
 impl InteropAsyncViewHandler for AsyncViewScenario {
-    owned_methods!(async InteropHandler;
-        echo_primitives(value: Primitives) -> Result<Primitives, InteropEchoPrimitivesError>;
-        echo_choice(value: Choice) -> Result<Choice, InteropEchoChoiceError>;
-        echo_color(value: Color) -> Result<Color, InteropEchoColorError>;
-        echo_binary(value: Bytes) -> Result<Bytes, InteropEchoBinaryError>;
-        group_by_color(records: Vec<Record>)
-            -> Result<HashMap<Color, Vec<Record>>, InteropGroupByColorError>;
-        add(a: i32, b: i64) -> Result<i64, InteropAddError>;
-        make_record(id: i64, name: String) -> Result<Record, InteropMakeRecordError>;
-        store(key: String, value: String) -> Result<(), InteropStoreError>;
-        check(value: i32) -> Result<i32, InteropCheckError>;
-        reset() -> Result<(), InteropResetError>;
-        events() -> Result<Vec<String>, InteropEventsError>;
-        fail(why: String) -> Result<i32, InteropFailError>;
-    );
+    owned_interop_methods!(async);
 
     async fn echo_containers<'a>(
         &self,
