@@ -119,8 +119,9 @@ pub struct Options {
     /// handler's signature. The view trait extends the parent service's
     /// view trait when the parent has a view flavour, its owned handler trait
     /// otherwise. With [`async_services`](Options::async_services), the
-    /// service gets an async view flavour too. Return types are not selected by the function: name them
-    /// (or their file) to have them returned as views.
+    /// service gets an async view flavour too. Return types are not selected
+    /// by the function: name them (or their file) to have them returned as
+    /// views.
     ///
     /// Example: `["."]` (all), `["bench.Payload"]`, `[".bench"]`,
     /// `["bench.Bench.echo"]`.

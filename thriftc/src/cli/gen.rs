@@ -128,7 +128,9 @@ pub struct Args {
     pub no_server: bool,
 
     /// Also generate async (tokio) services: <Service>AsyncHandler, <Service>AsyncProcessor and
-    /// <Service>AsyncClient, beside the blocking code; needs the runtime feature `tokio`.
+    /// <Service>AsyncClient, beside the blocking code, and with `--views` selecting the service
+    /// <Service>AsyncViewHandler/<Service>AsyncViewProcessor too; needs the runtime feature
+    /// `tokio`.
     #[arg(long = "async")]
     pub async_services: bool,
 
