@@ -10,7 +10,8 @@
 //!   oneway calls (never answered, even as a CALL), unknown methods and
 //!   arguments that do not decode (`PROTOCOL_ERROR`, truncated ones
 //!   included); also methods inherited through a service with no methods of
-//!   its own;
+//!   its own; arguments cut at every byte, a string that is not UTF-8 and
+//!   nesting over the depth limit, rejected with the same bytes;
 //! - served by the runtime's `AsyncServer` and called by the generated async
 //!   client in both protocols and framings: borrowed replies, a message of
 //!   200 KB, a panicking view handler (`INTERNAL_ERROR`, the connection
@@ -531,4 +532,86 @@ async fn a_server_serves_an_async_view_handler() {
                 .expect("the server ran without an error");
         }
     }
+}
+
+/// What `processor` answers to `request` read with `limits`.
+async fn serve_with(
+    proto: Proto,
+    processor: &impl AsyncProcessor,
+    request: &[u8],
+    limits: Limits,
+) -> Option<(Vec<u8>, bool)> {
+    let call = Call::new(request.to_vec(), kind(proto), limits).ok()?;
+    let reply = processor.process(call).await;
+    Some((reply.as_bytes().to_vec(), reply.closes_connection()))
+}
+
+/// Arguments cut at every byte, a string that is not UTF-8 and a nesting
+/// over the depth limit: the view processor rejects them with the owned
+/// one's bytes (the same error text) and the same connection decision.
+#[tokio::test]
+async fn malformed_arguments_are_rejected_as_the_owned_processor_rejects_them() {
+    let owned = MoreTextAsyncProcessor::new(Owned);
+    let views = MoreTextAsyncViewProcessor::new(views());
+    let call = MessageType::Call;
+    for proto in PROTOS {
+        let tag = request(
+            proto,
+            "tag",
+            call,
+            &TextTagArgs {
+                n: note("n", &["x", "y"]),
+                extra: Some("z".into()),
+            },
+        );
+        let index = request(
+            proto,
+            "index",
+            call,
+            &TextIndexArgs {
+                notes: vec![note("a", &["t"])],
+            },
+        );
+        let mut compared = 0;
+        for full in [&tag, &index] {
+            for cut in 1..full.len() {
+                let r = &full[..cut];
+                let want = serve_with(proto, &owned, r, Limits::default()).await;
+                let got = serve_with(proto, &views, r, Limits::default()).await;
+                assert_eq!(got, want, "{proto:?} cut at {cut}");
+                compared += usize::from(want.is_some());
+            }
+        }
+        assert!(compared > 20, "{proto:?}: most cuts keep the header whole");
+
+        // "é" is two bytes; its first one becomes 0xff.
+        let mut not_utf8 = request(proto, "echo", call, &TextEchoArgs { s: "é".into() });
+        let at = not_utf8.len() - 3;
+        assert_eq!(not_utf8[at], 0xc3, "{proto:?}");
+        not_utf8[at] = 0xff;
+        let deep = request(proto, "index", call, &TextIndexArgs { notes: vec![] });
+        for (r, limits) in [
+            (&not_utf8, Limits::default()),
+            (&deep, Limits::default().with_max_depth(1)),
+        ] {
+            let want = serve_with(proto, &owned, r, limits).await.expect("a call");
+            let got = serve_with(proto, &views, r, limits).await.expect("a call");
+            assert_eq!(
+                reply_kind(proto, &want.0),
+                MessageType::Exception,
+                "{proto:?}"
+            );
+            assert!(!want.1, "{proto:?}: the connection stays");
+            assert_eq!(got, want, "{proto:?}");
+        }
+    }
+}
+
+/// The message type of the reply `bytes`.
+fn reply_kind(proto: Proto, bytes: &[u8]) -> MessageType {
+    let header = match proto {
+        Proto::Binary => BinaryProtocol::new(bytes, Limits::default()).read_message_begin(),
+        Proto::Compact => CompactProtocol::new(bytes, Limits::default()).read_message_begin(),
+    };
+    header.expect("a reply").kind
 }
