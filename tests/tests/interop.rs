@@ -26,8 +26,7 @@ mod idl;
 
 use idl::interop::*;
 use idl::shared::{
-    BaseAsyncHandler, BaseAsyncViewHandler, BaseGetVersionError, BaseHandler, BasePingError,
-    BaseViewHandler, Level, SharedError, Version,
+    BaseAsyncHandler, BaseGetVersionError, BaseHandler, BasePingError, Level, SharedError, Version,
 };
 use interop_common::{Combo, Lib, PeerEnv, Proto, Trans};
 use std::collections::{HashMap, HashSet};
@@ -1696,11 +1695,12 @@ fn our_async_client_to_apache_server() {
 // ------------------------------------------------------------ view flavours
 
 /// The scenario through the view flavours of the generated code (option
-/// `views`: `Base.ping`, `Interop.echoRecord`, `Interop.echoContainers`,
-/// `Interop.lookup` and `Interop.notify` take views of the request), blocking
-/// and async: the methods with views answer as the owned ones do, borrowing
-/// where they can, and count their calls in `views`; the others are the
-/// scenario's.
+/// `views`: `Interop.echoRecord`, `Interop.echoContainers`, `Interop.lookup`
+/// and `Interop.notify` take views of the request), blocking and async: the
+/// methods with views answer as the owned ones do, borrowing where they can,
+/// and count their calls in `views`; the others are the scenario's. The
+/// view traits extend `Base`'s owned traits (none of its methods is
+/// selected), so `Base`'s owned processors serve its methods.
 struct ViewScenario {
     owned: Arc<Scenario>,
     views: AtomicUsize,
@@ -1719,18 +1719,6 @@ impl ViewScenario {
     fn enter(&self) -> InFlight<'_> {
         self.views.fetch_add(1, Ordering::SeqCst);
         self.owned.enter()
-    }
-
-    fn ping<'a>(&self, msg: &'a str) -> Result<CowView<String, &'a str>, BasePingError> {
-        let _g = self.enter();
-        if msg.is_empty() {
-            return Err(SharedError {
-                code: 400,
-                reason: "empty".into(),
-            }
-            .into());
-        }
-        Ok(CowView::Owned(format!("pong: {msg}")))
     }
 
     fn lookup<'a>(&self, key: &'a str) -> Result<CowView<String, &'a str>, InteropLookupError> {
@@ -1788,12 +1776,11 @@ macro_rules! owned_interop_methods {
     };
 }
 
-impl BaseViewHandler for ViewScenario {
-    owned_methods!(sync BaseHandler; get_version() -> Result<Version, BaseGetVersionError>;);
-
-    fn ping<'a>(&self, msg: &'a str) -> Result<CowView<String, &'a str>, BasePingError> {
-        ViewScenario::ping(self, msg)
-    }
+impl BaseHandler for ViewScenario {
+    owned_methods!(sync BaseHandler;
+        get_version() -> Result<Version, BaseGetVersionError>;
+        ping(msg: String) -> Result<String, BasePingError>;
+    );
 }
 
 impl InteropViewHandler for ViewScenario {
@@ -1853,12 +1840,11 @@ impl std::ops::Deref for AsyncViewScenario {
     }
 }
 
-impl BaseAsyncViewHandler for AsyncViewScenario {
-    owned_methods!(async BaseHandler; get_version() -> Result<Version, BaseGetVersionError>;);
-
-    async fn ping<'a>(&self, msg: &'a str) -> Result<CowView<String, &'a str>, BasePingError> {
-        ViewScenario::ping(self, msg)
-    }
+impl BaseAsyncHandler for AsyncViewScenario {
+    owned_methods!(async BaseHandler;
+        get_version() -> Result<Version, BaseGetVersionError>;
+        ping(msg: String) -> Result<String, BasePingError>;
+    );
 }
 
 impl InteropAsyncViewHandler for AsyncViewScenario {
@@ -1988,7 +1974,7 @@ fn python_client_to_our_view_servers(lib: Lib) {
     );
     assert!(run.checks() >= 70 * targets.len(), "{}", run.stdout);
     assert!(handler.calls.load(Ordering::SeqCst) >= 40 * targets.len());
-    // Each target sends several records, containers, pings and lookups.
+    // Each target sends several records, containers and lookups.
     assert!(
         views.views.load(Ordering::SeqCst) >= 5 * targets.len(),
         "the methods with views served {} calls",

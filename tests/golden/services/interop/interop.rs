@@ -4446,7 +4446,7 @@ where
     clippy::wrong_self_convention
 )]
 #[allow(clippy::type_complexity)]
-pub trait InteropViewHandler: super::shared::BaseViewHandler {
+pub trait InteropViewHandler: super::shared::BaseHandler {
     /// Returns its argument unchanged.
     fn echo_primitives(
         &self,
@@ -5053,7 +5053,7 @@ impl<H: InteropViewHandler + ?Sized> InteropViewProcessor<H> {
                 )
             }
             _ => {
-                super::shared::BaseViewProcessor::<
+                super::shared::BaseProcessor::<
                     H,
                 >::dispatch(handler, header, input, output)
             }
@@ -6015,7 +6015,7 @@ for InteropAsyncProcessor<H> {
     clippy::wrong_self_convention
 )]
 #[allow(clippy::type_complexity)]
-pub trait InteropAsyncViewHandler: super::shared::BaseAsyncViewHandler {
+pub trait InteropAsyncViewHandler: super::shared::BaseAsyncHandler {
     /// Returns its argument unchanged.
     fn echo_primitives(
         &self,
@@ -6619,9 +6619,7 @@ impl<H: InteropAsyncViewHandler + ?Sized> InteropAsyncViewProcessor<H> {
                 };
                 Ok(call.reply(__outcome))
             }
-            _ => {
-                super::shared::BaseAsyncViewProcessor::<H>::dispatch(handler, call).await
-            }
+            _ => super::shared::BaseAsyncProcessor::<H>::dispatch(handler, call).await,
         }
     }
 }
@@ -7213,113 +7211,6 @@ where
         }
     }
 }
-/// A second service for multiplexed servers.
-///
-/// Implement this to serve `Counter` with arguments borrowed from the request; serve it with [`CounterViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`CounterHandler`]. One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(
-    clippy::disallowed_names,
-    clippy::result_large_err,
-    clippy::too_many_arguments,
-    clippy::new_ret_no_self,
-    clippy::wrong_self_convention
-)]
-#[allow(clippy::type_complexity)]
-pub trait CounterViewHandler: super::shared::BaseViewHandler {
-    /// Adds `by` to the counter and returns the new total (starts at 0).
-    fn increment(&self, by: i64) -> Result<i64, CounterIncrementError>;
-}
-/// Serves a [`CounterViewHandler`]: dispatches `Counter`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request as it was read. Give it to the runtime's server, or register it in a multiplexed processor.
-pub struct CounterViewProcessor<H: ?Sized> {
-    handler: ::std::sync::Arc<H>,
-}
-impl<H: ?Sized> Clone for CounterViewProcessor<H> {
-    fn clone(&self) -> Self {
-        Self {
-            handler: ::std::sync::Arc::clone(&self.handler),
-        }
-    }
-}
-impl<H: CounterViewHandler> CounterViewProcessor<H> {
-    /// Serves `handler`.
-    pub fn new(handler: H) -> Self {
-        Self {
-            handler: ::std::sync::Arc::new(handler),
-        }
-    }
-}
-impl<H: CounterViewHandler + ?Sized> CounterViewProcessor<H> {
-    /// Serves a handler shared with other code (e.g. to read its
-    /// state while it serves).
-    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &::std::sync::Arc<H> {
-        &self.handler
-    }
-    /// Serves one call of `header.name` if it is a method of this
-    /// service (or of one it extends); `None` otherwise, with nothing
-    /// read.
-    #[doc(hidden)]
-    pub fn dispatch<I, O>(
-        handler: &H,
-        header: &__rt::MessageHeader,
-        input: &mut I,
-        output: &mut O,
-    ) -> Option<__rt::Result<()>>
-    where
-        I: __rt::ProtocolRead + ?Sized,
-        O: __rt::ProtocolWrite + ?Sized,
-    {
-        match header.name.as_str() {
-            "increment" => {
-                Some(
-                    __rt::serve_call(
-                        header,
-                        input,
-                        output,
-                        |__args: CounterIncrementArgs| {
-                            match CounterViewHandler::increment(handler, __args.by) {
-                                Ok(v) => {
-                                    Ok(CounterIncrementResult {
-                                        success: Some(v),
-                                    })
-                                }
-                                Err(CounterIncrementError::Application(e)) => Err(e),
-                                Err(CounterIncrementError::Rpc(e)) => {
-                                    Err(__rt::internal_error("increment", &e))
-                                }
-                            }
-                        },
-                    ),
-                )
-            }
-            _ => {
-                super::shared::BaseViewProcessor::<
-                    H,
-                >::dispatch(handler, header, input, output)
-            }
-        }
-    }
-}
-impl<I, O, H> __rt::Processor<I, O> for CounterViewProcessor<H>
-where
-    I: __rt::ProtocolRead + ?Sized,
-    O: __rt::ProtocolWrite + ?Sized,
-    H: CounterViewHandler + ?Sized,
-{
-    fn process(
-        &self,
-        header: &__rt::MessageHeader,
-        input: &mut I,
-        output: &mut O,
-    ) -> __rt::Result<()> {
-        match Self::dispatch(&self.handler, header, input, output) {
-            Some(r) => r,
-            None => __rt::unknown_method(header, input, output),
-        }
-    }
-}
 /// A client of `Counter` (inherited methods included): one typed method per function, over any channel: a connection, or a multiplexed view of one. One call at a time; open one client per thread to call concurrently.
 #[derive(Debug)]
 pub struct CounterClient<C> {
@@ -7481,104 +7372,6 @@ impl<H: CounterAsyncHandler + ?Sized> CounterAsyncProcessor<H> {
 }
 impl<H: CounterAsyncHandler + ?Sized> __rt::tokio::AsyncProcessor
 for CounterAsyncProcessor<H> {
-    fn process(
-        &self,
-        call: __rt::tokio::Call,
-    ) -> __rt::tokio::BoxFuture<'_, __rt::tokio::Reply> {
-        Box::pin(async move {
-            match Self::dispatch(&self.handler, call).await {
-                Ok(reply) => reply,
-                Err(call) => call.unknown_method(),
-            }
-        })
-    }
-}
-/// A second service for multiplexed servers.
-///
-/// Implement this to serve `Counter` on tokio with arguments borrowed from the request; serve it with [`CounterAsyncViewProcessor`]. The methods the `views` option selects take their `string`s as `&str`, `binary`s as `&[u8]` and structs as their views, and may return a view borrowing them; the others are those of [`CounterAsyncHandler`]. Implement the methods with `async fn` (their futures must be `Send`). One handler serves every connection at once: methods take `&self`, so keep mutable state behind a lock or atomics.
-#[allow(
-    clippy::disallowed_names,
-    clippy::result_large_err,
-    clippy::too_many_arguments,
-    clippy::new_ret_no_self,
-    clippy::wrong_self_convention
-)]
-#[allow(clippy::type_complexity)]
-pub trait CounterAsyncViewHandler: super::shared::BaseAsyncViewHandler {
-    /// Adds `by` to the counter and returns the new total (starts at 0).
-    fn increment(
-        &self,
-        by: i64,
-    ) -> impl ::std::future::Future<Output = Result<i64, CounterIncrementError>> + Send;
-}
-/// Serves a [`CounterAsyncViewHandler`]: dispatches `Counter`'s methods (inherited ones included) by name; the arguments of its methods with views borrow the request's bytes. Give it to the runtime's async server, or register it in an async multiplexed processor.
-pub struct CounterAsyncViewProcessor<H: ?Sized> {
-    handler: ::std::sync::Arc<H>,
-}
-impl<H: ?Sized> Clone for CounterAsyncViewProcessor<H> {
-    fn clone(&self) -> Self {
-        Self {
-            handler: ::std::sync::Arc::clone(&self.handler),
-        }
-    }
-}
-impl<H: CounterAsyncViewHandler> CounterAsyncViewProcessor<H> {
-    /// Serves `handler`.
-    pub fn new(handler: H) -> Self {
-        Self {
-            handler: ::std::sync::Arc::new(handler),
-        }
-    }
-}
-impl<H: CounterAsyncViewHandler + ?Sized> CounterAsyncViewProcessor<H> {
-    /// Serves a handler shared with other code (e.g. to read its
-    /// state while it serves).
-    pub fn from_arc(handler: ::std::sync::Arc<H>) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &::std::sync::Arc<H> {
-        &self.handler
-    }
-    /// Serves `call` if its method is one of this service (or of one
-    /// it extends); gives it back otherwise, with nothing read.
-    #[doc(hidden)]
-    pub async fn dispatch(
-        handler: &H,
-        call: __rt::tokio::Call,
-    ) -> Result<__rt::tokio::Reply, __rt::tokio::Call> {
-        match call.header().name.as_str() {
-            "increment" => {
-                let __args: CounterIncrementArgs = match call.args() {
-                    Ok(args) => args,
-                    Err(reply) => return Ok(reply),
-                };
-                let __outcome = match CounterAsyncViewHandler::increment(
-                        handler,
-                        __args.by,
-                    )
-                    .await
-                {
-                    Ok(v) => {
-                        Ok(CounterIncrementResult {
-                            success: Some(v),
-                        })
-                    }
-                    Err(CounterIncrementError::Application(e)) => Err(e),
-                    Err(CounterIncrementError::Rpc(e)) => {
-                        Err(__rt::internal_error("increment", &e))
-                    }
-                };
-                Ok(call.reply(__outcome))
-            }
-            _ => {
-                super::shared::BaseAsyncViewProcessor::<H>::dispatch(handler, call).await
-            }
-        }
-    }
-}
-impl<H: CounterAsyncViewHandler + ?Sized> __rt::tokio::AsyncProcessor
-for CounterAsyncViewProcessor<H> {
     fn process(
         &self,
         call: __rt::tokio::Call,
