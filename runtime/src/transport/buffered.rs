@@ -445,8 +445,10 @@ impl<R: Read> StreamReader<R> {
                 Ok(n) => {
                     self.end = n;
                     if n == self.buf.len() && n < READ_BUFFER_SIZE {
-                        // Bytes are flowing: a larger buffer for the next read.
-                        self.grow(n * 2);
+                        // Bytes are flowing: a larger buffer for the next
+                        // read, up to the usual size (a buffer sized to a
+                        // frame may lie between two powers of two).
+                        self.grow((n * 2).min(READ_BUFFER_SIZE));
                     }
                     return Ok(n);
                 }
@@ -1193,6 +1195,32 @@ mod tests {
             "{jumps} buffer moves for {reads} reads of a {len}-byte frame, in {:?}",
             started.elapsed()
         );
+    }
+
+    /// A buffer sized to a frame (about 100,000 bytes) that the next read
+    /// fills grows to the usual size, not past it.
+    #[test]
+    fn a_frame_sized_buffer_grows_no_larger_than_the_read_buffer() {
+        let (first, second) = (frame_bytes(100_000, 1), frame_bytes(300_000, 2));
+        let mut stream = (first.len() as u32).to_be_bytes().to_vec();
+        stream.extend(&first);
+        stream.extend((second.len() as u32).to_be_bytes());
+        stream.extend(&second);
+        let mut r = framed(&stream, usize::MAX);
+        assert!(r.begin_message().unwrap());
+        r.skip_bytes(1).unwrap();
+        assert!(r.buffer_message().unwrap());
+        r.end_message().unwrap();
+        // Sized to the frame: doubling it would pass the usual size.
+        let sized = r.buf.len();
+        assert!(
+            sized > READ_BUFFER_SIZE / 2 && sized < READ_BUFFER_SIZE,
+            "{sized}"
+        );
+        assert!(r.begin_message().unwrap());
+        assert!(r.buf.len() <= READ_BUFFER_SIZE, "{}", r.buf.len());
+        assert_eq!(r.read_vec(second.len()).unwrap(), second);
+        r.end_message().unwrap();
     }
 
     /// Invariants, accounting, pipelined frames and the shrink after the
