@@ -350,6 +350,34 @@ fn gen_async_adds_the_tokio_flavour_of_services() {
     assert!(text.contains("pub trait SAsyncHandler"), "{text}");
     assert!(text.contains("pub struct SAsyncProcessor"), "{text}");
     assert!(!text.contains("SAsyncClient"), "{text}");
+    assert!(!text.contains("SAsyncViewHandler"), "{text}");
+    // With views too, the async view flavour.
+    std::fs::write(
+        dir.join("s.thrift"),
+        "service S { i32 f(1: i32 x), string g(1: string s) }\n",
+    )
+    .unwrap();
+    let out = thriftc(
+        &dir,
+        &[
+            "gen",
+            "--out-dir",
+            "gen",
+            "--async",
+            "--views",
+            "S.g",
+            "s.thrift",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("gen/s.rs")).unwrap();
+    for want in [
+        "pub trait SAsyncViewHandler: Send + Sync + 'static",
+        "pub struct SAsyncViewProcessor",
+        "fn g<'a>(\n        &self,\n        s: &'a str,\n    ) -> impl ::std::future::Future<",
+    ] {
+        assert!(text.contains(want), "no `{want}` in:\n{text}");
+    }
 }
 
 /// An include reached through a symbolic link is named by the link, as the
