@@ -32,7 +32,8 @@ use super::catch::{CatchUnwind, guarded};
 use super::whole::{Whole, past_end};
 
 /// The most a [`Call::view_reply`] reserves for its reply before writing
-/// it: the request's size up to this.
+/// it: the request's size, at least the size a connection reads a message
+/// into, at most this.
 const VIEW_REPLY_CAPACITY: usize = 64 * 1024;
 
 /// A boxed, sendable future: what [`AsyncProcessor::process`] returns, so
