@@ -409,7 +409,10 @@ impl Builder {
     /// they go into a subfolder named after the include file's stem:
     /// `greeter_idl.rs` includes `greeter_idl/<module>.rs`. So builders
     /// sharing `OUT_DIR` (two build steps, or two IDL sets) never overwrite
-    /// each other's modules, as long as their include files differ.
+    /// each other's modules, as long as their include files differ. A
+    /// default-layout module named like another builder's include file
+    /// (`b_idl.rs` from `b_idl.thrift`, beside an include file `b_idl.rs`)
+    /// is an error, whichever builder runs second; nothing is written over.
     ///
     /// The name must be a plain file name (no folder) with an extension
     /// (`.rs`); with the default name, no generated module may use it.
@@ -616,10 +619,45 @@ fn add_include_file(
     Ok(files)
 }
 
+/// What a generated file is, told from its first line: builders that share
+/// an output folder must not write one kind over another (a module named
+/// like another builder's include file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileKind {
+    /// An include file (`_thrift.rs`, or the name set with `include_file`).
+    Include,
+    /// `mod.rs`.
+    ModList,
+    /// The module of one IDL file.
+    Module,
+}
+
+impl FileKind {
+    fn of(contents: &[u8]) -> FileKind {
+        let first = contents.split(|&b| b == b'\n').next().unwrap_or_default();
+        if first.ends_with(b": every module generated from the IDL. Do not edit.") {
+            FileKind::Include
+        } else if first.windows(6).any(|w| w == b" from ") {
+            FileKind::Module
+        } else {
+            FileKind::ModList
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            FileKind::Include => "an include file",
+            FileKind::ModList => "a list of modules (`mod.rs`)",
+            FileKind::Module => "the module of an IDL file",
+        }
+    }
+}
+
 /// Writes `files` into `dir` (created if missing, and the subfolder their
 /// names hold, if any), skipping those whose
 /// content is unchanged so timestamps stay put. Refuses, before writing
-/// anything, to overwrite a file thriftc did not generate.
+/// anything, to overwrite a file thriftc did not generate, or a generated
+/// file of another kind (see [`FileKind`]).
 fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "create the output folder",
@@ -631,6 +669,17 @@ fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<(), Error> {
         let path = dir.join(&f.name);
         match codegen::emit::may_overwrite(&path) {
             Ok(Some(old)) if old == f.contents.as_bytes() => {}
+            Ok(Some(old)) if FileKind::of(&old) != FileKind::of(f.contents.as_bytes()) => {
+                return Err(Error::Config(format!(
+                    "`{}` in the output folder is {}, and this builder would write {} there: \
+                     another build step that shares the folder writes it (give one of them \
+                     another include file name with `.include_file(...)`), or it is left from \
+                     an earlier build (delete it)",
+                    f.name,
+                    FileKind::of(&old).describe(),
+                    FileKind::of(f.contents.as_bytes()).describe(),
+                )));
+            }
             Ok(_) => changed.push((path, f)),
             Err(source) => {
                 return Err(Error::Io {
@@ -928,6 +977,51 @@ mod tests {
             "{include}"
         );
         assert!(out.join("a_idl/mod.rs").is_file() && out.join("types.rs").is_file());
+    }
+
+    /// A default-layout builder whose IDL file is named like another
+    /// builder's include file (`b_idl.thrift` beside `b_idl.rs`) would
+    /// write its module over that include file, or the other way round:
+    /// both orders are refused before anything is written, and each builder
+    /// alone still runs again cleanly.
+    #[test]
+    fn a_module_is_never_written_over_another_builders_include_file() {
+        let dir = temp_dir("kinds");
+        std::fs::write(dir.join("b_idl.thrift"), "struct Beta { 1: i32 y }\n").unwrap();
+        std::fs::write(dir.join("other.thrift"), "struct Other { 1: i32 z }\n").unwrap();
+        let default = |out: &Path| {
+            Builder::new()
+                .file(dir.join("b_idl.thrift"))
+                .out_dir(out)
+                .emit_rerun_if_changed(false)
+                .compile()
+        };
+        let named = |out: &Path| {
+            Builder::new()
+                .file(dir.join("other.thrift"))
+                .out_dir(out)
+                .include_file("b_idl.rs")
+                .emit_rerun_if_changed(false)
+                .compile()
+        };
+        for default_first in [true, false] {
+            let out = dir.join(format!("out-{default_first}"));
+            type Step<'s> = &'s dyn Fn(&Path) -> Result<(), Error>;
+            let (first, second): (Step, Step) = if default_first {
+                (&default, &named)
+            } else {
+                (&named, &default)
+            };
+            first(&out).unwrap();
+            first(&out).unwrap();
+            let before = std::fs::read(out.join("b_idl.rs")).unwrap();
+            let err = second(&out).unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{err}");
+            let text = err.to_string();
+            assert!(text.contains("`b_idl.rs`"), "{text}");
+            assert!(text.contains("include file"), "{text}");
+            assert_eq!(std::fs::read(out.join("b_idl.rs")).unwrap(), before);
+        }
     }
 
     #[test]
