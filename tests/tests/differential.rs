@@ -24,6 +24,11 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "Apache Thrift 0.17 removed `senum` and `slist`; thriftc accepts them with a warning",
     ),
     (
+        "valid/multiline_string.thrift",
+        "Apache Thrift ends a string literal at the end of its line; thriftc reads one that runs \
+         over a line break, with a warning",
+    ),
+    (
         "valid/uuid.thrift",
         "the `uuid` type arrived in Apache Thrift 0.19; Debian ships 0.17",
     ),

@@ -64,6 +64,8 @@ pub mod idl_includes;
 pub mod idl_interop_serde_keep_unknown;
 #[path = "keywords/mod.rs"]
 pub mod idl_keywords;
+#[path = "multiline_string/mod.rs"]
+pub mod idl_multiline_string;
 #[path = "services/mod.rs"]
 pub mod idl_services;
 #[path = "services_async/mod.rs"]

@@ -651,6 +651,15 @@ impl Lower<'_, '_> {
         let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
         let (text, bad) = unescape(inner);
         let span = self.span(pair);
+        if inner.contains('\n') {
+            // Apache's compiler ends a string at the end of its line: a file
+            // with this literal builds here and fails there.
+            self.diags.push(
+                Diagnostic::warning("a string literal runs over a line break")
+                    .primary(span, "Apache Thrift's compiler refuses this literal")
+                    .help(r"keep it on one line; write \n for a line break in the value"),
+            );
+        }
         for at in bad {
             // The escape's two characters (backslash and the one after):
             // offsets within the literal, past its opening quote.

@@ -698,6 +698,34 @@ mod tests {
         assert_eq!(spans, [(18, 20), (23, 26), (27, 29)], "{text}");
     }
 
+    /// A literal with a line break in it (Apache's compiler refuses one)
+    /// keeps its value and gets one warning, on the literal, wherever it
+    /// stands; `\n` escapes and one-line literals get none.
+    #[test]
+    fn strings_over_line_breaks_are_read_with_a_warning() {
+        let mut diags = Diagnostics::new();
+        let text = "const string A = \"a\nb\"\nconst string B = \"c\\nd\"\n\
+                    struct S { 1: string s = 'e\nf' } (note = \"g\nh\")\n";
+        let doc = parse(FileId(0), text, &mut diags);
+        assert_eq!(diags.error_count(), 0, "{diags:?}");
+        let spans: Vec<&str> = diags
+            .iter()
+            .map(|d| {
+                assert_eq!(d.message, "a string literal runs over a line break");
+                let s = d.labels[0].span;
+                &text[s.start as usize..s.end as usize]
+            })
+            .collect();
+        assert_eq!(spans, ["\"a\nb\"", "'e\nf'", "\"g\nh\""]);
+        let ast::DefinitionKind::Const { value, .. } = &doc.definitions[0].kind else {
+            panic!("a const")
+        };
+        assert!(
+            format!("{:?}", value.kind).contains(r#""a\nb""#),
+            "{value:?}"
+        );
+    }
+
     #[test]
     fn broken_files_keep_their_headers() {
         let mut diags = Diagnostics::new();
