@@ -24,6 +24,9 @@
 #[path = "../golden/rs/views_services_views_async/mod.rs"]
 mod idl;
 
+#[macro_use]
+mod view_requests;
+
 use idl::view_services::*;
 use std::collections::HashMap;
 use std::future::Future;
@@ -244,74 +247,7 @@ async fn an_async_view_processor_answers_as_the_owned_one() {
     let views = MoreTextAsyncViewProcessor::new(views());
     let call = MessageType::Call;
     for proto in PROTOS {
-        let mut requests = vec![
-            request(proto, "echo", call, &TextEchoArgs { s: "héllo".into() }),
-            request(proto, "echo", call, &TextEchoArgs { s: String::new() }),
-            request(
-                proto,
-                "split",
-                call,
-                &TextSplitArgs {
-                    s: "a,b,,c".into(),
-                    sep: ",".into(),
-                },
-            ),
-            request(proto, "bytes", call, &TextBytesArgs { b: vec![1, 2, 3] }),
-            request(proto, "bytes", call, &TextBytesArgs { b: vec![7] }),
-            request(proto, "bytes", call, &TextBytesArgs { b: vec![] }),
-            request(proto, "bytes", call, &TextBytesArgs { b: vec![0; 9] }),
-            request(
-                proto,
-                "tag",
-                call,
-                &TextTagArgs {
-                    n: note("n", &["x", "y"]),
-                    extra: Some("z".into()),
-                },
-            ),
-            request(
-                proto,
-                "tag",
-                call,
-                &TextTagArgs {
-                    n: note("n", &[]),
-                    extra: None,
-                },
-            ),
-            request(
-                proto,
-                "count",
-                call,
-                &TextCountArgs {
-                    words: vec!["one".into(), "two".into()],
-                },
-            ),
-            request(
-                proto,
-                "count",
-                call,
-                &TextCountArgs {
-                    words: vec!["bad".into()],
-                },
-            ),
-            // One note: a map of several would be written in hash order.
-            request(
-                proto,
-                "index",
-                call,
-                &TextIndexArgs {
-                    notes: vec![note("k", &["t"])],
-                },
-            ),
-            request(proto, "nothing", call, &TextNothingArgs { n: 1 }),
-            request(proto, "nothing", call, &TextNothingArgs { n: -1 }),
-            request(proto, "nothing", call, &TextNothingArgs { n: 13 }),
-            request(proto, "upper", call, &MoreTextUpperArgs { s: "abc".into() }),
-            request(proto, "upper", call, &MoreTextUpperArgs { s: "ABC".into() }),
-            request(proto, "missing", call, &MoreTextUpperArgs { s: "x".into() }),
-            // Arguments of the wrong type: a protocol error, answered.
-            request(proto, "echo", call, &TextNothingArgs { n: 1 }),
-        ];
+        let mut requests = more_text_calls!(request, proto);
         // Arguments cut short: the message runs past its end, in a length
         // (which is checked against what is left) and in the STOP byte
         // (which is not).

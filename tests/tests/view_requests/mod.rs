@@ -1,0 +1,84 @@
+//! The requests both view suites send to a `MoreText` processor (the
+//! fixture `fixtures/views/services.thrift`), blocking (`views.rs`) and
+//! async (`async_views.rs`): every two-way method of `Text` and `MoreText`
+//! with borrowed, owned and failing answers, an unknown method, and
+//! arguments of the wrong type. Each suite mounts its own generated module,
+//! so this is a macro, expanded where those types are in scope (the
+//! argument structs, `note` building a `Note`, and `MessageType`).
+
+/// `Vec<Vec<u8>>`: the CALL requests, each made by
+/// `$request(proto, name, MessageType::Call, &args)`.
+macro_rules! more_text_calls {
+    ($request:ident, $proto:expr) => {{
+        let proto = $proto;
+        let call = MessageType::Call;
+        vec![
+            $request(proto, "echo", call, &TextEchoArgs { s: "héllo".into() }),
+            $request(proto, "echo", call, &TextEchoArgs { s: String::new() }),
+            $request(
+                proto,
+                "split",
+                call,
+                &TextSplitArgs {
+                    s: "a,b,,c".into(),
+                    sep: ",".into(),
+                },
+            ),
+            $request(proto, "bytes", call, &TextBytesArgs { b: vec![1, 2, 3] }),
+            $request(proto, "bytes", call, &TextBytesArgs { b: vec![7] }),
+            $request(proto, "bytes", call, &TextBytesArgs { b: vec![] }),
+            $request(proto, "bytes", call, &TextBytesArgs { b: vec![0; 9] }),
+            $request(
+                proto,
+                "tag",
+                call,
+                &TextTagArgs {
+                    n: note("n", &["x", "y"]),
+                    extra: Some("z".into()),
+                },
+            ),
+            $request(
+                proto,
+                "tag",
+                call,
+                &TextTagArgs {
+                    n: note("n", &[]),
+                    extra: None,
+                },
+            ),
+            $request(
+                proto,
+                "count",
+                call,
+                &TextCountArgs {
+                    words: vec!["one".into(), "two".into()],
+                },
+            ),
+            $request(
+                proto,
+                "count",
+                call,
+                &TextCountArgs {
+                    words: vec!["bad".into()],
+                },
+            ),
+            // One note: a map of several would be written in hash order.
+            $request(
+                proto,
+                "index",
+                call,
+                &TextIndexArgs {
+                    notes: vec![note("k", &["t"])],
+                },
+            ),
+            $request(proto, "nothing", call, &TextNothingArgs { n: 1 }),
+            $request(proto, "nothing", call, &TextNothingArgs { n: -1 }),
+            $request(proto, "nothing", call, &TextNothingArgs { n: 13 }),
+            $request(proto, "upper", call, &MoreTextUpperArgs { s: "abc".into() }),
+            $request(proto, "upper", call, &MoreTextUpperArgs { s: "ABC".into() }),
+            $request(proto, "missing", call, &MoreTextUpperArgs { s: "x".into() }),
+            // Arguments of the wrong type: a protocol error, answered.
+            $request(proto, "echo", call, &TextNothingArgs { n: 1 }),
+        ]
+    }};
+}
