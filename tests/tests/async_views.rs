@@ -35,10 +35,11 @@ use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead, Protoc
 use thriftc_runtime::tokio::{AsyncClient, AsyncProcessor, AsyncServer, Call};
 use thriftc_runtime::{
     ApplicationError, ApplicationErrorKind, BinaryProtocol, CompactProtocol, Connector, CowView,
-    Encode, Error, Framing, Limits, ProtocolKind,
+    Error, Framing, Limits, ProtocolKind,
 };
 use thriftc_tests::{PROTOS, Proto};
 use tokio::sync::mpsc;
+use view_requests::request;
 
 /// The longest any step may take: nothing waits without a bound.
 const LIMIT: Duration = Duration::from_secs(20);
@@ -198,26 +199,6 @@ impl MoreTextAsyncViewHandler for Views {
     }
 }
 
-/// A `kind` request `name(args)`.
-fn request<A: Encode>(proto: Proto, name: &str, kind: MessageType, args: &A) -> Vec<u8> {
-    let mut out = Vec::new();
-    let header = MessageHeader {
-        name: name.into(),
-        kind,
-        seqid: 3,
-    };
-    let write = |p: &mut dyn ProtocolWrite| {
-        p.write_message_begin(&header).unwrap();
-        args.encode(p).unwrap();
-        p.write_message_end().unwrap();
-    };
-    match proto {
-        Proto::Binary => write(&mut BinaryProtocol::new(&mut out, Limits::default())),
-        Proto::Compact => write(&mut CompactProtocol::new(&mut out, Limits::default())),
-    }
-    out
-}
-
 fn kind(proto: Proto) -> ProtocolKind {
     match proto {
         Proto::Binary => ProtocolKind::Binary,
@@ -247,7 +228,7 @@ async fn an_async_view_processor_answers_as_the_owned_one() {
     let views = MoreTextAsyncViewProcessor::new(views());
     let call = MessageType::Call;
     for proto in PROTOS {
-        let mut requests = more_text_calls!(request, proto);
+        let mut requests = more_text_calls!(proto);
         // Arguments cut short: the message runs past its end, in a length
         // (which is checked against what is left) and in the STOP byte
         // (which is not).

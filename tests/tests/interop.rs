@@ -1740,11 +1740,13 @@ impl ViewScenario {
 /// `sync` or `async` fns, calling them through `$trait`.
 macro_rules! owned_methods {
     (@one sync $trait:ident $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        #[allow(clippy::too_many_arguments)]
         fn $name(&self, $($arg: $ty),*) -> $ret {
             $trait::$name(&*self.owned, $($arg),*)
         }
     };
     (@one async $trait:ident $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        #[allow(clippy::too_many_arguments)]
         async fn $name(&self, $($arg: $ty),*) -> $ret {
             $trait::$name(&*self.owned, $($arg),*)
         }
@@ -1772,6 +1774,8 @@ macro_rules! owned_interop_methods {
             reset() -> Result<(), InteropResetError>;
             events() -> Result<Vec<String>, InteropEventsError>;
             fail(why: String) -> Result<i32, InteropFailError>;
+            pack(flag: bool, tiny: i8, small: i8, short_int: i16, medium: i32, big: i64,
+                 real: f64, text: String, raw: Vec<u8>) -> Result<Primitives, InteropPackError>;
         );
     };
 }
@@ -1802,23 +1806,6 @@ impl InteropViewHandler for ViewScenario {
 
     owned_interop_methods!(sync);
     owned_methods!(sync InteropHandler; work(micros: i32) -> Result<i32, InteropWorkError>;);
-
-    #[allow(clippy::too_many_arguments)]
-    fn pack(
-        &self,
-        flag: bool,
-        tiny: i8,
-        small: i8,
-        short_int: i16,
-        medium: i32,
-        big: i64,
-        real: f64,
-        text: String,
-        raw: Vec<u8>,
-    ) -> Result<Primitives, InteropPackError> {
-        self.owned
-            .pack(flag, tiny, small, short_int, medium, big, real, text, raw)
-    }
 
     fn lookup<'a>(&self, key: &'a str) -> Result<CowView<String, &'a str>, InteropLookupError> {
         ViewScenario::lookup(self, key)
@@ -1865,23 +1852,6 @@ impl InteropAsyncViewHandler for AsyncViewScenario {
     ) -> Result<CowView<Record, RecordRef<'a>>, InteropEchoRecordError> {
         tokio::task::yield_now().await;
         InteropViewHandler::echo_record(&*self.0, value)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn pack(
-        &self,
-        flag: bool,
-        tiny: i8,
-        small: i8,
-        short_int: i16,
-        medium: i32,
-        big: i64,
-        real: f64,
-        text: String,
-        raw: Vec<u8>,
-    ) -> Result<Primitives, InteropPackError> {
-        self.owned
-            .pack(flag, tiny, small, short_int, medium, big, real, text, raw)
     }
 
     async fn lookup<'a>(

@@ -229,12 +229,13 @@ fn converting_a_view_copies_what_it_borrows() {
 
 mod view_services {
     use super::services_views::view_services::*;
+    use crate::view_requests::request;
     use std::collections::HashMap;
-    use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
+    use thriftc_runtime::protocol::{MessageType, ProtocolRead};
     use thriftc_runtime::transport::StreamReader;
     use thriftc_runtime::{
-        ApplicationError, ApplicationErrorKind, BinaryProtocol, CompactProtocol, CowView, Encode,
-        Error, Framing, Limits, Processor,
+        ApplicationError, ApplicationErrorKind, BinaryProtocol, CompactProtocol, CowView, Error,
+        Framing, Limits, Processor,
     };
     use thriftc_tests::{PROTOS, Proto};
 
@@ -371,26 +372,6 @@ mod view_services {
         }
     }
 
-    /// A `kind` request `name(args)`.
-    fn request<A: Encode>(proto: Proto, name: &str, kind: MessageType, args: &A) -> Vec<u8> {
-        let mut out = Vec::new();
-        let header = MessageHeader {
-            name: name.into(),
-            kind,
-            seqid: 3,
-        };
-        let write = |p: &mut dyn ProtocolWrite| {
-            p.write_message_begin(&header).unwrap();
-            args.encode(p).unwrap();
-            p.write_message_end().unwrap();
-        };
-        match proto {
-            Proto::Binary => write(&mut BinaryProtocol::new(&mut out, Limits::default())),
-            Proto::Compact => write(&mut CompactProtocol::new(&mut out, Limits::default())),
-        }
-        out
-    }
-
     /// What `processor` writes back for `request` (nothing for oneway).
     fn serve<P>(proto: Proto, processor: &P, request: &[u8]) -> Vec<u8>
     where
@@ -430,7 +411,7 @@ mod view_services {
         let owned = MoreTextProcessor::new(Owned);
         let views = MoreTextViewProcessor::new(Views);
         for proto in PROTOS {
-            let mut requests = more_text_calls!(request, proto);
+            let mut requests = more_text_calls!(proto);
             // A oneway call: never answered.
             requests.push(request(
                 proto,

@@ -4,18 +4,31 @@
 //! with borrowed, owned and failing answers, an unknown method, and
 //! arguments of the wrong type. Each suite mounts its own generated module,
 //! so this is a macro, expanded where those types are in scope (the
-//! argument structs, `note` building a `Note`, and `MessageType`).
+//! argument structs, and `note` building a `Note`).
 
-/// `Vec<Vec<u8>>`: the CALL requests, each made by
-/// `$request(proto, name, MessageType::Call, &args)`.
+use thriftc_runtime::protocol::MessageType;
+use thriftc_runtime::{Encode, Framing, ProtocolKind};
+use thriftc_tests::Proto;
+
+/// An unframed `kind` request `name(args)` in `proto`, seqid 3.
+pub fn request<A: Encode>(proto: Proto, name: &str, kind: MessageType, args: &A) -> Vec<u8> {
+    let protocol = match proto {
+        Proto::Binary => ProtocolKind::Binary,
+        Proto::Compact => ProtocolKind::Compact,
+    };
+    thriftc_tests::message(protocol, Framing::Buffered, name, kind, 3, args)
+}
+
+/// `Vec<Vec<u8>>`: the CALL requests in `$proto`.
 macro_rules! more_text_calls {
-    ($request:ident, $proto:expr) => {{
+    ($proto:expr) => {{
+        use $crate::view_requests::request;
         let proto = $proto;
-        let call = MessageType::Call;
+        let call = thriftc_runtime::protocol::MessageType::Call;
         vec![
-            $request(proto, "echo", call, &TextEchoArgs { s: "héllo".into() }),
-            $request(proto, "echo", call, &TextEchoArgs { s: String::new() }),
-            $request(
+            request(proto, "echo", call, &TextEchoArgs { s: "héllo".into() }),
+            request(proto, "echo", call, &TextEchoArgs { s: String::new() }),
+            request(
                 proto,
                 "split",
                 call,
@@ -24,11 +37,11 @@ macro_rules! more_text_calls {
                     sep: ",".into(),
                 },
             ),
-            $request(proto, "bytes", call, &TextBytesArgs { b: vec![1, 2, 3] }),
-            $request(proto, "bytes", call, &TextBytesArgs { b: vec![7] }),
-            $request(proto, "bytes", call, &TextBytesArgs { b: vec![] }),
-            $request(proto, "bytes", call, &TextBytesArgs { b: vec![0; 9] }),
-            $request(
+            request(proto, "bytes", call, &TextBytesArgs { b: vec![1, 2, 3] }),
+            request(proto, "bytes", call, &TextBytesArgs { b: vec![7] }),
+            request(proto, "bytes", call, &TextBytesArgs { b: vec![] }),
+            request(proto, "bytes", call, &TextBytesArgs { b: vec![0; 9] }),
+            request(
                 proto,
                 "tag",
                 call,
@@ -37,7 +50,7 @@ macro_rules! more_text_calls {
                     extra: Some("z".into()),
                 },
             ),
-            $request(
+            request(
                 proto,
                 "tag",
                 call,
@@ -46,7 +59,7 @@ macro_rules! more_text_calls {
                     extra: None,
                 },
             ),
-            $request(
+            request(
                 proto,
                 "count",
                 call,
@@ -54,7 +67,7 @@ macro_rules! more_text_calls {
                     words: vec!["one".into(), "two".into()],
                 },
             ),
-            $request(
+            request(
                 proto,
                 "count",
                 call,
@@ -63,7 +76,7 @@ macro_rules! more_text_calls {
                 },
             ),
             // One note: a map of several would be written in hash order.
-            $request(
+            request(
                 proto,
                 "index",
                 call,
@@ -71,14 +84,14 @@ macro_rules! more_text_calls {
                     notes: vec![note("k", &["t"])],
                 },
             ),
-            $request(proto, "nothing", call, &TextNothingArgs { n: 1 }),
-            $request(proto, "nothing", call, &TextNothingArgs { n: -1 }),
-            $request(proto, "nothing", call, &TextNothingArgs { n: 13 }),
-            $request(proto, "upper", call, &MoreTextUpperArgs { s: "abc".into() }),
-            $request(proto, "upper", call, &MoreTextUpperArgs { s: "ABC".into() }),
-            $request(proto, "missing", call, &MoreTextUpperArgs { s: "x".into() }),
+            request(proto, "nothing", call, &TextNothingArgs { n: 1 }),
+            request(proto, "nothing", call, &TextNothingArgs { n: -1 }),
+            request(proto, "nothing", call, &TextNothingArgs { n: 13 }),
+            request(proto, "upper", call, &MoreTextUpperArgs { s: "abc".into() }),
+            request(proto, "upper", call, &MoreTextUpperArgs { s: "ABC".into() }),
+            request(proto, "missing", call, &MoreTextUpperArgs { s: "x".into() }),
             // Arguments of the wrong type: a protocol error, answered.
-            $request(proto, "echo", call, &TextNothingArgs { n: 1 }),
+            request(proto, "echo", call, &TextNothingArgs { n: 1 }),
         ]
     }};
 }
