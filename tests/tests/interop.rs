@@ -320,7 +320,12 @@ impl Drop for OurServer {
 /// Serves `handler` (plus a `Counter` when multiplexed) for `combo` on a
 /// free port of 127.0.0.1.
 fn serve(combo: Combo, handler: &Arc<Scenario>) -> OurServer {
-    let handle = Server::builder(processor_for(combo, handler))
+    serve_processor(combo, processor_for(combo, handler))
+}
+
+/// Serves `processor` for `combo` on a free port of 127.0.0.1.
+fn serve_processor(combo: Combo, processor: Arc<dyn ServerProcessor>) -> OurServer {
+    let handle = Server::builder(processor)
         .protocol(protocol(combo.proto))
         .framing(framing(combo.trans))
         .bind("127.0.0.1:0")
@@ -333,20 +338,22 @@ fn serve(combo: Combo, handler: &Arc<Scenario>) -> OurServer {
 /// The processor of `handler` for `combo`: with a `Counter` beside it when
 /// multiplexed.
 fn processor_for(combo: Combo, handler: &Arc<Scenario>) -> Arc<dyn ServerProcessor> {
-    if combo.mux {
-        let mut mux: MultiplexedProcessor = MultiplexedProcessor::new();
-        mux.register(
-            "Interop",
-            Arc::new(InteropProcessor::from_arc(handler.clone())),
-        );
-        mux.register(
-            "Counter",
-            Arc::new(CounterProcessor::new(CounterImpl::default())),
-        );
-        Arc::new(mux)
-    } else {
-        Arc::new(InteropProcessor::from_arc(handler.clone()))
+    with_counter(combo, Arc::new(InteropProcessor::from_arc(handler.clone())))
+}
+
+/// `interop`, or for a multiplexed `combo` a multiplexer serving it as
+/// `Interop` beside a `Counter`.
+fn with_counter(combo: Combo, interop: Arc<dyn ServerProcessor>) -> Arc<dyn ServerProcessor> {
+    if !combo.mux {
+        return interop;
     }
+    let mut mux: MultiplexedProcessor = MultiplexedProcessor::new();
+    mux.register("Interop", interop);
+    mux.register(
+        "Counter",
+        Arc::new(CounterProcessor::new(CounterImpl::default())),
+    );
+    Arc::new(mux)
 }
 
 /// The combinations every direction runs: the four plain ones and two
@@ -1280,18 +1287,29 @@ fn serve_async_on(
     handler: &Arc<Scenario>,
     path: Option<std::path::PathBuf>,
 ) -> OurAsyncServer {
-    let rt = runtime();
     let interop = InteropAsyncProcessor::new(AsyncScenario(handler.clone()));
+    serve_async_processor(combo, Arc::new(interop), path)
+}
+
+/// Serves `interop` (plus a `Counter` when multiplexed) for `combo` with
+/// the async server, on the Unix socket at `path` if there is one, else on
+/// a free port of 127.0.0.1.
+fn serve_async_processor(
+    combo: Combo,
+    interop: Arc<dyn AsyncProcessor>,
+    path: Option<std::path::PathBuf>,
+) -> OurAsyncServer {
+    let rt = runtime();
     let processor: Arc<dyn AsyncProcessor> = if combo.mux {
         let mut mux = AsyncMultiplexed::new();
-        mux.register("Interop", Arc::new(interop));
+        mux.register("Interop", interop);
         mux.register(
             "Counter",
             Arc::new(CounterAsyncProcessor::new(AsyncCounter::default())),
         );
         Arc::new(mux)
     } else {
-        Arc::new(interop)
+        interop
     };
     let builder = AsyncServer::builder(processor)
         .protocol(protocol(combo.proto))
@@ -1883,54 +1901,12 @@ fn python_client_to_our_view_servers(lib: Lib) {
     let mut asynchronous = Vec::new();
     for combo in combos() {
         let interop = InteropViewProcessor::from_arc(views.clone());
-        let processor: Arc<dyn ServerProcessor> = if combo.mux {
-            let mut mux: MultiplexedProcessor = MultiplexedProcessor::new();
-            mux.register("Interop", Arc::new(interop));
-            mux.register(
-                "Counter",
-                Arc::new(CounterProcessor::new(CounterImpl::default())),
-            );
-            Arc::new(mux)
-        } else {
-            Arc::new(interop)
-        };
-        let handle = Server::builder(processor)
-            .protocol(protocol(combo.proto))
-            .framing(framing(combo.trans))
-            .bind("127.0.0.1:0")
-            .expect("bind a free port")
-            .spawn()
-            .expect("start the server");
-        blocking.push(OurServer { handle, combo });
-
-        let rt = runtime();
-        let interop = InteropAsyncViewProcessor::new(AsyncViewScenario(views.clone()));
-        let processor: Arc<dyn AsyncProcessor> = if combo.mux {
-            let mut mux = AsyncMultiplexed::new();
-            mux.register("Interop", Arc::new(interop));
-            mux.register(
-                "Counter",
-                Arc::new(CounterAsyncProcessor::new(AsyncCounter::default())),
-            );
-            Arc::new(mux)
-        } else {
-            Arc::new(interop)
-        };
-        let server = rt
-            .block_on(
-                AsyncServer::builder(processor)
-                    .protocol(protocol(combo.proto))
-                    .framing(framing(combo.trans))
-                    .bind("127.0.0.1:0"),
-            )
-            .expect("bind");
-        let handle = server.handle();
-        rt.spawn(server.serve());
-        asynchronous.push(OurAsyncServer {
-            handle,
+        blocking.push(serve_processor(
             combo,
-            _runtime: rt,
-        });
+            with_counter(combo, Arc::new(interop)),
+        ));
+        let interop = InteropAsyncViewProcessor::new(AsyncViewScenario(views.clone()));
+        asynchronous.push(serve_async_processor(combo, Arc::new(interop), None));
     }
     let targets: Vec<(Combo, u16)> = blocking
         .iter()
