@@ -175,7 +175,8 @@ impl std::error::Error for ProtocolError {}
 pub enum TransportErrorKind {
     /// `UNKNOWN`: an I/O error of another kind (see [`TransportError::source`]).
     Unknown = 0,
-    /// `NOT_OPEN`: not connected, or the connection was closed.
+    /// `NOT_OPEN`: not connected (a connect refused, say), or the
+    /// connection was closed, reset or aborted.
     NotOpen = 1,
     /// `ALREADY_OPEN`: the transport is already open.
     AlreadyOpen = 2,
@@ -249,7 +250,14 @@ impl From<std::io::Error> for TransportError {
         let kind = match e.kind() {
             K::UnexpectedEof => TransportErrorKind::EndOfFile,
             K::TimedOut | K::WouldBlock => TransportErrorKind::TimedOut,
-            K::NotConnected => TransportErrorKind::NotOpen,
+            // As Apache Thrift's libraries classify them (its Rust crate:
+            // refused, reset, not connected), with the other ways a
+            // connection turns out closed.
+            K::NotConnected
+            | K::ConnectionRefused
+            | K::ConnectionReset
+            | K::ConnectionAborted
+            | K::BrokenPipe => TransportErrorKind::NotOpen,
             _ => TransportErrorKind::Unknown,
         };
         TransportError {
@@ -393,7 +401,7 @@ mod tests {
     fn io_cause_is_the_source_of_both_error_types() {
         let io = || io::Error::new(io::ErrorKind::ConnectionReset, "reset by peer");
         let transport = TransportError::from(io());
-        assert_eq!(transport.kind, TransportErrorKind::Unknown);
+        assert_eq!(transport.kind, TransportErrorKind::NotOpen);
         let cause = transport
             .source()
             .expect("a TransportError keeps its cause");
@@ -407,6 +415,27 @@ mod tests {
             cause.downcast_ref::<io::Error>().unwrap().kind(),
             io::ErrorKind::ConnectionReset
         );
+    }
+
+    #[test]
+    fn io_errors_get_the_kinds_apache_gives_them() {
+        use TransportErrorKind as T;
+        use io::ErrorKind as K;
+        for (io_kind, kind) in [
+            (K::ConnectionRefused, T::NotOpen),
+            (K::ConnectionReset, T::NotOpen),
+            (K::ConnectionAborted, T::NotOpen),
+            (K::NotConnected, T::NotOpen),
+            (K::BrokenPipe, T::NotOpen),
+            (K::TimedOut, T::TimedOut),
+            (K::WouldBlock, T::TimedOut),
+            (K::UnexpectedEof, T::EndOfFile),
+            (K::NotFound, T::Unknown),
+            (K::PermissionDenied, T::Unknown),
+        ] {
+            let e = TransportError::from(io::Error::from(io_kind));
+            assert_eq!(e.kind, kind, "{io_kind:?}");
+        }
     }
 
     #[test]

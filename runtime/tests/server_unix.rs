@@ -680,7 +680,10 @@ fn connecting_to_a_missing_socket_fails() {
     // A stale socket refuses.
     let stale = dir.path("stale.sock");
     drop(UnixListener::bind(&stale).unwrap());
-    assert!(Client::connect_unix(&stale).is_err());
+    match Client::connect_unix(&stale) {
+        Err(Error::Transport(t)) => assert_eq!(t.kind, TransportErrorKind::NotOpen, "{t}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// The client sends each call whole over the socket (a raw server reads
