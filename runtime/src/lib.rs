@@ -12,7 +12,7 @@
 //! | Thrift | Rust |
 //! | --- | --- |
 //! | `bool`, `byte`/`i8`, `i16`, `i32`, `i64`, `double` | `bool`, `i8`, `i16`, `i32`, `i64`, `f64` |
-//! | `string` / `binary` | `String` / `Vec<u8>`, or `ByteString` / `Bytes` (generator option `bytes_paths`, feature `bytes`); `string` also `CompactString` (generator option `small_strings`, feature `compact_str`) |
+//! | `string` / `binary` | `String` / `Vec<u8>`, or `ByteString` / `Bytes` (`Builder::bytes` or `thriftc gen --bytes PATH`, feature `bytes`); `string` also `CompactString` (`Builder::small_strings` or `--small-strings PATH`, feature `compact_str`) |
 //! | `uuid` | [`Uuid`] |
 //! | `list<T>` | `Vec<T>` |
 //! | `set<T>` | `HashSet<T>`, `BTreeSet<T>` (generator option), [`VecSet<T>`] in wire order (generator option, or when `T` cannot be hashed) |
@@ -43,8 +43,8 @@
 //! # Zero-copy strings and binaries (feature `bytes`)
 //!
 //! With the cargo feature `bytes` (off by default: without it the runtime
-//! pulls in no other crate than `log`) and the generator option
-//! `bytes_paths` (`Builder::bytes`, `thriftc gen --bytes PATH`), `string`
+//! pulls in no other crate than `log`) and the paths chosen with
+//! `Builder::bytes` (`thriftc gen --bytes PATH`), `string`
 //! values are `ByteString`s (from the `bytestring` crate) and `binary`
 //! values `Bytes` (from `bytes`), both re-exported here. Decoded from a
 //! `Bytes` buffer (`binary::decode_bytes`, `compact::decode_bytes`, or

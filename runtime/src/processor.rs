@@ -346,6 +346,39 @@ pub fn panic_message(panic: &(dyn Any + Send)) -> &str {
 /// server, `dyn AsyncProcessor` (`tokio::AsyncMultiplexed`, feature
 /// `tokio`). Names without a `:` go to the default processor if one is
 /// set.
+///
+/// Name the type where it is made (`let mut mux: Multiplexed = ...`):
+/// without it, the first [`register`](Self::register) fixes `P` to that
+/// processor's type, and a processor of another service does not fit.
+///
+/// ```
+/// use std::sync::Arc;
+/// use thriftc_runtime::processor::{Multiplexed, Processor, unknown_method};
+/// use thriftc_runtime::protocol::{MessageHeader, ProtocolRead, ProtocolWrite};
+/// use thriftc_runtime::{Result, Server};
+///
+/// // Stand-ins for two generated processors (`GreeterProcessor::new(..)`).
+/// struct Greeter;
+/// struct Admin;
+/// impl<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized> Processor<I, O> for Greeter {
+///     fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+///         unknown_method(header, input, output)
+///     }
+/// }
+/// impl<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized> Processor<I, O> for Admin {
+///     fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+///         unknown_method(header, input, output)
+///     }
+/// }
+///
+/// let mut mux: Multiplexed = Multiplexed::new();
+/// mux.register("Greeter", Arc::new(Greeter));
+/// mux.register("Admin", Arc::new(Admin));
+/// let handle = Server::builder(mux).bind("127.0.0.1:0")?.spawn()?;
+/// // Clients: `GreeterClient::multiplexed(connection, "Greeter")`.
+/// handle.stop();
+/// # Ok::<(), thriftc_runtime::Error>(())
+/// ```
 pub struct Multiplexed<P: ?Sized = dyn crate::server::ServerProcessor> {
     services: HashMap<String, Arc<P>>,
     default: Option<Arc<P>>,
