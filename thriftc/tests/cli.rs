@@ -326,6 +326,35 @@ fn gen_options_reach_the_generated_code() {
     );
 }
 
+/// `--btree-all` orders every map and set; `--btree-map`, its old name,
+/// still does, with a warning that names the new one.
+#[test]
+fn gen_btree_all_and_its_deprecated_spelling() {
+    let dir = project("gen_btree_all");
+    std::fs::write(
+        dir.join("a.thrift"),
+        "struct A {\n  1: map<string, i32> m,\n  2: set<i64> s,\n}\n",
+    )
+    .unwrap();
+    for (flag, warns) in [("--btree-all", false), ("--btree-map", true)] {
+        let out = thriftc(&dir, &["gen", "--out-dir", "gen", flag, "a.thrift"]);
+        assert_eq!(code(&out), 0, "{flag}: {}", stderr(&out));
+        let text = std::fs::read_to_string(dir.join("gen/a.rs")).unwrap();
+        for want in [
+            "pub m: ::std::collections::BTreeMap<String, i32>",
+            "pub s: ::std::collections::BTreeSet<i64>",
+        ] {
+            assert!(text.contains(want), "{flag}: no `{want}` in:\n{text}");
+        }
+        assert_eq!(
+            stderr(&out).contains("`--btree-map` is deprecated: write `--btree-all`"),
+            warns,
+            "{flag}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 #[test]
 fn gen_async_adds_the_tokio_flavour_of_services() {
     let dir = project("gen_async");

@@ -20,7 +20,7 @@ const EXIT_STALE: u8 = 3;
         modules it generated from IDL files no longer named are removed.",
     after_help = "Examples:\n  \
         thriftc gen --out-dir src/idl service.thrift\n  \
-        thriftc gen -I ../shared --out-dir src/idl --btree-map api.thrift\n  \
+        thriftc gen -I ../shared --out-dir src/idl --btree-all api.thrift\n  \
         thriftc gen --out-dir src/idl --bytes . service.thrift   # Bytes/ByteString\n  \
         thriftc gen --out-dir src/idl --small-strings . service.thrift   # CompactString\n  \
         thriftc gen --out-dir src/idl --async service.thrift   # tokio services too\n  \
@@ -48,8 +48,12 @@ pub struct Args {
     #[arg(long)]
     pub check: bool,
 
-    /// Use BTreeSet/BTreeMap for every set and map whose elements are ordered.
+    /// Use BTreeSet/BTreeMap for every set and map whose elements are ordered (`Builder::btree_all`).
     #[arg(long)]
+    pub btree_all: bool,
+
+    /// Deprecated spelling of --btree-all (the builder's `btree_map` takes paths, as --btree does).
+    #[arg(long, hide = true)]
     pub btree_map: bool,
 
     /// Use BTreeSet/BTreeMap for the sets and maps under this path (repeatable; `Struct.field`,
@@ -178,7 +182,14 @@ pub fn run(args: Args) -> ExitCode {
     let mut options = Options::default();
     options.runtime_path = args.runtime_path.clone();
     options.out_dir = Some(args.out_dir.clone());
-    options.btree_all = args.btree_map;
+    if args.btree_map {
+        let _ = writeln!(
+            stderr,
+            "warning: `--btree-map` is deprecated: write `--btree-all` (every map and set), \
+             or `--btree PATH` for some (the builder's `btree_map` takes paths)"
+        );
+    }
+    options.btree_all = args.btree_all || args.btree_map;
     options.btree_paths = args.btree.clone();
     options.wire_order_paths = args.wire_order.clone();
     options.boxed = args.boxed.clone();
