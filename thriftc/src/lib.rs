@@ -149,6 +149,10 @@
 //!   the IDL defaults (`quantity: 1`, `color: Color::GREEN`), so
 //!   `Item { name: "pen".into(), ..Item::default() }` is the usual way to
 //!   build one. A `required` field missing on the wire fails the read.
+//!   A union has no `Default` (no variant is more natural than another),
+//!   so a struct with a union field that is not `optional` has none
+//!   either, nor anything that holds such a struct: build those with
+//!   every field written out, or make the field `optional`.
 //! - **Unions** are Rust enums with a CamelCase variant per field and an
 //!   `Unknown` variant for a field a newer schema added
 //!   (`Lookup::ByName(String)`, `Lookup::ById(i64)`,
@@ -181,7 +185,18 @@
 //!   LookupRef<'a>`, and may return views of them) and
 //!   `StoreViewProcessor` too, and with both options
 //!   `StoreAsyncViewHandler` and `StoreAsyncViewProcessor`.
-//! - Names that are Rust keywords become raw identifiers (`r#type`).
+//! - **Names** are converted with `heck`: UpperCamelCase for types and
+//!   variants, snake_case for fields, functions and modules,
+//!   SCREAMING_SNAKE_CASE for constants. A Rust keyword becomes a raw
+//!   identifier (`type` → `r#type`); the four that cannot be raw (`self`,
+//!   `Self`, `super`, `crate`), and type names that would shadow an item
+//!   the generated code uses (`Ok`, `Option`, `Result`, `Box`, ...), get a
+//!   trailing `_` (`self_`, `Ok_`). Where two names convert to the same
+//!   Rust name in one scope, the first in source order keeps it and later
+//!   ones get a number (`fooBar` and `foo_bar` → `foo_bar`, `foo_bar2`);
+//!   so do `throws` fields named like the built-in variants (`rpc` →
+//!   `Rpc2`, beside `Rpc`). Each such number is a warning at the name in
+//!   the IDL. The wire keeps the IDL names.
 //!
 //! Every generated type implements the runtime's `Encode` and `Decode`,
 //! `Clone`, `Debug` and `PartialEq`. To read the code itself, open the

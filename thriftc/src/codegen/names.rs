@@ -246,6 +246,24 @@ impl Scope {
     }
 }
 
+/// The variants of a function's error enum, from its `throws` field names
+/// in order, then the `Application` and `Rpc` variants, which keep their
+/// names (a `throws` field `rpc` gets `Rpc2`).
+pub fn error_variants<'a>(
+    throws: impl IntoIterator<Item = &'a str>,
+) -> (Vec<RustName>, RustName, RustName) {
+    let mut scope = Scope::new();
+    let app = variant_name("Application");
+    let rpc = variant_name("Rpc");
+    scope.reserve(app.unraw());
+    scope.reserve(rpc.unraw());
+    let variants = throws
+        .into_iter()
+        .map(|t| scope.claim(variant_name(t)))
+        .collect();
+    (variants, app, rpc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use super::Error;
 use super::names::{self, RustName, Scope};
 use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, Requiredness, StructKind};
 use crate::options::{Options, path_matches};
+use crate::source::Span;
 use std::collections::HashMap;
 
 /// The whole output: one module per IDL file.
@@ -559,6 +560,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         module_of_file: HashMap::new(),
         defs: Vec::new(),
         notes: Vec::new(),
+        renamed: std::cell::RefCell::default(),
         holds: Vec::new(),
         demoted: std::collections::HashSet::new(),
     };
@@ -607,10 +609,12 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         _ => false,
     });
     let views = args_views || p.defs.iter().any(|d| d.view.is_some());
+    let mut notes = p.notes;
+    notes.extend(p.renamed.into_inner());
     Ok(Crate {
         modules,
         views,
-        notes: p.notes,
+        notes,
         hasher,
         defs: p.defs,
         runtime,
@@ -627,6 +631,9 @@ struct Planner<'a> {
     module_of_file: HashMap<FileIdx, usize>,
     defs: Vec<DefInfo>,
     notes: Vec<String>,
+    /// Names that got a number because an earlier name of their scope
+    /// converts to the same Rust name (see [`Planner::note_renamed`]).
+    renamed: std::cell::RefCell<Vec<String>>,
     /// Per definition, its strongly connected component in the graph of
     /// structs holding structs (through containers too), when the `lazy`
     /// option is used: see [`Planner::lazy_allowed`].
@@ -740,6 +747,46 @@ impl<'a> Planner<'a> {
         let own = self.holds[owner.0 as usize];
         inside.iter().all(|&d| self.holds[d] != own)
     }
+    /// Notes `thrift` (written at `span`, `what` it names) when its Rust
+    /// name `got` is not the `wanted` one: an earlier name of the same
+    /// scope converts to `wanted` too, so this one got a number, and which
+    /// one does depends on the order of the IDL.
+    fn note_renamed(&self, span: Span, what: &str, wanted: &RustName, got: &RustName) {
+        self.note_renamed_as(
+            span,
+            what,
+            wanted,
+            got,
+            "an earlier name beside it has it (rename one in the IDL to choose)",
+        );
+    }
+
+    /// [`note_renamed`](Self::note_renamed), saying `why` `wanted` was taken.
+    fn note_renamed_as(
+        &self,
+        span: Span,
+        what: &str,
+        wanted: &RustName,
+        got: &RustName,
+        why: &str,
+    ) {
+        if wanted == got {
+            return;
+        }
+        let at = self
+            .program
+            .sources
+            .try_get(span.file)
+            .map(|f| {
+                let (line, col) = f.line_col(span.start as usize);
+                format!("{}:{line}:{col}: ", f.display)
+            })
+            .unwrap_or_default();
+        self.renamed.borrow_mut().push(format!(
+            "{at}{what} is `{got}` in Rust, not `{wanted}`: {why}"
+        ));
+    }
+
     /// Module names: `namespace rs` or the file stem, unique.
     fn name_modules(&mut self) -> Vec<Module> {
         let mut scope = Scope::new();
@@ -788,7 +835,10 @@ impl<'a> Planner<'a> {
                     DefKind::Typedef(_) => (names::type_name(thrift), Wire::Void),
                     DefKind::Service(_) => (names::type_name(thrift), Wire::Void),
                 };
-                let name = scopes[mi].claim(name);
+                let got = scopes[mi].claim(name.clone());
+                let what = format!("`{}.{thrift}`", self.program.file(module.file).stem);
+                self.note_renamed(def.name.span, &what, &name, &got);
+                let name = got;
                 infos[id.0 as usize] = Some(DefInfo {
                     module: mi,
                     item: item_counts[mi],
@@ -1370,11 +1420,17 @@ impl<'a> Planner<'a> {
                 let values = e
                     .values
                     .iter()
-                    .map(|v| EnumValue {
-                        thrift_name: v.name.name.clone(),
-                        name: vscope.claim(names::const_name(&v.name.name)),
-                        value: v.value,
-                        doc: v.doc.clone(),
+                    .map(|v| {
+                        let wanted = names::const_name(&v.name.name);
+                        let name = vscope.claim(wanted.clone());
+                        let what = format!("`{}.{}`", path.join("."), v.name.name);
+                        self.note_renamed(v.name.span, &what, &wanted, &name);
+                        EnumValue {
+                            thrift_name: v.name.name.clone(),
+                            name,
+                            value: v.value,
+                            doc: v.doc.clone(),
+                        }
                     })
                     .collect();
                 Item::Enum(Enum {
@@ -1415,7 +1471,10 @@ impl<'a> Planner<'a> {
                 let mut functions = Vec::new();
                 let mut fscope = Scope::new();
                 for f in &s.functions {
-                    let method = fscope.claim(names::field_name(&f.name.name));
+                    let wanted = names::field_name(&f.name.name);
+                    let method = fscope.claim(wanted.clone());
+                    let what = format!("`{}.{}`", path.join("."), f.name.name);
+                    self.note_renamed(f.name.span, &what, &wanted, &method);
                     let stem = format!(
                         "{}{}",
                         info.name.unraw(),
@@ -1445,6 +1504,24 @@ impl<'a> Planner<'a> {
                     )?;
                     for fld in &mut result.fields {
                         fld.req = Requiredness::Optional;
+                    }
+                    let (variants, ..) =
+                        names::error_variants(f.throws.iter().map(|t| t.name.name.as_str()));
+                    for (t, got) in f.throws.iter().zip(&variants) {
+                        let what = format!(
+                            "the error variant of `{}.{}.{}`",
+                            path.join("."),
+                            f.name.name,
+                            t.name.name
+                        );
+                        let wanted = names::variant_name(&t.name.name);
+                        let why = if ["Application", "Rpc"].contains(&wanted.as_str()) {
+                            "the error enum has a variant of that name of its own (rename the \
+                             field in the IDL to change it)"
+                        } else {
+                            "an earlier name beside it has it (rename one in the IDL to choose)"
+                        };
+                        self.note_renamed_as(t.name.span, &what, &wanted, got, why);
                     }
                     let returns = f.returns.as_ref().map(|t| self.ty_at(t, &fpath));
                     let args_view = self
@@ -1544,6 +1621,13 @@ impl<'a> Planner<'a> {
             } else {
                 names::field_name(&f.name.name)
             };
+            let claimed = scope.claim(rust.clone());
+            // A result struct's fields are the `throws` list, whose
+            // renames are noted with the error enum's variants.
+            if def.is_some() || !thrift_name.ends_with("_result") {
+                let what = format!("`{}`", fpath.join("."));
+                self.note_renamed(f.name.span, &what, &rust, &claimed);
+            }
             let ty = self.ty_at(&f.ty, &fpath);
             let ty_default = self.traits_of(&f.ty, self.pref_for(&fpath)).default;
             let default = f
@@ -1553,7 +1637,7 @@ impl<'a> Planner<'a> {
             fields.push(Field {
                 id: f.id,
                 thrift_name: f.name.name.clone(),
-                name: scope.claim(rust),
+                name: claimed,
                 ty,
                 req,
                 boxed: f.recursive || self.options.boxed.iter().any(|p| path_matches(p, &fpath)),

@@ -699,6 +699,49 @@ fn option_warnings_name_types_that_get_no_view_and_paths_that_match_nothing() {
     assert!(super::option_warnings(&loaded.program, &Options::default()).is_empty());
 }
 
+/// A name that gets a number because an earlier one of its scope took its
+/// Rust name is a warning at the later one, for every kind of scope; one
+/// that only changes case, or becomes a raw identifier, is not.
+#[test]
+fn names_that_get_a_number_are_warned_about_where_they_stand() {
+    let idl = "exception E { 1: string m }\n\
+               struct S { 1: i32 fooBar, 2: i32 foo_bar, 3: string type }\n\
+               struct foo_thing {}\n\
+               struct FooThing {}\n\
+               enum Color { RED = 1, red = 2 }\n\
+               service Svc {\n\
+               \x20 void getIt(),\n\
+               \x20 void get_it(1: i32 aB, 2: i32 a_b) throws (1: E rpc, 2: E other),\n\
+               }\n";
+    let loaded = crate::load_str("n.thrift", idl).unwrap();
+    let got = super::option_warnings(&loaded.program, &Options::default());
+    let taken = "an earlier name beside it has it (rename one in the IDL to choose)";
+    assert_eq!(
+        got,
+        [
+            format!("n.thrift:4:8: `n.FooThing` is `FooThing2` in Rust, not `FooThing`: {taken}"),
+            format!("n.thrift:2:34: `n.S.foo_bar` is `foo_bar2` in Rust, not `foo_bar`: {taken}"),
+            format!("n.thrift:5:23: `n.Color.red` is `RED2` in Rust, not `RED`: {taken}"),
+            format!("n.thrift:8:8: `n.Svc.get_it` is `get_it2` in Rust, not `get_it`: {taken}"),
+            format!("n.thrift:8:33: `n.Svc.get_it.a_b` is `a_b2` in Rust, not `a_b`: {taken}"),
+            "n.thrift:8:51: the error variant of `n.Svc.get_it.rpc` is `Rpc2` in Rust, not \
+             `Rpc`: the error enum has a variant of that name of its own (rename the field in \
+             the IDL to change it)"
+                .to_owned(),
+        ]
+    );
+    // The warnings name what the code has.
+    let files = generate(&loaded.program, &Options::default()).unwrap();
+    for item in [
+        "pub struct FooThing2",
+        "pub foo_bar2: i32",
+        "pub const RED2: Color",
+        "Rpc2(E)",
+    ] {
+        assert!(files[0].contents.contains(item), "{item}");
+    }
+}
+
 const VIEW_SERVICES_IDL: &str = r#"
 struct Part { 1: string name }
 struct Payload { 1: string title, 2: i32 n, 3: list<Part> parts }

@@ -111,16 +111,12 @@ pub(super) struct Variant<'a> {
 /// The variants of a function's error enum, plus the names of the
 /// `Application` and `Rpc` variants.
 pub(super) fn variants(f: &Function) -> (Vec<Variant<'_>>, RustName, RustName) {
-    let mut scope = Scope::new();
-    let app = names::variant_name("Application");
-    let rpc = names::variant_name("Rpc");
-    scope.reserve(app.unraw());
-    scope.reserve(rpc.unraw());
-    let vs = exception_fields(f)
-        .map(|field| Variant {
-            name: scope.claim(names::variant_name(&field.thrift_name)),
-            field,
-        })
+    let (names, app, rpc) =
+        names::error_variants(exception_fields(f).map(|field| field.thrift_name.as_str()));
+    let vs = names
+        .into_iter()
+        .zip(exception_fields(f))
+        .map(|(name, field)| Variant { name, field })
         .collect();
     (vs, app, rpc)
 }
