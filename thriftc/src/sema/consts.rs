@@ -554,6 +554,11 @@ impl Resolver<'_> {
                 None
             }
             Lookup::NotFound => {
+                // A name that may be defined where a syntax error or a
+                // file not read hid it is not reported, nor hinted at.
+                if self.was_skipped(file, &ident.name) {
+                    return None;
+                }
                 // `true`/`false` are literals. A value of the expected enum
                 // written bare (`RED`) or under another prefix (another
                 // enum's name, `Size.RED`, or an include's, `shared.RED`,

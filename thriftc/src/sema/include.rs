@@ -18,6 +18,10 @@ pub(super) struct SourceDoc {
     /// Each `include` of the file, resolved to an index into
     /// [`Files::docs`], in source order.
     pub includes: Vec<Include>,
+    /// The qualifiers of the file's includes that could not be read (not
+    /// found, or unreadable): names under them may be defined in the file
+    /// that is missing, so their uses are not reported again.
+    pub lost: Vec<String>,
 }
 
 /// One `include` header, resolved.
@@ -42,9 +46,6 @@ pub(super) struct Files {
     pub docs: Vec<SourceDoc>,
     /// Indices into `docs` of the files named by the user, in order.
     pub roots: Vec<usize>,
-    /// How many of the errors reported while loading are syntax errors
-    /// (the files still hold every definition that parsed).
-    pub syntax_errors: usize,
 }
 
 /// Reads the named files and everything they include, parses them, and
@@ -66,14 +67,14 @@ pub(super) fn load_files(
     let mut roots = Vec::new();
     // Every name each file is reached by: (load index, stem).
     let mut names: Vec<(usize, String)> = Vec::new();
-    let mut syntax_errors = 0;
+    // Per file (load order): the qualifiers of its includes not read.
+    let mut lost: Vec<Vec<String>> = Vec::new();
 
     let mut add = |path: &Path,
                    display: String,
                    sources: &mut SourceMap,
                    diags: &mut Diagnostics,
                    loaded: &mut Vec<LoadedFile>,
-                   syntax_errors: &mut usize,
                    from: Option<Span>|
      -> Option<usize> {
         let canonical = fs.canonicalize(path).unwrap_or_else(|_| normalize(path));
@@ -92,9 +93,7 @@ pub(super) fn load_files(
             }
         };
         let id = sources.add_with_display(&canonical, display, text);
-        let reported = diags.error_count();
         let doc = Some(crate::parse::parse(id, &sources.get(id).text, diags));
-        *syntax_errors += diags.error_count() - reported;
         let i = loaded.len();
         loaded.push((canonical.clone(), doc, Vec::new(), normalize(path)));
         by_path.insert(canonical, i);
@@ -110,15 +109,7 @@ pub(super) fn load_files(
             unreadable.push(file.clone());
             continue;
         }
-        match add(
-            file,
-            display,
-            &mut sources,
-            diags,
-            &mut loaded,
-            &mut syntax_errors,
-            None,
-        ) {
+        match add(file, display, &mut sources, diags, &mut loaded, None) {
             Some(i) => {
                 if !roots.contains(&i) {
                     roots.push(i);
@@ -151,6 +142,7 @@ pub(super) fn load_files(
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let mut resolved = Vec::new();
+        let mut not_read = Vec::new();
         for (inc, span) in includes {
             let mut search: Vec<PathBuf> = vec![base.clone()];
             search.extend(include_dirs.iter().cloned());
@@ -167,7 +159,6 @@ pub(super) fn load_files(
                         &mut sources,
                         diags,
                         &mut loaded,
-                        &mut syntax_errors,
                         Some(span),
                     ) {
                         let qualifier = stem_of(Path::new(&inc));
@@ -177,6 +168,8 @@ pub(super) fn load_files(
                             qualifier,
                             span,
                         });
+                    } else {
+                        not_read.push(stem_of(Path::new(&inc)));
                     }
                 }
                 None => {
@@ -194,10 +187,13 @@ pub(super) fn load_files(
                         d = d.help("add the folder that holds it with `-I DIR`");
                     }
                     diags.push(d);
+                    not_read.push(stem_of(Path::new(&inc)));
                 }
             }
         }
         loaded[i].2 = resolved;
+        lost.resize(loaded.len(), Vec::new());
+        lost[i] = not_read;
     }
 
     check_cycles(&loaded, &sources, diags);
@@ -225,6 +221,7 @@ pub(super) fn load_files(
             path,
             stem,
             doc,
+            lost: lost.get_mut(old).map(std::mem::take).unwrap_or_default(),
             includes: includes
                 .into_iter()
                 .map(|inc| Include {
@@ -238,7 +235,6 @@ pub(super) fn load_files(
         sources,
         docs,
         roots: roots.into_iter().map(|r| new_index[r]).collect(),
-        syntax_errors,
     }
 }
 

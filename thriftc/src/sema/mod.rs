@@ -6,8 +6,10 @@
 //!
 //! 1. `include`: read the named files and everything they include, parse
 //!    each (all syntax errors of all files), check include cycles and order
-//!    the files includes-first. Syntax errors alone do not stop the stages
-//!    after it: the definitions that parsed are checked too.
+//!    the files includes-first. Its errors (syntax errors, files not read,
+//!    include cycles) do not stop the stages after it: the definitions
+//!    that parsed are checked too, and uses of what was lost are not
+//!    reported again.
 //! 2. `resolve`: definitions, names, types, enums, fields, services; then
 //!    `consts` evaluates constants and default values against their types,
 //!    and `graph` marks recursive fields.
@@ -255,17 +257,12 @@ pub fn load_with(
     let mut diags = Diagnostics::new();
     let mut unreadable = Vec::new();
     let loaded = include::load_files(fs, files, include_dirs, &mut diags, &mut unreadable);
-    // Syntax errors alone do not stop here: the definitions that parsed are
-    // checked too (uses of the skipped ones are not reported again), so
-    // one run reports every error. Any other error (a file not read, an
-    // include cycle) would make names seem undefined: stop.
-    if diags.error_count() > loaded.syntax_errors {
-        return Err(Failed {
-            sources: loaded.sources,
-            diagnostics: diags,
-            unreadable,
-        });
-    }
+    // No error of loading stops here: what parsed is checked too, so one
+    // run reports every error. The uses of what was lost are not reported
+    // again: the definitions skipped after a syntax error, the names under
+    // an include that could not be read (`resolve::Resolver::was_skipped`).
+    // An include cycle loses nothing: every file is read, every include
+    // names its file, and no check depends on the order of the files.
     let program = resolve::resolve(loaded, &mut diags);
     match program {
         Ok(program) if !diags.has_errors() => Ok(Loaded {
@@ -275,12 +272,12 @@ pub fn load_with(
         Ok(program) => Err(Failed {
             sources: program.sources,
             diagnostics: diags,
-            unreadable: Vec::new(),
+            unreadable,
         }),
         Err(sources) => Err(Failed {
             sources,
             diagnostics: diags,
-            unreadable: Vec::new(),
+            unreadable,
         }),
     }
 }
@@ -322,3 +319,6 @@ mod real_fs_tests {
         assert_eq!(RealFs.read(Path::new("/dev/null")).unwrap(), "");
     }
 }
+
+#[cfg(test)]
+mod load_error_tests;

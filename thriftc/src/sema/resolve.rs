@@ -68,7 +68,6 @@ pub(super) fn resolve(files: Files, diags: &mut Diagnostics) -> Result<ir::Progr
         sources,
         docs,
         roots,
-        syntax_errors: _,
     } = files;
     let mut r = Resolver {
         docs: &docs,
@@ -319,9 +318,11 @@ impl<'a> Resolver<'a> {
     /// Whether `name`, seen from `file`, may name a definition that a
     /// syntax error made the parser skip: `Name` or `Enum.VALUE` skipped in
     /// `file`, `stem.Name` or `stem.Enum.VALUE` skipped in a file `file`
-    /// includes as `stem`, or any qualified name in a file whose skipped
-    /// text held an `include`. Its use is then no error of its own.
-    fn was_skipped(&self, file: FileIdx, name: &str) -> bool {
+    /// includes as `stem`, any qualified name in a file whose skipped
+    /// text held an `include`, or `stem.Name` where `file`'s include
+    /// named `stem` could not be read. Its use is then no error of its
+    /// own.
+    pub(super) fn was_skipped(&self, file: FileIdx, name: &str) -> bool {
         let skipped_in = |f: usize, name: &str| {
             let first = name.split('.').next().unwrap_or(name);
             self.docs[f]
@@ -339,6 +340,7 @@ impl<'a> Resolver<'a> {
             return false;
         };
         doc.doc.skipped.include
+            || doc.lost.iter().any(|lost| lost == stem)
             || doc
                 .includes
                 .iter()
@@ -769,8 +771,11 @@ impl<'a> Resolver<'a> {
                 ),
                 _ => false,
             };
-            // A name that failed to resolve was reported.
-            if !ok && !self.placeholders.contains(&written.ty.span) {
+            // A name that failed to resolve (here or in a typedef) was
+            // reported.
+            let placeholder = self.placeholders.contains(&written.ty.span)
+                || self.placeholders.contains(&target.span);
+            if !ok && !placeholder {
                 let what = match target.kind {
                     TypeKind::Named(id) => kind_word(&self.asts[id.0 as usize].1.kind).to_string(),
                     _ => format!("`{}`", self.type_name(&target, file)),
