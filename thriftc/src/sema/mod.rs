@@ -319,6 +319,7 @@ mod real_fs_tests {
         assert_eq!(RealFs.read(Path::new("/dev/null")).unwrap(), "");
     }
 }
-
+#[cfg(test)]
+mod enum_number_tests;
 #[cfg(test)]
 mod load_error_tests;

@@ -488,7 +488,9 @@ impl<'a> Resolver<'a> {
                 ast::DefinitionKind::Typedef { target } => DefKind::Typedef(ir::Typedef {
                     target: self.resolve_type(file, target),
                 }),
-                ast::DefinitionKind::Enum { values } => DefKind::Enum(self.build_enum(values)),
+                ast::DefinitionKind::Enum { values } => {
+                    DefKind::Enum(self.build_enum(&def.name.name, values))
+                }
                 ast::DefinitionKind::Senum { values } => {
                     self.diags.push(
                         Diagnostic::warning("`senum` is deprecated")
@@ -525,9 +527,13 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn build_enum(&mut self, values: &[ast::EnumValue]) -> ir::Enum {
+    /// Assigns the values of enum `name`, reporting names defined twice,
+    /// values beyond i32, and numbers given to a second name.
+    fn build_enum(&mut self, name: &str, values: &[ast::EnumValue]) -> ir::Enum {
         let mut out = Vec::with_capacity(values.len());
         let mut names: HashMap<&str, Span> = HashMap::new();
+        // The first name given each number.
+        let mut numbers: HashMap<i32, &ast::Ident> = HashMap::new();
         let mut next: i64 = 0;
         for v in values {
             let (value, span) = match v.value {
@@ -535,7 +541,10 @@ impl<'a> Resolver<'a> {
                 None => (next, v.name.span),
             };
             let value = match i32::try_from(value) {
-                Ok(value) => value,
+                Ok(value) => {
+                    self.check_enum_number(name, &mut numbers, &v.name, value);
+                    value
+                }
                 Err(_) => {
                     self.diags.push(
                         Diagnostic::error(format!("enum value {value} does not fit in i32"))
@@ -546,8 +555,6 @@ impl<'a> Resolver<'a> {
                 }
             };
             next = i64::from(value) + 1;
-            // Two names may share a number (an alias, as Apache Thrift
-            // allows); a value prints as the first.
             if let Some(first) = names.get(v.name.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(format!("duplicate enum value name `{}`", v.name.name))
@@ -566,6 +573,43 @@ impl<'a> Resolver<'a> {
             });
         }
         ir::Enum { values: out }
+    }
+
+    /// Two names may share a number (Apache Thrift allows it, silently),
+    /// but the generated enum knows a number by its first name only: a
+    /// warning at the second, saying so.
+    fn check_enum_number<'n>(
+        &mut self,
+        enum_name: &str,
+        numbers: &mut HashMap<i32, &'n ast::Ident>,
+        name: &'n ast::Ident,
+        value: i32,
+    ) {
+        let Some(first) = numbers.get(&value) else {
+            numbers.insert(value, name);
+            return;
+        };
+        if first.name == name.name {
+            // The same name again: reported as a duplicate name.
+            return;
+        }
+        let first_span = first.span;
+        let (first, second) = (&first.name, &name.name);
+        let warning = Diagnostic::warning(format!(
+            "`{enum_name}.{second}` has the same number as `{enum_name}.{first}` ({value})"
+        ))
+        .primary(name.span, format!("{value} again"))
+        .secondary(first_span, format!("first given {value} here"))
+        .note(format!(
+            "the generated enum knows {value} as `{first}`: a received {value} prints as \
+             `{first}` (`name()`, `Debug`) and `VALUES` lists it once; `{second}` is a second \
+             name for the same value"
+        ))
+        .help(format!(
+            "give `{second}` a number of its own, unless it is meant as a second name for \
+             `{first}`"
+        ));
+        self.diags.push(warning);
     }
 
     fn build_fields(
