@@ -336,7 +336,11 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         }
     }
     let found = found_here(text, pos);
-    let found = if expected.contains("a name") && KEYWORDS.contains(&found.trim_matches('`')) {
+    // A keyword where a name belongs is underlined whole.
+    let keyword = KEYWORDS
+        .iter()
+        .find(|k| expected.contains("a name") && found.trim_matches('`') == **k);
+    let found = if keyword.is_some() {
         format!("the keyword {found}")
     } else {
         found
@@ -346,9 +350,22 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     } else {
         format!("expected {}, found {found}", or_list(&expected))
     };
-    let end = next_char_end(text, pos);
-    let mut d = Diagnostic::error(message).primary(Span::new(file, pos, end), "unexpected here");
-    if let Some(hint) = keyword_hint(&text[pos..]) {
+    let end = keyword.map_or_else(|| next_char_end(text, pos), |k| pos + k.len());
+    // Where only a name fits, the keyword is the mistake: say so. (Where
+    // something else fits too, it may be the start of what is missing.)
+    let only_a_name = keyword.filter(|_| expected.len() == 1);
+    let label = if only_a_name.is_some() {
+        "a keyword, not a name"
+    } else {
+        "unexpected here"
+    };
+    let mut d = Diagnostic::error(message).primary(Span::new(file, pos, end), label);
+    if let Some(keyword) = only_a_name {
+        d = d.help(format!(
+            "`{keyword}` is a reserved word of Thrift and cannot be used as a name here: \
+             rename it"
+        ));
+    } else if let Some(hint) = keyword_hint(&text[pos..]) {
         d = d.help(format!("did you mean `{hint}`?"));
     } else if let Some((old, lang)) = old_namespace(&text[pos..]) {
         d = d.help(format!(
@@ -615,6 +632,71 @@ mod tests {
         for (text, message) in cases {
             assert_eq!(first_error(text), message, "for {text:?}");
         }
+    }
+
+    /// The first error of `text`, which must have one.
+    fn first_diagnostic(text: &str) -> Diagnostic {
+        let mut diags = Diagnostics::new();
+        parse(FileId(0), text, &mut diags);
+        diags.into_iter().next().expect("a syntax error")
+    }
+
+    /// The text each label of `d` underlines, with its message.
+    fn labelled<'t>(text: &'t str, d: &Diagnostic) -> Vec<(&'t str, String)> {
+        d.labels
+            .iter()
+            .map(|l| {
+                let span = &text[l.span.start as usize..l.span.end as usize];
+                (span, l.message.clone())
+            })
+            .collect()
+    }
+
+    /// A keyword where a name belongs is underlined whole, with a hint to
+    /// rename it (also where it looks like a misspelt keyword: `senum`).
+    #[test]
+    fn a_keyword_for_a_name_is_underlined_whole_and_named_reserved() {
+        for (text, keyword) in [
+            ("struct service {\n  1: i32 x\n}\n", "service"),
+            ("enum E { A, senum }\n", "senum"),
+            ("struct S { 1: bool true }", "true"),
+        ] {
+            let d = first_diagnostic(text);
+            assert_eq!(
+                d.message,
+                format!("expected a name, found the keyword `{keyword}`"),
+                "for {text:?}"
+            );
+            assert_eq!(
+                labelled(text, &d),
+                [(keyword, "a keyword, not a name".to_string())],
+                "for {text:?}"
+            );
+            assert_eq!(
+                d.notes,
+                [format!(
+                    "help: `{keyword}` is a reserved word of Thrift and cannot be used as a \
+                     name here: rename it"
+                )],
+                "for {text:?}"
+            );
+        }
+        // Where something else fits too, the keyword is underlined whole
+        // with no hint; other unexpected text keeps a one-character caret.
+        let text = "service S {\n  void f(1: i32 a\n  void g()\n}\n";
+        let d = first_diagnostic(text);
+        assert_eq!(
+            d.message,
+            "expected a field or a name, found the keyword `void`"
+        );
+        assert_eq!(
+            labelled(text, &d),
+            [("void", "unexpected here".to_string())]
+        );
+        assert!(d.notes.is_empty(), "{d:?}");
+        let text = "service S extends { }";
+        let d = first_diagnostic(text);
+        assert_eq!(labelled(text, &d), [("{", "unexpected here".to_string())]);
     }
 
     /// The headers that `namespace LANG NAME` replaced get a hint naming
