@@ -161,6 +161,18 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::Document
                 .help(format!("is the closing `{quote}` of this string missing?"));
             at = open;
         }
+        // A file that ends inside an item: show where its `{` opened (the
+        // item's, and the innermost when that is another).
+        if !gave_up && at >= current.len() {
+            let open = recover::unclosed_braces(current, start.unwrap_or(0));
+            let (outer, inner) = (open.first(), open.last().filter(|_| open.len() > 1));
+            for &brace in outer.into_iter().chain(inner) {
+                d = d.secondary(
+                    Span::new(file, brace, brace + 1),
+                    "this `{` is never closed",
+                );
+            }
+        }
         errors += 1;
         let too_many = errors >= MAX_SYNTAX_ERRORS;
         if too_many {
@@ -697,6 +709,36 @@ mod tests {
         let text = "service S extends { }";
         let d = first_diagnostic(text);
         assert_eq!(labelled(text, &d), [("{", "unexpected here".to_string())]);
+    }
+
+    /// A file ending inside an item points at the `{` never closed: the
+    /// item's, and the innermost when that is another.
+    #[test]
+    fn end_of_file_inside_braces_points_at_where_they_open() {
+        let never_closed = || "this `{` is never closed".to_string();
+        let text = "struct Ok { 1: i32 x }\nstruct User {\n  1: i64 id\n  2: string name\n";
+        let d = first_diagnostic(text);
+        assert_eq!(d.message, "expected a field, `=` or `}`, found end of file");
+        assert_eq!(
+            labelled(text, &d),
+            [("", "unexpected here".to_string()), ("{", never_closed())]
+        );
+        let user = text.find("User {").unwrap() + 5;
+        assert_eq!(d.labels[1].span.start as usize, user);
+
+        let text = "service S {\n  void f(1: map<i32, i32> m = { 1: 2 })\n  \
+                    void g(1: map<i32, i32> m = { 1: 2";
+        let d = first_diagnostic(text);
+        let inner = text.rfind('{').unwrap();
+        let starts: Vec<usize> = d.labels[1..]
+            .iter()
+            .map(|l| l.span.start as usize)
+            .collect();
+        assert_eq!(starts, [text.find('{').unwrap(), inner], "{d:?}");
+
+        // An error before the end gets no such label.
+        let d = first_diagnostic("struct A {\n  1 i32 x\n");
+        assert_eq!(d.labels.len(), 1, "{d:?}");
     }
 
     /// The headers that `namespace LANG NAME` replaced get a hint naming

@@ -276,6 +276,23 @@ pub(super) fn resume_at(text: &str, start: usize, error: usize) -> usize {
     text.len()
 }
 
+/// The `{` from `from` on that no `}` closes, outermost first: where a
+/// file ending inside an item opened its body (of a struct, service,
+/// enum, or a constant's map).
+pub(super) fn unclosed_braces(text: &str, from: usize) -> Vec<usize> {
+    let mut open = Vec::new();
+    for token in tokens(text, from).filter(|t| t.kind == Kind::Punct) {
+        match &text[token.start..token.end] {
+            "{" => open.push(token.start),
+            "}" => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open
+}
+
 /// Replaces `text[region]` by a comment of the same byte length (blanks if
 /// it is too short for one), so that offsets after it do not move.
 pub(super) fn blank(text: &mut String, region: Range<usize>) {
@@ -415,6 +432,18 @@ mod tests {
         assert_eq!(multiline_string(text, 0, d), Some((b, b + 5)));
         assert_eq!(multiline_string(text, 0, b), None);
         assert_eq!(multiline_string(text, d + 1, text.len()), None);
+    }
+
+    #[test]
+    fn braces_never_closed_are_found_outermost_first() {
+        let text = "struct A { 1: i32 x }\nservice S {\n  // }\n  void f(1: map<i32, i32> m = { 1: 2 \"}\"";
+        let service = text.find("S {").unwrap() + 2;
+        let map = text.find("= {").unwrap() + 2;
+        assert_eq!(unclosed_braces(text, 0), [service, map]);
+        assert_eq!(unclosed_braces(text, service + 1), [map]);
+        assert_eq!(unclosed_braces("struct A { 1: i32 x }", 0), []);
+        // More closing than opening braces: nothing is open.
+        assert_eq!(unclosed_braces("} } {", 0), [4]);
     }
 
     #[test]
