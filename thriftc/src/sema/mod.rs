@@ -292,6 +292,10 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, Failed> {
 }
 
 #[cfg(test)]
+mod enum_number_tests;
+#[cfg(test)]
+mod load_error_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(test)]
@@ -319,7 +323,3 @@ mod real_fs_tests {
         assert_eq!(RealFs.read(Path::new("/dev/null")).unwrap(), "");
     }
 }
-#[cfg(test)]
-mod enum_number_tests;
-#[cfg(test)]
-mod load_error_tests;
