@@ -346,6 +346,10 @@ fn keyword_and_colliding_names_work_end_to_end() {
         other => panic!("{other:?}"),
     }
     assert_eq!(client.twice(3).unwrap(), 3);
+    // `Oops` is annotated `(message = "why")`: its `Display` is that field,
+    // and the error enum's names the `throws` field too.
+    let e = client.twice(2).unwrap_err();
+    assert_eq!(e.to_string(), "second: Oops: two");
 }
 
 // ------------------------------------------------------------------ Faulty

@@ -158,6 +158,11 @@
 //!   (`Lookup::ByName(String)`, `Lookup::ById(i64)`,
 //!   `Lookup::Unknown(UnknownField)`): a `match` needs an arm for it.
 //! - **Exceptions** are structs that also implement `std::error::Error`.
+//!   Their `Display` is `Name: message` when they have a message field:
+//!   the `string` field their `message` annotation names (`exception
+//!   NotFound { 1: string what } (message = "what")`, as Apache's
+//!   generators read it), else one named `message`; without one it shows
+//!   every field, as `Debug` does.
 //! - **Per function, an error enum** `<Service><Function>Error`
 //!   (`StoreGetError`): a variant per declared exception, named after its
 //!   `throws` field in CamelCase (`StoreGetError::NotFound(NotFound)` from
@@ -166,7 +171,8 @@
 //!   failed: transport or protocol). It converts `From` each of them, so a
 //!   handler writes `Err(NotFound { .. }.into())` and `?` on runtime
 //!   errors. A function that declares nothing gets the last two variants
-//!   (`StoreResetError`).
+//!   (`StoreResetError`). Its `Display` names the `throws` field before
+//!   the exception's own (`not_found: NotFound: no item 7`).
 //! - **Per service**: the handler trait `StoreHandler` (`Send + Sync`, one
 //!   `&self` method per function: `fn reset(&self) -> Result<(),
 //!   StoreResetError>`, `fn get(&self, key: Lookup) -> Result<Item,

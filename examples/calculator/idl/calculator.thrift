@@ -26,11 +26,11 @@ struct Work {
   4: optional string comment,
 }
 
-/** The calculation cannot be done. */
+/** The calculation cannot be done. Its `Display` shows `why`. */
 exception BadWork {
   1: Op op,
   2: string why,
-}
+} (message = "why")
 
 /** A calculator that logs every calculation under the caller's key. */
 service Calculator extends shared.Logbook {

@@ -320,6 +320,10 @@ pub struct Struct {
     /// back, it would be read as that field, in place of the value the
     /// document gave it. `None` without the option or known fields.
     pub serde_unknown_fn: Option<String>,
+    /// The index in `fields` of the `string` field an exception's
+    /// `Display` shows: the one its `message` annotation names (as
+    /// Apache's generators use it), else one named `message`.
+    pub message: Option<usize>,
 }
 
 impl Struct {
@@ -631,8 +635,10 @@ struct Planner<'a> {
     module_of_file: HashMap<FileIdx, usize>,
     defs: Vec<DefInfo>,
     notes: Vec<String>,
-    /// Names that got a number because an earlier name of their scope
-    /// converts to the same Rust name (see [`Planner::note_renamed`]).
+    /// Warnings with a place in the IDL: names that got a number because
+    /// an earlier name of their scope converts to the same Rust name (see
+    /// [`Planner::note_renamed`]), a `message` annotation that names no
+    /// `string` field.
     renamed: std::cell::RefCell<Vec<String>>,
     /// Per definition, its strongly connected component in the graph of
     /// structs holding structs (through containers too), when the `lazy`
@@ -747,6 +753,53 @@ impl<'a> Planner<'a> {
         let own = self.holds[owner.0 as usize];
         inside.iter().all(|&d| self.holds[d] != own)
     }
+    /// The field an exception's `Display` shows (see [`Struct::message`]).
+    /// A `message` annotation that names no `string` field of it is
+    /// noted, and `Display` then shows every field.
+    fn message_field(&self, def: &ir::Def, s: &ir::Struct) -> Option<usize> {
+        let named = def.annotations.iter().rev().find(|a| a.key == "message");
+        let wanted = named.map_or("message", |a| a.value.as_deref().unwrap_or(""));
+        let found = s
+            .fields
+            .iter()
+            .position(|f| f.name.name == wanted && self.is_string(&f.ty));
+        if found.is_none() {
+            if let Some(a) = named {
+                let at = self
+                    .program
+                    .sources
+                    .try_get(a.span.file)
+                    .map(|f| {
+                        let (line, col) = f.line_col(a.span.start as usize);
+                        format!("{}:{line}:{col}: ", f.display)
+                    })
+                    .unwrap_or_default();
+                self.renamed.borrow_mut().push(format!(
+                    "{at}the annotation `message` of exception `{}` names `{wanted}`, which is \
+                     not a `string` field of it: its `Display` shows every field",
+                    def.name.name
+                ));
+            }
+        }
+        found
+    }
+
+    /// Is `ty` a `string`, through typedefs?
+    fn is_string(&self, ty: &ir::Type) -> bool {
+        let mut kind = &ty.kind;
+        for _ in 0..=self.program.defs.len() {
+            match kind {
+                ir::TypeKind::String => return true,
+                ir::TypeKind::Named(id) => match &self.program.def(*id).kind {
+                    DefKind::Typedef(t) => kind = &t.target.kind,
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Notes `thrift` (written at `span`, `what` it names) when its Rust
     /// name `got` is not the `wanted` one: an earlier name of the same
     /// scope converts to `wanted` too, so this one got a number, and which
@@ -1398,7 +1451,7 @@ impl<'a> Planner<'a> {
         let doc = def.doc.clone();
         Ok(match &def.kind {
             DefKind::Struct(s) => {
-                let st = self.plan_struct(
+                let mut st = self.plan_struct(
                     Some(id),
                     &def.name.name,
                     info.name.clone(),
@@ -1407,6 +1460,9 @@ impl<'a> Planner<'a> {
                     &s.fields,
                     &path,
                 )?;
+                if s.kind == StructKind::Exception {
+                    st.message = self.message_field(def, s);
+                }
                 if s.kind == StructKind::Union {
                     Item::Union(st)
                 } else {
@@ -1687,6 +1743,7 @@ impl<'a> Planner<'a> {
             serde: Vec::new(),
             unknown_fields_serde: Vec::new(),
             serde_unknown_fn: None,
+            message: None,
         };
         self.plan_serde(&mut s);
         Ok(s)

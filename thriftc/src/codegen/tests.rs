@@ -742,6 +742,50 @@ fn names_that_get_a_number_are_warned_about_where_they_stand() {
     }
 }
 
+/// An exception's `Display` shows its message field: the one its
+/// `message` annotation names, else one named `message` (through a
+/// typedef too); an optional one that is not set, or none, shows every
+/// field. An annotation naming no `string` field is a warning.
+#[test]
+fn exception_display_shows_the_message_field() {
+    let idl = "exception A { 1: string message, 2: i32 code }\n\
+               exception B { 1: i32 code, 2: optional string why } (message = \"why\")\n\
+               exception C { 1: i32 code } (message = \"nope\")\n\
+               typedef string Text\n\
+               exception D { 1: Text message }\n\
+               exception E { 1: i32 message }\n";
+    let loaded = crate::load_str("x.thrift", idl).unwrap();
+    let o = Options::default();
+    let text = &generate(&loaded.program, &o).unwrap()[0].contents;
+    let display = |name: &str| {
+        let head = format!("impl ::std::fmt::Display for {name} {{");
+        let at = text
+            .find(&head)
+            .unwrap_or_else(|| panic!("no Display for {name}"));
+        let body = &text[at..];
+        body[..body.find("\n}\n").unwrap()].to_owned()
+    };
+    assert!(display("A").contains("write!(f, \"A: {}\", self.message)"));
+    let b = display("B");
+    assert!(b.contains("match &self.why {"), "{b}");
+    assert!(b.contains("Some(m) => write!(f, \"B: {m}\"),"), "{b}");
+    assert!(
+        b.contains("None => ::std::fmt::Debug::fmt(self, f),"),
+        "{b}"
+    );
+    assert!(display("C_").contains("::std::fmt::Debug::fmt(self, f)"));
+    assert!(display("D").contains("write!(f, \"D: {}\", self.message)"));
+    // `message` that is not a string: every field.
+    assert!(display("E").contains("::std::fmt::Debug::fmt(self, f)"));
+    assert_eq!(
+        super::option_warnings(&loaded.program, &o),
+        [
+            "x.thrift:3:30: the annotation `message` of exception `C` names `nope`, which is not \
+          a `string` field of it: its `Display` shows every field"
+        ]
+    );
+}
+
 const VIEW_SERVICES_IDL: &str = r#"
 struct Part { 1: string name }
 struct Payload { 1: string title, 2: i32 n, 3: list<Part> parts }

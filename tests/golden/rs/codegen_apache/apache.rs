@@ -478,7 +478,7 @@ pub struct Oops {
 }
 impl ::std::fmt::Display for Oops {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Debug::fmt(self, f)
+        write!(f, "Oops: {}", self.message)
     }
 }
 impl ::std::error::Error for Oops {}

@@ -1116,7 +1116,7 @@ pub struct NotFound {
 }
 impl ::std::fmt::Display for NotFound {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Debug::fmt(self, f)
+        write!(f, "NotFound: {}", self.message)
     }
 }
 impl ::std::error::Error for NotFound {}

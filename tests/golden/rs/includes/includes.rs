@@ -219,7 +219,7 @@ impl From<__rt::Error> for UsesSharedUpgradeError {
 impl ::std::fmt::Display for UsesSharedUpgradeError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Error(e) => write!(f, "error: {:?}", e),
+            Self::Error(e) => write!(f, "error: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

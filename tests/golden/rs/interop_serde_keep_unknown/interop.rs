@@ -3589,7 +3589,7 @@ impl From<__rt::Error> for InteropLookupError {
 impl ::std::fmt::Display for InteropLookupError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::NotFound(e) => write!(f, "not_found: {:?}", e),
+            Self::NotFound(e) => write!(f, "not_found: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }
@@ -3639,7 +3639,7 @@ impl From<__rt::Error> for InteropStoreError {
 impl ::std::fmt::Display for InteropStoreError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Invalid(e) => write!(f, "invalid: {:?}", e),
+            Self::Invalid(e) => write!(f, "invalid: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }
@@ -3703,9 +3703,9 @@ impl From<__rt::Error> for InteropCheckError {
 impl ::std::fmt::Display for InteropCheckError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::NotFound(e) => write!(f, "not_found: {:?}", e),
-            Self::Invalid(e) => write!(f, "invalid: {:?}", e),
-            Self::SharedError(e) => write!(f, "shared_error: {:?}", e),
+            Self::NotFound(e) => write!(f, "not_found: {e}"),
+            Self::Invalid(e) => write!(f, "invalid: {e}"),
+            Self::SharedError(e) => write!(f, "shared_error: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

@@ -688,7 +688,7 @@ impl From<__rt::Error> for TraitMoveError {
 impl ::std::fmt::Display for TraitMoveError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Static(e) => write!(f, "static: {:?}", e),
+            Self::Static(e) => write!(f, "static: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }
@@ -1430,7 +1430,7 @@ impl From<__rt::Error> for WordsServiceLookupError {
 impl ::std::fmt::Display for WordsServiceLookupError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Throws(e) => write!(f, "throws: {:?}", e),
+            Self::Throws(e) => write!(f, "throws: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

@@ -598,8 +598,8 @@ impl From<__rt::Error> for CalculatorAddError {
 impl ::std::fmt::Display for CalculatorAddError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Invalid(e) => write!(f, "invalid: {:?}", e),
-            Self::SharedError(e) => write!(f, "shared_error: {:?}", e),
+            Self::Invalid(e) => write!(f, "invalid: {e}"),
+            Self::SharedError(e) => write!(f, "shared_error: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

@@ -114,7 +114,7 @@ pub struct SharedError {
 }
 impl ::std::fmt::Display for SharedError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Debug::fmt(self, f)
+        write!(f, "SharedError: {}", self.message)
     }
 }
 impl ::std::error::Error for SharedError {}
@@ -294,7 +294,7 @@ impl From<__rt::Error> for SharedServiceGetStructError {
 impl ::std::fmt::Display for SharedServiceGetStructError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Error(e) => write!(f, "error: {:?}", e),
+            Self::Error(e) => write!(f, "error: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

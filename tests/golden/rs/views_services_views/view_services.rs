@@ -1625,8 +1625,8 @@ impl From<__rt::Error> for TextBytesError {
 impl ::std::fmt::Display for TextBytesError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Rejected(e) => write!(f, "rejected: {:?}", e),
-            Self::TooLong(e) => write!(f, "too_long: {:?}", e),
+            Self::Rejected(e) => write!(f, "rejected: {e}"),
+            Self::TooLong(e) => write!(f, "too_long: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }
@@ -1718,7 +1718,7 @@ impl From<__rt::Error> for TextCountError {
 impl ::std::fmt::Display for TextCountError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Rejected(e) => write!(f, "rejected: {:?}", e),
+            Self::Rejected(e) => write!(f, "rejected: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

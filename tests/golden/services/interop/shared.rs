@@ -502,7 +502,7 @@ impl From<__rt::Error> for BasePingError {
 impl ::std::fmt::Display for BasePingError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Err(e) => write!(f, "err: {:?}", e),
+            Self::Err(e) => write!(f, "err: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

@@ -1966,8 +1966,8 @@ impl From<__rt::Error> for AwkwardSuccessError {
 impl ::std::fmt::Display for AwkwardSuccessError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Success(e) => write!(f, "success: {:?}", e),
-            Self::Success2(e) => write!(f, "success_: {:?}", e),
+            Self::Success(e) => write!(f, "success: {e}"),
+            Self::Success2(e) => write!(f, "success_: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }
@@ -2014,8 +2014,8 @@ impl From<__rt::Error> for AwkwardVariantsError {
 impl ::std::fmt::Display for AwkwardVariantsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Application2(e) => write!(f, "application: {:?}", e),
-            Self::Rpc2(e) => write!(f, "rpc: {:?}", e),
+            Self::Application2(e) => write!(f, "application: {e}"),
+            Self::Rpc2(e) => write!(f, "rpc: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }
@@ -2065,7 +2065,7 @@ impl From<__rt::Error> for AwkwardVoidThrowsError {
 impl ::std::fmt::Display for AwkwardVoidThrowsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Oops(e) => write!(f, "oops: {:?}", e),
+            Self::Oops(e) => write!(f, "oops: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

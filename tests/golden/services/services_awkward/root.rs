@@ -384,7 +384,7 @@ impl From<__rt::Error> for RootRecvError {
 impl ::std::fmt::Display for RootRecvError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Failure(e) => write!(f, "failure: {:?}", e),
+            Self::Failure(e) => write!(f, "failure: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

@@ -57,7 +57,7 @@ pub struct Oops {
 }
 impl ::std::fmt::Display for Oops {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Debug::fmt(self, f)
+        write!(f, "Oops: {}", self.why)
     }
 }
 impl ::std::error::Error for Oops {}
@@ -1601,8 +1601,8 @@ impl From<__rt::Error> for KeywordsTwiceError {
 impl ::std::fmt::Display for KeywordsTwiceError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::First(e) => write!(f, "first: {:?}", e),
-            Self::Second(e) => write!(f, "second: {:?}", e),
+            Self::First(e) => write!(f, "first: {e}"),
+            Self::Second(e) => write!(f, "second: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }
@@ -2815,7 +2815,7 @@ impl From<__rt::Error> for FaultyDeclaredError {
 impl ::std::fmt::Display for FaultyDeclaredError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Oops(e) => write!(f, "oops: {:?}", e),
+            Self::Oops(e) => write!(f, "oops: {e}"),
             Self::Application(e) => ::std::fmt::Display::fmt(e, f),
             Self::Rpc(e) => ::std::fmt::Display::fmt(e, f),
         }

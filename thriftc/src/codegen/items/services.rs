@@ -225,9 +225,9 @@ fn render_error(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function, name: &Rus
     w.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
     w.open("match self {");
     for v in &vs {
-        let text = str_lit(&format!("{}: {{:?}}", v.field.thrift_name));
+        let text = str_lit(&format!("{}: {{e}}", v.field.thrift_name));
         // A macro call: a line too long is left to the safety net.
-        wln!(w, "Self::{}(e) => write!(f, {text}, e),", v.name);
+        wln!(w, "Self::{}(e) => write!(f, {text}),", v.name);
     }
     arm(
         w,

@@ -125,7 +125,20 @@ pub fn render_struct(ctx: &Ctx, w: &mut Writer, s: &Struct) {
         w.begin_item();
         wopen!(w, "impl ::std::fmt::Display for {name} {{");
         w.open("fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {");
-        w.line("::std::fmt::Debug::fmt(self, f)");
+        // `Name: message` where the exception has a message field (an
+        // optional one that is not set shows every field instead).
+        let prefix = str_lit(&format!("{}: {{}}", s.thrift_name));
+        match s.message.map(|i| &s.fields[i]) {
+            Some(m) if m.is_optional() => {
+                let text = str_lit(&format!("{}: {{m}}", s.thrift_name));
+                wopen!(w, "match &self.{} {{", m.name);
+                wln!(w, "Some(m) => write!(f, {text}),");
+                w.line("None => ::std::fmt::Debug::fmt(self, f),");
+                w.close("}");
+            }
+            Some(m) => wln!(w, "write!(f, {prefix}, self.{})", m.name),
+            None => w.line("::std::fmt::Debug::fmt(self, f)"),
+        }
         w.close("}");
         w.close("}");
         w.end_item();
