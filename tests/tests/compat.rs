@@ -7,7 +7,8 @@
 //!   union variant survive a round trip through the older schema; with
 //!   `keep_unknown_fields` the older schema writes back the very same bytes.
 //! - older → newer: absent optional fields read as `None`, absent default
-//!   fields as their IDL defaults (or the type's default).
+//!   fields as their IDL defaults (or the type's default), or as `None`
+//!   where the type has none (a union).
 #![deny(warnings)]
 
 // The tests use only some generated items; in a user's crate they are
@@ -41,7 +42,7 @@ fn newer() -> new::v2::Record {
         name: "seven".into(),
         stamp: Some(1_700_000_000),
         color: Color::BLUE,
-        choice: Choice::Many(vec![nested(1), nested(2)]),
+        choice: Some(Choice::Many(vec![nested(1), nested(2)])),
         flag: false,
         tiny: -3,
         short_int: 300,
@@ -84,7 +85,7 @@ fn newer_is_read_by_older() {
         assert_eq!(i32::from(old.color), 3);
         assert_eq!(old.color.name(), None);
         assert!(
-            matches!(old.choice, old::v1::Choice::Unknown(ref f) if f.id == 3),
+            matches!(old.choice, Some(old::v1::Choice::Unknown(ref f)) if f.id == 3),
             "{name}: {:?}",
             old.choice
         );
@@ -136,7 +137,7 @@ fn older_is_read_by_newer() {
         name: "one".into(),
         stamp: None,
         color: old::v1::Color::GREEN,
-        choice: old::v1::Choice::Number(5),
+        choice: Some(old::v1::Choice::Number(5)),
     };
     for ((name, (enc1, _)), (_, (_, dec2))) in protocols::<old::v1::Record>()
         .into_iter()
@@ -148,7 +149,7 @@ fn older_is_read_by_newer() {
             name: "one".into(),
             stamp: None,
             color: new::v2::Color::GREEN,
-            choice: new::v2::Choice::Number(5),
+            choice: Some(new::v2::Choice::Number(5)),
             flag: true,
             tiny: 7,
             short_int: 0,
@@ -166,6 +167,27 @@ fn older_is_read_by_newer() {
         };
         assert_eq!(new, expected, "{name}");
     }
+}
+
+/// `choice` has no requiredness keyword and its type, a union, has no
+/// default value: a peer that leaves it out (as Apache's generators and
+/// thriftpy2 leave out any unset field not `required`) is read, not
+/// refused, as `None`, and `None` is not written.
+#[test]
+fn a_union_field_left_out_reads_as_none() {
+    let record = old::v1::Record {
+        id: 3,
+        name: "three".into(),
+        ..old::v1::Record::default()
+    };
+    assert_eq!(record.choice, None);
+    // What such a peer sends: fields 1 and 2 (and `color`), no field 5.
+    let bytes = binary::encode(&record).unwrap();
+    assert!(!bytes.windows(3).any(|w| w == [12, 0, 5]), "{bytes:?}");
+    let back: new::v2::Record = binary::decode(&bytes).unwrap();
+    assert_eq!((back.id, back.choice), (3, None));
+    let back: old::v1::Record = compact::decode(&compact::encode(&record).unwrap()).unwrap();
+    assert_eq!(back, record);
 }
 
 #[test]

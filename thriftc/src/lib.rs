@@ -150,9 +150,12 @@
 //!   `Item { name: "pen".into(), ..Item::default() }` is the usual way to
 //!   build one. A `required` field missing on the wire fails the read.
 //!   A union has no `Default` (no variant is more natural than another),
-//!   so a struct with a union field that is not `optional` has none
-//!   either, nor anything that holds such a struct: build those with
-//!   every field written out, or make the field `optional`.
+//!   so a field with no requiredness keyword and no IDL default whose
+//!   type has none (a union, or a struct with such a `required` field) is
+//!   an `Option`, as `optional` fields are: a peer may leave it out (as
+//!   Apache's generators and thriftpy2 do with any unset field that is
+//!   not `required`), and it then reads as `None`. A struct with a
+//!   `required` union field has no `Default`: write all of its fields.
 //! - **Unions** are Rust enums with a CamelCase variant per field and an
 //!   `Unknown` variant for a field a newer schema added
 //!   (`Lookup::ByName(String)`, `Lookup::ById(i64)`,

@@ -359,9 +359,9 @@ pub struct Field {
     pub ty: Ty,
     /// `optional` fields are `Option<T>`; `required` ones fail the read
     /// when absent; default ones fall back to [`Field::default`] or the
-    /// type's `Default`. A default one that holds its own struct again and
-    /// has no `Default` is planned `optional` (see
-    /// `Planner::demote_recursive_fields`).
+    /// type's `Default`. A default one with no IDL default whose type has
+    /// no `Default` is planned `optional` (see
+    /// `Planner::demote_fields_without_default`).
     pub req: Requiredness,
     /// The IDL default, unless it equals the type's `Default` value.
     pub default: Option<ConstValue>,
@@ -590,7 +590,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     let mut modules = p.name_modules();
     let mut scopes = p.name_defs(&modules);
     p.compute_traits();
-    p.demote_recursive_fields();
+    p.demote_fields_without_default();
     p.plan_views(&modules, &mut scopes);
     for (mi, module) in modules.iter_mut().enumerate() {
         let file = program.file(module.file);
@@ -645,40 +645,83 @@ struct Planner<'a> {
     /// option is used: see [`Planner::lazy_allowed`].
     holds: Vec<usize>,
     /// Fields (definition index, field index) with no requiredness keyword
-    /// that hold their own struct again and whose type has no `Default`:
-    /// stored as `Option` ([`Planner::demote_recursive_fields`]).
+    /// and no IDL default whose type has no `Default`: stored as `Option`
+    /// ([`Planner::demote_fields_without_default`]).
     demoted: std::collections::HashSet<(usize, usize)>,
 }
 
 impl<'a> Planner<'a> {
-    /// A field with no requiredness keyword that holds its own struct
-    /// again (`struct Node { 1: Node next }`) and whose type has no
-    /// `Default` could never be absent, so no finite value of the type
-    /// would exist and every encoding of one (which must end somewhere)
-    /// would fail to read. Such fields are stored as `Option<Box<T>>`, as
-    /// Apache's generator stores them, and the traits are computed again
-    /// (more structs then have a `Default`).
-    fn demote_recursive_fields(&mut self) {
-        for (i, def) in self.program.defs.iter().enumerate() {
-            let DefKind::Struct(s) = &def.kind else {
-                continue;
-            };
-            if s.kind == StructKind::Union {
-                continue;
-            }
-            let base = self.def_path(DefId(i as u32));
-            for (j, f) in s.fields.iter().enumerate() {
-                if f.req != Requiredness::Default || !f.recursive || f.default.is_some() {
+    /// A field with no requiredness keyword and no IDL default whose type
+    /// has no `Default` (a union, or a struct that needs one of its fields
+    /// given) has no value to take when a peer leaves it out, as Apache's
+    /// generators and thriftpy2 do with any field not `required`: reading
+    /// would refuse the whole message. Such fields are stored as
+    /// `Option<T>`, as Apache's Rust generator stores every field that is
+    /// not `required`, and the traits are computed again (more structs
+    /// then have a `Default`). That includes a field that holds its own
+    /// struct again (`struct Node { 1: Node next }`), which could never be
+    /// absent otherwise, so no finite value of the type would exist.
+    ///
+    /// As few fields as possible: a field whose struct lacks `Default`
+    /// only because of such a field of its own waits for that one to be
+    /// demoted (the struct then has a `Default`), round by round.
+    fn demote_fields_without_default(&mut self) {
+        loop {
+            let mut candidates = Vec::new();
+            for (i, def) in self.program.defs.iter().enumerate() {
+                let DefKind::Struct(s) = &def.kind else {
+                    continue;
+                };
+                if s.kind == StructKind::Union {
                     continue;
                 }
-                let mut path = base.clone();
-                path.push(&f.name.name);
-                if !self.traits_of(&f.ty, self.pref_for(&path)).default {
-                    self.demoted.insert((i, j));
+                let base = self.def_path(DefId(i as u32));
+                for (j, f) in s.fields.iter().enumerate() {
+                    if f.req != Requiredness::Default
+                        || f.default.is_some()
+                        || self.demoted.contains(&(i, j))
+                    {
+                        continue;
+                    }
+                    let mut path = base.clone();
+                    path.push(&f.name.name);
+                    if !self.traits_of(&f.ty, self.pref_for(&path)).default {
+                        candidates.push((i, j));
+                    }
                 }
             }
-        }
-        if !self.demoted.is_empty() {
+            if candidates.is_empty() {
+                return;
+            }
+            let pending: std::collections::HashSet<(usize, usize)> =
+                candidates.iter().copied().collect();
+            // Waits: a field of a struct that has a candidate of its own.
+            let waits = |&(i, j): &(usize, usize)| {
+                let DefKind::Struct(s) = &self.program.defs[i].kind else {
+                    return false;
+                };
+                let f = &s.fields[j];
+                if f.recursive {
+                    return false;
+                }
+                let ir::TypeKind::Named(id) = &self.through_typedefs(&f.ty).kind else {
+                    return false;
+                };
+                match &self.program.def(*id).kind {
+                    DefKind::Struct(inner) if inner.kind != StructKind::Union => {
+                        let k = id.0 as usize;
+                        (0..inner.fields.len()).any(|m| pending.contains(&(k, m)))
+                    }
+                    _ => false,
+                }
+            };
+            let mut now: Vec<(usize, usize)> =
+                candidates.iter().copied().filter(|c| !waits(c)).collect();
+            if now.is_empty() {
+                // Structs that wait for each other: all of them.
+                now = candidates;
+            }
+            self.demoted.extend(now);
             self.compute_traits();
         }
     }

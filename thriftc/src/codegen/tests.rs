@@ -786,6 +786,38 @@ fn exception_display_shows_the_message_field() {
     );
 }
 
+/// A field with no requiredness keyword and no IDL default whose type has
+/// no `Default` is an `Option` (a peer may leave it out); as few as
+/// possible: a struct that gets its `Default` that way is held plainly.
+#[test]
+fn fields_without_a_default_value_are_options_as_few_as_possible() {
+    let idl = "union U { 1: i32 a, 2: string b }\n\
+               struct Thing { 1: U u, 2: optional U o }\n\
+               struct Given { 1: required U r }\n\
+               struct HoldsThing { 1: Thing t }\n\
+               struct Strict { 1: required U u }\n\
+               struct HoldsStrict { 1: Strict s }\n\
+               struct HoldsHolder { 1: HoldsStrict h }\n\
+               struct Node { 1: Node next, 2: required U u }\n";
+    let loaded = crate::load_str("d.thrift", idl).unwrap();
+    let text = &generate(&loaded.program, &Options::default()).unwrap()[0].contents;
+    for want in [
+        // Default requiredness, no default value: an option.
+        "pub u: Option<U>,",
+        "pub o: Option<U>,",
+        "pub r: U,",
+        // `Thing` lacks a `Default` only for `u`, which is an option now.
+        "pub t: Thing,",
+        // `Strict` needs `u` given: `s` is an option, so `HoldsStrict`
+        // has a `Default` and `h` is held plainly.
+        "pub s: Option<Strict>,",
+        "pub h: HoldsStrict,",
+        "pub next: Option<Box<Node>>,",
+    ] {
+        assert!(text.contains(want), "no `{want}` in:\n{text}");
+    }
+}
+
 const VIEW_SERVICES_IDL: &str = r#"
 struct Part { 1: string name }
 struct Payload { 1: string title, 2: i32 n, 3: list<Part> parts }
@@ -1394,11 +1426,12 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
          pub unknown_fields: Vec<__rt::UnknownField>,"
             .to_owned(),
         // A required field: each other field gets its own default; the
-        // required one and the union (no `Default`) must be present.
+        // required one must be present. The union (no `Default`, no
+        // requiredness keyword) is an option, as on the wire.
         format!("{derive}\npub struct Strict {{\n    pub id: i32,"),
         "    #[serde(default = \"Strict::serde_default_n\")]\n    pub n: i32,".to_owned(),
         "    #[serde(default)]\n    pub xs: Vec<i32>,".to_owned(),
-        format!("    {opt}\n    pub o: Option<i32>,\n    pub u: U,"),
+        format!("    {opt}\n    pub o: Option<i32>,\n    {opt}\n    pub u: Option<U>,"),
         "impl Strict {\n    fn serde_default_n() -> i32 {\n        3\n    }\n    fn serde_unknown_fields"
             .to_owned(),
         // A union: the derive only.

@@ -483,10 +483,10 @@ impl Resolver<'_> {
 
     /// Can field `field` of struct `id` be left out of a value, that is
     /// filled without the IDL naming it: `optional`, with a default value
-    /// (as written; a default that fails is reported on its own), of a
-    /// type with `Default`, or recursive with no requiredness keyword
-    /// (code generation makes it an `Option` when its type has no
-    /// `Default`: see `codegen::plan`'s `demote_recursive_fields`)?
+    /// (as written; a default that fails is reported on its own), or with
+    /// no requiredness keyword (code generation makes it an `Option` when
+    /// its type has no `Default`: see `codegen::plan`'s
+    /// `demote_fields_without_default`), or of a type with `Default`?
     fn falls_back(&self, id: DefId, field: usize) -> bool {
         let DefKind::Struct(s) = &self.defs[id.0 as usize].kind else {
             return true;
@@ -500,7 +500,7 @@ impl Resolver<'_> {
         };
         f.req == ir::Requiredness::Optional
             || written_default
-            || (f.req == ir::Requiredness::Default && f.recursive)
+            || f.req == ir::Requiredness::Default
             || match self.resolve_typedefs(&f.ty).kind {
                 TypeKind::Named(t) => self.has_default[t.0 as usize],
                 _ => true,

@@ -65,7 +65,7 @@ fn throws_id_out_of_range_is_reported_once() {
 fn struct_value_must_give_fields_without_default() {
     let out = errors(
         "union U { 1: i32 a }\n\
-         struct R { 1: U u }\n\
+         struct R { 1: required U u }\n\
          const R C = {}\n\
          const list<R> L = [{\"u\": {\"a\": 1}}, {}]\n\
          struct T { 1: optional R r = {} }\n",
@@ -86,7 +86,7 @@ fn struct_value_must_give_fields_without_default() {
 fn missing_fields_are_listed_together() {
     let out = errors(
         "union U { 1: i32 a }\n\
-         struct R { 1: U u, 2: required U v, 3: U w }\n\
+         struct R { 1: required U u, 2: U v, 3: required U w }\n\
          const R C = {\"v\": {\"a\": 1}}\n",
     );
     assert_eq!(error_count(&out), 1, "{out}");
@@ -102,9 +102,9 @@ fn struct_without_default_goes_through_structs_and_typedefs() {
     let out = errors(
         "union U { 1: i32 a }\n\
          typedef U TU\n\
-         struct Inner { 1: TU u }\n\
+         struct Inner { 1: required TU u }\n\
          typedef Inner TI\n\
-         exception Outer { 1: TI inner }\n\
+         exception Outer { 1: required TI inner }\n\
          const Outer C = {}\n",
     );
     assert_eq!(error_count(&out), 1, "{out}");
@@ -273,7 +273,7 @@ fn deep_finite_defaults_pass() {
 fn every_kind_is_reported_in_one_run() {
     let out = errors(
         "union U { 1: i32 a }\n\
-         struct R { 1: U u }\n\
+         struct R { 1: required U u }\n\
          struct S { 1: optional S s = {} }\n\
          const R C = {}\n\
          const U E = {}\n\

@@ -171,13 +171,13 @@ impl __rt::Decode for Nested {
         __rt::decode_elems_in_place(p, len, out)
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Record {
     pub id: i32,
     pub name: String,
     pub stamp: Option<i64>,
     pub color: Color,
-    pub choice: Choice,
+    pub choice: Option<Choice>,
 }
 impl __rt::WireType for Record {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -199,43 +199,44 @@ impl __rt::Encode for Record {
         p.write_field_begin("color", __rt::TType::I32, 4)?;
         __rt::Encode::encode(&self.color, p)?;
         p.write_field_end()?;
-        p.write_field_begin("choice", __rt::TType::Struct, 5)?;
-        __rt::Encode::encode(&self.choice, p)?;
-        p.write_field_end()?;
+        if let Some(v) = &self.choice {
+            p.write_field_begin("choice", __rt::TType::Struct, 5)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         p.write_field_stop()?;
         p.write_struct_end()
     }
 }
 impl __rt::Decode for Record {
     fn decode<P: __rt::ProtocolRead + ?Sized>(p: &mut P) -> __rt::Result<Self> {
+        let mut out = Self::default();
+        __rt::Decode::decode_into(&mut out, p)?;
+        Ok(out)
+    }
+    fn decode_into<P: __rt::ProtocolRead + ?Sized>(
+        &mut self,
+        p: &mut P,
+    ) -> __rt::Result<()> {
         p.read_struct_begin()?;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_stamp = None;
-        let mut f_color = None;
-        let mut f_choice = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
-                (1, __rt::TType::I32) => f_id = Some(__rt::Decode::decode(p)?),
-                (2, __rt::TType::String) => f_name = Some(__rt::Decode::decode(p)?),
-                (3, __rt::TType::I64) => f_stamp = Some(__rt::Decode::decode(p)?),
-                (4, __rt::TType::I32) => f_color = Some(__rt::Decode::decode(p)?),
-                (5, __rt::TType::Struct) => f_choice = Some(__rt::Decode::decode(p)?),
+                (1, __rt::TType::I32) => self.id = __rt::Decode::decode(p)?,
+                (2, __rt::TType::String) => self.name = __rt::Decode::decode(p)?,
+                (3, __rt::TType::I64) => self.stamp = Some(__rt::Decode::decode(p)?),
+                (4, __rt::TType::I32) => self.color = __rt::Decode::decode(p)?,
+                (5, __rt::TType::Struct) => self.choice = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
         }
-        p.read_struct_end()?;
-        Ok(Self {
-            id: f_id.unwrap_or_default(),
-            name: f_name.unwrap_or_default(),
-            stamp: f_stamp,
-            color: f_color.unwrap_or_default(),
-            choice: f_choice
-                .ok_or_else(|| __rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "required field `choice` of `Record` is missing",
-                ))?,
-        })
+        p.read_struct_end()
+    }
+    fn decode_elems<P: __rt::ProtocolRead + ?Sized>(
+        p: &mut P,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> __rt::Result<()> {
+        __rt::decode_elems_in_place(p, len, out)
     }
 }

@@ -193,7 +193,7 @@ pub struct Record {
     pub name: String,
     pub stamp: Option<i64>,
     pub color: Color,
-    pub choice: Choice,
+    pub choice: Option<Choice>,
     pub flag: bool,
     pub tiny: i8,
     pub short_int: i16,
@@ -208,6 +208,31 @@ pub struct Record {
     pub extra: Option<Choice>,
     pub comment: String,
     pub reals: ::std::collections::HashMap<i32, __rt::VecSet<f64>>,
+}
+impl Default for Record {
+    fn default() -> Self {
+        Self {
+            id: Default::default(),
+            name: Default::default(),
+            stamp: None,
+            color: Default::default(),
+            choice: None,
+            flag: true,
+            tiny: 7,
+            short_int: Default::default(),
+            ratio: 0.25,
+            raw: Default::default(),
+            key: Default::default(),
+            items: Default::default(),
+            tags: Default::default(),
+            groups: Default::default(),
+            nested: Default::default(),
+            other: None,
+            extra: None,
+            comment: String::from("none"),
+            reals: Default::default(),
+        }
+    }
 }
 impl __rt::WireType for Record {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -229,9 +254,11 @@ impl __rt::Encode for Record {
         p.write_field_begin("color", __rt::TType::I32, 4)?;
         __rt::Encode::encode(&self.color, p)?;
         p.write_field_end()?;
-        p.write_field_begin("choice", __rt::TType::Struct, 5)?;
-        __rt::Encode::encode(&self.choice, p)?;
-        p.write_field_end()?;
+        if let Some(v) = &self.choice {
+            p.write_field_begin("choice", __rt::TType::Struct, 5)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         p.write_field_begin("flag", __rt::TType::Bool, 6)?;
         __rt::Encode::encode(&self.flag, p)?;
         p.write_field_end()?;
@@ -335,11 +362,7 @@ impl __rt::Decode for Record {
             name: f_name.unwrap_or_default(),
             stamp: f_stamp,
             color: f_color.unwrap_or_default(),
-            choice: f_choice
-                .ok_or_else(|| __rt::Error::protocol(
-                    __rt::ProtocolErrorKind::InvalidData,
-                    "required field `choice` of `Record` is missing",
-                ))?,
+            choice: f_choice,
             flag: f_flag.unwrap_or(true),
             tiny: f_tiny.unwrap_or(7),
             short_int: f_short_int.unwrap_or_default(),
