@@ -82,9 +82,10 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    /// The source of the error it holds (it displays as that error does).
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Transport(e) => e.source.as_ref().map(|e| e as _),
+            Error::Transport(e) => e.source(),
             _ => None,
         }
     }
@@ -193,8 +194,12 @@ pub enum TransportErrorKind {
 
 /// A failure of the byte stream.
 ///
-/// Built with [`TransportError::new`], or from an [`std::io::Error`] (which
-/// becomes its [`source`](std::error::Error::source)); more fields may be
+/// Built with [`TransportError::new`], or from an [`std::io::Error`]: its
+/// text is then in `message` (so `Display` says all), and the error itself
+/// in the field `source`. As `std::io::Error` does with an error it wraps,
+/// [`Error::source`](std::error::Error::source) passes over it to its own
+/// source (usually none), so that a report of the chain (`anyhow`'s
+/// `{:#}`, a log's "caused by") does not say it twice. More fields may be
 /// added.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -203,7 +208,7 @@ pub struct TransportError {
     pub kind: TransportErrorKind,
     /// Details for people.
     pub message: String,
-    /// The I/O error behind it, if any.
+    /// The I/O error behind it, if any (its kind, its OS error code).
     pub source: Option<std::io::Error>,
     /// Set only when it is certain that no byte of the failed call's
     /// request reached the connection. The async shared client sets it
@@ -239,8 +244,10 @@ impl fmt::Display for TransportError {
 }
 
 impl std::error::Error for TransportError {
+    /// The source of the I/O error behind it: the I/O error's text is in
+    /// `message` already (see the type's docs).
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_ref().map(|e| e as _)
+        self.source.as_ref().and_then(std::error::Error::source)
     }
 }
 
@@ -397,24 +404,43 @@ mod tests {
     use std::error::Error as _;
     use std::io;
 
+    /// The I/O error's text is in the message and the error in the field;
+    /// the chain of sources does not repeat it, at either level.
     #[test]
-    fn io_cause_is_the_source_of_both_error_types() {
+    fn an_io_cause_is_kept_and_said_once() {
         let io = || io::Error::new(io::ErrorKind::ConnectionReset, "reset by peer");
         let transport = TransportError::from(io());
         assert_eq!(transport.kind, TransportErrorKind::NotOpen);
-        let cause = transport
-            .source()
-            .expect("a TransportError keeps its cause");
-        assert_eq!(cause.to_string(), "reset by peer");
-        let downcast = cause.downcast_ref::<io::Error>().unwrap();
-        assert_eq!(downcast.kind(), io::ErrorKind::ConnectionReset);
-
-        let err = Error::from(io());
-        let cause = err.source().expect("an Error from io keeps its cause");
         assert_eq!(
-            cause.downcast_ref::<io::Error>().unwrap().kind(),
-            io::ErrorKind::ConnectionReset
+            transport.source.as_ref().map(io::Error::kind),
+            Some(io::ErrorKind::ConnectionReset)
         );
+        assert_eq!(
+            transport.to_string(),
+            "transport error (NotOpen): reset by peer"
+        );
+        assert!(transport.source().is_none());
+        let err = Error::from(io());
+        assert_eq!(err.to_string(), transport.to_string());
+        assert!(err.source().is_none());
+
+        // An I/O error with a source of its own: that one is the next link.
+        #[derive(Debug)]
+        struct Wrapped(io::Error);
+        impl fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("wrapped")
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let outer = io::Error::other(Wrapped(io::Error::other("disk on fire")));
+        let err = Error::from(outer);
+        let next = err.source().expect("the I/O error's own source");
+        assert_eq!(next.to_string(), "disk on fire");
     }
 
     #[test]

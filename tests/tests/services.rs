@@ -350,6 +350,26 @@ fn keyword_and_colliding_names_work_end_to_end() {
     // and the error enum's names the `throws` field too.
     let e = client.twice(2).unwrap_err();
     assert_eq!(e.to_string(), "second: Oops: two");
+    // A failed call says its I/O error once along the chain of sources
+    // (as `anyhow`'s `{:#}` prints it), though it keeps the error.
+    let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+    let rpc = KeywordsTwiceError::Rpc(thriftc_runtime::Error::from(io));
+    let mut chain = vec![rpc.to_string()];
+    let mut next = std::error::Error::source(&rpc);
+    while let Some(e) = next {
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    assert_eq!(chain, ["transport error (NotOpen): connection reset"]);
+    match rpc {
+        KeywordsTwiceError::Rpc(thriftc_runtime::Error::Transport(t)) => {
+            assert_eq!(
+                t.source.map(|e| e.kind()),
+                Some(std::io::ErrorKind::ConnectionReset)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 // ------------------------------------------------------------------ Faulty

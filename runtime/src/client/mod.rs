@@ -354,8 +354,8 @@ impl<S: SocketStream> Connector<S> {
     /// Errors: the last address's failure as an [`Error::Transport`]
     /// (`TimedOut` when the timeout expired, `NotOpen` for a refused
     /// connection, `Unknown` for e.g. a Unix socket path with no file, with
-    /// the I/O error as its source), its message naming where it tried to
-    /// connect
+    /// the I/O error in its field `source`), its message naming where it
+    /// tried to connect and why
     /// (`cannot connect to 127.0.0.1:9090: Connection refused ...`).
     pub fn connect(&self) -> Result<Client<S>> {
         let stream = S::connect_to(&self.target, self.config.connect_timeout)

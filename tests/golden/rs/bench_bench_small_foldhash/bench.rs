@@ -598,7 +598,7 @@ impl ::std::fmt::Display for BenchPingError {
 impl ::std::error::Error for BenchPingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -640,7 +640,7 @@ impl ::std::fmt::Display for BenchAddError {
 impl ::std::error::Error for BenchAddError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -682,7 +682,7 @@ impl ::std::fmt::Display for BenchEchoError {
 impl ::std::error::Error for BenchEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -724,7 +724,7 @@ impl ::std::fmt::Display for BenchBlobError {
 impl ::std::error::Error for BenchBlobError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

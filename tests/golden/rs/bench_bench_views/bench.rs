@@ -885,7 +885,7 @@ impl ::std::fmt::Display for BenchPingError {
 impl ::std::error::Error for BenchPingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -927,7 +927,7 @@ impl ::std::fmt::Display for BenchAddError {
 impl ::std::error::Error for BenchAddError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -969,7 +969,7 @@ impl ::std::fmt::Display for BenchEchoError {
 impl ::std::error::Error for BenchEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1011,7 +1011,7 @@ impl ::std::fmt::Display for BenchBlobError {
 impl ::std::error::Error for BenchBlobError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

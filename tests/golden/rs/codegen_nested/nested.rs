@@ -296,7 +296,7 @@ impl ::std::fmt::Display for TablesGridError {
 impl ::std::error::Error for TablesGridError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -338,7 +338,7 @@ impl ::std::fmt::Display for TablesPutError {
 impl ::std::error::Error for TablesPutError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -380,7 +380,7 @@ impl ::std::fmt::Display for TablesKeysError {
 impl ::std::error::Error for TablesKeysError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

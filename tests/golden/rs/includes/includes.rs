@@ -228,7 +228,7 @@ impl ::std::fmt::Display for UsesSharedUpgradeError {
 impl ::std::error::Error for UsesSharedUpgradeError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

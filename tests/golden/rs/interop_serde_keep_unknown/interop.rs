@@ -3170,7 +3170,7 @@ impl ::std::fmt::Display for InteropEchoPrimitivesError {
 impl ::std::error::Error for InteropEchoPrimitivesError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3212,7 +3212,7 @@ impl ::std::fmt::Display for InteropEchoContainersError {
 impl ::std::error::Error for InteropEchoContainersError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3254,7 +3254,7 @@ impl ::std::fmt::Display for InteropEchoRecordError {
 impl ::std::error::Error for InteropEchoRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3296,7 +3296,7 @@ impl ::std::fmt::Display for InteropEchoChoiceError {
 impl ::std::error::Error for InteropEchoChoiceError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3338,7 +3338,7 @@ impl ::std::fmt::Display for InteropEchoColorError {
 impl ::std::error::Error for InteropEchoColorError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3380,7 +3380,7 @@ impl ::std::fmt::Display for InteropEchoBinaryError {
 impl ::std::error::Error for InteropEchoBinaryError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3422,7 +3422,7 @@ impl ::std::fmt::Display for InteropGroupByColorError {
 impl ::std::error::Error for InteropGroupByColorError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3464,7 +3464,7 @@ impl ::std::fmt::Display for InteropAddError {
 impl ::std::error::Error for InteropAddError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3506,7 +3506,7 @@ impl ::std::fmt::Display for InteropPackError {
 impl ::std::error::Error for InteropPackError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3548,7 +3548,7 @@ impl ::std::fmt::Display for InteropMakeRecordError {
 impl ::std::error::Error for InteropMakeRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3598,7 +3598,7 @@ impl ::std::fmt::Display for InteropLookupError {
 impl ::std::error::Error for InteropLookupError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3648,7 +3648,7 @@ impl ::std::fmt::Display for InteropStoreError {
 impl ::std::error::Error for InteropStoreError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3714,7 +3714,7 @@ impl ::std::fmt::Display for InteropCheckError {
 impl ::std::error::Error for InteropCheckError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3756,7 +3756,7 @@ impl ::std::fmt::Display for InteropResetError {
 impl ::std::error::Error for InteropResetError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3798,7 +3798,7 @@ impl ::std::fmt::Display for InteropNotifyError {
 impl ::std::error::Error for InteropNotifyError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3840,7 +3840,7 @@ impl ::std::fmt::Display for InteropEventsError {
 impl ::std::error::Error for InteropEventsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3882,7 +3882,7 @@ impl ::std::fmt::Display for InteropFailError {
 impl ::std::error::Error for InteropFailError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3924,7 +3924,7 @@ impl ::std::fmt::Display for InteropWorkError {
 impl ::std::error::Error for InteropWorkError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -5085,7 +5085,7 @@ impl ::std::fmt::Display for CounterIncrementError {
 impl ::std::error::Error for CounterIncrementError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -697,7 +697,7 @@ impl ::std::fmt::Display for TraitMoveError {
 impl ::std::error::Error for TraitMoveError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -739,7 +739,7 @@ impl ::std::fmt::Display for TraitAsyncError {
 impl ::std::error::Error for TraitAsyncError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -781,7 +781,7 @@ impl ::std::fmt::Display for TraitLoopError {
 impl ::std::error::Error for TraitLoopError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -823,7 +823,7 @@ impl ::std::fmt::Display for TraitExternError {
 impl ::std::error::Error for TraitExternError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1439,7 +1439,7 @@ impl ::std::fmt::Display for WordsServiceLookupError {
 impl ::std::error::Error for WordsServiceLookupError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1481,7 +1481,7 @@ impl ::std::fmt::Display for WordsServiceNoteError {
 impl ::std::error::Error for WordsServiceNoteError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

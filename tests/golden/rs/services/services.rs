@@ -550,7 +550,7 @@ impl ::std::fmt::Display for CalculatorPingError {
 impl ::std::error::Error for CalculatorPingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -608,7 +608,7 @@ impl ::std::fmt::Display for CalculatorAddError {
 impl ::std::error::Error for CalculatorAddError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -650,7 +650,7 @@ impl ::std::fmt::Display for CalculatorLogError {
 impl ::std::error::Error for CalculatorLogError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -692,7 +692,7 @@ impl ::std::fmt::Display for CalculatorLegacyLogError {
 impl ::std::error::Error for CalculatorLegacyLogError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -734,7 +734,7 @@ impl ::std::fmt::Display for CalculatorGroupError {
 impl ::std::error::Error for CalculatorGroupError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -776,7 +776,7 @@ impl ::std::fmt::Display for CalculatorLevelError {
 impl ::std::error::Error for CalculatorLevelError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1274,7 +1274,7 @@ impl ::std::fmt::Display for ScientificPowerError {
 impl ::std::error::Error for ScientificPowerError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -303,7 +303,7 @@ impl ::std::fmt::Display for SharedServiceGetStructError {
 impl ::std::error::Error for SharedServiceGetStructError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -2054,7 +2054,7 @@ impl ::std::fmt::Display for AwkwardNewError {
 impl ::std::error::Error for AwkwardNewError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2096,7 +2096,7 @@ impl ::std::fmt::Display for AwkwardDispatchError {
 impl ::std::error::Error for AwkwardDispatchError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2138,7 +2138,7 @@ impl ::std::fmt::Display for AwkwardCallError {
 impl ::std::error::Error for AwkwardCallError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2180,7 +2180,7 @@ impl ::std::fmt::Display for AwkwardInnerError {
 impl ::std::error::Error for AwkwardInnerError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2222,7 +2222,7 @@ impl ::std::fmt::Display for AwkwardMultiplexedError {
 impl ::std::error::Error for AwkwardMultiplexedError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2264,7 +2264,7 @@ impl ::std::fmt::Display for AwkwardLocalsError {
 impl ::std::error::Error for AwkwardLocalsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2306,7 +2306,7 @@ impl ::std::fmt::Display for AwkwardCasesError {
 impl ::std::error::Error for AwkwardCasesError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2364,7 +2364,7 @@ impl ::std::fmt::Display for AwkwardSuccessError {
 impl ::std::error::Error for AwkwardSuccessError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2412,7 +2412,7 @@ impl ::std::fmt::Display for AwkwardVariantsError {
 impl ::std::error::Error for AwkwardVariantsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2462,7 +2462,7 @@ impl ::std::fmt::Display for AwkwardVoidThrowsError {
 impl ::std::error::Error for AwkwardVoidThrowsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2504,7 +2504,7 @@ impl ::std::fmt::Display for AwkwardFireError {
 impl ::std::error::Error for AwkwardFireError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2546,7 +2546,7 @@ impl ::std::fmt::Display for AwkwardFiredError {
 impl ::std::error::Error for AwkwardFiredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2588,7 +2588,7 @@ impl ::std::fmt::Display for AwkwardPlaceholdersError {
 impl ::std::error::Error for AwkwardPlaceholdersError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -5447,7 +5447,7 @@ impl ::std::fmt::Display for AwkwardNewArgsError {
 impl ::std::error::Error for AwkwardNewArgsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -521,7 +521,7 @@ impl ::std::fmt::Display for ShapesEchoUuidError {
 impl ::std::error::Error for ShapesEchoUuidError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -563,7 +563,7 @@ impl ::std::fmt::Display for ShapesShiftError {
 impl ::std::error::Error for ShapesShiftError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -605,7 +605,7 @@ impl ::std::fmt::Display for ShapesInvertError {
 impl ::std::error::Error for ShapesInvertError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -647,7 +647,7 @@ impl ::std::fmt::Display for ShapesNestError {
 impl ::std::error::Error for ShapesNestError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1726,7 +1726,7 @@ impl ::std::fmt::Display for KeywordsTypeError {
 impl ::std::error::Error for KeywordsTypeError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1768,7 +1768,7 @@ impl ::std::fmt::Display for KeywordsFooBarError {
 impl ::std::error::Error for KeywordsFooBarError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1810,7 +1810,7 @@ impl ::std::fmt::Display for KeywordsFooBar2Error {
 impl ::std::error::Error for KeywordsFooBar2Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1852,7 +1852,7 @@ impl ::std::fmt::Display for KeywordsNewError {
 impl ::std::error::Error for KeywordsNewError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1900,7 +1900,7 @@ impl ::std::fmt::Display for KeywordsTwiceError {
 impl ::std::error::Error for KeywordsTwiceError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1942,7 +1942,7 @@ impl ::std::fmt::Display for KeywordsAsyncError {
 impl ::std::error::Error for KeywordsAsyncError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3296,7 +3296,7 @@ impl ::std::fmt::Display for FaultyEchoError {
 impl ::std::error::Error for FaultyEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3338,7 +3338,7 @@ impl ::std::fmt::Display for FaultyPanicsError {
 impl ::std::error::Error for FaultyPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3380,7 +3380,7 @@ impl ::std::fmt::Display for FaultyUndeclaredError {
 impl ::std::error::Error for FaultyUndeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3430,7 +3430,7 @@ impl ::std::fmt::Display for FaultyDeclaredError {
 impl ::std::error::Error for FaultyDeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3472,7 +3472,7 @@ impl ::std::fmt::Display for FaultySlowError {
 impl ::std::error::Error for FaultySlowError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3514,7 +3514,7 @@ impl ::std::fmt::Display for FaultyOnewayPanicsError {
 impl ::std::error::Error for FaultyOnewayPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3556,7 +3556,7 @@ impl ::std::fmt::Display for FaultyRecordError {
 impl ::std::error::Error for FaultyRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3598,7 +3598,7 @@ impl ::std::fmt::Display for FaultyRecordedError {
 impl ::std::error::Error for FaultyRecordedError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4507,7 +4507,7 @@ impl ::std::fmt::Display for FaultyPlusPlusError {
 impl ::std::error::Error for FaultyPlusPlusError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

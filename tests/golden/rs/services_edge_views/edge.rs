@@ -623,7 +623,7 @@ impl ::std::fmt::Display for ShapesEchoUuidError {
 impl ::std::error::Error for ShapesEchoUuidError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -665,7 +665,7 @@ impl ::std::fmt::Display for ShapesShiftError {
 impl ::std::error::Error for ShapesShiftError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -707,7 +707,7 @@ impl ::std::fmt::Display for ShapesInvertError {
 impl ::std::error::Error for ShapesInvertError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -749,7 +749,7 @@ impl ::std::fmt::Display for ShapesNestError {
 impl ::std::error::Error for ShapesNestError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1797,7 +1797,7 @@ impl ::std::fmt::Display for KeywordsTypeError {
 impl ::std::error::Error for KeywordsTypeError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1839,7 +1839,7 @@ impl ::std::fmt::Display for KeywordsFooBarError {
 impl ::std::error::Error for KeywordsFooBarError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1881,7 +1881,7 @@ impl ::std::fmt::Display for KeywordsFooBar2Error {
 impl ::std::error::Error for KeywordsFooBar2Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1923,7 +1923,7 @@ impl ::std::fmt::Display for KeywordsNewError {
 impl ::std::error::Error for KeywordsNewError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1971,7 +1971,7 @@ impl ::std::fmt::Display for KeywordsTwiceError {
 impl ::std::error::Error for KeywordsTwiceError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2013,7 +2013,7 @@ impl ::std::fmt::Display for KeywordsAsyncError {
 impl ::std::error::Error for KeywordsAsyncError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3471,7 +3471,7 @@ impl ::std::fmt::Display for FaultyEchoError {
 impl ::std::error::Error for FaultyEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3513,7 +3513,7 @@ impl ::std::fmt::Display for FaultyPanicsError {
 impl ::std::error::Error for FaultyPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3555,7 +3555,7 @@ impl ::std::fmt::Display for FaultyUndeclaredError {
 impl ::std::error::Error for FaultyUndeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3605,7 +3605,7 @@ impl ::std::fmt::Display for FaultyDeclaredError {
 impl ::std::error::Error for FaultyDeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3647,7 +3647,7 @@ impl ::std::fmt::Display for FaultySlowError {
 impl ::std::error::Error for FaultySlowError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3689,7 +3689,7 @@ impl ::std::fmt::Display for FaultyOnewayPanicsError {
 impl ::std::error::Error for FaultyOnewayPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3731,7 +3731,7 @@ impl ::std::fmt::Display for FaultyRecordError {
 impl ::std::error::Error for FaultyRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3773,7 +3773,7 @@ impl ::std::fmt::Display for FaultyRecordedError {
 impl ::std::error::Error for FaultyRecordedError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4592,7 +4592,7 @@ impl ::std::fmt::Display for FaultyPlusPlusError {
 impl ::std::error::Error for FaultyPlusPlusError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -623,7 +623,7 @@ impl ::std::fmt::Display for ShapesEchoUuidError {
 impl ::std::error::Error for ShapesEchoUuidError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -665,7 +665,7 @@ impl ::std::fmt::Display for ShapesShiftError {
 impl ::std::error::Error for ShapesShiftError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -707,7 +707,7 @@ impl ::std::fmt::Display for ShapesInvertError {
 impl ::std::error::Error for ShapesInvertError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -749,7 +749,7 @@ impl ::std::fmt::Display for ShapesNestError {
 impl ::std::error::Error for ShapesNestError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2281,7 +2281,7 @@ impl ::std::fmt::Display for KeywordsTypeError {
 impl ::std::error::Error for KeywordsTypeError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2323,7 +2323,7 @@ impl ::std::fmt::Display for KeywordsFooBarError {
 impl ::std::error::Error for KeywordsFooBarError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2365,7 +2365,7 @@ impl ::std::fmt::Display for KeywordsFooBar2Error {
 impl ::std::error::Error for KeywordsFooBar2Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2407,7 +2407,7 @@ impl ::std::fmt::Display for KeywordsNewError {
 impl ::std::error::Error for KeywordsNewError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2455,7 +2455,7 @@ impl ::std::fmt::Display for KeywordsTwiceError {
 impl ::std::error::Error for KeywordsTwiceError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2497,7 +2497,7 @@ impl ::std::fmt::Display for KeywordsAsyncError {
 impl ::std::error::Error for KeywordsAsyncError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4499,7 +4499,7 @@ impl ::std::fmt::Display for FaultyEchoError {
 impl ::std::error::Error for FaultyEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4541,7 +4541,7 @@ impl ::std::fmt::Display for FaultyPanicsError {
 impl ::std::error::Error for FaultyPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4583,7 +4583,7 @@ impl ::std::fmt::Display for FaultyUndeclaredError {
 impl ::std::error::Error for FaultyUndeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4633,7 +4633,7 @@ impl ::std::fmt::Display for FaultyDeclaredError {
 impl ::std::error::Error for FaultyDeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4675,7 +4675,7 @@ impl ::std::fmt::Display for FaultySlowError {
 impl ::std::error::Error for FaultySlowError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4717,7 +4717,7 @@ impl ::std::fmt::Display for FaultyOnewayPanicsError {
 impl ::std::error::Error for FaultyOnewayPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4759,7 +4759,7 @@ impl ::std::fmt::Display for FaultyRecordError {
 impl ::std::error::Error for FaultyRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4801,7 +4801,7 @@ impl ::std::fmt::Display for FaultyRecordedError {
 impl ::std::error::Error for FaultyRecordedError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -6283,7 +6283,7 @@ impl ::std::fmt::Display for FaultyPlusPlusError {
 impl ::std::error::Error for FaultyPlusPlusError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

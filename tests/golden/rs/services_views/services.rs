@@ -690,7 +690,7 @@ impl ::std::fmt::Display for CalculatorPingError {
 impl ::std::error::Error for CalculatorPingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -748,7 +748,7 @@ impl ::std::fmt::Display for CalculatorAddError {
 impl ::std::error::Error for CalculatorAddError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -790,7 +790,7 @@ impl ::std::fmt::Display for CalculatorLogError {
 impl ::std::error::Error for CalculatorLogError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -832,7 +832,7 @@ impl ::std::fmt::Display for CalculatorLegacyLogError {
 impl ::std::error::Error for CalculatorLegacyLogError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -874,7 +874,7 @@ impl ::std::fmt::Display for CalculatorGroupError {
 impl ::std::error::Error for CalculatorGroupError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -916,7 +916,7 @@ impl ::std::fmt::Display for CalculatorLevelError {
 impl ::std::error::Error for CalculatorLevelError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1669,7 +1669,7 @@ impl ::std::fmt::Display for ScientificPowerError {
 impl ::std::error::Error for ScientificPowerError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -213,7 +213,7 @@ impl ::std::fmt::Display for RegistryLookupError {
 impl ::std::error::Error for RegistryLookupError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -1535,7 +1535,7 @@ impl ::std::fmt::Display for TextEchoError {
 impl ::std::error::Error for TextEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1577,7 +1577,7 @@ impl ::std::fmt::Display for TextSplitError {
 impl ::std::error::Error for TextSplitError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1635,7 +1635,7 @@ impl ::std::fmt::Display for TextBytesError {
 impl ::std::error::Error for TextBytesError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1677,7 +1677,7 @@ impl ::std::fmt::Display for TextTagError {
 impl ::std::error::Error for TextTagError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1727,7 +1727,7 @@ impl ::std::fmt::Display for TextCountError {
 impl ::std::error::Error for TextCountError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1769,7 +1769,7 @@ impl ::std::fmt::Display for TextIndexError {
 impl ::std::error::Error for TextIndexError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1811,7 +1811,7 @@ impl ::std::fmt::Display for TextFireError {
 impl ::std::error::Error for TextFireError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1853,7 +1853,7 @@ impl ::std::fmt::Display for TextNothingError {
 impl ::std::error::Error for TextNothingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2777,7 +2777,7 @@ impl ::std::fmt::Display for MoreTextUpperError {
 impl ::std::error::Error for MoreTextUpperError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3303,7 +3303,7 @@ impl ::std::fmt::Display for TopTopError {
 impl ::std::error::Error for TopTopError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3939,7 +3939,7 @@ impl ::std::fmt::Display for BottomBottomError {
 impl ::std::error::Error for BottomBottomError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -1640,7 +1640,7 @@ impl ::std::fmt::Display for TextEchoError {
 impl ::std::error::Error for TextEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1682,7 +1682,7 @@ impl ::std::fmt::Display for TextSplitError {
 impl ::std::error::Error for TextSplitError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1740,7 +1740,7 @@ impl ::std::fmt::Display for TextBytesError {
 impl ::std::error::Error for TextBytesError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1782,7 +1782,7 @@ impl ::std::fmt::Display for TextTagError {
 impl ::std::error::Error for TextTagError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1832,7 +1832,7 @@ impl ::std::fmt::Display for TextCountError {
 impl ::std::error::Error for TextCountError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1874,7 +1874,7 @@ impl ::std::fmt::Display for TextIndexError {
 impl ::std::error::Error for TextIndexError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1916,7 +1916,7 @@ impl ::std::fmt::Display for TextFireError {
 impl ::std::error::Error for TextFireError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1958,7 +1958,7 @@ impl ::std::fmt::Display for TextNothingError {
 impl ::std::error::Error for TextNothingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3556,7 +3556,7 @@ impl ::std::fmt::Display for MoreTextUpperError {
 impl ::std::error::Error for MoreTextUpperError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -4404,7 +4404,7 @@ impl ::std::fmt::Display for TopTopError {
 impl ::std::error::Error for TopTopError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -5441,7 +5441,7 @@ impl ::std::fmt::Display for BottomBottomError {
 impl ::std::error::Error for BottomBottomError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

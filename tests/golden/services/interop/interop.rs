@@ -3074,7 +3074,7 @@ impl ::std::fmt::Display for InteropEchoPrimitivesError {
 impl ::std::error::Error for InteropEchoPrimitivesError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3116,7 +3116,7 @@ impl ::std::fmt::Display for InteropEchoContainersError {
 impl ::std::error::Error for InteropEchoContainersError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3158,7 +3158,7 @@ impl ::std::fmt::Display for InteropEchoRecordError {
 impl ::std::error::Error for InteropEchoRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3200,7 +3200,7 @@ impl ::std::fmt::Display for InteropEchoChoiceError {
 impl ::std::error::Error for InteropEchoChoiceError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3242,7 +3242,7 @@ impl ::std::fmt::Display for InteropEchoColorError {
 impl ::std::error::Error for InteropEchoColorError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3284,7 +3284,7 @@ impl ::std::fmt::Display for InteropEchoBinaryError {
 impl ::std::error::Error for InteropEchoBinaryError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3326,7 +3326,7 @@ impl ::std::fmt::Display for InteropGroupByColorError {
 impl ::std::error::Error for InteropGroupByColorError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3368,7 +3368,7 @@ impl ::std::fmt::Display for InteropAddError {
 impl ::std::error::Error for InteropAddError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3410,7 +3410,7 @@ impl ::std::fmt::Display for InteropPackError {
 impl ::std::error::Error for InteropPackError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3452,7 +3452,7 @@ impl ::std::fmt::Display for InteropMakeRecordError {
 impl ::std::error::Error for InteropMakeRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3502,7 +3502,7 @@ impl ::std::fmt::Display for InteropLookupError {
 impl ::std::error::Error for InteropLookupError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3552,7 +3552,7 @@ impl ::std::fmt::Display for InteropStoreError {
 impl ::std::error::Error for InteropStoreError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3618,7 +3618,7 @@ impl ::std::fmt::Display for InteropCheckError {
 impl ::std::error::Error for InteropCheckError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3660,7 +3660,7 @@ impl ::std::fmt::Display for InteropResetError {
 impl ::std::error::Error for InteropResetError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3702,7 +3702,7 @@ impl ::std::fmt::Display for InteropNotifyError {
 impl ::std::error::Error for InteropNotifyError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3744,7 +3744,7 @@ impl ::std::fmt::Display for InteropEventsError {
 impl ::std::error::Error for InteropEventsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3786,7 +3786,7 @@ impl ::std::fmt::Display for InteropFailError {
 impl ::std::error::Error for InteropFailError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3828,7 +3828,7 @@ impl ::std::fmt::Display for InteropWorkError {
 impl ::std::error::Error for InteropWorkError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -7100,7 +7100,7 @@ impl ::std::fmt::Display for CounterIncrementError {
 impl ::std::error::Error for CounterIncrementError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

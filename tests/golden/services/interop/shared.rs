@@ -461,7 +461,7 @@ impl ::std::fmt::Display for BaseGetVersionError {
 impl ::std::error::Error for BaseGetVersionError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -511,7 +511,7 @@ impl ::std::fmt::Display for BasePingError {
 impl ::std::error::Error for BasePingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -1666,7 +1666,7 @@ impl ::std::fmt::Display for AwkwardNewError {
 impl ::std::error::Error for AwkwardNewError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1708,7 +1708,7 @@ impl ::std::fmt::Display for AwkwardDispatchError {
 impl ::std::error::Error for AwkwardDispatchError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1750,7 +1750,7 @@ impl ::std::fmt::Display for AwkwardCallError {
 impl ::std::error::Error for AwkwardCallError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1792,7 +1792,7 @@ impl ::std::fmt::Display for AwkwardInnerError {
 impl ::std::error::Error for AwkwardInnerError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1834,7 +1834,7 @@ impl ::std::fmt::Display for AwkwardMultiplexedError {
 impl ::std::error::Error for AwkwardMultiplexedError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1876,7 +1876,7 @@ impl ::std::fmt::Display for AwkwardLocalsError {
 impl ::std::error::Error for AwkwardLocalsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1918,7 +1918,7 @@ impl ::std::fmt::Display for AwkwardCasesError {
 impl ::std::error::Error for AwkwardCasesError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1976,7 +1976,7 @@ impl ::std::fmt::Display for AwkwardSuccessError {
 impl ::std::error::Error for AwkwardSuccessError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2024,7 +2024,7 @@ impl ::std::fmt::Display for AwkwardVariantsError {
 impl ::std::error::Error for AwkwardVariantsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2074,7 +2074,7 @@ impl ::std::fmt::Display for AwkwardVoidThrowsError {
 impl ::std::error::Error for AwkwardVoidThrowsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2116,7 +2116,7 @@ impl ::std::fmt::Display for AwkwardFireError {
 impl ::std::error::Error for AwkwardFireError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2158,7 +2158,7 @@ impl ::std::fmt::Display for AwkwardFiredError {
 impl ::std::error::Error for AwkwardFiredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2200,7 +2200,7 @@ impl ::std::fmt::Display for AwkwardPlaceholdersError {
 impl ::std::error::Error for AwkwardPlaceholdersError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3160,7 +3160,7 @@ impl ::std::fmt::Display for AwkwardNewArgsError {
 impl ::std::error::Error for AwkwardNewArgsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -222,7 +222,7 @@ impl ::std::fmt::Display for BaseProcessError {
 impl ::std::error::Error for BaseProcessError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -264,7 +264,7 @@ impl ::std::fmt::Display for BasePingError {
 impl ::std::error::Error for BasePingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

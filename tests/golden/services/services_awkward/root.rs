@@ -343,7 +343,7 @@ impl ::std::fmt::Display for RootSendError {
 impl ::std::error::Error for RootSendError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -393,7 +393,7 @@ impl ::std::fmt::Display for RootRecvError {
 impl ::std::error::Error for RootRecvError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -435,7 +435,7 @@ impl ::std::fmt::Display for RootPingError {
 impl ::std::error::Error for RootPingError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

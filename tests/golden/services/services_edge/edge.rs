@@ -521,7 +521,7 @@ impl ::std::fmt::Display for ShapesEchoUuidError {
 impl ::std::error::Error for ShapesEchoUuidError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -563,7 +563,7 @@ impl ::std::fmt::Display for ShapesShiftError {
 impl ::std::error::Error for ShapesShiftError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -605,7 +605,7 @@ impl ::std::fmt::Display for ShapesInvertError {
 impl ::std::error::Error for ShapesInvertError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -647,7 +647,7 @@ impl ::std::fmt::Display for ShapesNestError {
 impl ::std::error::Error for ShapesNestError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1437,7 +1437,7 @@ impl ::std::fmt::Display for KeywordsTypeError {
 impl ::std::error::Error for KeywordsTypeError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1479,7 +1479,7 @@ impl ::std::fmt::Display for KeywordsFooBarError {
 impl ::std::error::Error for KeywordsFooBarError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1521,7 +1521,7 @@ impl ::std::fmt::Display for KeywordsFooBar2Error {
 impl ::std::error::Error for KeywordsFooBar2Error {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1563,7 +1563,7 @@ impl ::std::fmt::Display for KeywordsNewError {
 impl ::std::error::Error for KeywordsNewError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1611,7 +1611,7 @@ impl ::std::fmt::Display for KeywordsTwiceError {
 impl ::std::error::Error for KeywordsTwiceError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -1653,7 +1653,7 @@ impl ::std::fmt::Display for KeywordsAsyncError {
 impl ::std::error::Error for KeywordsAsyncError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2690,7 +2690,7 @@ impl ::std::fmt::Display for FaultyEchoError {
 impl ::std::error::Error for FaultyEchoError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2732,7 +2732,7 @@ impl ::std::fmt::Display for FaultyPanicsError {
 impl ::std::error::Error for FaultyPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2774,7 +2774,7 @@ impl ::std::fmt::Display for FaultyUndeclaredError {
 impl ::std::error::Error for FaultyUndeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2824,7 +2824,7 @@ impl ::std::fmt::Display for FaultyDeclaredError {
 impl ::std::error::Error for FaultyDeclaredError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2866,7 +2866,7 @@ impl ::std::fmt::Display for FaultySlowError {
 impl ::std::error::Error for FaultySlowError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2908,7 +2908,7 @@ impl ::std::fmt::Display for FaultyOnewayPanicsError {
 impl ::std::error::Error for FaultyOnewayPanicsError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2950,7 +2950,7 @@ impl ::std::fmt::Display for FaultyRecordError {
 impl ::std::error::Error for FaultyRecordError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -2992,7 +2992,7 @@ impl ::std::fmt::Display for FaultyRecordedError {
 impl ::std::error::Error for FaultyRecordedError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }
@@ -3512,7 +3512,7 @@ impl ::std::fmt::Display for FaultyPlusPlusError {
 impl ::std::error::Error for FaultyPlusPlusError {
     fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            Self::Rpc(e) => Some(e),
+            Self::Rpc(e) => ::std::error::Error::source(e),
             _ => None,
         }
     }

@@ -250,7 +250,13 @@ fn render_error(ctx: &Ctx, w: &mut Writer, s: &Service, f: &Function, name: &Rus
     wopen!(w, "impl ::std::error::Error for {name} {{");
     w.open("fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {");
     w.open("match self {");
-    arm(w, &format!("Self::{rpc}(e)"), "Some(e)", false);
+    // Displayed as the runtime's error is: its source is that error's.
+    arm(
+        w,
+        &format!("Self::{rpc}(e)"),
+        "::std::error::Error::source(e)",
+        false,
+    );
     w.line("_ => None,");
     w.close("}");
     w.close("}");
