@@ -51,6 +51,12 @@ const BATCH: usize = 64 * 1024;
 /// on the calling task; a writer and a reader task, spawned on the current
 /// runtime when the client is made, carry the bytes.
 ///
+/// Pipelining saves round trips, not handler time: servers run one
+/// connection's calls one after another, so the handlers' times add up on
+/// one shared connection, and a slow call delays the calls behind it (and
+/// counts against their read timeouts). For calls that run at once, use
+/// several connections: [`SharedPool`](super::SharedPool).
+///
 /// At most [`ClientConfig::max_in_flight`] calls are sent and unanswered at
 /// once (more wait for a free slot). The read timeout bounds each call
 /// from its start to its whole reply, including the wait for a slot. A
