@@ -435,7 +435,8 @@ impl<S: SocketStream> Connector<S> {
 pub(crate) fn closed_before_reply(method: &str) -> String {
     format!(
         "the server closed the connection before replying to '{method}' \
-         (if it happens on every call: are the protocol and framing the server's?)"
+         (it may be stopping or restarting; if it happens on every call: are the protocol \
+         and framing the server's?)"
     )
 }
 

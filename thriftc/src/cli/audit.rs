@@ -114,7 +114,8 @@ pub fn run(args: Args) -> ExitCode {
     } else if diagnostics.is_empty() {
         let _ = writeln!(
             stderr,
-            "`{new}` is wire-compatible with `{old}`: no changes found"
+            "`{new}` is wire-compatible with `{old}`: nothing to report (additions are \
+             not reported: fields not `required`, enum values, union fields, types, functions)"
         );
         ExitCode::SUCCESS
     } else {
