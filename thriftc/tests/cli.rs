@@ -214,7 +214,7 @@ fn gen_check_stale_exits_3_naming_the_files() {
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("shared.rs"), "{err}");
+    assert!(err.contains("shared.rs (differs)"), "{err}");
     assert!(!err.contains("service.rs"), "{err}");
     assert!(err.contains("without --check"), "{err}");
     // --check writes nothing.
@@ -227,7 +227,26 @@ fn gen_check_stale_exits_3_naming_the_files() {
         &["gen", "--out-dir", "out", "--check", "service.thrift"],
     );
     assert_eq!(code(&out), 3);
-    assert!(stderr(&out).contains("service.rs"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("service.rs (missing)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A module of an IDL file no longer named is stale too.
+    std::fs::write(dir.join("extra.thrift"), "struct Extra {}\n").unwrap();
+    let both = ["gen", "--out-dir", "out", "service.thrift", "extra.thrift"];
+    assert_eq!(code(&thriftc(&dir, &both)), 0);
+    let out = thriftc(
+        &dir,
+        &["gen", "--out-dir", "out", "--check", "service.thrift"],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("extra.rs (from an IDL file no longer named)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -235,7 +235,8 @@ pub fn run(args: Args) -> ExitCode {
         for f in &files {
             match thriftc::codegen::emit::may_overwrite(&args.out_dir.join(&f.name)) {
                 Ok(Some(old)) if old == f.contents.as_bytes() => {}
-                Ok(_) => stale.push(f.name.as_str()),
+                Ok(Some(_)) => stale.push(format!("{} (differs)", f.name)),
+                Ok(None) => stale.push(format!("{} (missing)", f.name)),
                 Err(e) => {
                     let _ = writeln!(
                         stderr,
@@ -246,7 +247,11 @@ pub fn run(args: Args) -> ExitCode {
                 }
             }
         }
-        stale.extend(leftover.iter().map(String::as_str));
+        stale.extend(
+            leftover
+                .iter()
+                .map(|name| format!("{name} (from an IDL file no longer named)")),
+        );
         if stale.is_empty() {
             return ExitCode::SUCCESS;
         }
