@@ -372,6 +372,49 @@ fn keyword_and_colliding_names_work_end_to_end() {
     }
 }
 
+/// The server observer tells a declared exception (and which) from a
+/// result, on a generated processor, in both protocols.
+#[test]
+fn the_observer_tells_declared_exceptions_from_results() {
+    use thriftc_runtime::server::{CallInfo, CallOutcome, ServerObserver};
+    #[derive(Default)]
+    struct Outcomes(Mutex<Vec<(String, CallOutcome)>>);
+    impl ServerObserver for Outcomes {
+        fn call_finished(&self, call: &CallInfo<'_>) {
+            let seen = (call.method.to_owned(), call.outcome);
+            self.0.lock().unwrap().push(seen);
+        }
+    }
+    for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+        let outcomes = Arc::new(Outcomes::default());
+        let handle = Server::builder(KeywordsProcessor::new(KeywordsImpl::default()))
+            .protocol(protocol)
+            .observer(outcomes.clone())
+            .bind("127.0.0.1:0")
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let running = Running(handle);
+        let mut client = KeywordsClient::new(connect(running.port(), protocol, Framing::Buffered));
+        assert!(client.twice(1).is_err());
+        assert!(client.twice(2).is_err());
+        assert_eq!(client.twice(3).unwrap(), 3);
+        client.foo_bar().unwrap();
+        drop(client);
+        drop(running);
+        assert_eq!(
+            *outcomes.0.lock().unwrap(),
+            [
+                ("twice".to_owned(), CallOutcome::DeclaredException(1)),
+                ("twice".to_owned(), CallOutcome::DeclaredException(2)),
+                ("twice".to_owned(), CallOutcome::Reply),
+                ("fooBar".to_owned(), CallOutcome::Reply),
+            ],
+            "{protocol:?}"
+        );
+    }
+}
+
 // ------------------------------------------------------------------ Faulty
 
 #[derive(Default)]

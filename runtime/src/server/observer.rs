@@ -137,9 +137,12 @@ pub struct CallInfo<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CallOutcome {
-    /// A REPLY message was sent: the method's result, a success or an
-    /// exception the method declares (both travel as REPLY).
+    /// A REPLY message with the method's result was sent.
     Reply,
+    /// A REPLY message with an exception the method declares was sent:
+    /// the id of its field in the method's `throws` (1 for the first, as
+    /// a rule). Error rates by exception can be counted from it.
+    DeclaredException(i16),
     /// An EXCEPTION message (`TApplicationException`) was sent, of this
     /// kind: e.g. `UnknownMethod`, `ProtocolError` for arguments that did
     /// not decode, `InternalError` for a handler that panicked or returned
@@ -203,22 +206,38 @@ pub(crate) fn notify(what: &str, f: impl FnOnce()) {
 
 /// What a reply the server wrote says of its call: `message` is the
 /// reply message as encoded in `protocol`, without a frame header. REPLY
-/// is [`CallOutcome::Reply`]; EXCEPTION is [`CallOutcome::Exception`]
-/// with the kind its body carries (`Unknown` if the body does not
-/// decode). Bytes that are no message header (never written by this
-/// runtime) count as a REPLY.
+/// is [`CallOutcome::Reply`], or [`CallOutcome::DeclaredException`] when
+/// the first field of its result struct is not field 0 (`success`);
+/// EXCEPTION is [`CallOutcome::Exception`] with the kind its body carries
+/// (`Unknown` if the body does not decode). Bytes that are no message
+/// header (never written by this runtime) count as a REPLY.
 pub(crate) fn reply_outcome(protocol: ProtocolKind, message: &[u8]) -> CallOutcome {
-    if message_type(protocol, message) != Some(MessageType::Exception as u8) {
-        return CallOutcome::Reply;
-    }
-    // Only an exception's body is decoded: the limits bound nothing here
-    // (the bytes are the server's own), but depth is counted as ever.
+    // The limits bound nothing here (the bytes are the server's own), but
+    // depth is counted as ever.
     let limits = Limits::default();
+    if message_type(protocol, message) != Some(MessageType::Exception as u8) {
+        let field = match protocol {
+            ProtocolKind::Binary => first_field(&mut BinaryProtocol::new(message, limits)),
+            ProtocolKind::Compact => first_field(&mut CompactProtocol::new(message, limits)),
+        };
+        return match field {
+            Some(id) if id != 0 => CallOutcome::DeclaredException(id),
+            _ => CallOutcome::Reply,
+        };
+    }
     let kind = match protocol {
         ProtocolKind::Binary => exception_kind(&mut BinaryProtocol::new(message, limits)),
         ProtocolKind::Compact => exception_kind(&mut CompactProtocol::new(message, limits)),
     };
     CallOutcome::Exception(kind.unwrap_or(ApplicationErrorKind::Unknown))
+}
+
+/// The id of the first field of the struct a message carries (`None`:
+/// none, or the bytes do not say).
+fn first_field<P: ProtocolRead>(p: &mut P) -> Option<i16> {
+    p.read_message_begin().ok()?;
+    p.read_struct_begin().ok()?;
+    p.read_field_begin().ok()?.map(|h| h.id)
 }
 
 /// The kind of the `TApplicationException` a message carries.
@@ -252,7 +271,7 @@ fn message_type(protocol: ProtocolKind, message: &[u8]) -> Option<u8> {
 mod tests {
     use super::*;
     use crate::processor::write_exception;
-    use crate::protocol::ProtocolWrite;
+    use crate::protocol::{ProtocolWrite, TType};
 
     /// A message of `kind` named `name` in `protocol`: an EXCEPTION
     /// carries an error of `error`, a REPLY an empty struct.
@@ -284,11 +303,52 @@ mod tests {
         }
     }
 
+    /// A REPLY whose result struct holds `field` (an `i32`), or nothing.
+    fn result(protocol: ProtocolKind, field: Option<i16>) -> Vec<u8> {
+        fn write<P: ProtocolWrite>(p: &mut P, field: Option<i16>) {
+            p.write_message_begin_parts("f", MessageType::Reply, 1)
+                .unwrap();
+            p.write_struct_begin("f_result").unwrap();
+            if let Some(id) = field {
+                p.write_field_begin("x", TType::I32, id).unwrap();
+                p.write_i32(7).unwrap();
+                p.write_field_end().unwrap();
+            }
+            p.write_field_stop().unwrap();
+            p.write_struct_end().unwrap();
+            p.write_message_end().unwrap();
+        }
+        let limits = Limits::default();
+        match protocol {
+            ProtocolKind::Binary => {
+                let mut p = BinaryProtocol::new(Vec::new(), limits);
+                write(&mut p, field);
+                p.into_inner()
+            }
+            ProtocolKind::Compact => {
+                let mut p = CompactProtocol::new(Vec::new(), limits);
+                write(&mut p, field);
+                p.into_inner()
+            }
+        }
+    }
+
+    #[test]
+    fn a_reply_with_a_declared_exception_says_its_field() {
+        for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            let outcome = |field| reply_outcome(protocol, &result(protocol, field));
+            assert_eq!(outcome(Some(0)), CallOutcome::Reply, "{protocol:?}");
+            assert_eq!(outcome(None), CallOutcome::Reply, "{protocol:?}: void");
+            assert_eq!(outcome(Some(1)), CallOutcome::DeclaredException(1));
+            assert_eq!(outcome(Some(3)), CallOutcome::DeclaredException(3));
+        }
+    }
+
     #[test]
     fn a_reply_is_a_reply_and_an_exception_carries_its_kind() {
         use ApplicationErrorKind as K;
         for protocol in [ProtocolKind::Binary, ProtocolKind::Compact] {
-            let reply = message(protocol, MessageType::Reply, K::Unknown);
+            let reply = result(protocol, Some(0));
             assert_eq!(reply_outcome(protocol, &reply), CallOutcome::Reply);
             for kind in [
                 K::UnknownMethod,

@@ -196,7 +196,7 @@ pub fn run_calls(
     app_error: ApplicationErrorKind,
 ) -> Vec<Expected> {
     use ApplicationErrorKind as K;
-    use CallOutcome::{Exception, Oneway, Reply};
+    use CallOutcome::{DeclaredException, Exception, Oneway, Reply};
     /// The arguments a step sends.
     enum Body {
         Add,
@@ -207,8 +207,9 @@ pub fn run_calls(
     }
     let steps: [(Expected, Body); 9] = [
         (("add", 1, false, Reply), Body::Add),
-        // A declared exception travels as a REPLY.
-        (("oops", 2, false, Reply), Body::Text),
+        // A declared exception travels as a REPLY, in field 1 of the
+        // result struct.
+        (("oops", 2, false, DeclaredException(1)), Body::Text),
         (
             ("nope", 3, false, Exception(K::UnknownMethod)),
             Body::Nothing,
