@@ -808,15 +808,7 @@ impl<'a> Planner<'a> {
             .position(|f| f.name.name == wanted && self.is_string(&f.ty));
         if found.is_none() {
             if let Some(a) = named {
-                let at = self
-                    .program
-                    .sources
-                    .try_get(a.span.file)
-                    .map(|f| {
-                        let (line, col) = f.line_col(a.span.start as usize);
-                        format!("{}:{line}:{col}: ", f.display)
-                    })
-                    .unwrap_or_default();
+                let at = self.place(a.span);
                 self.renamed.borrow_mut().push(format!(
                     "{at}the annotation `message` of exception `{}` names `{wanted}`, which is \
                      not a `string` field of it: its `Display` shows every field",
@@ -869,18 +861,22 @@ impl<'a> Planner<'a> {
         if wanted == got {
             return;
         }
-        let at = self
-            .program
+        let at = self.place(span);
+        self.renamed.borrow_mut().push(format!(
+            "{at}{what} is `{got}` in Rust, not `{wanted}`: {why}"
+        ));
+    }
+
+    /// `file:line:col: ` of `span`, to begin a warning with.
+    fn place(&self, span: Span) -> String {
+        self.program
             .sources
             .try_get(span.file)
             .map(|f| {
                 let (line, col) = f.line_col(span.start as usize);
                 format!("{}:{line}:{col}: ", f.display)
             })
-            .unwrap_or_default();
-        self.renamed.borrow_mut().push(format!(
-            "{at}{what} is `{got}` in Rust, not `{wanted}`: {why}"
-        ));
+            .unwrap_or_default()
     }
 
     /// Module names: `namespace rs` or the file stem, unique.
@@ -1760,6 +1756,28 @@ impl<'a> Planner<'a> {
         let unknown_fields = (!union && self.options.keep_unknown_fields)
             .then(|| scope.claim(names::field_name("unknown_fields")));
         let unknown_variant = union.then(|| scope.claim(names::variant_name("Unknown")));
+        // A field took the name: say what the generated one is called.
+        let generated = [
+            (
+                &unknown_fields,
+                "field that keeps unknown fields",
+                "unknown_fields",
+            ),
+            (&unknown_variant, "variant for unknown fields", "Unknown"),
+        ];
+        for (name, what, wanted) in generated {
+            if let (Some(name), Some(id)) = (name, def) {
+                if name.as_str() != wanted {
+                    let d = self.program.def(id);
+                    self.renamed.borrow_mut().push(format!(
+                        "{}the {what} of `{}` is `{name}`, not `{wanted}`: a field of it has \
+                         that name",
+                        self.place(d.name.span),
+                        path.join(".")
+                    ));
+                }
+            }
+        }
         let traits = match def {
             Some(id) => self.defs[id.0 as usize].traits,
             None => self.struct_traits(&fields, union),

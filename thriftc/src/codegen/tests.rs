@@ -730,6 +730,22 @@ fn names_that_get_a_number_are_warned_about_where_they_stand() {
                 .to_owned(),
         ]
     );
+    // A field named like what the generator adds takes the name.
+    let idl = "union U2 { 1: i32 unknown }\nstruct K { 1: i32 unknown_fields }\n";
+    let keep = Options {
+        keep_unknown_fields: true,
+        ..Options::default()
+    };
+    let other = crate::load_str("u.thrift", idl).unwrap();
+    assert_eq!(
+        super::option_warnings(&other.program, &keep),
+        [
+            "u.thrift:1:7: the variant for unknown fields of `u.U2` is `Unknown2`, not \
+             `Unknown`: a field of it has that name",
+            "u.thrift:2:8: the field that keeps unknown fields of `u.K` is `unknown_fields2`, \
+             not `unknown_fields`: a field of it has that name",
+        ]
+    );
     // The warnings name what the code has.
     let files = generate(&loaded.program, &Options::default()).unwrap();
     for item in [
