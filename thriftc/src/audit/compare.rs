@@ -425,7 +425,8 @@ impl Auditor<'_> {
             let od_key = o.default.as_ref().map(|v| self.old.value_key(v));
             let nd_key = n.default.as_ref().map(|v| self.new.value_key(v));
             if od_key != nd_key {
-                let show = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+                // No default written: the type's own value (or `None`).
+                let show = |v: Option<String>| v.unwrap_or_else(|| "none written".into());
                 let message = format!(
                     "the default value of {desc} changed from {} to {}",
                     show(od),

@@ -82,3 +82,14 @@ fn an_unresolved_typedef_counts_as_a_difference() {
         report.render(false)
     );
 }
+
+/// A default written where there was none says so, not "none", which
+/// reads as a value.
+#[test]
+fn a_default_written_for_the_first_time_says_none_was_written() {
+    let old = crate::load_str("a.thrift", "struct S { 1: i32 n }\n").expect("loads");
+    let new = crate::load_str("a.thrift", "struct S { 1: i32 n = 1 }\n").expect("loads");
+    let report = super::audit(&old.program, &new.program);
+    let text = report.render(false);
+    assert!(text.contains("changed from none written to 1"), "{text}");
+}
