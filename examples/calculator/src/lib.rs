@@ -19,6 +19,10 @@ use thriftc_runtime::{Framing, ProtocolKind};
 
 pub mod tokio;
 
+/// Any error of the demo: the runtime's, a generated client's error enum,
+/// or a wrong answer; `?` converts them.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
 /// The generated code: modules `calculator` and `shared`.
 #[allow(dead_code)] // not every generated item is used here
 pub mod idl {
@@ -135,18 +139,18 @@ pub struct Report {
 /// Runs `threads` clients at once, each on its own connection, each making
 /// `rounds` rounds of calls and checking every answer. Keys are
 /// `thread * 1000 + round`, so the log ends with `threads * rounds` entries.
-pub fn run_clients(addr: SocketAddr, threads: usize, rounds: i32) -> Result<Report, String> {
+pub fn run_clients(addr: SocketAddr, threads: usize, rounds: i32) -> Result<Report, Error> {
     let workers: Vec<_> = (0..threads)
         .map(|t| {
-            std::thread::spawn(move || -> Result<Report, String> {
-                let mut client = connect(addr).map_err(|e| e.to_string())?;
+            std::thread::spawn(move || -> Result<Report, Error> {
+                let mut client = connect(addr)?;
                 let mut report = Report::default();
-                client.ping().map_err(|e| e.to_string())?;
+                client.ping()?;
                 for round in 0..rounds {
                     let key = t as i32 * 1000 + round;
-                    let sum = client.add(key, 1).map_err(|e| e.to_string())?;
+                    let sum = client.add(key, 1)?;
                     if sum != key + 1 {
-                        return Err(format!("add({key}, 1) = {sum}"));
+                        return Err(format!("add({key}, 1) = {sum}").into());
                     }
                     let work = Work {
                         left: key,
@@ -154,13 +158,13 @@ pub fn run_clients(addr: SocketAddr, threads: usize, rounds: i32) -> Result<Repo
                         op: Op::MULTIPLY,
                         comment: Some(format!("thread {t}")),
                     };
-                    let product = client.calculate(key, work).map_err(|e| e.to_string())?;
+                    let product = client.calculate(key, work)?;
                     if product != key * 3 {
-                        return Err(format!("{key} * 3 = {product}"));
+                        return Err(format!("{key} * 3 = {product}").into());
                     }
-                    let entry = client.get_entry(key).map_err(|e| e.to_string())?;
+                    let entry = client.get_entry(key)?;
                     if entry.value != product.to_string() {
-                        return Err(format!("log entry {key} is {entry:?}"));
+                        return Err(format!("log entry {key} is {entry:?}").into());
                     }
                     let divide_by_zero = Work {
                         left: 1,
@@ -172,9 +176,9 @@ pub fn run_clients(addr: SocketAddr, threads: usize, rounds: i32) -> Result<Repo
                         Err(CalculatorCalculateError::Bad(e)) if e.op == Op::DIVIDE => {
                             report.bad_work += 1
                         }
-                        other => return Err(format!("1 / 0 gave {other:?}")),
+                        other => return Err(format!("1 / 0 gave {other:?}").into()),
                     }
-                    client.zip().map_err(|e| e.to_string())?;
+                    client.zip()?;
                     report.calls += 5;
                 }
                 Ok(report)
@@ -183,9 +187,7 @@ pub fn run_clients(addr: SocketAddr, threads: usize, rounds: i32) -> Result<Repo
         .collect();
     let mut total = Report::default();
     for w in workers {
-        let r = w
-            .join()
-            .map_err(|_| "a client thread panicked".to_owned())??;
+        let r = w.join().map_err(|_| "a client thread panicked")??;
         total.calls += r.calls;
         total.bad_work += r.bad_work;
     }

@@ -4,11 +4,11 @@
 //! ```text
 //! cargo run -p calculator -- demo                 # server + concurrent clients, then exit
 //! cargo run -p calculator -- async-demo           # the same on tokio, plus blocking clients
-//! cargo run -p calculator -- serve [--port 9090]  # serve until interrupted
+//! cargo run -p calculator -- serve [--port 9090]  # serve until `stop` is typed
 //! cargo run -p calculator -- client [--port 9090] [--threads 8]
 //! ```
 
-use calculator::{Calc, connect, run_clients, serve};
+use calculator::{Calc, Error, connect, run_clients, serve};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         Some("async-demo") => async_demo(threads),
         Some("serve") => serve_forever(port),
         Some("client") => client(SocketAddr::from(([127, 0, 0, 1], port)), threads),
-        _ => Err(USAGE.to_owned()),
+        _ => Err(USAGE.into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,9 +51,9 @@ fn main() -> ExitCode {
 
 /// Starts a server on a free port, runs the concurrent clients against it,
 /// shows what the shared handler state saw, and stops.
-fn demo(threads: usize) -> Result<(), String> {
+fn demo(threads: usize) -> Result<(), Error> {
     let handler = Arc::new(Calc::default());
-    let server = serve("127.0.0.1:0", handler.clone()).map_err(|e| e.to_string())?;
+    let server = serve("127.0.0.1:0", handler.clone())?;
     let addr = server.local_addr();
     println!("server listening on {addr}");
     client(addr, threads)?;
@@ -66,21 +66,19 @@ fn demo(threads: usize) -> Result<(), String> {
 /// The async server on tokio, async clients as tasks (each on its own
 /// connection, and as many more sharing one), and blocking clients on
 /// threads calling the same server at the same time.
-fn async_demo(clients: usize) -> Result<(), String> {
-    let rt = calculator::tokio::runtime().map_err(|e| e.to_string())?;
+fn async_demo(clients: usize) -> Result<(), Error> {
+    let rt = calculator::tokio::runtime()?;
     rt.block_on(async {
         let handler = Arc::new(Calc::default());
-        let (server, serving) = calculator::tokio::serve("127.0.0.1:0", handler.clone())
-            .await
-            .map_err(|e| e.to_string())?;
+        let (server, serving) = calculator::tokio::serve("127.0.0.1:0", handler.clone()).await?;
         let addr = server.local_addr();
         println!("async server listening on {addr}");
         let started = Instant::now();
         let blocking = tokio::task::spawn_blocking(move || run_clients(addr, clients, 50));
         let shared = tokio::spawn(calculator::tokio::run_shared_clients(addr, clients, 50));
         let report = calculator::tokio::run_clients(addr, clients, 50).await?;
-        let shared = shared.await.map_err(|e| e.to_string())??;
-        let blocking = blocking.await.map_err(|e| e.to_string())??;
+        let shared = shared.await??;
+        let blocking = blocking.await??;
         println!(
             "{clients} async clients, {clients} tasks sharing one connection and {clients} \
              blocking clients made {} calls in {:?}; every answer checked ({} divisions by zero \
@@ -91,28 +89,39 @@ fn async_demo(clients: usize) -> Result<(), String> {
         );
         println!("the handler logged {} results", handler.logged());
         server.stop();
-        serving
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        serving.await??;
         println!("server stopped");
         Ok(())
     })
 }
 
-fn serve_forever(port: u16) -> Result<(), String> {
-    let server = serve(&format!("127.0.0.1:{port}"), Arc::new(Calc::default()))
-        .map_err(|e| e.to_string())?;
+/// Serves until `stop` is typed (a graceful stop: calls in flight are
+/// answered) or the process is killed; without a terminal (stdin closed),
+/// until killed.
+fn serve_forever(port: u16) -> Result<(), Error> {
+    let handler = Arc::new(Calc::default());
+    let server = serve(&format!("127.0.0.1:{port}"), handler.clone())?;
     println!(
-        "calculator serving on {} (Ctrl-C to stop)",
+        "calculator serving on {} (type `stop` and Enter to stop gracefully)",
         server.local_addr()
     );
+    let mut line = String::new();
     loop {
-        std::thread::park();
+        line.clear();
+        match std::io::stdin().read_line(&mut line) {
+            Ok(0) | Err(_) => loop {
+                std::thread::park();
+            },
+            Ok(_) if line.trim() == "stop" => break,
+            Ok(_) => {}
+        }
     }
+    server.stop();
+    println!("stopped after logging {} results", handler.logged());
+    Ok(())
 }
 
-fn client(addr: SocketAddr, threads: usize) -> Result<(), String> {
+fn client(addr: SocketAddr, threads: usize) -> Result<(), Error> {
     let started = Instant::now();
     let report = run_clients(addr, threads, 50)?;
     println!(
@@ -122,10 +131,7 @@ fn client(addr: SocketAddr, threads: usize) -> Result<(), String> {
         report.bad_work
     );
     // The oneway zips were sent without waiting; ask how many arrived.
-    let mut c = connect(addr).map_err(|e| e.to_string())?;
-    println!(
-        "zips received so far: {}",
-        c.zips().map_err(|e| e.to_string())?
-    );
+    let mut c = connect(addr)?;
+    println!("zips received so far: {}", c.zips()?);
     Ok(())
 }

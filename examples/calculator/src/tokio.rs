@@ -14,8 +14,8 @@ use thriftc_runtime::tokio::{AsyncChannel, AsyncClient, AsyncServer, AsyncServer
 use crate::{
     Calc, CalculatorAddError, CalculatorAsyncClient, CalculatorAsyncHandler,
     CalculatorAsyncProcessor, CalculatorCalculateError, CalculatorHandler, CalculatorPingError,
-    CalculatorZipError, CalculatorZipsError, LogEntry, LogbookAsyncHandler, LogbookGetEntryError,
-    LogbookHandler, Op, Report, Work,
+    CalculatorZipError, CalculatorZipsError, Error, LogEntry, LogbookAsyncHandler,
+    LogbookGetEntryError, LogbookHandler, Op, Report, Work,
 };
 
 /// The async handler: each method answers as the blocking one does (none
@@ -89,11 +89,11 @@ pub async fn connect(
 /// connection, making the same calls and checks as
 /// [`run_clients`](crate::run_clients). Keys are `10_000 + client * 1000 +
 /// round`, apart from the blocking clients' keys.
-pub async fn run_clients(addr: SocketAddr, clients: usize, rounds: i32) -> Result<Report, String> {
+pub async fn run_clients(addr: SocketAddr, clients: usize, rounds: i32) -> Result<Report, Error> {
     let tasks: Vec<_> = (0..clients)
         .map(|t| {
             ::tokio::spawn(async move {
-                let mut client = connect(addr).await.map_err(|e| e.to_string())?;
+                let mut client = connect(addr).await?;
                 one_client(&mut client, 10_000 + t as i32 * 1000, rounds).await
             })
         })
@@ -109,13 +109,11 @@ pub async fn run_shared_clients(
     addr: SocketAddr,
     tasks: usize,
     rounds: i32,
-) -> Result<Report, String> {
-    let shared = Connector::new(addr)
-        .map_err(|e| e.to_string())?
+) -> Result<Report, Error> {
+    let shared = Connector::new(addr)?
         .read_timeout(Duration::from_secs(10))
         .connect_shared()
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let tasks: Vec<_> = (0..tasks)
         .map(|t| {
             let mut client = CalculatorAsyncClient::new(shared.clone());
@@ -129,8 +127,8 @@ pub async fn run_shared_clients(
 
 /// The reports of `tasks`, added up; the first failure otherwise.
 async fn sum(
-    tasks: Vec<::tokio::task::JoinHandle<Result<Report, String>>>,
-) -> Result<Report, String> {
+    tasks: Vec<::tokio::task::JoinHandle<Result<Report, Error>>>,
+) -> Result<Report, Error> {
     let mut total = Report::default();
     for task in tasks {
         let r = task
@@ -146,14 +144,14 @@ async fn one_client<C: AsyncChannel>(
     client: &mut CalculatorAsyncClient<C>,
     first_key: i32,
     rounds: i32,
-) -> Result<Report, String> {
+) -> Result<Report, Error> {
     let mut report = Report::default();
-    client.ping().await.map_err(|e| e.to_string())?;
+    client.ping().await?;
     for round in 0..rounds {
         let key = first_key + round;
-        let sum = client.add(key, 1).await.map_err(|e| e.to_string())?;
+        let sum = client.add(key, 1).await?;
         if sum != key + 1 {
-            return Err(format!("add({key}, 1) = {sum}"));
+            return Err(format!("add({key}, 1) = {sum}").into());
         }
         let work = Work {
             left: key,
@@ -161,16 +159,13 @@ async fn one_client<C: AsyncChannel>(
             op: Op::MULTIPLY,
             comment: Some(format!("task from {first_key}")),
         };
-        let product = client
-            .calculate(key, work)
-            .await
-            .map_err(|e| e.to_string())?;
+        let product = client.calculate(key, work).await?;
         if product != key * 3 {
-            return Err(format!("{key} * 3 = {product}"));
+            return Err(format!("{key} * 3 = {product}").into());
         }
-        let entry = client.get_entry(key).await.map_err(|e| e.to_string())?;
+        let entry = client.get_entry(key).await?;
         if entry.value != product.to_string() {
-            return Err(format!("log entry {key} is {entry:?}"));
+            return Err(format!("log entry {key} is {entry:?}").into());
         }
         let divide_by_zero = Work {
             left: 1,
@@ -180,9 +175,9 @@ async fn one_client<C: AsyncChannel>(
         };
         match client.calculate(key, divide_by_zero).await {
             Err(CalculatorCalculateError::Bad(e)) if e.op == Op::DIVIDE => report.bad_work += 1,
-            other => return Err(format!("1 / 0 gave {other:?}")),
+            other => return Err(format!("1 / 0 gave {other:?}").into()),
         }
-        client.zip().await.map_err(|e| e.to_string())?;
+        client.zip().await?;
         report.calls += 5;
     }
     Ok(report)
