@@ -61,6 +61,8 @@ fn every_mode_reports_each_call_in_order() {
             assert_ne!(ids[0], ids[1], "{what}");
             check_calls(ids[0], &lives[0].1, &first);
             check_calls(ids[1], &lives[1].1, &second);
+            // Each was reported started first.
+            recorder.check_started(first.len() + second.len());
             for c in opened(&events) {
                 assert!(
                     c.peer.is_some_and(|p| p.ip().is_loopback()),

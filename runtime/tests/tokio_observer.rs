@@ -61,6 +61,8 @@ fn each_call_is_reported_in_order() {
         assert_ne!(lives[0].0, lives[1].0, "{what}");
         check_calls(lives[0].0, &lives[0].1, &first);
         check_calls(lives[1].0, &lives[1].1, &second);
+        // Each was reported started first.
+        recorder.check_started(first.len() + second.len());
         for c in opened(&events) {
             assert!(
                 c.peer.is_some_and(|p| p.ip().is_loopback()),

@@ -573,7 +573,10 @@ where
                 return Served::Closed;
             }
             // The observer's clock: read only when there is one.
-            let started = observed.as_ref().map(|_| Instant::now());
+            let started = observed.as_ref().map(|o| {
+                observer::CallStart::notify(&*o.observer, o.connection, header);
+                Instant::now()
+            });
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 processor.process(header, input, output)
             }));

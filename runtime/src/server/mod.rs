@@ -123,7 +123,7 @@ mod first_pass;
 pub(crate) mod listener;
 pub(crate) mod observer;
 
-pub use observer::{CallInfo, CallOutcome, ConnectionInfo, ServerObserver};
+pub use observer::{CallInfo, CallOutcome, CallStart, ConnectionInfo, ServerObserver};
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

@@ -32,8 +32,9 @@ use crate::protocol::{MessageType, ProtocolRead};
 ///   accepted connection, before its first call (on the thread that
 ///   accepted it, for the blocking server; on the connection's task, for
 ///   the async server);
-/// - [`call_finished`](ServerObserver::call_finished) once per CALL or
-///   ONEWAY message read, in the order the connection's messages came,
+/// - [`call_started`](ServerObserver::call_started) once per CALL or
+///   ONEWAY message read, before its processor runs, and
+///   [`call_finished`](ServerObserver::call_finished) once per call started, in the order the connection's messages came,
 ///   once its reply is written to the socket (or has failed to be), or for
 ///   ONEWAY once the handler has returned. A message of another type, or
 ///   one whose header cannot be read, is not a call: the connection closes
@@ -58,8 +59,8 @@ use crate::protocol::{MessageType, ProtocolRead};
 ///
 /// With no observer set, the server reads no clock and allocates nothing
 /// for it (a call costs a branch or two); with one, a connection costs a
-/// reference count, and a call a clock read at its start and one at its
-/// end, and a call answered with an EXCEPTION message also a decode of
+/// reference count, and a call two observer calls, a clock read at its
+/// start and one at its end, a look at the reply's first field, and a call answered with an EXCEPTION message also a decode of
 /// that message (to learn its kind). The blocking server sends each reply
 /// once the processor has returned, rather than from within it when it
 /// flushes, so that the reply can be looked at first (and before the rest
@@ -78,6 +79,13 @@ pub trait ServerObserver: Send + Sync + 'static {
         let _ = connection;
     }
 
+    /// A call's header was read and its processor is about to run (for
+    /// an in-flight count, say); its [`call_finished`](Self::call_finished)
+    /// follows, on the same connection's thread or task.
+    fn call_started(&self, call: &CallStart<'_>) {
+        let _ = call;
+    }
+
     /// A call was answered (or could not be): what it was, how long it
     /// took and how it ended.
     fn call_finished(&self, call: &CallInfo<'_>) {
@@ -92,6 +100,10 @@ impl<T: ServerObserver + ?Sized> ServerObserver for Arc<T> {
 
     fn connection_closed(&self, connection: &ConnectionInfo) {
         (**self).connection_closed(connection);
+    }
+
+    fn call_started(&self, call: &CallStart<'_>) {
+        (**self).call_started(call);
     }
 
     fn call_finished(&self, call: &CallInfo<'_>) {
@@ -110,6 +122,39 @@ pub struct ConnectionInfo {
     /// The peer's address over TCP; `None` for a Unix domain socket, whose
     /// clients have no address as a rule.
     pub peer: Option<SocketAddr>,
+}
+
+/// One call a server is about to serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallStart<'a> {
+    /// The [`ConnectionInfo::id`] of the connection it came on.
+    pub connection: u64,
+    /// The method name as received, with a multiplexed call's
+    /// `Service:` prefix.
+    pub method: &'a str,
+    /// The sequence id the client chose.
+    pub seqid: i32,
+    /// Sent as ONEWAY (no reply expected).
+    pub oneway: bool,
+}
+
+impl<'a> CallStart<'a> {
+    /// Tells `observer` that the call `header` names, on `connection`,
+    /// starts.
+    pub(crate) fn notify(
+        observer: &dyn ServerObserver,
+        connection: u64,
+        header: &'a crate::protocol::MessageHeader,
+    ) {
+        let call = CallStart {
+            connection,
+            method: &header.name,
+            seqid: header.seqid,
+            oneway: header.kind == MessageType::Oneway,
+        };
+        notify("call_started", || observer.call_started(&call));
+    }
 }
 
 /// One call a server has finished with.

@@ -9,7 +9,9 @@ use crate::processor::ProtocolKind;
 use crate::protocol::{MessageHeader, MessageType};
 use crate::server::ServerObserver;
 use crate::server::listener::Peer;
-use crate::server::observer::{CallInfo, CallOutcome, ConnectionInfo, notify, reply_outcome};
+use crate::server::observer::{
+    CallInfo, CallOutcome, CallStart, ConnectionInfo, notify, reply_outcome,
+};
 use crate::transport::Framing;
 use crate::transport::framed::FRAME_HEADER_LEN;
 
@@ -50,8 +52,10 @@ impl Watch {
         }
     }
 
-    /// A call's header was read: its clock starts.
+    /// A call's header was read: the observer is told, and its clock
+    /// starts.
     pub(crate) fn call_started(&mut self, header: &MessageHeader) {
+        CallStart::notify(&*self.observer, self.info.id, header);
         self.name.clone_from(&header.name);
         self.call = Some(Current {
             seqid: header.seqid,

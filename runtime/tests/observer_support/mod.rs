@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use thriftc_runtime::server::{CallInfo, CallOutcome, ConnectionInfo, ServerObserver};
+use thriftc_runtime::server::{CallInfo, CallOutcome, CallStart, ConnectionInfo, ServerObserver};
 use thriftc_runtime::{ApplicationErrorKind, Framing, ProtocolKind};
 
 use crate::server_support::{
@@ -40,6 +40,12 @@ pub struct Recorder {
     events: Mutex<Vec<Event>>,
     changed: Condvar,
     pub panics: AtomicBool,
+    /// Calls started and not yet finished: (connection, seqid, method).
+    in_flight: Mutex<Vec<(u64, i32, String)>>,
+    /// Calls started, in all.
+    started: std::sync::atomic::AtomicUsize,
+    /// Calls finished that were not reported started first.
+    unstarted: Mutex<Vec<Finished>>,
 }
 
 /// The panic a panicking [`Recorder`] raises (kept out of the test output
@@ -81,6 +87,23 @@ impl Recorder {
         }
     }
 
+    /// Checks that every call finished was reported started first, on its
+    /// connection with its seqid and name, and none is left in flight:
+    /// `calls` in all.
+    pub fn check_started(&self, calls: usize) {
+        let unstarted = self.unstarted.lock().unwrap();
+        assert!(
+            unstarted.is_empty(),
+            "finished, never started: {unstarted:#?}"
+        );
+        let in_flight = self.in_flight.lock().unwrap();
+        assert!(
+            in_flight.is_empty(),
+            "started, never finished: {in_flight:?}"
+        );
+        assert_eq!(self.started.load(Ordering::SeqCst), calls);
+    }
+
     /// Waits until `n` connections have been reported closed.
     pub fn wait_closed(&self, n: usize) -> Vec<Event> {
         let (held, events) = self.wait_until(Duration::from_secs(10), |e| closed(e).len() >= n);
@@ -98,15 +121,35 @@ impl ServerObserver for Recorder {
         self.record(Event::Closed(*connection));
     }
 
+    fn call_started(&self, call: &CallStart<'_>) {
+        let key = (call.connection, call.seqid, call.method.to_owned());
+        self.in_flight.lock().unwrap().push(key);
+        self.started.fetch_add(1, Ordering::SeqCst);
+        if self.panics.load(Ordering::SeqCst) {
+            panic!("{OBSERVER_PANIC}");
+        }
+    }
+
     fn call_finished(&self, call: &CallInfo<'_>) {
-        self.record(Event::Call(Finished {
+        let finished = Finished {
             connection: call.connection,
             method: call.method.to_owned(),
             seqid: call.seqid,
             oneway: call.oneway,
             elapsed: call.elapsed,
             outcome: call.outcome,
-        }));
+        };
+        {
+            let mut in_flight = self.in_flight.lock().unwrap();
+            let key = (call.connection, call.seqid, call.method.to_owned());
+            match in_flight.iter().position(|k| *k == key) {
+                Some(i) => {
+                    in_flight.remove(i);
+                }
+                None => self.unstarted.lock().unwrap().push(finished.clone()),
+            }
+        }
+        self.record(Event::Call(finished));
     }
 }
 
