@@ -652,6 +652,7 @@ fn full_record(i: i64, color: Color) -> Record {
         weight: -0.5,
         greeting: "hi".into(),
         favorite: Some(VIOLET),
+        pick: Some(Choice::Number(i as i32)),
     }
 }
 

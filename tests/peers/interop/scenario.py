@@ -262,7 +262,7 @@ def full_record(t, i, color):
         tags=["t1", TEXT], payload=bytes([i % 256]) * 3,
         choice=t.Choice(text="chosen"), level=t.Level.HIGH,
         version=t.Version(major=3, minor=4, tag="beta"), weight=-0.5,
-        greeting="hi", favorite=VIOLET)
+        greeting="hi", favorite=VIOLET, pick=t.Choice(number=i))
 
 
 def records(t):
@@ -273,6 +273,8 @@ def records(t):
         # Only the required fields and the fields with defaults; the three
         # default-requiredness fields without a default are set explicitly so
         # that the echo compares equal whatever the peer writes for them.
+        # `pick` (a union, no default) stays unset: it is not sent, and must
+        # come back unset.
         t.Record(id=4, name="minimal", created=0, tags=[], payload=b""),
     ]
 

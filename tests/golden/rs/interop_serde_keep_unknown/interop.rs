@@ -465,6 +465,8 @@ pub struct Record {
     pub greeting: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub favorite: Option<Color>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pick: Option<Choice>,
     /// Fields this schema does not know, as read; written back after
     /// the known fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -489,6 +491,7 @@ impl Default for Record {
             weight: 1.5,
             greeting: String::from("hello"),
             favorite: None,
+            pick: None,
             unknown_fields: Vec::new(),
         }
     }
@@ -528,6 +531,7 @@ impl Record {
             (13, __rt::TType::Double),
             (14, __rt::TType::String),
             (15, __rt::TType::I32),
+            (16, __rt::TType::Struct),
         ];
         __rt::serde_unknown_fields(d, KNOWN, "struct `Record`")
     }
@@ -593,6 +597,11 @@ impl __rt::Encode for Record {
             __rt::Encode::encode(v, p)?;
             p.write_field_end()?;
         }
+        if let Some(v) = &self.pick {
+            p.write_field_begin("pick", __rt::TType::Struct, 16)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         for f in &self.unknown_fields {
             f.write(p)?;
         }
@@ -618,6 +627,7 @@ impl __rt::Decode for Record {
         let mut f_weight = None;
         let mut f_greeting = None;
         let mut f_favorite = None;
+        let mut f_pick = None;
         let mut unknown = Vec::new();
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
@@ -636,6 +646,7 @@ impl __rt::Decode for Record {
                 (13, __rt::TType::Double) => f_weight = Some(__rt::Decode::decode(p)?),
                 (14, __rt::TType::String) => f_greeting = Some(__rt::Decode::decode(p)?),
                 (15, __rt::TType::I32) => f_favorite = Some(__rt::Decode::decode(p)?),
+                (16, __rt::TType::Struct) => f_pick = Some(__rt::Decode::decode(p)?),
                 _ => unknown.push(__rt::UnknownField::read(p, h)?),
             }
             p.read_field_end()?;
@@ -665,6 +676,7 @@ impl __rt::Decode for Record {
             weight: f_weight.unwrap_or(1.5),
             greeting: f_greeting.unwrap_or_else(|| String::from("hello")),
             favorite: f_favorite,
+            pick: f_pick,
             unknown_fields: unknown,
         })
     }

@@ -701,6 +701,7 @@ pub struct Record {
     pub weight: f64,
     pub greeting: String,
     pub favorite: Option<Color>,
+    pub pick: Option<Choice>,
 }
 impl Default for Record {
     fn default() -> Self {
@@ -720,6 +721,7 @@ impl Default for Record {
             weight: 1.5,
             greeting: String::from("hello"),
             favorite: None,
+            pick: None,
         }
     }
 }
@@ -784,6 +786,11 @@ impl __rt::Encode for Record {
             __rt::Encode::encode(v, p)?;
             p.write_field_end()?;
         }
+        if let Some(v) = &self.pick {
+            p.write_field_begin("pick", __rt::TType::Struct, 16)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -806,6 +813,7 @@ impl __rt::Decode for Record {
         let mut f_weight = None;
         let mut f_greeting = None;
         let mut f_favorite = None;
+        let mut f_pick = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::I64) => f_id = Some(__rt::Decode::decode(p)?),
@@ -823,6 +831,7 @@ impl __rt::Decode for Record {
                 (13, __rt::TType::Double) => f_weight = Some(__rt::Decode::decode(p)?),
                 (14, __rt::TType::String) => f_greeting = Some(__rt::Decode::decode(p)?),
                 (15, __rt::TType::I32) => f_favorite = Some(__rt::Decode::decode(p)?),
+                (16, __rt::TType::Struct) => f_pick = Some(__rt::Decode::decode(p)?),
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -852,6 +861,7 @@ impl __rt::Decode for Record {
             weight: f_weight.unwrap_or(1.5),
             greeting: f_greeting.unwrap_or_else(|| String::from("hello")),
             favorite: f_favorite,
+            pick: f_pick,
         })
     }
 }
@@ -874,6 +884,7 @@ pub struct RecordRef<'a> {
     pub weight: f64,
     pub greeting: &'a str,
     pub favorite: Option<Color>,
+    pub pick: Option<ChoiceRef<'a>>,
 }
 impl Default for RecordRef<'_> {
     fn default() -> Self {
@@ -893,6 +904,7 @@ impl Default for RecordRef<'_> {
             weight: 1.5,
             greeting: "hello",
             favorite: None,
+            pick: None,
         }
     }
 }
@@ -957,6 +969,11 @@ impl __rt::Encode for RecordRef<'_> {
             __rt::Encode::encode(v, p)?;
             p.write_field_end()?;
         }
+        if let Some(v) = &self.pick {
+            p.write_field_begin("pick", __rt::TType::Struct, 16)?;
+            __rt::Encode::encode(v, p)?;
+            p.write_field_end()?;
+        }
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -979,6 +996,7 @@ impl<'a> __rt::DecodeView<'a> for RecordRef<'a> {
         let mut f_weight = None;
         let mut f_greeting = None;
         let mut f_favorite = None;
+        let mut f_pick = None;
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::I64) => f_id = Some(__rt::DecodeView::decode_view(p)?),
@@ -1022,6 +1040,9 @@ impl<'a> __rt::DecodeView<'a> for RecordRef<'a> {
                 (15, __rt::TType::I32) => {
                     f_favorite = Some(__rt::DecodeView::decode_view(p)?);
                 }
+                (16, __rt::TType::Struct) => {
+                    f_pick = Some(__rt::DecodeView::decode_view(p)?);
+                }
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -1051,6 +1072,7 @@ impl<'a> __rt::DecodeView<'a> for RecordRef<'a> {
             weight: f_weight.unwrap_or(1.5),
             greeting: f_greeting.unwrap_or("hello"),
             favorite: f_favorite,
+            pick: f_pick,
         })
     }
 }
@@ -1072,6 +1094,7 @@ impl<'a> __rt::FromView<RecordRef<'a>> for Record {
             weight: __rt::FromView::from_view(&v.weight),
             greeting: __rt::FromView::from_view(&v.greeting),
             favorite: v.favorite.as_ref().map(__rt::FromView::from_view),
+            pick: v.pick.as_ref().map(__rt::FromView::from_view),
         }
     }
 }
