@@ -318,16 +318,31 @@ mod tests {
     use crate::processor::write_exception;
     use crate::protocol::{ProtocolWrite, TType};
 
-    /// A message of `kind` named `name` in `protocol`: an EXCEPTION
-    /// carries an error of `error`, a REPLY an empty struct.
-    fn message(protocol: ProtocolKind, kind: MessageType, error: ApplicationErrorKind) -> Vec<u8> {
-        fn write<P: ProtocolWrite>(p: &mut P, kind: MessageType, error: ApplicationErrorKind) {
+    /// A message in `protocol`: an EXCEPTION carrying an error of `error`,
+    /// or a REPLY whose result struct holds `field` (an `i32`) or nothing.
+    fn message(
+        protocol: ProtocolKind,
+        kind: MessageType,
+        error: ApplicationErrorKind,
+        field: Option<i16>,
+    ) -> Vec<u8> {
+        fn write<P: ProtocolWrite>(
+            p: &mut P,
+            kind: MessageType,
+            error: ApplicationErrorKind,
+            field: Option<i16>,
+        ) {
             if kind == MessageType::Exception {
                 let e = ApplicationError::new(error, "what went wrong");
                 write_exception(p, "Calc:add", 9, &e).unwrap();
             } else {
                 p.write_message_begin_parts("Calc:add", kind, 9).unwrap();
                 p.write_struct_begin("r").unwrap();
+                if let Some(id) = field {
+                    p.write_field_begin("x", TType::I32, id).unwrap();
+                    p.write_i32(7).unwrap();
+                    p.write_field_end().unwrap();
+                }
                 p.write_field_stop().unwrap();
                 p.write_struct_end().unwrap();
                 p.write_message_end().unwrap();
@@ -337,45 +352,25 @@ mod tests {
         match protocol {
             ProtocolKind::Binary => {
                 let mut p = BinaryProtocol::new(Vec::new(), limits);
-                write(&mut p, kind, error);
+                write(&mut p, kind, error, field);
                 p.into_inner()
             }
             ProtocolKind::Compact => {
                 let mut p = CompactProtocol::new(Vec::new(), limits);
-                write(&mut p, kind, error);
+                write(&mut p, kind, error, field);
                 p.into_inner()
             }
         }
     }
 
-    /// A REPLY whose result struct holds `field` (an `i32`), or nothing.
+    /// A REPLY whose result struct holds `field`, or nothing.
     fn result(protocol: ProtocolKind, field: Option<i16>) -> Vec<u8> {
-        fn write<P: ProtocolWrite>(p: &mut P, field: Option<i16>) {
-            p.write_message_begin_parts("f", MessageType::Reply, 1)
-                .unwrap();
-            p.write_struct_begin("f_result").unwrap();
-            if let Some(id) = field {
-                p.write_field_begin("x", TType::I32, id).unwrap();
-                p.write_i32(7).unwrap();
-                p.write_field_end().unwrap();
-            }
-            p.write_field_stop().unwrap();
-            p.write_struct_end().unwrap();
-            p.write_message_end().unwrap();
-        }
-        let limits = Limits::default();
-        match protocol {
-            ProtocolKind::Binary => {
-                let mut p = BinaryProtocol::new(Vec::new(), limits);
-                write(&mut p, field);
-                p.into_inner()
-            }
-            ProtocolKind::Compact => {
-                let mut p = CompactProtocol::new(Vec::new(), limits);
-                write(&mut p, field);
-                p.into_inner()
-            }
-        }
+        message(
+            protocol,
+            MessageType::Reply,
+            ApplicationErrorKind::Unknown,
+            field,
+        )
     }
 
     #[test]
@@ -401,7 +396,7 @@ mod tests {
                 K::InternalError,
                 K::Other(42),
             ] {
-                let e = message(protocol, MessageType::Exception, kind);
+                let e = message(protocol, MessageType::Exception, kind, None);
                 assert_eq!(
                     reply_outcome(protocol, &e),
                     CallOutcome::Exception(kind),
