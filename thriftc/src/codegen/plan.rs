@@ -564,7 +564,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
         module_of_file: HashMap::new(),
         defs: Vec::new(),
         notes: Vec::new(),
-        renamed: std::cell::RefCell::default(),
+        placed_notes: std::cell::RefCell::default(),
         holds: Vec::new(),
         demoted: std::collections::HashSet::new(),
     };
@@ -614,7 +614,7 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
     });
     let views = args_views || p.defs.iter().any(|d| d.view.is_some());
     let mut notes = p.notes;
-    notes.extend(p.renamed.into_inner());
+    notes.extend(p.placed_notes.into_inner());
     Ok(Crate {
         modules,
         views,
@@ -639,7 +639,7 @@ struct Planner<'a> {
     /// an earlier name of their scope converts to the same Rust name (see
     /// [`Planner::note_renamed`]), a `message` annotation that names no
     /// `string` field.
-    renamed: std::cell::RefCell<Vec<String>>,
+    placed_notes: std::cell::RefCell<Vec<String>>,
     /// Per definition, its strongly connected component in the graph of
     /// structs holding structs (through containers too), when the `lazy`
     /// option is used: see [`Planner::lazy_allowed`].
@@ -809,7 +809,7 @@ impl<'a> Planner<'a> {
         if found.is_none() {
             if let Some(a) = named {
                 let at = self.place(a.span);
-                self.renamed.borrow_mut().push(format!(
+                self.placed_notes.borrow_mut().push(format!(
                     "{at}the annotation `message` of exception `{}` names `{wanted}`, which is \
                      not a `string` field of it: its `Display` shows every field",
                     def.name.name
@@ -821,18 +821,21 @@ impl<'a> Planner<'a> {
 
     /// Is `ty` a `string`, through typedefs?
     fn is_string(&self, ty: &ir::Type) -> bool {
-        let mut kind = &ty.kind;
-        for _ in 0..=self.program.defs.len() {
-            match kind {
-                ir::TypeKind::String => return true,
-                ir::TypeKind::Named(id) => match &self.program.def(*id).kind {
-                    DefKind::Typedef(t) => kind = &t.target.kind,
-                    _ => return false,
-                },
-                _ => return false,
-            }
+        matches!(self.through_typedefs(ty).kind, ir::TypeKind::String)
+    }
+
+    /// Notes the fields of `st`, planned from `ir_fields` (in order) under
+    /// `path`, whose Rust name got a number.
+    fn note_field_renames(&self, ir_fields: &[ir::Field], st: &Struct, path: &[&str]) {
+        for (f, planned) in ir_fields.iter().zip(&st.fields) {
+            let wanted = if st.kind == StructKind::Union {
+                names::variant_name(&f.name.name)
+            } else {
+                names::field_name(&f.name.name)
+            };
+            let what = format!("`{}.{}`", path.join("."), f.name.name);
+            self.note_renamed(f.name.span, &what, &wanted, &planned.name);
         }
-        false
     }
 
     /// Notes `thrift` (written at `span`, `what` it names) when its Rust
@@ -862,7 +865,7 @@ impl<'a> Planner<'a> {
             return;
         }
         let at = self.place(span);
-        self.renamed.borrow_mut().push(format!(
+        self.placed_notes.borrow_mut().push(format!(
             "{at}{what} is `{got}` in Rust, not `{wanted}`: {why}"
         ));
     }
@@ -1499,6 +1502,7 @@ impl<'a> Planner<'a> {
                     &s.fields,
                     &path,
                 )?;
+                self.note_field_renames(&s.fields, &st, &path);
                 if s.kind == StructKind::Exception {
                     st.message = self.message_field(def, s);
                 }
@@ -1588,6 +1592,9 @@ impl<'a> Planner<'a> {
                         &f.args,
                         &fpath,
                     )?;
+                    // A result struct's fields are the `throws` list, whose
+                    // renames are noted with the error enum's variants.
+                    self.note_field_renames(&f.args, &args, &fpath);
                     let mut result = self.plan_struct(
                         None,
                         &format!("{}_result", f.name.name),
@@ -1716,13 +1723,6 @@ impl<'a> Planner<'a> {
             } else {
                 names::field_name(&f.name.name)
             };
-            let claimed = scope.claim(rust.clone());
-            // A result struct's fields are the `throws` list, whose
-            // renames are noted with the error enum's variants.
-            if def.is_some() || !thrift_name.ends_with("_result") {
-                let what = format!("`{}`", fpath.join("."));
-                self.note_renamed(f.name.span, &what, &rust, &claimed);
-            }
             let ty = self.ty_at(&f.ty, &fpath);
             let ty_default = self.traits_of(&f.ty, self.pref_for(&fpath)).default;
             let default = f
@@ -1732,7 +1732,7 @@ impl<'a> Planner<'a> {
             fields.push(Field {
                 id: f.id,
                 thrift_name: f.name.name.clone(),
-                name: claimed,
+                name: scope.claim(rust),
                 ty,
                 req,
                 boxed: f.recursive || self.options.boxed.iter().any(|p| path_matches(p, &fpath)),
@@ -1769,7 +1769,7 @@ impl<'a> Planner<'a> {
             if let (Some(name), Some(id)) = (name, def) {
                 if name.as_str() != wanted {
                     let d = self.program.def(id);
-                    self.renamed.borrow_mut().push(format!(
+                    self.placed_notes.borrow_mut().push(format!(
                         "{}the {what} of `{}` is `{name}`, not `{wanted}`: a field of it has \
                          that name",
                         self.place(d.name.span),
