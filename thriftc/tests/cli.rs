@@ -90,6 +90,31 @@ fn check_valid_idl_exits_0() {
     assert!(stderr(&out).contains("checked 2 files"), "{}", stderr(&out));
 }
 
+/// `check` warns about what `gen` would warn about: here a field whose
+/// Rust name gets a number.
+#[test]
+fn check_warns_about_names_that_get_a_number() {
+    let dir = project("check_renames");
+    std::fs::write(
+        dir.join("a.thrift"),
+        "struct S {\n  1: i32 fooBar,\n  2: i32 foo_bar,\n}\n",
+    )
+    .unwrap();
+    let out = thriftc(&dir, &["check", "a.thrift"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: a.thrift:3:10: `a.S.foo_bar` is `foo_bar2` in Rust"),
+        "{err}"
+    );
+    assert!(
+        err.contains("checked 1 file, 1 definition: 1 warning"),
+        "{err}"
+    );
+    let quiet = thriftc(&dir, &["check", "--quiet", "a.thrift"]);
+    assert_eq!((code(&quiet), stderr(&quiet)), (0, String::new()));
+}
+
 #[test]
 fn check_idl_error_exits_1_with_location() {
     let dir = project("idl-error");

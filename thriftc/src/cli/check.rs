@@ -9,8 +9,9 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Parse and check Thrift files and everything they include.\n\n\
-        Every error and warning is printed to stderr with its location. Nothing is written \
-        to disk.",
+        Every error and warning is printed to stderr with its location, also what `gen` \
+        would warn about with its default settings (a name that gets a number in the \
+        generated Rust, say). Nothing is written to disk.",
     after_help = "Examples:\n  \
         thriftc check tutorial.thrift\n  \
         thriftc check -I ../shared -I /usr/share/thrift service.thrift\n  \
@@ -49,16 +50,26 @@ pub fn run(args: Args) -> ExitCode {
         Ok(loaded) => {
             if !args.quiet {
                 let _ = stderr.write_all(loaded.render_warnings(color).as_bytes());
+                // What `gen` would warn about with its default settings
+                // (names that get a number in Rust, say).
+                let generated = thriftc::codegen::option_warnings(
+                    &loaded.program,
+                    &thriftc::Options::default(),
+                );
+                for w in &generated {
+                    let _ = writeln!(stderr, "warning: {w}");
+                }
                 let defs = loaded.program.defs.len();
                 let files = loaded.program.files.len();
-                let warnings = loaded.warnings.warning_count();
+                let warnings = loaded.warnings.warning_count() + generated.len();
                 let mut line = format!(
                     "checked {files} file{}, {defs} definition{}",
                     if files == 1 { "" } else { "s" },
                     if defs == 1 { "" } else { "s" }
                 );
                 if warnings > 0 {
-                    line.push_str(&format!(": {}", loaded.warnings.summary()));
+                    let s = if warnings == 1 { "" } else { "s" };
+                    line.push_str(&format!(": {warnings} warning{s}"));
                 }
                 let _ = writeln!(stderr, "{line}");
             }
