@@ -14,6 +14,15 @@ fn thriftc(dir: &Path, args: &[&str]) -> Output {
         .expect("run thriftc")
 }
 
+/// Runs `thriftc gen --out-dir gen ARGS` in `dir`, which must succeed;
+/// its output and the text of `gen/MODULE.rs`.
+fn gen_module(dir: &Path, module: &str, args: &[&str]) -> (Output, String) {
+    let out = thriftc(dir, &[&["gen", "--out-dir", "gen"], args].concat());
+    assert_eq!(code(&out), 0, "gen {args:?}: {}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("gen").join(format!("{module}.rs"))).unwrap();
+    (out, text)
+}
+
 fn code(out: &Output) -> i32 {
     out.status.code().expect("thriftc exited by a signal")
 }
@@ -381,9 +390,7 @@ fn gen_btree_all_and_its_deprecated_spelling() {
     )
     .unwrap();
     for (flag, warns) in [("--btree-all", false), ("--btree-map", true)] {
-        let out = thriftc(&dir, &["gen", "--out-dir", "gen", flag, "a.thrift"]);
-        assert_eq!(code(&out), 0, "{flag}: {}", stderr(&out));
-        let text = std::fs::read_to_string(dir.join("gen/a.rs")).unwrap();
+        let (out, text) = gen_module(&dir, "a", &[flag, "a.thrift"]);
         for want in [
             "pub m: ::std::collections::BTreeMap<String, i32>",
             "pub s: ::std::collections::BTreeSet<i64>",
@@ -403,23 +410,9 @@ fn gen_btree_all_and_its_deprecated_spelling() {
 fn gen_async_adds_the_tokio_flavour_of_services() {
     let dir = project("gen_async");
     std::fs::write(dir.join("s.thrift"), "service S { i32 f(1: i32 x) }\n").unwrap();
-    let out = thriftc(&dir, &["gen", "--out-dir", "gen", "s.thrift"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let plain = std::fs::read_to_string(dir.join("gen/s.rs")).unwrap();
+    let (_, plain) = gen_module(&dir, "s", &["s.thrift"]);
     assert!(!plain.contains("SAsyncHandler"), "{plain}");
-    let out = thriftc(
-        &dir,
-        &[
-            "gen",
-            "--out-dir",
-            "gen",
-            "--async",
-            "--no-client",
-            "s.thrift",
-        ],
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = std::fs::read_to_string(dir.join("gen/s.rs")).unwrap();
+    let (_, text) = gen_module(&dir, "s", &["--async", "--no-client", "s.thrift"]);
     assert!(text.contains("pub trait SAsyncHandler"), "{text}");
     assert!(text.contains("pub struct SAsyncProcessor"), "{text}");
     assert!(!text.contains("SAsyncClient"), "{text}");
@@ -430,20 +423,7 @@ fn gen_async_adds_the_tokio_flavour_of_services() {
         "service S { i32 f(1: i32 x), string g(1: string s) }\n",
     )
     .unwrap();
-    let out = thriftc(
-        &dir,
-        &[
-            "gen",
-            "--out-dir",
-            "gen",
-            "--async",
-            "--views",
-            "S.g",
-            "s.thrift",
-        ],
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = std::fs::read_to_string(dir.join("gen/s.rs")).unwrap();
+    let (_, text) = gen_module(&dir, "s", &["--async", "--views", "S.g", "s.thrift"]);
     for want in [
         "pub trait SAsyncViewHandler: Send + Sync + 'static",
         "pub struct SAsyncViewProcessor",
