@@ -224,9 +224,9 @@ fn quickstart_builds_runs_and_reruns_build_script_only_for_idl_changes() {
     );
     // IDL warnings reach cargo's output, with their location.
     assert!(
-        idl_edit
-            .stderr
-            .contains("warning: quickstart@0.1.0: warning: field `text` has no id"),
+        idl_edit.stderr.contains(
+            "warning: quickstart@0.1.0: warning[implicit-field-id]: field `text` has no id"
+        ),
         "the IDL warning is not in cargo's output:\n{}",
         idl_edit.stderr
     );

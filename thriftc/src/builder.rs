@@ -15,10 +15,12 @@
 //!
 //! [`Builder::compile`] prints `cargo:rerun-if-changed` for every IDL file it
 //! read (the named ones and everything they include, and nothing else), and
-//! IDL warnings as `cargo:warning` lines. Files are written only when their
-//! content changed.
+//! IDL warnings as `cargo:warning` lines (those not hidden with
+//! [`Builder::allow`]; a kind set to [`Builder::deny`] fails the build).
+//! Files are written only when their content changed.
 
 use crate::codegen::{self, GeneratedFile};
+use crate::lint::{Level, Lint, LintLevels};
 use crate::options::Options;
 use crate::sema::{self, Failed};
 use quote::quote;
@@ -54,6 +56,7 @@ pub struct Builder {
     options: Options,
     include_file: String,
     emit_rerun_if_changed: bool,
+    lints: LintLevels,
 }
 
 impl Default for Builder {
@@ -79,6 +82,7 @@ impl Builder {
             options,
             include_file: DEFAULT_INCLUDE_FILE.to_owned(),
             emit_rerun_if_changed: true,
+            lints: LintLevels::new(),
         }
     }
 
@@ -323,6 +327,31 @@ impl Builder {
         self
     }
 
+    /// Hides one kind of warning: `.allow(Lint::EnumAlias)` for an IDL that
+    /// gives enum numbers second names on purpose. See [`Lint`] for the
+    /// kinds; a level set for one kind wins over
+    /// [`deny_warnings`](Self::deny_warnings).
+    pub fn allow(&mut self, lint: Lint) -> &mut Self {
+        self.lints.set(lint, Level::Allow);
+        self
+    }
+
+    /// Makes one kind of warning an error: the build fails on it, and
+    /// nothing is written.
+    pub fn deny(&mut self, lint: Lint) -> &mut Self {
+        self.lints.set(lint, Level::Deny);
+        self
+    }
+
+    /// Makes every kind of warning an error, except those given their own
+    /// level with [`allow`](Self::allow) or [`deny`](Self::deny)
+    /// (`thriftc gen -D warnings`). Default `false`.
+    pub fn deny_warnings(&mut self, yes: bool) -> &mut Self {
+        self.lints
+            .set_all(if yes { Level::Deny } else { Level::Warn });
+        self
+    }
+
     /// Generates service clients. Default `true`.
     pub fn gen_client(&mut self, yes: bool) -> &mut Self {
         self.options.gen_client = yes;
@@ -488,8 +517,9 @@ impl Builder {
         }
         let loaded = match sema::load(&self.files, &self.include_dirs) {
             Ok(loaded) => loaded,
-            Err(failed) => {
+            Err(mut failed) => {
                 read.paths = failed.sources.iter().map(|(_, f)| f.path.clone()).collect();
+                failed.diagnostics = self.lints.apply(std::mem::take(&mut failed.diagnostics));
                 return (read, Err(Error::Idl(failed)));
             }
         };
@@ -499,10 +529,19 @@ impl Builder {
             .iter()
             .map(|(_, f)| f.path.clone())
             .collect();
-        read.warnings = loaded.render_warnings(false);
-        for w in codegen::option_warnings(&loaded.program, &self.options) {
-            read.warnings.push_str(&format!("{w}\n"));
+        let mut warnings = loaded.warnings;
+        warnings.extend(codegen::warnings(&loaded.program, &self.options));
+        let warnings = self.lints.apply(warnings);
+        if warnings.has_errors() {
+            // A denied warning: reported with the others, nothing generated.
+            let failed = Failed {
+                sources: loaded.program.sources,
+                diagnostics: warnings,
+                unreadable: Vec::new(),
+            };
+            return (read, Err(Error::Idl(failed)));
         }
+        read.warnings = warnings.render(&loaded.program.sources, false);
         let result = codegen::generate(&loaded.program, &self.options)
             .map_err(Error::Codegen)
             .and_then(|files| add_include_file(files, &self.include_file));
@@ -887,6 +926,57 @@ mod tests {
         assert!(shown.contains('^'), "{shown}");
         assert!(format!("{err:?}").contains(&shown));
         assert!(!dir.join("out").exists());
+    }
+
+    /// A denied kind of warning fails the build with the report and writes
+    /// nothing; an allowed one is not reported.
+    #[test]
+    fn warnings_are_allowed_and_denied_by_kind() {
+        let dir = temp_dir("lints");
+        std::fs::write(
+            dir.join("a.thrift"),
+            "enum E { A = 1, B = 1 }\nstruct S { 1: i32 fooBar, 2: i32 foo_bar }\n",
+        )
+        .unwrap();
+        let mut b = Builder::new();
+        b.file(dir.join("a.thrift"))
+            .out_dir(dir.join("out"))
+            .emit_rerun_if_changed(false);
+        let (read, files) = b.run();
+        assert!(files.is_ok());
+        assert!(
+            read.warnings.contains("warning[enum-alias]"),
+            "{}",
+            read.warnings
+        );
+        assert!(
+            read.warnings.contains("warning[renamed]"),
+            "{}",
+            read.warnings
+        );
+
+        b.allow(Lint::EnumAlias);
+        let (read, _) = b.run();
+        assert!(!read.warnings.contains("enum-alias"), "{}", read.warnings);
+        assert!(
+            read.warnings.contains("warning[renamed]"),
+            "{}",
+            read.warnings
+        );
+
+        b.deny_warnings(true);
+        let err = b.compile().unwrap_err();
+        let shown = err.to_string();
+        assert!(matches!(err, Error::Idl(_)));
+        assert!(shown.contains("error[renamed]"), "{shown}");
+        assert!(shown.contains("a.thrift:2:34"), "{shown}");
+        assert!(!shown.contains("enum-alias"), "{shown}");
+        assert!(!dir.join("out").exists());
+
+        b.deny_warnings(false).deny(Lint::EnumAlias);
+        let shown = b.compile().unwrap_err().to_string();
+        assert!(shown.contains("error[enum-alias]"), "{shown}");
+        assert!(!shown.contains("error[renamed]"), "{shown}");
     }
 
     #[test]

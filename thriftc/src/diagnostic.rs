@@ -5,6 +5,7 @@
 //! `codespan-reporting` (file:line:col, the source line, a caret underline,
 //! the message and notes).
 
+use crate::lint::Lint;
 use crate::source::{FileId, SourceMap, Span};
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error as FilesError, Files};
@@ -69,6 +70,11 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// Extra lines (`= note: ...`, `= help: ...`).
     pub notes: Vec<String>,
+    /// The kind of warning, shown as `warning[enum-alias]` and set to allow
+    /// or deny by its name (see [`LintLevels`](crate::lint::LintLevels)).
+    /// Every warning about the IDL has one; a warning turned into an error
+    /// by `deny` keeps it.
+    pub lint: Option<Lint>,
 }
 
 impl Diagnostic {
@@ -79,6 +85,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             notes: Vec::new(),
+            lint: None,
         }
     }
 
@@ -109,6 +116,13 @@ impl Diagnostic {
             message: message.into(),
             primary: false,
         });
+        self
+    }
+
+    /// Sets the kind of warning.
+    #[must_use]
+    pub fn lint(mut self, lint: Lint) -> Diagnostic {
+        self.lint = Some(lint);
         self
     }
 
@@ -231,18 +245,17 @@ impl Diagnostics {
                     .with_message(l.message.clone())
                 })
                 .collect();
-            let diagnostic = cs::Diagnostic::new(severity)
+            let mut diagnostic = cs::Diagnostic::new(severity)
                 .with_message(d.message.clone())
                 .with_labels(labels)
                 .with_notes(d.notes.clone());
+            if let Some(lint) = d.lint {
+                diagnostic = diagnostic.with_code(lint.name());
+            }
             // Rendering into a memory buffer cannot fail on I/O; a span out of
             // range is a bug, shown as text rather than a panic.
             if let Err(e) = term::emit(&mut buffer, &config, &files, &diagnostic) {
-                let line = format!(
-                    "{}: {} (cannot show source: {e})\n",
-                    severity_word(d),
-                    d.message
-                );
+                let line = format!("{} (cannot show source: {e})\n", d);
                 std::io::Write::write_all(&mut buffer, line.as_bytes()).ok();
             }
         }
@@ -290,6 +303,20 @@ fn severity_word(d: &Diagnostic) -> &'static str {
     }
 }
 
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Diagnostics {
+        Diagnostics {
+            list: iter.into_iter().collect(),
+        }
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, iter: I) {
+        self.list.extend(iter);
+    }
+}
+
 impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;
@@ -307,9 +334,13 @@ impl<'a> IntoIterator for &'a Diagnostics {
 }
 
 impl fmt::Display for Diagnostic {
-    /// A single line without source: `error: message`.
+    /// A single line without source: `error: message`, or
+    /// `warning[enum-alias]: message` with a lint.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", severity_word(self), self.message)
+        match self.lint {
+            Some(lint) => write!(f, "{}[{lint}]: {}", severity_word(self), self.message),
+            None => write!(f, "{}: {}", severity_word(self), self.message),
+        }
     }
 }
 

@@ -116,6 +116,11 @@
 //!
 //! That text is [`Error`]'s `Display` *and* `Debug`, so `?` from `main` and
 //! `.unwrap()` show it alike.
+//! - **Names every kind of warning** (`warning[enum-alias]: ...`, see
+//!   [`Lint`]): [`Builder::allow`] hides one kind, [`Builder::deny`] makes it
+//!   an error, [`Builder::deny_warnings`] makes them all errors. `thriftc
+//!   check` and `thriftc gen` take the same as `-A NAME` and `-D NAME` (`-D
+//!   warnings` for all), for CI.
 //!
 //! # What is generated
 //!
@@ -362,6 +367,7 @@ pub mod diagnostic;
 #[doc(hidden)]
 pub mod dump;
 pub mod ir;
+pub mod lint;
 pub mod options;
 #[doc(hidden)]
 pub mod parse;
@@ -371,5 +377,6 @@ pub mod source;
 pub use builder::{Builder, Error, compile};
 pub use codegen::GeneratedFile;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use lint::{Level, Lint, LintLevels};
 pub use options::Options;
 pub use sema::{Failed, FileSystem, Loaded, MemoryFs, RealFs, load, load_str, load_with};

@@ -113,15 +113,108 @@ fn check_warns_about_names_that_get_a_number() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("warning: a.thrift:3:10: `a.S.foo_bar` is `foo_bar2` in Rust"),
+        err.contains("warning[renamed]: `a.S.foo_bar` is `foo_bar2` in Rust"),
         "{err}"
     );
+    assert!(err.contains("--> a.thrift:3:10"), "{err}");
     assert!(
         err.contains("checked 1 file, 1 definition: 1 warning"),
         "{err}"
     );
     let quiet = thriftc(&dir, &["check", "--quiet", "a.thrift"]);
     assert_eq!((code(&quiet), stderr(&quiet)), (0, String::new()));
+}
+
+/// `-A KIND` hides a kind of warning, `-D KIND` makes it an error (exit 1,
+/// `gen` writes nothing), `warnings` names them all, and a kind named on
+/// its own wins over `warnings`.
+#[test]
+fn warnings_are_allowed_and_denied_by_kind() {
+    let dir = project("lints");
+    std::fs::write(
+        dir.join("a.thrift"),
+        "enum E { A = 1, B = 1 }\nstruct S {\n  1: i32 fooBar,\n  2: i32 foo_bar,\n}\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = thriftc(
+            &dir,
+            &[&["check", "--color=never"], args, &["a.thrift"]].concat(),
+        );
+        (code(&out), stderr(&out))
+    };
+    let (status, err) = run(&[]);
+    assert_eq!(status, 0, "{err}");
+    assert!(err.contains("warning[enum-alias]: `E.B`"), "{err}");
+    assert!(err.contains("warning[renamed]: `a.S.foo_bar`"), "{err}");
+    assert!(err.contains(": 2 warnings"), "{err}");
+
+    let (status, err) = run(&["-A", "enum-alias"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(!err.contains("enum-alias"), "{err}");
+    assert!(err.contains(": 1 warning"), "{err}");
+
+    let (status, err) = run(&["-D", "warnings"]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("error[enum-alias]: `E.B`"), "{err}");
+    assert!(err.contains("error[renamed]: `a.S.foo_bar`"), "{err}");
+    assert!(
+        err.contains("note: the warning `renamed` is denied, as all warnings are"),
+        "{err}"
+    );
+    assert!(err.contains(": 2 errors"), "{err}");
+
+    let (status, err) = run(&[
+        "--deny",
+        "warnings",
+        "--allow",
+        "renamed",
+        "-A",
+        "enum_alias",
+    ]);
+    assert_eq!((status, err.contains("warning")), (0, false), "{err}");
+
+    // Quiet: only the errors.
+    let (status, err) = run(&["-q", "-D", "renamed"]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("error[renamed]"), "{err}");
+    assert!(!err.contains("enum-alias"), "{err}");
+
+    // `gen` writes nothing when a warning is denied, and everything when
+    // it is allowed.
+    let out = thriftc(
+        &dir,
+        &["gen", "-D", "enum-alias", "--out-dir", "out", "a.thrift"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing written"), "{}", stderr(&out));
+    assert!(
+        !dir.join("out").exists(),
+        "gen wrote output despite a denied warning"
+    );
+    let out = thriftc(
+        &dir,
+        &["gen", "-A", "warnings", "--out-dir", "out", "a.thrift"],
+    );
+    assert_eq!((code(&out), stderr(&out)), (0, String::new()));
+    assert!(dir.join("out/a.rs").exists());
+
+    // A misspelt kind is a usage error that lists the kinds.
+    let (status, err) = run(&["-A", "enum-aliases"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("unknown warning `enum-aliases`"), "{err}");
+    assert!(err.contains("`implicit-field-id`"), "{err}");
+
+    // Warnings beside errors are allowed and denied too.
+    std::fs::write(
+        dir.join("b.thrift"),
+        "enum E { A = 1, B = 1 }\nstruct T { 1: Nope n }\n",
+    )
+    .unwrap();
+    let out = thriftc(&dir, &["check", "-A", "warnings", "b.thrift"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("(1 error)"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("enum-alias"), "{}", stderr(&out));
 }
 
 #[test]

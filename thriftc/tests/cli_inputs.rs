@@ -204,15 +204,15 @@ fn option_warnings_name_the_flags() {
     let err = stderr(&out);
     assert_eq!(code(&out), 0, "{err}");
     assert!(
-        err.contains("warning: option `btree_map` (`--btree`): the path `Nope` matches nothing"),
+        err.contains("warning[unused-option]: option `btree_map` (`--btree`): the path `Nope` matches nothing"),
         "{err}"
     );
     assert!(
-        err.contains("warning: option `bytes`: the path `Nada` matches nothing"),
+        err.contains("warning[unused-option]: option `bytes`: the path `Nada` matches nothing"),
         "{err}"
     );
     assert!(
-        err.contains("warning: option `wire_order`: the path `Zip` matches nothing"),
+        err.contains("warning[unused-option]: option `wire_order`: the path `Zip` matches nothing"),
         "{err}"
     );
     for internal in ["btree_paths", "bytes_paths", "wire_order_paths"] {
@@ -243,7 +243,7 @@ fn module_names_taken_by_another_file_are_warned_about() {
     assert!(d.join("out/common2.rs").is_file());
     let warning = err
         .lines()
-        .find(|l| l.starts_with("warning:") && l.contains("common2"))
+        .find(|l| l.starts_with("warning[renamed]:") && l.contains("common2"))
         .unwrap_or_else(|| panic!("no warning about `common2`: {err}"));
     assert!(warning.contains("b/common.thrift"), "{warning}");
     assert!(warning.contains("a/common.thrift"), "{warning}");

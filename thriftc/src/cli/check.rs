@@ -15,11 +15,12 @@ use std::process::ExitCode;
     after_help = "Examples:\n  \
         thriftc check tutorial.thrift\n  \
         thriftc check -I ../shared -I /usr/share/thrift service.thrift\n  \
-        thriftc check --color=never idl/*.thrift 2> problems.txt\n\n\
+        thriftc check --color=never idl/*.thrift 2> problems.txt\n  \
+        thriftc check -D warnings -A enum-alias idl/*.thrift   # in CI: fail on warnings\n\n\
         Includes are looked up in the including file's folder first, then in each -I folder \
         in the order given.\n\n\
-        Exit status: 0 when every file is valid (warnings allowed), 1 when there are errors, \
-        2 for a usage error, 4 when a named file cannot be read."
+        Exit status: 0 when every file is valid (warnings allowed), 1 when there are errors \
+        (or denied warnings), 2 for a usage error, 4 when a named file cannot be read."
 )]
 pub struct Args {
     /// Add a folder to search for included files (repeatable; searched in order).
@@ -34,6 +35,9 @@ pub struct Args {
     #[arg(short, long)]
     pub quiet: bool,
 
+    #[command(flatten)]
+    pub lints: super::LintArgs,
+
     /// The Thrift files to check.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -46,36 +50,45 @@ pub fn run(args: Args) -> ExitCode {
     }
     let color = stderr_color(args.color);
     let mut stderr = std::io::stderr().lock();
+    let levels = args.lints.levels();
     match crate_load(&args) {
         Ok(loaded) => {
-            if !args.quiet {
-                let _ = stderr.write_all(loaded.render_warnings(color).as_bytes());
-                // What `gen` would warn about with its default settings
-                // (names that get a number in Rust, say).
-                let generated = thriftc::codegen::option_warnings(
-                    &loaded.program,
-                    &thriftc::Options::default(),
-                );
-                for w in &generated {
-                    let _ = writeln!(stderr, "warning: {w}");
-                }
+            let mut found = loaded.warnings;
+            // What `gen` would warn about with its default settings (names
+            // that get a number in Rust, say).
+            found.extend(thriftc::codegen::warnings(
+                &loaded.program,
+                &thriftc::Options::default(),
+            ));
+            let found = levels.apply(found);
+            let failed = found.has_errors();
+            let shown = if args.quiet {
+                found.iter().filter(|d| d.is_error()).cloned().collect()
+            } else {
+                found
+            };
+            let _ = stderr.write_all(shown.render(&loaded.program.sources, color).as_bytes());
+            if !args.quiet || failed {
                 let defs = loaded.program.defs.len();
                 let files = loaded.program.files.len();
-                let warnings = loaded.warnings.warning_count() + generated.len();
                 let mut line = format!(
                     "checked {files} file{}, {defs} definition{}",
                     if files == 1 { "" } else { "s" },
                     if defs == 1 { "" } else { "s" }
                 );
-                if warnings > 0 {
-                    let s = if warnings == 1 { "" } else { "s" };
-                    line.push_str(&format!(": {warnings} warning{s}"));
+                if !shown.is_empty() {
+                    line.push_str(&format!(": {}", shown.summary()));
                 }
                 let _ = writeln!(stderr, "{line}");
             }
-            ExitCode::SUCCESS
+            if failed {
+                ExitCode::from(super::EXIT_IDL_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
-        Err(failed) => {
+        Err(mut failed) => {
+            failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
             let _ = stderr.write_all(failed.render(color).as_bytes());
             let _ = writeln!(
                 stderr,

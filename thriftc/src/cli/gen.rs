@@ -25,7 +25,8 @@ const EXIT_STALE: u8 = 3;
         thriftc gen --out-dir src/idl --small-strings . service.thrift   # CompactString\n  \
         thriftc gen --out-dir src/idl --async service.thrift   # tokio services too\n  \
         thriftc gen --out-dir src/idl --check service.thrift   # in CI\n\n\
-        Exit status: 0 on success, 1 when the IDL has errors, 2 for a usage error (also an \
+        Exit status: 0 on success, 1 when the IDL has errors (or denied warnings: -D), 2 for a \
+        usage error (also an \
         option value that is not valid Rust), \
         3 when --check finds files that are not up to date, 4 when a named file cannot be \
         read or the output cannot be written."
@@ -38,6 +39,9 @@ pub struct Args {
     /// Folder to write the generated files to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
+
+    #[command(flatten)]
+    pub lints: super::LintArgs,
 
     /// Path of the runtime crate in generated code.
     #[arg(long, value_name = "PATH", default_value = "::thriftc_runtime")]
@@ -166,9 +170,11 @@ pub fn run(args: Args) -> ExitCode {
     }
     let color = stderr_color(args.color);
     let mut stderr = std::io::stderr().lock();
+    let levels = args.lints.levels();
     let loaded = match thriftc::load(&args.files, &args.include_dirs) {
         Ok(loaded) => loaded,
-        Err(failed) => {
+        Err(mut failed) => {
+            failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
             let _ = stderr.write_all(failed.render(color).as_bytes());
             let _ = writeln!(
                 stderr,
@@ -178,7 +184,6 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(super::load_failed(&failed));
         }
     };
-    let _ = stderr.write_all(loaded.render_warnings(color).as_bytes());
     let mut options = Options::default();
     options.runtime_path = args.runtime_path.clone();
     options.out_dir = Some(args.out_dir.clone());
@@ -205,8 +210,17 @@ pub fn run(args: Args) -> ExitCode {
     options.gen_client = !args.no_client;
     options.gen_server = !args.no_server;
     options.async_services = args.async_services;
-    for w in thriftc::codegen::option_warnings(&loaded.program, &options) {
-        let _ = writeln!(stderr, "warning: {w}");
+    let mut found = loaded.warnings;
+    found.extend(thriftc::codegen::warnings(&loaded.program, &options));
+    let found = levels.apply(found);
+    let _ = stderr.write_all(found.render(&loaded.program.sources, color).as_bytes());
+    if found.has_errors() {
+        let _ = writeln!(
+            stderr,
+            "error: could not compile the IDL ({}); nothing written",
+            found.summary()
+        );
+        return ExitCode::from(EXIT_IDL_ERROR);
     }
     let files = match thriftc::codegen::generate(&loaded.program, &options) {
         Ok(files) => files,

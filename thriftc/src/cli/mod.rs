@@ -190,3 +190,85 @@ pub enum ColorChoice {
     /// Never colour.
     Never,
 }
+
+/// `-A`/`--allow` and `-D`/`--deny`: which kinds of warning to hide and
+/// which to make errors (see [`thriftc::Lint`]).
+#[derive(Debug, Default, clap::Args)]
+pub struct LintArgs {
+    /// Hide a kind of warning: its name (`enum-alias`), or `warnings` for all (repeatable)
+    #[arg(
+        short = 'A',
+        long = "allow",
+        value_name = "WARNING",
+        value_parser = lint_name,
+        long_help = LINT_HELP_ALLOW
+    )]
+    pub allow: Vec<String>,
+
+    /// Make a kind of warning an error: its name, or `warnings` for all (repeatable)
+    #[arg(
+        short = 'D',
+        long = "deny",
+        value_name = "WARNING",
+        value_parser = lint_name,
+        long_help = LINT_HELP_DENY
+    )]
+    pub deny: Vec<String>,
+}
+
+/// `--allow`'s long help, with the list of kinds (kept equal to
+/// [`thriftc::LintLevels::help_text`] by a test).
+const LINT_HELP_ALLOW: &str = "Hide a kind of warning: its name, or `warnings` for all \
+    (repeatable). A kind named on its own wins over `warnings`: `-D warnings -A enum-alias` \
+    fails on every warning but `enum-alias`. The kinds (each warning shows its own, as in \
+    `warning[enum-alias]`):\n\
+    \x20 deprecated-syntax  `slist`, `senum`, `async` for `oneway`\n\
+    \x20 implicit-field-id  a field without a positive id\n\
+    \x20 enum-alias         a second name for an enum's number\n\
+    \x20 multiline-string   a string literal over a line break\n\
+    \x20 endless-cycle      `required` fields that lead back to their struct\n\
+    \x20 renamed            an IDL name whose Rust name gets a number\n\
+    \x20 bad-annotation     an annotation whose value names nothing\n\
+    \x20 unused-option      a generator option that matches nothing\n\
+    \x20 option-conflict    generator options that conflict";
+
+/// `--deny`'s long help.
+const LINT_HELP_DENY: &str = "Make a kind of warning an error (exit status 1, nothing \
+    written): its name, or `warnings` for all (repeatable). `-D warnings` makes a CI job fail \
+    on any warning; a kind given to both -A and -D is denied. See --allow for the kinds.";
+
+/// Checks a `-A`/`-D` value, so a misspelt kind is a usage error.
+fn lint_name(name: &str) -> Result<String, String> {
+    thriftc::LintLevels::new().set_by_name(name, thriftc::Level::Allow)?;
+    Ok(name.to_owned())
+}
+
+impl LintArgs {
+    /// The levels the flags set.
+    pub fn levels(&self) -> thriftc::LintLevels {
+        let mut levels = thriftc::LintLevels::new();
+        for (names, level) in [
+            (&self.allow, thriftc::Level::Allow),
+            (&self.deny, thriftc::Level::Deny),
+        ] {
+            for name in names {
+                // Checked when parsed.
+                let _ = levels.set_by_name(name, level);
+            }
+        }
+        levels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_help_lists_every_kind_of_warning() {
+        let listed: String = super::LINT_HELP_ALLOW
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(listed, thriftc::LintLevels::help_text());
+    }
+}

@@ -58,7 +58,9 @@ pub mod plan;
 #[doc(hidden)]
 pub mod writer;
 
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir;
+use crate::lint::Lint;
 use crate::options::Options;
 use std::fmt;
 
@@ -103,17 +105,49 @@ pub fn generate(program: &ir::Program, options: &Options) -> Result<Vec<Generate
     emit::emit(&krate, program)
 }
 
-/// What the options ask for that has no effect on `program`, as messages
-/// for warnings: paths that match nothing ([`Options::unmatched_paths`]),
-/// types selected for a view that get none. Empty when the options are
-/// themselves invalid (generation reports that).
-pub fn option_warnings(program: &ir::Program, options: &Options) -> Vec<String> {
-    let mut out = options.unmatched_paths(program);
+/// The warnings of generating `program` with `options`, each with its
+/// [`Lint`]: paths that match nothing ([`Options::unmatched_paths`]), types
+/// selected for a view that get none, options that conflict, names that
+/// get a number in Rust. Those about a place in the IDL point at it. Only
+/// the options' warnings when the options are themselves invalid
+/// (generation reports that). Apply [`LintLevels`](crate::LintLevels)
+/// to them as to the IDL's warnings.
+pub fn warnings(program: &ir::Program, options: &Options) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for message in options.unmatched_paths(program) {
+        out.push(Diagnostic::warning(message).lint(Lint::UnusedOption));
+    }
     if let Ok(krate) = plan::plan(program, options) {
-        out.extend(renamed_modules(program, &krate.modules));
-        out.extend(krate.notes);
+        for message in renamed_modules(program, &krate.modules) {
+            out.push(Diagnostic::warning(message).lint(Lint::Renamed));
+        }
+        for d in krate.notes {
+            out.push(d);
+        }
     }
     out
+}
+
+/// [`warnings`] as one line of text each: `file:line:col: message` for
+/// those with a place.
+#[deprecated(note = "use `codegen::warnings`, which gives each warning its lint and place")]
+pub fn option_warnings(program: &ir::Program, options: &Options) -> Vec<String> {
+    warnings(program, options)
+        .iter()
+        .map(|d| {
+            let place = d
+                .labels
+                .iter()
+                .find(|l| l.primary)
+                .and_then(|l| {
+                    let f = program.sources.try_get(l.span.file)?;
+                    let (line, col) = f.line_col(l.span.start as usize);
+                    Some(format!("{}:{line}:{col}: ", f.display))
+                })
+                .unwrap_or_default();
+            format!("{place}{}", d.message)
+        })
+        .collect()
 }
 
 /// The modules whose name got a suffix (`common2`) because another IDL file

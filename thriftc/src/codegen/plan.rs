@@ -19,7 +19,9 @@
 
 use super::Error;
 use super::names::{self, RustName, Scope};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, Requiredness, StructKind};
+use crate::lint::Lint;
 use crate::options::{Options, path_matches};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -44,10 +46,10 @@ pub struct Crate {
     /// The hasher of generated hash maps and sets ([`Options::hasher`]);
     /// `None`: std's `RandomState`.
     pub hasher: Option<Code>,
-    /// What the options asked for that the plan could not give, for the
-    /// user to read as warnings (e.g. a type selected for a view that gets
-    /// none).
-    pub notes: Vec<String>,
+    /// Warnings for the user: what the options asked for that the plan
+    /// could not give (e.g. a type selected for a view that gets none),
+    /// names that got a number.
+    pub notes: Vec<Diagnostic>,
     /// Services get a `<Service>Client` ([`Options::gen_client`]).
     pub gen_client: bool,
     /// Services get a `<Service>Handler` trait and a `<Service>Processor`
@@ -579,11 +581,15 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
             if attr.contains("derive")
                 && (attr.contains("Serialize") || attr.contains("Deserialize"))
             {
-                p.notes.push(format!(
-                    "option `serde`: the type attribute `{attr}` for `{path}` derives serde's \
-                     traits, which the option derives already (conflicting implementations): \
-                     remove one of them"
-                ));
+                p.notes.push(
+                    Diagnostic::warning(format!(
+                        "option `serde`: the type attribute `{attr}` for `{path}` derives \
+                         serde's traits, which the option derives already (conflicting \
+                         implementations)"
+                    ))
+                    .lint(Lint::OptionConflict)
+                    .help("remove one of them"),
+                );
             }
         }
     }
@@ -634,12 +640,12 @@ struct Planner<'a> {
     options: &'a Options,
     module_of_file: HashMap<FileIdx, usize>,
     defs: Vec<DefInfo>,
-    notes: Vec<String>,
+    notes: Vec<Diagnostic>,
     /// Warnings with a place in the IDL: names that got a number because
     /// an earlier name of their scope converts to the same Rust name (see
     /// [`Planner::note_renamed`]), a `message` annotation that names no
     /// `string` field.
-    placed_notes: std::cell::RefCell<Vec<String>>,
+    placed_notes: std::cell::RefCell<Vec<Diagnostic>>,
     /// Per definition, its strongly connected component in the graph of
     /// structs holding structs (through containers too), when the `lazy`
     /// option is used: see [`Planner::lazy_allowed`].
@@ -808,12 +814,16 @@ impl<'a> Planner<'a> {
             .position(|f| f.name.name == wanted && self.is_string(&f.ty));
         if found.is_none() {
             if let Some(a) = named {
-                let at = self.place(a.span);
-                self.placed_notes.borrow_mut().push(format!(
-                    "{at}the annotation `message` of exception `{}` names `{wanted}`, which is \
-                     not a `string` field of it: its `Display` shows every field",
-                    def.name.name
-                ));
+                self.placed_notes.borrow_mut().push(
+                    Diagnostic::warning(format!(
+                        "the annotation `message` of exception `{}` names `{wanted}`, which is \
+                         not a `string` field of it",
+                        def.name.name
+                    ))
+                    .lint(Lint::BadAnnotation)
+                    .primary(a.span, "names no `string` field")
+                    .note("the exception's `Display` shows every field"),
+                );
             }
         }
         found
@@ -864,22 +874,12 @@ impl<'a> Planner<'a> {
         if wanted == got {
             return;
         }
-        let at = self.place(span);
-        self.placed_notes.borrow_mut().push(format!(
-            "{at}{what} is `{got}` in Rust, not `{wanted}`: {why}"
-        ));
-    }
-
-    /// `file:line:col: ` of `span`, to begin a warning with.
-    fn place(&self, span: Span) -> String {
-        self.program
-            .sources
-            .try_get(span.file)
-            .map(|f| {
-                let (line, col) = f.line_col(span.start as usize);
-                format!("{}:{line}:{col}: ", f.display)
-            })
-            .unwrap_or_default()
+        self.placed_notes.borrow_mut().push(
+            Diagnostic::warning(format!("{what} is `{got}` in Rust, not `{wanted}`"))
+                .lint(Lint::Renamed)
+                .primary(span, format!("`{got}` in Rust"))
+                .note(why),
+        );
     }
 
     /// Module names: `namespace rs` or the file stem, unique.
@@ -1030,12 +1030,16 @@ impl<'a> Planner<'a> {
                 }
                 let blocking = self.view_blocker(&s.fields);
                 if let Some(f) = blocking {
-                    notes.push(format!(
-                        "option `views`: `{}` gets no view: its field `{}` has a default a view \
-                         cannot hold without owning it",
-                        path.join("."),
-                        f.name.name
-                    ));
+                    notes.push(
+                        Diagnostic::warning(format!(
+                            "option `views`: `{}` gets no view: its field `{}` has a default a \
+                             view cannot hold without owning it",
+                            path.join("."),
+                            f.name.name
+                        ))
+                        .lint(Lint::UnusedOption)
+                        .primary(f.name.span, "a default a view cannot borrow"),
+                    );
                 }
                 blocking.is_none()
             })
@@ -1185,11 +1189,15 @@ impl<'a> Planner<'a> {
             let mut path = self.def_path(service).join(".");
             path.push('.');
             path.push_str(&f.name.name);
-            self.notes.push(format!(
-                "option `views`: the arguments of `{path}` get no view: its argument `{}` has a \
-                 default a view cannot hold without owning it",
-                a.name.name
-            ));
+            self.notes.push(
+                Diagnostic::warning(format!(
+                    "option `views`: the arguments of `{path}` get no view: its argument `{}` \
+                     has a default a view cannot hold without owning it",
+                    a.name.name
+                ))
+                .lint(Lint::UnusedOption)
+                .primary(a.name.span, "a default a view cannot borrow"),
+            );
             return false;
         }
         true
@@ -1769,12 +1777,15 @@ impl<'a> Planner<'a> {
             if let (Some(name), Some(id)) = (name, def) {
                 if name.as_str() != wanted {
                     let d = self.program.def(id);
-                    self.placed_notes.borrow_mut().push(format!(
-                        "{}the {what} of `{}` is `{name}`, not `{wanted}`: a field of it has \
-                         that name",
-                        self.place(d.name.span),
-                        path.join(".")
-                    ));
+                    self.placed_notes.borrow_mut().push(
+                        Diagnostic::warning(format!(
+                            "the {what} of `{}` is `{name}`, not `{wanted}`",
+                            path.join(".")
+                        ))
+                        .lint(Lint::Renamed)
+                        .primary(d.name.span, format!("its {what} is `{name}`"))
+                        .note(format!("a field of it is named `{wanted}`")),
+                    );
                 }
             }
         }

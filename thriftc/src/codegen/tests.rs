@@ -674,6 +674,31 @@ struct S {
     );
 }
 
+/// The warnings of generating `program` with `o`, one line each:
+/// `[lint] file:line:col: message | note: ...` (the place when it has
+/// one, then each note).
+fn warning_lines(program: &crate::ir::Program, o: &Options) -> Vec<String> {
+    super::warnings(program, o)
+        .iter()
+        .map(|d| {
+            assert_eq!(d.severity, crate::Severity::Warning, "{d}");
+            let lint = d.lint.unwrap_or_else(|| panic!("no lint: {d}"));
+            let place = d
+                .labels
+                .iter()
+                .find(|l| l.primary)
+                .map(|l| {
+                    let f = program.sources.get(l.span.file);
+                    let (line, col) = f.line_col(l.span.start as usize);
+                    format!("{}:{line}:{col}: ", f.display)
+                })
+                .unwrap_or_default();
+            let notes: String = d.notes.iter().map(|n| format!(" | {n}")).collect();
+            format!("[{lint}] {place}{}{notes}", d.message)
+        })
+        .collect()
+}
+
 #[test]
 fn option_warnings_name_types_that_get_no_view_and_paths_that_match_nothing() {
     let idl = "struct Tagged { 1: list<string> tags = [\"x\"] }\n\
@@ -683,20 +708,20 @@ fn option_warnings_name_types_that_get_no_view_and_paths_that_match_nothing() {
         views: vec![".".to_owned(), "Nothing".to_owned()],
         ..Options::default()
     };
-    let got = super::option_warnings(&loaded.program, &o);
+    let got = warning_lines(&loaded.program, &o);
     assert_eq!(
         got,
         [
-            "option `views`: the path `Nothing` matches nothing in the IDL",
-            "option `views`: `w.Tagged` gets no view: its field `tags` has a default a view \
-             cannot hold without owning it",
+            "[unused-option] option `views`: the path `Nothing` matches nothing in the IDL",
+            "[unused-option] w.thrift:1:33: option `views`: `w.Tagged` gets no view: its field \
+             `tags` has a default a view cannot hold without owning it",
         ]
     );
     // `Named` gets its view: string literals and empty containers are fine.
     let files = generate(&loaded.program, &o).unwrap();
     assert!(files[0].contents.contains("pub struct NamedRef<'a>"));
     assert!(!files[0].contents.contains("TaggedRef"));
-    assert!(super::option_warnings(&loaded.program, &Options::default()).is_empty());
+    assert!(warning_lines(&loaded.program, &Options::default()).is_empty());
 }
 
 /// A name that gets a number because an earlier one of its scope took its
@@ -714,19 +739,27 @@ fn names_that_get_a_number_are_warned_about_where_they_stand() {
                \x20 void get_it(1: i32 aB, 2: i32 a_b) throws (1: E rpc, 2: E other),\n\
                }\n";
     let loaded = crate::load_str("n.thrift", idl).unwrap();
-    let got = super::option_warnings(&loaded.program, &Options::default());
-    let taken = "an earlier name beside it has it (rename one in the IDL to choose)";
+    let got = warning_lines(&loaded.program, &Options::default());
+    let taken = " | note: an earlier name beside it has it (rename one in the IDL to choose)";
     assert_eq!(
         got,
         [
-            format!("n.thrift:4:8: `n.FooThing` is `FooThing2` in Rust, not `FooThing`: {taken}"),
-            format!("n.thrift:2:34: `n.S.foo_bar` is `foo_bar2` in Rust, not `foo_bar`: {taken}"),
-            format!("n.thrift:5:23: `n.Color.red` is `RED2` in Rust, not `RED`: {taken}"),
-            format!("n.thrift:8:8: `n.Svc.get_it` is `get_it2` in Rust, not `get_it`: {taken}"),
-            format!("n.thrift:8:33: `n.Svc.get_it.a_b` is `a_b2` in Rust, not `a_b`: {taken}"),
-            "n.thrift:8:51: the error variant of `n.Svc.get_it.rpc` is `Rpc2` in Rust, not \
-             `Rpc`: the error enum has a variant of that name of its own (rename the field in \
-             the IDL to change it)"
+            format!(
+                "[renamed] n.thrift:4:8: `n.FooThing` is `FooThing2` in Rust, not `FooThing`{taken}"
+            ),
+            format!(
+                "[renamed] n.thrift:2:34: `n.S.foo_bar` is `foo_bar2` in Rust, not `foo_bar`{taken}"
+            ),
+            format!("[renamed] n.thrift:5:23: `n.Color.red` is `RED2` in Rust, not `RED`{taken}"),
+            format!(
+                "[renamed] n.thrift:8:8: `n.Svc.get_it` is `get_it2` in Rust, not `get_it`{taken}"
+            ),
+            format!(
+                "[renamed] n.thrift:8:33: `n.Svc.get_it.a_b` is `a_b2` in Rust, not `a_b`{taken}"
+            ),
+            "[renamed] n.thrift:8:51: the error variant of `n.Svc.get_it.rpc` is `Rpc2` in Rust, \
+             not `Rpc` | note: the error enum has a variant of that name of its own (rename the \
+             field in the IDL to change it)"
                 .to_owned(),
         ]
     );
@@ -738,12 +771,13 @@ fn names_that_get_a_number_are_warned_about_where_they_stand() {
     };
     let other = crate::load_str("u.thrift", idl).unwrap();
     assert_eq!(
-        super::option_warnings(&other.program, &keep),
+        warning_lines(&other.program, &keep),
         [
-            "u.thrift:1:7: the variant for unknown fields of `u.U2` is `Unknown2`, not \
-             `Unknown`: a field of it has that name",
-            "u.thrift:2:8: the field that keeps unknown fields of `u.K` is `unknown_fields2`, \
-             not `unknown_fields`: a field of it has that name",
+            "[renamed] u.thrift:1:7: the variant for unknown fields of `u.U2` is `Unknown2`, not \
+             `Unknown` | note: a field of it is named `Unknown`",
+            "[renamed] u.thrift:2:8: the field that keeps unknown fields of `u.K` is \
+             `unknown_fields2`, not `unknown_fields` | note: a field of it is named \
+             `unknown_fields`",
         ]
     );
     // The warnings name what the code has.
@@ -794,10 +828,11 @@ fn exception_display_shows_the_message_field() {
     // `message` that is not a string: every field.
     assert!(display("E").contains("::std::fmt::Debug::fmt(self, f)"));
     assert_eq!(
-        super::option_warnings(&loaded.program, &o),
+        warning_lines(&loaded.program, &o),
         [
-            "x.thrift:3:30: the annotation `message` of exception `C` names `nope`, which is not \
-          a `string` field of it: its `Display` shows every field"
+            "[bad-annotation] x.thrift:3:30: the annotation `message` of exception `C` names \
+             `nope`, which is not a `string` field of it | note: the exception's `Display` shows \
+             every field"
         ]
     );
 }
@@ -865,7 +900,7 @@ fn view_services(paths: &[&str]) -> (String, Vec<String>) {
         .find(|f| f.name == "vs.rs")
         .unwrap()
         .contents;
-    (text, super::option_warnings(&loaded.program, &o))
+    (text, warning_lines(&loaded.program, &o))
 }
 
 /// The text of the item starting with `head` (up to its closing brace).
@@ -940,8 +975,8 @@ fn a_service_path_selects_every_function_of_the_service() {
     assert_eq!(
         warnings,
         [
-            "option `views`: the arguments of `vs.Child.tagged` get no view: its argument `tags` \
-          has a default a view cannot hold without owning it"
+            "[unused-option] vs.thrift:10:31: option `views`: the arguments of `vs.Child.tagged` \
+             get no view: its argument `tags` has a default a view cannot hold without owning it"
         ]
     );
     assert!(
@@ -1469,11 +1504,11 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
         )],
         ..o
     };
-    let warnings = super::option_warnings(&loaded.program, &twice);
+    let warnings = warning_lines(&loaded.program, &twice);
     assert!(
         warnings
             .iter()
-            .any(|w| w.starts_with("option `serde`: the type attribute")),
+            .any(|w| w.starts_with("[option-conflict] option `serde`: the type attribute")),
         "{warnings:?}"
     );
     // Deriving only `Deserialize` conflicts just as well.
@@ -1484,7 +1519,7 @@ fn serde_option_derives_on_owned_types_with_attributes_that_fit_the_wire() {
         )],
         ..twice
     };
-    let warnings = super::option_warnings(&loaded.program, &once);
+    let warnings = warning_lines(&loaded.program, &once);
     assert!(
         warnings
             .iter()

@@ -17,6 +17,7 @@
 use super::Rule;
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lint::Lint;
 use crate::source::{FileId, Span};
 use pest::iterators::{Pair, Pairs};
 use std::collections::BTreeMap;
@@ -396,6 +397,7 @@ impl Lower<'_, '_> {
                     oneway_span = Some(span);
                     self.diags.push(
                         Diagnostic::warning("`async` is the old spelling of `oneway`")
+                            .lint(Lint::DeprecatedSyntax)
                             .primary(span, "read as `oneway`")
                             .help("write `oneway`"),
                     );
@@ -656,6 +658,7 @@ impl Lower<'_, '_> {
             // with this literal builds here and fails there.
             self.diags.push(
                 Diagnostic::warning("a string literal runs over a line break")
+                    .lint(Lint::MultilineString)
                     .primary(span, "Apache Thrift's compiler refuses this literal")
                     .help(r"keep it on one line; write \n for a line break in the value"),
             );

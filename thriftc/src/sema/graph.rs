@@ -11,6 +11,7 @@
 use super::resolve::Resolver;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{DefKind, Requiredness, StructKind, TypeKind};
+use crate::lint::Lint;
 
 impl Resolver<'_> {
     pub(super) fn mark_recursive_fields(&mut self) {
@@ -131,6 +132,7 @@ impl Resolver<'_> {
                         "`{owner}` can never end: its `required` field `{}` leads back to it",
                         f.name.name
                     ))
+                    .lint(Lint::EndlessCycle)
                     .primary(f.name.span, "required on a cycle that cannot end")
                     .note(
                         "every value would hold another without end, so none can be built or read",

@@ -9,6 +9,7 @@ use super::suggest;
 use crate::ast;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{self, DefId, DefKind, FileIdx, Requiredness, StructKind, TypeKind};
+use crate::lint::Lint;
 use crate::source::{SourceMap, Span};
 use std::collections::{HashMap, HashSet};
 
@@ -417,6 +418,7 @@ impl<'a> Resolver<'a> {
                 ast::BaseType::Slist => {
                     self.diags.push(
                         Diagnostic::warning("`slist` is deprecated")
+                            .lint(Lint::DeprecatedSyntax)
                             .primary(ty.span, "read as `string`")
                             .help("write `string`"),
                     );
@@ -494,6 +496,7 @@ impl<'a> Resolver<'a> {
                 ast::DefinitionKind::Senum { values } => {
                     self.diags.push(
                         Diagnostic::warning("`senum` is deprecated")
+                            .lint(Lint::DeprecatedSyntax)
                             .primary(def.name.span, "a string enum")
                             .help("use an `enum`, or `string` with constants"),
                     );
@@ -598,6 +601,7 @@ impl<'a> Resolver<'a> {
         let warning = Diagnostic::warning(format!(
             "`{enum_name}.{second}` has the same number as `{enum_name}.{first}` ({value})"
         ))
+        .lint(Lint::EnumAlias)
         .primary(name.span, format!("{value} again"))
         .secondary(first_span, format!("first given {value} here"))
         .note(format!(
@@ -639,6 +643,7 @@ impl<'a> Resolver<'a> {
                                 "field `{}` has id {n}, which is not positive",
                                 f.name.name
                             ))
+                            .lint(Lint::ImplicitFieldId)
                             .primary(span, format!("given id {id} instead"))
                             .note(
                                 "Apache Thrift numbers a field with an id of 0 or below as one \
@@ -663,6 +668,7 @@ impl<'a> Resolver<'a> {
                     next_implicit = next_implicit.saturating_sub(1);
                     self.diags.push(
                         Diagnostic::warning(format!("field `{}` has no id", f.name.name))
+                            .lint(Lint::ImplicitFieldId)
                             .primary(f.name.span, format!("given id {id}"))
                             .help(format!(
                                 "write an explicit id (`N: ... {}`) so that the wire format cannot change by accident",
