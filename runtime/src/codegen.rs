@@ -2,6 +2,13 @@
 //! people: its contents follow the generator, not semver.
 
 pub use crate::codec::{Decode, Encode, WireType};
+
+/// Generated code names this constant (`const _: () =
+/// __rt::GENERATED_BY_THRIFTC_0_1;`), so code from a thriftc of another
+/// release line fails to compile at that line, naming both lines, rather
+/// than deep inside a generated item. A runtime that still runs the code of
+/// an older line keeps that line's constant too.
+pub const GENERATED_BY_THRIFTC_0_1: () = ();
 pub use crate::error::{
     ApplicationError, ApplicationErrorKind, Error, ProtocolError, ProtocolErrorKind, Result,
 };
