@@ -31,6 +31,16 @@ pub enum Lint {
     /// A struct whose `required` fields lead back to it, so that no value
     /// of it can ever be built.
     EndlessCycle,
+    /// A keyword Apache's compiler ignores there, and so does thriftc:
+    /// `required` on a union field, `optional` on a function argument.
+    IgnoredKeyword,
+    /// A hex literal above its integer type's maximum (`0xFFFFFFFF` for an
+    /// `i32`), read as two's complement (-1), as Apache's C++ output does.
+    WrappedConstant,
+    /// An enum value named through another enum (`A.Y` for a field of
+    /// enum `B`), read as the value of that name in the field's own enum,
+    /// as Apache's compiler reads it.
+    EnumMismatch,
     /// An IDL name whose Rust name gets a number (or another name) because
     /// another one converts to the same Rust name.
     Renamed,
@@ -53,6 +63,9 @@ impl Lint {
         Lint::EnumAlias,
         Lint::MultilineString,
         Lint::EndlessCycle,
+        Lint::IgnoredKeyword,
+        Lint::WrappedConstant,
+        Lint::EnumMismatch,
         Lint::Renamed,
         Lint::BadAnnotation,
         Lint::UnusedOption,
@@ -67,6 +80,9 @@ impl Lint {
             Lint::EnumAlias => "enum-alias",
             Lint::MultilineString => "multiline-string",
             Lint::EndlessCycle => "endless-cycle",
+            Lint::IgnoredKeyword => "ignored-keyword",
+            Lint::WrappedConstant => "wrapped-constant",
+            Lint::EnumMismatch => "enum-mismatch",
             Lint::Renamed => "renamed",
             Lint::BadAnnotation => "bad-annotation",
             Lint::UnusedOption => "unused-option",
@@ -82,6 +98,9 @@ impl Lint {
             Lint::EnumAlias => "a second name for an enum's number",
             Lint::MultilineString => "a string literal over a line break",
             Lint::EndlessCycle => "`required` fields that lead back to their struct",
+            Lint::IgnoredKeyword => "a keyword Apache ignores there (`required` in a union)",
+            Lint::WrappedConstant => "a hex literal above its type's maximum, wrapped",
+            Lint::EnumMismatch => "an enum value named through another enum",
             Lint::Renamed => "an IDL name whose Rust name gets a number",
             Lint::BadAnnotation => "an annotation whose value names nothing",
             Lint::UnusedOption => "a generator option that matches nothing",
