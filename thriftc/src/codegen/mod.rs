@@ -125,6 +125,8 @@ pub fn warnings(program: &ir::Program, options: &Options) -> Diagnostics {
             out.push(d);
         }
     }
+    // In the order of the IDL, whatever order planning found them in.
+    out.sort();
     out
 }
 

@@ -605,13 +605,13 @@ pub fn plan(program: &ir::Program, options: &Options) -> Result<Crate, Error> {
             debug_assert_eq!(p.defs[id.0 as usize].item, module.items.len());
             module.items.push(item);
         }
-        name_service_items(module, &mut scopes[mi]);
+        p.name_service_items(module, &mut scopes[mi]);
     }
     for (mi, module) in modules.iter_mut().enumerate() {
-        name_view_servers(module, &mut scopes[mi]);
+        p.name_view_servers(module, &mut scopes[mi]);
         if options.async_services {
-            name_async_services(module, &mut scopes[mi]);
-            name_async_view_servers(module, &mut scopes[mi]);
+            p.name_async_services(module, &mut scopes[mi]);
+            p.name_async_view_servers(module, &mut scopes[mi]);
         }
     }
     let args_views = modules.iter().flat_map(|m| &m.items).any(|i| match i {
@@ -1531,7 +1531,18 @@ impl<'a> Planner<'a> {
                         let wanted = names::const_name(&v.name.name);
                         let name = vscope.claim(wanted.clone());
                         let what = format!("`{}.{}`", path.join("."), v.name.name);
-                        self.note_renamed(v.name.span, &what, &wanted, &name);
+                        if wanted == values_const {
+                            self.note_renamed_as(
+                                v.name.span,
+                                &what,
+                                &wanted,
+                                &name,
+                                "the generated constant listing every value of the enum is \
+                                 named `VALUES`",
+                            );
+                        } else {
+                            self.note_renamed(v.name.span, &what, &wanted, &name);
+                        }
                         EnumValue {
                             thrift_name: v.name.name.clone(),
                             name,
@@ -1587,8 +1598,19 @@ impl<'a> Planner<'a> {
                         info.name.unraw(),
                         names::type_name(&f.name.name).unraw()
                     );
-                    let args_name = scope.claim(names::type_name(&format!("{stem}Args")));
-                    let result_name = scope.claim(names::type_name(&format!("{stem}Result")));
+                    let fpath_text = format!("{}.{}", path.join("."), f.name.name);
+                    let args_name = self.claim_generated(
+                        scope,
+                        names::type_name(&format!("{stem}Args")),
+                        f.name.span,
+                        &|| format!("the argument struct of `{fpath_text}`"),
+                    );
+                    let result_name = self.claim_generated(
+                        scope,
+                        names::type_name(&format!("{stem}Result")),
+                        f.name.span,
+                        &|| format!("the result struct of `{fpath_text}`"),
+                    );
                     let mut fpath = path.clone();
                     fpath.push(&f.name.name);
                     let args = self.plan_struct(
@@ -2025,86 +2047,179 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// Names the items generated for each service of `module` (handler trait,
-/// processor, client, one error enum per function), claimed in `scope` (the
-/// module's namespace, which by now holds every planned item and every
-/// argument and result struct) in source order, so a clash with a user's
-/// type gets a numeric suffix deterministically.
-fn name_service_items(module: &mut Module, scope: &mut Scope) {
-    for item in &mut module.items {
-        let Item::Service(s) = item else { continue };
-        let base = s.name.unraw().to_owned();
-        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
-        s.handler = claim("Handler");
-        s.processor = claim("Processor");
-        s.client = claim("Client");
-        for f in &mut s.functions {
-            // From the method's Rust name, so `fooBar` and `foo_bar`
-            // (methods `foo_bar`, `foo_bar2`) give `FooBarError`,
-            // `FooBar2Error`.
-            let stem = names::type_name(f.name.unraw());
-            f.error = scope.claim(names::type_name(&format!("{base}{}Error", stem.unraw())));
+impl Planner<'_> {
+    /// Claims `wanted` in `scope` for `what` (the item generated for the
+    /// IDL name at `span`), noting a rename: another item of the module (a
+    /// definition of the IDL, or an item generated for another) has it.
+    fn claim_generated(
+        &self,
+        scope: &mut Scope,
+        wanted: RustName,
+        span: Span,
+        what: &dyn Fn() -> String,
+    ) -> RustName {
+        let got = scope.claim(wanted.clone());
+        if got != wanted {
+            self.note_renamed_as(
+                span,
+                &what(),
+                &wanted,
+                &got,
+                "another item of the module has that name: a definition of the IDL, or an \
+                 item generated for one (rename the definition in the IDL to choose)",
+            );
         }
+        got
     }
-}
 
-/// Names the items of the view flavour of each service that has one
-/// (`<Service>ViewHandler`, `<Service>ViewProcessor`, the argument views
-/// `<Service><Method>ArgsRef`), claimed in `scope` after every other item of
-/// the module, so that asking for views changes no other name.
-fn name_view_servers(module: &mut Module, scope: &mut Scope) {
-    for item in &mut module.items {
-        let Item::Service(s) = item else { continue };
-        let Some(view) = &mut s.view else { continue };
-        let base = s.name.unraw().to_owned();
-        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
-        view.handler = claim("ViewHandler");
-        view.processor = claim("ViewProcessor");
-        for f in &mut s.functions {
-            f.args_view = f.args_view.take().map(|n| scope.claim(n));
-        }
-    }
-}
-
-/// Names the items of the async flavour of each service
-/// (`<Service>AsyncHandler`, `<Service>AsyncProcessor`,
-/// `<Service>AsyncClient`), claimed in `scope` after every other item of the
-/// module (views included), so that asking for async services changes no
-/// other name; a user type of one of these names keeps it, and the
-/// generated item gets a numeric suffix, as the blocking items do.
-fn name_async_services(module: &mut Module, scope: &mut Scope) {
-    for item in &mut module.items {
-        let Item::Service(s) = item else { continue };
-        let base = s.name.unraw().to_owned();
-        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
-        s.async_names = Some(AsyncNames {
-            handler: claim("AsyncHandler"),
-            processor: claim("AsyncProcessor"),
-            client: claim("AsyncClient"),
-            view: None,
-        });
-    }
-}
-
-/// Names the async view flavour of each service that has a view flavour
-/// (`<Service>AsyncViewHandler`, `<Service>AsyncViewProcessor`), claimed
-/// after every other item of the module, the async ones included, so that
-/// it renames nothing that existed without it.
-fn name_async_view_servers(module: &mut Module, scope: &mut Scope) {
-    for item in &mut module.items {
-        let Item::Service(s) = item else { continue };
-        if s.view.is_none() {
-            continue;
-        }
-        let Some(names) = &mut s.async_names else {
-            continue;
+    /// The IDL spans of a service's name and of its functions' names, in
+    /// order.
+    fn service_spans(&self, def: DefId) -> (Span, Vec<Span>) {
+        let d = self.program.def(def);
+        let functions = match &d.kind {
+            DefKind::Service(s) => s.functions.iter().map(|f| f.name.span).collect(),
+            _ => Vec::new(),
         };
-        let base = s.name.unraw().to_owned();
-        let mut claim = |suffix: &str| scope.claim(names::type_name(&format!("{base}{suffix}")));
-        names.view = Some(ViewServer {
-            handler: claim("AsyncViewHandler"),
-            processor: claim("AsyncViewProcessor"),
-        });
+        (d.name.span, functions)
+    }
+
+    /// The service path `file.Service` of `def`, for warnings.
+    fn service_path(&self, def: DefId) -> String {
+        self.def_path(def).join(".")
+    }
+
+    /// Names the items generated for each service of `module` (handler
+    /// trait, processor, client, one error enum per function), claimed in
+    /// `scope` (the module's namespace, which by now holds every planned
+    /// item and every argument and result struct) in source order, so a
+    /// clash with a user's type gets a numeric suffix deterministically,
+    /// and a warning.
+    fn name_service_items(&self, module: &mut Module, scope: &mut Scope) {
+        for item in &mut module.items {
+            let Item::Service(s) = item else { continue };
+            let base = s.name.unraw().to_owned();
+            let (span, spans) = self.service_spans(s.def);
+            let path = self.service_path(s.def);
+            let mut claim = |suffix: &str, what: &str| {
+                self.claim_generated(
+                    scope,
+                    names::type_name(&format!("{base}{suffix}")),
+                    span,
+                    &|| format!("the {what} of `{path}`"),
+                )
+            };
+            s.handler = claim("Handler", "handler trait");
+            s.processor = claim("Processor", "processor");
+            s.client = claim("Client", "client");
+            for (i, f) in s.functions.iter_mut().enumerate() {
+                // From the method's Rust name, so `fooBar` and `foo_bar`
+                // (methods `foo_bar`, `foo_bar2`) give `FooBarError`,
+                // `FooBar2Error`.
+                let stem = names::type_name(f.name.unraw());
+                f.error = self.claim_generated(
+                    scope,
+                    names::type_name(&format!("{base}{}Error", stem.unraw())),
+                    spans.get(i).copied().unwrap_or(span),
+                    &|| format!("the error enum of `{path}.{}`", f.thrift_name),
+                );
+            }
+        }
+    }
+
+    /// Names the items of the view flavour of each service that has one
+    /// (`<Service>ViewHandler`, `<Service>ViewProcessor`, the argument views
+    /// `<Service><Method>ArgsRef`), claimed in `scope` after every other item
+    /// of the module, so that asking for views changes no other name.
+    fn name_view_servers(&self, module: &mut Module, scope: &mut Scope) {
+        for item in &mut module.items {
+            let Item::Service(s) = item else { continue };
+            let Some(view) = &mut s.view else { continue };
+            let base = s.name.unraw().to_owned();
+            let (span, spans) = self.service_spans(s.def);
+            let path = self.service_path(s.def);
+            let mut claim = |suffix: &str, what: &str| {
+                self.claim_generated(
+                    scope,
+                    names::type_name(&format!("{base}{suffix}")),
+                    span,
+                    &|| format!("the {what} of `{path}`"),
+                )
+            };
+            view.handler = claim("ViewHandler", "view handler trait");
+            view.processor = claim("ViewProcessor", "view processor");
+            for (i, f) in s.functions.iter_mut().enumerate() {
+                let Some(wanted) = f.args_view.take() else {
+                    continue;
+                };
+                f.args_view = Some(self.claim_generated(
+                    scope,
+                    wanted,
+                    spans.get(i).copied().unwrap_or(span),
+                    &|| format!("the arguments view of `{path}.{}`", f.thrift_name),
+                ));
+            }
+        }
+    }
+
+    /// Names the items of the async flavour of each service
+    /// (`<Service>AsyncHandler`, `<Service>AsyncProcessor`,
+    /// `<Service>AsyncClient`), claimed in `scope` after every other item of
+    /// the module (views included), so that asking for async services
+    /// changes no other name; a user type of one of these names keeps it,
+    /// and the generated item gets a numeric suffix, as the blocking items
+    /// do.
+    fn name_async_services(&self, module: &mut Module, scope: &mut Scope) {
+        for item in &mut module.items {
+            let Item::Service(s) = item else { continue };
+            let base = s.name.unraw().to_owned();
+            let (span, _) = self.service_spans(s.def);
+            let path = self.service_path(s.def);
+            let mut claim = |suffix: &str, what: &str| {
+                self.claim_generated(
+                    scope,
+                    names::type_name(&format!("{base}{suffix}")),
+                    span,
+                    &|| format!("the {what} of `{path}`"),
+                )
+            };
+            s.async_names = Some(AsyncNames {
+                handler: claim("AsyncHandler", "async handler trait"),
+                processor: claim("AsyncProcessor", "async processor"),
+                client: claim("AsyncClient", "async client"),
+                view: None,
+            });
+        }
+    }
+
+    /// Names the async view flavour of each service that has a view flavour
+    /// (`<Service>AsyncViewHandler`, `<Service>AsyncViewProcessor`), claimed
+    /// after every other item of the module, the async ones included, so
+    /// that it renames nothing that existed without it.
+    fn name_async_view_servers(&self, module: &mut Module, scope: &mut Scope) {
+        for item in &mut module.items {
+            let Item::Service(s) = item else { continue };
+            if s.view.is_none() {
+                continue;
+            }
+            let (span, _) = self.service_spans(s.def);
+            let path = self.service_path(s.def);
+            let Some(names) = &mut s.async_names else {
+                continue;
+            };
+            let base = s.name.unraw().to_owned();
+            let mut claim = |suffix: &str, what: &str| {
+                self.claim_generated(
+                    scope,
+                    names::type_name(&format!("{base}{suffix}")),
+                    span,
+                    &|| format!("the {what} of `{path}`"),
+                )
+            };
+            names.view = Some(ViewServer {
+                handler: claim("AsyncViewHandler", "async view handler trait"),
+                processor: claim("AsyncViewProcessor", "async view processor"),
+            });
+        }
     }
 }
 

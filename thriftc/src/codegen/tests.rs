@@ -699,6 +699,65 @@ fn warning_lines(program: &crate::ir::Program, o: &Options) -> Vec<String> {
         .collect()
 }
 
+/// The items generated for a service (client, processor, argument
+/// structs, error enums, the async and view flavours) that get a number
+/// because a definition of the IDL has their name are warnings at the
+/// service or function; so is an enum value named like the generated
+/// `VALUES`. In the order of the IDL.
+#[test]
+fn generated_service_items_that_get_a_number_are_warned_about() {
+    let idl = "struct CalcClient { 1: i32 id }\n\
+               struct CalcPingArgs { 1: i32 x }\n\
+               struct CalcPingError { 1: i32 x }\n\
+               struct CalcAsyncClient { 1: i32 x }\n\
+               struct CalcViewProcessor { 1: i32 x }\n\
+               service Calc { void ping(1: string s) }\n\
+               enum E { VALUES = 1 }\n";
+    let loaded = crate::load_str("g.thrift", idl).unwrap();
+    let o = Options {
+        async_services: true,
+        views: vec![".".to_owned()],
+        ..Options::default()
+    };
+    let taken = " | note: another item of the module has that name: a definition of the IDL, or an \
+                 item generated for one (rename the definition in the IDL to choose)";
+    assert_eq!(
+        warning_lines(&loaded.program, &o),
+        [
+            format!(
+                "[renamed] g.thrift:6:9: the client of `g.Calc` is `CalcClient2` in Rust, not `CalcClient`{taken}"
+            ),
+            format!(
+                "[renamed] g.thrift:6:9: the view processor of `g.Calc` is `CalcViewProcessor2` in Rust, not `CalcViewProcessor`{taken}"
+            ),
+            format!(
+                "[renamed] g.thrift:6:9: the async client of `g.Calc` is `CalcAsyncClient2` in Rust, not `CalcAsyncClient`{taken}"
+            ),
+            format!(
+                "[renamed] g.thrift:6:21: the argument struct of `g.Calc.ping` is `CalcPingArgs2` in Rust, not `CalcPingArgs`{taken}"
+            ),
+            format!(
+                "[renamed] g.thrift:6:21: the error enum of `g.Calc.ping` is `CalcPingError2` in Rust, not `CalcPingError`{taken}"
+            ),
+            "[renamed] g.thrift:7:10: `g.E.VALUES` is `VALUES2` in Rust, not `VALUES` | note: the \
+             generated constant listing every value of the enum is named `VALUES`"
+                .to_owned(),
+        ]
+    );
+    // The warnings name what the code has.
+    let text = &generate(&loaded.program, &o).unwrap()[0].contents;
+    for item in [
+        "pub struct CalcClient2<C>",
+        "pub struct CalcViewProcessor2<",
+        "pub struct CalcAsyncClient2",
+        "pub struct CalcPingArgs2",
+        "pub enum CalcPingError2",
+        "pub const VALUES2: E",
+    ] {
+        assert!(text.contains(item), "no `{item}`:\n{text}");
+    }
+}
+
 #[test]
 fn option_warnings_name_types_that_get_no_view_and_paths_that_match_nothing() {
     let idl = "struct Tagged { 1: list<string> tags = [\"x\"] }\n\
@@ -741,18 +800,31 @@ fn names_that_get_a_number_are_warned_about_where_they_stand() {
     let loaded = crate::load_str("n.thrift", idl).unwrap();
     let got = warning_lines(&loaded.program, &Options::default());
     let taken = " | note: an earlier name beside it has it (rename one in the IDL to choose)";
+    let generated = " | note: another item of the module has that name: a definition of the \
+                     IDL, or an item generated for one (rename the definition in the IDL to \
+                     choose)";
     assert_eq!(
         got,
         [
             format!(
-                "[renamed] n.thrift:4:8: `n.FooThing` is `FooThing2` in Rust, not `FooThing`{taken}"
+                "[renamed] n.thrift:2:34: `n.S.foo_bar` is `foo_bar2` in Rust, not `foo_bar`{taken}"
             ),
             format!(
-                "[renamed] n.thrift:2:34: `n.S.foo_bar` is `foo_bar2` in Rust, not `foo_bar`{taken}"
+                "[renamed] n.thrift:4:8: `n.FooThing` is `FooThing2` in Rust, not `FooThing`{taken}"
             ),
             format!("[renamed] n.thrift:5:23: `n.Color.red` is `RED2` in Rust, not `RED`{taken}"),
             format!(
                 "[renamed] n.thrift:8:8: `n.Svc.get_it` is `get_it2` in Rust, not `get_it`{taken}"
+            ),
+            // The argument and result structs are named after the IDL
+            // name: `getIt` took them.
+            format!(
+                "[renamed] n.thrift:8:8: the argument struct of `n.Svc.get_it` is `SvcGetItArgs2` \
+                 in Rust, not `SvcGetItArgs`{generated}"
+            ),
+            format!(
+                "[renamed] n.thrift:8:8: the result struct of `n.Svc.get_it` is \
+                 `SvcGetItResult2` in Rust, not `SvcGetItResult`{generated}"
             ),
             format!(
                 "[renamed] n.thrift:8:33: `n.Svc.get_it.a_b` is `a_b2` in Rust, not `a_b`{taken}"
