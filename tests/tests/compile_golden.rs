@@ -11,6 +11,16 @@
 #[path = "../golden/rs/all.rs"]
 mod golden;
 
+// Mounted as users often do, under the IDL file's name: the module inside
+// then has its parent's name, which clippy's `module_inception` would
+// refuse (`-D warnings`) but for the generated `mod.rs`'s `allow` (the
+// folder is mounted in `golden` too).
+#[allow(dead_code)]
+#[rustfmt::skip]
+#[allow(clippy::duplicate_mod)]
+#[path = "../golden/rs/base_types/mod.rs"]
+mod base_types;
+
 use golden::idl_codegen_types::common_types::{Level, Point};
 use golden::idl_codegen_types::types::*;
 use thriftc_runtime::Encode;

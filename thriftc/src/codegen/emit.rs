@@ -165,7 +165,14 @@ pub fn emit_with(
     }
     let mut mods = String::new();
     for m in &krate.modules {
-        mods.push_str(&format!("pub mod {};\n", m.name));
+        // Users mount the folder under a name of their choosing, often the
+        // IDL file's (`#[path = "gen/mod.rs"] mod tutorial;` for
+        // `tutorial.thrift`): then the module has its parent's name, which
+        // clippy's `module_inception` refuses under `-D warnings`.
+        mods.push_str(&format!(
+            "#[allow(clippy::module_inception)]\npub mod {};\n",
+            m.name
+        ));
     }
     files.push(GeneratedFile {
         name: "mod.rs".to_owned(),
