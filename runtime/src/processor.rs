@@ -69,6 +69,49 @@ use crate::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite, T
 /// caller should drop unsent output and answer `e`; `Err(Error::Protocol(_))`
 /// means the input is out of step (any reply has been sent); transport errors
 /// mean the connection is unusable.
+///
+/// # Wrapping a processor
+///
+/// Code that must run around each call, with the handler inside it (a
+/// tracing span entered for the call, a timer, a check by method name),
+/// goes in a processor that wraps another; the server takes it as it takes
+/// a generated one. (The server's observer reports calls, but from
+/// callbacks: it cannot enclose the handler.)
+///
+/// ```
+/// use std::time::Instant;
+/// use thriftc_runtime::processor::Processor;
+/// use thriftc_runtime::protocol::{MessageHeader, ProtocolRead, ProtocolWrite};
+/// use thriftc_runtime::server::Server;
+/// use thriftc_runtime::Result;
+///
+/// struct Timed<P>(P);
+///
+/// impl<I, O, P> Processor<I, O> for Timed<P>
+/// where
+///     I: ProtocolRead + ?Sized,
+///     O: ProtocolWrite + ?Sized,
+///     P: Processor<I, O>,
+/// {
+///     fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<()> {
+///         // let _span = tracing::info_span!("call", method = %header.name).entered();
+///         let start = Instant::now();
+///         let result = self.0.process(header, input, output);
+///         log::debug!("{} took {:?}", header.name, start.elapsed());
+///         result
+///     }
+/// }
+/// # struct Nothing;
+/// # impl<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized> Processor<I, O> for Nothing {
+/// #     fn process(&self, h: &MessageHeader, i: &mut I, o: &mut O) -> Result<()> {
+/// #         thriftc_runtime::processor::unknown_method(h, i, o)
+/// #     }
+/// # }
+/// # let calculator_processor = Nothing;
+/// // `CalculatorProcessor::new(handler)` in a real server.
+/// let builder = Server::builder(Timed(calculator_processor));
+/// # drop(builder);
+/// ```
 pub trait Processor<I: ProtocolRead + ?Sized, O: ProtocolWrite + ?Sized>: Send + Sync {
     /// Handles the message whose header was just read: reads the arguments,
     /// calls the handler and, for a CALL, writes the reply.

@@ -25,11 +25,12 @@ use std::net::TcpStream;
 use std::sync::{Arc, Mutex, Once, mpsc};
 use std::time::{Duration, Instant};
 use thriftc_runtime::client::{Channel, Client, Connector};
+use thriftc_runtime::processor::Processor;
 use thriftc_runtime::protocol::{MessageHeader, MessageType, ProtocolRead, ProtocolWrite};
 use thriftc_runtime::server::{Server, ServerHandle, ServerProcessor};
 use thriftc_runtime::{
-    ApplicationErrorKind, BinaryProtocol, CompactProtocol, Decode, Encode, Error, Framing, Limits,
-    ProtocolKind, TransportError, TransportErrorKind, Uuid,
+    ApplicationError, ApplicationErrorKind, BinaryProtocol, CompactProtocol, Decode, Encode, Error,
+    Framing, Limits, ProtocolKind, TransportError, TransportErrorKind, Uuid,
 };
 
 /// Panics the tests cause on purpose carry this text; the panic hook stays
@@ -134,6 +135,103 @@ impl ShapesHandler for ShapesImpl {
         value: Vec<HashMap<Point, HashSet<Point>>>,
     ) -> Result<Vec<HashMap<Point, HashSet<Point>>>, ShapesNestError> {
         Ok(value)
+    }
+}
+
+// ------------------------------------------------------- Wrapping calls
+
+thread_local! {
+    /// The method of the call a [`Scoped`] processor is running on this
+    /// thread, as a tracing span's `entered()` guard would hold it.
+    static IN_CALL: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Middleware as a user writes it: a processor that runs the one it wraps
+/// inside its own code (here a scope the handler can see, and a log of the
+/// methods), and that the server takes as it takes a generated one.
+struct Scoped<P> {
+    inner: P,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl<I, O, P> Processor<I, O> for Scoped<P>
+where
+    I: ProtocolRead + ?Sized,
+    O: ProtocolWrite + ?Sized,
+    P: Processor<I, O>,
+{
+    fn process(&self, header: &MessageHeader, input: &mut I, output: &mut O) -> Result<(), Error> {
+        IN_CALL.with(|c| *c.borrow_mut() = Some(header.name.clone()));
+        let result = self.inner.process(header, input, output);
+        IN_CALL.with(|c| *c.borrow_mut() = None);
+        self.seen.lock().unwrap().push(header.name.clone());
+        result
+    }
+}
+
+/// Answers `echoUuid` only from inside a [`Scoped`] call of that name.
+struct NeedsScope;
+
+impl ShapesHandler for NeedsScope {
+    fn echo_uuid(&self, id: Uuid) -> Result<Uuid, ShapesEchoUuidError> {
+        match IN_CALL.with(|c| c.borrow().clone()) {
+            Some(method) if method == "echoUuid" => Ok(id),
+            other => Err(ApplicationError::new(
+                ApplicationErrorKind::InternalError,
+                format!("the handler ran outside the wrapper's scope ({other:?})"),
+            )
+            .into()),
+        }
+    }
+
+    fn shift(
+        &self,
+        points: HashSet<Point>,
+        dx: i32,
+        dy: i32,
+    ) -> Result<HashSet<Point>, ShapesShiftError> {
+        ShapesImpl.shift(points, dx, dy)
+    }
+
+    fn invert(
+        &self,
+        names: HashMap<String, Point>,
+    ) -> Result<HashMap<Point, String>, ShapesInvertError> {
+        ShapesImpl.invert(names)
+    }
+
+    fn nest(
+        &self,
+        value: Vec<HashMap<Point, HashSet<Point>>>,
+    ) -> Result<Vec<HashMap<Point, HashSet<Point>>>, ShapesNestError> {
+        ShapesImpl.nest(value)
+    }
+}
+
+/// A processor wrapped in one's own runs around every call, with the
+/// handler inside it (what a tracing span needs, which the observer's
+/// callbacks cannot give), in every protocol and framing.
+#[test]
+fn a_wrapping_processor_encloses_each_handler_call() {
+    for (protocol, framing) in COMBOS {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let wrapped = Scoped {
+            inner: ShapesProcessor::new(NeedsScope),
+            seen: Arc::clone(&seen),
+        };
+        let server = serve(wrapped, protocol, framing);
+        let mut client = ShapesClient::new(connect(server.port(), protocol, framing));
+        let id = Uuid([7; 16]);
+        assert_eq!(
+            client.echo_uuid(id).unwrap(),
+            id,
+            "{protocol:?} {framing:?}"
+        );
+        assert_eq!(client.shift(HashSet::new(), 1, 1).unwrap(), HashSet::new());
+        assert_eq!(client.echo_uuid(id).unwrap(), id);
+        drop(client);
+        drop(server);
+        assert_eq!(*seen.lock().unwrap(), ["echoUuid", "shift", "echoUuid"]);
     }
 }
 
