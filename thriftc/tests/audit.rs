@@ -79,7 +79,7 @@ fn breaking_pair_reports_each_change_once() {
         (FieldRemoved, W, "v1/shop.thrift", 20),
         (RequiredFieldRemoved, E, "v1/shop.thrift", 21),
         (DefinitionRemoved, W, "v1/shop.thrift", 37),
-        (FunctionRemoved, E, "v1/shop.thrift", 59),
+        (FunctionRemoved, E, "v1/shop.thrift", 58),
         (ExceptionRemoved, W, "v1/shop.thrift", 63),
         (FunctionRemoved, E, "v1/shop.thrift", 67),
     ];
@@ -726,6 +726,44 @@ fn a_name_new_in_two_files_is_not_taken_for_a_move() {
         rules(&report),
         [Rule::DefinitionRemoved],
         "{}",
+        report.render(false)
+    );
+}
+
+/// A removed service is one finding at its name that names every function
+/// its clients could call, inherited ones too; a removed service without
+/// functions only changes the Rust API.
+#[test]
+fn a_removed_service_is_one_finding_naming_its_functions() {
+    let old = thriftc::load_str(
+        "a.thrift",
+        "service Base { void ping() }\n\
+         service Gone extends Base { void a(), i32 b(1: i32 x) }\n\
+         service Empty {}\n",
+    )
+    .unwrap();
+    let new = thriftc::load_str("a.thrift", "service Base { void ping() }\n").unwrap();
+    let report = thriftc::audit::audit(&old.program, &new.program);
+    let found: Vec<(Rule, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.diagnostic.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Rule::FunctionRemoved,
+                "service `Gone` was removed: old clients calling any of its 3 functions (`a`, \
+                 `b`, `ping`) get an unknown-method error"
+            ),
+            (
+                Rule::DefinitionRemoved,
+                "service `Empty` was removed: nothing on the wire names it, but Rust code using \
+                 it no longer compiles"
+            ),
+        ],
+        "\n{}",
         report.render(false)
     );
 }

@@ -144,20 +144,27 @@ impl Auditor<'_> {
     fn removed(&mut self, id: DefId) {
         let def = self.old.prog.def(id);
         let name = self.old.name(id);
-        if let DefKind::Service(_) = def.kind {
-            for (f, from) in self.old.functions(id) {
-                let span = if from == id {
-                    f.name.span
-                } else {
-                    def.name.span
-                };
-                let message = format!(
-                    "service `{name}` was removed: old clients calling its function `{}` get an unknown-method error",
-                    f.name.name
-                );
-                let span = self.old.span(span);
-                self.push(Rule::FunctionRemoved, message, span, "removed", None);
-            }
+        let functions = match def.kind {
+            DefKind::Service(_) => self.old.functions(id),
+            _ => Vec::new(),
+        };
+        if !functions.is_empty() {
+            // One finding for the service, naming its functions (inherited
+            // ones too: its clients called them through it).
+            let names: Vec<String> = functions
+                .iter()
+                .map(|(f, _)| format!("`{}`", f.name.name))
+                .collect();
+            let calling = match names.as_slice() {
+                [one] => format!("its function {one}"),
+                many => format!("any of its {} functions ({})", many.len(), many.join(", ")),
+            };
+            let message = format!(
+                "service `{name}` was removed: old clients calling {calling} get an \
+                 unknown-method error"
+            );
+            let span = self.old.span(def.name.span);
+            self.push(Rule::FunctionRemoved, message, span, "removed", None);
             return;
         }
         let message = format!(

@@ -92,8 +92,9 @@ pub enum Rule {
     /// client gets an unknown result.
     ExceptionAdded,
     /// A definition no longer exists: nothing on the wire names a type, but
-    /// Rust code using it no longer compiles. (A removed service is reported
-    /// per function, as [`Rule::FunctionRemoved`].)
+    /// Rust code using it no longer compiles. (A removed service with
+    /// functions is reported as [`Rule::FunctionRemoved`], once, naming
+    /// them.)
     DefinitionRemoved,
     /// A definition moved to another file (the only one of its name there
     /// that is new): the same on the wire, but its Rust path changes. It is
