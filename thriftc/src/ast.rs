@@ -143,6 +143,8 @@ pub struct Field {
     pub id: Option<(i64, Span)>,
     /// `required`, `optional` or neither.
     pub req: Requiredness,
+    /// The `required` or `optional` keyword, when written.
+    pub req_span: Option<Span>,
     /// The declared type.
     pub ty: Type,
     /// `&` written after the type.
@@ -249,7 +251,13 @@ pub struct ConstValue {
 #[derive(Debug, Clone)]
 pub enum ConstKind {
     /// An integer literal.
-    Int(i64),
+    Int {
+        /// Its value, sign included.
+        value: i64,
+        /// Written in hex (`0xFF`, `-0x1`): such a literal above its
+        /// integer type's maximum is read as two's complement.
+        hex: bool,
+    },
     /// A floating-point literal.
     Double(f64),
     /// A string literal, escapes processed.

@@ -343,7 +343,12 @@ mod tests {
                    struct S { i32 noid, 0: i32 zero }\n\
                    const string M = \"two\nlines\"\n\
                    struct Loop { 1: required Loop next }\n\
-                   service Svc { async void f() }\n";
+                   service Svc { async void f() }\n\
+                   union U { 1: required i32 a }\n\
+                   service Opt { void g(1: optional i32 a) }\n\
+                   const i32 MASK = 0xFFFFFFFF\n\
+                   enum A { X = 1 }\n\
+                   const E OTHER = A.B\n";
         let loaded = crate::load_str("w.thrift", idl).unwrap();
         let mut got: Vec<_> = loaded.warnings.iter().map(|d| d.lint).collect();
         got.sort();
@@ -359,6 +364,10 @@ mod tests {
                 EnumAlias,
                 MultilineString,
                 EndlessCycle,
+                IgnoredKeyword,
+                IgnoredKeyword,
+                WrappedConstant,
+                EnumMismatch,
             ]
             .map(Some)
         );

@@ -322,6 +322,7 @@ impl Lower<'_, '_> {
         let span = self.span(&pair);
         let mut id = None;
         let mut req = Requiredness::Default;
+        let mut req_span = None;
         let mut ty = None;
         let mut reference = false;
         let mut name = None;
@@ -337,6 +338,7 @@ impl Lower<'_, '_> {
                     }
                 }
                 Rule::requiredness => {
+                    req_span = Some(self.span(&p));
                     req = if p.as_str() == "required" {
                         Requiredness::Required
                     } else {
@@ -363,6 +365,7 @@ impl Lower<'_, '_> {
         Field {
             id,
             req,
+            req_span,
             ty: ty.unwrap_or(Type {
                 kind: TypeKind::Base(BaseType::I32),
                 annotations: Vec::new(),
@@ -570,12 +573,18 @@ impl Lower<'_, '_> {
             self.depth -= 1;
             self.too_deep(span);
             return ConstValue {
-                kind: ConstKind::Int(0),
+                kind: ConstKind::Int {
+                    value: 0,
+                    hex: false,
+                },
                 span,
             };
         }
         let kind = match pair.as_rule() {
-            Rule::int_lit => ConstKind::Int(self.int(&pair)),
+            Rule::int_lit => ConstKind::Int {
+                value: self.int(&pair),
+                hex: is_hex(pair.as_str()),
+            },
             Rule::double_lit => ConstKind::Double(self.double(&pair)),
             Rule::string_lit => ConstKind::String(self.string(&pair)),
             Rule::bool_lit => ConstKind::Bool(pair.as_str() == "true"),
@@ -603,7 +612,10 @@ impl Lower<'_, '_> {
             }
             _ => {
                 self.bug(&pair, "a constant");
-                ConstKind::Int(0)
+                ConstKind::Int {
+                    value: 0,
+                    hex: false,
+                }
             }
         };
         self.depth -= 1;
@@ -794,6 +806,11 @@ pub(crate) fn parse_int(text: &str) -> Option<i64> {
     };
     let value = if negative { -magnitude } else { magnitude };
     i64::try_from(value).ok()
+}
+
+/// Whether an integer literal is written in hex: `0x...`, signed or not.
+fn is_hex(text: &str) -> bool {
+    text.trim_start_matches(['+', '-']).starts_with("0x")
 }
 
 /// Processes backslash escapes: `\\`, `\"`, `\'`, `\n`, `\r`, `\t`. Also

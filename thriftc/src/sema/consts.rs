@@ -11,6 +11,7 @@ use super::suggest;
 use crate::ast;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, ConstValue, DefId, DefKind, FileIdx, TypeKind};
+use crate::lint::Lint;
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -247,8 +248,13 @@ impl Resolver<'_> {
             return None;
         }
         match &value.kind {
-            ast::ConstKind::Int(i) => {
-                self.coerce(file, ConstValue::Int(*i), ty, value.span, "an integer")
+            &ast::ConstKind::Int { value: i, hex } => {
+                let i = if hex {
+                    self.wrap_hex(file, i, ty, value.span)
+                } else {
+                    i
+                };
+                self.coerce(file, ConstValue::Int(i), ty, value.span, "an integer")
             }
             ast::ConstKind::Double(d) => self.coerce(
                 file,
@@ -317,6 +323,43 @@ impl Resolver<'_> {
                 _ => self.mismatch(file, ty, value.span, "a map"),
             },
         }
+    }
+
+    /// A hex literal `i` used as a value of `ty`: when `ty` is `i8`, `i16`
+    /// or `i32` and `i` is above its maximum but within its unsigned
+    /// range (`0xFFFFFFFF` for an `i32`), the value of those bits in two's
+    /// complement (-1), with a warning; else `i` unchanged (checked by
+    /// [`Resolver::coerce`]). Apache Thrift takes such a literal with a
+    /// warning at most, and its C++ code reads it so.
+    fn wrap_hex(&mut self, file: FileIdx, i: i64, ty: &ir::Type, span: Span) -> i64 {
+        let bits = match self.resolve_typedefs(ty).kind {
+            TypeKind::I8 => 8,
+            TypeKind::I16 => 16,
+            TypeKind::I32 => 32,
+            _ => return i,
+        };
+        let max = (1i64 << (bits - 1)) - 1;
+        if i <= max || i >= 1i64 << bits {
+            return i;
+        }
+        let wrapped = i - (1i64 << bits);
+        let name = self.type_name(ty, file);
+        self.diags.push(
+            Diagnostic::warning(format!(
+                "hex literal {i:#X} is above the maximum of `{name}`: read as {wrapped}"
+            ))
+            .lint(Lint::WrappedConstant)
+            .primary(span, format!("read as {wrapped} (two's complement)"))
+            .note(format!(
+                "the largest `{name}` is {max} ({max:#X}); a hex literal up to {:#X} is taken \
+                 as its bits, as Apache Thrift's C++ code takes it",
+                (1i64 << bits) - 1
+            ))
+            .help(format!(
+                "write {wrapped}, or give the value a wider type such as `i64`"
+            )),
+        );
+        wrapped
     }
 
     /// A struct constant written as a map of field names to values.
@@ -559,23 +602,54 @@ impl Resolver<'_> {
                 if self.was_skipped(file, &ident.name) {
                     return None;
                 }
-                // `true`/`false` are literals. A value of the expected enum
-                // written bare (`RED`) or under another prefix (another
-                // enum's name, `Size.RED`, or an include's, `shared.RED`,
-                // which Apache Thrift reads as the expected enum's `RED`)
-                // gets a hint naming it in full.
+                // A value of the expected enum under another prefix
+                // (another enum's name, `Size.RED`, or an include's,
+                // `shared.RED`) is read as the expected enum's value of
+                // that name, as Apache Thrift reads it, with a warning.
+                // Written bare (`RED`), it is an error with a hint naming
+                // it in full, as Apache Thrift rejects it.
                 let target = self.resolve_typedefs(ty);
-                let last = ident.name.rsplit('.').next().unwrap_or(&ident.name);
+                let (prefix, last) = match ident.name.rsplit_once('.') {
+                    Some((prefix, last)) => (Some(prefix), last),
+                    None => (None, ident.name.as_str()),
+                };
                 if let TypeKind::Named(e) = target.kind {
                     if let DefKind::Enum(en) = &self.defs[e.0 as usize].kind {
-                        if en.values.iter().any(|v| v.name.name == last) {
+                        if let Some(index) = en.values.iter().position(|v| v.name.name == last) {
+                            let number = en.values[index].value;
                             let enum_name = self.def_name(e, file);
-                            self.diags.push(
-                                Diagnostic::error(format!("cannot find constant `{}`", ident.name))
+                            let Some(prefix) = prefix else {
+                                self.diags.push(
+                                    Diagnostic::error(format!(
+                                        "cannot find constant `{}`",
+                                        ident.name
+                                    ))
                                     .primary(ident.span, "not defined")
                                     .help(format!("did you mean `{enum_name}.{last}`?")),
+                                );
+                                return None;
+                            };
+                            self.diags.push(
+                                Diagnostic::warning(format!(
+                                    "`{}` is read as `{enum_name}.{last}`, a value of the \
+                                     expected enum",
+                                    ident.name
+                                ))
+                                .lint(Lint::EnumMismatch)
+                                .primary(
+                                    ident.span,
+                                    format!(
+                                        "no `{last}` under `{prefix}`: taken from enum \
+                                         `{enum_name}`, where `{last}` = {number}"
+                                    ),
+                                )
+                                .note(
+                                    "Apache Thrift reads a value under any prefix as the \
+                                     expected enum's value of that name",
+                                )
+                                .help(format!("write `{enum_name}.{last}`")),
                             );
-                            return None;
+                            return Some(ConstValue::Enum { def: e, index });
                         }
                     }
                 }

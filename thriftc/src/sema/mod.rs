@@ -294,6 +294,8 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, Failed> {
 #[cfg(test)]
 mod enum_number_tests;
 #[cfg(test)]
+mod lenient_tests;
+#[cfg(test)]
 mod load_error_tests;
 #[cfg(test)]
 mod tests;

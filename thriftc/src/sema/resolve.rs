@@ -701,16 +701,7 @@ impl<'a> Resolver<'a> {
             } else {
                 names.insert(&f.name.name, f.name.span);
             }
-            if of == FieldsOf::Struct(StructKind::Union) && f.req == Requiredness::Required {
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "union field `{}` cannot be `required`",
-                        f.name.name
-                    ))
-                    .primary(f.span, "required field in a union")
-                    .note("exactly one field of a union is set, so no field can be required"),
-                );
-            }
+            let req = self.field_requiredness(f, of);
             let ty = self.resolve_type(file, &f.ty);
             if let Some(default) = &f.default {
                 let slot = match of {
@@ -727,7 +718,7 @@ impl<'a> Resolver<'a> {
                 id_implicit,
                 name: f.name.clone(),
                 ty,
-                req: f.req,
+                req,
                 default: None,
                 doc: f.doc.clone(),
                 annotations: f.annotations.clone(),
@@ -737,6 +728,55 @@ impl<'a> Resolver<'a> {
             });
         }
         out
+    }
+
+    /// The requiredness field `f` gets in `of`. A keyword Apache's
+    /// compiler ignores there is ignored with a warning, as it does:
+    /// `required` on a union field (exactly one field of a union is set,
+    /// whatever the keywords say) and `optional` on an argument or a
+    /// `throws` entry (an argument is always sent; a `throws` entry is
+    /// always optional in the result).
+    fn field_requiredness(&mut self, f: &ast::Field, of: FieldsOf) -> Requiredness {
+        let span = f.req_span.unwrap_or(f.span);
+        match (of, f.req) {
+            (FieldsOf::Struct(StructKind::Union), Requiredness::Required) => {
+                self.diags.push(
+                    Diagnostic::warning(format!(
+                        "`required` is ignored on union field `{}`",
+                        f.name.name
+                    ))
+                    .lint(Lint::IgnoredKeyword)
+                    .primary(span, "ignored: a union field is never required")
+                    .note("exactly one field of a union is set, whichever it is")
+                    .help("remove `required`"),
+                );
+                Requiredness::Default
+            }
+            (FieldsOf::Args | FieldsOf::Throws, Requiredness::Optional) => {
+                let (what, why) = if of == FieldsOf::Args {
+                    (
+                        "argument",
+                        "an argument is always sent, as Apache Thrift sends it",
+                    )
+                } else {
+                    (
+                        "`throws` entry",
+                        "a `throws` entry is always optional in the reply",
+                    )
+                };
+                self.diags.push(
+                    Diagnostic::warning(format!(
+                        "`optional` is ignored on {what} `{}`",
+                        f.name.name
+                    ))
+                    .lint(Lint::IgnoredKeyword)
+                    .primary(span, format!("ignored: {why}"))
+                    .help("remove `optional`"),
+                );
+                Requiredness::Default
+            }
+            (_, req) => req,
+        }
     }
 
     fn resolve_extends(&mut self, file: FileIdx, base: &ast::Ident) -> Option<DefId> {
