@@ -101,8 +101,10 @@ impl TextAsyncHandler for Owned {
             _ => Ok(b),
         }
     }
-    async fn tag(&self, mut n: Note, extra: Option<String>) -> Result<Note, TextTagError> {
-        n.tags.extend(extra);
+    async fn tag(&self, mut n: Note, extra: String) -> Result<Note, TextTagError> {
+        if !extra.is_empty() {
+            n.tags.push(extra.into());
+        }
         Ok(n)
     }
     async fn count(&self, words: Vec<String>) -> Result<Count, TextCountError> {
@@ -156,9 +158,11 @@ impl TextAsyncViewHandler for Views {
     async fn tag<'a>(
         &self,
         mut n: NoteRef<'a>,
-        extra: Option<&'a str>,
+        extra: &'a str,
     ) -> Result<CowView<Note, NoteRef<'a>>, TextTagError> {
-        n.tags.extend(extra);
+        if !extra.is_empty() {
+            n.tags.push(extra.into());
+        }
         Ok(CowView::Borrowed(n))
     }
     async fn count(&self, words: Vec<&str>) -> Result<Count, TextCountError> {
@@ -425,10 +429,7 @@ async fn a_server_serves_an_async_view_handler() {
                 Err(TextBytesError::TooLong(e)) => assert_eq!(e.limit, 8, "{what}"),
                 other => panic!("{what}: expected `too_long`, got {other:?}"),
             }
-            let tagged = client
-                .tag(note("n", &["a"]), Some("b".into()))
-                .await
-                .unwrap();
+            let tagged = client.tag(note("n", &["a"]), "b".into()).await.unwrap();
             assert_eq!(tagged, note("n", &["a", "b"]), "{what}");
             match client.upper(PANIC.into()).await {
                 Err(MoreTextUpperError::Application(e)) => {
@@ -478,7 +479,7 @@ async fn malformed_arguments_are_rejected_as_the_owned_processor_rejects_them() 
             call,
             &TextTagArgs {
                 n: note("n", &["x", "y"]),
-                extra: Some("z".into()),
+                extra: "z".into(),
             },
         );
         let index = request(

@@ -354,7 +354,7 @@ fn a_reply_to_a_oneway_call_is_never_taken_for_the_next_answer() {
             Point { x: 1, y: 2 },
             Color::RED,
             Shape::Radius(1.0),
-            None,
+            String::new(),
             vec![],
         )
         .unwrap();
@@ -559,7 +559,7 @@ impl AwkwardHandler for Impl {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<HashMap<i32, HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError> {
         let mut nums: Vec<_> = nums.into_iter().collect();
@@ -666,7 +666,7 @@ fn exercise<C: thriftc_runtime::Channel>(c: &mut AwkwardClient<C>) {
         Point { x: 2, y: 3 },
         Color::GREEN,
         Shape::Point(Point { x: 4, y: 5 }),
-        Some("note".into()),
+        "note".into(),
         vec![HashMap::from([(1, HashSet::from([Point { x: 6, y: 7 }]))])],
     )
     .unwrap();
@@ -682,7 +682,7 @@ fn exercise<C: thriftc_runtime::Channel>(c: &mut AwkwardClient<C>) {
             Point { x: 2, y: 3 },
             Color::GREEN,
             Shape::Point(Point { x: 4, y: 5 }),
-            Some("note"),
+            "note",
             vec![HashMap::from([(1, HashSet::from([Point { x: 6, y: 7 }]))])],
         )
     );

@@ -48,15 +48,6 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "invalid/missing_include.thrift",
         "Apache Thrift 0.17 only warns about an include it cannot find",
     ),
-    (
-        "invalid/enum_value_prefix.thrift",
-        "Apache Thrift reads `Other.VALUE` and `include.VALUE` as the expected enum's `VALUE`, \
-         whatever the prefix names; thriftc asks for the value's own name (and suggests it)",
-    ),
-    (
-        "invalid/union_required.thrift",
-        "Apache Thrift only warns about `required` in a union (and ignores it)",
-    ),
 ];
 
 fn repo_root() -> PathBuf {

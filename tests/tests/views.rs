@@ -280,8 +280,10 @@ mod view_services {
                 _ => Ok(b),
             }
         }
-        fn tag(&self, mut n: Note, extra: Option<String>) -> Result<Note, TextTagError> {
-            n.tags.extend(extra);
+        fn tag(&self, mut n: Note, extra: String) -> Result<Note, TextTagError> {
+            if !extra.is_empty() {
+                n.tags.push(extra.into());
+            }
             Ok(n)
         }
         fn count(&self, words: Vec<String>) -> Result<Count, TextCountError> {
@@ -332,9 +334,11 @@ mod view_services {
         fn tag<'a>(
             &self,
             mut n: NoteRef<'a>,
-            extra: Option<&'a str>,
+            extra: &'a str,
         ) -> Result<CowView<Note, NoteRef<'a>>, TextTagError> {
-            n.tags.extend(extra);
+            if !extra.is_empty() {
+                n.tags.push(extra.into());
+            }
             Ok(CowView::Borrowed(n))
         }
         fn count(&self, words: Vec<&str>) -> Result<Count, TextCountError> {

@@ -1298,7 +1298,7 @@ pub struct AwkwardFireArgs {
     pub p: Point,
     pub c: Color,
     pub shape: Shape,
-    pub note: Option<String>,
+    pub note: String,
     pub nested: Vec<
         ::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>,
     >,
@@ -1354,11 +1354,9 @@ impl __rt::Encode for AwkwardFireArgs {
         p.write_field_begin("shape", __rt::TType::Struct, 15)?;
         __rt::Encode::encode(&self.shape, p)?;
         p.write_field_end()?;
-        if let Some(v) = &self.note {
-            p.write_field_begin("note", __rt::TType::String, 16)?;
-            __rt::Encode::encode(v, p)?;
-            p.write_field_end()?;
-        }
+        p.write_field_begin("note", __rt::TType::String, 16)?;
+        __rt::Encode::encode(&self.note, p)?;
+        p.write_field_end()?;
         p.write_field_begin("nested", __rt::TType::List, 17)?;
         __rt::Encode::encode(&self.nested, p)?;
         p.write_field_end()?;
@@ -1430,7 +1428,7 @@ impl __rt::Decode for AwkwardFireArgs {
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `shape` of `fire_args` is missing",
                 ))?,
-            note: f_note,
+            note: f_note.unwrap_or_default(),
             nested: f_nested.unwrap_or_default(),
         })
     }
@@ -2268,7 +2266,7 @@ pub trait AwkwardHandler: super::base::BaseHandler {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError>;
     /// What the last `fire` carried, as text.
@@ -2917,7 +2915,7 @@ impl<C: __rt::Channel> AwkwardClient<C> {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError> {
         let __args = AwkwardFireArgs {
@@ -3121,7 +3119,7 @@ pub trait AwkwardAsyncHandler: super::base::BaseAsyncHandler {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> impl ::std::future::Future<Output = Result<(), AwkwardFireError>> + Send;
     /// What the last `fire` carried, as text.
@@ -3766,7 +3764,7 @@ impl<C: __rt::tokio::AsyncChannel> AwkwardAsyncClient<C> {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError> {
         let __args = AwkwardFireArgs {

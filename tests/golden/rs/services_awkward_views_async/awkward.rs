@@ -1484,7 +1484,7 @@ pub struct AwkwardFireArgs {
     pub p: Point,
     pub c: Color,
     pub shape: Shape,
-    pub note: Option<String>,
+    pub note: String,
     pub nested: Vec<
         ::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>,
     >,
@@ -1540,11 +1540,9 @@ impl __rt::Encode for AwkwardFireArgs {
         p.write_field_begin("shape", __rt::TType::Struct, 15)?;
         __rt::Encode::encode(&self.shape, p)?;
         p.write_field_end()?;
-        if let Some(v) = &self.note {
-            p.write_field_begin("note", __rt::TType::String, 16)?;
-            __rt::Encode::encode(v, p)?;
-            p.write_field_end()?;
-        }
+        p.write_field_begin("note", __rt::TType::String, 16)?;
+        __rt::Encode::encode(&self.note, p)?;
+        p.write_field_end()?;
         p.write_field_begin("nested", __rt::TType::List, 17)?;
         __rt::Encode::encode(&self.nested, p)?;
         p.write_field_end()?;
@@ -1616,7 +1614,7 @@ impl __rt::Decode for AwkwardFireArgs {
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `shape` of `fire_args` is missing",
                 ))?,
-            note: f_note,
+            note: f_note.unwrap_or_default(),
             nested: f_nested.unwrap_or_default(),
         })
     }
@@ -1640,7 +1638,7 @@ pub struct AwkwardFireArgsRef<'a> {
     pub p: Point,
     pub c: Color,
     pub shape: Shape,
-    pub note: Option<&'a str>,
+    pub note: &'a str,
     pub nested: Vec<
         ::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>,
     >,
@@ -1696,11 +1694,9 @@ impl __rt::Encode for AwkwardFireArgsRef<'_> {
         p.write_field_begin("shape", __rt::TType::Struct, 15)?;
         __rt::Encode::encode(&self.shape, p)?;
         p.write_field_end()?;
-        if let Some(v) = &self.note {
-            p.write_field_begin("note", __rt::TType::String, 16)?;
-            __rt::Encode::encode(v, p)?;
-            p.write_field_end()?;
-        }
+        p.write_field_begin("note", __rt::TType::String, 16)?;
+        __rt::Encode::encode(&self.note, p)?;
+        p.write_field_end()?;
         p.write_field_begin("nested", __rt::TType::List, 17)?;
         __rt::Encode::encode(&self.nested, p)?;
         p.write_field_end()?;
@@ -1790,7 +1786,7 @@ impl<'a> __rt::DecodeView<'a> for AwkwardFireArgsRef<'a> {
                     __rt::ProtocolErrorKind::InvalidData,
                     "required field `shape` of `fire_args` is missing",
                 ))?,
-            note: f_note,
+            note: f_note.unwrap_or_default(),
             nested: f_nested.unwrap_or_default(),
         })
     }
@@ -1813,7 +1809,7 @@ impl<'a> __rt::FromView<AwkwardFireArgsRef<'a>> for AwkwardFireArgs {
             p: __rt::FromView::from_view(&v.p),
             c: __rt::FromView::from_view(&v.c),
             shape: __rt::FromView::from_view(&v.shape),
-            note: v.note.as_ref().map(__rt::FromView::from_view),
+            note: __rt::FromView::from_view(&v.note),
             nested: __rt::FromView::from_view(&v.nested),
         }
     }
@@ -2656,7 +2652,7 @@ pub trait AwkwardHandler: super::base::BaseHandler {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError>;
     /// What the last `fire` carried, as text.
@@ -3162,7 +3158,7 @@ pub trait AwkwardViewHandler: super::base::BaseViewHandler {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<&str>,
+        note: &str,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError>;
     /// What the last `fire` carried, as text.
@@ -3828,7 +3824,7 @@ impl<C: __rt::Channel> AwkwardClient<C> {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError> {
         let __args = AwkwardFireArgs {
@@ -4032,7 +4028,7 @@ pub trait AwkwardAsyncHandler: super::base::BaseAsyncHandler {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> impl ::std::future::Future<Output = Result<(), AwkwardFireError>> + Send;
     /// What the last `fire` carried, as text.
@@ -4544,7 +4540,7 @@ pub trait AwkwardAsyncViewHandler: super::base::BaseAsyncViewHandler {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<&str>,
+        note: &str,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> impl ::std::future::Future<Output = Result<(), AwkwardFireError>> + Send;
     /// What the last `fire` carried, as text.
@@ -5189,7 +5185,7 @@ impl<C: __rt::tokio::AsyncChannel> AwkwardAsyncClient<C> {
         p: Point,
         c: Color,
         shape: Shape,
-        note: Option<String>,
+        note: String,
         nested: Vec<::std::collections::HashMap<i32, ::std::collections::HashSet<Point>>>,
     ) -> Result<(), AwkwardFireError> {
         let __args = AwkwardFireArgs {

@@ -880,7 +880,7 @@ impl __rt::Decode for TextBytesResult {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TextTagArgs {
     pub n: Note,
-    pub extra: Option<String>,
+    pub extra: String,
 }
 impl __rt::WireType for TextTagArgs {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -891,11 +891,9 @@ impl __rt::Encode for TextTagArgs {
         p.write_field_begin("n", __rt::TType::Struct, 1)?;
         __rt::Encode::encode(&self.n, p)?;
         p.write_field_end()?;
-        if let Some(v) = &self.extra {
-            p.write_field_begin("extra", __rt::TType::String, 2)?;
-            __rt::Encode::encode(v, p)?;
-            p.write_field_end()?;
-        }
+        p.write_field_begin("extra", __rt::TType::String, 2)?;
+        __rt::Encode::encode(&self.extra, p)?;
+        p.write_field_end()?;
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -914,7 +912,7 @@ impl __rt::Decode for TextTagArgs {
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::Struct) => self.n = __rt::Decode::decode(p)?,
-                (2, __rt::TType::String) => self.extra = Some(__rt::Decode::decode(p)?),
+                (2, __rt::TType::String) => self.extra = __rt::Decode::decode(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -934,7 +932,7 @@ impl __rt::Decode for TextTagArgs {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TextTagArgsRef<'a> {
     pub n: NoteRef<'a>,
-    pub extra: Option<&'a str>,
+    pub extra: &'a str,
 }
 impl __rt::WireType for TextTagArgsRef<'_> {
     const TTYPE: __rt::TType = __rt::TType::Struct;
@@ -945,11 +943,9 @@ impl __rt::Encode for TextTagArgsRef<'_> {
         p.write_field_begin("n", __rt::TType::Struct, 1)?;
         __rt::Encode::encode(&self.n, p)?;
         p.write_field_end()?;
-        if let Some(v) = &self.extra {
-            p.write_field_begin("extra", __rt::TType::String, 2)?;
-            __rt::Encode::encode(v, p)?;
-            p.write_field_end()?;
-        }
+        p.write_field_begin("extra", __rt::TType::String, 2)?;
+        __rt::Encode::encode(&self.extra, p)?;
+        p.write_field_end()?;
         p.write_field_stop()?;
         p.write_struct_end()
     }
@@ -961,9 +957,7 @@ impl<'a> __rt::DecodeView<'a> for TextTagArgsRef<'a> {
         while let Some(h) = p.read_field_begin()? {
             match (h.id, h.ttype) {
                 (1, __rt::TType::Struct) => out.n = __rt::DecodeView::decode_view(p)?,
-                (2, __rt::TType::String) => {
-                    out.extra = Some(__rt::DecodeView::decode_view(p)?);
-                }
+                (2, __rt::TType::String) => out.extra = __rt::DecodeView::decode_view(p)?,
                 _ => p.skip(h.ttype)?,
             }
             p.read_field_end()?;
@@ -976,7 +970,7 @@ impl<'a> __rt::FromView<TextTagArgsRef<'a>> for TextTagArgs {
     fn from_view(v: &TextTagArgsRef<'a>) -> Self {
         Self {
             n: __rt::FromView::from_view(&v.n),
-            extra: v.extra.as_ref().map(__rt::FromView::from_view),
+            extra: __rt::FromView::from_view(&v.extra),
         }
     }
 }
@@ -1877,7 +1871,7 @@ pub trait TextHandler: BaseHandler {
     /// Returns its argument, or rejects it.
     fn bytes(&self, b: Vec<u8>) -> Result<Vec<u8>, TextBytesError>;
     /// The note, with `extra` as one more tag.
-    fn tag(&self, n: Note, extra: Option<String>) -> Result<Note, TextTagError>;
+    fn tag(&self, n: Note, extra: String) -> Result<Note, TextTagError>;
     /// How many words: a return type without a view.
     fn count(&self, words: Vec<String>) -> Result<Count, TextCountError>;
     /// The notes by their text.
@@ -2171,7 +2165,7 @@ pub trait TextViewHandler: BaseHandler {
     fn tag<'a>(
         &self,
         n: NoteRef<'a>,
-        extra: Option<&'a str>,
+        extra: &'a str,
     ) -> Result<__rt::CowView<Note, NoteRef<'a>>, TextTagError>;
     /// How many words: a return type without a view.
     fn count(&self, words: Vec<&str>) -> Result<Count, TextCountError>;
@@ -2558,7 +2552,7 @@ impl<C: __rt::Channel> TextClient<C> {
         Err(__rt::missing_result("bytes").into())
     }
     /// The note, with `extra` as one more tag.
-    pub fn tag(&mut self, n: Note, extra: Option<String>) -> Result<Note, TextTagError> {
+    pub fn tag(&mut self, n: Note, extra: String) -> Result<Note, TextTagError> {
         let __args = TextTagArgs { n, extra };
         let __reply = self.channel.call::<_, TextTagResult>("tag", &__args)?;
         if let Some(v) = __reply.success {
@@ -3084,7 +3078,7 @@ impl<C: __rt::Channel> MoreTextClient<C> {
         Err(__rt::missing_result("bytes").into())
     }
     /// The note, with `extra` as one more tag.
-    pub fn tag(&mut self, n: Note, extra: Option<String>) -> Result<Note, TextTagError> {
+    pub fn tag(&mut self, n: Note, extra: String) -> Result<Note, TextTagError> {
         let __args = TextTagArgs { n, extra };
         let __reply = self.channel.call::<_, TextTagResult>("tag", &__args)?;
         if let Some(v) = __reply.success {
