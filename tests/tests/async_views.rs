@@ -103,7 +103,7 @@ impl TextAsyncHandler for Owned {
     }
     async fn tag(&self, mut n: Note, extra: String) -> Result<Note, TextTagError> {
         if !extra.is_empty() {
-            n.tags.push(extra.into());
+            n.tags.push(extra);
         }
         Ok(n)
     }
@@ -161,7 +161,7 @@ impl TextAsyncViewHandler for Views {
         extra: &'a str,
     ) -> Result<CowView<Note, NoteRef<'a>>, TextTagError> {
         if !extra.is_empty() {
-            n.tags.push(extra.into());
+            n.tags.push(extra);
         }
         Ok(CowView::Borrowed(n))
     }

@@ -282,7 +282,7 @@ mod view_services {
         }
         fn tag(&self, mut n: Note, extra: String) -> Result<Note, TextTagError> {
             if !extra.is_empty() {
-                n.tags.push(extra.into());
+                n.tags.push(extra);
             }
             Ok(n)
         }
@@ -337,7 +337,7 @@ mod view_services {
             extra: &'a str,
         ) -> Result<CowView<Note, NoteRef<'a>>, TextTagError> {
             if !extra.is_empty() {
-                n.tags.push(extra.into());
+                n.tags.push(extra);
             }
             Ok(CowView::Borrowed(n))
         }
