@@ -32,7 +32,8 @@ pub enum Lint {
     /// of it can ever be built.
     EndlessCycle,
     /// A keyword Apache's compiler ignores there, and so does thriftc:
-    /// `required` on a union field, `optional` on a function argument.
+    /// `required` on a union field, `optional` on a function argument or a
+    /// `throws` entry.
     IgnoredKeyword,
     /// A hex literal above its integer type's maximum (`0xFFFFFFFF` for an
     /// `i32`), read as two's complement (-1), as Apache's C++ output does.
