@@ -56,7 +56,7 @@
 //! | `enum-value-removed` | warning | an enum value was removed |
 //! | `enum-value-renumbered` | error | an enum value's number changed |
 //! | `enum-number-reused` | warning | an enum number now belongs to another name |
-//! | `function-removed` | error | a function was removed (a removed service: each of its functions) |
+//! | `function-removed` | error | a function was removed (a removed service: once, naming its functions) |
 //! | `inherited-function-removed` | error | `extends` changed and an inherited function is gone |
 //! | `oneway-changed` | error | a function became `oneway` or stopped being `oneway` |
 //! | `return-wire-type-changed` | error | a return type's wire type changed (also `void` to a value or back) |
