@@ -70,8 +70,27 @@ fn compatible_versions_exit_0() {
         stderr(&out),
         "`audit/compatible/v2/shop.thrift` is wire-compatible with \
          `audit/compatible/v1/shop.thrift`: nothing to report (additions are not reported: \
-         fields not `required`, enum values, union fields, types, functions)\n"
+         fields not `required`, enum values, union fields, types, functions; --strict reports \
+         new enum numbers and union fields)\n"
     );
+    // --strict: the new enum number and union field, as warnings (exit 0).
+    let out = audit(&[
+        "--strict",
+        "--color=never",
+        "audit/compatible/v1/shop.thrift",
+        "audit/compatible/v2/shop.thrift",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: new value `SHIPPED` (3) of enum `Status`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: new field 2 `by_note` of union `Lookup`"),
+        "{err}"
+    );
+    assert!(err.ends_with("(2 warnings)\n"), "{err}");
 }
 
 #[test]

@@ -21,16 +21,24 @@ struct Owner<'s> {
     member: &'static str,
     /// The list is a `throws` clause.
     throws: bool,
+    /// The fields are a union's.
+    union: bool,
 }
 
 pub(super) struct Auditor<'a> {
     pub old: Side<'a>,
     pub new: Side<'a>,
     pub findings: Vec<Finding>,
+    /// Report additions only other generators' peers may refuse
+    /// ([`Rule::strict_only`]).
+    pub strict: bool,
 }
 
 impl Auditor<'_> {
     fn push(&mut self, rule: Rule, message: String, span: Span, label: &str, note: Option<&str>) {
+        if rule.strict_only() && !self.strict {
+            return;
+        }
         let diagnostic = match rule.severity() {
             crate::Severity::Error => Diagnostic::error(message),
             _ => Diagnostic::warning(message),
@@ -202,10 +210,13 @@ impl Auditor<'_> {
                     self.push(rule, message, at, "changed here", Some(note));
                 }
                 let what = format!("{} `{name}`", kind_word(n));
+                // A union in both versions: one that became a struct is
+                // reported as such.
                 let owner = Owner {
                     what: &what,
                     member: "field",
                     throws: false,
+                    union: a.kind == StructKind::Union && b.kind == StructKind::Union,
                 };
                 self.fields(&owner, &a.fields, &b.fields);
             }
@@ -465,6 +476,15 @@ impl Auditor<'_> {
                     n.id
                 );
                 self.push(Rule::ExceptionAdded, message, span, "added", None);
+            } else if owner.union && !renumbered {
+                let message = format!(
+                    "new field {} `{}` of {what}: a peer of the old version reads a value with it \
+                     set as a union with no field it knows",
+                    n.id, n.name.name
+                );
+                let note = "thriftc's code reads it as the `Unknown` variant; code from other \
+                            generators may refuse it (Apache's Rust code fails to read it)";
+                self.push(Rule::UnionFieldAdded, message, span, "added", Some(note));
             } else if n.req == Requiredness::Required && !renumbered {
                 let message = format!(
                     "new required {member} {} `{}` of {what}: peers of the old version do not write it, and new readers reject messages without it",
@@ -524,6 +544,18 @@ impl Auditor<'_> {
         }
         for n in &new.values {
             let Some(before) = old_by_number.get(&n.value) else {
+                if !old.values.iter().any(|o| o.name.name == n.name.name) {
+                    let message = format!(
+                        "new value `{}` ({}) of enum `{name}`: peers of the old version receive \
+                         a number they do not know",
+                        n.name.name, n.value
+                    );
+                    let note = "thriftc's code keeps it as an unknown number, as Apache's Rust, \
+                                C++ and Python code do; Apache's Java code reads it as `null` \
+                                (and then refuses a `required` field)";
+                    let span = self.new.span(n.span);
+                    self.push(Rule::EnumValueAdded, message, span, "added", Some(note));
+                }
                 continue;
             };
             let kept = before
@@ -668,12 +700,14 @@ impl Auditor<'_> {
             what,
             member: "argument",
             throws: false,
+            union: false,
         };
         self.fields(&args, &old.args, &new.args);
         let throws = Owner {
             what,
             member: "exception",
             throws: true,
+            union: false,
         };
         self.fields(&throws, &old.throws, &new.throws);
     }

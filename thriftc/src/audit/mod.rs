@@ -69,6 +69,13 @@
 //! | `typedef-changed` | warning | a typedef now aliases another type |
 //! | `const-changed` | warning | a constant's type or value changed |
 //! | `namespace-changed` | warning | a file's `namespace rs` changed |
+//! | `enum-value-added` | warning | strict only: an enum value with a new number was added |
+//! | `union-field-added` | warning | strict only: a field was added to a union |
+//!
+//! The last two report additions that peers built by thriftc (and by most
+//! generators) read, but that some other generators' code refuses or
+//! loses; they are checked with [`Options::strict`] ([`audit_with`],
+//! `thriftc audit --strict`) only.
 //!
 //! Function arguments follow the field rules, `throws` entries the
 //! `exception-*` rules (and the type and name rules).
@@ -164,9 +171,23 @@ impl Audit {
     }
 }
 
+/// What to report beyond the default rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Also report the additions some other generators' peers refuse
+    /// ([`Rule::strict_only`]: a new enum number, a new union field).
+    pub strict: bool,
+}
+
 /// Compares two versions of an IDL; see the [module docs](self) for what is
-/// matched and reported.
+/// matched and reported. The default [`Options`]: [`audit_with`].
 pub fn audit(old: &Program, new: &Program) -> Audit {
+    audit_with(old, new, &Options::default())
+}
+
+/// [`audit`] with `options`.
+pub fn audit_with(old: &Program, new: &Program, options: &Options) -> Audit {
     let mut sources = SourceMap::new();
     for program in [new, old] {
         for (_, file) in program.sources.iter() {
@@ -177,6 +198,7 @@ pub fn audit(old: &Program, new: &Program) -> Audit {
         old: side::Side::new(old, new.sources.len() as u32),
         new: side::Side::new(new, 0),
         findings: Vec::new(),
+        strict: options.strict,
     };
     auditor.run();
     let mut findings = auditor.findings;

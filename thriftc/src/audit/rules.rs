@@ -110,6 +110,17 @@ pub enum Rule {
     ConstChanged,
     /// A file's `namespace rs` changed: the Rust module path changes.
     NamespaceChanged,
+    /// An enum value with a new number was added (with
+    /// [`Options::strict`](super::Options::strict) only): thriftc's code
+    /// keeps an unknown number, but peers built by some other generators
+    /// lose it (Apache's Java code reads `null`).
+    EnumValueAdded,
+    /// A field was added to a union (with
+    /// [`Options::strict`](super::Options::strict) only): a peer of the old
+    /// version reads a value with it set as a union with no field it knows
+    /// (thriftc's code: the `Unknown` variant; Apache's Rust code: an
+    /// error).
+    UnionFieldAdded,
 }
 
 impl Rule {
@@ -144,6 +155,8 @@ impl Rule {
         Rule::TypedefChanged,
         Rule::ConstChanged,
         Rule::NamespaceChanged,
+        Rule::EnumValueAdded,
+        Rule::UnionFieldAdded,
     ];
 
     /// [`Severity::Error`] for changes that break the wire,
@@ -179,8 +192,16 @@ impl Rule {
             | DefinitionKindChanged
             | TypedefChanged
             | ConstChanged
-            | NamespaceChanged => Severity::Warning,
+            | NamespaceChanged
+            | EnumValueAdded
+            | UnionFieldAdded => Severity::Warning,
         }
+    }
+
+    /// Whether the rule reports an addition safe between thriftc peers,
+    /// checked only with [`Options::strict`](super::Options::strict).
+    pub fn strict_only(self) -> bool {
+        matches!(self, Rule::EnumValueAdded | Rule::UnionFieldAdded)
     }
 
     /// The rule's name in kebab case, e.g. `field-wire-type-changed`.

@@ -16,9 +16,12 @@ use std::process::ExitCode;
         type, requiredness, a removed function, a renumbered enum value...), warnings for \
         changes that are safe on the wire but change the generated Rust API or JSON documents \
         (a renamed field, a removed optional field, a changed default...). Definitions are \
-        matched by name, fields by id, functions by name, enum values by name.",
+        matched by name, fields by id, functions by name, enum values by name. With --strict, \
+        also additions that thriftc's code reads but other generators' code may refuse: a new \
+        enum number, a new union field.",
     after_help = "Examples:\n  \
         thriftc audit old/api.thrift api.thrift\n  \
+        thriftc audit --strict old/api.thrift api.thrift   # peers from other generators too\n  \
         mkdir -p /tmp/v1.4 && git archive v1.4 idl | tar -x -C /tmp/v1.4\n  \
         thriftc audit /tmp/v1.4/idl/api.thrift idl/api.thrift\n  \
         thriftc audit -I idl/common --old-include-dir /tmp/v1.4/idl/common \\\n      \
@@ -50,6 +53,11 @@ pub struct Args {
     pub color: ColorChoice,
 
     /// The old version of the IDL file.
+    /// Also report additions other generators' peers may refuse or lose: a new enum number
+    /// (Apache's Java code reads `null`), a new union field (Apache's Rust code fails to read it).
+    #[arg(long)]
+    pub strict: bool,
+
     #[arg(value_name = "OLD")]
     pub old: PathBuf,
 
@@ -100,7 +108,9 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(code) = failed {
         return ExitCode::from(code);
     }
-    let report = thriftc::audit::audit(&programs[0], &programs[1]);
+    let mut options = thriftc::audit::Options::default();
+    options.strict = args.strict;
+    let report = thriftc::audit::audit_with(&programs[0], &programs[1], &options);
     let _ = stderr.write_all(report.render(color).as_bytes());
     let diagnostics = report.diagnostics();
     let (old, new) = (args.old.display(), args.new.display());
@@ -112,10 +122,16 @@ pub fn run(args: Args) -> ExitCode {
         );
         ExitCode::from(EXIT_BREAKING)
     } else if diagnostics.is_empty() {
+        let not_reported = if args.strict {
+            "fields not `required`, enum values with a name for a known number, types, functions"
+        } else {
+            "fields not `required`, enum values, union fields, types, functions; --strict \
+             reports new enum numbers and union fields"
+        };
         let _ = writeln!(
             stderr,
             "`{new}` is wire-compatible with `{old}`: nothing to report (additions are \
-             not reported: fields not `required`, enum values, union fields, types, functions)"
+             not reported: {not_reported})"
         );
         ExitCode::SUCCESS
     } else {
