@@ -2,7 +2,7 @@
 //! their fields, enums, typedefs, constants, and services with their
 //! functions' argument and result structs.
 
-use super::serde::SERDE_DERIVE;
+use super::serde_option::SERDE_DERIVE;
 use super::{
     Code, Const, DefaultImpl, Enum, EnumValue, Field, Function, Item, Planner, Pref, Service,
     Struct, Ty, Typedef, ViewServer,

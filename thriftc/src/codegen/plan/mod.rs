@@ -21,7 +21,7 @@
 //! are re-exported here, as `plan::Crate`, `plan::Item`, ...), `naming` the
 //! module and item names and the rename warnings, `traits` the derives (and
 //! which fields become optional for want of a `Default`), `views` the
-//! `views` and `lazy` options, `serde` the `serde` option, and `defs` the
+//! `views` and `lazy` options, `serde_option` the `serde` option, and `defs` the
 //! planning of each definition; this file holds the entry point, the
 //! planner and the helpers they all share (Rust and wire types, Thrift
 //! paths, attributes).
@@ -29,7 +29,7 @@
 mod defs;
 mod model;
 mod naming;
-mod serde;
+mod serde_option;
 mod traits;
 mod views;
 
