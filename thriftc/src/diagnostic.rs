@@ -277,6 +277,28 @@ impl Diagnostics {
         out
     }
 
+    /// Every diagnostic on one line, as compilers' short formats give them
+    /// (for editors' problem matchers, CI annotations and `grep`):
+    /// `file:line:col: warning[enum-alias]: message`, without the source or
+    /// the notes; no place for a diagnostic without a primary label.
+    pub fn render_short(&self, sources: &SourceMap) -> String {
+        let mut out = String::new();
+        for d in &self.list {
+            let place = d.labels.iter().find(|l| l.primary).and_then(|l| {
+                let file = sources.try_get(l.span.file)?;
+                let (line, col) = file.line_col(l.span.start as usize);
+                Some(format!("{}:{line}:{col}: ", file.display))
+            });
+            // One line: a message never holds a line break, but a name in
+            // it might (a file name); it is shown escaped.
+            let text = d.to_string().replace('\n', "\\n");
+            out.push_str(place.as_deref().unwrap_or(""));
+            out.push_str(&text);
+            out.push('\n');
+        }
+        out
+    }
+
     /// A one-line summary such as `2 errors, 1 warning`.
     pub fn summary(&self) -> String {
         fn plural(n: usize, word: &str) -> String {

@@ -217,6 +217,46 @@ fn warnings_are_allowed_and_denied_by_kind() {
     assert!(!stderr(&out).contains("enum-alias"), "{}", stderr(&out));
 }
 
+/// `--message-format short`: one line per diagnostic, `file:line:col:
+/// severity[kind]: message`, errors and warnings alike, no colour.
+#[test]
+fn short_message_format_gives_one_line_per_diagnostic() {
+    let dir = project("short");
+    std::fs::write(
+        dir.join("a.thrift"),
+        "enum E { A = 1, B = 1 }\nstruct S {\n  1: Nope n,\n  2: i32 x,\n}\n",
+    )
+    .unwrap();
+    let out = thriftc(
+        &dir,
+        &[
+            "check",
+            "--message-format",
+            "short",
+            "--color",
+            "always",
+            "a.thrift",
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "a.thrift:1:17: warning[enum-alias]: `E.B` has the same number as `E.A` (1)",
+            "a.thrift:3:6: error: cannot find type `Nope`",
+        ],
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour in the short format: {err:?}"
+    );
+    // The summary line stays.
+    assert_eq!(lines.len(), 3, "{err}");
+}
+
 #[test]
 fn check_idl_error_exits_1_with_location() {
     let dir = project("idl-error");

@@ -1,6 +1,6 @@
 //! `thriftc audit`: wire-compatibility audit between two versions of an IDL.
 
-use super::{ColorChoice, EXIT_BREAKING, stderr_color};
+use super::{ColorChoice, EXIT_BREAKING};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +52,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
+    /// How to print diagnostics: with the source and a caret, or one line each
+    /// (`file:line:col: warning[kind]: message`, for editors and CI annotations).
+    #[arg(long, value_enum, default_value_t = super::MessageFormat::Human, value_name = "FORMAT")]
+    pub message_format: super::MessageFormat,
+
     /// The old version of the IDL file.
     /// Also report additions other generators' peers may refuse or lose: a new enum number
     /// (Apache's Java code reads `null`), a new union field (Apache's Rust code fails to read it).
@@ -81,7 +86,7 @@ pub fn run(args: Args) -> ExitCode {
         );
         return ExitCode::from(super::EXIT_IO);
     }
-    let color = stderr_color(args.color);
+    let style = super::Style::new(args.color, args.message_format);
     let mut stderr = std::io::stderr().lock();
     let mut programs = Vec::with_capacity(2);
     let mut failed = None;
@@ -94,7 +99,11 @@ pub fn run(args: Args) -> ExitCode {
         match thriftc::load(std::slice::from_ref(file), dirs) {
             Ok(loaded) => programs.push(loaded.program),
             Err(errors) => {
-                let _ = stderr.write_all(errors.render(color).as_bytes());
+                let _ = stderr.write_all(
+                    style
+                        .render(&errors.diagnostics, &errors.sources)
+                        .as_bytes(),
+                );
                 let _ = writeln!(
                     stderr,
                     "error: could not check `{}` ({})",
@@ -111,7 +120,11 @@ pub fn run(args: Args) -> ExitCode {
     let mut options = thriftc::audit::Options::default();
     options.strict = args.strict;
     let report = thriftc::audit::audit_with(&programs[0], &programs[1], &options);
-    let _ = stderr.write_all(report.render(color).as_bytes());
+    let _ = stderr.write_all(
+        style
+            .render(&report.diagnostics(), &report.sources)
+            .as_bytes(),
+    );
     let diagnostics = report.diagnostics();
     let (old, new) = (args.old.display(), args.new.display());
     if report.is_breaking() {

@@ -1,6 +1,6 @@
 //! `thriftc check`: parse and check IDL files, print diagnostics.
 
-use super::{ColorChoice, stderr_color};
+use super::ColorChoice;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +31,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
+    /// How to print diagnostics: with the source and a caret, or one line each
+    /// (`file:line:col: warning[kind]: message`, for editors and CI annotations).
+    #[arg(long, value_enum, default_value_t = super::MessageFormat::Human, value_name = "FORMAT")]
+    pub message_format: super::MessageFormat,
+
     /// Print nothing when the files are valid, and no warnings.
     #[arg(short, long)]
     pub quiet: bool,
@@ -48,7 +53,7 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(code) = super::check_inputs(&args.files) {
         return code;
     }
-    let color = stderr_color(args.color);
+    let style = super::Style::new(args.color, args.message_format);
     let mut stderr = std::io::stderr().lock();
     let levels = args.lints.levels();
     match crate_load(&args) {
@@ -67,7 +72,7 @@ pub fn run(args: Args) -> ExitCode {
             } else {
                 found
             };
-            let _ = stderr.write_all(shown.render(&loaded.program.sources, color).as_bytes());
+            let _ = stderr.write_all(style.render(&shown, &loaded.program.sources).as_bytes());
             if !args.quiet || failed {
                 let defs = loaded.program.defs.len();
                 let files = loaded.program.files.len();
@@ -89,7 +94,11 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(mut failed) => {
             failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
-            let _ = stderr.write_all(failed.render(color).as_bytes());
+            let _ = stderr.write_all(
+                style
+                    .render(&failed.diagnostics, &failed.sources)
+                    .as_bytes(),
+            );
             let _ = writeln!(
                 stderr,
                 "error: could not check the IDL ({})",

@@ -1,6 +1,6 @@
 //! `thriftc gen`: generate Rust from IDL files.
 
-use super::{ColorChoice, EXIT_IDL_ERROR, EXIT_USAGE, stderr_color};
+use super::{ColorChoice, EXIT_IDL_ERROR, EXIT_USAGE};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -146,6 +146,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
+    /// How to print diagnostics: with the source and a caret, or one line each
+    /// (`file:line:col: warning[kind]: message`, for editors and CI annotations).
+    #[arg(long, value_enum, default_value_t = super::MessageFormat::Human, value_name = "FORMAT")]
+    pub message_format: super::MessageFormat,
+
     /// The Thrift files to compile.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -168,14 +173,18 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(code) = super::check_inputs(&args.files) {
         return code;
     }
-    let color = stderr_color(args.color);
+    let style = super::Style::new(args.color, args.message_format);
     let mut stderr = std::io::stderr().lock();
     let levels = args.lints.levels();
     let loaded = match thriftc::load(&args.files, &args.include_dirs) {
         Ok(loaded) => loaded,
         Err(mut failed) => {
             failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
-            let _ = stderr.write_all(failed.render(color).as_bytes());
+            let _ = stderr.write_all(
+                style
+                    .render(&failed.diagnostics, &failed.sources)
+                    .as_bytes(),
+            );
             let _ = writeln!(
                 stderr,
                 "error: could not compile the IDL ({})",
@@ -213,7 +222,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut found = loaded.warnings;
     found.extend(thriftc::codegen::warnings(&loaded.program, &options));
     let found = levels.apply(found);
-    let _ = stderr.write_all(found.render(&loaded.program.sources, color).as_bytes());
+    let _ = stderr.write_all(style.render(&found, &loaded.program.sources).as_bytes());
     if found.has_errors() {
         let _ = writeln!(
             stderr,

@@ -179,6 +179,46 @@ pub fn stderr_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// `--message-format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MessageFormat {
+    /// Each diagnostic with its source line, a caret and notes.
+    #[default]
+    Human,
+    /// Each diagnostic on one line: `file:line:col: warning[kind]: message`.
+    Short,
+}
+
+/// How diagnostics are written to stderr: `--color` and `--message-format`.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    color: bool,
+    format: MessageFormat,
+}
+
+impl Style {
+    /// The style the flags ask for (colour only on a terminal, see
+    /// [`stderr_color`]; never in the short format).
+    pub fn new(color: ColorChoice, format: MessageFormat) -> Style {
+        Style {
+            color: format == MessageFormat::Human && stderr_color(color),
+            format,
+        }
+    }
+
+    /// `diagnostics`, whose spans point into `sources`, as text.
+    pub fn render(
+        &self,
+        diagnostics: &thriftc::Diagnostics,
+        sources: &thriftc::source::SourceMap,
+    ) -> String {
+        match self.format {
+            MessageFormat::Human => diagnostics.render(sources, self.color),
+            MessageFormat::Short => diagnostics.render_short(sources),
+        }
+    }
+}
+
 /// `--color`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
