@@ -75,6 +75,9 @@ pub struct Diagnostic {
     /// Every warning about the IDL has one; a warning turned into an error
     /// by `deny` keeps it.
     pub lint: Option<Lint>,
+    /// Another name shown in brackets when there is no lint (an audit
+    /// finding's rule: `error[field-wire-type-changed]`).
+    pub code: Option<String>,
 }
 
 impl Diagnostic {
@@ -86,6 +89,7 @@ impl Diagnostic {
             labels: Vec::new(),
             notes: Vec::new(),
             lint: None,
+            code: None,
         }
     }
 
@@ -124,6 +128,18 @@ impl Diagnostic {
     pub fn lint(mut self, lint: Lint) -> Diagnostic {
         self.lint = Some(lint);
         self
+    }
+
+    /// Sets the name shown in brackets when there is no lint.
+    #[must_use]
+    pub fn code(mut self, code: impl Into<String>) -> Diagnostic {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// The name shown in brackets: the lint's, else the code.
+    pub fn shown_code(&self) -> Option<&str> {
+        self.lint.map(Lint::name).or(self.code.as_deref())
     }
 
     /// Adds a `note: ...` line.
@@ -249,8 +265,8 @@ impl Diagnostics {
                 .with_message(d.message.clone())
                 .with_labels(labels)
                 .with_notes(d.notes.clone());
-            if let Some(lint) = d.lint {
-                diagnostic = diagnostic.with_code(lint.name());
+            if let Some(code) = d.shown_code() {
+                diagnostic = diagnostic.with_code(code);
             }
             // Rendering into a memory buffer cannot fail on I/O; a span out of
             // range is a bug, shown as text rather than a panic.
@@ -359,8 +375,8 @@ impl fmt::Display for Diagnostic {
     /// A single line without source: `error: message`, or
     /// `warning[enum-alias]: message` with a lint.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.lint {
-            Some(lint) => write!(f, "{}[{lint}]: {}", severity_word(self), self.message),
+        match self.shown_code() {
+            Some(code) => write!(f, "{}[{code}]: {}", severity_word(self), self.message),
             None => write!(f, "{}: {}", severity_word(self), self.message),
         }
     }

@@ -251,7 +251,7 @@ fn rendered_text_points_at_new_and_old_files() {
         .expect("new loads");
     let report = audit(&old.program, &new.program);
     let expected = "\
-error: field 1 `count` of struct `Order` changed type from i32 to i64: peers of the old version cannot read it
+error[field-wire-type-changed]: field 1 `count` of struct `Order` changed type from i32 to i64: peers of the old version cannot read it
   --> new/api.thrift:2:6
   |
 2 |   1: i64 count
@@ -259,7 +259,7 @@ error: field 1 `count` of struct `Order` changed type from i32 to i64: peers of 
   |
   = note: a reader skips a field whose wire type it does not expect, so the value is lost
 
-warning: field 2 `memo` of struct `Order` was removed: safe on the wire, but its id must not be reused for another field
+warning[field-removed]: field 2 `memo` of struct `Order` was removed: safe on the wire, but its id must not be reused for another field
   --> old/api.thrift:3:3
   |
 3 |   2: optional string memo
@@ -284,10 +284,10 @@ fn moved_field_id_is_explained() {
     let report = audit(&old.program, &new.program);
     let text = report.render(false);
     for expected in [
-        "error: value `B` of enum `E` changed from 2 to 1",
-        "warning: number 1 of enum `E` now means `B` (it meant `A`)",
-        "warning: value `A` (1) of enum `E` was removed",
-        "error: field `x` of struct `S` changed id from 1 to 2: peers of each version skip \
+        "error[enum-value-renumbered]: value `B` of enum `E` changed from 2 to 1",
+        "warning[enum-number-reused]: number 1 of enum `E` now means `B` (it meant `A`)",
+        "warning[enum-value-removed]: value `A` (1) of enum `E` was removed",
+        "error[field-renumbered]: field `x` of struct `S` changed id from 1 to 2: peers of each version skip \
          the other's id, so its value is lost",
     ] {
         assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
@@ -319,11 +319,13 @@ fn renumbered_field_or_argument_is_an_error() {
         "{text}"
     );
     assert!(
-        text.contains("error: argument `a` of function `Svc.f` changed id from 1 to 2"),
+        text.contains(
+            "error[field-renumbered]: argument `a` of function `Svc.f` changed id from 1 to 2"
+        ),
         "{text}"
     );
     assert!(
-        text.contains("error: field `a` of struct `S` changed id from 1 to 3"),
+        text.contains("error[field-renumbered]: field `a` of struct `S` changed id from 1 to 3"),
         "{text}"
     );
     assert!(report.is_breaking());
@@ -498,7 +500,7 @@ fn struct_moved_to_another_file_with_another_layout_breaks_the_wire() {
     let text = report.render(false);
     assert!(
         text.contains(
-            "error: field 1 `p` of struct `S` changed type from m.P to n.P, whose field 1 `x` \
+            "error[field-wire-type-changed]: field 1 `p` of struct `S` changed type from m.P to n.P, whose field 1 `x` \
              changed type from i32 to i64"
         ),
         "{text}"
@@ -573,7 +575,7 @@ fn same_names_from_other_files_show_their_paths() {
     let text = report.render(false);
     assert!(
         text.contains(
-            "warning: field 1 `c` of struct `S` changed type from common.C (in x/common.thrift) \
+            "warning[field-type-changed]: field 1 `c` of struct `S` changed type from common.C (in x/common.thrift) \
              to common.C (in y/common.thrift): the same on the wire"
         ),
         "{text}"
@@ -735,7 +737,7 @@ fn a_definition_moved_to_another_file_is_compared_where_it_went() {
     assert!(!found.contains(&Rule::DefinitionRemoved), "{text}");
     assert!(
         text.contains(
-            "warning: struct `P` moved to another file, as `m.P`: the same on the wire, but its \
+            "warning[definition-moved]: struct `P` moved to another file, as `m.P`: the same on the wire, but its \
              Rust path changes"
         ),
         "{text}"

@@ -39,9 +39,9 @@ fn breaking_changes_exit_5() {
     assert_eq!(code(&out), 5, "{text}");
     assert!(out.stdout.is_empty());
     for expected in [
-        "error: field 8 `tags` of struct `Item` changed type from list<map<string, i32>> to list<map<string, i64>>",
+        "error[field-wire-type-changed]: field 8 `tags` of struct `Item` changed type from list<map<string, i32>> to list<map<string, i64>>",
         "  --> audit/breaking/v2/shop.thrift:21:6",
-        "warning: field 4 `gift_note` of struct `Item` was removed",
+        "warning[field-removed]: field 4 `gift_note` of struct `Item` was removed",
         "  --> audit/breaking/v1/shop.thrift:20:3",
     ] {
         assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
@@ -83,11 +83,11 @@ fn compatible_versions_exit_0() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("warning: new value `SHIPPED` (3) of enum `Status`"),
+        err.contains("warning[enum-value-added]: new value `SHIPPED` (3) of enum `Status`"),
         "{err}"
     );
     assert!(
-        err.contains("warning: new field 2 `by_note` of union `Lookup`"),
+        err.contains("warning[union-field-added]: new field 2 `by_note` of union `Lookup`"),
         "{err}"
     );
     assert!(err.ends_with("(2 warnings)\n"), "{err}");
@@ -110,7 +110,9 @@ fn warnings_only_exit_0() {
     let text = stderr(&out);
     assert_eq!(code(&out), 0, "{text}");
     assert!(
-        text.contains("warning: field 1 of struct `A` was renamed from `colour` to `color`"),
+        text.contains(
+            "warning[field-renamed]: field 1 of struct `A` was renamed from `colour` to `color`"
+        ),
         "{text}"
     );
     assert!(text.trim_end().ends_with("(1 warning)"), "{text}");
@@ -228,4 +230,59 @@ fn help_example_extracts_the_old_version_with_its_included_files() {
     ] {
         assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
     }
+}
+
+/// `-A RULE` hides a rule's findings (a change accepted on purpose), `-D
+/// RULE` makes them errors, `warnings` names every warning rule; each
+/// finding shows its rule.
+#[test]
+fn rules_are_allowed_and_denied_by_name() {
+    let pair = [
+        "audit/breaking/v1/shop.thrift",
+        "audit/breaking/v2/shop.thrift",
+    ];
+    let run = |flags: &[&str]| {
+        let out = audit(&[&["--color=never"], flags, &pair].concat());
+        (code(&out), stderr(&out))
+    };
+    let (status, err) = run(&[]);
+    assert_eq!(status, 5, "{err}");
+    assert!(err.contains("error[function-removed]: "), "{err}");
+    assert!(err.contains("(15 errors, 17 warnings)"), "{err}");
+
+    let (status, err) = run(&["-A", "warnings"]);
+    assert_eq!(status, 5, "{err}");
+    assert!(!err.contains("warning["), "{err}");
+    assert!(err.contains("(15 errors)"), "{err}");
+
+    let (status, err) = run(&["-D", "warnings", "--allow", "field-renamed"]);
+    assert_eq!(status, 5, "{err}");
+    assert!(!err.contains("field-renamed"), "{err}");
+    assert!(err.contains("error[field-removed]: "), "{err}");
+    assert!(
+        err.contains("note: the rule `field-removed` is denied"),
+        "{err}"
+    );
+    assert!(err.contains("(31 errors)"), "{err}");
+
+    // Every error rule allowed: compatible, exit 0.
+    let mut flags = Vec::new();
+    for rule in thriftc::audit::Rule::ALL {
+        if rule.severity() == thriftc::Severity::Error {
+            flags.push("-A".to_owned());
+            flags.push(rule.name());
+        }
+    }
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let (status, err) = run(&flags);
+    assert_eq!(status, 0, "{err}");
+    assert!(err.contains("is wire-compatible with"), "{err}");
+    assert!(err.contains("(17 warnings)"), "{err}");
+
+    let (status, err) = run(&["-A", "field-wire-type-changes"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.contains("unknown rule `field-wire-type-changes`"),
+        "{err}"
+    );
 }

@@ -43,7 +43,8 @@ impl Auditor<'_> {
             crate::Severity::Error => Diagnostic::error(message),
             _ => Diagnostic::warning(message),
         }
-        .primary(span, label);
+        .primary(span, label)
+        .code(rule.name());
         let diagnostic = match note {
             Some(note) => diagnostic.note(note),
             None => diagnostic,

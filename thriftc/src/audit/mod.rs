@@ -103,7 +103,7 @@ mod tests;
 
 pub use rules::Rule;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::ir::Program;
 use crate::source::{SourceMap, Span};
 
@@ -161,6 +161,24 @@ impl Audit {
     /// [`Diagnostics::render`]).
     pub fn render(&self, color: bool) -> String {
         self.diagnostics().render(&self.sources, color)
+    }
+
+    /// Hides the findings of the rules in `allow` and makes those of the
+    /// rules in `deny` errors, with a note saying so (a rule in both is
+    /// denied): for a change a team has accepted (`thriftc audit -A
+    /// function-removed`), or one it wants to refuse although the wire is
+    /// safe (`-D field-renamed`, for JSON documents).
+    pub fn apply_levels(&mut self, allow: &[Rule], deny: &[Rule]) {
+        self.findings
+            .retain(|f| deny.contains(&f.rule) || !allow.contains(&f.rule));
+        for f in &mut self.findings {
+            if deny.contains(&f.rule) && !f.diagnostic.is_error() {
+                f.diagnostic.severity = Severity::Error;
+                f.diagnostic
+                    .notes
+                    .push(format!("note: the rule `{}` is denied", f.rule.name()));
+            }
+        }
     }
 
     /// The 1-based line a finding points at, and the file shown for it.

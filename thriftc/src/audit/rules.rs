@@ -204,6 +204,12 @@ impl Rule {
         matches!(self, Rule::EnumValueAdded | Rule::UnionFieldAdded)
     }
 
+    /// The rule named `name` (`field-renamed`), if any.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        let name = name.trim();
+        Rule::ALL.iter().copied().find(|r| r.name() == name)
+    }
+
     /// The rule's name in kebab case, e.g. `field-wire-type-changed`.
     pub fn name(self) -> String {
         let debug = format!("{self:?}");

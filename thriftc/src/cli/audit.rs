@@ -22,6 +22,7 @@ use std::process::ExitCode;
     after_help = "Examples:\n  \
         thriftc audit old/api.thrift api.thrift\n  \
         thriftc audit --strict old/api.thrift api.thrift   # peers from other generators too\n  \
+        thriftc audit -A function-removed old/api.thrift api.thrift   # removed on purpose\n  \
         mkdir -p /tmp/v1.4 && git archive v1.4 idl | tar -x -C /tmp/v1.4\n  \
         thriftc audit /tmp/v1.4/idl/api.thrift idl/api.thrift\n  \
         thriftc audit -I idl/common --old-include-dir /tmp/v1.4/idl/common \\\n      \
@@ -58,6 +59,17 @@ pub struct Args {
     pub message_format: super::MessageFormat,
 
     /// The old version of the IDL file.
+    /// Hide a rule's findings, for a change accepted on purpose: its name (`function-removed`),
+    /// or `warnings` for every rule that is a warning (repeatable; a rule named on its own wins
+    /// over `warnings`)
+    #[arg(short = 'A', long = "allow", value_name = "RULE", value_parser = rule_name)]
+    pub allow: Vec<RuleName>,
+
+    /// Make a rule's findings errors (exit 5), e.g. `field-renamed` when JSON documents must not
+    /// change: its name, or `warnings` for every rule that is a warning (repeatable)
+    #[arg(short = 'D', long = "deny", value_name = "RULE", value_parser = rule_name)]
+    pub deny: Vec<RuleName>,
+
     /// Also report additions other generators' peers may refuse or lose: a new enum number
     /// (Apache's Java code reads `null`), a new union field (Apache's Rust code fails to read it).
     #[arg(long)]
@@ -119,7 +131,9 @@ pub fn run(args: Args) -> ExitCode {
     }
     let mut options = thriftc::audit::Options::default();
     options.strict = args.strict;
-    let report = thriftc::audit::audit_with(&programs[0], &programs[1], &options);
+    let mut report = thriftc::audit::audit_with(&programs[0], &programs[1], &options);
+    let (allow, deny) = rule_levels(&args.allow, &args.deny);
+    report.apply_levels(&allow, &deny);
     let _ = stderr.write_all(
         style
             .render(&report.diagnostics(), &report.sources)
@@ -155,4 +169,53 @@ pub fn run(args: Args) -> ExitCode {
         );
         ExitCode::SUCCESS
     }
+}
+
+/// A `-A`/`-D` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleName {
+    /// `warnings`: every rule that is a warning.
+    Warnings,
+    /// One rule.
+    One(thriftc::audit::Rule),
+}
+
+/// Parses a `-A`/`-D` value: a rule's name, or `warnings`. An unknown name
+/// is a usage error listing the rules.
+fn rule_name(name: &str) -> Result<RuleName, String> {
+    use thriftc::audit::Rule;
+    if name.trim() == "warnings" {
+        return Ok(RuleName::Warnings);
+    }
+    Rule::from_name(name).map(RuleName::One).ok_or_else(|| {
+        let names: Vec<String> = Rule::ALL
+            .iter()
+            .map(|r| format!("`{}`", r.name()))
+            .collect();
+        format!(
+            "unknown rule `{name}`: expected `warnings` or one of {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// The rules to hide and to deny, as `check` and `gen` read `-A`/`-D`: a
+/// rule named on its own wins over `warnings`, and one both allowed and
+/// denied at the same level of naming is denied.
+fn rule_levels(
+    allow: &[RuleName],
+    deny: &[RuleName],
+) -> (Vec<thriftc::audit::Rule>, Vec<thriftc::audit::Rule>) {
+    let (mut hidden, mut denied) = (Vec::new(), Vec::new());
+    for &rule in thriftc::audit::Rule::ALL {
+        let warning = rule.severity() == thriftc::Severity::Warning;
+        let named = |list: &[RuleName]| list.contains(&RuleName::One(rule));
+        let all = |list: &[RuleName]| warning && list.contains(&RuleName::Warnings);
+        if named(deny) || (!named(allow) && all(deny)) {
+            denied.push(rule);
+        } else if named(allow) || all(allow) {
+            hidden.push(rule);
+        }
+    }
+    (hidden, denied)
 }
