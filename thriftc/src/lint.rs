@@ -99,7 +99,7 @@ impl Lint {
             Lint::EnumAlias => "a second name for an enum's number",
             Lint::MultilineString => "a string literal over a line break",
             Lint::EndlessCycle => "`required` fields that lead back to their struct",
-            Lint::IgnoredKeyword => "a keyword Apache ignores there (`required` in a union)",
+            Lint::IgnoredKeyword => "`required` in a union, `optional` on an argument (ignored)",
             Lint::WrappedConstant => "a hex literal above its type's maximum, wrapped",
             Lint::EnumMismatch => "an enum value named through another enum",
             Lint::Renamed => "an IDL name whose Rust name gets a number",
