@@ -191,20 +191,45 @@ impl Planner<'_> {
         got
     }
 
-    /// The IDL spans of a service's name and of its functions' names, in
-    /// order.
-    fn service_spans(&self, def: DefId) -> (Span, Vec<Span>) {
-        let d = self.program.def(def);
-        let functions = match &d.kind {
-            DefKind::Service(s) => s.functions.iter().map(|f| f.name.span).collect(),
-            _ => Vec::new(),
-        };
-        (d.name.span, functions)
+    /// Claims `<Service><suffix>` for the `what` of service `def` (named
+    /// `name` in Rust): its handler trait, client, ..., noting a rename at
+    /// the service's name.
+    fn claim_service_item(
+        &self,
+        scope: &mut Scope,
+        def: DefId,
+        name: &RustName,
+        suffix: &str,
+        what: &str,
+    ) -> RustName {
+        self.claim_generated(
+            scope,
+            names::type_name(&format!("{}{suffix}", name.unraw())),
+            self.program.def(def).name.span,
+            &|| format!("the {what} of `{}`", self.def_path(def).join(".")),
+        )
     }
 
-    /// The service path `file.Service` of `def`, for warnings.
-    fn service_path(&self, def: DefId) -> String {
-        self.def_path(def).join(".")
+    /// Claims `wanted` for the `what` of function `index` of service `def`
+    /// (`the error enum`), noting a rename at the function's name.
+    fn claim_function_item(
+        &self,
+        scope: &mut Scope,
+        def: DefId,
+        index: usize,
+        wanted: RustName,
+        what: &str,
+    ) -> RustName {
+        let d = self.program.def(def);
+        let function = match &d.kind {
+            DefKind::Service(s) => s.functions.get(index),
+            _ => None,
+        };
+        let span = function.map_or(d.name.span, |f| f.name.span);
+        let name = function.map_or("", |f| f.name.name.as_str());
+        self.claim_generated(scope, wanted, span, &|| {
+            format!("the {what} of `{}.{name}`", self.def_path(def).join("."))
+        })
     }
 
     /// Names the items generated for each service of `module` (handler
@@ -216,31 +241,17 @@ impl Planner<'_> {
     pub(super) fn name_service_items(&self, module: &mut Module, scope: &mut Scope) {
         for item in &mut module.items {
             let Item::Service(s) = item else { continue };
-            let base = s.name.unraw().to_owned();
-            let (span, spans) = self.service_spans(s.def);
-            let path = self.service_path(s.def);
-            let mut claim = |suffix: &str, what: &str| {
-                self.claim_generated(
-                    scope,
-                    names::type_name(&format!("{base}{suffix}")),
-                    span,
-                    &|| format!("the {what} of `{path}`"),
-                )
-            };
-            s.handler = claim("Handler", "handler trait");
-            s.processor = claim("Processor", "processor");
-            s.client = claim("Client", "client");
+            let (def, name) = (s.def, s.name.clone());
+            s.handler = self.claim_service_item(scope, def, &name, "Handler", "handler trait");
+            s.processor = self.claim_service_item(scope, def, &name, "Processor", "processor");
+            s.client = self.claim_service_item(scope, def, &name, "Client", "client");
             for (i, f) in s.functions.iter_mut().enumerate() {
                 // From the method's Rust name, so `fooBar` and `foo_bar`
                 // (methods `foo_bar`, `foo_bar2`) give `FooBarError`,
                 // `FooBar2Error`.
                 let stem = names::type_name(f.name.unraw());
-                f.error = self.claim_generated(
-                    scope,
-                    names::type_name(&format!("{base}{}Error", stem.unraw())),
-                    spans.get(i).copied().unwrap_or(span),
-                    &|| format!("the error enum of `{path}.{}`", f.thrift_name),
-                );
+                let wanted = names::type_name(&format!("{}{}Error", name.unraw(), stem.unraw()));
+                f.error = self.claim_function_item(scope, def, i, wanted, "error enum");
             }
         }
     }
@@ -252,30 +263,17 @@ impl Planner<'_> {
     pub(super) fn name_view_servers(&self, module: &mut Module, scope: &mut Scope) {
         for item in &mut module.items {
             let Item::Service(s) = item else { continue };
+            let (def, name) = (s.def, s.name.clone());
             let Some(view) = &mut s.view else { continue };
-            let base = s.name.unraw().to_owned();
-            let (span, spans) = self.service_spans(s.def);
-            let path = self.service_path(s.def);
-            let mut claim = |suffix: &str, what: &str| {
-                self.claim_generated(
-                    scope,
-                    names::type_name(&format!("{base}{suffix}")),
-                    span,
-                    &|| format!("the {what} of `{path}`"),
-                )
-            };
-            view.handler = claim("ViewHandler", "view handler trait");
-            view.processor = claim("ViewProcessor", "view processor");
+            view.handler =
+                self.claim_service_item(scope, def, &name, "ViewHandler", "view handler trait");
+            view.processor =
+                self.claim_service_item(scope, def, &name, "ViewProcessor", "view processor");
             for (i, f) in s.functions.iter_mut().enumerate() {
-                let Some(wanted) = f.args_view.take() else {
-                    continue;
-                };
-                f.args_view = Some(self.claim_generated(
-                    scope,
-                    wanted,
-                    spans.get(i).copied().unwrap_or(span),
-                    &|| format!("the arguments view of `{path}.{}`", f.thrift_name),
-                ));
+                if let Some(wanted) = f.args_view.take() {
+                    f.args_view =
+                        Some(self.claim_function_item(scope, def, i, wanted, "arguments view"));
+                }
             }
         }
     }
@@ -290,17 +288,9 @@ impl Planner<'_> {
     pub(super) fn name_async_services(&self, module: &mut Module, scope: &mut Scope) {
         for item in &mut module.items {
             let Item::Service(s) = item else { continue };
-            let base = s.name.unraw().to_owned();
-            let (span, _) = self.service_spans(s.def);
-            let path = self.service_path(s.def);
-            let mut claim = |suffix: &str, what: &str| {
-                self.claim_generated(
-                    scope,
-                    names::type_name(&format!("{base}{suffix}")),
-                    span,
-                    &|| format!("the {what} of `{path}`"),
-                )
-            };
+            let (def, name) = (s.def, s.name.clone());
+            let mut claim =
+                |suffix: &str, what: &str| self.claim_service_item(scope, def, &name, suffix, what);
             s.async_names = Some(AsyncNames {
                 handler: claim("AsyncHandler", "async handler trait"),
                 processor: claim("AsyncProcessor", "async processor"),
@@ -320,20 +310,12 @@ impl Planner<'_> {
             if s.view.is_none() {
                 continue;
             }
-            let (span, _) = self.service_spans(s.def);
-            let path = self.service_path(s.def);
+            let (def, name) = (s.def, s.name.clone());
             let Some(names) = &mut s.async_names else {
                 continue;
             };
-            let base = s.name.unraw().to_owned();
-            let mut claim = |suffix: &str, what: &str| {
-                self.claim_generated(
-                    scope,
-                    names::type_name(&format!("{base}{suffix}")),
-                    span,
-                    &|| format!("the {what} of `{path}`"),
-                )
-            };
+            let mut claim =
+                |suffix: &str, what: &str| self.claim_service_item(scope, def, &name, suffix, what);
             names.view = Some(ViewServer {
                 handler: claim("AsyncViewHandler", "async view handler trait"),
                 processor: claim("AsyncViewProcessor", "async view processor"),
