@@ -92,20 +92,7 @@ pub fn run(args: Args) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(mut failed) => {
-            failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
-            let _ = stderr.write_all(
-                style
-                    .render(&failed.diagnostics, &failed.sources)
-                    .as_bytes(),
-            );
-            let _ = writeln!(
-                stderr,
-                "error: could not check the IDL ({})",
-                failed.diagnostics.summary()
-            );
-            ExitCode::from(super::load_failed(&failed))
-        }
+        Err(failed) => super::report_failed(failed, &levels, style, "check"),
     }
 }
 

@@ -178,20 +178,7 @@ pub fn run(args: Args) -> ExitCode {
     let levels = args.lints.levels();
     let loaded = match thriftc::load(&args.files, &args.include_dirs) {
         Ok(loaded) => loaded,
-        Err(mut failed) => {
-            failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
-            let _ = stderr.write_all(
-                style
-                    .render(&failed.diagnostics, &failed.sources)
-                    .as_bytes(),
-            );
-            let _ = writeln!(
-                stderr,
-                "error: could not compile the IDL ({})",
-                failed.diagnostics.summary()
-            );
-            return ExitCode::from(super::load_failed(&failed));
-        }
+        Err(failed) => return super::report_failed(failed, &levels, style, "compile"),
     };
     let mut options = Options::default();
     options.runtime_path = args.runtime_path.clone();

@@ -166,6 +166,30 @@ pub fn load_failed(failed: &thriftc::Failed) -> u8 {
     }
 }
 
+/// Reports IDL that did not load (its diagnostics with `levels` applied,
+/// then `error: could not VERB the IDL (summary)`) and gives the exit code
+/// (see [`load_failed`]).
+pub fn report_failed(
+    mut failed: thriftc::Failed,
+    levels: &thriftc::LintLevels,
+    style: Style,
+    verb: &str,
+) -> ExitCode {
+    failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(
+        style
+            .render(&failed.diagnostics, &failed.sources)
+            .as_bytes(),
+    );
+    let _ = writeln!(
+        stderr,
+        "error: could not {verb} the IDL ({})",
+        failed.diagnostics.summary()
+    );
+    ExitCode::from(load_failed(&failed))
+}
+
 /// Whether to colour diagnostics written to stderr.
 pub fn stderr_color(choice: ColorChoice) -> bool {
     use std::io::IsTerminal;
