@@ -306,11 +306,77 @@ impl Diagnostics {
                 Some(format!("{}:{line}:{col}: ", file.display))
             });
             // One line: a message never holds a line break, but a name in
-            // it might (a file name); it is shown escaped.
-            let text = d.to_string().replace('\n', "\\n");
-            out.push_str(place.as_deref().unwrap_or(""));
-            out.push_str(&text);
+            // it (a file name) might; it is shown escaped.
+            let line = format!("{}{d}", place.as_deref().unwrap_or(""));
+            out.push_str(&line.replace('\n', "\\n"));
             out.push('\n');
+        }
+        out
+    }
+
+    /// Every diagnostic as one JSON object per line (JSON Lines), for tools:
+    ///
+    /// ```text
+    /// {"severity":"warning","code":"enum-alias","message":"...","file":"a.thrift","line":1,"column":17,
+    ///  "end_line":1,"end_column":24,"labels":[{"primary":true,"message":"1 again","file":"a.thrift",
+    ///  "line":1,"column":17,"end_line":1,"end_column":24}],"notes":["help: ..."],"rendered":"warning[...]..."}
+    /// ```
+    ///
+    /// (one line each). Lines and columns count from 1, columns in
+    /// characters; the end is exclusive. `code`, `file` and the position are
+    /// `null` when the diagnostic has none; `rendered` is the human text.
+    pub fn render_json(&self, sources: &SourceMap) -> String {
+        let mut out = String::new();
+        for d in &self.list {
+            let place = |span: Span| {
+                let file = sources.try_get(span.file)?;
+                let (line, column) = file.line_col(span.start as usize);
+                let (end_line, end_column) = file.line_col(span.end as usize);
+                Some((file.display.as_str(), line, column, end_line, end_column))
+            };
+            let position = |at: Option<(&str, usize, usize, usize, usize)>| match at {
+                Some((file, line, column, end_line, end_column)) => format!(
+                    "\"file\":{},\"line\":{line},\"column\":{column},\"end_line\":{end_line},\
+                     \"end_column\":{end_column}",
+                    json_string(file)
+                ),
+                None => "\"file\":null,\"line\":null,\"column\":null,\"end_line\":null,\
+                         \"end_column\":null"
+                    .to_owned(),
+            };
+            let primary = d
+                .labels
+                .iter()
+                .find(|l| l.primary)
+                .and_then(|l| place(l.span));
+            let labels: Vec<String> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{{\"primary\":{},\"message\":{},{}}}",
+                        l.primary,
+                        json_string(&l.message),
+                        position(place(l.span))
+                    )
+                })
+                .collect();
+            let notes: Vec<String> = d.notes.iter().map(|n| json_string(n)).collect();
+            let one = Diagnostics {
+                list: vec![d.clone()],
+            };
+            out.push_str(&format!(
+                "{{\"severity\":\"{}\",\"code\":{},\"message\":{},{},\"labels\":[{}],\
+                 \"notes\":[{}],\"rendered\":{}}}\n",
+                severity_word(d),
+                d.shown_code()
+                    .map_or_else(|| "null".to_owned(), json_string),
+                json_string(&d.message),
+                position(primary),
+                labels.join(","),
+                notes.join(","),
+                json_string(&one.render(sources, false)),
+            ));
         }
         out
     }
@@ -332,6 +398,25 @@ impl Diagnostics {
             (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
         }
     }
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn severity_word(d: &Diagnostic) -> &'static str {
@@ -423,5 +508,41 @@ impl<'a> Files<'a> for SourceFiles<'a> {
             .copied()
             .unwrap_or(file.text.len());
         Ok(start..end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn json_strings_escape_what_json_must() {
+        assert_eq!(
+            json_string("a \"b\" \\ c\nd\te\u{1}é"),
+            r#""a \"b\" \\ c\nd\te\u0001é""#
+        );
+    }
+
+    /// JSON of a diagnostic without labels or code has nulls where a
+    /// place and code would be, and every note.
+    #[test]
+    fn json_of_a_diagnostic_without_a_place() {
+        let sources = SourceMap::new();
+        let mut d = Diagnostics::new();
+        d.push(Diagnostic::warning("option \"x\"").note("n"));
+        assert_eq!(
+            d.render_json(&sources),
+            "{\"severity\":\"warning\",\"code\":null,\"message\":\"option \\\"x\\\"\",\
+             \"file\":null,\"line\":null,\"column\":null,\"end_line\":null,\"end_column\":null,\
+             \"labels\":[],\"notes\":[\"note: n\"],\
+             \"rendered\":\"warning: option \\\"x\\\"\\n = note: n\\n\\n\"}\n"
+        );
+        let mut with_place = SourceMap::new();
+        let file = with_place.add(Path::new("a\nb.thrift"), "x\n".into());
+        let mut d = Diagnostics::new();
+        d.push(Diagnostic::error("bad").primary(Span::new(file, 0, 1), "here"));
+        let short = d.render_short(&with_place);
+        assert_eq!(short.lines().count(), 1, "{short}");
     }
 }

@@ -255,6 +255,36 @@ fn short_message_format_gives_one_line_per_diagnostic() {
     );
     // The summary line stays.
     assert_eq!(lines.len(), 3, "{err}");
+
+    // JSON: one object per diagnostic on stdout, the summary on stderr.
+    let out = thriftc(&dir, &["check", "--message-format", "json", "a.thrift"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json = stdout(&out);
+    let objects: Vec<&str> = json.lines().collect();
+    assert_eq!(objects.len(), 2, "{json}");
+    for o in &objects {
+        assert!(o.starts_with("{\"severity\":") && o.ends_with('}'), "{o}");
+    }
+    assert!(
+        objects[0].starts_with(
+            "{\"severity\":\"warning\",\"code\":\"enum-alias\",\"message\":\"`E.B` has the same \
+             number as `E.A` (1)\",\"file\":\"a.thrift\",\"line\":1,\"column\":17,\"end_line\":1,\
+             \"end_column\":18,\"labels\":[{\"primary\":true,"
+        ),
+        "{}",
+        objects[0]
+    );
+    assert!(
+        objects[0].contains("\"rendered\":\"warning[enum-alias]: "),
+        "{}",
+        objects[0]
+    );
+    assert!(
+        objects[1].starts_with("{\"severity\":\"error\",\"code\":null,"),
+        "{}",
+        objects[1]
+    );
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
 
 #[test]

@@ -53,8 +53,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
-    /// How to print diagnostics: with the source and a caret, or one line each
-    /// (`file:line:col: warning[kind]: message`, for editors and CI annotations).
+    /// How to print diagnostics: with the source and a caret; one line each (`short`:
+    /// `file:line:col: warning[kind]: message`); or JSON objects, one per line, on stdout (`json`).
     #[arg(long, value_enum, default_value_t = super::MessageFormat::Human, value_name = "FORMAT")]
     pub message_format: super::MessageFormat,
 
@@ -111,11 +111,7 @@ pub fn run(args: Args) -> ExitCode {
         match thriftc::load(std::slice::from_ref(file), dirs) {
             Ok(loaded) => programs.push(loaded.program),
             Err(errors) => {
-                let _ = stderr.write_all(
-                    style
-                        .render(&errors.diagnostics, &errors.sources)
-                        .as_bytes(),
-                );
+                style.emit(&errors.diagnostics, &errors.sources);
                 let _ = writeln!(
                     stderr,
                     "error: could not check `{}` ({})",
@@ -134,11 +130,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut report = thriftc::audit::audit_with(&programs[0], &programs[1], &options);
     let (allow, deny) = rule_levels(&args.allow, &args.deny);
     report.apply_levels(&allow, &deny);
-    let _ = stderr.write_all(
-        style
-            .render(&report.diagnostics(), &report.sources)
-            .as_bytes(),
-    );
+    style.emit(&report.diagnostics(), &report.sources);
     let diagnostics = report.diagnostics();
     let (old, new) = (args.old.display(), args.new.display());
     if report.is_breaking() {

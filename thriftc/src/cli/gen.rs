@@ -146,8 +146,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
-    /// How to print diagnostics: with the source and a caret, or one line each
-    /// (`file:line:col: warning[kind]: message`, for editors and CI annotations).
+    /// How to print diagnostics: with the source and a caret; one line each (`short`:
+    /// `file:line:col: warning[kind]: message`); or JSON objects, one per line, on stdout (`json`).
     #[arg(long, value_enum, default_value_t = super::MessageFormat::Human, value_name = "FORMAT")]
     pub message_format: super::MessageFormat,
 
@@ -209,7 +209,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut found = loaded.warnings;
     found.extend(thriftc::codegen::warnings(&loaded.program, &options));
     let found = levels.apply(found);
-    let _ = stderr.write_all(style.render(&found, &loaded.program.sources).as_bytes());
+    style.emit(&found, &loaded.program.sources);
     if found.has_errors() {
         let _ = writeln!(
             stderr,

@@ -177,11 +177,7 @@ pub fn report_failed(
 ) -> ExitCode {
     failed.diagnostics = levels.apply(std::mem::take(&mut failed.diagnostics));
     let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(
-        style
-            .render(&failed.diagnostics, &failed.sources)
-            .as_bytes(),
-    );
+    style.emit(&failed.diagnostics, &failed.sources);
     let _ = writeln!(
         stderr,
         "error: could not {verb} the IDL ({})",
@@ -211,6 +207,10 @@ pub enum MessageFormat {
     Human,
     /// Each diagnostic on one line: `file:line:col: warning[kind]: message`.
     Short,
+    /// Each diagnostic as a JSON object on one line, to stdout (the summary
+    /// stays on stderr): severity, code, message, place, labels, notes and
+    /// the human text.
+    Json,
 }
 
 /// How diagnostics are written to stderr: `--color` and `--message-format`.
@@ -230,16 +230,20 @@ impl Style {
         }
     }
 
-    /// `diagnostics`, whose spans point into `sources`, as text.
-    pub fn render(
-        &self,
-        diagnostics: &thriftc::Diagnostics,
-        sources: &thriftc::source::SourceMap,
-    ) -> String {
-        match self.format {
-            MessageFormat::Human => diagnostics.render(sources, self.color),
-            MessageFormat::Short => diagnostics.render_short(sources),
-        }
+    /// Writes `diagnostics`, whose spans point into `sources`: to stderr,
+    /// or as JSON to stdout.
+    pub fn emit(&self, diagnostics: &thriftc::Diagnostics, sources: &thriftc::source::SourceMap) {
+        let _ = match self.format {
+            MessageFormat::Human => std::io::stderr()
+                .lock()
+                .write_all(diagnostics.render(sources, self.color).as_bytes()),
+            MessageFormat::Short => std::io::stderr()
+                .lock()
+                .write_all(diagnostics.render_short(sources).as_bytes()),
+            MessageFormat::Json => std::io::stdout()
+                .lock()
+                .write_all(diagnostics.render_json(sources).as_bytes()),
+        };
     }
 }
 
