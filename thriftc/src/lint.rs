@@ -99,7 +99,9 @@ impl Lint {
             Lint::EnumAlias => "a second name for an enum's number",
             Lint::MultilineString => "a string literal over a line break",
             Lint::EndlessCycle => "`required` fields that lead back to their struct",
-            Lint::IgnoredKeyword => "`required` in a union, `optional` on an argument (ignored)",
+            Lint::IgnoredKeyword => {
+                "`required` in a union, `optional` on an argument or `throws` (ignored)"
+            }
             Lint::WrappedConstant => "a hex literal above its type's maximum, wrapped",
             Lint::EnumMismatch => "an enum value named through another enum",
             Lint::Renamed => "an IDL name whose Rust name gets a number",

@@ -163,6 +163,10 @@ fn warnings_are_allowed_and_denied_by_kind() {
         "{err}"
     );
     assert!(err.contains(": 2 errors"), "{err}");
+    assert!(
+        err.ends_with("error: the check failed: warnings denied with -D are errors (2 errors)\n"),
+        "{err}"
+    );
 
     let (status, err) = run(&[
         "--deny",

@@ -108,7 +108,8 @@ use crate::ir::Program;
 use crate::source::{SourceMap, Span};
 
 /// One change between the versions: the rule it falls under and the
-/// diagnostic that explains it (its severity is the rule's).
+/// diagnostic that explains it (its severity is the rule's, unless
+/// [`Audit::apply_levels`] denied the rule).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Finding {
@@ -167,10 +168,13 @@ impl Audit {
     /// rules in `deny` errors, with a note saying so (a rule in both is
     /// denied): for a change a team has accepted (`thriftc audit -A
     /// function-removed`), or one it wants to refuse although the wire is
-    /// safe (`-D field-renamed`, for JSON documents).
-    pub fn apply_levels(&mut self, allow: &[Rule], deny: &[Rule]) {
-        self.findings
-            .retain(|f| deny.contains(&f.rule) || !allow.contains(&f.rule));
+    /// safe (`-D field-renamed`, for JSON documents). Returns the hidden
+    /// findings, as they were.
+    pub fn apply_levels(&mut self, allow: &[Rule], deny: &[Rule]) -> Vec<Finding> {
+        let (kept, hidden) = std::mem::take(&mut self.findings)
+            .into_iter()
+            .partition(|f| deny.contains(&f.rule) || !allow.contains(&f.rule));
+        self.findings = kept;
         for f in &mut self.findings {
             if deny.contains(&f.rule) && !f.diagnostic.is_error() {
                 f.diagnostic.severity = Severity::Error;
@@ -179,6 +183,7 @@ impl Audit {
                     .push(format!("note: the rule `{}` is denied", f.rule.name()));
             }
         }
+        hidden
     }
 
     /// The 1-based line a finding points at, and the file shown for it.

@@ -204,9 +204,10 @@ impl Rule {
         matches!(self, Rule::EnumValueAdded | Rule::UnionFieldAdded)
     }
 
-    /// The rule named `name` (`field-renamed`), if any.
+    /// The rule named `name` (`field-renamed`), if any
+    /// (`field_renamed` too, as lint names are read).
     pub fn from_name(name: &str) -> Option<Rule> {
-        let name = name.trim();
+        let name = name.trim().replace('_', "-");
         Rule::ALL.iter().copied().find(|r| r.name() == name)
     }
 

@@ -58,7 +58,6 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = super::MessageFormat::Human, value_name = "FORMAT")]
     pub message_format: super::MessageFormat,
 
-    /// The old version of the IDL file.
     /// Hide a rule's findings, for a change accepted on purpose: its name (`function-removed`),
     /// or `warnings` for every rule that is a warning (repeatable; a rule named on its own wins
     /// over `warnings`)
@@ -75,6 +74,7 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
+    /// The old version of the IDL file.
     #[arg(value_name = "OLD")]
     pub old: PathBuf,
 
@@ -126,20 +126,53 @@ pub fn run(args: Args) -> ExitCode {
         return ExitCode::from(code);
     }
     let mut options = thriftc::audit::Options::default();
-    options.strict = args.strict;
+    // Naming a rule checked only in strict mode asks for it.
+    let names_strict = args
+        .allow
+        .iter()
+        .chain(&args.deny)
+        .any(|n| matches!(n, RuleName::One(r) if r.strict_only()));
+    options.strict = args.strict || names_strict;
     let mut report = thriftc::audit::audit_with(&programs[0], &programs[1], &options);
     let (allow, deny) = rule_levels(&args.allow, &args.deny);
-    report.apply_levels(&allow, &deny);
+    let hidden = report.apply_levels(&allow, &deny);
     style.emit(&report.diagnostics(), &report.sources);
     let diagnostics = report.diagnostics();
     let (old, new) = (args.old.display(), args.new.display());
+    let hidden_note = hidden_summary(&hidden);
+    let hidden_breaking = hidden.iter().any(|f| f.diagnostic.is_error());
     if report.is_breaking() {
         let _ = writeln!(
             stderr,
-            "error: `{new}` breaks wire compatibility with `{old}` ({})",
+            "error: `{new}` breaks wire compatibility with `{old}` ({}{hidden_note})",
             diagnostics.summary()
         );
         ExitCode::from(EXIT_BREAKING)
+    } else if hidden_breaking {
+        // Nothing breaking is shown, but only because -A hid it.
+        let shown = if diagnostics.is_empty() {
+            String::new()
+        } else {
+            format!("{}; ", diagnostics.summary())
+        };
+        let _ = writeln!(
+            stderr,
+            "`{new}` breaks wire compatibility with `{old}` only in changes accepted with -A \
+             ({shown}{})",
+            hidden_note.trim_start_matches("; ")
+        );
+        ExitCode::SUCCESS
+    } else if !hidden.is_empty() {
+        let shown = if diagnostics.is_empty() {
+            "nothing left to report".to_owned()
+        } else {
+            diagnostics.summary()
+        };
+        let _ = writeln!(
+            stderr,
+            "`{new}` is wire-compatible with `{old}` ({shown}{hidden_note})"
+        );
+        ExitCode::SUCCESS
     } else if diagnostics.is_empty() {
         let not_reported = if args.strict {
             "fields not `required`, enum values with a name for a known number, types, functions"
@@ -210,4 +243,29 @@ fn rule_levels(
         }
     }
     (hidden, denied)
+}
+
+/// `; N hidden by -A: rule, rule` for the summary line, or nothing.
+fn hidden_summary(hidden: &[thriftc::audit::Finding]) -> String {
+    if hidden.is_empty() {
+        return String::new();
+    }
+    let mut rules: Vec<String> = Vec::new();
+    for f in hidden {
+        let name = f.rule.name();
+        if !rules.contains(&name) {
+            rules.push(name);
+        }
+    }
+    let breaking = hidden.iter().filter(|f| f.diagnostic.is_error()).count();
+    let of_them = if breaking > 0 {
+        format!(", {breaking} of them breaking")
+    } else {
+        String::new()
+    };
+    format!(
+        "; {} hidden by -A{of_them}: {}",
+        hidden.len(),
+        rules.join(", ")
+    )
 }

@@ -65,6 +65,8 @@ pub fn run(args: Args) -> ExitCode {
                 &loaded.program,
                 &thriftc::Options::default(),
             ));
+            // In the order of the IDL, whichever stage found them.
+            found.sort();
             let found = levels.apply(found);
             let failed = found.has_errors();
             let shown = if args.quiet {
@@ -87,6 +89,11 @@ pub fn run(args: Args) -> ExitCode {
                 let _ = writeln!(stderr, "{line}");
             }
             if failed {
+                let _ = writeln!(
+                    stderr,
+                    "error: the check failed: warnings denied with -D are errors ({})",
+                    shown.summary()
+                );
                 ExitCode::from(super::EXIT_IDL_ERROR)
             } else {
                 ExitCode::SUCCESS

@@ -208,6 +208,8 @@ pub fn run(args: Args) -> ExitCode {
     options.async_services = args.async_services;
     let mut found = loaded.warnings;
     found.extend(thriftc::codegen::warnings(&loaded.program, &options));
+    // In the order of the IDL, whichever stage found them.
+    found.sort();
     let found = levels.apply(found);
     style.emit(&found, &loaded.program.sources);
     if found.has_errors() {

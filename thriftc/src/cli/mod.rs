@@ -295,7 +295,7 @@ const LINT_HELP_ALLOW: &str = "Hide a kind of warning: its name, or `warnings` f
     \x20 enum-alias         a second name for an enum's number\n\
     \x20 multiline-string   a string literal over a line break\n\
     \x20 endless-cycle      `required` fields that lead back to their struct\n\
-    \x20 ignored-keyword    `required` in a union, `optional` on an argument (ignored)\n\
+    \x20 ignored-keyword    `required` in a union, `optional` on an argument or `throws` (ignored)\n\
     \x20 wrapped-constant   a hex literal above its type's maximum, wrapped\n\
     \x20 enum-mismatch      an enum value named through another enum\n\
     \x20 renamed            an IDL name whose Rust name gets a number\n\
