@@ -799,17 +799,31 @@ impl Resolver<'_> {
             (ConstValue::Enum { def, index }, TypeKind::Named(e)) if def == *e => {
                 Some(ConstValue::Enum { def, index })
             }
-            (ConstValue::Enum { def, .. }, TypeKind::Named(e))
+            (ConstValue::Enum { def, index }, TypeKind::Named(e))
                 if matches!(self.defs[e.0 as usize].kind, DefKind::Enum(_)) =>
             {
                 let found = self.def_name(def, file);
                 let expected = self.def_name(*e, file);
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "expected a value of enum `{expected}`, found a value of enum `{found}`"
-                    ))
-                    .primary(span, format!("expected `{expected}`")),
-                );
+                let mut error = Diagnostic::error(format!(
+                    "expected a value of enum `{expected}`, found a value of enum `{found}`"
+                ))
+                .primary(span, format!("expected `{expected}`"));
+                // Apache Thrift reads any prefix as the expected enum's:
+                // say so where the expected enum has the name too.
+                let name = match &self.defs[def.0 as usize].kind {
+                    DefKind::Enum(en) => en.values.get(index).map(|v| v.name.name.clone()),
+                    _ => None,
+                };
+                if let (Some(name), DefKind::Enum(target)) = (name, &self.defs[e.0 as usize].kind) {
+                    if target.values.iter().any(|v| v.name.name == name) {
+                        error = error.note(format!(
+                            "Apache Thrift reads it as `{expected}.{name}`, a different value; \
+                             thriftc does not guess"
+                        ));
+                        error = error.help(format!("write `{expected}.{name}` if that is meant"));
+                    }
+                }
+                self.diags.push(error);
                 None
             }
             (ConstValue::String(s), TypeKind::Named(e))

@@ -238,6 +238,19 @@ fn an_enum_value_the_expected_enum_lacks_stays_an_error() {
         let out = errors(idl);
         assert!(out.contains(what), "{idl}:\n{out}");
         assert!(!out.contains("warning"), "{idl}:\n{out}");
+        // Where the expected enum has the name too, the error says how
+        // Apache's compiler reads it.
+        let both = idl.starts_with("enum A { Y = 7 }");
+        assert_eq!(
+            out.contains("note: Apache Thrift reads it as `B.Y`, a different value"),
+            both,
+            "{idl}:\n{out}"
+        );
+        assert_eq!(
+            out.contains("help: write `B.Y` if that is meant"),
+            both,
+            "{out}"
+        );
     }
 }
 
